@@ -1,0 +1,85 @@
+//! Carnet's shared crate: what the browser and the server both need to know.
+//!
+//! Built twice: with feature `hydrate` for the browser (WebAssembly) and with `ssr` for the
+//! server. It owns the pages, the components, the translations and the client data layer. It must
+//! never reach a disk, a socket or a secret of the server: those live in `server/`.
+
+pub mod cache;
+pub mod i18n;
+pub mod layout;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, provide_meta_context};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::i18n::I18nContextProvider;
+use crate::layout::Shell;
+use crate::pages::{About, ErrorPage, Home, NotFound};
+
+/// Name of the generated JS glue and wasm files under `/pkg` (`carnet.js`, `carnet_bg.wasm`).
+pub const OUTPUT_NAME: &str = "carnet";
+
+/// The HTML document the server streams around the app. Rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <meta name="theme-color" content="#0b5c73" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href="/pkg/carnet.css" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: translations, then the layout around the routed page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <I18nContextProvider
+            cookie_options=i18n::cookie_options()
+            ssr_lang_header_getter=i18n::ignore_accept_language()
+        >
+            <Router>
+                <Shell>
+                    <ErrorBoundary fallback=|_errors| view! { <ErrorPage /> }>
+                        <Routes fallback=NotFound>
+                            <Route path=path!("/") view=Home />
+                            <Route path=path!("/confidentialite") view=About />
+                        </Routes>
+                    </ErrorBoundary>
+                </Shell>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+/// Entry point called by the hydration script once the wasm is loaded.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // Tells tests (and curious readers) that the page is interactive now.
+    if let Some(root) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+    {
+        // Ignoring the result: a failed marker changes nothing for the user.
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
+}

@@ -1,0 +1,147 @@
+//! Configuration: command-line flags, each with an environment variable as fallback, and
+//! defaults that run Carnet with no configuration at all (SQLite file in `./data`).
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "carnet", version, about = "Carnet: the patient-held shared medical record")]
+pub struct Config {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "CARNET_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+
+    /// Directory for Carnet's own files (the SQLite database by default). Created if missing.
+    #[arg(long, env = "CARNET_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL. Defaults to the SQLite file `<data-dir>/carnet.db`.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Log filter: a level (`info`, `debug`…) or a tracing directive list.
+    #[arg(long, env = "CARNET_LOG", default_value = "info")]
+    pub log_level: String,
+
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long, env = "CARNET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// The address patients type in their browser (used in links and e-mails).
+    /// Defaults to `http://<bind>`.
+    #[arg(long, env = "CARNET_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Directory holding the built site (`pkg/` with the wasm bundle, and the public files).
+    #[arg(long, env = "CARNET_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The storage a configuration asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseChoice {
+    /// An SQLite file at this path.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (not supported by this build yet).
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("DATABASE_URL must start with sqlite:// (PostgreSQL support is not built yet)")]
+    PostgresNotYetSupported,
+    #[error("DATABASE_URL must start with sqlite:// or postgres://")]
+    UnknownDatabase,
+    #[error("CARNET_PUBLIC_URL must start with http:// or https://")]
+    BadPublicUrl,
+}
+
+impl Config {
+    /// Which database to open. Never echoes the URL back: it may hold a password.
+    pub fn database(&self) -> Result<DatabaseChoice, ConfigError> {
+        let Some(url) = self.database_url.as_deref() else {
+            return Ok(DatabaseChoice::Sqlite(self.data_dir.join("carnet.db")));
+        };
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or(path);
+            return Ok(DatabaseChoice::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(ConfigError::PostgresNotYetSupported);
+        }
+        Err(ConfigError::UnknownDatabase)
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn public_url(&self, bound: SocketAddr) -> Result<String, ConfigError> {
+        match self.public_url.as_deref() {
+            None => Ok(format!("http://{bound}")),
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Ok(url.trim_end_matches('/').to_owned())
+            }
+            Some(_) => Err(ConfigError::BadPublicUrl),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Config {
+        Config::try_parse_from(std::iter::once("carnet").chain(args.iter().copied()))
+            .expect("arguments parse")
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        // Run without the environment fallbacks interfering: only flags are given here, and
+        // the defaults are what the README promises.
+        let config = parse(&["--data-dir", "data", "--bind", "127.0.0.1:3000"]);
+        assert_eq!(config.database_url, None);
+        assert_eq!(config.database(), Ok(DatabaseChoice::Sqlite("data/carnet.db".into())));
+        assert_eq!(config.public_url(config.bind).unwrap(), "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn flags_set_everything() {
+        let config = parse(&[
+            "--bind",
+            "0.0.0.0:8080",
+            "--data-dir",
+            "/var/lib/carnet",
+            "--database-url",
+            "sqlite:///tmp/x.db?mode=rwc",
+            "--log-level",
+            "debug",
+            "--log-format",
+            "json",
+            "--public-url",
+            "https://carnet.example/",
+        ]);
+        assert_eq!(config.bind, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(config.database(), Ok(DatabaseChoice::Sqlite("/tmp/x.db".into())));
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.public_url(config.bind).unwrap(), "https://carnet.example");
+    }
+
+    #[test]
+    fn bad_values_are_refused_clearly() {
+        assert!(Config::try_parse_from(["carnet", "--bind", "nowhere"]).is_err());
+        let config = parse(&["--database-url", "mysql://u:secret@h/db"]);
+        let error = config.database().unwrap_err();
+        assert_eq!(error, ConfigError::UnknownDatabase);
+        assert!(!error.to_string().contains("secret"), "the URL's password leaked");
+        let config = parse(&["--database-url", "postgres://u:secret@h/db"]);
+        assert_eq!(config.database(), Err(ConfigError::PostgresNotYetSupported));
+        let config = parse(&["--public-url", "carnet.example"]);
+        assert_eq!(config.public_url(config.bind), Err(ConfigError::BadPublicUrl));
+    }
+}

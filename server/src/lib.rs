@@ -1,0 +1,16 @@
+//! Carnet's server: everything that touches disks, sockets and secrets.
+//!
+//! Data flows one way: browser → HTTP (this crate's `web`) → policy (in `app`) → storage
+//! ([`store`]) → audit. [`app`] assembles the whole HTTP surface so tests can drive it without
+//! a socket; `main.rs` only reads the configuration and serves it.
+
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod web;
+
+pub use state::AppState;
+pub use web::app;

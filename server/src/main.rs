@@ -1,0 +1,74 @@
+//! `carnet`: read the configuration, open the store, serve until SIGINT or SIGTERM.
+
+use std::{process::ExitCode, sync::Arc};
+
+use clap::Parser;
+use server::{
+    AppState, app,
+    config::{Config, DatabaseChoice},
+    store::SqliteStore,
+    telemetry,
+};
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    telemetry::init(&config.log_level, config.log_format);
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = %error, "carnet stopped");
+            eprintln!("carnet: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let DatabaseChoice::Sqlite(path) = config.database()? else {
+        return Err("only SQLite is supported by this build".into());
+    };
+    let store = Arc::new(SqliteStore::open(&path).await?);
+    let state = AppState::new(store.clone(), &config.site_root);
+
+    let listener = TcpListener::bind(config.bind).await?;
+    let bound = listener.local_addr()?;
+    let public_url = config.public_url(bound)?;
+    tracing::info!(%bound, %public_url, "listening");
+    // The one line people and scripts look for; stdout, so it is seen even with logs filtered.
+    #[allow(clippy::print_stdout)]
+    {
+        println!("Carnet is running at http://{bound}/ (public address {public_url})");
+    }
+
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        // If the handler cannot be installed, wait for SIGTERM alone.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,68 @@
+//! The HTTP surface: routes, the layers every response passes through, static files and the
+//! server-rendered pages.
+
+mod pages;
+mod security;
+
+use std::time::Duration;
+
+use axum::{Router, body::Body, http::Request, routing::get};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    limit::RequestBodyLimitLayer,
+    services::ServeDir,
+    timeout::TimeoutLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+
+use crate::{AppState, error::ApiError, health::healthz};
+
+/// Largest request body accepted until an endpoint asks for more (document uploads will).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// A request taking longer than this is cut; a phone on a weak network retries.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds the whole application. Tests drive it with `tower::ServiceExt::oneshot`.
+pub fn app(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let options = state.leptos_options.clone();
+    let site_root = options.site_root.to_string();
+
+    let static_files = ServeDir::new(&site_root)
+        .append_index_html_on_directories(false)
+        .fallback(get(pages::render_page).with_state(state.clone()));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api", api())
+        .leptos_routes_with_context(&state, routes, pages::provide_request_context, move || {
+            app::shell(options.clone())
+        })
+        .fallback_service(static_files)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CatchPanicLayer::custom(security::panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<Body>| {
+                    // The path only: query strings may carry codes or identifiers.
+                    tracing::info_span!(
+                        "http",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+}
+
+/// The JSON API. Empty for now; everything under `/api` answers JSON, never the HTML app.
+fn api() -> Router<AppState> {
+    Router::new().fallback(|| async { ApiError::NotFound })
+}

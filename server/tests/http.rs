@@ -1,0 +1,221 @@
+//! HTTP tests: the whole `app(state)` driven with `oneshot`, over a fresh SQLite file per test.
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, Response, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use server::{AppState, app, store::SqliteStore};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    store: Arc<SqliteStore>,
+    _dir: TempDir,
+}
+
+async fn test_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = Arc::new(SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap());
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/carnet.css"), "body{}").unwrap();
+    std::fs::write(site.join("robots.txt"), "User-agent: *\n").unwrap();
+    let router = app(AppState::new(store.clone(), &site));
+    TestApp { router, store, _dir: dir }
+}
+
+async fn get(router: &Router, uri: &str, cookie: Option<&str>) -> Response<Body> {
+    let mut request = Request::get(uri);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap()
+}
+
+async fn text(response: Response<Body>) -> String {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn header<'a>(response: &'a Response<Body>, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("missing header {name}"))
+        .to_str()
+        .unwrap()
+}
+
+fn csp_nonce(response: &Response<Body>) -> String {
+    let csp = header(response, "content-security-policy");
+    let start = csp.find("'nonce-").expect("CSP has a nonce") + "'nonce-".len();
+    let end = start + csp[start..].find('\'').unwrap();
+    csp[start..end].to_owned()
+}
+
+fn assert_security_headers(response: &Response<Body>) {
+    let csp = header(response, "content-security-policy");
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self' 'nonce-",
+        "'wasm-unsafe-eval'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "CSP lacks {directive}: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "CSP allows unsafe-inline: {csp}");
+    assert!(!csp.contains("'unsafe-eval'"), "CSP allows unsafe-eval: {csp}");
+    assert_eq!(header(response, "x-content-type-options"), "nosniff");
+    assert_eq!(header(response, "referrer-policy"), "no-referrer");
+    assert!(header(response, "permissions-policy").contains("camera=()"));
+}
+
+#[tokio::test]
+async fn healthz_checks_the_database_and_sends_security_headers() {
+    let app = test_app().await;
+    let response = get(&app.router, "/healthz", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_security_headers(&response);
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    let body: serde_json::Value = serde_json::from_str(&text(response).await).unwrap();
+    assert_eq!(body, serde_json::json!({ "status": "ok", "database": "ok" }));
+}
+
+#[tokio::test]
+async fn healthz_reports_a_dead_database_without_details() {
+    let app = test_app().await;
+    app.store.close().await;
+    let response = get(&app.router, "/healthz", None).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    let body = text(response).await;
+    assert!(body.contains("\"unavailable\""), "{body}");
+    assert!(!body.to_lowercase().contains("sqlite") && !body.contains("pool"), "{body}");
+}
+
+#[tokio::test]
+async fn home_page_is_server_rendered_in_french_by_default() {
+    let app = test_app().await;
+    let response = get(&app.router, "/", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_security_headers(&response);
+    assert!(header(&response, "content-type").starts_with("text/html"));
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    let nonce = csp_nonce(&response);
+    let html = text(response).await;
+    assert!(html.contains("<html lang=\"fr\""), "no French lang attribute");
+    assert!(html.contains("Votre dossier médical partagé"), "French heading missing");
+    assert!(html.contains("Confidentialité · Carnet") || html.contains("Accueil · Carnet"));
+    // Every inline script with content carries this response's nonce. (leptos_i18n leaves an
+    // empty `<script></script>` placeholder; browsers neither run nor CSP-check empty scripts.)
+    assert!(html.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">")), "{html}");
+    let scripts_with_content =
+        html.matches("<script").count() - html.matches("<script></script>").count();
+    assert!(scripts_with_content >= 1);
+    assert_eq!(scripts_with_content, html.matches(&format!(" nonce=\"{nonce}\">")).count());
+    assert!(html.contains("/pkg/carnet.js") && html.contains("/pkg/carnet_bg.wasm"));
+}
+
+#[tokio::test]
+async fn every_response_gets_a_fresh_nonce() {
+    let app = test_app().await;
+    let a = csp_nonce(&get(&app.router, "/", None).await);
+    let b = csp_nonce(&get(&app.router, "/", None).await);
+    assert_ne!(a, b);
+    assert!(a.len() >= 22, "nonce too short: {a}");
+}
+
+#[tokio::test]
+async fn language_cookie_renders_english() {
+    let app = test_app().await;
+    let html = text(get(&app.router, "/", Some("i18n_pref_locale=en")).await).await;
+    assert!(html.contains("<html lang=\"en\""));
+    assert!(html.contains("Your shared medical record"));
+    assert!(!html.contains("Votre dossier médical partagé"));
+    // An unknown value falls back to French rather than failing.
+    let html = text(get(&app.router, "/", Some("i18n_pref_locale=xx")).await).await;
+    assert!(html.contains("<html lang=\"fr\""));
+}
+
+#[tokio::test]
+async fn accept_language_does_not_override_the_french_default() {
+    let app = test_app().await;
+    let request = Request::get("/")
+        .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
+        .body(Body::empty())
+        .unwrap();
+    let html = text(app.router.clone().oneshot(request).await.unwrap()).await;
+    assert!(html.contains("<html lang=\"fr\""));
+}
+
+#[tokio::test]
+async fn second_page_renders() {
+    let app = test_app().await;
+    let response = get(&app.router, "/confidentialite", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = text(response).await;
+    assert!(html.contains("Comment Carnet protège vos données"));
+}
+
+#[tokio::test]
+async fn unknown_page_is_a_translated_404() {
+    let app = test_app().await;
+    let response = get(&app.router, "/nulle-part", None).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_security_headers(&response);
+    let html = text(response).await;
+    assert!(
+        html.contains("Cette page n&#x27;existe pas") || html.contains("Cette page n'existe pas"),
+        "{html}"
+    );
+
+    let response = get(&app.router, "/nowhere", Some("i18n_pref_locale=en")).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(text(response).await.contains("This page does not exist"));
+}
+
+#[tokio::test]
+async fn unknown_api_path_is_json_404_never_cached() {
+    let app = test_app().await;
+    let response = get(&app.router, "/api/nothing", None).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    assert!(header(&response, "content-type").starts_with("application/json"));
+    assert_security_headers(&response);
+    let body: serde_json::Value = serde_json::from_str(&text(response).await).unwrap();
+    assert_eq!(body["error"], "not_found");
+}
+
+#[tokio::test]
+async fn static_files_are_served_with_headers_and_no_traversal() {
+    let app = test_app().await;
+    let response = get(&app.router, "/pkg/carnet.css", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(header(&response, "content-type").starts_with("text/css"));
+    assert_eq!(header(&response, "cache-control"), "no-cache");
+    assert_security_headers(&response);
+
+    let response = get(&app.router, "/../carnet.db", None).await;
+    assert_ne!(response.status(), StatusCode::OK);
+    let response = get(&app.router, "/pkg/%2e%2e/%2e%2e/carnet.db", None).await;
+    assert_ne!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = test_app().await;
+    let body = vec![b'x'; server::web::MAX_BODY_BYTES + 1];
+    let request = Request::post("/api/anything")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
