@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 ./scripts/setup.sh
 ./scripts/build-site.sh
 cargo build -p server --release

@@ -33,6 +33,18 @@ if [ "$("$cargo_bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $bind
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
 
+apt_install() {
+  local sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "$@"
+}
+
+if ! command -v npm >/dev/null; then
+  say "installing Debian nodejs and npm"
+  apt_install nodejs npm
+fi
+
 # npm packages: wasm-opt (binaryen 132; Debian's older one miscompiles), and for tests
 # playwright-core and axe-core. Reinstalled only when package-lock.json changed.
 if [ ! -f node_modules/.carnet-stamp ] || ! cmp -s package-lock.json node_modules/.carnet-stamp; then
@@ -44,8 +56,5 @@ fi
 # Browser for tests: Debian's Chromium and its driver (tools that fetch their own browser fail here).
 if [ "$want_test" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
   say "installing Debian chromium and chromium-driver"
-  sudo_cmd=""
-  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium chromium-driver
+  apt_install chromium chromium-driver
 fi

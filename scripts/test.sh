@@ -5,8 +5,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 started=$(date +%s)
+# Every runner's output also goes to this log, so the closing line can add up all the counts.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 step "set-up"
 ./scripts/setup.sh --test
@@ -20,10 +24,10 @@ step "lints: app (hydrate, wasm32)"
 cargo clippy -p app --lib --tests --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
 step "unit and HTTP tests"
-cargo test --workspace
+cargo test --workspace 2>&1 | tee -a "$log"
 
 step "browser tests of the wasm code (headless Chromium)"
-cargo test -p app --lib --target wasm32-unknown-unknown --features hydrate
+cargo test -p app --lib --target wasm32-unknown-unknown --features hydrate 2>&1 | tee -a "$log"
 
 step "release bundle and size budget"
 ./scripts/build-site.sh
@@ -31,7 +35,10 @@ node scripts/size-report.mjs
 
 step "end-to-end tests (real server, headless Chromium)"
 cargo build -p server
-node --test --test-concurrency=1 tests/e2e/
+node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee -a "$log"
 
+passed=$(awk '/^test result:/ { n += $4 } /^# pass / { n += $3 } END { print n + 0 }' "$log")
+failed=$(awk '/^test result:/ { n += $6 } /^# fail / { n += $3 } END { print n + 0 }' "$log")
 echo
-echo "all tests passed in $(( $(date +%s) - started )) s"
+echo "all test steps done in $(( $(date +%s) - started )) s"
+echo "$passed passed, $failed failed"
