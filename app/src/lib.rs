@@ -4,6 +4,8 @@
 //! server. It owns the pages, the components, the translations and the client data layer. It must
 //! never reach a disk, a socket or a secret of the server: those live in `server/`.
 
+pub mod account;
+pub mod api;
 pub mod cache;
 pub mod i18n;
 pub mod layout;

@@ -3,7 +3,7 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "carnet", version, about = "Carnet: the patient-held shared medical record")]
@@ -36,6 +36,22 @@ pub struct Config {
     /// Directory holding the built site (`pkg/` with the wasm bundle, and the public files).
     #[arg(long, env = "CARNET_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Serve Carnet (what happens with no command).
+    Serve,
+    /// Print the newest messages of the local outbox: the e-mails and SMS Carnet would have
+    /// sent (codes included). For development and demonstrations, on the server's own machine.
+    Outbox {
+        /// How many messages, newest first.
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -130,6 +146,9 @@ mod tests {
         assert_eq!(config.database(), Ok(DatabaseChoice::Sqlite("/tmp/x.db".into())));
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.public_url(config.bind).unwrap(), "https://carnet.example");
+        assert_eq!(config.command, None);
+        let config = parse(&["--data-dir", "d", "outbox", "--limit", "3"]);
+        assert_eq!(config.command, Some(Command::Outbox { limit: 3 }));
     }
 
     #[test]

@@ -1,44 +1,81 @@
-//! The one place where failures become HTTP responses. A client gets a stable code and a short
-//! message; the cause goes to the log, never into the body.
+//! The one place where failures become HTTP responses. A client gets a stable code
+//! ([`app::api::ErrorBody`]) that the interface translates; the cause goes to the log, never
+//! into the body.
 
+use app::{
+    account::InputError,
+    api::{ErrorBody, ErrorCode},
+};
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde::Serialize;
 
-use crate::store::StoreError;
+use crate::{account::password::PasswordError, messages::MessageError, store::StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("not found")]
     NotFound,
+    #[error("unreadable request")]
+    BadRequest,
+    #[error("invalid {field}")]
+    Input { field: &'static str, error: InputError },
+    #[error("bad credentials")]
+    BadCredentials,
+    #[error("bad code")]
+    BadCode { attempts_left: u32 },
+    #[error("code expired or used")]
+    CodeExpired,
+    #[error("rate limited")]
+    TooManyAttempts { retry_after: u32 },
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("cross-site or token-less request")]
+    Forbidden,
     #[error("storage failure")]
     Store(#[from] StoreError),
-}
-
-/// What a client sees of an error.
-#[derive(Serialize)]
-pub struct ErrorBody {
-    pub error: &'static str,
-    pub message: &'static str,
+    #[error("message could not be sent")]
+    Message(#[from] MessageError),
+    #[error("password hashing failed")]
+    Password(#[from] PasswordError),
 }
 
 impl ApiError {
+    pub fn input(field: &'static str, error: InputError) -> Self {
+        Self::Input { field, error }
+    }
+
     fn parts(&self) -> (StatusCode, ErrorBody) {
+        use ErrorCode as C;
+        let plain = |status, code| (status, ErrorBody::new(code));
         match self {
-            Self::NotFound => (
-                StatusCode::NOT_FOUND,
-                ErrorBody { error: "not_found", message: "No such resource." },
-            ),
-            Self::Store(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
+            Self::NotFound => plain(StatusCode::NOT_FOUND, C::NotFound),
+            Self::BadRequest => plain(StatusCode::BAD_REQUEST, C::BadRequest),
+            Self::Input { field, error } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorBody {
-                    error: "unavailable",
-                    message: "The service is temporarily unavailable. Nothing was changed.",
+                    field: Some((*field).to_owned()),
+                    input: Some(*error),
+                    ..ErrorBody::new(C::Input)
                 },
             ),
+            Self::BadCredentials => plain(StatusCode::UNAUTHORIZED, C::BadCredentials),
+            Self::BadCode { attempts_left } => (
+                StatusCode::UNAUTHORIZED,
+                ErrorBody { attempts_left: Some(*attempts_left), ..ErrorBody::new(C::BadCode) },
+            ),
+            Self::CodeExpired => plain(StatusCode::GONE, C::CodeExpired),
+            Self::TooManyAttempts { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorBody { retry_after: Some(*retry_after), ..ErrorBody::new(C::TooManyAttempts) },
+            ),
+            Self::Unauthenticated => plain(StatusCode::UNAUTHORIZED, C::Unauthenticated),
+            Self::Forbidden => plain(StatusCode::FORBIDDEN, C::Forbidden),
+            Self::Store(_) | Self::Message(_) | Self::Password(_) => {
+                plain(StatusCode::SERVICE_UNAVAILABLE, C::Unavailable)
+            }
         }
     }
 }
@@ -47,9 +84,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = self.parts();
         if status.is_server_error() {
-            // `{:#}` would need anyhow; the chain is walked by tracing's error formatting.
             tracing::error!(error = &self as &dyn std::error::Error, "request failed");
         }
-        (status, Json(body)).into_response()
+        let retry_after = body.retry_after;
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }

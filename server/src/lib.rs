@@ -4,9 +4,12 @@
 //! ([`store`]) → audit. [`app`] assembles the whole HTTP surface so tests can drive it without
 //! a socket; `main.rs` only reads the configuration and serves it.
 
+pub mod account;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod messages;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -1,12 +1,12 @@
 //! `carnet`: read the configuration, open the store, serve until SIGINT or SIGTERM.
 
-use std::{process::ExitCode, sync::Arc};
+use std::{net::SocketAddr, process::ExitCode, sync::Arc};
 
 use clap::Parser;
 use server::{
     AppState, app,
-    config::{Config, DatabaseChoice},
-    store::SqliteStore,
+    config::{Command, Config, DatabaseChoice},
+    store::{SqliteStore, Store},
     telemetry,
 };
 use tokio::net::TcpListener;
@@ -30,11 +30,14 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         return Err("only SQLite is supported by this build".into());
     };
     let store = Arc::new(SqliteStore::open(&path).await?);
-    let state = AppState::new(store.clone(), &config.site_root);
-
+    match config.command {
+        None | Some(Command::Serve) => {}
+        Some(Command::Outbox { limit }) => return print_outbox(store.as_ref(), limit).await,
+    }
     let listener = TcpListener::bind(config.bind).await?;
     let bound = listener.local_addr()?;
     let public_url = config.public_url(bound)?;
+    let state = AppState::new(store.clone(), &config.site_root, &public_url)?;
     tracing::info!(%bound, %public_url, "listening");
     // The one line people and scripts look for; stdout, so it is seen even with logs filtered.
     #[allow(clippy::print_stdout)]
@@ -42,9 +45,32 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         println!("Carnet is running at http://{bound}/ (public address {public_url})");
     }
 
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// The local outbox, newest first, for a developer reading the codes Carnet "sent".
+#[allow(clippy::print_stdout)]
+async fn print_outbox(store: &dyn Store, limit: u32) -> Result<(), Box<dyn std::error::Error>> {
+    let messages = store.outbox(limit).await?;
+    if messages.is_empty() {
+        println!("The outbox is empty.");
+    }
+    for message in messages {
+        println!(
+            "#{} at {} ({:?} to {})\nSubject: {}\n\n{}\n{}",
+            message.id,
+            message.created_at,
+            message.channel,
+            message.recipient,
+            message.subject,
+            message.body,
+            "-".repeat(72)
+        );
+    }
     Ok(())
 }
 

@@ -5,22 +5,71 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::store::Store;
+use crate::{
+    account::password::{PasswordError, Passwords},
+    clock::{Clock, SystemClock},
+    messages::{MessageService, Outbox},
+    store::Store,
+};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub passwords: Passwords,
+    pub messages: Arc<dyn MessageService>,
+    /// `scheme://host[:port]` of the public URL: state-changing requests must come from it.
+    pub public_origin: Arc<str>,
 }
 
 impl AppState {
+    /// The defaults: system clock, local outbox, as many concurrent password hashes as cores.
     /// `site_root` holds the built site (`pkg/carnet.js`, `pkg/carnet_bg.wasm`, `pkg/carnet.css`).
-    pub fn new(store: Arc<dyn Store>, site_root: &std::path::Path) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        site_root: &std::path::Path,
+        public_url: &str,
+    ) -> Result<Self, PasswordError> {
+        Self::with_clock(store, site_root, public_url, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(
+        store: Arc<dyn Store>,
+        site_root: &std::path::Path,
+        public_url: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, PasswordError> {
         let leptos_options = LeptosOptions::builder()
             .output_name(app::OUTPUT_NAME)
             .site_root(site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .build();
-        Self { leptos_options, store }
+        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+        Ok(Self {
+            leptos_options,
+            messages: Arc::new(Outbox::new(store.clone(), clock.clone())),
+            store,
+            clock,
+            passwords: Passwords::new(cores)?,
+            public_origin: origin_of(public_url).into(),
+        })
+    }
+}
+
+/// `https://carnet.example/path` → `https://carnet.example`.
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let end = url[after_scheme..].find('/').map(|i| after_scheme + i).unwrap_or(url.len());
+    url[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn origins() {
+        assert_eq!(super::origin_of("https://carnet.example/"), "https://carnet.example");
+        assert_eq!(super::origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        assert_eq!(super::origin_of("http://h:1/a/b"), "http://h:1");
     }
 }

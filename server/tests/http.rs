@@ -1,4 +1,8 @@
 //! HTTP tests: the whole `app(state)` driven with `oneshot`, over a fresh SQLite file per test.
+//! One test binary; each area of the API has its module.
+
+#[path = "http/account.rs"]
+mod account;
 
 use std::sync::Arc;
 
@@ -8,28 +12,35 @@ use axum::{
     http::{Request, Response, StatusCode, header},
 };
 use http_body_util::BodyExt;
-use server::{AppState, app, store::SqliteStore};
+use server::{AppState, app, clock::ManualClock, store::SqliteStore};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
-struct TestApp {
-    router: Router,
-    store: Arc<SqliteStore>,
+pub struct TestApp {
+    pub router: Router,
+    pub store: Arc<SqliteStore>,
+    pub clock: ManualClock,
     _dir: TempDir,
 }
 
-async fn test_app() -> TestApp {
+/// 2026-11-25 00:00 UTC.
+pub const START: i64 = 1_795_564_800;
+
+pub async fn test_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
     let store = Arc::new(SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap());
     let site = dir.path().join("site");
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg/carnet.css"), "body{}").unwrap();
     std::fs::write(site.join("robots.txt"), "User-agent: *\n").unwrap();
-    let router = app(AppState::new(store.clone(), &site));
-    TestApp { router, store, _dir: dir }
+    let clock = ManualClock::starting_at(START);
+    let state =
+        AppState::with_clock(store.clone(), &site, "http://localhost", Arc::new(clock.clone()))
+            .unwrap();
+    TestApp { router: app(state), store, clock, _dir: dir }
 }
 
-async fn get(router: &Router, uri: &str, cookie: Option<&str>) -> Response<Body> {
+pub async fn get(router: &Router, uri: &str, cookie: Option<&str>) -> Response<Body> {
     let mut request = Request::get(uri);
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
@@ -37,12 +48,12 @@ async fn get(router: &Router, uri: &str, cookie: Option<&str>) -> Response<Body>
     router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap()
 }
 
-async fn text(response: Response<Body>) -> String {
+pub async fn text(response: Response<Body>) -> String {
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
-fn header<'a>(response: &'a Response<Body>, name: &str) -> &'a str {
+pub fn header<'a>(response: &'a Response<Body>, name: &str) -> &'a str {
     response
         .headers()
         .get(name)

@@ -1,5 +1,6 @@
 //! Storage behind one trait, so the SQLite file (default) and, later, PostgreSQL fit the same
-//! server. Handlers never see sqlx: they call [`Store`] methods that return domain values.
+//! server. Handlers never see sqlx: they call [`Store`] methods that take and return the plain
+//! records below. Secrets arrive here already hashed; nothing here decides who may do what.
 
 mod sqlite;
 
@@ -17,10 +18,176 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("cannot create the data directory")]
     DataDir(#[source] std::io::Error),
+    /// A uniqueness rule was broken; the name is the constraint's.
+    #[error("conflict on {0}")]
+    Conflict(&'static str),
+    #[error("stored data is not in the expected form")]
+    Corrupt,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContactKind {
+    Email,
+    Phone,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// Signed up, contact not yet proven.
+    Pending,
+    Active,
+}
+
+/// An account as stored. `password_hash` is an Argon2id PHC string.
+#[derive(Clone)]
+pub struct AccountRecord {
+    pub id: String,
+    pub contact_kind: ContactKind,
+    pub contact: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: String,
+    pub locale: String,
+    pub password_hash: String,
+    pub status: AccountStatus,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodePurpose {
+    Activation,
+    Login,
+}
+
+/// A one-time code as stored: digests only.
+pub struct NewCode<'a> {
+    pub challenge_hash: &'a [u8],
+    pub account_id: &'a str,
+    pub purpose: CodePurpose,
+    pub code_hash: &'a [u8],
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// One counted try at a code that was still usable (unused, unexpired, under the cap).
+pub struct CodeAttempt {
+    pub account_id: String,
+    pub purpose: CodePurpose,
+    pub code_hash: Vec<u8>,
+    /// Tries counted so far, this one included.
+    pub attempts: u32,
+}
+
+/// A live session.
+pub struct SessionRecord {
+    pub account_id: String,
+    pub csrf_token: String,
+}
+
+/// Escalating delays after failures: `free` tries, then `base_delay` seconds doubling up to
+/// `max_delay`, and locked for good once `lock_after` failures follow each other.
+#[derive(Clone, Copy, Debug)]
+pub struct RatePolicy {
+    pub free: u32,
+    pub base_delay: u32,
+    pub max_delay: u32,
+    pub lock_after: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateDecision {
+    /// The try may proceed; it was already counted as a failure (reset it on success).
+    Allowed,
+    /// Refused without trying; wait this many seconds (`u32::MAX`: locked).
+    Blocked { retry_after: u32 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+/// A message waiting in (or read from) the local outbox.
+#[derive(Clone)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: i64,
 }
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Proves the database answers a query now.
     async fn health(&self) -> Result<(), StoreError>;
+
+    /// Fails with `Conflict("accounts_contact_unique")` when the contact is taken.
+    async fn create_account(&self, account: &AccountRecord) -> Result<(), StoreError>;
+    async fn account_by_contact(&self, contact: &str) -> Result<Option<AccountRecord>, StoreError>;
+    async fn account_by_id(&self, id: &str) -> Result<Option<AccountRecord>, StoreError>;
+    async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError>;
+    /// Removes an account that never proved its contact (its codes and sessions go with it).
+    async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError>;
+
+    async fn insert_code(&self, code: &NewCode<'_>) -> Result<(), StoreError>;
+    /// Atomically counts one try at the code, if it is still usable; `None` otherwise.
+    async fn count_code_attempt(
+        &self,
+        challenge_hash: &[u8],
+        now: i64,
+        max_attempts: u32,
+    ) -> Result<Option<CodeAttempt>, StoreError>;
+    /// Marks the code used; `false` if another request used it first.
+    async fn use_code(&self, challenge_hash: &[u8], now: i64) -> Result<bool, StoreError>;
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        account_id: &str,
+        csrf_token: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    /// The live session for this token, its idle clock restarted; `None` if absent or expired.
+    async fn touch_session(
+        &self,
+        token_hash: &[u8],
+        now: i64,
+        idle_timeout: i64,
+        absolute_timeout: i64,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
+
+    /// Counts a try against `key` unless it is blocked; the count and the block are one atomic
+    /// step, so parallel tries cannot slip through together.
+    async fn rate_limit_try(
+        &self,
+        key: &str,
+        now: i64,
+        policy: RatePolicy,
+    ) -> Result<RateDecision, StoreError>;
+    async fn rate_limit_reset(&self, key: &str) -> Result<(), StoreError>;
+
+    async fn push_outbox(
+        &self,
+        channel: Channel,
+        recipient: &str,
+        subject: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    /// Newest first.
+    async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError>;
+
+    async fn record_auth_event(
+        &self,
+        event: &str,
+        account_id: Option<&str>,
+        client_addr: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    /// Events of one account, oldest first: `(at, event)`.
+    async fn auth_events(&self, account_id: &str) -> Result<Vec<(i64, String)>, StoreError>;
 }

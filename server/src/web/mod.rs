@@ -1,8 +1,11 @@
 //! The HTTP surface: routes, the layers every response passes through, static files and the
 //! server-rendered pages.
 
+mod extract;
 mod pages;
 mod security;
+
+pub use extract::{ApiJson, ClientAddr};
 
 use std::time::Duration;
 
@@ -28,6 +31,7 @@ pub fn app(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let options = state.leptos_options.clone();
     let site_root = options.site_root.to_string();
+    let state_for_origin = state.clone();
 
     let static_files = ServeDir::new(&site_root)
         .append_index_html_on_directories(false)
@@ -42,6 +46,7 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(static_files)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state_for_origin, security::same_origin))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -62,7 +67,9 @@ pub fn app(state: AppState) -> Router {
         )
 }
 
-/// The JSON API. Empty for now; everything under `/api` answers JSON, never the HTML app.
+/// The JSON API. Everything under `/api` answers JSON, never the HTML app.
 fn api() -> Router<AppState> {
-    Router::new().fallback(|| async { ApiError::NotFound })
+    Router::new()
+        .nest("/account", crate::account::routes())
+        .fallback(|| async { ApiError::NotFound })
 }

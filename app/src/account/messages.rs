@@ -1,0 +1,46 @@
+//! The text of the codes and notices sent by e-mail or SMS, in the person's language. Rendered
+//! on the server only; the code itself appears in the body and nowhere else.
+
+use crate::i18n::{Locale, td_string};
+
+pub enum Kind<'a> {
+    ActivationCode(&'a str),
+    LoginCode(&'a str),
+    AlreadyRegistered,
+}
+
+/// `(subject, body)` for `locale` (`"fr"` or `"en"`; anything else is French).
+pub fn render(locale: &str, kind: Kind<'_>) -> (String, String) {
+    let locale = if locale == "en" { Locale::en } else { Locale::fr };
+    match kind {
+        Kind::ActivationCode(code) => (
+            td_string!(locale, messages.activation_subject).to_string(),
+            td_string!(locale, messages.activation_body, code = code).to_string(),
+        ),
+        Kind::LoginCode(code) => (
+            td_string!(locale, messages.login_subject).to_string(),
+            td_string!(locale, messages.login_body, code = code).to_string(),
+        ),
+        Kind::AlreadyRegistered => (
+            td_string!(locale, messages.existing_subject).to_string(),
+            td_string!(locale, messages.existing_body).to_string(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_in_the_body_in_both_languages() {
+        let (subject, body) = render("fr", Kind::LoginCode("042917"));
+        assert_eq!(subject, "Votre code de connexion Carnet");
+        assert!(body.contains("042917") && body.contains("10 minutes"));
+        let (subject, body) = render("en", Kind::ActivationCode("123456"));
+        assert_eq!(subject, "Your Carnet activation code");
+        assert!(body.contains("123456"));
+        let (_, body) = render("xx", Kind::AlreadyRegistered);
+        assert!(body.starts_with("Bonjour"));
+    }
+}

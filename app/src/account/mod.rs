@@ -1,0 +1,125 @@
+//! Accounts: what crosses the wire between the browser and the server when a person signs up,
+//! activates their account, logs in with a one-time code and logs out; the pure input checks
+//! ([`validate`]); and the pages.
+
+#[cfg(feature = "ssr")]
+pub mod messages;
+pub mod validate;
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
+
+pub use crate::api::{ErrorBody, ErrorCode};
+pub use validate::{Contact, InputError};
+
+/// A password or a code on its way to the server. Never printed: `Debug` is redacted, and the
+/// memory is wiped on drop.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that must use it (hashing, comparing, sending).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// `POST /api/account/signup`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignupRequest {
+    pub contact: String,
+    pub given_name: String,
+    pub family_name: String,
+    /// `YYYY-MM-DD`
+    pub birth_date: String,
+    pub password: Secret,
+}
+
+/// `POST /api/account/login`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub contact: String,
+    pub password: Secret,
+}
+
+/// Answer to sign-up and to the password step of login: a code was sent (or, to avoid telling
+/// whether an account exists, is said to have been sent) and must be given back with this
+/// challenge, which binds the code to this attempt.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CodeSent {
+    pub challenge: String,
+    /// Where the code went, partly hidden (`j•••@example.fr`).
+    pub sent_to: String,
+    /// Seconds the code stays valid.
+    pub expires_in: u32,
+}
+
+/// `POST /api/account/activate` and `POST /api/account/login/code`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CodeRequest {
+    pub challenge: String,
+    pub code: Secret,
+}
+
+/// The signed-in person, as the interface shows them. `GET /api/account/me`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Me {
+    pub given_name: String,
+    pub family_name: String,
+    pub contact: String,
+    /// Token to send back in the `x-csrf-token` header of every state-changing request.
+    pub csrf_token: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let request = LoginRequest { contact: "a@b.fr".into(), password: Secret::new("hunter22!") };
+        assert!(!format!("{request:?}").contains("hunter22"));
+    }
+
+    #[test]
+    fn secrets_cross_the_wire_as_plain_strings() {
+        let json = serde_json::to_string(&CodeRequest {
+            challenge: "c".into(),
+            code: Secret::new("123456"),
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"challenge":"c","code":"123456"}"#);
+    }
+
+    #[test]
+    fn error_codes_are_stable_snake_case() {
+        let body = ErrorBody {
+            error: ErrorCode::Input,
+            field: Some("password".into()),
+            input: Some(InputError::PasswordTooCommon),
+            attempts_left: None,
+            retry_after: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":"input","field":"password","input":"password_too_common"}"#
+        );
+    }
+}

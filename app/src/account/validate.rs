@@ -1,0 +1,343 @@
+//! Pure checks of what a person types when signing up or logging in. No I/O: the server runs
+//! them on every request (it trusts nothing the browser says) and the browser runs the same code
+//! to explain a mistake before sending anything.
+
+use serde::{Deserialize, Serialize};
+
+/// Shortest accepted password (NIST SP 800-63B, OWASP).
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// Longest accepted password; also bounds the hashing work an attacker can ask for.
+pub const PASSWORD_MAX_CHARS: usize = 128;
+/// Longest name part accepted.
+pub const NAME_MAX_CHARS: usize = 100;
+/// Longest e-mail address (RFC 5321 path limit).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// Age from which a person opens and manages their own record (the reference's majority).
+pub const ADULT_AGE: u32 = 18;
+
+/// A verified-to-be-well-formed way to reach a person, in canonical form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Contact {
+    /// Lower-cased e-mail address.
+    Email(String),
+    /// Phone number in E.164 form (`+33612345678`).
+    Phone(String),
+}
+
+impl Contact {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email(value) | Self::Phone(value) => value,
+        }
+    }
+
+    /// What to show on screen to say where a code went, without revealing the whole contact:
+    /// `j•••@example.fr`, `+33 •• •• •• 78`.
+    pub fn masked(&self) -> String {
+        match self {
+            Self::Email(value) => {
+                let (local, domain) = value.split_once('@').unwrap_or((value, ""));
+                let first: String = local.chars().take(1).collect();
+                format!("{first}•••@{domain}")
+            }
+            Self::Phone(value) => {
+                let last: String =
+                    value.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect();
+                format!("•• •• •• {last}")
+            }
+        }
+    }
+}
+
+/// Why an input was refused. Serialised as a stable code the interface translates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputError {
+    ContactInvalid,
+    NameMissing,
+    NameTooLong,
+    NameInvalid,
+    BirthDateInvalid,
+    BirthDateInFuture,
+    Minor,
+    PasswordTooShort,
+    PasswordTooLong,
+    PasswordTooCommon,
+    CodeInvalid,
+}
+
+/// Reads an e-mail address or a phone number (French national or international format).
+pub fn parse_contact(input: &str) -> Result<Contact, InputError> {
+    let input = input.trim();
+    if input.contains('@') {
+        return parse_email(input).map(Contact::Email);
+    }
+    parse_phone(input).map(Contact::Phone)
+}
+
+fn parse_email(input: &str) -> Result<String, InputError> {
+    let email = input.to_lowercase();
+    if email.chars().count() > EMAIL_MAX_CHARS {
+        return Err(InputError::ContactInvalid);
+    }
+    let (local, domain) = email.split_once('@').ok_or(InputError::ContactInvalid)?;
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    if local_ok && domain_ok { Ok(email) } else { Err(InputError::ContactInvalid) }
+}
+
+fn parse_phone(input: &str) -> Result<String, InputError> {
+    let mut digits = String::new();
+    let mut international = false;
+    for (i, c) in input.chars().enumerate() {
+        match c {
+            '+' if i == 0 => international = true,
+            '0'..='9' => digits.push(c),
+            ' ' | '.' | '-' | '(' | ')' => {}
+            _ => return Err(InputError::ContactInvalid),
+        }
+    }
+    let e164 = if international {
+        digits
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        rest.to_owned()
+    } else if digits.len() == 10 && digits.starts_with('0') {
+        // French national format: 0X XX XX XX XX.
+        format!("33{}", &digits[1..])
+    } else {
+        return Err(InputError::ContactInvalid);
+    };
+    // E.164: country code first (never 0), at most 15 digits.
+    if !(8..=15).contains(&e164.len()) || e164.starts_with('0') {
+        return Err(InputError::ContactInvalid);
+    }
+    Ok(format!("+{e164}"))
+}
+
+/// A name part: trimmed, inner runs of white space folded, letters and the usual signs only.
+pub fn parse_name(input: &str) -> Result<String, InputError> {
+    let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(InputError::NameMissing);
+    }
+    if name.chars().count() > NAME_MAX_CHARS {
+        return Err(InputError::NameTooLong);
+    }
+    if !name.chars().all(|c| c.is_alphabetic() || " '’-.".contains(c)) {
+        return Err(InputError::NameInvalid);
+    }
+    Ok(name)
+}
+
+/// A calendar date, as typed in an `<input type="date">` (`YYYY-MM-DD`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    pub fn parse(input: &str) -> Option<Self> {
+        let mut parts = input.trim().splitn(3, '-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let date = Self { year: y.parse().ok()?, month: m.parse().ok()?, day: d.parse().ok()? };
+        let valid = (1..=12).contains(&date.month)
+            && date.day >= 1
+            && date.day <= days_in_month(date.year, date.month);
+        valid.then_some(date)
+    }
+
+    /// Full years from `self` to `today`.
+    pub fn age_on(&self, today: Date) -> u32 {
+        let years = u32::from(today.year.saturating_sub(self.year));
+        if (today.month, today.day) < (self.month, self.day) {
+            years.saturating_sub(1)
+        } else {
+            years
+        }
+    }
+
+    /// The date of a Unix time (UTC), for the server's "today".
+    pub fn from_unix_seconds(seconds: i64) -> Self {
+        // Howard Hinnant's days-from-civil inverse; exact for the proleptic Gregorian calendar.
+        let days = seconds.div_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Self {
+            year: u16::try_from(year).unwrap_or(u16::MAX),
+            month: u8::try_from(month).unwrap_or(1),
+            day: u8::try_from(day).unwrap_or(1),
+        }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// A birth date for a person signing up for themselves: real, not in the future, adult.
+pub fn parse_birth_date(input: &str, today: Date) -> Result<Date, InputError> {
+    let date = Date::parse(input).ok_or(InputError::BirthDateInvalid)?;
+    if date.year < 1900 {
+        return Err(InputError::BirthDateInvalid);
+    }
+    if date > today {
+        return Err(InputError::BirthDateInFuture);
+    }
+    if date.age_on(today) < ADULT_AGE {
+        return Err(InputError::Minor);
+    }
+    Ok(date)
+}
+
+/// Length rules only; the server also rejects common passwords with a strength estimator.
+pub fn check_password_length(password: &str) -> Result<(), InputError> {
+    let chars = password.chars().count();
+    if chars < PASSWORD_MIN_CHARS {
+        Err(InputError::PasswordTooShort)
+    } else if chars > PASSWORD_MAX_CHARS {
+        Err(InputError::PasswordTooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// A one-time code as typed: six digits, spaces tolerated.
+pub fn parse_code(input: &str) -> Result<String, InputError> {
+    let code: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code)
+    } else {
+        Err(InputError::CodeInvalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TODAY: Date = Date { year: 2026, month: 11, day: 25 };
+
+    #[test]
+    fn contacts_are_canonical() {
+        let cases = [
+            ("  Jeanne.Martin@Example.FR ", Ok(Contact::Email("jeanne.martin@example.fr".into()))),
+            ("06 12 34 56 78", Ok(Contact::Phone("+33612345678".into()))),
+            ("06.12.34.56.78", Ok(Contact::Phone("+33612345678".into()))),
+            ("+33 6 12 34 56 78", Ok(Contact::Phone("+33612345678".into()))),
+            ("0033612345678", Ok(Contact::Phone("+33612345678".into()))),
+            ("+1 (415) 555-0100", Ok(Contact::Phone("+14155550100".into()))),
+            ("jeanne@", Err(InputError::ContactInvalid)),
+            ("@example.fr", Err(InputError::ContactInvalid)),
+            ("jeanne@example", Err(InputError::ContactInvalid)),
+            ("jeanne..m@example.fr", Err(InputError::ContactInvalid)),
+            ("jeanne@exa mple.fr", Err(InputError::ContactInvalid)),
+            ("a@b@example.fr", Err(InputError::ContactInvalid)),
+            ("12345", Err(InputError::ContactInvalid)),
+            ("06 12 34 56 7x", Err(InputError::ContactInvalid)),
+            ("+0612345678", Err(InputError::ContactInvalid)),
+            ("+1234567890123456", Err(InputError::ContactInvalid)),
+            ("", Err(InputError::ContactInvalid)),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse_contact(input), expected, "{input:?}");
+        }
+        let long = format!("{}@example.fr", "a".repeat(250));
+        assert_eq!(parse_contact(&long), Err(InputError::ContactInvalid));
+    }
+
+    #[test]
+    fn contacts_are_masked() {
+        assert_eq!(Contact::Email("jeanne@example.fr".into()).masked(), "j•••@example.fr");
+        assert_eq!(Contact::Phone("+33612345678".into()).masked(), "•• •• •• 78");
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(parse_name("  Jean   Pierre "), Ok("Jean Pierre".into()));
+        assert_eq!(parse_name("N’Diaye-Lefèvre"), Ok("N’Diaye-Lefèvre".into()));
+        assert_eq!(parse_name("   "), Err(InputError::NameMissing));
+        assert_eq!(parse_name("<script>"), Err(InputError::NameInvalid));
+        assert_eq!(parse_name("Jean\u{0}"), Err(InputError::NameInvalid));
+        assert_eq!(parse_name(&"a".repeat(101)), Err(InputError::NameTooLong));
+        assert!(parse_name(&"é".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
+        for bad in
+            ["2023-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "26-1-1", "x"]
+        {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Date::parse("2000-02-29").map(|d| d.to_string()), Some("2000-02-29".into()));
+        assert_eq!(Date::from_unix_seconds(0), Date { year: 1970, month: 1, day: 1 });
+        assert_eq!(Date::from_unix_seconds(1_795_564_800), Date { year: 2026, month: 11, day: 25 });
+        assert_eq!(Date::from_unix_seconds(951_782_400), Date { year: 2000, month: 2, day: 29 });
+    }
+
+    #[test]
+    fn birth_dates_and_majority() {
+        assert!(parse_birth_date("1980-05-17", TODAY).is_ok());
+        assert!(parse_birth_date("2008-11-25", TODAY).is_ok(), "18 today");
+        assert_eq!(parse_birth_date("2008-11-26", TODAY), Err(InputError::Minor));
+        assert_eq!(parse_birth_date("2026-11-26", TODAY), Err(InputError::BirthDateInFuture));
+        assert_eq!(parse_birth_date("1899-12-31", TODAY), Err(InputError::BirthDateInvalid));
+        assert_eq!(parse_birth_date("17/05/1980", TODAY), Err(InputError::BirthDateInvalid));
+    }
+
+    #[test]
+    fn password_lengths_count_characters_not_bytes() {
+        assert_eq!(check_password_length("short"), Err(InputError::PasswordTooShort));
+        assert_eq!(check_password_length("éééééééé"), Ok(()));
+        assert_eq!(check_password_length(&"a".repeat(128)), Ok(()));
+        assert_eq!(check_password_length(&"a".repeat(129)), Err(InputError::PasswordTooLong));
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(parse_code(" 123 456 "), Ok("123456".into()));
+        assert_eq!(parse_code("12345"), Err(InputError::CodeInvalid));
+        assert_eq!(parse_code("12345a"), Err(InputError::CodeInvalid));
+        assert_eq!(parse_code("１２３４５６"), Err(InputError::CodeInvalid));
+    }
+}

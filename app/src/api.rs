@@ -1,0 +1,54 @@
+//! What every JSON API refusal looks like on the wire, shared by the server (which writes it)
+//! and the interface (which translates the code into a sentence).
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::InputError;
+
+/// A stable machine-readable reason. The interface has a translated sentence for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No such resource.
+    NotFound,
+    /// The request could not be read (not JSON, missing field, too large…).
+    BadRequest,
+    /// A field is malformed; `field` says which and `input` why.
+    Input,
+    /// Wrong identifier or password — deliberately the same answer for both.
+    BadCredentials,
+    /// Wrong code; `attempts_left` says how many tries remain.
+    BadCode,
+    /// The code expired, was used, or belongs to another attempt: start again.
+    CodeExpired,
+    /// Too many failures: wait `retry_after` seconds.
+    TooManyAttempts,
+    /// Not signed in, or the session ended.
+    Unauthenticated,
+    /// The request lacks its CSRF token or comes from another site.
+    Forbidden,
+    /// The service cannot answer now; nothing was changed.
+    Unavailable,
+    /// Something broke on the server; nothing was changed.
+    Internal,
+}
+
+/// The JSON body of every refused API request.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub error: ErrorCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<InputError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
+}
+
+impl ErrorBody {
+    pub fn new(error: ErrorCode) -> Self {
+        Self { error, field: None, input: None, attempts_left: None, retry_after: None }
+    }
+}

@@ -1,0 +1,337 @@
+//! Patient accounts over HTTP: sign-up with a code sent to the contact, login with password and
+//! code, the current account, logout. Every input is checked here with the same pure rules the
+//! interface uses (`app::account::validate`); nothing the browser says is trusted.
+
+pub mod codes;
+pub mod password;
+pub mod session;
+
+use app::account::{
+    CodeRequest, CodeSent, LoginRequest, Me, SignupRequest,
+    validate::{self, Contact, Date},
+};
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::IntoResponse,
+    routing::{get, post},
+};
+use axum_extra::extract::cookie::CookieJar;
+
+use crate::{
+    AppState,
+    error::ApiError,
+    messages::Message,
+    store::{
+        AccountRecord, AccountStatus, Channel, CodePurpose, ContactKind, NewCode as StoredCode,
+        RateDecision, RatePolicy,
+    },
+    web::{ApiJson, ClientAddr},
+};
+use codes::{CODE_TTL_SECONDS, MAX_CODE_ATTEMPTS, NewCode};
+use session::Session;
+
+/// Per contact: 5 free tries, then 30 s doubling up to 1 h; locked after 100 in a row.
+pub const ACCOUNT_POLICY: RatePolicy =
+    RatePolicy { free: 5, base_delay: 30, max_delay: 3600, lock_after: 100 };
+/// Per client address: more room (many people share an address), never locked for good.
+pub const ADDRESS_POLICY: RatePolicy =
+    RatePolicy { free: 30, base_delay: 30, max_delay: 3600, lock_after: u32::MAX };
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/signup", post(signup))
+        .route("/login", post(login))
+        .route("/verify", post(verify))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+}
+
+async fn limit(state: &AppState, key: &str, policy: RatePolicy) -> Result<(), ApiError> {
+    match state.store.rate_limit_try(key, state.clock.now(), policy).await? {
+        RateDecision::Allowed => Ok(()),
+        RateDecision::Blocked { retry_after } => Err(ApiError::TooManyAttempts { retry_after }),
+    }
+}
+
+fn contact_key(contact: &str) -> String {
+    // Hashed so the table of limits does not list people's addresses.
+    let digest = codes::challenge_digest(contact);
+    format!("contact:{}", hex(&digest[..16]))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn today(state: &AppState) -> Date {
+    Date::from_unix_seconds(state.clock.now())
+}
+
+/// The language of the interface that made the request, for the messages we send.
+fn request_locale(headers: &HeaderMap) -> &'static str {
+    let jar = CookieJar::from_headers(headers);
+    match jar.get(app::i18n::LANG_COOKIE).map(|cookie| cookie.value()) {
+        Some("en") => "en",
+        _ => "fr",
+    }
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SignupRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    limit(&state, &format!("signup:{addr}"), ADDRESS_POLICY).await?;
+    let contact =
+        validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
+    let given_name =
+        validate::parse_name(&request.given_name).map_err(|e| ApiError::input("given_name", e))?;
+    let family_name = validate::parse_name(&request.family_name)
+        .map_err(|e| ApiError::input("family_name", e))?;
+    let birth_date = validate::parse_birth_date(&request.birth_date, today(&state))
+        .map_err(|e| ApiError::input("birth_date", e))?;
+    let birth_year = birth_date.year.to_string();
+    password::check_strength(
+        request.password.expose(),
+        &[&given_name, &family_name, contact.as_str(), &birth_year],
+    )
+    .map_err(|e| ApiError::input("password", e))?;
+
+    let locale = request_locale(&headers);
+    let password_hash = state.passwords.hash(request.password.clone()).await?;
+    let now = state.clock.now();
+    let new = NewCode::draw();
+
+    match state.store.account_by_contact(contact.as_str()).await? {
+        Some(existing) if existing.status == AccountStatus::Active => {
+            // Same answer as a real sign-up, so the form does not reveal who has an account;
+            // the owner of the contact is told instead.
+            send(&state, &contact, locale, Notice::AlreadyRegistered).await?;
+            state
+                .store
+                .record_auth_event("signup_existing", Some(&existing.id), &addr, now)
+                .await?;
+        }
+        existing => {
+            // A pending sign-up that never proved its contact is replaced: only the person who
+            // receives the code can activate an account.
+            if let Some(pending) = existing {
+                state.store.delete_pending_account(&pending.id).await?;
+            }
+            let id = new_account_id();
+            state
+                .store
+                .create_account(&AccountRecord {
+                    id: id.clone(),
+                    contact_kind: contact_kind(&contact),
+                    contact: contact.as_str().to_owned(),
+                    given_name,
+                    family_name,
+                    birth_date: birth_date.to_string(),
+                    locale: locale.to_owned(),
+                    password_hash,
+                    status: AccountStatus::Pending,
+                    created_at: now,
+                })
+                .await?;
+            store_code(&state, &new, &id, CodePurpose::Activation).await?;
+            send(&state, &contact, locale, Notice::Code(CodePurpose::Activation, &new.code))
+                .await?;
+            state.store.record_auth_event("signup", Some(&id), &addr, now).await?;
+        }
+    }
+    Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let contact =
+        validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
+    limit(&state, &format!("login:{addr}"), ADDRESS_POLICY).await?;
+    let contact_limit = contact_key(contact.as_str());
+    limit(&state, &contact_limit, ACCOUNT_POLICY).await?;
+
+    let account = state.store.account_by_contact(contact.as_str()).await?;
+    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
+    let password_ok = state.passwords.verify(request.password.clone(), stored_hash).await?;
+    let now = state.clock.now();
+    let Some(account) = account.filter(|_| password_ok) else {
+        let account_id = state.store.account_by_contact(contact.as_str()).await?.map(|a| a.id);
+        state.store.record_auth_event("login_failed", account_id.as_deref(), &addr, now).await?;
+        return Err(ApiError::BadCredentials);
+    };
+    state.store.rate_limit_reset(&contact_limit).await?;
+
+    // A pending account proves its contact with this code and is activated on the way.
+    let purpose = match account.status {
+        AccountStatus::Active => CodePurpose::Login,
+        AccountStatus::Pending => CodePurpose::Activation,
+    };
+    let new = NewCode::draw();
+    store_code(&state, &new, &account.id, purpose).await?;
+    send(&state, &contact, locale_of(&account), Notice::Code(purpose, &new.code)).await?;
+    state.store.record_auth_event("code_sent", Some(&account.id), &addr, now).await?;
+    Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    jar: CookieJar,
+    ApiJson(request): ApiJson<CodeRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    limit(&state, &format!("code:{addr}"), ADDRESS_POLICY).await?;
+    let code =
+        validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
+    let challenge_hash = codes::challenge_digest(&request.challenge);
+    let now = state.clock.now();
+    let attempt = state
+        .store
+        .count_code_attempt(&challenge_hash, now, MAX_CODE_ATTEMPTS)
+        .await?
+        .ok_or(ApiError::CodeExpired)?;
+    if !codes::digests_match(&attempt.code_hash, &codes::code_digest(&request.challenge, &code)) {
+        state.store.record_auth_event("code_failed", Some(&attempt.account_id), &addr, now).await?;
+        return Err(ApiError::BadCode {
+            attempts_left: MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts),
+        });
+    }
+    if !state.store.use_code(&challenge_hash, now).await? {
+        return Err(ApiError::CodeExpired);
+    }
+    if attempt.purpose == CodePurpose::Activation {
+        state.store.activate_account(&attempt.account_id, now).await?;
+        state.store.record_auth_event("activated", Some(&attempt.account_id), &addr, now).await?;
+    }
+    let account =
+        state.store.account_by_id(&attempt.account_id).await?.ok_or(ApiError::CodeExpired)?;
+
+    // A fresh token at every login: a token planted before login is worth nothing after it.
+    if let Some(old) = jar.get(session::COOKIE_NAME) {
+        state.store.delete_session(&session::token_digest(old.value())).await?;
+    }
+    let token = session::new_token();
+    let csrf_token = session::new_token();
+    state
+        .store
+        .create_session(&session::token_digest(&token), &account.id, &csrf_token, now)
+        .await?;
+    state.store.record_auth_event("login", Some(&account.id), &addr, now).await?;
+    let jar = jar.add(session::session_cookie(token));
+    Ok((jar, Json(me_of(&account, csrf_token))))
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: Session,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<impl IntoResponse, ApiError> {
+    session.check_csrf(&headers)?;
+    state.store.delete_session(&session.token_hash).await?;
+    state
+        .store
+        .record_auth_event("logout", Some(&session.account_id), &addr, state.clock.now())
+        .await?;
+    Ok((jar.add(session::removal_cookie()), StatusCode::NO_CONTENT))
+}
+
+async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Me>, ApiError> {
+    let account =
+        state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
+    Ok(Json(me_of(&account, session.csrf_token)))
+}
+
+fn me_of(account: &AccountRecord, csrf_token: String) -> Me {
+    let contact = match account.contact_kind {
+        ContactKind::Email => Contact::Email(account.contact.clone()),
+        ContactKind::Phone => Contact::Phone(account.contact.clone()),
+    };
+    Me {
+        given_name: account.given_name.clone(),
+        family_name: account.family_name.clone(),
+        contact: contact.masked(),
+        csrf_token,
+    }
+}
+
+fn code_sent(new: &NewCode, contact: &Contact) -> CodeSent {
+    CodeSent {
+        challenge: new.challenge.clone(),
+        sent_to: contact.masked(),
+        expires_in: CODE_TTL_SECONDS as u32,
+    }
+}
+
+fn contact_kind(contact: &Contact) -> ContactKind {
+    match contact {
+        Contact::Email(_) => ContactKind::Email,
+        Contact::Phone(_) => ContactKind::Phone,
+    }
+}
+
+fn locale_of(account: &AccountRecord) -> &'static str {
+    if account.locale == "en" { "en" } else { "fr" }
+}
+
+fn new_account_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex(&bytes)
+}
+
+async fn store_code(
+    state: &AppState,
+    new: &NewCode,
+    account_id: &str,
+    purpose: CodePurpose,
+) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    state
+        .store
+        .insert_code(&StoredCode {
+            challenge_hash: &codes::challenge_digest(&new.challenge),
+            account_id,
+            purpose,
+            code_hash: &codes::code_digest(&new.challenge, &new.code),
+            created_at: now,
+            expires_at: now + CODE_TTL_SECONDS,
+        })
+        .await?;
+    Ok(())
+}
+
+enum Notice<'a> {
+    Code(CodePurpose, &'a str),
+    AlreadyRegistered,
+}
+
+async fn send(
+    state: &AppState,
+    contact: &Contact,
+    locale: &str,
+    notice: Notice<'_>,
+) -> Result<(), ApiError> {
+    let (subject, body) = app::account::messages::render(
+        locale,
+        match notice {
+            Notice::Code(CodePurpose::Activation, code) => {
+                app::account::messages::Kind::ActivationCode(code)
+            }
+            Notice::Code(CodePurpose::Login, code) => app::account::messages::Kind::LoginCode(code),
+            Notice::AlreadyRegistered => app::account::messages::Kind::AlreadyRegistered,
+        },
+    );
+    let (channel, recipient) = match contact {
+        Contact::Email(address) => (Channel::Email, address.clone()),
+        Contact::Phone(number) => (Channel::Sms, number.clone()),
+    };
+    state.messages.send(Message { channel, recipient, subject, body }).await?;
+    Ok(())
+}

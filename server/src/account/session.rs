@@ -1,0 +1,114 @@
+//! Server-side sessions: a random 256-bit token in an `HttpOnly; Secure; SameSite=Strict`
+//! cookie, stored as its SHA-256 digest, with an idle and an absolute timeout. A new token is
+//! drawn at every login. The [`Session`] extractor resolves who is asking, once per request.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, request::Parts},
+};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::{AppState, error::ApiError};
+
+pub const COOKIE_NAME: &str = "carnet_session";
+/// A patient's session ends after 30 minutes without a request…
+pub const IDLE_TIMEOUT_SECONDS: i64 = 30 * 60;
+/// …and 12 hours after login whatever happens.
+pub const ABSOLUTE_TIMEOUT_SECONDS: i64 = 12 * 60 * 60;
+/// Header carrying the CSRF token on state-changing requests.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A new random token (256 bits, URL-safe base64).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::new().chain_update(b"carnet/session\0").chain_update(token).finalize().into()
+}
+
+/// The cookie that carries a session token.
+pub fn session_cookie(token: String) -> Cookie<'static> {
+    Cookie::build((COOKIE_NAME, token))
+        .path("/")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::seconds(ABSOLUTE_TIMEOUT_SECONDS))
+        .build()
+}
+
+/// The cookie that tells the browser to forget the session.
+pub fn removal_cookie() -> Cookie<'static> {
+    let mut cookie = session_cookie(String::new());
+    cookie.make_removal();
+    cookie
+}
+
+/// The signed-in account behind this request. Rejects with 401 when there is none.
+pub struct Session {
+    pub account_id: String,
+    pub csrf_token: String,
+    pub token_hash: [u8; 32],
+}
+
+impl Session {
+    /// State-changing requests must echo the session's CSRF token in a header.
+    pub fn check_csrf(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let sent = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or("");
+        if super::codes::digests_match(sent.as_bytes(), self.csrf_token.as_bytes()) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token =
+            jar.get(COOKIE_NAME).map(|cookie| cookie.value()).ok_or(ApiError::Unauthenticated)?;
+        let token_hash = token_digest(token);
+        let record = state
+            .store
+            .touch_session(
+                &token_hash,
+                state.clock.now(),
+                IDLE_TIMEOUT_SECONDS,
+                ABSOLUTE_TIMEOUT_SECONDS,
+            )
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(Self { account_id: record.account_id, csrf_token: record.csrf_token, token_hash })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_digested() {
+        let a = new_token();
+        let b = new_token();
+        assert_ne!(a, b);
+        assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
+        assert_ne!(token_digest(&a), token_digest(&b));
+    }
+
+    #[test]
+    fn cookie_attributes() {
+        let cookie = session_cookie("t".into()).to_string();
+        for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+            assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+        }
+    }
+}
