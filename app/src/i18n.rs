@@ -11,27 +11,64 @@ mod generated {
 
 pub use generated::i18n::*;
 
-use leptos_i18n::context::CookieOptions;
 use leptos_use::UseLocalesOptions;
 
-/// Name of the cookie that remembers the language. Not a secret, read by the server.
+/// Name of the cookie that remembers the language. Not a secret; read by the server to render
+/// the next page in the chosen language.
 pub const LANG_COOKIE: &str = "i18n_pref_locale";
 
-/// One year, in milliseconds (what leptos-use expects).
-const LANG_COOKIE_MAX_AGE_MS: i64 = 365 * 24 * 60 * 60 * 1000;
-
-/// The language cookie: the whole site, one year, never sent to other sites.
-pub fn cookie_options() -> CookieOptions<Locale> {
-    CookieOptions::default()
-        .path("/")
-        .max_age(LANG_COOKIE_MAX_AGE_MS)
-        .same_site(leptos_use::SameSite::Lax)
+/// How the server picks the language of a page: the visitor's choice if the cookie holds one,
+/// else French. The browser's `Accept-Language` is deliberately not consulted, so a page renders
+/// the same for a given cookie, on the server and in tests.
+///
+/// (leptos_i18n reads the language from the value this returns as if it were an
+/// `Accept-Language` header; its own cookie support is left out because it brings a date and
+/// cookie parsing library into the browser bundle for one cookie.)
+pub fn locale_from_request() -> UseLocalesOptions {
+    UseLocalesOptions::default().ssr_lang_header_getter(chosen_language)
 }
 
-/// French is the default for everybody who has not chosen: the browser's `Accept-Language` is
-/// not consulted, so a page renders the same for a given cookie, on the server and in tests.
-pub fn ignore_accept_language() -> UseLocalesOptions {
-    UseLocalesOptions::default().ssr_lang_header_getter(|| None)
+#[cfg(feature = "ssr")]
+fn chosen_language() -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    let header = parts.headers.get(http::header::COOKIE)?.to_str().ok()?;
+    language_in_cookie_header(header).map(str::to_owned)
+}
+
+#[cfg(not(feature = "ssr"))]
+fn chosen_language() -> Option<String> {
+    None
+}
+
+/// The language code found in a `Cookie` header, if it is one we speak.
+pub fn language_in_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANG_COOKIE)
+        .map(|(_, value)| value)
+        .filter(|value| matches!(*value, "fr" | "en"))
+}
+
+/// Keeps the choice for a year so the server renders the next pages in it. Browser only.
+pub fn remember_language(locale: Locale) {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        use wasm_bindgen::JsCast;
+        let document = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.dyn_into::<web_sys::HtmlDocument>().ok());
+        if let Some(document) = document {
+            let cookie = format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                locale.as_str()
+            );
+            // A refused cookie only means the next page opens in French again.
+            let _ = document.set_cookie(&cookie);
+        }
+    }
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    let _ = locale;
 }
 
 #[cfg(test)]
@@ -59,6 +96,16 @@ mod tests {
         let mut out = BTreeSet::new();
         keys("", &value, &mut out);
         out
+    }
+
+    #[test]
+    fn language_cookie_is_read_strictly() {
+        use super::language_in_cookie_header as read;
+        assert_eq!(read("i18n_pref_locale=en"), Some("en"));
+        assert_eq!(read("a=b; i18n_pref_locale=fr; c=d"), Some("fr"));
+        assert_eq!(read("i18n_pref_locale=de"), None);
+        assert_eq!(read("x_i18n_pref_locale=en"), None);
+        assert_eq!(read(""), None);
     }
 
     #[test]

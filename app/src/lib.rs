@@ -18,6 +18,7 @@ use leptos_router::{
     path,
 };
 
+use crate::account::{AccountPage, LoginPage, SignupPage};
 use crate::i18n::I18nContextProvider;
 use crate::layout::Shell;
 use crate::pages::{About, ErrorPage, Home, NotFound};
@@ -52,16 +53,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <I18nContextProvider
-            cookie_options=i18n::cookie_options()
-            ssr_lang_header_getter=i18n::ignore_accept_language()
-        >
+        <I18nContextProvider ssr_lang_header_getter=i18n::locale_from_request()>
             <Router>
                 <Shell>
                     <ErrorBoundary fallback=|_errors| view! { <ErrorPage /> }>
                         <Routes fallback=NotFound>
                             <Route path=path!("/") view=Home />
                             <Route path=path!("/confidentialite") view=About />
+                            <Route path=path!("/inscription") view=SignupPage />
+                            <Route path=path!("/connexion") view=LoginPage />
+                            <Route path=path!("/mon-compte") view=AccountPage />
                         </Routes>
                     </ErrorBoundary>
                 </Shell>

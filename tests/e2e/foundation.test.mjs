@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { axeViolations, launchBrowser, root, startServer } from './server.mjs';
+import { axeViolations, openPage as open, root, useServerAndBrowser, waitForHydration } from './server.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -19,38 +19,15 @@ const viewports = {
   desktop: { width: 1280, height: 800 },
 };
 
-let server;
-let browser;
+const env = useServerAndBrowser({ before, after });
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
+after(() => assert.equal(env.exitCode, 0, 'the server shuts down cleanly on SIGTERM'));
 
-after(async () => {
-  await browser?.close();
-  const code = await server?.stop();
-  assert.equal(code, 0, 'the server shuts down cleanly on SIGTERM');
-});
-
-// A page that records every console error (CSP violations included) and failed request.
-async function openPage(viewport) {
-  const context = await browser.newContext({ viewport, locale: 'en-US' });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
-  page.on('pageerror', (err) => problems.push(err.message));
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()}`));
-  return { context, page, problems };
-}
-
-async function waitForHydration(page) {
-  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 15_000 });
-}
+const openPage = (viewport) => open(env.browser, viewport);
 
 test('home page hydrates on a 320 px phone and the language switch works and is remembered', async () => {
   const { context, page, problems } = await openPage(viewports.phone);
-  const response = await page.goto(server.url + '/');
+  const response = await page.goto(env.server.url + '/');
   assert.equal(response.status(), 200);
   const csp = response.headers()['content-security-policy'];
   assert.match(csp, /script-src 'self' 'nonce-[A-Za-z0-9_-]{16,}' 'wasm-unsafe-eval'/);
@@ -86,7 +63,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
   test(`pages meet WCAG 2.1 AA and fit the screen on a ${name} (${viewport.width} px)`, async () => {
     const { context, page, problems } = await openPage(viewport);
     for (const path of ['/', '/confidentialite', '/page-inexistante']) {
-      await page.goto(server.url + path);
+      await page.goto(env.server.url + path);
       await waitForHydration(page);
       assert.deepEqual(await axeViolations(page, axeSource), [], `axe violations on ${path}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -104,7 +81,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
 
 test('unknown pages answer 404 with the translated not-found page', async () => {
   const { context, page } = await openPage(viewports.phone);
-  const response = await page.goto(server.url + '/nulle-part');
+  const response = await page.goto(env.server.url + '/nulle-part');
   assert.equal(response.status(), 404);
   assert.match(await page.textContent('h1'), /Cette page n'existe pas/);
   await waitForHydration(page);

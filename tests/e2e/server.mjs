@@ -1,6 +1,6 @@
 // Starts the real Carnet server binary on a free port with a temporary data directory, and a
 // real headless Chromium (Debian's) for the end-to-end tests.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +31,14 @@ export async function startServer() {
 
   return {
     url,
+    dataDir,
+    // The newest one-time code in the local outbox, read with the server's own command.
+    latestCode() {
+      const out = execFileSync(binary, ['--data-dir', dataDir, '--log-level', 'warn', 'outbox', '--limit', '1'], { encoding: 'utf8' });
+      const match = out.match(/\b(\d{6})\b/);
+      if (!match) throw new Error(`no code in the outbox:\n${out}`);
+      return match[1];
+    },
     async stop() {
       const exited = new Promise((done) => child.once('exit', done));
       child.kill('SIGTERM');
@@ -59,4 +67,42 @@ export async function axeViolations(page, axeSource) {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
   }));
   return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`);
+}
+
+// Starts a server and a browser for the tests of one file, and stops both after them.
+export function useServerAndBrowser({ before, after }) {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.exitCode = await env.server?.stop();
+  });
+  return env;
+}
+
+// A page in a fresh context that records console errors (CSP violations included), page
+// errors and failed requests. Refused API calls (4xx) are expected in some tests and are
+// recorded only when `httpErrors` is true.
+export async function openPage(browser, viewport, { httpErrors = true } = {}) {
+  const context = await browser.newContext({ viewport, locale: 'en-US' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    if (!httpErrors && /status of 4\d\d/.test(msg.text())) return;
+    problems.push(msg.text());
+  });
+  page.on('pageerror', (err) => problems.push(err.message));
+  page.on('requestfailed', (req) => {
+    // A navigation cancels the previous page's pending loads (ERR_ABORTED): not a failure.
+    if (req.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${req.url()}`);
+  });
+  return { context, page, problems };
+}
+
+export async function waitForHydration(page) {
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 15_000 });
 }

@@ -2,9 +2,19 @@
 //! activates their account, logs in with a one-time code and logs out; the pure input checks
 //! ([`validate`]); and the pages.
 
+pub mod client;
+mod code_step;
+mod form;
+mod login;
 #[cfg(feature = "ssr")]
 pub mod messages;
+mod page;
+mod signup;
 pub mod validate;
+
+pub use login::LoginPage;
+pub use page::AccountPage;
+pub use signup::SignupPage;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;

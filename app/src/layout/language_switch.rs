@@ -1,9 +1,9 @@
-//! The French/English switch. The choice is kept in a cookie by leptos_i18n, so the server
+//! The French/English switch. The choice is kept in a cookie, so the server
 //! renders every following page in it; `<html lang>` follows the choice for screen readers.
 
 use leptos::prelude::*;
 
-use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::i18n::{Locale, remember_language, t, t_string, use_i18n};
 
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
@@ -14,6 +14,7 @@ pub fn LanguageSwitch() -> impl IntoView {
             Locale::en => Locale::fr,
         };
         i18n.set_locale(next);
+        remember_language(next);
     };
     // The button names the other language in that language, as language pickers should.
     view! {

@@ -1,0 +1,80 @@
+//! The browser's side of the account API: JSON over `fetch`, same-origin cookies. Every
+//! failure becomes an [`ApiFailure`] that the interface turns into a translated sentence.
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::api::{ErrorBody, ErrorCode};
+
+/// Why a call did not give the expected answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiFailure {
+    /// The server answered with a refusal.
+    Refused(ErrorBody),
+    /// No answer (offline, server down) or an unreadable one.
+    Network,
+}
+
+impl ApiFailure {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Refused(body) => Some(body.error),
+            Self::Network => None,
+        }
+    }
+}
+
+/// `POST path` with a JSON body; `csrf` goes in the `x-csrf-token` header. `Ok(None)` for an
+/// empty success (204).
+pub async fn post<B: Serialize, R: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    csrf: Option<&str>,
+) -> Result<Option<R>, ApiFailure> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut request = gloo_net::http::Request::post(path);
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        let request = request.json(body).map_err(|_| ApiFailure::Network)?;
+        let response = request.send().await.map_err(|_| ApiFailure::Network)?;
+        read(response).await
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        // Only the browser calls the API through this module.
+        let _ = (path, body, csrf);
+        Err(ApiFailure::Network)
+    }
+}
+
+/// `GET path`, expecting JSON.
+pub async fn get<R: DeserializeOwned>(path: &str) -> Result<R, ApiFailure> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let response =
+            gloo_net::http::Request::get(path).send().await.map_err(|_| ApiFailure::Network)?;
+        read(response).await?.ok_or(ApiFailure::Network)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = path;
+        Err(ApiFailure::Network)
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn read<R: DeserializeOwned>(
+    response: gloo_net::http::Response,
+) -> Result<Option<R>, ApiFailure> {
+    if response.ok() {
+        if response.status() == 204 {
+            return Ok(None);
+        }
+        return response.json::<R>().await.map(Some).map_err(|_| ApiFailure::Network);
+    }
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(ApiFailure::Refused(body)),
+        Err(_) => Err(ApiFailure::Network),
+    }
+}

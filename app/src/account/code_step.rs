@@ -1,0 +1,112 @@
+//! The second step of sign-up and login: type the code that was sent to the contact.
+
+use leptos::{either::Either, ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos_router::hooks::use_navigate;
+
+use crate::account::{
+    CodeRequest, CodeSent, Me, Secret,
+    client::{self, ApiFailure},
+    form::{Field, FormAlert, SubmitButton, check_code, input_error_text},
+};
+use crate::i18n::{t, t_string, use_i18n};
+
+/// Where a person lands once signed in.
+pub const AFTER_LOGIN: &str = "/mon-compte";
+
+/// A form whose success sends a code, then the code step in its place until the person goes
+/// back (`sent` set to `None`).
+#[component]
+pub fn FormThenCode<F, V>(
+    sent: RwSignal<Option<CodeSent>>,
+    form: F,
+    #[prop(into)] code_heading: Signal<String>,
+    #[prop(into)] code_submit: Signal<String>,
+) -> impl IntoView
+where
+    F: Fn() -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    move || match sent.get() {
+        None => Either::Left(form()),
+        Some(code_sent) => Either::Right(view! {
+            <CodeStep
+                sent=code_sent
+                heading=code_heading
+                submit_label=code_submit
+                on_restart=move || sent.set(None)
+            />
+        }),
+    }
+}
+
+#[component]
+pub fn CodeStep(
+    sent: CodeSent,
+    #[prop(into)] heading: Signal<String>,
+    #[prop(into)] submit_label: Signal<String>,
+    /// Goes back to the first step (wrong contact, code never arrived).
+    #[prop(into)]
+    on_restart: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let code = RwSignal::new(String::new());
+    let code_error = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let navigate = use_navigate();
+    let challenge = sent.challenge.clone();
+    let sent_to = sent.sent_to.clone();
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        failure.set(None);
+        let typed = match check_code(&code.get_untracked()) {
+            Ok(typed) => {
+                code_error.set(None);
+                typed
+            }
+            Err(error) => {
+                code_error.set(Some(input_error_text(i18n, error)));
+                return;
+            }
+        };
+        pending.set(true);
+        let request = CodeRequest { challenge: challenge.clone(), code: Secret::new(typed) };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match client::post::<_, Me>("/api/account/verify", &request, None).await {
+                Ok(Some(_)) => navigate(AFTER_LOGIN, Default::default()),
+                Ok(None) => failure.set(Some(ApiFailure::Network)),
+                Err(refused) => failure.set(Some(refused)),
+            }
+            pending.set(false);
+        });
+    };
+
+    view! {
+        <h2 id="code-heading">{heading}</h2>
+        <form class="form" on:submit=submit novalidate aria-labelledby="code-heading">
+            <FormAlert failure />
+            <Field
+                id="code"
+                label=Signal::derive(move || t_string!(i18n, form.code).to_string())
+                value=code
+                autocomplete="one-time-code"
+                inputmode="numeric"
+                hint=Signal::derive(move || {
+                    t_string!(i18n, form.code_hint, sent_to = sent_to.clone()).to_string()
+                })
+                error=code_error
+            />
+            <SubmitButton pending label=submit_label />
+        </form>
+        <p>
+            <button type="button" class="button button--link" on:click=move |_| on_restart.run(())>
+                {t!(i18n, login.restart)}
+            </button>
+        </p>
+    }
+}

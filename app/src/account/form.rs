@@ -1,0 +1,177 @@
+//! Pieces shared by the account forms: a labelled field that shows its hint and its error
+//! (linked with `aria-describedby`, flagged with `aria-invalid`), and the translation of API
+//! refusals into sentences.
+
+use leptos::prelude::*;
+
+use crate::account::{
+    InputError,
+    client::ApiFailure,
+    validate::{self},
+};
+use crate::api::ErrorCode;
+use crate::i18n::{Locale, t_string, use_i18n};
+use leptos_i18n::I18nContext;
+
+/// A text input with its label, optional hint and error message.
+#[component]
+pub fn Field(
+    /// Unique id of the input; hint and error ids derive from it.
+    id: &'static str,
+    #[prop(into)] label: Signal<String>,
+    value: RwSignal<String>,
+    #[prop(into, default = Signal::stored("text"))] kind: Signal<&'static str>,
+    autocomplete: &'static str,
+    #[prop(optional, into)] hint: Option<Signal<String>>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        let has_hint = hint.is_some();
+        move || {
+            let mut ids = Vec::new();
+            if has_hint {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:field--invalid=move || error.get().is_some()>
+            <label for=id>{label}</label>
+            {hint.map(|hint| view! { <p class="field__hint" id=hint_id.clone()>{hint}</p> })}
+            <input
+                id=id
+                name=id
+                type=kind
+                autocomplete=autocomplete
+                inputmode=inputmode
+                required=true
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by
+                bind:value=value
+            />
+            {move || {
+                error.get().map(|text| view! { <p class="field__error" id=error_id.clone()>{text}</p> })
+            }}
+        </div>
+    }
+}
+
+/// The refusal shown above a form, announced by screen readers. When it concerns one field,
+/// the field shows it too.
+#[component]
+pub fn FormAlert(failure: RwSignal<Option<ApiFailure>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        failure.get().map(|failure| {
+            let prefix = failure_field(&failure)
+                .map(|_| format!("{} ", t_string!(i18n, form.error_summary)));
+            view! {
+                <p class="form__alert" role="alert">
+                    {prefix}
+                    {failure_text(i18n, &failure)}
+                </p>
+            }
+        })
+    }
+}
+
+/// The form's submit button: disabled and saying so while the request is on its way.
+#[component]
+pub fn SubmitButton(pending: RwSignal<bool>, #[prop(into)] label: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button
+            type="submit"
+            class="button"
+            disabled=pending
+            aria-busy=move || pending.get().then_some("true")
+        >
+            {move || {
+                if pending.get() { t_string!(i18n, form.sending).to_string() } else { label.get() }
+            }}
+        </button>
+    }
+}
+
+/// The error to show on `field`, when the last refusal was about it.
+pub fn field_error(
+    i18n: I18nContext<Locale>,
+    failure: RwSignal<Option<ApiFailure>>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        failure.with(|failure| {
+            failure
+                .as_ref()
+                .filter(|failure| failure_field(failure) == Some(field))
+                .map(|failure| failure_text(i18n, failure))
+        })
+    })
+}
+
+/// The sentence for a field error.
+pub fn input_error_text(i18n: I18nContext<Locale>, error: InputError) -> String {
+    match error {
+        InputError::ContactInvalid => t_string!(i18n, errors.contact_invalid).to_string(),
+        InputError::NameMissing => t_string!(i18n, errors.name_missing).to_string(),
+        InputError::NameTooLong => t_string!(i18n, errors.name_too_long).to_string(),
+        InputError::NameInvalid => t_string!(i18n, errors.name_invalid).to_string(),
+        InputError::BirthDateInvalid => t_string!(i18n, errors.birth_date_invalid).to_string(),
+        InputError::BirthDateInFuture => t_string!(i18n, errors.birth_date_in_future).to_string(),
+        InputError::Minor => t_string!(i18n, errors.minor).to_string(),
+        InputError::PasswordTooShort => t_string!(i18n, errors.password_too_short).to_string(),
+        InputError::PasswordTooLong => t_string!(i18n, errors.password_too_long).to_string(),
+        InputError::PasswordTooCommon => t_string!(i18n, errors.password_too_common).to_string(),
+        InputError::CodeInvalid => t_string!(i18n, errors.code_invalid).to_string(),
+    }
+}
+
+/// The sentence for a refusal that is not about one field.
+pub fn failure_text(i18n: I18nContext<Locale>, failure: &ApiFailure) -> String {
+    let ApiFailure::Refused(body) = failure else {
+        return t_string!(i18n, errors.network).to_string();
+    };
+    match body.error {
+        ErrorCode::Input => body
+            .input
+            .map(|input| input_error_text(i18n, input))
+            .unwrap_or_else(|| t_string!(i18n, errors.bad_request).to_string()),
+        ErrorCode::NotFound => t_string!(i18n, errors.not_found).to_string(),
+        ErrorCode::BadRequest => t_string!(i18n, errors.bad_request).to_string(),
+        ErrorCode::BadCredentials => t_string!(i18n, errors.bad_credentials).to_string(),
+        ErrorCode::BadCode => {
+            let left = body.attempts_left.unwrap_or(0);
+            t_string!(i18n, errors.bad_code, left = left).to_string()
+        }
+        ErrorCode::CodeExpired => t_string!(i18n, errors.code_expired).to_string(),
+        ErrorCode::TooManyAttempts => {
+            let seconds = body.retry_after.unwrap_or(30);
+            t_string!(i18n, errors.too_many_attempts, seconds = seconds).to_string()
+        }
+        ErrorCode::Unauthenticated => t_string!(i18n, errors.unauthenticated).to_string(),
+        ErrorCode::Forbidden => t_string!(i18n, errors.forbidden).to_string(),
+        ErrorCode::Unavailable => t_string!(i18n, errors.unavailable).to_string(),
+        ErrorCode::Internal => t_string!(i18n, errors.internal).to_string(),
+    }
+}
+
+/// The field a refusal points at, if any.
+pub fn failure_field(failure: &ApiFailure) -> Option<&str> {
+    match failure {
+        ApiFailure::Refused(body) if body.error == ErrorCode::Input => body.field.as_deref(),
+        _ => None,
+    }
+}
+
+/// Checks done in the browser before sending, with the same rules as the server.
+pub fn check_code(code: &str) -> Result<String, InputError> {
+    validate::parse_code(code)
+}

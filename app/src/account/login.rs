@@ -1,0 +1,87 @@
+//! Login: contact and password, then the code sent to the contact.
+
+use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos_router::components::A;
+
+use crate::account::{
+    CodeSent, LoginRequest, Secret,
+    client::{self, ApiFailure},
+    code_step::FormThenCode,
+    form::{Field, FormAlert, SubmitButton, field_error},
+};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::layout::PageTitle;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let contact = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let sent = RwSignal::new(None::<CodeSent>);
+
+    let error_of = move |field| field_error(i18n, failure, field);
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        failure.set(None);
+        let request = LoginRequest {
+            contact: contact.get_untracked(),
+            password: Secret::new(password.get_untracked()),
+        };
+        spawn_local(async move {
+            match client::post::<_, CodeSent>("/api/account/login", &request, None).await {
+                Ok(Some(code_sent)) => {
+                    password.set(String::new());
+                    sent.set(Some(code_sent));
+                }
+                Ok(None) => failure.set(Some(ApiFailure::Network)),
+                Err(refused) => failure.set(Some(refused)),
+            }
+            pending.set(false);
+        });
+    };
+
+    let form = move || {
+        view! {
+            <form class="form" on:submit=submit novalidate>
+                <FormAlert failure />
+                <Field
+                    id="contact"
+                    label=Signal::derive(move || t_string!(i18n, form.contact).to_string())
+                    value=contact
+                    autocomplete="username"
+                    error=error_of("contact")
+                />
+                <Field
+                    id="password"
+                    label=Signal::derive(move || t_string!(i18n, form.password).to_string())
+                    value=password
+                    kind=Signal::stored("password")
+                    autocomplete="current-password"
+                    error=error_of("password")
+                />
+                <SubmitButton pending label=Signal::derive(move || t_string!(i18n, login.submit).to_string()) />
+            </form>
+            <p>
+                {t!(i18n, login.no_account)} " " <A href="/inscription">{t!(i18n, nav.signup)}</A>
+            </p>
+        }
+    };
+
+    view! {
+        <PageTitle text=Signal::derive(move || t_string!(i18n, login.title).to_string()) />
+        <h1>{t!(i18n, login.heading)}</h1>
+        <FormThenCode
+            sent
+            form
+            code_heading=Signal::derive(move || t_string!(i18n, login.code_heading).to_string())
+            code_submit=Signal::derive(move || t_string!(i18n, login.code_submit).to_string())
+        />
+    }
+}

@@ -1,0 +1,67 @@
+//! "My account": who is signed in, where codes go, and logout. Loaded in the browser from
+//! `/api/account/me`; the server-rendered page shows a loading line until then.
+
+use leptos::{either::Either, prelude::*, task::spawn_local};
+use leptos_router::{components::A, hooks::use_navigate};
+
+use crate::account::{Me, client};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::layout::PageTitle;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let me = LocalResource::new(|| client::get::<Me>("/api/account/me"));
+    view! {
+        <PageTitle text=Signal::derive(move || t_string!(i18n, account.title).to_string()) />
+        <Suspense fallback=move || {
+            view! { <p role="status">{t!(i18n, account.loading)}</p> }
+        }>
+            {move || {
+                me.get()
+                    .map(|result| match result {
+                        Ok(me) => Either::Left(view! { <SignedIn me /> }),
+                        Err(_) => {
+                            Either::Right(view! {
+                                <h1>{t!(i18n, account.title)}</h1>
+                                <p>{t!(i18n, account.signed_out)}</p>
+                                <p>
+                                    <A href="/connexion">{t!(i18n, nav.login)}</A>
+                                </p>
+                            })
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SignedIn(me: Me) -> impl IntoView {
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let pending = RwSignal::new(false);
+    let name = me.given_name.clone();
+    let contact = me.contact.clone();
+    let csrf = me.csrf_token.clone();
+    let logout = move |_| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        let csrf = csrf.clone();
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            // Whatever the answer, the session is over for this page: go home.
+            let _ = client::post::<_, ()>("/api/account/logout", &(), Some(&csrf)).await;
+            navigate("/", Default::default());
+        });
+    };
+    view! {
+        <h1>{move || t_string!(i18n, account.heading, name = name.clone()).to_string()}</h1>
+        <p>{move || t_string!(i18n, account.contact, contact = contact.clone()).to_string()}</p>
+        <button type="button" class="button button--secondary" on:click=logout disabled=pending>
+            {t!(i18n, account.logout)}
+        </button>
+    }
+}

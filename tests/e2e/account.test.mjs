@@ -1,0 +1,112 @@
+// End to end: a patient signs up, activates the account with the code sent to them, logs out,
+// logs in again with password and code — on a 320 px phone, in a real browser, against the real
+// server, with accessibility checked at every step.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { axeViolations, openPage, useServerAndBrowser, waitForHydration } from './server.mjs';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PASSWORD = 'marée basse à Étretat';
+
+const env = useServerAndBrowser({ before, after });
+
+const phonePage = () => openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false });
+
+async function hydrated(page, path) {
+  await page.goto(env.server.url + path);
+  await waitForHydration(page);
+}
+
+async function assertAccessible(page, where) {
+  assert.deepEqual(await axeViolations(page, axeSource), [], `axe violations: ${where}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${where} scrolls sideways by ${overflow} px`);
+}
+
+test('sign up, activate with the code, log out, log in with password and code', async () => {
+  const { context, page, problems } = await phonePage();
+
+  await hydrated(page, '/');
+  await page.getByRole('link', { name: 'Créer mon compte' }).first().click();
+  await page.waitForURL('**/inscription');
+  await assertAccessible(page, 'sign-up form');
+
+  // A weak password is refused on its field, in words, and nothing is lost.
+  await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('jeanne.martin@example.fr');
+  await page.getByLabel('Prénom').fill('Jeanne');
+  await page.getByLabel('Nom', { exact: true }).fill('Martin');
+  await page.getByLabel('Date de naissance').fill('1980-05-17');
+  await page.getByLabel('Mot de passe', { exact: true }).fill('motdepasse');
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  const passwordError = page.locator('#password-error');
+  await passwordError.waitFor();
+  assert.match(await passwordError.textContent(), /trop courant/);
+  assert.equal(await page.getByLabel('Mot de passe', { exact: true }).getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Prénom').inputValue(), 'Jeanne', 'the form keeps what was typed');
+  await assertAccessible(page, 'sign-up form with an error');
+
+  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await page.getByRole('heading', { name: 'Confirmez votre adresse' }).waitFor();
+  assert.match(await page.textContent('main'), /j•••@example\.fr/);
+  await assertAccessible(page, 'activation code step');
+
+  // A wrong code counts down; the right one activates the account and signs in.
+  const code = env.server.latestCode();
+  const wrong = code === '000000' ? '111111' : '000000';
+  await page.getByLabel('Code reçu (6 chiffres)').fill(wrong);
+  await page.getByRole('button', { name: 'Activer mon compte' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Il vous reste 4 essai' }).waitFor();
+  await page.getByLabel('Code reçu (6 chiffres)').fill(code);
+  await page.getByRole('button', { name: 'Activer mon compte' }).click();
+  await page.waitForURL('**/mon-compte');
+  await page.getByRole('heading', { name: 'Bonjour Jeanne' }).waitFor();
+  await assertAccessible(page, 'account page');
+
+  // The session survives a reload (cookie), and the page says where codes go.
+  await hydrated(page, '/mon-compte');
+  await page.getByRole('heading', { name: 'Bonjour Jeanne' }).waitFor();
+  assert.match(await page.textContent('main'), /j•••@example\.fr/);
+
+  // Log out: the server forgets the session.
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await page.waitForURL(env.server.url + '/');
+  await hydrated(page, '/mon-compte');
+  await page.getByText("Vous n'êtes pas connecté.").waitFor();
+  const cookies = await context.cookies();
+  assert.equal(cookies.find((c) => c.name === 'carnet_session'), undefined);
+
+  // Log in again: password, then a fresh code.
+  await hydrated(page, '/connexion');
+  await assertAccessible(page, 'login form');
+  await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('Jeanne.Martin@example.fr');
+  await page.getByLabel('Mot de passe', { exact: true }).fill('not my password');
+  await page.getByRole('button', { name: 'Continuer' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Identifiant ou mot de passe incorrect' }).waitFor();
+  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Continuer' }).click();
+  await page.getByRole('heading', { name: 'Saisissez le code reçu' }).waitFor();
+  await page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL('**/mon-compte');
+  await page.getByRole('heading', { name: 'Bonjour Jeanne' }).waitFor();
+
+  const session = (await context.cookies()).find((c) => c.name === 'carnet_session');
+  assert.ok(session.httpOnly && session.secure && session.sameSite === 'Strict', JSON.stringify(session));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the account pages work in English too', async () => {
+  const { context, page } = await phonePage();
+  await hydrated(page, '/connexion');
+  await page.getByRole('button', { name: 'Switch to English' }).click();
+  await page.getByRole('heading', { name: 'Log in to Carnet' }).waitFor();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByText('Enter an e-mail address').first().waitFor();
+  await assertAccessible(page, 'English login form with an error');
+  await context.close();
+});
