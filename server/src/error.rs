@@ -25,7 +25,7 @@ pub enum ApiError {
     #[error("bad credentials")]
     BadCredentials,
     #[error("bad code")]
-    BadCode { attempts_left: u32 },
+    BadCode { attempts_left: Option<u32> },
     #[error("code expired or used")]
     CodeExpired,
     #[error("rate limited")]
@@ -64,7 +64,7 @@ impl ApiError {
             Self::BadCredentials => plain(StatusCode::UNAUTHORIZED, C::BadCredentials),
             Self::BadCode { attempts_left } => (
                 StatusCode::UNAUTHORIZED,
-                ErrorBody { attempts_left: Some(*attempts_left), ..ErrorBody::new(C::BadCode) },
+                ErrorBody { attempts_left: *attempts_left, ..ErrorBody::new(C::BadCode) },
             ),
             Self::CodeExpired => plain(StatusCode::GONE, C::CodeExpired),
             Self::TooManyAttempts { retry_after } => (

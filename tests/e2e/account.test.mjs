@@ -3,6 +3,7 @@
 // server, with accessibility checked at every step.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { axeViolations, openPage, useServerAndBrowser, waitForHydration } from './server.mjs';
@@ -108,5 +109,61 @@ test('the account pages work in English too', async () => {
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByText('Enter an e-mail address').first().waitFor();
   await assertAccessible(page, 'English login form with an error');
+  await context.close();
+});
+
+// RFC 6238 with SHA-1, 6 digits, 30 s: what an authenticator app computes from the key.
+function authenticatorCode(base32Key, time = Date.now() / 1000) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const char of base32Key.replace(/\s+/g, '')) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(time / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, '0');
+}
+
+test('turn on an authenticator app, then log in with its code instead of a message', async () => {
+  const { context, page, problems } = await phonePage();
+  await hydrated(page, '/inscription');
+  await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('06 11 22 33 44');
+  await page.getByLabel('Prénom').fill('Paul');
+  await page.getByLabel('Nom', { exact: true }).fill('Durand');
+  await page.getByLabel('Date de naissance').fill('1975-02-03');
+  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await page.getByRole('heading', { name: 'Confirmez votre adresse' }).waitFor();
+  assert.match(await page.textContent('main'), /•• •• •• 44/);
+  await page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
+  await page.getByRole('button', { name: 'Activer mon compte' }).click();
+  await page.getByRole('heading', { name: 'Bonjour Paul' }).waitFor();
+
+  await page.getByRole('button', { name: "Utiliser une application d'authentification" }).click();
+  const key = (await page.locator('code.secret').textContent()).replace(/\s+/g, '');
+  assert.match(key, /^[A-Z2-7]{32}$/);
+  assert.match(await page.getByRole('link', { name: "Ouvrir dans l'application d'authentification" }).getAttribute('href'), /^otpauth:\/\/totp\/Carnet:/);
+  await assertAccessible(page, 'authenticator set-up');
+  await page.getByLabel('Code reçu (6 chiffres)').fill(authenticatorCode(key));
+  await page.getByRole('button', { name: 'Activer', exact: true }).click();
+  await page.getByText("C'est fait").waitFor();
+
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await page.waitForURL(env.server.url + '/');
+  await hydrated(page, '/connexion');
+  await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('+33 6 11 22 33 44');
+  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Continuer' }).click();
+  await page.getByText("Le code affiché par votre application d'authentification.").waitFor();
+  // Wait for the next 30-second step: the code used to turn the app on cannot be replayed.
+  const step = Math.floor(Date.now() / 30_000);
+  while (Math.floor(Date.now() / 30_000) === step) await page.waitForTimeout(250);
+  await page.getByLabel('Code reçu (6 chiffres)').fill(authenticatorCode(key));
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('heading', { name: 'Bonjour Paul' }).waitFor();
+  assert.match(await page.textContent('main'), /application d'authentification vous donne le code/);
+  assert.deepEqual(problems, []);
   await context.close();
 });

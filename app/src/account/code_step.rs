@@ -4,7 +4,7 @@ use leptos::{either::Either, ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 
 use crate::account::{
-    CodeRequest, CodeSent, Me, Secret,
+    CodeMethod, CodeRequest, CodeSent, Me, Secret,
     client::{self, ApiFailure},
     form::{Field, FormAlert, SubmitButton, check_code, input_error_text},
 };
@@ -56,6 +56,7 @@ pub fn CodeStep(
     let navigate = use_navigate();
     let challenge = sent.challenge.clone();
     let sent_to = sent.sent_to.clone();
+    let method = sent.method;
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -96,8 +97,11 @@ pub fn CodeStep(
                 value=code
                 autocomplete="one-time-code"
                 inputmode="numeric"
-                hint=Signal::derive(move || {
-                    t_string!(i18n, form.code_hint, sent_to = sent_to.clone()).to_string()
+                hint=Signal::derive(move || match method {
+                    CodeMethod::Authenticator => t_string!(i18n, account.totp_code_hint).to_string(),
+                    CodeMethod::Message => {
+                        t_string!(i18n, form.code_hint, sent_to = sent_to.clone()).to_string()
+                    }
                 })
                 error=code_error
             />

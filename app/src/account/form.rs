@@ -147,10 +147,10 @@ pub fn failure_text(i18n: I18nContext<Locale>, failure: &ApiFailure) -> String {
         ErrorCode::NotFound => t_string!(i18n, errors.not_found).to_string(),
         ErrorCode::BadRequest => t_string!(i18n, errors.bad_request).to_string(),
         ErrorCode::BadCredentials => t_string!(i18n, errors.bad_credentials).to_string(),
-        ErrorCode::BadCode => {
-            let left = body.attempts_left.unwrap_or(0);
-            t_string!(i18n, errors.bad_code, left = left).to_string()
-        }
+        ErrorCode::BadCode => match body.attempts_left {
+            Some(left) => t_string!(i18n, errors.bad_code, left = left).to_string(),
+            None => t_string!(i18n, errors.bad_code_plain).to_string(),
+        },
         ErrorCode::CodeExpired => t_string!(i18n, errors.code_expired).to_string(),
         ErrorCode::TooManyAttempts => {
             let seconds = body.retry_after.unwrap_or(30);

@@ -10,6 +10,7 @@ mod login;
 pub mod messages;
 mod page;
 mod signup;
+mod totp;
 pub mod validate;
 
 pub use login::LoginPage;
@@ -75,10 +76,38 @@ pub struct LoginRequest {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CodeSent {
     pub challenge: String,
-    /// Where the code went, partly hidden (`j•••@example.fr`).
+    /// Where the code went, partly hidden (`j•••@example.fr`); empty for an authenticator app.
     pub sent_to: String,
-    /// Seconds the code stays valid.
+    /// Seconds the challenge stays valid.
     pub expires_in: u32,
+    #[serde(default)]
+    pub method: CodeMethod,
+}
+
+/// Where the code to type comes from.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeMethod {
+    /// Sent by e-mail or SMS.
+    #[default]
+    Message,
+    /// Shown by the person's authenticator app (TOTP).
+    Authenticator,
+}
+
+/// `POST /api/account/totp/setup`: what the authenticator app needs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TotpSetup {
+    /// `otpauth://totp/…` for apps that open links or read it from a QR code.
+    pub uri: String,
+    /// The secret in base32, to type in by hand.
+    pub secret: String,
+}
+
+/// `POST /api/account/totp/enable`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TotpConfirm {
+    pub code: Secret,
 }
 
 /// `POST /api/account/activate` and `POST /api/account/login/code`
@@ -94,6 +123,9 @@ pub struct Me {
     pub given_name: String,
     pub family_name: String,
     pub contact: String,
+    /// Whether login asks for the authenticator app's code instead of sending one.
+    #[serde(default)]
+    pub totp_enabled: bool,
     /// Token to send back in the `x-csrf-token` header of every state-changing request.
     pub csrf_token: String,
 }

@@ -5,9 +5,10 @@
 pub mod codes;
 pub mod password;
 pub mod session;
+pub mod totp;
 
 use app::account::{
-    CodeRequest, CodeSent, LoginRequest, Me, SignupRequest,
+    CodeMethod, CodeRequest, CodeSent, LoginRequest, Me, SignupRequest, TotpConfirm, TotpSetup,
     validate::{self, Contact, Date},
 };
 use axum::{
@@ -46,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/verify", post(verify))
         .route("/logout", post(logout))
         .route("/me", get(me))
+        .route("/totp/setup", post(totp_setup))
+        .route("/totp/enable", post(totp_enable))
 }
 
 async fn limit(state: &AppState, key: &str, policy: RatePolicy) -> Result<(), ApiError> {
@@ -168,6 +171,20 @@ async fn login(
     };
     state.store.rate_limit_reset(&contact_limit).await?;
 
+    // With an authenticator app, its code is the second factor: nothing is sent.
+    let totp_enabled = state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled);
+    if account.status == AccountStatus::Active && totp_enabled {
+        let new = NewCode::draw();
+        store_code(&state, &new, &account.id, CodePurpose::Totp).await?;
+        state.store.record_auth_event("totp_asked", Some(&account.id), &addr, now).await?;
+        let sent = CodeSent {
+            sent_to: String::new(),
+            method: CodeMethod::Authenticator,
+            ..code_sent(&new, &contact)
+        };
+        return Ok((StatusCode::ACCEPTED, Json(sent)));
+    }
+
     // A pending account proves its contact with this code and is activated on the way.
     let purpose = match account.status {
         AccountStatus::Active => CodePurpose::Login,
@@ -196,10 +213,16 @@ async fn verify(
         .count_code_attempt(&challenge_hash, now, MAX_CODE_ATTEMPTS)
         .await?
         .ok_or(ApiError::CodeExpired)?;
-    if !codes::digests_match(&attempt.code_hash, &codes::code_digest(&request.challenge, &code)) {
+    let right = match attempt.purpose {
+        CodePurpose::Totp => totp_code_is_right(&state, &attempt.account_id, &code, now).await?,
+        CodePurpose::Activation | CodePurpose::Login => {
+            codes::digests_match(&attempt.code_hash, &codes::code_digest(&request.challenge, &code))
+        }
+    };
+    if !right {
         state.store.record_auth_event("code_failed", Some(&attempt.account_id), &addr, now).await?;
         return Err(ApiError::BadCode {
-            attempts_left: MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts),
+            attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts)),
         });
     }
     if !state.store.use_code(&challenge_hash, now).await? {
@@ -224,7 +247,8 @@ async fn verify(
         .await?;
     state.store.record_auth_event("login", Some(&account.id), &addr, now).await?;
     let jar = jar.add(session::session_cookie(token));
-    Ok((jar, Json(me_of(&account, csrf_token))))
+    let me = me_of(&state, &account, csrf_token).await?;
+    Ok((jar, Json(me)))
 }
 
 async fn logout(
@@ -246,10 +270,75 @@ async fn logout(
 async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Me>, ApiError> {
     let account =
         state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(me_of(&account, session.csrf_token)))
+    Ok(Json(me_of(&state, &account, session.csrf_token).await?))
 }
 
-fn me_of(account: &AccountRecord, csrf_token: String) -> Me {
+/// Draws a new authenticator secret for the signed-in account. Until it is confirmed with
+/// `/totp/enable`, login keeps sending codes by message.
+async fn totp_setup(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: Session,
+    headers: HeaderMap,
+) -> Result<Json<TotpSetup>, ApiError> {
+    session.check_csrf(&headers)?;
+    let account =
+        state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
+    let secret = totp::new_secret();
+    let (uri, base32) = totp::enrolment(&secret, &account.contact).ok_or(ApiError::BadRequest)?;
+    state.store.set_totp_secret(&account.id, &secret).await?;
+    state
+        .store
+        .record_auth_event("totp_setup", Some(&account.id), &addr, state.clock.now())
+        .await?;
+    Ok(Json(TotpSetup { uri, secret: base32 }))
+}
+
+/// Turns the authenticator on once the person typed a code it produced.
+async fn totp_enable(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: Session,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<TotpConfirm>,
+) -> Result<StatusCode, ApiError> {
+    session.check_csrf(&headers)?;
+    let code =
+        validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
+    limit(&state, &format!("totp:{}", session.account_id), ACCOUNT_POLICY).await?;
+    let now = state.clock.now();
+    if !totp_code_is_right(&state, &session.account_id, &code, now).await? {
+        return Err(ApiError::BadCode { attempts_left: None });
+    }
+    state.store.rate_limit_reset(&format!("totp:{}", session.account_id)).await?;
+    state.store.enable_totp(&session.account_id).await?;
+    state.store.record_auth_event("totp_enabled", Some(&session.account_id), &addr, now).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks an authenticator code and spends its time step, so it cannot be replayed.
+async fn totp_code_is_right(
+    state: &AppState,
+    account_id: &str,
+    code: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let Some(secret) = state.store.totp(account_id).await? else { return Ok(false) };
+    let Some(step) = totp::matching_step(&secret.secret, code, now) else { return Ok(false) };
+    let step = i64::try_from(step).map_err(|_| ApiError::BadRequest)?;
+    Ok(state.store.use_totp_step(account_id, step).await?)
+}
+
+async fn me_of(
+    state: &AppState,
+    account: &AccountRecord,
+    csrf_token: String,
+) -> Result<Me, ApiError> {
+    let totp_enabled = state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled);
+    Ok(me_fields(account, totp_enabled, csrf_token))
+}
+
+fn me_fields(account: &AccountRecord, totp_enabled: bool, csrf_token: String) -> Me {
     let contact = match account.contact_kind {
         ContactKind::Email => Contact::Email(account.contact.clone()),
         ContactKind::Phone => Contact::Phone(account.contact.clone()),
@@ -258,6 +347,7 @@ fn me_of(account: &AccountRecord, csrf_token: String) -> Me {
         given_name: account.given_name.clone(),
         family_name: account.family_name.clone(),
         contact: contact.masked(),
+        totp_enabled,
         csrf_token,
     }
 }
@@ -267,6 +357,7 @@ fn code_sent(new: &NewCode, contact: &Contact) -> CodeSent {
         challenge: new.challenge.clone(),
         sent_to: contact.masked(),
         expires_in: CODE_TTL_SECONDS as u32,
+        method: CodeMethod::Message,
     }
 }
 
@@ -324,7 +415,9 @@ async fn send(
             Notice::Code(CodePurpose::Activation, code) => {
                 app::account::messages::Kind::ActivationCode(code)
             }
-            Notice::Code(CodePurpose::Login, code) => app::account::messages::Kind::LoginCode(code),
+            Notice::Code(CodePurpose::Login | CodePurpose::Totp, code) => {
+                app::account::messages::Kind::LoginCode(code)
+            }
             Notice::AlreadyRegistered => app::account::messages::Kind::AlreadyRegistered,
         },
     );

@@ -57,6 +57,15 @@ pub struct AccountRecord {
 pub enum CodePurpose {
     Activation,
     Login,
+    /// A login answered with the authenticator app's code; no code is stored.
+    Totp,
+}
+
+/// An account's authenticator-app secret. No `Debug`: the secret is key material.
+pub struct TotpState {
+    pub secret: Vec<u8>,
+    /// False until the person proved their app produces the right codes.
+    pub enabled: bool,
 }
 
 /// A one-time code as stored: digests only.
@@ -131,6 +140,13 @@ pub trait Store: Send + Sync + 'static {
     async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError>;
     /// Removes an account that never proved its contact (its codes and sessions go with it).
     async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError>;
+
+    /// Stores a new, not yet enabled, authenticator secret (replacing any previous one).
+    async fn set_totp_secret(&self, account_id: &str, secret: &[u8]) -> Result<(), StoreError>;
+    async fn enable_totp(&self, account_id: &str) -> Result<(), StoreError>;
+    async fn totp(&self, account_id: &str) -> Result<Option<TotpState>, StoreError>;
+    /// Records that the code of `step` was used; `false` if that step or a later one already was.
+    async fn use_totp_step(&self, account_id: &str, step: i64) -> Result<bool, StoreError>;
 
     async fn insert_code(&self, code: &NewCode<'_>) -> Result<(), StoreError>;
     /// Atomically counts one try at the code, if it is still usable; `None` otherwise.

@@ -13,7 +13,7 @@ use sqlx::{
 
 use super::{
     AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, ContactKind, NewCode,
-    OutboxMessage, RateDecision, RatePolicy, SessionRecord, Store, StoreError,
+    OutboxMessage, RateDecision, RatePolicy, SessionRecord, Store, StoreError, TotpState,
 };
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -125,6 +125,55 @@ impl Store for SqliteStore {
             .await
             .map_err(map_error)?;
         Ok(())
+    }
+
+    async fn set_totp_secret(&self, account_id: &str, secret: &[u8]) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE accounts SET totp_secret = ?, totp_enabled = 0, totp_last_step = NULL \
+             WHERE id = ?",
+        )
+        .bind(secret)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn enable_totp(&self, account_id: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE accounts SET totp_enabled = 1 WHERE id = ? AND totp_secret IS NOT NULL",
+        )
+        .bind(account_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn totp(&self, account_id: &str) -> Result<Option<TotpState>, StoreError> {
+        let row: Option<(Option<Vec<u8>>, i64)> =
+            sqlx::query_as("SELECT totp_secret, totp_enabled FROM accounts WHERE id = ?")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_error)?;
+        Ok(row.and_then(|(secret, enabled)| {
+            secret.map(|secret| TotpState { secret, enabled: enabled == 1 })
+        }))
+    }
+
+    async fn use_totp_step(&self, account_id: &str, step: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE accounts SET totp_last_step = ?1 \
+             WHERE id = ?2 AND (totp_last_step IS NULL OR totp_last_step < ?1)",
+        )
+        .bind(step)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(result.rows_affected() == 1)
     }
 
     async fn insert_code(&self, code: &NewCode<'_>) -> Result<(), StoreError> {
@@ -425,6 +474,7 @@ fn purpose_str(purpose: CodePurpose) -> &'static str {
     match purpose {
         CodePurpose::Activation => "activation",
         CodePurpose::Login => "login",
+        CodePurpose::Totp => "totp",
     }
 }
 
@@ -432,6 +482,7 @@ fn parse_purpose(value: &str) -> Result<CodePurpose, StoreError> {
     match value {
         "activation" => Ok(CodePurpose::Activation),
         "login" => Ok(CodePurpose::Login),
+        "totp" => Ok(CodePurpose::Totp),
         _ => Err(StoreError::Corrupt),
     }
 }

@@ -499,3 +499,81 @@ impl TestApp {
         self.clock.now()
     }
 }
+
+/// The code an authenticator app holding `secret_base32` shows at `time`.
+fn authenticator_code(secret_base32: &str, time: i64) -> String {
+    let secret = totp_rs::Secret::Encoded(secret_base32.to_owned()).to_bytes().unwrap();
+    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, secret, None, String::new())
+        .unwrap();
+    totp.generate(time as u64)
+}
+
+#[tokio::test]
+async fn an_authenticator_app_replaces_the_message_code() {
+    let app = test_app().await;
+    let (cookie, csrf) = signed_up(&app, "jeanne@example.fr").await;
+
+    // Setting up needs the session and its CSRF token.
+    let refused =
+        post(&app.router, "/api/account/totp/setup", json!(null), Some(&cookie), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let setup = post(
+        &app.router,
+        "/api/account/totp/setup",
+        json!(null),
+        Some(&cookie),
+        &[("x-csrf-token", &csrf)],
+    )
+    .await;
+    assert_eq!(setup.status, StatusCode::OK, "{:?}", setup.body);
+    let secret = setup.body["secret"].as_str().unwrap().to_owned();
+    assert!(setup.body["uri"].as_str().unwrap().starts_with("otpauth://totp/Carnet:"));
+
+    // Not on until a right code is typed.
+    let enable = |code: String| {
+        let router = app.router.clone();
+        let (cookie, csrf) = (cookie.clone(), csrf.clone());
+        async move {
+            post(
+                &router,
+                "/api/account/totp/enable",
+                json!({ "code": code }),
+                Some(&cookie),
+                &[("x-csrf-token", &csrf)],
+            )
+            .await
+        }
+    };
+    let now = app.clock_now();
+    let right = authenticator_code(&secret, now);
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let refused = enable(wrong.to_owned()).await;
+    assert_eq!(
+        (refused.status, refused.body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("bad_code"))
+    );
+    assert_eq!(enable(right).await.status, StatusCode::NO_CONTENT);
+    let me = get(&app.router, "/api/account/me", Some(&cookie)).await;
+    let me: Value = serde_json::from_str(&text(me).await).unwrap();
+    assert_eq!(me["totp_enabled"], true);
+
+    // Login now asks for the app's code and sends nothing.
+    app.clock.advance(30);
+    let messages_before = app.store.outbox(100).await.unwrap().len();
+    let challenge = login_challenge(&app, "jeanne@example.fr", PASSWORD).await;
+    assert_eq!(challenge.status, StatusCode::ACCEPTED);
+    assert_eq!(challenge.body["method"], "authenticator");
+    assert_eq!(challenge.body["sent_to"], "");
+    assert_eq!(app.store.outbox(100).await.unwrap().len(), messages_before);
+    let code = authenticator_code(&secret, app.clock_now());
+    assert_eq!(verify(&app, &challenge.body["challenge"], &code).await.status, StatusCode::OK);
+
+    // The same code cannot be replayed, even in a new login within its 30 seconds.
+    let again = login_challenge(&app, "jeanne@example.fr", PASSWORD).await;
+    let replay = verify(&app, &again.body["challenge"], &code).await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    // The next step's code works.
+    app.clock.advance(30);
+    let next = authenticator_code(&secret, app.clock_now());
+    assert_eq!(verify(&app, &again.body["challenge"], &next).await.status, StatusCode::OK);
+}

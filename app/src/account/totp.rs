@@ -1,0 +1,145 @@
+//! Turning on an authenticator app from "my account": draw a secret, add it to the app (link
+//! or key typed by hand), confirm with a code the app shows.
+
+use leptos::{either::EitherOf3, ev::SubmitEvent, prelude::*, task::spawn_local};
+
+use crate::account::{
+    Secret, TotpConfirm, TotpSetup,
+    client::{self, ApiFailure},
+    form::{Field, FormAlert, SubmitButton, check_code, field_error},
+};
+use crate::i18n::{t, t_string, use_i18n};
+
+#[component]
+pub fn AuthenticatorSection(enabled: bool, csrf: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let setup = RwSignal::new(None::<TotpSetup>);
+    let done = RwSignal::new(enabled);
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let code = RwSignal::new(String::new());
+
+    let start = {
+        let csrf = csrf.clone();
+        move |_| {
+            if pending.get_untracked() {
+                return;
+            }
+            pending.set(true);
+            failure.set(None);
+            let csrf = csrf.clone();
+            spawn_local(async move {
+                match client::post::<_, TotpSetup>("/api/account/totp/setup", &(), Some(&csrf))
+                    .await
+                {
+                    Ok(Some(drawn)) => setup.set(Some(drawn)),
+                    Ok(None) => failure.set(Some(ApiFailure::Network)),
+                    Err(refused) => failure.set(Some(refused)),
+                }
+                pending.set(false);
+            });
+        }
+    };
+
+    let confirm = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let typed = match check_code(&code.get_untracked()) {
+            Ok(typed) => typed,
+            Err(error) => {
+                failure.set(Some(ApiFailure::Refused(crate::api::ErrorBody {
+                    field: Some("code".into()),
+                    input: Some(error),
+                    ..crate::api::ErrorBody::new(crate::api::ErrorCode::Input)
+                })));
+                return;
+            }
+        };
+        pending.set(true);
+        failure.set(None);
+        let csrf = csrf.clone();
+        spawn_local(async move {
+            let request = TotpConfirm { code: Secret::new(typed) };
+            match client::post::<_, ()>("/api/account/totp/enable", &request, Some(&csrf)).await {
+                Ok(_) => {
+                    setup.set(None);
+                    done.set(true);
+                }
+                Err(refused) => failure.set(Some(refused)),
+            }
+            pending.set(false);
+        });
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="totp-heading">
+            <h2 id="totp-heading">{t!(i18n, account.totp_heading)}</h2>
+            {move || {
+                if done.get() {
+                    let text = if enabled {
+                        t_string!(i18n, account.totp_on).to_string()
+                    } else {
+                        t_string!(i18n, account.totp_enabled_now).to_string()
+                    };
+                    EitherOf3::A(view! { <p role="status">{text}</p> })
+                } else if let Some(drawn) = setup.get() {
+                    EitherOf3::B(view! {
+                        <p>{t!(i18n, account.totp_scan)}</p>
+                        <p>
+                            <a href=drawn.uri.clone()>{t!(i18n, account.totp_link)}</a>
+                        </p>
+                        <p>
+                            {t!(i18n, account.totp_key)} ": "
+                            <code class="secret" translate="no">{group(&drawn.secret)}</code>
+                        </p>
+                        <form class="form" on:submit=confirm.clone() novalidate>
+                            <FormAlert failure />
+                            <Field
+                                id="totp-code"
+                                label=Signal::derive(move || t_string!(i18n, form.code).to_string())
+                                hint=Signal::derive(move || {
+                                    t_string!(i18n, account.totp_code_hint).to_string()
+                                })
+                                value=code
+                                autocomplete="one-time-code"
+                                inputmode="numeric"
+                                error=field_error(i18n, failure, "code")
+                            />
+                            <SubmitButton
+                                pending
+                                label=Signal::derive(move || {
+                                    t_string!(i18n, account.totp_confirm).to_string()
+                                })
+                            />
+                        </form>
+                    })
+                } else {
+                    EitherOf3::C(view! {
+                        <p>{t!(i18n, account.totp_off)}</p>
+                        <FormAlert failure />
+                        <button
+                            type="button"
+                            class="button button--secondary"
+                            on:click=start.clone()
+                            disabled=pending
+                        >
+                            {t!(i18n, account.totp_start)}
+                        </button>
+                    })
+                }
+            }}
+        </section>
+    }
+}
+
+/// "ABCDEFGH…" → "ABCD EFGH …", easier to copy by eye.
+fn group(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|chunk| String::from_utf8_lossy(chunk))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,101 @@
+//! Authenticator apps: TOTP (RFC 6238), SHA-1, 6 digits, 30-second steps, one step of clock
+//! drift either way. A code is accepted once: the step it matched is remembered and a code of
+//! that step or an earlier one is refused afterwards.
+
+use totp_rs::{Algorithm, TOTP};
+
+/// Seconds per code.
+pub const STEP_SECONDS: u64 = 30;
+/// Steps of drift accepted on either side of the server's clock.
+pub const SKEW_STEPS: u64 = 1;
+/// Shown in the authenticator app next to the account.
+pub const ISSUER: &str = "Carnet";
+
+/// A new random 160-bit secret (RFC 4226's recommended length).
+pub fn new_secret() -> Vec<u8> {
+    let secret: [u8; 20] = rand::random();
+    secret.to_vec()
+}
+
+fn totp(secret: &[u8], account_name: &str, digits: usize, algorithm: Algorithm) -> Option<TOTP> {
+    TOTP::new(
+        algorithm,
+        digits,
+        0,
+        STEP_SECONDS,
+        secret.to_vec(),
+        Some(ISSUER.to_owned()),
+        account_name.to_owned(),
+    )
+    .ok()
+}
+
+/// The `otpauth://` URI an authenticator app reads (from a QR code or a link), and the secret in
+/// base32 for typing it in by hand.
+pub fn enrolment(secret: &[u8], account_name: &str) -> Option<(String, String)> {
+    let totp = totp(secret, account_name, 6, Algorithm::SHA1)?;
+    Some((totp.get_url(), totp.get_secret_base32()))
+}
+
+/// The time step a 6-digit `code` is valid for at `now` (Unix seconds), within the drift.
+pub fn matching_step(secret: &[u8], code: &str, now: i64) -> Option<u64> {
+    let totp = totp(secret, "", 6, Algorithm::SHA1)?;
+    let now = u64::try_from(now).ok()?;
+    let current = now / STEP_SECONDS;
+    (current.saturating_sub(SKEW_STEPS)..=current + SKEW_STEPS).find(|step| {
+        let expected = totp.generate(step * STEP_SECONDS);
+        super::codes::digests_match(expected.as_bytes(), code.as_bytes())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6238, appendix B: the seeds are the ASCII digits "1234567890" repeated to the
+    /// hash's key length, the codes have 8 digits.
+    #[test]
+    fn rfc_6238_test_vectors() {
+        let sha1 = b"12345678901234567890".to_vec();
+        let sha256 = b"12345678901234567890123456789012".to_vec();
+        let sha512 = b"1234567890123456789012345678901234567890123456789012345678901234".to_vec();
+        let vectors: [(u64, &str, &str, &str); 6] = [
+            (59, "94287082", "46119246", "90693936"),
+            (1_111_111_109, "07081804", "68084774", "25091201"),
+            (1_111_111_111, "14050471", "67062674", "99943326"),
+            (1_234_567_890, "89005924", "91819424", "93441116"),
+            (2_000_000_000, "69279037", "90698825", "38618901"),
+            (20_000_000_000, "65353130", "77737706", "47863826"),
+        ];
+        for (time, want_sha1, want_sha256, want_sha512) in vectors {
+            let generate = |secret: &Vec<u8>, algorithm| {
+                totp(secret, "rfc", 8, algorithm).unwrap().generate(time)
+            };
+            assert_eq!(generate(&sha1, Algorithm::SHA1), want_sha1, "SHA-1 at {time}");
+            assert_eq!(generate(&sha256, Algorithm::SHA256), want_sha256, "SHA-256 at {time}");
+            assert_eq!(generate(&sha512, Algorithm::SHA512), want_sha512, "SHA-512 at {time}");
+        }
+    }
+
+    #[test]
+    fn codes_match_their_step_and_one_step_of_drift_only() {
+        let secret = b"12345678901234567890";
+        let now: i64 = 1_111_111_111;
+        let code_at = |t: u64| totp(secret, "", 6, Algorithm::SHA1).unwrap().generate(t);
+        let step = now as u64 / STEP_SECONDS;
+        assert_eq!(matching_step(secret, &code_at(now as u64), now), Some(step));
+        assert_eq!(matching_step(secret, &code_at(now as u64 - 30), now), Some(step - 1));
+        assert_eq!(matching_step(secret, &code_at(now as u64 + 30), now), Some(step + 1));
+        assert_eq!(matching_step(secret, &code_at(now as u64 - 90), now), None);
+        assert_eq!(matching_step(secret, "000000x", now), None);
+        assert_eq!(code_at(now as u64).len(), 6);
+    }
+
+    #[test]
+    fn enrolment_uri_names_the_issuer_and_account() {
+        let (uri, base32) = enrolment(&[7u8; 20], "jeanne@example.fr").unwrap();
+        assert!(uri.starts_with("otpauth://totp/Carnet:jeanne%40example.fr?secret="), "{uri}");
+        assert!(uri.contains(&format!("secret={base32}")) && uri.contains("issuer=Carnet"));
+        assert_eq!(base32.len(), 32);
+    }
+}
