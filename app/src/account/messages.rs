@@ -7,6 +7,8 @@ pub enum Kind<'a> {
     ActivationCode(&'a str),
     LoginCode(&'a str),
     AlreadyRegistered,
+    RecoveryCode(&'a str),
+    PasswordChanged,
 }
 
 /// `(subject, body)` for `locale` (`"fr"` or `"en"`; anything else is French).
@@ -20,6 +22,14 @@ pub fn render(locale: &str, kind: Kind<'_>) -> (String, String) {
         Kind::LoginCode(code) => (
             td_string!(locale, messages.login_subject).to_string(),
             td_string!(locale, messages.login_body, code = code).to_string(),
+        ),
+        Kind::RecoveryCode(code) => (
+            td_string!(locale, messages.recovery_subject).to_string(),
+            td_string!(locale, messages.recovery_body, code = code).to_string(),
+        ),
+        Kind::PasswordChanged => (
+            td_string!(locale, messages.password_changed_subject).to_string(),
+            td_string!(locale, messages.password_changed_body).to_string(),
         ),
         Kind::AlreadyRegistered => (
             td_string!(locale, messages.existing_subject).to_string(),

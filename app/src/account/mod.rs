@@ -95,6 +95,28 @@ pub enum CodeMethod {
     Authenticator,
 }
 
+/// `POST /api/account/recover`: a code to set a new password is sent to the contact (if it
+/// belongs to an account; the answer is the same either way).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RecoverRequest {
+    pub contact: String,
+}
+
+/// `POST /api/account/recover/finish`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RecoverFinish {
+    pub challenge: String,
+    pub code: Secret,
+    pub new_password: Secret,
+}
+
+/// `POST /api/account/password`, signed in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: Secret,
+    pub new_password: Secret,
+}
+
 /// `POST /api/account/totp/setup`: what the authenticator app needs.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TotpSetup {

@@ -8,7 +8,8 @@ pub mod session;
 pub mod totp;
 
 use app::account::{
-    CodeMethod, CodeRequest, CodeSent, LoginRequest, Me, SignupRequest, TotpConfirm, TotpSetup,
+    CodeMethod, CodeRequest, CodeSent, LoginRequest, Me, PasswordChange, RecoverFinish,
+    RecoverRequest, Secret, SignupRequest, TotpConfirm, TotpSetup,
     validate::{self, Contact, Date},
 };
 use axum::{
@@ -47,6 +48,9 @@ pub fn routes() -> Router<AppState> {
         .route("/verify", post(verify))
         .route("/logout", post(logout))
         .route("/me", get(me))
+        .route("/recover", post(recover))
+        .route("/recover/finish", post(recover_finish))
+        .route("/password", post(change_password))
         .route("/totp/setup", post(totp_setup))
         .route("/totp/enable", post(totp_enable))
 }
@@ -214,6 +218,8 @@ async fn verify(
         .await?
         .ok_or(ApiError::CodeExpired)?;
     let right = match attempt.purpose {
+        // A recovery code sets a password (`/recover/finish`); it never opens a session.
+        CodePurpose::Recovery => return Err(ApiError::CodeExpired),
         CodePurpose::Totp => totp_code_is_right(&state, &attempt.account_id, &code, now).await?,
         CodePurpose::Activation | CodePurpose::Login => {
             codes::digests_match(&attempt.code_hash, &codes::code_digest(&request.challenge, &code))
@@ -271,6 +277,120 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Me>,
     let account =
         state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
     Ok(Json(me_of(&state, &account, session.csrf_token).await?))
+}
+
+/// Sends a code to set a new password. The answer is the same whether or not the contact has
+/// an account; only a real, active account receives a message.
+async fn recover(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(request): ApiJson<RecoverRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let contact =
+        validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
+    limit(&state, &format!("recover:{addr}"), ADDRESS_POLICY).await?;
+    limit(&state, &format!("recover-{}", contact_key(contact.as_str())), ACCOUNT_POLICY).await?;
+    let new = NewCode::draw();
+    let account = state.store.account_by_contact(contact.as_str()).await?;
+    if let Some(account) = account.filter(|account| account.status == AccountStatus::Active) {
+        store_code(&state, &new, &account.id, CodePurpose::Recovery).await?;
+        send(&state, &contact, locale_of(&account), Notice::Code(CodePurpose::Recovery, &new.code))
+            .await?;
+        let now = state.clock.now();
+        state.store.record_auth_event("recovery_requested", Some(&account.id), &addr, now).await?;
+    }
+    Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
+}
+
+/// Sets a new password with a recovery code; every session of the account ends.
+async fn recover_finish(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(request): ApiJson<RecoverFinish>,
+) -> Result<StatusCode, ApiError> {
+    limit(&state, &format!("code:{addr}"), ADDRESS_POLICY).await?;
+    let code =
+        validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
+    // The rules that need no account first, so a weak password does not spend a try.
+    password::check_strength(request.new_password.expose(), &[])
+        .map_err(|e| ApiError::input("new_password", e))?;
+    let challenge_hash = codes::challenge_digest(&request.challenge);
+    let now = state.clock.now();
+    let attempt = state
+        .store
+        .count_code_attempt(&challenge_hash, now, MAX_CODE_ATTEMPTS)
+        .await?
+        .filter(|attempt| attempt.purpose == CodePurpose::Recovery)
+        .ok_or(ApiError::CodeExpired)?;
+    if !codes::digests_match(&attempt.code_hash, &codes::code_digest(&request.challenge, &code)) {
+        state.store.record_auth_event("code_failed", Some(&attempt.account_id), &addr, now).await?;
+        return Err(ApiError::BadCode {
+            attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts)),
+        });
+    }
+    let account =
+        state.store.account_by_id(&attempt.account_id).await?.ok_or(ApiError::CodeExpired)?;
+    check_personal_strength(&account, &request.new_password)?;
+    if !state.store.use_code(&challenge_hash, now).await? {
+        return Err(ApiError::CodeExpired);
+    }
+    replace_password(&state, &account, &request.new_password, None).await?;
+    // Proving the contact also lifts a lock on logging in.
+    state.store.rate_limit_reset(&contact_key(&account.contact)).await?;
+    state.store.record_auth_event("password_reset", Some(&account.id), &addr, now).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes the password of the signed-in account; its other sessions end.
+async fn change_password(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: Session,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    session.check_csrf(&headers)?;
+    let key = format!("password:{}", session.account_id);
+    limit(&state, &key, ACCOUNT_POLICY).await?;
+    let account =
+        state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
+    let current = request.current_password.clone();
+    if !state.passwords.verify(current, Some(account.password_hash.clone())).await? {
+        let now = state.clock.now();
+        state
+            .store
+            .record_auth_event("password_change_failed", Some(&account.id), &addr, now)
+            .await?;
+        return Err(ApiError::BadCredentials);
+    }
+    state.store.rate_limit_reset(&key).await?;
+    check_personal_strength(&account, &request.new_password)?;
+    replace_password(&state, &account, &request.new_password, Some(&session.token_hash)).await?;
+    let now = state.clock.now();
+    state.store.record_auth_event("password_changed", Some(&account.id), &addr, now).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn check_personal_strength(account: &AccountRecord, password: &Secret) -> Result<(), ApiError> {
+    let birth_year = account.birth_date.get(..4).unwrap_or_default();
+    password::check_strength(
+        password.expose(),
+        &[&account.given_name, &account.family_name, &account.contact, birth_year],
+    )
+    .map_err(|e| ApiError::input("new_password", e))
+}
+
+/// Stores the new hash, ends the other sessions and tells the person on their contact.
+async fn replace_password(
+    state: &AppState,
+    account: &AccountRecord,
+    password: &Secret,
+    keep_session: Option<&[u8]>,
+) -> Result<(), ApiError> {
+    let hash = state.passwords.hash(password.clone()).await?;
+    state.store.set_password(&account.id, &hash).await?;
+    state.store.delete_sessions_of(&account.id, keep_session).await?;
+    send(state, &contact_of(account), locale_of(account), Notice::PasswordChanged).await
 }
 
 /// Draws a new authenticator secret for the signed-in account. Until it is confirmed with
@@ -338,11 +458,15 @@ async fn me_of(
     Ok(me_fields(account, totp_enabled, csrf_token))
 }
 
-fn me_fields(account: &AccountRecord, totp_enabled: bool, csrf_token: String) -> Me {
-    let contact = match account.contact_kind {
+fn contact_of(account: &AccountRecord) -> Contact {
+    match account.contact_kind {
         ContactKind::Email => Contact::Email(account.contact.clone()),
         ContactKind::Phone => Contact::Phone(account.contact.clone()),
-    };
+    }
+}
+
+fn me_fields(account: &AccountRecord, totp_enabled: bool, csrf_token: String) -> Me {
+    let contact = contact_of(account);
     Me {
         given_name: account.given_name.clone(),
         family_name: account.family_name.clone(),
@@ -401,6 +525,7 @@ async fn store_code(
 enum Notice<'a> {
     Code(CodePurpose, &'a str),
     AlreadyRegistered,
+    PasswordChanged,
 }
 
 async fn send(
@@ -418,7 +543,11 @@ async fn send(
             Notice::Code(CodePurpose::Login | CodePurpose::Totp, code) => {
                 app::account::messages::Kind::LoginCode(code)
             }
+            Notice::Code(CodePurpose::Recovery, code) => {
+                app::account::messages::Kind::RecoveryCode(code)
+            }
             Notice::AlreadyRegistered => app::account::messages::Kind::AlreadyRegistered,
+            Notice::PasswordChanged => app::account::messages::Kind::PasswordChanged,
         },
     );
     let (channel, recipient) = match contact {

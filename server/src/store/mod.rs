@@ -59,6 +59,8 @@ pub enum CodePurpose {
     Login,
     /// A login answered with the authenticator app's code; no code is stored.
     Totp,
+    /// Proves the contact to set a new password.
+    Recovery,
 }
 
 /// An account's authenticator-app secret. No `Debug`: the secret is key material.
@@ -138,6 +140,13 @@ pub trait Store: Send + Sync + 'static {
     async fn account_by_contact(&self, contact: &str) -> Result<Option<AccountRecord>, StoreError>;
     async fn account_by_id(&self, id: &str) -> Result<Option<AccountRecord>, StoreError>;
     async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError>;
+    async fn set_password(&self, account_id: &str, password_hash: &str) -> Result<(), StoreError>;
+    /// Ends every session of the account but `keep` (the one making the change, if any).
+    async fn delete_sessions_of(
+        &self,
+        account_id: &str,
+        keep: Option<&[u8]>,
+    ) -> Result<(), StoreError>;
     /// Removes an account that never proved its contact (its codes and sessions go with it).
     async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError>;
 

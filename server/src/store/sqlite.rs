@@ -118,6 +118,30 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn set_password(&self, account_id: &str, password_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn delete_sessions_of(
+        &self,
+        account_id: &str,
+        keep: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE account_id = ? AND token_hash IS NOT ?")
+            .bind(account_id)
+            .bind(keep)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
     async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM accounts WHERE id = ? AND status = 'pending'")
             .bind(id)
@@ -475,6 +499,7 @@ fn purpose_str(purpose: CodePurpose) -> &'static str {
         CodePurpose::Activation => "activation",
         CodePurpose::Login => "login",
         CodePurpose::Totp => "totp",
+        CodePurpose::Recovery => "recovery",
     }
 }
 
@@ -483,6 +508,7 @@ fn parse_purpose(value: &str) -> Result<CodePurpose, StoreError> {
         "activation" => Ok(CodePurpose::Activation),
         "login" => Ok(CodePurpose::Login),
         "totp" => Ok(CodePurpose::Totp),
+        "recovery" => Ok(CodePurpose::Recovery),
         _ => Err(StoreError::Corrupt),
     }
 }

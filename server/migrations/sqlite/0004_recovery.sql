@@ -1,0 +1,15 @@
+-- Codes for account recovery (forgotten password) join the other purposes.
+CREATE TABLE one_time_codes_new (
+    challenge_hash BLOB    PRIMARY KEY,
+    account_id     TEXT    NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    purpose        TEXT    NOT NULL CHECK (purpose IN ('activation', 'login', 'totp', 'recovery')),
+    code_hash      BLOB    NOT NULL,
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    used_at        INTEGER
+);
+INSERT INTO one_time_codes_new SELECT * FROM one_time_codes;
+DROP TABLE one_time_codes;
+ALTER TABLE one_time_codes_new RENAME TO one_time_codes;
+CREATE INDEX one_time_codes_account ON one_time_codes (account_id);
