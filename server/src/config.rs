@@ -33,6 +33,15 @@ pub struct Config {
     #[arg(long, env = "CARNET_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// SMTP server for e-mail, e.g. `smtps://user:password@smtp.example:465`. Without it, every
+    /// message stays in the local outbox (`carnet outbox`).
+    #[arg(long, env = "CARNET_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of Carnet's e-mails.
+    #[arg(long, env = "CARNET_MAIL_FROM", default_value = "Carnet <no-reply@localhost>")]
+    pub mail_from: String,
+
     /// Directory holding the built site (`pkg/` with the wasm bundle, and the public files).
     #[arg(long, env = "CARNET_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

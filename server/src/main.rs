@@ -6,6 +6,7 @@ use clap::Parser;
 use server::{
     AppState, app,
     config::{Command, Config, DatabaseChoice},
+    messages::{Outbox, Smtp},
     store::{SqliteStore, Store},
     telemetry,
 };
@@ -37,7 +38,14 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind(config.bind).await?;
     let bound = listener.local_addr()?;
     let public_url = config.public_url(bound)?;
-    let state = AppState::new(store.clone(), &config.site_root, &public_url)?;
+    let mut state = AppState::new(store.clone(), &config.site_root, &public_url)?;
+    if let Some(url) = &config.smtp_url {
+        let outbox = Arc::new(Outbox::new(store.clone(), state.clock.clone()));
+        state = state.with_messages(Arc::new(Smtp::new(url, &config.mail_from, outbox)?));
+        tracing::info!("e-mail goes out over SMTP; SMS stay in the local outbox");
+    } else {
+        tracing::info!("messages stay in the local outbox: read them with `carnet outbox`");
+    }
     tracing::info!(%bound, %public_url, "listening");
     // The one line people and scripts look for; stdout, so it is seen even with logs filtered.
     #[allow(clippy::print_stdout)]

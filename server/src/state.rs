@@ -24,6 +24,12 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Replaces how messages leave Carnet (SMTP instead of the outbox, a test double…).
+    pub fn with_messages(mut self, messages: Arc<dyn MessageService>) -> Self {
+        self.messages = messages;
+        self
+    }
+
     /// The defaults: system clock, local outbox, as many concurrent password hashes as cores.
     /// `site_root` holds the built site (`pkg/carnet.js`, `pkg/carnet_bg.wasm`, `pkg/carnet.css`).
     pub fn new(

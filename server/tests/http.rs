@@ -3,6 +3,8 @@
 
 #[path = "http/account.rs"]
 mod account;
+#[path = "http/messages.rs"]
+mod messages;
 
 use std::sync::Arc;
 
@@ -27,6 +29,11 @@ pub struct TestApp {
 pub const START: i64 = 1_795_564_800;
 
 pub async fn test_app() -> TestApp {
+    test_app_with(|state| state).await
+}
+
+/// A test app whose state is adjusted by `adjust` (another message service, …).
+pub async fn test_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
     let store = Arc::new(SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap());
     let site = dir.path().join("site");
@@ -37,7 +44,7 @@ pub async fn test_app() -> TestApp {
     let state =
         AppState::with_clock(store.clone(), &site, "http://localhost", Arc::new(clock.clone()))
             .unwrap();
-    TestApp { router: app(state), store, clock, _dir: dir }
+    TestApp { router: app(adjust(state)), store, clock, _dir: dir }
 }
 
 pub async fn get(router: &Router, uri: &str, cookie: Option<&str>) -> Response<Body> {

@@ -38,7 +38,7 @@ pub async fn post(
     reply(response).await
 }
 
-async fn reply(response: Response<Body>) -> Reply {
+pub async fn reply(response: Response<Body>) -> Reply {
     let status = response.status();
     let headers = response.headers().clone();
     let raw = text(response).await;
@@ -50,7 +50,7 @@ async fn reply(response: Response<Body>) -> Reply {
     Reply { status, headers, body }
 }
 
-fn signup_body(contact: &str) -> Value {
+pub fn signup_body(contact: &str) -> Value {
     json!({
         "contact": contact,
         "given_name": "Jeanne",
@@ -61,18 +61,18 @@ fn signup_body(contact: &str) -> Value {
 }
 
 /// The code in the newest outbox message to `recipient`.
-async fn last_code(app: &TestApp, recipient: &str) -> String {
+pub async fn last_code(app: &TestApp, recipient: &str) -> String {
     let messages = app.store.outbox(50).await.unwrap();
     let message = messages.iter().find(|m| m.recipient == recipient).expect("a message was sent");
     code_in(&message.body).expect("the message carries a code")
 }
 
-fn code_in(body: &str) -> Option<String> {
+pub fn code_in(body: &str) -> Option<String> {
     body.split(|c: char| !c.is_ascii_digit()).find(|run| run.len() == 6).map(str::to_owned)
 }
 
 /// The `name=value` part of the session cookie set by a response.
-fn session_cookie(reply: &Reply) -> String {
+pub fn session_cookie(reply: &Reply) -> String {
     let set = reply.headers.get(header::SET_COOKIE).expect("a cookie is set").to_str().unwrap();
     for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         assert!(set.contains(attribute), "{set} lacks {attribute}");
@@ -90,7 +90,7 @@ async fn signed_up(app: &TestApp, contact: &str) -> (String, String) {
     (session_cookie(&verified), verified.body["csrf_token"].as_str().unwrap().to_owned())
 }
 
-async fn verify(app: &TestApp, challenge: &Value, code: &str) -> Reply {
+pub async fn verify(app: &TestApp, challenge: &Value, code: &str) -> Reply {
     let body = json!({ "challenge": challenge, "code": code });
     post(&app.router, "/api/account/verify", body, None, &[]).await
 }

@@ -1,0 +1,120 @@
+//! Messages leave by SMTP when configured: a real SMTP conversation with a sink on loopback.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use base64::Engine;
+use server::messages::{Outbox, Smtp};
+use server::store::Store;
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::TcpListener,
+    sync::mpsc,
+};
+
+use crate::account::{code_in, post, signup_body, verify};
+use crate::test_app_with;
+
+/// A minimal SMTP server that accepts every message and hands its DATA to the test.
+async fn smtp_sink() -> (String, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let (sender, receiver) = mpsc::channel(8);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let sender = sender.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 sink\r\n",
+                        "DATA" => {
+                            write.write_all(b"354 go ahead\r\n").await.unwrap();
+                            let mut data = String::new();
+                            while let Ok(Some(line)) = lines.next_line().await {
+                                if line == "." {
+                                    break;
+                                }
+                                data.push_str(&line);
+                                data.push('\n');
+                            }
+                            sender.send(data).await.unwrap();
+                            b"250 queued\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            break;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    write.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, receiver)
+}
+
+/// The text of a single-part message, whatever transfer encoding lettre chose.
+fn body_text(data: &str) -> String {
+    let (headers, body) = data.split_once("\n\n").unwrap();
+    if headers.contains("Content-Transfer-Encoding: base64") {
+        let joined: String = body.lines().collect();
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined).unwrap())
+            .unwrap()
+    } else {
+        body.replace("=\n", "")
+    }
+}
+
+#[tokio::test]
+async fn e_mail_goes_out_over_smtp_and_sms_stays_in_the_outbox() {
+    let (url, mut received) = smtp_sink().await;
+    let app = test_app_with(|state| {
+        let outbox = Arc::new(Outbox::new(state.store.clone(), state.clock.clone()));
+        let smtp = Smtp::new(&url, "Carnet <no-reply@carnet.test>", outbox).unwrap();
+        state.with_messages(Arc::new(smtp))
+    })
+    .await;
+
+    let sent =
+        post(&app.router, "/api/account/signup", signup_body("jeanne@example.fr"), None, &[]).await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED);
+    let data = received.recv().await.expect("the SMTP server received a message");
+    assert!(data.contains("To: jeanne@example.fr"), "{data}");
+    assert!(data.contains("From: Carnet <no-reply@carnet.test>"), "{data}");
+    assert!(data.contains("Subject: Votre code d'activation Carnet"), "{data}");
+    assert!(app.store.outbox(10).await.unwrap().is_empty(), "e-mail must not go to the outbox");
+    let code = code_in(&body_text(&data)).expect("the code is in the e-mail");
+    assert_eq!(verify(&app, &sent.body["challenge"], &code).await.status, StatusCode::OK);
+
+    // SMS have no provider yet: they stay in the outbox.
+    let sms =
+        post(&app.router, "/api/account/signup", signup_body("06 98 76 54 32"), None, &[]).await;
+    assert_eq!(sms.status, StatusCode::ACCEPTED);
+    let outbox = app.store.outbox(10).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].recipient, "+33698765432");
+}
+
+#[tokio::test]
+async fn an_unreachable_smtp_server_gives_a_clear_unavailable() {
+    // A port nobody listens on.
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = test_app_with(|state| {
+        let outbox = Arc::new(Outbox::new(state.store.clone(), state.clock.clone()));
+        state.with_messages(Arc::new(
+            Smtp::new(&url, "Carnet <no-reply@carnet.test>", outbox).unwrap(),
+        ))
+    })
+    .await;
+    let refused =
+        post(&app.router, "/api/account/signup", signup_body("jeanne@example.fr"), None, &[]).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.body, serde_json::json!({ "error": "unavailable" }));
+}
