@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the browser bundle into target/site: the app crate for wasm32 with the size profile,
-# wasm-bindgen's JS glue, wasm-opt -Oz (binaryen 132 from npm, never Debian's), the CSS and the
-# public files. Written to a temporary folder first, so a failed build never leaves half a site.
+# cut by wasm-split into the main module and lazily loaded chunks (the `#[lazy_route]` pages),
+# wasm-bindgen's JS glue, wasm-opt -Oz on every module (binaryen 132 from npm, never Debian's),
+# the CSS and the public files. Written to a temporary folder first, so a failed build never
+# leaves half a site.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -12,15 +14,23 @@ wasm_opt=node_modules/.bin/wasm-opt
 
 cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate
 
-rm -rf "$staging"
-mkdir -p "$staging/pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$staging/pkg" --out-name carnet "$wasm"
+rm -rf "$staging" target/wasm-split
+mkdir -p "$staging/pkg" target/wasm-split
+# Main module + chunks + the loader `__wasm_split.js`, which imports `initSync` from carnet.js.
+wasm-split-cli "$wasm" target/wasm-split --out-name carnet --target web
+# --keep-lld-exports: the chunks import the function table and memory from the main module.
+wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$staging/pkg" --out-name carnet \
+  target/wasm-split/carnet.wasm
+cp target/wasm-split/__wasm_split.js "$staging/pkg/"
+find target/wasm-split -name '*.wasm' ! -name carnet.wasm -exec cp {} "$staging/pkg/" \;
 if [ -x "$wasm_opt" ]; then
-  # The features rustc enables by default for wasm32; wasm-opt must accept them.
-  "$wasm_opt" -Oz --strip-debug --strip-producers \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    -o "$staging/pkg/carnet_bg.wasm" "$staging/pkg/carnet_bg.wasm"
+  for module in "$staging"/pkg/*.wasm; do
+    # The features rustc enables by default for wasm32; wasm-opt must accept them.
+    "$wasm_opt" -Oz --strip-debug --strip-producers \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      -o "$module" "$module"
+  done
 else
   echo "[build-site] wasm-opt not found in node_modules (run scripts/setup.sh); bundle left unoptimised" >&2
 fi

@@ -45,6 +45,14 @@ if ! command -v npm >/dev/null; then
   apt_install nodejs npm
 fi
 
+# wasm-split: cuts the bundle at the lazy routes (leptos's `#[lazy_route]`, wasm_split_helpers
+# 0.2) into chunks loaded on demand. The CLI of the same project, pinned.
+split_version=0.2.4
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$split_version:"; then
+  say "installing wasm-split-cli $split_version (about 2 minutes, once)"
+  cargo install --locked wasm_split_cli_support --version "$split_version" --features build-binary
+fi
+
 # npm packages: wasm-opt (binaryen 132; Debian's older one miscompiles), and for tests
 # playwright-core and axe-core. Reinstalled only when package-lock.json changed.
 if [ ! -f node_modules/.carnet-stamp ] || ! cmp -s package-lock.json node_modules/.carnet-stamp; then

@@ -14,11 +14,12 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::{
+    Lazy,
     components::{Route, Router, Routes},
     path,
 };
 
-use crate::account::{AccountPage, LoginPage, SignupPage};
+use crate::account::routes::{AccountRoute, LoginRoute, SignupRoute};
 use crate::i18n::I18nContextProvider;
 use crate::layout::Shell;
 use crate::pages::{About, ErrorPage, Home, NotFound};
@@ -60,9 +61,9 @@ pub fn App() -> impl IntoView {
                         <Routes fallback=NotFound>
                             <Route path=path!("/") view=Home />
                             <Route path=path!("/confidentialite") view=About />
-                            <Route path=path!("/inscription") view=SignupPage />
-                            <Route path=path!("/connexion") view=LoginPage />
-                            <Route path=path!("/mon-compte") view=AccountPage />
+                            <Route path=path!("/inscription") view={Lazy::<SignupRoute>::new()} />
+                            <Route path=path!("/connexion") view={Lazy::<LoginRoute>::new()} />
+                            <Route path=path!("/mon-compte") view={Lazy::<AccountRoute>::new()} />
                         </Routes>
                     </ErrorBoundary>
                 </Shell>
@@ -71,18 +72,12 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Entry point called by the hydration script once the wasm is loaded.
-#[cfg(feature = "hydrate")]
+/// Entry point called by the hydration script once the wasm is loaded. Left out of the
+/// browser tests' build, which has no split loader for the lazy routes it would pull in.
+#[cfg(all(feature = "hydrate", not(test)))]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // Tells tests (and curious readers) that the page is interactive now.
-    if let Some(root) = web_sys::window()
-        .and_then(|window| window.document())
-        .and_then(|document| document.document_element())
-    {
-        // Ignoring the result: a failed marker changes nothing for the user.
-        let _ = root.set_attribute("data-hydrated", "true");
-    }
+    // `hydrate_lazy`: lazily loaded routes hydrate once their code chunk has arrived.
+    leptos::mount::hydrate_lazy(App);
 }

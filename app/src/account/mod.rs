@@ -9,6 +9,7 @@ mod login;
 #[cfg(feature = "ssr")]
 pub mod messages;
 mod page;
+pub mod routes;
 mod signup;
 mod totp;
 pub mod validate;
