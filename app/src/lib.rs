@@ -19,7 +19,7 @@ use leptos_router::{
     path,
 };
 
-use crate::account::routes::{AccountRoute, LoginRoute, SignupRoute};
+use crate::account::routes::{AccountRoute, LoginRoute, RecoverRoute, SignupRoute};
 use crate::i18n::I18nContextProvider;
 use crate::layout::Shell;
 use crate::pages::{About, ErrorPage, Home, NotFound};
@@ -64,6 +64,10 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/inscription") view={Lazy::<SignupRoute>::new()} />
                             <Route path=path!("/connexion") view={Lazy::<LoginRoute>::new()} />
                             <Route path=path!("/mon-compte") view={Lazy::<AccountRoute>::new()} />
+                            <Route
+                                path=path!("/mot-de-passe-oublie")
+                                view={Lazy::<RecoverRoute>::new()}
+                            />
                         </Routes>
                     </ErrorBoundary>
                 </Shell>

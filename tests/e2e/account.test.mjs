@@ -167,3 +167,57 @@ test('turn on an authenticator app, then log in with its code instead of a messa
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('forgotten password: a code to the contact, a new password, then log in with it', async () => {
+  const { context, page, problems } = await phonePage();
+  await hydrated(page, '/inscription');
+  await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('lea@example.fr');
+  await page.getByLabel('Prénom').fill('Léa');
+  await page.getByLabel('Nom', { exact: true }).fill('Petit');
+  await page.getByLabel('Date de naissance').fill('1990-07-14');
+  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await page.getByRole('heading', { name: 'Confirmez votre adresse' }).waitFor();
+  await page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
+  await page.getByRole('button', { name: 'Activer mon compte' }).click();
+  await page.getByRole('heading', { name: 'Bonjour Léa' }).waitFor();
+
+  // Change the password from "my account" (the current one is asked for).
+  const NEW = 'un phare dans la brume du matin';
+  await page.getByLabel('Mot de passe actuel').fill(PASSWORD);
+  await page.getByLabel('Nouveau mot de passe', { exact: true }).fill(NEW);
+  await page.getByRole('button', { name: 'Changer mon mot de passe' }).click();
+  await page.getByText('Votre mot de passe a été changé.').waitFor();
+  await assertAccessible(page, 'account page after a password change');
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await page.waitForURL(env.server.url + '/');
+
+  // Forgot it anyway: recover with a code.
+  await hydrated(page, '/connexion');
+  await page.getByRole('link', { name: 'Mot de passe oublié ?' }).click();
+  await page.getByRole('heading', { name: 'Choisir un nouveau mot de passe' }).waitFor();
+  await assertAccessible(page, 'recovery form');
+  await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('lea@example.fr');
+  await page.getByRole('button', { name: 'Recevoir un code' }).click();
+  await page.getByRole('heading', { name: 'Saisissez le code et votre nouveau mot de passe' }).waitFor();
+  await page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
+  await page.getByLabel('Nouveau mot de passe', { exact: true }).fill('azertyuiop');
+  await page.getByRole('button', { name: 'Changer mon mot de passe' }).click();
+  await page.locator('#new_password-error').waitFor();
+  const RECOVERED = 'trois mouettes sur la digue';
+  await page.getByLabel('Nouveau mot de passe', { exact: true }).fill(RECOVERED);
+  await page.getByRole('button', { name: 'Changer mon mot de passe' }).click();
+  await page.getByText('Votre mot de passe a été changé et vos sessions ouvertes ont été fermées.').waitFor();
+  await assertAccessible(page, 'recovery done');
+
+  await page.getByRole('link', { name: 'Se connecter' }).last().click();
+  await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('lea@example.fr');
+  await page.getByLabel('Mot de passe', { exact: true }).fill(RECOVERED);
+  await page.getByRole('button', { name: 'Continuer' }).click();
+  await page.getByRole('heading', { name: 'Saisissez le code reçu' }).waitFor();
+  await page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('heading', { name: 'Bonjour Léa' }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -69,6 +69,9 @@ pub fn LoginPage() -> impl IntoView {
                 <SubmitButton pending label=Signal::derive(move || t_string!(i18n, login.submit).to_string()) />
             </form>
             <p>
+                <A href="/mot-de-passe-oublie">{t!(i18n, recover.forgot)}</A>
+            </p>
+            <p>
                 {t!(i18n, login.no_account)} " " <A href="/inscription">{t!(i18n, nav.signup)}</A>
             </p>
         }

@@ -9,6 +9,8 @@ mod login;
 #[cfg(feature = "ssr")]
 pub mod messages;
 mod page;
+mod password;
+mod recover;
 pub mod routes;
 mod signup;
 mod totp;
@@ -16,6 +18,7 @@ pub mod validate;
 
 pub use login::LoginPage;
 pub use page::AccountPage;
+pub use recover::RecoverPage;
 pub use signup::SignupPage;
 
 use serde::{Deserialize, Serialize};

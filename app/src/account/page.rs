@@ -4,7 +4,7 @@
 use leptos::{either::Either, prelude::*, task::spawn_local};
 use leptos_router::{components::A, hooks::use_navigate};
 
-use crate::account::{Me, client, totp::AuthenticatorSection};
+use crate::account::{Me, client, password::ChangePasswordSection, totp::AuthenticatorSection};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 
@@ -61,6 +61,7 @@ fn SignedIn(me: Me) -> impl IntoView {
         <h1>{move || t_string!(i18n, account.heading, name = name.clone()).to_string()}</h1>
         <p>{move || t_string!(i18n, account.contact, contact = contact.clone()).to_string()}</p>
         <AuthenticatorSection enabled=me.totp_enabled csrf=me.csrf_token.clone() />
+        <ChangePasswordSection csrf=me.csrf_token.clone() />
         <p>
             <button type="button" class="button button--secondary" on:click=logout disabled=pending>
                 {t!(i18n, account.logout)}

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
-use super::{AccountPage, LoginPage, SignupPage};
+use super::{AccountPage, LoginPage, RecoverPage, SignupPage};
 
 pub struct SignupRoute;
 
@@ -46,5 +46,19 @@ impl LazyRoute for AccountRoute {
     fn view(this: Self) -> AnyView {
         let _ = this;
         view! { <AccountPage /> }.into_any()
+    }
+}
+
+pub struct RecoverRoute;
+
+#[lazy_route]
+impl LazyRoute for RecoverRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <RecoverPage /> }.into_any()
     }
 }

@@ -1,0 +1,79 @@
+//! Changing the password from "my account": the current one, then the new one.
+
+use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+
+use crate::account::{
+    PasswordChange, Secret,
+    client::{self, ApiFailure},
+    form::{Field, FormAlert, SubmitButton, field_error},
+};
+use crate::i18n::{t, t_string, use_i18n};
+
+#[component]
+pub fn ChangePasswordSection(csrf: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let changed = RwSignal::new(false);
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        failure.set(None);
+        changed.set(false);
+        let request = PasswordChange {
+            current_password: Secret::new(current.get_untracked()),
+            new_password: Secret::new(new.get_untracked()),
+        };
+        let csrf = csrf.clone();
+        spawn_local(async move {
+            match client::post::<_, ()>("/api/account/password", &request, Some(&csrf)).await {
+                Ok(_) => {
+                    current.set(String::new());
+                    new.set(String::new());
+                    changed.set(true);
+                }
+                Err(refused) => failure.set(Some(refused)),
+            }
+            pending.set(false);
+        });
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="password-heading">
+            <h2 id="password-heading">{t!(i18n, recover.change_heading)}</h2>
+            <form class="form" on:submit=submit novalidate>
+                <FormAlert failure />
+                {move || {
+                    changed.get().then(|| view! { <p role="status">{t!(i18n, recover.changed)}</p> })
+                }}
+                <Field
+                    id="current_password"
+                    label=Signal::derive(move || t_string!(i18n, recover.current_password).to_string())
+                    value=current
+                    kind=Signal::stored("password")
+                    autocomplete="current-password"
+                    error=field_error(i18n, failure, "current_password")
+                />
+                <Field
+                    id="new_password"
+                    label=Signal::derive(move || t_string!(i18n, recover.new_password).to_string())
+                    hint=Signal::derive(move || t_string!(i18n, form.password_hint).to_string())
+                    value=new
+                    kind=Signal::stored("password")
+                    autocomplete="new-password"
+                    error=field_error(i18n, failure, "new_password")
+                />
+                <SubmitButton
+                    pending
+                    label=Signal::derive(move || t_string!(i18n, recover.change_submit).to_string())
+                />
+            </form>
+        </section>
+    }
+}

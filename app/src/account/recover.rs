@@ -1,0 +1,145 @@
+//! "Forgot your password?": a code to the contact, then the code and a new password.
+
+use leptos::{either::Either, ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos_router::components::A;
+
+use crate::account::{
+    CodeSent, RecoverFinish, RecoverRequest, Secret,
+    client::{self, ApiFailure},
+    form::{Field, FormAlert, SubmitButton, field_error},
+};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::layout::PageTitle;
+
+#[component]
+pub fn RecoverPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let contact = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let sent = RwSignal::new(None::<CodeSent>);
+
+    let ask = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        failure.set(None);
+        let request = RecoverRequest { contact: contact.get_untracked() };
+        spawn_local(async move {
+            match client::post::<_, CodeSent>("/api/account/recover", &request, None).await {
+                Ok(Some(code_sent)) => sent.set(Some(code_sent)),
+                Ok(None) => failure.set(Some(ApiFailure::Network)),
+                Err(refused) => failure.set(Some(refused)),
+            }
+            pending.set(false);
+        });
+    };
+
+    view! {
+        <PageTitle text=Signal::derive(move || t_string!(i18n, recover.title).to_string()) />
+        <h1>{t!(i18n, recover.heading)}</h1>
+        {move || match sent.get() {
+            None => Either::Left(view! {
+                <p>{t!(i18n, recover.intro)}</p>
+                <form class="form" on:submit=ask novalidate>
+                    <FormAlert failure />
+                    <Field
+                        id="contact"
+                        label=Signal::derive(move || t_string!(i18n, form.contact).to_string())
+                        value=contact
+                        autocomplete="username"
+                        error=field_error(i18n, failure, "contact")
+                    />
+                    <SubmitButton
+                        pending
+                        label=Signal::derive(move || t_string!(i18n, recover.submit).to_string())
+                    />
+                </form>
+            }),
+            Some(code_sent) => Either::Right(view! { <NewPassword sent=code_sent /> }),
+        }}
+    }
+}
+
+#[component]
+fn NewPassword(sent: CodeSent) -> impl IntoView {
+    let i18n = use_i18n();
+    let code = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let done = RwSignal::new(false);
+    let challenge = sent.challenge.clone();
+    let sent_to = sent.sent_to.clone();
+
+    let finish = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        failure.set(None);
+        let request = RecoverFinish {
+            challenge: challenge.clone(),
+            code: Secret::new(code.get_untracked()),
+            new_password: Secret::new(password.get_untracked()),
+        };
+        spawn_local(async move {
+            match client::post::<_, ()>("/api/account/recover/finish", &request, None).await {
+                Ok(_) => done.set(true),
+                Err(refused) => failure.set(Some(refused)),
+            }
+            pending.set(false);
+        });
+    };
+
+    move || {
+        if done.get() {
+            Either::Left(view! {
+                <p role="status">{t!(i18n, recover.done)}</p>
+                <p>
+                    <A href="/connexion">{t!(i18n, nav.login)}</A>
+                </p>
+            })
+        } else {
+            let sent_to = sent_to.clone();
+            Either::Right(view! {
+                <h2 id="new-password-heading">{t!(i18n, recover.code_heading)}</h2>
+                <form
+                    class="form"
+                    on:submit=finish.clone()
+                    novalidate
+                    aria-labelledby="new-password-heading"
+                >
+                    <FormAlert failure />
+                    <Field
+                        id="code"
+                        label=Signal::derive(move || t_string!(i18n, form.code).to_string())
+                        hint=Signal::derive(move || {
+                            t_string!(i18n, form.code_hint, sent_to = sent_to.clone()).to_string()
+                        })
+                        value=code
+                        autocomplete="one-time-code"
+                        inputmode="numeric"
+                        error=field_error(i18n, failure, "code")
+                    />
+                    <Field
+                        id="new_password"
+                        label=Signal::derive(move || t_string!(i18n, recover.new_password).to_string())
+                        hint=Signal::derive(move || t_string!(i18n, form.password_hint).to_string())
+                        value=password
+                        kind=Signal::stored("password")
+                        autocomplete="new-password"
+                        error=field_error(i18n, failure, "new_password")
+                    />
+                    <SubmitButton
+                        pending
+                        label=Signal::derive(move || t_string!(i18n, recover.finish).to_string())
+                    />
+                </form>
+            })
+        }
+    }
+}
