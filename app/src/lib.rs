@@ -61,6 +61,9 @@ pub fn App() -> impl IntoView {
                         <Routes fallback=NotFound>
                             <Route path=path!("/") view=Home />
                             <Route path=path!("/confidentialite") view=About />
+                            // The error page on its own address, for a reverse proxy to show
+                            // when Carnet cannot answer at all.
+                            <Route path=path!("/erreur") view=ErrorPage />
                             <Route path=path!("/inscription") view={Lazy::<SignupRoute>::new()} />
                             <Route path=path!("/connexion") view={Lazy::<LoginRoute>::new()} />
                             <Route path=path!("/mon-compte") view={Lazy::<AccountRoute>::new()} />

@@ -200,6 +200,19 @@ async fn unknown_page_is_a_translated_404() {
 }
 
 #[tokio::test]
+async fn the_error_page_is_translated_and_says_500() {
+    let app = test_app().await;
+    let response = get(&app.router, "/erreur", None).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_security_headers(&response);
+    let html = text(response).await;
+    assert!(html.contains("Un problème est survenu"), "{html}");
+    assert!(html.contains("role=\"alert\""));
+    let html = text(get(&app.router, "/erreur", Some("i18n_pref_locale=en")).await).await;
+    assert!(html.contains("Something went wrong"));
+}
+
+#[tokio::test]
 async fn unknown_api_path_is_json_404_never_cached() {
     let app = test_app().await;
     let response = get(&app.router, "/api/nothing", None).await;
