@@ -35,6 +35,13 @@ test('sign up, activate with the code, log out, log in with password and code', 
   await page.waitForURL('**/inscription');
   await assertAccessible(page, 'sign-up form');
 
+  // An empty form is refused in the browser, every field at once, before anything is sent.
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await page.locator('.field__error').nth(4).waitFor();
+  assert.equal(await page.locator('.field__error').count(), 5);
+  assert.equal(await page.locator('[aria-invalid="true"]').count(), 5);
+  await assertAccessible(page, 'sign-up form with five errors');
+
   // A weak password is refused on its field, in words, and nothing is lost.
   await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('jeanne.martin@example.fr');
   await page.getByLabel('Prénom').fill('Jeanne');

@@ -30,7 +30,7 @@ pub async fn post<B: Serialize, R: DeserializeOwned>(
     body: &B,
     csrf: Option<&str>,
 ) -> Result<Option<R>, ApiFailure> {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
         let mut request = gloo_net::http::Request::post(path);
         if let Some(token) = csrf {
@@ -40,7 +40,7 @@ pub async fn post<B: Serialize, R: DeserializeOwned>(
         let response = request.send().await.map_err(|_| ApiFailure::Network)?;
         read(response).await
     }
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
     {
         // Only the browser calls the API through this module.
         let _ = (path, body, csrf);
@@ -50,20 +50,20 @@ pub async fn post<B: Serialize, R: DeserializeOwned>(
 
 /// `GET path`, expecting JSON.
 pub async fn get<R: DeserializeOwned>(path: &str) -> Result<R, ApiFailure> {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
         let response =
             gloo_net::http::Request::get(path).send().await.map_err(|_| ApiFailure::Network)?;
         read(response).await?.ok_or(ApiFailure::Network)
     }
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
     {
         let _ = path;
         Err(ApiFailure::Network)
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 async fn read<R: DeserializeOwned>(
     response: gloo_net::http::Response,
 ) -> Result<Option<R>, ApiFailure> {
@@ -77,4 +77,17 @@ async fn read<R: DeserializeOwned>(
         Ok(body) => Err(ApiFailure::Refused(body)),
         Err(_) => Err(ApiFailure::Network),
     }
+}
+
+/// Today's date where the person is (UTC day of the device's clock), for checks in the browser.
+/// The server checks again with its own clock.
+pub fn today() -> crate::account::validate::Date {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    let seconds = (js_sys::Date::now() / 1000.0) as i64;
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0);
+    crate::account::validate::Date::from_unix_seconds(seconds)
 }

@@ -4,11 +4,13 @@ use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_router::components::A;
 
 use crate::account::{
-    CodeSent, Secret, SignupRequest,
+    CodeSent, InputError, Secret, SignupRequest,
     client::{self, ApiFailure},
     code_step::FormThenCode,
-    form::{Field, FormAlert, SubmitButton, field_error},
+    form::{Field, FormAlert, SubmitButton, field_error, input_error_text},
+    validate,
 };
+use crate::api::{ErrorBody, ErrorCode};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 
@@ -25,15 +27,45 @@ pub fn SignupPage() -> impl IntoView {
     let pending = RwSignal::new(false);
     let sent = RwSignal::new(None::<CodeSent>);
 
-    let error_of = move |field| field_error(i18n, failure, field);
+    // Errors found in the browser before sending, every field at once.
+    let local = RwSignal::new(Vec::<(&'static str, InputError)>::new());
+    let error_of = move |field: &'static str| {
+        let from_server = field_error(i18n, failure, field);
+        Signal::derive(move || {
+            local
+                .with(|errors| errors.iter().find(|(f, _)| *f == field).map(|(_, e)| *e))
+                .map(|error| input_error_text(i18n, error))
+                .or_else(|| from_server.get())
+        })
+    };
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         if pending.get_untracked() {
             return;
         }
+        let errors = validate::signup_errors(
+            &contact.get_untracked(),
+            &given_name.get_untracked(),
+            &family_name.get_untracked(),
+            &birth_date.get_untracked(),
+            &password.get_untracked(),
+            client::today(),
+        );
+        // The summary above the form names the first one; each field shows its own.
+        failure.set(errors.first().map(|(field, error)| {
+            ApiFailure::Refused(ErrorBody {
+                field: Some((*field).to_owned()),
+                input: Some(*error),
+                ..ErrorBody::new(ErrorCode::Input)
+            })
+        }));
+        let stop = !errors.is_empty();
+        local.set(errors);
+        if stop {
+            return;
+        }
         pending.set(true);
-        failure.set(None);
         let request = SignupRequest {
             contact: contact.get_untracked(),
             given_name: given_name.get_untracked(),

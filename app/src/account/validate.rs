@@ -240,6 +240,28 @@ pub fn check_password_length(password: &str) -> Result<(), InputError> {
     }
 }
 
+/// Every field error of a sign-up form at once (the server stops at the first; the browser shows
+/// them all before sending anything), in the order of the form.
+pub fn signup_errors(
+    contact: &str,
+    given_name: &str,
+    family_name: &str,
+    birth_date: &str,
+    password: &str,
+    today: Date,
+) -> Vec<(&'static str, InputError)> {
+    [
+        ("contact", parse_contact(contact).err()),
+        ("given_name", parse_name(given_name).err()),
+        ("family_name", parse_name(family_name).err()),
+        ("birth_date", parse_birth_date(birth_date, today).err()),
+        ("password", check_password_length(password).err()),
+    ]
+    .into_iter()
+    .filter_map(|(field, error)| error.map(|error| (field, error)))
+    .collect()
+}
+
 /// A one-time code as typed: six digits, spaces tolerated.
 pub fn parse_code(input: &str) -> Result<String, InputError> {
     let code: String = input.chars().filter(|c| !c.is_whitespace()).collect();
@@ -331,6 +353,23 @@ mod tests {
         assert_eq!(check_password_length("éééééééé"), Ok(()));
         assert_eq!(check_password_length(&"a".repeat(128)), Ok(()));
         assert_eq!(check_password_length(&"a".repeat(129)), Err(InputError::PasswordTooLong));
+    }
+
+    #[test]
+    fn signup_errors_are_all_reported_in_form_order() {
+        assert_eq!(
+            signup_errors("x", "", "Martin", "2030-01-01", "short", TODAY),
+            [
+                ("contact", InputError::ContactInvalid),
+                ("given_name", InputError::NameMissing),
+                ("birth_date", InputError::BirthDateInFuture),
+                ("password", InputError::PasswordTooShort),
+            ]
+        );
+        assert!(
+            signup_errors("a@b.fr", "Jeanne", "Martin", "1980-05-17", "long enough", TODAY)
+                .is_empty()
+        );
     }
 
     #[test]
