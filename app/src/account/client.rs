@@ -1,6 +1,7 @@
 //! The browser's side of the account API: JSON over `fetch`, same-origin cookies. Every
 //! failure becomes an [`ApiFailure`] that the interface turns into a translated sentence.
 
+use leptos::{prelude::*, task::spawn_local};
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::api::{ErrorBody, ErrorCode};
@@ -90,4 +91,43 @@ pub fn today() -> crate::account::validate::Date {
         .map(|elapsed| elapsed.as_secs() as i64)
         .unwrap_or(0);
     crate::account::validate::Date::from_unix_seconds(seconds)
+}
+
+/// Sends a form's request: at most one at a time (`pending`, which also drives the button's
+/// progress state), the last refusal cleared and replaced by the new one if any (`failure`),
+/// the server's answer handed to `on_answer`.
+pub fn send_form<B, R>(
+    pending: RwSignal<bool>,
+    failure: RwSignal<Option<ApiFailure>>,
+    path: &'static str,
+    body: B,
+    csrf: Option<String>,
+    on_answer: impl FnOnce(Option<R>) + 'static,
+) where
+    B: Serialize + 'static,
+    R: DeserializeOwned + 'static,
+{
+    if pending.get_untracked() {
+        return;
+    }
+    pending.set(true);
+    failure.set(None);
+    spawn_local(async move {
+        match post::<B, R>(path, &body, csrf.as_deref()).await {
+            Ok(answer) => on_answer(answer),
+            Err(refused) => failure.set(Some(refused)),
+        }
+        pending.set(false);
+    });
+}
+
+/// For answers that must carry a body: an empty one is reported as a network failure.
+pub fn with_body<R>(
+    failure: RwSignal<Option<ApiFailure>>,
+    then: impl FnOnce(R) + 'static,
+) -> impl FnOnce(Option<R>) + 'static {
+    move |answer| match answer {
+        Some(value) => then(value),
+        None => failure.set(Some(ApiFailure::Network)),
+    }
 }

@@ -1,11 +1,11 @@
 //! The second step of sign-up and login: type the code that was sent to the contact.
 
-use leptos::{either::Either, ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{either::Either, ev::SubmitEvent, prelude::*};
 use leptos_router::hooks::use_navigate;
 
 use crate::account::{
     CodeMethod, CodeRequest, CodeSent, Me, Secret,
-    client::{self, ApiFailure},
+    client::{ApiFailure, send_form, with_body},
     form::{Field, FormAlert, SubmitButton, check_code, input_error_text},
 };
 use crate::i18n::{t, t_string, use_i18n};
@@ -74,17 +74,11 @@ pub fn CodeStep(
                 return;
             }
         };
-        pending.set(true);
         let request = CodeRequest { challenge: challenge.clone(), code: Secret::new(typed) };
         let navigate = navigate.clone();
-        spawn_local(async move {
-            match client::post::<_, Me>("/api/account/verify", &request, None).await {
-                Ok(Some(_)) => navigate(AFTER_LOGIN, Default::default()),
-                Ok(None) => failure.set(Some(ApiFailure::Network)),
-                Err(refused) => failure.set(Some(refused)),
-            }
-            pending.set(false);
-        });
+        let on_signed_in =
+            with_body(failure, move |_: Me| navigate(AFTER_LOGIN, Default::default()));
+        send_form(pending, failure, "/api/account/verify", request, None, on_signed_in);
     };
 
     view! {

@@ -1,11 +1,11 @@
 //! Login: contact and password, then the code sent to the contact.
 
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::components::A;
 
 use crate::account::{
     CodeSent, LoginRequest, Secret,
-    client::{self, ApiFailure},
+    client::{ApiFailure, send_form, with_body},
     code_step::FormThenCode,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
@@ -25,26 +25,15 @@ pub fn LoginPage() -> impl IntoView {
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        failure.set(None);
         let request = LoginRequest {
             contact: contact.get_untracked(),
             password: Secret::new(password.get_untracked()),
         };
-        spawn_local(async move {
-            match client::post::<_, CodeSent>("/api/account/login", &request, None).await {
-                Ok(Some(code_sent)) => {
-                    password.set(String::new());
-                    sent.set(Some(code_sent));
-                }
-                Ok(None) => failure.set(Some(ApiFailure::Network)),
-                Err(refused) => failure.set(Some(refused)),
-            }
-            pending.set(false);
+        let on_sent = with_body(failure, move |code_sent| {
+            password.set(String::new());
+            sent.set(Some(code_sent));
         });
+        send_form(pending, failure, "/api/account/login", request, None, on_sent);
     };
 
     let form = move || {

@@ -1,10 +1,10 @@
 //! Changing the password from "my account": the current one, then the new one.
 
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::account::{
     PasswordChange, Secret,
-    client::{self, ApiFailure},
+    client::{ApiFailure, send_form},
     form::{Field, FormAlert, SubmitButton, field_error},
 };
 use crate::i18n::{t, t_string, use_i18n};
@@ -20,28 +20,18 @@ pub fn ChangePasswordSection(csrf: String) -> impl IntoView {
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        failure.set(None);
         changed.set(false);
         let request = PasswordChange {
             current_password: Secret::new(current.get_untracked()),
             new_password: Secret::new(new.get_untracked()),
         };
-        let csrf = csrf.clone();
-        spawn_local(async move {
-            match client::post::<_, ()>("/api/account/password", &request, Some(&csrf)).await {
-                Ok(_) => {
-                    current.set(String::new());
-                    new.set(String::new());
-                    changed.set(true);
-                }
-                Err(refused) => failure.set(Some(refused)),
-            }
-            pending.set(false);
-        });
+        let on_changed = move |_: Option<()>| {
+            current.set(String::new());
+            new.set(String::new());
+            changed.set(true);
+        };
+        let csrf = Some(csrf.clone());
+        send_form(pending, failure, "/api/account/password", request, csrf, on_changed);
     };
 
     view! {

@@ -1,11 +1,11 @@
 //! "Forgot your password?": a code to the contact, then the code and a new password.
 
-use leptos::{either::Either, ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{either::Either, ev::SubmitEvent, prelude::*};
 use leptos_router::components::A;
 
 use crate::account::{
     CodeSent, RecoverFinish, RecoverRequest, Secret,
-    client::{self, ApiFailure},
+    client::{ApiFailure, send_form, with_body},
     form::{Field, FormAlert, SubmitButton, field_error},
 };
 use crate::i18n::{t, t_string, use_i18n};
@@ -21,20 +21,9 @@ pub fn RecoverPage() -> impl IntoView {
 
     let ask = move |event: SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        failure.set(None);
         let request = RecoverRequest { contact: contact.get_untracked() };
-        spawn_local(async move {
-            match client::post::<_, CodeSent>("/api/account/recover", &request, None).await {
-                Ok(Some(code_sent)) => sent.set(Some(code_sent)),
-                Ok(None) => failure.set(Some(ApiFailure::Network)),
-                Err(refused) => failure.set(Some(refused)),
-            }
-            pending.set(false);
-        });
+        let on_sent = with_body(failure, move |code_sent| sent.set(Some(code_sent)));
+        send_form(pending, failure, "/api/account/recover", request, None, on_sent);
     };
 
     view! {
@@ -76,23 +65,13 @@ fn NewPassword(sent: CodeSent) -> impl IntoView {
 
     let finish = move |event: SubmitEvent| {
         event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        failure.set(None);
         let request = RecoverFinish {
             challenge: challenge.clone(),
             code: Secret::new(code.get_untracked()),
             new_password: Secret::new(password.get_untracked()),
         };
-        spawn_local(async move {
-            match client::post::<_, ()>("/api/account/recover/finish", &request, None).await {
-                Ok(_) => done.set(true),
-                Err(refused) => failure.set(Some(refused)),
-            }
-            pending.set(false);
-        });
+        let on_done = move |_: Option<()>| done.set(true);
+        send_form(pending, failure, "/api/account/recover/finish", request, None, on_done);
     };
 
     move || {

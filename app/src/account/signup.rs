@@ -1,11 +1,11 @@
 //! Sign-up: contact, names, date of birth, password; then the code sent to the contact.
 
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::components::A;
 
 use crate::account::{
     CodeSent, InputError, Secret, SignupRequest,
-    client::{self, ApiFailure},
+    client::{self, ApiFailure, send_form, with_body},
     code_step::FormThenCode,
     form::{Field, FormAlert, SubmitButton, field_error, input_error_text},
     validate,
@@ -65,7 +65,6 @@ pub fn SignupPage() -> impl IntoView {
         if stop {
             return;
         }
-        pending.set(true);
         let request = SignupRequest {
             contact: contact.get_untracked(),
             given_name: given_name.get_untracked(),
@@ -73,14 +72,8 @@ pub fn SignupPage() -> impl IntoView {
             birth_date: birth_date.get_untracked(),
             password: Secret::new(password.get_untracked()),
         };
-        spawn_local(async move {
-            match client::post::<_, CodeSent>("/api/account/signup", &request, None).await {
-                Ok(Some(code_sent)) => sent.set(Some(code_sent)),
-                Ok(None) => failure.set(Some(ApiFailure::Network)),
-                Err(refused) => failure.set(Some(refused)),
-            }
-            pending.set(false);
-        });
+        let on_sent = with_body(failure, move |code_sent| sent.set(Some(code_sent)));
+        send_form(pending, failure, "/api/account/signup", request, None, on_sent);
     };
 
     let form = move || {

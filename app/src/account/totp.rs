@@ -1,11 +1,11 @@
 //! Turning on an authenticator app from "my account": draw a secret, add it to the app (link
 //! or key typed by hand), confirm with a code the app shows.
 
-use leptos::{either::EitherOf3, ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{either::EitherOf3, ev::SubmitEvent, prelude::*};
 
 use crate::account::{
     Secret, TotpConfirm, TotpSetup,
-    client::{self, ApiFailure},
+    client::{ApiFailure, send_form, with_body},
     form::{Field, FormAlert, SubmitButton, check_code, field_error},
 };
 use crate::i18n::{t, t_string, use_i18n};
@@ -22,22 +22,9 @@ pub fn AuthenticatorSection(enabled: bool, csrf: String) -> impl IntoView {
     let start = {
         let csrf = csrf.clone();
         move |_| {
-            if pending.get_untracked() {
-                return;
-            }
-            pending.set(true);
-            failure.set(None);
-            let csrf = csrf.clone();
-            spawn_local(async move {
-                match client::post::<_, TotpSetup>("/api/account/totp/setup", &(), Some(&csrf))
-                    .await
-                {
-                    Ok(Some(drawn)) => setup.set(Some(drawn)),
-                    Ok(None) => failure.set(Some(ApiFailure::Network)),
-                    Err(refused) => failure.set(Some(refused)),
-                }
-                pending.set(false);
-            });
+            let on_drawn = with_body(failure, move |drawn| setup.set(Some(drawn)));
+            let csrf = Some(csrf.clone());
+            send_form(pending, failure, "/api/account/totp/setup", (), csrf, on_drawn);
         }
     };
 
@@ -57,20 +44,13 @@ pub fn AuthenticatorSection(enabled: bool, csrf: String) -> impl IntoView {
                 return;
             }
         };
-        pending.set(true);
-        failure.set(None);
-        let csrf = csrf.clone();
-        spawn_local(async move {
-            let request = TotpConfirm { code: Secret::new(typed) };
-            match client::post::<_, ()>("/api/account/totp/enable", &request, Some(&csrf)).await {
-                Ok(_) => {
-                    setup.set(None);
-                    done.set(true);
-                }
-                Err(refused) => failure.set(Some(refused)),
-            }
-            pending.set(false);
-        });
+        let request = TotpConfirm { code: Secret::new(typed) };
+        let on_enabled = move |_: Option<()>| {
+            setup.set(None);
+            done.set(true);
+        };
+        let csrf = Some(csrf.clone());
+        send_form(pending, failure, "/api/account/totp/enable", request, csrf, on_enabled);
     };
 
     view! {
