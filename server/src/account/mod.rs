@@ -168,8 +168,8 @@ async fn login(
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_ok = state.passwords.verify(request.password.clone(), stored_hash).await?;
     let now = state.clock.now();
+    let account_id = account.as_ref().map(|account| account.id.clone());
     let Some(account) = account.filter(|_| password_ok) else {
-        let account_id = state.store.account_by_contact(contact.as_str()).await?.map(|a| a.id);
         state.store.record_auth_event("login_failed", account_id.as_deref(), &addr, now).await?;
         return Err(ApiError::BadCredentials);
     };
