@@ -37,9 +37,14 @@ use session::Session;
 /// Per contact: 5 free tries, then 30 s doubling up to 1 h; locked after 100 in a row.
 pub const ACCOUNT_POLICY: RatePolicy =
     RatePolicy { free: 5, base_delay: 30, max_delay: 3600, lock_after: 100 };
-/// Per client address: more room (many people share an address), never locked for good.
+/// Per client address: more room (many people share an address), never locked for good. A
+/// success forgives its own try, so only failures add up.
 pub const ADDRESS_POLICY: RatePolicy =
     RatePolicy { free: 30, base_delay: 30, max_delay: 3600, lock_after: u32::MAX };
+/// Recovery requests per contact: they send messages, so they slow down, but a person must
+/// never be locked out of recovering their own account.
+pub const RECOVERY_POLICY: RatePolicy =
+    RatePolicy { free: 5, base_delay: 30, max_delay: 3600, lock_after: u32::MAX };
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -68,6 +73,10 @@ fn contact_key(contact: &str) -> String {
     format!("contact:{}", hex(&digest[..16]))
 }
 
+fn recovery_key(contact: &str) -> String {
+    format!("recover-{}", contact_key(contact))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -78,11 +87,11 @@ fn today(state: &AppState) -> Date {
 
 /// The language of the interface that made the request, for the messages we send.
 fn request_locale(headers: &HeaderMap) -> &'static str {
-    let jar = CookieJar::from_headers(headers);
-    match jar.get(app::i18n::LANG_COOKIE).map(|cookie| cookie.value()) {
-        Some("en") => "en",
-        _ => "fr",
-    }
+    let chosen = headers
+        .get(axum::http::header::COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(app::i18n::language_in_cookie_header);
+    if chosen == Some("en") { "en" } else { "fr" }
 }
 
 async fn signup(
@@ -174,6 +183,7 @@ async fn login(
         return Err(ApiError::BadCredentials);
     };
     state.store.rate_limit_reset(&contact_limit).await?;
+    state.store.rate_limit_forgive(&format!("login:{addr}")).await?;
 
     // With an authenticator app, its code is the second factor: nothing is sent.
     let totp_enabled = state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled);
@@ -234,6 +244,7 @@ async fn verify(
     if !state.store.use_code(&challenge_hash, now).await? {
         return Err(ApiError::CodeExpired);
     }
+    state.store.rate_limit_forgive(&format!("code:{addr}")).await?;
     if attempt.purpose == CodePurpose::Activation {
         state.store.activate_account(&attempt.account_id, now).await?;
         state.store.record_auth_event("activated", Some(&attempt.account_id), &addr, now).await?;
@@ -289,7 +300,7 @@ async fn recover(
     let contact =
         validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
     limit(&state, &format!("recover:{addr}"), ADDRESS_POLICY).await?;
-    limit(&state, &format!("recover-{}", contact_key(contact.as_str())), ACCOUNT_POLICY).await?;
+    limit(&state, &recovery_key(contact.as_str()), RECOVERY_POLICY).await?;
     let new = NewCode::draw();
     let account = state.store.account_by_contact(contact.as_str()).await?;
     if let Some(account) = account.filter(|account| account.status == AccountStatus::Active) {
@@ -335,8 +346,10 @@ async fn recover_finish(
         return Err(ApiError::CodeExpired);
     }
     replace_password(&state, &account, &request.new_password, None).await?;
-    // Proving the contact also lifts a lock on logging in.
+    // Proving the contact also lifts a lock on logging in and the slow-down of recovery.
     state.store.rate_limit_reset(&contact_key(&account.contact)).await?;
+    state.store.rate_limit_reset(&recovery_key(&account.contact)).await?;
+    state.store.rate_limit_forgive(&format!("code:{addr}")).await?;
     state.store.record_auth_event("password_reset", Some(&account.id), &addr, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }

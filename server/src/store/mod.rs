@@ -194,6 +194,9 @@ pub trait Store: Send + Sync + 'static {
         policy: RatePolicy,
     ) -> Result<RateDecision, StoreError>;
     async fn rate_limit_reset(&self, key: &str) -> Result<(), StoreError>;
+    /// Takes back one counted try after it succeeded, so only failures add up (a block already
+    /// in force stays until it expires).
+    async fn rate_limit_forgive(&self, key: &str) -> Result<(), StoreError>;
 
     async fn push_outbox(
         &self,

@@ -370,6 +370,15 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn rate_limit_forgive(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE rate_limits SET failures = max(failures - 1, 0) WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
     async fn push_outbox(
         &self,
         channel: Channel,

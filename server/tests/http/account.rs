@@ -720,3 +720,44 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
     );
     assert_eq!(app.store.outbox(1).await.unwrap()[0].subject, "Votre mot de passe Carnet a changé");
 }
+
+#[tokio::test]
+async fn successes_never_add_up_against_an_address() {
+    // Everyone behind one address (a family, a hospital's network) logs in again and again:
+    // only failures count against the address.
+    let app = test_app().await;
+    signed_up(&app, "jeanne@example.fr").await;
+    for round in 0..40 {
+        let challenge = login_challenge(&app, "jeanne@example.fr", PASSWORD).await;
+        assert_eq!(challenge.status, StatusCode::ACCEPTED, "login {round}: {:?}", challenge.body);
+        let code = last_code(&app, "jeanne@example.fr").await;
+        let verified = verify(&app, &challenge.body["challenge"], &code).await;
+        assert_eq!(verified.status, StatusCode::OK, "code {round}: {:?}", verified.body);
+    }
+    // Recovery requests slow down but never lock a person out.
+    for _ in 0..120 {
+        let reply = post(
+            &app.router,
+            "/api/account/recover",
+            json!({ "contact": "jeanne@example.fr" }),
+            None,
+            &[],
+        )
+        .await;
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            let wait = reply.body["retry_after"].as_i64().unwrap();
+            assert!(wait <= 3600, "{wait}");
+            app.clock.advance(wait);
+        }
+    }
+    app.clock.advance(3600);
+    let reply = post(
+        &app.router,
+        "/api/account/recover",
+        json!({ "contact": "jeanne@example.fr" }),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+}
