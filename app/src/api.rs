@@ -27,6 +27,8 @@ pub enum ErrorCode {
     Unauthenticated,
     /// The request lacks its CSRF token or comes from another site.
     Forbidden,
+    /// Understood and allowed to ask, but refused by a rule; `reason` says which.
+    Refused,
     /// The service cannot answer now; nothing was changed.
     Unavailable,
     /// Something broke on the server; nothing was changed.
@@ -45,10 +47,33 @@ pub struct ErrorBody {
     pub attempts_left: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Refusal>,
+}
+
+/// Why a well-formed request was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// The signed-in person does not represent that person (or no longer does).
+    NotRepresented,
+    /// A record already exists for this contact.
+    RecordExists,
+    /// The legal representative's contact belongs to no active account: they sign up first.
+    RepresentativeUnknown,
+    /// The record is closed: reopen it first.
+    RecordClosed,
 }
 
 impl ErrorBody {
     pub fn new(error: ErrorCode) -> Self {
-        Self { error, field: None, input: None, attempts_left: None, retry_after: None }
+        Self {
+            error,
+            field: None,
+            input: None,
+            attempts_left: None,
+            retry_after: None,
+            reason: None,
+        }
     }
 }

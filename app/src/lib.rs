@@ -7,9 +7,11 @@
 pub mod account;
 pub mod api;
 pub mod cache;
+pub mod directory;
 pub mod i18n;
 pub mod layout;
 pub mod pages;
+pub mod pro;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};
@@ -19,10 +21,11 @@ use leptos_router::{
     path,
 };
 
-use crate::account::routes::{AccountRoute, LoginRoute, RecoverRoute, SignupRoute};
+use crate::account::routes::{AccountRoute, ActivateRoute, LoginRoute, RecoverRoute, SignupRoute};
 use crate::i18n::I18nContextProvider;
 use crate::layout::Shell;
 use crate::pages::{About, ErrorPage, Home, NotFound};
+use crate::pro::routes::{ProLoginRoute, ProRoute};
 
 /// Name of the generated JS glue and wasm files under `/pkg` (`carnet.js`, `carnet_bg.wasm`).
 pub const OUTPUT_NAME: &str = "carnet";
@@ -70,6 +73,12 @@ pub fn App() -> impl IntoView {
                             <Route
                                 path=path!("/mot-de-passe-oublie")
                                 view={Lazy::<RecoverRoute>::new()}
+                            />
+                            <Route path=path!("/activer") view={Lazy::<ActivateRoute>::new()} />
+                            <Route path=path!("/pro") view={Lazy::<ProRoute>::new()} />
+                            <Route
+                                path=path!("/pro/connexion")
+                                view={Lazy::<ProLoginRoute>::new()}
                             />
                         </Routes>
                     </ErrorBoundary>

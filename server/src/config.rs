@@ -42,6 +42,21 @@ pub struct Config {
     #[arg(long, env = "CARNET_MAIL_FROM", default_value = "Carnet <no-reply@localhost>")]
     pub mail_from: String,
 
+    /// Age at which a minor takes over their record from their legal representatives.
+    #[arg(long, env = "CARNET_MAJORITY_AGE", default_value_t = 18,
+          value_parser = clap::value_parser!(u32).range(15..=25))]
+    pub majority_age: u32,
+
+    /// Days a closed record stays archived before it is erased (10 years in the reference).
+    #[arg(long, env = "CARNET_RETENTION_DAYS", default_value_t = 3653,
+          value_parser = clap::value_parser!(u32).range(1..=36_525))]
+    pub retention_days: u32,
+
+    /// Days between a request to erase a record and the erasure (time to change one's mind).
+    #[arg(long, env = "CARNET_ERASURE_DELAY_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(0..=365))]
+    pub erasure_delay_days: u32,
+
     /// Directory holding the built site (`pkg/` with the wasm bundle, and the public files).
     #[arg(long, env = "CARNET_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -60,6 +75,35 @@ pub enum Command {
         /// How many messages, newest first.
         #[arg(long, default_value_t = 10)]
         limit: u32,
+    },
+    /// The professionals' directory.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+    /// Simulated professional cards.
+    #[command(subcommand)]
+    Card(CardCommand),
+    /// Erase the records whose erasure is due or whose retention ended, and forget expired
+    /// codes and sessions (the server also does it every hour).
+    Purge,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum DirectoryCommand {
+    /// Load a directory file (`carnet-directory/1` JSON), replacing the directory: entries
+    /// absent from the file are deactivated and signed out. One bad entry refuses the file.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum CardCommand {
+    /// Issue a card for a professional of the directory: writes the card file (its private key
+    /// sealed by the PIN) and records the public key in the directory. The PIN is read from
+    /// CARNET_CARD_PIN, or else from the first line of standard input.
+    Issue {
+        #[arg(long)]
+        rpps: String,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -89,6 +133,14 @@ pub enum ConfigError {
 }
 
 impl Config {
+    pub fn account_rules(&self) -> crate::account::lifecycle::AccountRules {
+        crate::account::lifecycle::AccountRules {
+            majority_age: self.majority_age,
+            retention_days: self.retention_days,
+            erasure_delay_days: self.erasure_delay_days,
+        }
+    }
+
     /// Which database to open. Never echoes the URL back: it may hold a password.
     pub fn database(&self) -> Result<DatabaseChoice, ConfigError> {
         let Some(url) = self.database_url.as_deref() else {
@@ -158,6 +210,12 @@ mod tests {
         assert_eq!(config.command, None);
         let config = parse(&["--data-dir", "d", "outbox", "--limit", "3"]);
         assert_eq!(config.command, Some(Command::Outbox { limit: 3 }));
+        let config = parse(&["--majority-age", "21", "directory", "import", "rpps.json"]);
+        assert_eq!(config.account_rules().majority_age, 21);
+        assert_eq!(
+            config.command,
+            Some(Command::Directory(DirectoryCommand::Import { file: "rpps.json".into() }))
+        );
     }
 
     #[test]
@@ -169,6 +227,8 @@ mod tests {
         assert!(!error.to_string().contains("secret"), "the URL's password leaked");
         let config = parse(&["--database-url", "postgres://u:secret@h/db"]);
         assert_eq!(config.database(), Err(ConfigError::PostgresNotYetSupported));
+        assert!(Config::try_parse_from(["carnet", "--majority-age", "3"]).is_err());
+        assert!(Config::try_parse_from(["carnet", "--retention-days", "0"]).is_err());
         let config = parse(&["--public-url", "carnet.example"]);
         assert_eq!(config.public_url(config.bind), Err(ConfigError::BadPublicUrl));
     }

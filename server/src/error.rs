@@ -2,6 +2,7 @@
 //! ([`app::api::ErrorBody`]) that the interface translates; the cause goes to the log, never
 //! into the body.
 
+pub use app::api::Refusal;
 use app::{
     account::InputError,
     api::{ErrorBody, ErrorCode},
@@ -34,6 +35,8 @@ pub enum ApiError {
     Unauthenticated,
     #[error("cross-site or token-less request")]
     Forbidden,
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     #[error("storage failure")]
     Store(#[from] StoreError),
     #[error("message could not be sent")]
@@ -73,6 +76,14 @@ impl ApiError {
             ),
             Self::Unauthenticated => plain(StatusCode::UNAUTHORIZED, C::Unauthenticated),
             Self::Forbidden => plain(StatusCode::FORBIDDEN, C::Forbidden),
+            Self::Refused(reason) => (
+                match reason {
+                    Refusal::RecordExists => StatusCode::CONFLICT,
+                    Refusal::RepresentativeUnknown => StatusCode::UNPROCESSABLE_ENTITY,
+                    Refusal::NotRepresented | Refusal::RecordClosed => StatusCode::FORBIDDEN,
+                },
+                ErrorBody { reason: Some(*reason), ..ErrorBody::new(C::Refused) },
+            ),
             Self::Store(_) | Self::Message(_) | Self::Password(_) => {
                 plain(StatusCode::SERVICE_UNAVAILABLE, C::Unavailable)
             }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod health;
 pub mod messages;
+pub mod professional;
 pub mod state;
 pub mod store;
 pub mod telemetry;

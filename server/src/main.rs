@@ -5,12 +5,14 @@ use std::{net::SocketAddr, process::ExitCode, sync::Arc};
 use clap::Parser;
 use server::{
     AppState, app,
-    config::{Command, Config, DatabaseChoice},
+    config::{CardCommand, Command, Config, DatabaseChoice, DirectoryCommand},
     messages::{Outbox, Smtp},
     store::{SqliteStore, Store},
     telemetry,
 };
 use tokio::net::TcpListener;
+
+mod commands;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -31,14 +33,22 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         return Err("only SQLite is supported by this build".into());
     };
     let store = Arc::new(SqliteStore::open(&path).await?);
-    match config.command {
+    match &config.command {
         None | Some(Command::Serve) => {}
-        Some(Command::Outbox { limit }) => return print_outbox(store.as_ref(), limit).await,
+        Some(Command::Outbox { limit }) => return print_outbox(store.as_ref(), *limit).await,
+        Some(Command::Directory(DirectoryCommand::Import { file })) => {
+            return commands::import_directory(store.as_ref(), file).await;
+        }
+        Some(Command::Card(CardCommand::Issue { rpps, out })) => {
+            return commands::issue_card(store.as_ref(), rpps, out).await;
+        }
+        Some(Command::Purge) => return commands::purge(store.as_ref()).await,
     }
     let listener = TcpListener::bind(config.bind).await?;
     let bound = listener.local_addr()?;
     let public_url = config.public_url(bound)?;
-    let mut state = AppState::new(store.clone(), &config.site_root, &public_url)?;
+    let mut state = AppState::new(store.clone(), &config.site_root, &public_url)?
+        .with_rules(config.account_rules());
     if let Some(url) = &config.smtp_url {
         let outbox = Arc::new(Outbox::new(store.clone(), state.clock.clone()));
         state = state.with_messages(Arc::new(Smtp::new(url, &config.mail_from, outbox)?));
@@ -53,8 +63,13 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         println!("Carnet is running at http://{bound}/ (public address {public_url})");
     }
 
+    let purging = tokio::spawn(server::account::lifecycle::purge_periodically(
+        state.clone(),
+        std::time::Duration::from_secs(3600),
+    ));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+    purging.abort();
     store.close().await;
     tracing::info!("stopped cleanly");
     Ok(())

@@ -6,9 +6,13 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    account::password::{PasswordError, Passwords},
+    account::{
+        lifecycle::AccountRules,
+        password::{PasswordError, Passwords},
+    },
     clock::{Clock, SystemClock},
     messages::{MessageService, Outbox},
+    professional::card::{CardAuthority, SimulatedCards},
     store::Store,
 };
 
@@ -21,12 +25,23 @@ pub struct AppState {
     pub messages: Arc<dyn MessageService>,
     /// `scheme://host[:port]` of the public URL: state-changing requests must come from it.
     pub public_origin: Arc<str>,
+    /// The public URL as configured, for links in messages.
+    #[from_ref(skip)]
+    pub public_url: Arc<str>,
+    pub rules: AccountRules,
+    /// Who checks professionals' cards.
+    pub cards: Arc<dyn CardAuthority>,
 }
 
 impl AppState {
     /// Replaces how messages leave Carnet (SMTP instead of the outbox, a test double…).
     pub fn with_messages(mut self, messages: Arc<dyn MessageService>) -> Self {
         self.messages = messages;
+        self
+    }
+
+    pub fn with_rules(mut self, rules: AccountRules) -> Self {
+        self.rules = rules;
         self
     }
 
@@ -59,6 +74,9 @@ impl AppState {
             clock,
             passwords: Passwords::new(cores)?,
             public_origin: origin_of(public_url).into(),
+            public_url: public_url.trim_end_matches('/').into(),
+            rules: AccountRules::default(),
+            cards: Arc::new(SimulatedCards),
         })
     }
 }

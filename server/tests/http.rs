@@ -5,6 +5,8 @@
 mod account;
 #[path = "http/messages.rs"]
 mod messages;
+#[path = "http/professional.rs"]
+mod professional;
 
 use std::sync::Arc;
 
@@ -27,6 +29,12 @@ pub struct TestApp {
 
 /// 2026-11-25 00:00 UTC.
 pub const START: i64 = 1_795_564_800;
+
+impl TestApp {
+    pub fn clock_now(&self) -> i64 {
+        server::clock::Clock::now(&self.clock)
+    }
+}
 
 pub async fn test_app() -> TestApp {
     test_app_with(|state| state).await

@@ -32,9 +32,15 @@ export async function startServer() {
   return {
     url,
     dataDir,
+    // Runs one of the server's commands on this server's data; returns its standard output.
+    command(args, { env = {}, input } = {}) {
+      return execFileSync(binary, ['--data-dir', dataDir, '--log-level', 'warn', ...args], {
+        encoding: 'utf8', env: { ...process.env, ...env }, input,
+      });
+    },
     // The newest one-time code in the local outbox, read with the server's own command.
     latestCode() {
-      const out = execFileSync(binary, ['--data-dir', dataDir, '--log-level', 'warn', 'outbox', '--limit', '1'], { encoding: 'utf8' });
+      const out = this.command(['outbox', '--limit', '1']);
       const match = out.match(/\b(\d{6})\b/);
       if (!match) throw new Error(`no code in the outbox:\n${out}`);
       return match[1];

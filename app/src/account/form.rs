@@ -9,7 +9,7 @@ use crate::account::{
     client::ApiFailure,
     validate::{self},
 };
-use crate::api::ErrorCode;
+use crate::api::{ErrorCode, Refusal};
 use crate::i18n::{Locale, t_string, use_i18n};
 use leptos_i18n::I18nContext;
 
@@ -25,6 +25,9 @@ pub fn Field(
     #[prop(optional, into)] hint: Option<Signal<String>>,
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional)] inputmode: Option<&'static str>,
+    /// The field may be left empty.
+    #[prop(optional)]
+    optional: bool,
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
@@ -52,7 +55,7 @@ pub fn Field(
                 type=kind
                 autocomplete=autocomplete
                 inputmode=inputmode
-                required=true
+                required=!optional
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by
                 bind:value=value
@@ -131,6 +134,11 @@ pub fn input_error_text(i18n: I18nContext<Locale>, error: InputError) -> String 
         InputError::PasswordTooLong => t_string!(i18n, errors.password_too_long).to_string(),
         InputError::PasswordTooCommon => t_string!(i18n, errors.password_too_common).to_string(),
         InputError::CodeInvalid => t_string!(i18n, errors.code_invalid).to_string(),
+        InputError::NotAMinor => t_string!(i18n, errors.not_a_minor).to_string(),
+        InputError::NotAnAdult => t_string!(i18n, errors.not_an_adult).to_string(),
+        InputError::CardFileInvalid => t_string!(i18n, errors.card_file_invalid).to_string(),
+        InputError::PinInvalid => t_string!(i18n, errors.pin_invalid).to_string(),
+        InputError::PinWrong => t_string!(i18n, errors.pin_wrong).to_string(),
     }
 }
 
@@ -158,6 +166,15 @@ pub fn failure_text(i18n: I18nContext<Locale>, failure: &ApiFailure) -> String {
         }
         ErrorCode::Unauthenticated => t_string!(i18n, errors.unauthenticated).to_string(),
         ErrorCode::Forbidden => t_string!(i18n, errors.forbidden).to_string(),
+        ErrorCode::Refused => match body.reason {
+            Some(Refusal::NotRepresented) => t_string!(i18n, errors.not_represented).to_string(),
+            Some(Refusal::RecordExists) => t_string!(i18n, errors.record_exists).to_string(),
+            Some(Refusal::RepresentativeUnknown) => {
+                t_string!(i18n, errors.representative_unknown).to_string()
+            }
+            Some(Refusal::RecordClosed) => t_string!(i18n, errors.record_closed).to_string(),
+            None => t_string!(i18n, errors.refused).to_string(),
+        },
         ErrorCode::Unavailable => t_string!(i18n, errors.unavailable).to_string(),
         ErrorCode::Internal => t_string!(i18n, errors.internal).to_string(),
     }

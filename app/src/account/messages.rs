@@ -9,6 +9,25 @@ pub enum Kind<'a> {
     AlreadyRegistered,
     RecoveryCode(&'a str),
     PasswordChanged,
+    /// A professional (`by`) opened the record; activate it at `url`.
+    RecordOpened {
+        by: &'a str,
+        url: &'a str,
+    },
+    /// `by` opened `name`'s record with this person as legal representative.
+    Representing {
+        by: &'a str,
+        name: &'a str,
+    },
+    /// Closed and archived until the date.
+    Closed {
+        until: &'a str,
+    },
+    /// Erasure planned on the date.
+    ErasureScheduled {
+        on: &'a str,
+    },
+    Reopened,
 }
 
 /// `(subject, body)` for `locale` (`"fr"` or `"en"`; anything else is French).
@@ -30,6 +49,26 @@ pub fn render(locale: &str, kind: Kind<'_>) -> (String, String) {
         Kind::PasswordChanged => (
             td_string!(locale, messages.password_changed_subject).to_string(),
             td_string!(locale, messages.password_changed_body).to_string(),
+        ),
+        Kind::RecordOpened { by, url } => (
+            td_string!(locale, messages.opened_subject).to_string(),
+            td_string!(locale, messages.opened_body, by = by, url = url).to_string(),
+        ),
+        Kind::Representing { by, name } => (
+            td_string!(locale, messages.represented_subject).to_string(),
+            td_string!(locale, messages.represented_body, by = by, name = name).to_string(),
+        ),
+        Kind::Closed { until } => (
+            td_string!(locale, messages.closed_subject).to_string(),
+            td_string!(locale, messages.closed_body, until = until).to_string(),
+        ),
+        Kind::ErasureScheduled { on } => (
+            td_string!(locale, messages.erasure_subject).to_string(),
+            td_string!(locale, messages.erasure_body, on = on).to_string(),
+        ),
+        Kind::Reopened => (
+            td_string!(locale, messages.reopened_subject).to_string(),
+            td_string!(locale, messages.reopened_body).to_string(),
         ),
         Kind::AlreadyRegistered => (
             td_string!(locale, messages.existing_subject).to_string(),

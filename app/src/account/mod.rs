@@ -4,12 +4,13 @@
 
 pub mod client;
 mod code_step;
-mod form;
+pub mod form;
 mod login;
 #[cfg(feature = "ssr")]
 pub mod messages;
 mod page;
 mod password;
+mod records;
 mod recover;
 pub mod routes;
 mod signup;
@@ -17,7 +18,7 @@ mod totp;
 pub mod validate;
 
 pub use login::LoginPage;
-pub use page::AccountPage;
+pub use page::{AccountPage, LogoutButton};
 pub use recover::RecoverPage;
 pub use signup::SignupPage;
 
@@ -154,6 +155,72 @@ pub struct Me {
     pub totp_enabled: bool,
     /// Token to send back in the `x-csrf-token` header of every state-changing request.
     pub csrf_token: String,
+    /// Set when the person closed their record: it is archived until `retained_until`.
+    #[serde(default)]
+    pub closed: Option<Closed>,
+    /// The people this person represents now (minors, protected adults).
+    #[serde(default)]
+    pub represents: Vec<Represented>,
+    /// Whose record this session manages, when it is not the person's own.
+    #[serde(default)]
+    pub acting_for: Option<Represented>,
+}
+
+/// A closed record's dates (`YYYY-MM-DD`, UTC).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Closed {
+    pub closed_on: String,
+    pub retained_until: String,
+    /// Set when the person asked for erasure: the day it happens.
+    pub erasure_on: Option<String>,
+}
+
+/// Someone a representative manages the record of.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Represented {
+    pub id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: String,
+    pub kind: RepresentedKind,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RepresentedKind {
+    Minor,
+    ProtectedAdult,
+}
+
+/// How the legal representative's consent was given, as the professional records it.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentMethod {
+    InPerson,
+    Written,
+    CourtDecision,
+}
+
+/// `POST /api/account/acting-for`: manage the record of someone represented, or (`None`) go
+/// back to one's own.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ActingFor {
+    pub account_id: Option<String>,
+}
+
+/// `POST /api/account/representation/withdraw`: a representative gives up the role.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WithdrawRepresentation {
+    pub account_id: String,
+}
+
+/// `POST /api/account/close`: closing or asking for erasure needs the password again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CloseRequest {
+    pub password: Secret,
+    /// Also erase the record once the configured delay has passed.
+    #[serde(default)]
+    pub erase: bool,
 }
 
 #[cfg(test)]
@@ -184,6 +251,7 @@ mod tests {
             input: Some(InputError::PasswordTooCommon),
             attempts_left: None,
             retry_after: None,
+            reason: None,
         };
         assert_eq!(
             serde_json::to_string(&body).unwrap(),

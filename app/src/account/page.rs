@@ -4,7 +4,12 @@
 use leptos::{either::Either, prelude::*, task::spawn_local};
 use leptos_router::{components::A, hooks::use_navigate};
 
-use crate::account::{Me, client, password::ChangePasswordSection, totp::AuthenticatorSection};
+use crate::account::{
+    Me, client,
+    password::ChangePasswordSection,
+    records::{ActingForBanner, CloseSection, RepresentedSection},
+    totp::AuthenticatorSection,
+};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 
@@ -12,6 +17,7 @@ use crate::layout::PageTitle;
 pub fn AccountPage() -> impl IntoView {
     let i18n = use_i18n();
     let me = LocalResource::new(|| client::get::<Me>("/api/account/me"));
+    let refresh = Callback::new(move |()| me.refetch());
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, account.title).to_string()) />
         <Suspense fallback=move || {
@@ -20,7 +26,7 @@ pub fn AccountPage() -> impl IntoView {
             {move || {
                 me.get()
                     .map(|result| match result {
-                        Ok(me) => Either::Left(view! { <SignedIn me /> }),
+                        Ok(me) => Either::Left(view! { <SignedIn me refresh /> }.into_any()),
                         Err(_) => {
                             Either::Right(view! {
                                 <h1>{t!(i18n, account.title)}</h1>
@@ -37,13 +43,32 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn SignedIn(me: Me) -> impl IntoView {
+fn SignedIn(me: Me, refresh: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = me.given_name.clone();
+    let contact = me.contact.clone();
+    let acting_id = me.acting_for.as_ref().map(|person| person.id.clone());
+    view! {
+        {me.acting_for.clone().map(|person| view! {
+            <ActingForBanner person csrf=me.csrf_token.clone() refresh />
+        })}
+        <h1>{move || t_string!(i18n, account.heading, name = name.clone()).to_string()}</h1>
+        <p>{move || t_string!(i18n, account.contact, contact = contact.clone()).to_string()}</p>
+        <RepresentedSection people=me.represents.clone() acting_for=acting_id csrf=me.csrf_token.clone() refresh />
+        <AuthenticatorSection enabled=me.totp_enabled csrf=me.csrf_token.clone() />
+        <ChangePasswordSection csrf=me.csrf_token.clone() />
+        <CloseSection closed=me.closed.clone() csrf=me.csrf_token.clone() refresh />
+        <LogoutButton path="/api/account/logout" csrf=me.csrf_token.clone() then="/" />
+    }
+}
+
+/// Ends the session on the server, then goes to `then` whatever the answer: the session is
+/// over for this page either way.
+#[component]
+pub fn LogoutButton(path: &'static str, csrf: String, then: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
     let pending = RwSignal::new(false);
-    let name = me.given_name.clone();
-    let contact = me.contact.clone();
-    let csrf = me.csrf_token.clone();
     let logout = move |_| {
         if pending.get_untracked() {
             return;
@@ -52,16 +77,11 @@ fn SignedIn(me: Me) -> impl IntoView {
         let csrf = csrf.clone();
         let navigate = navigate.clone();
         spawn_local(async move {
-            // Whatever the answer, the session is over for this page: go home.
-            let _ = client::post::<_, ()>("/api/account/logout", &(), Some(&csrf)).await;
-            navigate("/", Default::default());
+            let _ = client::post::<_, ()>(path, &(), Some(&csrf)).await;
+            navigate(then, Default::default());
         });
     };
     view! {
-        <h1>{move || t_string!(i18n, account.heading, name = name.clone()).to_string()}</h1>
-        <p>{move || t_string!(i18n, account.contact, contact = contact.clone()).to_string()}</p>
-        <AuthenticatorSection enabled=me.totp_enabled csrf=me.csrf_token.clone() />
-        <ChangePasswordSection csrf=me.csrf_token.clone() />
         <p>
             <button type="button" class="button button--secondary" on:click=logout disabled=pending>
                 {t!(i18n, account.logout)}

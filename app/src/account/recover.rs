@@ -1,4 +1,6 @@
-//! "Forgot your password?": a code to the contact, then the code and a new password.
+//! "Forgot your password?": a code to the contact, then the code and a new password. The same
+//! steps activate a record a professional opened for the patient (`activate`): the patient
+//! proves the contact and chooses their first password.
 
 use leptos::{either::Either, ev::SubmitEvent, prelude::*};
 use leptos_router::components::A;
@@ -12,7 +14,11 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 
 #[component]
-pub fn RecoverPage() -> impl IntoView {
+pub fn RecoverPage(
+    /// Activating a record opened by a professional rather than recovering a password.
+    #[prop(optional)]
+    activate: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     let contact = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<ApiFailure>);
@@ -26,12 +32,22 @@ pub fn RecoverPage() -> impl IntoView {
         send_form(pending, failure, "/api/account/recover", request, None, on_sent);
     };
 
+    let title = Signal::derive(move || {
+        if activate { t_string!(i18n, activate.title) } else { t_string!(i18n, recover.title) }
+            .to_string()
+    });
+    let heading = move || {
+        if activate { t_string!(i18n, activate.heading) } else { t_string!(i18n, recover.heading) }
+    };
+    let intro = move || {
+        if activate { t_string!(i18n, activate.intro) } else { t_string!(i18n, recover.intro) }
+    };
     view! {
-        <PageTitle text=Signal::derive(move || t_string!(i18n, recover.title).to_string()) />
-        <h1>{t!(i18n, recover.heading)}</h1>
+        <PageTitle text=title />
+        <h1>{heading}</h1>
         {move || match sent.get() {
             None => Either::Left(view! {
-                <p>{t!(i18n, recover.intro)}</p>
+                <p>{intro}</p>
                 <form class="form" on:submit=ask novalidate>
                     <FormAlert failure />
                     <Field
@@ -47,13 +63,13 @@ pub fn RecoverPage() -> impl IntoView {
                     />
                 </form>
             }),
-            Some(code_sent) => Either::Right(view! { <NewPassword sent=code_sent /> }),
+            Some(code_sent) => Either::Right(view! { <NewPassword sent=code_sent activate /> }),
         }}
     }
 }
 
 #[component]
-fn NewPassword(sent: CodeSent) -> impl IntoView {
+fn NewPassword(sent: CodeSent, activate: bool) -> impl IntoView {
     let i18n = use_i18n();
     let code = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -77,7 +93,15 @@ fn NewPassword(sent: CodeSent) -> impl IntoView {
     move || {
         if done.get() {
             Either::Left(view! {
-                <p role="status">{t!(i18n, recover.done)}</p>
+                <p role="status">
+                    {move || {
+                        if activate {
+                            t_string!(i18n, activate.done)
+                        } else {
+                            t_string!(i18n, recover.done)
+                        }
+                    }}
+                </p>
                 <p>
                     <A href="/connexion">{t!(i18n, nav.login)}</A>
                 </p>
@@ -115,7 +139,14 @@ fn NewPassword(sent: CodeSent) -> impl IntoView {
                     />
                     <SubmitButton
                         pending
-                        label=Signal::derive(move || t_string!(i18n, recover.finish).to_string())
+                        label=Signal::derive(move || {
+                            if activate {
+                                t_string!(i18n, activate.finish)
+                            } else {
+                                t_string!(i18n, recover.finish)
+                            }
+                            .to_string()
+                        })
                     />
                 </form>
             })

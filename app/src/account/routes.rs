@@ -62,3 +62,17 @@ impl LazyRoute for RecoverRoute {
         view! { <RecoverPage /> }.into_any()
     }
 }
+
+pub struct ActivateRoute;
+
+#[lazy_route]
+impl LazyRoute for ActivateRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <RecoverPage activate=true /> }.into_any()
+    }
+}

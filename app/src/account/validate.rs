@@ -12,7 +12,8 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 pub const NAME_MAX_CHARS: usize = 100;
 /// Longest e-mail address (RFC 5321 path limit).
 pub const EMAIL_MAX_CHARS: usize = 254;
-/// Age from which a person opens and manages their own record (the reference's majority).
+/// Age from which a person opens and manages their own record (the reference's majority). The
+/// server's is configurable; the browser checks with this default and the server decides.
 pub const ADULT_AGE: u32 = 18;
 
 /// A verified-to-be-well-formed way to reach a person, in canonical form.
@@ -61,10 +62,19 @@ pub enum InputError {
     BirthDateInvalid,
     BirthDateInFuture,
     Minor,
+    /// Said to be a minor, but of age.
+    NotAMinor,
+    /// Said to be an adult (a protected adult), but a minor.
+    NotAnAdult,
     PasswordTooShort,
     PasswordTooLong,
     PasswordTooCommon,
     CodeInvalid,
+    /// The chosen file is not a card file (checked in the browser).
+    CardFileInvalid,
+    PinInvalid,
+    /// The PIN does not open the card file (checked in the browser).
+    PinWrong,
 }
 
 /// Reads an e-mail address or a phone number (French national or international format).
@@ -213,8 +223,8 @@ fn days_in_month(year: u16, month: u8) -> u8 {
     }
 }
 
-/// A birth date for a person signing up for themselves: real, not in the future, adult.
-pub fn parse_birth_date(input: &str, today: Date) -> Result<Date, InputError> {
+/// A birth date: real, from 1900 on, not in the future.
+pub fn parse_any_birth_date(input: &str, today: Date) -> Result<Date, InputError> {
     let date = Date::parse(input).ok_or(InputError::BirthDateInvalid)?;
     if date.year < 1900 {
         return Err(InputError::BirthDateInvalid);
@@ -222,7 +232,14 @@ pub fn parse_birth_date(input: &str, today: Date) -> Result<Date, InputError> {
     if date > today {
         return Err(InputError::BirthDateInFuture);
     }
-    if date.age_on(today) < ADULT_AGE {
+    Ok(date)
+}
+
+/// A birth date for a person signing up for themselves: real, not in the future, of age
+/// (`majority_age`, 18 in the reference).
+pub fn parse_birth_date(input: &str, today: Date, majority_age: u32) -> Result<Date, InputError> {
+    let date = parse_any_birth_date(input, today)?;
+    if date.age_on(today) < majority_age {
         return Err(InputError::Minor);
     }
     Ok(date)
@@ -254,7 +271,7 @@ pub fn signup_errors(
         ("contact", parse_contact(contact).err()),
         ("given_name", parse_name(given_name).err()),
         ("family_name", parse_name(family_name).err()),
-        ("birth_date", parse_birth_date(birth_date, today).err()),
+        ("birth_date", parse_birth_date(birth_date, today, ADULT_AGE).err()),
         ("password", check_password_length(password).err()),
     ]
     .into_iter()
@@ -339,12 +356,21 @@ mod tests {
 
     #[test]
     fn birth_dates_and_majority() {
-        assert!(parse_birth_date("1980-05-17", TODAY).is_ok());
-        assert!(parse_birth_date("2008-11-25", TODAY).is_ok(), "18 today");
-        assert_eq!(parse_birth_date("2008-11-26", TODAY), Err(InputError::Minor));
-        assert_eq!(parse_birth_date("2026-11-26", TODAY), Err(InputError::BirthDateInFuture));
-        assert_eq!(parse_birth_date("1899-12-31", TODAY), Err(InputError::BirthDateInvalid));
-        assert_eq!(parse_birth_date("17/05/1980", TODAY), Err(InputError::BirthDateInvalid));
+        assert!(parse_birth_date("1980-05-17", TODAY, ADULT_AGE).is_ok());
+        assert!(parse_birth_date("2008-11-25", TODAY, ADULT_AGE).is_ok(), "18 today");
+        assert_eq!(parse_birth_date("2008-11-26", TODAY, ADULT_AGE), Err(InputError::Minor));
+        assert_eq!(
+            parse_birth_date("2026-11-26", TODAY, ADULT_AGE),
+            Err(InputError::BirthDateInFuture)
+        );
+        assert_eq!(
+            parse_birth_date("1899-12-31", TODAY, ADULT_AGE),
+            Err(InputError::BirthDateInvalid)
+        );
+        assert_eq!(
+            parse_birth_date("17/05/1980", TODAY, ADULT_AGE),
+            Err(InputError::BirthDateInvalid)
+        );
     }
 
     #[test]

@@ -3,13 +3,16 @@
 //! interface uses (`app::account::validate`); nothing the browser says is trusted.
 
 pub mod codes;
+pub mod lifecycle;
 pub mod password;
+pub mod representation;
 pub mod session;
 pub mod totp;
 
 use app::account::{
-    CodeMethod, CodeRequest, CodeSent, LoginRequest, Me, PasswordChange, RecoverFinish,
+    Closed, CodeMethod, CodeRequest, CodeSent, LoginRequest, Me, PasswordChange, RecoverFinish,
     RecoverRequest, Secret, SignupRequest, TotpConfirm, TotpSetup,
+    messages::Kind,
     validate::{self, Contact, Date},
 };
 use axum::{
@@ -26,13 +29,13 @@ use crate::{
     error::ApiError,
     messages::Message,
     store::{
-        AccountRecord, AccountStatus, Channel, CodePurpose, ContactKind, NewCode as StoredCode,
-        RateDecision, RatePolicy,
+        AccountRecord, AccountStatus, Channel, CodePurpose, NewCode as StoredCode, RateDecision,
+        RatePolicy, SessionOwner,
     },
     web::{ApiJson, ClientAddr},
 };
 use codes::{CODE_TTL_SECONDS, MAX_CODE_ATTEMPTS, NewCode};
-use session::Session;
+use session::{AnySession, Session};
 
 /// Per contact: 5 free tries, then 30 s doubling up to 1 h; locked after 100 in a row.
 pub const ACCOUNT_POLICY: RatePolicy =
@@ -58,16 +61,21 @@ pub fn routes() -> Router<AppState> {
         .route("/password", post(change_password))
         .route("/totp/setup", post(totp_setup))
         .route("/totp/enable", post(totp_enable))
+        .route("/close", post(lifecycle::close))
+        .route("/reopen", post(lifecycle::reopen))
+        .route("/represented", get(representation::list))
+        .route("/acting-for", post(representation::set_acting_for))
+        .route("/representation/withdraw", post(representation::withdraw))
 }
 
-async fn limit(state: &AppState, key: &str, policy: RatePolicy) -> Result<(), ApiError> {
+pub(crate) async fn limit(state: &AppState, key: &str, policy: RatePolicy) -> Result<(), ApiError> {
     match state.store.rate_limit_try(key, state.clock.now(), policy).await? {
         RateDecision::Allowed => Ok(()),
         RateDecision::Blocked { retry_after } => Err(ApiError::TooManyAttempts { retry_after }),
     }
 }
 
-fn contact_key(contact: &str) -> String {
+pub(crate) fn contact_key(contact: &str) -> String {
     // Hashed so the table of limits does not list people's addresses.
     let digest = codes::challenge_digest(contact);
     format!("contact:{}", hex(&digest[..16]))
@@ -77,16 +85,16 @@ fn recovery_key(contact: &str) -> String {
     format!("recover-{}", contact_key(contact))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn today(state: &AppState) -> Date {
+pub(crate) fn today(state: &AppState) -> Date {
     Date::from_unix_seconds(state.clock.now())
 }
 
 /// The language of the interface that made the request, for the messages we send.
-fn request_locale(headers: &HeaderMap) -> &'static str {
+pub(crate) fn request_locale(headers: &HeaderMap) -> &'static str {
     let chosen = headers
         .get(axum::http::header::COOKIE)
         .and_then(|value| value.to_str().ok())
@@ -107,8 +115,9 @@ async fn signup(
         validate::parse_name(&request.given_name).map_err(|e| ApiError::input("given_name", e))?;
     let family_name = validate::parse_name(&request.family_name)
         .map_err(|e| ApiError::input("family_name", e))?;
-    let birth_date = validate::parse_birth_date(&request.birth_date, today(&state))
-        .map_err(|e| ApiError::input("birth_date", e))?;
+    let birth_date =
+        validate::parse_birth_date(&request.birth_date, today(&state), state.rules.majority_age)
+            .map_err(|e| ApiError::input("birth_date", e))?;
     let birth_year = birth_date.year.to_string();
     password::check_strength(
         request.password.expose(),
@@ -125,7 +134,16 @@ async fn signup(
         Some(existing) if existing.status == AccountStatus::Active => {
             // Same answer as a real sign-up, so the form does not reveal who has an account;
             // the owner of the contact is told instead.
-            send(&state, &contact, locale, Notice::AlreadyRegistered).await?;
+            send(&state, &contact, locale, Kind::AlreadyRegistered).await?;
+            state
+                .store
+                .record_auth_event("signup_existing", Some(&existing.id), &addr, now)
+                .await?;
+        }
+        Some(existing) if existing.status != AccountStatus::Pending => {
+            // Opened by a professional or closed: the owner recovers it rather than signing up
+            // again; the answer stays the same as a sign-up's.
+            send(&state, &contact, locale, Kind::AlreadyRegistered).await?;
             state
                 .store
                 .record_auth_event("signup_existing", Some(&existing.id), &addr, now)
@@ -137,25 +155,20 @@ async fn signup(
             if let Some(pending) = existing {
                 state.store.delete_pending_account(&pending.id).await?;
             }
-            let id = new_account_id();
-            state
-                .store
-                .create_account(&AccountRecord {
-                    id: id.clone(),
-                    contact_kind: contact_kind(&contact),
-                    contact: contact.as_str().to_owned(),
-                    given_name,
-                    family_name,
-                    birth_date: birth_date.to_string(),
-                    locale: locale.to_owned(),
-                    password_hash,
-                    status: AccountStatus::Pending,
-                    created_at: now,
-                })
-                .await?;
+            let account = AccountRecord {
+                password_hash: Some(password_hash),
+                ..new_account(
+                    Some(contact.clone()),
+                    [given_name, family_name],
+                    birth_date,
+                    locale,
+                    now,
+                )
+            };
+            let id = account.id.clone();
+            state.store.create_account(&account).await?;
             store_code(&state, &new, &id, CodePurpose::Activation).await?;
-            send(&state, &contact, locale, Notice::Code(CodePurpose::Activation, &new.code))
-                .await?;
+            send(&state, &contact, locale, code_kind(CodePurpose::Activation, &new.code)).await?;
             state.store.record_auth_event("signup", Some(&id), &addr, now).await?;
         }
     }
@@ -174,7 +187,7 @@ async fn login(
     limit(&state, &contact_limit, ACCOUNT_POLICY).await?;
 
     let account = state.store.account_by_contact(contact.as_str()).await?;
-    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
+    let stored_hash = account.as_ref().and_then(|a| a.password_hash.clone());
     let password_ok = state.passwords.verify(request.password.clone(), stored_hash).await?;
     let now = state.clock.now();
     let account_id = account.as_ref().map(|account| account.id.clone());
@@ -199,14 +212,15 @@ async fn login(
         return Ok((StatusCode::ACCEPTED, Json(sent)));
     }
 
-    // A pending account proves its contact with this code and is activated on the way.
+    // A pending account proves its contact with this code and is activated on the way. (An
+    // account awaiting activation has no password, so it never gets this far.)
     let purpose = match account.status {
-        AccountStatus::Active => CodePurpose::Login,
-        AccountStatus::Pending => CodePurpose::Activation,
+        AccountStatus::Pending | AccountStatus::Awaiting => CodePurpose::Activation,
+        AccountStatus::Active | AccountStatus::Closed => CodePurpose::Login,
     };
     let new = NewCode::draw();
     store_code(&state, &new, &account.id, purpose).await?;
-    send(&state, &contact, locale_of(&account), Notice::Code(purpose, &new.code)).await?;
+    send(&state, &contact, locale_of(&account), code_kind(purpose, &new.code)).await?;
     state.store.record_auth_event("code_sent", Some(&account.id), &addr, now).await?;
     Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
 }
@@ -260,34 +274,46 @@ async fn verify(
     let csrf_token = session::new_token();
     state
         .store
-        .create_session(&session::token_digest(&token), &account.id, &csrf_token, now)
+        .create_session(
+            &session::token_digest(&token),
+            &SessionOwner::Account(account.id.clone()),
+            &csrf_token,
+            now,
+            session::IDLE_TIMEOUT_SECONDS,
+        )
         .await?;
     state.store.record_auth_event("login", Some(&account.id), &addr, now).await?;
     let jar = jar.add(session::session_cookie(token));
-    let me = me_of(&state, &account, csrf_token).await?;
+    let me = me_of(&state, &account, csrf_token, None).await?;
     Ok((jar, Json(me)))
 }
 
-async fn logout(
+/// Ends the session on the server, whoever owns it (patient, representative, professional).
+pub(crate) async fn logout(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
-    session: Session,
+    session: AnySession,
     headers: HeaderMap,
     jar: CookieJar,
 ) -> Result<impl IntoResponse, ApiError> {
     session.check_csrf(&headers)?;
     state.store.delete_session(&session.token_hash).await?;
-    state
-        .store
-        .record_auth_event("logout", Some(&session.account_id), &addr, state.clock.now())
-        .await?;
+    let now = state.clock.now();
+    match &session.owner {
+        SessionOwner::Account(id) => {
+            state.store.record_auth_event("logout", Some(id), &addr, now).await?;
+        }
+        SessionOwner::Professional(rpps) => {
+            state.store.record_professional_event("logout", Some(rpps), &addr, now).await?;
+        }
+    }
     Ok((jar.add(session::removal_cookie()), StatusCode::NO_CONTENT))
 }
 
 async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Me>, ApiError> {
     let account =
         state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(me_of(&state, &account, session.csrf_token).await?))
+    Ok(Json(me_of(&state, &account, session.csrf_token, session.acting_for.as_deref()).await?))
 }
 
 /// Sends a code to set a new password. The answer is the same whether or not the contact has
@@ -303,12 +329,28 @@ async fn recover(
     limit(&state, &recovery_key(contact.as_str()), RECOVERY_POLICY).await?;
     let new = NewCode::draw();
     let account = state.store.account_by_contact(contact.as_str()).await?;
-    if let Some(account) = account.filter(|account| account.status == AccountStatus::Active) {
-        store_code(&state, &new, &account.id, CodePurpose::Recovery).await?;
-        send(&state, &contact, locale_of(&account), Notice::Code(CodePurpose::Recovery, &new.code))
-            .await?;
-        let now = state.clock.now();
-        state.store.record_auth_event("recovery_requested", Some(&account.id), &addr, now).await?;
+    if let Some(account) = account {
+        // A record opened by a professional is activated the same way: a code to the contact,
+        // then a password. Not while a representative manages it, and never a bare sign-up.
+        let recoverable = match account.status {
+            AccountStatus::Active | AccountStatus::Closed => true,
+            AccountStatus::Awaiting => !representation::is_represented(&state, &account.id).await?,
+            AccountStatus::Pending => false,
+        };
+        if recoverable {
+            store_code(&state, &new, &account.id, CodePurpose::Recovery).await?;
+            let kind = if account.status == AccountStatus::Awaiting {
+                code_kind(CodePurpose::Activation, &new.code)
+            } else {
+                code_kind(CodePurpose::Recovery, &new.code)
+            };
+            send(&state, &contact, locale_of(&account), kind).await?;
+            let now = state.clock.now();
+            state
+                .store
+                .record_auth_event("recovery_requested", Some(&account.id), &addr, now)
+                .await?;
+        }
     }
     Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
 }
@@ -347,11 +389,40 @@ async fn recover_finish(
     }
     replace_password(&state, &account, &request.new_password, None).await?;
     // Proving the contact also lifts a lock on logging in and the slow-down of recovery.
-    state.store.rate_limit_reset(&contact_key(&account.contact)).await?;
-    state.store.rate_limit_reset(&recovery_key(&account.contact)).await?;
+    state.store.rate_limit_reset(&contact_key(account.contact_text())).await?;
+    state.store.rate_limit_reset(&recovery_key(account.contact_text())).await?;
     state.store.rate_limit_forgive(&format!("code:{addr}")).await?;
-    state.store.record_auth_event("password_reset", Some(&account.id), &addr, now).await?;
+    if account.status == AccountStatus::Awaiting {
+        state.store.activate_account(&account.id, now).await?;
+        state.store.record_auth_event("activated", Some(&account.id), &addr, now).await?;
+    } else {
+        state.store.record_auth_event("password_reset", Some(&account.id), &addr, now).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in account, once its password was typed again (before a sensitive change).
+/// Wrong guesses are limited per account like logins.
+pub(crate) async fn confirm_password(
+    state: &AppState,
+    session: &Session,
+    password: &Secret,
+    addr: &str,
+) -> Result<AccountRecord, ApiError> {
+    let key = format!("password:{}", session.account_id);
+    limit(state, &key, ACCOUNT_POLICY).await?;
+    let account =
+        state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
+    if !state.passwords.verify(password.clone(), account.password_hash.clone()).await? {
+        let now = state.clock.now();
+        state
+            .store
+            .record_auth_event("password_confirm_failed", Some(&account.id), addr, now)
+            .await?;
+        return Err(ApiError::BadCredentials);
+    }
+    state.store.rate_limit_reset(&key).await?;
+    Ok(account)
 }
 
 /// Changes the password of the signed-in account; its other sessions end.
@@ -363,20 +434,7 @@ async fn change_password(
     ApiJson(request): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     session.check_csrf(&headers)?;
-    let key = format!("password:{}", session.account_id);
-    limit(&state, &key, ACCOUNT_POLICY).await?;
-    let account =
-        state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
-    let current = request.current_password.clone();
-    if !state.passwords.verify(current, Some(account.password_hash.clone())).await? {
-        let now = state.clock.now();
-        state
-            .store
-            .record_auth_event("password_change_failed", Some(&account.id), &addr, now)
-            .await?;
-        return Err(ApiError::BadCredentials);
-    }
-    state.store.rate_limit_reset(&key).await?;
+    let account = confirm_password(&state, &session, &request.current_password, &addr).await?;
     check_personal_strength(&account, &request.new_password)?;
     replace_password(&state, &account, &request.new_password, Some(&session.token_hash)).await?;
     let now = state.clock.now();
@@ -388,7 +446,7 @@ fn check_personal_strength(account: &AccountRecord, password: &Secret) -> Result
     let birth_year = account.birth_date.get(..4).unwrap_or_default();
     password::check_strength(
         password.expose(),
-        &[&account.given_name, &account.family_name, &account.contact, birth_year],
+        &[&account.given_name, &account.family_name, account.contact_text(), birth_year],
     )
     .map_err(|e| ApiError::input("new_password", e))
 }
@@ -403,7 +461,7 @@ async fn replace_password(
     let hash = state.passwords.hash(password.clone()).await?;
     state.store.set_password(&account.id, &hash).await?;
     state.store.delete_sessions_of(&account.id, keep_session).await?;
-    send(state, &contact_of(account), locale_of(account), Notice::PasswordChanged).await
+    notify(state, account, Kind::PasswordChanged).await
 }
 
 /// Draws a new authenticator secret for the signed-in account. Until it is confirmed with
@@ -418,7 +476,8 @@ async fn totp_setup(
     let account =
         state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
     let secret = totp::new_secret();
-    let (uri, base32) = totp::enrolment(&secret, &account.contact).ok_or(ApiError::BadRequest)?;
+    let (uri, base32) =
+        totp::enrolment(&secret, account.contact_text()).ok_or(ApiError::BadRequest)?;
     state.store.set_totp_secret(&account.id, &secret).await?;
     state
         .store
@@ -466,27 +525,27 @@ async fn me_of(
     state: &AppState,
     account: &AccountRecord,
     csrf_token: String,
+    acting_for: Option<&str>,
 ) -> Result<Me, ApiError> {
     let totp_enabled = state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled);
-    Ok(me_fields(account, totp_enabled, csrf_token))
-}
-
-fn contact_of(account: &AccountRecord) -> Contact {
-    match account.contact_kind {
-        ContactKind::Email => Contact::Email(account.contact.clone()),
-        ContactKind::Phone => Contact::Phone(account.contact.clone()),
-    }
-}
-
-fn me_fields(account: &AccountRecord, totp_enabled: bool, csrf_token: String) -> Me {
-    let contact = contact_of(account);
-    Me {
+    let represents = representation::represented_by(state, &account.id).await?;
+    let acting_for =
+        acting_for.and_then(|id| represents.iter().find(|person| person.id == id).cloned());
+    let day = |seconds: i64| Date::from_unix_seconds(seconds).to_string();
+    Ok(Me {
         given_name: account.given_name.clone(),
         family_name: account.family_name.clone(),
-        contact: contact.masked(),
+        contact: account.contact.as_ref().map(Contact::masked).unwrap_or_default(),
         totp_enabled,
         csrf_token,
-    }
+        closed: account.closed_at.map(|closed_at| Closed {
+            closed_on: day(closed_at),
+            retained_until: day(account.retained_until.unwrap_or(closed_at)),
+            erasure_on: account.erasure_due_at.map(day),
+        }),
+        represents,
+        acting_for,
+    })
 }
 
 fn code_sent(new: &NewCode, contact: &Contact) -> CodeSent {
@@ -498,20 +557,38 @@ fn code_sent(new: &NewCode, contact: &Contact) -> CodeSent {
     }
 }
 
-fn contact_kind(contact: &Contact) -> ContactKind {
-    match contact {
-        Contact::Email(_) => ContactKind::Email,
-        Contact::Phone(_) => ContactKind::Phone,
-    }
-}
-
-fn locale_of(account: &AccountRecord) -> &'static str {
+pub(crate) fn locale_of(account: &AccountRecord) -> &'static str {
     if account.locale == "en" { "en" } else { "fr" }
 }
 
 fn new_account_id() -> String {
     let bytes: [u8; 16] = rand::random();
     hex(&bytes)
+}
+
+/// A new account, not yet active, without password: callers set what differs.
+pub(crate) fn new_account(
+    contact: Option<Contact>,
+    [given_name, family_name]: [String; 2],
+    birth_date: Date,
+    locale: &str,
+    now: i64,
+) -> AccountRecord {
+    AccountRecord {
+        id: new_account_id(),
+        contact,
+        given_name,
+        family_name,
+        birth_date: birth_date.to_string(),
+        locale: if locale == "en" { "en" } else { "fr" }.to_owned(),
+        password_hash: None,
+        status: AccountStatus::Pending,
+        created_at: now,
+        opened_by: None,
+        closed_at: None,
+        retained_until: None,
+        erasure_due_at: None,
+    }
 }
 
 async fn store_code(
@@ -535,34 +612,34 @@ async fn store_code(
     Ok(())
 }
 
-enum Notice<'a> {
-    Code(CodePurpose, &'a str),
-    AlreadyRegistered,
-    PasswordChanged,
+/// The message that carries a code of this purpose.
+fn code_kind(purpose: CodePurpose, code: &str) -> Kind<'_> {
+    match purpose {
+        CodePurpose::Activation => Kind::ActivationCode(code),
+        CodePurpose::Login | CodePurpose::Totp => Kind::LoginCode(code),
+        CodePurpose::Recovery => Kind::RecoveryCode(code),
+    }
 }
 
-async fn send(
+/// Sends a notice to the account's own contact, if it has one.
+pub(crate) async fn notify(
+    state: &AppState,
+    account: &AccountRecord,
+    kind: Kind<'_>,
+) -> Result<(), ApiError> {
+    match &account.contact {
+        Some(contact) => send(state, contact, locale_of(account), kind).await,
+        None => Ok(()),
+    }
+}
+
+pub(crate) async fn send(
     state: &AppState,
     contact: &Contact,
     locale: &str,
-    notice: Notice<'_>,
+    kind: Kind<'_>,
 ) -> Result<(), ApiError> {
-    let (subject, body) = app::account::messages::render(
-        locale,
-        match notice {
-            Notice::Code(CodePurpose::Activation, code) => {
-                app::account::messages::Kind::ActivationCode(code)
-            }
-            Notice::Code(CodePurpose::Login | CodePurpose::Totp, code) => {
-                app::account::messages::Kind::LoginCode(code)
-            }
-            Notice::Code(CodePurpose::Recovery, code) => {
-                app::account::messages::Kind::RecoveryCode(code)
-            }
-            Notice::AlreadyRegistered => app::account::messages::Kind::AlreadyRegistered,
-            Notice::PasswordChanged => app::account::messages::Kind::PasswordChanged,
-        },
-    );
+    let (subject, body) = app::account::messages::render(locale, kind);
     let (channel, recipient) = match contact {
         Contact::Email(address) => (Channel::Email, address.clone()),
         Contact::Phone(number) => (Channel::Sms, number.clone()),

@@ -1,6 +1,8 @@
 //! Server-side sessions: a random 256-bit token in an `HttpOnly; Secure; SameSite=Strict`
 //! cookie, stored as its SHA-256 digest, with an idle and an absolute timeout. A new token is
-//! drawn at every login. The [`Session`] extractor resolves who is asking, once per request.
+//! drawn at every login. The extractors resolve who is asking, once per request: [`Session`]
+//! for a patient or representative, [`ProSession`] for a professional, [`AnySession`] for
+//! what both may do (log out).
 
 use axum::{
     extract::FromRequestParts,
@@ -11,11 +13,17 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::{AppState, error::ApiError};
+use crate::{
+    AppState,
+    error::ApiError,
+    store::{SessionOwner, SessionRecord},
+};
 
 pub const COOKIE_NAME: &str = "carnet_session";
 /// A patient's session ends after 30 minutes without a request…
 pub const IDLE_TIMEOUT_SECONDS: i64 = 30 * 60;
+/// …a professional's after 15 (shared computers in practices and wards)…
+pub const PRO_IDLE_TIMEOUT_SECONDS: i64 = 15 * 60;
 /// …and 12 hours after login whatever happens.
 pub const ABSOLUTE_TIMEOUT_SECONDS: i64 = 12 * 60 * 60;
 /// Header carrying the CSRF token on state-changing requests.
@@ -50,26 +58,66 @@ pub fn removal_cookie() -> Cookie<'static> {
     cookie
 }
 
-/// The signed-in account behind this request. Rejects with 401 when there is none.
-pub struct Session {
-    pub account_id: String,
+/// A live session of any kind, as loaded for this request.
+pub struct AnySession {
+    pub owner: SessionOwner,
+    pub acting_for: Option<String>,
     pub csrf_token: String,
     pub token_hash: [u8; 32],
 }
 
-impl Session {
-    /// State-changing requests must echo the session's CSRF token in a header.
-    pub fn check_csrf(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let sent = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or("");
-        if super::codes::digests_match(sent.as_bytes(), self.csrf_token.as_bytes()) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+/// The signed-in account behind this request (a patient, or a representative). Rejects with 401
+/// when there is none, 403 for a professional's session.
+pub struct Session {
+    pub account_id: String,
+    /// The represented person whose record this session manages, checked to still be
+    /// represented by this account at this request.
+    pub acting_for: Option<String>,
+    pub csrf_token: String,
+    pub token_hash: [u8; 32],
+}
+
+/// The signed-in professional behind this request; 403 for a patient's session.
+pub struct ProSession {
+    pub rpps: String,
+    pub csrf_token: String,
+    pub token_hash: [u8; 32],
+}
+
+/// State-changing requests must echo the session's CSRF token in a header.
+fn check_csrf(expected: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+    let sent = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or("");
+    if super::codes::digests_match(sent.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
     }
 }
 
-impl FromRequestParts<AppState> for Session {
+impl AnySession {
+    pub fn check_csrf(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        check_csrf(&self.csrf_token, headers)
+    }
+}
+
+impl Session {
+    pub fn check_csrf(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        check_csrf(&self.csrf_token, headers)
+    }
+
+    /// Whose record this request is about: the represented person's, or the account's own.
+    pub fn subject(&self) -> &str {
+        self.acting_for.as_deref().unwrap_or(&self.account_id)
+    }
+}
+
+impl ProSession {
+    pub fn check_csrf(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        check_csrf(&self.csrf_token, headers)
+    }
+}
+
+impl FromRequestParts<AppState> for AnySession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -77,17 +125,45 @@ impl FromRequestParts<AppState> for Session {
         let token =
             jar.get(COOKIE_NAME).map(|cookie| cookie.value()).ok_or(ApiError::Unauthenticated)?;
         let token_hash = token_digest(token);
-        let record = state
+        let SessionRecord { owner, acting_for, csrf_token } = state
             .store
-            .touch_session(
-                &token_hash,
-                state.clock.now(),
-                IDLE_TIMEOUT_SECONDS,
-                ABSOLUTE_TIMEOUT_SECONDS,
-            )
+            .touch_session(&token_hash, state.clock.now(), ABSOLUTE_TIMEOUT_SECONDS)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-        Ok(Self { account_id: record.account_id, csrf_token: record.csrf_token, token_hash })
+        Ok(Self { owner, acting_for, csrf_token, token_hash })
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let any = AnySession::from_request_parts(parts, state).await?;
+        let SessionOwner::Account(account_id) = any.owner else {
+            return Err(ApiError::Forbidden);
+        };
+        // A representation can end between two requests (withdrawn, or the minor came of age):
+        // the next request is already back on the representative's own record.
+        let mut acting_for = any.acting_for;
+        if let Some(represented) = &acting_for
+            && !super::representation::represents(state, &account_id, represented).await?
+        {
+            state.store.set_acting_for(&any.token_hash, None).await?;
+            acting_for = None;
+        }
+        Ok(Self { account_id, acting_for, csrf_token: any.csrf_token, token_hash: any.token_hash })
+    }
+}
+
+impl FromRequestParts<AppState> for ProSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let any = AnySession::from_request_parts(parts, state).await?;
+        let SessionOwner::Professional(rpps) = any.owner else {
+            return Err(ApiError::Forbidden);
+        };
+        Ok(Self { rpps, csrf_token: any.csrf_token, token_hash: any.token_hash })
     }
 }
 

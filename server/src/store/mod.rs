@@ -2,10 +2,13 @@
 //! server. Handlers never see sqlx: they call [`Store`] methods that take and return the plain
 //! records below. Secrets arrive here already hashed; nothing here decides who may do what.
 
+mod people;
 mod sqlite;
 
+pub use people::*;
 pub use sqlite::SqliteStore;
 
+use app::account::Contact;
 use async_trait::async_trait;
 
 /// Storage failures, as the rest of the server needs to tell them apart. The source is kept
@@ -26,31 +29,42 @@ pub enum StoreError {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ContactKind {
-    Email,
-    Phone,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccountStatus {
     /// Signed up, contact not yet proven.
     Pending,
+    /// Opened by a professional for the patient, or for a represented person: unusable until
+    /// its holder activates it with a code sent to the contact.
+    Awaiting,
     Active,
+    /// Archived: readable by the patient alone until the retention period ends.
+    Closed,
 }
 
-/// An account as stored. `password_hash` is an Argon2id PHC string.
+/// An account as stored. `password_hash` is an Argon2id PHC string; an account awaiting
+/// activation has none yet, and a represented minor may have no contact.
 #[derive(Clone)]
 pub struct AccountRecord {
     pub id: String,
-    pub contact_kind: ContactKind,
-    pub contact: String,
+    pub contact: Option<Contact>,
     pub given_name: String,
     pub family_name: String,
     pub birth_date: String,
     pub locale: String,
-    pub password_hash: String,
+    pub password_hash: Option<String>,
     pub status: AccountStatus,
     pub created_at: i64,
+    /// The professional who opened it, when it was not a sign-up.
+    pub opened_by: Option<String>,
+    pub closed_at: Option<i64>,
+    pub retained_until: Option<i64>,
+    pub erasure_due_at: Option<i64>,
+}
+
+impl AccountRecord {
+    /// The contact as text (empty when there is none), for hashing into rate-limit keys.
+    pub fn contact_text(&self) -> &str {
+        self.contact.as_ref().map(Contact::as_str).unwrap_or("")
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,9 +103,18 @@ pub struct CodeAttempt {
     pub attempts: u32,
 }
 
+/// Whose a session is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionOwner {
+    Account(String),
+    Professional(String),
+}
+
 /// A live session.
 pub struct SessionRecord {
-    pub account_id: String,
+    pub owner: SessionOwner,
+    /// The represented person whose record a representative is managing in this session.
+    pub acting_for: Option<String>,
     pub csrf_token: String,
 }
 
@@ -131,7 +154,7 @@ pub struct OutboxMessage {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PeopleStore + Send + Sync + 'static {
     /// Proves the database answers a query now.
     async fn health(&self) -> Result<(), StoreError>;
 
@@ -168,21 +191,30 @@ pub trait Store: Send + Sync + 'static {
     /// Marks the code used; `false` if another request used it first.
     async fn use_code(&self, challenge_hash: &[u8], now: i64) -> Result<bool, StoreError>;
 
+    /// `idle_timeout`: seconds without a request after which the session ends.
     async fn create_session(
         &self,
         token_hash: &[u8],
-        account_id: &str,
+        owner: &SessionOwner,
         csrf_token: &str,
         now: i64,
+        idle_timeout: i64,
     ) -> Result<(), StoreError>;
-    /// The live session for this token, its idle clock restarted; `None` if absent or expired.
+    /// The live session for this token, its idle clock restarted; `None` if absent, expired
+    /// (idle longer than its own timeout, or older than `absolute_timeout`), or its
+    /// professional left the directory.
     async fn touch_session(
         &self,
         token_hash: &[u8],
         now: i64,
-        idle_timeout: i64,
         absolute_timeout: i64,
     ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Switches the record a representative's session manages (`None`: their own).
+    async fn set_acting_for(
+        &self,
+        token_hash: &[u8],
+        acting_for: Option<&str>,
+    ) -> Result<(), StoreError>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
 
     /// Counts a try against `key` unless it is blocked; the count and the block are one atomic

@@ -71,5 +71,6 @@ pub fn app(state: AppState) -> Router {
 fn api() -> Router<AppState> {
     Router::new()
         .nest("/account", crate::account::routes())
+        .nest("/pro", crate::professional::routes())
         .fallback(|| async { ApiError::NotFound })
 }

@@ -11,7 +11,7 @@ use tower::ServiceExt;
 
 use crate::{START, TestApp, get, test_app, text};
 
-const PASSWORD: &str = "marée basse à Étretat";
+pub const PASSWORD: &str = "marée basse à Étretat";
 
 pub struct Reply {
     pub status: StatusCode,
@@ -81,7 +81,7 @@ pub fn session_cookie(reply: &Reply) -> String {
 }
 
 /// Signs up and activates `contact`; returns the session cookie and the CSRF token.
-async fn signed_up(app: &TestApp, contact: &str) -> (String, String) {
+pub async fn signed_up(app: &TestApp, contact: &str) -> (String, String) {
     let sent = post(&app.router, "/api/account/signup", signup_body(contact), None, &[]).await;
     assert_eq!(sent.status, StatusCode::ACCEPTED, "{:?}", sent.body);
     let code = last_code(app, contact).await;
@@ -95,7 +95,7 @@ pub async fn verify(app: &TestApp, challenge: &Value, code: &str) -> Reply {
     post(&app.router, "/api/account/verify", body, None, &[]).await
 }
 
-async fn login_challenge(app: &TestApp, contact: &str, password: &str) -> Reply {
+pub async fn login_challenge(app: &TestApp, contact: &str, password: &str) -> Reply {
     post(
         &app.router,
         "/api/account/login",
@@ -491,13 +491,6 @@ async fn messages_follow_the_interface_language() {
     assert_eq!(sent.status, StatusCode::ACCEPTED);
     let message = &app.store.outbox(1).await.unwrap()[0];
     assert_eq!(message.subject, "Your Carnet activation code");
-}
-
-impl TestApp {
-    fn clock_now(&self) -> i64 {
-        use server::clock::Clock;
-        self.clock.now()
-    }
 }
 
 /// The code an authenticator app holding `secret_base32` shows at `time`.

@@ -11,10 +11,14 @@ use sqlx::{
     },
 };
 
+use app::account::Contact;
+
 use super::{
-    AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, ContactKind, NewCode,
-    OutboxMessage, RateDecision, RatePolicy, SessionRecord, Store, StoreError, TotpState,
+    AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, NewCode, OutboxMessage,
+    RateDecision, RatePolicy, SessionOwner, SessionRecord, Store, StoreError, TotpState,
 };
+
+mod people;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -38,13 +42,13 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        migrate(options.clone()).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await
             .map_err(StoreError::Unavailable)?;
-        MIGRATIONS.run(&pool).await?;
         tracing::info!(migrations = MIGRATIONS.iter().count(), "database ready");
         Ok(Self { pool })
     }
@@ -53,6 +57,21 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Runs the migrations on one connection with foreign keys off, as SQLite's procedure for
+/// rebuilding a table requires (each migration is still one transaction), then proves that no
+/// reference was broken before any other connection opens.
+async fn migrate(options: SqliteConnectOptions) -> Result<(), StoreError> {
+    use sqlx::{ConnectOptions, Connection};
+    let mut conn = options.foreign_keys(false).connect().await.map_err(StoreError::Unavailable)?;
+    MIGRATIONS.run(&mut conn).await?;
+    let broken: Vec<SqliteRow> = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .map_err(StoreError::Unavailable)?;
+    conn.close().await.map_err(StoreError::Unavailable)?;
+    if broken.is_empty() { Ok(()) } else { Err(StoreError::Corrupt) }
 }
 
 #[async_trait]
@@ -66,25 +85,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_account(&self, account: &AccountRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO accounts (id, kind, contact_kind, contact, given_name, family_name, \
-             birth_date, locale, password_hash, status, created_at) \
-             VALUES (?, 'patient', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&account.id)
-        .bind(contact_kind_str(account.contact_kind))
-        .bind(&account.contact)
-        .bind(&account.given_name)
-        .bind(&account.family_name)
-        .bind(&account.birth_date)
-        .bind(&account.locale)
-        .bind(&account.password_hash)
-        .bind(status_str(account.status))
-        .bind(account.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_error)?;
-        Ok(())
+        insert_account(&mut *self.pool.acquire().await.map_err(map_error)?, account).await
     }
 
     async fn account_by_contact(&self, contact: &str) -> Result<Option<AccountRecord>, StoreError> {
@@ -108,7 +109,7 @@ impl Store for SqliteStore {
     async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE accounts SET status = 'active', activated_at = ? \
-             WHERE id = ? AND status = 'pending'",
+             WHERE id = ? AND status IN ('pending', 'awaiting') AND password_hash IS NOT NULL",
         )
         .bind(now)
         .bind(id)
@@ -260,19 +261,26 @@ impl Store for SqliteStore {
     async fn create_session(
         &self,
         token_hash: &[u8],
-        account_id: &str,
+        owner: &SessionOwner,
         csrf_token: &str,
         now: i64,
+        idle_timeout: i64,
     ) -> Result<(), StoreError> {
+        let (account_id, professional_id) = match owner {
+            SessionOwner::Account(id) => (Some(id.as_str()), None),
+            SessionOwner::Professional(rpps) => (None, Some(rpps.as_str())),
+        };
         sqlx::query(
-            "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, last_seen_at) \
-             VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, account_id, professional_id, csrf_token, \
+             created_at, last_seen_at, idle_timeout) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(token_hash)
         .bind(account_id)
+        .bind(professional_id)
         .bind(csrf_token)
         .bind(now)
         .bind(now)
+        .bind(idle_timeout)
         .execute(&self.pool)
         .await
         .map_err(map_error)?;
@@ -283,26 +291,49 @@ impl Store for SqliteStore {
         &self,
         token_hash: &[u8],
         now: i64,
-        idle_timeout: i64,
         absolute_timeout: i64,
     ) -> Result<Option<SessionRecord>, StoreError> {
+        // A professional who left the directory has no session, even a fresh one.
         let row = sqlx::query(
-            "UPDATE sessions SET last_seen_at = ? \
-             WHERE token_hash = ? AND last_seen_at > ? AND created_at > ? \
-             RETURNING account_id, csrf_token",
+            "UPDATE sessions SET last_seen_at = ?1 \
+             WHERE token_hash = ?2 AND last_seen_at > ?1 - idle_timeout AND created_at > ?3 \
+               AND (professional_id IS NULL OR EXISTS (SELECT 1 FROM professionals p \
+                    WHERE p.rpps = professional_id AND p.active = 1)) \
+             RETURNING account_id, professional_id, acting_for, csrf_token",
         )
         .bind(now)
         .bind(token_hash)
-        .bind(now - idle_timeout)
         .bind(now - absolute_timeout)
         .fetch_optional(&self.pool)
         .await
         .map_err(map_error)?;
         let Some(row) = row else { return Ok(None) };
+        let account: Option<String> = row.try_get("account_id").map_err(map_error)?;
+        let professional: Option<String> = row.try_get("professional_id").map_err(map_error)?;
+        let owner = match (account, professional) {
+            (Some(id), None) => SessionOwner::Account(id),
+            (None, Some(rpps)) => SessionOwner::Professional(rpps),
+            _ => return Err(StoreError::Corrupt),
+        };
         Ok(Some(SessionRecord {
-            account_id: row.try_get("account_id").map_err(map_error)?,
+            owner,
+            acting_for: row.try_get("acting_for").map_err(map_error)?,
             csrf_token: row.try_get("csrf_token").map_err(map_error)?,
         }))
+    }
+
+    async fn set_acting_for(
+        &self,
+        token_hash: &[u8],
+        acting_for: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET acting_for = ? WHERE token_hash = ?")
+            .bind(acting_for)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
     }
 
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
@@ -463,43 +494,79 @@ impl Store for SqliteStore {
 }
 
 const ACCOUNT_COLUMNS: &str = "SELECT id, contact_kind, contact, given_name, family_name, \
-     birth_date, locale, password_hash, status, created_at FROM accounts";
+     birth_date, locale, password_hash, status, created_at, opened_by, closed_at, \
+     retained_until, erasure_due_at FROM accounts";
+
+async fn insert_account(
+    conn: &mut sqlx::SqliteConnection,
+    account: &AccountRecord,
+) -> Result<(), StoreError> {
+    let (contact_kind, contact) = match &account.contact {
+        Some(Contact::Email(address)) => (Some("email"), Some(address.as_str())),
+        Some(Contact::Phone(number)) => (Some("phone"), Some(number.as_str())),
+        None => (None, None),
+    };
+    sqlx::query(
+        "INSERT INTO accounts (id, kind, contact_kind, contact, given_name, family_name, \
+         birth_date, locale, password_hash, status, created_at, opened_by) \
+         VALUES (?, 'patient', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&account.id)
+    .bind(contact_kind)
+    .bind(contact)
+    .bind(&account.given_name)
+    .bind(&account.family_name)
+    .bind(&account.birth_date)
+    .bind(&account.locale)
+    .bind(&account.password_hash)
+    .bind(status_str(account.status))
+    .bind(account.created_at)
+    .bind(&account.opened_by)
+    .execute(conn)
+    .await
+    .map_err(map_error)?;
+    Ok(())
+}
 
 fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
     let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+    let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(map_error);
+    let time = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(map_error);
+    let contact = match (optional("contact_kind")?.as_deref(), optional("contact")?) {
+        (Some("email"), Some(address)) => Some(Contact::Email(address)),
+        (Some("phone"), Some(number)) => Some(Contact::Phone(number)),
+        (None, None) => None,
+        _ => return Err(StoreError::Corrupt),
+    };
     Ok(AccountRecord {
         id: text("id")?,
-        contact_kind: match text("contact_kind")?.as_str() {
-            "email" => ContactKind::Email,
-            "phone" => ContactKind::Phone,
-            _ => return Err(StoreError::Corrupt),
-        },
-        contact: text("contact")?,
+        contact,
         given_name: text("given_name")?,
         family_name: text("family_name")?,
         birth_date: text("birth_date")?,
         locale: text("locale")?,
-        password_hash: text("password_hash")?,
+        password_hash: optional("password_hash")?,
         status: match text("status")?.as_str() {
             "pending" => AccountStatus::Pending,
+            "awaiting" => AccountStatus::Awaiting,
             "active" => AccountStatus::Active,
+            "closed" => AccountStatus::Closed,
             _ => return Err(StoreError::Corrupt),
         },
         created_at: row.try_get("created_at").map_err(map_error)?,
+        opened_by: optional("opened_by")?,
+        closed_at: time("closed_at")?,
+        retained_until: time("retained_until")?,
+        erasure_due_at: time("erasure_due_at")?,
     })
-}
-
-fn contact_kind_str(kind: ContactKind) -> &'static str {
-    match kind {
-        ContactKind::Email => "email",
-        ContactKind::Phone => "phone",
-    }
 }
 
 fn status_str(status: AccountStatus) -> &'static str {
     match status {
         AccountStatus::Pending => "pending",
+        AccountStatus::Awaiting => "awaiting",
         AccountStatus::Active => "active",
+        AccountStatus::Closed => "closed",
     }
 }
 
@@ -527,9 +594,12 @@ fn map_error(error: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &error
         && db.kind() == sqlx::error::ErrorKind::UniqueViolation
     {
-        // SQLite names the columns, not the constraint; map the one unique rule we have.
+        // SQLite names the columns, not the constraint; map the unique rules we have.
         if db.message().contains("accounts.contact") {
             return StoreError::Conflict("accounts_contact_unique");
+        }
+        if db.message().contains("representations.account_id") {
+            return StoreError::Conflict("representations_current");
         }
     }
     StoreError::Unavailable(error)
@@ -570,6 +640,46 @@ mod tests {
         store.close().await;
         let again = SqliteStore::open(&path).await.unwrap();
         again.health().await.unwrap();
+    }
+
+    /// Accounts, codes and sessions made before the professionals' migration (which rebuilds
+    /// the accounts and sessions tables) are all still there after it.
+    #[tokio::test]
+    async fn rebuilding_tables_keeps_every_row() {
+        use sqlx::{ConnectOptions, Connection};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("carnet.db");
+        let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let mut conn = options.clone().connect().await.unwrap();
+        let before = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(MIGRATIONS.iter().take(4).cloned().collect()),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(&mut conn).await.unwrap();
+        for statement in [
+            "INSERT INTO accounts (id, kind, contact_kind, contact, given_name, family_name, \
+             birth_date, password_hash, status, created_at, totp_enabled) VALUES ('a', 'patient', \
+             'email', 'a@b.fr', 'Ana', 'Lo', '1980-01-01', '$argon2id$x', 'active', 1, 1)",
+            "INSERT INTO one_time_codes (challenge_hash, account_id, purpose, code_hash, \
+             created_at, expires_at) VALUES (x'01', 'a', 'login', x'02', 1, 2)",
+            "INSERT INTO sessions VALUES (x'03', 'a', 'csrf', 1, 1)",
+        ] {
+            sqlx::query(statement).execute(&mut conn).await.unwrap();
+        }
+        conn.close().await.unwrap();
+
+        let store = SqliteStore::open(&path).await.unwrap();
+        let account = store.account_by_id("a").await.unwrap().expect("account kept");
+        assert_eq!(account.contact, Some(Contact::Email("a@b.fr".into())));
+        assert_eq!(account.status, AccountStatus::Active);
+        assert!(store.totp("a").await.unwrap().is_none(), "no secret was stored");
+        let codes: i64 = sqlx::query_scalar("SELECT count(*) FROM one_time_codes")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(codes, 1, "codes survive: dropping the old table did not cascade");
+        let session = store.touch_session(&[3], 2, 1000).await.unwrap().expect("session kept");
+        assert_eq!(session.owner, SessionOwner::Account("a".into()));
     }
 
     #[tokio::test]

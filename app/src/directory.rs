@@ -1,0 +1,179 @@
+//! The professionals' directory as both sides see it: who a professional is (national
+//! identifier, profession, specialty, place of practice). The server loads it from a file and is
+//! the only source of a professional's profession: what a browser says about it is never read.
+
+use serde::{Deserialize, Serialize};
+
+/// What a person in the directory does. Access rights (a later, separate policy) follow from it.
+/// An insurer agent is a role of its own: it may open a record for a patient who is present,
+/// but it is not a health professional.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profession {
+    Physician,
+    Midwife,
+    Pharmacist,
+    Nurse,
+    Dentist,
+    Physiotherapist,
+    Podiatrist,
+    SpeechTherapist,
+    Orthoptist,
+    Radiographer,
+    Dietitian,
+    Psychologist,
+    InsurerAgent,
+}
+
+impl Profession {
+    pub const ALL: [Self; 13] = [
+        Self::Physician,
+        Self::Midwife,
+        Self::Pharmacist,
+        Self::Nurse,
+        Self::Dentist,
+        Self::Physiotherapist,
+        Self::Podiatrist,
+        Self::SpeechTherapist,
+        Self::Orthoptist,
+        Self::Radiographer,
+        Self::Dietitian,
+        Self::Psychologist,
+        Self::InsurerAgent,
+    ];
+
+    pub fn is_health_professional(self) -> bool {
+        self != Self::InsurerAgent
+    }
+
+    /// The stable code used in files, the database and on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Physician => "physician",
+            Self::Midwife => "midwife",
+            Self::Pharmacist => "pharmacist",
+            Self::Nurse => "nurse",
+            Self::Dentist => "dentist",
+            Self::Physiotherapist => "physiotherapist",
+            Self::Podiatrist => "podiatrist",
+            Self::SpeechTherapist => "speech_therapist",
+            Self::Orthoptist => "orthoptist",
+            Self::Radiographer => "radiographer",
+            Self::Dietitian => "dietitian",
+            Self::Psychologist => "psychologist",
+            Self::InsurerAgent => "insurer_agent",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|profession| profession.code() == code)
+    }
+}
+
+/// A national professional identifier in the style of the RPPS: 11 digits, the last one a Luhn
+/// check digit, so a mistyped number is caught before any lookup.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Rpps(String);
+
+impl Rpps {
+    pub fn parse(input: &str) -> Option<Self> {
+        let digits = input.trim();
+        let well_formed = digits.len() == 11 && digits.bytes().all(|b| b.is_ascii_digit());
+        (well_formed && luhn_valid(digits)).then(|| Self(digits.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Rpps {
+    type Error = &'static str;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value).ok_or("not an 11-digit identifier with a valid check digit")
+    }
+}
+
+impl From<Rpps> for String {
+    fn from(value: Rpps) -> Self {
+        value.0
+    }
+}
+
+impl std::fmt::Display for Rpps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn luhn_valid(digits: &str) -> bool {
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// A specialty code (`general_practice`, `psychiatry`, …): lower-case letters and underscores.
+pub fn valid_specialty(code: &str) -> bool {
+    (1..=40).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+/// A professional as shown to people: the signed-in professional, the author of a document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Professional {
+    pub rpps: Rpps,
+    pub given_name: String,
+    pub family_name: String,
+    pub profession: Profession,
+    pub specialty: Option<String>,
+    pub place: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rpps_check_digit() {
+        assert!(Rpps::parse("10000000009").is_some());
+        assert!(Rpps::parse(" 10000000009 ").is_some());
+        assert!(Rpps::parse("10000000008").is_none(), "wrong check digit");
+        assert!(Rpps::parse("1000000000").is_none(), "10 digits");
+        assert!(Rpps::parse("1000000000a").is_none());
+        assert!(Rpps::parse("").is_none());
+        assert!(serde_json::from_str::<Rpps>("\"10000000008\"").is_err());
+    }
+
+    #[test]
+    fn profession_codes_round_trip() {
+        for profession in Profession::ALL {
+            assert_eq!(Profession::from_code(profession.code()), Some(profession));
+            let json = serde_json::to_string(&profession).unwrap();
+            assert_eq!(json, format!("\"{}\"", profession.code()));
+        }
+        assert_eq!(Profession::from_code("wizard"), None);
+        assert!(!Profession::InsurerAgent.is_health_professional());
+        assert!(Profession::Pharmacist.is_health_professional());
+    }
+
+    #[test]
+    fn specialties() {
+        assert!(valid_specialty("general_practice"));
+        assert!(!valid_specialty("Psychiatry"));
+        assert!(!valid_specialty(""));
+        assert!(!valid_specialty(&"a".repeat(41)));
+    }
+}

@@ -1,0 +1,84 @@
+//! The professional's space: who is signed in (from the directory, never from the browser),
+//! opening a record for a patient who is present, and logout.
+
+use leptos::{either::Either, prelude::*};
+use leptos_router::components::A;
+
+use super::{
+    ProMe,
+    open_record::{OpenRecordSection, OpenRepresentedSection},
+};
+use crate::account::{LogoutButton, client};
+use crate::directory::Profession;
+use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::layout::PageTitle;
+use leptos_i18n::I18nContext;
+
+#[component]
+pub fn ProPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let me = LocalResource::new(|| client::get::<ProMe>("/api/pro/me"));
+    view! {
+        <PageTitle text=Signal::derive(move || t_string!(i18n, pro.title).to_string()) />
+        <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+            {move || {
+                me.get()
+                    .map(|result| match result {
+                        Ok(me) => Either::Left(view! { <SignedIn me /> }.into_any()),
+                        Err(_) => Either::Right(view! {
+                            <h1>{t!(i18n, pro.title)}</h1>
+                            <p>{t!(i18n, pro.signed_out)}</p>
+                            <p><A href="/pro/connexion">{t!(i18n, pro.login_link)}</A></p>
+                        }),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// The translated name of a profession.
+pub fn profession_label(i18n: I18nContext<Locale>, profession: Profession) -> String {
+    match profession {
+        Profession::Physician => t_string!(i18n, profession.physician),
+        Profession::Midwife => t_string!(i18n, profession.midwife),
+        Profession::Pharmacist => t_string!(i18n, profession.pharmacist),
+        Profession::Nurse => t_string!(i18n, profession.nurse),
+        Profession::Dentist => t_string!(i18n, profession.dentist),
+        Profession::Physiotherapist => t_string!(i18n, profession.physiotherapist),
+        Profession::Podiatrist => t_string!(i18n, profession.podiatrist),
+        Profession::SpeechTherapist => t_string!(i18n, profession.speech_therapist),
+        Profession::Orthoptist => t_string!(i18n, profession.orthoptist),
+        Profession::Radiographer => t_string!(i18n, profession.radiographer),
+        Profession::Dietitian => t_string!(i18n, profession.dietitian),
+        Profession::Psychologist => t_string!(i18n, profession.psychologist),
+        Profession::InsurerAgent => t_string!(i18n, profession.insurer_agent),
+    }
+    .to_string()
+}
+
+#[component]
+fn SignedIn(me: ProMe) -> impl IntoView {
+    let i18n = use_i18n();
+    let professional = me.professional.clone();
+    let name = format!("{} {}", professional.given_name, professional.family_name);
+    let profession = professional.profession;
+    let csrf = me.csrf_token.clone();
+    view! {
+        <h1>{name}</h1>
+        <dl class="facts">
+            <dt>{t!(i18n, pro.profession)}</dt>
+            <dd>{move || profession_label(i18n, profession)}</dd>
+            {professional.specialty.clone().map(|specialty| view! {
+                <dt>{t!(i18n, pro.specialty)}</dt>
+                <dd>{specialty}</dd>
+            })}
+            <dt>{t!(i18n, pro.place)}</dt>
+            <dd>{professional.place.clone()}</dd>
+            <dt>{t!(i18n, pro.rpps)}</dt>
+            <dd>{professional.rpps.to_string()}</dd>
+        </dl>
+        <OpenRecordSection csrf=csrf.clone() />
+        <OpenRepresentedSection csrf=csrf.clone() />
+        <LogoutButton path="/api/pro/logout" csrf=csrf then="/pro/connexion" />
+    }
+}

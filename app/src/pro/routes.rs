@@ -1,0 +1,34 @@
+//! The professionals' pages as lazily loaded routes: patients never download their code.
+
+use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
+
+use super::{ProLoginPage, ProPage};
+
+pub struct ProLoginRoute;
+
+#[lazy_route]
+impl LazyRoute for ProLoginRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <ProLoginPage /> }.into_any()
+    }
+}
+
+pub struct ProRoute;
+
+#[lazy_route]
+impl LazyRoute for ProRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <ProPage /> }.into_any()
+    }
+}

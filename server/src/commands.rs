@@ -1,0 +1,81 @@
+//! The administration commands: load the directory, issue a card, purge. They print a short
+//! report to standard output and never any secret.
+
+#![allow(clippy::print_stdout)]
+
+use std::{io::BufRead, path::Path};
+
+use app::directory::Rpps;
+use server::{
+    account::lifecycle,
+    clock::{Clock, SystemClock},
+    professional::{card, directory},
+    store::Store,
+};
+
+type Outcome = Result<(), Box<dyn std::error::Error>>;
+
+/// Largest directory file read (a national directory is about 1.5 million entries).
+const MAX_DIRECTORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+pub async fn import_directory(store: &dyn Store, file: &Path) -> Outcome {
+    let size = std::fs::metadata(file)
+        .map_err(|error| format!("cannot read {}: {error}", file.display()))?
+        .len();
+    if size > MAX_DIRECTORY_BYTES {
+        return Err(format!("{} is larger than 2 GiB", file.display()).into());
+    }
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+    let entries = directory::parse(&text)
+        .map_err(|error| format!("{}: {error}; nothing was imported", file.display()))?;
+    let report = store.import_directory(&entries, SystemClock.now()).await?;
+    println!(
+        "Directory imported from {}: {} added, {} updated, {} deactivated.",
+        file.display(),
+        report.added,
+        report.updated,
+        report.deactivated
+    );
+    Ok(())
+}
+
+pub async fn issue_card(store: &dyn Store, rpps: &str, out: &Path) -> Outcome {
+    let rpps = Rpps::parse(rpps).ok_or("--rpps must be 11 digits with a valid check digit")?;
+    let entry = store
+        .professional(rpps.as_str())
+        .await?
+        .filter(|entry| entry.active)
+        .ok_or_else(|| format!("{rpps} is not an active entry of the directory"))?;
+    let pin = match std::env::var("CARNET_CARD_PIN") {
+        Ok(pin) => zeroize::Zeroizing::new(pin),
+        Err(_) => {
+            let mut line = zeroize::Zeroizing::new(String::new());
+            std::io::stdin().lock().read_line(&mut line)?;
+            zeroize::Zeroizing::new(line.trim().to_owned())
+        }
+    };
+    let (card_file, public_key) = card::issue(&rpps, &pin)?;
+    let json = serde_json::to_string_pretty(&card_file)?;
+    // Written before the key is recorded: a failure leaves the old card working.
+    std::fs::write(out, json)
+        .map_err(|error| format!("cannot write {}: {error}", out.display()))?;
+    store.set_card_key(rpps.as_str(), &public_key).await?;
+    let p = entry.professional;
+    println!(
+        "Card issued for {} {} ({rpps}) in {}; any earlier card of theirs no longer works.",
+        p.given_name,
+        p.family_name,
+        out.display()
+    );
+    Ok(())
+}
+
+pub async fn purge(store: &dyn Store) -> Outcome {
+    let report = lifecycle::purge(store, SystemClock.now()).await?;
+    println!(
+        "Purged: {} record(s) erased on request, {} past their retention period.",
+        report.erased, report.expired
+    );
+    Ok(())
+}

@@ -1,0 +1,364 @@
+//! [`PeopleStore`] on SQLite: the directory, card challenges, representations, closing.
+
+use std::collections::HashSet;
+
+use app::directory::{Profession, Professional, Rpps};
+use async_trait::async_trait;
+use sqlx::{Row, sqlite::SqliteRow};
+
+use super::{SqliteStore, insert_account, map_error};
+use crate::store::{
+    AccountRecord, ConsentMethod, ImportReport, NewRepresentation, PeopleStore, ProfessionalRecord,
+    PurgeReport, RepresentationRecord, RepresentedKind, StoreError,
+};
+
+#[async_trait]
+impl PeopleStore for SqliteStore {
+    async fn import_directory(
+        &self,
+        entries: &[Professional],
+        now: i64,
+    ) -> Result<ImportReport, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut report = ImportReport::default();
+        let known: HashSet<String> = sqlx::query_scalar("SELECT rpps FROM professionals")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_error)?
+            .into_iter()
+            .collect();
+        let mut listed = HashSet::new();
+        for entry in entries {
+            sqlx::query(
+                "INSERT INTO professionals (rpps, given_name, family_name, profession, \
+                 specialty, place, active, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7) \
+                 ON CONFLICT (rpps) DO UPDATE SET given_name = ?2, family_name = ?3, \
+                 profession = ?4, specialty = ?5, place = ?6, active = 1, updated_at = ?7",
+            )
+            .bind(entry.rpps.as_str())
+            .bind(&entry.given_name)
+            .bind(&entry.family_name)
+            .bind(entry.profession.code())
+            .bind(&entry.specialty)
+            .bind(&entry.place)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+            if known.contains(entry.rpps.as_str()) {
+                report.updated += 1;
+            } else {
+                report.added += 1;
+            }
+            listed.insert(entry.rpps.as_str());
+        }
+        // Whoever is not in this file left the directory: no new login, no running session.
+        for rpps in known.iter().filter(|rpps| !listed.contains(rpps.as_str())) {
+            let gone = sqlx::query(
+                "UPDATE professionals SET active = 0, updated_at = ? WHERE rpps = ? AND active = 1",
+            )
+            .bind(now)
+            .bind(rpps)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+            report.deactivated += usize::try_from(gone.rows_affected()).unwrap_or(0);
+        }
+        sqlx::query(
+            "DELETE FROM sessions WHERE professional_id IN \
+             (SELECT rpps FROM professionals WHERE active = 0)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(report)
+    }
+
+    async fn professional(&self, rpps: &str) -> Result<Option<ProfessionalRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT rpps, given_name, family_name, profession, specialty, place, public_key, \
+             active FROM professionals WHERE rpps = ?",
+        )
+        .bind(rpps)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+        Ok(Some(ProfessionalRecord {
+            professional: Professional {
+                rpps: Rpps::parse(&text("rpps")?).ok_or(StoreError::Corrupt)?,
+                given_name: text("given_name")?,
+                family_name: text("family_name")?,
+                profession: Profession::from_code(&text("profession")?)
+                    .ok_or(StoreError::Corrupt)?,
+                specialty: row.try_get("specialty").map_err(map_error)?,
+                place: text("place")?,
+            },
+            public_key: row.try_get("public_key").map_err(map_error)?,
+            active: row.try_get::<i64, _>("active").map_err(map_error)? == 1,
+        }))
+    }
+
+    async fn set_card_key(&self, rpps: &str, public_key: &[u8]) -> Result<bool, StoreError> {
+        let result = sqlx::query("UPDATE professionals SET public_key = ? WHERE rpps = ?")
+            .bind(public_key)
+            .bind(rpps)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn insert_card_challenge(
+        &self,
+        challenge_hash: &[u8],
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO card_challenges (challenge_hash, expires_at) VALUES (?, ?)")
+            .bind(challenge_hash)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn use_card_challenge(
+        &self,
+        challenge_hash: &[u8],
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE card_challenges SET used_at = ?1 \
+             WHERE challenge_hash = ?2 AND used_at IS NULL AND expires_at > ?1",
+        )
+        .bind(now)
+        .bind(challenge_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn record_professional_event(
+        &self,
+        event: &str,
+        rpps: Option<&str>,
+        client_addr: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO auth_events (at, event, professional_id, client_addr) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(now)
+        .bind(event)
+        .bind(rpps)
+        .bind(client_addr)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn professional_events(&self, rpps: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        sqlx::query_as("SELECT at, event FROM auth_events WHERE professional_id = ? ORDER BY id")
+            .bind(rpps)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)
+    }
+
+    async fn create_represented_account(
+        &self,
+        account: &AccountRecord,
+        representation: &NewRepresentation<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        insert_account(&mut tx, account).await?;
+        sqlx::query(
+            "INSERT INTO representations (account_id, representative_id, kind, consent_at, \
+             consent_method, recorded_by) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&account.id)
+        .bind(representation.representative_id)
+        .bind(kind_str(representation.kind))
+        .bind(representation.consent_at)
+        .bind(method_str(representation.consent_method))
+        .bind(representation.recorded_by)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn representations_by(
+        &self,
+        representative_id: &str,
+    ) -> Result<Vec<RepresentationRecord>, StoreError> {
+        let rows = sqlx::query(&format!("{REPRESENTATION_COLUMNS} WHERE r.representative_id = ?"))
+            .bind(representative_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?;
+        rows.iter().map(representation_from_row).collect()
+    }
+
+    async fn representations_of(
+        &self,
+        account_id: &str,
+    ) -> Result<Vec<RepresentationRecord>, StoreError> {
+        let rows = sqlx::query(&format!("{REPRESENTATION_COLUMNS} WHERE r.account_id = ?"))
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?;
+        rows.iter().map(representation_from_row).collect()
+    }
+
+    async fn withdraw_representation(
+        &self,
+        account_id: &str,
+        representative_id: &str,
+        withdrawn_by: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let result = sqlx::query(
+            "UPDATE representations SET withdrawn_at = ?, withdrawn_by = ? \
+             WHERE account_id = ? AND representative_id = ? AND withdrawn_at IS NULL",
+        )
+        .bind(now)
+        .bind(withdrawn_by)
+        .bind(account_id)
+        .bind(representative_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        sqlx::query(
+            "UPDATE sessions SET acting_for = NULL WHERE account_id = ? AND acting_for = ?",
+        )
+        .bind(representative_id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn close_account(
+        &self,
+        account_id: &str,
+        now: i64,
+        retained_until: i64,
+        erasure_due_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE accounts SET status = 'closed', closed_at = coalesce(closed_at, ?), \
+             retained_until = ?, erasure_due_at = ? WHERE id = ? AND status IN ('active', 'closed')",
+        )
+        .bind(now)
+        .bind(retained_until)
+        .bind(erasure_due_at)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn reopen_account(&self, account_id: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE accounts SET status = 'active', closed_at = NULL, retained_until = NULL, \
+             erasure_due_at = NULL WHERE id = ? AND status = 'closed'",
+        )
+        .bind(account_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn purge(&self, now: i64, absolute_timeout: i64) -> Result<PurgeReport, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let erased =
+            sqlx::query("DELETE FROM accounts WHERE status = 'closed' AND erasure_due_at <= ?")
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        let expired =
+            sqlx::query("DELETE FROM accounts WHERE status = 'closed' AND retained_until <= ?")
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        for statement in [
+            "DELETE FROM one_time_codes WHERE expires_at <= ?1",
+            "DELETE FROM card_challenges WHERE expires_at <= ?1",
+            "DELETE FROM sessions WHERE last_seen_at <= ?1 - idle_timeout OR created_at <= ?2",
+        ] {
+            sqlx::query(statement)
+                .bind(now)
+                .bind(now - absolute_timeout)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        }
+        tx.commit().await.map_err(map_error)?;
+        let count = |rows: u64| usize::try_from(rows).unwrap_or(usize::MAX);
+        Ok(PurgeReport {
+            erased: count(erased.rows_affected()),
+            expired: count(expired.rows_affected()),
+        })
+    }
+}
+
+const REPRESENTATION_COLUMNS: &str = "SELECT r.id, r.account_id, r.representative_id, r.kind, \
+     r.consent_at, r.consent_method, r.recorded_by, r.withdrawn_at, a.given_name, \
+     a.family_name, a.birth_date FROM representations r JOIN accounts a ON a.id = r.account_id";
+
+fn representation_from_row(row: &SqliteRow) -> Result<RepresentationRecord, StoreError> {
+    let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+    Ok(RepresentationRecord {
+        id: row.try_get("id").map_err(map_error)?,
+        account_id: text("account_id")?,
+        representative_id: text("representative_id")?,
+        kind: match text("kind")?.as_str() {
+            "minor" => RepresentedKind::Minor,
+            "protected_adult" => RepresentedKind::ProtectedAdult,
+            _ => return Err(StoreError::Corrupt),
+        },
+        consent_at: row.try_get("consent_at").map_err(map_error)?,
+        consent_method: match text("consent_method")?.as_str() {
+            "in_person" => ConsentMethod::InPerson,
+            "written" => ConsentMethod::Written,
+            "court_decision" => ConsentMethod::CourtDecision,
+            _ => return Err(StoreError::Corrupt),
+        },
+        recorded_by: text("recorded_by")?,
+        withdrawn_at: row.try_get("withdrawn_at").map_err(map_error)?,
+        given_name: text("given_name")?,
+        family_name: text("family_name")?,
+        birth_date: text("birth_date")?,
+    })
+}
+
+fn kind_str(kind: RepresentedKind) -> &'static str {
+    match kind {
+        RepresentedKind::Minor => "minor",
+        RepresentedKind::ProtectedAdult => "protected_adult",
+    }
+}
+
+fn method_str(method: ConsentMethod) -> &'static str {
+    match method {
+        ConsentMethod::InPerson => "in_person",
+        ConsentMethod::Written => "written",
+        ConsentMethod::CourtDecision => "court_decision",
+    }
+}

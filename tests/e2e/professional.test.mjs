@@ -1,0 +1,167 @@
+// End to end: a physician logs in with a professional card (the browser opens the card file
+// with its PIN and signs the server's challenge), opens a record for a patient who then
+// activates it on their phone, and opens a minor's record that the legal representative then
+// manages from their own account. On a tablet and a 320 px phone, accessibility checked.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { axeViolations, openPage, root, useServerAndBrowser, waitForHydration } from './server.mjs';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PASSWORD = 'marée basse à Étretat';
+const PIN = '2468';
+
+const env = useServerAndBrowser({ before, after });
+let cardFile;
+
+before(() => {
+  const imported = env.server.command(['directory', 'import', join(root, 'demo/directory.json')]);
+  assert.match(imported, /7 added, 0 updated, 0 deactivated/);
+  cardFile = join(env.server.dataDir, 'card-anne-martin.json');
+  const issued = env.server.command(['card', 'issue', '--rpps', '10000000009', '--out', cardFile], {
+    env: { CARNET_CARD_PIN: PIN },
+  });
+  assert.match(issued, /Card issued for Anne Martin/);
+  assert.doesNotMatch(readFileSync(cardFile, 'utf8'), /PRIVATE|2468/, 'the card file holds no key in clear');
+});
+
+async function hydrated(page, path) {
+  await page.goto(env.server.url + path);
+  await waitForHydration(page);
+}
+
+async function assertAccessible(page, where) {
+  assert.deepEqual(await axeViolations(page, axeSource), [], `axe violations: ${where}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${where} scrolls sideways by ${overflow} px`);
+}
+
+async function cardLogin(viewport) {
+  const opened = await openPage(env.browser, viewport, { httpErrors: false });
+  const { page } = opened;
+  await hydrated(page, '/pro/connexion');
+  await assertAccessible(page, 'card login');
+  await page.getByLabel('Fichier de la carte').setInputFiles(cardFile);
+  await page.getByLabel('Code PIN de la carte').fill('1357');
+  await page.getByRole('button', { name: 'Se connecter avec la carte' }).click();
+  await page.locator('#pin-error').filter({ hasText: 'Code PIN incorrect' }).waitFor();
+  await assertAccessible(page, 'card login with a wrong PIN');
+  await page.getByLabel('Code PIN de la carte').fill(PIN);
+  await page.getByRole('button', { name: 'Se connecter avec la carte' }).click();
+  await page.waitForURL('**/pro');
+  await page.getByRole('heading', { name: 'Anne Martin' }).waitFor();
+  return opened;
+}
+
+// Signs up through the API (the browser sign-up has its own test) and activates the account.
+async function signUp(contact, givenName) {
+  const post = (path, body) => fetch(env.server.url + path, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const sent = await (await post('/api/account/signup', {
+    contact, given_name: givenName, family_name: 'Martin', birth_date: '1980-05-17', password: PASSWORD,
+  })).json();
+  const verified = await post('/api/account/verify', { challenge: sent.challenge, code: env.server.latestCode() });
+  assert.equal(verified.status, 200);
+}
+
+async function patientLogin(page, contact) {
+  await hydrated(page, '/connexion');
+  await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill(contact);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Continuer' }).click();
+  await page.getByRole('heading', { name: 'Saisissez le code reçu' }).waitFor();
+  await page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL('**/mon-compte');
+}
+
+test('a physician logs in with the card and opens a record that the patient activates', async () => {
+  const { context, page, problems } = await cardLogin({ width: 768, height: 1024 });
+  const main = await page.textContent('main');
+  assert.match(main, /Médecin/);
+  assert.match(main, /general_practice/);
+  assert.match(main, /Cabinet du Port/);
+  await assertAccessible(page, 'professional space on a tablet');
+  const session = (await context.cookies()).find((c) => c.name === 'carnet_session');
+  assert.ok(session.httpOnly && session.sameSite === 'Strict');
+
+  const form = page.locator('form', { has: page.getByRole('button', { name: 'Ouvrir le dossier' }) });
+  await form.getByLabel('Prénom').fill('Paul');
+  await form.getByLabel('Nom', { exact: true }).fill('Leroy');
+  await form.getByLabel('Date de naissance').fill('2015-03-02');
+  await form.getByLabel('E-mail ou mobile du patient').fill('paul.leroy@example.fr');
+  await page.getByRole('button', { name: 'Ouvrir le dossier', exact: true }).click();
+  await form.locator('#open-birth_date-error').waitFor();
+  assert.equal(await form.getByLabel('Prénom').inputValue(), 'Paul', 'nothing typed is lost');
+  await form.getByLabel('Date de naissance').fill('1950-03-02');
+  await page.getByRole('button', { name: 'Ouvrir le dossier', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'p•••@example.fr' }).waitFor();
+  await assertAccessible(page, 'record opened');
+
+  // On the patient's phone: the activation page, a code, a first password.
+  const patient = await openPage(env.browser, { width: 320, height: 640 });
+  await hydrated(patient.page, '/activer');
+  await assertAccessible(patient.page, 'activation page');
+  await patient.page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('paul.leroy@example.fr');
+  await patient.page.getByRole('button', { name: 'Recevoir un code' }).click();
+  await patient.page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
+  await patient.page.getByLabel('Nouveau mot de passe').fill(PASSWORD);
+  await patient.page.getByRole('button', { name: 'Activer mon dossier' }).click();
+  await patient.page.getByText('Votre dossier est activé').waitFor();
+  await assertAccessible(patient.page, 'record activated');
+  await patientLogin(patient.page, 'paul.leroy@example.fr');
+  await patient.page.getByRole('heading', { name: 'Bonjour Paul' }).waitFor();
+  assert.deepEqual(patient.problems, []);
+  await patient.context.close();
+
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await page.waitForURL('**/pro/connexion');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a minor’s record is managed by the representative, who switches and closes their own', async () => {
+  await signUp('jeanne.rep@example.fr', 'Jeanne');
+  const pro = await cardLogin({ width: 320, height: 640 });
+  await assertAccessible(pro.page, 'professional space on a phone');
+  const form = pro.page.locator('form', { has: pro.page.getByRole('button', { name: 'Ouvrir le dossier avec cet accord' }) });
+  await form.getByLabel('mineure').check();
+  await form.getByLabel('Prénom').fill('Léa');
+  await form.getByLabel('Nom', { exact: true }).fill('Martin');
+  await form.getByLabel('Date de naissance').fill('2016-06-15');
+  await form.getByLabel('E-mail ou mobile du représentant légal').fill('jeanne.rep@example.fr');
+  await form.getByLabel('Accord du représentant légal').selectOption('written');
+  await pro.page.getByRole('button', { name: 'Ouvrir le dossier avec cet accord' }).click();
+  await pro.page.getByRole('status').filter({ hasText: 'j•••@example.fr' }).waitFor();
+  await assertAccessible(pro.page, 'minor record opened');
+  assert.deepEqual(pro.problems, []);
+  await pro.context.close();
+
+  const { context, page, problems } = await openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false });
+  await patientLogin(page, 'jeanne.rep@example.fr');
+  await page.getByRole('heading', { name: 'Les dossiers que je gère' }).waitFor();
+  await assertAccessible(page, 'account with a represented person');
+  await page.getByRole('button', { name: 'Gérer le dossier de Léa Martin' }).click();
+  await page.getByText('Vous gérez le dossier de Léa Martin.').waitFor();
+  await assertAccessible(page, 'managing the minor’s record');
+  await page.getByRole('button', { name: 'Revenir à mon dossier' }).click();
+  await page.getByRole('button', { name: 'Gérer le dossier de Léa Martin' }).waitFor();
+  assert.equal(await page.getByText('Vous gérez le dossier').count(), 0);
+
+  // Closing needs the password; the archive can be reopened.
+  await page.getByLabel('Votre mot de passe, pour confirmer').fill('not the password');
+  await page.getByRole('button', { name: 'Fermer mon dossier' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Identifiant ou mot de passe incorrect' }).waitFor();
+  await page.getByLabel('Votre mot de passe, pour confirmer').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Fermer mon dossier' }).click();
+  await page.getByText(/Votre dossier est fermé\. Il est archivé jusqu'au \d{4}-\d\d-\d\d/).waitFor();
+  await assertAccessible(page, 'closed record');
+  await page.getByRole('button', { name: 'Rouvrir mon dossier' }).click();
+  await page.getByRole('button', { name: 'Fermer mon dossier' }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
