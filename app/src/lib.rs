@@ -4,6 +4,9 @@
 //! server. It owns the pages, the components, the translations and the client data layer. It must
 //! never reach a disk, a socket or a secret of the server: those live in `server/`.
 
+// Deep view types (the account page) need more than the default 128 when built for hydration.
+#![recursion_limit = "256"]
+
 pub mod account;
 pub mod api;
 pub mod cache;

@@ -17,7 +17,9 @@ const PIN = '2468';
 const env = useServerAndBrowser({ before, after });
 let cardFile;
 
-before(() => {
+// The directory and Anne Martin's card, once per file (after the server has started).
+function directoryAndCard() {
+  if (cardFile) return;
   const imported = env.server.command(['directory', 'import', join(root, 'demo/directory.json')]);
   assert.match(imported, /7 added, 0 updated, 0 deactivated/);
   cardFile = join(env.server.dataDir, 'card-anne-martin.json');
@@ -26,7 +28,7 @@ before(() => {
   });
   assert.match(issued, /Card issued for Anne Martin/);
   assert.doesNotMatch(readFileSync(cardFile, 'utf8'), /PRIVATE|2468/, 'the card file holds no key in clear');
-});
+}
 
 async function hydrated(page, path) {
   await page.goto(env.server.url + path);
@@ -40,6 +42,7 @@ async function assertAccessible(page, where) {
 }
 
 async function cardLogin(viewport) {
+  directoryAndCard();
   const opened = await openPage(env.browser, viewport, { httpErrors: false });
   const { page } = opened;
   await hydrated(page, '/pro/connexion');
@@ -89,7 +92,7 @@ test('a physician logs in with the card and opens a record that the patient acti
   const session = (await context.cookies()).find((c) => c.name === 'carnet_session');
   assert.ok(session.httpOnly && session.sameSite === 'Strict');
 
-  const form = page.locator('form', { has: page.getByRole('button', { name: 'Ouvrir le dossier' }) });
+  const form = page.locator('form', { has: page.getByRole('button', { name: 'Ouvrir le dossier', exact: true }) });
   await form.getByLabel('Prénom').fill('Paul');
   await form.getByLabel('Nom', { exact: true }).fill('Leroy');
   await form.getByLabel('Date de naissance').fill('2015-03-02');
@@ -109,7 +112,7 @@ test('a physician logs in with the card and opens a record that the patient acti
   await patient.page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('paul.leroy@example.fr');
   await patient.page.getByRole('button', { name: 'Recevoir un code' }).click();
   await patient.page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
-  await patient.page.getByLabel('Nouveau mot de passe').fill(PASSWORD);
+  await patient.page.getByLabel('Nouveau mot de passe', { exact: true }).fill(PASSWORD);
   await patient.page.getByRole('button', { name: 'Activer mon dossier' }).click();
   await patient.page.getByText('Votre dossier est activé').waitFor();
   await assertAccessible(patient.page, 'record activated');

@@ -51,6 +51,9 @@ pub fn Shell(children: Children) -> impl IntoView {
         </main>
         <footer class="site-footer">
             <p>{t!(i18n, footer.text)}</p>
+            <p>
+                <A href="/pro/connexion">{t!(i18n, footer.professionals)}</A>
+            </p>
         </footer>
     }
 }

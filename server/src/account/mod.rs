@@ -75,6 +75,18 @@ pub(crate) async fn limit(state: &AppState, key: &str, policy: RatePolicy) -> Re
     }
 }
 
+/// The event recording a refusal by a rate limit: slowed down, or locked for good.
+pub(crate) fn blocked_event(
+    error: &ApiError,
+    slowed: &'static str,
+    locked: &'static str,
+) -> &'static str {
+    match error {
+        ApiError::TooManyAttempts { retry_after: u32::MAX } => locked,
+        _ => slowed,
+    }
+}
+
 pub(crate) fn contact_key(contact: &str) -> String {
     // Hashed so the table of limits does not list people's addresses.
     let digest = codes::challenge_digest(contact);
@@ -184,7 +196,17 @@ async fn login(
         validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
     limit(&state, &format!("login:{addr}"), ADDRESS_POLICY).await?;
     let contact_limit = contact_key(contact.as_str());
-    limit(&state, &contact_limit, ACCOUNT_POLICY).await?;
+    if let Err(blocked) = limit(&state, &contact_limit, ACCOUNT_POLICY).await {
+        // The account's history shows the slow-down and the lock, like any other event.
+        if let Some(account) = state.store.account_by_contact(contact.as_str()).await? {
+            let event = blocked_event(&blocked, "login_blocked", "login_locked");
+            state
+                .store
+                .record_auth_event(event, Some(&account.id), &addr, state.clock.now())
+                .await?;
+        }
+        return Err(blocked);
+    }
 
     let account = state.store.account_by_contact(contact.as_str()).await?;
     let stored_hash = account.as_ref().and_then(|a| a.password_hash.clone());

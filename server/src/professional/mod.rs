@@ -28,7 +28,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use crate::{
     AppState,
     account::{
-        ACCOUNT_POLICY, ADDRESS_POLICY, codes, limit, new_account, request_locale, send,
+        ACCOUNT_POLICY, ADDRESS_POLICY, blocked_event, codes, limit, new_account, request_locale,
+        send,
         session::{self, ProSession},
     },
     error::{ApiError, Refusal},
@@ -70,7 +71,12 @@ async fn login(
     limit(&state, &format!("card:{addr}"), ADDRESS_POLICY).await?;
     let rpps = Rpps::parse(&request.rpps).ok_or(ApiError::BadCredentials)?;
     let card_limit = format!("card:{rpps}");
-    limit(&state, &card_limit, ACCOUNT_POLICY).await?;
+    if let Err(blocked) = limit(&state, &card_limit, ACCOUNT_POLICY).await {
+        let event = blocked_event(&blocked, "card_login_blocked", "card_locked");
+        let now = state.clock.now();
+        state.store.record_professional_event(event, Some(rpps.as_str()), &addr, now).await?;
+        return Err(blocked);
+    }
     let now = state.clock.now();
     // Spent before anything else: a challenge serves one try, right or wrong.
     if !state.store.use_card_challenge(&codes::challenge_digest(&request.challenge), now).await? {

@@ -754,3 +754,25 @@ async fn successes_never_add_up_against_an_address() {
     .await;
     assert_eq!(reply.status, StatusCode::ACCEPTED);
 }
+
+#[tokio::test]
+async fn slow_downs_and_expired_sessions_are_in_the_accounts_history() {
+    let app = test_app().await;
+    let (cookie, _) = signed_up(&app, "jeanne@example.fr").await;
+    let mut status = StatusCode::UNAUTHORIZED;
+    while status == StatusCode::UNAUTHORIZED {
+        status = login_challenge(&app, "jeanne@example.fr", "wrong password").await.status;
+    }
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(31 * 60);
+    assert_eq!(
+        get(&app.router, "/api/account/me", Some(&cookie)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    server::account::lifecycle::purge(app.store.as_ref(), app.clock_now()).await.unwrap();
+    let id = app.store.account_by_contact("jeanne@example.fr").await.unwrap().unwrap().id;
+    let events: Vec<String> =
+        app.store.auth_events(&id).await.unwrap().into_iter().map(|(_, event)| event).collect();
+    assert!(events.contains(&"login_blocked".to_owned()), "{events:?}");
+    assert_eq!(events.last().map(String::as_str), Some("session_expired"), "{events:?}");
+}

@@ -160,6 +160,9 @@ async fn a_professional_session_ends_after_fifteen_idle_minutes() {
     assert_eq!(json_get(&app, "/api/pro/me", &cookie).await.0, StatusCode::OK);
     app.clock.advance(15 * 60 + 1);
     assert_eq!(json_get(&app, "/api/pro/me", &cookie).await.0, StatusCode::UNAUTHORIZED);
+    lifecycle::purge(app.store.as_ref(), app.clock_now()).await.unwrap();
+    let events = app.store.professional_events(DOCTOR).await.unwrap();
+    assert_eq!(events.last().map(|(_, event)| event.as_str()), Some("session_expired"));
 }
 
 #[tokio::test]

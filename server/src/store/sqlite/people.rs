@@ -297,10 +297,14 @@ impl PeopleStore for SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_error)?;
+        // A session that timed out ends here, and its end is recorded like a logout.
         for statement in [
+            "INSERT INTO auth_events (at, event, account_id, professional_id, client_addr) \
+             SELECT ?1, 'session_expired', account_id, professional_id, 'server' FROM sessions \
+             WHERE last_seen_at <= ?1 - idle_timeout OR created_at <= ?2",
+            "DELETE FROM sessions WHERE last_seen_at <= ?1 - idle_timeout OR created_at <= ?2",
             "DELETE FROM one_time_codes WHERE expires_at <= ?1",
             "DELETE FROM card_challenges WHERE expires_at <= ?1",
-            "DELETE FROM sessions WHERE last_seen_at <= ?1 - idle_timeout OR created_at <= ?2",
         ] {
             sqlx::query(statement)
                 .bind(now)
