@@ -14,7 +14,9 @@ pub mod directory;
 pub mod i18n;
 pub mod layout;
 pub mod pages;
+pub mod policy;
 pub mod pro;
+pub mod record;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};

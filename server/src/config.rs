@@ -57,6 +57,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(0..=365))]
     pub erasure_delay_days: u32,
 
+    /// The access matrix (`carnet-access-matrix/1` JSON) replacing the built-in default (see
+    /// `docs/access-matrix.md`). Checked at start: a bad file stops the server with its error.
+    #[arg(long, env = "CARNET_ACCESS_MATRIX")]
+    pub access_matrix: Option<PathBuf>,
+
     /// Directory holding the built site (`pkg/` with the wasm bundle, and the public files).
     #[arg(long, env = "CARNET_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -133,6 +138,17 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The access matrix this configuration asks for.
+    pub fn access_matrix(&self) -> Result<app::policy::AccessMatrix, String> {
+        let Some(path) = &self.access_matrix else {
+            return app::policy::AccessMatrix::parse(app::policy::DEFAULT_JSON)
+                .map_err(|error| format!("the built-in access matrix is invalid: {error}"));
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        app::policy::AccessMatrix::parse(&text)
+            .map_err(|error| format!("{}: {error}", path.display()))
+    }
     pub fn account_rules(&self) -> crate::account::lifecycle::AccountRules {
         crate::account::lifecycle::AccountRules {
             majority_age: self.majority_age,
@@ -216,6 +232,21 @@ mod tests {
             config.command,
             Some(Command::Directory(DirectoryCommand::Import { file: "rpps.json".into() }))
         );
+    }
+
+    #[test]
+    fn the_access_matrix_is_the_default_or_a_checked_file() {
+        let config = parse(&[]);
+        assert_eq!(config.access_matrix().unwrap(), app::policy::AccessMatrix::reference());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("matrix.json");
+        std::fs::write(&path, app::policy::DEFAULT_JSON.replace("\"genetics\"", "\"gossip\""))
+            .unwrap();
+        let config = parse(&["--access-matrix", path.to_str().unwrap()]);
+        let error = config.access_matrix().unwrap_err();
+        assert!(error.contains("unknown domain \"gossip\""), "{error}");
+        let config = parse(&["--access-matrix", "/nonexistent/matrix.json"]);
+        assert!(config.access_matrix().unwrap_err().contains("cannot read"));
     }
 
     #[test]

@@ -47,8 +47,11 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind(config.bind).await?;
     let bound = listener.local_addr()?;
     let public_url = config.public_url(bound)?;
+    let matrix = config.access_matrix()?;
+    tracing::info!(version = matrix.version(), "access matrix loaded");
     let mut state = AppState::new(store.clone(), &config.site_root, &public_url)?
-        .with_rules(config.account_rules());
+        .with_rules(config.account_rules())
+        .with_matrix(matrix);
     if let Some(url) = &config.smtp_url {
         let outbox = Arc::new(Outbox::new(store.clone(), state.clock.clone()));
         state = state.with_messages(Arc::new(Smtp::new(url, &config.mail_from, outbox)?));

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use app::policy::AccessMatrix;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
@@ -31,12 +32,19 @@ pub struct AppState {
     pub rules: AccountRules,
     /// Who checks professionals' cards.
     pub cards: Arc<dyn CardAuthority>,
+    /// What each profession may see, for the access policy.
+    pub matrix: Arc<AccessMatrix>,
 }
 
 impl AppState {
     /// Replaces how messages leave Carnet (SMTP instead of the outbox, a test double…).
     pub fn with_messages(mut self, messages: Arc<dyn MessageService>) -> Self {
         self.messages = messages;
+        self
+    }
+
+    pub fn with_matrix(mut self, matrix: AccessMatrix) -> Self {
+        self.matrix = Arc::new(matrix);
         self
     }
 
@@ -77,6 +85,7 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').into(),
             rules: AccountRules::default(),
             cards: Arc::new(SimulatedCards),
+            matrix: Arc::new(AccessMatrix::reference()),
         })
     }
 }
