@@ -84,7 +84,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let store = Arc::new(SqliteStore::open(&dir.path().join("bench.db")).await.expect("store"));
-    let state = AppState::new(store.clone(), dir.path(), "http://localhost").expect("state");
+    let state = AppState::new(
+        store.clone(),
+        server::vault::Vault::ephemeral(),
+        dir.path(),
+        "http://localhost",
+    )
+    .expect("state");
     let router = app(state);
 
     // One account per worker: a single account's limiter would rightly stop 64 parallel tries.

@@ -1,4 +1,4 @@
-//! The administration commands: load the directory, issue a card, purge. They print a short
+//! The administration commands: load the directory, issue a card, purge, rotate keys. They print a short
 //! report to standard output and never any secret.
 
 #![allow(clippy::print_stdout)]
@@ -11,6 +11,7 @@ use server::{
     clock::{Clock, SystemClock},
     professional::{card, directory},
     store::Store,
+    vault::Vault,
 };
 
 type Outcome = Result<(), Box<dyn std::error::Error>>;
@@ -76,6 +77,47 @@ pub async fn purge(store: &dyn Store) -> Outcome {
     println!(
         "Purged: {} record(s) erased on request, {} past their retention period.",
         report.erased, report.expired
+    );
+    Ok(())
+}
+
+/// How a command shares the data directory with others.
+pub enum Lock {
+    /// Serving: several servers may share it.
+    Shared,
+    /// Rotating keys: alone.
+    Exclusive,
+}
+
+/// Takes the data directory's lock, held until the returned file is dropped.
+pub fn lock(data_dir: &Path, kind: Lock) -> Result<std::fs::File, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(data_dir)?;
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(data_dir.join("carnet.lock"))?;
+    match kind {
+        Lock::Shared => file.lock_shared()?,
+        Lock::Exclusive => file.try_lock().map_err(
+            |_| "the data directory is in use by a running server: stop it before rotating keys",
+        )?,
+    }
+    Ok(file)
+}
+
+pub async fn rotate_keys(store: &dyn Store, mut vault: Vault) -> Outcome {
+    let report = server::vault::rotate(store, &mut vault).await?;
+    println!(
+        "Master key {} is current: {} data key(s) rewrapped, {} old key(s) {}.",
+        vault.current_key_id(),
+        report.rewrapped,
+        report.forgotten,
+        if vault.from_directory() {
+            "deleted"
+        } else {
+            "no longer needed (remove CARNET_MASTER_KEY_PREVIOUS)"
+        },
     );
     Ok(())
 }

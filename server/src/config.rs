@@ -62,6 +62,19 @@ pub struct Config {
     #[arg(long, env = "CARNET_ACCESS_MATRIX")]
     pub access_matrix: Option<PathBuf>,
 
+    /// Directory of the master keys that seal data at rest. Defaults to `<data-dir>/keys`
+    /// (created with a first key). Ignored when CARNET_MASTER_KEY is set.
+    #[arg(long, env = "CARNET_KEYS_DIR")]
+    pub keys_dir: Option<PathBuf>,
+
+    /// The master key (32 bytes, base64) instead of a key directory. While rotating, the old
+    /// key(s) go in CARNET_MASTER_KEY_PREVIOUS (comma-separated).
+    #[arg(long, env = "CARNET_MASTER_KEY", hide_env_values = true, hide = true)]
+    pub master_key: Option<String>,
+
+    #[arg(long, env = "CARNET_MASTER_KEY_PREVIOUS", hide_env_values = true, hide = true)]
+    pub master_key_previous: Option<String>,
+
     /// Directory holding the built site (`pkg/` with the wasm bundle, and the public files).
     #[arg(long, env = "CARNET_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -87,9 +100,21 @@ pub enum Command {
     /// Simulated professional cards.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Master keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Erase the records whose erasure is due or whose retention ended, and forget expired
     /// codes and sessions (the server also does it every hour).
     Purge,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum KeysCommand {
+    /// Rotate the master key: with a key directory, a new key is made, every data key is
+    /// rewrapped under it, then the old key files are deleted. With CARNET_MASTER_KEY, every
+    /// data key is rewrapped under it (the old ones given in CARNET_MASTER_KEY_PREVIOUS). The
+    /// server must be stopped.
+    Rotate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -138,6 +163,19 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The master keys this configuration asks for.
+    pub fn vault(&self) -> Result<crate::vault::Vault, crate::vault::VaultError> {
+        match &self.master_key {
+            Some(current) => {
+                let previous = self.master_key_previous.as_deref().unwrap_or("");
+                crate::vault::Vault::from_values(current, &previous.split(',').collect::<Vec<_>>())
+            }
+            None => crate::vault::Vault::open_dir(
+                &self.keys_dir.clone().unwrap_or_else(|| self.data_dir.join("keys")),
+            ),
+        }
+    }
+
     /// The access matrix this configuration asks for.
     pub fn access_matrix(&self) -> Result<app::policy::AccessMatrix, String> {
         let Some(path) = &self.access_matrix else {

@@ -43,6 +43,8 @@ pub enum ApiError {
     Message(#[from] MessageError),
     #[error("password hashing failed")]
     Password(#[from] PasswordError),
+    #[error("sealed data could not be opened or sealed")]
+    Vault(#[from] crate::vault::VaultError),
 }
 
 impl ApiError {
@@ -84,7 +86,7 @@ impl ApiError {
                 },
                 ErrorBody { reason: Some(*reason), ..ErrorBody::new(C::Refused) },
             ),
-            Self::Store(_) | Self::Message(_) | Self::Password(_) => {
+            Self::Store(_) | Self::Message(_) | Self::Password(_) | Self::Vault(_) => {
                 plain(StatusCode::SERVICE_UNAVAILABLE, C::Unavailable)
             }
         }

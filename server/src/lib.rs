@@ -14,6 +14,7 @@ pub mod professional;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod vault;
 pub mod web;
 
 pub use state::AppState;

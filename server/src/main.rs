@@ -5,7 +5,7 @@ use std::{net::SocketAddr, process::ExitCode, sync::Arc};
 use clap::Parser;
 use server::{
     AppState, app,
-    config::{CardCommand, Command, Config, DatabaseChoice, DirectoryCommand},
+    config::{CardCommand, Command, Config, DatabaseChoice, DirectoryCommand, KeysCommand},
     messages::{Outbox, Smtp},
     store::{SqliteStore, Store},
     telemetry,
@@ -43,13 +43,19 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             return commands::issue_card(store.as_ref(), rpps, out).await;
         }
         Some(Command::Purge) => return commands::purge(store.as_ref()).await,
+        Some(Command::Keys(KeysCommand::Rotate)) => {
+            let _alone = commands::lock(&config.data_dir, commands::Lock::Exclusive)?;
+            return commands::rotate_keys(store.as_ref(), config.vault()?).await;
+        }
     }
+    // Held while serving: a key rotation cannot start under a running server.
+    let _serving = commands::lock(&config.data_dir, commands::Lock::Shared)?;
     let listener = TcpListener::bind(config.bind).await?;
     let bound = listener.local_addr()?;
     let public_url = config.public_url(bound)?;
     let matrix = config.access_matrix()?;
     tracing::info!(version = matrix.version(), "access matrix loaded");
-    let mut state = AppState::new(store.clone(), &config.site_root, &public_url)?
+    let mut state = AppState::new(store.clone(), config.vault()?, &config.site_root, &public_url)?
         .with_rules(config.account_rules())
         .with_matrix(matrix);
     if let Some(url) = &config.smtp_url {
@@ -66,6 +72,10 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         println!("Carnet is running at http://{bound}/ (public address {public_url})");
     }
 
+    let sealed = server::account::totp::seal_legacy_secrets(&state).await?;
+    if sealed > 0 {
+        tracing::info!(accounts = sealed, "authenticator secrets written in clear are now sealed");
+    }
     let purging = tokio::spawn(server::account::lifecycle::purge_periodically(
         state.clone(),
         std::time::Duration::from_secs(3600),

@@ -15,6 +15,7 @@ use crate::{
     messages::{MessageService, Outbox},
     professional::card::{CardAuthority, SimulatedCards},
     store::Store,
+    vault::Vault,
 };
 
 #[derive(Clone, FromRef)]
@@ -34,12 +35,19 @@ pub struct AppState {
     pub cards: Arc<dyn CardAuthority>,
     /// What each profession may see, for the access policy.
     pub matrix: Arc<AccessMatrix>,
+    /// The master keys that seal data at rest.
+    pub vault: Arc<Vault>,
 }
 
 impl AppState {
     /// Replaces how messages leave Carnet (SMTP instead of the outbox, a test double…).
     pub fn with_messages(mut self, messages: Arc<dyn MessageService>) -> Self {
         self.messages = messages;
+        self
+    }
+
+    pub fn with_vault(mut self, vault: Vault) -> Self {
+        self.vault = Arc::new(vault);
         self
     }
 
@@ -57,14 +65,16 @@ impl AppState {
     /// `site_root` holds the built site (`pkg/carnet.js`, `pkg/carnet_bg.wasm`, `pkg/carnet.css`).
     pub fn new(
         store: Arc<dyn Store>,
+        vault: Vault,
         site_root: &std::path::Path,
         public_url: &str,
     ) -> Result<Self, PasswordError> {
-        Self::with_clock(store, site_root, public_url, Arc::new(SystemClock))
+        Self::with_clock(store, vault, site_root, public_url, Arc::new(SystemClock))
     }
 
     pub fn with_clock(
         store: Arc<dyn Store>,
+        vault: Vault,
         site_root: &std::path::Path,
         public_url: &str,
         clock: Arc<dyn Clock>,
@@ -86,6 +96,7 @@ impl AppState {
             rules: AccountRules::default(),
             cards: Arc::new(SimulatedCards),
             matrix: Arc::new(AccessMatrix::reference()),
+            vault: Arc::new(vault),
         })
     }
 }

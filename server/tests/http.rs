@@ -24,13 +24,26 @@ pub struct TestApp {
     pub router: Router,
     pub store: Arc<SqliteStore>,
     pub clock: ManualClock,
-    _dir: TempDir,
+    pub dir: TempDir,
 }
 
 /// 2026-11-25 00:00 UTC.
 pub const START: i64 = 1_795_564_800;
 
 impl TestApp {
+    /// The same database and clock behind a new process's state (a restart).
+    pub fn restarted(&self, adjust: impl FnOnce(AppState) -> AppState) -> Router {
+        let state = AppState::with_clock(
+            self.store.clone(),
+            server::vault::Vault::ephemeral(),
+            &self.dir.path().join("site"),
+            "http://localhost",
+            Arc::new(self.clock.clone()),
+        )
+        .unwrap();
+        app(adjust(state))
+    }
+
     pub fn clock_now(&self) -> i64 {
         server::clock::Clock::now(&self.clock)
     }
@@ -49,10 +62,15 @@ pub async fn test_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestApp
     std::fs::write(site.join("pkg/carnet.css"), "body{}").unwrap();
     std::fs::write(site.join("robots.txt"), "User-agent: *\n").unwrap();
     let clock = ManualClock::starting_at(START);
-    let state =
-        AppState::with_clock(store.clone(), &site, "http://localhost", Arc::new(clock.clone()))
-            .unwrap();
-    TestApp { router: app(adjust(state)), store, clock, _dir: dir }
+    let state = AppState::with_clock(
+        store.clone(),
+        server::vault::Vault::ephemeral(),
+        &site,
+        "http://localhost",
+        Arc::new(clock.clone()),
+    )
+    .unwrap();
+    TestApp { router: app(adjust(state)), store, clock, dir }
 }
 
 pub async fn get(router: &Router, uri: &str, cookie: Option<&str>) -> Response<Body> {

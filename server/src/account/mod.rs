@@ -500,7 +500,7 @@ async fn totp_setup(
     let secret = totp::new_secret();
     let (uri, base32) =
         totp::enrolment(&secret, account.contact_text()).ok_or(ApiError::BadRequest)?;
-    state.store.set_totp_secret(&account.id, &secret).await?;
+    totp::store_secret(&state, &account.id, &secret, true).await?;
     state
         .store
         .record_auth_event("totp_setup", Some(&account.id), &addr, state.clock.now())
@@ -537,8 +537,9 @@ async fn totp_code_is_right(
     code: &str,
     now: i64,
 ) -> Result<bool, ApiError> {
-    let Some(secret) = state.store.totp(account_id).await? else { return Ok(false) };
-    let Some(step) = totp::matching_step(&secret.secret, code, now) else { return Ok(false) };
+    let Some(stored) = state.store.totp(account_id).await? else { return Ok(false) };
+    let secret = totp::open_secret(state, account_id, &stored.secret)?;
+    let Some(step) = totp::matching_step(&secret, code, now) else { return Ok(false) };
     let step = i64::try_from(step).map_err(|_| ApiError::BadRequest)?;
     Ok(state.store.use_totp_step(account_id, step).await?)
 }
@@ -581,6 +582,12 @@ fn code_sent(new: &NewCode, contact: &Contact) -> CodeSent {
 
 pub(crate) fn locale_of(account: &AccountRecord) -> &'static str {
     if account.locale == "en" { "en" } else { "fr" }
+}
+
+/// A new random identifier for a data key.
+pub(crate) fn new_key_ref() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex(&bytes)
 }
 
 fn new_account_id() -> String {

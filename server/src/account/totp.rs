@@ -3,6 +3,68 @@
 //! that step or an earlier one is refused afterwards.
 
 use totp_rs::{Algorithm, TOTP};
+use zeroize::Zeroizing;
+
+use crate::{AppState, error::ApiError, store::StoredSecret, vault::Vault};
+
+/// What the sealed secret of `account_id` is bound to.
+fn context(account_id: &str) -> String {
+    format!("totp/{account_id}")
+}
+
+/// Seals and stores an authenticator secret. `reset`: a new secret, to be confirmed.
+pub async fn store_secret(
+    state: &AppState,
+    account_id: &str,
+    secret: &[u8],
+    reset: bool,
+) -> Result<(), ApiError> {
+    let data_key = super::new_key_ref();
+    let sealed = state.vault.seal(secret, &data_key, &context(account_id))?;
+    let now = state.clock.now();
+    state
+        .store
+        .set_totp_secret(account_id, &data_key, &sealed.key, &sealed.content, now, reset)
+        .await?;
+    Ok(())
+}
+
+pub fn open_secret(
+    state: &AppState,
+    account_id: &str,
+    stored: &StoredSecret,
+) -> Result<Zeroizing<Vec<u8>>, ApiError> {
+    Ok(open_with(&state.vault, account_id, stored)?)
+}
+
+fn open_with(
+    vault: &Vault,
+    account_id: &str,
+    stored: &StoredSecret,
+) -> Result<Zeroizing<Vec<u8>>, crate::vault::VaultError> {
+    match stored {
+        StoredSecret::Sealed { data_key, key, content } => {
+            let sealed = crate::vault::Sealed { key: key.clone(), content: content.clone() };
+            vault.open(&sealed, data_key, &context(account_id))
+        }
+        StoredSecret::Legacy(secret) => Ok(Zeroizing::new(secret.clone())),
+    }
+}
+
+/// Seals the authenticator secrets written in clear before sealing existed. Run at start.
+pub async fn seal_legacy_secrets(state: &AppState) -> Result<usize, ApiError> {
+    let accounts = state.store.legacy_totp_accounts().await?;
+    for account_id in &accounts {
+        if let Some(stored) = state.store.totp(account_id).await? {
+            let secret = open_secret(state, account_id, &stored.secret)?;
+            store_secret(state, account_id, &secret, false).await?;
+        }
+    }
+    if !accounts.is_empty() {
+        state.store.scrub().await?;
+    }
+    Ok(accounts.len())
+}
 
 /// Seconds per code.
 pub const STEP_SECONDS: u64 = 30;

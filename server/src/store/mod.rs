@@ -11,6 +11,8 @@ pub use sqlite::SqliteStore;
 use app::account::Contact;
 use async_trait::async_trait;
 
+use crate::vault::WrappedKey;
+
 /// Storage failures, as the rest of the server needs to tell them apart. The source is kept
 /// for the logs and never shown to a client.
 #[derive(Debug, thiserror::Error)]
@@ -77,11 +79,18 @@ pub enum CodePurpose {
     Recovery,
 }
 
-/// An account's authenticator-app secret. No `Debug`: the secret is key material.
+/// An account's authenticator-app secret, sealed. No `Debug`: it is key material.
 pub struct TotpState {
-    pub secret: Vec<u8>,
+    pub secret: StoredSecret,
     /// False until the person proved their app produces the right codes.
     pub enabled: bool,
+}
+
+/// A secret as stored: sealed under its data key, or (written before sealing existed) in clear
+/// until the server seals it at start.
+pub enum StoredSecret {
+    Sealed { data_key: String, key: WrappedKey, content: Vec<u8> },
+    Legacy(Vec<u8>),
 }
 
 /// A one-time code as stored: digests only.
@@ -173,8 +182,31 @@ pub trait Store: PeopleStore + Send + Sync + 'static {
     /// Removes an account that never proved its contact (its codes and sessions go with it).
     async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError>;
 
-    /// Stores a new, not yet enabled, authenticator secret (replacing any previous one).
-    async fn set_totp_secret(&self, account_id: &str, secret: &[u8]) -> Result<(), StoreError>;
+    /// Stores a sealed authenticator secret with its new data key, replacing any previous one
+    /// (and its key). `reset`: a new secret, not yet enabled; otherwise the same secret sealed
+    /// again, its state kept.
+    async fn set_totp_secret(
+        &self,
+        account_id: &str,
+        data_key: &str,
+        key: &WrappedKey,
+        sealed: &[u8],
+        now: i64,
+        reset: bool,
+    ) -> Result<(), StoreError>;
+    /// Moves everything written so far into the main database file and empties the journal, so
+    /// that replaced content (zeroed there) leaves no older copy behind.
+    async fn scrub(&self) -> Result<(), StoreError>;
+    /// Accounts whose authenticator secret is still in clear.
+    async fn legacy_totp_accounts(&self) -> Result<Vec<String>, StoreError>;
+    /// Up to `limit` data keys not wrapped by the master key `key_id`.
+    async fn data_keys_not_under(
+        &self,
+        key_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, WrappedKey)>, StoreError>;
+    /// Replaces wrapped data keys, all together.
+    async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError>;
     async fn enable_totp(&self, account_id: &str) -> Result<(), StoreError>;
     async fn totp(&self, account_id: &str) -> Result<Option<TotpState>, StoreError>;
     /// Records that the code of `step` was used; `false` if that step or a later one already was.

@@ -776,3 +776,105 @@ async fn slow_downs_and_expired_sessions_are_in_the_accounts_history() {
     assert!(events.contains(&"login_blocked".to_owned()), "{events:?}");
     assert_eq!(events.last().map(String::as_str), Some("session_expired"), "{events:?}");
 }
+
+/// Bytes of the database files (main file and write-ahead log), as someone copying them would.
+fn database_bytes(app: &TestApp) -> Vec<u8> {
+    let path = app.dir.path().join("carnet.db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
+    bytes
+}
+
+#[tokio::test]
+async fn authenticator_secrets_are_sealed_and_survive_a_key_rotation() {
+    use server::vault::{self, Vault};
+    let keys = tempfile::tempdir().unwrap();
+    let keys = keys.path().join("keys");
+    let first = keys.clone();
+    let app =
+        crate::test_app_with(move |state| state.with_vault(Vault::open_dir(&first).unwrap())).await;
+    let (cookie, csrf) = signed_up(&app, "jeanne@example.fr").await;
+    let headers = [("x-csrf-token", csrf.as_str())];
+    let setup =
+        post(&app.router, "/api/account/totp/setup", json!(null), Some(&cookie), &headers).await;
+    let secret = setup.body["secret"].as_str().unwrap().to_owned();
+    let code = authenticator_code(&secret, app.clock_now());
+    let enable = post(
+        &app.router,
+        "/api/account/totp/enable",
+        json!({ "code": code }),
+        Some(&cookie),
+        &headers,
+    )
+    .await;
+    assert_eq!(enable.status, StatusCode::NO_CONTENT);
+
+    // The database alone does not hold the secret.
+    let raw = totp_rs::Secret::Encoded(secret.clone()).to_bytes().unwrap();
+    let bytes = database_bytes(&app);
+    assert!(!bytes.windows(raw.len()).any(|w| w == raw.as_slice()), "the secret is in clear");
+
+    // Rotate (the server stopped), restart with the new key: the app's codes still work.
+    let mut vault = Vault::open_dir(&keys).unwrap();
+    let before = vault.current_key_id().to_owned();
+    let rotation = vault::rotate(app.store.as_ref(), &mut vault).await.unwrap();
+    assert_eq!((rotation.rewrapped, rotation.forgotten), (1, 1));
+    assert_ne!(vault.current_key_id(), before);
+    assert_eq!(
+        std::fs::read_dir(&keys)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "key"))
+            .count(),
+        1
+    );
+    let after = keys.clone();
+    let router = app.restarted(move |state| state.with_vault(Vault::open_dir(&after).unwrap()));
+    assert_eq!(authenticator_login(&app, &router, &secret).await, StatusCode::OK);
+    // Without the key, nothing opens: a restart with another key cannot check the code.
+    let stranger = app.restarted(|state| state);
+    let status = authenticator_login(&app, &stranger, &secret).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+/// Logs Jeanne in with her authenticator's code of the next time step; the answer's status.
+async fn authenticator_login(app: &TestApp, router: &Router, secret: &str) -> StatusCode {
+    app.clock.advance(30);
+    let credentials = json!({ "contact": "jeanne@example.fr", "password": PASSWORD });
+    let login = post(router, "/api/account/login", credentials, None, &[]).await;
+    assert_eq!(login.body["method"], "authenticator");
+    let code = authenticator_code(secret, app.clock_now());
+    let body = json!({ "challenge": login.body["challenge"], "code": code });
+    post(router, "/api/account/verify", body, None, &[]).await.status
+}
+
+#[tokio::test]
+async fn a_secret_written_in_clear_before_sealing_is_sealed_at_start() {
+    use sqlx::Connection;
+    let app = test_app().await;
+    signed_up(&app, "jeanne@example.fr").await;
+    let raw = [42u8; 20];
+    let path = app.dir.path().join("carnet.db");
+    let mut conn =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    sqlx::query("UPDATE accounts SET totp_secret = ?, totp_enabled = 1")
+        .bind(raw.as_slice())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+
+    let state = server::AppState::with_clock(
+        app.store.clone(),
+        server::vault::Vault::ephemeral(),
+        &app.dir.path().join("site"),
+        "http://localhost",
+        std::sync::Arc::new(app.clock.clone()),
+    )
+    .unwrap();
+    assert_eq!(server::account::totp::seal_legacy_secrets(&state).await.unwrap(), 1);
+    assert_eq!(server::account::totp::seal_legacy_secrets(&state).await.unwrap(), 0, "once only");
+    assert!(!database_bytes(&app).windows(20).any(|w| w == raw), "still in clear");
+    let router = server::app(state);
+    let secret = totp_rs::Secret::Raw(raw.to_vec()).to_encoded().to_string();
+    assert_eq!(authenticator_login(&app, &router, &secret).await, StatusCode::OK, "still enabled");
+}

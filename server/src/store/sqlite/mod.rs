@@ -15,8 +15,10 @@ use app::account::Contact;
 
 use super::{
     AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, NewCode, OutboxMessage,
-    RateDecision, RatePolicy, SessionOwner, SessionRecord, Store, StoreError, TotpState,
+    RateDecision, RatePolicy, SessionOwner, SessionRecord, Store, StoreError, StoredSecret,
+    TotpState,
 };
+use crate::vault::WrappedKey;
 
 mod people;
 
@@ -41,6 +43,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Deleted or replaced content is overwritten with zeros, not left in free pages.
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(5));
         migrate(options.clone()).await?;
         let pool = SqlitePoolOptions::new()
@@ -152,16 +156,106 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn set_totp_secret(&self, account_id: &str, secret: &[u8]) -> Result<(), StoreError> {
+    async fn set_totp_secret(
+        &self,
+        account_id: &str,
+        data_key: &str,
+        key: &WrappedKey,
+        sealed: &[u8],
+        now: i64,
+        reset: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let previous: Option<Option<String>> =
+            sqlx::query_scalar("SELECT totp_data_key FROM accounts WHERE id = ?")
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_error)?;
         sqlx::query(
-            "UPDATE accounts SET totp_secret = ?, totp_enabled = 0, totp_last_step = NULL \
-             WHERE id = ?",
+            "INSERT INTO data_keys (id, account_id, key_id, wrapped_key, created_at) \
+             VALUES (?, ?, ?, ?, ?)",
         )
-        .bind(secret)
+        .bind(data_key)
         .bind(account_id)
-        .execute(&self.pool)
+        .bind(&key.key_id)
+        .bind(&key.wrapped)
+        .bind(now)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        let statement = if reset {
+            "UPDATE accounts SET totp_secret = ?, totp_data_key = ?, totp_enabled = 0, \
+             totp_last_step = NULL WHERE id = ?"
+        } else {
+            "UPDATE accounts SET totp_secret = ?, totp_data_key = ? WHERE id = ?"
+        };
+        sqlx::query(statement)
+            .bind(sealed)
+            .bind(data_key)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        if let Some(Some(old)) = previous {
+            sqlx::query("DELETE FROM data_keys WHERE id = ?")
+                .bind(old)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        }
+        tx.commit().await.map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn scrub(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn legacy_totp_accounts(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT id FROM accounts WHERE totp_secret IS NOT NULL AND totp_data_key IS NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
+    async fn data_keys_not_under(
+        &self,
+        key_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, WrappedKey)>, StoreError> {
+        let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, key_id, wrapped_key FROM data_keys WHERE key_id <> ? LIMIT ?",
+        )
+        .bind(key_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, key_id, wrapped)| (id, WrappedKey { key_id, wrapped }))
+            .collect())
+    }
+
+    async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        for (id, key) in keys {
+            sqlx::query("UPDATE data_keys SET key_id = ?, wrapped_key = ? WHERE id = ?")
+                .bind(&key.key_id)
+                .bind(&key.wrapped)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        }
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
@@ -177,15 +271,26 @@ impl Store for SqliteStore {
     }
 
     async fn totp(&self, account_id: &str) -> Result<Option<TotpState>, StoreError> {
-        let row: Option<(Option<Vec<u8>>, i64)> =
-            sqlx::query_as("SELECT totp_secret, totp_enabled FROM accounts WHERE id = ?")
-                .bind(account_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map_error)?;
-        Ok(row.and_then(|(secret, enabled)| {
-            secret.map(|secret| TotpState { secret, enabled: enabled == 1 })
-        }))
+        let row: Option<(Option<Vec<u8>>, i64, Option<String>, Option<String>, Option<Vec<u8>>)> =
+            sqlx::query_as(
+                "SELECT a.totp_secret, a.totp_enabled, a.totp_data_key, k.key_id, k.wrapped_key \
+                 FROM accounts a LEFT JOIN data_keys k ON k.id = a.totp_data_key WHERE a.id = ?",
+            )
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)?;
+        let Some((Some(content), enabled, data_key, key_id, wrapped)) = row else {
+            return Ok(None);
+        };
+        let secret = match (data_key, key_id, wrapped) {
+            (Some(data_key), Some(key_id), Some(wrapped)) => {
+                StoredSecret::Sealed { data_key, key: WrappedKey { key_id, wrapped }, content }
+            }
+            (None, _, _) => StoredSecret::Legacy(content),
+            _ => return Err(StoreError::Corrupt),
+        };
+        Ok(Some(TotpState { secret, enabled: enabled == 1 }))
     }
 
     async fn use_totp_step(&self, account_id: &str, step: i64) -> Result<bool, StoreError> {

@@ -1,0 +1,366 @@
+//! Encryption at rest. Every sealed value (a document, an authenticator secret) gets its own
+//! random data key; the content is sealed with AES-256-GCM under that key, and the data key is
+//! itself sealed ("wrapped") by the server's master key. The database alone reveals nothing;
+//! rotating the master key rewraps the small data keys, never the contents.
+//!
+//! Master keys come from a key directory (`<data-dir>/keys`, created on first start with one
+//! key, files readable by their owner only) or from the environment (`CARNET_MASTER_KEY`, and
+//! `CARNET_MASTER_KEY_PREVIOUS` while rotating). Each key is known by an identifier derived
+//! from it, stored next to every wrapped key, so a rotation interrupted half-way still opens.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+};
+
+use aes_gcm::{Aes256Gcm, KeyInit, aead::Aead, aead::Payload};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+const CURRENT_FILE: &str = "current";
+
+/// A data key as stored (table `data_keys`): which master key wrapped it, and the wrapped key.
+/// Its own identifier (`key_ref`) is bound to the wrapping, so a wrapped key copied to another
+/// row does not open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrappedKey {
+    pub key_id: String,
+    pub wrapped: Vec<u8>,
+}
+
+/// A sealed value: its wrapped data key and the sealed content (nonce first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sealed {
+    pub key: WrappedKey,
+    pub content: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("key directory {0}: {1}")]
+    Io(PathBuf, #[source] std::io::Error),
+    #[error("a master key must be 32 bytes in base64")]
+    BadKey,
+    #[error("no master key with identifier {0}: was a key removed before its rotation ended?")]
+    UnknownKey(String),
+    #[error("the sealed value does not open (altered, or moved to another item)")]
+    Tampered,
+}
+
+/// The master keys this server knows, and which one wraps new data keys.
+pub struct Vault {
+    current: String,
+    keys: HashMap<String, Zeroizing<[u8; 32]>>,
+    /// Where keys are kept, when they come from files (rotation writes there).
+    dir: Option<PathBuf>,
+}
+
+fn key_id(key: &[u8; 32]) -> String {
+    let digest = Sha256::new().chain_update(b"carnet/master-key-id\0").chain_update(key).finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_key(text: &str) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+    let bytes = Zeroizing::new(STANDARD.decode(text.trim()).map_err(|_| VaultError::BadKey)?);
+    let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| VaultError::BadKey)?;
+    Ok(Zeroizing::new(key))
+}
+
+fn new_key() -> Zeroizing<[u8; 32]> {
+    Zeroizing::new(rand::random())
+}
+
+impl Vault {
+    /// Keys from the environment's values: `current` (base64) and any `previous` ones.
+    pub fn from_values(current: &str, previous: &[&str]) -> Result<Self, VaultError> {
+        let current = decode_key(current)?;
+        let id = key_id(&current);
+        let mut keys = HashMap::from([(id.clone(), current)]);
+        for text in previous.iter().filter(|text| !text.trim().is_empty()) {
+            let key = decode_key(text)?;
+            keys.insert(key_id(&key), key);
+        }
+        Ok(Self { current: id, keys, dir: None })
+    }
+
+    /// Keys from `dir`, creating it with a first key if it does not exist.
+    pub fn open_dir(dir: &Path) -> Result<Self, VaultError> {
+        let io = |error| VaultError::Io(dir.to_owned(), error);
+        if !dir.join(CURRENT_FILE).exists() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+            restrict(dir, 0o700).map_err(io)?;
+            let key = new_key();
+            let id = write_key(dir, &key).map_err(io)?;
+            write_current(dir, &id).map_err(io)?;
+            tracing::info!(key = %id, "created the first master key");
+        }
+        let current =
+            std::fs::read_to_string(dir.join(CURRENT_FILE)).map_err(io)?.trim().to_owned();
+        let mut keys = HashMap::new();
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.extension().is_some_and(|ext| ext == "key") {
+                let key = decode_key(&std::fs::read_to_string(&path).map_err(io)?)?;
+                keys.insert(key_id(&key), key);
+            }
+        }
+        if !keys.contains_key(&current) {
+            return Err(VaultError::UnknownKey(current));
+        }
+        Ok(Self { current, keys, dir: Some(dir.to_owned()) })
+    }
+
+    /// Whether the keys come from a key directory (rather than the environment).
+    pub fn from_directory(&self) -> bool {
+        self.dir.is_some()
+    }
+
+    /// The identifier of the key that wraps new data keys.
+    pub fn current_key_id(&self) -> &str {
+        &self.current
+    }
+
+    /// A master key held in memory only, lost with the process: for tests and benchmarks.
+    pub fn ephemeral() -> Self {
+        let key = new_key();
+        let id = key_id(&key);
+        Self { current: id.clone(), keys: HashMap::from([(id, key)]), dir: None }
+    }
+
+    /// Seals `plain` under a fresh data key known as `key_ref`, for the item named by `context`
+    /// (say, `document/<id>/<version>`): it opens only for that same context.
+    pub fn seal(&self, plain: &[u8], key_ref: &str, context: &str) -> Result<Sealed, VaultError> {
+        let data_key = new_key();
+        let content = seal_with(&data_key, plain, context.as_bytes())?;
+        let wrapped = self.wrap(&data_key, key_ref)?;
+        Ok(Sealed { key: WrappedKey { key_id: self.current.clone(), wrapped }, content })
+    }
+
+    pub fn open(
+        &self,
+        sealed: &Sealed,
+        key_ref: &str,
+        context: &str,
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        let data_key = self.unwrap_key(&sealed.key, key_ref)?;
+        open_with(&data_key, &sealed.content, context.as_bytes())
+    }
+
+    /// The data key wrapped again under the current master key (rotation); `None` when it
+    /// already is.
+    pub fn rewrap(
+        &self,
+        key: &WrappedKey,
+        key_ref: &str,
+    ) -> Result<Option<WrappedKey>, VaultError> {
+        if key.key_id == self.current {
+            return Ok(None);
+        }
+        let data_key = self.unwrap_key(key, key_ref)?;
+        let wrapped = self.wrap(&data_key, key_ref)?;
+        Ok(Some(WrappedKey { key_id: self.current.clone(), wrapped }))
+    }
+
+    fn wrap(&self, data_key: &[u8; 32], key_ref: &str) -> Result<Vec<u8>, VaultError> {
+        let master =
+            self.keys.get(&self.current).ok_or(VaultError::UnknownKey(self.current.clone()))?;
+        seal_with(master, data_key, format!("carnet/data-key\0{key_ref}").as_bytes())
+    }
+
+    fn unwrap_key(
+        &self,
+        key: &WrappedKey,
+        key_ref: &str,
+    ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+        let master =
+            self.keys.get(&key.key_id).ok_or_else(|| VaultError::UnknownKey(key.key_id.clone()))?;
+        let plain =
+            open_with(master, &key.wrapped, format!("carnet/data-key\0{key_ref}").as_bytes())?;
+        let key: [u8; 32] = plain.as_slice().try_into().map_err(|_| VaultError::Tampered)?;
+        Ok(Zeroizing::new(key))
+    }
+
+    /// Starts a rotation in a key directory: a new key is written and becomes current. The old
+    /// keys stay until [`Vault::forget_other_keys`], after every data key was rewrapped.
+    pub fn add_current_key(&mut self) -> Result<String, VaultError> {
+        let dir = self.dir.clone().ok_or(VaultError::BadKey)?;
+        let io = |error| VaultError::Io(dir.clone(), error);
+        let key = new_key();
+        let id = write_key(&dir, &key).map_err(io)?;
+        write_current(&dir, &id).map_err(io)?;
+        self.keys.insert(id.clone(), key);
+        self.current = id.clone();
+        Ok(id)
+    }
+
+    /// Ends a rotation: the keys other than the current one are deleted (from the directory;
+    /// keys from the environment are the operator's to drop).
+    pub fn forget_other_keys(&mut self) -> Result<usize, VaultError> {
+        let others: Vec<String> =
+            self.keys.keys().filter(|id| **id != self.current).cloned().collect();
+        if let Some(dir) = &self.dir {
+            for id in &others {
+                std::fs::remove_file(dir.join(format!("{id}.key")))
+                    .map_err(|error| VaultError::Io(dir.clone(), error))?;
+            }
+        }
+        self.keys.retain(|id, _| *id == self.current);
+        Ok(others.len())
+    }
+}
+
+/// What a rotation did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rotation {
+    pub rewrapped: usize,
+    pub forgotten: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RotationError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Rotates the master key: with a key directory, a new key becomes current; every data key is
+/// rewrapped under the current key, in batches (an interruption leaves a mix that still opens,
+/// and running again finishes); then the other keys are forgotten.
+pub async fn rotate(
+    store: &dyn crate::store::Store,
+    vault: &mut Vault,
+) -> Result<Rotation, RotationError> {
+    if vault.from_directory() {
+        vault.add_current_key()?;
+    }
+    let mut rewrapped = 0;
+    loop {
+        let batch = store.data_keys_not_under(vault.current_key_id(), 500).await?;
+        if batch.is_empty() {
+            break;
+        }
+        let mut updates = Vec::with_capacity(batch.len());
+        for (id, key) in &batch {
+            if let Some(new) = vault.rewrap(key, id)? {
+                updates.push((id.clone(), new));
+            }
+        }
+        store.replace_data_keys(&updates).await?;
+        rewrapped += updates.len();
+    }
+    let forgotten = vault.forget_other_keys()?;
+    Ok(Rotation { rewrapped, forgotten })
+}
+
+fn seal_with(key: &[u8; 32], plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, VaultError> {
+    let nonce: [u8; 12] = rand::random();
+    let cipher = Aes256Gcm::new(key.into());
+    let sealed = cipher
+        .encrypt(&nonce.into(), Payload { msg: plain, aad })
+        .map_err(|_| VaultError::Tampered)?;
+    Ok([nonce.as_slice(), &sealed].concat())
+}
+
+fn open_with(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    let (nonce, body) = sealed.split_at_checked(12).ok_or(VaultError::Tampered)?;
+    let nonce: [u8; 12] = nonce.try_into().map_err(|_| VaultError::Tampered)?;
+    let cipher = Aes256Gcm::new(key.into());
+    cipher
+        .decrypt(&nonce.into(), Payload { msg: body, aad })
+        .map(Zeroizing::new)
+        .map_err(|_| VaultError::Tampered)
+}
+
+fn write_key(dir: &Path, key: &[u8; 32]) -> std::io::Result<String> {
+    let id = key_id(key);
+    let path = dir.join(format!("{id}.key"));
+    std::fs::write(&path, STANDARD.encode(key))?;
+    restrict(&path, 0o600)?;
+    Ok(id)
+}
+
+/// Switches the current key atomically (write, then rename over).
+fn write_current(dir: &Path, id: &str) -> std::io::Result<()> {
+    let temporary = dir.join(format!("{CURRENT_FILE}.tmp"));
+    std::fs::write(&temporary, id)?;
+    std::fs::rename(temporary, dir.join(CURRENT_FILE))
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn restrict(_: &Path, _: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_in_their_context_and_untouched() {
+        let vault = Vault::from_values(&STANDARD.encode([7u8; 32]), &[]).unwrap();
+        let sealed = vault.seal(b"compte rendu", "k1", "doc-1/v1").unwrap();
+        assert_eq!(vault.open(&sealed, "k1", "doc-1/v1").unwrap().as_slice(), b"compte rendu");
+        assert!(!sealed.content.windows(12).any(|w| w == b"compte rendu"));
+        assert!(matches!(vault.open(&sealed, "k1", "doc-2/v1"), Err(VaultError::Tampered)));
+        assert!(matches!(vault.open(&sealed, "k2", "doc-1/v1"), Err(VaultError::Tampered)));
+        let mut flipped = sealed.clone();
+        flipped.content[20] ^= 1;
+        assert!(matches!(vault.open(&flipped, "k1", "doc-1/v1"), Err(VaultError::Tampered)));
+        let mut wrapped = sealed.clone();
+        wrapped.key.wrapped[15] ^= 1;
+        assert!(matches!(vault.open(&wrapped, "k1", "doc-1/v1"), Err(VaultError::Tampered)));
+        let other = Vault::from_values(&STANDARD.encode([8u8; 32]), &[]).unwrap();
+        assert!(matches!(other.open(&sealed, "k1", "doc-1/v1"), Err(VaultError::UnknownKey(_))));
+    }
+
+    #[test]
+    fn a_key_directory_is_created_then_rotated() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        let mut vault = Vault::open_dir(&keys).unwrap();
+        let first = vault.current_key_id().to_owned();
+        let sealed = vault.seal(b"x", "k", "c").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                std::fs::metadata(keys.join(format!("{first}.key"))).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Reopening finds the same key.
+        assert_eq!(Vault::open_dir(&keys).unwrap().current_key_id(), first);
+
+        let second = vault.add_current_key().unwrap();
+        assert_ne!(first, second);
+        // Half-way through, both keys open: an interrupted rotation loses nothing.
+        let reopened = Vault::open_dir(&keys).unwrap();
+        assert_eq!(reopened.open(&sealed, "k", "c").unwrap().as_slice(), b"x");
+        let rewrapped = vault.rewrap(&sealed.key, "k").unwrap().expect("an old key is rewrapped");
+        assert_eq!(rewrapped.key_id, second);
+        assert_eq!(vault.rewrap(&rewrapped, "k").unwrap(), None, "a current key is left alone");
+        let moved = Sealed { key: rewrapped, ..sealed };
+        assert_eq!(vault.forget_other_keys().unwrap(), 1);
+        let after = Vault::open_dir(&keys).unwrap();
+        assert_eq!(after.current_key_id(), second);
+        assert_eq!(after.open(&moved, "k", "c").unwrap().as_slice(), b"x");
+    }
+
+    #[test]
+    fn keys_from_the_environment_must_be_32_bytes() {
+        assert!(matches!(Vault::from_values("c2hvcnQ=", &[]), Err(VaultError::BadKey)));
+        let current = STANDARD.encode([1u8; 32]);
+        let previous = STANDARD.encode([2u8; 32]);
+        let old = Vault::from_values(&previous, &[]).unwrap();
+        let sealed = old.seal(b"y", "k", "c").unwrap();
+        let rotating = Vault::from_values(&current, &[&previous]).unwrap();
+        assert_eq!(rotating.open(&sealed, "k", "c").unwrap().as_slice(), b"y");
+    }
+}
