@@ -49,6 +49,9 @@ pub struct ErrorBody {
     pub retry_after: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Refusal>,
+    /// When the access policy refused: its reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied: Option<crate::policy::Deny>,
 }
 
 /// Why a well-formed request was refused.
@@ -63,6 +66,12 @@ pub enum Refusal {
     RepresentativeUnknown,
     /// The record is closed: reopen it first.
     RecordClosed,
+    /// The access policy refused; `denied` says why.
+    NotAllowed,
+    /// The upload is not complete, or its bytes are not of the announced type.
+    UploadIncomplete,
+    /// The document was withdrawn by its author.
+    Withdrawn,
 }
 
 impl ErrorBody {
@@ -74,6 +83,7 @@ impl ErrorBody {
             attempts_left: None,
             retry_after: None,
             reason: None,
+            denied: None,
         }
     }
 }

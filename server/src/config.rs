@@ -57,6 +57,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(0..=365))]
     pub erasure_delay_days: u32,
 
+    /// Largest document accepted, in megabytes (MB, 10^6 bytes).
+    #[arg(long, env = "CARNET_MAX_DOCUMENT_MB", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=500))]
+    pub max_document_mb: u64,
+
     /// The access matrix (`carnet-access-matrix/1` JSON) replacing the built-in default (see
     /// `docs/access-matrix.md`). Checked at start: a bad file stops the server with its error.
     #[arg(long, env = "CARNET_ACCESS_MATRIX")]
@@ -163,6 +168,10 @@ pub enum ConfigError {
 }
 
 impl Config {
+    pub fn limits(&self) -> crate::state::Limits {
+        crate::state::Limits { max_document_bytes: self.max_document_mb * 1_000_000 }
+    }
+
     /// The master keys this configuration asks for.
     pub fn vault(&self) -> Result<crate::vault::Vault, crate::vault::VaultError> {
         match &self.master_key {

@@ -37,6 +37,10 @@ pub enum ApiError {
     Forbidden,
     #[error("refused: {0:?}")]
     Refused(Refusal),
+    #[error("denied by the access policy: {0:?}")]
+    Denied(app::policy::Deny),
+    #[error("too large")]
+    TooLarge,
     #[error("storage failure")]
     Store(#[from] StoreError),
     #[error("message could not be sent")]
@@ -82,9 +86,25 @@ impl ApiError {
                 match reason {
                     Refusal::RecordExists => StatusCode::CONFLICT,
                     Refusal::RepresentativeUnknown => StatusCode::UNPROCESSABLE_ENTITY,
-                    Refusal::NotRepresented | Refusal::RecordClosed => StatusCode::FORBIDDEN,
+                    Refusal::NotRepresented | Refusal::RecordClosed | Refusal::NotAllowed => {
+                        StatusCode::FORBIDDEN
+                    }
+                    Refusal::UploadIncomplete => StatusCode::CONFLICT,
+                    Refusal::Withdrawn => StatusCode::GONE,
                 },
                 ErrorBody { reason: Some(*reason), ..ErrorBody::new(C::Refused) },
+            ),
+            Self::Denied(reason) => (
+                StatusCode::FORBIDDEN,
+                ErrorBody {
+                    reason: Some(Refusal::NotAllowed),
+                    denied: Some(*reason),
+                    ..ErrorBody::new(C::Refused)
+                },
+            ),
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorBody { input: Some(InputError::TooLarge), ..ErrorBody::new(C::Input) },
             ),
             Self::Store(_) | Self::Message(_) | Self::Password(_) | Self::Vault(_) => {
                 plain(StatusCode::SERVICE_UNAVAILABLE, C::Unavailable)

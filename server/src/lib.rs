@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod messages;
 pub mod professional;
+pub mod record;
 pub mod state;
 pub mod store;
 pub mod telemetry;

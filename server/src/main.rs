@@ -57,6 +57,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(version = matrix.version(), "access matrix loaded");
     let mut state = AppState::new(store.clone(), config.vault()?, &config.site_root, &public_url)?
         .with_rules(config.account_rules())
+        .with_limits(config.limits())
         .with_matrix(matrix);
     if let Some(url) = &config.smtp_url {
         let outbox = Arc::new(Outbox::new(store.clone(), state.clock.clone()));

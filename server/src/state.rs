@@ -37,12 +37,30 @@ pub struct AppState {
     pub matrix: Arc<AccessMatrix>,
     /// The master keys that seal data at rest.
     pub vault: Arc<Vault>,
+    pub limits: Limits,
+}
+
+/// Configurable sizes.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_document_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_document_bytes: crate::record::DEFAULT_MAX_DOCUMENT_BYTES }
+    }
 }
 
 impl AppState {
     /// Replaces how messages leave Carnet (SMTP instead of the outbox, a test double…).
     pub fn with_messages(mut self, messages: Arc<dyn MessageService>) -> Self {
         self.messages = messages;
+        self
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -97,6 +115,7 @@ impl AppState {
             cards: Arc::new(SimulatedCards),
             matrix: Arc::new(AccessMatrix::reference()),
             vault: Arc::new(vault),
+            limits: Limits::default(),
         })
     }
 }

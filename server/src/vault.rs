@@ -147,6 +147,18 @@ impl Vault {
         open_with(&data_key, &sealed.content, context.as_bytes())
     }
 
+    /// Seals more content under an existing data key (the next chunk of an upload).
+    pub fn seal_in(
+        &self,
+        key: &WrappedKey,
+        key_ref: &str,
+        plain: &[u8],
+        context: &str,
+    ) -> Result<Vec<u8>, VaultError> {
+        let data_key = self.unwrap_key(key, key_ref)?;
+        seal_with(&data_key, plain, context.as_bytes())
+    }
+
     /// The data key wrapped again under the current master key (rotation); `None` when it
     /// already is.
     pub fn rewrap(

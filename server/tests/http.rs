@@ -7,6 +7,8 @@ mod account;
 mod messages;
 #[path = "http/professional.rs"]
 mod professional;
+#[path = "http/records.rs"]
+mod records;
 
 use std::sync::Arc;
 

@@ -139,6 +139,11 @@ pub fn input_error_text(i18n: I18nContext<Locale>, error: InputError) -> String 
         InputError::CardFileInvalid => t_string!(i18n, errors.card_file_invalid).to_string(),
         InputError::PinInvalid => t_string!(i18n, errors.pin_invalid).to_string(),
         InputError::PinWrong => t_string!(i18n, errors.pin_wrong).to_string(),
+        InputError::MediaType => t_string!(i18n, errors.media_type).to_string(),
+        InputError::TooLarge => t_string!(i18n, errors.too_large).to_string(),
+        InputError::TitleInvalid => t_string!(i18n, errors.title_invalid).to_string(),
+        InputError::TypeCodeInvalid => t_string!(i18n, errors.type_code_invalid).to_string(),
+        InputError::DateInFuture => t_string!(i18n, errors.date_in_future).to_string(),
     }
 }
 
@@ -173,6 +178,11 @@ pub fn failure_text(i18n: I18nContext<Locale>, failure: &ApiFailure) -> String {
                 t_string!(i18n, errors.representative_unknown).to_string()
             }
             Some(Refusal::RecordClosed) => t_string!(i18n, errors.record_closed).to_string(),
+            Some(Refusal::NotAllowed) => t_string!(i18n, errors.not_allowed).to_string(),
+            Some(Refusal::UploadIncomplete) => {
+                t_string!(i18n, errors.upload_incomplete).to_string()
+            }
+            Some(Refusal::Withdrawn) => t_string!(i18n, errors.withdrawn).to_string(),
             None => t_string!(i18n, errors.refused).to_string(),
         },
         ErrorCode::Unavailable => t_string!(i18n, errors.unavailable).to_string(),

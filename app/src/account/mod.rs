@@ -252,6 +252,7 @@ mod tests {
             attempts_left: None,
             retry_after: None,
             reason: None,
+            denied: None,
         };
         assert_eq!(
             serde_json::to_string(&body).unwrap(),

@@ -75,6 +75,12 @@ pub enum InputError {
     PinInvalid,
     /// The PIN does not open the card file (checked in the browser).
     PinWrong,
+    /// The bytes are not of an accepted document type.
+    MediaType,
+    TooLarge,
+    TitleInvalid,
+    TypeCodeInvalid,
+    DateInFuture,
 }
 
 /// Reads an e-mail address or a phone number (French national or international format).

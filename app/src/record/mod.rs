@@ -91,3 +91,175 @@ pub enum Subject {
     Document(Category),
     Profile(Section),
 }
+
+/// The kinds of file a document may be. Checked on the real bytes (magic numbers), never on
+/// what the browser or the file name says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MediaType {
+    #[serde(rename = "application/pdf")]
+    Pdf,
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    #[serde(rename = "image/png")]
+    Png,
+    #[serde(rename = "text/plain")]
+    Text,
+}
+
+impl MediaType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pdf => "application/pdf",
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Text => "text/plain; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Pdf => "pdf",
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Text => "txt",
+        }
+    }
+
+    /// Whether `content` really is of this type: the magic number for PDF, JPEG and PNG; for
+    /// text, valid UTF-8 without control characters other than tab and line ends.
+    pub fn matches(self, content: &[u8]) -> bool {
+        match self {
+            Self::Pdf => content.starts_with(b"%PDF-"),
+            Self::Jpeg => content.starts_with(&[0xFF, 0xD8, 0xFF]),
+            Self::Png => content.starts_with(b"\x89PNG\r\n\x1a\n"),
+            Self::Text => std::str::from_utf8(content)
+                .is_ok_and(|text| !text.chars().any(|c| c.is_control() && !"\t\n\r".contains(c))),
+        }
+    }
+
+    /// The type the bytes show, if any of ours.
+    pub fn sniff(content: &[u8]) -> Option<Self> {
+        [Self::Pdf, Self::Jpeg, Self::Png, Self::Text]
+            .into_iter()
+            .find(|kind| kind.matches(content))
+    }
+}
+
+/// `POST /api/records/{record}/uploads`: the description of a document about to be sent in
+/// chunks. With `replaces`, a new version of that document.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepositRequest {
+    pub title: String,
+    pub category: Category,
+    /// LOINC code of the document's type, when there is one (`11502-2`).
+    #[serde(default)]
+    pub type_code: Option<String>,
+    /// `YYYY-MM-DD`: the day of the care the document is about.
+    pub care_date: String,
+    pub media_type: MediaType,
+    /// Total size in bytes.
+    pub size: u64,
+    #[serde(default)]
+    pub domain: Option<Domain>,
+    #[serde(default)]
+    pub replaces: Option<String>,
+}
+
+/// Answer to a deposit request, and to `GET` on an upload: where a resumed upload starts.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UploadStatus {
+    pub upload_id: String,
+    pub size: u64,
+    pub received: u64,
+    /// Largest chunk accepted by `PUT`.
+    pub chunk_size: u64,
+}
+
+/// Who wrote a document, as people read it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AuthorInfo {
+    Patient,
+    Professional { rpps: String, name: String },
+    Insurer,
+}
+
+/// A document as listed (its content is fetched separately).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DocumentInfo {
+    pub id: String,
+    pub version: u32,
+    pub title: String,
+    pub category: Category,
+    pub domain: Option<Domain>,
+    pub type_code: Option<String>,
+    pub care_date: String,
+    pub media_type: MediaType,
+    pub size: u64,
+    pub author: AuthorInfo,
+    pub masked: bool,
+    pub hidden_from_representatives: bool,
+    pub deposited_at: i64,
+    pub withdrawn: bool,
+}
+
+/// `PUT /api/records/{record}/grants/{rpps}`: give a professional access.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GrantRequest {
+    pub scope: crate::policy::Scope,
+    /// `YYYY-MM-DD`: the last day of access, if it ends.
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+/// A professional and where they stand with this patient.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GrantInfo {
+    pub professional: crate::directory::Professional,
+    pub consent: crate::policy::Consent,
+}
+
+/// `POST /api/records/{record}/documents/{id}/mask`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MaskRequest {
+    pub masked: bool,
+}
+
+/// Longest document title.
+pub const TITLE_MAX_CHARS: usize = 200;
+
+/// A LOINC code: digits, a hyphen, a check digit (`11502-2`).
+pub fn valid_loinc(code: &str) -> bool {
+    let Some((number, check)) = code.split_once('-') else { return false };
+    (1..=7).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && check.len() == 1
+        && check.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_are_read_from_the_bytes() {
+        assert_eq!(MediaType::sniff(b"%PDF-1.7\n..."), Some(MediaType::Pdf));
+        assert_eq!(MediaType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(MediaType::Jpeg));
+        assert_eq!(MediaType::sniff(b"\x89PNG\r\n\x1a\nrest"), Some(MediaType::Png));
+        assert_eq!(MediaType::sniff("Tension 12/8.\n".as_bytes()), Some(MediaType::Text));
+        assert_eq!(MediaType::sniff(b"<script>\x00"), None);
+        assert_eq!(MediaType::sniff(b"MZ\x90\x00"), None, "an executable is none of ours");
+        assert!(!MediaType::Pdf.matches(b"<html>"));
+        assert!(!MediaType::Text.matches(&[0xC3]), "broken UTF-8");
+    }
+
+    #[test]
+    fn loinc_codes() {
+        assert!(valid_loinc("11502-2"));
+        assert!(valid_loinc("60591-5"));
+        assert!(!valid_loinc("11502"));
+        assert!(!valid_loinc("1150a-2"));
+        assert!(!valid_loinc("11502-22"));
+    }
+}

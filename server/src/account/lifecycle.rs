@@ -99,6 +99,7 @@ pub async fn reopen(
 /// Erases what is due and forgets expired codes and sessions; logs the counts only.
 pub async fn purge(store: &dyn Store, now: i64) -> Result<PurgeReport, StoreError> {
     let report = store.purge(now, super::session::ABSOLUTE_TIMEOUT_SECONDS).await?;
+    store.purge_uploads(now - crate::record::UPLOAD_LIFETIME_SECONDS).await?;
     if report != PurgeReport::default() {
         tracing::info!(erased = report.erased, expired = report.expired, "records purged");
     }

@@ -85,7 +85,7 @@ pub struct ProSession {
 }
 
 /// State-changing requests must echo the session's CSRF token in a header.
-fn check_csrf(expected: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_csrf(expected: &str, headers: &HeaderMap) -> Result<(), ApiError> {
     let sent = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or("");
     if super::codes::digests_match(sent.as_bytes(), expected.as_bytes()) {
         Ok(())

@@ -3,9 +3,11 @@
 //! records below. Secrets arrive here already hashed; nothing here decides who may do what.
 
 mod people;
+mod records;
 mod sqlite;
 
 pub use people::*;
+pub use records::*;
 pub use sqlite::SqliteStore;
 
 use app::account::Contact;
@@ -163,7 +165,7 @@ pub struct OutboxMessage {
 }
 
 #[async_trait]
-pub trait Store: PeopleStore + Send + Sync + 'static {
+pub trait Store: PeopleStore + RecordStore + Send + Sync + 'static {
     /// Proves the database answers a query now.
     async fn health(&self) -> Result<(), StoreError>;
 

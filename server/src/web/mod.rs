@@ -72,5 +72,6 @@ fn api() -> Router<AppState> {
     Router::new()
         .nest("/account", crate::account::routes())
         .nest("/pro", crate::professional::routes())
+        .nest("/records", crate::record::routes())
         .fallback(|| async { ApiError::NotFound })
 }

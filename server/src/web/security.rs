@@ -41,9 +41,10 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
     let headers = response.headers_mut();
-    // The nonce is URL-safe base64, always a valid header value.
+    // The nonce is URL-safe base64, always a valid header value. A handler that set its own,
+    // stricter policy (a document shown alone) keeps it.
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+        headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
     }
     let fixed: [(HeaderName, &'static str); 6] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

@@ -21,6 +21,7 @@ use super::{
 use crate::vault::WrappedKey;
 
 mod people;
+mod records;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 

@@ -1,0 +1,438 @@
+//! Documents: a deposit is announced (`POST uploads`), sent in chunks that may be resumed
+//! after a dropped connection (`PUT uploads/{id}?offset=N`, `GET uploads/{id}` says where to
+//! resume), and becomes a document only when `finish` finds every byte there and of the
+//! announced type. Contents and titles are sealed under the upload's data key.
+
+use app::{
+    account::{InputError, validate::Date},
+    policy::{Action, Author, Decision, Item, decide},
+    record::{
+        AuthorInfo, DepositRequest, DocumentInfo, MaskRequest, MediaType, Subject, TITLE_MAX_CHARS,
+        UploadStatus, valid_loinc,
+    },
+};
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use super::{Asker, context};
+use crate::{
+    AppState,
+    account::new_key_ref,
+    error::{ApiError, Refusal},
+    store::{AppendOutcome, DocumentRecord, NewUpload, Party, UploadRecord},
+    vault::Sealed,
+    web::ApiJson,
+};
+
+/// Largest chunk of a document accepted in one request (under the server's body limit).
+pub const CHUNK_BYTES: u64 = 512 * 1024;
+/// Largest document, unless configured otherwise (the reference: 20 MB).
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 20_000_000;
+/// An upload not finished within a day is forgotten.
+pub const UPLOAD_LIFETIME_SECONDS: i64 = 24 * 3600;
+
+fn title_context(upload_id: &str) -> String {
+    format!("document-title/{upload_id}")
+}
+
+fn chunk_context(upload_id: &str, index: usize) -> String {
+    format!("document-chunk/{upload_id}/{index}")
+}
+
+fn author_of(party: &Party) -> Author<'_> {
+    match party {
+        Party::Patient(_) => Author::Patient,
+        Party::Professional(rpps) => Author::Professional(rpps),
+        Party::Insurer => Author::Insurer,
+    }
+}
+
+fn item_of(document: &DocumentRecord) -> Item<'_> {
+    Item {
+        subject: Subject::Document(document.category),
+        domain: document.domain,
+        author: Some(author_of(&document.author)),
+        masked: document.masked,
+        hidden_from_representatives: document.hidden_from_representatives,
+        awaiting_announcement: document.awaiting_announcement,
+    }
+}
+
+fn decide_for(state: &AppState, asker: &Asker, action: Action, item: &Item<'_>) -> Decision {
+    decide(&context(state, &asker.record), &asker.actor(), action, item)
+}
+
+/// The document if the asker may read it; otherwise as if it did not exist.
+async fn readable(
+    state: &AppState,
+    asker: &Asker,
+    document_id: &str,
+) -> Result<DocumentRecord, ApiError> {
+    let document =
+        state.store.document(&asker.record.id, document_id).await?.ok_or(ApiError::NotFound)?;
+    if decide_for(state, asker, Action::Read, &item_of(&document)).allowed() {
+        Ok(document)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+fn open_title(state: &AppState, upload: &UploadRecord) -> Result<String, ApiError> {
+    let sealed = Sealed { key: upload.key.clone(), content: upload.sealed_title.clone() };
+    let title = state.vault.open(&sealed, &upload.data_key, &title_context(&upload.id))?;
+    String::from_utf8(title.to_vec()).map_err(|_| ApiError::BadRequest)
+}
+
+async fn info(state: &AppState, document: &DocumentRecord) -> Result<DocumentInfo, ApiError> {
+    let author = match &document.author {
+        Party::Patient(_) => AuthorInfo::Patient,
+        Party::Insurer => AuthorInfo::Insurer,
+        Party::Professional(rpps) => {
+            let name = state
+                .store
+                .professional(rpps)
+                .await?
+                .map(|p| format!("{} {}", p.professional.given_name, p.professional.family_name))
+                .unwrap_or_default();
+            AuthorInfo::Professional { rpps: rpps.clone(), name }
+        }
+    };
+    Ok(DocumentInfo {
+        id: document.id.clone(),
+        version: document.version,
+        title: open_title(state, &document.upload)?,
+        category: document.category,
+        domain: document.domain,
+        type_code: document.upload.type_code.clone(),
+        care_date: document.upload.care_date.clone(),
+        media_type: document.upload.media_type,
+        size: document.upload.size,
+        author,
+        masked: document.masked,
+        hidden_from_representatives: document.hidden_from_representatives,
+        deposited_at: document.deposited_at,
+        withdrawn: document.withdrawn,
+    })
+}
+
+/// The documents the asker may read, newest care first. Denied ones are not counted either.
+pub async fn list(
+    State(state): State<AppState>,
+    asker: Asker,
+) -> Result<Json<Vec<DocumentInfo>>, ApiError> {
+    let mut out = Vec::new();
+    for document in state.store.documents(&asker.record.id).await? {
+        if decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
+            out.push(info(&state, &document).await?);
+        }
+    }
+    Ok(Json(out))
+}
+
+fn status_of(upload: &UploadRecord) -> UploadStatus {
+    UploadStatus {
+        upload_id: upload.id.clone(),
+        size: upload.size,
+        received: upload.received,
+        chunk_size: CHUNK_BYTES,
+    }
+}
+
+/// Announces a deposit. With an `Idempotency-Key` header, asking twice gives the same upload.
+pub async fn start_upload(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<DepositRequest>,
+) -> Result<(StatusCode, Json<UploadStatus>), ApiError> {
+    asker.check_csrf(&headers)?;
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .filter(|key| (8..=100).contains(&key.len()));
+    if let Some(key) = idempotency_key
+        && let Some(existing) =
+            state.store.upload_by_idempotency_key(&asker.record.id, &asker.party, key).await?
+    {
+        return Ok((StatusCode::OK, Json(status_of(&existing))));
+    }
+
+    let title = request.title.trim();
+    if title.is_empty()
+        || title.chars().count() > TITLE_MAX_CHARS
+        || title.chars().any(char::is_control)
+    {
+        return Err(ApiError::input("title", InputError::TitleInvalid));
+    }
+    if request.type_code.as_deref().is_some_and(|code| !valid_loinc(code)) {
+        return Err(ApiError::input("type_code", InputError::TypeCodeInvalid));
+    }
+    let today = Date::from_unix_seconds(state.clock.now());
+    let care_date = Date::parse(&request.care_date)
+        .filter(|date| date.year >= 1900)
+        .ok_or(ApiError::input("care_date", InputError::BirthDateInvalid))?;
+    if care_date > today {
+        return Err(ApiError::input("care_date", InputError::DateInFuture));
+    }
+    if request.size == 0 {
+        return Err(ApiError::input("size", InputError::MediaType));
+    }
+    if request.size > state.limits.max_document_bytes {
+        return Err(ApiError::TooLarge);
+    }
+
+    // The policy decides on what the deposit would be: a new item, or a new version of one.
+    let replaced = match &request.replaces {
+        Some(id) => Some(readable(&state, &asker, id).await?),
+        None => None,
+    };
+    let item = match &replaced {
+        Some(document) if document.withdrawn => return Err(ApiError::Refused(Refusal::Withdrawn)),
+        Some(document) if document.category != request.category => {
+            return Err(ApiError::input("category", InputError::MediaType));
+        }
+        Some(document) => item_of(document),
+        None => Item {
+            subject: Subject::Document(request.category),
+            domain: request.domain,
+            author: None,
+            masked: false,
+            hidden_from_representatives: false,
+            awaiting_announcement: false,
+        },
+    };
+    if let Decision::Deny(reason) = decide_for(&state, &asker, Action::Write, &item) {
+        return Err(ApiError::Denied(reason));
+    }
+
+    let id = new_key_ref();
+    let data_key = new_key_ref();
+    let sealed_title = state.vault.seal(title.as_bytes(), &data_key, &title_context(&id))?;
+    state
+        .store
+        .create_upload(&NewUpload {
+            id: &id,
+            account_id: &asker.record.id,
+            data_key: &data_key,
+            key: &sealed_title.key,
+            uploader: &asker.party,
+            idempotency_key,
+            sealed_title: &sealed_title.content,
+            category: request.category,
+            domain: replaced.as_ref().map_or(request.domain, |document| document.domain),
+            type_code: request.type_code.as_deref(),
+            care_date: &care_date.to_string(),
+            media_type: request.media_type,
+            size: request.size,
+            replaces: request.replaces.as_deref(),
+            now: state.clock.now(),
+        })
+        .await?;
+    let status =
+        UploadStatus { upload_id: id, size: request.size, received: 0, chunk_size: CHUNK_BYTES };
+    Ok((StatusCode::CREATED, Json(status)))
+}
+
+/// An upload of this asker on this record (nobody else's).
+async fn own_upload(
+    state: &AppState,
+    asker: &Asker,
+    upload_id: &str,
+) -> Result<UploadRecord, ApiError> {
+    state
+        .store
+        .upload(&asker.record.id, upload_id)
+        .await?
+        .filter(|upload| upload.uploader == asker.party)
+        .ok_or(ApiError::NotFound)
+}
+
+pub async fn upload_status(
+    State(state): State<AppState>,
+    asker: Asker,
+    Path((_, upload_id)): Path<(String, String)>,
+) -> Result<Json<UploadStatus>, ApiError> {
+    Ok(Json(status_of(&own_upload(&state, &asker, &upload_id).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct Offset {
+    offset: u64,
+}
+
+/// Appends one chunk at `offset`. A chunk sent again after a lost answer, or out of order, is
+/// refused with the upload's status so the sender resumes at the right place.
+pub async fn append(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    Path((_, upload_id)): Path<(String, String)>,
+    Query(Offset { offset }): Query<Offset>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    asker.check_csrf(&headers)?;
+    let upload = own_upload(&state, &asker, &upload_id).await?;
+    let length = body.len() as u64;
+    if length == 0 || length > CHUNK_BYTES || offset + length > upload.size {
+        return Err(ApiError::TooLarge);
+    }
+    if offset == 0 && !first_bytes_match(upload.media_type, &body) {
+        return Err(ApiError::input("file", InputError::MediaType));
+    }
+    let context = chunk_context(&upload.id, upload.chunks as usize);
+    let content = state.vault.seal_in(&upload.key, &upload.data_key, &body, &context)?;
+    match state.store.append_chunk(&upload.id, offset, &content, length).await? {
+        AppendOutcome::Appended => {
+            let status = UploadStatus { received: offset + length, ..status_of(&upload) };
+            Ok(Json(status).into_response())
+        }
+        AppendOutcome::WrongOffset { received } => {
+            let status = UploadStatus { received, ..status_of(&upload) };
+            Ok((StatusCode::CONFLICT, Json(status)).into_response())
+        }
+    }
+}
+
+/// The whole content of an upload, opened.
+async fn content_of(state: &AppState, upload: &UploadRecord) -> Result<Vec<u8>, ApiError> {
+    let mut content = Vec::with_capacity(usize::try_from(upload.size).unwrap_or(0));
+    for (index, chunk) in state.store.chunks(&upload.id).await?.into_iter().enumerate() {
+        let sealed = Sealed { key: upload.key.clone(), content: chunk };
+        let plain =
+            state.vault.open(&sealed, &upload.data_key, &chunk_context(&upload.id, index))?;
+        content.extend_from_slice(&plain);
+    }
+    Ok(content)
+}
+
+/// Makes the upload a document once every byte is there and of the announced type.
+pub async fn finish(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    Path((_, upload_id)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
+    asker.check_csrf(&headers)?;
+    let upload = own_upload(&state, &asker, &upload_id).await?;
+    if upload.received != upload.size {
+        return Err(ApiError::Refused(Refusal::UploadIncomplete));
+    }
+    let content = content_of(&state, &upload).await?;
+    if content.len() as u64 != upload.size || !upload.media_type.matches(&content) {
+        return Err(ApiError::input("file", InputError::MediaType));
+    }
+    let document_id = new_key_ref();
+    let deposited = state
+        .store
+        .finish_upload(&upload.id, &document_id, state.clock.now())
+        .await
+        .map_err(|error| match error {
+            crate::store::StoreError::Conflict(_) => ApiError::Refused(Refusal::Withdrawn),
+            other => other.into(),
+        })?
+        .ok_or(ApiError::Refused(Refusal::UploadIncomplete))?;
+    let document = state
+        .store
+        .document(&asker.record.id, &deposited.document_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(info(&state, &document).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct Download {
+    #[serde(default)]
+    download: bool,
+}
+
+/// The document's bytes, never cached, never sniffed, shown in the app (PDF, images, text) or
+/// saved with `?download=true`.
+pub async fn content(
+    State(state): State<AppState>,
+    asker: Asker,
+    Path((_, document_id)): Path<(String, String)>,
+    Query(Download { download }): Query<Download>,
+) -> Result<Response, ApiError> {
+    let document = readable(&state, &asker, &document_id).await?;
+    // A withdrawn document stays readable by the patient and its author only.
+    if document.withdrawn && !asker.is_patient_side() && document.author != asker.party {
+        return Err(ApiError::Refused(Refusal::Withdrawn));
+    }
+    let bytes = content_of(&state, &document.upload).await?;
+    let media = document.upload.media_type;
+    let disposition = format!(
+        "{}; filename=\"document-{}-v{}.{}\"",
+        if download { "attachment" } else { "inline" },
+        &document.id[..8.min(document.id.len())],
+        document.version,
+        media.extension()
+    );
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Shown alone, a document runs nothing and reaches nothing.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+        ),
+    );
+    Ok(response)
+}
+
+/// The author withdraws their document: it stays in the history, marked withdrawn.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    Path((_, document_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    asker.check_csrf(&headers)?;
+    let document = readable(&state, &asker, &document_id).await?;
+    let author = match (&document.author, &asker.party) {
+        (Party::Professional(a), Party::Professional(b)) => a == b,
+        (Party::Patient(_), Party::Patient(_)) => asker.is_patient_side(),
+        _ => false,
+    };
+    if !author {
+        return Err(ApiError::Denied(app::policy::Deny::NotYours));
+    }
+    state.store.withdraw_document(&asker.record.id, &document.id, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The patient (or their representative) masks or unmasks a document.
+pub async fn mask(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    Path((_, document_id)): Path<(String, String)>,
+    ApiJson(request): ApiJson<MaskRequest>,
+) -> Result<StatusCode, ApiError> {
+    asker.check_csrf(&headers)?;
+    if !asker.is_patient_side() {
+        return Err(ApiError::Denied(app::policy::Deny::NotYours));
+    }
+    let document = readable(&state, &asker, &document_id).await?;
+    state.store.set_masked(&asker.record.id, &document.id, request.masked).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks a chunk's media type early (first chunk only), so a wrong file is refused at once.
+fn first_bytes_match(media: MediaType, first_chunk: &[u8]) -> bool {
+    match media {
+        // Text is checked whole at the end (a character may straddle two chunks).
+        MediaType::Text => true,
+        other => other.matches(first_chunk),
+    }
+}

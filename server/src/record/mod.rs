@@ -1,0 +1,145 @@
+//! A patient's record over HTTP: documents (deposited in resumable chunks, sealed at rest, read
+//! back, replaced, withdrawn, masked) and the patient's grants to professionals. Every entry
+//! point resolves who asks ([`Asker`]) and asks `app::policy::decide` before touching an item;
+//! an item the asker may not read answers like one that does not exist.
+
+mod documents;
+mod grants;
+
+pub use documents::{CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, UPLOAD_LIFETIME_SECONDS};
+
+use app::{
+    account::validate::Date,
+    policy::{Actor, BreakGlass, Consent, Context, Professional},
+};
+use axum::{
+    Router,
+    extract::{FromRequestParts, Path},
+    http::request::Parts,
+    routing::{get, post, put},
+};
+
+use crate::{
+    AppState,
+    account::session::{AnySession, Session},
+    error::ApiError,
+    store::{AccountRecord, AccountStatus, Party, ProfessionalRecord, SessionOwner},
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/{record}/documents", get(documents::list))
+        .route("/{record}/documents/{document}/content", get(documents::content))
+        .route("/{record}/documents/{document}/withdraw", post(documents::withdraw))
+        .route("/{record}/documents/{document}/mask", post(documents::mask))
+        .route("/{record}/uploads", post(documents::start_upload))
+        .route("/{record}/uploads/{upload}", get(documents::upload_status).put(documents::append))
+        .route("/{record}/uploads/{upload}/finish", post(documents::finish))
+        .route("/{record}/grants", get(grants::list))
+        .route("/{record}/grants/{rpps}", put(grants::grant))
+        .route("/{record}/grants/{rpps}/{change}", post(grants::change))
+}
+
+/// Who is asking about a record, as the server established it (never as the browser says).
+pub enum Who {
+    Holder,
+    Representative,
+    Professional { record: ProfessionalRecord, consent: Consent },
+}
+
+/// The signed-in person asking about the record named in the path, and that record.
+pub struct Asker {
+    pub who: Who,
+    /// The account of the person or professional asking (for authorship and audit).
+    pub party: Party,
+    pub record: AccountRecord,
+    pub csrf_token: String,
+}
+
+impl Asker {
+    pub fn check_csrf(&self, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+        crate::account::session::check_csrf(&self.csrf_token, headers)
+    }
+
+    /// The policy's view of the asker.
+    pub fn actor(&self) -> Actor<'_> {
+        match &self.who {
+            Who::Holder => Actor::Patient,
+            Who::Representative => Actor::Representative,
+            Who::Professional { record, consent } => Actor::Professional(Professional {
+                rpps: record.professional.rpps.as_str(),
+                profession: record.professional.profession,
+                specialty: record.professional.specialty.as_deref(),
+                // Designation of the regular doctor and break-glass arrive with the profile
+                // and emergency access; until then nobody has them.
+                regular_doctor: false,
+                consent: consent.clone(),
+                break_glass: BreakGlass::Off,
+            }),
+        }
+    }
+
+    pub fn is_patient_side(&self) -> bool {
+        matches!(self.who, Who::Holder | Who::Representative)
+    }
+}
+
+/// What the policy needs to know about the record and the configuration.
+pub fn context<'a>(state: &'a AppState, record: &AccountRecord) -> Context<'a> {
+    Context {
+        matrix: &state.matrix,
+        today: Date::from_unix_seconds(state.clock.now()),
+        record_closed: record.status == AccountStatus::Closed,
+        break_glass_refused: false,
+        break_glass_sees_masked: false,
+    }
+}
+
+impl FromRequestParts<AppState> for Asker {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound)?;
+        let record_id = params
+            .iter()
+            .find(|(name, _)| name == "record")
+            .map(|(_, value)| value.clone())
+            .ok_or(ApiError::NotFound)?;
+        let any = AnySession::from_request_parts(parts, state).await?;
+        let (who, party, csrf_token) = match any.owner {
+            SessionOwner::Account(_) => {
+                // The patient's extractor re-checks a representation at every request.
+                let session = Session::from_request_parts(parts, state).await?;
+                let who = if record_id == session.account_id {
+                    Who::Holder
+                } else if session.acting_for.as_deref() == Some(record_id.as_str()) {
+                    Who::Representative
+                } else {
+                    return Err(ApiError::NotFound);
+                };
+                (who, Party::Patient(session.account_id), session.csrf_token)
+            }
+            SessionOwner::Professional(rpps) => {
+                let record = state
+                    .store
+                    .professional(&rpps)
+                    .await?
+                    .filter(|record| record.active)
+                    .ok_or(ApiError::Unauthenticated)?;
+                let consent = state.store.consent(&record_id, &rpps).await?;
+                (Who::Professional { record, consent }, Party::Professional(rpps), any.csrf_token)
+            }
+        };
+        let record = state
+            .store
+            .account_by_id(&record_id)
+            .await?
+            .filter(|account| {
+                matches!(account.status, AccountStatus::Active | AccountStatus::Closed)
+            })
+            .ok_or(ApiError::NotFound)?;
+        Ok(Self { who, party, record, csrf_token })
+    }
+}

@@ -1,0 +1,151 @@
+//! Storage of a record's documents (uploads, sealed chunks, versions) and of the patient's
+//! grants to professionals. Contents and titles arrive here already sealed.
+
+use app::{
+    policy::Consent,
+    record::{Category, Domain, MediaType},
+};
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::vault::WrappedKey;
+
+/// Who sends or wrote something.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Party {
+    /// The holder or a representative, by account.
+    Patient(String),
+    Professional(String),
+    Insurer,
+}
+
+pub struct NewUpload<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub data_key: &'a str,
+    pub key: &'a WrappedKey,
+    pub uploader: &'a Party,
+    pub idempotency_key: Option<&'a str>,
+    pub sealed_title: &'a [u8],
+    pub category: Category,
+    pub domain: Option<Domain>,
+    pub type_code: Option<&'a str>,
+    pub care_date: &'a str,
+    pub media_type: MediaType,
+    pub size: u64,
+    pub replaces: Option<&'a str>,
+    pub now: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct UploadRecord {
+    pub id: String,
+    pub account_id: String,
+    pub data_key: String,
+    pub key: WrappedKey,
+    pub uploader: Party,
+    pub sealed_title: Vec<u8>,
+    pub category: Category,
+    pub domain: Option<Domain>,
+    pub type_code: Option<String>,
+    pub care_date: String,
+    pub media_type: MediaType,
+    pub size: u64,
+    pub replaces: Option<String>,
+    pub received: u64,
+    pub chunks: u32,
+    pub finished: bool,
+}
+
+/// A document with its current version's upload (title, content, dates).
+#[derive(Clone, Debug)]
+pub struct DocumentRecord {
+    pub id: String,
+    pub account_id: String,
+    pub category: Category,
+    pub domain: Option<Domain>,
+    pub author: Party,
+    pub masked: bool,
+    pub hidden_from_representatives: bool,
+    pub awaiting_announcement: bool,
+    pub version: u32,
+    pub withdrawn: bool,
+    pub deposited_at: i64,
+    pub upload: UploadRecord,
+}
+
+/// What finishing an upload made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deposited {
+    pub document_id: String,
+    pub version: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendOutcome {
+    Appended,
+    /// The chunk did not start where the upload stands: resume from `received`.
+    WrongOffset {
+        received: u64,
+    },
+}
+
+#[async_trait]
+pub trait RecordStore: Send + Sync + 'static {
+    /// Creates the upload and its data key together.
+    async fn create_upload(&self, upload: &NewUpload<'_>) -> Result<(), StoreError>;
+    async fn upload(&self, account_id: &str, id: &str) -> Result<Option<UploadRecord>, StoreError>;
+    /// The upload this party started with this idempotency key, if any.
+    async fn upload_by_idempotency_key(
+        &self,
+        account_id: &str,
+        uploader: &Party,
+        key: &str,
+    ) -> Result<Option<UploadRecord>, StoreError>;
+    /// Appends a sealed chunk of `plain_len` bytes if the upload stands at `offset`, atomically.
+    async fn append_chunk(
+        &self,
+        upload_id: &str,
+        offset: u64,
+        sealed: &[u8],
+        plain_len: u64,
+    ) -> Result<AppendOutcome, StoreError>;
+    /// The sealed chunks of an upload, in order.
+    async fn chunks(&self, upload_id: &str) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Turns a complete upload into a new document (`new_document_id`) or, with `replaces`, into
+    /// the next version of that document, in one transaction. `None` if it was finished before.
+    async fn finish_upload(
+        &self,
+        upload_id: &str,
+        new_document_id: &str,
+        now: i64,
+    ) -> Result<Option<Deposited>, StoreError>;
+    /// Every document of the record, newest first, withdrawn ones included.
+    async fn documents(&self, account_id: &str) -> Result<Vec<DocumentRecord>, StoreError>;
+    async fn document(
+        &self,
+        account_id: &str,
+        id: &str,
+    ) -> Result<Option<DocumentRecord>, StoreError>;
+    async fn set_masked(&self, account_id: &str, id: &str, masked: bool) -> Result<(), StoreError>;
+    async fn withdraw_document(
+        &self,
+        account_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Forgets uploads never finished since `before`.
+    async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError>;
+
+    /// Where this professional stands with this patient (`Consent::None` without a row).
+    async fn consent(&self, account_id: &str, rpps: &str) -> Result<Consent, StoreError>;
+    async fn set_consent(
+        &self,
+        account_id: &str,
+        rpps: &str,
+        consent: &Consent,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    /// Every professional with a row for this patient: `(rpps, consent)`.
+    async fn consents(&self, account_id: &str) -> Result<Vec<(String, Consent)>, StoreError>;
+}

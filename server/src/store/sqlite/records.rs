@@ -1,0 +1,492 @@
+//! [`RecordStore`] on SQLite.
+
+use app::{
+    account::validate::Date,
+    policy::{Consent, Grant, Scope},
+    record::Category,
+};
+use async_trait::async_trait;
+use serde::{Serialize, de::DeserializeOwned};
+use sqlx::{Row, sqlite::SqliteRow};
+
+use super::{SqliteStore, map_error};
+use crate::{
+    store::{
+        AppendOutcome, Deposited, DocumentRecord, NewUpload, Party, RecordStore, StoreError,
+        UploadRecord,
+    },
+    vault::WrappedKey,
+};
+
+/// The stable code of an enum (its serde name).
+fn code<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(code)) => code,
+        _ => String::new(),
+    }
+}
+
+fn parse<T: DeserializeOwned>(code: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned()))
+        .map_err(|_| StoreError::Corrupt)
+}
+
+fn party_columns(party: &Party) -> (&'static str, Option<&str>) {
+    match party {
+        Party::Patient(account) => ("patient", Some(account)),
+        Party::Professional(rpps) => ("professional", Some(rpps)),
+        Party::Insurer => ("insurer", None),
+    }
+}
+
+fn party_from(kind: &str, who: Option<String>) -> Result<Party, StoreError> {
+    match (kind, who) {
+        ("patient", Some(account)) => Ok(Party::Patient(account)),
+        ("professional", Some(rpps)) => Ok(Party::Professional(rpps)),
+        ("insurer", _) => Ok(Party::Insurer),
+        _ => Err(StoreError::Corrupt),
+    }
+}
+
+const UPLOAD_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account, u.data_key, k.key_id, \
+     k.wrapped_key, u.uploader_kind, u.uploader, u.sealed_title, u.category AS u_category, \
+     u.domain AS u_domain, u.type_code, u.care_date, u.media_type, u.size, u.replaces, \
+     u.received, u.chunks, u.finished_at";
+
+fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
+    let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+    let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(map_error);
+    let number = |name: &str| row.try_get::<i64, _>(name).map_err(map_error);
+    let unsigned =
+        |name: &str| number(name).and_then(|n| u64::try_from(n).map_err(|_| StoreError::Corrupt));
+    Ok(UploadRecord {
+        id: text("u_id")?,
+        account_id: text("u_account")?,
+        data_key: text("data_key")?,
+        key: WrappedKey {
+            key_id: text("key_id")?,
+            wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+        },
+        uploader: party_from(&text("uploader_kind")?, optional("uploader")?)?,
+        sealed_title: row.try_get("sealed_title").map_err(map_error)?,
+        category: parse(&text("u_category")?)?,
+        domain: optional("u_domain")?.map(|d| parse(&d)).transpose()?,
+        type_code: optional("type_code")?,
+        care_date: text("care_date")?,
+        media_type: parse(&text("media_type")?)?,
+        size: unsigned("size")?,
+        replaces: optional("replaces")?,
+        received: unsigned("received")?,
+        chunks: u32::try_from(number("chunks")?).map_err(|_| StoreError::Corrupt)?,
+        finished: row.try_get::<Option<i64>, _>("finished_at").map_err(map_error)?.is_some(),
+    })
+}
+
+const DOCUMENT_QUERY: &str = "SELECT d.id, d.account_id, d.category, d.domain, d.author_kind, \
+     d.author_id, d.masked, d.hidden_from_representatives, d.awaiting_announcement, \
+     d.current_version, d.withdrawn_at, v.deposited_at, {UPLOAD} \
+     FROM documents d \
+     JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version \
+     JOIN uploads u ON u.id = v.upload_id JOIN data_keys k ON k.id = u.data_key";
+
+fn document_query(filter: &str) -> String {
+    format!("{} {filter}", DOCUMENT_QUERY.replace("{UPLOAD}", UPLOAD_COLUMNS))
+}
+
+fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
+    let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+    let flag = |name: &str| row.try_get::<i64, _>(name).map(|v| v == 1).map_err(map_error);
+    Ok(DocumentRecord {
+        id: text("id")?,
+        account_id: text("account_id")?,
+        category: parse(&text("category")?)?,
+        domain: row
+            .try_get::<Option<String>, _>("domain")
+            .map_err(map_error)?
+            .map(|d| parse(&d))
+            .transpose()?,
+        author: party_from(&text("author_kind")?, row.try_get("author_id").map_err(map_error)?)?,
+        masked: flag("masked")?,
+        hidden_from_representatives: flag("hidden_from_representatives")?,
+        awaiting_announcement: flag("awaiting_announcement")?,
+        version: u32::try_from(row.try_get::<i64, _>("current_version").map_err(map_error)?)
+            .map_err(|_| StoreError::Corrupt)?,
+        withdrawn: row.try_get::<Option<i64>, _>("withdrawn_at").map_err(map_error)?.is_some(),
+        deposited_at: row.try_get("deposited_at").map_err(map_error)?,
+        upload: upload_from(row)?,
+    })
+}
+
+#[async_trait]
+impl RecordStore for SqliteStore {
+    async fn create_upload(&self, upload: &NewUpload<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        sqlx::query(
+            "INSERT INTO data_keys (id, account_id, key_id, wrapped_key, created_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(upload.data_key)
+        .bind(upload.account_id)
+        .bind(&upload.key.key_id)
+        .bind(&upload.key.wrapped)
+        .bind(upload.now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        let (kind, who) = party_columns(upload.uploader);
+        sqlx::query(
+            "INSERT INTO uploads (id, account_id, data_key, uploader_kind, uploader, \
+             idempotency_key, sealed_title, category, domain, type_code, care_date, media_type, \
+             size, replaces, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(upload.id)
+        .bind(upload.account_id)
+        .bind(upload.data_key)
+        .bind(kind)
+        .bind(who.unwrap_or(""))
+        .bind(upload.idempotency_key)
+        .bind(upload.sealed_title)
+        .bind(code(&upload.category))
+        .bind(upload.domain.map(|d| code(&d)))
+        .bind(upload.type_code)
+        .bind(upload.care_date)
+        .bind(code(&upload.media_type))
+        .bind(i64::try_from(upload.size).map_err(|_| StoreError::Corrupt)?)
+        .bind(upload.replaces)
+        .bind(upload.now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn upload(&self, account_id: &str, id: &str) -> Result<Option<UploadRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {UPLOAD_COLUMNS} FROM uploads u JOIN data_keys k ON k.id = u.data_key \
+             WHERE u.account_id = ? AND u.id = ?"
+        ))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        row.as_ref().map(upload_from).transpose()
+    }
+
+    async fn upload_by_idempotency_key(
+        &self,
+        account_id: &str,
+        uploader: &Party,
+        key: &str,
+    ) -> Result<Option<UploadRecord>, StoreError> {
+        let (_, who) = party_columns(uploader);
+        let row = sqlx::query(&format!(
+            "SELECT {UPLOAD_COLUMNS} FROM uploads u JOIN data_keys k ON k.id = u.data_key \
+             WHERE u.account_id = ? AND u.uploader = ? AND u.idempotency_key = ?"
+        ))
+        .bind(account_id)
+        .bind(who.unwrap_or(""))
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        row.as_ref().map(upload_from).transpose()
+    }
+
+    async fn append_chunk(
+        &self,
+        upload_id: &str,
+        offset: u64,
+        sealed: &[u8],
+        plain_len: u64,
+    ) -> Result<AppendOutcome, StoreError> {
+        let offset = i64::try_from(offset).map_err(|_| StoreError::Corrupt)?;
+        let length = i64::try_from(plain_len).map_err(|_| StoreError::Corrupt)?;
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        // Moving the counters only if the upload stands at `offset` serialises parallel sends
+        // of the same chunk: one wins, the other is told where the upload now stands.
+        let index: Option<i64> = sqlx::query_scalar(
+            "UPDATE uploads SET received = received + ?1, chunks = chunks + 1 \
+             WHERE id = ?2 AND received = ?3 AND finished_at IS NULL AND received + ?1 <= size \
+             RETURNING chunks - 1",
+        )
+        .bind(length)
+        .bind(upload_id)
+        .bind(offset)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        let Some(index) = index else {
+            let received: Option<i64> =
+                sqlx::query_scalar("SELECT received FROM uploads WHERE id = ?")
+                    .bind(upload_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
+            let received = u64::try_from(received.unwrap_or(0)).unwrap_or(0);
+            return Ok(AppendOutcome::WrongOffset { received });
+        };
+        sqlx::query("INSERT INTO content_chunks (upload_id, idx, sealed) VALUES (?, ?, ?)")
+            .bind(upload_id)
+            .bind(index)
+            .bind(sealed)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(AppendOutcome::Appended)
+    }
+
+    async fn chunks(&self, upload_id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        sqlx::query_scalar("SELECT sealed FROM content_chunks WHERE upload_id = ? ORDER BY idx")
+            .bind(upload_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)
+    }
+
+    async fn finish_upload(
+        &self,
+        upload_id: &str,
+        new_document_id: &str,
+        now: i64,
+    ) -> Result<Option<Deposited>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let row = sqlx::query(
+            "UPDATE uploads SET finished_at = ? WHERE id = ? AND finished_at IS NULL \
+             AND received = size RETURNING account_id, uploader_kind, uploader, category, \
+             domain, replaces",
+        )
+        .bind(now)
+        .bind(upload_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+        let account_id = text("account_id")?;
+        let deposited = match row.try_get::<Option<String>, _>("replaces").map_err(map_error)? {
+            Some(document_id) => {
+                let version: i64 = sqlx::query_scalar(
+                    "UPDATE documents SET current_version = current_version + 1 \
+                     WHERE id = ? AND account_id = ? AND withdrawn_at IS NULL \
+                     RETURNING current_version",
+                )
+                .bind(&document_id)
+                .bind(&account_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_error)?
+                .ok_or(StoreError::Conflict("documents_withdrawn"))?;
+                Deposited {
+                    document_id,
+                    version: u32::try_from(version).map_err(|_| StoreError::Corrupt)?,
+                }
+            }
+            None => {
+                let kind = text("uploader_kind")?;
+                let author = text("uploader")?;
+                sqlx::query(
+                    "INSERT INTO documents (id, account_id, category, domain, author_kind, \
+                     author_id, current_version, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                )
+                .bind(new_document_id)
+                .bind(&account_id)
+                .bind(text("category")?)
+                .bind(row.try_get::<Option<String>, _>("domain").map_err(map_error)?)
+                .bind(&kind)
+                .bind(author)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                Deposited { document_id: new_document_id.to_owned(), version: 1 }
+            }
+        };
+        sqlx::query(
+            "INSERT INTO document_versions (document_id, version, upload_id, deposited_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(&deposited.document_id)
+        .bind(i64::from(deposited.version))
+        .bind(upload_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(Some(deposited))
+    }
+
+    async fn documents(&self, account_id: &str) -> Result<Vec<DocumentRecord>, StoreError> {
+        let rows = sqlx::query(&document_query(
+            "WHERE d.account_id = ? ORDER BY u.care_date DESC, v.deposited_at DESC",
+        ))
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter().map(document_from).collect()
+    }
+
+    async fn document(
+        &self,
+        account_id: &str,
+        id: &str,
+    ) -> Result<Option<DocumentRecord>, StoreError> {
+        let row = sqlx::query(&document_query("WHERE d.account_id = ? AND d.id = ?"))
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)?;
+        row.as_ref().map(document_from).transpose()
+    }
+
+    async fn set_masked(&self, account_id: &str, id: &str, masked: bool) -> Result<(), StoreError> {
+        sqlx::query("UPDATE documents SET masked = ? WHERE account_id = ? AND id = ?")
+            .bind(masked)
+            .bind(account_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn withdraw_document(
+        &self,
+        account_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE documents SET withdrawn_at = ? \
+             WHERE account_id = ? AND id = ? AND withdrawn_at IS NULL",
+        )
+        .bind(now)
+        .bind(account_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let keys: Vec<String> = sqlx::query_scalar(
+            "DELETE FROM uploads WHERE finished_at IS NULL AND created_at < ? RETURNING data_key",
+        )
+        .bind(before)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        for key in &keys {
+            sqlx::query("DELETE FROM data_keys WHERE id = ?")
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        }
+        tx.commit().await.map_err(map_error)?;
+        Ok(keys.len())
+    }
+
+    async fn consent(&self, account_id: &str, rpps: &str) -> Result<Consent, StoreError> {
+        let row = sqlx::query(
+            "SELECT state, scope_all, categories, profile, until FROM grants \
+             WHERE account_id = ? AND rpps = ?",
+        )
+        .bind(account_id)
+        .bind(rpps)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        row.as_ref().map_or(Ok(Consent::None), consent_from)
+    }
+
+    async fn set_consent(
+        &self,
+        account_id: &str,
+        rpps: &str,
+        consent: &Consent,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (state, all, categories, profile, until) = match consent {
+            Consent::None | Consent::Revoked => ("revoked", false, String::new(), false, None),
+            Consent::Blocked => ("blocked", false, String::new(), false, None),
+            Consent::Granted(Grant { scope, until }) => {
+                let until = until.map(|day| day.to_string());
+                match scope {
+                    Scope::All => ("granted", true, String::new(), true, until),
+                    Scope::Some { categories, profile } => {
+                        let list: Vec<String> = categories.iter().map(code).collect();
+                        ("granted", false, list.join(","), *profile, until)
+                    }
+                }
+            }
+        };
+        sqlx::query(
+            "INSERT INTO grants (account_id, rpps, state, scope_all, categories, profile, until, \
+             changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (account_id, rpps) DO UPDATE SET state = ?3, scope_all = ?4, \
+             categories = ?5, profile = ?6, until = ?7, changed_at = ?8",
+        )
+        .bind(account_id)
+        .bind(rpps)
+        .bind(state)
+        .bind(all)
+        .bind(categories)
+        .bind(profile)
+        .bind(until)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn consents(&self, account_id: &str) -> Result<Vec<(String, Consent)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT rpps, state, scope_all, categories, profile, until FROM grants \
+             WHERE account_id = ? ORDER BY changed_at DESC",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("rpps").map_err(map_error)?, consent_from(row)?)))
+            .collect()
+    }
+}
+
+fn consent_from(row: &SqliteRow) -> Result<Consent, StoreError> {
+    let state: String = row.try_get("state").map_err(map_error)?;
+    match state.as_str() {
+        "revoked" => Ok(Consent::Revoked),
+        "blocked" => Ok(Consent::Blocked),
+        "granted" => {
+            let until = row
+                .try_get::<Option<String>, _>("until")
+                .map_err(map_error)?
+                .map(|day| Date::parse(&day).ok_or(StoreError::Corrupt))
+                .transpose()?;
+            let scope = if row.try_get::<bool, _>("scope_all").map_err(map_error)? {
+                Scope::All
+            } else {
+                let list: String = row.try_get("categories").map_err(map_error)?;
+                let categories = list
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(parse::<Category>)
+                    .collect::<Result<_, _>>()?;
+                Scope::Some { categories, profile: row.try_get("profile").map_err(map_error)? }
+            };
+            Ok(Consent::Granted(Grant { scope, until }))
+        }
+        _ => Err(StoreError::Corrupt),
+    }
+}

@@ -1,0 +1,395 @@
+//! Documents and grants: resumable, sealed deposits; the policy at every entry point; nothing
+//! leaks to a professional without a grant, after a revocation or a mask.
+
+use app::{
+    directory::{Profession, Professional, Rpps},
+    pro::card_login_message,
+};
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use p256::ecdsa::{Signature, signature::Signer};
+use serde_json::{Value, json};
+use server::{
+    professional::card,
+    store::{PeopleStore, Store},
+};
+use tower::ServiceExt;
+
+use super::account::{Reply, post, reply, session_cookie, signed_up};
+use crate::{START, TestApp, get, test_app, text};
+
+const DOCTOR: &str = "10000000009";
+const NURSE: &str = "10004567896";
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+type Session = (String, String);
+
+async fn professionals(app: &TestApp) -> (Session, Session) {
+    let entry = |rpps: &str, profession| Professional {
+        rpps: Rpps::parse(rpps).unwrap(),
+        given_name: "Anne".into(),
+        family_name: "Martin".into(),
+        profession,
+        specialty: None,
+        place: "Le Havre".into(),
+    };
+    let entries = [entry(DOCTOR, Profession::Physician), entry(NURSE, Profession::Nurse)];
+    app.store.import_directory(&entries, START).await.unwrap();
+    let mut sessions = Vec::new();
+    for rpps in [DOCTOR, NURSE] {
+        let (file, public) = card::issue(&Rpps::parse(rpps).unwrap(), "2468").unwrap();
+        app.store.set_card_key(rpps, &public).await.unwrap();
+        let key = card::open(&file, "2468").unwrap();
+        let challenge = post(&app.router, "/api/pro/challenge", json!(null), None, &[]).await;
+        let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
+        let signature: Signature =
+            key.sign(card_login_message("http://localhost", &challenge).as_bytes());
+        let body = json!({ "rpps": rpps, "challenge": challenge,
+            "signature": URL_SAFE_NO_PAD.encode(signature.to_bytes()) });
+        let login = post(&app.router, "/api/pro/login", body, None, &[]).await;
+        sessions
+            .push((session_cookie(&login), login.body["csrf_token"].as_str().unwrap().to_owned()));
+    }
+    let nurse = sessions.pop().unwrap();
+    (sessions.pop().unwrap(), nurse)
+}
+
+async fn record_id(app: &TestApp, contact: &str) -> String {
+    app.store.account_by_contact(contact).await.unwrap().unwrap().id
+}
+
+async fn call(app: &TestApp, uri: &str, body: Value, session: &Session) -> Reply {
+    post(&app.router, uri, body, Some(&session.0), &[("x-csrf-token", &session.1)]).await
+}
+
+async fn put(app: &TestApp, uri: &str, body: Vec<u8>, session: &Session, json: bool) -> Reply {
+    let request = Request::put(uri)
+        .header(header::COOKIE, &session.0)
+        .header("x-csrf-token", &session.1)
+        .header(
+            header::CONTENT_TYPE,
+            if json { "application/json" } else { "application/octet-stream" },
+        )
+        .body(Body::from(body))
+        .unwrap();
+    reply(app.router.clone().oneshot(request).await.unwrap()).await
+}
+
+async fn listed(app: &TestApp, record: &str, session: &Session) -> Vec<Value> {
+    let response =
+        get(&app.router, &format!("/api/records/{record}/documents"), Some(&session.0)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    serde_json::from_str::<Value>(&text(response).await).unwrap().as_array().unwrap().clone()
+}
+
+/// Deposits `content` in chunks of `chunk` bytes; returns the finished document's answer.
+async fn deposit(
+    app: &TestApp,
+    record: &str,
+    session: &Session,
+    meta: Value,
+    content: &[u8],
+    chunk: usize,
+) -> Reply {
+    let started = call(app, &format!("/api/records/{record}/uploads"), meta, session).await;
+    if started.status != StatusCode::CREATED {
+        return started;
+    }
+    let upload = started.body["upload_id"].as_str().unwrap().to_owned();
+    for (i, piece) in content.chunks(chunk).enumerate() {
+        let uri = format!("/api/records/{record}/uploads/{upload}?offset={}", i * chunk);
+        let sent = put(app, &uri, piece.to_vec(), session, false).await;
+        if sent.status != StatusCode::OK {
+            return sent;
+        }
+    }
+    call(app, &format!("/api/records/{record}/uploads/{upload}/finish"), json!(null), session).await
+}
+
+fn meta(title: &str, category: &str, media: &str, size: usize) -> Value {
+    json!({ "title": title, "category": category, "care_date": "2026-11-20",
+        "media_type": media, "size": size, "type_code": "11502-2" })
+}
+
+#[tokio::test]
+async fn a_deposit_resumes_after_a_dropped_chunk_and_is_sealed_at_rest() {
+    let app = test_app().await;
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let note = "Tension 12/8, glycémie 5,4 mmol/L. Secret médical très particulier.".repeat(20_000);
+    let bytes = note.as_bytes();
+    let uri = format!("/api/records/{record}/uploads");
+    let meta = meta("Carnet de suivi tensionnel", "patient_own", "text/plain", bytes.len());
+
+    // Refusals leave nothing behind: no CSRF token, a bad title, a date to come, too large.
+    let no_csrf = post(&app.router, &uri, meta.clone(), Some(&patient.0), &[]).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    let mut bad = meta.clone();
+    bad["title"] = json!("");
+    assert_eq!(call(&app, &uri, bad, &patient).await.body["input"], "title_invalid");
+    let mut future = meta.clone();
+    future["care_date"] = json!("2027-01-01");
+    assert_eq!(call(&app, &uri, future, &patient).await.body["input"], "date_in_future");
+    let mut huge = meta.clone();
+    huge["size"] = json!(20_000_001);
+    assert_eq!(call(&app, &uri, huge, &patient).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(listed(&app, &record, &patient).await.is_empty());
+
+    // The same announcement twice (a retried request) is one upload.
+    let key = [("x-csrf-token", patient.1.as_str()), ("idempotency-key", "deposit-0001")];
+    let first = post(&app.router, &uri, meta.clone(), Some(&patient.0), &key).await;
+    let again = post(&app.router, &uri, meta.clone(), Some(&patient.0), &key).await;
+    assert_eq!(first.body["upload_id"], again.body["upload_id"]);
+    let upload = first.body["upload_id"].as_str().unwrap().to_owned();
+    let chunk = first.body["chunk_size"].as_u64().unwrap() as usize;
+    assert!(bytes.len() > 2 * chunk, "the test sends several chunks");
+
+    let put_at = |offset: usize| format!("/api/records/{record}/uploads/{upload}?offset={offset}");
+    assert_eq!(
+        put(&app, &put_at(0), bytes[..chunk].to_vec(), &patient, false).await.status,
+        StatusCode::OK
+    );
+    // The answer was lost; the phone sends the same chunk again: told where to resume.
+    let repeated = put(&app, &put_at(0), bytes[..chunk].to_vec(), &patient, false).await;
+    assert_eq!(
+        (repeated.status, repeated.body["received"].as_u64()),
+        (StatusCode::CONFLICT, Some(chunk as u64))
+    );
+    let finish = format!("/api/records/{record}/uploads/{upload}/finish");
+    let early = call(&app, &finish, json!(null), &patient).await;
+    assert_eq!(early.body["reason"], "upload_incomplete", "half a document is never a document");
+    assert!(listed(&app, &record, &patient).await.is_empty());
+    let status =
+        get(&app.router, &format!("/api/records/{record}/uploads/{upload}"), Some(&patient.0))
+            .await;
+    let status: Value = serde_json::from_str(&text(status).await).unwrap();
+    let mut offset = status["received"].as_u64().unwrap() as usize;
+    while offset < bytes.len() {
+        let end = (offset + chunk).min(bytes.len());
+        assert_eq!(
+            put(&app, &put_at(offset), bytes[offset..end].to_vec(), &patient, false).await.status,
+            StatusCode::OK
+        );
+        offset = end;
+    }
+    let done = call(&app, &finish, json!(null), &patient).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    assert_eq!(done.body["title"], "Carnet de suivi tensionnel");
+    assert_eq!(done.body["author"]["kind"], "patient");
+    let id = done.body["id"].as_str().unwrap();
+
+    let content = get(
+        &app.router,
+        &format!("/api/records/{record}/documents/{id}/content"),
+        Some(&patient.0),
+    )
+    .await;
+    assert_eq!(content.status(), StatusCode::OK);
+    assert_eq!(crate::header(&content, "content-type"), "text/plain; charset=utf-8");
+    assert_eq!(crate::header(&content, "cache-control"), "no-store");
+    assert!(crate::header(&content, "content-security-policy").contains("sandbox"));
+    assert_eq!(text(content).await, note);
+
+    // Neither the content nor the title is anywhere in the database files.
+    app.store.scrub().await.unwrap();
+    let path = app.dir.path().join("carnet.db");
+    let stored = std::fs::read(&path).unwrap();
+    for secret in [&b"Secret m\xc3\xa9dical"[..], b"suivi tensionnel"] {
+        assert!(!stored.windows(secret.len()).any(|w| w == secret), "found in clear");
+    }
+}
+
+#[tokio::test]
+async fn the_bytes_decide_the_type_not_the_announcement() {
+    let app = test_app().await;
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let html = b"<html><script>alert(1)</script></html>";
+    let refused = deposit(
+        &app,
+        &record,
+        &patient,
+        meta("Scan", "patient_own", "application/pdf", html.len()),
+        html,
+        1024,
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.body["input"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("media_type"))
+    );
+    let binary = [0x4D, 0x5A, 0x90, 0x00, 0x03];
+    let refused = deposit(
+        &app,
+        &record,
+        &patient,
+        meta("Note", "patient_own", "text/plain", 5),
+        &binary,
+        1024,
+    )
+    .await;
+    assert_eq!(refused.body["input"], "media_type");
+    assert!(listed(&app, &record, &patient).await.is_empty());
+    let pdf = deposit(
+        &app,
+        &record,
+        &patient,
+        meta("Scan", "patient_own", "application/pdf", PDF.len()),
+        PDF,
+        1024,
+    )
+    .await;
+    assert_eq!(pdf.status, StatusCode::CREATED);
+    // A patient deposits their own documents, never a professional's category.
+    let report = deposit(
+        &app,
+        &record,
+        &patient,
+        meta("Faux compte rendu", "reports", "application/pdf", PDF.len()),
+        PDF,
+        1024,
+    )
+    .await;
+    assert_eq!(
+        (report.status, report.body["denied"].clone()),
+        (StatusCode::FORBIDDEN, json!("not_yours"))
+    );
+}
+
+#[tokio::test]
+async fn professionals_see_what_the_grant_and_the_mask_allow_on_the_next_request() {
+    let app = test_app().await;
+    let (doctor, nurse) = professionals(&app).await;
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let report = meta("Compte rendu de consultation", "reports", "application/pdf", PDF.len());
+
+    // No grant: nothing to deposit, nothing listed, nothing to guess.
+    let refused = deposit(&app, &record, &doctor, report.clone(), PDF, 1024).await;
+    assert_eq!(refused.body["denied"], "no_grant");
+    assert!(listed(&app, &record, &doctor).await.is_empty());
+
+    let grants = format!("/api/records/{record}/grants");
+    let some = json!({ "scope": { "some": { "categories": ["reports"], "profile": false } } });
+    assert_eq!(
+        put(&app, &format!("{grants}/{DOCTOR}"), some.to_string().into_bytes(), &patient, true)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        put(
+            &app,
+            &format!("{grants}/{NURSE}"),
+            json!({ "scope": "all" }).to_string().into_bytes(),
+            &patient,
+            true
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    // A professional cannot grant themselves anything.
+    let selfish = put(
+        &app,
+        &format!("{grants}/{DOCTOR}"),
+        json!({ "scope": "all" }).to_string().into_bytes(),
+        &doctor,
+        true,
+    )
+    .await;
+    assert_eq!(selfish.status, StatusCode::FORBIDDEN);
+
+    let deposited = deposit(&app, &record, &doctor, report, PDF, 40).await;
+    assert_eq!(deposited.status, StatusCode::CREATED, "{:?}", deposited.body);
+    assert_eq!(deposited.body["author"]["name"], "Anne Martin");
+    let id = deposited.body["id"].as_str().unwrap().to_owned();
+    let lab = deposit(
+        &app,
+        &record,
+        &doctor,
+        meta("Bilan", "lab_results", "application/pdf", PDF.len()),
+        PDF,
+        1024,
+    )
+    .await;
+    assert_eq!(lab.body["denied"], "outside_grant");
+
+    // The patient reads it back, byte for byte.
+    let content_uri = format!("/api/records/{record}/documents/{id}/content");
+    let content = get(&app.router, &content_uri, Some(&patient.0)).await;
+    assert_eq!(crate::header(&content, "content-type"), "application/pdf");
+    let bytes = content.into_body();
+    let bytes = http_body_util::BodyExt::collect(bytes).await.unwrap().to_bytes();
+    assert_eq!(bytes.as_ref(), PDF);
+    assert_eq!(listed(&app, &record, &nurse).await.len(), 1);
+
+    // Masked: gone for the nurse at the next request, still there for its author.
+    let mask = format!("/api/records/{record}/documents/{id}/mask");
+    assert_eq!(
+        call(&app, &mask, json!({ "masked": true }), &nurse).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&app, &mask, json!({ "masked": true }), &patient).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(listed(&app, &record, &nurse).await.is_empty());
+    assert_eq!(
+        get(&app.router, &content_uri, Some(&nurse.0)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(listed(&app, &record, &doctor).await.len(), 1, "the author still sees it");
+    call(&app, &mask, json!({ "masked": false }), &patient).await;
+
+    // Revoked: gone at the next request.
+    assert_eq!(
+        call(&app, &format!("{grants}/{NURSE}/revoke"), json!(null), &patient).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(listed(&app, &record, &nurse).await.is_empty());
+    assert_eq!(
+        get(&app.router, &content_uri, Some(&nurse.0)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Another patient's record: no list, and a guessed identifier is unknown.
+    let other = signed_up(&app, "paul@example.fr").await;
+    let other_record = record_id(&app, "paul@example.fr").await;
+    assert!(listed(&app, &other_record, &doctor).await.is_empty());
+    let guessed = format!("/api/records/{other_record}/documents/{id}/content");
+    assert_eq!(get(&app.router, &guessed, Some(&doctor.0)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(&app.router, &guessed, Some(&other.0)).await.status(), StatusCode::NOT_FOUND);
+    let theirs = format!("/api/records/{record}/documents");
+    assert_eq!(get(&app.router, &theirs, Some(&other.0)).await.status(), StatusCode::NOT_FOUND);
+
+    // The author replaces it with a new version, then withdraws it: kept, marked withdrawn.
+    let mut v2 =
+        meta("Compte rendu de consultation (corrigé)", "reports", "application/pdf", PDF.len());
+    v2["replaces"] = json!(id);
+    let replaced = deposit(&app, &record, &doctor, v2, PDF, 1024).await;
+    assert_eq!(
+        (replaced.body["id"].as_str(), replaced.body["version"].as_u64()),
+        (Some(id.as_str()), Some(2))
+    );
+    let withdraw = format!("/api/records/{record}/documents/{id}/withdraw");
+    assert_eq!(
+        call(&app, &withdraw, json!(null), &patient).await.status,
+        StatusCode::FORBIDDEN,
+        "not the patient's"
+    );
+    assert_eq!(call(&app, &withdraw, json!(null), &doctor).await.status, StatusCode::NO_CONTENT);
+    let documents = listed(&app, &record, &patient).await;
+    assert_eq!((documents.len(), documents[0]["withdrawn"].clone()), (1, json!(true)));
+
+    // Blocked: nothing at all, not even the author's own document.
+    assert_eq!(
+        call(&app, &format!("{grants}/{DOCTOR}/block"), json!(null), &patient).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(listed(&app, &record, &doctor).await.is_empty());
+}
