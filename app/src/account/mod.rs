@@ -147,6 +147,9 @@ pub struct CodeRequest {
 /// The signed-in person, as the interface shows them. `GET /api/account/me`
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Me {
+    /// The person's own record (`/api/records/{id}/…`).
+    #[serde(default)]
+    pub id: String,
     pub given_name: String,
     pub family_name: String,
     pub contact: String,

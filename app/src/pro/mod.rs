@@ -109,6 +109,15 @@ pub struct OpenRepresentedRecord {
     pub consent: ConsentMethod,
 }
 
+/// A patient who granted the signed-in professional access. `GET /api/pro/patients`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PatientSummary {
+    pub id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: String,
+}
+
 /// Answer to opening a record: where the activation notice went (partly hidden).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RecordOpened {

@@ -556,6 +556,7 @@ async fn me_of(
         acting_for.and_then(|id| represents.iter().find(|person| person.id == id).cloned());
     let day = |seconds: i64| Date::from_unix_seconds(seconds).to_string();
     Ok(Me {
+        id: account.id.clone(),
         given_name: account.given_name.clone(),
         family_name: account.family_name.clone(),
         contact: account.contact.as_ref().map(Contact::masked).unwrap_or_default(),

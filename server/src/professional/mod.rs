@@ -13,7 +13,10 @@ use app::{
         validate::{self, Date},
     },
     directory::Rpps,
-    pro::{CardChallenge, CardLogin, OpenRecord, OpenRepresentedRecord, ProMe, RecordOpened},
+    pro::{
+        CardChallenge, CardLogin, OpenRecord, OpenRepresentedRecord, PatientSummary, ProMe,
+        RecordOpened,
+    },
 };
 use axum::{
     Json, Router,
@@ -48,6 +51,45 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(crate::account::logout))
         .route("/records", post(open_record))
         .route("/records/represented", post(open_represented_record))
+        .route("/patients", get(patients))
+}
+
+#[derive(serde::Deserialize)]
+pub struct Search {
+    q: String,
+}
+
+/// `GET /api/directory?q=`: professionals by identifier or name, for a signed-in person
+/// choosing whom to grant access (at least 2 characters; 20 answers at most).
+pub async fn search(
+    State(state): State<AppState>,
+    _session: crate::account::session::AnySession,
+    axum::extract::Query(Search { q }): axum::extract::Query<Search>,
+) -> Result<Json<Vec<app::directory::Professional>>, ApiError> {
+    let q = q.trim();
+    if q.chars().count() < 2 || q.chars().count() > 100 {
+        return Ok(Json(Vec::new()));
+    }
+    Ok(Json(state.store.search_professionals(q, 20).await?))
+}
+
+/// The patients whose records this professional may open today.
+async fn patients(
+    State(state): State<AppState>,
+    session: ProSession,
+) -> Result<Json<Vec<PatientSummary>>, ApiError> {
+    let today = crate::account::today(&state).to_string();
+    let rows = state.store.granted_records(&session.rpps, &today).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(id, given_name, family_name, birth_date)| PatientSummary {
+                id,
+                given_name,
+                family_name,
+                birth_date,
+            })
+            .collect(),
+    ))
 }
 
 async fn challenge(

@@ -71,6 +71,19 @@ pub trait PeopleStore: Send + Sync + 'static {
         now: i64,
     ) -> Result<ImportReport, StoreError>;
     async fn professional(&self, rpps: &str) -> Result<Option<ProfessionalRecord>, StoreError>;
+    /// Active professionals whose identifier is `query`, or whose name contains it.
+    async fn search_professionals(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<Professional>, StoreError>;
+    /// Active records that granted `rpps` access valid on `today` (`YYYY-MM-DD`):
+    /// `(id, given name, family name, birth date)`.
+    async fn granted_records(
+        &self,
+        rpps: &str,
+        today: &str,
+    ) -> Result<Vec<(String, String, String, String)>, StoreError>;
     /// Records the public key of a newly issued card; `false` if the entry is unknown.
     async fn set_card_key(&self, rpps: &str, public_key: &[u8]) -> Result<bool, StoreError>;
     async fn insert_card_challenge(

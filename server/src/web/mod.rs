@@ -73,5 +73,6 @@ fn api() -> Router<AppState> {
         .nest("/account", crate::account::routes())
         .nest("/pro", crate::professional::routes())
         .nest("/records", crate::record::routes())
+        .route("/directory", axum::routing::get(crate::professional::search))
         .fallback(|| async { ApiError::NotFound })
 }

@@ -393,3 +393,45 @@ async fn professionals_see_what_the_grant_and_the_mask_allow_on_the_next_request
     );
     assert!(listed(&app, &record, &doctor).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_patient_finds_professionals_and_a_professional_lists_who_granted_them() {
+    let app = test_app().await;
+    let (doctor, nurse) = professionals(&app).await;
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let found = |q: &str| {
+        let (router, cookie, q) = (app.router.clone(), patient.0.clone(), q.to_owned());
+        async move {
+            let response = get(&router, &format!("/api/directory?q={q}"), Some(&cookie)).await;
+            serde_json::from_str::<Value>(&text(response).await).unwrap()
+        }
+    };
+    assert_eq!(found("anne%20mar").await.as_array().unwrap().len(), 2);
+    assert_eq!(found(NURSE).await[0]["profession"], "nurse");
+    assert_eq!(found("a").await, json!([]), "too short to search");
+    assert_eq!(
+        get(&app.router, "/api/directory?q=anne", None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let patients = |session: Session| {
+        let router = app.router.clone();
+        async move {
+            let response = get(&router, "/api/pro/patients", Some(&session.0)).await;
+            serde_json::from_str::<Value>(&text(response).await).unwrap()
+        }
+    };
+    assert_eq!(patients(doctor.clone()).await, json!([]));
+    let until = json!({ "scope": "all", "until": "2026-11-30" }).to_string().into_bytes();
+    put(&app, &format!("/api/records/{record}/grants/{DOCTOR}"), until, &patient, true).await;
+    assert_eq!(patients(doctor.clone()).await[0]["id"], record.as_str());
+    assert_eq!(patients(nurse).await, json!([]));
+    let grants = get(&app.router, &format!("/api/records/{record}/grants"), Some(&patient.0)).await;
+    let grants: Value = serde_json::from_str(&text(grants).await).unwrap();
+    assert_eq!(grants[0]["professional"]["rpps"], DOCTOR);
+    // The grant ends after its last day.
+    app.clock.advance(6 * 86_400);
+    let (doctor, _) = professionals(&app).await;
+    assert_eq!(patients(doctor).await, json!([]));
+}

@@ -101,6 +101,51 @@ impl PeopleStore for SqliteStore {
         }))
     }
 
+    async fn search_professionals(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<Professional>, StoreError> {
+        let pattern = format!("%{}%", query.to_lowercase().replace(['%', '_'], ""));
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT rpps FROM professionals WHERE active = 1 AND (rpps = ?1 \
+             OR lower(given_name || ' ' || family_name) LIKE ?2 \
+             OR lower(family_name || ' ' || given_name) LIKE ?2) \
+             ORDER BY family_name, given_name LIMIT ?3",
+        )
+        .bind(query.trim())
+        .bind(pattern)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        let mut found = Vec::with_capacity(rows.len());
+        for rpps in rows {
+            if let Some(record) = self.professional(&rpps).await? {
+                found.push(record.professional);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn granted_records(
+        &self,
+        rpps: &str,
+        today: &str,
+    ) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        sqlx::query_as(
+            "SELECT a.id, a.given_name, a.family_name, a.birth_date FROM grants g \
+             JOIN accounts a ON a.id = g.account_id WHERE g.rpps = ? AND g.state = 'granted' \
+             AND (g.until IS NULL OR g.until >= ?) AND a.status = 'active' \
+             ORDER BY a.family_name, a.given_name",
+        )
+        .bind(rpps)
+        .bind(today)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
     async fn set_card_key(&self, rpps: &str, public_key: &[u8]) -> Result<bool, StoreError> {
         let result = sqlx::query("UPDATE professionals SET public_key = ? WHERE rpps = ?")
             .bind(public_key)
