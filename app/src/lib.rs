@@ -30,7 +30,8 @@ use crate::account::routes::{AccountRoute, ActivateRoute, LoginRoute, RecoverRou
 use crate::i18n::I18nContextProvider;
 use crate::layout::Shell;
 use crate::pages::{About, ErrorPage, Home, NotFound};
-use crate::pro::routes::{ProLoginRoute, ProRoute};
+use crate::pro::routes::{ProLoginRoute, ProRecordRoute, ProRoute};
+use crate::record::routes::RecordRoute;
 
 /// Name of the generated JS glue and wasm files under `/pkg` (`carnet.js`, `carnet_bg.wasm`).
 pub const OUTPUT_NAME: &str = "carnet";
@@ -80,7 +81,12 @@ pub fn App() -> impl IntoView {
                                 view={Lazy::<RecoverRoute>::new()}
                             />
                             <Route path=path!("/activer") view={Lazy::<ActivateRoute>::new()} />
+                            <Route path=path!("/dossier") view={Lazy::<RecordRoute>::new()} />
                             <Route path=path!("/pro") view={Lazy::<ProRoute>::new()} />
+                            <Route
+                                path=path!("/pro/dossier/:id")
+                                view={Lazy::<ProRecordRoute>::new()}
+                            />
                             <Route
                                 path=path!("/pro/connexion")
                                 view={Lazy::<ProLoginRoute>::new()}

@@ -4,28 +4,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { axeViolations, openPage, useServerAndBrowser, waitForHydration } from './server.mjs';
-
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+import { openPage, pageHelpers, useServerAndBrowser } from './server.mjs';
 const PASSWORD = 'marée basse à Étretat';
 
 const env = useServerAndBrowser({ before, after });
 
 const phonePage = () => openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false });
 
-async function hydrated(page, path) {
-  await page.goto(env.server.url + path);
-  await waitForHydration(page);
-}
-
-async function assertAccessible(page, where) {
-  assert.deepEqual(await axeViolations(page, axeSource), [], `axe violations: ${where}`);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${where} scrolls sideways by ${overflow} px`);
-}
+const { hydrated, assertAccessible } = pageHelpers(env);
 
 test('sign up, activate with the code, log out, log in with password and code', async () => {
   const { context, page, problems } = await phonePage();

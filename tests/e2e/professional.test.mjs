@@ -5,12 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { axeViolations, openPage, root, useServerAndBrowser, waitForHydration } from './server.mjs';
-
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+import { openPage, pageHelpers, root, useServerAndBrowser } from './server.mjs';
 const PASSWORD = 'marée basse à Étretat';
 const PIN = '2468';
 
@@ -30,16 +26,7 @@ function directoryAndCard() {
   assert.doesNotMatch(readFileSync(cardFile, 'utf8'), /PRIVATE|2468/, 'the card file holds no key in clear');
 }
 
-async function hydrated(page, path) {
-  await page.goto(env.server.url + path);
-  await waitForHydration(page);
-}
-
-async function assertAccessible(page, where) {
-  assert.deepEqual(await axeViolations(page, axeSource), [], `axe violations: ${where}`);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${where} scrolls sideways by ${overflow} px`);
-}
+const { hydrated, assertAccessible, signUp, logIn } = pageHelpers(env);
 
 async function cardLogin(viewport) {
   directoryAndCard();
@@ -57,29 +44,6 @@ async function cardLogin(viewport) {
   await page.waitForURL('**/pro');
   await page.getByRole('heading', { name: 'Anne Martin' }).waitFor();
   return opened;
-}
-
-// Signs up through the API (the browser sign-up has its own test) and activates the account.
-async function signUp(contact, givenName) {
-  const post = (path, body) => fetch(env.server.url + path, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  const sent = await (await post('/api/account/signup', {
-    contact, given_name: givenName, family_name: 'Martin', birth_date: '1980-05-17', password: PASSWORD,
-  })).json();
-  const verified = await post('/api/account/verify', { challenge: sent.challenge, code: env.server.latestCode() });
-  assert.equal(verified.status, 200);
-}
-
-async function patientLogin(page, contact) {
-  await hydrated(page, '/connexion');
-  await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill(contact);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Continuer' }).click();
-  await page.getByRole('heading', { name: 'Saisissez le code reçu' }).waitFor();
-  await page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL('**/mon-compte');
 }
 
 test('a physician logs in with the card and opens a record that the patient activates', async () => {
@@ -116,7 +80,7 @@ test('a physician logs in with the card and opens a record that the patient acti
   await patient.page.getByRole('button', { name: 'Activer mon dossier' }).click();
   await patient.page.getByText('Votre dossier est activé').waitFor();
   await assertAccessible(patient.page, 'record activated');
-  await patientLogin(patient.page, 'paul.leroy@example.fr');
+  await logIn(patient.page, 'paul.leroy@example.fr', PASSWORD);
   await patient.page.getByRole('heading', { name: 'Bonjour Paul' }).waitFor();
   assert.deepEqual(patient.problems, []);
   await patient.context.close();
@@ -128,7 +92,7 @@ test('a physician logs in with the card and opens a record that the patient acti
 });
 
 test('a minor’s record is managed by the representative, who switches and closes their own', async () => {
-  await signUp('jeanne.rep@example.fr', 'Jeanne');
+  await signUp('jeanne.rep@example.fr', 'Jeanne', 'Martin', PASSWORD);
   const pro = await cardLogin({ width: 320, height: 640 });
   await assertAccessible(pro.page, 'professional space on a phone');
   const form = pro.page.locator('form', { has: pro.page.getByRole('button', { name: 'Ouvrir le dossier avec cet accord' }) });
@@ -145,7 +109,7 @@ test('a minor’s record is managed by the representative, who switches and clos
   await pro.context.close();
 
   const { context, page, problems } = await openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false });
-  await patientLogin(page, 'jeanne.rep@example.fr');
+  await logIn(page, 'jeanne.rep@example.fr', PASSWORD);
   await page.getByRole('heading', { name: 'Les dossiers que je gère' }).waitFor();
   await assertAccessible(page, 'account with a represented person');
   await page.getByRole('button', { name: 'Gérer le dossier de Léa Martin' }).click();
@@ -156,15 +120,25 @@ test('a minor’s record is managed by the representative, who switches and clos
   assert.equal(await page.getByText('Vous gérez le dossier').count(), 0);
 
   // Closing needs the password; the archive can be reopened.
-  await page.getByLabel('Votre mot de passe, pour confirmer').fill('not the password');
+  await page.getByLabel('Votre mot de passe, pour confirmer', { exact: true }).fill('not the password');
   await page.getByRole('button', { name: 'Fermer mon dossier' }).click();
   await page.getByRole('alert').filter({ hasText: 'Identifiant ou mot de passe incorrect' }).waitFor();
-  await page.getByLabel('Votre mot de passe, pour confirmer').fill(PASSWORD);
+  await page.getByLabel('Votre mot de passe, pour confirmer', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Fermer mon dossier' }).click();
   await page.getByText(/Votre dossier est fermé\. Il est archivé jusqu'au \d{4}-\d\d-\d\d/).waitFor();
   await assertAccessible(page, 'closed record');
   await page.getByRole('button', { name: 'Rouvrir mon dossier' }).click();
   await page.getByRole('button', { name: 'Fermer mon dossier' }).waitFor();
+
+  // A new contact, proven by a code sent to it.
+  await page.getByLabel('Nouvelle adresse e-mail ou nouveau numéro de mobile').fill('06 12 34 56 78');
+  await page.locator('#contact_password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Recevoir un code à cette adresse' }).click();
+  await page.locator('#contact_code').waitFor();
+  await assertAccessible(page, 'contact change code step');
+  await page.locator('#contact_code').fill(env.server.latestCode());
+  await page.getByRole('button', { name: 'Confirmer le changement' }).click();
+  await page.getByText('•• •• •• 78').waitFor();
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -1,7 +1,9 @@
 // Starts the real Carnet server binary on a free port with a temporary data directory, and a
 // real headless Chromium (Debian's) for the end-to-end tests.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -111,4 +113,46 @@ export async function openPage(browser, viewport, { httpErrors = true } = {}) {
 
 export async function waitForHydration(page) {
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 15_000 });
+}
+
+const requireFromHere = createRequire(import.meta.url);
+export const axeSource = readFileSync(requireFromHere.resolve('axe-core/axe.min.js'), 'utf8');
+
+// Page helpers bound to a file's server (`env` from useServerAndBrowser).
+export function pageHelpers(env) {
+  const hydrated = async (page, path) => {
+    await page.goto(env.server.url + path);
+    await waitForHydration(page);
+  };
+  return {
+    hydrated,
+    // WCAG 2.1 AA by axe-core, and no sideways scroll.
+    async assertAccessible(page, where) {
+      assert.deepEqual(await axeViolations(page, axeSource), [], `axe violations: ${where}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${where} scrolls sideways by ${overflow} px`);
+    },
+    // Signs up and activates through the API (the browser sign-up has its own test).
+    async signUp(contact, givenName, familyName, password) {
+      const post = (path, body) => fetch(env.server.url + path, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      const sent = await (await post('/api/account/signup', {
+        contact, given_name: givenName, family_name: familyName, birth_date: '1980-05-17', password,
+      })).json();
+      const verified = await post('/api/account/verify', { challenge: sent.challenge, code: env.server.latestCode() });
+      assert.equal(verified.status, 200);
+    },
+    // Logs in through the login page: password, then the code from the outbox.
+    async logIn(page, contact, password) {
+      await hydrated(page, '/connexion');
+      await page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill(contact);
+      await page.getByLabel('Mot de passe', { exact: true }).fill(password);
+      await page.getByRole('button', { name: 'Continuer' }).click();
+      await page.getByRole('heading', { name: 'Saisissez le code reçu' }).waitFor();
+      await page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
+      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await page.waitForURL('**/mon-compte');
+    },
+  };
 }

@@ -64,8 +64,30 @@ pub async fn get<R: DeserializeOwned>(path: &str) -> Result<R, ApiFailure> {
     }
 }
 
+/// `PUT path` with a JSON body.
+pub async fn put<B: Serialize, R: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    csrf: &str,
+) -> Result<Option<R>, ApiFailure> {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        let request = gloo_net::http::Request::put(path)
+            .header("x-csrf-token", csrf)
+            .json(body)
+            .map_err(|_| ApiFailure::Network)?;
+        let response = request.send().await.map_err(|_| ApiFailure::Network)?;
+        read(response).await
+    }
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    {
+        let _ = (path, body, csrf);
+        Err(ApiFailure::Network)
+    }
+}
+
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-async fn read<R: DeserializeOwned>(
+pub(crate) async fn read<R: DeserializeOwned>(
     response: gloo_net::http::Response,
 ) -> Result<Option<R>, ApiFailure> {
     if response.ok() {
@@ -99,7 +121,7 @@ pub fn today() -> crate::account::validate::Date {
 pub fn send_form<B, R>(
     pending: RwSignal<bool>,
     failure: RwSignal<Option<ApiFailure>>,
-    path: &'static str,
+    path: impl Into<String>,
     body: B,
     csrf: Option<String>,
     on_answer: impl FnOnce(Option<R>) + 'static,
@@ -112,8 +134,9 @@ pub fn send_form<B, R>(
     }
     pending.set(true);
     failure.set(None);
+    let path = path.into();
     spawn_local(async move {
-        match post::<B, R>(path, &body, csrf.as_deref()).await {
+        match post::<B, R>(&path, &body, csrf.as_deref()).await {
             Ok(answer) => on_answer(answer),
             Err(refused) => failure.set(Some(refused)),
         }

@@ -8,6 +8,12 @@ pub enum Kind<'a> {
     LoginCode(&'a str),
     AlreadyRegistered,
     RecoveryCode(&'a str),
+    /// The code that proves a new contact.
+    ContactCode(&'a str),
+    /// Sent to the old contact: the account's contact is now `to` (partly hidden).
+    ContactChanged {
+        to: &'a str,
+    },
     PasswordChanged,
     /// A professional (`by`) opened the record; activate it at `url`.
     RecordOpened {
@@ -45,6 +51,14 @@ pub fn render(locale: &str, kind: Kind<'_>) -> (String, String) {
         Kind::RecoveryCode(code) => (
             td_string!(locale, messages.recovery_subject).to_string(),
             td_string!(locale, messages.recovery_body, code = code).to_string(),
+        ),
+        Kind::ContactCode(code) => (
+            td_string!(locale, messages.contact_code_subject).to_string(),
+            td_string!(locale, messages.contact_code_body, code = code).to_string(),
+        ),
+        Kind::ContactChanged { to } => (
+            td_string!(locale, messages.contact_changed_subject).to_string(),
+            td_string!(locale, messages.contact_changed_body, to = to).to_string(),
         ),
         Kind::PasswordChanged => (
             td_string!(locale, messages.password_changed_subject).to_string(),

@@ -4,6 +4,7 @@
 
 pub mod client;
 mod code_step;
+mod contact;
 pub mod form;
 mod login;
 #[cfg(feature = "ssr")]
@@ -215,6 +216,14 @@ pub struct ActingFor {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WithdrawRepresentation {
     pub account_id: String,
+}
+
+/// `POST /api/account/contact`: a new e-mail address or mobile number, proven by a code sent
+/// to it before it replaces the old one. The password is asked again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContactChange {
+    pub contact: String,
+    pub password: Secret,
 }
 
 /// `POST /api/account/close`: closing or asking for erasure needs the password again.

@@ -6,6 +6,7 @@ use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::account::{
     Me, client,
+    contact::ContactSection,
     password::ChangePasswordSection,
     records::{ActingForBanner, CloseSection, RepresentedSection},
     totp::AuthenticatorSection,
@@ -57,6 +58,7 @@ fn SignedIn(me: Me, refresh: Callback<()>) -> impl IntoView {
         <RepresentedSection people=me.represents.clone() acting_for=acting_id csrf=me.csrf_token.clone() refresh />
         <AuthenticatorSection enabled=me.totp_enabled csrf=me.csrf_token.clone() />
         <ChangePasswordSection csrf=me.csrf_token.clone() />
+        <ContactSection csrf=me.csrf_token.clone() refresh />
         <CloseSection closed=me.closed.clone() csrf=me.csrf_token.clone() refresh />
         <LogoutButton path="/api/account/logout" csrf=me.csrf_token.clone() then="/" />
     }

@@ -209,7 +209,7 @@ fn CloseForm(
                 error=field_error(i18n, failure, "password")
             />
             {(!erase_only).then(|| view! {
-                <div class="check">
+                <div class="checkbox">
                     <input id="close_erase" type="checkbox" prop:checked=erase
                         on:change=move |event| erase.set(event_target_checked(&event)) />
                     <label for="close_erase">{t!(i18n, close.erase)}</label>

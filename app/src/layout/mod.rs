@@ -38,6 +38,9 @@ pub fn Shell(children: Children) -> impl IntoView {
                         </A>
                     </li>
                     <li>
+                        <A href="/dossier">{t!(i18n, nav.record)}</A>
+                    </li>
+                    <li>
                         <A href="/mon-compte">{t!(i18n, nav.account)}</A>
                     </li>
                     <li>

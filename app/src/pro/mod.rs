@@ -7,10 +7,12 @@ mod card;
 mod login;
 mod open_record;
 mod page;
+mod record;
 pub mod routes;
 
 pub use login::ProLoginPage;
 pub use page::{ProPage, profession_label};
+pub use record::ProRecordPage;
 
 use serde::{Deserialize, Serialize};
 

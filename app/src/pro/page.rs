@@ -77,8 +77,43 @@ fn SignedIn(me: ProMe) -> impl IntoView {
             <dt>{t!(i18n, pro.rpps)}</dt>
             <dd>{professional.rpps.to_string()}</dd>
         </dl>
+        <PatientsSection />
         <OpenRecordSection csrf=csrf.clone() />
         <OpenRepresentedSection csrf=csrf.clone() />
         <LogoutButton path="/api/pro/logout" csrf=csrf then="/pro/connexion" />
+    }
+}
+
+/// The patients who granted this professional access today, each a link to their record.
+#[component]
+fn PatientsSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let patients =
+        LocalResource::new(|| client::get::<Vec<super::PatientSummary>>("/api/pro/patients"));
+    view! {
+        <section class="section" aria-labelledby="patients-heading">
+            <h2 id="patients-heading">{t!(i18n, pro.patients_heading)}</h2>
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+                {move || patients.get().map(|result| {
+                    let patients = result.unwrap_or_default();
+                    if patients.is_empty() {
+                        return view! { <p>{t!(i18n, pro.no_patients)}</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="people">
+                            {patients.into_iter().map(|p| {
+                                let href = format!("/pro/dossier/{}", p.id);
+                                view! {
+                                    <li class="person">
+                                        <A href=href>{format!("{} {}", p.given_name, p.family_name)}</A>
+                                        <p class="person__detail">{t_string!(i18n, pro.born, date = p.birth_date.clone()).to_string()}</p>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Suspense>
+        </section>
     }
 }

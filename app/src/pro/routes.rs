@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
-use super::{ProLoginPage, ProPage};
+use super::{ProLoginPage, ProPage, ProRecordPage};
 
 pub struct ProLoginRoute;
 
@@ -30,5 +30,19 @@ impl LazyRoute for ProRoute {
     fn view(this: Self) -> AnyView {
         let _ = this;
         view! { <ProPage /> }.into_any()
+    }
+}
+
+pub struct ProRecordRoute;
+
+#[lazy_route]
+impl LazyRoute for ProRecordRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <ProRecordPage /> }.into_any()
     }
 }

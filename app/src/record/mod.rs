@@ -2,6 +2,14 @@
 //! categories (the reference's), sections of the health profile, and the clinical domains that
 //! make some items more sensitive than their category says.
 
+pub mod access;
+pub mod documents;
+mod page;
+pub mod routes;
+pub mod upload;
+
+pub use page::RecordPage;
+
 use serde::{Deserialize, Serialize};
 
 /// A document's category, as in the reference system.

@@ -3,6 +3,7 @@
 //! interface uses (`app::account::validate`); nothing the browser says is trusted.
 
 pub mod codes;
+pub mod contact;
 pub mod lifecycle;
 pub mod password;
 pub mod representation;
@@ -29,8 +30,8 @@ use crate::{
     error::ApiError,
     messages::Message,
     store::{
-        AccountRecord, AccountStatus, Channel, CodePurpose, NewCode as StoredCode, RateDecision,
-        RatePolicy, SessionOwner,
+        AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, NewCode as StoredCode,
+        RateDecision, RatePolicy, SessionOwner,
     },
     web::{ApiJson, ClientAddr},
 };
@@ -61,6 +62,8 @@ pub fn routes() -> Router<AppState> {
         .route("/password", post(change_password))
         .route("/totp/setup", post(totp_setup))
         .route("/totp/enable", post(totp_enable))
+        .route("/contact", post(contact::start))
+        .route("/contact/verify", post(contact::verify))
         .route("/close", post(lifecycle::close))
         .route("/reopen", post(lifecycle::reopen))
         .route("/represented", get(representation::list))
@@ -264,8 +267,9 @@ async fn verify(
         .await?
         .ok_or(ApiError::CodeExpired)?;
     let right = match attempt.purpose {
-        // A recovery code sets a password (`/recover/finish`); it never opens a session.
-        CodePurpose::Recovery => return Err(ApiError::CodeExpired),
+        // A recovery code sets a password (`/recover/finish`), a contact code proves a new
+        // contact (`/contact/verify`); neither opens a session.
+        CodePurpose::Recovery | CodePurpose::Contact => return Err(ApiError::CodeExpired),
         CodePurpose::Totp => totp_code_is_right(&state, &attempt.account_id, &code, now).await?,
         CodePurpose::Activation | CodePurpose::Login => {
             codes::digests_match(&attempt.code_hash, &codes::code_digest(&request.challenge, &code))
@@ -391,18 +395,10 @@ async fn recover_finish(
         .map_err(|e| ApiError::input("new_password", e))?;
     let challenge_hash = codes::challenge_digest(&request.challenge);
     let now = state.clock.now();
-    let attempt = state
-        .store
-        .count_code_attempt(&challenge_hash, now, MAX_CODE_ATTEMPTS)
-        .await?
-        .filter(|attempt| attempt.purpose == CodePurpose::Recovery)
-        .ok_or(ApiError::CodeExpired)?;
-    if !codes::digests_match(&attempt.code_hash, &codes::code_digest(&request.challenge, &code)) {
-        state.store.record_auth_event("code_failed", Some(&attempt.account_id), &addr, now).await?;
-        return Err(ApiError::BadCode {
-            attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts)),
-        });
-    }
+    let attempt = try_message_code(&state, &addr, &request.challenge, &code, |attempt| {
+        attempt.purpose == CodePurpose::Recovery
+    })
+    .await?;
     let account =
         state.store.account_by_id(&attempt.account_id).await?.ok_or(ApiError::CodeExpired)?;
     check_personal_strength(&account, &request.new_password)?;
@@ -421,6 +417,31 @@ async fn recover_finish(
         state.store.record_auth_event("password_reset", Some(&account.id), &addr, now).await?;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Counts one try at the code sent by message for `challenge` and checks it. `expected`
+/// rejects a live code meant for something else (it then answers like an expired one).
+pub(crate) async fn try_message_code(
+    state: &AppState,
+    addr: &str,
+    challenge: &str,
+    code: &str,
+    expected: impl Fn(&CodeAttempt) -> bool,
+) -> Result<CodeAttempt, ApiError> {
+    let now = state.clock.now();
+    let attempt = state
+        .store
+        .count_code_attempt(&codes::challenge_digest(challenge), now, MAX_CODE_ATTEMPTS)
+        .await?
+        .filter(|attempt| expected(attempt))
+        .ok_or(ApiError::CodeExpired)?;
+    if !codes::digests_match(&attempt.code_hash, &codes::code_digest(challenge, code)) {
+        state.store.record_auth_event("code_failed", Some(&attempt.account_id), addr, now).await?;
+        return Err(ApiError::BadCode {
+            attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts)),
+        });
+    }
+    Ok(attempt)
 }
 
 /// The signed-in account, once its password was typed again (before a sensitive change).
@@ -544,7 +565,7 @@ async fn totp_code_is_right(
     Ok(state.store.use_totp_step(account_id, step).await?)
 }
 
-async fn me_of(
+pub(crate) async fn me_of(
     state: &AppState,
     account: &AccountRecord,
     csrf_token: String,
@@ -572,7 +593,7 @@ async fn me_of(
     })
 }
 
-fn code_sent(new: &NewCode, contact: &Contact) -> CodeSent {
+pub(crate) fn code_sent(new: &NewCode, contact: &Contact) -> CodeSent {
     CodeSent {
         challenge: new.challenge.clone(),
         sent_to: contact.masked(),
@@ -627,10 +648,22 @@ async fn store_code(
     account_id: &str,
     purpose: CodePurpose,
 ) -> Result<(), ApiError> {
+    store_code_with(state, new, account_id, purpose, None).await
+}
+
+/// Stores a code with what it unlocks (the new contact of a contact change).
+pub(crate) async fn store_code_with(
+    state: &AppState,
+    new: &NewCode,
+    account_id: &str,
+    purpose: CodePurpose,
+    payload: Option<&str>,
+) -> Result<(), ApiError> {
     let now = state.clock.now();
     state
         .store
         .insert_code(&StoredCode {
+            payload,
             challenge_hash: &codes::challenge_digest(&new.challenge),
             account_id,
             purpose,
@@ -643,11 +676,12 @@ async fn store_code(
 }
 
 /// The message that carries a code of this purpose.
-fn code_kind(purpose: CodePurpose, code: &str) -> Kind<'_> {
+pub(crate) fn code_kind(purpose: CodePurpose, code: &str) -> Kind<'_> {
     match purpose {
         CodePurpose::Activation => Kind::ActivationCode(code),
         CodePurpose::Login | CodePurpose::Totp => Kind::LoginCode(code),
         CodePurpose::Recovery => Kind::RecoveryCode(code),
+        CodePurpose::Contact => Kind::ContactCode(code),
     }
 }
 

@@ -380,13 +380,16 @@ pub async fn content(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // Shown alone, a document runs nothing and reaches nothing.
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
-        ),
-    );
+    // Shown alone, a document runs nothing and reaches nothing; it may be framed by the app
+    // only. (Chrome's PDF viewer refuses sandboxed frames; a PDF's own scripts run in it.)
+    let policy = if media == MediaType::Pdf {
+        "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+    } else {
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; \
+         sandbox"
+    };
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
     Ok(response)
 }
 

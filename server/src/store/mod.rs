@@ -79,6 +79,8 @@ pub enum CodePurpose {
     Totp,
     /// Proves the contact to set a new password.
     Recovery,
+    /// Proves a new contact before it replaces the old one.
+    Contact,
 }
 
 /// An account's authenticator-app secret, sealed. No `Debug`: it is key material.
@@ -97,6 +99,8 @@ pub enum StoredSecret {
 
 /// A one-time code as stored: digests only.
 pub struct NewCode<'a> {
+    /// What the code unlocks, when it carries data (the new contact of a contact change).
+    pub payload: Option<&'a str>,
     pub challenge_hash: &'a [u8],
     pub account_id: &'a str,
     pub purpose: CodePurpose,
@@ -107,6 +111,7 @@ pub struct NewCode<'a> {
 
 /// One counted try at a code that was still usable (unused, unexpired, under the cap).
 pub struct CodeAttempt {
+    pub payload: Option<String>,
     pub account_id: String,
     pub purpose: CodePurpose,
     pub code_hash: Vec<u8>,
@@ -175,6 +180,8 @@ pub trait Store: PeopleStore + RecordStore + Send + Sync + 'static {
     async fn account_by_id(&self, id: &str) -> Result<Option<AccountRecord>, StoreError>;
     async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError>;
     async fn set_password(&self, account_id: &str, password_hash: &str) -> Result<(), StoreError>;
+    /// Fails with `Conflict("accounts_contact_unique")` when another account holds it.
+    async fn set_contact(&self, account_id: &str, contact: &Contact) -> Result<(), StoreError>;
     /// Ends every session of the account but `keep` (the one making the change, if any).
     async fn delete_sessions_of(
         &self,

@@ -46,10 +46,11 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
         headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
     }
-    let fixed: [(HeaderName, &'static str); 6] = [
+    // A document shown in the app's own frame says so; everything else is never framed.
+    headers.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
+    let fixed: [(HeaderName, &'static str); 5] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (header::X_FRAME_OPTIONS, "DENY"),
         (HeaderName::from_static("permissions-policy"), PERMISSIONS_POLICY),
         (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
         (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),

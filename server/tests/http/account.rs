@@ -878,3 +878,77 @@ async fn a_secret_written_in_clear_before_sealing_is_sealed_at_start() {
     let secret = totp_rs::Secret::Raw(raw.to_vec()).to_encoded().to_string();
     assert_eq!(authenticator_login(&app, &router, &secret).await, StatusCode::OK, "still enabled");
 }
+
+#[tokio::test]
+async fn a_new_contact_is_proven_by_a_code_then_the_old_one_is_told_and_other_sessions_end() {
+    let app = test_app().await;
+    let (cookie, csrf) = signed_up(&app, "jeanne@example.fr").await;
+    let laptop = login_challenge(&app, "jeanne@example.fr", PASSWORD).await;
+    let code = last_code(&app, "jeanne@example.fr").await;
+    let laptop = session_cookie(&verify(&app, &laptop.body["challenge"], &code).await);
+    let headers = [("x-csrf-token", csrf.as_str())];
+    let change = |contact: &str, password: &str| {
+        let (router, cookie) = (app.router.clone(), cookie.clone());
+        let body = json!({ "contact": contact, "password": password });
+        let csrf = csrf.clone();
+        async move {
+            post(&router, "/api/account/contact", body, Some(&cookie), &[("x-csrf-token", &csrf)])
+                .await
+        }
+    };
+    assert_eq!(
+        change("jeanne.m@example.fr", "wrong password").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(change("jeanne@example.fr", PASSWORD).await.body["input"], "contact_invalid");
+
+    let sent = change("jeanne.m@example.fr", PASSWORD).await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED);
+    assert_eq!(sent.body["sent_to"], "j•••@example.fr");
+    let code = last_code(&app, "jeanne.m@example.fr").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let body = |code: &str| json!({ "challenge": sent.body["challenge"], "code": code });
+    let refused =
+        post(&app.router, "/api/account/contact/verify", body(wrong), Some(&cookie), &headers)
+            .await;
+    assert_eq!(refused.body["attempts_left"], 4);
+    // A contact code opens no session at the login door.
+    assert_eq!(verify(&app, &sent.body["challenge"], &code).await.status, StatusCode::GONE);
+    let done =
+        post(&app.router, "/api/account/contact/verify", body(&code), Some(&cookie), &headers)
+            .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(done.body["contact"], "j•••@example.fr");
+    let again =
+        post(&app.router, "/api/account/contact/verify", body(&code), Some(&cookie), &headers)
+            .await;
+    assert_eq!(again.status, StatusCode::GONE, "single use");
+
+    // The old contact is told; the other session is over; logins use the new contact.
+    let told = app.store.outbox(10).await.unwrap();
+    let told = told.iter().find(|m| m.recipient == "jeanne@example.fr").unwrap();
+    assert!(told.body.contains("j•••@example.fr"), "{}", told.body);
+    assert_eq!(
+        get(&app.router, "/api/account/me", Some(&laptop)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(get(&app.router, "/api/account/me", Some(&cookie)).await.status(), StatusCode::OK);
+    assert_eq!(
+        login_challenge(&app, "jeanne@example.fr", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login_challenge(&app, "jeanne.m@example.fr", PASSWORD).await.status,
+        StatusCode::ACCEPTED
+    );
+
+    // Someone else's contact: the same answer, and its owner is told instead of sent a code.
+    signed_up(&app, "paul@example.fr").await;
+    let before = app.store.outbox(100).await.unwrap().len();
+    let taken = change("paul@example.fr", PASSWORD).await;
+    assert_eq!(taken.status, StatusCode::ACCEPTED);
+    let messages = app.store.outbox(100).await.unwrap();
+    assert_eq!(messages.len(), before + 1);
+    assert_eq!(messages[0].recipient, "paul@example.fr");
+    assert!(code_in(&messages[0].body).is_none(), "no code to someone else's contact");
+}

@@ -192,6 +192,7 @@ async fn a_deposit_resumes_after_a_dropped_chunk_and_is_sealed_at_rest() {
     assert_eq!(crate::header(&content, "content-type"), "text/plain; charset=utf-8");
     assert_eq!(crate::header(&content, "cache-control"), "no-store");
     assert!(crate::header(&content, "content-security-policy").contains("sandbox"));
+    assert_eq!(crate::header(&content, "x-frame-options"), "SAMEORIGIN");
     assert_eq!(text(content).await, note);
 
     // Neither the content nor the title is anywhere in the database files.

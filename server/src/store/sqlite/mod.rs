@@ -134,6 +134,21 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn set_contact(&self, account_id: &str, contact: &Contact) -> Result<(), StoreError> {
+        let (kind, value) = match contact {
+            Contact::Email(address) => ("email", address),
+            Contact::Phone(number) => ("phone", number),
+        };
+        sqlx::query("UPDATE accounts SET contact_kind = ?, contact = ? WHERE id = ?")
+            .bind(kind)
+            .bind(value)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
     async fn delete_sessions_of(
         &self,
         account_id: &str,
@@ -310,7 +325,7 @@ impl Store for SqliteStore {
     async fn insert_code(&self, code: &NewCode<'_>) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO one_time_codes (challenge_hash, account_id, purpose, code_hash, \
-             created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+             created_at, expires_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(code.challenge_hash)
         .bind(code.account_id)
@@ -318,6 +333,7 @@ impl Store for SqliteStore {
         .bind(code.code_hash)
         .bind(code.created_at)
         .bind(code.expires_at)
+        .bind(code.payload)
         .execute(&self.pool)
         .await
         .map_err(map_error)?;
@@ -334,7 +350,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(
             "UPDATE one_time_codes SET attempts = attempts + 1 \
              WHERE challenge_hash = ? AND used_at IS NULL AND expires_at > ? AND attempts < ? \
-             RETURNING account_id, purpose, code_hash, attempts",
+             RETURNING account_id, purpose, code_hash, attempts, payload",
         )
         .bind(challenge_hash)
         .bind(now)
@@ -344,6 +360,7 @@ impl Store for SqliteStore {
         .map_err(map_error)?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(CodeAttempt {
+            payload: row.try_get("payload").map_err(map_error)?,
             account_id: row.try_get("account_id").map_err(map_error)?,
             purpose: parse_purpose(&row.try_get::<String, _>("purpose").map_err(map_error)?)?,
             code_hash: row.try_get("code_hash").map_err(map_error)?,
@@ -682,6 +699,7 @@ fn purpose_str(purpose: CodePurpose) -> &'static str {
         CodePurpose::Login => "login",
         CodePurpose::Totp => "totp",
         CodePurpose::Recovery => "recovery",
+        CodePurpose::Contact => "contact",
     }
 }
 
@@ -691,6 +709,7 @@ fn parse_purpose(value: &str) -> Result<CodePurpose, StoreError> {
         "login" => Ok(CodePurpose::Login),
         "totp" => Ok(CodePurpose::Totp),
         "recovery" => Ok(CodePurpose::Recovery),
+        "contact" => Ok(CodePurpose::Contact),
         _ => Err(StoreError::Corrupt),
     }
 }

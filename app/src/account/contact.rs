@@ -1,0 +1,91 @@
+//! Changing the contact from "my account": the new address or number and the password, then
+//! the code sent to that new contact.
+
+use leptos::{ev::SubmitEvent, prelude::*};
+
+use crate::account::{
+    CodeRequest, CodeSent, ContactChange, Me, Secret,
+    client::{ApiFailure, send_form, with_body},
+    form::{Field, FormAlert, SubmitButton, field_error},
+};
+use crate::i18n::{t, t_string, use_i18n};
+
+#[component]
+pub fn ContactSection(csrf: String, refresh: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let contact = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let sent = RwSignal::new(None::<CodeSent>);
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+
+    let ask = {
+        let csrf = csrf.clone();
+        move |event: SubmitEvent| {
+            event.prevent_default();
+            let request = ContactChange {
+                contact: contact.get_untracked(),
+                password: Secret::new(password.get_untracked()),
+            };
+            let on_sent = with_body(failure, move |answer| {
+                password.set(String::new());
+                sent.set(Some(answer));
+            });
+            send_form(
+                pending,
+                failure,
+                "/api/account/contact",
+                request,
+                Some(csrf.clone()),
+                on_sent,
+            );
+        }
+    };
+    let confirm = move |event: SubmitEvent| {
+        event.prevent_default();
+        let Some(challenge) = sent.get_untracked().map(|s| s.challenge) else { return };
+        let request = CodeRequest { challenge, code: Secret::new(code.get_untracked()) };
+        let on_done = with_body(failure, move |_: Me| {
+            sent.set(None);
+            contact.set(String::new());
+            code.set(String::new());
+            refresh.run(());
+        });
+        send_form(
+            pending,
+            failure,
+            "/api/account/contact/verify",
+            request,
+            Some(csrf.clone()),
+            on_done,
+        );
+    };
+    view! {
+        <section class="panel" aria-labelledby="contact-heading">
+            <h2 id="contact-heading">{t!(i18n, contact.heading)}</h2>
+            {move || match sent.get() {
+                None => view! {
+                    <form class="form" on:submit=ask.clone() novalidate>
+                        <FormAlert failure />
+                        <Field id="new_contact" label=Signal::derive(move || t_string!(i18n, contact.new_contact).to_string())
+                            value=contact autocomplete="username" error=field_error(i18n, failure, "contact") />
+                        <Field id="contact_password" label=Signal::derive(move || t_string!(i18n, contact.password).to_string())
+                            value=password kind=Signal::stored("password") autocomplete="current-password"
+                            error=field_error(i18n, failure, "password") />
+                        <SubmitButton pending label=Signal::derive(move || t_string!(i18n, contact.submit).to_string()) />
+                    </form>
+                }.into_any(),
+                Some(answer) => view! {
+                    <form class="form" on:submit=confirm.clone() novalidate>
+                        <FormAlert failure />
+                        <Field id="contact_code" label=Signal::derive(move || t_string!(i18n, form.code).to_string())
+                            hint=Signal::derive(move || t_string!(i18n, form.code_hint, sent_to = answer.sent_to.clone()).to_string())
+                            value=code autocomplete="one-time-code" inputmode="numeric" error=field_error(i18n, failure, "code") />
+                        <SubmitButton pending label=Signal::derive(move || t_string!(i18n, contact.confirm).to_string()) />
+                    </form>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

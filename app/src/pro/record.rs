@@ -1,0 +1,80 @@
+//! A patient's record as a professional sees it: what the policy lets them read, and a
+//! deposit form offering the categories their profession may deposit (from the same access
+//! matrix the server enforces).
+
+use leptos::{either::Either, prelude::*};
+use leptos_router::{components::A, hooks::use_params_map};
+
+use super::{PatientSummary, ProMe};
+use crate::account::client;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::layout::PageTitle;
+use crate::policy::AccessMatrix;
+use crate::record::{
+    DocumentInfo,
+    documents::{DepositForm, DocumentList},
+};
+
+#[component]
+pub fn ProRecordPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let data = LocalResource::new(move || {
+        let id = id();
+        async move {
+            let me = client::get::<ProMe>("/api/pro/me").await?;
+            let patients = client::get::<Vec<PatientSummary>>("/api/pro/patients").await?;
+            Ok::<_, client::ApiFailure>((me, patients.into_iter().find(|p| p.id == id)))
+        }
+    });
+    // Refreshed alone after a deposit, so the form (and its confirmation) stays.
+    let documents = LocalResource::new(move || {
+        let id = id();
+        async move { client::get::<Vec<DocumentInfo>>(&format!("/api/records/{id}/documents")).await }
+    });
+    let refresh = Callback::new(move |()| documents.refetch());
+    view! {
+        <PageTitle text=Signal::derive(move || t_string!(i18n, pro.record_title).to_string()) />
+        <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+            {move || data.get().map(|result| match result {
+                Ok((me, Some(patient))) => {
+                    let record = patient.id.clone();
+                    let rights = AccessMatrix::reference();
+                    let categories: Vec<_> = rights
+                        .rights(me.professional.profession, me.professional.specialty.as_deref())
+                        .write
+                        .iter()
+                        .copied()
+                        .collect();
+                    let name = format!("{} {}", patient.given_name, patient.family_name);
+                    Either::Left(view! {
+                        <h1>{name}</h1>
+                        <p>{t_string!(i18n, pro.born, date = patient.birth_date.clone()).to_string()}</p>
+                        <section class="panel" aria-labelledby="documents-heading">
+                            <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
+                            {
+                                let (record, csrf) = (record.clone(), me.csrf_token.clone());
+                                move || documents.get().map(|result| {
+                                    let documents = result.unwrap_or_default();
+                                    view! { <DocumentList record=record.clone() csrf=csrf.clone() documents can_mask=false refresh /> }
+                                })
+                            }
+                        </section>
+                        {(!categories.is_empty()).then(|| view! {
+                            <section class="panel">
+                                <DepositForm record csrf=me.csrf_token.clone() categories refresh />
+                            </section>
+                        })}
+                        <p><A href="/pro">{t!(i18n, pro.back)}</A></p>
+                    }.into_any())
+                }
+                _ => Either::Right(view! {
+                    <h1>{t!(i18n, pro.record_title)}</h1>
+                    <p>{t!(i18n, pro.no_access)}</p>
+                    <p><A href="/pro">{t!(i18n, pro.back)}</A></p>
+                }),
+            })}
+        </Suspense>
+    }
+}

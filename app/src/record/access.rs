@@ -1,0 +1,266 @@
+//! "Who may see my record": the professionals the patient granted, revoked or blocked, and
+//! granting a new one found in the directory — the whole record or chosen categories,
+//! optionally until a date.
+
+use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+
+use crate::account::{
+    client::{self, ApiFailure, send_form},
+    form::{FormAlert, SubmitButton},
+};
+use crate::directory::Professional;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::policy::{Consent, Scope};
+use crate::pro::profession_label;
+use crate::record::{Category, GrantInfo, GrantRequest, documents::category_label};
+
+#[component]
+pub fn AccessSection(record: String, csrf: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let path = format!("/api/records/{record}/grants");
+    let grants = {
+        let path = path.clone();
+        LocalResource::new(move || {
+            let path = path.clone();
+            async move { client::get::<Vec<GrantInfo>>(&path).await }
+        })
+    };
+    let refresh = Callback::new(move |()| grants.refetch());
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let list = {
+        let (path, csrf) = (path.clone(), csrf.clone());
+        move || {
+            grants.get().map(|result| {
+                let grants = result.unwrap_or_default();
+                if grants.is_empty() {
+                    return view! { <p>{t!(i18n, access.none)}</p> }.into_any();
+                }
+                let items = grants
+                    .into_iter()
+                    .map(|grant| {
+                        let rpps = grant.professional.rpps.to_string();
+                        let name = format!("{} {}", grant.professional.given_name, grant.professional.family_name);
+                        let profession = grant.professional.profession;
+                        let state = match &grant.consent {
+                            Consent::Granted(g) => {
+                                let scope = match &g.scope {
+                                    Scope::All => t_string!(i18n, access.whole).to_string(),
+                                    Scope::Some { categories, profile } => {
+                                        let mut parts: Vec<String> = categories.iter().map(|c| category_label(i18n, *c)).collect();
+                                        if *profile {
+                                            parts.push(t_string!(i18n, access.profile).to_string());
+                                        }
+                                        parts.join(", ")
+                                    }
+                                };
+                                match g.until {
+                                    Some(until) => t_string!(i18n, access.granted_until, scope = scope, until = until.to_string()).to_string(),
+                                    None => t_string!(i18n, access.granted, scope = scope).to_string(),
+                                }
+                            }
+                            Consent::Blocked => t_string!(i18n, access.blocked).to_string(),
+                            Consent::Revoked | Consent::None => t_string!(i18n, access.revoked).to_string(),
+                        };
+                        let actions: Vec<(&'static str, String)> = match grant.consent {
+                            Consent::Granted(_) => vec![
+                                ("revoke", t_string!(i18n, access.revoke).to_string()),
+                                ("block", t_string!(i18n, access.block).to_string()),
+                            ],
+                            Consent::Blocked => vec![("unblock", t_string!(i18n, access.unblock).to_string())],
+                            _ => vec![("block", t_string!(i18n, access.block).to_string())],
+                        };
+                        let buttons = actions
+                            .into_iter()
+                            .map(|(change, label)| {
+                                let uri = format!("{path}/{rpps}/{change}");
+                                let csrf = csrf.clone();
+                                let aria = format!("{label} — {name}");
+                                let click = move |_| {
+                                    let on_done = move |_: Option<()>| refresh.run(());
+                                    send_form(pending, failure, uri.clone(), (), Some(csrf.clone()), on_done);
+                                };
+                                view! {
+                                    <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
+                                        {label}
+                                    </button>
+                                }
+                            })
+                            .collect_view();
+                        view! {
+                            <li class="person">
+                                <p class="person__name">{name.clone()}</p>
+                                <p class="person__detail">{move || profession_label(i18n, profession)} " · " {state}</p>
+                                <div class="actions">{buttons}</div>
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! { <ul class="people">{items}</ul> }.into_any()
+            })
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="access-heading">
+            <h2 id="access-heading">{t!(i18n, access.heading)}</h2>
+            <p>{t!(i18n, access.intro)}</p>
+            <FormAlert failure />
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list.clone()}</Suspense>
+            <GrantForm path csrf refresh />
+        </section>
+    }
+}
+
+#[component]
+fn GrantForm(path: String, csrf: String, refresh: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = RwSignal::new(String::new());
+    let found = RwSignal::new(Vec::<Professional>::new());
+    let chosen = RwSignal::new(None::<Professional>);
+    let whole = RwSignal::new(true);
+    let picked = RwSignal::new(Vec::<Category>::new());
+    let profile = RwSignal::new(false);
+    let until = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let done = RwSignal::new(false);
+
+    let search = move |event: SubmitEvent| {
+        event.prevent_default();
+        let q = query.get_untracked();
+        spawn_local(async move {
+            let url = format!("/api/directory?q={}", js_escape(&q));
+            found.set(client::get::<Vec<Professional>>(&url).await.unwrap_or_default());
+        });
+    };
+    let grant = move |event: SubmitEvent| {
+        event.prevent_default();
+        let Some(professional) = chosen.get_untracked() else { return };
+        let scope = if whole.get_untracked() {
+            Scope::All
+        } else {
+            Scope::Some { categories: picked.get_untracked(), profile: profile.get_untracked() }
+        };
+        let until = Some(until.get_untracked()).filter(|day| !day.is_empty());
+        let uri = format!("{path}/{}", professional.rpps);
+        let csrf = csrf.clone();
+        pending.set(true);
+        failure.set(None);
+        spawn_local(async move {
+            match client::put::<_, ()>(&uri, &GrantRequest { scope, until }, &csrf).await {
+                Ok(_) => {
+                    chosen.set(None);
+                    found.set(Vec::new());
+                    done.set(true);
+                    refresh.run(());
+                }
+                Err(refused) => failure.set(Some(refused)),
+            }
+            pending.set(false);
+        });
+    };
+    let results = move || {
+        found
+            .get()
+            .into_iter()
+            .map(|p| {
+                let name = format!("{} {}", p.given_name, p.family_name);
+                let profession = p.profession;
+                let place = p.place.clone();
+                let aria = t_string!(i18n, access.choose_label, name = name.clone()).to_string();
+                view! {
+                    <li class="person">
+                        <p class="person__name">{name}</p>
+                        <p class="person__detail">{move || profession_label(i18n, profession)} " · " {place}</p>
+                        <button type="button" class="button" aria-label=aria on:click=move |_| chosen.set(Some(p.clone()))>
+                            {t!(i18n, access.choose)}
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    let boxes = move || {
+        Category::ALL
+            .into_iter()
+            .filter(|c| !matches!(c, Category::PatientOwn))
+            .map(|c| {
+                let id = format!(
+                    "grant-{}",
+                    serde_json::to_value(c)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                );
+                let toggle = move |event: leptos::ev::Event| {
+                    let on = event_target_checked(&event);
+                    picked.update(|list| {
+                        list.retain(|x| *x != c);
+                        if on {
+                            list.push(c);
+                        }
+                    });
+                };
+                view! {
+                    <div class="checkbox">
+                        <input id=id.clone() type="checkbox" on:change=toggle />
+                        <label for=id>{move || category_label(i18n, c)}</label>
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <h3 id="grant-heading">{t!(i18n, access.grant_heading)}</h3>
+        <form class="form" on:submit=search aria-labelledby="grant-heading" role="search">
+            <div class="field">
+                <label for="directory-query">{t!(i18n, access.search)}</label>
+                <p class="field__hint" id="directory-query-hint">{t!(i18n, access.search_hint)}</p>
+                <input id="directory-query" type="search" autocomplete="off" bind:value=query aria-describedby="directory-query-hint" />
+            </div>
+            <button type="submit" class="button button--secondary">{t!(i18n, access.search_submit)}</button>
+        </form>
+        <ul class="people">{results}</ul>
+        {move || done.get().then(|| view! { <p class="notice" role="status">{t!(i18n, access.done)}</p> })}
+        {move || chosen.get().map(|p| {
+            let name = format!("{} {}", p.given_name, p.family_name);
+            let grant = grant.clone();
+            view! {
+                <form class="form" on:submit=grant>
+                    <FormAlert failure />
+                    <p><strong>{t_string!(i18n, access.granting, name = name).to_string()}</strong></p>
+                    <fieldset class="choices">
+                        <legend>{t!(i18n, access.scope)}</legend>
+                        <label><input type="radio" name="scope" prop:checked=whole on:change=move |_| whole.set(true) />" " {t!(i18n, access.whole)}</label>
+                        <label><input type="radio" name="scope" prop:checked=move || !whole.get() on:change=move |_| whole.set(false) />" " {t!(i18n, access.some)}</label>
+                    </fieldset>
+                    <fieldset class="choices" disabled=whole>
+                        <legend>{t!(i18n, access.categories)}</legend>
+                        {boxes()}
+                        <div class="checkbox">
+                            <input id="grant-profile" type="checkbox" prop:checked=profile on:change=move |e| profile.set(event_target_checked(&e)) />
+                            <label for="grant-profile">{t!(i18n, access.profile)}</label>
+                        </div>
+                    </fieldset>
+                    <div class="field">
+                        <label for="grant-until">{t!(i18n, access.until)}</label>
+                        <input id="grant-until" type="date" bind:value=until />
+                    </div>
+                    <SubmitButton pending label=Signal::derive(move || t_string!(i18n, access.grant).to_string()) />
+                </form>
+            }
+        })}
+    }
+}
+
+/// Percent-encodes a query parameter.
+fn js_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

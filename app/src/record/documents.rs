@@ -1,0 +1,284 @@
+//! The documents of a record as people see them: a list, newest care first, each opening in
+//! the app (image, PDF, text) with a download link; and the form that deposits a new one with
+//! its progress.
+
+use leptos::{ev::SubmitEvent, html, prelude::*};
+
+use crate::account::{
+    InputError,
+    client::{ApiFailure, send_form},
+    form::{Field, FormAlert, SubmitButton, field_error},
+};
+use crate::api::{ErrorBody, ErrorCode};
+use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::record::{AuthorInfo, Category, DocumentInfo, MaskRequest, MediaType, valid_loinc};
+use leptos_i18n::I18nContext;
+
+pub fn category_label(i18n: I18nContext<Locale>, category: Category) -> String {
+    match category {
+        Category::Reports => t_string!(i18n, category.reports),
+        Category::Summaries => t_string!(i18n, category.summaries),
+        Category::Imaging => t_string!(i18n, category.imaging),
+        Category::LabResults => t_string!(i18n, category.lab_results),
+        Category::Prescriptions => t_string!(i18n, category.prescriptions),
+        Category::Dispensing => t_string!(i18n, category.dispensing),
+        Category::CarePlans => t_string!(i18n, category.care_plans),
+        Category::Certificates => t_string!(i18n, category.certificates),
+        Category::Reimbursement => t_string!(i18n, category.reimbursement),
+        Category::PatientOwn => t_string!(i18n, category.patient_own),
+        Category::Administrative => t_string!(i18n, category.administrative),
+    }
+    .to_string()
+}
+
+/// The list; `can_mask`: the patient side, who may mask and unmask.
+#[component]
+pub fn DocumentList(
+    record: String,
+    csrf: String,
+    documents: Vec<DocumentInfo>,
+    can_mask: bool,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let open = RwSignal::new(None::<DocumentInfo>);
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    if documents.is_empty() {
+        return view! { <p>{t!(i18n, record.empty)}</p> }.into_any();
+    }
+    let base = format!("/api/records/{record}/documents");
+    let rows = documents
+        .into_iter()
+        .map(|document| {
+            let author = match &document.author {
+                AuthorInfo::Patient => t_string!(i18n, record.by_patient).to_string(),
+                AuthorInfo::Insurer => t_string!(i18n, record.by_insurer).to_string(),
+                AuthorInfo::Professional { name, .. } => name.clone(),
+            };
+            let download = format!("{base}/{}/content?download=true", document.id);
+            let mask_path = format!("{base}/{}/mask", document.id);
+            let masked = document.masked;
+            let csrf = csrf.clone();
+            let toggle = move |_| {
+                let on_done = move |_: Option<()>| refresh.run(());
+                let request = MaskRequest { masked: !masked };
+                send_form(pending, failure, mask_path.clone(), request, Some(csrf.clone()), on_done);
+            };
+            let shown = document.clone();
+            let title = document.title.clone();
+            view! {
+                <li class="document">
+                    <p class="document__title">{document.title.clone()}</p>
+                    <p class="document__meta">
+                        {move || category_label(i18n, document.category)} " · "
+                        {document.care_date.clone()} " · " {author}
+                        {document.masked.then(|| view! { " · " <strong>{t!(i18n, record.masked)}</strong> })}
+                        {document.withdrawn.then(|| view! { " · " <strong>{t!(i18n, record.withdrawn)}</strong> })}
+                    </p>
+                    <div class="actions">
+                        <button type="button" class="button" on:click=move |_| open.set(Some(shown.clone()))
+                            aria-label=t_string!(i18n, record.open_label, title = title.clone()).to_string()>
+                            {t!(i18n, record.open)}
+                        </button>
+                        <a class="button button--secondary" href=download download="">
+                            {t!(i18n, record.download)}
+                        </a>
+                        {can_mask.then(|| view! {
+                            <button type="button" class="button button--secondary" on:click=toggle disabled=pending>
+                                {if masked { t_string!(i18n, record.unmask) } else { t_string!(i18n, record.mask) }}
+                            </button>
+                        })}
+                    </div>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <FormAlert failure />
+        <ul class="documents">{rows}</ul>
+        {move || open.get().map(|document| view! { <Viewer base=base.clone() document close=open /> })}
+    }
+    .into_any()
+}
+
+/// One document shown in the app: an image, a PDF in a frame, or text.
+#[component]
+fn Viewer(
+    base: String,
+    document: DocumentInfo,
+    close: RwSignal<Option<DocumentInfo>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let src = format!("{base}/{}/content", document.id);
+    let title = document.title.clone();
+    let body = match document.media_type {
+        MediaType::Jpeg | MediaType::Png => {
+            view! { <img class="viewer__image" src=src alt=title.clone() /> }.into_any()
+        }
+        MediaType::Pdf | MediaType::Text => {
+            view! { <iframe class="viewer__frame" src=src title=title.clone()></iframe> }.into_any()
+        }
+    };
+    view! {
+        <section class="viewer" aria-labelledby="viewer-heading">
+            <h2 id="viewer-heading">{document.title.clone()}</h2>
+            {body}
+            <button type="button" class="button button--secondary" on:click=move |_| close.set(None)>
+                {t!(i18n, record.close)}
+            </button>
+        </section>
+    }
+}
+
+fn local(field: &str, error: InputError) -> ApiFailure {
+    ApiFailure::Refused(ErrorBody {
+        field: Some(field.to_owned()),
+        input: Some(error),
+        ..ErrorBody::new(ErrorCode::Input)
+    })
+}
+
+/// Deposits a document. `categories`: the ones this person may choose (one: no choice shown).
+#[component]
+pub fn DepositForm(
+    record: String,
+    csrf: String,
+    categories: Vec<Category>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let file_input = NodeRef::<html::Input>::new();
+    let title = RwSignal::new(String::new());
+    let care_date = RwSignal::new(String::new());
+    let type_code = RwSignal::new(String::new());
+    let category = RwSignal::new(categories.first().copied().unwrap_or(Category::PatientOwn));
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let progress = RwSignal::new(None::<(u64, u64)>);
+    let done = RwSignal::new(false);
+    let several = categories.len() > 1;
+    let professional = several;
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        done.set(false);
+        let code = type_code.get_untracked().trim().to_owned();
+        if !code.is_empty() && !valid_loinc(&code) {
+            failure.set(Some(local("type_code", InputError::TypeCodeInvalid)));
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) =
+                file_input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0))
+            else {
+                failure.set(Some(local("file", InputError::MediaType)));
+                return;
+            };
+            let request = crate::record::DepositRequest {
+                title: title.get_untracked(),
+                category: category.get_untracked(),
+                type_code: (!code.is_empty()).then_some(code),
+                care_date: care_date.get_untracked(),
+                media_type: match file.type_().as_str() {
+                    "application/pdf" => MediaType::Pdf,
+                    "image/jpeg" => MediaType::Jpeg,
+                    "image/png" => MediaType::Png,
+                    "text/plain" => MediaType::Text,
+                    _ => {
+                        failure.set(Some(local("file", InputError::MediaType)));
+                        return;
+                    }
+                },
+                size: file.size() as u64,
+                domain: None,
+                replaces: None,
+            };
+            let (record, csrf) = (record.clone(), csrf.clone());
+            pending.set(true);
+            failure.set(None);
+            leptos::task::spawn_local(async move {
+                let report = move |received, size| progress.set(Some((received, size)));
+                match super::upload::upload(&record, &csrf, &file, request, report).await {
+                    Ok(_) => {
+                        title.set(String::new());
+                        type_code.set(String::new());
+                        if let Some(input) = file_input.get_untracked() {
+                            input.set_value("");
+                        }
+                        done.set(true);
+                        refresh.run(());
+                    }
+                    Err(refused) => failure.set(Some(refused)),
+                }
+                progress.set(None);
+                pending.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&record, &csrf, refresh);
+    };
+
+    let file_error = field_error(i18n, failure, "file");
+    let options = categories
+        .into_iter()
+        .map(|c| {
+            let value = serde_json::to_value(c)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            view! { <option value=value>{move || category_label(i18n, c)}</option> }
+        })
+        .collect_view();
+    let set_category = move |event: leptos::ev::Event| {
+        let value = serde_json::Value::String(event_target_value(&event));
+        if let Ok(chosen) = serde_json::from_value(value) {
+            category.set(chosen);
+        }
+    };
+    view! {
+        <form class="form" on:submit=submit novalidate aria-labelledby="deposit-heading">
+            <h2 id="deposit-heading">{t!(i18n, record.deposit_heading)}</h2>
+            <FormAlert failure />
+            <div class="field" class:field--invalid=move || file_error.get().is_some()>
+                <label for="file">{t!(i18n, record.file)}</label>
+                <p class="field__hint" id="file-hint">{t!(i18n, record.file_hint)}</p>
+                <input id="file" name="file" type="file" required=true node_ref=file_input
+                    accept=".pdf,.jpg,.jpeg,.png,.txt,application/pdf,image/jpeg,image/png,text/plain"
+                    aria-describedby=move || if file_error.get().is_some() { "file-hint file-error" } else { "file-hint" }
+                    aria-invalid=move || file_error.get().is_some().then_some("true") />
+                {move || file_error.get().map(|text| view! { <p class="field__error" id="file-error">{text}</p> })}
+            </div>
+            <Field id="title" label=Signal::derive(move || t_string!(i18n, record.title_field).to_string())
+                value=title autocomplete="off" error=field_error(i18n, failure, "title") />
+            {several.then(|| view! {
+                <div class="field">
+                    <label for="category">{t!(i18n, record.category)}</label>
+                    <select id="category" name="category" on:change=set_category>{options}</select>
+                </div>
+            })}
+            <Field id="care_date" label=Signal::derive(move || t_string!(i18n, record.care_date).to_string())
+                value=care_date kind=Signal::stored("date") autocomplete="off" error=field_error(i18n, failure, "care_date") />
+            {professional.then(|| view! {
+                <Field id="type_code" label=Signal::derive(move || t_string!(i18n, record.type_code).to_string())
+                    hint=Signal::derive(move || t_string!(i18n, record.type_code_hint).to_string())
+                    value=type_code autocomplete="off" optional=true error=field_error(i18n, failure, "type_code") />
+            })}
+            {move || progress.get().map(|(received, size)| {
+                let percent = (received * 100).checked_div(size).unwrap_or(0);
+                view! {
+                    <p role="status">
+                        <label for="upload-progress">{t_string!(i18n, record.sending, percent = percent).to_string()}</label>
+                        <progress id="upload-progress" max=size.to_string() value=received.to_string()></progress>
+                    </p>
+                }
+            })}
+            {move || done.get().then(|| view! { <p class="notice" role="status">{t!(i18n, record.deposited)}</p> })}
+            <SubmitButton pending label=Signal::derive(move || t_string!(i18n, record.deposit).to_string()) />
+        </form>
+    }
+}

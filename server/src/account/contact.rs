@@ -1,0 +1,107 @@
+//! Changing one's contact: the new address or number receives a code, bound to this attempt;
+//! once proven it replaces the old one, the old contact is told, and the other sessions end.
+
+use app::account::{CodeRequest, CodeSent, ContactChange, Me, messages::Kind, validate};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+};
+
+use super::{
+    ADDRESS_POLICY, code_kind, code_sent, codes, codes::NewCode, confirm_password, limit, me_of,
+    notify, send, session::Session, store_code_with, try_message_code,
+};
+use crate::{
+    AppState,
+    error::{ApiError, Refusal},
+    store::{AccountStatus, CodePurpose, StoreError},
+    web::{ApiJson, ClientAddr},
+};
+
+pub async fn start(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: Session,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<ContactChange>,
+) -> Result<(StatusCode, Json<CodeSent>), ApiError> {
+    session.check_csrf(&headers)?;
+    let contact =
+        validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
+    let account = confirm_password(&state, &session, &request.password, &addr).await?;
+    if account.contact.as_ref() == Some(&contact) {
+        return Err(ApiError::input("contact", validate::InputError::ContactInvalid));
+    }
+    limit(&state, &format!("contact-change:{}", account.id), ADDRESS_POLICY).await?;
+    let new = NewCode::draw();
+    let taken = state
+        .store
+        .account_by_contact(contact.as_str())
+        .await?
+        .is_some_and(|other| other.status != AccountStatus::Pending);
+    if taken {
+        // The same answer; the owner of that contact is told, no code goes out.
+        send(&state, &contact, super::locale_of(&account), Kind::AlreadyRegistered).await?;
+    } else {
+        store_code_with(&state, &new, &account.id, CodePurpose::Contact, Some(contact.as_str()))
+            .await?;
+        send(
+            &state,
+            &contact,
+            super::locale_of(&account),
+            code_kind(CodePurpose::Contact, &new.code),
+        )
+        .await?;
+    }
+    let now = state.clock.now();
+    state
+        .store
+        .record_auth_event("contact_change_requested", Some(&account.id), &addr, now)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
+}
+
+pub async fn verify(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: Session,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<CodeRequest>,
+) -> Result<Json<Me>, ApiError> {
+    session.check_csrf(&headers)?;
+    let code =
+        validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
+    let challenge_hash = codes::challenge_digest(&request.challenge);
+    let now = state.clock.now();
+    let attempt = try_message_code(&state, &addr, &request.challenge, &code, |attempt| {
+        attempt.purpose == CodePurpose::Contact && attempt.account_id == session.account_id
+    })
+    .await?;
+    let new_contact = attempt
+        .payload
+        .as_deref()
+        .and_then(|text| validate::parse_contact(text).ok())
+        .ok_or(ApiError::CodeExpired)?;
+    if !state.store.use_code(&challenge_hash, now).await? {
+        return Err(ApiError::CodeExpired);
+    }
+    let account =
+        state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
+    // A pending sign-up holding the address gives way, as for a new sign-up.
+    if let Some(pending) = state.store.account_by_contact(new_contact.as_str()).await?
+        && pending.status == AccountStatus::Pending
+    {
+        state.store.delete_pending_account(&pending.id).await?;
+    }
+    state.store.set_contact(&account.id, &new_contact).await.map_err(|error| match error {
+        StoreError::Conflict(_) => ApiError::Refused(Refusal::RecordExists),
+        other => other.into(),
+    })?;
+    state.store.delete_sessions_of(&account.id, Some(&session.token_hash)).await?;
+    // The old contact is told where codes now go.
+    notify(&state, &account, Kind::ContactChanged { to: &new_contact.masked() }).await?;
+    state.store.record_auth_event("contact_changed", Some(&account.id), &addr, now).await?;
+    let account = state.store.account_by_id(&account.id).await?.ok_or(ApiError::Unauthenticated)?;
+    Ok(Json(me_of(&state, &account, session.csrf_token, session.acting_for.as_deref()).await?))
+}
