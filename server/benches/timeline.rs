@@ -1,0 +1,132 @@
+//! The documents of a record with 1,000 documents, read through the whole router: session,
+//! the access policy for every item, and every title unsealed — what a patient's phone waits
+//! for when the record opens. Sequential requests, latency percentiles.
+//!
+//! Run: `cargo bench -p server --bench timeline`.
+
+#![allow(clippy::print_stdout)] // Printing the figures is the point of a benchmark.
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use server::{
+    AppState, app,
+    store::{SqliteStore, Store},
+    vault::Vault,
+};
+use tower::ServiceExt;
+
+const DOCUMENTS: usize = 1_000;
+const SAMPLES: usize = 200;
+const PASSWORD: &str = "marée basse à Étretat";
+
+async fn send(router: &Router, request: Request<Body>) -> (StatusCode, Value, Option<String>) {
+    let response = router.clone().oneshot(request).await.expect("the router answers");
+    let status = response.status();
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned());
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), cookie)
+}
+
+fn json_request(
+    method: &str,
+    uri: &str,
+    body: &Value,
+    session: Option<(&str, &str)>,
+) -> Request<Body> {
+    let mut request =
+        Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "application/json");
+    if let Some((cookie, csrf)) = session {
+        request = request.header(header::COOKIE, cookie).header("x-csrf-token", csrf);
+    }
+    request.body(Body::from(body.to_string())).expect("a valid request")
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = Arc::new(SqliteStore::open(&dir.path().join("carnet.db")).await.expect("store"));
+    let state = AppState::new(store.clone(), Vault::ephemeral(), dir.path(), "http://localhost")
+        .expect("state");
+    let router = app(state);
+
+    let signup = json!({ "contact": "bench@example.fr", "given_name": "Banc", "family_name": "Essai",
+        "birth_date": "1970-01-01", "password": PASSWORD });
+    let (_, sent, _) =
+        send(&router, json_request("POST", "/api/account/signup", &signup, None)).await;
+    let message = store.outbox(1).await.expect("outbox").remove(0);
+    let code: String = message
+        .body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|r| r.len() == 6)
+        .expect("code")
+        .to_owned();
+    let verify = json!({ "challenge": sent["challenge"], "code": code });
+    let (status, me, cookie) =
+        send(&router, json_request("POST", "/api/account/verify", &verify, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (cookie, csrf) =
+        (cookie.expect("cookie"), me["csrf_token"].as_str().expect("csrf").to_owned());
+    let record = me["id"].as_str().expect("id").to_owned();
+    let session = Some((cookie.as_str(), csrf.as_str()));
+
+    let started = Instant::now();
+    for i in 0..DOCUMENTS {
+        let content = format!("Relevé n° {i} : tension 12/8, pouls 64.\n").repeat(40);
+        let meta = json!({ "title": format!("Relevé de tension n° {i}"), "category": "patient_own",
+            "care_date": format!("2026-{:02}-{:02}", 1 + i % 10, 1 + i % 28),
+            "media_type": "text/plain", "size": content.len() });
+        let (status, upload, _) = send(
+            &router,
+            json_request("POST", &format!("/api/records/{record}/uploads"), &meta, session),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{upload}");
+        let upload =
+            format!("/api/records/{record}/uploads/{}", upload["upload_id"].as_str().expect("id"));
+        let chunk = Request::put(format!("{upload}?offset=0"))
+            .header(header::COOKIE, &cookie)
+            .header("x-csrf-token", &csrf)
+            .body(Body::from(content))
+            .expect("request");
+        assert_eq!(send(&router, chunk).await.0, StatusCode::OK);
+        let finish = json_request("POST", &format!("{upload}/finish"), &Value::Null, session);
+        assert_eq!(send(&router, finish).await.0, StatusCode::CREATED);
+    }
+    println!(
+        "{DOCUMENTS} documents deposited through the API in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let mut times = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        let request = Request::get(format!("/api/records/{record}/documents"))
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .expect("request");
+        let start = Instant::now();
+        let (status, list, _) = send(&router, request).await;
+        times.push(start.elapsed());
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list.as_array().map(Vec::len), Some(DOCUMENTS));
+    }
+    times.sort();
+    let at = |q: f64| {
+        times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_secs_f64() * 1000.0
+    };
+    println!(
+        "documents list of {DOCUMENTS} (policy + unsealed titles), {SAMPLES} requests: p50 {:.1} ms, p99 {:.1} ms",
+        at(0.50),
+        at(0.99)
+    );
+}
