@@ -144,6 +144,7 @@ pub fn input_error_text(i18n: I18nContext<Locale>, error: InputError) -> String 
         InputError::TitleInvalid => t_string!(i18n, errors.title_invalid).to_string(),
         InputError::TypeCodeInvalid => t_string!(i18n, errors.type_code_invalid).to_string(),
         InputError::DateInFuture => t_string!(i18n, errors.date_in_future).to_string(),
+        InputError::NotForProfession => t_string!(i18n, errors.not_a_physician).to_string(),
     }
 }
 

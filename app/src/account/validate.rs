@@ -81,6 +81,9 @@ pub enum InputError {
     TitleInvalid,
     TypeCodeInvalid,
     DateInFuture,
+    /// The person chosen does not have the profession this needs (a regular doctor is a
+    /// physician).
+    NotForProfession,
 }
 
 /// Reads an e-mail address or a phone number (French national or international format).

@@ -42,6 +42,10 @@ pub fn AccessSection(record: String, csrf: String) -> impl IntoView {
                         let rpps = grant.professional.rpps.to_string();
                         let name = format!("{} {}", grant.professional.given_name, grant.professional.family_name);
                         let profession = grant.professional.profession;
+                        let regular = grant.regular_doctor;
+                        let may_be_regular = !regular
+                            && profession == crate::directory::Profession::Physician
+                            && grant.consent != Consent::Blocked;
                         let state = match &grant.consent {
                             Consent::Granted(g) => {
                                 let scope = match &g.scope {
@@ -62,6 +66,33 @@ pub fn AccessSection(record: String, csrf: String) -> impl IntoView {
                             Consent::Blocked => t_string!(i18n, access.blocked).to_string(),
                             Consent::Revoked | Consent::None => t_string!(i18n, access.revoked).to_string(),
                         };
+                        let state = if regular {
+                            format!("{} · {state}", t_string!(i18n, access.regular))
+                        } else {
+                            state
+                        };
+                        let designate = may_be_regular.then(|| {
+                            let uri = path.replace("/grants", "/regular-doctor");
+                            let (csrf, rpps) = (csrf.clone(), rpps.clone());
+                            let aria = format!("{} — {name}", t_string!(i18n, access.make_regular));
+                            let click = move |_| {
+                                let (uri, csrf) = (uri.clone(), csrf.clone());
+                                let body = crate::record::RegularDoctor { rpps: Some(rpps.clone()) };
+                                pending.set(true);
+                                spawn_local(async move {
+                                    match client::put::<_, ()>(&uri, &body, &csrf).await {
+                                        Ok(_) => refresh.run(()),
+                                        Err(refused) => failure.set(Some(refused)),
+                                    }
+                                    pending.set(false);
+                                });
+                            };
+                            view! {
+                                <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
+                                    {t!(i18n, access.make_regular)}
+                                </button>
+                            }
+                        });
                         let actions: Vec<(&'static str, String)> = match grant.consent {
                             Consent::Granted(_) => vec![
                                 ("revoke", t_string!(i18n, access.revoke).to_string()),
@@ -91,7 +122,7 @@ pub fn AccessSection(record: String, csrf: String) -> impl IntoView {
                             <li class="person">
                                 <p class="person__name">{name.clone()}</p>
                                 <p class="person__detail">{move || profession_label(i18n, profession)} " · " {state}</p>
-                                <div class="actions">{buttons}</div>
+                                <div class="actions">{buttons} {designate}</div>
                             </li>
                         }
                     })

@@ -226,6 +226,16 @@ pub struct GrantRequest {
 pub struct GrantInfo {
     pub professional: crate::directory::Professional,
     pub consent: crate::policy::Consent,
+    /// This professional is the patient's designated regular doctor.
+    #[serde(default)]
+    pub regular_doctor: bool,
+}
+
+/// `PUT /api/records/{record}/regular-doctor`: designate a physician of the directory as
+/// regular doctor (médecin traitant), or none.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RegularDoctor {
+    pub rpps: Option<String>,
 }
 
 /// `POST /api/records/{record}/documents/{id}/mask`

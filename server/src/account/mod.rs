@@ -639,6 +639,7 @@ pub(crate) fn new_account(
         closed_at: None,
         retained_until: None,
         erasure_due_at: None,
+        regular_doctor: None,
     }
 }
 

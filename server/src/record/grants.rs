@@ -4,9 +4,10 @@
 
 use app::{
     account::{InputError, validate::Date},
+    directory::Profession,
     directory::Rpps,
     policy::{Consent, Grant},
-    record::{GrantInfo, GrantRequest},
+    record::{GrantInfo, GrantRequest, RegularDoctor},
 };
 use axum::{
     Json,
@@ -46,9 +47,18 @@ pub async fn list(
         return Err(ApiError::NotFound);
     }
     let mut out = Vec::new();
-    for (rpps, consent) in state.store.consents(&asker.record.id).await? {
+    let regular = asker.record.regular_doctor.clone();
+    let mut rows = state.store.consents(&asker.record.id).await?;
+    // The regular doctor is listed even without a grant row.
+    if let Some(rpps) = &regular
+        && !rows.iter().any(|(r, _)| r == rpps)
+    {
+        rows.insert(0, (rpps.clone(), Consent::None));
+    }
+    for (rpps, consent) in rows {
         if let Some(record) = state.store.professional(&rpps).await? {
-            out.push(GrantInfo { professional: record.professional, consent });
+            let regular_doctor = regular.as_deref() == Some(rpps.as_str());
+            out.push(GrantInfo { professional: record.professional, consent, regular_doctor });
         }
     }
     Ok(Json(out))
@@ -112,4 +122,37 @@ pub async fn change(
         _ => return Err(ApiError::NotFound),
     };
     set(&state, &asker, &headers, &rpps, consent).await
+}
+
+/// Designates the regular doctor (a physician; one a representative's block forbids cannot be
+/// chosen by the representative), or clears it with `null`.
+pub async fn regular_doctor(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<RegularDoctor>,
+) -> Result<StatusCode, ApiError> {
+    let Some(rpps) = request.rpps else {
+        asker.check_csrf(&headers)?;
+        if !asker.is_patient_side() {
+            return Err(ApiError::Denied(app::policy::Deny::NotYours));
+        }
+        state.store.set_regular_doctor(&asker.record.id, None).await?;
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    let rpps = checked(&state, &asker, &headers, &rpps).await?;
+    let physician = state
+        .store
+        .professional(rpps.as_str())
+        .await?
+        .is_some_and(|record| record.professional.profession == Profession::Physician);
+    if !physician {
+        return Err(ApiError::input("rpps", InputError::NotForProfession));
+    }
+    let consent = state.store.consent(&asker.record.id, rpps.as_str()).await?;
+    if consent == Consent::Blocked {
+        return Err(ApiError::Denied(app::policy::Deny::Blocked));
+    }
+    state.store.set_regular_doctor(&asker.record.id, Some(rpps.as_str())).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/{record}/uploads/{upload}", get(documents::upload_status).put(documents::append))
         .route("/{record}/uploads/{upload}/finish", post(documents::finish))
         .route("/{record}/grants", get(grants::list))
+        .route("/{record}/regular-doctor", put(grants::regular_doctor))
         .route("/{record}/grants/{rpps}", put(grants::grant))
         .route("/{record}/grants/{rpps}/{change}", post(grants::change))
 }
@@ -70,9 +71,9 @@ impl Asker {
                 rpps: record.professional.rpps.as_str(),
                 profession: record.professional.profession,
                 specialty: record.professional.specialty.as_deref(),
-                // Designation of the regular doctor and break-glass arrive with the profile
-                // and emergency access; until then nobody has them.
-                regular_doctor: false,
+                regular_doctor: self.record.regular_doctor.as_deref()
+                    == Some(record.professional.rpps.as_str()),
+                // Break-glass arrives with emergency access; until then nobody has it.
                 consent: consent.clone(),
                 break_glass: BreakGlass::Off,
             }),

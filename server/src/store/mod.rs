@@ -62,6 +62,8 @@ pub struct AccountRecord {
     pub closed_at: Option<i64>,
     pub retained_until: Option<i64>,
     pub erasure_due_at: Option<i64>,
+    /// The designated regular doctor (RPPS).
+    pub regular_doctor: Option<String>,
 }
 
 impl AccountRecord {
@@ -180,6 +182,11 @@ pub trait Store: PeopleStore + RecordStore + Send + Sync + 'static {
     async fn account_by_id(&self, id: &str) -> Result<Option<AccountRecord>, StoreError>;
     async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError>;
     async fn set_password(&self, account_id: &str, password_hash: &str) -> Result<(), StoreError>;
+    async fn set_regular_doctor(
+        &self,
+        account_id: &str,
+        rpps: Option<&str>,
+    ) -> Result<(), StoreError>;
     /// Fails with `Conflict("accounts_contact_unique")` when another account holds it.
     async fn set_contact(&self, account_id: &str, contact: &Contact) -> Result<(), StoreError>;
     /// Ends every session of the account but `keep` (the one making the change, if any).

@@ -436,3 +436,59 @@ async fn a_patient_finds_professionals_and_a_professional_lists_who_granted_them
     let (doctor, _) = professionals(&app).await;
     assert_eq!(patients(doctor).await, json!([]));
 }
+
+#[tokio::test]
+async fn the_regular_doctor_sees_masked_documents_and_must_be_a_physician() {
+    let app = test_app().await;
+    let (doctor, nurse) = professionals(&app).await;
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let grants = format!("/api/records/{record}/grants");
+    let all = || json!({ "scope": "all" }).to_string().into_bytes();
+    put(&app, &format!("{grants}/{NURSE}"), all(), &patient, true).await;
+    let report = meta("Compte rendu", "reports", "application/pdf", PDF.len());
+    let id = deposit(&app, &record, &nurse, report, PDF, 1024).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    call(
+        &app,
+        &format!("/api/records/{record}/documents/{id}/mask"),
+        json!({ "masked": true }),
+        &patient,
+    )
+    .await;
+
+    // Not yet designated, no grant: the physician sees nothing.
+    assert!(listed(&app, &record, &doctor).await.is_empty());
+    let designate = |rpps: &str| json!({ "rpps": rpps }).to_string().into_bytes();
+    let uri = format!("/api/records/{record}/regular-doctor");
+    let nurse_refused = put(&app, &uri, designate(NURSE), &patient, true).await;
+    assert_eq!(nurse_refused.body["input"], "not_for_profession");
+    assert_eq!(
+        put(&app, &uri, designate(DOCTOR), &doctor, true).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        put(&app, &uri, designate(DOCTOR), &patient, true).await.status,
+        StatusCode::NO_CONTENT
+    );
+
+    // Designated: the masked report shows for them (and still not for others).
+    let seen = listed(&app, &record, &doctor).await;
+    assert_eq!((seen.len(), seen[0]["masked"].clone()), (1, json!(true)));
+    let listing = get(&app.router, &grants, Some(&patient.0)).await;
+    let listing: Value = serde_json::from_str(&text(listing).await).unwrap();
+    assert!(
+        listing
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["regular_doctor"] == true && g["professional"]["rpps"] == DOCTOR)
+    );
+    // Blocking the regular doctor closes everything at once.
+    call(&app, &format!("{grants}/{DOCTOR}/block"), json!(null), &patient).await;
+    assert!(listed(&app, &record, &doctor).await.is_empty());
+    let again = put(&app, &uri, designate(DOCTOR), &patient, true).await;
+    assert_eq!(again.body["denied"], "blocked");
+}

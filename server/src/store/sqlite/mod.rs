@@ -134,6 +134,20 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn set_regular_doctor(
+        &self,
+        account_id: &str,
+        rpps: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET regular_doctor = ? WHERE id = ?")
+            .bind(rpps)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
     async fn set_contact(&self, account_id: &str, contact: &Contact) -> Result<(), StoreError> {
         let (kind, value) = match contact {
             Contact::Email(address) => ("email", address),
@@ -618,7 +632,7 @@ impl Store for SqliteStore {
 
 const ACCOUNT_COLUMNS: &str = "SELECT id, contact_kind, contact, given_name, family_name, \
      birth_date, locale, password_hash, status, created_at, opened_by, closed_at, \
-     retained_until, erasure_due_at FROM accounts";
+     retained_until, erasure_due_at, regular_doctor FROM accounts";
 
 async fn insert_account(
     conn: &mut sqlx::SqliteConnection,
@@ -681,6 +695,7 @@ fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
         closed_at: time("closed_at")?,
         retained_until: time("retained_until")?,
         erasure_due_at: time("erasure_due_at")?,
+        regular_doctor: optional("regular_doctor")?,
     })
 }
 
