@@ -75,6 +75,8 @@ test('a physician logs in with the card and opens a record that the patient acti
   await assertAccessible(patient.page, 'activation page');
   await patient.page.getByLabel('Adresse e-mail ou numéro de téléphone mobile').fill('paul.leroy@example.fr');
   await patient.page.getByRole('button', { name: 'Recevoir un code' }).click();
+  // The code is read from the outbox only once the server has answered (and sent it).
+  await patient.page.getByLabel('Code reçu (6 chiffres)').waitFor();
   await patient.page.getByLabel('Code reçu (6 chiffres)').fill(env.server.latestCode());
   await patient.page.getByLabel('Nouveau mot de passe', { exact: true }).fill(PASSWORD);
   await patient.page.getByRole('button', { name: 'Activer mon dossier' }).click();
