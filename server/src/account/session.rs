@@ -134,16 +134,14 @@ impl FromRequestParts<AppState> for AnySession {
     }
 }
 
-impl FromRequestParts<AppState> for Session {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let any = AnySession::from_request_parts(parts, state).await?;
+impl Session {
+    /// A patient's session from the session already loaded for this request (not loaded
+    /// twice). A representation can end between two requests (withdrawn, or the minor came of
+    /// age): the next request is already back on the representative's own record.
+    pub async fn from_any(any: AnySession, state: &AppState) -> Result<Self, ApiError> {
         let SessionOwner::Account(account_id) = any.owner else {
             return Err(ApiError::Forbidden);
         };
-        // A representation can end between two requests (withdrawn, or the minor came of age):
-        // the next request is already back on the representative's own record.
         let mut acting_for = any.acting_for;
         if let Some(represented) = &acting_for
             && !super::representation::represents(state, &account_id, represented).await?
@@ -152,6 +150,14 @@ impl FromRequestParts<AppState> for Session {
             acting_for = None;
         }
         Ok(Self { account_id, acting_for, csrf_token: any.csrf_token, token_hash: any.token_hash })
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Self::from_any(AnySession::from_request_parts(parts, state).await?, state).await
     }
 }
 

@@ -89,17 +89,34 @@ fn open_title(state: &AppState, upload: &UploadRecord) -> Result<String, ApiErro
     String::from_utf8(title.to_vec()).map_err(|_| ApiError::BadRequest)
 }
 
-async fn info(state: &AppState, document: &DocumentRecord) -> Result<DocumentInfo, ApiError> {
+/// Authors' names already looked up while building one answer (a list names the same few
+/// professionals many times).
+type Names = std::collections::HashMap<String, String>;
+
+async fn info(
+    state: &AppState,
+    document: &DocumentRecord,
+    names: &mut Names,
+) -> Result<DocumentInfo, ApiError> {
     let author = match &document.author {
         Party::Patient(_) => AuthorInfo::Patient,
         Party::Insurer => AuthorInfo::Insurer,
         Party::Professional(rpps) => {
-            let name = state
-                .store
-                .professional(rpps)
-                .await?
-                .map(|p| format!("{} {}", p.professional.given_name, p.professional.family_name))
-                .unwrap_or_default();
+            let name = match names.get(rpps) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = state
+                        .store
+                        .professional(rpps)
+                        .await?
+                        .map(|p| {
+                            format!("{} {}", p.professional.given_name, p.professional.family_name)
+                        })
+                        .unwrap_or_default();
+                    names.insert(rpps.clone(), name.clone());
+                    name
+                }
+            };
             AuthorInfo::Professional { rpps: rpps.clone(), name }
         }
     };
@@ -127,9 +144,10 @@ pub async fn list(
     asker: Asker,
 ) -> Result<Json<Vec<DocumentInfo>>, ApiError> {
     let mut out = Vec::new();
+    let mut names = Names::new();
     for document in state.store.documents(&asker.record.id).await? {
         if decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
-            out.push(info(&state, &document).await?);
+            out.push(info(&state, &document, &mut names).await?);
         }
     }
     Ok(Json(out))
@@ -342,7 +360,7 @@ pub async fn finish(
         .document(&asker.record.id, &deposited.document_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok((StatusCode::CREATED, Json(info(&state, &document).await?)))
+    Ok((StatusCode::CREATED, Json(info(&state, &document, &mut Names::new()).await?)))
 }
 
 #[derive(Deserialize)]

@@ -109,10 +109,10 @@ impl FromRequestParts<AppState> for Asker {
             .map(|(_, value)| value.clone())
             .ok_or(ApiError::NotFound)?;
         let any = AnySession::from_request_parts(parts, state).await?;
-        let (who, party, csrf_token) = match any.owner {
+        let (who, party, csrf_token) = match &any.owner {
             SessionOwner::Account(_) => {
-                // The patient's extractor re-checks a representation at every request.
-                let session = Session::from_request_parts(parts, state).await?;
+                // Re-checks a representation at every request, on the session loaded above.
+                let session = Session::from_any(any, state).await?;
                 let who = if record_id == session.account_id {
                     Who::Holder
                 } else if session.acting_for.as_deref() == Some(record_id.as_str()) {
@@ -123,6 +123,7 @@ impl FromRequestParts<AppState> for Asker {
                 (who, Party::Patient(session.account_id), session.csrf_token)
             }
             SessionOwner::Professional(rpps) => {
+                let rpps = rpps.clone();
                 let record = state
                     .store
                     .professional(&rpps)
