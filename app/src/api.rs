@@ -72,6 +72,8 @@ pub enum Refusal {
     UploadIncomplete,
     /// The document was withdrawn by its author.
     Withdrawn,
+    /// More than one record matches the identity given: ask for another detail.
+    IdentityAmbiguous,
 }
 
 impl ErrorBody {

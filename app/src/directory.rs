@@ -23,10 +23,13 @@ pub enum Profession {
     Dietitian,
     Psychologist,
     InsurerAgent,
+    /// The emergency call centre's regulation (SAMU, "centre 15"): reads a record only in
+    /// break-glass, with a physician's reading rights, and deposits nothing.
+    EmergencyCentre,
 }
 
 impl Profession {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Physician,
         Self::Midwife,
         Self::Pharmacist,
@@ -40,6 +43,7 @@ impl Profession {
         Self::Dietitian,
         Self::Psychologist,
         Self::InsurerAgent,
+        Self::EmergencyCentre,
     ];
 
     pub fn is_health_professional(self) -> bool {
@@ -62,6 +66,7 @@ impl Profession {
             Self::Dietitian => "dietitian",
             Self::Psychologist => "psychologist",
             Self::InsurerAgent => "insurer_agent",
+            Self::EmergencyCentre => "emergency_centre",
         }
     }
 

@@ -11,6 +11,7 @@ pub mod account;
 pub mod api;
 pub mod cache;
 pub mod directory;
+pub mod emergency;
 pub mod i18n;
 pub mod layout;
 pub mod pages;

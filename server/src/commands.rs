@@ -72,6 +72,40 @@ pub async fn issue_card(store: &dyn Store, rpps: &str, out: &Path) -> Outcome {
     Ok(())
 }
 
+/// The break-glass review list, for whoever audits emergency accesses (the reasons are shown:
+/// judging them is the point of the review).
+pub async fn review_break_glass(store: &dyn Store, vault: &Vault, days: u32) -> Outcome {
+    let now = SystemClock.now();
+    let sessions = store.break_glass_since(now - i64::from(days) * 86_400).await?;
+    if sessions.is_empty() {
+        println!("No break-glass session in the last {days} day(s).");
+    }
+    for session in sessions {
+        let who = match store.professional(&session.rpps).await? {
+            Some(entry) => format!(
+                "{} {} ({}, {})",
+                entry.professional.given_name,
+                entry.professional.family_name,
+                entry.professional.profession.code(),
+                session.rpps
+            ),
+            None => session.rpps.clone(),
+        };
+        let whose = match store.account_by_id(&session.account_id).await? {
+            Some(record) => format!("{} {} ({})", record.given_name, record.family_name, record.id),
+            None => session.account_id.clone(),
+        };
+        let reason = server::emergency::open_reason(vault, &session)?;
+        println!(
+            "{} → {}{}\n  by {who}\n  record of {whose}\n  reason: {reason}",
+            app::emergency::moment(session.started_at),
+            app::emergency::moment(session.until()),
+            if session.live_at(now) { " (live)" } else { "" },
+        );
+    }
+    Ok(())
+}
+
 pub async fn purge(store: &dyn Store) -> Outcome {
     let report = lifecycle::purge(store, SystemClock.now()).await?;
     println!(

@@ -62,6 +62,15 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=500))]
     pub max_document_mb: u64,
 
+    /// Minutes a break-glass (emergency) access lasts before it ends by itself.
+    #[arg(long, env = "CARNET_BREAK_GLASS_MINUTES", default_value_t = 240,
+          value_parser = clap::value_parser!(u32).range(5..=240))]
+    pub break_glass_minutes: u32,
+
+    /// Show masked items in break-glass too (by default a mask holds in an emergency).
+    #[arg(long, env = "CARNET_BREAK_GLASS_SEES_MASKED")]
+    pub break_glass_sees_masked: bool,
+
     /// The access matrix (`carnet-access-matrix/1` JSON) replacing the built-in default (see
     /// `docs/access-matrix.md`). Checked at start: a bad file stops the server with its error.
     #[arg(long, env = "CARNET_ACCESS_MATRIX")]
@@ -108,9 +117,22 @@ pub enum Command {
     /// Master keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Break-glass (emergency) accesses.
+    #[command(subcommand)]
+    BreakGlass(BreakGlassCommand),
     /// Erase the records whose erasure is due or whose retention ended, and forget expired
     /// codes and sessions (the server also does it every hour).
     Purge,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum BreakGlassCommand {
+    /// The review list: every break-glass session started in the last DAYS days, oldest first,
+    /// with who, whose record, when, how long and the reason given.
+    Review {
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -196,6 +218,13 @@ impl Config {
         app::policy::AccessMatrix::parse(&text)
             .map_err(|error| format!("{}: {error}", path.display()))
     }
+    pub fn emergency_rules(&self) -> crate::emergency::EmergencyRules {
+        crate::emergency::EmergencyRules {
+            break_glass_seconds: i64::from(self.break_glass_minutes) * 60,
+            sees_masked: self.break_glass_sees_masked,
+        }
+    }
+
     pub fn account_rules(&self) -> crate::account::lifecycle::AccountRules {
         crate::account::lifecycle::AccountRules {
             majority_age: self.majority_age,

@@ -89,7 +89,7 @@ impl ApiError {
                     Refusal::NotRepresented | Refusal::RecordClosed | Refusal::NotAllowed => {
                         StatusCode::FORBIDDEN
                     }
-                    Refusal::UploadIncomplete => StatusCode::CONFLICT,
+                    Refusal::UploadIncomplete | Refusal::IdentityAmbiguous => StatusCode::CONFLICT,
                     Refusal::Withdrawn => StatusCode::GONE,
                 },
                 ErrorBody { reason: Some(*reason), ..ErrorBody::new(C::Refused) },

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod clock;
 pub mod config;
+pub mod emergency;
 pub mod error;
 pub mod health;
 pub mod messages;

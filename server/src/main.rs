@@ -5,7 +5,10 @@ use std::{net::SocketAddr, process::ExitCode, sync::Arc};
 use clap::Parser;
 use server::{
     AppState, app,
-    config::{CardCommand, Command, Config, DatabaseChoice, DirectoryCommand, KeysCommand},
+    config::{
+        BreakGlassCommand, CardCommand, Command, Config, DatabaseChoice, DirectoryCommand,
+        KeysCommand,
+    },
     messages::{Outbox, Smtp},
     store::{SqliteStore, Store},
     telemetry,
@@ -43,6 +46,9 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             return commands::issue_card(store.as_ref(), rpps, out).await;
         }
         Some(Command::Purge) => return commands::purge(store.as_ref()).await,
+        Some(Command::BreakGlass(BreakGlassCommand::Review { days })) => {
+            return commands::review_break_glass(store.as_ref(), &config.vault()?, *days).await;
+        }
         Some(Command::Keys(KeysCommand::Rotate)) => {
             let _alone = commands::lock(&config.data_dir, commands::Lock::Exclusive)?;
             return commands::rotate_keys(store.as_ref(), config.vault()?).await;
@@ -58,6 +64,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let mut state = AppState::new(store.clone(), config.vault()?, &config.site_root, &public_url)?
         .with_rules(config.account_rules())
         .with_limits(config.limits())
+        .with_emergency(config.emergency_rules())
         .with_matrix(matrix);
     if let Some(url) = &config.smtp_url {
         let outbox = Arc::new(Outbox::new(store.clone(), state.clock.clone()));

@@ -38,6 +38,7 @@ pub struct AppState {
     /// The master keys that seal data at rest.
     pub vault: Arc<Vault>,
     pub limits: Limits,
+    pub emergency: crate::emergency::EmergencyRules,
 }
 
 /// Configurable sizes.
@@ -71,6 +72,11 @@ impl AppState {
 
     pub fn with_matrix(mut self, matrix: AccessMatrix) -> Self {
         self.matrix = Arc::new(matrix);
+        self
+    }
+
+    pub fn with_emergency(mut self, emergency: crate::emergency::EmergencyRules) -> Self {
+        self.emergency = emergency;
         self
     }
 
@@ -116,6 +122,7 @@ impl AppState {
             matrix: Arc::new(AccessMatrix::reference()),
             vault: Arc::new(vault),
             limits: Limits::default(),
+            emergency: crate::emergency::EmergencyRules::default(),
         })
     }
 }

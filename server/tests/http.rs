@@ -3,6 +3,8 @@
 
 #[path = "http/account.rs"]
 mod account;
+#[path = "http/emergency.rs"]
+mod emergency;
 #[path = "http/messages.rs"]
 mod messages;
 #[path = "http/professional.rs"]

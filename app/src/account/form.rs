@@ -11,6 +11,7 @@ use crate::account::{
 };
 use crate::api::{ErrorCode, Refusal};
 use crate::i18n::{Locale, t_string, use_i18n};
+use crate::policy::Deny;
 use leptos_i18n::I18nContext;
 
 /// A text input with its label, optional hint and error message.
@@ -145,7 +146,31 @@ pub fn input_error_text(i18n: I18nContext<Locale>, error: InputError) -> String 
         InputError::TypeCodeInvalid => t_string!(i18n, errors.type_code_invalid).to_string(),
         InputError::DateInFuture => t_string!(i18n, errors.date_in_future).to_string(),
         InputError::NotForProfession => t_string!(i18n, errors.not_a_physician).to_string(),
+        InputError::ReasonInvalid => t_string!(i18n, errors.reason_invalid).to_string(),
     }
+}
+
+/// Why the access policy said no, in words (the same reasons the policy gives).
+pub fn deny_text(i18n: I18nContext<Locale>, reason: Deny) -> String {
+    match reason {
+        Deny::RecordClosed => t_string!(i18n, deny.record_closed),
+        Deny::Blocked => t_string!(i18n, deny.blocked),
+        Deny::NotForProfession => t_string!(i18n, deny.not_for_profession),
+        Deny::DomainExcluded => t_string!(i18n, deny.domain_excluded),
+        Deny::NoGrant => t_string!(i18n, deny.no_grant),
+        Deny::GrantRevoked => t_string!(i18n, deny.grant_revoked),
+        Deny::GrantExpired => t_string!(i18n, deny.grant_expired),
+        Deny::OutsideGrant => t_string!(i18n, deny.outside_grant),
+        Deny::Masked => t_string!(i18n, deny.masked),
+        Deny::HiddenFromRepresentatives => t_string!(i18n, deny.hidden_from_representatives),
+        Deny::AwaitingAnnouncement => t_string!(i18n, deny.awaiting_announcement),
+        Deny::BreakGlassRefused => t_string!(i18n, deny.break_glass_refused),
+        Deny::BreakGlassExpired => t_string!(i18n, deny.break_glass_expired),
+        Deny::SummaryOnly => t_string!(i18n, deny.summary_only),
+        Deny::FeedDepositsOnly => t_string!(i18n, deny.feed_deposits_only),
+        Deny::NotYours => t_string!(i18n, deny.not_yours),
+    }
+    .to_string()
 }
 
 /// The sentence for a refusal that is not about one field.
@@ -179,11 +204,17 @@ pub fn failure_text(i18n: I18nContext<Locale>, failure: &ApiFailure) -> String {
                 t_string!(i18n, errors.representative_unknown).to_string()
             }
             Some(Refusal::RecordClosed) => t_string!(i18n, errors.record_closed).to_string(),
-            Some(Refusal::NotAllowed) => t_string!(i18n, errors.not_allowed).to_string(),
+            Some(Refusal::NotAllowed) => match body.denied {
+                Some(reason) => deny_text(i18n, reason),
+                None => t_string!(i18n, errors.not_allowed).to_string(),
+            },
             Some(Refusal::UploadIncomplete) => {
                 t_string!(i18n, errors.upload_incomplete).to_string()
             }
             Some(Refusal::Withdrawn) => t_string!(i18n, errors.withdrawn).to_string(),
+            Some(Refusal::IdentityAmbiguous) => {
+                t_string!(i18n, errors.identity_ambiguous).to_string()
+            }
             None => t_string!(i18n, errors.refused).to_string(),
         },
         ErrorCode::Unavailable => t_string!(i18n, errors.unavailable).to_string(),

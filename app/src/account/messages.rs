@@ -34,6 +34,11 @@ pub enum Kind<'a> {
         on: &'a str,
     },
     Reopened,
+    /// `by` opened the record in an emergency (break-glass); the history is at `url`.
+    BreakGlass {
+        by: &'a str,
+        url: &'a str,
+    },
 }
 
 /// `(subject, body)` for `locale` (`"fr"` or `"en"`; anything else is French).
@@ -83,6 +88,10 @@ pub fn render(locale: &str, kind: Kind<'_>) -> (String, String) {
         Kind::Reopened => (
             td_string!(locale, messages.reopened_subject).to_string(),
             td_string!(locale, messages.reopened_body).to_string(),
+        ),
+        Kind::BreakGlass { by, url } => (
+            td_string!(locale, messages.break_glass_subject).to_string(),
+            td_string!(locale, messages.break_glass_body, by = by, url = url).to_string(),
         ),
         Kind::AlreadyRegistered => (
             td_string!(locale, messages.existing_subject).to_string(),

@@ -84,6 +84,8 @@ pub enum InputError {
     /// The person chosen does not have the profession this needs (a regular doctor is a
     /// physician).
     NotForProfession,
+    /// An emergency access needs a reason of 10 to 500 characters.
+    ReasonInvalid,
 }
 
 /// Reads an e-mail address or a phone number (French national or international format).

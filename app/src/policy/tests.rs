@@ -364,7 +364,7 @@ fn the_reference_examples() {
 #[test]
 fn the_default_matrix_parses_and_bad_files_are_refused() {
     let matrix = AccessMatrix::parse(DEFAULT_JSON).unwrap();
-    assert_eq!(matrix.version(), "2026-11-25");
+    assert_eq!(matrix.version(), "2026-12-01");
     assert_eq!(matrix, AccessMatrix::reference());
     let bad_category = DEFAULT_JSON.replacen("\"reports\"", "\"gossip\"", 1);
     assert!(matches!(AccessMatrix::parse(&bad_category), Err(MatrixError::Rule { .. })));

@@ -118,6 +118,9 @@ pub struct PatientSummary {
     pub given_name: String,
     pub family_name: String,
     pub birth_date: String,
+    /// Not granted: reachable through this professional's live break-glass session, until then.
+    #[serde(default)]
+    pub emergency_until: Option<i64>,
 }
 
 /// Answer to opening a record: where the activation notice went (partly hidden).

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::account::{LogoutButton, client};
 use crate::directory::Profession;
+use crate::emergency::{BreakGlassSection, EmergencyBanner, NotificationInfo, moment};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use leptos_i18n::I18nContext;
@@ -52,6 +53,7 @@ pub fn profession_label(i18n: I18nContext<Locale>, profession: Profession) -> St
         Profession::Dietitian => t_string!(i18n, profession.dietitian),
         Profession::Psychologist => t_string!(i18n, profession.psychologist),
         Profession::InsurerAgent => t_string!(i18n, profession.insurer_agent),
+        Profession::EmergencyCentre => t_string!(i18n, profession.emergency_centre),
     }
     .to_string()
 }
@@ -63,7 +65,9 @@ fn SignedIn(me: ProMe) -> impl IntoView {
     let name = format!("{} {}", professional.given_name, professional.family_name);
     let profession = professional.profession;
     let csrf = me.csrf_token.clone();
+    let may_break_glass = profession != Profession::InsurerAgent;
     view! {
+        <EmergencyBanner csrf=csrf.clone() />
         <h1>{name}</h1>
         <dl class="facts">
             <dt>{t!(i18n, pro.profession)}</dt>
@@ -78,6 +82,8 @@ fn SignedIn(me: ProMe) -> impl IntoView {
             <dd>{professional.rpps.to_string()}</dd>
         </dl>
         <PatientsSection />
+        <ProNotifications />
+        {may_break_glass.then(|| view! { <BreakGlassSection csrf=csrf.clone() /> })}
         <OpenRecordSection csrf=csrf.clone() />
         <OpenRepresentedSection csrf=csrf.clone() />
         <LogoutButton path="/api/pro/logout" csrf=csrf then="/pro/connexion" />
@@ -107,6 +113,10 @@ fn PatientsSection() -> impl IntoView {
                                     <li class="person">
                                         <A href=href>{format!("{} {}", p.given_name, p.family_name)}</A>
                                         <p class="person__detail">{t_string!(i18n, pro.born, date = p.birth_date.clone()).to_string()}</p>
+                                        {p.emergency_until.map(|until| view! {
+                                            <p class="person__detail"><span class="badge badge--alert">{t!(i18n, emergency.patient_emergency)}</span>" "
+                                                {t_string!(i18n, emergency.until, until = crate::emergency::moment(until)).to_string()}</p>
+                                        })}
                                     </li>
                                 }
                             }).collect_view()}
@@ -115,5 +125,37 @@ fn PatientsSection() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// What the professional was told: break-glass accesses to the patients whose regular doctor
+/// they are.
+#[component]
+fn ProNotifications() -> impl IntoView {
+    let i18n = use_i18n();
+    let notifications =
+        LocalResource::new(|| client::get::<Vec<NotificationInfo>>("/api/notifications"));
+    move || {
+        let list = notifications.get().and_then(Result::ok).unwrap_or_default();
+        (!list.is_empty()).then(|| {
+            let items = list
+                .into_iter()
+                .map(|n| {
+                    let who = n
+                        .by
+                        .map(|p| format!("{} {}", p.given_name, p.family_name))
+                        .unwrap_or_default();
+                    let patient = n.patient.unwrap_or_default();
+                    let text = t_string!(i18n, pro.patient_break_glass, who = who, patient = patient, at = moment(n.at)).to_string();
+                    view! { <li class="notification" class:notification--unread=!n.read>{text}</li> }
+                })
+                .collect_view();
+            view! {
+                <section class="section" aria-labelledby="pro-notifications">
+                    <h2 id="pro-notifications">{t!(i18n, emergency.notifications)}</h2>
+                    <ul class="notifications">{items}</ul>
+                </section>
+            }
+        })
     }
 }

@@ -7,6 +7,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{PatientSummary, ProMe};
 use crate::account::client;
+use crate::emergency::EmergencyBanner;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::policy::AccessMatrix;
@@ -48,8 +49,11 @@ pub fn ProRecordPage() -> impl IntoView {
                         .copied()
                         .collect();
                     let name = format!("{} {}", patient.given_name, patient.family_name);
+                    let emergency = patient.emergency_until.is_some();
                     Either::Left(view! {
+                        <EmergencyBanner csrf=me.csrf_token.clone() />
                         <h1>{name}</h1>
+                        {emergency.then(|| view! { <p class="notice notice--alert">{t!(i18n, emergency.mode_intro)}</p> })}
                         <p>{t_string!(i18n, pro.born, date = patient.birth_date.clone()).to_string()}</p>
                         <section class="panel" aria-labelledby="documents-heading">
                             <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>

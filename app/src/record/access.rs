@@ -12,7 +12,9 @@ use crate::directory::Professional;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::policy::{Consent, Scope};
 use crate::pro::profession_label;
-use crate::record::{Category, GrantInfo, GrantRequest, documents::category_label};
+use crate::record::{
+    Category, GrantInfo, GrantRequest, documents::category_label, preview::PreviewPanel,
+};
 
 #[component]
 pub fn AccessSection(record: String, csrf: String) -> impl IntoView {
@@ -26,6 +28,7 @@ pub fn AccessSection(record: String, csrf: String) -> impl IntoView {
         })
     };
     let refresh = Callback::new(move |()| grants.refetch());
+    let previewing = RwSignal::new(None::<(String, String)>);
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
     let list = {
@@ -118,11 +121,21 @@ pub fn AccessSection(record: String, csrf: String) -> impl IntoView {
                                 }
                             })
                             .collect_view();
+                        let see_as = {
+                            let (rpps, name) = (rpps.clone(), name.clone());
+                            let aria = t_string!(i18n, preview.open_label, name = name.clone()).to_string();
+                            view! {
+                                <button type="button" class="button button--secondary" aria-label=aria
+                                    on:click=move |_| previewing.set(Some((rpps.clone(), name.clone())))>
+                                    {t!(i18n, preview.open)}
+                                </button>
+                            }
+                        };
                         view! {
                             <li class="person">
                                 <p class="person__name">{name.clone()}</p>
                                 <p class="person__detail">{move || profession_label(i18n, profession)} " · " {state}</p>
-                                <div class="actions">{buttons} {designate}</div>
+                                <div class="actions">{see_as} {buttons} {designate}</div>
                             </li>
                         }
                     })
@@ -137,6 +150,10 @@ pub fn AccessSection(record: String, csrf: String) -> impl IntoView {
             <p>{t!(i18n, access.intro)}</p>
             <FormAlert failure />
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list.clone()}</Suspense>
+            {move || previewing.get().map(|(rpps, name)| {
+                let on_close = Callback::new(move |()| previewing.set(None));
+                view! { <PreviewPanel record=record.clone() rpps name on_close /> }
+            })}
             <GrantForm path csrf refresh />
         </section>
     }

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod documents;
 mod page;
+mod preview;
 pub mod routes;
 pub mod upload;
 
@@ -236,6 +237,27 @@ pub struct GrantInfo {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RegularDoctor {
     pub rpps: Option<String>,
+}
+
+/// A document of the record that a professional would not see, and why.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HiddenDocument {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub care_date: String,
+    pub reason: crate::policy::Deny,
+}
+
+/// `GET /api/records/{record}/preview/{rpps}`: the record exactly as this professional would
+/// see it now (the same policy, the same answer), and what they would not see, with the reason.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Preview {
+    pub professional: crate::directory::Professional,
+    pub documents: Vec<DocumentInfo>,
+    pub hidden: Vec<HiddenDocument>,
+    /// Profile sections they would read.
+    pub profile: Vec<Section>,
 }
 
 /// `POST /api/records/{record}/documents/{id}/mask`

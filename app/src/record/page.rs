@@ -5,6 +5,7 @@ use leptos::{either::Either, prelude::*};
 use leptos_router::components::A;
 
 use crate::account::{Me, client};
+use crate::emergency::EmergencySection;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::record::{
@@ -68,6 +69,7 @@ fn Record(me: Me) -> impl IntoView {
         <section class="panel">
             <DepositForm record=record.clone() csrf=csrf.clone() categories=vec![Category::PatientOwn] refresh />
         </section>
+        <EmergencySection record=record.clone() csrf=csrf.clone() />
         <AccessSection record csrf />
     }
 }

@@ -640,6 +640,7 @@ pub(crate) fn new_account(
         retained_until: None,
         erasure_due_at: None,
         regular_doctor: None,
+        break_glass_refused: false,
     }
 }
 

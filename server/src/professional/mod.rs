@@ -80,16 +80,35 @@ async fn patients(
 ) -> Result<Json<Vec<PatientSummary>>, ApiError> {
     let today = crate::account::today(&state).to_string();
     let rows = state.store.granted_records(&session.rpps, &today).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|(id, given_name, family_name, birth_date)| PatientSummary {
-                id,
-                given_name,
-                family_name,
-                birth_date,
-            })
-            .collect(),
-    ))
+    let mut patients: Vec<PatientSummary> = rows
+        .into_iter()
+        .map(|(id, given_name, family_name, birth_date)| PatientSummary {
+            id,
+            given_name,
+            family_name,
+            birth_date,
+            emergency_until: None,
+        })
+        .collect();
+    // And the records this professional holds open in an emergency, first.
+    for live in state.store.live_break_glass_of(&session.rpps, state.clock.now()).await? {
+        let until = live.until();
+        if let Some(known) = patients.iter_mut().find(|p| p.id == live.account_id) {
+            known.emergency_until = Some(until);
+        } else if let Some(record) = state.store.account_by_id(&live.account_id).await? {
+            patients.insert(
+                0,
+                PatientSummary {
+                    id: record.id,
+                    given_name: record.given_name,
+                    family_name: record.family_name,
+                    birth_date: record.birth_date,
+                    emergency_until: Some(until),
+                },
+            );
+        }
+    }
+    Ok(Json(patients))
 }
 
 async fn challenge(

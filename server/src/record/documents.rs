@@ -5,10 +5,10 @@
 
 use app::{
     account::{InputError, validate::Date},
-    policy::{Action, Author, Decision, Item, decide},
+    policy::{Action, Author, BreakGlass, Decision, Item, decide},
     record::{
-        AuthorInfo, DepositRequest, DocumentInfo, MaskRequest, MediaType, Subject, TITLE_MAX_CHARS,
-        UploadStatus, valid_loinc,
+        AuthorInfo, DepositRequest, DocumentInfo, HiddenDocument, MaskRequest, MediaType, Preview,
+        Section, Subject, TITLE_MAX_CHARS, UploadStatus, valid_loinc,
     },
 };
 use axum::{
@@ -456,4 +456,60 @@ fn first_bytes_match(media: MediaType, first_chunk: &[u8]) -> bool {
         MediaType::Text => true,
         other => other.matches(first_chunk),
     }
+}
+
+/// The record as a given professional would see it: for the patient side only, through the
+/// same policy the professional's own requests go through (without break-glass).
+pub async fn preview(
+    State(state): State<AppState>,
+    asker: Asker,
+    Path((_, rpps)): Path<(String, String)>,
+) -> Result<Json<Preview>, ApiError> {
+    if !asker.is_patient_side() {
+        return Err(ApiError::NotFound);
+    }
+    let rpps = app::directory::Rpps::parse(&rpps).ok_or(ApiError::NotFound)?;
+    let professional = state
+        .store
+        .professional(rpps.as_str())
+        .await?
+        .filter(|record| record.active)
+        .ok_or(ApiError::NotFound)?;
+    let consent = state.store.consent(&asker.record.id, rpps.as_str()).await?;
+    let actor = super::professional_actor(&asker.record, &professional, &consent, BreakGlass::Off);
+    let context = context(&state, &asker.record);
+    let mut names = Names::new();
+    let (mut documents, mut hidden) = (Vec::new(), Vec::new());
+    for document in state.store.documents(&asker.record.id).await? {
+        let item = item_of(&document);
+        // Only what the asker may read themselves is listed, either way.
+        if !decide_for(&state, &asker, Action::Read, &item).allowed() {
+            continue;
+        }
+        match decide(&context, &actor, Action::Read, &item) {
+            Decision::Allow(_) => documents.push(info(&state, &document, &mut names).await?),
+            Decision::Deny(reason) => hidden.push(HiddenDocument {
+                id: document.id.clone(),
+                title: open_title(&state, &document.upload)?,
+                category: document.category,
+                care_date: document.upload.care_date.clone(),
+                reason,
+            }),
+        }
+    }
+    let profile = Section::ALL
+        .into_iter()
+        .filter(|section| {
+            let item = Item {
+                subject: Subject::Profile(*section),
+                domain: None,
+                author: Some(Author::Patient),
+                masked: false,
+                hidden_from_representatives: false,
+                awaiting_announcement: false,
+            };
+            decide(&context, &actor, Action::Read, &item).allowed()
+        })
+        .collect();
+    Ok(Json(Preview { professional: professional.professional, documents, hidden, profile }))
 }

@@ -10,6 +10,7 @@ pub use documents::{CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, UPLOAD_LIFETIME_SEC
 
 use app::{
     account::validate::Date,
+    directory::Profession,
     policy::{Actor, BreakGlass, Consent, Context, Professional},
 };
 use axum::{
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/{record}/documents", get(documents::list))
         .route("/{record}/documents/{document}/content", get(documents::content))
+        .route("/{record}/preview/{rpps}", get(documents::preview))
         .route("/{record}/documents/{document}/withdraw", post(documents::withdraw))
         .route("/{record}/documents/{document}/mask", post(documents::mask))
         .route("/{record}/uploads", post(documents::start_upload))
@@ -45,7 +47,7 @@ pub fn routes() -> Router<AppState> {
 pub enum Who {
     Holder,
     Representative,
-    Professional { record: ProfessionalRecord, consent: Consent },
+    Professional { record: Box<ProfessionalRecord>, consent: Consent, break_glass: BreakGlass },
 }
 
 /// The signed-in person asking about the record named in the path, and that record.
@@ -67,22 +69,46 @@ impl Asker {
         match &self.who {
             Who::Holder => Actor::Patient,
             Who::Representative => Actor::Representative,
-            Who::Professional { record, consent } => Actor::Professional(Professional {
-                rpps: record.professional.rpps.as_str(),
-                profession: record.professional.profession,
-                specialty: record.professional.specialty.as_deref(),
-                regular_doctor: self.record.regular_doctor.as_deref()
-                    == Some(record.professional.rpps.as_str()),
-                // Break-glass arrives with emergency access; until then nobody has it.
-                consent: consent.clone(),
-                break_glass: BreakGlass::Off,
-            }),
+            Who::Professional { record, consent, break_glass } => {
+                professional_actor(&self.record, record, consent, *break_glass)
+            }
         }
     }
 
     pub fn is_patient_side(&self) -> bool {
         matches!(self.who, Who::Holder | Who::Representative)
     }
+
+    /// The asker is the professional the patient designated as regular doctor.
+    pub fn is_regular_doctor(&self) -> bool {
+        match &self.who {
+            Who::Professional { record, .. } => {
+                self.record.regular_doctor.as_deref() == Some(record.professional.rpps.as_str())
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The policy's view of a professional asking about `patient`'s record.
+pub fn professional_actor<'a>(
+    patient: &AccountRecord,
+    professional: &'a ProfessionalRecord,
+    consent: &Consent,
+    break_glass: BreakGlass,
+) -> Actor<'a> {
+    let entry = &professional.professional;
+    if entry.profession == Profession::EmergencyCentre {
+        return Actor::EmergencyCentre { break_glass };
+    }
+    Actor::Professional(Professional {
+        rpps: entry.rpps.as_str(),
+        profession: entry.profession,
+        specialty: entry.specialty.as_deref(),
+        regular_doctor: patient.regular_doctor.as_deref() == Some(entry.rpps.as_str()),
+        consent: consent.clone(),
+        break_glass,
+    })
 }
 
 /// What the policy needs to know about the record and the configuration.
@@ -91,8 +117,8 @@ pub fn context<'a>(state: &'a AppState, record: &AccountRecord) -> Context<'a> {
         matrix: &state.matrix,
         today: Date::from_unix_seconds(state.clock.now()),
         record_closed: record.status == AccountStatus::Closed,
-        break_glass_refused: false,
-        break_glass_sees_masked: false,
+        break_glass_refused: record.break_glass_refused,
+        break_glass_sees_masked: state.emergency.sees_masked,
     }
 }
 
@@ -131,7 +157,13 @@ impl FromRequestParts<AppState> for Asker {
                     .filter(|record| record.active)
                     .ok_or(ApiError::Unauthenticated)?;
                 let consent = state.store.consent(&record_id, &rpps).await?;
-                (Who::Professional { record, consent }, Party::Professional(rpps), any.csrf_token)
+                let break_glass = match state.store.latest_break_glass(&record_id, &rpps).await? {
+                    None => BreakGlass::Off,
+                    Some(session) if session.live_at(state.clock.now()) => BreakGlass::Active,
+                    Some(_) => BreakGlass::Expired,
+                };
+                let who = Who::Professional { record: Box::new(record), consent, break_glass };
+                (who, Party::Professional(rpps), any.csrf_token)
             }
         };
         let record = state

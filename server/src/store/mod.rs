@@ -2,10 +2,12 @@
 //! server. Handlers never see sqlx: they call [`Store`] methods that take and return the plain
 //! records below. Secrets arrive here already hashed; nothing here decides who may do what.
 
+mod emergency;
 mod people;
 mod records;
 mod sqlite;
 
+pub use emergency::*;
 pub use people::*;
 pub use records::*;
 pub use sqlite::SqliteStore;
@@ -64,6 +66,8 @@ pub struct AccountRecord {
     pub erasure_due_at: Option<i64>,
     /// The designated regular doctor (RPPS).
     pub regular_doctor: Option<String>,
+    /// The patient refused break-glass (emergency) access in advance.
+    pub break_glass_refused: bool,
 }
 
 impl AccountRecord {
@@ -172,7 +176,7 @@ pub struct OutboxMessage {
 }
 
 #[async_trait]
-pub trait Store: PeopleStore + RecordStore + Send + Sync + 'static {
+pub trait Store: PeopleStore + RecordStore + EmergencyStore + Send + Sync + 'static {
     /// Proves the database answers a query now.
     async fn health(&self) -> Result<(), StoreError>;
 

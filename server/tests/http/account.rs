@@ -90,6 +90,16 @@ pub async fn signed_up(app: &TestApp, contact: &str) -> (String, String) {
     (session_cookie(&verified), verified.body["csrf_token"].as_str().unwrap().to_owned())
 }
 
+/// Logs in an active account again (password, then the code sent to the contact).
+pub async fn logged_in(app: &TestApp, contact: &str) -> (String, String) {
+    let challenge = login_challenge(app, contact, PASSWORD).await;
+    assert_eq!(challenge.status, StatusCode::ACCEPTED, "{:?}", challenge.body);
+    let code = last_code(app, contact).await;
+    let verified = verify(app, &challenge.body["challenge"], &code).await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    (session_cookie(&verified), verified.body["csrf_token"].as_str().unwrap().to_owned())
+}
+
 pub async fn verify(app: &TestApp, challenge: &Value, code: &str) -> Reply {
     let body = json!({ "challenge": challenge, "code": code });
     post(&app.router, "/api/account/verify", body, None, &[]).await

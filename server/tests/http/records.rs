@@ -21,52 +21,55 @@ use tower::ServiceExt;
 use super::account::{Reply, post, reply, session_cookie, signed_up};
 use crate::{START, TestApp, get, test_app, text};
 
-const DOCTOR: &str = "10000000009";
-const NURSE: &str = "10004567896";
-const PDF: &[u8] =
+pub const DOCTOR: &str = "10000000009";
+pub const NURSE: &str = "10004567896";
+pub const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-type Session = (String, String);
+pub type Session = (String, String);
 
-async fn professionals(app: &TestApp) -> (Session, Session) {
-    let entry = |rpps: &str, profession| Professional {
+pub async fn professionals(app: &TestApp) -> (Session, Session) {
+    let entries =
+        [directory_entry(DOCTOR, Profession::Physician), directory_entry(NURSE, Profession::Nurse)];
+    app.store.import_directory(&entries, START).await.unwrap();
+    (card_session(app, DOCTOR).await, card_session(app, NURSE).await)
+}
+
+pub fn directory_entry(rpps: &str, profession: Profession) -> Professional {
+    Professional {
         rpps: Rpps::parse(rpps).unwrap(),
         given_name: "Anne".into(),
         family_name: "Martin".into(),
         profession,
         specialty: None,
         place: "Le Havre".into(),
-    };
-    let entries = [entry(DOCTOR, Profession::Physician), entry(NURSE, Profession::Nurse)];
-    app.store.import_directory(&entries, START).await.unwrap();
-    let mut sessions = Vec::new();
-    for rpps in [DOCTOR, NURSE] {
-        let (file, public) = card::issue(&Rpps::parse(rpps).unwrap(), "2468").unwrap();
-        app.store.set_card_key(rpps, &public).await.unwrap();
-        let key = card::open(&file, "2468").unwrap();
-        let challenge = post(&app.router, "/api/pro/challenge", json!(null), None, &[]).await;
-        let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
-        let signature: Signature =
-            key.sign(card_login_message("http://localhost", &challenge).as_bytes());
-        let body = json!({ "rpps": rpps, "challenge": challenge,
-            "signature": URL_SAFE_NO_PAD.encode(signature.to_bytes()) });
-        let login = post(&app.router, "/api/pro/login", body, None, &[]).await;
-        sessions
-            .push((session_cookie(&login), login.body["csrf_token"].as_str().unwrap().to_owned()));
     }
-    let nurse = sessions.pop().unwrap();
-    (sessions.pop().unwrap(), nurse)
 }
 
-async fn record_id(app: &TestApp, contact: &str) -> String {
+/// Issues a card for a professional of the directory and logs in with it.
+pub async fn card_session(app: &TestApp, rpps: &str) -> Session {
+    let (file, public) = card::issue(&Rpps::parse(rpps).unwrap(), "2468").unwrap();
+    app.store.set_card_key(rpps, &public).await.unwrap();
+    let key = card::open(&file, "2468").unwrap();
+    let challenge = post(&app.router, "/api/pro/challenge", json!(null), None, &[]).await;
+    let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
+    let signature: Signature =
+        key.sign(card_login_message("http://localhost", &challenge).as_bytes());
+    let body = json!({ "rpps": rpps, "challenge": challenge,
+        "signature": URL_SAFE_NO_PAD.encode(signature.to_bytes()) });
+    let login = post(&app.router, "/api/pro/login", body, None, &[]).await;
+    (session_cookie(&login), login.body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+pub async fn record_id(app: &TestApp, contact: &str) -> String {
     app.store.account_by_contact(contact).await.unwrap().unwrap().id
 }
 
-async fn call(app: &TestApp, uri: &str, body: Value, session: &Session) -> Reply {
+pub async fn call(app: &TestApp, uri: &str, body: Value, session: &Session) -> Reply {
     post(&app.router, uri, body, Some(&session.0), &[("x-csrf-token", &session.1)]).await
 }
 
-async fn put(app: &TestApp, uri: &str, body: Vec<u8>, session: &Session, json: bool) -> Reply {
+pub async fn put(app: &TestApp, uri: &str, body: Vec<u8>, session: &Session, json: bool) -> Reply {
     let request = Request::put(uri)
         .header(header::COOKIE, &session.0)
         .header("x-csrf-token", &session.1)
@@ -79,7 +82,7 @@ async fn put(app: &TestApp, uri: &str, body: Vec<u8>, session: &Session, json: b
     reply(app.router.clone().oneshot(request).await.unwrap()).await
 }
 
-async fn listed(app: &TestApp, record: &str, session: &Session) -> Vec<Value> {
+pub async fn listed(app: &TestApp, record: &str, session: &Session) -> Vec<Value> {
     let response =
         get(&app.router, &format!("/api/records/{record}/documents"), Some(&session.0)).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -87,7 +90,7 @@ async fn listed(app: &TestApp, record: &str, session: &Session) -> Vec<Value> {
 }
 
 /// Deposits `content` in chunks of `chunk` bytes; returns the finished document's answer.
-async fn deposit(
+pub async fn deposit(
     app: &TestApp,
     record: &str,
     session: &Session,
@@ -110,7 +113,7 @@ async fn deposit(
     call(app, &format!("/api/records/{record}/uploads/{upload}/finish"), json!(null), session).await
 }
 
-fn meta(title: &str, category: &str, media: &str, size: usize) -> Value {
+pub fn meta(title: &str, category: &str, media: &str, size: usize) -> Value {
     json!({ "title": title, "category": category, "care_date": "2026-11-20",
         "media_type": media, "size": size, "type_code": "11502-2" })
 }

@@ -20,6 +20,7 @@ use super::{
 };
 use crate::vault::WrappedKey;
 
+mod emergency;
 mod people;
 mod records;
 
@@ -202,18 +203,7 @@ impl Store for SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(map_error)?;
-        sqlx::query(
-            "INSERT INTO data_keys (id, account_id, key_id, wrapped_key, created_at) \
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(data_key)
-        .bind(account_id)
-        .bind(&key.key_id)
-        .bind(&key.wrapped)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        insert_data_key(&mut tx, data_key, account_id, key, now).await?;
         let statement = if reset {
             "UPDATE accounts SET totp_secret = ?, totp_data_key = ?, totp_enabled = 0, \
              totp_last_step = NULL WHERE id = ?"
@@ -630,9 +620,33 @@ impl Store for SqliteStore {
     }
 }
 
+/// Stores a new data key of the account, wrapped by the master key, inside `tx`: the sealed
+/// value it opens is written in the same transaction.
+async fn insert_data_key(
+    tx: &mut sqlx::SqliteConnection,
+    id: &str,
+    account_id: &str,
+    key: &WrappedKey,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO data_keys (id, account_id, key_id, wrapped_key, created_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(account_id)
+    .bind(&key.key_id)
+    .bind(&key.wrapped)
+    .bind(now)
+    .execute(tx)
+    .await
+    .map_err(map_error)?;
+    Ok(())
+}
+
 const ACCOUNT_COLUMNS: &str = "SELECT id, contact_kind, contact, given_name, family_name, \
      birth_date, locale, password_hash, status, created_at, opened_by, closed_at, \
-     retained_until, erasure_due_at, regular_doctor FROM accounts";
+     retained_until, erasure_due_at, regular_doctor, break_glass_refused FROM accounts";
 
 async fn insert_account(
     conn: &mut sqlx::SqliteConnection,
@@ -696,6 +710,7 @@ fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
         retained_until: time("retained_until")?,
         erasure_due_at: time("erasure_due_at")?,
         regular_doctor: optional("regular_doctor")?,
+        break_glass_refused: row.try_get("break_glass_refused").map_err(map_error)?,
     })
 }
 

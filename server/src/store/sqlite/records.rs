@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use serde::{Serialize, de::DeserializeOwned};
 use sqlx::{Row, sqlite::SqliteRow};
 
-use super::{SqliteStore, map_error};
+use super::{SqliteStore, insert_data_key, map_error};
 use crate::{
     store::{
         AppendOutcome, Deposited, DocumentRecord, NewUpload, Party, RecordStore, StoreError,
@@ -121,18 +121,8 @@ fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
 impl RecordStore for SqliteStore {
     async fn create_upload(&self, upload: &NewUpload<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
-        sqlx::query(
-            "INSERT INTO data_keys (id, account_id, key_id, wrapped_key, created_at) \
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(upload.data_key)
-        .bind(upload.account_id)
-        .bind(&upload.key.key_id)
-        .bind(&upload.key.wrapped)
-        .bind(upload.now)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        insert_data_key(&mut tx, upload.data_key, upload.account_id, upload.key, upload.now)
+            .await?;
         let (kind, who) = party_columns(upload.uploader);
         sqlx::query(
             "INSERT INTO uploads (id, account_id, data_key, uploader_kind, uploader, \

@@ -1,0 +1,56 @@
+//! The emergency mode, shown at the top of every professional screen while one of the
+//! professional's break-glass sessions is live: whose record, until when, and a way to end it.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::components::A;
+
+use super::{LiveBreakGlass, moment};
+use crate::account::client;
+use crate::i18n::{t, t_string, use_i18n};
+
+#[component]
+pub fn EmergencyBanner(csrf: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let live = LocalResource::new(|| client::get::<Vec<LiveBreakGlass>>("/api/pro/break-glass"));
+    move || {
+        let sessions = live.get().and_then(Result::ok).unwrap_or_default();
+        (!sessions.is_empty()).then(|| {
+            let items = sessions
+                .into_iter()
+                .map(|session| {
+                    let name = format!("{} {}", session.given_name, session.family_name);
+                    let href = format!("/pro/dossier/{}", session.record_id);
+                    let until = moment(session.expires_at);
+                    let (csrf, id) = (csrf.clone(), session.id.clone());
+                    let end = move |_| {
+                        let (csrf, id) = (csrf.clone(), id.clone());
+                        spawn_local(async move {
+                            let path = format!("/api/pro/break-glass/{id}/end");
+                            let _ = client::post::<_, ()>(&path, &(), Some(&csrf)).await;
+                            live.refetch();
+                        });
+                    };
+                    let aria = format!("{} — {name}", t_string!(i18n, emergency.end));
+                    view! {
+                        <li>
+                            <A href=href>{name}</A>
+                            " · "
+                            {t_string!(i18n, emergency.until, until = until).to_string()}
+                            " "
+                            <button type="button" class="button button--small" aria-label=aria on:click=end>
+                                {t!(i18n, emergency.end)}
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <section class="emergency-banner" role="status" aria-labelledby="emergency-mode">
+                    <h2 id="emergency-mode">{t!(i18n, emergency.mode)}</h2>
+                    <p>{t!(i18n, emergency.mode_intro)}</p>
+                    <ul>{items}</ul>
+                </section>
+            }
+        })
+    }
+}

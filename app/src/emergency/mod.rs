@@ -1,0 +1,143 @@
+//! Emergency (break-glass) access: a professional without a grant opens a patient's record in
+//! an emergency, unless the patient refused it in advance; they give a reason, the access lasts
+//! a bounded time, the emergency mode shows on every professional screen, and the patient and
+//! the regular doctor are told. What crosses the wire, the reason's rules, and the pages.
+
+mod banner;
+mod patient;
+mod start;
+
+pub use banner::EmergencyBanner;
+pub use patient::EmergencySection;
+pub use start::BreakGlassSection;
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::InputError;
+use crate::directory::Professional;
+
+/// Longest and shortest reason for a break-glass access, in characters.
+pub const REASON_CHARS: std::ops::RangeInclusive<usize> = 10..=500;
+
+/// The reason as stored: trimmed, of a sensible length, no control characters but line ends.
+pub fn parse_reason(input: &str) -> Result<String, InputError> {
+    let reason = input.trim();
+    let clean = !reason.chars().any(|c| c.is_control() && c != '\n');
+    if clean && REASON_CHARS.contains(&reason.chars().count()) {
+        Ok(reason.to_owned())
+    } else {
+        Err(InputError::ReasonInvalid)
+    }
+}
+
+/// `POST /api/pro/break-glass`: open the record of the patient with this identity, now.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakGlassRequest {
+    pub given_name: String,
+    pub family_name: String,
+    /// `YYYY-MM-DD`
+    pub birth_date: String,
+    pub reason: String,
+}
+
+/// A live break-glass session of the signed-in professional. `GET /api/pro/break-glass`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LiveBreakGlass {
+    pub id: String,
+    pub record_id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: String,
+    pub started_at: i64,
+    /// Unix seconds: the access ends then, whatever happens.
+    pub expires_at: i64,
+}
+
+/// A break-glass session as the patient (and the review list) sees it.
+/// `GET /api/records/{record}/break-glass`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BreakGlassInfo {
+    pub id: String,
+    pub professional: Professional,
+    pub reason: String,
+    pub started_at: i64,
+    /// When it ended or will end.
+    pub until: i64,
+    pub live: bool,
+}
+
+/// The patient's advance choice. `GET`/`PUT /api/records/{record}/break-glass-refusal`
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BreakGlassRefusal {
+    pub refused: bool,
+}
+
+/// What a notification is about.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// A professional opened the record in an emergency (to the patient).
+    BreakGlass,
+    /// A professional opened the record of one of the regular doctor's patients in an
+    /// emergency (to the regular doctor).
+    BreakGlassOfPatient,
+}
+
+impl NotificationKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::BreakGlass => "break_glass",
+            Self::BreakGlassOfPatient => "break_glass_of_patient",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::BreakGlass, Self::BreakGlassOfPatient].into_iter().find(|kind| kind.code() == code)
+    }
+}
+
+/// `GET /api/notifications`: newest first.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NotificationInfo {
+    pub id: i64,
+    pub kind: NotificationKind,
+    /// Who acted, as people read it: "Anne Martin, médecin (Le Havre)".
+    pub by: Option<Professional>,
+    /// Whose record, for a professional's notification ("Jeanne Durand").
+    pub patient: Option<String>,
+    pub at: i64,
+    pub read: bool,
+}
+
+/// A moment as people read it, in UTC: `2026-12-01 14:05 UTC`.
+pub fn moment(seconds: i64) -> String {
+    let day = crate::account::validate::Date::from_unix_seconds(seconds);
+    let in_day = seconds.rem_euclid(86_400);
+    format!("{day} {:02}:{:02} UTC", in_day / 3600, in_day % 3600 / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons() {
+        assert_eq!(
+            parse_reason("  Patient inconscient, SAU  ").unwrap(),
+            "Patient inconscient, SAU"
+        );
+        assert_eq!(parse_reason("court"), Err(InputError::ReasonInvalid));
+        assert_eq!(parse_reason(&"x".repeat(501)), Err(InputError::ReasonInvalid));
+        assert!(parse_reason(&"é".repeat(500)).is_ok(), "characters, not bytes");
+        assert_eq!(parse_reason("Inconscient\u{0}caché"), Err(InputError::ReasonInvalid));
+        assert!(parse_reason("Inconscient,\nvoie publique").is_ok());
+        assert_eq!(NotificationKind::from_code("break_glass"), Some(NotificationKind::BreakGlass));
+        assert_eq!(NotificationKind::from_code("nothing"), None);
+    }
+
+    #[test]
+    fn moments_are_read_in_utc() {
+        assert_eq!(moment(1_795_564_800 + 14 * 3600 + 5 * 60 + 59), "2026-11-25 14:05 UTC");
+    }
+}

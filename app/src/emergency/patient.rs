@@ -1,0 +1,155 @@
+//! The patient's side of emergency access: what they were told (notifications), every
+//! break-glass session on their record with its reason, and their advance refusal.
+
+use leptos::{prelude::*, task::spawn_local};
+
+use super::{BreakGlassInfo, BreakGlassRefusal, NotificationInfo, NotificationKind, moment};
+use crate::account::client::{self, ApiFailure};
+use crate::account::form::FormAlert;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::pro::profession_label;
+
+#[component]
+pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let notifications =
+        LocalResource::new(|| client::get::<Vec<NotificationInfo>>("/api/notifications"));
+    let sessions = {
+        let path = format!("/api/records/{record}/break-glass");
+        LocalResource::new(move || {
+            let path = path.clone();
+            async move { client::get::<Vec<BreakGlassInfo>>(&path).await }
+        })
+    };
+    let refusal_path = format!("/api/records/{record}/break-glass-refusal");
+    let refusal = {
+        let path = refusal_path.clone();
+        LocalResource::new(move || {
+            let path = path.clone();
+            async move { client::get::<BreakGlassRefusal>(&path).await }
+        })
+    };
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let saved = RwSignal::new(false);
+
+    let mark_read = {
+        let csrf = csrf.clone();
+        move |_| {
+            let csrf = csrf.clone();
+            spawn_local(async move {
+                let _ = client::post::<_, ()>("/api/notifications/read", &(), Some(&csrf)).await;
+                notifications.refetch();
+            });
+        }
+    };
+    let toggle = move |event: leptos::ev::Event| {
+        let refused = event_target_checked(&event);
+        let (path, csrf) = (refusal_path.clone(), csrf.clone());
+        saved.set(false);
+        failure.set(None);
+        spawn_local(async move {
+            match client::put::<_, ()>(&path, &BreakGlassRefusal { refused }, &csrf).await {
+                Ok(_) => saved.set(true),
+                Err(error) => failure.set(Some(error)),
+            }
+            refusal.refetch();
+        });
+    };
+
+    let notification_list = move || {
+        notifications.get().map(|result| {
+            let list = result.unwrap_or_default();
+            if list.is_empty() {
+                return view! { <p>{t!(i18n, emergency.no_notifications)}</p> }.into_any();
+            }
+            let unread = list.iter().filter(|n| !n.read).count();
+            let items = list
+                .into_iter()
+                .map(|n| {
+                    let who = n
+                        .by
+                        .as_ref()
+                        .map(|p| format!("{} {}, {}", p.given_name, p.family_name, profession_label(i18n, p.profession)))
+                        .unwrap_or_default();
+                    let text = match n.kind {
+                        NotificationKind::BreakGlass | NotificationKind::BreakGlassOfPatient => {
+                            t_string!(i18n, emergency.notified, who = who, at = moment(n.at)).to_string()
+                        }
+                    };
+                    view! {
+                        <li class="notification" class:notification--unread=!n.read>
+                            {(!n.read).then(|| view! { <span class="badge">{t!(i18n, emergency.unread)}</span>" " })}
+                            {text}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <ul class="notifications">{items}</ul>
+                {(unread > 0).then(|| view! {
+                    <button type="button" class="button button--secondary" on:click=mark_read.clone()>
+                        {t!(i18n, emergency.mark_read)}
+                    </button>
+                })}
+            }
+            .into_any()
+        })
+    };
+
+    let session_list = move || {
+        sessions.get().map(|result| {
+            let list = result.unwrap_or_default();
+            if list.is_empty() {
+                return view! { <p>{t!(i18n, emergency.no_sessions)}</p> }.into_any();
+            }
+            let items = list
+                .into_iter()
+                .map(|s| {
+                    let p = &s.professional;
+                    let who = format!(
+                        "{} {}, {} ({})",
+                        p.given_name,
+                        p.family_name,
+                        profession_label(i18n, p.profession),
+                        p.place
+                    );
+                    let when = t_string!(i18n, emergency.from_to, from = moment(s.started_at), to = moment(s.until)).to_string();
+                    view! {
+                        <li class="person">
+                            <p><strong>{who}</strong>
+                                {s.live.then(|| view! { " " <span class="badge badge--alert">{t!(i18n, emergency.live)}</span> })}
+                            </p>
+                            <p class="person__detail">{when}</p>
+                            <p class="person__detail">{t!(i18n, emergency.reason_label)}" "{s.reason.clone()}</p>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! { <ul class="people">{items}</ul> }.into_any()
+        })
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="notifications-heading">
+            <h2 id="notifications-heading">{t!(i18n, emergency.notifications)}</h2>
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{notification_list}</Suspense>
+        </section>
+        <section class="panel" aria-labelledby="break-glass-review">
+            <h2 id="break-glass-review">{t!(i18n, emergency.review_heading)}</h2>
+            <p>{t!(i18n, emergency.review_intro)}</p>
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{session_list}</Suspense>
+            <FormAlert failure />
+            <div class="check">
+                <input
+                    type="checkbox"
+                    id="break-glass-refused"
+                    prop:checked=move || refusal.get().and_then(Result::ok).is_some_and(|r| r.refused)
+                    on:change=toggle
+                />
+                <label for="break-glass-refused">{t!(i18n, emergency.refuse)}</label>
+            </div>
+            <p class="field__hint">{t!(i18n, emergency.refuse_hint)}</p>
+            {move || saved.get().then(|| view! { <p class="notice" role="status">{t!(i18n, emergency.saved)}</p> })}
+        </section>
+    }
+}

@@ -1,0 +1,366 @@
+//! Emergency access over HTTP. A professional facing an emergency opens the record of a patient
+//! found by identity (break-glass), with a reason, for at most the configured time, unless the
+//! patient refused it in advance or blocked them. The patient is told at once (message and
+//! in-app), and so is the regular doctor (in-app). The patient reviews every session, with its
+//! reason, on their record; the operator reviews them all with `carnet break-glass review`.
+//! The policy itself (`app::policy::decide`) decides what the session shows.
+
+use app::{
+    account::{messages::Kind, validate},
+    directory::Profession,
+    emergency::{
+        BreakGlassInfo, BreakGlassRefusal, BreakGlassRequest, LiveBreakGlass, NotificationInfo,
+        NotificationKind, parse_reason,
+    },
+    policy::{Consent, Deny},
+};
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    routing::{get, post},
+};
+
+use crate::{
+    AppState,
+    account::{
+        ADDRESS_POLICY, limit, new_key_ref, notify,
+        session::{AnySession, ProSession},
+    },
+    error::{ApiError, Refusal},
+    record::Asker,
+    store::{BreakGlassRecord, NewBreakGlass, Recipient, SessionOwner},
+    vault::{Sealed, Vault, VaultError},
+    web::{ApiJson, ClientAddr},
+};
+
+/// How long a break-glass session lasts and what it shows; from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct EmergencyRules {
+    pub break_glass_seconds: i64,
+    /// Masked items show in break-glass too (off by default: a mask is the patient's word).
+    pub sees_masked: bool,
+}
+
+impl Default for EmergencyRules {
+    fn default() -> Self {
+        Self { break_glass_seconds: 4 * 3600, sees_masked: false }
+    }
+}
+
+/// Under `/api/pro`.
+pub fn pro_routes() -> Router<AppState> {
+    Router::new()
+        .route("/break-glass", get(live).post(start))
+        .route("/break-glass/{session}/end", post(end))
+}
+
+/// Under `/api/records`.
+pub fn record_routes() -> Router<AppState> {
+    Router::new()
+        .route("/{record}/break-glass", get(review))
+        .route("/{record}/break-glass-refusal", get(refusal).put(set_refusal))
+}
+
+/// Under `/api`.
+pub fn notification_routes() -> Router<AppState> {
+    Router::new()
+        .route("/notifications", get(notifications))
+        .route("/notifications/read", post(read_notifications))
+}
+
+fn reason_context(session_id: &str) -> String {
+    format!("break-glass-reason/{session_id}")
+}
+
+/// Opens the record in an emergency. The identity must match one active record exactly.
+async fn start(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: ProSession,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<BreakGlassRequest>,
+) -> Result<(StatusCode, Json<LiveBreakGlass>), ApiError> {
+    session.check_csrf(&headers)?;
+    let professional = state
+        .store
+        .professional(&session.rpps)
+        .await?
+        .filter(|record| record.active)
+        .ok_or(ApiError::Unauthenticated)?;
+    if professional.professional.profession == Profession::InsurerAgent {
+        return Err(ApiError::Denied(Deny::NotForProfession));
+    }
+    // Searching records by identity is bounded like any guessing game.
+    limit(&state, &format!("break-glass:{}", session.rpps), ADDRESS_POLICY).await?;
+    let today = crate::account::today(&state);
+    let given = validate::parse_name(&request.given_name)
+        .map_err(|error| ApiError::input("given_name", error))?;
+    let family = validate::parse_name(&request.family_name)
+        .map_err(|error| ApiError::input("family_name", error))?;
+    let birth = validate::parse_any_birth_date(&request.birth_date, today)
+        .map_err(|error| ApiError::input("birth_date", error))?;
+    let reason = parse_reason(&request.reason).map_err(|error| ApiError::input("reason", error))?;
+    let mut found =
+        state.store.records_by_identity(&given, &family, &birth.to_string()).await?.into_iter();
+    let record = match (found.next(), found.next()) {
+        (Some(record), None) => record,
+        (None, _) => return Err(ApiError::NotFound),
+        (Some(_), Some(_)) => return Err(ApiError::Refused(Refusal::IdentityAmbiguous)),
+    };
+    state.store.rate_limit_forgive(&format!("break-glass:{}", session.rpps)).await?;
+    let now = state.clock.now();
+    if record.break_glass_refused {
+        state
+            .store
+            .record_professional_event("break_glass_refused", Some(&session.rpps), &addr, now)
+            .await?;
+        return Err(ApiError::Denied(Deny::BreakGlassRefused));
+    }
+    if state.store.consent(&record.id, &session.rpps).await? == Consent::Blocked {
+        return Err(ApiError::Denied(Deny::Blocked));
+    }
+    // One live session at a time per professional and record: asking again returns it.
+    if let Some(live) = state.store.latest_break_glass(&record.id, &session.rpps).await?
+        && live.live_at(now)
+    {
+        return Ok((StatusCode::OK, Json(live_info(&live, &record))));
+    }
+
+    let id = new_key_ref();
+    let data_key = new_key_ref();
+    let sealed = state.vault.seal(reason.as_bytes(), &data_key, &reason_context(&id))?;
+    let expires_at = now + state.emergency.break_glass_seconds;
+    state
+        .store
+        .start_break_glass(&NewBreakGlass {
+            id: &id,
+            account_id: &record.id,
+            rpps: &session.rpps,
+            data_key: &data_key,
+            key: &sealed.key,
+            sealed_reason: &sealed.content,
+            started_at: now,
+            expires_at,
+        })
+        .await?;
+    state
+        .store
+        .record_professional_event("break_glass_started", Some(&session.rpps), &addr, now)
+        .await?;
+    state.store.record_auth_event("break_glass_access", Some(&record.id), &addr, now).await?;
+
+    // The patient is always told, in the app and by message; the regular doctor in the app.
+    let by = professional_line(&professional.professional);
+    state
+        .store
+        .push_notification(
+            &Recipient::Patient(record.id.clone()),
+            NotificationKind::BreakGlass.code(),
+            Some(&record.id),
+            Some(&session.rpps),
+            now,
+        )
+        .await?;
+    notify(
+        &state,
+        &record,
+        Kind::BreakGlass { by: &by, url: &format!("{}/dossier", state.public_url) },
+    )
+    .await?;
+    if let Some(doctor) = record.regular_doctor.as_deref().filter(|doctor| *doctor != session.rpps)
+    {
+        state
+            .store
+            .push_notification(
+                &Recipient::Professional(doctor.to_owned()),
+                NotificationKind::BreakGlassOfPatient.code(),
+                Some(&record.id),
+                Some(&session.rpps),
+                now,
+            )
+            .await?;
+    }
+    let started = BreakGlassRecord {
+        id,
+        account_id: record.id.clone(),
+        rpps: session.rpps.clone(),
+        data_key,
+        key: sealed.key,
+        sealed_reason: sealed.content,
+        started_at: now,
+        expires_at,
+        ended_at: None,
+    };
+    Ok((StatusCode::CREATED, Json(live_info(&started, &record))))
+}
+
+/// "Anne Martin, Cabinet médical (Le Havre)": how a message names the professional.
+fn professional_line(professional: &app::directory::Professional) -> String {
+    format!("{} {} ({})", professional.given_name, professional.family_name, professional.place)
+}
+
+fn live_info(session: &BreakGlassRecord, record: &crate::store::AccountRecord) -> LiveBreakGlass {
+    LiveBreakGlass {
+        id: session.id.clone(),
+        record_id: record.id.clone(),
+        given_name: record.given_name.clone(),
+        family_name: record.family_name.clone(),
+        birth_date: record.birth_date.clone(),
+        started_at: session.started_at,
+        expires_at: session.until(),
+    }
+}
+
+/// The signed-in professional's live sessions, for the emergency banner on every screen.
+async fn live(
+    State(state): State<AppState>,
+    session: ProSession,
+) -> Result<Json<Vec<LiveBreakGlass>>, ApiError> {
+    let mut out = Vec::new();
+    for live in state.store.live_break_glass_of(&session.rpps, state.clock.now()).await? {
+        if let Some(record) = state.store.account_by_id(&live.account_id).await? {
+            out.push(live_info(&live, &record));
+        }
+    }
+    Ok(Json(out))
+}
+
+async fn end(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: ProSession,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    session.check_csrf(&headers)?;
+    let now = state.clock.now();
+    if !state.store.end_break_glass(&id, &session.rpps, now).await? {
+        return Err(ApiError::NotFound);
+    }
+    state
+        .store
+        .record_professional_event("break_glass_ended", Some(&session.rpps), &addr, now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every break-glass session on the record, with its reason: for the patient side, and for the
+/// regular doctor.
+async fn review(
+    State(state): State<AppState>,
+    asker: Asker,
+) -> Result<Json<Vec<BreakGlassInfo>>, ApiError> {
+    if !asker.is_patient_side() && !asker.is_regular_doctor() {
+        return Err(ApiError::NotFound);
+    }
+    let now = state.clock.now();
+    let mut out = Vec::new();
+    for session in state.store.break_glass_of_record(&asker.record.id).await? {
+        let Some(professional) = state.store.professional(&session.rpps).await? else {
+            continue;
+        };
+        out.push(BreakGlassInfo {
+            id: session.id.clone(),
+            professional: professional.professional,
+            reason: open_reason(&state.vault, &session)?,
+            started_at: session.started_at,
+            until: session.until(),
+            live: session.live_at(now),
+        });
+    }
+    Ok(Json(out))
+}
+
+/// The reason of a session, opened (health content: never logged).
+pub fn open_reason(vault: &Vault, session: &BreakGlassRecord) -> Result<String, VaultError> {
+    let sealed = Sealed { key: session.key.clone(), content: session.sealed_reason.clone() };
+    let plain = vault.open(&sealed, &session.data_key, &reason_context(&session.id))?;
+    String::from_utf8(plain.to_vec()).map_err(|_| VaultError::Tampered)
+}
+
+async fn refusal(
+    State(_state): State<AppState>,
+    asker: Asker,
+) -> Result<Json<BreakGlassRefusal>, ApiError> {
+    if !asker.is_patient_side() {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(BreakGlassRefusal { refused: asker.record.break_glass_refused }))
+}
+
+/// The patient (or their representative) refuses, or accepts again, emergency access.
+async fn set_refusal(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    asker: Asker,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<BreakGlassRefusal>,
+) -> Result<StatusCode, ApiError> {
+    asker.check_csrf(&headers)?;
+    if !asker.is_patient_side() {
+        return Err(ApiError::Denied(Deny::NotYours));
+    }
+    state.store.set_break_glass_refused(&asker.record.id, request.refused).await?;
+    let event =
+        if request.refused { "break_glass_refused_set" } else { "break_glass_refusal_lifted" };
+    state.store.record_auth_event(event, Some(&asker.record.id), &addr, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+const NOTIFICATIONS_SHOWN: u32 = 50;
+
+/// The signed-in person's notifications, newest first: a patient's own (or, for a
+/// representative, those of the record they manage), or a professional's.
+async fn notifications(
+    State(state): State<AppState>,
+    session: AnySession,
+) -> Result<Json<Vec<NotificationInfo>>, ApiError> {
+    let recipient = recipient_of(&state, session).await?;
+    let mut out = Vec::new();
+    for row in state.store.notifications(&recipient, NOTIFICATIONS_SHOWN).await? {
+        let Some(kind) = NotificationKind::from_code(&row.kind) else { continue };
+        let by = match &row.actor {
+            Some(rpps) => state.store.professional(rpps).await?.map(|record| record.professional),
+            None => None,
+        };
+        let patient = match (&recipient, &row.record_id) {
+            (Recipient::Professional(_), Some(id)) => state
+                .store
+                .account_by_id(id)
+                .await?
+                .map(|account| format!("{} {}", account.given_name, account.family_name)),
+            _ => None,
+        };
+        out.push(NotificationInfo {
+            id: row.id,
+            kind,
+            by,
+            patient,
+            at: row.created_at,
+            read: row.read,
+        });
+    }
+    Ok(Json(out))
+}
+
+async fn read_notifications(
+    State(state): State<AppState>,
+    session: AnySession,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    session.check_csrf(&headers)?;
+    let recipient = recipient_of(&state, session).await?;
+    state.store.mark_notifications_read(&recipient, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whose notifications a session reads. A representative's session reads those of the record
+/// it manages, re-checked now.
+async fn recipient_of(state: &AppState, session: AnySession) -> Result<Recipient, ApiError> {
+    if let SessionOwner::Professional(rpps) = &session.owner {
+        return Ok(Recipient::Professional(rpps.clone()));
+    }
+    let session = crate::account::session::Session::from_any(session, state).await?;
+    Ok(Recipient::Patient(session.subject().to_owned()))
+}

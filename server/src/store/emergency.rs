@@ -1,0 +1,124 @@
+//! Storage of emergency access: the patient's advance refusal, break-glass sessions (their
+//! reasons arrive sealed), finding a record by identity for a professional facing an
+//! emergency, and the in-app notifications that tell people what happened.
+
+use async_trait::async_trait;
+
+use super::{AccountRecord, StoreError};
+use crate::vault::WrappedKey;
+
+pub struct NewBreakGlass<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub rpps: &'a str,
+    pub data_key: &'a str,
+    pub key: &'a WrappedKey,
+    pub sealed_reason: &'a [u8],
+    pub started_at: i64,
+    pub expires_at: i64,
+}
+
+/// A break-glass session as stored. No `Debug`: the reason, once opened, is health content.
+#[derive(Clone)]
+pub struct BreakGlassRecord {
+    pub id: String,
+    pub account_id: String,
+    pub rpps: String,
+    pub data_key: String,
+    pub key: WrappedKey,
+    pub sealed_reason: Vec<u8>,
+    pub started_at: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+impl BreakGlassRecord {
+    /// When the access stopped or will stop: ended early, or its maximum.
+    pub fn until(&self) -> i64 {
+        self.ended_at.map_or(self.expires_at, |ended| ended.min(self.expires_at))
+    }
+
+    pub fn live_at(&self, now: i64) -> bool {
+        now < self.until()
+    }
+}
+
+/// Who a notification is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recipient {
+    /// A patient's account.
+    Patient(String),
+    /// A professional, by RPPS.
+    Professional(String),
+}
+
+/// A notification as stored: what happened, on whose record, by whom (an RPPS). No content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotificationRecord {
+    pub id: i64,
+    pub kind: String,
+    pub record_id: Option<String>,
+    pub actor: Option<String>,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+#[async_trait]
+pub trait EmergencyStore: Send + Sync + 'static {
+    async fn set_break_glass_refused(
+        &self,
+        account_id: &str,
+        refused: bool,
+    ) -> Result<(), StoreError>;
+    /// Active records whose holder has exactly these names (compared without case) and birth
+    /// date. More than one means the identity is ambiguous.
+    async fn records_by_identity(
+        &self,
+        given_name: &str,
+        family_name: &str,
+        birth_date: &str,
+    ) -> Result<Vec<AccountRecord>, StoreError>;
+    /// Creates the session with its reason's data key, in one transaction.
+    async fn start_break_glass(&self, session: &NewBreakGlass<'_>) -> Result<(), StoreError>;
+    /// The newest break-glass session of this professional on this record, if any.
+    async fn latest_break_glass(
+        &self,
+        account_id: &str,
+        rpps: &str,
+    ) -> Result<Option<BreakGlassRecord>, StoreError>;
+    /// Ends the session early; `false` if it is not this professional's or was over already.
+    async fn end_break_glass(&self, id: &str, rpps: &str, now: i64) -> Result<bool, StoreError>;
+    /// Every break-glass session on this record, newest first.
+    async fn break_glass_of_record(
+        &self,
+        account_id: &str,
+    ) -> Result<Vec<BreakGlassRecord>, StoreError>;
+    /// The professional's sessions still live at `now`, newest first.
+    async fn live_break_glass_of(
+        &self,
+        rpps: &str,
+        now: i64,
+    ) -> Result<Vec<BreakGlassRecord>, StoreError>;
+    /// Every session started since `since`, oldest first (the review list).
+    async fn break_glass_since(&self, since: i64) -> Result<Vec<BreakGlassRecord>, StoreError>;
+
+    async fn push_notification(
+        &self,
+        recipient: &Recipient,
+        kind: &str,
+        record_id: Option<&str>,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    /// Newest first.
+    async fn notifications(
+        &self,
+        recipient: &Recipient,
+        limit: u32,
+    ) -> Result<Vec<NotificationRecord>, StoreError>;
+    async fn mark_notifications_read(
+        &self,
+        recipient: &Recipient,
+        now: i64,
+    ) -> Result<(), StoreError>;
+}

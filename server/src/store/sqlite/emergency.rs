@@ -1,0 +1,253 @@
+//! [`EmergencyStore`] on SQLite.
+
+use async_trait::async_trait;
+use sqlx::{Row, sqlite::SqliteRow};
+
+use super::{ACCOUNT_COLUMNS, SqliteStore, account_from_row, insert_data_key, map_error};
+use crate::{
+    store::{
+        AccountRecord, BreakGlassRecord, EmergencyStore, NewBreakGlass, NotificationRecord,
+        Recipient, StoreError,
+    },
+    vault::WrappedKey,
+};
+
+const BREAK_GLASS_COLUMNS: &str = "SELECT b.id, b.account_id, b.rpps, b.data_key, \
+     k.key_id, k.wrapped_key, b.sealed_reason, b.started_at, b.expires_at, b.ended_at \
+     FROM break_glass_sessions b JOIN data_keys k ON k.id = b.data_key";
+
+fn break_glass_from(row: &SqliteRow) -> Result<BreakGlassRecord, StoreError> {
+    Ok(BreakGlassRecord {
+        id: row.try_get("id").map_err(map_error)?,
+        account_id: row.try_get("account_id").map_err(map_error)?,
+        rpps: row.try_get("rpps").map_err(map_error)?,
+        data_key: row.try_get("data_key").map_err(map_error)?,
+        key: WrappedKey {
+            key_id: row.try_get("key_id").map_err(map_error)?,
+            wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+        },
+        sealed_reason: row.try_get("sealed_reason").map_err(map_error)?,
+        started_at: row.try_get("started_at").map_err(map_error)?,
+        expires_at: row.try_get("expires_at").map_err(map_error)?,
+        ended_at: row.try_get("ended_at").map_err(map_error)?,
+    })
+}
+
+fn recipient_columns(recipient: &Recipient) -> (&'static str, &str) {
+    match recipient {
+        Recipient::Patient(account) => ("patient", account),
+        Recipient::Professional(rpps) => ("professional", rpps),
+    }
+}
+
+#[async_trait]
+impl EmergencyStore for SqliteStore {
+    async fn set_break_glass_refused(
+        &self,
+        account_id: &str,
+        refused: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET break_glass_refused = ? WHERE id = ?")
+            .bind(refused)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn records_by_identity(
+        &self,
+        given_name: &str,
+        family_name: &str,
+        birth_date: &str,
+    ) -> Result<Vec<AccountRecord>, StoreError> {
+        // At most two rows: one is an answer, two are an ambiguity; more says nothing more.
+        let rows = sqlx::query(&format!(
+            "{ACCOUNT_COLUMNS} WHERE status = 'active' AND birth_date = ? \
+             AND lower(given_name) = lower(?) AND lower(family_name) = lower(?) LIMIT 2"
+        ))
+        .bind(birth_date)
+        .bind(given_name)
+        .bind(family_name)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter().map(account_from_row).collect()
+    }
+
+    async fn start_break_glass(&self, session: &NewBreakGlass<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        insert_data_key(
+            &mut tx,
+            session.data_key,
+            session.account_id,
+            session.key,
+            session.started_at,
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO break_glass_sessions (id, account_id, rpps, data_key, sealed_reason, \
+             started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(session.id)
+        .bind(session.account_id)
+        .bind(session.rpps)
+        .bind(session.data_key)
+        .bind(session.sealed_reason)
+        .bind(session.started_at)
+        .bind(session.expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn latest_break_glass(
+        &self,
+        account_id: &str,
+        rpps: &str,
+    ) -> Result<Option<BreakGlassRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "{BREAK_GLASS_COLUMNS} WHERE b.account_id = ? AND b.rpps = ? \
+             ORDER BY b.started_at DESC, b.rowid DESC LIMIT 1"
+        ))
+        .bind(account_id)
+        .bind(rpps)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        row.as_ref().map(break_glass_from).transpose()
+    }
+
+    async fn end_break_glass(&self, id: &str, rpps: &str, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE break_glass_sessions SET ended_at = ?1 \
+             WHERE id = ?2 AND rpps = ?3 AND ended_at IS NULL AND expires_at > ?1",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(rpps)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn break_glass_of_record(
+        &self,
+        account_id: &str,
+    ) -> Result<Vec<BreakGlassRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{BREAK_GLASS_COLUMNS} WHERE b.account_id = ? ORDER BY b.started_at DESC, b.rowid DESC"
+        ))
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter().map(break_glass_from).collect()
+    }
+
+    async fn live_break_glass_of(
+        &self,
+        rpps: &str,
+        now: i64,
+    ) -> Result<Vec<BreakGlassRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{BREAK_GLASS_COLUMNS} WHERE b.rpps = ?1 AND b.expires_at > ?2 \
+             AND b.ended_at IS NULL ORDER BY b.started_at DESC"
+        ))
+        .bind(rpps)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter().map(break_glass_from).collect()
+    }
+
+    async fn break_glass_since(&self, since: i64) -> Result<Vec<BreakGlassRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{BREAK_GLASS_COLUMNS} WHERE b.started_at >= ? ORDER BY b.started_at, b.rowid"
+        ))
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter().map(break_glass_from).collect()
+    }
+
+    async fn push_notification(
+        &self,
+        recipient: &Recipient,
+        kind: &str,
+        record_id: Option<&str>,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (recipient_kind, recipient) = recipient_columns(recipient);
+        sqlx::query(
+            "INSERT INTO notifications (recipient_kind, recipient, kind, record_id, actor, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(recipient_kind)
+        .bind(recipient)
+        .bind(kind)
+        .bind(record_id)
+        .bind(actor)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn notifications(
+        &self,
+        recipient: &Recipient,
+        limit: u32,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        let (recipient_kind, recipient) = recipient_columns(recipient);
+        let rows = sqlx::query(
+            "SELECT id, kind, record_id, actor, created_at, read_at FROM notifications \
+             WHERE recipient_kind = ? AND recipient = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        )
+        .bind(recipient_kind)
+        .bind(recipient)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(NotificationRecord {
+                    id: row.try_get("id").map_err(map_error)?,
+                    kind: row.try_get("kind").map_err(map_error)?,
+                    record_id: row.try_get("record_id").map_err(map_error)?,
+                    actor: row.try_get("actor").map_err(map_error)?,
+                    created_at: row.try_get("created_at").map_err(map_error)?,
+                    read: row.try_get::<Option<i64>, _>("read_at").map_err(map_error)?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    async fn mark_notifications_read(
+        &self,
+        recipient: &Recipient,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (recipient_kind, recipient) = recipient_columns(recipient);
+        sqlx::query(
+            "UPDATE notifications SET read_at = ? \
+             WHERE recipient_kind = ? AND recipient = ? AND read_at IS NULL",
+        )
+        .bind(now)
+        .bind(recipient_kind)
+        .bind(recipient)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(())
+    }
+}
