@@ -5,6 +5,8 @@
 mod account;
 #[path = "http/emergency.rs"]
 mod emergency;
+#[path = "http/leaks.rs"]
+mod leaks;
 #[path = "http/messages.rs"]
 mod messages;
 #[path = "http/professional.rs"]

@@ -17,7 +17,7 @@ let cardFile;
 function directoryAndCard() {
   if (cardFile) return;
   const imported = env.server.command(['directory', 'import', join(root, 'demo/directory.json')]);
-  assert.match(imported, /7 added, 0 updated, 0 deactivated/);
+  assert.match(imported, /8 added, 0 updated, 0 deactivated/);
   cardFile = join(env.server.dataDir, 'card-anne-martin.json');
   const issued = env.server.command(['card', 'issue', '--rpps', '10000000009', '--out', cardFile], {
     env: { CARNET_CARD_PIN: PIN },

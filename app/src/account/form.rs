@@ -147,6 +147,9 @@ pub fn input_error_text(i18n: I18nContext<Locale>, error: InputError) -> String 
         InputError::DateInFuture => t_string!(i18n, errors.date_in_future).to_string(),
         InputError::NotForProfession => t_string!(i18n, errors.not_a_physician).to_string(),
         InputError::ReasonInvalid => t_string!(i18n, errors.reason_invalid).to_string(),
+        InputError::DateInvalid => t_string!(i18n, errors.date_invalid).to_string(),
+        InputError::PeriodInvalid => t_string!(i18n, errors.period_invalid).to_string(),
+        InputError::QueryInvalid => t_string!(i18n, errors.query_invalid).to_string(),
     }
 }
 

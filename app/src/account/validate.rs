@@ -86,6 +86,12 @@ pub enum InputError {
     NotForProfession,
     /// An emergency access needs a reason of 10 to 500 characters.
     ReasonInvalid,
+    /// Not a day of the calendar (`YYYY-MM-DD`).
+    DateInvalid,
+    /// The period ends before it starts.
+    PeriodInvalid,
+    /// A search of more than 100 characters, or with control characters.
+    QueryInvalid,
 }
 
 /// Reads an e-mail address or a phone number (French national or international format).

@@ -123,6 +123,15 @@ pub struct PatientSummary {
     pub emergency_until: Option<i64>,
 }
 
+/// `GET /api/pro/grant-code`: what a patient scans to grant this professional access.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GrantCode {
+    /// `https://…/dossier?pro=RPPS`
+    pub url: String,
+    /// The QR code of `url`, as an SVG document.
+    pub svg: String,
+}
+
 /// Answer to opening a record: where the activation notice went (partly hidden).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RecordOpened {

@@ -82,6 +82,7 @@ fn SignedIn(me: ProMe) -> impl IntoView {
             <dd>{professional.rpps.to_string()}</dd>
         </dl>
         <PatientsSection />
+        <GrantCodeSection />
         <ProNotifications />
         {may_break_glass.then(|| view! { <BreakGlassSection csrf=csrf.clone() /> })}
         <OpenRecordSection csrf=csrf.clone() />
@@ -157,5 +158,25 @@ fn ProNotifications() -> impl IntoView {
                 </section>
             }
         })
+    }
+}
+
+/// The code to show a patient who wants to grant access: they scan it with their phone's camera
+/// and land on their record with this professional chosen.
+#[component]
+fn GrantCodeSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let code = LocalResource::new(|| client::get::<super::GrantCode>("/api/pro/grant-code"));
+    view! {
+        <section class="section" aria-labelledby="grant-code-heading">
+            <h2 id="grant-code-heading">{t!(i18n, pro.grant_code_heading)}</h2>
+            <p>{t!(i18n, pro.grant_code_intro)}</p>
+            {move || code.get().and_then(Result::ok).map(|code| view! {
+                <figure class="grant-code">
+                    <div class="grant-code__image" role="img" aria-label=move || t_string!(i18n, pro.grant_code_alt).to_string() inner_html=code.svg></div>
+                    <figcaption class="grant-code__url">{code.url}</figcaption>
+                </figure>
+            })}
+        </section>
     }
 }

@@ -12,8 +12,9 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::policy::AccessMatrix;
 use crate::record::{
-    DocumentInfo,
+    DocumentFinder, DocumentInfo,
     documents::{DepositForm, DocumentList},
+    filter::DocumentFilter,
 };
 
 #[component]
@@ -30,10 +31,12 @@ pub fn ProRecordPage() -> impl IntoView {
         }
     });
     // Refreshed alone after a deposit, so the form (and its confirmation) stays.
+    let filter = RwSignal::new(DocumentFilter::default());
     let documents = LocalResource::new(move || {
-        let id = id();
-        async move { client::get::<Vec<DocumentInfo>>(&format!("/api/records/{id}/documents")).await }
+        let path = format!("/api/records/{}/documents{}", id(), filter.get().query_string());
+        async move { client::get::<Vec<DocumentInfo>>(&path).await }
     });
+    let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
     let refresh = Callback::new(move |()| documents.refetch());
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, pro.record_title).to_string()) />
@@ -57,11 +60,13 @@ pub fn ProRecordPage() -> impl IntoView {
                         <p>{t_string!(i18n, pro.born, date = patient.birth_date.clone()).to_string()}</p>
                         <section class="panel" aria-labelledby="documents-heading">
                             <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
+                            <DocumentFinder record=record.clone() filter shown />
                             {
                                 let (record, csrf) = (record.clone(), me.csrf_token.clone());
                                 move || documents.get().map(|result| {
                                     let documents = result.unwrap_or_default();
-                                    view! { <DocumentList record=record.clone() csrf=csrf.clone() documents can_mask=false refresh /> }
+                                    let filtered = filter.with(|f| *f != DocumentFilter::default());
+                                    view! { <DocumentList record=record.clone() csrf=csrf.clone() documents can_mask=false refresh filtered /> }
                                 })
                             }
                         </section>

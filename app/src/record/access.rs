@@ -17,7 +17,12 @@ use crate::record::{
 };
 
 #[component]
-pub fn AccessSection(record: String, csrf: String) -> impl IntoView {
+pub fn AccessSection(
+    record: String,
+    csrf: String,
+    /// A professional to grant, from the code they showed (`/dossier?pro=RPPS`).
+    suggested: Option<String>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/grants");
     let grants = {
@@ -154,13 +159,18 @@ pub fn AccessSection(record: String, csrf: String) -> impl IntoView {
                 let on_close = Callback::new(move |()| previewing.set(None));
                 view! { <PreviewPanel record=record.clone() rpps name on_close /> }
             })}
-            <GrantForm path csrf refresh />
+            <GrantForm path csrf refresh suggested />
         </section>
     }
 }
 
 #[component]
-fn GrantForm(path: String, csrf: String, refresh: Callback<()>) -> impl IntoView {
+fn GrantForm(
+    path: String,
+    csrf: String,
+    refresh: Callback<()>,
+    suggested: Option<String>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let found = RwSignal::new(Vec::<Professional>::new());
@@ -173,13 +183,28 @@ fn GrantForm(path: String, csrf: String, refresh: Callback<()>) -> impl IntoView
     let pending = RwSignal::new(false);
     let done = RwSignal::new(false);
 
+    let look_up = move |q: String, choose_single: bool| {
+        spawn_local(async move {
+            let url = format!("/api/directory?q={}", crate::record::filter::percent_encode(&q));
+            let list = client::get::<Vec<Professional>>(&url).await.unwrap_or_default();
+            if choose_single && let [only] = list.as_slice() {
+                chosen.set(Some(only.clone()));
+            }
+            found.set(list);
+        });
+    };
+    // The code a professional showed names them: look them up once and offer them.
+    if let Some(rpps) = suggested.and_then(|rpps| crate::directory::Rpps::parse(&rpps)) {
+        Effect::new(move |done: Option<()>| {
+            if done.is_none() {
+                query.set(rpps.to_string());
+                look_up(rpps.to_string(), true);
+            }
+        });
+    }
     let search = move |event: SubmitEvent| {
         event.prevent_default();
-        let q = query.get_untracked();
-        spawn_local(async move {
-            let url = format!("/api/directory?q={}", js_escape(&q));
-            found.set(client::get::<Vec<Professional>>(&url).await.unwrap_or_default());
-        });
+        look_up(query.get_untracked(), false);
     };
     let grant = move |event: SubmitEvent| {
         event.prevent_default();
@@ -231,7 +256,6 @@ fn GrantForm(path: String, csrf: String, refresh: Callback<()>) -> impl IntoView
     let boxes = move || {
         Category::ALL
             .into_iter()
-            .filter(|c| !matches!(c, Category::PatientOwn))
             .map(|c| {
                 let id = format!(
                     "grant-{}",
@@ -299,16 +323,4 @@ fn GrantForm(path: String, csrf: String, refresh: Callback<()>) -> impl IntoView
             }
         })}
     }
-}
-
-/// Percent-encodes a query parameter.
-fn js_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -31,7 +31,8 @@ pub fn category_label(i18n: I18nContext<Locale>, category: Category) -> String {
     .to_string()
 }
 
-/// The list; `can_mask`: the patient side, who may mask and unmask.
+/// The list; `can_mask`: the patient side, who may mask and unmask; `filtered`: the list is
+/// narrowed by a search (an empty one then says no document matches).
 #[component]
 pub fn DocumentList(
     record: String,
@@ -39,11 +40,15 @@ pub fn DocumentList(
     documents: Vec<DocumentInfo>,
     can_mask: bool,
     refresh: Callback<()>,
+    #[prop(optional)] filtered: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let open = RwSignal::new(None::<DocumentInfo>);
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
+    if documents.is_empty() && filtered {
+        return view! { <p role="status">{t!(i18n, finder.none)}</p> }.into_any();
+    }
     if documents.is_empty() {
         return view! { <p>{t!(i18n, record.empty)}</p> }.into_any();
     }

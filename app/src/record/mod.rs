@@ -4,11 +4,14 @@
 
 pub mod access;
 pub mod documents;
+pub mod filter;
+mod finder;
 mod page;
 mod preview;
 pub mod routes;
 pub mod upload;
 
+pub use finder::DocumentFinder;
 pub use page::RecordPage;
 
 use serde::{Deserialize, Serialize};
@@ -237,6 +240,13 @@ pub struct GrantInfo {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RegularDoctor {
     pub rpps: Option<String>,
+}
+
+/// How many documents of a category the asker may read. `GET /api/records/{record}/documents/counts`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CategoryCount {
+    pub category: Category,
+    pub count: u32,
 }
 
 /// A document of the record that a professional would not see, and why.

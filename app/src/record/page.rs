@@ -2,16 +2,17 @@
 //! of someone they represent), depositing one of their own, and who may see it.
 
 use leptos::{either::Either, prelude::*};
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::account::{Me, client};
 use crate::emergency::EmergencySection;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::record::{
-    Category, DocumentInfo,
+    Category, DocumentFinder, DocumentInfo,
     access::AccessSection,
     documents::{DepositForm, DocumentList},
+    filter::DocumentFilter,
 };
 
 #[component]
@@ -38,25 +39,30 @@ pub fn RecordPage() -> impl IntoView {
 #[component]
 fn Record(me: Me) -> impl IntoView {
     let i18n = use_i18n();
+    // Arriving from the code a professional showed: `/dossier?pro=RPPS`.
+    let suggested = use_query_map().with_untracked(|query| query.get("pro"));
     let (record, whose) = match &me.acting_for {
         Some(person) => {
             (person.id.clone(), format!("{} {}", person.given_name, person.family_name))
         }
         None => (me.id.clone(), format!("{} {}", me.given_name, me.family_name)),
     };
+    let filter = RwSignal::new(DocumentFilter::default());
     let path = format!("/api/records/{record}/documents");
     let documents = LocalResource::new(move || {
-        let path = path.clone();
+        let path = format!("{path}{}", filter.get().query_string());
         async move { client::get::<Vec<DocumentInfo>>(&path).await }
     });
     let refresh = Callback::new(move |()| documents.refetch());
+    let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
     let csrf = me.csrf_token.clone();
     let list = {
         let (record, csrf) = (record.clone(), csrf.clone());
         move || {
             documents.get().map(|result| {
                 let documents = result.unwrap_or_default();
-                view! { <DocumentList record=record.clone() csrf=csrf.clone() documents can_mask=true refresh /> }
+                let filtered = filter.with(|f| *f != DocumentFilter::default());
+                view! { <DocumentList record=record.clone() csrf=csrf.clone() documents can_mask=true refresh filtered /> }
             })
         }
     };
@@ -64,12 +70,13 @@ fn Record(me: Me) -> impl IntoView {
         <h1>{t_string!(i18n, record.heading, name = whose).to_string()}</h1>
         <section class="panel" aria-labelledby="documents-heading">
             <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
+            <DocumentFinder record=record.clone() filter shown />
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list}</Suspense>
         </section>
         <section class="panel">
             <DepositForm record=record.clone() csrf=csrf.clone() categories=vec![Category::PatientOwn] refresh />
         </section>
         <EmergencySection record=record.clone() csrf=csrf.clone() />
-        <AccessSection record csrf />
+        <AccessSection record csrf suggested />
     }
 }

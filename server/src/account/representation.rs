@@ -47,13 +47,23 @@ pub async fn represents(
 
 /// Whether anyone represents `account_id` now (its holder cannot act alone meanwhile).
 pub async fn is_represented(state: &AppState, account_id: &str) -> Result<bool, ApiError> {
+    Ok(!representatives_now(state, account_id).await?.is_empty())
+}
+
+/// The accounts of those who represent `account_id` now.
+pub async fn representatives_now(
+    state: &AppState,
+    account_id: &str,
+) -> Result<Vec<String>, ApiError> {
     let today = super::today(state);
     Ok(state
         .store
         .representations_of(account_id)
         .await?
-        .iter()
-        .any(|record| in_force(record, today, state.rules.majority_age)))
+        .into_iter()
+        .filter(|record| in_force(record, today, state.rules.majority_age))
+        .map(|record| record.representative_id)
+        .collect())
 }
 
 /// The people `representative` represents now, as the interface lists them.

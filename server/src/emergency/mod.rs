@@ -25,6 +25,7 @@ use crate::{
     AppState,
     account::{
         ADDRESS_POLICY, limit, new_key_ref, notify,
+        representation::representatives_now,
         session::{AnySession, ProSession},
     },
     error::{ApiError, Refusal},
@@ -162,12 +163,14 @@ async fn start(
             now,
         )
         .await?;
-    notify(
-        &state,
-        &record,
-        Kind::BreakGlass { by: &by, url: &format!("{}/dossier", state.public_url) },
-    )
-    .await?;
+    // By message to the patient's contact, and to their legal representatives if any.
+    let url = format!("{}/dossier", state.public_url);
+    notify(&state, &record, Kind::BreakGlass { by: &by, url: &url }).await?;
+    for representative in representatives_now(&state, &record.id).await? {
+        if let Some(account) = state.store.account_by_id(&representative).await? {
+            notify(&state, &account, Kind::BreakGlass { by: &by, url: &url }).await?;
+        }
+    }
     if let Some(doctor) = record.regular_doctor.as_deref().filter(|doctor| *doctor != session.rpps)
     {
         state

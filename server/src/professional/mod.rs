@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/records", post(open_record))
         .route("/records/represented", post(open_represented_record))
         .route("/patients", get(patients))
+        .route("/grant-code", get(grant_code))
 }
 
 #[derive(serde::Deserialize)]
@@ -71,6 +72,24 @@ pub async fn search(
         return Ok(Json(Vec::new()));
     }
     Ok(Json(state.store.search_professionals(q, 20).await?))
+}
+
+/// The code a professional shows a patient who wants to grant them access: a QR code (SVG) of
+/// the address that opens the patient's record on this professional. It names them only (the
+/// directory is public); the patient still chooses what to grant.
+async fn grant_code(
+    State(state): State<AppState>,
+    session: ProSession,
+) -> Result<Json<app::pro::GrantCode>, ApiError> {
+    let url = format!("{}/dossier?pro={}", state.public_url, session.rpps);
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|_| ApiError::BadRequest)?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(Json(app::pro::GrantCode { url, svg }))
 }
 
 /// The patients whose records this professional may open today.

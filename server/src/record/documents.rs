@@ -7,8 +7,10 @@ use app::{
     account::{InputError, validate::Date},
     policy::{Action, Author, BreakGlass, Decision, Item, decide},
     record::{
-        AuthorInfo, DepositRequest, DocumentInfo, HiddenDocument, MaskRequest, MediaType, Preview,
-        Section, Subject, TITLE_MAX_CHARS, UploadStatus, valid_loinc,
+        AuthorInfo, CategoryCount, DepositRequest, DocumentInfo, HiddenDocument, MaskRequest,
+        MediaType, Preview, Section, Subject, TITLE_MAX_CHARS, UploadStatus,
+        filter::{DocumentFilter, FilterError},
+        valid_loinc,
     },
 };
 use axum::{
@@ -27,7 +29,7 @@ use crate::{
     error::{ApiError, Refusal},
     store::{AppendOutcome, DocumentRecord, NewUpload, Party, UploadRecord},
     vault::Sealed,
-    web::ApiJson,
+    web::{ApiJson, ApiQuery},
 };
 
 /// Largest chunk of a document accepted in one request (under the server's body limit).
@@ -138,19 +140,45 @@ async fn info(
     })
 }
 
-/// The documents the asker may read, newest care first. Denied ones are not counted either.
+/// The documents the asker may read, newest care first, narrowed by the filter. Denied ones
+/// are not counted either.
 pub async fn list(
     State(state): State<AppState>,
     asker: Asker,
+    ApiQuery(filter): ApiQuery<DocumentFilter>,
 ) -> Result<Json<Vec<DocumentInfo>>, ApiError> {
+    let filter = filter.check().map_err(|error| match error {
+        FilterError::Date => ApiError::input("from", InputError::DateInvalid),
+        FilterError::Period => ApiError::input("to", InputError::PeriodInvalid),
+        FilterError::Query => ApiError::input("q", InputError::QueryInvalid),
+    })?;
     let mut out = Vec::new();
     let mut names = Names::new();
     for document in state.store.documents(&asker.record.id).await? {
         if decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
-            out.push(info(&state, &document, &mut names).await?);
+            let info = info(&state, &document, &mut names).await?;
+            if filter.matches(&info) {
+                out.push(info);
+            }
         }
     }
     Ok(Json(out))
+}
+
+/// How many documents of each category the asker may read (categories with none are left out).
+pub async fn counts(
+    State(state): State<AppState>,
+    asker: Asker,
+) -> Result<Json<Vec<CategoryCount>>, ApiError> {
+    let mut counts = std::collections::BTreeMap::<_, u32>::new();
+    for document in state.store.documents(&asker.record.id).await? {
+        if decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
+            *counts.entry(document.category).or_default() += 1;
+        }
+    }
+    Ok(Json(
+        counts.into_iter().map(|(category, count)| CategoryCount { category, count }).collect(),
+    ))
 }
 
 fn status_of(upload: &UploadRecord) -> UploadStatus {

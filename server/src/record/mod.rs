@@ -30,6 +30,7 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/{record}/documents", get(documents::list))
+        .route("/{record}/documents/counts", get(documents::counts))
         .route("/{record}/documents/{document}/content", get(documents::content))
         .route("/{record}/preview/{rpps}", get(documents::preview))
         .route("/{record}/documents/{document}/withdraw", post(documents::withdraw))

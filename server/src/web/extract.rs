@@ -26,6 +26,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A query string; anything unreadable is refused with our `bad_request` body.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Self(value))
+            .map_err(|_| ApiError::BadRequest)
+    }
+}
+
 /// The client's address as seen by this process (`unknown` when served without a socket, as in
 /// tests). Behind a reverse proxy this is the proxy's address until trusted forwarding lands.
 pub struct ClientAddr(pub String);

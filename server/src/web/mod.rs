@@ -5,7 +5,7 @@ mod extract;
 mod pages;
 mod security;
 
-pub use extract::{ApiJson, ClientAddr};
+pub use extract::{ApiJson, ApiQuery, ClientAddr};
 
 use std::time::Duration;
 

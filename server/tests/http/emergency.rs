@@ -301,3 +301,16 @@ async fn the_patient_previews_exactly_what_a_professional_sees_and_why_not_the_r
     let bad = format!("/api/records/{record}/preview/10000000008");
     assert_eq!(json_of(&app, &bad, &c.patient).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_professional_shows_a_code_that_opens_the_patients_record_on_them() {
+    let app = test_app().await;
+    let c = cast(&app).await;
+    let (status, code) = json_of(&app, "/api/pro/grant-code", &c.nurse).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(code["url"], format!("http://localhost/dossier?pro={NURSE}"));
+    let svg = code["svg"].as_str().unwrap();
+    assert!(svg.contains("<svg") && svg.contains("</svg>") && !svg.contains("<script"), "{svg}");
+    // A patient has no such code.
+    assert_eq!(json_of(&app, "/api/pro/grant-code", &c.patient).await.0, StatusCode::FORBIDDEN);
+}

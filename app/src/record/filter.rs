@@ -1,0 +1,277 @@
+//! Finding documents in a record: by category, author, period of care and words of the title.
+//! Pure, so the server filters with it and the browser can filter a cached list the same way
+//! offline. The filter only narrows what the access policy already let through.
+
+use serde::{Deserialize, Serialize};
+
+use super::{AuthorInfo, Category, DocumentInfo};
+use crate::account::validate::Date;
+
+/// Longest search text, in characters.
+pub const QUERY_MAX_CHARS: usize = 100;
+
+/// `GET /api/records/{record}/documents?category=…&author=…&from=…&to=…&q=…`; every part is
+/// optional, and the parts combine (all must match).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocumentFilter {
+    pub category: Option<Category>,
+    /// `patient`, `insurer`, or a professional's RPPS.
+    pub author: Option<String>,
+    /// First day of care, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last day of care, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Words that must all appear in the title (case and accents ignored).
+    pub q: Option<String>,
+}
+
+/// Why a filter cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterError {
+    /// `from` or `to` is not a date.
+    Date,
+    /// `from` is after `to`.
+    Period,
+    Query,
+}
+
+/// A filter checked and ready to apply.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckedFilter {
+    category: Option<Category>,
+    author: Option<String>,
+    from: Option<Date>,
+    to: Option<Date>,
+    words: Vec<String>,
+}
+
+impl DocumentFilter {
+    pub fn check(&self) -> Result<CheckedFilter, FilterError> {
+        let day = |text: &Option<String>| -> Result<Option<Date>, FilterError> {
+            match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                None => Ok(None),
+                Some(text) => Date::parse(text).map(Some).ok_or(FilterError::Date),
+            }
+        };
+        let (from, to) = (day(&self.from)?, day(&self.to)?);
+        if let (Some(from), Some(to)) = (from, to)
+            && from > to
+        {
+            return Err(FilterError::Period);
+        }
+        let q = self.q.as_deref().unwrap_or("");
+        if q.chars().count() > QUERY_MAX_CHARS || q.chars().any(char::is_control) {
+            return Err(FilterError::Query);
+        }
+        Ok(CheckedFilter {
+            category: self.category,
+            author: self.author.clone().filter(|a| !a.trim().is_empty()),
+            from,
+            to,
+            words: fold(q).split_whitespace().map(str::to_owned).collect(),
+        })
+    }
+}
+
+impl DocumentFilter {
+    /// The filter as a query string (`?category=reports&q=…`), empty when it filters nothing.
+    pub fn query_string(&self) -> String {
+        let category = self.category.map(|c| {
+            serde_json::to_value(c)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        });
+        let parts: Vec<String> = [
+            ("category", category),
+            ("author", self.author.clone()),
+            ("from", self.from.clone()),
+            ("to", self.to.clone()),
+            ("q", self.q.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            value.filter(|v| !v.trim().is_empty()).map(|v| format!("{name}={}", percent_encode(&v)))
+        })
+        .collect();
+        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+    }
+}
+
+/// Percent-encodes everything but the unreserved characters of RFC 3986.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl CheckedFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    pub fn matches(&self, document: &DocumentInfo) -> bool {
+        if self.category.is_some_and(|category| category != document.category) {
+            return false;
+        }
+        if let Some(author) = &self.author {
+            let same = match &document.author {
+                AuthorInfo::Patient => author == "patient",
+                AuthorInfo::Insurer => author == "insurer",
+                AuthorInfo::Professional { rpps, .. } => author == rpps,
+            };
+            if !same {
+                return false;
+            }
+        }
+        if self.from.is_some() || self.to.is_some() {
+            let Some(day) = Date::parse(&document.care_date) else { return false };
+            if self.from.is_some_and(|from| day < from) || self.to.is_some_and(|to| day > to) {
+                return false;
+            }
+        }
+        if !self.words.is_empty() {
+            let title = fold(&document.title);
+            return self.words.iter().all(|word| title.contains(word.as_str()));
+        }
+        true
+    }
+}
+
+/// Lower case without the accents of French and its neighbours, so that "echographie" finds
+/// "Échographie".
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match c {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => out.push('a'),
+            'ç' => out.push('c'),
+            'è' | 'é' | 'ê' | 'ë' => out.push('e'),
+            'ì' | 'í' | 'î' | 'ï' => out.push('i'),
+            'ñ' => out.push('n'),
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => out.push('o'),
+            'ù' | 'ú' | 'û' | 'ü' => out.push('u'),
+            'ÿ' | 'ý' => out.push('y'),
+            'œ' => out.push_str("oe"),
+            'æ' => out.push_str("ae"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::MediaType;
+
+    fn document(
+        title: &str,
+        category: Category,
+        care_date: &str,
+        author: AuthorInfo,
+    ) -> DocumentInfo {
+        DocumentInfo {
+            id: "d".into(),
+            version: 1,
+            title: title.into(),
+            category,
+            domain: None,
+            type_code: None,
+            care_date: care_date.into(),
+            media_type: MediaType::Pdf,
+            size: 1,
+            author,
+            masked: false,
+            hidden_from_representatives: false,
+            deposited_at: 0,
+            withdrawn: false,
+        }
+    }
+
+    fn filter(f: DocumentFilter) -> CheckedFilter {
+        f.check().unwrap()
+    }
+
+    #[test]
+    fn every_part_narrows_and_all_combine() {
+        let doctor =
+            AuthorInfo::Professional { rpps: "10000000009".into(), name: "Anne Martin".into() };
+        let echo = document("Échographie du 2e trimestre", Category::Imaging, "2026-03-10", doctor);
+        let own =
+            document("Journal de tension", Category::PatientOwn, "2026-11-20", AuthorInfo::Patient);
+        let all = DocumentFilter::default().check().unwrap();
+        assert!(all.is_empty() && all.matches(&echo) && all.matches(&own));
+
+        let imaging =
+            filter(DocumentFilter { category: Some(Category::Imaging), ..Default::default() });
+        assert!(imaging.matches(&echo) && !imaging.matches(&own));
+        let by_patient =
+            filter(DocumentFilter { author: Some("patient".into()), ..Default::default() });
+        assert!(!by_patient.matches(&echo) && by_patient.matches(&own));
+        let by_doctor =
+            filter(DocumentFilter { author: Some("10000000009".into()), ..Default::default() });
+        assert!(by_doctor.matches(&echo) && !by_doctor.matches(&own));
+        let spring = filter(DocumentFilter {
+            from: Some("2026-03-10".into()),
+            to: Some("2026-06-30".into()),
+            ..Default::default()
+        });
+        assert!(spring.matches(&echo) && !spring.matches(&own), "both ends are included");
+        let words = filter(DocumentFilter {
+            q: Some("  ECHOGRAPHIE trimestre ".into()),
+            ..Default::default()
+        });
+        assert!(words.matches(&echo) && !words.matches(&own));
+        let missing =
+            filter(DocumentFilter { q: Some("échographie tension".into()), ..Default::default() });
+        assert!(!missing.matches(&echo), "every word must be there");
+        let both = filter(DocumentFilter {
+            category: Some(Category::Imaging),
+            author: Some("patient".into()),
+            ..Default::default()
+        });
+        assert!(!both.matches(&echo));
+    }
+
+    #[test]
+    fn bad_filters_are_refused() {
+        let date = DocumentFilter { from: Some("2026-02-30".into()), ..Default::default() };
+        assert_eq!(date.check(), Err(FilterError::Date));
+        let period = DocumentFilter {
+            from: Some("2026-05-01".into()),
+            to: Some("2026-04-01".into()),
+            ..Default::default()
+        };
+        assert_eq!(period.check(), Err(FilterError::Period));
+        let long = DocumentFilter { q: Some("x".repeat(101)), ..Default::default() };
+        assert_eq!(long.check(), Err(FilterError::Query));
+        let blank =
+            DocumentFilter { from: Some(" ".into()), q: Some(String::new()), ..Default::default() };
+        assert!(blank.check().unwrap().is_empty());
+        assert!(serde_json::from_str::<DocumentFilter>(r#"{"colour":"red"}"#).is_err());
+    }
+
+    #[test]
+    fn query_strings() {
+        assert_eq!(DocumentFilter::default().query_string(), "");
+        let filter = DocumentFilter {
+            category: Some(Category::LabResults),
+            q: Some("à jeun".into()),
+            from: Some(" ".into()),
+            ..Default::default()
+        };
+        assert_eq!(filter.query_string(), "?category=lab_results&q=%C3%A0%20jeun");
+    }
+
+    #[test]
+    fn folding() {
+        assert_eq!(fold("Œdème, ÉCHOGRAPHIE, à jeun"), "oedeme, echographie, a jeun");
+    }
+}
