@@ -18,6 +18,9 @@ step "set-up"
 step "format"
 cargo fmt --all --check
 
+step "embedded data is what its committed conversion makes"
+node scripts/ansm-convert.mjs --check
+
 step "lints: server and app (ssr)"
 cargo clippy -p server --all-targets -- -D warnings
 step "lints: app (hydrate, wasm32)"

@@ -18,6 +18,7 @@ pub mod pages;
 pub mod policy;
 pub mod pro;
 pub mod record;
+pub mod safety;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};
