@@ -62,6 +62,22 @@ pub fn DocumentList(
                 AuthorInfo::Professional { name, .. } => name.clone(),
             };
             let download = format!("{base}/{}/content?download=true", document.id);
+            // The professional side releases a result it held back (the server checks that the
+            // asker is its author).
+            let announce = (!can_mask && document.awaiting_announcement).then(|| {
+                let path = format!("{base}/{}/announce", document.id);
+                let csrf = csrf.clone();
+                let aria = t_string!(i18n, record.announce_label, title = document.title.clone()).to_string();
+                let click = move |_| {
+                    let on_done = move |_: Option<()>| refresh.run(());
+                    send_form(pending, failure, path.clone(), (), Some(csrf.clone()), on_done);
+                };
+                view! {
+                    <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
+                        {t!(i18n, record.announce)}
+                    </button>
+                }
+            });
             let mask_path = format!("{base}/{}/mask", document.id);
             let masked = document.masked;
             let csrf = csrf.clone();
@@ -80,6 +96,8 @@ pub fn DocumentList(
                         {document.care_date.clone()} " · " {author}
                         {document.masked.then(|| view! { " · " <strong>{t!(i18n, record.masked)}</strong> })}
                         {document.withdrawn.then(|| view! { " · " <strong>{t!(i18n, record.withdrawn)}</strong> })}
+                        {document.awaiting_announcement.then(|| view! { " · " <strong>{t!(i18n, record.awaiting)}</strong> })}
+                        {document.hidden_from_representatives.then(|| view! { " · " <strong>{t!(i18n, record.confidential_mark)}</strong> })}
                     </p>
                     <div class="actions">
                         <button type="button" class="button" on:click=move |_| open.set(Some(shown.clone()))
@@ -94,6 +112,7 @@ pub fn DocumentList(
                                 {if masked { t_string!(i18n, record.unmask) } else { t_string!(i18n, record.mask) }}
                             </button>
                         })}
+                        {announce}
                     </div>
                 </li>
             }
@@ -164,6 +183,8 @@ pub fn DepositForm(
     let done = RwSignal::new(false);
     let several = categories.len() > 1;
     let professional = several;
+    let confidential = RwSignal::new(false);
+    let held_back = RwSignal::new(false);
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -202,6 +223,8 @@ pub fn DepositForm(
                 size: file.size() as u64,
                 domain: None,
                 replaces: None,
+                hidden_from_representatives: confidential.get_untracked(),
+                awaiting_announcement: held_back.get_untracked(),
             };
             let (record, csrf) = (record.clone(), csrf.clone());
             pending.set(true);
@@ -212,6 +235,8 @@ pub fn DepositForm(
                     Ok(_) => {
                         title.set(String::new());
                         type_code.set(String::new());
+                        confidential.set(false);
+                        held_back.set(false);
                         if let Some(input) = file_input.get_untracked() {
                             input.set_value("");
                         }
@@ -272,6 +297,18 @@ pub fn DepositForm(
                 <Field id="type_code" label=Signal::derive(move || t_string!(i18n, record.type_code).to_string())
                     hint=Signal::derive(move || t_string!(i18n, record.type_code_hint).to_string())
                     value=type_code autocomplete="off" optional=true error=field_error(i18n, failure, "type_code") />
+            })}
+            {professional.then(|| view! {
+                <div class="checkbox">
+                    <input id="deposit-confidential" type="checkbox" prop:checked=confidential
+                        on:change=move |e| confidential.set(event_target_checked(&e)) />
+                    <label for="deposit-confidential">{t!(i18n, record.confidential)}</label>
+                </div>
+                <div class="checkbox">
+                    <input id="deposit-held-back" type="checkbox" prop:checked=held_back
+                        on:change=move |e| held_back.set(event_target_checked(&e)) />
+                    <label for="deposit-held-back">{t!(i18n, record.held_back)}</label>
+                </div>
             })}
             {move || progress.get().map(|(received, size)| {
                 let percent = (received * 100).checked_div(size).unwrap_or(0);

@@ -190,6 +190,7 @@ mod tests {
             author,
             masked: false,
             hidden_from_representatives: false,
+            awaiting_announcement: false,
             deposited_at: 0,
             withdrawn: false,
         }

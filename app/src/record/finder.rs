@@ -98,7 +98,7 @@ pub fn DocumentFinder(
             </div>
             <div class="finder__row">
                 <div class="field">
-                    <label for="finder-category">{t!(i18n, record.category)}</label>
+                    <label for="finder-category">{t!(i18n, finder.category)}</label>
                     <select id="finder-category" bind:value=category>
                         <option value="">{t!(i18n, finder.all_categories)}</option>
                         {options}

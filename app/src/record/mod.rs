@@ -176,6 +176,12 @@ pub struct DepositRequest {
     pub domain: Option<Domain>,
     #[serde(default)]
     pub replaces: Option<String>,
+    /// A minor's confidential care: hidden from the legal representatives.
+    #[serde(default)]
+    pub hidden_from_representatives: bool,
+    /// A result the patient reads only once the depositing professional has announced it.
+    #[serde(default)]
+    pub awaiting_announcement: bool,
 }
 
 /// Answer to a deposit request, and to `GET` on an upload: where a resumed upload starts.
@@ -212,6 +218,9 @@ pub struct DocumentInfo {
     pub author: AuthorInfo,
     pub masked: bool,
     pub hidden_from_representatives: bool,
+    /// Hidden from the patient until its author announces it.
+    #[serde(default)]
+    pub awaiting_announcement: bool,
     pub deposited_at: i64,
     pub withdrawn: bool,
 }
@@ -240,6 +249,23 @@ pub struct GrantInfo {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RegularDoctor {
     pub rpps: Option<String>,
+}
+
+/// `GET /api/records/{record}/export`: the record as the asker may read it, in one file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RecordExport {
+    /// `carnet-export/1`
+    pub format: String,
+    pub exported_at: i64,
+    pub documents: Vec<ExportedDocument>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExportedDocument {
+    #[serde(flatten)]
+    pub info: DocumentInfo,
+    /// The document's bytes, base64 (standard alphabet, padded).
+    pub content_base64: String,
 }
 
 /// How many documents of a category the asker may read. `GET /api/records/{record}/documents/counts`

@@ -72,6 +72,9 @@ fn Record(me: Me) -> impl IntoView {
             <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
             <DocumentFinder record=record.clone() filter shown />
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list}</Suspense>
+            <p><a class="button button--secondary" href=format!("/api/records/{record}/export") download="carnet-export.json">
+                {t!(i18n, record.export)}
+            </a></p>
         </section>
         <section class="panel">
             <DepositForm record=record.clone() csrf=csrf.clone() categories=vec![Category::PatientOwn] refresh />

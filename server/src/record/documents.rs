@@ -7,8 +7,9 @@ use app::{
     account::{InputError, validate::Date},
     policy::{Action, Author, BreakGlass, Decision, Item, decide},
     record::{
-        AuthorInfo, CategoryCount, DepositRequest, DocumentInfo, HiddenDocument, MaskRequest,
-        MediaType, Preview, Section, Subject, TITLE_MAX_CHARS, UploadStatus,
+        AuthorInfo, CategoryCount, DepositRequest, DocumentInfo, ExportedDocument, HiddenDocument,
+        MaskRequest, MediaType, Preview, RecordExport, Section, Subject, TITLE_MAX_CHARS,
+        UploadStatus,
         filter::{DocumentFilter, FilterError},
         valid_loinc,
     },
@@ -135,6 +136,7 @@ async fn info(
         author,
         masked: document.masked,
         hidden_from_representatives: document.hidden_from_representatives,
+        awaiting_announcement: document.awaiting_announcement,
         deposited_at: document.deposited_at,
         withdrawn: document.withdrawn,
     })
@@ -163,6 +165,43 @@ pub async fn list(
         }
     }
     Ok(Json(out))
+}
+
+/// Largest export, in bytes of document content: a larger record is saved document by document.
+pub const EXPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The record as the asker may read it, in one JSON file to keep or to take elsewhere: each
+/// readable document's description and content. Through the same policy as the list.
+pub async fn export(State(state): State<AppState>, asker: Asker) -> Result<Response, ApiError> {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    let mut documents = Vec::new();
+    let mut names = Names::new();
+    let mut total = 0;
+    for document in state.store.documents(&asker.record.id).await? {
+        if !decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
+            continue;
+        }
+        total += document.upload.size;
+        if total > EXPORT_MAX_BYTES {
+            return Err(ApiError::TooLarge);
+        }
+        let content = content_of(&state, &document.upload).await?;
+        documents.push(ExportedDocument {
+            info: info(&state, &document, &mut names).await?,
+            content_base64: STANDARD.encode(content),
+        });
+    }
+    let export = RecordExport {
+        format: "carnet-export/1".into(),
+        exported_at: state.clock.now(),
+        documents,
+    };
+    let mut response = Json(export).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"carnet-export.json\""),
+    );
+    Ok(response)
 }
 
 /// How many documents of each category the asker may read (categories with none are left out).
@@ -256,6 +295,19 @@ pub async fn start_upload(
     if let Decision::Deny(reason) = decide_for(&state, &asker, Action::Write, &item) {
         return Err(ApiError::Denied(reason));
     }
+    // Only a professional holds a result back for announcement; a representative cannot hide
+    // a document from themselves; a new version keeps its document's flags.
+    let professional = matches!(asker.party, Party::Professional(_));
+    if request.awaiting_announcement && !professional {
+        return Err(ApiError::Denied(app::policy::Deny::NotYours));
+    }
+    if request.hidden_from_representatives && matches!(asker.who, super::Who::Representative) {
+        return Err(ApiError::Denied(app::policy::Deny::NotYours));
+    }
+    let (hidden_from_representatives, awaiting_announcement) = match &replaced {
+        Some(document) => (document.hidden_from_representatives, document.awaiting_announcement),
+        None => (request.hidden_from_representatives, request.awaiting_announcement),
+    };
 
     let id = new_key_ref();
     let data_key = new_key_ref();
@@ -277,6 +329,8 @@ pub async fn start_upload(
             media_type: request.media_type,
             size: request.size,
             replaces: request.replaces.as_deref(),
+            hidden_from_representatives,
+            awaiting_announcement,
             now: state.clock.now(),
         })
         .await?;
@@ -457,6 +511,25 @@ pub async fn withdraw(
         return Err(ApiError::Denied(app::policy::Deny::NotYours));
     }
     state.store.withdraw_document(&asker.record.id, &document.id, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The professional who deposited a result held back for announcement releases it to the
+/// patient (after telling them, in person).
+pub async fn announce(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    Path((_, document_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    asker.check_csrf(&headers)?;
+    let document = readable(&state, &asker, &document_id).await?;
+    if document.author != asker.party || !matches!(asker.party, Party::Professional(_)) {
+        return Err(ApiError::Denied(app::policy::Deny::NotYours));
+    }
+    if !state.store.announce_document(&asker.record.id, &document.id).await? {
+        return Err(ApiError::NotFound);
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -31,10 +31,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/{record}/documents", get(documents::list))
         .route("/{record}/documents/counts", get(documents::counts))
+        .route("/{record}/export", get(documents::export))
         .route("/{record}/documents/{document}/content", get(documents::content))
         .route("/{record}/preview/{rpps}", get(documents::preview))
         .route("/{record}/documents/{document}/withdraw", post(documents::withdraw))
         .route("/{record}/documents/{document}/mask", post(documents::mask))
+        .route("/{record}/documents/{document}/announce", post(documents::announce))
         .route("/{record}/uploads", post(documents::start_upload))
         .route("/{record}/uploads/{upload}", get(documents::upload_status).put(documents::append))
         .route("/{record}/uploads/{upload}/finish", post(documents::finish))
@@ -171,8 +173,13 @@ impl FromRequestParts<AppState> for Asker {
             .store
             .account_by_id(&record_id)
             .await?
+            // Awaiting: opened for someone who has not activated it yet (a minor managed by a
+            // representative, an adult about to activate); nobody holds it, others may use it.
             .filter(|account| {
-                matches!(account.status, AccountStatus::Active | AccountStatus::Closed)
+                matches!(
+                    account.status,
+                    AccountStatus::Active | AccountStatus::Awaiting | AccountStatus::Closed
+                )
             })
             .ok_or(ApiError::NotFound)?;
         Ok(Self { who, party, record, csrf_token })

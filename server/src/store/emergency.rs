@@ -70,7 +70,7 @@ pub trait EmergencyStore: Send + Sync + 'static {
         account_id: &str,
         refused: bool,
     ) -> Result<(), StoreError>;
-    /// Active records whose holder has exactly these names (compared without case) and birth
+    /// Active (or awaiting activation) records whose holder has exactly these names (compared without case) and birth
     /// date. More than one means the identity is ambiguous.
     async fn records_by_identity(
         &self,

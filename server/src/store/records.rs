@@ -34,6 +34,8 @@ pub struct NewUpload<'a> {
     pub media_type: MediaType,
     pub size: u64,
     pub replaces: Option<&'a str>,
+    pub hidden_from_representatives: bool,
+    pub awaiting_announcement: bool,
     pub now: i64,
 }
 
@@ -134,6 +136,8 @@ pub trait RecordStore: Send + Sync + 'static {
         id: &str,
         now: i64,
     ) -> Result<bool, StoreError>;
+    /// The result may now be read by the patient; `false` if it was not awaiting announcement.
+    async fn announce_document(&self, account_id: &str, id: &str) -> Result<bool, StoreError>;
     /// Forgets uploads never finished since `before`.
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError>;
 

@@ -170,6 +170,27 @@ async fn denied_items_are_absent_everywhere_and_answer_like_missing_ones() {
             }
         }
     }
+    // The export holds what may be read, and nothing else.
+    let (status, export) = answer(&app, &format!("/api/records/{a}/export"), &nurse).await;
+    assert_eq!(status, StatusCode::OK);
+    let parsed: Value = serde_json::from_str(&export).unwrap();
+    assert_eq!(parsed["format"], "carnet-export/1");
+    assert_eq!(titles(parsed["documents"].as_array().unwrap()), ["Compte rendu visible"]);
+    for hidden in [&outside, &masked, &domain, &other] {
+        assert!(!export.contains(hidden.as_str()), "the export leaks {hidden}");
+    }
+    for title in ["secrète", "masqué", "psychiatrique", "Paul"] {
+        assert!(!export.contains(title), "the export leaks {title}");
+    }
+    let (_, whole) = answer(&app, &format!("/api/records/{a}/export"), &jeanne).await;
+    let whole: Value = serde_json::from_str(&whole).unwrap();
+    assert_eq!(whole["documents"].as_array().unwrap().len(), 4);
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(whole["documents"][0]["content_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(bytes, PDF);
+
     // The readable report opens; the patient-side reviews stay closed to the nurse.
     let (status, _) =
         answer(&app, &format!("/api/records/{a}/documents/{seen}/content"), &nurse).await;
@@ -192,4 +213,125 @@ async fn denied_items_are_absent_everywhere_and_answer_like_missing_ones() {
     let (status, body) =
         answer(&app, &format!("/api/records/{a}/documents?colour=red"), &nurse).await;
     assert_eq!((status, body.contains("colour")), (StatusCode::BAD_REQUEST, false));
+}
+
+fn flagged(title: &str, category: &str, flag: &str) -> Value {
+    let mut body = meta(title, category, "application/pdf", PDF.len());
+    body[flag] = json!(true);
+    body
+}
+
+#[tokio::test]
+async fn a_result_held_back_reaches_the_patient_only_once_its_author_announces_it() {
+    let app = test_app().await;
+    let entries =
+        [directory_entry(DOCTOR, Profession::Physician), directory_entry(NURSE, Profession::Nurse)];
+    app.store.import_directory(&entries, START).await.unwrap();
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let (doctor, nurse) = (card_session(&app, DOCTOR).await, card_session(&app, NURSE).await);
+    for rpps in [DOCTOR, NURSE] {
+        let all = json!({ "scope": "all" }).to_string().into_bytes();
+        put(&app, &format!("/api/records/{record}/grants/{rpps}"), all, &patient, true).await;
+    }
+    let held = deposited(
+        &app,
+        &record,
+        &doctor,
+        flagged("Caryotype", "lab_results", "awaiting_announcement"),
+    )
+    .await;
+
+    // Hidden from the patient everywhere; the author and the other granted professional see it.
+    assert!(listed(&app, &record, &patient).await.is_empty());
+    let (_, counts) =
+        answer(&app, &format!("/api/records/{record}/documents/counts"), &patient).await;
+    assert_eq!(counts, "[]");
+    let content = format!("/api/records/{record}/documents/{held}/content");
+    assert_eq!(answer(&app, &content, &patient).await.0, StatusCode::NOT_FOUND);
+    let seen = listed(&app, &record, &doctor).await;
+    assert_eq!((seen.len(), seen[0]["awaiting_announcement"].clone()), (1, json!(true)));
+    assert_eq!(listed(&app, &record, &nurse).await.len(), 1);
+
+    // Only a professional holds a result back; only its author announces it, once.
+    let note = b"Mon propre document.";
+    let own = deposit(
+        &app,
+        &record,
+        &patient,
+        {
+            let mut body = meta("Note", "patient_own", "text/plain", note.len());
+            body["awaiting_announcement"] = json!(true);
+            body
+        },
+        note,
+        1024,
+    )
+    .await;
+    assert_eq!(own.body["denied"], "not_yours");
+    let announce = format!("/api/records/{record}/documents/{held}/announce");
+    assert_eq!(call(&app, &announce, json!(null), &nurse).await.body["denied"], "not_yours");
+    // To the patient it does not exist yet.
+    assert_eq!(call(&app, &announce, json!(null), &patient).await.status, StatusCode::NOT_FOUND);
+    assert!(listed(&app, &record, &patient).await.is_empty());
+    assert_eq!(call(&app, &announce, json!(null), &doctor).await.status, StatusCode::NO_CONTENT);
+    let seen = listed(&app, &record, &patient).await;
+    assert_eq!((seen.len(), seen[0]["awaiting_announcement"].clone()), (1, json!(false)));
+    assert_eq!(answer(&app, &content, &patient).await.0, StatusCode::OK);
+    assert_eq!(call(&app, &announce, json!(null), &doctor).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_minors_confidential_care_is_hidden_from_the_representative() {
+    let app = test_app().await;
+    let entries = [directory_entry(DOCTOR, Profession::Physician)];
+    app.store.import_directory(&entries, START).await.unwrap();
+    let parent = signed_up(&app, "jeanne@example.fr").await;
+    let doctor = card_session(&app, DOCTOR).await;
+    let minor = json!({ "given_name": "Léa", "family_name": "Martin", "birth_date": "2011-04-02",
+        "kind": "minor", "contact": "lea@example.fr", "representative_contact": "jeanne@example.fr",
+        "consent": "written" });
+    let opened = call(&app, "/api/pro/records/represented", minor, &doctor).await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
+    let lea = record_id(&app, "lea@example.fr").await;
+    let switched =
+        call(&app, "/api/account/acting-for", json!({ "account_id": lea }), &parent).await;
+    assert_eq!(switched.status, StatusCode::NO_CONTENT);
+    // The representative grants the doctor; the doctor deposits an ordinary and a confidential
+    // report.
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    let granted =
+        put(&app, &format!("/api/records/{lea}/grants/{DOCTOR}"), all, &parent, true).await;
+    assert_eq!(granted.status, StatusCode::NO_CONTENT);
+    deposited(&app, &lea, &doctor, meta("Vaccins", "reports", "application/pdf", PDF.len())).await;
+    let secret = deposited(
+        &app,
+        &lea,
+        &doctor,
+        flagged("Consultation confidentielle", "reports", "hidden_from_representatives"),
+    )
+    .await;
+
+    assert_eq!(titles(&listed(&app, &lea, &parent).await), ["Vaccins"]);
+    let content = format!("/api/records/{lea}/documents/{secret}/content");
+    assert_eq!(answer(&app, &content, &parent).await.0, StatusCode::NOT_FOUND);
+    let (_, counts) = answer(&app, &format!("/api/records/{lea}/documents/counts"), &parent).await;
+    assert_eq!(serde_json::from_str::<Value>(&counts).unwrap()[0]["count"], 1);
+    assert_eq!(listed(&app, &lea, &doctor).await.len(), 2);
+    // A representative cannot hide a document from representatives.
+    let note = b"Note du parent.";
+    let hidden = deposit(
+        &app,
+        &lea,
+        &parent,
+        {
+            let mut body = meta("Note", "patient_own", "text/plain", note.len());
+            body["hidden_from_representatives"] = json!(true);
+            body
+        },
+        note,
+        1024,
+    )
+    .await;
+    assert_eq!(hidden.body["denied"], "not_yours");
 }

@@ -64,7 +64,7 @@ impl EmergencyStore for SqliteStore {
     ) -> Result<Vec<AccountRecord>, StoreError> {
         // At most two rows: one is an answer, two are an ambiguity; more says nothing more.
         let rows = sqlx::query(&format!(
-            "{ACCOUNT_COLUMNS} WHERE status = 'active' AND birth_date = ? \
+            "{ACCOUNT_COLUMNS} WHERE status IN ('active', 'awaiting') AND birth_date = ? \
              AND lower(given_name) = lower(?) AND lower(family_name) = lower(?) LIMIT 2"
         ))
         .bind(birth_date)

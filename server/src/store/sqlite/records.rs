@@ -127,7 +127,8 @@ impl RecordStore for SqliteStore {
         sqlx::query(
             "INSERT INTO uploads (id, account_id, data_key, uploader_kind, uploader, \
              idempotency_key, sealed_title, category, domain, type_code, care_date, media_type, \
-             size, replaces, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             size, replaces, hidden_from_representatives, awaiting_announcement, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(upload.id)
         .bind(upload.account_id)
@@ -143,6 +144,8 @@ impl RecordStore for SqliteStore {
         .bind(code(&upload.media_type))
         .bind(i64::try_from(upload.size).map_err(|_| StoreError::Corrupt)?)
         .bind(upload.replaces)
+        .bind(upload.hidden_from_representatives)
+        .bind(upload.awaiting_announcement)
         .bind(upload.now)
         .execute(&mut *tx)
         .await
@@ -246,7 +249,7 @@ impl RecordStore for SqliteStore {
         let row = sqlx::query(
             "UPDATE uploads SET finished_at = ? WHERE id = ? AND finished_at IS NULL \
              AND received = size RETURNING account_id, uploader_kind, uploader, category, \
-             domain, replaces",
+             domain, replaces, hidden_from_representatives, awaiting_announcement",
         )
         .bind(now)
         .bind(upload_id)
@@ -279,7 +282,8 @@ impl RecordStore for SqliteStore {
                 let author = text("uploader")?;
                 sqlx::query(
                     "INSERT INTO documents (id, account_id, category, domain, author_kind, \
-                     author_id, current_version, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                     author_id, hidden_from_representatives, awaiting_announcement, \
+                     current_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
                 )
                 .bind(new_document_id)
                 .bind(&account_id)
@@ -287,6 +291,8 @@ impl RecordStore for SqliteStore {
                 .bind(row.try_get::<Option<String>, _>("domain").map_err(map_error)?)
                 .bind(&kind)
                 .bind(author)
+                .bind(row.try_get::<bool, _>("hidden_from_representatives").map_err(map_error)?)
+                .bind(row.try_get::<bool, _>("awaiting_announcement").map_err(map_error)?)
                 .bind(now)
                 .execute(&mut *tx)
                 .await
@@ -362,6 +368,19 @@ impl RecordStore for SqliteStore {
         .await
         .map_err(map_error)?;
         Ok(result.rows_affected() == 1)
+    }
+
+    async fn announce_document(&self, account_id: &str, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE documents SET awaiting_announcement = 0 \
+             WHERE id = ? AND account_id = ? AND awaiting_announcement = 1",
+        )
+        .bind(id)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError> {
