@@ -74,6 +74,8 @@ pub enum Refusal {
     Withdrawn,
     /// More than one record matches the identity given: ask for another detail.
     IdentityAmbiguous,
+    /// Someone changed this since the writer read it; nothing was written.
+    Conflict,
 }
 
 impl ErrorBody {

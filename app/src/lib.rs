@@ -17,6 +17,7 @@ pub mod layout;
 pub mod pages;
 pub mod policy;
 pub mod pro;
+pub mod profile;
 pub mod record;
 pub mod safety;
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod health;
 pub mod messages;
 pub mod professional;
+pub mod profile;
 pub mod record;
 pub mod state;
 pub mod store;

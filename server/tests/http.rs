@@ -11,6 +11,8 @@ mod leaks;
 mod messages;
 #[path = "http/professional.rs"]
 mod professional;
+#[path = "http/profile.rs"]
+mod profile;
 #[path = "http/records.rs"]
 mod records;
 

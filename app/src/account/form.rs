@@ -150,6 +150,10 @@ pub fn input_error_text(i18n: I18nContext<Locale>, error: InputError) -> String 
         InputError::DateInvalid => t_string!(i18n, errors.date_invalid).to_string(),
         InputError::PeriodInvalid => t_string!(i18n, errors.period_invalid).to_string(),
         InputError::QueryInvalid => t_string!(i18n, errors.query_invalid).to_string(),
+        InputError::ValueImplausible => t_string!(i18n, errors.value_implausible).to_string(),
+        InputError::TextInvalid => t_string!(i18n, errors.text_invalid).to_string(),
+        InputError::PhoneInvalid => t_string!(i18n, errors.phone_invalid).to_string(),
+        InputError::SectionChanged => t_string!(i18n, errors.section_changed).to_string(),
     }
 }
 
@@ -215,6 +219,7 @@ pub fn failure_text(i18n: I18nContext<Locale>, failure: &ApiFailure) -> String {
                 t_string!(i18n, errors.upload_incomplete).to_string()
             }
             Some(Refusal::Withdrawn) => t_string!(i18n, errors.withdrawn).to_string(),
+            Some(Refusal::Conflict) => t_string!(i18n, errors.conflict).to_string(),
             Some(Refusal::IdentityAmbiguous) => {
                 t_string!(i18n, errors.identity_ambiguous).to_string()
             }

@@ -92,6 +92,14 @@ pub enum InputError {
     PeriodInvalid,
     /// A search of more than 100 characters, or with control characters.
     QueryInvalid,
+    /// A measurement no human body shows (a typing error).
+    ValueImplausible,
+    /// A text left empty, too long, or with control characters.
+    TextInvalid,
+    /// Not a phone number.
+    PhoneInvalid,
+    /// A new version of an entry must stay in its section.
+    SectionChanged,
 }
 
 /// Reads an e-mail address or a phone number (French national or international format).

@@ -93,10 +93,17 @@ struct File {
     interactions: Vec<FileInteraction>,
 }
 
+/// A class of more members than this groups drugs by a risk they share (sedatives, drugs
+/// lowering blood pressure, CYP3A4 substrates…), not by what they treat: two of its members
+/// are not a duplicate.
+const DUPLICATE_CLASS_MAX_MEMBERS: usize = 30;
+
 /// The thesaurus, indexed for checking.
 #[derive(Debug)]
 pub struct Thesaurus {
     classes: Vec<String>,
+    /// How many substances each class has.
+    class_sizes: Vec<usize>,
     /// Folded substance name → its name as written and its classes (indices into `classes`).
     substances: HashMap<String, (String, Vec<u16>)>,
     /// Folded name (substance, class or other) → the interactions it is a side of.
@@ -111,9 +118,10 @@ impl Thesaurus {
             return Err(ThesaurusError::Format);
         }
         let mut substances = HashMap::with_capacity(file.substances.len());
+        let mut class_sizes = vec![0; file.classes.len()];
         for (name, classes) in file.substances {
-            if classes.iter().any(|&class| usize::from(class) >= file.classes.len()) {
-                return Err(ThesaurusError::UnknownClass);
+            for &class in &classes {
+                *class_sizes.get_mut(usize::from(class)).ok_or(ThesaurusError::UnknownClass)? += 1;
             }
             substances.insert(fold(&name), (name, classes));
         }
@@ -133,7 +141,7 @@ impl Thesaurus {
             let levels = levels.into_iter().map(|(severity, advice)| Level { severity, advice });
             interactions.push(Interaction { main, plus, mechanism, levels: levels.collect() });
         }
-        Ok(Self { classes: file.classes, substances, sides, interactions })
+        Ok(Self { classes: file.classes, class_sizes, substances, sides, interactions })
     }
 
     /// The data built into the server (the browser fetches the same file rather than carry it
@@ -198,8 +206,10 @@ impl Thesaurus {
         found
     }
 
-    /// The current treatments that `new` duplicates: the same substance, or a drug class both
-    /// belong to.
+    /// The current treatments that `new` duplicates: the same substance, or a therapeutic drug
+    /// class both belong to (the smallest such class is named; see
+    /// [`DUPLICATE_CLASS_MAX_MEMBERS`]; the thesaurus's "autres …" classes repeat their base
+    /// class and are left out).
     pub fn duplicates(&self, new: &str, current: &[String]) -> Vec<Duplicate> {
         let own = fold(new.trim());
         let classes: HashSet<u16> = self
@@ -221,7 +231,13 @@ impl Thesaurus {
                 .get(&theirs)
                 .into_iter()
                 .flat_map(|(_, classes)| classes)
-                .find(|class| classes.contains(class));
+                .filter(|class| classes.contains(class))
+                .filter(|&&class| {
+                    let size = self.class_sizes[usize::from(class)];
+                    size <= DUPLICATE_CLASS_MAX_MEMBERS
+                        && !fold(&self.classes[usize::from(class)]).starts_with("autres ")
+                })
+                .min_by_key(|&&class| self.class_sizes[usize::from(class)]);
             if let Some(&class) = shared {
                 let class = self.classes[usize::from(class)].clone();
                 out.push(Duplicate {

@@ -4,11 +4,13 @@
 
 mod emergency;
 mod people;
+mod profile;
 mod records;
 mod sqlite;
 
 pub use emergency::*;
 pub use people::*;
+pub use profile::*;
 pub use records::*;
 pub use sqlite::SqliteStore;
 
@@ -176,7 +178,9 @@ pub struct OutboxMessage {
 }
 
 #[async_trait]
-pub trait Store: PeopleStore + RecordStore + EmergencyStore + Send + Sync + 'static {
+pub trait Store:
+    PeopleStore + RecordStore + EmergencyStore + ProfileStore + Send + Sync + 'static
+{
     /// Proves the database answers a query now.
     async fn health(&self) -> Result<(), StoreError>;
 

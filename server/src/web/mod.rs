@@ -72,7 +72,12 @@ fn api() -> Router<AppState> {
     Router::new()
         .nest("/account", crate::account::routes())
         .nest("/pro", crate::professional::routes().merge(crate::emergency::pro_routes()))
-        .nest("/records", crate::record::routes().merge(crate::emergency::record_routes()))
+        .nest(
+            "/records",
+            crate::record::routes()
+                .merge(crate::emergency::record_routes())
+                .merge(crate::profile::routes()),
+        )
         .merge(crate::emergency::notification_routes())
         .route("/directory", axum::routing::get(crate::professional::search))
         .fallback(|| async { ApiError::NotFound })

@@ -145,6 +145,14 @@ fn duplicates_by_substance_and_by_class() {
         "{found:?}"
     );
     assert!(thesaurus().duplicates("paracétamol", &current).is_empty());
+    // Two anti-inflammatories are; an anticoagulant and aspirin only share a broad grouping.
+    let nsaid = thesaurus().duplicates("kétoprofène", &["ibuprofène".to_owned()]);
+    assert!(
+        matches!(&nsaid[..], [Duplicate { reason: Duplication::SameClass(_), .. }]),
+        "{nsaid:?}"
+    );
+    let aspirin = ["acide acétylsalicylique".to_owned()];
+    assert!(thesaurus().duplicates("apixaban", &aspirin).is_empty());
 }
 
 #[test]

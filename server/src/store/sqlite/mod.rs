@@ -22,6 +22,7 @@ use crate::vault::WrappedKey;
 
 mod emergency;
 mod people;
+mod profile;
 mod records;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

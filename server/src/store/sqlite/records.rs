@@ -19,19 +19,19 @@ use crate::{
 };
 
 /// The stable code of an enum (its serde name).
-fn code<T: Serialize>(value: &T) -> String {
+pub(super) fn code<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(code)) => code,
         _ => String::new(),
     }
 }
 
-fn parse<T: DeserializeOwned>(code: &str) -> Result<T, StoreError> {
+pub(super) fn parse<T: DeserializeOwned>(code: &str) -> Result<T, StoreError> {
     serde_json::from_value(serde_json::Value::String(code.to_owned()))
         .map_err(|_| StoreError::Corrupt)
 }
 
-fn party_columns(party: &Party) -> (&'static str, Option<&str>) {
+pub(super) fn party_columns(party: &Party) -> (&'static str, Option<&str>) {
     match party {
         Party::Patient(account) => ("patient", Some(account)),
         Party::Professional(rpps) => ("professional", Some(rpps)),
@@ -39,7 +39,7 @@ fn party_columns(party: &Party) -> (&'static str, Option<&str>) {
     }
 }
 
-fn party_from(kind: &str, who: Option<String>) -> Result<Party, StoreError> {
+pub(super) fn party_from(kind: &str, who: Option<String>) -> Result<Party, StoreError> {
     match (kind, who) {
         ("patient", Some(account)) => Ok(Party::Patient(account)),
         ("professional", Some(rpps)) => Ok(Party::Professional(rpps)),

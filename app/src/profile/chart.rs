@@ -1,0 +1,132 @@
+//! Trend charts of measurements, drawn as SVG by the app: this module computes the geometry
+//! (pure, testable), the page draws it. Time runs left to right in proportion to the days
+//! between measurements; the value axis spans the values with a margin, so a flat series is
+//! still readable.
+
+use crate::account::validate::Date;
+
+/// Drawing area in SVG user units (the `viewBox`); the SVG scales to its container.
+pub const WIDTH: f64 = 320.0;
+pub const HEIGHT: f64 = 160.0;
+/// Room left for the value labels on the left and the dates below.
+pub const LEFT: f64 = 44.0;
+pub const BOTTOM: f64 = 24.0;
+const TOP: f64 = 10.0;
+const RIGHT: f64 = 10.0;
+
+/// One series of points, already placed in the drawing area.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Geometry {
+    /// `x,y` pairs for a `<polyline points=…>`, oldest first.
+    pub points: Vec<(f64, f64)>,
+    /// The second series (diastolic pressure), when there is one.
+    pub second: Vec<(f64, f64)>,
+    /// The values at the bottom and at the top of the value axis.
+    pub low: f64,
+    pub high: f64,
+    pub first_day: Date,
+    pub last_day: Date,
+}
+
+/// Days since 1970-01-01 (for spacing points in time).
+fn day_number(day: Date) -> i64 {
+    // Howard Hinnant's days-from-civil.
+    let (y, m, d) = (i64::from(day.year), i64::from(day.month), i64::from(day.day));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Places measurements `(day, value, second value)` in the drawing area, sorted by day. `None`
+/// with no point at all.
+pub fn geometry(measurements: &[(Date, f64, Option<f64>)]) -> Option<Geometry> {
+    let mut sorted = measurements.to_vec();
+    sorted.sort_by_key(|(day, ..)| *day);
+    let (first, last) = (sorted.first()?.0, sorted.last()?.0);
+    let values = sorted.iter().flat_map(|(_, v, s)| std::iter::once(*v).chain(*s));
+    let (mut low, mut high) =
+        values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    // A margin of a tenth of the span (or of the value, for a flat series).
+    let margin = ((high - low) * 0.1).max(high.abs() * 0.05).max(0.5);
+    low -= margin;
+    high += margin;
+    let span_days = (day_number(last) - day_number(first)).max(1) as f64;
+    let place = |day: Date, value: f64| {
+        let x = if first == last {
+            LEFT + (WIDTH - LEFT - RIGHT) / 2.0
+        } else {
+            LEFT + (day_number(day) - day_number(first)) as f64 / span_days * (WIDTH - LEFT - RIGHT)
+        };
+        let y = TOP + (high - value) / (high - low) * (HEIGHT - TOP - BOTTOM);
+        (round(x), round(y))
+    };
+    Some(Geometry {
+        points: sorted.iter().map(|(day, value, _)| place(*day, *value)).collect(),
+        second: sorted
+            .iter()
+            .filter_map(|(day, _, second)| second.map(|s| place(*day, s)))
+            .collect(),
+        low,
+        high,
+        first_day: first,
+        last_day: last,
+    })
+}
+
+fn round(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// `x,y x,y …` for an SVG `points` attribute.
+pub fn points_attribute(points: &[(f64, f64)]) -> String {
+    points.iter().map(|(x, y)| format!("{x},{y}")).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> Date {
+        Date::parse(text).unwrap()
+    }
+
+    #[test]
+    fn points_are_spaced_in_time_and_scaled_in_value() {
+        let g = geometry(&[
+            (day("2026-03-01"), 72.0, None),
+            (day("2026-01-01"), 70.0, None),
+            (day("2026-02-28"), 71.0, None),
+        ])
+        .unwrap();
+        assert_eq!((g.first_day, g.last_day), (day("2026-01-01"), day("2026-03-01")));
+        let xs: Vec<f64> = g.points.iter().map(|p| p.0).collect();
+        assert_eq!(xs[0], LEFT, "the oldest on the left");
+        assert_eq!(xs[2], WIDTH - RIGHT, "the newest on the right");
+        assert!(xs[1] > 300.0 && xs[1] < xs[2], "58 days of 59 are near the right: {xs:?}");
+        let ys: Vec<f64> = g.points.iter().map(|p| p.1).collect();
+        assert!(ys[0] > ys[1] && ys[1] > ys[2], "higher values higher up: {ys:?}");
+        assert!(g.low < 70.0 && g.high > 72.0);
+        assert_eq!(points_attribute(&g.points[..1]), format!("{LEFT},{}", ys[0]));
+    }
+
+    #[test]
+    fn one_point_a_flat_series_and_blood_pressure() {
+        let one = geometry(&[(day("2026-05-01"), 5.4, None)]).unwrap();
+        assert_eq!(one.points.len(), 1);
+        assert!(one.low < 5.4 && one.high > 5.4);
+        let pressure = geometry(&[
+            (day("2026-05-01"), 130.0, Some(80.0)),
+            (day("2026-05-08"), 120.0, Some(75.0)),
+        ])
+        .unwrap();
+        assert_eq!(pressure.second.len(), 2);
+        assert!(pressure.second[0].1 > pressure.points[0].1, "diastolic below systolic");
+        assert!(geometry(&[]).is_none());
+        assert_eq!(day_number(day("1970-01-01")), 0);
+        assert_eq!(day_number(day("2026-11-25")), 1_795_564_800 / 86_400);
+    }
+}

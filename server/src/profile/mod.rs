@@ -1,0 +1,347 @@
+//! The health profile over HTTP. Every entry point resolves who asks ([`Asker`]) and asks
+//! `app::policy::decide` with the entry's section, author and mask; an entry the asker may not
+//! read answers like one that does not exist. A new treatment comes back with the interactions
+//! and duplicates the ANSM thesaurus finds among the current treatments the asker may read.
+
+use app::{
+    account::validate::Date,
+    policy::{Action, Author, Decision, Deny, Item, decide},
+    profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
+    record::{AuthorInfo, MaskRequest, Section, Subject},
+    safety::interactions::Thesaurus,
+};
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    routing::{get, post, put},
+};
+
+use crate::{
+    AppState,
+    account::new_key_ref,
+    error::{ApiError, Refusal},
+    record::{Asker, context},
+    store::{EntryRecord, NewEntry, Party},
+    vault::Sealed,
+    web::ApiJson,
+};
+
+/// Under `/api/records`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/{record}/profile", get(list).post(create))
+        .route("/{record}/profile/{entry}", put(update))
+        .route("/{record}/profile/{entry}/history", get(history))
+        .route("/{record}/profile/{entry}/mask", post(mask))
+        .route("/{record}/profile/{entry}/remove", post(remove))
+}
+
+fn version_context(entry_id: &str, version: u32) -> String {
+    format!("profile-entry/{entry_id}/{version}")
+}
+
+fn author_of(party: &Party) -> Author<'_> {
+    match party {
+        Party::Patient(_) => Author::Patient,
+        Party::Professional(rpps) => Author::Professional(rpps),
+        Party::Insurer => Author::Insurer,
+    }
+}
+
+fn item_of(entry: &EntryRecord) -> Item<'_> {
+    Item {
+        subject: Subject::Profile(entry.section),
+        domain: None,
+        author: Some(author_of(&entry.author)),
+        masked: entry.masked,
+        hidden_from_representatives: false,
+        awaiting_announcement: false,
+    }
+}
+
+fn allowed(state: &AppState, asker: &Asker, action: Action, item: &Item<'_>) -> Decision {
+    decide(&context(state, &asker.record), &asker.actor(), action, item)
+}
+
+/// Names of professionals already looked up for this answer.
+type Names = std::collections::HashMap<String, String>;
+
+async fn author_info(
+    state: &AppState,
+    party: &Party,
+    names: &mut Names,
+) -> Result<AuthorInfo, ApiError> {
+    Ok(match party {
+        Party::Patient(_) => AuthorInfo::Patient,
+        Party::Insurer => AuthorInfo::Insurer,
+        Party::Professional(rpps) => {
+            let name = match names.get(rpps) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = state
+                        .store
+                        .professional(rpps)
+                        .await?
+                        .map(|p| {
+                            format!("{} {}", p.professional.given_name, p.professional.family_name)
+                        })
+                        .unwrap_or_default();
+                    names.insert(rpps.clone(), name.clone());
+                    name
+                }
+            };
+            AuthorInfo::Professional { rpps: rpps.clone(), name }
+        }
+    })
+}
+
+fn open_entry(
+    state: &AppState,
+    record: &EntryRecord,
+    sealed: &[u8],
+    version: u32,
+) -> Result<Entry, ApiError> {
+    let sealed = Sealed { key: record.key.clone(), content: sealed.to_vec() };
+    let plain =
+        state.vault.open(&sealed, &record.data_key, &version_context(&record.id, version))?;
+    serde_json::from_slice(&plain).map_err(|_| ApiError::BadRequest)
+}
+
+async fn info(
+    state: &AppState,
+    record: &EntryRecord,
+    names: &mut Names,
+) -> Result<EntryInfo, ApiError> {
+    Ok(EntryInfo {
+        id: record.id.clone(),
+        entry: open_entry(state, record, &record.sealed, record.version)?,
+        version: record.version,
+        author: author_info(state, &record.version_author, names).await?,
+        written_at: record.written_at,
+        created_at: record.created_at,
+        masked: record.masked,
+        removed: record.removed,
+    })
+}
+
+/// The entry if the asker may read it; otherwise as if it did not exist.
+async fn readable(state: &AppState, asker: &Asker, id: &str) -> Result<EntryRecord, ApiError> {
+    let record = state.store.entry(&asker.record.id, id).await?.ok_or(ApiError::NotFound)?;
+    if allowed(state, asker, Action::Read, &item_of(&record)).allowed() {
+        Ok(record)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+fn checked(mut entry: Entry, state: &AppState) -> Result<Entry, ApiError> {
+    let today = Date::from_unix_seconds(state.clock.now());
+    entry.check(today).map_err(|(field, error)| ApiError::input(field, error))?;
+    Ok(entry)
+}
+
+/// The entries the asker may read, newest first; removed ones included (marked), for history.
+async fn list(
+    State(state): State<AppState>,
+    asker: Asker,
+) -> Result<Json<Vec<EntryInfo>>, ApiError> {
+    let mut out = Vec::new();
+    let mut names = Names::new();
+    for record in state.store.entries(&asker.record.id).await? {
+        if allowed(&state, &asker, Action::Read, &item_of(&record)).allowed() {
+            out.push(info(&state, &record, &mut names).await?);
+        }
+    }
+    Ok(Json(out))
+}
+
+/// What the thesaurus says of a treatment about to be written, against the current treatments
+/// the asker may read (a masked treatment stays masked, even here); `except`: the entry being
+/// changed.
+async fn checks(
+    state: &AppState,
+    asker: &Asker,
+    entry: &Entry,
+    except: Option<&str>,
+    stored: EntryInfo,
+) -> Result<EntryWritten, ApiError> {
+    let Entry::Treatment { substance, .. } = entry else {
+        return Ok(EntryWritten {
+            entry: stored,
+            interactions: Vec::new(),
+            duplicates: Vec::new(),
+        });
+    };
+    let today = Date::from_unix_seconds(state.clock.now());
+    let mut current = Vec::new();
+    for record in state.store.entries(&asker.record.id).await? {
+        let other = record.section != Section::Treatments
+            || record.removed
+            || Some(record.id.as_str()) == except
+            || !allowed(state, asker, Action::Read, &item_of(&record)).allowed();
+        if other {
+            continue;
+        }
+        let treatment = open_entry(state, &record, &record.sealed, record.version)?;
+        if let Entry::Treatment { substance, .. } = &treatment
+            && treatment.is_current(today)
+        {
+            current.push(substance.clone());
+        }
+    }
+    let thesaurus = Thesaurus::embedded();
+    Ok(EntryWritten {
+        entry: stored,
+        interactions: thesaurus.check(substance, &current),
+        duplicates: thesaurus.duplicates(substance, &current),
+    })
+}
+
+/// Adds an entry. With an `Idempotency-Key` header, sending it twice adds it once.
+async fn create(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<EntryRequest>,
+) -> Result<(StatusCode, Json<EntryWritten>), ApiError> {
+    asker.check_csrf(&headers)?;
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .filter(|key| (8..=100).contains(&key.len()));
+    if let Some(key) = idempotency_key
+        && let Some(existing) =
+            state.store.entry_by_idempotency_key(&asker.record.id, &asker.party, key).await?
+    {
+        let entry = info(&state, &existing, &mut Names::new()).await?;
+        let again = EntryWritten { entry, interactions: Vec::new(), duplicates: Vec::new() };
+        return Ok((StatusCode::OK, Json(again)));
+    }
+    let entry = checked(request.entry, &state)?;
+    let item = Item {
+        subject: Subject::Profile(entry.section()),
+        domain: None,
+        author: None,
+        masked: false,
+        hidden_from_representatives: false,
+        awaiting_announcement: false,
+    };
+    if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item) {
+        return Err(ApiError::Denied(reason));
+    }
+    let id = new_key_ref();
+    let data_key = new_key_ref();
+    let plain = serde_json::to_vec(&entry).map_err(|_| ApiError::BadRequest)?;
+    let sealed = state.vault.seal(&plain, &data_key, &version_context(&id, 1))?;
+    state
+        .store
+        .create_entry(&NewEntry {
+            id: &id,
+            account_id: &asker.record.id,
+            section: entry.section(),
+            data_key: &data_key,
+            key: &sealed.key,
+            author: &asker.party,
+            idempotency_key,
+            sealed: &sealed.content,
+            now: state.clock.now(),
+        })
+        .await?;
+    let stored = state.store.entry(&asker.record.id, &id).await?.ok_or(ApiError::NotFound)?;
+    let stored = info(&state, &stored, &mut Names::new()).await?;
+    let written = checks(&state, &asker, &entry, Some(&id), stored).await?;
+    Ok((StatusCode::CREATED, Json(written)))
+}
+
+/// A new version of an entry, by its author. `base_version` (the version the writer saw)
+/// guards against overwriting a change made meanwhile: a mismatch is a conflict, and nothing
+/// is written.
+async fn update(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    Path((_, id)): Path<(String, String)>,
+    ApiJson(request): ApiJson<EntryRequest>,
+) -> Result<Json<EntryWritten>, ApiError> {
+    asker.check_csrf(&headers)?;
+    let record = readable(&state, &asker, &id).await?;
+    if record.removed {
+        return Err(ApiError::Refused(Refusal::Withdrawn));
+    }
+    if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {
+        return Err(ApiError::Denied(reason));
+    }
+    let entry = checked(request.entry, &state)?;
+    if entry.section() != record.section {
+        return Err(ApiError::input("section", app::account::InputError::SectionChanged));
+    }
+    let base = request.base_version.unwrap_or(record.version);
+    let plain = serde_json::to_vec(&entry).map_err(|_| ApiError::BadRequest)?;
+    let context = version_context(&record.id, base + 1);
+    let content = state.vault.seal_in(&record.key, &record.data_key, &plain, &context)?;
+    let now = state.clock.now();
+    let party = &asker.party;
+    if !state.store.add_version(&asker.record.id, &record.id, base, &content, party, now).await? {
+        return Err(ApiError::Refused(Refusal::Conflict));
+    }
+    let stored =
+        state.store.entry(&asker.record.id, &record.id).await?.ok_or(ApiError::NotFound)?;
+    let stored = info(&state, &stored, &mut Names::new()).await?;
+    Ok(Json(checks(&state, &asker, &entry, Some(&record.id), stored).await?))
+}
+
+/// Every version of an entry the asker may read, oldest first, with who wrote each.
+async fn history(
+    State(state): State<AppState>,
+    asker: Asker,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Vec<EntryVersion>>, ApiError> {
+    let record = readable(&state, &asker, &id).await?;
+    let mut names = Names::new();
+    let mut out = Vec::new();
+    for version in state.store.versions(&record.id).await? {
+        out.push(EntryVersion {
+            version: version.version,
+            entry: open_entry(&state, &record, &version.sealed, version.version)?,
+            author: author_info(&state, &version.author, &mut names).await?,
+            written_at: version.written_at,
+        });
+    }
+    Ok(Json(out))
+}
+
+/// The patient (or their representative) masks or unmasks an entry.
+async fn mask(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    Path((_, id)): Path<(String, String)>,
+    ApiJson(request): ApiJson<MaskRequest>,
+) -> Result<StatusCode, ApiError> {
+    asker.check_csrf(&headers)?;
+    if !asker.is_patient_side() {
+        return Err(ApiError::Denied(Deny::NotYours));
+    }
+    let record = readable(&state, &asker, &id).await?;
+    state.store.set_entry_masked(&asker.record.id, &record.id, request.masked).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Its author ends an entry (a treatment stopped, a wrong entry): it stays in the history.
+async fn remove(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    asker.check_csrf(&headers)?;
+    let record = readable(&state, &asker, &id).await?;
+    if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {
+        return Err(ApiError::Denied(reason));
+    }
+    if !state.store.remove_entry(&asker.record.id, &record.id, state.clock.now()).await? {
+        return Err(ApiError::Refused(Refusal::Withdrawn));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,84 @@
+//! Storage of the health profile: entries with every version kept, contents sealed before they
+//! arrive here.
+
+use app::record::Section;
+use async_trait::async_trait;
+
+use super::{Party, StoreError};
+use crate::vault::WrappedKey;
+
+pub struct NewEntry<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub section: Section,
+    pub data_key: &'a str,
+    pub key: &'a WrappedKey,
+    pub author: &'a Party,
+    pub idempotency_key: Option<&'a str>,
+    /// Version 1, sealed.
+    pub sealed: &'a [u8],
+    pub now: i64,
+}
+
+/// An entry with its current version. No `Debug`: `sealed` opens to health content.
+#[derive(Clone)]
+pub struct EntryRecord {
+    pub id: String,
+    pub account_id: String,
+    pub section: Section,
+    pub data_key: String,
+    pub key: WrappedKey,
+    /// Who created the entry: the one who may change or remove it.
+    pub author: Party,
+    pub version: u32,
+    pub masked: bool,
+    pub removed: bool,
+    pub created_at: i64,
+    pub sealed: Vec<u8>,
+    pub version_author: Party,
+    pub written_at: i64,
+}
+
+#[derive(Clone)]
+pub struct VersionRecord {
+    pub version: u32,
+    pub sealed: Vec<u8>,
+    pub author: Party,
+    pub written_at: i64,
+}
+
+#[async_trait]
+pub trait ProfileStore: Send + Sync + 'static {
+    /// Creates the entry, its data key and its first version together.
+    async fn create_entry(&self, entry: &NewEntry<'_>) -> Result<(), StoreError>;
+    async fn entry_by_idempotency_key(
+        &self,
+        account_id: &str,
+        author: &Party,
+        key: &str,
+    ) -> Result<Option<EntryRecord>, StoreError>;
+    /// Every entry of the record, removed ones included, newest first.
+    async fn entries(&self, account_id: &str) -> Result<Vec<EntryRecord>, StoreError>;
+    async fn entry(&self, account_id: &str, id: &str) -> Result<Option<EntryRecord>, StoreError>;
+    /// Adds version `after + 1` if the entry is still at version `after` and not removed;
+    /// `false` otherwise (someone wrote first: the caller reports a conflict).
+    async fn add_version(
+        &self,
+        account_id: &str,
+        id: &str,
+        after: u32,
+        sealed: &[u8],
+        author: &Party,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Every version, oldest first.
+    async fn versions(&self, entry_id: &str) -> Result<Vec<VersionRecord>, StoreError>;
+    async fn set_entry_masked(
+        &self,
+        account_id: &str,
+        id: &str,
+        masked: bool,
+    ) -> Result<(), StoreError>;
+    /// `false` if it was removed already.
+    async fn remove_entry(&self, account_id: &str, id: &str, now: i64) -> Result<bool, StoreError>;
+}

@@ -1,0 +1,219 @@
+//! [`ProfileStore`] on SQLite.
+
+use async_trait::async_trait;
+use sqlx::{Row, sqlite::SqliteRow};
+
+use super::{
+    SqliteStore, insert_data_key, map_error,
+    records::{code, parse, party_columns, party_from},
+};
+use crate::{
+    store::{EntryRecord, NewEntry, Party, ProfileStore, StoreError, VersionRecord},
+    vault::WrappedKey,
+};
+
+const ENTRY_COLUMNS: &str = "SELECT e.id, e.account_id, e.section, e.data_key, k.key_id, \
+     k.wrapped_key, e.author_kind, e.author_id, e.current_version, e.masked, e.removed_at, \
+     e.created_at, v.sealed, v.author_kind AS version_author_kind, \
+     v.author_id AS version_author_id, v.written_at \
+     FROM profile_entries e JOIN data_keys k ON k.id = e.data_key \
+     JOIN profile_versions v ON v.entry_id = e.id AND v.version = e.current_version";
+
+fn entry_from(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
+    let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+    let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(map_error);
+    Ok(EntryRecord {
+        id: text("id")?,
+        account_id: text("account_id")?,
+        section: parse(&text("section")?)?,
+        data_key: text("data_key")?,
+        key: WrappedKey {
+            key_id: text("key_id")?,
+            wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+        },
+        author: party_from(&text("author_kind")?, optional("author_id")?)?,
+        version: u32::try_from(row.try_get::<i64, _>("current_version").map_err(map_error)?)
+            .map_err(|_| StoreError::Corrupt)?,
+        masked: row.try_get("masked").map_err(map_error)?,
+        removed: row.try_get::<Option<i64>, _>("removed_at").map_err(map_error)?.is_some(),
+        created_at: row.try_get("created_at").map_err(map_error)?,
+        sealed: row.try_get("sealed").map_err(map_error)?,
+        version_author: party_from(&text("version_author_kind")?, optional("version_author_id")?)?,
+        written_at: row.try_get("written_at").map_err(map_error)?,
+    })
+}
+
+#[async_trait]
+impl ProfileStore for SqliteStore {
+    async fn create_entry(&self, entry: &NewEntry<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        insert_data_key(&mut tx, entry.data_key, entry.account_id, entry.key, entry.now).await?;
+        let (kind, who) = party_columns(entry.author);
+        sqlx::query(
+            "INSERT INTO profile_entries (id, account_id, section, data_key, author_kind, \
+             author_id, idempotency_key, current_version, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+        )
+        .bind(entry.id)
+        .bind(entry.account_id)
+        .bind(code(&entry.section))
+        .bind(entry.data_key)
+        .bind(kind)
+        .bind(who)
+        .bind(entry.idempotency_key)
+        .bind(entry.now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        sqlx::query(
+            "INSERT INTO profile_versions (entry_id, version, sealed, author_kind, author_id, \
+             written_at) VALUES (?, 1, ?, ?, ?, ?)",
+        )
+        .bind(entry.id)
+        .bind(entry.sealed)
+        .bind(kind)
+        .bind(who)
+        .bind(entry.now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn entry_by_idempotency_key(
+        &self,
+        account_id: &str,
+        author: &Party,
+        key: &str,
+    ) -> Result<Option<EntryRecord>, StoreError> {
+        let (_, who) = party_columns(author);
+        let row = sqlx::query(&format!(
+            "{ENTRY_COLUMNS} WHERE e.account_id = ? AND e.author_id IS ? AND e.idempotency_key = ?"
+        ))
+        .bind(account_id)
+        .bind(who)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        row.as_ref().map(entry_from).transpose()
+    }
+
+    async fn entries(&self, account_id: &str) -> Result<Vec<EntryRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{ENTRY_COLUMNS} WHERE e.account_id = ? ORDER BY e.created_at DESC, e.rowid DESC"
+        ))
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter().map(entry_from).collect()
+    }
+
+    async fn entry(&self, account_id: &str, id: &str) -> Result<Option<EntryRecord>, StoreError> {
+        let row = sqlx::query(&format!("{ENTRY_COLUMNS} WHERE e.account_id = ? AND e.id = ?"))
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)?;
+        row.as_ref().map(entry_from).transpose()
+    }
+
+    async fn add_version(
+        &self,
+        account_id: &str,
+        id: &str,
+        after: u32,
+        sealed: &[u8],
+        author: &Party,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let moved = sqlx::query(
+            "UPDATE profile_entries SET current_version = current_version + 1 \
+             WHERE id = ? AND account_id = ? AND current_version = ? AND removed_at IS NULL",
+        )
+        .bind(id)
+        .bind(account_id)
+        .bind(i64::from(after))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        if moved.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let (kind, who) = party_columns(author);
+        sqlx::query(
+            "INSERT INTO profile_versions (entry_id, version, sealed, author_kind, author_id, \
+             written_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(i64::from(after) + 1)
+        .bind(sealed)
+        .bind(kind)
+        .bind(who)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(true)
+    }
+
+    async fn versions(&self, entry_id: &str) -> Result<Vec<VersionRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, sealed, author_kind, author_id, written_at FROM profile_versions \
+             WHERE entry_id = ? ORDER BY version",
+        )
+        .bind(entry_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(VersionRecord {
+                    version: u32::try_from(row.try_get::<i64, _>("version").map_err(map_error)?)
+                        .map_err(|_| StoreError::Corrupt)?,
+                    sealed: row.try_get("sealed").map_err(map_error)?,
+                    author: party_from(
+                        &row.try_get::<String, _>("author_kind").map_err(map_error)?,
+                        row.try_get("author_id").map_err(map_error)?,
+                    )?,
+                    written_at: row.try_get("written_at").map_err(map_error)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_entry_masked(
+        &self,
+        account_id: &str,
+        id: &str,
+        masked: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE profile_entries SET masked = ? WHERE id = ? AND account_id = ?")
+            .bind(masked)
+            .bind(id)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn remove_entry(&self, account_id: &str, id: &str, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE profile_entries SET removed_at = ? \
+             WHERE id = ? AND account_id = ? AND removed_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
