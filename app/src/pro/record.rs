@@ -11,6 +11,7 @@ use crate::emergency::EmergencyBanner;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::policy::AccessMatrix;
+use crate::profile::ProfileSection;
 use crate::record::{
     DocumentFinder, DocumentInfo,
     documents::{DepositForm, DocumentList},
@@ -45,12 +46,9 @@ pub fn ProRecordPage() -> impl IntoView {
                 Ok((me, Some(patient))) => {
                     let record = patient.id.clone();
                     let rights = AccessMatrix::reference();
-                    let categories: Vec<_> = rights
-                        .rights(me.professional.profession, me.professional.specialty.as_deref())
-                        .write
-                        .iter()
-                        .copied()
-                        .collect();
+                    let own = rights.rights(me.professional.profession, me.professional.specialty.as_deref());
+                    let categories: Vec<_> = own.write.iter().copied().collect();
+                    let sections: Vec<_> = own.profile_write.iter().copied().collect();
                     let name = format!("{} {}", patient.given_name, patient.family_name);
                     let emergency = patient.emergency_until.is_some();
                     Either::Left(view! {
@@ -70,6 +68,7 @@ pub fn ProRecordPage() -> impl IntoView {
                                 })
                             }
                         </section>
+                        <ProfileSection record=record.clone() csrf=me.csrf_token.clone() writable=sections can_mask=false />
                         {(!categories.is_empty()).then(|| view! {
                             <section class="panel">
                                 <DepositForm record csrf=me.csrf_token.clone() categories refresh />

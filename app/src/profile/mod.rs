@@ -6,6 +6,10 @@
 //! rules, shared by the server and the pages; it does no I/O.
 
 pub mod chart;
+mod form;
+mod view;
+
+pub use view::ProfileSection;
 
 use serde::{Deserialize, Serialize};
 

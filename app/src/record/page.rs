@@ -8,8 +8,9 @@ use crate::account::{Me, client};
 use crate::emergency::EmergencySection;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
+use crate::profile::ProfileSection;
 use crate::record::{
-    Category, DocumentFinder, DocumentInfo,
+    Category, DocumentFinder, DocumentInfo, Section,
     access::AccessSection,
     documents::{DepositForm, DocumentList},
     filter::DocumentFilter,
@@ -79,6 +80,7 @@ fn Record(me: Me) -> impl IntoView {
         <section class="panel">
             <DepositForm record=record.clone() csrf=csrf.clone() categories=vec![Category::PatientOwn] refresh />
         </section>
+        <ProfileSection record=record.clone() csrf=csrf.clone() writable=Section::ALL.to_vec() can_mask=true />
         <EmergencySection record=record.clone() csrf=csrf.clone() />
         <AccessSection record csrf suggested />
     }

@@ -1,0 +1,279 @@
+//! Adding an entry to the health profile: choose the section, fill in its fields. A new
+//! treatment comes back with what the ANSM thesaurus says of it against the current treatments,
+//! shown at once, with the source.
+
+use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+
+use super::{
+    AboGroup, AllergySeverity, DonationWish, Entry, EntryRequest, EntryWritten, MeasurementKind,
+    Rhesus,
+    view::{kind_label, section_label},
+};
+use crate::account::{
+    client::{self, ApiFailure},
+    form::{Field, FormAlert, SubmitButton, field_error},
+};
+use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::record::Section;
+use crate::safety::interactions::{Duplication, SOURCE, Severity};
+use leptos_i18n::I18nContext;
+
+fn severity_text(i18n: I18nContext<Locale>, severity: Severity) -> String {
+    match severity {
+        Severity::Contraindication => t_string!(i18n, safety.contraindication),
+        Severity::NotRecommended => t_string!(i18n, safety.not_recommended),
+        Severity::Precaution => t_string!(i18n, safety.precaution),
+        Severity::ToConsider => t_string!(i18n, safety.to_consider),
+    }
+    .to_string()
+}
+
+fn code<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn decode<T: serde::de::DeserializeOwned>(text: String) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(text)).ok()
+}
+
+#[component]
+pub fn EntryForm(
+    path: String,
+    csrf: String,
+    writable: Vec<Section>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let first = writable.first().copied().unwrap_or(Section::Allergies);
+    let section = RwSignal::new(code(first));
+    // One signal per field of any section; the chosen section decides which are shown and read.
+    let [a, b, c, d, e] = std::array::from_fn(|_| RwSignal::new(String::new()));
+    let choice = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let written = RwSignal::new(None::<EntryWritten>);
+    let error_of = move |field| field_error(i18n, failure, field);
+    let number = |text: String| text.trim().replace(',', ".").parse::<f64>().unwrap_or(f64::NAN);
+    let optional = |text: String| Some(text).filter(|t| !t.trim().is_empty());
+
+    let build = move || -> Option<Entry> {
+        let (a, b, c, d, e) = (
+            a.get_untracked(),
+            b.get_untracked(),
+            c.get_untracked(),
+            d.get_untracked(),
+            e.get_untracked(),
+        );
+        let choice = choice.get_untracked();
+        Some(match decode::<Section>(section.get_untracked())? {
+            Section::BloodGroup => {
+                Entry::BloodGroup { group: decode::<AboGroup>(a)?, rhesus: decode::<Rhesus>(b)? }
+            }
+            Section::Allergies => Entry::Allergy {
+                substance: a,
+                reaction: b,
+                severity: decode::<AllergySeverity>(choice)?,
+            },
+            Section::Conditions => {
+                Entry::Condition { name: a, since: optional(b), until: optional(c) }
+            }
+            Section::Treatments => Entry::Treatment {
+                substance: a,
+                dose: b,
+                prescriber: c,
+                since: optional(d),
+                until: optional(e),
+            },
+            Section::Vaccinations => Entry::Vaccination { vaccine: a, date: b, lot: c },
+            Section::Measurements => {
+                let kind = decode::<MeasurementKind>(choice)?;
+                let second = (kind == MeasurementKind::BloodPressure).then(|| number(b.clone()));
+                Entry::Measurement { kind, value: number(a), second, date: c }
+            }
+            Section::AdvanceDirectives => Entry::AdvanceDirectives { text: a, date: b },
+            Section::OrganDonation => {
+                Entry::OrganDonation { wish: decode::<DonationWish>(choice)?, note: a }
+            }
+            Section::EmergencyContacts => {
+                Entry::EmergencyContact { name: a, relation: b, phone: c }
+            }
+            Section::RegularDoctor => return None,
+        })
+    };
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let Some(entry) = build() else {
+            failure.set(Some(ApiFailure::Refused(crate::api::ErrorBody {
+                field: Some("choice".into()),
+                input: Some(crate::account::InputError::TextInvalid),
+                ..crate::api::ErrorBody::new(crate::api::ErrorCode::Input)
+            })));
+            return;
+        };
+        let (path, csrf) = (path.clone(), csrf.clone());
+        pending.set(true);
+        failure.set(None);
+        written.set(None);
+        spawn_local(async move {
+            match client::post::<_, EntryWritten>(
+                &path,
+                &EntryRequest { entry, base_version: None },
+                Some(&csrf),
+            )
+            .await
+            {
+                Ok(answer) => {
+                    for field in [a, b, c, d, e] {
+                        field.set(String::new());
+                    }
+                    written.set(answer);
+                    refresh.run(());
+                }
+                Err(error) => failure.set(Some(error)),
+            }
+            pending.set(false);
+        });
+    };
+
+    let options = writable
+        .iter()
+        .filter(|s| **s != Section::RegularDoctor)
+        .map(|s| {
+            let s = *s;
+            view! { <option value=code(s)>{move || section_label(i18n, s)}</option> }
+        })
+        .collect_view();
+    let label = move |text: String| Signal::derive(move || text.clone());
+    let select = move |id: &'static str,
+                       label_text: String,
+                       value: RwSignal<String>,
+                       choices: Vec<(String, String)>| {
+        let error = error_of(id);
+        view! {
+            <div class="field">
+                <label for=format!("entry-{id}")>{label_text}</label>
+                <select id=format!("entry-{id}") bind:value=value aria-invalid=move || error.get().is_some().then_some("true")>
+                    <option value="">{t!(i18n, profile.choose)}</option>
+                    {choices.into_iter().map(|(v, l)| view! { <option value=v>{l}</option> }).collect_view()}
+                </select>
+                {move || error.get().map(|text| view! { <p class="field__error">{text}</p> })}
+            </div>
+        }
+    };
+    let fields = move || {
+        let chosen = decode::<Section>(section.get()).unwrap_or(Section::Allergies);
+        let text = |id: &'static str, name: String, signal| view! { <Field id=id label=label(name) value=signal autocomplete="off" error=error_of(field_name(id)) /> };
+        let optional_text = |id: &'static str, name: String, signal| view! { <Field id=id label=label(name) value=signal autocomplete="off" optional=true error=error_of(field_name(id)) /> };
+        let date = |id: &'static str, name: String, signal, optional: bool| view! { <Field id=id label=label(name) value=signal kind=Signal::stored("date") autocomplete="off" optional error=error_of(field_name(id)) /> };
+        match chosen {
+            Section::BloodGroup => view! {
+                {select("group", t_string!(i18n, profile.group).to_string(), a, vec![("a".into(), "A".into()), ("b".into(), "B".into()), ("ab".into(), "AB".into()), ("o".into(), "O".into())])}
+                {select("rhesus", t_string!(i18n, profile.rhesus).to_string(), b, vec![("positive".into(), "+".into()), ("negative".into(), "−".into())])}
+            }.into_any(),
+            Section::Allergies => view! {
+                {text("entry-substance", t_string!(i18n, profile.substance).to_string(), a)}
+                {optional_text("entry-reaction", t_string!(i18n, profile.reaction).to_string(), b)}
+                {select("choice", t_string!(i18n, profile.severity).to_string(), choice, [AllergySeverity::Mild, AllergySeverity::Moderate, AllergySeverity::Severe, AllergySeverity::LifeThreatening].into_iter().map(|s| (code(s), super::view::severity_label(i18n, s))).collect())}
+            }.into_any(),
+            Section::Conditions => view! {
+                {text("entry-name", t_string!(i18n, profile.condition).to_string(), a)}
+                {date("entry-since", t_string!(i18n, profile.since_field).to_string(), b, true)}
+                {date("entry-until", t_string!(i18n, profile.until_field).to_string(), c, true)}
+            }.into_any(),
+            Section::Treatments => view! {
+                {text("entry-substance", t_string!(i18n, profile.substance).to_string(), a)}
+                {text("entry-dose", t_string!(i18n, profile.dose).to_string(), b)}
+                {optional_text("entry-prescriber", t_string!(i18n, profile.prescriber).to_string(), c)}
+                {date("entry-since", t_string!(i18n, profile.since_field).to_string(), d, true)}
+                {date("entry-until", t_string!(i18n, profile.until_field).to_string(), e, true)}
+            }.into_any(),
+            Section::Vaccinations => view! {
+                {text("entry-vaccine", t_string!(i18n, profile.vaccine).to_string(), a)}
+                {date("entry-date", t_string!(i18n, profile.date).to_string(), b, false)}
+                {optional_text("entry-lot", t_string!(i18n, profile.lot).to_string(), c)}
+            }.into_any(),
+            Section::Measurements => view! {
+                {select("choice", t_string!(i18n, profile.kind).to_string(), choice, MeasurementKind::ALL.into_iter().map(|k| (code(k), format!("{} ({})", kind_label(i18n, k), k.unit()))).collect())}
+                {text("entry-value", t_string!(i18n, profile.value).to_string(), a)}
+                {optional_text("entry-second", t_string!(i18n, profile.second).to_string(), b)}
+                {date("entry-date", t_string!(i18n, profile.date).to_string(), c, false)}
+            }.into_any(),
+            Section::AdvanceDirectives => view! {
+                {text("entry-text", t_string!(i18n, profile.directives).to_string(), a)}
+                {date("entry-date", t_string!(i18n, profile.date).to_string(), b, false)}
+            }.into_any(),
+            Section::OrganDonation => view! {
+                {select("choice", t_string!(i18n, profile.wish).to_string(), choice, vec![("yes".into(), t_string!(i18n, profile.donation_yes).to_string()), ("no".into(), t_string!(i18n, profile.donation_no).to_string()), ("some".into(), t_string!(i18n, profile.donation_some).to_string())])}
+                {optional_text("entry-note", t_string!(i18n, profile.note).to_string(), a)}
+            }.into_any(),
+            Section::EmergencyContacts | Section::RegularDoctor => view! {
+                {text("entry-name", t_string!(i18n, profile.contact_name).to_string(), a)}
+                {optional_text("entry-relation", t_string!(i18n, profile.relation).to_string(), b)}
+                {text("entry-phone", t_string!(i18n, profile.phone).to_string(), c)}
+            }.into_any(),
+        }
+    };
+    let warnings = move || {
+        written.get().map(|answer| {
+            let findings = answer.interactions.into_iter().map(|finding| {
+                let interaction = finding.interaction;
+                let levels = interaction.levels.into_iter().map(|level| view! {
+                    <li><strong>{severity_text(i18n, level.severity)}</strong>
+                        {(!level.advice.is_empty()).then(|| view! { " — " {level.advice} })}</li>
+                }).collect_view();
+                view! {
+                    <li class="finding">
+                        <p><strong>{t_string!(i18n, safety.with, current = finding.current.clone()).to_string()}</strong>
+                            " (" {interaction.main} " + " {interaction.plus} ")"</p>
+                        <p>{t!(i18n, safety.mechanism)}" "{interaction.mechanism}</p>
+                        <ul>{levels}</ul>
+                    </li>
+                }
+            }).collect_view();
+            let duplicates = answer.duplicates.into_iter().map(|duplicate| {
+                let text = match duplicate.reason {
+                    Duplication::SameSubstance => t_string!(i18n, safety.same_substance, current = duplicate.current).to_string(),
+                    Duplication::SameClass(class) => t_string!(i18n, safety.same_class, current = duplicate.current, class = class).to_string(),
+                };
+                view! { <li>{text}</li> }
+            }).collect_view();
+            view! {
+                <p class="notice" role="status">{t!(i18n, profile.added)}</p>
+                <div class="safety" role="alert">
+                    <ul class="findings">{findings}</ul>
+                    <ul>{duplicates}</ul>
+                </div>
+            }
+        })
+    };
+    let has_warnings = move || {
+        written.with(|w| {
+            w.as_ref().is_some_and(|w| !w.interactions.is_empty() || !w.duplicates.is_empty())
+        })
+    };
+    view! {
+        <form class="form" on:submit=submit novalidate aria-labelledby="entry-heading">
+            <h3 id="entry-heading">{t!(i18n, profile.add_heading)}</h3>
+            <FormAlert failure />
+            <div class="field">
+                <label for="entry-section">{t!(i18n, profile.section)}</label>
+                <select id="entry-section" bind:value=section on:change=move |_| { failure.set(None); choice.set(String::new()); }>{options}</select>
+            </div>
+            {fields}
+            <SubmitButton pending label=Signal::derive(move || t_string!(i18n, profile.add).to_string()) />
+        </form>
+        {move || if has_warnings() {
+            view! { <div>{warnings()}<p class="safety__source">{t!(i18n, safety.source)}" "{SOURCE}</p></div> }.into_any()
+        } else {
+            written.get().map(|_| view! { <p class="notice" role="status">{t!(i18n, profile.added)}</p> }).into_any()
+        }}
+    }
+}
+
+/// The server's name of a field whose input has the id `entry-<name>`.
+fn field_name(id: &'static str) -> &'static str {
+    id.strip_prefix("entry-").unwrap_or(id)
+}

@@ -1,0 +1,56 @@
+// End to end, the health profile: a patient on a phone records two weights and sees their trend
+// drawn, then adds a treatment that the ANSM thesaurus says is contraindicated with one already
+// taken, and is warned with the mechanism, the advice and the source. Accessibility checked.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, pageHelpers, useServerAndBrowser } from './server.mjs';
+
+const PASSWORD = 'marée basse à Étretat';
+const env = useServerAndBrowser({ before, after });
+const { hydrated, assertAccessible, signUp, logIn } = pageHelpers(env);
+
+test('measurements draw a trend; a new treatment is checked for interactions', async () => {
+  await signUp('lucie.moreau@example.fr', 'Lucie', 'Moreau', PASSWORD);
+  const patient = await openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false });
+  const { page } = patient;
+  await logIn(page, 'lucie.moreau@example.fr', PASSWORD);
+  await hydrated(page, '/dossier');
+  const profile = page.getByRole('region', { name: 'Profil de santé' });
+  await profile.getByText('Rien dans le profil pour l\'instant.').waitFor();
+
+  for (const [value, date] of [['72,5', '2026-11-01'], ['71', '2026-11-20']]) {
+    await profile.getByLabel('Rubrique').selectOption('measurements');
+    await profile.getByLabel('Mesure', { exact: true }).selectOption('weight');
+    await profile.getByLabel('Valeur', { exact: true }).fill(value);
+    await profile.getByLabel('Date', { exact: true }).fill(date);
+    await profile.getByRole('button', { name: 'Ajouter', exact: true }).click();
+    await profile.getByText(`${value.replace(',', '.')} kg — ${date}`).waitFor();
+  }
+  const chart = profile.getByRole('img', { name: 'Courbe de Poids (kg) du 2026-11-01 au 2026-11-20' });
+  await chart.waitFor();
+  assert.equal((await chart.locator('polyline').getAttribute('points')).split(' ').length, 2);
+  await assertAccessible(page, 'profile with a weight trend');
+
+  // A plausibility check, in words, and nothing stored.
+  await profile.getByLabel('Mesure', { exact: true }).selectOption('weight');
+  await profile.getByLabel('Valeur', { exact: true }).fill('7000');
+  await profile.getByLabel('Date', { exact: true }).fill('2026-11-21');
+  await profile.getByRole('button', { name: 'Ajouter', exact: true }).click();
+  await profile.getByText('Cette valeur n\'est pas plausible : vérifiez-la et son unité.').first().waitFor();
+  await assertAccessible(page, 'profile: implausible value');
+
+  for (const [substance, dose] of [['Warfarine', '5 mg le soir'], ['acide acétylsalicylique', '100 mg']]) {
+    await profile.getByLabel('Rubrique').selectOption('treatments');
+    await profile.getByLabel('Substance').fill(substance);
+    await profile.getByLabel('Posologie').fill(dose);
+    await profile.getByRole('button', { name: 'Ajouter', exact: true }).click();
+    await profile.getByText(`${substance}, ${dose}`).waitFor();
+  }
+  const alert = profile.getByRole('alert').filter({ hasText: 'Interaction avec Warfarine' });
+  await alert.getByText('Contre-indication').first().waitFor();
+  await alert.getByText('Mécanisme :').first().waitFor();
+  await profile.getByText('Source : ANSM, Thésaurus des interactions médicamenteuses, octobre 2020').waitFor();
+  await assertAccessible(page, 'profile: interaction warning');
+  assert.deepEqual(patient.problems, []);
+  await patient.context.close();
+});
