@@ -76,6 +76,11 @@ pub struct Config {
     #[arg(long, env = "CARNET_ACCESS_MATRIX")]
     pub access_matrix: Option<PathBuf>,
 
+    /// The windows of repeated exams (`carnet-exam-windows/1` JSON) replacing the built-in ones
+    /// (`app/policy/exam-windows.json`). Checked at start.
+    #[arg(long, env = "CARNET_EXAM_WINDOWS")]
+    pub exam_windows: Option<PathBuf>,
+
     /// Directory of the master keys that seal data at rest. Defaults to `<data-dir>/keys`
     /// (created with a first key). Ignored when CARNET_MASTER_KEY is set.
     #[arg(long, env = "CARNET_KEYS_DIR")]
@@ -218,6 +223,17 @@ impl Config {
         app::policy::AccessMatrix::parse(&text)
             .map_err(|error| format!("{}: {error}", path.display()))
     }
+    /// The exam windows this configuration asks for.
+    pub fn exam_windows(&self) -> Result<app::safety::exams::ExamWindows, String> {
+        let Some(path) = &self.exam_windows else {
+            return Ok(app::safety::exams::ExamWindows::reference());
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        app::safety::exams::ExamWindows::parse(&text)
+            .map_err(|error| format!("{}: {error}", path.display()))
+    }
+
     pub fn emergency_rules(&self) -> crate::emergency::EmergencyRules {
         crate::emergency::EmergencyRules {
             break_glass_seconds: i64::from(self.break_glass_minutes) * 60,

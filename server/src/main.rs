@@ -65,7 +65,8 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         .with_rules(config.account_rules())
         .with_limits(config.limits())
         .with_emergency(config.emergency_rules())
-        .with_matrix(matrix);
+        .with_matrix(matrix)
+        .with_exam_windows(config.exam_windows()?);
     if let Some(url) = &config.smtp_url {
         let outbox = Arc::new(Outbox::new(store.clone(), state.clock.clone()));
         state = state.with_messages(Arc::new(Smtp::new(url, &config.mail_from, outbox)?));

@@ -39,6 +39,8 @@ pub struct AppState {
     pub vault: Arc<Vault>,
     pub limits: Limits,
     pub emergency: crate::emergency::EmergencyRules,
+    /// How close two exams of the same type may be before the second is flagged.
+    pub exam_windows: Arc<app::safety::exams::ExamWindows>,
 }
 
 /// Configurable sizes.
@@ -77,6 +79,11 @@ impl AppState {
 
     pub fn with_emergency(mut self, emergency: crate::emergency::EmergencyRules) -> Self {
         self.emergency = emergency;
+        self
+    }
+
+    pub fn with_exam_windows(mut self, windows: app::safety::exams::ExamWindows) -> Self {
+        self.exam_windows = Arc::new(windows);
         self
     }
 
@@ -123,6 +130,7 @@ impl AppState {
             vault: Arc::new(vault),
             limits: Limits::default(),
             emergency: crate::emergency::EmergencyRules::default(),
+            exam_windows: Arc::new(app::safety::exams::ExamWindows::reference()),
         })
     }
 }

@@ -29,19 +29,19 @@ async function proLogin(card) {
 
 // Deposits a text document through the API from the page's own session (the deposit form has
 // its own test): announce, send, finish.
-async function deposit(page, me, record, title, category) {
-  return page.evaluate(async ({ me, record, title, category }) => {
+async function deposit(page, me, record, title, category, typeCode = null, careDate = '2026-11-20') {
+  return page.evaluate(async ({ me, record, title, category, typeCode, careDate }) => {
     const { csrf_token: csrf } = await (await fetch(me)).json();
     const bytes = new TextEncoder().encode(`${title}\nContenu de santé.\n`);
     const json = { 'content-type': 'application/json', 'x-csrf-token': csrf };
-    const meta = { title, category, care_date: '2026-11-20', media_type: 'text/plain', size: bytes.length };
+    const meta = { title, category, care_date: careDate, media_type: 'text/plain', size: bytes.length, type_code: typeCode };
     const upload = await (await fetch(`/api/records/${record}/uploads`, { method: 'POST', headers: json, body: JSON.stringify(meta) })).json();
     await fetch(`/api/records/${record}/uploads/${upload.upload_id}?offset=0`, {
       method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'x-csrf-token': csrf }, body: bytes,
     });
     const done = await fetch(`/api/records/${record}/uploads/${upload.upload_id}/finish`, { method: 'POST', headers: { 'x-csrf-token': csrf } });
     return done.status;
-  }, { me, record, title, category });
+  }, { me, record, title, category, typeCode, careDate });
 }
 
 const titles = async (page) => page.locator('.document__title').allTextContents();
@@ -72,6 +72,20 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   const doctor = await proLogin(cards[DOCTOR]);
   assert.equal(await deposit(doctor.page, '/api/pro/me', record, 'Compte rendu de consultation', 'reports'), 201);
   assert.equal(await deposit(doctor.page, '/api/pro/me', record, 'Ordonnance de sortie', 'prescriptions'), 201);
+  assert.equal(await deposit(doctor.page, '/api/pro/me', record, 'HbA1c de septembre', 'lab_results', '4548-4', '2026-09-01'), 201);
+  // A second HbA1c within three months: the form names the first one before sending.
+  await hydrated(doctor.page, `/pro/dossier/${record}`);
+  const depositForm = doctor.page.getByRole('form', { name: 'Ajouter un document' });
+  await depositForm.getByLabel('Fichier').setInputFiles({ name: 'hba1c.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+  await depositForm.getByLabel('Titre').fill('HbA1c de novembre');
+  await depositForm.getByLabel('Catégorie', { exact: true }).selectOption('lab_results');
+  await depositForm.getByLabel('Date des soins').fill('2026-11-20');
+  await depositForm.getByLabel('Code de type (LOINC, facultatif)').fill('4548-4');
+  await depositForm.getByRole('button', { name: 'Ajouter le document' }).click();
+  await depositForm.getByRole('alert').getByText('« HbA1c de septembre », le 2026-09-01 (80 jours d\'écart)').waitFor();
+  await assertAccessible(doctor.page, 'physician: repeated exam named');
+  await depositForm.getByRole('button', { name: 'Ajouter quand même' }).click();
+  await depositForm.getByText('Document ajouté.').waitFor();
 
   // The nurse shows the code to scan; the patient's camera opens its address.
   const nurse = await proLogin(cards[NURSE]);
@@ -117,7 +131,7 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await preview.getByText('Ordonnance de sortie').waitFor();
   assert.deepEqual((await preview.locator('.preview__seen li').allTextContents()).map((t) => t.split(' · ')[0]).sort(),
     ['Compte rendu de consultation', 'Journal de tension']);
-  await preview.getByText('Son accès ne couvre pas cette catégorie.').waitFor();
+  await preview.getByText('Son accès ne couvre pas cette catégorie.').first().waitFor();
   await assertAccessible(page, 'patient: preview of the nurse');
   await preview.getByRole('button', { name: 'Fermer l\'aperçu' }).click();
 
@@ -130,7 +144,7 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   assert.deepEqual(await titles(nurse.page), ['Compte rendu de consultation']);
   await hydrated(doctor.page, `/pro/dossier/${record}`);
   await doctor.page.locator('.document', { hasText: 'Journal de tension' }).getByText('masqué').waitFor();
-  assert.equal((await titles(doctor.page)).length, 3);
+  assert.equal((await titles(doctor.page)).length, 5);
   await nurse.context.close();
   await doctor.context.close();
 
@@ -149,7 +163,8 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await urgent.page.waitForURL(`**/pro/dossier/${record}`);
   await urgent.page.getByRole('heading', { name: 'Mode urgence (bris de glace)' }).waitFor();
   await urgent.page.locator('.document__title').first().waitFor();
-  assert.deepEqual((await titles(urgent.page)).sort(), ['Compte rendu de consultation', 'Ordonnance de sortie'], 'the mask holds');
+  assert.deepEqual((await titles(urgent.page)).sort(),
+    ['Compte rendu de consultation', 'HbA1c de novembre', 'HbA1c de septembre', 'Ordonnance de sortie'], 'the mask holds');
   await assertAccessible(urgent.page, 'break-glass: record in emergency mode');
   assert.deepEqual(urgent.problems, []);
   await urgent.context.close();

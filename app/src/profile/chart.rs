@@ -29,7 +29,7 @@ pub struct Geometry {
 }
 
 /// Days since 1970-01-01 (for spacing points in time).
-fn day_number(day: Date) -> i64 {
+pub fn day_number(day: Date) -> i64 {
     // Howard Hinnant's days-from-civil.
     let (y, m, d) = (i64::from(day.year), i64::from(day.month), i64::from(day.day));
     let y = if m <= 2 { y - 1 } else { y };

@@ -185,6 +185,8 @@ pub fn DepositForm(
     let professional = several;
     let confidential = RwSignal::new(false);
     let held_back = RwSignal::new(false);
+    // Exams of the same type already in the record; once shown, the next send goes ahead.
+    let repeated = RwSignal::new(Vec::<crate::safety::exams::RepeatedExam>::new());
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -227,9 +229,32 @@ pub fn DepositForm(
                 awaiting_announcement: held_back.get_untracked(),
             };
             let (record, csrf) = (record.clone(), csrf.clone());
+            let exam = matches!(request.category, Category::LabResults | Category::Imaging);
+            let check = (exam && repeated.with_untracked(Vec::is_empty))
+                .then(|| request.type_code.clone())
+                .flatten()
+                .map(|code| {
+                    format!(
+                        "/api/records/{record}/exams/repeated?category={}&type_code={}&care_date={}",
+                        serde_json::to_value(request.category).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                        crate::record::filter::percent_encode(&code),
+                        crate::record::filter::percent_encode(&request.care_date),
+                    )
+                });
             pending.set(true);
             failure.set(None);
             leptos::task::spawn_local(async move {
+                if let Some(path) = check
+                    && let Ok(found) = crate::account::client::get::<
+                        Vec<crate::safety::exams::RepeatedExam>,
+                    >(&path)
+                    .await
+                    && !found.is_empty()
+                {
+                    repeated.set(found);
+                    pending.set(false);
+                    return;
+                }
                 let report = move |received, size| progress.set(Some((received, size)));
                 match super::upload::upload(&record, &csrf, &file, request, report).await {
                     Ok(_) => {
@@ -237,6 +262,7 @@ pub fn DepositForm(
                         type_code.set(String::new());
                         confidential.set(false);
                         held_back.set(false);
+                        repeated.set(Vec::new());
                         if let Some(input) = file_input.get_untracked() {
                             input.set_value("");
                         }
@@ -320,7 +346,24 @@ pub fn DepositForm(
                 }
             })}
             {move || done.get().then(|| view! { <p class="notice" role="status">{t!(i18n, record.deposited)}</p> })}
-            <SubmitButton pending label=Signal::derive(move || t_string!(i18n, record.deposit).to_string()) />
+            {move || repeated.with(|found| (!found.is_empty()).then(|| {
+                let items = found.iter().map(|exam| {
+                    let text = t_string!(i18n, record.repeated_item, title = exam.title.clone(), date = exam.care_date.clone(), days = exam.days_apart).to_string();
+                    view! { <li>{text}</li> }
+                }).collect_view();
+                let window = found.first().map_or(0, |exam| exam.window_days);
+                view! {
+                    <div class="safety" role="alert">
+                        <p><strong>{t_string!(i18n, record.repeated, days = window).to_string()}</strong></p>
+                        <ul>{items}</ul>
+                    </div>
+                }
+            }))}
+            <SubmitButton pending label=Signal::derive(move || if repeated.with(Vec::is_empty) {
+                t_string!(i18n, record.deposit).to_string()
+            } else {
+                t_string!(i18n, record.deposit_anyway).to_string()
+            }) />
         </form>
     }
 }

@@ -192,6 +192,20 @@ pub struct UploadStatus {
     pub received: u64,
     /// Largest chunk accepted by `PUT`.
     pub chunk_size: u64,
+    /// When the deposit starts: exams of the same type already in the record within the
+    /// type's window.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repeated: Vec<crate::safety::exams::RepeatedExam>,
+}
+
+/// `GET /api/records/{record}/exams/repeated?category=…&type_code=…&care_date=…`: the check a
+/// deposit form (or a prescription) runs before sending.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatedQuery {
+    pub category: Category,
+    pub type_code: String,
+    pub care_date: String,
 }
 
 /// Who wrote a document, as people read it.

@@ -1,4 +1,5 @@
 //! Safer care (the reference's promise: "avoid drug interactions and repeated exams"): pure
 //! checks run when a treatment or a prescription is added, on the server and on the device.
 
+pub mod exams;
 pub mod interactions;

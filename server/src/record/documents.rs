@@ -8,11 +8,12 @@ use app::{
     policy::{Action, Author, BreakGlass, Decision, Item, decide},
     record::{
         AuthorInfo, CategoryCount, DepositRequest, DocumentInfo, ExportedDocument, HiddenDocument,
-        MaskRequest, MediaType, Preview, RecordExport, Section, Subject, TITLE_MAX_CHARS,
-        UploadStatus,
+        MaskRequest, MediaType, Preview, RecordExport, RepeatedQuery, Section, Subject,
+        TITLE_MAX_CHARS, UploadStatus,
         filter::{DocumentFilter, FilterError},
         valid_loinc,
     },
+    safety::exams::{Earlier, RepeatedExam},
 };
 use axum::{
     Json,
@@ -226,7 +227,61 @@ fn status_of(upload: &UploadRecord) -> UploadStatus {
         size: upload.size,
         received: upload.received,
         chunk_size: CHUNK_BYTES,
+        repeated: Vec::new(),
     }
+}
+
+/// The exams of this category and type the asker may read within the type's window around
+/// `care_date` (titles are opened only for those).
+async fn repeated_exams(
+    state: &AppState,
+    asker: &Asker,
+    category: app::record::Category,
+    type_code: Option<&str>,
+    care_date: Date,
+) -> Result<Vec<RepeatedExam>, ApiError> {
+    let Some(code) = type_code.filter(|code| state.exam_windows.window(category, code).is_some())
+    else {
+        return Ok(Vec::new());
+    };
+    let mut same = Vec::new();
+    for document in state.store.documents(&asker.record.id).await? {
+        let candidate = document.category == category
+            && !document.withdrawn
+            && document.upload.type_code.as_deref() == Some(code)
+            && decide_for(state, asker, Action::Read, &item_of(&document)).allowed();
+        if candidate {
+            let title = open_title(state, &document.upload)?;
+            same.push((document, title));
+        }
+    }
+    let earlier: Vec<Earlier<'_>> = same
+        .iter()
+        .map(|(document, title)| Earlier {
+            id: &document.id,
+            title,
+            category: document.category,
+            type_code: document.upload.type_code.as_deref(),
+            care_date: &document.upload.care_date,
+        })
+        .collect();
+    Ok(state.exam_windows.repeated(category, Some(code), care_date, &earlier))
+}
+
+/// The repeated-exam check on its own, for a form about to deposit or prescribe an exam.
+pub async fn repeated(
+    State(state): State<AppState>,
+    asker: Asker,
+    ApiQuery(query): ApiQuery<RepeatedQuery>,
+) -> Result<Json<Vec<RepeatedExam>>, ApiError> {
+    if !valid_loinc(&query.type_code) {
+        return Err(ApiError::input("type_code", InputError::TypeCodeInvalid));
+    }
+    let care_date = Date::parse(&query.care_date)
+        .ok_or(ApiError::input("care_date", InputError::DateInvalid))?;
+    let found =
+        repeated_exams(&state, &asker, query.category, Some(&query.type_code), care_date).await?;
+    Ok(Json(found))
 }
 
 /// Announces a deposit. With an `Idempotency-Key` header, asking twice gives the same upload.
@@ -334,8 +389,21 @@ pub async fn start_upload(
             now: state.clock.now(),
         })
         .await?;
-    let status =
-        UploadStatus { upload_id: id, size: request.size, received: 0, chunk_size: CHUNK_BYTES };
+    let repeated = match &replaced {
+        // A new version is the same exam, not a repeated one.
+        Some(_) => Vec::new(),
+        None => {
+            let code = request.type_code.as_deref();
+            repeated_exams(&state, &asker, request.category, code, care_date).await?
+        }
+    };
+    let status = UploadStatus {
+        upload_id: id,
+        size: request.size,
+        received: 0,
+        chunk_size: CHUNK_BYTES,
+        repeated,
+    };
     Ok((StatusCode::CREATED, Json(status)))
 }
 

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/{record}/documents", get(documents::list))
         .route("/{record}/documents/counts", get(documents::counts))
         .route("/{record}/export", get(documents::export))
+        .route("/{record}/exams/repeated", get(documents::repeated))
         .route("/{record}/documents/{document}/content", get(documents::content))
         .route("/{record}/preview/{rpps}", get(documents::preview))
         .route("/{record}/documents/{document}/withdraw", post(documents::withdraw))

@@ -335,3 +335,71 @@ async fn a_minors_confidential_care_is_hidden_from_the_representative() {
     .await;
     assert_eq!(hidden.body["denied"], "not_yours");
 }
+
+#[tokio::test]
+async fn a_repeated_exam_is_named_before_it_is_deposited_again() {
+    let app = test_app().await;
+    let entries =
+        [directory_entry(DOCTOR, Profession::Physician), directory_entry(NURSE, Profession::Nurse)];
+    app.store.import_directory(&entries, START).await.unwrap();
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let (doctor, nurse) = (card_session(&app, DOCTOR).await, card_session(&app, NURSE).await);
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    put(&app, &format!("/api/records/{record}/grants/{DOCTOR}"), all, &patient, true).await;
+    let reports = json!({ "scope": { "some": { "categories": ["reports"], "profile": false } } });
+    put(
+        &app,
+        &format!("/api/records/{record}/grants/{NURSE}"),
+        reports.to_string().into_bytes(),
+        &patient,
+        true,
+    )
+    .await;
+    let hba1c = |date: &str| {
+        let mut body = meta("HbA1c", "lab_results", "application/pdf", PDF.len());
+        body["type_code"] = json!("4548-4");
+        body["care_date"] = json!(date);
+        body
+    };
+    let first = deposited(&app, &record, &doctor, hba1c("2026-09-01")).await;
+
+    // The check on its own, then the deposit's own answer, name the September exam.
+    let check = |date: &str| {
+        format!(
+            "/api/records/{record}/exams/repeated?category=lab_results&type_code=4548-4&care_date={date}"
+        )
+    };
+    let (status, found) = answer(&app, &check("2026-11-20"), &doctor).await;
+    assert_eq!(status, StatusCode::OK);
+    let found: Value = serde_json::from_str(&found).unwrap();
+    assert_eq!(
+        (
+            found[0]["document_id"].clone(),
+            found[0]["days_apart"].clone(),
+            found[0]["window_days"].clone()
+        ),
+        (json!(first), json!(80), json!(90))
+    );
+    let started =
+        call(&app, &format!("/api/records/{record}/uploads"), hba1c("2026-11-20"), &doctor).await;
+    assert_eq!(started.status, StatusCode::CREATED);
+    assert_eq!(started.body["repeated"][0]["title"], "HbA1c");
+    // Beyond the window, or another type: nothing.
+    // (The window is inclusive: 90 days after is still within, 91 is not.)
+    assert_eq!(
+        answer(&app, &check("2026-11-30"), &doctor).await.1.matches("document_id").count(),
+        1
+    );
+    assert_eq!(answer(&app, &check("2026-12-01"), &doctor).await.1, "[]");
+    let lipids = format!(
+        "/api/records/{record}/exams/repeated?category=lab_results&type_code=2093-3&care_date=2026-11-20"
+    );
+    assert_eq!(answer(&app, &lipids, &doctor).await.1, "[]");
+    // An exam the asker may not read is never named to them.
+    assert_eq!(answer(&app, &check("2026-11-20"), &nurse).await.1, "[]");
+    let bad = format!(
+        "/api/records/{record}/exams/repeated?category=lab_results&type_code=4548&care_date=2026-11-20"
+    );
+    assert_eq!(answer(&app, &bad, &doctor).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+}
