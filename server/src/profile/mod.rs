@@ -7,7 +7,7 @@ use app::{
     account::validate::Date,
     policy::{Action, Author, Decision, Deny, Item, decide},
     profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
-    record::{AuthorInfo, MaskRequest, Section, Subject},
+    record::{MaskRequest, Section, Subject},
     safety::interactions::Thesaurus,
 };
 use axum::{
@@ -21,7 +21,7 @@ use crate::{
     AppState,
     account::new_key_ref,
     error::{ApiError, Refusal},
-    record::{Asker, context},
+    record::{Asker, Names, author_info, context},
     store::{EntryRecord, NewEntry, Party},
     vault::Sealed,
     web::ApiJson,
@@ -62,38 +62,6 @@ fn item_of(entry: &EntryRecord) -> Item<'_> {
 
 fn allowed(state: &AppState, asker: &Asker, action: Action, item: &Item<'_>) -> Decision {
     decide(&context(state, &asker.record), &asker.actor(), action, item)
-}
-
-/// Names of professionals already looked up for this answer.
-type Names = std::collections::HashMap<String, String>;
-
-async fn author_info(
-    state: &AppState,
-    party: &Party,
-    names: &mut Names,
-) -> Result<AuthorInfo, ApiError> {
-    Ok(match party {
-        Party::Patient(_) => AuthorInfo::Patient,
-        Party::Insurer => AuthorInfo::Insurer,
-        Party::Professional(rpps) => {
-            let name = match names.get(rpps) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = state
-                        .store
-                        .professional(rpps)
-                        .await?
-                        .map(|p| {
-                            format!("{} {}", p.professional.given_name, p.professional.family_name)
-                        })
-                        .unwrap_or_default();
-                    names.insert(rpps.clone(), name.clone());
-                    name
-                }
-            };
-            AuthorInfo::Professional { rpps: rpps.clone(), name }
-        }
-    })
 }
 
 fn open_entry(

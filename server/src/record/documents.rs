@@ -7,9 +7,9 @@ use app::{
     account::{InputError, validate::Date},
     policy::{Action, Author, BreakGlass, Decision, Item, decide},
     record::{
-        AuthorInfo, CategoryCount, DepositRequest, DocumentInfo, ExportedDocument, HiddenDocument,
-        MaskRequest, MediaType, Preview, RecordExport, RepeatedQuery, Section, Subject,
-        TITLE_MAX_CHARS, UploadStatus,
+        CategoryCount, DepositRequest, DocumentInfo, ExportedDocument, HiddenDocument, MaskRequest,
+        MediaType, Preview, RecordExport, RepeatedQuery, Section, Subject, TITLE_MAX_CHARS,
+        UploadStatus,
         filter::{DocumentFilter, FilterError},
         valid_loinc,
     },
@@ -93,37 +93,14 @@ fn open_title(state: &AppState, upload: &UploadRecord) -> Result<String, ApiErro
     String::from_utf8(title.to_vec()).map_err(|_| ApiError::BadRequest)
 }
 
-/// Authors' names already looked up while building one answer (a list names the same few
-/// professionals many times).
-type Names = std::collections::HashMap<String, String>;
+use super::Names;
 
 async fn info(
     state: &AppState,
     document: &DocumentRecord,
     names: &mut Names,
 ) -> Result<DocumentInfo, ApiError> {
-    let author = match &document.author {
-        Party::Patient(_) => AuthorInfo::Patient,
-        Party::Insurer => AuthorInfo::Insurer,
-        Party::Professional(rpps) => {
-            let name = match names.get(rpps) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = state
-                        .store
-                        .professional(rpps)
-                        .await?
-                        .map(|p| {
-                            format!("{} {}", p.professional.given_name, p.professional.family_name)
-                        })
-                        .unwrap_or_default();
-                    names.insert(rpps.clone(), name.clone());
-                    name
-                }
-            };
-            AuthorInfo::Professional { rpps: rpps.clone(), name }
-        }
-    };
+    let author = super::author_info(state, &document.author, names).await?;
     Ok(DocumentInfo {
         id: document.id.clone(),
         version: document.version,

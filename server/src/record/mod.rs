@@ -94,6 +94,41 @@ impl Asker {
     }
 }
 
+/// Authors' names already looked up while building one answer (a list names the same few
+/// professionals many times).
+pub type Names = std::collections::HashMap<String, String>;
+
+/// Who wrote an item, as people read it (a professional by name, looked up once per answer).
+pub async fn author_info(
+    state: &AppState,
+    party: &Party,
+    names: &mut Names,
+) -> Result<app::record::AuthorInfo, ApiError> {
+    use app::record::AuthorInfo;
+    Ok(match party {
+        Party::Patient(_) => AuthorInfo::Patient,
+        Party::Insurer => AuthorInfo::Insurer,
+        Party::Professional(rpps) => {
+            let name = match names.get(rpps) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = state
+                        .store
+                        .professional(rpps)
+                        .await?
+                        .map(|p| {
+                            format!("{} {}", p.professional.given_name, p.professional.family_name)
+                        })
+                        .unwrap_or_default();
+                    names.insert(rpps.clone(), name.clone());
+                    name
+                }
+            };
+            AuthorInfo::Professional { rpps: rpps.clone(), name }
+        }
+    })
+}
+
 /// The policy's view of a professional asking about `patient`'s record.
 pub fn professional_actor<'a>(
     patient: &AccountRecord,
