@@ -6,7 +6,7 @@
 //! The policy itself (`app::policy::decide`) decides what the session shows.
 
 use app::{
-    account::{messages::Kind, validate},
+    account::messages::Kind,
     directory::Profession,
     emergency::{
         BreakGlassInfo, BreakGlassRefusal, BreakGlassRequest, LiveBreakGlass, NotificationInfo,
@@ -95,15 +95,22 @@ async fn start(
     // Searching records by identity is bounded like any guessing game.
     limit(&state, &format!("break-glass:{}", session.rpps), ADDRESS_POLICY).await?;
     let today = crate::account::today(&state);
-    let given = validate::parse_name(&request.given_name)
-        .map_err(|error| ApiError::input("given_name", error))?;
-    let family = validate::parse_name(&request.family_name)
-        .map_err(|error| ApiError::input("family_name", error))?;
-    let birth = validate::parse_any_birth_date(&request.birth_date, today)
-        .map_err(|error| ApiError::input("birth_date", error))?;
+    let person = crate::professional::parse_person(
+        &request.given_name,
+        &request.family_name,
+        &request.birth_date,
+        today,
+    )?;
     let reason = parse_reason(&request.reason).map_err(|error| ApiError::input("reason", error))?;
-    let mut found =
-        state.store.records_by_identity(&given, &family, &birth.to_string()).await?.into_iter();
+    let mut found = state
+        .store
+        .records_by_identity(
+            &person.given_name,
+            &person.family_name,
+            &person.birth_date.to_string(),
+        )
+        .await?
+        .into_iter();
     let record = match (found.next(), found.next()) {
         (Some(record), None) => record,
         (None, _) => return Err(ApiError::NotFound),

@@ -218,13 +218,19 @@ async fn signature_line(state: &AppState, rpps: &str) -> Result<String, ApiError
     Ok(format!("{} {} ({})", p.given_name, p.family_name, p.place))
 }
 
-struct Person {
-    given_name: String,
-    family_name: String,
-    birth_date: Date,
+/// A person named by a professional: checked names and birth date.
+pub(crate) struct Person {
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: Date,
 }
 
-fn parse_person(given: &str, family: &str, birth: &str, today: Date) -> Result<Person, ApiError> {
+pub(crate) fn parse_person(
+    given: &str,
+    family: &str,
+    birth: &str,
+    today: Date,
+) -> Result<Person, ApiError> {
     Ok(Person {
         given_name: validate::parse_name(given).map_err(|e| ApiError::input("given_name", e))?,
         family_name: validate::parse_name(family).map_err(|e| ApiError::input("family_name", e))?,

@@ -5,7 +5,7 @@
 
 use app::{
     account::validate::Date,
-    policy::{Action, Author, Decision, Deny, Item, decide},
+    policy::{Action, Decision, Deny, Item, decide},
     profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
     record::{MaskRequest, Section, Subject},
     safety::interactions::Thesaurus,
@@ -21,8 +21,8 @@ use crate::{
     AppState,
     account::new_key_ref,
     error::{ApiError, Refusal},
-    record::{Asker, Names, author_info, context},
-    store::{EntryRecord, NewEntry, Party},
+    record::{Asker, Names, author_info, author_of, context},
+    store::{EntryRecord, NewEntry},
     vault::Sealed,
     web::ApiJson,
 };
@@ -39,14 +39,6 @@ pub fn routes() -> Router<AppState> {
 
 fn version_context(entry_id: &str, version: u32) -> String {
     format!("profile-entry/{entry_id}/{version}")
-}
-
-fn author_of(party: &Party) -> Author<'_> {
-    match party {
-        Party::Patient(_) => Author::Patient,
-        Party::Professional(rpps) => Author::Professional(rpps),
-        Party::Insurer => Author::Insurer,
-    }
 }
 
 fn item_of(entry: &EntryRecord) -> Item<'_> {

@@ -24,7 +24,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Asker, context};
+use super::{Asker, author_of, context};
 use crate::{
     AppState,
     account::new_key_ref,
@@ -47,14 +47,6 @@ fn title_context(upload_id: &str) -> String {
 
 fn chunk_context(upload_id: &str, index: usize) -> String {
     format!("document-chunk/{upload_id}/{index}")
-}
-
-fn author_of(party: &Party) -> Author<'_> {
-    match party {
-        Party::Patient(_) => Author::Patient,
-        Party::Professional(rpps) => Author::Professional(rpps),
-        Party::Insurer => Author::Insurer,
-    }
 }
 
 fn item_of(document: &DocumentRecord) -> Item<'_> {

@@ -94,6 +94,16 @@ impl Asker {
     }
 }
 
+/// The policy's view of who wrote an item.
+pub fn author_of(party: &Party) -> app::policy::Author<'_> {
+    use app::policy::Author;
+    match party {
+        Party::Patient(_) => Author::Patient,
+        Party::Professional(rpps) => Author::Professional(rpps),
+        Party::Insurer => Author::Insurer,
+    }
+}
+
 /// Authors' names already looked up while building one answer (a list names the same few
 /// professionals many times).
 pub type Names = std::collections::HashMap<String, String>;
