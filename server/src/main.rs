@@ -85,6 +85,10 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     if sealed > 0 {
         tracing::info!(accounts = sealed, "authenticator secrets written in clear are now sealed");
     }
+    let indexed = server::record::timeline::backfill_terms(&state).await?;
+    if indexed > 0 {
+        tracing::info!(documents = indexed, "text documents deposited earlier are now searchable");
+    }
     let purging = tokio::spawn(server::account::lifecycle::purge_periodically(
         state.clone(),
         std::time::Duration::from_secs(3600),

@@ -15,6 +15,8 @@ mod professional;
 mod profile;
 #[path = "http/records.rs"]
 mod records;
+#[path = "http/timeline.rs"]
+mod timeline;
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
-//! Finding documents in a record: by category, author, period of care and words of the title.
-//! Pure, so the server filters with it and the browser can filter a cached list the same way
-//! offline. The filter only narrows what the access policy already let through.
+//! Finding documents and timeline items in a record: by category, author, period, care episode
+//! and words (of the title, and of the text of text documents). Pure, so the server filters with
+//! it and the browser can filter a cached list the same way offline. The filter only narrows what
+//! the access policy already let through.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,8 +23,10 @@ pub struct DocumentFilter {
     pub from: Option<String>,
     /// Last day of care, `YYYY-MM-DD`.
     pub to: Option<String>,
-    /// Words that must all appear in the title (case and accents ignored).
+    /// Words that must all appear in the title or the text (case and accents ignored).
     pub q: Option<String>,
+    /// A care episode's identifier: only what is tagged with it.
+    pub episode: Option<String>,
 }
 
 /// Why a filter cannot be used.
@@ -44,6 +47,17 @@ pub struct CheckedFilter {
     from: Option<Date>,
     to: Option<Date>,
     words: Vec<String>,
+    episode: Option<String>,
+}
+
+/// What a filter looks at in an item, besides its words.
+pub struct Facts<'a> {
+    /// A document's category; `None` for what is not a document.
+    pub category: Option<Category>,
+    pub author: &'a AuthorInfo,
+    /// `YYYY-MM-DD`
+    pub date: &'a str,
+    pub episodes: &'a [String],
 }
 
 impl DocumentFilter {
@@ -70,6 +84,7 @@ impl DocumentFilter {
             from,
             to,
             words: fold(q).split_whitespace().map(str::to_owned).collect(),
+            episode: self.episode.clone().filter(|e| !e.trim().is_empty()),
         })
     }
 }
@@ -89,6 +104,7 @@ impl DocumentFilter {
             ("from", self.from.clone()),
             ("to", self.to.clone()),
             ("q", self.q.clone()),
+            ("episode", self.episode.clone()),
         ]
         .into_iter()
         .filter_map(|(name, value)| {
@@ -116,32 +132,87 @@ impl CheckedFilter {
         *self == Self::default()
     }
 
+    /// Whether a document's description matches (words in its title only).
     pub fn matches(&self, document: &DocumentInfo) -> bool {
-        if self.category.is_some_and(|category| category != document.category) {
+        let facts = Facts {
+            category: Some(document.category),
+            author: &document.author,
+            date: &document.care_date,
+            episodes: &document.episodes,
+        };
+        self.admits(&facts) && self.has_words(&document.title, None)
+    }
+
+    /// Whether the item matches on everything but words.
+    pub fn admits(&self, facts: &Facts<'_>) -> bool {
+        if let Some(category) = self.category
+            && facts.category != Some(category)
+        {
             return false;
         }
-        if let Some(author) = &self.author {
-            let same = match &document.author {
-                AuthorInfo::Patient => author == "patient",
-                AuthorInfo::Insurer => author == "insurer",
-                AuthorInfo::Professional { rpps, .. } => author == rpps,
-            };
-            if !same {
-                return false;
-            }
+        if let Some(author) = &self.author
+            && author_code(facts.author) != author
+        {
+            return false;
         }
         if self.from.is_some() || self.to.is_some() {
-            let Some(day) = Date::parse(&document.care_date) else { return false };
+            let Some(day) = Date::parse(facts.date) else { return false };
             if self.from.is_some_and(|from| day < from) || self.to.is_some_and(|to| day > to) {
                 return false;
             }
         }
-        if !self.words.is_empty() {
-            let title = fold(&document.title);
-            return self.words.iter().all(|word| title.contains(word.as_str()));
+        if let Some(episode) = &self.episode
+            && !facts.episodes.contains(episode)
+        {
+            return false;
         }
         true
     }
+
+    /// Whether the filter searches for words at all.
+    pub fn searches(&self) -> bool {
+        !self.words.is_empty()
+    }
+
+    /// Whether every word is in the title or in `folded_text` (already [`fold`]ed).
+    pub fn has_words(&self, title: &str, folded_text: Option<&str>) -> bool {
+        if self.words.is_empty() {
+            return true;
+        }
+        let title = fold(title);
+        self.words.iter().all(|word| {
+            title.contains(word.as_str()) || folded_text.is_some_and(|text| text.contains(word))
+        })
+    }
+}
+
+/// How the filter names an author: `patient`, `insurer` or an RPPS.
+pub fn author_code(author: &AuthorInfo) -> &str {
+    match author {
+        AuthorInfo::Patient => "patient",
+        AuthorInfo::Insurer => "insurer",
+        AuthorInfo::Professional { rpps, .. } => rpps,
+    }
+}
+
+/// The distinct words of a text, folded, in first-seen order, at most `max_bytes` long in all:
+/// what full-text search looks in, kept sealed beside a text document.
+pub fn search_terms(text: &str, max_bytes: usize) -> String {
+    let folded = fold(text);
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::new();
+    for word in folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if out.len() + word.len() + 1 > max_bytes {
+            break;
+        }
+        if seen.insert(word) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
 }
 
 /// Lower case without the accents of French and its neighbours, so that "echographie" finds
@@ -193,6 +264,7 @@ mod tests {
             awaiting_announcement: false,
             deposited_at: 0,
             withdrawn: false,
+            episodes: vec!["grossesse".into()],
         }
     }
 
@@ -239,6 +311,25 @@ mod tests {
             ..Default::default()
         });
         assert!(!both.matches(&echo));
+        let tagged =
+            filter(DocumentFilter { episode: Some("grossesse".into()), ..Default::default() });
+        let other =
+            filter(DocumentFilter { episode: Some("diabete".into()), ..Default::default() });
+        assert!(tagged.matches(&echo) && !other.matches(&echo));
+    }
+
+    #[test]
+    fn words_are_found_in_the_text_too() {
+        let terms = search_terms("Compte rendu : HbA1c à 7,2 %. Hémoglobine glyquée stable.", 1000);
+        assert_eq!(terms, "compte rendu hba1c a 7 2 hemoglobine glyquee stable");
+        let words =
+            filter(DocumentFilter { q: Some("glyquée compte".into()), ..Default::default() });
+        assert!(words.has_words("Bilan", Some(&terms)));
+        assert!(!words.has_words("Bilan", None), "without the text, only the title counts");
+        let title_and_text =
+            filter(DocumentFilter { q: Some("bilan stable".into()), ..Default::default() });
+        assert!(title_and_text.has_words("Bilan", Some(&terms)), "a word may come from either");
+        assert_eq!(search_terms("un deux un trois", 8), "un deux", "distinct words, capped");
     }
 
     #[test]

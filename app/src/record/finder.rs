@@ -32,6 +32,7 @@ pub fn DocumentFinder(
     let author = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
+    let episode = RwSignal::new(String::new());
     // Authors met so far (kept when a filter hides some of them).
     let authors = RwSignal::new(Vec::<(String, String)>::new());
     Effect::new(move |_| {
@@ -68,10 +69,11 @@ pub fn DocumentFinder(
             from: text(from),
             to: text(to),
             q: text(q),
+            episode: text(episode),
         });
     };
     let reset = move |_| {
-        for signal in [q, category, author, from, to] {
+        for signal in [q, category, author, from, to, episode] {
             signal.set(String::new());
         }
         filter.set(DocumentFilter::default());

@@ -9,6 +9,7 @@ mod finder;
 mod page;
 mod preview;
 pub mod routes;
+pub mod timeline;
 pub mod upload;
 
 pub use finder::DocumentFinder;
@@ -237,6 +238,9 @@ pub struct DocumentInfo {
     pub awaiting_announcement: bool,
     pub deposited_at: i64,
     pub withdrawn: bool,
+    /// The care episodes it is tagged with (identifiers).
+    #[serde(default)]
+    pub episodes: Vec<String>,
 }
 
 /// `PUT /api/records/{record}/grants/{rpps}`: give a professional access.

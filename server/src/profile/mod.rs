@@ -85,6 +85,15 @@ async fn info(
     })
 }
 
+pub(crate) fn may_read(state: &AppState, asker: &Asker, entry: &EntryRecord) -> bool {
+    allowed(state, asker, Action::Read, &item_of(entry)).allowed()
+}
+
+/// The current version of an entry, opened.
+pub(crate) fn open_current(state: &AppState, entry: &EntryRecord) -> Result<Entry, ApiError> {
+    open_entry(state, entry, &entry.sealed, entry.version)
+}
+
 /// The entry if the asker may read it; otherwise as if it did not exist.
 async fn readable(state: &AppState, asker: &Asker, id: &str) -> Result<EntryRecord, ApiError> {
     let record = state.store.entry(&asker.record.id, id).await?.ok_or(ApiError::NotFound)?;

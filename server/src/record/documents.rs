@@ -9,9 +9,7 @@ use app::{
     record::{
         CategoryCount, DepositRequest, DocumentInfo, ExportedDocument, HiddenDocument, MaskRequest,
         MediaType, Preview, RecordExport, RepeatedQuery, Section, Subject, TITLE_MAX_CHARS,
-        UploadStatus,
-        filter::{DocumentFilter, FilterError},
-        valid_loinc,
+        UploadStatus, filter::DocumentFilter, valid_loinc,
     },
     safety::exams::{Earlier, RepeatedExam},
 };
@@ -64,6 +62,10 @@ fn decide_for(state: &AppState, asker: &Asker, action: Action, item: &Item<'_>) 
     decide(&context(state, &asker.record), &asker.actor(), action, item)
 }
 
+pub(super) fn may_read(state: &AppState, asker: &Asker, document: &DocumentRecord) -> bool {
+    decide_for(state, asker, Action::Read, &item_of(document)).allowed()
+}
+
 /// The document if the asker may read it; otherwise as if it did not exist.
 async fn readable(
     state: &AppState,
@@ -87,7 +89,7 @@ fn open_title(state: &AppState, upload: &UploadRecord) -> Result<String, ApiErro
 
 use super::Names;
 
-async fn info(
+pub(super) async fn info(
     state: &AppState,
     document: &DocumentRecord,
     names: &mut Names,
@@ -109,32 +111,52 @@ async fn info(
         awaiting_announcement: document.awaiting_announcement,
         deposited_at: document.deposited_at,
         withdrawn: document.withdrawn,
+        episodes: Vec::new(),
     })
 }
 
-/// The documents the asker may read, newest care first, narrowed by the filter. Denied ones
-/// are not counted either.
+/// The documents the asker may read, newest care first, narrowed by the filter (words are looked
+/// for in titles and in the text of text documents). Denied ones are not counted either.
 pub async fn list(
     State(state): State<AppState>,
     asker: Asker,
     ApiQuery(filter): ApiQuery<DocumentFilter>,
 ) -> Result<Json<Vec<DocumentInfo>>, ApiError> {
-    let filter = filter.check().map_err(|error| match error {
-        FilterError::Date => ApiError::input("from", InputError::DateInvalid),
-        FilterError::Period => ApiError::input("to", InputError::PeriodInvalid),
-        FilterError::Query => ApiError::input("q", InputError::QueryInvalid),
-    })?;
+    let filter = super::timeline::checked_filter(&filter)?;
+    let tags = super::timeline::tags_by_item(&state, &asker.record.id).await?;
     let mut out = Vec::new();
     let mut names = Names::new();
     for document in state.store.documents(&asker.record.id).await? {
-        if decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
-            let info = info(&state, &document, &mut names).await?;
-            if filter.matches(&info) {
-                out.push(info);
-            }
+        if !may_read(&state, &asker, &document) {
+            continue;
+        }
+        let mut info = info(&state, &document, &mut names).await?;
+        info.episodes = tags.get(&document.id).cloned().unwrap_or_default();
+        let text = if filter.searches() {
+            super::timeline::open_terms(&state, &document.upload)?
+        } else {
+            None
+        };
+        if matches_text(&filter, &info, text) {
+            out.push(info);
         }
     }
     Ok(Json(out))
+}
+
+/// Whether the filter matches once the text's words count too.
+fn matches_text(
+    filter: &app::record::filter::CheckedFilter,
+    info: &DocumentInfo,
+    text: Option<String>,
+) -> bool {
+    let facts = app::record::filter::Facts {
+        category: Some(info.category),
+        author: &info.author,
+        date: &info.care_date,
+        episodes: &info.episodes,
+    };
+    filter.admits(&facts) && filter.has_words(&info.title, text.as_deref())
 }
 
 /// Largest export, in bytes of document content: a larger record is saved document by document.
@@ -437,7 +459,10 @@ pub async fn append(
 }
 
 /// The whole content of an upload, opened.
-async fn content_of(state: &AppState, upload: &UploadRecord) -> Result<Vec<u8>, ApiError> {
+pub(super) async fn content_of(
+    state: &AppState,
+    upload: &UploadRecord,
+) -> Result<Vec<u8>, ApiError> {
     let mut content = Vec::with_capacity(usize::try_from(upload.size).unwrap_or(0));
     for (index, chunk) in state.store.chunks(&upload.id).await?.into_iter().enumerate() {
         let sealed = Sealed { key: upload.key.clone(), content: chunk };
@@ -464,10 +489,11 @@ pub async fn finish(
     if content.len() as u64 != upload.size || !upload.media_type.matches(&content) {
         return Err(ApiError::input("file", InputError::MediaType));
     }
+    let terms = super::timeline::seal_terms(&state, &upload, &content)?;
     let document_id = new_key_ref();
     let deposited = state
         .store
-        .finish_upload(&upload.id, &document_id, state.clock.now())
+        .finish_upload(&upload.id, &document_id, terms.as_deref(), state.clock.now())
         .await
         .map_err(|error| match error {
             crate::store::StoreError::Conflict(_) => ApiError::Refused(Refusal::Withdrawn),

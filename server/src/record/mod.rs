@@ -5,6 +5,7 @@
 
 mod documents;
 mod grants;
+pub mod timeline;
 
 pub use documents::{CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, UPLOAD_LIFETIME_SECONDS};
 
@@ -41,6 +42,10 @@ pub fn routes() -> Router<AppState> {
         .route("/{record}/uploads", post(documents::start_upload))
         .route("/{record}/uploads/{upload}", get(documents::upload_status).put(documents::append))
         .route("/{record}/uploads/{upload}/finish", post(documents::finish))
+        .route("/{record}/timeline", get(timeline::list))
+        .route("/{record}/episodes", get(timeline::episodes).post(timeline::create_episode))
+        .route("/{record}/episodes/{episode}/items", post(timeline::tag))
+        .route("/{record}/episodes/{episode}/items/{item}/remove", post(timeline::untag))
         .route("/{record}/grants", get(grants::list))
         .route("/{record}/regular-doctor", put(grants::regular_doctor))
         .route("/{record}/grants/{rpps}", put(grants::grant))

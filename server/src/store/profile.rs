@@ -33,6 +33,7 @@ pub struct EntryRecord {
     pub version: u32,
     pub masked: bool,
     pub removed: bool,
+    pub removed_at: Option<i64>,
     pub created_at: i64,
     pub sealed: Vec<u8>,
     pub version_author: Party,
@@ -43,6 +44,15 @@ pub struct EntryRecord {
 pub struct VersionRecord {
     pub version: u32,
     pub sealed: Vec<u8>,
+    pub author: Party,
+    pub written_at: i64,
+}
+
+/// Who wrote a version and when, without its content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionStamp {
+    pub entry_id: String,
+    pub version: u32,
     pub author: Party,
     pub written_at: i64,
 }
@@ -73,6 +83,8 @@ pub trait ProfileStore: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
     /// Every version, oldest first.
     async fn versions(&self, entry_id: &str) -> Result<Vec<VersionRecord>, StoreError>;
+    /// Who wrote each version of each entry of the record, and when.
+    async fn version_stamps(&self, account_id: &str) -> Result<Vec<VersionStamp>, StoreError>;
     async fn set_entry_masked(
         &self,
         account_id: &str,

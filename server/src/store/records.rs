@@ -57,6 +57,8 @@ pub struct UploadRecord {
     pub received: u64,
     pub chunks: u32,
     pub finished: bool,
+    /// The folded words of a text document, sealed (see `documents::search_terms`).
+    pub sealed_terms: Option<Vec<u8>>,
 }
 
 /// A document with its current version's upload (title, content, dates).
@@ -115,13 +117,18 @@ pub trait RecordStore: Send + Sync + 'static {
     /// The sealed chunks of an upload, in order.
     async fn chunks(&self, upload_id: &str) -> Result<Vec<Vec<u8>>, StoreError>;
     /// Turns a complete upload into a new document (`new_document_id`) or, with `replaces`, into
-    /// the next version of that document, in one transaction. `None` if it was finished before.
+    /// the next version of that document, in one transaction, with the sealed search terms of
+    /// a text document. `None` if it was finished before.
     async fn finish_upload(
         &self,
         upload_id: &str,
         new_document_id: &str,
+        sealed_terms: Option<&[u8]>,
         now: i64,
     ) -> Result<Option<Deposited>, StoreError>;
+    /// Finished text uploads deposited before search terms were kept.
+    async fn uploads_without_terms(&self) -> Result<Vec<UploadRecord>, StoreError>;
+    async fn set_upload_terms(&self, upload_id: &str, sealed: &[u8]) -> Result<(), StoreError>;
     /// Every document of the record, newest first, withdrawn ones included.
     async fn documents(&self, account_id: &str) -> Result<Vec<DocumentRecord>, StoreError>;
     async fn document(
@@ -152,4 +159,49 @@ pub trait RecordStore: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Every professional with a row for this patient: `(rpps, consent)`.
     async fn consents(&self, account_id: &str) -> Result<Vec<(String, Consent)>, StoreError>;
+
+    /// Creates the episode and its data key together.
+    async fn create_episode(&self, episode: &NewEpisode<'_>) -> Result<(), StoreError>;
+    /// The record's episodes, oldest first.
+    async fn episodes(&self, account_id: &str) -> Result<Vec<EpisodeRecord>, StoreError>;
+    /// Every tag of the record's episodes.
+    async fn episode_tags(&self, account_id: &str) -> Result<Vec<TagRecord>, StoreError>;
+    /// `false` if the item was tagged with it already.
+    async fn tag(
+        &self,
+        episode_id: &str,
+        item_id: &str,
+        tagger: &Party,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// `false` if the item was not tagged with it.
+    async fn untag(&self, episode_id: &str, item_id: &str) -> Result<bool, StoreError>;
+}
+
+pub struct NewEpisode<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub data_key: &'a str,
+    pub key: &'a WrappedKey,
+    pub sealed_title: &'a [u8],
+    pub author: &'a Party,
+    pub now: i64,
+}
+
+/// An episode of care. No `Debug`: the title opens to health content.
+#[derive(Clone)]
+pub struct EpisodeRecord {
+    pub id: String,
+    pub data_key: String,
+    pub key: WrappedKey,
+    pub sealed_title: Vec<u8>,
+    pub author: Party,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagRecord {
+    pub episode_id: String,
+    pub item_id: String,
+    pub tagger: Party,
 }

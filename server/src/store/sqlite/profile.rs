@@ -5,10 +5,10 @@ use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{
     SqliteStore, insert_data_key, map_error,
-    records::{code, parse, party_columns, party_from},
+    records::{account_rows, code, parse, party_at, party_columns, party_from},
 };
 use crate::{
-    store::{EntryRecord, NewEntry, Party, ProfileStore, StoreError, VersionRecord},
+    store::{EntryRecord, NewEntry, Party, ProfileStore, StoreError, VersionRecord, VersionStamp},
     vault::WrappedKey,
 };
 
@@ -36,6 +36,7 @@ fn entry_from(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
             .map_err(|_| StoreError::Corrupt)?,
         masked: row.try_get("masked").map_err(map_error)?,
         removed: row.try_get::<Option<i64>, _>("removed_at").map_err(map_error)?.is_some(),
+        removed_at: row.try_get("removed_at").map_err(map_error)?,
         created_at: row.try_get("created_at").map_err(map_error)?,
         sealed: row.try_get("sealed").map_err(map_error)?,
         version_author: party_from(&text("version_author_kind")?, optional("version_author_id")?)?,
@@ -185,6 +186,23 @@ impl ProfileStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn version_stamps(&self, account_id: &str) -> Result<Vec<VersionStamp>, StoreError> {
+        let sql = "SELECT v.entry_id, v.version, v.author_kind, v.author_id, v.written_at \
+             FROM profile_versions v JOIN profile_entries e ON e.id = v.entry_id \
+             WHERE e.account_id = ? ORDER BY v.written_at, v.entry_id, v.version";
+        let rows = account_rows(self, sql, account_id).await?;
+        let stamp = |row: &SqliteRow| -> Result<VersionStamp, StoreError> {
+            let version: i64 = row.try_get("version").map_err(map_error)?;
+            Ok(VersionStamp {
+                entry_id: row.try_get("entry_id").map_err(map_error)?,
+                version: u32::try_from(version).map_err(|_| StoreError::Corrupt)?,
+                author: party_at(row, "author_kind", "author_id")?,
+                written_at: row.try_get("written_at").map_err(map_error)?,
+            })
+        };
+        rows.iter().map(stamp).collect()
     }
 
     async fn set_entry_masked(

@@ -12,8 +12,8 @@ use sqlx::{Row, sqlite::SqliteRow};
 use super::{SqliteStore, insert_data_key, map_error};
 use crate::{
     store::{
-        AppendOutcome, Deposited, DocumentRecord, NewUpload, Party, RecordStore, StoreError,
-        UploadRecord,
+        AppendOutcome, Deposited, DocumentRecord, EpisodeRecord, NewEpisode, NewUpload, Party,
+        RecordStore, StoreError, TagRecord, UploadRecord,
     },
     vault::WrappedKey,
 };
@@ -48,10 +48,25 @@ pub(super) fn party_from(kind: &str, who: Option<String>) -> Result<Party, Store
     }
 }
 
+/// The party named by two columns of a row (`…_kind` and its identifier).
+pub(super) fn party_at(row: &SqliteRow, kind: &str, id: &str) -> Result<Party, StoreError> {
+    let kind: String = row.try_get(kind).map_err(map_error)?;
+    party_from(&kind, row.try_get(id).map_err(map_error)?)
+}
+
+/// The rows a query with one parameter, an account, answers.
+pub(super) async fn account_rows(
+    store: &SqliteStore,
+    sql: &str,
+    account_id: &str,
+) -> Result<Vec<SqliteRow>, StoreError> {
+    sqlx::query(sql).bind(account_id).fetch_all(&store.pool).await.map_err(map_error)
+}
+
 const UPLOAD_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account, u.data_key, k.key_id, \
      k.wrapped_key, u.uploader_kind, u.uploader, u.sealed_title, u.category AS u_category, \
      u.domain AS u_domain, u.type_code, u.care_date, u.media_type, u.size, u.replaces, \
-     u.received, u.chunks, u.finished_at";
+     u.received, u.chunks, u.finished_at, u.sealed_terms";
 
 fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
     let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
@@ -79,6 +94,7 @@ fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
         received: unsigned("received")?,
         chunks: u32::try_from(number("chunks")?).map_err(|_| StoreError::Corrupt)?,
         finished: row.try_get::<Option<i64>, _>("finished_at").map_err(map_error)?.is_some(),
+        sealed_terms: row.try_get("sealed_terms").map_err(map_error)?,
     })
 }
 
@@ -243,15 +259,17 @@ impl RecordStore for SqliteStore {
         &self,
         upload_id: &str,
         new_document_id: &str,
+        sealed_terms: Option<&[u8]>,
         now: i64,
     ) -> Result<Option<Deposited>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         let row = sqlx::query(
-            "UPDATE uploads SET finished_at = ? WHERE id = ? AND finished_at IS NULL \
-             AND received = size RETURNING account_id, uploader_kind, uploader, category, \
+            "UPDATE uploads SET finished_at = ?, sealed_terms = ? WHERE id = ? \
+             AND finished_at IS NULL AND received = size RETURNING account_id, uploader_kind, uploader, category, \
              domain, replaces, hidden_from_representatives, awaiting_announcement",
         )
         .bind(now)
+        .bind(sealed_terms)
         .bind(upload_id)
         .fetch_optional(&mut *tx)
         .await
@@ -313,6 +331,27 @@ impl RecordStore for SqliteStore {
         .map_err(map_error)?;
         tx.commit().await.map_err(map_error)?;
         Ok(Some(deposited))
+    }
+
+    async fn uploads_without_terms(&self) -> Result<Vec<UploadRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {UPLOAD_COLUMNS} FROM uploads u JOIN data_keys k ON k.id = u.data_key \
+             WHERE u.media_type = 'text/plain' AND u.finished_at IS NOT NULL AND u.sealed_terms IS NULL"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter().map(upload_from).collect()
+    }
+
+    async fn set_upload_terms(&self, upload_id: &str, sealed: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("UPDATE uploads SET sealed_terms = ? WHERE id = ?")
+            .bind(sealed)
+            .bind(upload_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
     }
 
     async fn documents(&self, account_id: &str) -> Result<Vec<DocumentRecord>, StoreError> {
@@ -469,6 +508,100 @@ impl RecordStore for SqliteStore {
         rows.iter()
             .map(|row| Ok((row.try_get("rpps").map_err(map_error)?, consent_from(row)?)))
             .collect()
+    }
+
+    async fn create_episode(&self, episode: &NewEpisode<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        insert_data_key(&mut tx, episode.data_key, episode.account_id, episode.key, episode.now)
+            .await?;
+        let (kind, who) = party_columns(episode.author);
+        sqlx::query(
+            "INSERT INTO episodes (id, account_id, data_key, sealed_title, author_kind, \
+             author_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(episode.id)
+        .bind(episode.account_id)
+        .bind(episode.data_key)
+        .bind(episode.sealed_title)
+        .bind(kind)
+        .bind(who)
+        .bind(episode.now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn episodes(&self, account_id: &str) -> Result<Vec<EpisodeRecord>, StoreError> {
+        let sql = "SELECT e.id, e.data_key, k.key_id, k.wrapped_key, e.sealed_title, \
+             e.author_kind, e.author_id, e.created_at FROM episodes e \
+             JOIN data_keys k ON k.id = e.data_key WHERE e.account_id = ? \
+             ORDER BY e.created_at, e.id";
+        let rows = account_rows(self, sql, account_id).await?;
+        let episode = |row: &SqliteRow| -> Result<EpisodeRecord, StoreError> {
+            let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+            Ok(EpisodeRecord {
+                id: text("id")?,
+                data_key: text("data_key")?,
+                key: WrappedKey {
+                    key_id: text("key_id")?,
+                    wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+                },
+                sealed_title: row.try_get("sealed_title").map_err(map_error)?,
+                author: party_at(row, "author_kind", "author_id")?,
+                created_at: row.try_get("created_at").map_err(map_error)?,
+            })
+        };
+        rows.iter().map(episode).collect()
+    }
+
+    async fn episode_tags(&self, account_id: &str) -> Result<Vec<TagRecord>, StoreError> {
+        let sql = "SELECT t.episode_id, t.item_id, t.tagger_kind, t.tagger_id \
+             FROM episode_items t JOIN episodes e ON e.id = t.episode_id \
+             WHERE e.account_id = ? ORDER BY t.tagged_at, t.item_id";
+        let rows = account_rows(self, sql, account_id).await?;
+        let tag = |row: &SqliteRow| -> Result<TagRecord, StoreError> {
+            Ok(TagRecord {
+                episode_id: row.try_get("episode_id").map_err(map_error)?,
+                item_id: row.try_get("item_id").map_err(map_error)?,
+                tagger: party_at(row, "tagger_kind", "tagger_id")?,
+            })
+        };
+        rows.iter().map(tag).collect()
+    }
+
+    async fn tag(
+        &self,
+        episode_id: &str,
+        item_id: &str,
+        tagger: &Party,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let (kind, who) = party_columns(tagger);
+        let done = sqlx::query(
+            "INSERT INTO episode_items (episode_id, item_id, tagger_kind, tagger_id, tagged_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(episode_id)
+        .bind(item_id)
+        .bind(kind)
+        .bind(who)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn untag(&self, episode_id: &str, item_id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM episode_items WHERE episode_id = ? AND item_id = ?")
+            .bind(episode_id)
+            .bind(item_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(done.rows_affected() == 1)
     }
 }
 
