@@ -51,6 +51,22 @@ test('measurements draw a trend; a new treatment is checked for interactions', a
   await alert.getByText('Mécanisme :').first().waitFor();
   await profile.getByText('Source : ANSM, Thésaurus des interactions médicamenteuses, octobre 2020').waitFor();
   await assertAccessible(page, 'profile: interaction warning');
+
+  // The timeline follows the profile without a reload; an episode groups one measurement.
+  const timeline = page.getByRole('region', { name: 'Chronologie' });
+  await timeline.locator('.timeline__item', { hasText: 'Traitements · ajout' }).first().waitFor();
+  await timeline.getByLabel('Nouvel épisode (par exemple : grossesse, suivi du diabète)').fill('Suivi du poids');
+  await timeline.getByRole('button', { name: 'Créer l\'épisode' }).click();
+  await timeline.locator('.episodes__list li', { hasText: 'Suivi du poids' }).waitFor();
+  const weighed = timeline.locator('.timeline__item', { hasText: 'Mesure' }).first();
+  await weighed.getByRole('combobox').selectOption({ label: 'Suivi du poids' });
+  await weighed.getByRole('button', { name: 'Ajouter', exact: true }).click();
+  await timeline.locator('.chip', { hasText: 'Suivi du poids' }).first().waitFor();
+  await timeline.getByRole('button', { name: 'Voir seul Suivi du poids' }).click();
+  await timeline.getByText('2 sur 2').waitFor();
+  await timeline.getByLabel('Type d\'élément').selectOption('care_event');
+  await timeline.getByText('1 sur 1').waitFor();
+  await assertAccessible(page, 'timeline: one episode, care events');
   assert.deepEqual(patient.problems, []);
   await patient.context.close();
 });

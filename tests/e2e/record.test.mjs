@@ -86,6 +86,19 @@ test('a patient grants a physician, who deposits a PDF report the patient reads 
   assert.deepEqual(Buffer.from(bytes), PDF);
   await report.getByRole('button', { name: 'Ouvrir « Compte rendu de consultation »' }).click();
   await page.locator('iframe.viewer__frame').waitFor();
+
+  // Search finds a word that is only in the text of her own document, not in its title; the
+  // timeline shows both documents, newest care first.
+  await page.getByLabel('Rechercher un document').fill('MATIN');
+  await page.getByRole('button', { name: 'Filtrer' }).click();
+  const timeline = page.getByRole('region', { name: 'Chronologie' });
+  await timeline.getByText('1 sur 1').waitFor();
+  await timeline.locator('.timeline__item', { hasText: 'Relevés de tension' }).waitFor();
+  await page.getByRole('button', { name: 'Tout afficher' }).click();
+  await timeline.getByText('2 sur 2').waitFor();
+  const titles = await timeline.locator('.timeline__what').allTextContents();
+  assert.deepEqual(titles, ['Compte rendu de consultation', 'Relevés de tension']);
+  await assertAccessible(page, 'timeline');
   assert.deepEqual(patient.problems, []);
   await patient.context.close();
 });

@@ -13,7 +13,7 @@ use crate::layout::PageTitle;
 use crate::policy::AccessMatrix;
 use crate::profile::ProfileSection;
 use crate::record::{
-    DocumentFinder, DocumentInfo,
+    DocumentFinder, DocumentInfo, TimelineSection,
     documents::{DepositForm, DocumentList},
     filter::DocumentFilter,
 };
@@ -38,7 +38,11 @@ pub fn ProRecordPage() -> impl IntoView {
         async move { client::get::<Vec<DocumentInfo>>(&path).await }
     });
     let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
-    let refresh = Callback::new(move |()| documents.refetch());
+    let changed = crate::record::RecordChanged::provide();
+    let refresh = Callback::new(move |()| {
+        documents.refetch();
+        changed.mark();
+    });
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, pro.record_title).to_string()) />
         <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
@@ -51,6 +55,7 @@ pub fn ProRecordPage() -> impl IntoView {
                     let sections: Vec<_> = own.profile_write.iter().copied().collect();
                     let name = format!("{} {}", patient.given_name, patient.family_name);
                     let emergency = patient.emergency_until.is_some();
+                    let (episodes, episodes_changed) = crate::record::use_episodes(&record);
                     Either::Left(view! {
                         <EmergencyBanner csrf=me.csrf_token.clone() />
                         <h1>{name}</h1>
@@ -58,7 +63,7 @@ pub fn ProRecordPage() -> impl IntoView {
                         <p>{t_string!(i18n, pro.born, date = patient.birth_date.clone()).to_string()}</p>
                         <section class="panel" aria-labelledby="documents-heading">
                             <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
-                            <DocumentFinder record=record.clone() filter shown />
+                            <DocumentFinder record=record.clone() filter shown episodes />
                             {
                                 let (record, csrf) = (record.clone(), me.csrf_token.clone());
                                 move || documents.get().map(|result| {
@@ -68,6 +73,7 @@ pub fn ProRecordPage() -> impl IntoView {
                                 })
                             }
                         </section>
+                        <TimelineSection record=record.clone() csrf=me.csrf_token.clone() filter episodes episodes_changed />
                         <ProfileSection record=record.clone() csrf=me.csrf_token.clone() writable=sections can_mask=false />
                         {(!categories.is_empty()).then(|| view! {
                             <section class="panel">

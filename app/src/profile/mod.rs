@@ -7,7 +7,7 @@
 
 pub mod chart;
 mod form;
-mod view;
+pub(crate) mod view;
 
 pub use view::ProfileSection;
 

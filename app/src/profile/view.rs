@@ -181,7 +181,13 @@ pub fn ProfileSection(
             async move { client::get::<Vec<EntryInfo>>(&path).await }
         })
     };
-    let refresh = Callback::new(move |()| entries.refetch());
+    let changed = use_context::<crate::record::RecordChanged>();
+    let refresh = Callback::new(move |()| {
+        entries.refetch();
+        if let Some(changed) = changed {
+            changed.mark();
+        }
+    });
     let failure = RwSignal::new(None::<ApiFailure>);
     let body = {
         let (path, csrf) = (path.clone(), csrf.clone());

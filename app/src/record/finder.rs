@@ -8,7 +8,7 @@ use crate::account::client;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::record::{
     AuthorInfo, Category, CategoryCount, DocumentInfo, documents::category_label,
-    filter::DocumentFilter,
+    filter::DocumentFilter, timeline::EpisodeInfo,
 };
 
 #[component]
@@ -18,6 +18,8 @@ pub fn DocumentFinder(
     /// The documents shown now, from which the author choices are gathered.
     #[prop(into)]
     shown: Signal<Vec<DocumentInfo>>,
+    /// The care episodes to choose from.
+    episodes: Signal<Vec<EpisodeInfo>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let counts = {
@@ -33,6 +35,8 @@ pub fn DocumentFinder(
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let episode = RwSignal::new(String::new());
+    // The episode may also be chosen from the timeline's list of episodes.
+    Effect::new(move |_| episode.set(filter.with(|f| f.episode.clone()).unwrap_or_default()));
     // Authors met so far (kept when a filter hides some of them).
     let authors = RwSignal::new(Vec::<(String, String)>::new());
     Effect::new(move |_| {
@@ -114,6 +118,15 @@ pub fn DocumentFinder(
                     </select>
                 </div>
             </div>
+            {move || (!episodes.get().is_empty()).then(|| view! {
+                <div class="field">
+                    <label for="finder-episode">{t!(i18n, finder.episode)}</label>
+                    <select id="finder-episode" bind:value=episode>
+                        <option value="">{t!(i18n, finder.all_episodes)}</option>
+                        {episodes.get().into_iter().map(|e| view! { <option value=e.id>{e.title}</option> }).collect_view()}
+                    </select>
+                </div>
+            })}
             <div class="finder__row">
                 <div class="field">
                     <label for="finder-from">{t!(i18n, finder.from)}</label>

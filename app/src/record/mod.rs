@@ -3,6 +3,7 @@
 //! make some items more sensitive than their category says.
 
 pub mod access;
+mod chronology;
 pub mod documents;
 pub mod filter;
 mod finder;
@@ -12,6 +13,7 @@ pub mod routes;
 pub mod timeline;
 pub mod upload;
 
+pub use chronology::{RecordChanged, TimelineSection, use_episodes};
 pub use finder::DocumentFinder;
 pub use page::RecordPage;
 

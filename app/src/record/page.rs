@@ -10,7 +10,7 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
-    Category, DocumentFinder, DocumentInfo, Section,
+    Category, DocumentFinder, DocumentInfo, Section, TimelineSection,
     access::AccessSection,
     documents::{DepositForm, DocumentList},
     filter::DocumentFilter,
@@ -49,12 +49,17 @@ fn Record(me: Me) -> impl IntoView {
         None => (me.id.clone(), format!("{} {}", me.given_name, me.family_name)),
     };
     let filter = RwSignal::new(DocumentFilter::default());
+    let (episodes, episodes_changed) = crate::record::use_episodes(&record);
     let path = format!("/api/records/{record}/documents");
     let documents = LocalResource::new(move || {
         let path = format!("{path}{}", filter.get().query_string());
         async move { client::get::<Vec<DocumentInfo>>(&path).await }
     });
-    let refresh = Callback::new(move |()| documents.refetch());
+    let changed = crate::record::RecordChanged::provide();
+    let refresh = Callback::new(move |()| {
+        documents.refetch();
+        changed.mark();
+    });
     let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
     let csrf = me.csrf_token.clone();
     let list = {
@@ -71,12 +76,13 @@ fn Record(me: Me) -> impl IntoView {
         <h1>{t_string!(i18n, record.heading, name = whose).to_string()}</h1>
         <section class="panel" aria-labelledby="documents-heading">
             <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
-            <DocumentFinder record=record.clone() filter shown />
+            <DocumentFinder record=record.clone() filter shown episodes />
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list}</Suspense>
             <p><a class="button button--secondary" href=format!("/api/records/{record}/export") download="carnet-export.json">
                 {t!(i18n, record.export)}
             </a></p>
         </section>
+        <TimelineSection record=record.clone() csrf=csrf.clone() filter episodes episodes_changed />
         <section class="panel">
             <DepositForm record=record.clone() csrf=csrf.clone() categories=vec![Category::PatientOwn] refresh />
         </section>
