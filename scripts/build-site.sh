@@ -2,7 +2,8 @@
 # Builds the browser bundle into target/site: the app crate for wasm32 with the size profile,
 # cut by wasm-split into the main module and lazily loaded chunks (the `#[lazy_route]` pages),
 # wasm-bindgen's JS glue, wasm-opt -Oz on every module (binaryen 132 from npm, never Debian's),
-# the CSS and the public files. Written to a temporary folder first, so a failed build never
+# the CSS, the public files and the reference data, each with brotli and gzip copies the server
+# sends to browsers that accept them. Written to a temporary folder first, so a failed build never
 # leaves half a site.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -36,6 +37,10 @@ else
 fi
 cp style/carnet.css "$staging/pkg/carnet.css"
 cp -R public/. "$staging/"
+# Reference data the pages fetch when they need it (the server embeds the same file).
+mkdir -p "$staging/data"
+cp app/data/ansm-interactions.json "$staging/data/"
+node scripts/precompress.mjs "$staging"
 
 rm -rf "$site"
 mv "$staging" "$site"

@@ -273,6 +273,22 @@ async fn static_files_are_served_with_headers_and_no_traversal() {
     assert_ne!(response.status(), StatusCode::OK);
     let response = get(&app.router, "/pkg/%2e%2e/%2e%2e/carnet.db", None).await;
     assert_ne!(response.status(), StatusCode::OK);
+
+    // The build's compressed copies go to browsers that accept them, the file to others.
+    let data = app.dir.path().join("site/data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("thesaurus.json"), "{\"plain\": true}").unwrap();
+    std::fs::write(data.join("thesaurus.json.br"), b"brotli bytes").unwrap();
+    let request = Request::get("/data/thesaurus.json")
+        .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(header(&response, "content-encoding"), "br");
+    assert!(header(&response, "content-type").starts_with("application/json"));
+    assert_eq!(text(response).await, "brotli bytes");
+    let response = get(&app.router, "/data/thesaurus.json", None).await;
+    assert_eq!(text(response).await, "{\"plain\": true}");
 }
 
 #[tokio::test]

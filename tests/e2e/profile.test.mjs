@@ -1,6 +1,7 @@
 // End to end, the health profile: a patient on a phone records two weights and sees their trend
 // drawn, then adds a treatment that the ANSM thesaurus says is contraindicated with one already
-// taken, and is warned with the mechanism, the advice and the source. Accessibility checked.
+// taken: warned on the device with the network off, before sending, then by the server, with the
+// mechanism, the advice and the source. The timeline follows. Accessibility checked.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, pageHelpers, useServerAndBrowser } from './server.mjs';
@@ -39,13 +40,25 @@ test('measurements draw a trend; a new treatment is checked for interactions', a
   await profile.getByText('Cette valeur n\'est pas plausible : vérifiez-la et son unité.').first().waitFor();
   await assertAccessible(page, 'profile: implausible value');
 
-  for (const [substance, dose] of [['Warfarine', '5 mg le soir'], ['acide acétylsalicylique', '100 mg']]) {
+  const addTreatment = async (substance, dose) => {
     await profile.getByLabel('Rubrique').selectOption('treatments');
     await profile.getByLabel('Substance').fill(substance);
     await profile.getByLabel('Posologie').fill(dose);
     await profile.getByRole('button', { name: 'Ajouter', exact: true }).click();
-    await profile.getByText(`${substance}, ${dose}`).waitFor();
-  }
+  };
+  await addTreatment('Warfarine', '5 mg le soir');
+  await profile.getByText('Warfarine, 5 mg le soir').waitFor();
+  // With the network off, the thesaurus on the device warns before anything is sent.
+  await patient.context.setOffline(true);
+  await addTreatment('acide acétylsalicylique', '100 mg');
+  const before = profile.locator('.safety__before');
+  await before.getByText('Vérifié sur cet appareil avant l\'envoi — acide acétylsalicylique').waitFor();
+  await before.getByRole('alert').getByText('Interaction avec Warfarine').first().waitFor();
+  await before.getByText('Contre-indication').first().waitFor();
+  await assertAccessible(page, 'profile: interaction found on the device, offline');
+  await patient.context.setOffline(false);
+  await profile.getByRole('button', { name: 'Ajouter quand même' }).click();
+  await profile.getByText('acide acétylsalicylique, 100 mg').waitFor();
   const alert = profile.getByRole('alert').filter({ hasText: 'Interaction avec Warfarine' });
   await alert.getByText('Contre-indication').first().waitFor();
   await alert.getByText('Mécanisme :').first().waitFor();

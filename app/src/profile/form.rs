@@ -13,20 +13,10 @@ use crate::account::{
     client::{self, ApiFailure},
     form::{Field, FormAlert, SubmitButton, field_error},
 };
-use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::record::Section;
-use crate::safety::interactions::{Duplication, SOURCE, Severity};
-use leptos_i18n::I18nContext;
-
-fn severity_text(i18n: I18nContext<Locale>, severity: Severity) -> String {
-    match severity {
-        Severity::Contraindication => t_string!(i18n, safety.contraindication),
-        Severity::NotRecommended => t_string!(i18n, safety.not_recommended),
-        Severity::Precaution => t_string!(i18n, safety.precaution),
-        Severity::ToConsider => t_string!(i18n, safety.to_consider),
-    }
-    .to_string()
-}
+use crate::safety::interactions::{Duplicate, Finding, SOURCE};
+use crate::safety::view::findings_list;
 
 fn code<T: serde::Serialize>(value: T) -> String {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
@@ -42,6 +32,9 @@ pub fn EntryForm(
     csrf: String,
     writable: Vec<Section>,
     refresh: Callback<()>,
+    /// The current treatments shown on the page: what a new one is checked against on the
+    /// device, before it is sent.
+    current: Signal<Vec<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let first = writable.first().copied().unwrap_or(Section::Allergies);
@@ -52,6 +45,17 @@ pub fn EntryForm(
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
     let written = RwSignal::new(None::<EntryWritten>);
+    // What the thesaurus on the device found for this substance; once shown, the next send goes.
+    let on_device = RwSignal::new(None::<(String, Vec<Finding>, Vec<Duplicate>)>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        // Loaded as soon as a treatment may be entered, so the check is there offline too.
+        if section.get() == code(Section::Treatments) {
+            spawn_local(async {
+                crate::safety::on_device::thesaurus().await;
+            });
+        }
+    });
     let error_of = move |field| field_error(i18n, failure, field);
     let number = |text: String| text.trim().replace(',', ".").parse::<f64>().unwrap_or(f64::NAN);
     let optional = |text: String| Some(text).filter(|t| !t.trim().is_empty());
@@ -100,23 +104,12 @@ pub fn EntryForm(
             Section::RegularDoctor => return None,
         })
     };
-    let submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        let Some(entry) = build() else {
-            failure.set(Some(ApiFailure::Refused(crate::api::ErrorBody {
-                field: Some("choice".into()),
-                input: Some(crate::account::InputError::TextInvalid),
-                ..crate::api::ErrorBody::new(crate::api::ErrorCode::Input)
-            })));
-            return;
-        };
+    let send = Callback::new(move |entry: Entry| {
         let (path, csrf) = (path.clone(), csrf.clone());
         pending.set(true);
         failure.set(None);
         written.set(None);
+        on_device.set(None);
         spawn_local(async move {
             match client::post::<_, EntryWritten>(
                 &path,
@@ -136,6 +129,54 @@ pub fn EntryForm(
             }
             pending.set(false);
         });
+    });
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let Some(entry) = build() else {
+            failure.set(Some(ApiFailure::Refused(crate::api::ErrorBody {
+                field: Some("choice".into()),
+                input: Some(crate::account::InputError::TextInvalid),
+                ..crate::api::ErrorBody::new(crate::api::ErrorCode::Input)
+            })));
+            return;
+        };
+        #[cfg(feature = "hydrate")]
+        if let Entry::Treatment { substance, .. } = &entry {
+            let substance = substance.trim().to_owned();
+            let seen = on_device.with_untracked(|found| {
+                found.as_ref().is_some_and(|(checked, ..)| *checked == substance)
+            });
+            if !seen {
+                let current = current.get_untracked();
+                pending.set(true);
+                spawn_local(async move {
+                    let found = crate::safety::on_device::thesaurus().await.map(|thesaurus| {
+                        (
+                            thesaurus.check(&substance, &current),
+                            thesaurus.duplicates(&substance, &current),
+                        )
+                    });
+                    pending.set(false);
+                    match found {
+                        Some((interactions, duplicates))
+                            if !interactions.is_empty() || !duplicates.is_empty() =>
+                        {
+                            written.set(None);
+                            on_device.set(Some((substance, interactions, duplicates)));
+                        }
+                        // Nothing found, or no thesaurus here: the server checks again anyway.
+                        _ => send.run(entry),
+                    }
+                });
+                return;
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = current;
+        send.run(entry);
     };
 
     let options = writable
@@ -218,33 +259,19 @@ pub fn EntryForm(
     };
     let warnings = move || {
         written.get().map(|answer| {
-            let findings = answer.interactions.into_iter().map(|finding| {
-                let interaction = finding.interaction;
-                let levels = interaction.levels.into_iter().map(|level| view! {
-                    <li><strong>{severity_text(i18n, level.severity)}</strong>
-                        {(!level.advice.is_empty()).then(|| view! { " — " {level.advice} })}</li>
-                }).collect_view();
-                view! {
-                    <li class="finding">
-                        <p><strong>{t_string!(i18n, safety.with, current = finding.current.clone()).to_string()}</strong>
-                            " (" {interaction.main} " + " {interaction.plus} ")"</p>
-                        <p>{t!(i18n, safety.mechanism)}" "{interaction.mechanism}</p>
-                        <ul>{levels}</ul>
-                    </li>
-                }
-            }).collect_view();
-            let duplicates = answer.duplicates.into_iter().map(|duplicate| {
-                let text = match duplicate.reason {
-                    Duplication::SameSubstance => t_string!(i18n, safety.same_substance, current = duplicate.current).to_string(),
-                    Duplication::SameClass(class) => t_string!(i18n, safety.same_class, current = duplicate.current, class = class).to_string(),
-                };
-                view! { <li>{text}</li> }
-            }).collect_view();
             view! {
                 <p class="notice" role="status">{t!(i18n, profile.added)}</p>
-                <div class="safety" role="alert">
-                    <ul class="findings">{findings}</ul>
-                    <ul>{duplicates}</ul>
+                {findings_list(i18n, answer.interactions, answer.duplicates)}
+            }
+        })
+    };
+    let before_sending = move || {
+        on_device.get().map(|(substance, interactions, duplicates)| {
+            view! {
+                <div class="safety__before">
+                    <p><strong>{t_string!(i18n, safety.before_sending, substance = substance).to_string()}</strong></p>
+                    {findings_list(i18n, interactions, duplicates)}
+                    <p class="safety__source">{t!(i18n, safety.source)}" "{SOURCE}</p>
                 </div>
             }
         })
@@ -263,7 +290,12 @@ pub fn EntryForm(
                 <select id="entry-section" bind:value=section on:change=move |_| { failure.set(None); choice.set(String::new()); }>{options}</select>
             </div>
             {fields}
-            <SubmitButton pending label=Signal::derive(move || t_string!(i18n, profile.add).to_string()) />
+            {before_sending}
+            <SubmitButton pending label=Signal::derive(move || if on_device.with(Option::is_some) {
+                t_string!(i18n, record.deposit_anyway).to_string()
+            } else {
+                t_string!(i18n, profile.add).to_string()
+            }) />
         </form>
         {move || if has_warnings() {
             view! { <div>{warnings()}<p class="safety__source">{t!(i18n, safety.source)}" "{SOURCE}</p></div> }.into_any()

@@ -189,6 +189,21 @@ pub fn ProfileSection(
         }
     });
     let failure = RwSignal::new(None::<ApiFailure>);
+    // The current treatments on the page, for the check on the device.
+    let current = Signal::derive(move || {
+        let today = client::today();
+        entries
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| !e.removed && e.entry.is_current(today))
+            .filter_map(|e| match e.entry {
+                Entry::Treatment { substance, .. } => Some(substance),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    });
     let body = {
         let (path, csrf) = (path.clone(), csrf.clone());
         move || {
@@ -273,7 +288,7 @@ pub fn ProfileSection(
             <h2 id="profile-heading">{t!(i18n, profile.heading)}</h2>
             <FormAlert failure />
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{body}</Suspense>
-            {(!writable.is_empty()).then(|| view! { <EntryForm path csrf writable refresh /> })}
+            {(!writable.is_empty()).then(|| view! { <EntryForm path csrf writable refresh current /> })}
         </section>
     }
 }

@@ -3,3 +3,6 @@
 
 pub mod exams;
 pub mod interactions;
+#[cfg(feature = "hydrate")]
+pub mod on_device;
+pub(crate) mod view;

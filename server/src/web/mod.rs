@@ -33,7 +33,10 @@ pub fn app(state: AppState) -> Router {
     let site_root = options.site_root.to_string();
     let state_for_origin = state.clone();
 
+    // Compressed once at build time (scripts/precompress.mjs), never per request.
     let static_files = ServeDir::new(&site_root)
+        .precompressed_br()
+        .precompressed_gzip()
         .append_index_html_on_directories(false)
         .fallback(get(pages::render_page).with_state(state.clone()));
 
