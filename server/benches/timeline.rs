@@ -1,6 +1,8 @@
-//! The documents of a record with 1,000 documents, read through the whole router: session,
-//! the access policy for every item, and every title unsealed — what a patient's phone waits
-//! for when the record opens. Sequential requests, latency percentiles.
+//! A record with 1,000 documents and 100 profile entries, read through the whole router:
+//! session, the access policy for every item, titles and entries unsealed — the documents list,
+//! the timeline's first screen (what a patient's phone waits for when the record opens), and a
+//! full-text search that opens every document's sealed words. Sequential requests, latency
+//! percentiles.
 //!
 //! Run: `cargo bench -p server --bench timeline`.
 
@@ -24,6 +26,7 @@ use tower::ServiceExt;
 
 const DOCUMENTS: usize = 1_000;
 const SAMPLES: usize = 200;
+const ENTRIES: usize = 100;
 const PASSWORD: &str = "marée basse à Étretat";
 
 async fn send(router: &Router, request: Request<Body>) -> (StatusCode, Value, Option<String>) {
@@ -108,24 +111,48 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
 
+    // A profile too: its changes and care events are on the timeline.
+    for i in 0..ENTRIES {
+        let entry = json!({ "entry": { "section": "measurement", "kind": "weight",
+            "value": 60.0 + (i % 10) as f64, "date": format!("2026-{:02}-{:02}", 1 + i % 10, 1 + i % 28) } });
+        let uri = format!("/api/records/{record}/profile");
+        assert_eq!(send(&router, json_request("POST", &uri, &entry, session)).await.0, StatusCode::CREATED);
+    }
+
+    let base = format!("/api/records/{record}");
+    measure(&router, &cookie, &format!("{base}/documents"), "documents list (policy + unsealed titles)", |body| {
+        body.as_array().map(Vec::len) == Some(DOCUMENTS)
+    })
+    .await;
+    measure(&router, &cookie, &format!("{base}/timeline"), "timeline, first screen (documents + profile)", |body| {
+        body["total"].as_u64() == Some((DOCUMENTS + 2 * ENTRIES) as u64)
+            && body["items"].as_array().map(Vec::len) == Some(30)
+    })
+    .await;
+    measure(&router, &cookie, &format!("{base}/timeline?q=pouls"), "timeline, full-text search in every document", |body| {
+        body["total"].as_u64() == Some(DOCUMENTS as u64)
+    })
+    .await;
+}
+
+/// Sends `SAMPLES` sequential requests and prints their latency percentiles.
+async fn measure(router: &Router, cookie: &str, uri: &str, what: &str, fine: impl Fn(&Value) -> bool) {
     let mut times = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
-        let request = Request::get(format!("/api/records/{record}/documents"))
-            .header(header::COOKIE, &cookie)
-            .body(Body::empty())
-            .expect("request");
+        let request =
+            Request::get(uri).header(header::COOKIE, cookie).body(Body::empty()).expect("request");
         let start = Instant::now();
-        let (status, list, _) = send(&router, request).await;
+        let (status, body, _) = send(router, request).await;
         times.push(start.elapsed());
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(list.as_array().map(Vec::len), Some(DOCUMENTS));
+        assert!(fine(&body), "{what}: unexpected answer");
     }
     times.sort();
     let at = |q: f64| {
         times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_secs_f64() * 1000.0
     };
     println!(
-        "documents list of {DOCUMENTS} (policy + unsealed titles), {SAMPLES} requests: p50 {:.1} ms, p99 {:.1} ms",
+        "{what}, {DOCUMENTS} documents and {ENTRIES} profile entries, {SAMPLES} requests: p50 {:.1} ms, p99 {:.1} ms",
         at(0.50),
         at(0.99)
     );

@@ -187,6 +187,11 @@ pub fn DepositForm(
     let held_back = RwSignal::new(false);
     // Exams of the same type already in the record; once shown, the next send goes ahead.
     let repeated = RwSignal::new(Vec::<crate::safety::exams::RepeatedExam>::new());
+    // A prescription's substances, and what the thesaurus found of them (same: shown once).
+    let substances = RwSignal::new(String::new());
+    let prescribed = RwSignal::new(Vec::<crate::safety::interactions::Prescribed>::new());
+    let names_drugs =
+        move || matches!(category.get(), Category::Prescriptions | Category::Dispensing);
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -227,7 +232,26 @@ pub fn DepositForm(
                 replaces: None,
                 hidden_from_representatives: confidential.get_untracked(),
                 awaiting_announcement: held_back.get_untracked(),
+                substances: if matches!(
+                    category.get_untracked(),
+                    Category::Prescriptions | Category::Dispensing
+                ) {
+                    substances
+                        .get_untracked()
+                        .split([',', ';', '\n'])
+                        .map(str::trim)
+                        .filter(|name| !name.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             };
+            let interaction_check = (!request.substances.is_empty()
+                && prescribed.with_untracked(Vec::is_empty))
+            .then(|| crate::safety::interactions::PrescriptionCheck {
+                substances: request.substances.clone(),
+            });
             let (record, csrf) = (record.clone(), csrf.clone());
             let exam = matches!(request.category, Category::LabResults | Category::Imaging);
             let check = (exam && repeated.with_untracked(Vec::is_empty))
@@ -255,6 +279,27 @@ pub fn DepositForm(
                     pending.set(false);
                     return;
                 }
+                if let Some(body) = interaction_check {
+                    let path = format!("/api/records/{record}/interactions/check");
+                    match crate::account::client::post::<
+                        _,
+                        Vec<crate::safety::interactions::Prescribed>,
+                    >(&path, &body, Some(&csrf))
+                    .await
+                    {
+                        Ok(Some(found)) if !found.is_empty() => {
+                            prescribed.set(found);
+                            pending.set(false);
+                            return;
+                        }
+                        Ok(_) => {}
+                        Err(refused) => {
+                            failure.set(Some(refused));
+                            pending.set(false);
+                            return;
+                        }
+                    }
+                }
                 let report = move |received, size| progress.set(Some((received, size)));
                 match super::upload::upload(&record, &csrf, &file, request, report).await {
                     Ok(_) => {
@@ -263,6 +308,8 @@ pub fn DepositForm(
                         confidential.set(false);
                         held_back.set(false);
                         repeated.set(Vec::new());
+                        substances.set(String::new());
+                        prescribed.set(Vec::new());
                         if let Some(input) = file_input.get_untracked() {
                             input.set_value("");
                         }
@@ -324,6 +371,11 @@ pub fn DepositForm(
                     hint=Signal::derive(move || t_string!(i18n, record.type_code_hint).to_string())
                     value=type_code autocomplete="off" optional=true error=field_error(i18n, failure, "type_code") />
             })}
+            {move || names_drugs().then(|| view! {
+                <Field id="substances" label=Signal::derive(move || t_string!(i18n, record.substances).to_string())
+                    hint=Signal::derive(move || t_string!(i18n, record.substances_hint).to_string())
+                    value=substances autocomplete="off" optional=true error=field_error(i18n, failure, "substances") />
+            })}
             {professional.then(|| view! {
                 <div class="checkbox">
                     <input id="deposit-confidential" type="checkbox" prop:checked=confidential
@@ -359,7 +411,19 @@ pub fn DepositForm(
                     </div>
                 }
             }))}
-            <SubmitButton pending label=Signal::derive(move || if repeated.with(Vec::is_empty) {
+            {move || prescribed.with(|found| (!found.is_empty()).then(|| {
+                let items = found.iter().cloned().map(|p| view! {
+                    <li>
+                        <p><strong>{t_string!(i18n, record.prescribed_found, substance = p.substance.clone()).to_string()}</strong></p>
+                        {crate::safety::view::findings_list(i18n, p.interactions, p.duplicates)}
+                    </li>
+                }).collect_view();
+                view! {
+                    <ul class="prescribed">{items}</ul>
+                    <p class="safety__source">{t!(i18n, safety.source)}" "{crate::safety::interactions::SOURCE}</p>
+                }
+            }))}
+            <SubmitButton pending label=Signal::derive(move || if repeated.with(Vec::is_empty) && prescribed.with(Vec::is_empty) {
                 t_string!(i18n, record.deposit).to_string()
             } else {
                 t_string!(i18n, record.deposit_anyway).to_string()

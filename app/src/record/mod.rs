@@ -185,6 +185,10 @@ pub struct DepositRequest {
     /// A result the patient reads only once the depositing professional has announced it.
     #[serde(default)]
     pub awaiting_announcement: bool,
+    /// For a prescription or a dispensing: the substances it names, checked against the
+    /// current treatments and kept (sealed) so that search finds the document by them.
+    #[serde(default)]
+    pub substances: Vec<String>,
 }
 
 /// Answer to a deposit request, and to `GET` on an upload: where a resumed upload starts.
@@ -199,6 +203,9 @@ pub struct UploadStatus {
     /// type's window.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repeated: Vec<crate::safety::exams::RepeatedExam>,
+    /// When a prescription's deposit starts: what the ANSM thesaurus finds of its substances.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interactions: Vec<crate::safety::interactions::Prescribed>,
 }
 
 /// `GET /api/records/{record}/exams/repeated?category=…&type_code=…&care_date=…`: the check a

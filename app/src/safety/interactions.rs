@@ -74,6 +74,25 @@ pub struct Duplicate {
     pub reason: Duplication,
 }
 
+/// What the check found for one substance of a prescription: against the current treatments and
+/// against the substances prescribed before it in the same prescription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prescribed {
+    pub substance: String,
+    pub interactions: Vec<Finding>,
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// `POST /api/records/{record}/interactions/check`: substances about to be prescribed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrescriptionCheck {
+    pub substances: Vec<String>,
+}
+
+/// Most substances on one prescription.
+pub const PRESCRIPTION_MAX_SUBSTANCES: usize = 20;
+
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ThesaurusError {
     #[error("not a carnet-ansm-interactions/1 file")]
@@ -244,6 +263,22 @@ impl Thesaurus {
                     current: other.clone(),
                     reason: Duplication::SameClass(class),
                 });
+            }
+        }
+        out
+    }
+
+    /// Each prescribed substance checked against the current treatments and the substances
+    /// listed before it; only substances with something found are returned.
+    pub fn check_prescription(&self, prescribed: &[String], current: &[String]) -> Vec<Prescribed> {
+        let mut out = Vec::new();
+        for (index, substance) in prescribed.iter().enumerate() {
+            let mut against = current.to_vec();
+            against.extend(prescribed[..index].iter().cloned());
+            let interactions = self.check(substance, &against);
+            let duplicates = self.duplicates(substance, &against);
+            if !interactions.is_empty() || !duplicates.is_empty() {
+                out.push(Prescribed { substance: substance.clone(), interactions, duplicates });
             }
         }
         out

@@ -8,7 +8,7 @@ use app::{
     policy::{Action, Decision, Deny, Item, decide},
     profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
     record::{MaskRequest, Section, Subject},
-    safety::interactions::Thesaurus,
+    safety::interactions::{PRESCRIPTION_MAX_SUBSTANCES, Prescribed, PrescriptionCheck, Thesaurus},
 };
 use axum::{
     Json, Router,
@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/{record}/profile/{entry}/history", get(history))
         .route("/{record}/profile/{entry}/mask", post(mask))
         .route("/{record}/profile/{entry}/remove", post(remove))
+        .route("/{record}/interactions/check", post(check))
 }
 
 fn version_context(entry_id: &str, version: u32) -> String {
@@ -125,23 +126,13 @@ async fn list(
     Ok(Json(out))
 }
 
-/// What the thesaurus says of a treatment about to be written, against the current treatments
-/// the asker may read (a masked treatment stays masked, even here); `except`: the entry being
-/// changed.
-async fn checks(
+/// The substances of the current treatments the asker may read (a masked treatment stays masked,
+/// even here), but `except`.
+pub(crate) async fn current_treatments(
     state: &AppState,
     asker: &Asker,
-    entry: &Entry,
     except: Option<&str>,
-    stored: EntryInfo,
-) -> Result<EntryWritten, ApiError> {
-    let Entry::Treatment { substance, .. } = entry else {
-        return Ok(EntryWritten {
-            entry: stored,
-            interactions: Vec::new(),
-            duplicates: Vec::new(),
-        });
-    };
+) -> Result<Vec<String>, ApiError> {
     let today = Date::from_unix_seconds(state.clock.now());
     let mut current = Vec::new();
     for record in state.store.entries(&asker.record.id).await? {
@@ -159,6 +150,69 @@ async fn checks(
             current.push(substance.clone());
         }
     }
+    Ok(current)
+}
+
+/// Checks the substances of a prescription (1 to 20 names) against the current treatments the
+/// asker may read, and against each other.
+pub(crate) async fn check_prescription(
+    state: &AppState,
+    asker: &Asker,
+    substances: &[String],
+) -> Result<Vec<Prescribed>, ApiError> {
+    let current = current_treatments(state, asker, None).await?;
+    Ok(Thesaurus::embedded().check_prescription(substances, &current))
+}
+
+/// The substances as typed, trimmed; refused if none, too many, or one is not a name.
+pub(crate) fn prescribed(substances: &[String]) -> Result<Vec<String>, ApiError> {
+    let bad = || ApiError::input("substances", app::account::InputError::TextInvalid);
+    if substances.is_empty() || substances.len() > PRESCRIPTION_MAX_SUBSTANCES {
+        return Err(bad());
+    }
+    substances
+        .iter()
+        .map(|name| {
+            let name = name.trim();
+            let fine = !name.is_empty()
+                && name.chars().count() <= app::profile::TEXT_MAX_CHARS
+                && !name.chars().any(char::is_control);
+            if fine { Ok(name.to_owned()) } else { Err(bad()) }
+        })
+        .collect()
+}
+
+/// `POST /api/records/{record}/interactions/check`: the check a form runs before a prescription
+/// is deposited (the names travel in the body, never in the address).
+async fn check(
+    State(state): State<AppState>,
+    asker: Asker,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<PrescriptionCheck>,
+) -> Result<Json<Vec<Prescribed>>, ApiError> {
+    asker.check_csrf(&headers)?;
+    let substances = prescribed(&request.substances)?;
+    Ok(Json(check_prescription(&state, &asker, &substances).await?))
+}
+
+/// What the thesaurus says of a treatment about to be written, against the current treatments
+/// the asker may read (a masked treatment stays masked, even here); `except`: the entry being
+/// changed.
+async fn checks(
+    state: &AppState,
+    asker: &Asker,
+    entry: &Entry,
+    except: Option<&str>,
+    stored: EntryInfo,
+) -> Result<EntryWritten, ApiError> {
+    let Entry::Treatment { substance, .. } = entry else {
+        return Ok(EntryWritten {
+            entry: stored,
+            interactions: Vec::new(),
+            duplicates: Vec::new(),
+        });
+    };
+    let current = current_treatments(state, asker, except).await?;
     let thesaurus = Thesaurus::embedded();
     Ok(EntryWritten {
         entry: stored,

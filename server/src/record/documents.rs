@@ -7,9 +7,9 @@ use app::{
     account::{InputError, validate::Date},
     policy::{Action, Author, BreakGlass, Decision, Item, decide},
     record::{
-        CategoryCount, DepositRequest, DocumentInfo, ExportedDocument, HiddenDocument, MaskRequest,
-        MediaType, Preview, RecordExport, RepeatedQuery, Section, Subject, TITLE_MAX_CHARS,
-        UploadStatus, filter::DocumentFilter, valid_loinc,
+        Category, CategoryCount, DepositRequest, DocumentInfo, ExportedDocument, HiddenDocument,
+        MaskRequest, MediaType, Preview, RecordExport, RepeatedQuery, Section, Subject,
+        TITLE_MAX_CHARS, UploadStatus, filter::DocumentFilter, valid_loinc,
     },
     safety::exams::{Earlier, RepeatedExam},
 };
@@ -219,6 +219,7 @@ fn status_of(upload: &UploadRecord) -> UploadStatus {
         received: upload.received,
         chunk_size: CHUNK_BYTES,
         repeated: Vec::new(),
+        interactions: Vec::new(),
     }
 }
 
@@ -355,9 +356,26 @@ pub async fn start_upload(
         None => (request.hidden_from_representatives, request.awaiting_announcement),
     };
 
+    let substances = if request.substances.is_empty() {
+        Vec::new()
+    } else if matches!(request.category, Category::Prescriptions | Category::Dispensing) {
+        crate::profile::prescribed(&request.substances)?
+    } else {
+        return Err(ApiError::input("substances", InputError::TextInvalid));
+    };
+
     let id = new_key_ref();
     let data_key = new_key_ref();
     let sealed_title = state.vault.seal(title.as_bytes(), &data_key, &title_context(&id))?;
+    let sealed_terms = if substances.is_empty() {
+        None
+    } else {
+        let words = app::record::filter::search_terms(
+            &substances.join(" "),
+            super::timeline::TERMS_MAX_BYTES,
+        );
+        Some(super::timeline::seal_words(&state, &id, &sealed_title.key, &data_key, &words)?)
+    };
     state
         .store
         .create_upload(&NewUpload {
@@ -377,6 +395,7 @@ pub async fn start_upload(
             replaces: request.replaces.as_deref(),
             hidden_from_representatives,
             awaiting_announcement,
+            sealed_terms: sealed_terms.as_deref(),
             now: state.clock.now(),
         })
         .await?;
@@ -388,12 +407,18 @@ pub async fn start_upload(
             repeated_exams(&state, &asker, request.category, code, care_date).await?
         }
     };
+    let interactions = if substances.is_empty() {
+        Vec::new()
+    } else {
+        crate::profile::check_prescription(&state, &asker, &substances).await?
+    };
     let status = UploadStatus {
         upload_id: id,
         size: request.size,
         received: 0,
         chunk_size: CHUNK_BYTES,
         repeated,
+        interactions,
     };
     Ok((StatusCode::CREATED, Json(status)))
 }

@@ -45,7 +45,20 @@ fn episode_context(episode_id: &str) -> String {
     format!("episode-title/{episode_id}")
 }
 
-/// The sealed search terms of a text document's content.
+/// Seals words search will find a document by, under the upload's key.
+pub fn seal_words(
+    state: &AppState,
+    upload_id: &str,
+    key: &crate::vault::WrappedKey,
+    data_key: &str,
+    words: &str,
+) -> Result<Vec<u8>, ApiError> {
+    Ok(state.vault.seal_in(key, data_key, words.as_bytes(), &terms_context(upload_id))?)
+}
+
+/// The sealed search terms of a finished text document: the words announced at the start (a
+/// prescription's substances), then those of its content. `None` for other media (their
+/// announced words, if any, stay as they are).
 pub fn seal_terms(
     state: &AppState,
     upload: &UploadRecord,
@@ -54,10 +67,10 @@ pub fn seal_terms(
     if upload.media_type != app::record::MediaType::Text {
         return Ok(None);
     }
-    let text = String::from_utf8_lossy(content);
+    let announced = open_terms(state, upload)?.unwrap_or_default();
+    let text = format!("{announced} {}", String::from_utf8_lossy(content));
     let terms = search_terms(&text, TERMS_MAX_BYTES);
-    let context = terms_context(&upload.id);
-    Ok(Some(state.vault.seal_in(&upload.key, &upload.data_key, terms.as_bytes(), &context)?))
+    Ok(Some(seal_words(state, &upload.id, &upload.key, &upload.data_key, &terms)?))
 }
 
 /// The search terms of a text document, opened; `None` for other documents.

@@ -36,6 +36,8 @@ pub struct NewUpload<'a> {
     pub replaces: Option<&'a str>,
     pub hidden_from_representatives: bool,
     pub awaiting_announcement: bool,
+    /// Words search finds the document by (a prescription's substances), sealed.
+    pub sealed_terms: Option<&'a [u8]>,
     pub now: i64,
 }
 

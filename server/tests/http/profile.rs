@@ -283,3 +283,93 @@ async fn professionals_read_and_write_the_profile_within_their_rights() {
     );
     assert_eq!(entries(&app, &record, &patient).await.len(), 3);
 }
+
+#[tokio::test]
+async fn a_prescription_is_checked_before_its_deposit_and_found_by_its_substances() {
+    use super::records::{PDF, deposit, meta};
+    let app = test_app().await;
+    app.store
+        .import_directory(&[directory_entry(DOCTOR, Profession::Physician)], START)
+        .await
+        .unwrap();
+    let doctor = card_session(&app, DOCTOR).await;
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    let grants = format!("/api/records/{record}/grants/{DOCTOR}");
+    assert_eq!(put(&app, &grants, all, &patient, true).await.status, StatusCode::NO_CONTENT);
+    let warfarin = add(&app, &record, &patient, treatment("warfarine")).await;
+    let warfarin = warfarin.body["entry"]["id"].as_str().unwrap().to_owned();
+
+    let check = format!("/api/records/{record}/interactions/check");
+    let found =
+        call(&app, &check, json!({ "substances": ["acide acétylsalicylique"] }), &doctor).await;
+    assert_eq!(found.status, StatusCode::OK, "{:?}", found.body);
+    assert_eq!(found.body[0]["substance"], "acide acétylsalicylique");
+    assert_eq!(found.body[0]["interactions"][0]["current"], "warfarine");
+    assert_eq!(
+        found.body[0]["interactions"][0]["interaction"]["levels"][0]["severity"],
+        "contraindication"
+    );
+    // Two substances of the same prescription are checked against each other too.
+    let within = json!({ "substances": ["lithium", "acétazolamide"] });
+    let within = call(&app, &check, within, &doctor).await;
+    let acetazolamide =
+        within.body.as_array().unwrap().iter().find(|p| p["substance"] == "acétazolamide");
+    let against: Vec<&Value> = acetazolamide.unwrap()["interactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["current"])
+        .collect();
+    assert!(against.contains(&&json!("lithium")), "{against:?}");
+
+    // Bad input: none, too many, not a name; no CSRF token.
+    let many: Vec<String> = (0..21).map(|n| format!("substance {n}")).collect();
+    for bad in [json!([]), json!(many), json!(["aspirine\u{7}"]), json!([" "])] {
+        let refused = call(&app, &check, json!({ "substances": bad }), &doctor).await;
+        assert_eq!(refused.body["input"], "text_invalid", "{bad}");
+    }
+    let no_csrf = super::account::post(
+        &app.router,
+        &check,
+        json!({ "substances": ["lithium"] }),
+        Some(&doctor.0),
+        &[],
+    )
+    .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+
+    // A treatment the patient masked stays masked, even here.
+    let mask = format!("/api/records/{record}/profile/{warfarin}/mask");
+    assert_eq!(
+        call(&app, &mask, json!({ "masked": true }), &patient).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let hidden =
+        call(&app, &check, json!({ "substances": ["acide acétylsalicylique"] }), &doctor).await;
+    assert_eq!(hidden.body, json!([]));
+    assert_eq!(
+        call(&app, &mask, json!({ "masked": false }), &patient).await.status,
+        StatusCode::NO_CONTENT
+    );
+
+    // The deposit says it again, and search finds the PDF by a substance it names.
+    let mut prescription = meta("Ordonnance", "prescriptions", "application/pdf", PDF.len());
+    prescription["substances"] = json!(["Acide acétylsalicylique", "paracétamol"]);
+    let started =
+        call(&app, &format!("/api/records/{record}/uploads"), prescription.clone(), &doctor).await;
+    assert_eq!(started.body["interactions"][0]["interactions"][0]["current"], "warfarine");
+    let deposited = deposit(&app, &record, &doctor, prescription, PDF, 1024).await;
+    assert_eq!(deposited.status, StatusCode::CREATED, "{:?}", deposited.body);
+    let search = format!("/api/records/{record}/documents?q=acetylsalicylique");
+    let response = get(&app.router, &search, Some(&patient.0)).await;
+    let listed: Value = serde_json::from_str(&text(response).await).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], deposited.body["id"]);
+    // Substances belong to prescriptions and dispensings only.
+    let mut report = meta("Compte rendu", "reports", "application/pdf", PDF.len());
+    report["substances"] = json!(["lithium"]);
+    let refused = call(&app, &format!("/api/records/{record}/uploads"), report, &doctor).await;
+    assert_eq!(refused.body["field"], "substances");
+}

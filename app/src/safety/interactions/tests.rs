@@ -164,3 +164,24 @@ fn suggestions_and_bad_files() {
     let wrong = r#"{"format":"carnet-ansm-interactions/1","classes":[],"substances":[["x",[3]]],"interactions":[]}"#;
     assert_eq!(Thesaurus::parse(wrong).unwrap_err(), ThesaurusError::UnknownClass);
 }
+
+#[test]
+fn a_prescription_is_checked_against_treatments_and_within_itself() {
+    let current = vec!["warfarine".to_owned()];
+    let prescribed =
+        vec!["amoxicilline".to_owned(), "acide acétylsalicylique".to_owned(), "lithium".to_owned()];
+    let found = thesaurus().check_prescription(&prescribed, &current);
+    let aspirin = found.iter().find(|p| p.substance == "acide acétylsalicylique").unwrap();
+    assert_eq!(aspirin.interactions[0].current, "warfarine");
+    assert_eq!(aspirin.interactions[0].interaction.severity(), Severity::Contraindication);
+    // Within the prescription: acetazolamide after aspirin is found against it.
+    let within = thesaurus().check_prescription(
+        &["acide acétylsalicylique".to_owned(), "acétazolamide".to_owned()],
+        &[],
+    );
+    assert_eq!(within.len(), 1);
+    assert_eq!(within[0].substance, "acétazolamide");
+    assert_eq!(within[0].interactions[0].current, "acide acétylsalicylique");
+    // Nothing to say: nothing returned.
+    assert!(thesaurus().check_prescription(&["paracétamol".to_owned()], &[]).is_empty());
+}

@@ -143,8 +143,8 @@ impl RecordStore for SqliteStore {
         sqlx::query(
             "INSERT INTO uploads (id, account_id, data_key, uploader_kind, uploader, \
              idempotency_key, sealed_title, category, domain, type_code, care_date, media_type, \
-             size, replaces, hidden_from_representatives, awaiting_announcement, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             size, replaces, hidden_from_representatives, awaiting_announcement, sealed_terms, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(upload.id)
         .bind(upload.account_id)
@@ -162,6 +162,7 @@ impl RecordStore for SqliteStore {
         .bind(upload.replaces)
         .bind(upload.hidden_from_representatives)
         .bind(upload.awaiting_announcement)
+        .bind(upload.sealed_terms)
         .bind(upload.now)
         .execute(&mut *tx)
         .await
@@ -264,7 +265,7 @@ impl RecordStore for SqliteStore {
     ) -> Result<Option<Deposited>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         let row = sqlx::query(
-            "UPDATE uploads SET finished_at = ?, sealed_terms = ? WHERE id = ? \
+            "UPDATE uploads SET finished_at = ?, sealed_terms = COALESCE(?, sealed_terms) WHERE id = ? \
              AND finished_at IS NULL AND received = size RETURNING account_id, uploader_kind, uploader, category, \
              domain, replaces, hidden_from_representatives, awaiting_announcement",
         )
