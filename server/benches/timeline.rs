@@ -116,27 +116,50 @@ async fn main() {
         let entry = json!({ "entry": { "section": "measurement", "kind": "weight",
             "value": 60.0 + (i % 10) as f64, "date": format!("2026-{:02}-{:02}", 1 + i % 10, 1 + i % 28) } });
         let uri = format!("/api/records/{record}/profile");
-        assert_eq!(send(&router, json_request("POST", &uri, &entry, session)).await.0, StatusCode::CREATED);
+        assert_eq!(
+            send(&router, json_request("POST", &uri, &entry, session)).await.0,
+            StatusCode::CREATED
+        );
     }
 
     let base = format!("/api/records/{record}");
-    measure(&router, &cookie, &format!("{base}/documents"), "documents list (policy + unsealed titles)", |body| {
-        body.as_array().map(Vec::len) == Some(DOCUMENTS)
-    })
+    measure(
+        &router,
+        &cookie,
+        &format!("{base}/documents"),
+        "documents list (policy + unsealed titles)",
+        |body| body.as_array().map(Vec::len) == Some(DOCUMENTS),
+    )
     .await;
-    measure(&router, &cookie, &format!("{base}/timeline"), "timeline, first screen (documents + profile)", |body| {
-        body["total"].as_u64() == Some((DOCUMENTS + 2 * ENTRIES) as u64)
-            && body["items"].as_array().map(Vec::len) == Some(30)
-    })
+    measure(
+        &router,
+        &cookie,
+        &format!("{base}/timeline"),
+        "timeline, first screen (documents + profile)",
+        |body| {
+            body["total"].as_u64() == Some((DOCUMENTS + 2 * ENTRIES) as u64)
+                && body["items"].as_array().map(Vec::len) == Some(30)
+        },
+    )
     .await;
-    measure(&router, &cookie, &format!("{base}/timeline?q=pouls"), "timeline, full-text search in every document", |body| {
-        body["total"].as_u64() == Some(DOCUMENTS as u64)
-    })
+    measure(
+        &router,
+        &cookie,
+        &format!("{base}/timeline?q=pouls"),
+        "timeline, full-text search in every document",
+        |body| body["total"].as_u64() == Some(DOCUMENTS as u64),
+    )
     .await;
 }
 
 /// Sends `SAMPLES` sequential requests and prints their latency percentiles.
-async fn measure(router: &Router, cookie: &str, uri: &str, what: &str, fine: impl Fn(&Value) -> bool) {
+async fn measure(
+    router: &Router,
+    cookie: &str,
+    uri: &str,
+    what: &str,
+    fine: impl Fn(&Value) -> bool,
+) {
     let mut times = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
         let request =
