@@ -8,6 +8,8 @@
 
 #![allow(clippy::print_stdout)] // Printing the figures is the point of a benchmark.
 
+mod common;
+
 use std::{sync::Arc, time::Instant};
 
 use axum::{
@@ -15,45 +17,12 @@ use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use server::{
-    AppState, app,
-    store::{SqliteStore, Store},
-    vault::Vault,
-};
-use tower::ServiceExt;
+use server::{AppState, app, store::SqliteStore, vault::Vault};
 
 const DOCUMENTS: usize = 1_000;
 const SAMPLES: usize = 200;
 const ENTRIES: usize = 100;
-const PASSWORD: &str = "marée basse à Étretat";
-
-async fn send(router: &Router, request: Request<Body>) -> (StatusCode, Value, Option<String>) {
-    let response = router.clone().oneshot(request).await.expect("the router answers");
-    let status = response.status();
-    let cookie = response
-        .headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned());
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), cookie)
-}
-
-fn json_request(
-    method: &str,
-    uri: &str,
-    body: &Value,
-    session: Option<(&str, &str)>,
-) -> Request<Body> {
-    let mut request =
-        Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "application/json");
-    if let Some((cookie, csrf)) = session {
-        request = request.header(header::COOKIE, cookie).header("x-csrf-token", csrf);
-    }
-    request.body(Body::from(body.to_string())).expect("a valid request")
-}
 
 #[tokio::main]
 async fn main() {
@@ -63,24 +32,7 @@ async fn main() {
         .expect("state");
     let router = app(state);
 
-    let signup = json!({ "contact": "bench@example.fr", "given_name": "Banc", "family_name": "Essai",
-        "birth_date": "1970-01-01", "password": PASSWORD });
-    let (_, sent, _) =
-        send(&router, json_request("POST", "/api/account/signup", &signup, None)).await;
-    let message = store.outbox(1).await.expect("outbox").remove(0);
-    let code: String = message
-        .body
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|r| r.len() == 6)
-        .expect("code")
-        .to_owned();
-    let verify = json!({ "challenge": sent["challenge"], "code": code });
-    let (status, me, cookie) =
-        send(&router, json_request("POST", "/api/account/verify", &verify, None)).await;
-    assert_eq!(status, StatusCode::OK);
-    let (cookie, csrf) =
-        (cookie.expect("cookie"), me["csrf_token"].as_str().expect("csrf").to_owned());
-    let record = me["id"].as_str().expect("id").to_owned();
+    let (cookie, csrf, record) = common::patient(&router, store.as_ref()).await;
     let session = Some((cookie.as_str(), csrf.as_str()));
 
     let started = Instant::now();
@@ -89,9 +41,9 @@ async fn main() {
         let meta = json!({ "title": format!("Relevé de tension n° {i}"), "category": "patient_own",
             "care_date": format!("2026-{:02}-{:02}", 1 + i % 10, 1 + i % 28),
             "media_type": "text/plain", "size": content.len() });
-        let (status, upload, _) = send(
+        let (status, upload, _) = common::send(
             &router,
-            json_request("POST", &format!("/api/records/{record}/uploads"), &meta, session),
+            common::json_request("POST", &format!("/api/records/{record}/uploads"), &meta, session),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{upload}");
@@ -102,9 +54,10 @@ async fn main() {
             .header("x-csrf-token", &csrf)
             .body(Body::from(content))
             .expect("request");
-        assert_eq!(send(&router, chunk).await.0, StatusCode::OK);
-        let finish = json_request("POST", &format!("{upload}/finish"), &Value::Null, session);
-        assert_eq!(send(&router, finish).await.0, StatusCode::CREATED);
+        assert_eq!(common::send(&router, chunk).await.0, StatusCode::OK);
+        let finish =
+            common::json_request("POST", &format!("{upload}/finish"), &Value::Null, session);
+        assert_eq!(common::send(&router, finish).await.0, StatusCode::CREATED);
     }
     println!(
         "{DOCUMENTS} documents deposited through the API in {:.1} s",
@@ -117,7 +70,7 @@ async fn main() {
             "value": 60.0 + (i % 10) as f64, "date": format!("2026-{:02}-{:02}", 1 + i % 10, 1 + i % 28) } });
         let uri = format!("/api/records/{record}/profile");
         assert_eq!(
-            send(&router, json_request("POST", &uri, &entry, session)).await.0,
+            common::send(&router, common::json_request("POST", &uri, &entry, session)).await.0,
             StatusCode::CREATED
         );
     }
@@ -165,7 +118,7 @@ async fn measure(
         let request =
             Request::get(uri).header(header::COOKIE, cookie).body(Body::empty()).expect("request");
         let start = Instant::now();
-        let (status, body, _) = send(router, request).await;
+        let (status, body, _) = common::send(router, request).await;
         times.push(start.elapsed());
         assert_eq!(status, StatusCode::OK);
         assert!(fine(&body), "{what}: unexpected answer");

@@ -74,6 +74,44 @@ pub async fn issue_card(store: &dyn Store, rpps: &str, out: &Path) -> Outcome {
 
 /// The break-glass review list, for whoever audits emergency accesses (the reasons are shown:
 /// judging them is the point of the review).
+/// `carnet audit verify` and `carnet audit checkpoint`.
+pub async fn audit(
+    store: &dyn Store,
+    auditor: &server::audit::Auditor,
+    command: &server::config::AuditCommand,
+) -> Outcome {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    use server::config::AuditCommand;
+    match command {
+        AuditCommand::Verify => {
+            match server::audit::verify_stored(store, &auditor.public_key()).await? {
+                Ok(report) => println!(
+                    "The audit log holds: {} entries, {} signed checkpoints, root {}.",
+                    report.entries,
+                    report.checkpoints,
+                    STANDARD.encode(report.root)
+                ),
+                Err(broken) => {
+                    eprintln!("The audit log is broken: {broken}.");
+                    std::process::exit(1);
+                }
+            }
+        }
+        AuditCommand::Checkpoint => {
+            let head = auditor.checkpoint(store, SystemClock.now()).await?;
+            println!(
+                "size {}\nroot {}\nat {}\nsignature {}\npublic key {}",
+                head.size,
+                STANDARD.encode(head.root),
+                head.at,
+                STANDARD.encode(&head.signature),
+                STANDARD.encode(auditor.public_key().as_bytes())
+            );
+        }
+    }
+    Ok(())
+}
+
 pub async fn review_break_glass(store: &dyn Store, vault: &Vault, days: u32) -> Outcome {
     let now = SystemClock.now();
     let sessions = store.break_glass_since(now - i64::from(days) * 86_400).await?;

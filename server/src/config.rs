@@ -94,6 +94,11 @@ pub struct Config {
     #[arg(long, env = "CARNET_MASTER_KEY_PREVIOUS", hide_env_values = true, hide = true)]
     pub master_key_previous: Option<String>,
 
+    /// The audit log's Ed25519 signing key (a 32-byte seed, base64) instead of the one kept in
+    /// the key directory.
+    #[arg(long, env = "CARNET_AUDIT_KEY", hide_env_values = true, hide = true)]
+    pub audit_key: Option<String>,
+
     /// Directory holding the built site (`pkg/` with the wasm bundle, and the public files).
     #[arg(long, env = "CARNET_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -128,6 +133,18 @@ pub enum Command {
     /// Erase the records whose erasure is due or whose retention ended, and forget expired
     /// codes and sessions (the server also does it every hour).
     Purge,
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum AuditCommand {
+    /// Replay the whole log: sequence, hashes, chain, and every signed checkpoint. Names the
+    /// first entry that does not hold and exits with status 1.
+    Verify,
+    /// Sign a checkpoint of the log as it stands now and print it.
+    Checkpoint,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -207,6 +224,16 @@ impl Config {
                 crate::vault::Vault::from_values(current, &previous.split(',').collect::<Vec<_>>())
             }
             None => crate::vault::Vault::open_dir(
+                &self.keys_dir.clone().unwrap_or_else(|| self.data_dir.join("keys")),
+            ),
+        }
+    }
+
+    /// The audit signing key this configuration asks for.
+    pub fn auditor(&self) -> Result<crate::audit::Auditor, crate::audit::AuditKeyError> {
+        match &self.audit_key {
+            Some(seed) => crate::audit::Auditor::from_value(seed),
+            None => crate::audit::Auditor::open_dir(
                 &self.keys_dir.clone().unwrap_or_else(|| self.data_dir.join("keys")),
             ),
         }

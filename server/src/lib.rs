@@ -5,6 +5,7 @@
 //! a socket; `main.rs` only reads the configuration and serves it.
 
 pub mod account;
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod emergency;

@@ -46,6 +46,9 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             return commands::issue_card(store.as_ref(), rpps, out).await;
         }
         Some(Command::Purge) => return commands::purge(store.as_ref()).await,
+        Some(Command::Audit(command)) => {
+            return commands::audit(store.as_ref(), &config.auditor()?, command).await;
+        }
         Some(Command::BreakGlass(BreakGlassCommand::Review { days })) => {
             return commands::review_break_glass(store.as_ref(), &config.vault()?, *days).await;
         }
@@ -66,7 +69,8 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         .with_limits(config.limits())
         .with_emergency(config.emergency_rules())
         .with_matrix(matrix)
-        .with_exam_windows(config.exam_windows()?);
+        .with_exam_windows(config.exam_windows()?)
+        .with_auditor(config.auditor()?);
     if let Some(url) = &config.smtp_url {
         let outbox = Arc::new(Outbox::new(store.clone(), state.clock.clone()));
         state = state.with_messages(Arc::new(Smtp::new(url, &config.mail_from, outbox)?));

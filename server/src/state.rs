@@ -41,6 +41,8 @@ pub struct AppState {
     pub emergency: crate::emergency::EmergencyRules,
     /// How close two exams of the same type may be before the second is flagged.
     pub exam_windows: Arc<app::safety::exams::ExamWindows>,
+    /// Appends to the audit log and signs its checkpoints.
+    pub auditor: Arc<crate::audit::Auditor>,
 }
 
 /// Configurable sizes.
@@ -56,6 +58,12 @@ impl Default for Limits {
 }
 
 impl AppState {
+    /// Signs the audit log's checkpoints with this key (an ephemeral one otherwise).
+    pub fn with_auditor(mut self, auditor: crate::audit::Auditor) -> Self {
+        self.auditor = Arc::new(auditor);
+        self
+    }
+
     /// Replaces how messages leave Carnet (SMTP instead of the outbox, a test double…).
     pub fn with_messages(mut self, messages: Arc<dyn MessageService>) -> Self {
         self.messages = messages;
@@ -131,6 +139,7 @@ impl AppState {
             limits: Limits::default(),
             emergency: crate::emergency::EmergencyRules::default(),
             exam_windows: Arc::new(app::safety::exams::ExamWindows::reference()),
+            auditor: Arc::new(crate::audit::Auditor::ephemeral()),
         })
     }
 }

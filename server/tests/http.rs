@@ -3,6 +3,8 @@
 
 #[path = "http/account.rs"]
 mod account;
+#[path = "http/audit.rs"]
+mod audit;
 #[path = "http/emergency.rs"]
 mod emergency;
 #[path = "http/leaks.rs"]
@@ -61,6 +63,17 @@ impl TestApp {
 
 pub async fn test_app() -> TestApp {
     test_app_with(|state| state).await
+}
+
+/// A test app and its state, for what the router does not show (the auditor's key, …).
+pub async fn test_app_and_state() -> (TestApp, AppState) {
+    let mut kept = None;
+    let app = test_app_with(|state| {
+        kept = Some(state.clone());
+        state
+    })
+    .await;
+    (app, kept.expect("the state"))
 }
 
 /// A test app whose state is adjusted by `adjust` (another message service, …).

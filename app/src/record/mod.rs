@@ -3,16 +3,19 @@
 //! make some items more sensitive than their category says.
 
 pub mod access;
+mod access_history;
 mod chronology;
 pub mod documents;
 pub mod filter;
 mod finder;
+pub mod history;
 mod page;
 mod preview;
 pub mod routes;
 pub mod timeline;
 pub mod upload;
 
+pub use access_history::AccessHistory;
 pub use chronology::{RecordChanged, TimelineSection, use_episodes};
 pub use finder::DocumentFinder;
 pub use page::RecordPage;

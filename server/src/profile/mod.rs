@@ -21,10 +21,10 @@ use crate::{
     AppState,
     account::new_key_ref,
     error::{ApiError, Refusal},
-    record::{Asker, Names, author_info, author_of, context},
-    store::{EntryRecord, NewEntry},
+    record::{Asker, Names, author_info, author_of, context, trace},
+    store::{EntryRecord, NewEntry, NewVersion},
     vault::Sealed,
-    web::ApiJson,
+    web::{ApiJson, Origin},
 };
 
 /// Under `/api/records`.
@@ -95,14 +95,24 @@ pub(crate) fn open_current(state: &AppState, entry: &EntryRecord) -> Result<Entr
     open_entry(state, entry, &entry.sealed, entry.version)
 }
 
-/// The entry if the asker may read it; otherwise as if it did not exist.
-async fn readable(state: &AppState, asker: &Asker, id: &str) -> Result<EntryRecord, ApiError> {
-    let record = state.store.entry(&asker.record.id, id).await?.ok_or(ApiError::NotFound)?;
-    if allowed(state, asker, Action::Read, &item_of(&record)).allowed() {
-        Ok(record)
-    } else {
-        Err(ApiError::NotFound)
-    }
+/// The entry if the asker may read it; otherwise as if it did not exist, and the refusal of
+/// `action` traced.
+async fn readable(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    action: &str,
+    id: &str,
+) -> Result<EntryRecord, ApiError> {
+    let refused = match state.store.entry(&asker.record.id, id).await? {
+        Some(record) => match allowed(state, asker, Action::Read, &item_of(&record)) {
+            Decision::Allow(_) => return Ok(record),
+            Decision::Deny(reason) => trace::reason(reason),
+        },
+        None => trace::NOT_FOUND.to_owned(),
+    };
+    trace::read(state, asker, origin, action, Some(id), Some(refused)).await?;
+    Err(ApiError::NotFound)
 }
 
 fn checked(mut entry: Entry, state: &AppState) -> Result<Entry, ApiError> {
@@ -115,6 +125,7 @@ fn checked(mut entry: Entry, state: &AppState) -> Result<Entry, ApiError> {
 async fn list(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
 ) -> Result<Json<Vec<EntryInfo>>, ApiError> {
     let mut out = Vec::new();
     let mut names = Names::new();
@@ -123,6 +134,7 @@ async fn list(
             out.push(info(&state, &record, &mut names).await?);
         }
     }
+    trace::read(&state, &asker, &origin, "profile.list", None, None).await?;
     Ok(Json(out))
 }
 
@@ -187,12 +199,15 @@ pub(crate) fn prescribed(substances: &[String]) -> Result<Vec<String>, ApiError>
 async fn check(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     ApiJson(request): ApiJson<PrescriptionCheck>,
 ) -> Result<Json<Vec<Prescribed>>, ApiError> {
     asker.check_csrf(&headers)?;
     let substances = prescribed(&request.substances)?;
-    Ok(Json(check_prescription(&state, &asker, &substances).await?))
+    let found = check_prescription(&state, &asker, &substances).await?;
+    trace::read(&state, &asker, &origin, "interactions.check", None, None).await?;
+    Ok(Json(found))
 }
 
 /// What the thesaurus says of a treatment about to be written, against the current treatments
@@ -225,6 +240,7 @@ async fn checks(
 async fn create(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<(StatusCode, Json<EntryWritten>), ApiError> {
@@ -238,6 +254,7 @@ async fn create(
             state.store.entry_by_idempotency_key(&asker.record.id, &asker.party, key).await?
     {
         let entry = info(&state, &existing, &mut Names::new()).await?;
+        trace::read(&state, &asker, &origin, "profile.create", Some(&existing.id), None).await?;
         let again = EntryWritten { entry, interactions: Vec::new(), duplicates: Vec::new() };
         return Ok((StatusCode::OK, Json(again)));
     }
@@ -251,26 +268,31 @@ async fn create(
         awaiting_announcement: false,
     };
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item) {
-        return Err(ApiError::Denied(reason));
+        return trace::refuse(&state, &asker, &origin, "profile.create", "", reason).await;
     }
     let id = new_key_ref();
     let data_key = new_key_ref();
     let plain = serde_json::to_vec(&entry).map_err(|_| ApiError::BadRequest)?;
     let sealed = state.vault.seal(&plain, &data_key, &version_context(&id, 1))?;
+    let pending = trace::change(&state, &asker, &origin, "profile.create", Some(&id)).await?;
     state
         .store
-        .create_entry(&NewEntry {
-            id: &id,
-            account_id: &asker.record.id,
-            section: entry.section(),
-            data_key: &data_key,
-            key: &sealed.key,
-            author: &asker.party,
-            idempotency_key,
-            sealed: &sealed.content,
-            now: state.clock.now(),
-        })
+        .create_entry(
+            &NewEntry {
+                id: &id,
+                account_id: &asker.record.id,
+                section: entry.section(),
+                data_key: &data_key,
+                key: &sealed.key,
+                author: &asker.party,
+                idempotency_key,
+                sealed: &sealed.content,
+                now: state.clock.now(),
+            },
+            pending.rows(),
+        )
         .await?;
+    pending.written();
     let stored = state.store.entry(&asker.record.id, &id).await?.ok_or(ApiError::NotFound)?;
     let stored = info(&state, &stored, &mut Names::new()).await?;
     let written = checks(&state, &asker, &entry, Some(&id), stored).await?;
@@ -283,17 +305,18 @@ async fn create(
 async fn update(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, id)): Path<(String, String)>,
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<Json<EntryWritten>, ApiError> {
     asker.check_csrf(&headers)?;
-    let record = readable(&state, &asker, &id).await?;
+    let record = readable(&state, &asker, &origin, "profile.edit", &id).await?;
     if record.removed {
         return Err(ApiError::Refused(Refusal::Withdrawn));
     }
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {
-        return Err(ApiError::Denied(reason));
+        return trace::refuse(&state, &asker, &origin, "profile.edit", &record.id, reason).await;
     }
     let entry = checked(request.entry, &state)?;
     if entry.section() != record.section {
@@ -304,10 +327,19 @@ async fn update(
     let context = version_context(&record.id, base + 1);
     let content = state.vault.seal_in(&record.key, &record.data_key, &plain, &context)?;
     let now = state.clock.now();
-    let party = &asker.party;
-    if !state.store.add_version(&asker.record.id, &record.id, base, &content, party, now).await? {
+    let version = NewVersion { sealed: &content, author: &asker.party, now };
+    let pending = trace::change(&state, &asker, &origin, "profile.edit", Some(&record.id)).await?;
+    let account = &asker.record.id;
+    let added =
+        state.store.add_version(account, &record.id, base, &version, pending.rows()).await?;
+    if !added {
+        // Nothing written, the log released before the refusal is traced.
+        drop(pending);
+        let conflict = Some("conflict".to_owned());
+        trace::read(&state, &asker, &origin, "profile.edit", Some(&record.id), conflict).await?;
         return Err(ApiError::Refused(Refusal::Conflict));
     }
+    pending.written();
     let stored =
         state.store.entry(&asker.record.id, &record.id).await?.ok_or(ApiError::NotFound)?;
     let stored = info(&state, &stored, &mut Names::new()).await?;
@@ -318,9 +350,10 @@ async fn update(
 async fn history(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Vec<EntryVersion>>, ApiError> {
-    let record = readable(&state, &asker, &id).await?;
+    let record = readable(&state, &asker, &origin, "profile.history", &id).await?;
     let mut names = Names::new();
     let mut out = Vec::new();
     for version in state.store.versions(&record.id).await? {
@@ -331,6 +364,7 @@ async fn history(
             written_at: version.written_at,
         });
     }
+    trace::read(&state, &asker, &origin, "profile.history", Some(&record.id), None).await?;
     Ok(Json(out))
 }
 
@@ -338,16 +372,21 @@ async fn history(
 async fn mask(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, id)): Path<(String, String)>,
     ApiJson(request): ApiJson<MaskRequest>,
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
+    let action = if request.masked { "profile.mask" } else { "profile.unmask" };
     if !asker.is_patient_side() {
-        return Err(ApiError::Denied(Deny::NotYours));
+        return trace::refuse(&state, &asker, &origin, action, &id, Deny::NotYours).await;
     }
-    let record = readable(&state, &asker, &id).await?;
-    state.store.set_entry_masked(&asker.record.id, &record.id, request.masked).await?;
+    let record = readable(&state, &asker, &origin, action, &id).await?;
+    let pending = trace::change(&state, &asker, &origin, action, Some(&record.id)).await?;
+    let account = &asker.record.id;
+    state.store.set_entry_masked(account, &record.id, request.masked, pending.rows()).await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -355,15 +394,22 @@ async fn mask(
 async fn remove(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
-    let record = readable(&state, &asker, &id).await?;
+    let record = readable(&state, &asker, &origin, "profile.remove", &id).await?;
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {
-        return Err(ApiError::Denied(reason));
+        return trace::refuse(&state, &asker, &origin, "profile.remove", &record.id, reason).await;
     }
-    if !state.store.remove_entry(&asker.record.id, &record.id, state.clock.now()).await? {
+    let pending =
+        trace::change(&state, &asker, &origin, "profile.remove", Some(&record.id)).await?;
+    let now = state.clock.now();
+    let removed =
+        state.store.remove_entry(&asker.record.id, &record.id, now, pending.rows()).await?;
+    pending.written();
+    if !removed {
         return Err(ApiError::Refused(Refusal::Withdrawn));
     }
     Ok(StatusCode::NO_CONTENT)

@@ -22,15 +22,17 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Asker, author_of, context};
+use super::{Asker, author_of, context, trace};
 use crate::{
     AppState,
     account::new_key_ref,
     error::{ApiError, Refusal},
     store::{AppendOutcome, DocumentRecord, NewUpload, Party, UploadRecord},
     vault::Sealed,
-    web::{ApiJson, ApiQuery},
+    web::{ApiJson, ApiQuery, Origin},
 };
+
+const NOT_YOURS: app::policy::Deny = app::policy::Deny::NotYours;
 
 /// Largest chunk of a document accepted in one request (under the server's body limit).
 pub const CHUNK_BYTES: u64 = 512 * 1024;
@@ -66,19 +68,24 @@ pub(super) fn may_read(state: &AppState, asker: &Asker, document: &DocumentRecor
     decide_for(state, asker, Action::Read, &item_of(document)).allowed()
 }
 
-/// The document if the asker may read it; otherwise as if it did not exist.
+/// The document if the asker may read it; otherwise as if it did not exist, and the refusal
+/// of `action` traced.
 async fn readable(
     state: &AppState,
     asker: &Asker,
+    origin: &Origin,
+    action: &str,
     document_id: &str,
 ) -> Result<DocumentRecord, ApiError> {
-    let document =
-        state.store.document(&asker.record.id, document_id).await?.ok_or(ApiError::NotFound)?;
-    if decide_for(state, asker, Action::Read, &item_of(&document)).allowed() {
-        Ok(document)
-    } else {
-        Err(ApiError::NotFound)
-    }
+    let refused = match state.store.document(&asker.record.id, document_id).await? {
+        Some(document) => match decide_for(state, asker, Action::Read, &item_of(&document)) {
+            Decision::Allow(_) => return Ok(document),
+            Decision::Deny(reason) => trace::reason(reason),
+        },
+        None => trace::NOT_FOUND.to_owned(),
+    };
+    trace::read(state, asker, origin, action, Some(document_id), Some(refused)).await?;
+    Err(ApiError::NotFound)
 }
 
 fn open_title(state: &AppState, upload: &UploadRecord) -> Result<String, ApiError> {
@@ -120,6 +127,7 @@ pub(super) async fn info(
 pub async fn list(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     ApiQuery(filter): ApiQuery<DocumentFilter>,
 ) -> Result<Json<Vec<DocumentInfo>>, ApiError> {
     let filter = super::timeline::checked_filter(&filter)?;
@@ -141,6 +149,7 @@ pub async fn list(
             out.push(info);
         }
     }
+    trace::read(&state, &asker, &origin, "documents.list", None, None).await?;
     Ok(Json(out))
 }
 
@@ -164,7 +173,11 @@ pub const EXPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The record as the asker may read it, in one JSON file to keep or to take elsewhere: each
 /// readable document's description and content. Through the same policy as the list.
-pub async fn export(State(state): State<AppState>, asker: Asker) -> Result<Response, ApiError> {
+pub async fn export(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+) -> Result<Response, ApiError> {
     use base64::{Engine, engine::general_purpose::STANDARD};
     let mut documents = Vec::new();
     let mut names = Names::new();
@@ -183,6 +196,7 @@ pub async fn export(State(state): State<AppState>, asker: Asker) -> Result<Respo
             content_base64: STANDARD.encode(content),
         });
     }
+    trace::read(&state, &asker, &origin, "record.export", None, None).await?;
     let export = RecordExport {
         format: "carnet-export/1".into(),
         exported_at: state.clock.now(),
@@ -200,6 +214,7 @@ pub async fn export(State(state): State<AppState>, asker: Asker) -> Result<Respo
 pub async fn counts(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
 ) -> Result<Json<Vec<CategoryCount>>, ApiError> {
     let mut counts = std::collections::BTreeMap::<_, u32>::new();
     for document in state.store.documents(&asker.record.id).await? {
@@ -207,6 +222,7 @@ pub async fn counts(
             *counts.entry(document.category).or_default() += 1;
         }
     }
+    trace::read(&state, &asker, &origin, "documents.count", None, None).await?;
     Ok(Json(
         counts.into_iter().map(|(category, count)| CategoryCount { category, count }).collect(),
     ))
@@ -264,6 +280,7 @@ async fn repeated_exams(
 pub async fn repeated(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     ApiQuery(query): ApiQuery<RepeatedQuery>,
 ) -> Result<Json<Vec<RepeatedExam>>, ApiError> {
     if !valid_loinc(&query.type_code) {
@@ -273,6 +290,7 @@ pub async fn repeated(
         .ok_or(ApiError::input("care_date", InputError::DateInvalid))?;
     let found =
         repeated_exams(&state, &asker, query.category, Some(&query.type_code), care_date).await?;
+    trace::read(&state, &asker, &origin, "exams.check", None, None).await?;
     Ok(Json(found))
 }
 
@@ -280,6 +298,7 @@ pub async fn repeated(
 pub async fn start_upload(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     ApiJson(request): ApiJson<DepositRequest>,
 ) -> Result<(StatusCode, Json<UploadStatus>), ApiError> {
@@ -292,6 +311,7 @@ pub async fn start_upload(
         && let Some(existing) =
             state.store.upload_by_idempotency_key(&asker.record.id, &asker.party, key).await?
     {
+        trace::read(&state, &asker, &origin, "upload.start", Some(&existing.id), None).await?;
         return Ok((StatusCode::OK, Json(status_of(&existing))));
     }
 
@@ -321,7 +341,7 @@ pub async fn start_upload(
 
     // The policy decides on what the deposit would be: a new item, or a new version of one.
     let replaced = match &request.replaces {
-        Some(id) => Some(readable(&state, &asker, id).await?),
+        Some(id) => Some(readable(&state, &asker, &origin, "upload.start", id).await?),
         None => None,
     };
     let item = match &replaced {
@@ -340,6 +360,8 @@ pub async fn start_upload(
         },
     };
     if let Decision::Deny(reason) = decide_for(&state, &asker, Action::Write, &item) {
+        let refused = Some(trace::reason(reason));
+        trace::read(&state, &asker, &origin, "upload.start", None, refused).await?;
         return Err(ApiError::Denied(reason));
     }
     // Only a professional holds a result back for announcement; a representative cannot hide
@@ -376,29 +398,34 @@ pub async fn start_upload(
         );
         Some(super::timeline::seal_words(&state, &id, &sealed_title.key, &data_key, &words)?)
     };
+    let pending = trace::change(&state, &asker, &origin, "upload.start", Some(&id)).await?;
     state
         .store
-        .create_upload(&NewUpload {
-            id: &id,
-            account_id: &asker.record.id,
-            data_key: &data_key,
-            key: &sealed_title.key,
-            uploader: &asker.party,
-            idempotency_key,
-            sealed_title: &sealed_title.content,
-            category: request.category,
-            domain: replaced.as_ref().map_or(request.domain, |document| document.domain),
-            type_code: request.type_code.as_deref(),
-            care_date: &care_date.to_string(),
-            media_type: request.media_type,
-            size: request.size,
-            replaces: request.replaces.as_deref(),
-            hidden_from_representatives,
-            awaiting_announcement,
-            sealed_terms: sealed_terms.as_deref(),
-            now: state.clock.now(),
-        })
+        .create_upload(
+            &NewUpload {
+                id: &id,
+                account_id: &asker.record.id,
+                data_key: &data_key,
+                key: &sealed_title.key,
+                uploader: &asker.party,
+                idempotency_key,
+                sealed_title: &sealed_title.content,
+                category: request.category,
+                domain: replaced.as_ref().map_or(request.domain, |document| document.domain),
+                type_code: request.type_code.as_deref(),
+                care_date: &care_date.to_string(),
+                media_type: request.media_type,
+                size: request.size,
+                replaces: request.replaces.as_deref(),
+                hidden_from_representatives,
+                awaiting_announcement,
+                sealed_terms: sealed_terms.as_deref(),
+                now: state.clock.now(),
+            },
+            pending.rows(),
+        )
         .await?;
+    pending.written();
     let repeated = match &replaced {
         // A new version is the same exam, not a repeated one.
         Some(_) => Vec::new(),
@@ -423,26 +450,39 @@ pub async fn start_upload(
     Ok((StatusCode::CREATED, Json(status)))
 }
 
-/// An upload of this asker on this record (nobody else's).
+/// An upload of this asker on this record (nobody else's); otherwise the refusal of `action`
+/// is traced.
 async fn own_upload(
     state: &AppState,
     asker: &Asker,
+    origin: &Origin,
+    action: &str,
     upload_id: &str,
 ) -> Result<UploadRecord, ApiError> {
-    state
+    let upload = state
         .store
         .upload(&asker.record.id, upload_id)
         .await?
-        .filter(|upload| upload.uploader == asker.party)
-        .ok_or(ApiError::NotFound)
+        .filter(|upload| upload.uploader == asker.party);
+    match upload {
+        Some(upload) => Ok(upload),
+        None => {
+            let refused = Some(trace::NOT_FOUND.to_owned());
+            trace::read(state, asker, origin, action, Some(upload_id), refused).await?;
+            Err(ApiError::NotFound)
+        }
+    }
 }
 
 pub async fn upload_status(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     Path((_, upload_id)): Path<(String, String)>,
 ) -> Result<Json<UploadStatus>, ApiError> {
-    Ok(Json(status_of(&own_upload(&state, &asker, &upload_id).await?)))
+    let upload = own_upload(&state, &asker, &origin, "upload.status", &upload_id).await?;
+    trace::read(&state, &asker, &origin, "upload.status", Some(&upload.id), None).await?;
+    Ok(Json(status_of(&upload)))
 }
 
 #[derive(Deserialize)]
@@ -455,13 +495,14 @@ pub struct Offset {
 pub async fn append(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, upload_id)): Path<(String, String)>,
     Query(Offset { offset }): Query<Offset>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     asker.check_csrf(&headers)?;
-    let upload = own_upload(&state, &asker, &upload_id).await?;
+    let upload = own_upload(&state, &asker, &origin, "upload.chunk", &upload_id).await?;
     let length = body.len() as u64;
     if length == 0 || length > CHUNK_BYTES || offset + length > upload.size {
         return Err(ApiError::TooLarge);
@@ -471,7 +512,11 @@ pub async fn append(
     }
     let context = chunk_context(&upload.id, upload.chunks as usize);
     let content = state.vault.seal_in(&upload.key, &upload.data_key, &body, &context)?;
-    match state.store.append_chunk(&upload.id, offset, &content, length).await? {
+    let pending = trace::change(&state, &asker, &origin, "upload.chunk", Some(&upload.id)).await?;
+    let outcome =
+        state.store.append_chunk(&upload.id, offset, &content, length, pending.rows()).await?;
+    pending.written();
+    match outcome {
         AppendOutcome::Appended => {
             let status = UploadStatus { received: offset + length, ..status_of(&upload) };
             Ok(Json(status).into_response())
@@ -502,11 +547,12 @@ pub(super) async fn content_of(
 pub async fn finish(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, upload_id)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
     asker.check_csrf(&headers)?;
-    let upload = own_upload(&state, &asker, &upload_id).await?;
+    let upload = own_upload(&state, &asker, &origin, "document.deposit", &upload_id).await?;
     if upload.received != upload.size {
         return Err(ApiError::Refused(Refusal::UploadIncomplete));
     }
@@ -516,15 +562,25 @@ pub async fn finish(
     }
     let terms = super::timeline::seal_terms(&state, &upload, &content)?;
     let document_id = new_key_ref();
+    let deposited_id = upload.replaces.as_deref().unwrap_or(&document_id);
+    let pending =
+        trace::change(&state, &asker, &origin, "document.deposit", Some(deposited_id)).await?;
     let deposited = state
         .store
-        .finish_upload(&upload.id, &document_id, terms.as_deref(), state.clock.now())
+        .finish_upload(
+            &upload.id,
+            &document_id,
+            terms.as_deref(),
+            state.clock.now(),
+            pending.rows(),
+        )
         .await
         .map_err(|error| match error {
             crate::store::StoreError::Conflict(_) => ApiError::Refused(Refusal::Withdrawn),
             other => other.into(),
         })?
         .ok_or(ApiError::Refused(Refusal::UploadIncomplete))?;
+    pending.written();
     let document = state
         .store
         .document(&asker.record.id, &deposited.document_id)
@@ -544,14 +600,18 @@ pub struct Download {
 pub async fn content(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     Path((_, document_id)): Path<(String, String)>,
     Query(Download { download }): Query<Download>,
 ) -> Result<Response, ApiError> {
-    let document = readable(&state, &asker, &document_id).await?;
+    let document = readable(&state, &asker, &origin, "document.read", &document_id).await?;
     // A withdrawn document stays readable by the patient and its author only.
     if document.withdrawn && !asker.is_patient_side() && document.author != asker.party {
+        let refused = Some("withdrawn".to_owned());
+        trace::read(&state, &asker, &origin, "document.read", Some(&document.id), refused).await?;
         return Err(ApiError::Refused(Refusal::Withdrawn));
     }
+    trace::read(&state, &asker, &origin, "document.read", Some(&document.id), None).await?;
     let bytes = content_of(&state, &document.upload).await?;
     let media = document.upload.media_type;
     let disposition = format!(
@@ -585,20 +645,33 @@ pub async fn content(
 pub async fn withdraw(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, document_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
-    let document = readable(&state, &asker, &document_id).await?;
+    let document = readable(&state, &asker, &origin, "document.withdraw", &document_id).await?;
     let author = match (&document.author, &asker.party) {
         (Party::Professional(a), Party::Professional(b)) => a == b,
         (Party::Patient(_), Party::Patient(_)) => asker.is_patient_side(),
         _ => false,
     };
     if !author {
-        return Err(ApiError::Denied(app::policy::Deny::NotYours));
+        return trace::refuse(
+            &state,
+            &asker,
+            &origin,
+            "document.withdraw",
+            &document.id,
+            NOT_YOURS,
+        )
+        .await;
     }
-    state.store.withdraw_document(&asker.record.id, &document.id, state.clock.now()).await?;
+    let pending =
+        trace::change(&state, &asker, &origin, "document.withdraw", Some(&document.id)).await?;
+    let now = state.clock.now();
+    state.store.withdraw_document(&asker.record.id, &document.id, now, pending.rows()).await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -607,15 +680,29 @@ pub async fn withdraw(
 pub async fn announce(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, document_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
-    let document = readable(&state, &asker, &document_id).await?;
+    let document = readable(&state, &asker, &origin, "document.announce", &document_id).await?;
     if document.author != asker.party || !matches!(asker.party, Party::Professional(_)) {
-        return Err(ApiError::Denied(app::policy::Deny::NotYours));
+        return trace::refuse(
+            &state,
+            &asker,
+            &origin,
+            "document.announce",
+            &document.id,
+            NOT_YOURS,
+        )
+        .await;
     }
-    if !state.store.announce_document(&asker.record.id, &document.id).await? {
+    let pending =
+        trace::change(&state, &asker, &origin, "document.announce", Some(&document.id)).await?;
+    let announced =
+        state.store.announce_document(&asker.record.id, &document.id, pending.rows()).await?;
+    pending.written();
+    if !announced {
         return Err(ApiError::NotFound);
     }
     Ok(StatusCode::NO_CONTENT)
@@ -625,16 +712,20 @@ pub async fn announce(
 pub async fn mask(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, document_id)): Path<(String, String)>,
     ApiJson(request): ApiJson<MaskRequest>,
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
+    let action = if request.masked { "document.mask" } else { "document.unmask" };
     if !asker.is_patient_side() {
-        return Err(ApiError::Denied(app::policy::Deny::NotYours));
+        return trace::refuse(&state, &asker, &origin, action, &document_id, NOT_YOURS).await;
     }
-    let document = readable(&state, &asker, &document_id).await?;
-    state.store.set_masked(&asker.record.id, &document.id, request.masked).await?;
+    let document = readable(&state, &asker, &origin, action, &document_id).await?;
+    let pending = trace::change(&state, &asker, &origin, action, Some(&document.id)).await?;
+    state.store.set_masked(&asker.record.id, &document.id, request.masked, pending.rows()).await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -652,9 +743,12 @@ fn first_bytes_match(media: MediaType, first_chunk: &[u8]) -> bool {
 pub async fn preview(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     Path((_, rpps)): Path<(String, String)>,
 ) -> Result<Json<Preview>, ApiError> {
     if !asker.is_patient_side() {
+        let refused = Some(trace::reason(app::policy::Deny::NotYours));
+        trace::read(&state, &asker, &origin, "record.preview", Some(&rpps), refused).await?;
         return Err(ApiError::NotFound);
     }
     let rpps = app::directory::Rpps::parse(&rpps).ok_or(ApiError::NotFound)?;
@@ -700,5 +794,6 @@ pub async fn preview(
             decide(&context, &actor, Action::Read, &item).allowed()
         })
         .collect();
+    trace::read(&state, &asker, &origin, "record.preview", Some(rpps.as_str()), None).await?;
     Ok(Json(Preview { professional: professional.professional, documents, hidden, profile }))
 }

@@ -15,35 +15,71 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 
-use super::{Asker, Who};
-use crate::{AppState, error::ApiError, web::ApiJson};
+use super::{Asker, Who, trace};
+use crate::{
+    AppState,
+    error::ApiError,
+    web::{ApiJson, Origin},
+};
 
 /// Only the patient side manages grants; the professional must be an active directory entry.
+/// A refusal of `action` is traced.
 async fn checked(
     state: &AppState,
     asker: &Asker,
+    origin: &Origin,
+    action: &str,
     headers: &HeaderMap,
     rpps: &str,
 ) -> Result<Rpps, ApiError> {
     asker.check_csrf(headers)?;
     if !asker.is_patient_side() {
-        return Err(ApiError::Denied(app::policy::Deny::NotYours));
+        return trace::refuse(state, asker, origin, action, rpps, app::policy::Deny::NotYours)
+            .await;
     }
-    let rpps = Rpps::parse(rpps).ok_or(ApiError::NotFound)?;
-    state
-        .store
-        .professional(rpps.as_str())
-        .await?
-        .filter(|record| record.active)
-        .ok_or(ApiError::NotFound)?;
-    Ok(rpps)
+    let known = match Rpps::parse(rpps) {
+        Some(parsed) => state
+            .store
+            .professional(parsed.as_str())
+            .await?
+            .filter(|record| record.active)
+            .map(|_| parsed),
+        None => None,
+    };
+    match known {
+        Some(rpps) => Ok(rpps),
+        None => {
+            let refused = Some(trace::NOT_FOUND.to_owned());
+            trace::read(state, asker, origin, action, Some(rpps), refused).await?;
+            Err(ApiError::NotFound)
+        }
+    }
+}
+
+/// Writes the patient's decision on a professional, with its trace.
+async fn store_consent(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    action: &str,
+    rpps: &Rpps,
+    consent: &Consent,
+) -> Result<StatusCode, ApiError> {
+    let pending = trace::change(state, asker, origin, action, Some(rpps.as_str())).await?;
+    let now = state.clock.now();
+    state.store.set_consent(&asker.record.id, rpps.as_str(), consent, now, pending.rows()).await?;
+    pending.written();
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn list(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
 ) -> Result<Json<Vec<GrantInfo>>, ApiError> {
     if !asker.is_patient_side() {
+        let refused = Some(trace::reason(app::policy::Deny::NotYours));
+        trace::read(&state, &asker, &origin, "grants.list", None, refused).await?;
         return Err(ApiError::NotFound);
     }
     let mut out = Vec::new();
@@ -61,17 +97,19 @@ pub async fn list(
             out.push(GrantInfo { professional: record.professional, consent, regular_doctor });
         }
     }
+    trace::read(&state, &asker, &origin, "grants.list", None, None).await?;
     Ok(Json(out))
 }
 
 pub async fn grant(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, rpps)): Path<(String, String)>,
     ApiJson(request): ApiJson<GrantRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let rpps = checked(&state, &asker, &headers, &rpps).await?;
+    let rpps = checked(&state, &asker, &origin, "grant.give", &headers, &rpps).await?;
     let until = match request.until.as_deref().filter(|day| !day.is_empty()) {
         None => None,
         Some(day) => {
@@ -85,43 +123,47 @@ pub async fn grant(
     };
     let current = state.store.consent(&asker.record.id, rpps.as_str()).await?;
     if current == Consent::Blocked && matches!(asker.who, Who::Representative) {
-        return Err(ApiError::Denied(app::policy::Deny::Blocked));
+        let blocked = app::policy::Deny::Blocked;
+        return trace::refuse(&state, &asker, &origin, "grant.give", rpps.as_str(), blocked).await;
     }
     let consent = Consent::Granted(Grant { scope: request.scope, until });
-    state.store.set_consent(&asker.record.id, rpps.as_str(), &consent, state.clock.now()).await?;
-    Ok(StatusCode::NO_CONTENT)
+    store_consent(&state, &asker, &origin, "grant.give", &rpps, &consent).await
 }
 
 async fn set(
     state: &AppState,
     asker: &Asker,
+    origin: &Origin,
+    action: &str,
     headers: &HeaderMap,
     rpps: &str,
     consent: Consent,
 ) -> Result<StatusCode, ApiError> {
-    let rpps = checked(state, asker, headers, rpps).await?;
+    let rpps = checked(state, asker, origin, action, headers, rpps).await?;
     let current = state.store.consent(&asker.record.id, rpps.as_str()).await?;
     // A block is the patient's own: a representative neither lifts nor works around it.
     if current == Consent::Blocked && matches!(asker.who, Who::Representative) {
-        return Err(ApiError::Denied(app::policy::Deny::Blocked));
+        let blocked = app::policy::Deny::Blocked;
+        return trace::refuse(state, asker, origin, action, rpps.as_str(), blocked).await;
     }
-    state.store.set_consent(&asker.record.id, rpps.as_str(), &consent, state.clock.now()).await?;
-    Ok(StatusCode::NO_CONTENT)
+    store_consent(state, asker, origin, action, &rpps, &consent).await
 }
 
 /// `revoke`, `block` or `unblock` (which leaves the professional without access).
 pub async fn change(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, rpps, change)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let consent = match change.as_str() {
-        "revoke" | "unblock" => Consent::Revoked,
-        "block" => Consent::Blocked,
+    let (consent, action) = match change.as_str() {
+        "revoke" => (Consent::Revoked, "grant.revoke"),
+        "unblock" => (Consent::Revoked, "grant.unblock"),
+        "block" => (Consent::Blocked, "grant.block"),
         _ => return Err(ApiError::NotFound),
     };
-    set(&state, &asker, &headers, &rpps, consent).await
+    set(&state, &asker, &origin, action, &headers, &rpps, consent).await
 }
 
 /// Designates the regular doctor (a physician; one a representative's block forbids cannot be
@@ -129,30 +171,40 @@ pub async fn change(
 pub async fn regular_doctor(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     ApiJson(request): ApiJson<RegularDoctor>,
 ) -> Result<StatusCode, ApiError> {
+    const ACTION: &str = "regular_doctor.set";
     let Some(rpps) = request.rpps else {
         asker.check_csrf(&headers)?;
         if !asker.is_patient_side() {
-            return Err(ApiError::Denied(app::policy::Deny::NotYours));
+            let not_yours = app::policy::Deny::NotYours;
+            return trace::refuse(&state, &asker, &origin, ACTION, "", not_yours).await;
         }
-        state.store.set_regular_doctor(&asker.record.id, None).await?;
+        let pending = trace::change(&state, &asker, &origin, ACTION, None).await?;
+        state.store.set_regular_doctor(&asker.record.id, None, pending.rows()).await?;
+        pending.written();
         return Ok(StatusCode::NO_CONTENT);
     };
-    let rpps = checked(&state, &asker, &headers, &rpps).await?;
+    let rpps = checked(&state, &asker, &origin, ACTION, &headers, &rpps).await?;
     let physician = state
         .store
         .professional(rpps.as_str())
         .await?
         .is_some_and(|record| record.professional.profession == Profession::Physician);
     if !physician {
+        let refused = Some(trace::reason(app::policy::Deny::NotForProfession));
+        trace::read(&state, &asker, &origin, ACTION, Some(rpps.as_str()), refused).await?;
         return Err(ApiError::input("rpps", InputError::NotForProfession));
     }
     let consent = state.store.consent(&asker.record.id, rpps.as_str()).await?;
     if consent == Consent::Blocked {
-        return Err(ApiError::Denied(app::policy::Deny::Blocked));
+        let blocked = app::policy::Deny::Blocked;
+        return trace::refuse(&state, &asker, &origin, ACTION, rpps.as_str(), blocked).await;
     }
-    state.store.set_regular_doctor(&asker.record.id, Some(rpps.as_str())).await?;
+    let pending = trace::change(&state, &asker, &origin, ACTION, Some(rpps.as_str())).await?;
+    state.store.set_regular_doctor(&asker.record.id, Some(rpps.as_str()), pending.rows()).await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,7 +5,9 @@
 
 mod documents;
 mod grants;
+mod history;
 pub mod timeline;
+pub(crate) mod trace;
 
 pub use documents::{CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, UPLOAD_LIFETIME_SECONDS};
 
@@ -46,6 +48,8 @@ pub fn routes() -> Router<AppState> {
         .route("/{record}/episodes", get(timeline::episodes).post(timeline::create_episode))
         .route("/{record}/episodes/{episode}/items", post(timeline::tag))
         .route("/{record}/episodes/{episode}/items/{item}/remove", post(timeline::untag))
+        .route("/{record}/access-history", get(history::list))
+        .route("/{record}/access-history/{seq}/proof", get(history::proof))
         .route("/{record}/grants", get(grants::list))
         .route("/{record}/regular-doctor", put(grants::regular_doctor))
         .route("/{record}/grants/{rpps}", put(grants::grant))

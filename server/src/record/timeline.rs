@@ -23,7 +23,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 
-use super::{Asker, Names, Who, author_info, documents};
+use super::{Asker, Names, Who, author_info, documents, trace};
 use crate::{
     AppState,
     account::new_key_ref,
@@ -31,7 +31,7 @@ use crate::{
     profile,
     store::{DocumentRecord, EntryRecord, NewEpisode as StoredEpisode, UploadRecord},
     vault::Sealed,
-    web::{ApiJson, ApiQuery},
+    web::{ApiJson, ApiQuery, Origin},
 };
 
 /// Most words kept for searching one text document (its distinct words, folded).
@@ -139,6 +139,7 @@ async fn readable_items(
 pub async fn list(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     ApiQuery(query): ApiQuery<TimelineQuery>,
 ) -> Result<Json<TimelinePage>, ApiError> {
     if !query.unknown.is_empty() {
@@ -254,6 +255,7 @@ pub async fn list(
     }
 
     timeline::sort(&mut items);
+    trace::read(&state, &asker, &origin, "timeline.list", None, None).await?;
     Ok(Json(timeline::page(items, query.offset.unwrap_or(0))))
 }
 
@@ -294,8 +296,11 @@ async fn visible_episodes(state: &AppState, asker: &Asker) -> Result<Vec<Episode
 pub async fn episodes(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
 ) -> Result<Json<Vec<EpisodeInfo>>, ApiError> {
-    Ok(Json(visible_episodes(&state, &asker).await?))
+    let episodes = visible_episodes(&state, &asker).await?;
+    trace::read(&state, &asker, &origin, "episodes.list", None, None).await?;
+    Ok(Json(episodes))
 }
 
 /// Whether the asker may open episodes on this record: the patient side, or a professional
@@ -312,12 +317,14 @@ fn may_open_episodes(asker: &Asker) -> bool {
 pub async fn create_episode(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     ApiJson(request): ApiJson<NewEpisode>,
 ) -> Result<(StatusCode, Json<EpisodeInfo>), ApiError> {
     asker.check_csrf(&headers)?;
     if !may_open_episodes(&asker) {
-        return Err(ApiError::Denied(app::policy::Deny::NoGrant));
+        let no_grant = app::policy::Deny::NoGrant;
+        return trace::refuse(&state, &asker, &origin, "episode.create", "", no_grant).await;
     }
     let title = timeline::episode_title(&request.title)
         .ok_or(ApiError::input("title", InputError::TitleInvalid))?;
@@ -325,33 +332,47 @@ pub async fn create_episode(
     let data_key = new_key_ref();
     let sealed = state.vault.seal(title.as_bytes(), &data_key, &episode_context(&id))?;
     let now = state.clock.now();
+    let pending = trace::change(&state, &asker, &origin, "episode.create", Some(&id)).await?;
     state
         .store
-        .create_episode(&StoredEpisode {
-            id: &id,
-            account_id: &asker.record.id,
-            data_key: &data_key,
-            key: &sealed.key,
-            sealed_title: &sealed.content,
-            author: &asker.party,
-            now,
-        })
+        .create_episode(
+            &StoredEpisode {
+                id: &id,
+                account_id: &asker.record.id,
+                data_key: &data_key,
+                key: &sealed.key,
+                sealed_title: &sealed.content,
+                author: &asker.party,
+                now,
+            },
+            pending.rows(),
+        )
         .await?;
+    pending.written();
     let author = author_info(&state, &asker.party, &mut Names::new()).await?;
     Ok((StatusCode::CREATED, Json(EpisodeInfo { id, title, author, created_at: now, items: 0 })))
 }
 
-/// The episode if the asker may see it; otherwise as if it did not exist.
-async fn visible_episode(
+/// The episode if the asker may see it and the item if they may read it; otherwise as if they
+/// did not exist, and the refusal of `action` traced.
+async fn visible(
     state: &AppState,
     asker: &Asker,
+    origin: &Origin,
+    action: &str,
     episode_id: &str,
+    item_id: &str,
 ) -> Result<EpisodeInfo, ApiError> {
-    visible_episodes(state, asker)
-        .await?
-        .into_iter()
-        .find(|episode| episode.id == episode_id)
-        .ok_or(ApiError::NotFound)
+    let episode =
+        visible_episodes(state, asker).await?.into_iter().find(|episode| episode.id == episode_id);
+    match episode {
+        Some(episode) if may_read_item(state, asker, item_id).await? => Ok(episode),
+        _ => {
+            let refused = Some(trace::NOT_FOUND.to_owned());
+            trace::read(state, asker, origin, action, Some(item_id), refused).await?;
+            Err(ApiError::NotFound)
+        }
+    }
 }
 
 /// Whether the asker may read the document or profile entry with this identifier.
@@ -368,16 +389,18 @@ async fn may_read_item(state: &AppState, asker: &Asker, item_id: &str) -> Result
 pub async fn tag(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, episode_id)): Path<(String, String)>,
     ApiJson(request): ApiJson<TagRequest>,
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
-    let episode = visible_episode(&state, &asker, &episode_id).await?;
-    if !may_read_item(&state, &asker, &request.item_id).await? {
-        return Err(ApiError::NotFound);
-    }
-    state.store.tag(&episode.id, &request.item_id, &asker.party, state.clock.now()).await?;
+    let item = &request.item_id;
+    let episode = visible(&state, &asker, &origin, "episode.tag", &episode_id, item).await?;
+    let pending = trace::change(&state, &asker, &origin, "episode.tag", Some(item)).await?;
+    let now = state.clock.now();
+    state.store.tag(&episode.id, item, &asker.party, now, pending.rows()).await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -385,24 +408,30 @@ pub async fn tag(
 pub async fn untag(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
     headers: HeaderMap,
     Path((_, episode_id, item_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
-    let episode = visible_episode(&state, &asker, &episode_id).await?;
-    if !may_read_item(&state, &asker, &item_id).await? {
-        return Err(ApiError::NotFound);
-    }
+    let action = "episode.untag";
+    let episode = visible(&state, &asker, &origin, action, &episode_id, &item_id).await?;
     let tag = state
         .store
         .episode_tags(&asker.record.id)
         .await?
         .into_iter()
-        .find(|tag| tag.episode_id == episode.id && tag.item_id == item_id)
-        .ok_or(ApiError::NotFound)?;
+        .find(|tag| tag.episode_id == episode.id && tag.item_id == item_id);
+    let Some(tag) = tag else {
+        let refused = Some(trace::NOT_FOUND.to_owned());
+        trace::read(&state, &asker, &origin, action, Some(&item_id), refused).await?;
+        return Err(ApiError::NotFound);
+    };
     if !asker.is_patient_side() && tag.tagger != asker.party {
-        return Err(ApiError::Denied(app::policy::Deny::NotYours));
+        let not_yours = app::policy::Deny::NotYours;
+        return trace::refuse(&state, &asker, &origin, action, &item_id, not_yours).await;
     }
-    state.store.untag(&episode.id, &item_id).await?;
+    let pending = trace::change(&state, &asker, &origin, action, Some(&item_id)).await?;
+    state.store.untag(&episode.id, &item_id, pending.rows()).await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }

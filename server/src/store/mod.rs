@@ -2,12 +2,14 @@
 //! server. Handlers never see sqlx: they call [`Store`] methods that take and return the plain
 //! records below. Secrets arrive here already hashed; nothing here decides who may do what.
 
+mod audit;
 mod emergency;
 mod people;
 mod profile;
 mod records;
 mod sqlite;
 
+pub use audit::*;
 pub use emergency::*;
 pub use people::*;
 pub use profile::*;
@@ -17,7 +19,7 @@ pub use sqlite::SqliteStore;
 use app::account::Contact;
 use async_trait::async_trait;
 
-use crate::vault::WrappedKey;
+use crate::{audit::AuditRows, vault::WrappedKey};
 
 /// Storage failures, as the rest of the server needs to tell them apart. The source is kept
 /// for the logs and never shown to a client.
@@ -179,7 +181,7 @@ pub struct OutboxMessage {
 
 #[async_trait]
 pub trait Store:
-    PeopleStore + RecordStore + EmergencyStore + ProfileStore + Send + Sync + 'static
+    PeopleStore + RecordStore + EmergencyStore + ProfileStore + AuditStore + Send + Sync + 'static
 {
     /// Proves the database answers a query now.
     async fn health(&self) -> Result<(), StoreError>;
@@ -194,6 +196,7 @@ pub trait Store:
         &self,
         account_id: &str,
         rpps: Option<&str>,
+        audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// Fails with `Conflict("accounts_contact_unique")` when another account holds it.
     async fn set_contact(&self, account_id: &str, contact: &Contact) -> Result<(), StoreError>;

@@ -5,6 +5,7 @@ use app::record::Section;
 use async_trait::async_trait;
 
 use super::{Party, StoreError};
+use crate::audit::AuditRows;
 use crate::vault::WrappedKey;
 
 pub struct NewEntry<'a> {
@@ -17,6 +18,13 @@ pub struct NewEntry<'a> {
     pub idempotency_key: Option<&'a str>,
     /// Version 1, sealed.
     pub sealed: &'a [u8],
+    pub now: i64,
+}
+
+/// A new version of an entry, sealed.
+pub struct NewVersion<'a> {
+    pub sealed: &'a [u8],
+    pub author: &'a Party,
     pub now: i64,
 }
 
@@ -60,7 +68,8 @@ pub struct VersionStamp {
 #[async_trait]
 pub trait ProfileStore: Send + Sync + 'static {
     /// Creates the entry, its data key and its first version together.
-    async fn create_entry(&self, entry: &NewEntry<'_>) -> Result<(), StoreError>;
+    async fn create_entry(&self, entry: &NewEntry<'_>, audit: &AuditRows)
+    -> Result<(), StoreError>;
     async fn entry_by_idempotency_key(
         &self,
         account_id: &str,
@@ -77,9 +86,8 @@ pub trait ProfileStore: Send + Sync + 'static {
         account_id: &str,
         id: &str,
         after: u32,
-        sealed: &[u8],
-        author: &Party,
-        now: i64,
+        version: &NewVersion<'_>,
+        audit: &AuditRows,
     ) -> Result<bool, StoreError>;
     /// Every version, oldest first.
     async fn versions(&self, entry_id: &str) -> Result<Vec<VersionRecord>, StoreError>;
@@ -90,7 +98,14 @@ pub trait ProfileStore: Send + Sync + 'static {
         account_id: &str,
         id: &str,
         masked: bool,
+        audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// `false` if it was removed already.
-    async fn remove_entry(&self, account_id: &str, id: &str, now: i64) -> Result<bool, StoreError>;
+    async fn remove_entry(
+        &self,
+        account_id: &str,
+        id: &str,
+        now: i64,
+        audit: &AuditRows,
+    ) -> Result<bool, StoreError>;
 }

@@ -8,6 +8,7 @@ use app::{
 use async_trait::async_trait;
 
 use super::StoreError;
+use crate::audit::AuditRows;
 use crate::vault::WrappedKey;
 
 /// Who sends or wrote something.
@@ -99,7 +100,11 @@ pub enum AppendOutcome {
 #[async_trait]
 pub trait RecordStore: Send + Sync + 'static {
     /// Creates the upload and its data key together.
-    async fn create_upload(&self, upload: &NewUpload<'_>) -> Result<(), StoreError>;
+    async fn create_upload(
+        &self,
+        upload: &NewUpload<'_>,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError>;
     async fn upload(&self, account_id: &str, id: &str) -> Result<Option<UploadRecord>, StoreError>;
     /// The upload this party started with this idempotency key, if any.
     async fn upload_by_idempotency_key(
@@ -115,6 +120,7 @@ pub trait RecordStore: Send + Sync + 'static {
         offset: u64,
         sealed: &[u8],
         plain_len: u64,
+        audit: &AuditRows,
     ) -> Result<AppendOutcome, StoreError>;
     /// The sealed chunks of an upload, in order.
     async fn chunks(&self, upload_id: &str) -> Result<Vec<Vec<u8>>, StoreError>;
@@ -127,6 +133,7 @@ pub trait RecordStore: Send + Sync + 'static {
         new_document_id: &str,
         sealed_terms: Option<&[u8]>,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<Option<Deposited>, StoreError>;
     /// Finished text uploads deposited before search terms were kept.
     async fn uploads_without_terms(&self) -> Result<Vec<UploadRecord>, StoreError>;
@@ -138,15 +145,27 @@ pub trait RecordStore: Send + Sync + 'static {
         account_id: &str,
         id: &str,
     ) -> Result<Option<DocumentRecord>, StoreError>;
-    async fn set_masked(&self, account_id: &str, id: &str, masked: bool) -> Result<(), StoreError>;
+    async fn set_masked(
+        &self,
+        account_id: &str,
+        id: &str,
+        masked: bool,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError>;
     async fn withdraw_document(
         &self,
         account_id: &str,
         id: &str,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<bool, StoreError>;
     /// The result may now be read by the patient; `false` if it was not awaiting announcement.
-    async fn announce_document(&self, account_id: &str, id: &str) -> Result<bool, StoreError>;
+    async fn announce_document(
+        &self,
+        account_id: &str,
+        id: &str,
+        audit: &AuditRows,
+    ) -> Result<bool, StoreError>;
     /// Forgets uploads never finished since `before`.
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError>;
 
@@ -158,12 +177,17 @@ pub trait RecordStore: Send + Sync + 'static {
         rpps: &str,
         consent: &Consent,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// Every professional with a row for this patient: `(rpps, consent)`.
     async fn consents(&self, account_id: &str) -> Result<Vec<(String, Consent)>, StoreError>;
 
     /// Creates the episode and its data key together.
-    async fn create_episode(&self, episode: &NewEpisode<'_>) -> Result<(), StoreError>;
+    async fn create_episode(
+        &self,
+        episode: &NewEpisode<'_>,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError>;
     /// The record's episodes, oldest first.
     async fn episodes(&self, account_id: &str) -> Result<Vec<EpisodeRecord>, StoreError>;
     /// Every tag of the record's episodes.
@@ -175,9 +199,15 @@ pub trait RecordStore: Send + Sync + 'static {
         item_id: &str,
         tagger: &Party,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<bool, StoreError>;
     /// `false` if the item was not tagged with it.
-    async fn untag(&self, episode_id: &str, item_id: &str) -> Result<bool, StoreError>;
+    async fn untag(
+        &self,
+        episode_id: &str,
+        item_id: &str,
+        audit: &AuditRows,
+    ) -> Result<bool, StoreError>;
 }
 
 pub struct NewEpisode<'a> {

@@ -56,3 +56,31 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         Ok(Self(addr))
     }
 }
+
+/// Where a request comes from, for the audit log: the client's address and the browser's name
+/// for itself, shortened to its first product (`Mozilla/5.0`, `Firefox/133.0`…), printable ASCII.
+pub struct Origin {
+    pub client: String,
+    pub device: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Origin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ClientAddr(client) = ClientAddr::from_request_parts(parts, state).await?;
+        let device = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| {
+                agent
+                    .chars()
+                    .filter(|c| c.is_ascii_graphic() || *c == ' ')
+                    .take(120)
+                    .collect::<String>()
+            })
+            .filter(|agent| !agent.is_empty());
+        Ok(Self { client, device })
+    }
+}

@@ -5,7 +5,7 @@ mod extract;
 mod pages;
 mod security;
 
-pub use extract::{ApiJson, ApiQuery, ClientAddr};
+pub use extract::{ApiJson, ApiQuery, ClientAddr, Origin};
 
 use std::time::Duration;
 

@@ -51,13 +51,7 @@ fn pair(kind: &str, what: &str) -> (String, String) {
 
 #[tokio::test]
 async fn the_timeline_holds_documents_profile_changes_and_care_events_newest_first() {
-    let mut kept = None;
-    let app = test_app_with(|state| {
-        kept = Some(state.clone());
-        state
-    })
-    .await;
-    let state = kept.unwrap();
+    let (app, state) = crate::test_app_and_state().await;
     let (doctor, nurse) = professionals(&app).await;
     let patient = signed_up(&app, "jeanne@example.fr").await;
     let record = record_id(&app, "jeanne@example.fr").await;

@@ -18,8 +18,9 @@ use super::{
     RateDecision, RatePolicy, SessionOwner, SessionRecord, Store, StoreError, StoredSecret,
     TotpState,
 };
-use crate::vault::WrappedKey;
+use crate::{audit::AuditRows, vault::WrappedKey};
 
+mod audit;
 mod emergency;
 mod people;
 mod profile;
@@ -140,13 +141,17 @@ impl Store for SqliteStore {
         &self,
         account_id: &str,
         rpps: Option<&str>,
+        audit: &AuditRows,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query("UPDATE accounts SET regular_doctor = ? WHERE id = ?")
             .bind(rpps)
             .bind(account_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 

@@ -8,7 +8,11 @@ use super::{
     records::{account_rows, code, parse, party_at, party_columns, party_from},
 };
 use crate::{
-    store::{EntryRecord, NewEntry, Party, ProfileStore, StoreError, VersionRecord, VersionStamp},
+    audit::AuditRows,
+    store::{
+        EntryRecord, NewEntry, NewVersion, Party, ProfileStore, StoreError, VersionRecord,
+        VersionStamp,
+    },
     vault::WrappedKey,
 };
 
@@ -46,7 +50,11 @@ fn entry_from(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
 
 #[async_trait]
 impl ProfileStore for SqliteStore {
-    async fn create_entry(&self, entry: &NewEntry<'_>) -> Result<(), StoreError> {
+    async fn create_entry(
+        &self,
+        entry: &NewEntry<'_>,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         insert_data_key(&mut tx, entry.data_key, entry.account_id, entry.key, entry.now).await?;
         let (kind, who) = party_columns(entry.author);
@@ -78,6 +86,7 @@ impl ProfileStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(())
     }
@@ -127,9 +136,8 @@ impl ProfileStore for SqliteStore {
         account_id: &str,
         id: &str,
         after: u32,
-        sealed: &[u8],
-        author: &Party,
-        now: i64,
+        version: &NewVersion<'_>,
+        audit: &AuditRows,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         let moved = sqlx::query(
@@ -145,20 +153,21 @@ impl ProfileStore for SqliteStore {
         if moved.rows_affected() != 1 {
             return Ok(false);
         }
-        let (kind, who) = party_columns(author);
+        let (kind, who) = party_columns(version.author);
         sqlx::query(
             "INSERT INTO profile_versions (entry_id, version, sealed, author_kind, author_id, \
              written_at) VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(i64::from(after) + 1)
-        .bind(sealed)
+        .bind(version.sealed)
         .bind(kind)
         .bind(who)
-        .bind(now)
+        .bind(version.now)
         .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(true)
     }
@@ -210,18 +219,29 @@ impl ProfileStore for SqliteStore {
         account_id: &str,
         id: &str,
         masked: bool,
+        audit: &AuditRows,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query("UPDATE profile_entries SET masked = ? WHERE id = ? AND account_id = ?")
             .bind(masked)
             .bind(id)
             .bind(account_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
-    async fn remove_entry(&self, account_id: &str, id: &str, now: i64) -> Result<bool, StoreError> {
+    async fn remove_entry(
+        &self,
+        account_id: &str,
+        id: &str,
+        now: i64,
+        audit: &AuditRows,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         let done = sqlx::query(
             "UPDATE profile_entries SET removed_at = ? \
              WHERE id = ? AND account_id = ? AND removed_at IS NULL",
@@ -229,9 +249,11 @@ impl ProfileStore for SqliteStore {
         .bind(now)
         .bind(id)
         .bind(account_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -11,6 +11,7 @@ use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{SqliteStore, insert_data_key, map_error};
 use crate::{
+    audit::AuditRows,
     store::{
         AppendOutcome, Deposited, DocumentRecord, EpisodeRecord, NewEpisode, NewUpload, Party,
         RecordStore, StoreError, TagRecord, UploadRecord,
@@ -135,7 +136,11 @@ fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
 
 #[async_trait]
 impl RecordStore for SqliteStore {
-    async fn create_upload(&self, upload: &NewUpload<'_>) -> Result<(), StoreError> {
+    async fn create_upload(
+        &self,
+        upload: &NewUpload<'_>,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         insert_data_key(&mut tx, upload.data_key, upload.account_id, upload.key, upload.now)
             .await?;
@@ -167,6 +172,7 @@ impl RecordStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(())
     }
@@ -210,6 +216,7 @@ impl RecordStore for SqliteStore {
         offset: u64,
         sealed: &[u8],
         plain_len: u64,
+        audit: &AuditRows,
     ) -> Result<AppendOutcome, StoreError> {
         let offset = i64::try_from(offset).map_err(|_| StoreError::Corrupt)?;
         let length = i64::try_from(plain_len).map_err(|_| StoreError::Corrupt)?;
@@ -235,6 +242,9 @@ impl RecordStore for SqliteStore {
                     .await
                     .map_err(map_error)?;
             let received = u64::try_from(received.unwrap_or(0)).unwrap_or(0);
+            // Refused, and traced all the same.
+            super::audit::write_audit(&mut tx, audit).await?;
+            tx.commit().await.map_err(map_error)?;
             return Ok(AppendOutcome::WrongOffset { received });
         };
         sqlx::query("INSERT INTO content_chunks (upload_id, idx, sealed) VALUES (?, ?, ?)")
@@ -244,6 +254,7 @@ impl RecordStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(AppendOutcome::Appended)
     }
@@ -262,6 +273,7 @@ impl RecordStore for SqliteStore {
         new_document_id: &str,
         sealed_terms: Option<&[u8]>,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<Option<Deposited>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         let row = sqlx::query(
@@ -330,6 +342,7 @@ impl RecordStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(Some(deposited))
     }
@@ -380,14 +393,23 @@ impl RecordStore for SqliteStore {
         row.as_ref().map(document_from).transpose()
     }
 
-    async fn set_masked(&self, account_id: &str, id: &str, masked: bool) -> Result<(), StoreError> {
+    async fn set_masked(
+        &self,
+        account_id: &str,
+        id: &str,
+        masked: bool,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query("UPDATE documents SET masked = ? WHERE account_id = ? AND id = ?")
             .bind(masked)
             .bind(account_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
@@ -396,7 +418,9 @@ impl RecordStore for SqliteStore {
         account_id: &str,
         id: &str,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         let result = sqlx::query(
             "UPDATE documents SET withdrawn_at = ? \
              WHERE account_id = ? AND id = ? AND withdrawn_at IS NULL",
@@ -404,22 +428,32 @@ impl RecordStore for SqliteStore {
         .bind(now)
         .bind(account_id)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(result.rows_affected() == 1)
     }
 
-    async fn announce_document(&self, account_id: &str, id: &str) -> Result<bool, StoreError> {
+    async fn announce_document(
+        &self,
+        account_id: &str,
+        id: &str,
+        audit: &AuditRows,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         let done = sqlx::query(
             "UPDATE documents SET awaiting_announcement = 0 \
              WHERE id = ? AND account_id = ? AND awaiting_announcement = 1",
         )
         .bind(id)
         .bind(account_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -462,7 +496,9 @@ impl RecordStore for SqliteStore {
         rpps: &str,
         consent: &Consent,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         let (state, all, categories, profile, until) = match consent {
             Consent::None | Consent::Revoked => ("revoked", false, String::new(), false, None),
             Consent::Blocked => ("blocked", false, String::new(), false, None),
@@ -491,9 +527,11 @@ impl RecordStore for SqliteStore {
         .bind(profile)
         .bind(until)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
@@ -511,7 +549,11 @@ impl RecordStore for SqliteStore {
             .collect()
     }
 
-    async fn create_episode(&self, episode: &NewEpisode<'_>) -> Result<(), StoreError> {
+    async fn create_episode(
+        &self,
+        episode: &NewEpisode<'_>,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         insert_data_key(&mut tx, episode.data_key, episode.account_id, episode.key, episode.now)
             .await?;
@@ -530,6 +572,7 @@ impl RecordStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(())
     }
@@ -578,7 +621,9 @@ impl RecordStore for SqliteStore {
         item_id: &str,
         tagger: &Party,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         let (kind, who) = party_columns(tagger);
         let done = sqlx::query(
             "INSERT INTO episode_items (episode_id, item_id, tagger_kind, tagger_id, tagged_at) \
@@ -589,19 +634,29 @@ impl RecordStore for SqliteStore {
         .bind(kind)
         .bind(who)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn untag(&self, episode_id: &str, item_id: &str) -> Result<bool, StoreError> {
+    async fn untag(
+        &self,
+        episode_id: &str,
+        item_id: &str,
+        audit: &AuditRows,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         let done = sqlx::query("DELETE FROM episode_items WHERE episode_id = ? AND item_id = ?")
             .bind(episode_id)
             .bind(item_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -1,0 +1,115 @@
+//! "Historique des accès": every access to the record and every change, newest first, in plain
+//! words; an emergency access stands out; filtered in the page.
+
+use leptos::prelude::*;
+
+use crate::account::client;
+use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::record::history::{AccessEvent, HistoryFilter};
+use leptos_i18n::I18nContext;
+
+fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
+    match action {
+        "document.read" => t_string!(i18n, history.document_read).to_string(),
+        "document.deposit" => t_string!(i18n, history.document_deposit).to_string(),
+        "document.mask" | "document.unmask" => t_string!(i18n, history.document_mask).to_string(),
+        "document.withdraw" => t_string!(i18n, history.document_withdraw).to_string(),
+        "documents.list" | "timeline.list" | "documents.count" => {
+            t_string!(i18n, history.documents_list).to_string()
+        }
+        "record.export" => t_string!(i18n, history.export).to_string(),
+        "profile.list" | "profile.history" => t_string!(i18n, history.profile_read).to_string(),
+        "profile.create" | "profile.edit" | "profile.remove" => {
+            t_string!(i18n, history.profile_write).to_string()
+        }
+        "grant.give" | "grant.revoke" | "grant.block" | "grant.unblock" => {
+            t_string!(i18n, history.grant).to_string()
+        }
+        _ => action.to_owned(),
+    }
+}
+
+fn who(i18n: I18nContext<Locale>, event: &AccessEvent) -> String {
+    match event.actor_kind.as_str() {
+        "patient" => t_string!(i18n, history.you).to_string(),
+        "representative" => t_string!(i18n, history.representative).to_string(),
+        "insurer" => t_string!(i18n, record.by_insurer).to_string(),
+        _ => {
+            let role = event
+                .role
+                .as_deref()
+                .and_then(|code| {
+                    serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
+                })
+                .map(|profession| crate::pro::profession_label(i18n, profession));
+            match role {
+                Some(role) => format!("{} ({role})", event.actor_name),
+                None => event.actor_name.clone(),
+            }
+        }
+    }
+}
+
+#[component]
+pub fn AccessHistory(record: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let path = format!("/api/records/{record}/access-history");
+    let events = LocalResource::new(move || {
+        let path = path.clone();
+        async move { client::get::<Vec<AccessEvent>>(&path).await }
+    });
+    let filter = RwSignal::new(String::new());
+    let chosen = move || match filter.get().as_str() {
+        "professionals" => HistoryFilter::Professionals,
+        "break_glass" => HistoryFilter::BreakGlass,
+        "refused" => HistoryFilter::Refused,
+        _ => HistoryFilter::All,
+    };
+    let list = move || {
+        events.get().map(|result| match result {
+            Err(_) => view! { <p role="alert">{t!(i18n, errors.network)}</p> }.into_any(),
+            Ok(all) => {
+                let shown: Vec<AccessEvent> = all.into_iter().filter(|e| chosen().admits(e)).collect();
+                if shown.is_empty() {
+                    return view! { <p>{t!(i18n, history.empty)}</p> }.into_any();
+                }
+                let rows = shown
+                    .into_iter()
+                    .map(|event| {
+                        let when = crate::emergency::moment(event.at);
+                        let what = action_label(i18n, &event.action);
+                        let by = who(i18n, &event);
+                        let urgent = event.break_glass;
+                        let refused = !event.allowed;
+                        view! {
+                            <li class="history__event" class:history__event--urgent=urgent>
+                                <p class="history__when"><time>{when}</time>
+                                    {urgent.then(|| view! { " · " <strong>{t!(i18n, history.break_glass)}</strong> })}
+                                    {refused.then(|| view! { " · " <strong>{t!(i18n, history.refused)}</strong> })}
+                                </p>
+                                <p>{by}" — "{what}</p>
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! { <ol class="history">{rows}</ol> }.into_any()
+            }
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="history-heading">
+            <h2 id="history-heading">{t!(i18n, history.heading)}</h2>
+            <p class="hint">{t!(i18n, history.intro)}</p>
+            <div class="field">
+                <label for="history-filter">{t!(i18n, history.filter)}</label>
+                <select id="history-filter" bind:value=filter>
+                    <option value="">{t!(i18n, history.all)}</option>
+                    <option value="professionals">{t!(i18n, history.professionals)}</option>
+                    <option value="break_glass">{t!(i18n, history.break_glass)}</option>
+                    <option value="refused">{t!(i18n, history.refused_filter)}</option>
+                </select>
+            </div>
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list}</Suspense>
+        </section>
+    }
+}

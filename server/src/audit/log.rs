@@ -1,0 +1,186 @@
+//! Appending to the audit log: one writer at a time (a lock around the log's right edge), each
+//! entry hashed, chained and stored, and a signed checkpoint every [`CHECKPOINT_EVERY`]
+//! entries. The signing key is an Ed25519 seed in the keys directory (`audit-ed25519.seed`,
+//! mode 0600) or in `CARNET_AUDIT_KEY` (base64).
+
+use std::path::Path;
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use tokio::sync::{Mutex, MutexGuard};
+use zeroize::Zeroizing;
+
+use super::{
+    AuditEntry, CHECKPOINT_EVERY, Checkpoint, StoredEntry, chain_hash,
+    merkle::{self, Frontier, Hash},
+    sign_checkpoint,
+};
+use crate::store::{Store, StoreError};
+
+const SEED_FILE: &str = "audit-ed25519.seed";
+
+/// The log's right edge, kept in memory once read: the frontier and the last chain hash.
+struct Edge {
+    frontier: Frontier,
+    chain: Hash,
+}
+
+pub struct Auditor {
+    key: SigningKey,
+    edge: Mutex<Option<Edge>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditKeyError {
+    #[error("cannot read or write the audit key in {0}: {1}")]
+    Io(std::path::PathBuf, std::io::Error),
+    #[error("the audit key is not 32 bytes of base64")]
+    BadKey,
+}
+
+impl Auditor {
+    fn with_key(key: SigningKey) -> Self {
+        Self { key, edge: Mutex::new(None) }
+    }
+
+    /// A key held in memory only: tests and benchmarks.
+    pub fn ephemeral() -> Self {
+        Self::with_key(SigningKey::from_bytes(&rand::random()))
+    }
+
+    /// The key from `CARNET_AUDIT_KEY`'s value.
+    pub fn from_value(text: &str) -> Result<Self, AuditKeyError> {
+        let bytes =
+            Zeroizing::new(STANDARD.decode(text.trim()).map_err(|_| AuditKeyError::BadKey)?);
+        let seed: [u8; 32] = bytes.as_slice().try_into().map_err(|_| AuditKeyError::BadKey)?;
+        Ok(Self::with_key(SigningKey::from_bytes(&seed)))
+    }
+
+    /// The key from the keys directory, made there the first time.
+    pub fn open_dir(dir: &Path) -> Result<Self, AuditKeyError> {
+        let path = dir.join(SEED_FILE);
+        let io = |error| AuditKeyError::Io(dir.to_owned(), error);
+        if !path.exists() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+            let seed = Zeroizing::new(rand::random::<[u8; 32]>());
+            write_private(&path, STANDARD.encode(seed.as_slice()).as_bytes()).map_err(io)?;
+            tracing::info!("created the audit signing key");
+        }
+        let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(io)?);
+        Self::from_value(&text)
+    }
+
+    pub fn public_key(&self) -> VerifyingKey {
+        self.key.verifying_key()
+    }
+
+    /// Prepares the entry's rows and holds the log until they are written: the caller writes
+    /// them in the same transaction as the action they record, then [`Pending::written`].
+    /// Dropped unwritten (the action failed), nothing is taken from the log.
+    pub async fn prepare(
+        &self,
+        store: &dyn Store,
+        entry: &AuditEntry,
+    ) -> Result<Pending<'_>, StoreError> {
+        let mut edge = self.edge.lock().await;
+        if edge.is_none() {
+            *edge = Some(load(store).await?);
+        }
+        let current = edge.as_ref().ok_or(StoreError::Corrupt)?;
+        let bytes = entry.canonical();
+        let leaf = merkle::leaf_hash(&bytes);
+        let chain = chain_hash(&current.chain, &leaf);
+        let seq = current.frontier.size() + 1;
+        let checkpoint = seq.is_multiple_of(CHECKPOINT_EVERY).then(|| {
+            let mut next = current.frontier.clone();
+            next.push(leaf);
+            sign_checkpoint(&self.key, seq, next.root(), entry.at)
+        });
+        let rows = AuditRows {
+            stored: StoredEntry { seq, entry: bytes, leaf, chain },
+            at: entry.at,
+            record: entry.record.clone(),
+            actor: entry.actor.id.clone(),
+            action: entry.action.clone(),
+            checkpoint,
+        };
+        Ok(Pending { edge, rows })
+    }
+
+    /// Appends an entry on its own (a read: the trace is written before the answer leaves).
+    pub async fn append(&self, store: &dyn Store, entry: &AuditEntry) -> Result<u64, StoreError> {
+        let pending = self.prepare(store, entry).await?;
+        store.append_audit(pending.rows()).await?;
+        Ok(pending.written())
+    }
+
+    /// Signs the log's head as it stands now (on demand, and before a verification).
+    pub async fn checkpoint(&self, store: &dyn Store, at: i64) -> Result<Checkpoint, StoreError> {
+        let mut edge = self.edge.lock().await;
+        if edge.is_none() {
+            *edge = Some(load(store).await?);
+        }
+        let current = edge.as_ref().ok_or(StoreError::Corrupt)?;
+        let checkpoint =
+            sign_checkpoint(&self.key, current.frontier.size(), current.frontier.root(), at);
+        if checkpoint.size > 0 {
+            store.insert_checkpoint(&checkpoint).await?;
+        }
+        Ok(checkpoint)
+    }
+}
+
+/// The rows of one audit entry, ready to be written (with a checkpoint when one is due).
+pub struct AuditRows {
+    pub stored: StoredEntry,
+    pub at: i64,
+    pub record: Option<String>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// An entry prepared and the log held for it.
+pub struct Pending<'a> {
+    edge: MutexGuard<'a, Option<Edge>>,
+    rows: AuditRows,
+}
+
+impl Pending<'_> {
+    pub fn rows(&self) -> &AuditRows {
+        &self.rows
+    }
+
+    /// The rows are in the database: the log moves on. Returns the entry's sequence number.
+    pub fn written(mut self) -> u64 {
+        let seq = self.rows.stored.seq;
+        if let Some(edge) = self.edge.as_mut() {
+            edge.frontier.push(self.rows.stored.leaf);
+            edge.chain = self.rows.stored.chain;
+        }
+        seq
+    }
+}
+
+async fn load(store: &dyn Store) -> Result<Edge, StoreError> {
+    let mut frontier = Frontier::default();
+    let mut chain = [0u8; 32];
+    for (leaf, last_chain) in store.audit_leaves().await? {
+        frontier.push(leaf);
+        chain = last_chain;
+    }
+    Ok(Edge { frontier, chain })
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(contents)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}

@@ -1,0 +1,202 @@
+//! The audit log's Merkle tree, as Certificate Transparency builds it (RFC 6962 §2.1, RFC 9162
+//! §2.1): leaves and nodes hashed with distinct prefixes, the tree of `n` leaves split at the
+//! largest power of two below `n`, inclusion proofs of at most ⌈log₂ n⌉ hashes, and a frontier
+//! that gives the root of a growing log in O(log n) per entry. Pure.
+
+use sha2::{Digest, Sha256};
+
+pub type Hash = [u8; 32];
+
+/// `SHA-256(0x00 || entry)`
+pub fn leaf_hash(entry: &[u8]) -> Hash {
+    let mut hasher = Sha256::new();
+    hasher.update([0u8]);
+    hasher.update(entry);
+    hasher.finalize().into()
+}
+
+/// `SHA-256(0x01 || left || right)`
+pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
+    let mut hasher = Sha256::new();
+    hasher.update([1u8]);
+    hasher.update(left);
+    hasher.update(right);
+    hasher.finalize().into()
+}
+
+/// The hash of an empty tree: `SHA-256()`.
+pub fn empty_root() -> Hash {
+    Sha256::digest([]).into()
+}
+
+/// The largest power of two smaller than `n` (`n` ≥ 2).
+fn split(n: usize) -> usize {
+    let mut k = 1;
+    while k << 1 < n {
+        k <<= 1;
+    }
+    k
+}
+
+/// The root of the tree over these leaf hashes (RFC 6962's MTH).
+pub fn root(leaves: &[Hash]) -> Hash {
+    match leaves.len() {
+        0 => empty_root(),
+        1 => leaves[0],
+        n => {
+            let k = split(n);
+            node_hash(&root(&leaves[..k]), &root(&leaves[k..]))
+        }
+    }
+}
+
+/// The inclusion proof of leaf `index` in the tree over `leaves` (RFC 6962's PATH), nearest the
+/// leaf first. `None` if `index` is not a leaf of it.
+pub fn inclusion_proof(index: usize, leaves: &[Hash]) -> Option<Vec<Hash>> {
+    if index >= leaves.len() {
+        return None;
+    }
+    let mut proof = Vec::new();
+    path(index, leaves, &mut proof);
+    Some(proof)
+}
+
+fn path(index: usize, leaves: &[Hash], proof: &mut Vec<Hash>) {
+    if leaves.len() <= 1 {
+        return;
+    }
+    let k = split(leaves.len());
+    if index < k {
+        path(index, &leaves[..k], proof);
+        proof.push(root(&leaves[k..]));
+    } else {
+        path(index - k, &leaves[k..], proof);
+        proof.push(root(&leaves[..k]));
+    }
+}
+
+/// Whether `proof` shows the leaf with hash `leaf` at `index` in a tree of `size` leaves whose
+/// root is `root` (RFC 9162 §2.1.3.2).
+pub fn verify_inclusion(
+    index: usize,
+    size: usize,
+    leaf: &Hash,
+    proof: &[Hash],
+    root: &Hash,
+) -> bool {
+    if index >= size {
+        return false;
+    }
+    let (mut fn_, mut sn) = (index, size - 1);
+    let mut r = *leaf;
+    for p in proof {
+        if sn == 0 {
+            return false;
+        }
+        if fn_ & 1 == 1 || fn_ == sn {
+            r = node_hash(p, &r);
+            if fn_ & 1 == 0 {
+                while fn_ & 1 == 0 && fn_ != 0 {
+                    fn_ >>= 1;
+                    sn >>= 1;
+                }
+            }
+        } else {
+            r = node_hash(&r, p);
+        }
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    sn == 0 && r == *root
+}
+
+/// The roots of the perfect subtrees along the right edge of a growing tree, largest first:
+/// appending a leaf merges equal-sized neighbours, and the root folds them right to left.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frontier {
+    size: u64,
+    /// `(height, root)` of each perfect subtree, left to right.
+    subtrees: Vec<(u32, Hash)>,
+}
+
+impl Frontier {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn push(&mut self, leaf: Hash) {
+        let mut node = (0u32, leaf);
+        while let Some(&(height, left)) = self.subtrees.last() {
+            if height != node.0 {
+                break;
+            }
+            self.subtrees.pop();
+            node = (height + 1, node_hash(&left, &node.1));
+        }
+        self.subtrees.push(node);
+        self.size += 1;
+    }
+
+    pub fn root(&self) -> Hash {
+        let mut iter = self.subtrees.iter().rev();
+        let Some(&(_, mut acc)) = iter.next() else { return empty_root() };
+        for (_, left) in iter {
+            acc = node_hash(left, &acc);
+        }
+        acc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaves(n: usize) -> Vec<Hash> {
+        (0..n).map(|i| leaf_hash(format!("entry {i}").as_bytes())).collect()
+    }
+
+    #[test]
+    fn the_frontier_agrees_with_the_whole_tree() {
+        let all = leaves(300);
+        let mut frontier = Frontier::default();
+        assert_eq!(frontier.root(), empty_root());
+        for (i, leaf) in all.iter().enumerate() {
+            frontier.push(*leaf);
+            assert_eq!(frontier.root(), root(&all[..=i]), "size {}", i + 1);
+        }
+    }
+
+    #[test]
+    fn every_leaf_is_proven_in_at_most_log2_n_hashes_and_nothing_else_is() {
+        for n in 1..=70 {
+            let all = leaves(n);
+            let top = root(&all);
+            let bound = (n as f64).log2().ceil() as usize;
+            for i in 0..n {
+                let proof = inclusion_proof(i, &all).unwrap();
+                assert!(proof.len() <= bound, "n {n}, leaf {i}: {} hashes", proof.len());
+                assert!(verify_inclusion(i, n, &all[i], &proof, &top), "n {n}, leaf {i}");
+                // Another leaf, a proof one hash short, or a changed hash: refused.
+                if n > 1 {
+                    assert!(!verify_inclusion(i, n, &all[(i + 1) % n], &proof, &top));
+                    assert!(!verify_inclusion(i, n, &all[i], &proof[1..], &top));
+                }
+                assert!(!verify_inclusion(i, n, &all[i], &proof, &empty_root()));
+                if let Some(first) = proof.first() {
+                    let mut bent = proof.clone();
+                    bent[0] = node_hash(first, first);
+                    assert!(!verify_inclusion(i, n, &all[i], &bent, &top));
+                }
+            }
+            assert!(inclusion_proof(n, &all).is_none());
+        }
+    }
+
+    #[test]
+    fn known_shape_of_a_small_tree() {
+        let all = leaves(3);
+        let expected = node_hash(&node_hash(&all[0], &all[1]), &all[2]);
+        assert_eq!(root(&all), expected);
+        assert_eq!(inclusion_proof(2, &all).unwrap(), vec![node_hash(&all[0], &all[1])]);
+    }
+}

@@ -1,0 +1,209 @@
+//! The audit log: append-only, every entry chained to the one before by hash and a leaf of a
+//! Merkle tree in the manner of Certificate Transparency (see [`merkle`]), with signed tree
+//! heads (checkpoints) under the server's Ed25519 key. An entry says who, did what, to which
+//! item of whose record, when, from where, with which outcome and purpose — never the health
+//! content itself. [`verify`] replays a log and names the first entry that does not hold.
+
+mod log;
+pub mod merkle;
+
+pub use log::{AuditKeyError, AuditRows, Auditor, Pending};
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use merkle::{Frontier, Hash, leaf_hash};
+
+/// A checkpoint is signed after this many entries (and when asked for).
+pub const CHECKPOINT_EVERY: u64 = 64;
+
+/// Who acted, as the server established it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditActor {
+    /// `patient`, `representative`, `professional`, `insurer`, `anonymous`, `operator`.
+    pub kind: String,
+    /// The account identifier, or the professional's RPPS (their card's identifier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The profession, for a professional.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+/// One audited event. Its JSON, field for field in this order, is what the leaf hashes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Unix seconds, UTC.
+    pub at: i64,
+    pub actor: AuditActor,
+    /// What was done: `document.read`, `document.deposit`, `grant.change`, `login`, …
+    pub action: String,
+    /// The document, entry, grant or session it was done to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// Whose record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// The client's address as this process saw it.
+    pub client: String,
+    /// The browser's own name for itself, shortened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// `allowed`, or `denied` with the policy's reason.
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Why, when the actor had to say (a break-glass session's identifier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+}
+
+impl AuditEntry {
+    pub fn canonical(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// An entry as stored: its place, its bytes and the hashes that bind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// 1, 2, 3, … without gaps.
+    pub seq: u64,
+    pub entry: Vec<u8>,
+    pub leaf: Hash,
+    /// `SHA-256(previous chain || leaf)`; the first entry's previous chain is 32 zero bytes.
+    pub chain: Hash,
+}
+
+/// A signed tree head: the root of the first `size` entries, signed with the server's key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub size: u64,
+    pub root: Hash,
+    pub at: i64,
+    pub signature: Vec<u8>,
+}
+
+pub fn chain_hash(previous: &Hash, leaf: &Hash) -> Hash {
+    let mut hasher = Sha256::new();
+    hasher.update(previous);
+    hasher.update(leaf);
+    hasher.finalize().into()
+}
+
+/// What a checkpoint's signature covers.
+pub fn checkpoint_message(size: u64, root: &Hash, at: i64) -> Vec<u8> {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    format!("carnet-audit/1\n{size}\n{}\n{at}\n", STANDARD.encode(root)).into_bytes()
+}
+
+pub fn sign_checkpoint(key: &SigningKey, size: u64, root: Hash, at: i64) -> Checkpoint {
+    let signature = key.sign(&checkpoint_message(size, &root, at)).to_bytes().to_vec();
+    Checkpoint { size, root, at, signature }
+}
+
+pub fn checkpoint_holds(key: &VerifyingKey, checkpoint: &Checkpoint) -> bool {
+    let Ok(signature) = Signature::from_slice(&checkpoint.signature) else { return false };
+    let message = checkpoint_message(checkpoint.size, &checkpoint.root, checkpoint.at);
+    key.verify(&message, &signature).is_ok()
+}
+
+/// Where a log stops holding, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Broken {
+    #[error("entry {0} is out of sequence (missing, repeated or moved)")]
+    Sequence(u64),
+    #[error("entry {0} does not hash to its leaf (its content changed)")]
+    Leaf(u64),
+    #[error("entry {0} is not chained to the entry before it")]
+    Chain(u64),
+    #[error("entry {0} is not in the tree a signed checkpoint describes")]
+    Checkpoint(u64),
+    #[error("the checkpoint at size {0} is not signed by the audit key")]
+    Signature(u64),
+    #[error("the log is shorter than a signed checkpoint says: {0} entries")]
+    Truncated(u64),
+}
+
+/// Replays the log: sequence, leaves, chain, and every checkpoint's root and signature; `known`
+/// is the latest signed head seen outside the log (by an auditor), which a shortened log cannot
+/// match. The first entry that does not hold is reported.
+pub fn verify(
+    entries: &[StoredEntry],
+    checkpoints: &[Checkpoint],
+    known: Option<&Checkpoint>,
+    key: &VerifyingKey,
+) -> Result<(), Broken> {
+    let mut heads: Vec<&Checkpoint> = checkpoints.iter().chain(known).collect();
+    heads.sort_by_key(|head| head.size);
+    for head in &heads {
+        if !checkpoint_holds(key, head) {
+            return Err(Broken::Signature(head.size));
+        }
+    }
+    let mut heads = heads.into_iter().peekable();
+    let mut frontier = Frontier::default();
+    let mut previous = [0u8; 32];
+    // The entries after the last head that held, for a root mismatch: the first one changed is
+    // somewhere in that stretch; report its start.
+    let mut stretch_start = 1;
+    for (index, stored) in entries.iter().enumerate() {
+        let seq = index as u64 + 1;
+        if stored.seq != seq {
+            return Err(Broken::Sequence(seq));
+        }
+        if leaf_hash(&stored.entry) != stored.leaf {
+            return Err(Broken::Leaf(seq));
+        }
+        if chain_hash(&previous, &stored.leaf) != stored.chain {
+            return Err(Broken::Chain(seq));
+        }
+        previous = stored.chain;
+        frontier.push(stored.leaf);
+        while let Some(head) = heads.next_if(|head| head.size <= seq) {
+            if head.size == seq && frontier.root() != head.root {
+                return Err(Broken::Checkpoint(stretch_start));
+            }
+            stretch_start = seq + 1;
+        }
+    }
+    match heads.next() {
+        Some(_) => Err(Broken::Truncated(entries.len() as u64)),
+        None => Ok(()),
+    }
+}
+
+/// What a verification of the stored log found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub entries: u64,
+    pub checkpoints: usize,
+    pub root: Hash,
+}
+
+/// Verifies the log as stored, with its checkpoints, against the audit key.
+pub async fn verify_stored(
+    store: &dyn crate::store::Store,
+    key: &VerifyingKey,
+) -> Result<Result<Report, Broken>, crate::store::StoreError> {
+    let entries = store.audit_log().await?;
+    let checkpoints = store.checkpoints().await?;
+    if let Err(broken) = verify(&entries, &checkpoints, None, key) {
+        return Ok(Err(broken));
+    }
+    let leaves: Vec<Hash> = entries.iter().map(|entry| entry.leaf).collect();
+    Ok(Ok(Report {
+        entries: entries.len() as u64,
+        checkpoints: checkpoints.len(),
+        root: merkle::root(&leaves),
+    }))
+}
+
+/// The signing key from its 32-byte seed.
+pub fn signing_key(seed: &[u8; 32]) -> SigningKey {
+    SigningKey::from_bytes(seed)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+//! The patient's access history (from the audit log) and the proof that one of its entries is in
+//! the log that the server signed.
+
+use app::record::history::{AccessEvent, HISTORY_MAX};
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use serde::Serialize;
+
+use super::{Asker, trace};
+use crate::{AppState, audit::merkle, error::ApiError, web::Origin};
+
+/// `GET /api/records/{record}/access-history`: the patient side only, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+) -> Result<Json<Vec<AccessEvent>>, ApiError> {
+    if !asker.is_patient_side() {
+        let refused = Some(trace::reason(app::policy::Deny::NotYours));
+        trace::read(&state, &asker, &origin, "history.list", None, refused).await?;
+        return Err(ApiError::NotFound);
+    }
+    // Read before this read is traced: the list shows what happened until now.
+    let entries = state.store.record_audit(&asker.record.id, HISTORY_MAX).await?;
+    let mut names = super::Names::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for (seq, entry) in entries {
+        let actor_name = match (entry.actor.kind.as_str(), &entry.actor.id) {
+            ("professional", Some(rpps)) => match names.get(rpps) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = match state.store.professional(rpps).await? {
+                        Some(found) => format!(
+                            "{} {}",
+                            found.professional.given_name, found.professional.family_name
+                        ),
+                        None => rpps.clone(),
+                    };
+                    names.insert(rpps.clone(), name.clone());
+                    name
+                }
+            },
+            _ => String::new(),
+        };
+        out.push(AccessEvent {
+            seq,
+            at: entry.at,
+            actor_kind: entry.actor.kind,
+            actor_name,
+            role: entry.actor.role,
+            action: entry.action,
+            item: entry.item,
+            allowed: entry.outcome == "allowed",
+            reason: entry.reason,
+            break_glass: entry.purpose.as_deref() == Some("break_glass"),
+        });
+    }
+    trace::read(&state, &asker, &origin, "history.list", None, None).await?;
+    Ok(Json(out))
+}
+
+/// An entry of the log, and the Merkle path from it to a signed tree head.
+#[derive(Serialize)]
+pub struct InclusionProof {
+    pub seq: u64,
+    /// The entry's canonical JSON, base64.
+    pub entry: String,
+    pub leaf: String,
+    /// Nearest the leaf first (RFC 6962).
+    pub path: Vec<String>,
+    pub tree_size: u64,
+    pub root: String,
+    pub checkpoint_at: i64,
+    pub signature: String,
+    /// The audit key (Ed25519), to check the signature with.
+    pub public_key: String,
+}
+
+/// `GET /api/records/{record}/access-history/{seq}/proof`: for an entry of this record, the
+/// patient side only.
+pub async fn proof(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+    Path((_, seq)): Path<(String, u64)>,
+) -> Result<Json<InclusionProof>, ApiError> {
+    let ours = asker.is_patient_side()
+        && state
+            .store
+            .record_audit(&asker.record.id, u32::MAX)
+            .await?
+            .iter()
+            .any(|(found, _)| *found == seq);
+    if !ours {
+        let refused = Some(trace::NOT_FOUND.to_owned());
+        trace::read(&state, &asker, &origin, "history.proof", Some(&seq.to_string()), refused)
+            .await?;
+        return Err(ApiError::NotFound);
+    }
+    // A head signed now covers the entry (and this request's own entry, written first).
+    trace::read(&state, &asker, &origin, "history.proof", Some(&seq.to_string()), None).await?;
+    let head = state.auditor.checkpoint(&*state.store, state.clock.now()).await?;
+    let log = state.store.audit_log().await?;
+    let size = usize::try_from(head.size).map_err(|_| ApiError::NotFound)?;
+    let leaves: Vec<merkle::Hash> = log.iter().take(size).map(|stored| stored.leaf).collect();
+    let index =
+        seq.checked_sub(1).and_then(|i| usize::try_from(i).ok()).ok_or(ApiError::NotFound)?;
+    let path = merkle::inclusion_proof(index, &leaves).ok_or(ApiError::NotFound)?;
+    let stored = &log[index];
+    Ok(Json(InclusionProof {
+        seq,
+        entry: STANDARD.encode(&stored.entry),
+        leaf: STANDARD.encode(stored.leaf),
+        path: path.iter().map(|hash| STANDARD.encode(hash)).collect(),
+        tree_size: head.size,
+        root: STANDARD.encode(head.root),
+        checkpoint_at: head.at,
+        signature: STANDARD.encode(&head.signature),
+        public_key: STANDARD.encode(state.auditor.public_key().as_bytes()),
+    }))
+}

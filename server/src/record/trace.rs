@@ -1,0 +1,117 @@
+//! The audit entries of the record's entry points: who asked (as [`Asker`] established it),
+//! what, on which item, from where, and what the policy answered.
+
+use app::policy::{BreakGlass, Deny};
+
+use super::{Asker, Who};
+use crate::{
+    AppState,
+    audit::{AuditActor, AuditEntry, Pending},
+    error::ApiError,
+    web::Origin,
+};
+
+pub fn actor(asker: &Asker) -> AuditActor {
+    match &asker.who {
+        Who::Holder => {
+            AuditActor { kind: "patient".into(), id: Some(asker.record.id.clone()), role: None }
+        }
+        Who::Representative => {
+            AuditActor { kind: "representative".into(), id: party_id(&asker.party), role: None }
+        }
+        Who::Professional { record, .. } => AuditActor {
+            kind: "professional".into(),
+            id: Some(record.professional.rpps.as_str().to_owned()),
+            role: Some(code(&record.professional.profession)),
+        },
+    }
+}
+
+fn party_id(party: &crate::store::Party) -> Option<String> {
+    match party {
+        crate::store::Party::Patient(id) | crate::store::Party::Professional(id) => {
+            Some(id.clone())
+        }
+        crate::store::Party::Insurer => None,
+    }
+}
+
+fn code<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(code)) => code,
+        _ => String::new(),
+    }
+}
+
+/// Why an entry point refused: the policy's reason, or no such item (as far as the asker may
+/// know).
+pub fn reason(deny: Deny) -> String {
+    code(&deny)
+}
+
+pub const NOT_FOUND: &str = "not_found";
+
+/// The entry for `action` on `item` of the asker's record; `denied` gives the reason.
+pub fn entry(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    action: &str,
+    item: Option<&str>,
+    denied: Option<String>,
+) -> AuditEntry {
+    let break_glass =
+        matches!(&asker.who, Who::Professional { break_glass: BreakGlass::Active, .. });
+    AuditEntry {
+        at: state.clock.now(),
+        actor: actor(asker),
+        action: action.to_owned(),
+        // An identifier from the address may be anything: kept short.
+        item: item.map(|item| item.chars().take(64).collect()),
+        record: Some(asker.record.id.clone()),
+        client: origin.client.clone(),
+        device: origin.device.clone(),
+        outcome: if denied.is_some() { "denied" } else { "allowed" }.to_owned(),
+        reason: denied,
+        purpose: break_glass.then(|| "break_glass".to_owned()),
+    }
+}
+
+/// Writes the entry of a read before its answer leaves; no trace, no answer.
+pub async fn read(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    action: &str,
+    item: Option<&str>,
+    denied: Option<String>,
+) -> Result<(), ApiError> {
+    let entry = entry(state, asker, origin, action, item, denied);
+    state.auditor.append(&*state.store, &entry).await?;
+    Ok(())
+}
+
+/// Prepares the entry of a change, to be written in the change's own transaction.
+pub async fn change<'a>(
+    state: &'a AppState,
+    asker: &Asker,
+    origin: &Origin,
+    action: &str,
+    item: Option<&str>,
+) -> Result<Pending<'a>, ApiError> {
+    let entry = entry(state, asker, origin, action, item, None);
+    Ok(state.auditor.prepare(&*state.store, &entry).await?)
+}
+
+/// Refuses `action` on `item` for the policy's `reason`, traced.
+pub async fn refuse<T>(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    action: &str,
+    item: &str,
+    reason: Deny,
+) -> Result<T, ApiError> {
+    read(state, asker, origin, action, Some(item), Some(self::reason(reason))).await?;
+    Err(ApiError::Denied(reason))
+}

@@ -1,0 +1,26 @@
+//! Storage of the audit log: entries appended with their hashes (never changed, never deleted:
+//! the database refuses both), and signed checkpoints.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::audit::{AuditEntry, AuditRows, Checkpoint, StoredEntry, merkle::Hash};
+
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    /// Appends the entry at its place (refused if that place is taken), with its checkpoint if
+    /// one is due, in one transaction. Audited writes add the same rows inside their own.
+    async fn append_audit(&self, rows: &AuditRows) -> Result<(), StoreError>;
+    async fn insert_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
+    /// Each entry's leaf and chain hash, in order.
+    async fn audit_leaves(&self) -> Result<Vec<(Hash, Hash)>, StoreError>;
+    /// The whole log, in order.
+    async fn audit_log(&self) -> Result<Vec<StoredEntry>, StoreError>;
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
+    /// The entries about one record, newest first.
+    async fn record_audit(
+        &self,
+        record_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(u64, AuditEntry)>, StoreError>;
+}

@@ -1,0 +1,152 @@
+//! [`AuditStore`] on SQLite. Triggers in the migration make the log append-only.
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::{SqliteStore, map_error};
+use crate::{
+    audit::{AuditEntry, AuditRows, Checkpoint, StoredEntry, merkle::Hash},
+    store::{AuditStore, StoreError},
+};
+
+fn hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt)
+}
+
+fn seq(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt)
+}
+
+fn number(value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::Corrupt)
+}
+
+async fn insert_checkpoint(
+    executor: impl sqlx::SqliteExecutor<'_>,
+    checkpoint: &Checkpoint,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_checkpoints (size, root, at, signature) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (size) DO NOTHING",
+    )
+    .bind(number(checkpoint.size)?)
+    .bind(checkpoint.root.as_slice())
+    .bind(checkpoint.at)
+    .bind(checkpoint.signature.as_slice())
+    .execute(executor)
+    .await
+    .map_err(map_error)?;
+    Ok(())
+}
+
+/// Writes an audit entry's rows inside the caller's transaction.
+pub(super) async fn write_audit(
+    tx: &mut sqlx::SqliteConnection,
+    rows: &AuditRows,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_entries (seq, entry, leaf, chain, at, record_id, actor_id, action) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(number(rows.stored.seq)?)
+    .bind(rows.stored.entry.as_slice())
+    .bind(rows.stored.leaf.as_slice())
+    .bind(rows.stored.chain.as_slice())
+    .bind(rows.at)
+    .bind(rows.record.as_deref())
+    .bind(rows.actor.as_deref())
+    .bind(&rows.action)
+    .execute(&mut *tx)
+    .await
+    .map_err(map_error)?;
+    if let Some(checkpoint) = &rows.checkpoint {
+        insert_checkpoint(&mut *tx, checkpoint).await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn append_audit(&self, rows: &AuditRows) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        write_audit(&mut tx, rows).await?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn insert_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        insert_checkpoint(&self.pool, checkpoint).await
+    }
+
+    async fn audit_leaves(&self) -> Result<Vec<(Hash, Hash)>, StoreError> {
+        let rows = sqlx::query("SELECT leaf, chain FROM audit_entries ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    hash(row.try_get("leaf").map_err(map_error)?)?,
+                    hash(row.try_get("chain").map_err(map_error)?)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn audit_log(&self) -> Result<Vec<StoredEntry>, StoreError> {
+        let rows = sqlx::query("SELECT seq, entry, leaf, chain FROM audit_entries ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredEntry {
+                    seq: seq(row.try_get("seq").map_err(map_error)?)?,
+                    entry: row.try_get("entry").map_err(map_error)?,
+                    leaf: hash(row.try_get("leaf").map_err(map_error)?)?,
+                    chain: hash(row.try_get("chain").map_err(map_error)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        let rows =
+            sqlx::query("SELECT size, root, at, signature FROM audit_checkpoints ORDER BY size")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Checkpoint {
+                    size: seq(row.try_get("size").map_err(map_error)?)?,
+                    root: hash(row.try_get("root").map_err(map_error)?)?,
+                    at: row.try_get("at").map_err(map_error)?,
+                    signature: row.try_get("signature").map_err(map_error)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_audit(
+        &self,
+        record_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, entry FROM audit_entries WHERE record_id = ? ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(record_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.iter()
+            .map(|row| {
+                let bytes: Vec<u8> = row.try_get("entry").map_err(map_error)?;
+                let entry = serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt)?;
+                Ok((seq(row.try_get("seq").map_err(map_error)?)?, entry))
+            })
+            .collect()
+    }
+}
