@@ -188,6 +188,12 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await page.getByText('Patiente inconsciente, admise aux urgences').waitFor();
   await page.locator('.badge--alert', { hasText: 'En cours' }).waitFor();
   await assertAccessible(page, 'patient: break-glass notification');
+  // The access history: the emergency access stands out, and can be shown alone.
+  const history = page.getByRole('region', { name: 'Historique des accès' });
+  await history.getByLabel('Afficher').selectOption('break_glass');
+  await history.locator('.history__event--urgent', { hasText: 'Claire Lefebvre (Médecin) — a consulté la liste des documents' }).first().waitFor();
+  assert.equal(await history.locator('.history__event:not(.history__event--urgent)').count(), 0);
+  await assertAccessible(page, 'patient: access history, emergency accesses');
   await page.getByRole('button', { name: 'Tout marquer comme lu' }).click();
   await page.locator('.notification--unread').waitFor({ state: 'detached' });
   await page.getByLabel('Je refuse que mon dossier soit ouvert en urgence (bris de glace)').check();

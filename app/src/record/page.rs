@@ -10,7 +10,7 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
-    Category, DocumentFinder, DocumentInfo, Section, TimelineSection,
+    AccessHistory, Category, DocumentFinder, DocumentInfo, Section, TimelineSection,
     access::AccessSection,
     documents::{DepositForm, DocumentList},
     filter::DocumentFilter,
@@ -88,6 +88,7 @@ fn Record(me: Me) -> impl IntoView {
         </section>
         <ProfileSection record=record.clone() csrf=csrf.clone() writable=Section::ALL.to_vec() can_mask=true />
         <EmergencySection record=record.clone() csrf=csrf.clone() />
-        <AccessSection record csrf suggested />
+        <AccessSection record=record.clone() csrf suggested />
+        <AccessHistory record />
     }
 }
