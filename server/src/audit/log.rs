@@ -104,7 +104,7 @@ impl Auditor {
             action: entry.action.clone(),
             checkpoint,
         };
-        Ok(Pending { edge, rows })
+        Ok(Pending { edge, rows, written: false })
     }
 
     /// Appends an entry on its own (a read: the trace is written before the answer leaves).
@@ -144,6 +144,17 @@ pub struct AuditRows {
 pub struct Pending<'a> {
     edge: MutexGuard<'a, Option<Edge>>,
     rows: AuditRows,
+    written: bool,
+}
+
+impl Drop for Pending<'_> {
+    /// Not written (the action failed or was refused): the edge is read again from the
+    /// database next time, in case the failure happened after a commit.
+    fn drop(&mut self) {
+        if !self.written {
+            *self.edge = None;
+        }
+    }
 }
 
 impl Pending<'_> {
@@ -158,6 +169,7 @@ impl Pending<'_> {
             edge.frontier.push(self.rows.stored.leaf);
             edge.chain = self.rows.stored.chain;
         }
+        self.written = true;
         seq
     }
 }

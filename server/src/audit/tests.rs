@@ -156,3 +156,23 @@ fn the_first_broken_entry_is_named() {
     // Entries 17 to 32 lie between two checkpoints: the stretch is named by its start.
     assert_eq!(verify(&entries, &checkpoints, Some(&head), &public), Err(Broken::Checkpoint(17)));
 }
+
+#[tokio::test]
+async fn an_abandoned_entry_takes_nothing_and_the_log_goes_on() {
+    use crate::store::{AuditStore, SqliteStore};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
+    let auditor = Auditor::ephemeral();
+    assert_eq!(auditor.append(&store, &entry(1)).await.unwrap(), 1);
+    // Prepared, then the action fails: nothing written, the place is not taken.
+    let pending = auditor.prepare(&store, &entry(2)).await.unwrap();
+    assert_eq!(pending.rows().stored.seq, 2);
+    drop(pending);
+    assert_eq!(auditor.append(&store, &entry(3)).await.unwrap(), 2);
+    for n in 4..=(CHECKPOINT_EVERY + 2) {
+        auditor.append(&store, &entry(n)).await.unwrap();
+    }
+    assert_eq!(store.checkpoints().await.unwrap().len(), 1, "one checkpoint at 64 entries");
+    let report = verify_stored(&store, &auditor.public_key()).await.unwrap().unwrap();
+    assert_eq!(report.entries, CHECKPOINT_EVERY + 1);
+}
