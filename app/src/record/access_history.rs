@@ -25,13 +25,22 @@ fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
         "grant.give" | "grant.revoke" | "grant.block" | "grant.unblock" => {
             t_string!(i18n, history.grant).to_string()
         }
+        "account.login" => t_string!(i18n, history.login).to_string(),
+        "account.login_failed" | "account.code_failed" | "account.password_confirm_failed" => {
+            t_string!(i18n, history.login_failed).to_string()
+        }
+        "account.opened_by_professional" | "professional.record_opened" => {
+            t_string!(i18n, history.opened).to_string()
+        }
+        "account.break_glass_access" => t_string!(i18n, history.break_glass_opened).to_string(),
+        other if other.starts_with("account.") => t_string!(i18n, history.account).to_string(),
         _ => action.to_owned(),
     }
 }
 
 fn who(i18n: I18nContext<Locale>, event: &AccessEvent) -> String {
     match event.actor_kind.as_str() {
-        "patient" => t_string!(i18n, history.you).to_string(),
+        "patient" | "account" => t_string!(i18n, history.you).to_string(),
         "representative" => t_string!(i18n, history.representative).to_string(),
         "insurer" => t_string!(i18n, record.by_insurer).to_string(),
         _ => {

@@ -55,9 +55,7 @@ pub async fn start(
         .await?;
     }
     let now = state.clock.now();
-    state
-        .store
-        .record_auth_event("contact_change_requested", Some(&account.id), &addr, now)
+    crate::audit::auth_event(&state, "contact_change_requested", Some(&account.id), &addr, now)
         .await?;
     Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
 }
@@ -101,7 +99,7 @@ pub async fn verify(
     state.store.delete_sessions_of(&account.id, Some(&session.token_hash)).await?;
     // The old contact is told where codes now go.
     notify(&state, &account, Kind::ContactChanged { to: &new_contact.masked() }).await?;
-    state.store.record_auth_event("contact_changed", Some(&account.id), &addr, now).await?;
+    crate::audit::auth_event(&state, "contact_changed", Some(&account.id), &addr, now).await?;
     let account = state.store.account_by_id(&account.id).await?.ok_or(ApiError::Unauthenticated)?;
     Ok(Json(me_of(&state, &account, session.csrf_token, session.acting_for.as_deref()).await?))
 }

@@ -64,14 +64,12 @@ pub async fn close(
     match erasure_due_at {
         Some(due) => {
             notify(&state, &account, Kind::ErasureScheduled { on: &day(due) }).await?;
-            state
-                .store
-                .record_auth_event("erasure_requested", Some(&account.id), &addr, now)
+            crate::audit::auth_event(&state, "erasure_requested", Some(&account.id), &addr, now)
                 .await?;
         }
         None => {
             notify(&state, &account, Kind::Closed { until: &day(retained_until) }).await?;
-            state.store.record_auth_event("closed", Some(&account.id), &addr, now).await?;
+            crate::audit::auth_event(&state, "closed", Some(&account.id), &addr, now).await?;
         }
     }
     Ok(StatusCode::NO_CONTENT)
@@ -92,7 +90,8 @@ pub async fn reopen(
     }
     state.store.reopen_account(&account.id).await?;
     notify(&state, &account, Kind::Reopened).await?;
-    state.store.record_auth_event("reopened", Some(&account.id), &addr, state.clock.now()).await?;
+    crate::audit::auth_event(&state, "reopened", Some(&account.id), &addr, state.clock.now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

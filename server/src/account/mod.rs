@@ -150,18 +150,14 @@ async fn signup(
             // Same answer as a real sign-up, so the form does not reveal who has an account;
             // the owner of the contact is told instead.
             send(&state, &contact, locale, Kind::AlreadyRegistered).await?;
-            state
-                .store
-                .record_auth_event("signup_existing", Some(&existing.id), &addr, now)
+            crate::audit::auth_event(&state, "signup_existing", Some(&existing.id), &addr, now)
                 .await?;
         }
         Some(existing) if existing.status != AccountStatus::Pending => {
             // Opened by a professional or closed: the owner recovers it rather than signing up
             // again; the answer stays the same as a sign-up's.
             send(&state, &contact, locale, Kind::AlreadyRegistered).await?;
-            state
-                .store
-                .record_auth_event("signup_existing", Some(&existing.id), &addr, now)
+            crate::audit::auth_event(&state, "signup_existing", Some(&existing.id), &addr, now)
                 .await?;
         }
         existing => {
@@ -184,7 +180,7 @@ async fn signup(
             state.store.create_account(&account).await?;
             store_code(&state, &new, &id, CodePurpose::Activation).await?;
             send(&state, &contact, locale, code_kind(CodePurpose::Activation, &new.code)).await?;
-            state.store.record_auth_event("signup", Some(&id), &addr, now).await?;
+            crate::audit::auth_event(&state, "signup", Some(&id), &addr, now).await?;
         }
     }
     Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
@@ -203,9 +199,7 @@ async fn login(
         // The account's history shows the slow-down and the lock, like any other event.
         if let Some(account) = state.store.account_by_contact(contact.as_str()).await? {
             let event = blocked_event(&blocked, "login_blocked", "login_locked");
-            state
-                .store
-                .record_auth_event(event, Some(&account.id), &addr, state.clock.now())
+            crate::audit::auth_event(&state, event, Some(&account.id), &addr, state.clock.now())
                 .await?;
         }
         return Err(blocked);
@@ -217,7 +211,7 @@ async fn login(
     let now = state.clock.now();
     let account_id = account.as_ref().map(|account| account.id.clone());
     let Some(account) = account.filter(|_| password_ok) else {
-        state.store.record_auth_event("login_failed", account_id.as_deref(), &addr, now).await?;
+        crate::audit::auth_event(&state, "login_failed", account_id.as_deref(), &addr, now).await?;
         return Err(ApiError::BadCredentials);
     };
     state.store.rate_limit_reset(&contact_limit).await?;
@@ -228,7 +222,7 @@ async fn login(
     if account.status == AccountStatus::Active && totp_enabled {
         let new = NewCode::draw();
         store_code(&state, &new, &account.id, CodePurpose::Totp).await?;
-        state.store.record_auth_event("totp_asked", Some(&account.id), &addr, now).await?;
+        crate::audit::auth_event(&state, "totp_asked", Some(&account.id), &addr, now).await?;
         let sent = CodeSent {
             sent_to: String::new(),
             method: CodeMethod::Authenticator,
@@ -246,7 +240,7 @@ async fn login(
     let new = NewCode::draw();
     store_code(&state, &new, &account.id, purpose).await?;
     send(&state, &contact, locale_of(&account), code_kind(purpose, &new.code)).await?;
-    state.store.record_auth_event("code_sent", Some(&account.id), &addr, now).await?;
+    crate::audit::auth_event(&state, "code_sent", Some(&account.id), &addr, now).await?;
     Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
 }
 
@@ -276,7 +270,8 @@ async fn verify(
         }
     };
     if !right {
-        state.store.record_auth_event("code_failed", Some(&attempt.account_id), &addr, now).await?;
+        crate::audit::auth_event(&state, "code_failed", Some(&attempt.account_id), &addr, now)
+            .await?;
         return Err(ApiError::BadCode {
             attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts)),
         });
@@ -287,7 +282,8 @@ async fn verify(
     state.store.rate_limit_forgive(&format!("code:{addr}")).await?;
     if attempt.purpose == CodePurpose::Activation {
         state.store.activate_account(&attempt.account_id, now).await?;
-        state.store.record_auth_event("activated", Some(&attempt.account_id), &addr, now).await?;
+        crate::audit::auth_event(&state, "activated", Some(&attempt.account_id), &addr, now)
+            .await?;
     }
     let account =
         state.store.account_by_id(&attempt.account_id).await?.ok_or(ApiError::CodeExpired)?;
@@ -308,7 +304,7 @@ async fn verify(
             session::IDLE_TIMEOUT_SECONDS,
         )
         .await?;
-    state.store.record_auth_event("login", Some(&account.id), &addr, now).await?;
+    crate::audit::auth_event(&state, "login", Some(&account.id), &addr, now).await?;
     let jar = jar.add(session::session_cookie(token));
     let me = me_of(&state, &account, csrf_token, None).await?;
     Ok((jar, Json(me)))
@@ -327,10 +323,10 @@ pub(crate) async fn logout(
     let now = state.clock.now();
     match &session.owner {
         SessionOwner::Account(id) => {
-            state.store.record_auth_event("logout", Some(id), &addr, now).await?;
+            crate::audit::auth_event(&state, "logout", Some(id), &addr, now).await?;
         }
         SessionOwner::Professional(rpps) => {
-            state.store.record_professional_event("logout", Some(rpps), &addr, now).await?;
+            crate::audit::professional_event(&state, "logout", Some(rpps), &addr, now).await?;
         }
     }
     Ok((jar.add(session::removal_cookie()), StatusCode::NO_CONTENT))
@@ -372,9 +368,7 @@ async fn recover(
             };
             send(&state, &contact, locale_of(&account), kind).await?;
             let now = state.clock.now();
-            state
-                .store
-                .record_auth_event("recovery_requested", Some(&account.id), &addr, now)
+            crate::audit::auth_event(&state, "recovery_requested", Some(&account.id), &addr, now)
                 .await?;
         }
     }
@@ -412,9 +406,9 @@ async fn recover_finish(
     state.store.rate_limit_forgive(&format!("code:{addr}")).await?;
     if account.status == AccountStatus::Awaiting {
         state.store.activate_account(&account.id, now).await?;
-        state.store.record_auth_event("activated", Some(&account.id), &addr, now).await?;
+        crate::audit::auth_event(&state, "activated", Some(&account.id), &addr, now).await?;
     } else {
-        state.store.record_auth_event("password_reset", Some(&account.id), &addr, now).await?;
+        crate::audit::auth_event(&state, "password_reset", Some(&account.id), &addr, now).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -436,7 +430,8 @@ pub(crate) async fn try_message_code(
         .filter(|attempt| expected(attempt))
         .ok_or(ApiError::CodeExpired)?;
     if !codes::digests_match(&attempt.code_hash, &codes::code_digest(challenge, code)) {
-        state.store.record_auth_event("code_failed", Some(&attempt.account_id), addr, now).await?;
+        crate::audit::auth_event(state, "code_failed", Some(&attempt.account_id), addr, now)
+            .await?;
         return Err(ApiError::BadCode {
             attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts)),
         });
@@ -458,9 +453,7 @@ pub(crate) async fn confirm_password(
         state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
     if !state.passwords.verify(password.clone(), account.password_hash.clone()).await? {
         let now = state.clock.now();
-        state
-            .store
-            .record_auth_event("password_confirm_failed", Some(&account.id), addr, now)
+        crate::audit::auth_event(state, "password_confirm_failed", Some(&account.id), addr, now)
             .await?;
         return Err(ApiError::BadCredentials);
     }
@@ -481,7 +474,7 @@ async fn change_password(
     check_personal_strength(&account, &request.new_password)?;
     replace_password(&state, &account, &request.new_password, Some(&session.token_hash)).await?;
     let now = state.clock.now();
-    state.store.record_auth_event("password_changed", Some(&account.id), &addr, now).await?;
+    crate::audit::auth_event(&state, "password_changed", Some(&account.id), &addr, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -522,9 +515,7 @@ async fn totp_setup(
     let (uri, base32) =
         totp::enrolment(&secret, account.contact_text()).ok_or(ApiError::BadRequest)?;
     totp::store_secret(&state, &account.id, &secret, true).await?;
-    state
-        .store
-        .record_auth_event("totp_setup", Some(&account.id), &addr, state.clock.now())
+    crate::audit::auth_event(&state, "totp_setup", Some(&account.id), &addr, state.clock.now())
         .await?;
     Ok(Json(TotpSetup { uri, secret: base32 }))
 }
@@ -547,7 +538,7 @@ async fn totp_enable(
     }
     state.store.rate_limit_reset(&format!("totp:{}", session.account_id)).await?;
     state.store.enable_totp(&session.account_id).await?;
-    state.store.record_auth_event("totp_enabled", Some(&session.account_id), &addr, now).await?;
+    crate::audit::auth_event(&state, "totp_enabled", Some(&session.account_id), &addr, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -105,9 +105,7 @@ pub async fn set_acting_for(
     }
     state.store.set_acting_for(&session.token_hash, target.as_deref()).await?;
     let event = if target.is_some() { "acting_for_started" } else { "acting_for_ended" };
-    state
-        .store
-        .record_auth_event(event, Some(&session.account_id), &addr, state.clock.now())
+    crate::audit::auth_event(&state, event, Some(&session.account_id), &addr, state.clock.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -129,10 +127,14 @@ pub async fn withdraw(
     if !withdrawn {
         return Err(ApiError::Refused(Refusal::NotRepresented));
     }
-    state
-        .store
-        .record_auth_event("representation_withdrawn", Some(&session.account_id), &addr, now)
-        .await?;
+    crate::audit::auth_event(
+        &state,
+        "representation_withdrawn",
+        Some(&session.account_id),
+        &addr,
+        now,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -174,6 +174,63 @@ pub fn verify(
     }
 }
 
+/// Records an account's authentication or account event (`login`, `password_changed`, …) in
+/// the account history and in the audit log, in one transaction.
+pub async fn auth_event(
+    state: &crate::AppState,
+    event: &str,
+    account_id: Option<&str>,
+    client_addr: &str,
+    now: i64,
+) -> Result<(), crate::store::StoreError> {
+    let entry = AuditEntry {
+        at: now,
+        actor: AuditActor {
+            kind: if account_id.is_some() { "account" } else { "anonymous" }.into(),
+            id: account_id.map(str::to_owned),
+            role: None,
+        },
+        action: format!("account.{event}"),
+        item: None,
+        record: account_id.map(str::to_owned),
+        client: client_addr.to_owned(),
+        device: None,
+        outcome: "allowed".into(),
+        reason: None,
+        purpose: None,
+    };
+    let pending = state.auditor.prepare(&*state.store, &entry).await?;
+    state.store.record_auth_event(event, account_id, client_addr, now, pending.rows()).await?;
+    pending.written();
+    Ok(())
+}
+
+/// The same for a professional's card and session events (`card_login`, …).
+pub async fn professional_event(
+    state: &crate::AppState,
+    event: &str,
+    rpps: Option<&str>,
+    client_addr: &str,
+    now: i64,
+) -> Result<(), crate::store::StoreError> {
+    let entry = AuditEntry {
+        at: now,
+        actor: AuditActor { kind: "professional".into(), id: rpps.map(str::to_owned), role: None },
+        action: format!("professional.{event}"),
+        item: None,
+        record: None,
+        client: client_addr.to_owned(),
+        device: None,
+        outcome: "allowed".into(),
+        reason: None,
+        purpose: None,
+    };
+    let pending = state.auditor.prepare(&*state.store, &entry).await?;
+    state.store.record_professional_event(event, rpps, client_addr, now, pending.rows()).await?;
+    pending.written();
+    Ok(())
+}
+
 /// What a verification of the stored log found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {

@@ -119,10 +119,14 @@ async fn start(
     state.store.rate_limit_forgive(&format!("break-glass:{}", session.rpps)).await?;
     let now = state.clock.now();
     if record.break_glass_refused {
-        state
-            .store
-            .record_professional_event("break_glass_refused", Some(&session.rpps), &addr, now)
-            .await?;
+        crate::audit::professional_event(
+            &state,
+            "break_glass_refused",
+            Some(&session.rpps),
+            &addr,
+            now,
+        )
+        .await?;
         return Err(ApiError::Denied(Deny::BreakGlassRefused));
     }
     if state.store.consent(&record.id, &session.rpps).await? == Consent::Blocked {
@@ -152,11 +156,15 @@ async fn start(
             expires_at,
         })
         .await?;
-    state
-        .store
-        .record_professional_event("break_glass_started", Some(&session.rpps), &addr, now)
-        .await?;
-    state.store.record_auth_event("break_glass_access", Some(&record.id), &addr, now).await?;
+    crate::audit::professional_event(
+        &state,
+        "break_glass_started",
+        Some(&session.rpps),
+        &addr,
+        now,
+    )
+    .await?;
+    crate::audit::auth_event(&state, "break_glass_access", Some(&record.id), &addr, now).await?;
 
     // The patient is always told, in the app and by message; the regular doctor in the app.
     let by = professional_line(&professional.professional);
@@ -248,9 +256,7 @@ async fn end(
     if !state.store.end_break_glass(&id, &session.rpps, now).await? {
         return Err(ApiError::NotFound);
     }
-    state
-        .store
-        .record_professional_event("break_glass_ended", Some(&session.rpps), &addr, now)
+    crate::audit::professional_event(&state, "break_glass_ended", Some(&session.rpps), &addr, now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -314,7 +320,8 @@ async fn set_refusal(
     state.store.set_break_glass_refused(&asker.record.id, request.refused).await?;
     let event =
         if request.refused { "break_glass_refused_set" } else { "break_glass_refusal_lifted" };
-    state.store.record_auth_event(event, Some(&asker.record.id), &addr, state.clock.now()).await?;
+    crate::audit::auth_event(&state, event, Some(&asker.record.id), &addr, state.clock.now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -154,7 +154,7 @@ async fn login(
     if let Err(blocked) = limit(&state, &card_limit, ACCOUNT_POLICY).await {
         let event = blocked_event(&blocked, "card_login_blocked", "card_locked");
         let now = state.clock.now();
-        state.store.record_professional_event(event, Some(rpps.as_str()), &addr, now).await?;
+        crate::audit::professional_event(&state, event, Some(rpps.as_str()), &addr, now).await?;
         return Err(blocked);
     }
     let now = state.clock.now();
@@ -172,10 +172,14 @@ async fn login(
         _ => false,
     };
     let Some(professional) = professional.filter(|_| proven) else {
-        state
-            .store
-            .record_professional_event("card_login_failed", Some(rpps.as_str()), &addr, now)
-            .await?;
+        crate::audit::professional_event(
+            &state,
+            "card_login_failed",
+            Some(rpps.as_str()),
+            &addr,
+            now,
+        )
+        .await?;
         return Err(ApiError::BadCredentials);
     };
     state.store.rate_limit_reset(&card_limit).await?;
@@ -196,7 +200,7 @@ async fn login(
             session::PRO_IDLE_TIMEOUT_SECONDS,
         )
         .await?;
-    state.store.record_professional_event("card_login", Some(rpps.as_str()), &addr, now).await?;
+    crate::audit::professional_event(&state, "card_login", Some(rpps.as_str()), &addr, now).await?;
     let me = ProMe { professional: professional.professional, csrf_token };
     Ok((jar.add(session::session_cookie(token)), Json(me)))
 }
@@ -298,8 +302,10 @@ async fn open_record(
     let by = signature_line(&state, &session.rpps).await?;
     let url = format!("{}/activer", state.public_url);
     send(&state, &contact, locale, Kind::RecordOpened { by: &by, url: &url }).await?;
-    state.store.record_auth_event("opened_by_professional", Some(&account.id), &addr, now).await?;
-    state.store.record_professional_event("record_opened", Some(&session.rpps), &addr, now).await?;
+    crate::audit::auth_event(&state, "opened_by_professional", Some(&account.id), &addr, now)
+        .await?;
+    crate::audit::professional_event(&state, "record_opened", Some(&session.rpps), &addr, now)
+        .await?;
     Ok((StatusCode::CREATED, Json(RecordOpened { notified: contact.masked() })))
 }
 
@@ -386,14 +392,23 @@ async fn open_represented_record(
     let by = signature_line(&state, &session.rpps).await?;
     crate::account::notify(&state, &representative, Kind::Representing { by: &by, name: &name })
         .await?;
-    state.store.record_auth_event("opened_by_professional", Some(&account.id), &addr, now).await?;
-    state
-        .store
-        .record_auth_event("representation_started", Some(&representative.id), &addr, now)
+    crate::audit::auth_event(&state, "opened_by_professional", Some(&account.id), &addr, now)
         .await?;
-    state
-        .store
-        .record_professional_event("represented_record_opened", Some(&session.rpps), &addr, now)
-        .await?;
+    crate::audit::auth_event(
+        &state,
+        "representation_started",
+        Some(&representative.id),
+        &addr,
+        now,
+    )
+    .await?;
+    crate::audit::professional_event(
+        &state,
+        "represented_record_opened",
+        Some(&session.rpps),
+        &addr,
+        now,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(RecordOpened { notified: representative_contact.masked() })))
 }

@@ -306,6 +306,7 @@ pub trait Store:
         account_id: Option<&str>,
         client_addr: &str,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// Events of one account, oldest first: `(at, event)`.
     async fn auth_events(&self, account_id: &str) -> Result<Vec<(i64, String)>, StoreError>;

@@ -2,6 +2,7 @@
 //! professionals' directory and their card challenges, legal representatives, and the life of
 //! a record after it is closed (archive, erasure).
 
+use crate::audit::AuditRows;
 pub use app::account::{ConsentMethod, RepresentedKind};
 use app::directory::Professional;
 use async_trait::async_trait;
@@ -100,6 +101,7 @@ pub trait PeopleStore: Send + Sync + 'static {
         rpps: Option<&str>,
         client_addr: &str,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// Events of one professional, oldest first: `(at, event)`.
     async fn professional_events(&self, rpps: &str) -> Result<Vec<(i64, String)>, StoreError>;

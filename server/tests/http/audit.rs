@@ -85,6 +85,8 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
     .await;
     let upload = started.body["upload_id"].as_str().unwrap().to_owned();
 
+    // The record's oldest entry (its account's sign-up), for a proof.
+    let oldest = app.store.record_audit(&record, u32::MAX).await.unwrap().last().unwrap().0;
     // (who, the call, the status it answers, the action traced, whether it is a refusal)
     let table: Vec<(&Session, Call, StatusCode, &str, bool)> = vec![
         (&doctor, Call::Get(format!("{base}/documents")), StatusCode::OK, "documents.list", false),
@@ -235,7 +237,7 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
         ),
         (
             &patient,
-            Call::Get(format!("{base}/access-history/1/proof")),
+            Call::Get(format!("{base}/access-history/{oldest}/proof")),
             StatusCode::OK,
             "history.proof",
             false,
@@ -374,6 +376,10 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
     let log = entries(&app).await;
     let actions: Vec<&str> = log.iter().rev().take(2).map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["document.deposit", "upload.chunk"]);
+    // Authentication is in the same log: the patient's sign-up and login, the cards' logins.
+    for action in ["account.signup", "account.login", "professional.card_login"] {
+        assert!(log.iter().any(|e| e.action == action), "{action}");
+    }
     let read = log.iter().find(|e| e.action == "document.read" && e.outcome == "allowed").unwrap();
     assert_eq!(read.actor.kind, "professional");
     assert_eq!(read.actor.id.as_deref(), Some(DOCTOR));

@@ -603,7 +603,9 @@ impl Store for SqliteStore {
         account_id: Option<&str>,
         client_addr: &str,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query(
             "INSERT INTO auth_events (at, event, account_id, client_addr) VALUES (?, ?, ?, ?)",
         )
@@ -611,9 +613,11 @@ impl Store for SqliteStore {
         .bind(event)
         .bind(account_id)
         .bind(client_addr)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! [`PeopleStore`] on SQLite: the directory, card challenges, representations, closing.
 
+use crate::audit::AuditRows;
 use std::collections::HashSet;
 
 use app::directory::{Profession, Professional, Rpps};
@@ -193,7 +194,9 @@ impl PeopleStore for SqliteStore {
         rpps: Option<&str>,
         client_addr: &str,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query(
             "INSERT INTO auth_events (at, event, professional_id, client_addr) \
              VALUES (?, ?, ?, ?)",
@@ -202,9 +205,11 @@ impl PeopleStore for SqliteStore {
         .bind(event)
         .bind(rpps)
         .bind(client_addr)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
