@@ -97,6 +97,12 @@ pub async fn audit(
                 }
             }
         }
+        AuditCommand::Export => {
+            for stored in store.audit_log().await? {
+                let entry: server::audit::AuditEntry = serde_json::from_slice(&stored.entry)?;
+                println!("{}", server::audit::fhir::audit_event(stored.seq, &entry));
+            }
+        }
         AuditCommand::Checkpoint => {
             let head = auditor.checkpoint(store, SystemClock.now()).await?;
             println!(

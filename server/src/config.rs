@@ -145,6 +145,9 @@ pub enum AuditCommand {
     Verify,
     /// Sign a checkpoint of the log as it stands now and print it.
     Checkpoint,
+    /// Print the whole log as FHIR R4 AuditEvent resources, one JSON object per line (NDJSON),
+    /// for an external audit repository.
+    Export,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]

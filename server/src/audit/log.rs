@@ -62,6 +62,12 @@ impl Auditor {
         let io = |error| AuditKeyError::Io(dir.to_owned(), error);
         if !path.exists() {
             std::fs::create_dir_all(dir).map_err(io)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                    .map_err(io)?;
+            }
             let seed = Zeroizing::new(rand::random::<[u8; 32]>());
             write_private(&path, STANDARD.encode(seed.as_slice()).as_bytes()).map_err(io)?;
             tracing::info!("created the audit signing key");

@@ -4,6 +4,7 @@
 //! item of whose record, when, from where, with which outcome and purpose — never the health
 //! content itself. [`verify`] replays a log and names the first entry that does not hold.
 
+pub mod fhir;
 mod log;
 pub mod merkle;
 
