@@ -98,6 +98,18 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await assertAccessible(doctor.page, 'physician: prescription checked');
   await depositForm.getByRole('button', { name: 'Ajouter quand même' }).click();
   await depositForm.getByText('Document ajouté.').waitFor();
+  // A prescription of an exam done recently: the form names the earlier one before sending.
+  await depositForm.getByLabel('Fichier').setInputFiles({ name: 'ordonnance-bio.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+  await depositForm.getByLabel('Titre').fill('Ordonnance de biologie');
+  await depositForm.getByLabel('Catégorie', { exact: true }).selectOption('prescriptions');
+  await depositForm.getByLabel('Date des soins').fill('2026-11-20');
+  await depositForm.getByLabel('Examen prescrit', { exact: true }).selectOption('lab_results');
+  await depositForm.getByLabel('Code LOINC de l\'examen prescrit').fill('4548-4');
+  await depositForm.getByRole('button', { name: 'Ajouter le document' }).click();
+  await depositForm.getByRole('alert').getByText('« HbA1c de novembre », le 2026-11-20').waitFor();
+  await assertAccessible(doctor.page, 'physician: prescribed exam already done');
+  await depositForm.getByRole('button', { name: 'Ajouter quand même' }).click();
+  await depositForm.getByText('Document ajouté.').waitFor();
 
   // The nurse shows the code to scan; the patient's camera opens its address.
   const nurse = await proLogin(cards[NURSE]);
@@ -156,7 +168,7 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   assert.deepEqual(await titles(nurse.page), ['Compte rendu de consultation']);
   await hydrated(doctor.page, `/pro/dossier/${record}`);
   await doctor.page.locator('.document', { hasText: 'Journal de tension' }).getByText('masqué').waitFor();
-  assert.equal((await titles(doctor.page)).length, 6);
+  assert.equal((await titles(doctor.page)).length, 7);
   await nurse.context.close();
   await doctor.context.close();
 
@@ -176,7 +188,8 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await urgent.page.getByRole('heading', { name: 'Mode urgence (bris de glace)' }).waitFor();
   await urgent.page.locator('.document__title').first().waitFor();
   assert.deepEqual((await titles(urgent.page)).sort(),
-    ['Compte rendu de consultation', 'HbA1c de novembre', 'HbA1c de septembre', 'Ordonnance de sortie', 'Ordonnance du 20 novembre'],
+    ['Compte rendu de consultation', 'HbA1c de novembre', 'HbA1c de septembre', 'Ordonnance de biologie', 'Ordonnance de sortie',
+      'Ordonnance du 20 novembre'],
     'the mask holds');
   await assertAccessible(urgent.page, 'break-glass: record in emergency mode');
   assert.deepEqual(urgent.problems, []);

@@ -192,6 +192,9 @@ pub fn DepositForm(
     let prescribed = RwSignal::new(Vec::<crate::safety::interactions::Prescribed>::new());
     let names_drugs =
         move || matches!(category.get(), Category::Prescriptions | Category::Dispensing);
+    // A prescription may prescribe an exam: checked against the same exams done recently.
+    let exam_kind = RwSignal::new(String::new());
+    let exam_code = RwSignal::new(String::new());
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -202,6 +205,17 @@ pub fn DepositForm(
         let code = type_code.get_untracked().trim().to_owned();
         if !code.is_empty() && !valid_loinc(&code) {
             failure.set(Some(local("type_code", InputError::TypeCodeInvalid)));
+            return;
+        }
+        let prescribed_exam = match exam_kind.get_untracked().as_str() {
+            _ if category.get_untracked() != Category::Prescriptions => None,
+            "lab_results" => Some(Category::LabResults),
+            "imaging" => Some(Category::Imaging),
+            _ => None,
+        };
+        let prescribed_code = exam_code.get_untracked().trim().to_owned();
+        if prescribed_exam.is_some() && !valid_loinc(&prescribed_code) {
+            failure.set(Some(local("exam_code", InputError::TypeCodeInvalid)));
             return;
         }
         #[cfg(feature = "hydrate")]
@@ -253,18 +267,22 @@ pub fn DepositForm(
                 substances: request.substances.clone(),
             });
             let (record, csrf) = (record.clone(), csrf.clone());
-            let exam = matches!(request.category, Category::LabResults | Category::Imaging);
-            let check = (exam && repeated.with_untracked(Vec::is_empty))
-                .then(|| request.type_code.clone())
-                .flatten()
-                .map(|code| {
-                    format!(
-                        "/api/records/{record}/exams/repeated?category={}&type_code={}&care_date={}",
-                        serde_json::to_value(request.category).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-                        crate::record::filter::percent_encode(&code),
-                        crate::record::filter::percent_encode(&request.care_date),
-                    )
-                });
+            // The exam deposited, or the exam this prescription prescribes.
+            let exam = match (request.category, prescribed_exam) {
+                (Category::LabResults | Category::Imaging, _) => {
+                    request.type_code.clone().map(|code| (request.category, code))
+                }
+                (_, Some(kind)) => Some((kind, prescribed_code.clone())),
+                _ => None,
+            };
+            let check = exam.filter(|_| repeated.with_untracked(Vec::is_empty)).map(|(kind, code)| {
+                format!(
+                    "/api/records/{record}/exams/repeated?category={}&type_code={}&care_date={}",
+                    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    crate::record::filter::percent_encode(&code),
+                    crate::record::filter::percent_encode(&request.care_date),
+                )
+            });
             pending.set(true);
             failure.set(None);
             leptos::task::spawn_local(async move {
@@ -310,6 +328,8 @@ pub fn DepositForm(
                         repeated.set(Vec::new());
                         substances.set(String::new());
                         prescribed.set(Vec::new());
+                        exam_kind.set(String::new());
+                        exam_code.set(String::new());
                         if let Some(input) = file_input.get_untracked() {
                             input.set_value("");
                         }
@@ -370,6 +390,20 @@ pub fn DepositForm(
                 <Field id="type_code" label=Signal::derive(move || t_string!(i18n, record.type_code).to_string())
                     hint=Signal::derive(move || t_string!(i18n, record.type_code_hint).to_string())
                     value=type_code autocomplete="off" optional=true error=field_error(i18n, failure, "type_code") />
+            })}
+            {move || (category.get() == Category::Prescriptions).then(|| view! {
+                <div class="field">
+                    <label for="exam-kind">{t!(i18n, record.prescribed_exam)}</label>
+                    <select id="exam-kind" bind:value=exam_kind>
+                        <option value="">{t!(i18n, record.no_exam)}</option>
+                        <option value="lab_results">{move || category_label(i18n, Category::LabResults)}</option>
+                        <option value="imaging">{move || category_label(i18n, Category::Imaging)}</option>
+                    </select>
+                </div>
+                {move || (!exam_kind.get().is_empty()).then(|| view! {
+                    <Field id="exam_code" label=Signal::derive(move || t_string!(i18n, record.exam_code).to_string())
+                        value=exam_code autocomplete="off" error=field_error(i18n, failure, "exam_code") />
+                })}
             })}
             {move || names_drugs().then(|| view! {
                 <Field id="substances" label=Signal::derive(move || t_string!(i18n, record.substances).to_string())
