@@ -29,10 +29,10 @@ use crate::{
         session::{AnySession, ProSession},
     },
     error::{ApiError, Refusal},
-    record::Asker,
+    record::{Asker, trace},
     store::{BreakGlassRecord, NewBreakGlass, Recipient, SessionOwner},
     vault::{Sealed, Vault, VaultError},
-    web::{ApiJson, ClientAddr},
+    web::{ApiJson, ClientAddr, Origin},
 };
 
 /// How long a break-glass session lasts and what it shows; from the configuration.
@@ -266,8 +266,11 @@ async fn end(
 async fn review(
     State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
 ) -> Result<Json<Vec<BreakGlassInfo>>, ApiError> {
     if !asker.is_patient_side() && !asker.is_regular_doctor() {
+        let refused = Some(trace::reason(Deny::NotYours));
+        trace::read(&state, &asker, &origin, "break_glass.list", None, refused).await?;
         return Err(ApiError::NotFound);
     }
     let now = state.clock.now();
@@ -285,6 +288,7 @@ async fn review(
             live: session.live_at(now),
         });
     }
+    trace::read(&state, &asker, &origin, "break_glass.list", None, None).await?;
     Ok(Json(out))
 }
 
@@ -296,32 +300,35 @@ pub fn open_reason(vault: &Vault, session: &BreakGlassRecord) -> Result<String, 
 }
 
 async fn refusal(
-    State(_state): State<AppState>,
+    State(state): State<AppState>,
     asker: Asker,
+    origin: Origin,
 ) -> Result<Json<BreakGlassRefusal>, ApiError> {
     if !asker.is_patient_side() {
+        let refused = Some(trace::reason(Deny::NotYours));
+        trace::read(&state, &asker, &origin, "break_glass.refusal_read", None, refused).await?;
         return Err(ApiError::NotFound);
     }
+    trace::read(&state, &asker, &origin, "break_glass.refusal_read", None, None).await?;
     Ok(Json(BreakGlassRefusal { refused: asker.record.break_glass_refused }))
 }
 
 /// The patient (or their representative) refuses, or accepts again, emergency access.
 async fn set_refusal(
     State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
+    origin: Origin,
     asker: Asker,
     headers: HeaderMap,
     ApiJson(request): ApiJson<BreakGlassRefusal>,
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
+    let action = if request.refused { "break_glass.refuse" } else { "break_glass.accept" };
     if !asker.is_patient_side() {
-        return Err(ApiError::Denied(Deny::NotYours));
+        return trace::refuse(&state, &asker, &origin, action, "", Deny::NotYours).await;
     }
-    state.store.set_break_glass_refused(&asker.record.id, request.refused).await?;
-    let event =
-        if request.refused { "break_glass_refused_set" } else { "break_glass_refusal_lifted" };
-    crate::audit::auth_event(&state, event, Some(&asker.record.id), &addr, state.clock.now())
-        .await?;
+    let pending = trace::change(&state, &asker, &origin, action, None).await?;
+    state.store.set_break_glass_refused(&asker.record.id, request.refused, pending.rows()).await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }
 

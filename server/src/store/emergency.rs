@@ -2,6 +2,7 @@
 //! reasons arrive sealed), finding a record by identity for a professional facing an
 //! emergency, and the in-app notifications that tell people what happened.
 
+use crate::audit::AuditRows;
 use async_trait::async_trait;
 
 use super::{AccountRecord, StoreError};
@@ -69,6 +70,7 @@ pub trait EmergencyStore: Send + Sync + 'static {
         &self,
         account_id: &str,
         refused: bool,
+        audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// Active (or awaiting activation) records whose holder has exactly these names (compared without case) and birth
     /// date. More than one means the identity is ambiguous.

@@ -1,5 +1,6 @@
 //! [`EmergencyStore`] on SQLite.
 
+use crate::audit::AuditRows;
 use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
@@ -46,13 +47,17 @@ impl EmergencyStore for SqliteStore {
         &self,
         account_id: &str,
         refused: bool,
+        audit: &AuditRows,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query("UPDATE accounts SET break_glass_refused = ? WHERE id = ?")
             .bind(refused)
             .bind(account_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
