@@ -200,6 +200,8 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await page.getByText('Claire Lefebvre, Médecin a ouvert le dossier en urgence').waitFor();
   await page.getByText('Patiente inconsciente, admise aux urgences').waitFor();
   await page.locator('.badge--alert', { hasText: 'En cours' }).waitFor();
+  await page.getByText('Anne Martin, Médecin a ajouté un document à votre dossier le').first().waitFor();
+  await page.getByText('Thomas Petit, Infirmier a accédé à votre dossier pour la première fois le').waitFor();
   await assertAccessible(page, 'patient: break-glass notification');
   // The access history: the emergency access stands out, and can be shown alone.
   const history = page.getByRole('region', { name: 'Historique des accès' });

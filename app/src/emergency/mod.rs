@@ -82,6 +82,10 @@ pub enum NotificationKind {
     /// A professional opened the record of one of the regular doctor's patients in an
     /// emergency (to the regular doctor).
     BreakGlassOfPatient,
+    /// A professional added a document to the record (to the patient).
+    DocumentDeposited,
+    /// A professional read or changed the record for the first time (to the patient).
+    FirstAccess,
 }
 
 impl NotificationKind {
@@ -89,11 +93,15 @@ impl NotificationKind {
         match self {
             Self::BreakGlass => "break_glass",
             Self::BreakGlassOfPatient => "break_glass_of_patient",
+            Self::DocumentDeposited => "document_deposited",
+            Self::FirstAccess => "first_access",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::BreakGlass, Self::BreakGlassOfPatient].into_iter().find(|kind| kind.code() == code)
+        [Self::BreakGlass, Self::BreakGlassOfPatient, Self::DocumentDeposited, Self::FirstAccess]
+            .into_iter()
+            .find(|kind| kind.code() == code)
     }
 }
 

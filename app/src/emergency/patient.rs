@@ -75,6 +75,12 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
                         NotificationKind::BreakGlass | NotificationKind::BreakGlassOfPatient => {
                             t_string!(i18n, emergency.notified, who = who, at = moment(n.at)).to_string()
                         }
+                        NotificationKind::DocumentDeposited => {
+                            t_string!(i18n, emergency.notified_document, who = who, at = moment(n.at)).to_string()
+                        }
+                        NotificationKind::FirstAccess => {
+                            t_string!(i18n, emergency.notified_first_access, who = who, at = moment(n.at)).to_string()
+                        }
                     };
                     view! {
                         <li class="notification" class:notification--unread=!n.read>

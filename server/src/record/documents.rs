@@ -581,6 +581,16 @@ pub async fn finish(
         })?
         .ok_or(ApiError::Refused(Refusal::UploadIncomplete))?;
     pending.written();
+    // A professional's new document: the patient is told in the app.
+    if let Party::Professional(rpps) = &asker.party
+        && deposited.version == 1
+    {
+        let patient = crate::store::Recipient::Patient(asker.record.id.clone());
+        let kind = app::emergency::NotificationKind::DocumentDeposited.code();
+        let now = state.clock.now();
+        let record = Some(asker.record.id.as_str());
+        state.store.push_notification(&patient, kind, record, Some(rpps), now).await?;
+    }
     let document = state
         .store
         .document(&asker.record.id, &deposited.document_id)

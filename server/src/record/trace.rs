@@ -86,8 +86,39 @@ pub async fn read(
     item: Option<&str>,
     denied: Option<String>,
 ) -> Result<(), ApiError> {
+    let first = first_access(state, asker, denied.is_none()).await?;
     let entry = entry(state, asker, origin, action, item, denied);
     state.auditor.append(&*state.store, &entry).await?;
+    if first {
+        notify_first_access(state, asker).await?;
+    }
+    Ok(())
+}
+
+/// Whether this is an allowed professional's first entry on the record.
+async fn first_access(state: &AppState, asker: &Asker, allowed: bool) -> Result<bool, ApiError> {
+    let Who::Professional { record, break_glass, .. } = &asker.who else { return Ok(false) };
+    // In an emergency the patient is told otherwise, and at once.
+    if !allowed || *break_glass == BreakGlass::Active {
+        return Ok(false);
+    }
+    let rpps = record.professional.rpps.as_str();
+    Ok(!state.store.has_acted(&asker.record.id, rpps).await?)
+}
+
+/// Tells the patient, in the app, that a professional came to their record for the first time.
+async fn notify_first_access(state: &AppState, asker: &Asker) -> Result<(), ApiError> {
+    let Who::Professional { record, .. } = &asker.who else { return Ok(()) };
+    state
+        .store
+        .push_notification(
+            &crate::store::Recipient::Patient(asker.record.id.clone()),
+            app::emergency::NotificationKind::FirstAccess.code(),
+            Some(&asker.record.id),
+            Some(record.professional.rpps.as_str()),
+            state.clock.now(),
+        )
+        .await?;
     Ok(())
 }
 
@@ -99,6 +130,9 @@ pub async fn change<'a>(
     action: &str,
     item: Option<&str>,
 ) -> Result<Pending<'a>, ApiError> {
+    if first_access(state, asker, true).await? {
+        notify_first_access(state, asker).await?;
+    }
     let entry = entry(state, asker, origin, action, item, None);
     Ok(state.auditor.prepare(&*state.store, &entry).await?)
 }

@@ -17,6 +17,8 @@ pub trait AuditStore: Send + Sync + 'static {
     /// The whole log, in order.
     async fn audit_log(&self) -> Result<Vec<StoredEntry>, StoreError>;
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
+    /// Whether this actor has an entry on this record already.
+    async fn has_acted(&self, record_id: &str, actor_id: &str) -> Result<bool, StoreError>;
     /// The entries about one record, newest first.
     async fn record_audit(
         &self,

@@ -540,3 +540,41 @@ async fn the_patient_reads_their_access_history_and_proves_an_entry_is_in_the_si
     let none = get(&app.router, &format!("{base}/access-history/0/proof"), Some(&patient.0)).await;
     assert_eq!(none.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_patient_is_told_of_a_professional_s_first_access_and_new_document() {
+    let app = test_app_with(|state| state).await;
+    let (doctor, _) = professionals(&app).await;
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let base = format!("/api/records/{record}");
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    put(&app, &format!("{base}/grants/{DOCTOR}"), all, &patient, true).await;
+    let kinds = || async {
+        let response = get(&app.router, "/api/notifications", Some(&patient.0)).await;
+        let told: Value = serde_json::from_str(&crate::text(response).await).unwrap();
+        told.as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["kind"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(kinds().await.is_empty());
+    get(&app.router, &format!("{base}/documents"), Some(&doctor.0)).await;
+    assert_eq!(kinds().await, ["first_access"]);
+    let report = meta("Compte rendu", "reports", "application/pdf", PDF.len());
+    assert_eq!(
+        deposit(&app, &record, &doctor, report, PDF, 1024).await.status,
+        StatusCode::CREATED
+    );
+    get(&app.router, &format!("{base}/documents"), Some(&doctor.0)).await;
+    assert_eq!(
+        kinds().await,
+        ["document_deposited", "first_access"],
+        "newest first, the first access once"
+    );
+    // The patient's own documents tell nobody.
+    let own = meta("Note", "patient_own", "application/pdf", PDF.len());
+    assert_eq!(deposit(&app, &record, &patient, own, PDF, 1024).await.status, StatusCode::CREATED);
+    assert_eq!(kinds().await.len(), 2);
+}

@@ -128,6 +128,17 @@ impl AuditStore for SqliteStore {
             .collect()
     }
 
+    async fn has_acted(&self, record_id: &str, actor_id: &str) -> Result<bool, StoreError> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE record_id = ? AND actor_id = ?)",
+        )
+        .bind(record_id)
+        .bind(actor_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
     async fn record_audit(
         &self,
         record_id: &str,
