@@ -175,6 +175,28 @@ pub fn verify(
     }
 }
 
+/// The entry of an account or card event: no item, allowed, from `client_addr`.
+fn event_entry(
+    actor: AuditActor,
+    action: String,
+    record: Option<&str>,
+    client_addr: &str,
+    now: i64,
+) -> AuditEntry {
+    AuditEntry {
+        at: now,
+        actor,
+        action,
+        item: None,
+        record: record.map(str::to_owned),
+        client: client_addr.to_owned(),
+        device: None,
+        outcome: "allowed".into(),
+        reason: None,
+        purpose: None,
+    }
+}
+
 /// Records an account's authentication or account event (`login`, `password_changed`, …) in
 /// the account history and in the audit log, in one transaction.
 pub async fn auth_event(
@@ -184,22 +206,9 @@ pub async fn auth_event(
     client_addr: &str,
     now: i64,
 ) -> Result<(), crate::store::StoreError> {
-    let entry = AuditEntry {
-        at: now,
-        actor: AuditActor {
-            kind: if account_id.is_some() { "account" } else { "anonymous" }.into(),
-            id: account_id.map(str::to_owned),
-            role: None,
-        },
-        action: format!("account.{event}"),
-        item: None,
-        record: account_id.map(str::to_owned),
-        client: client_addr.to_owned(),
-        device: None,
-        outcome: "allowed".into(),
-        reason: None,
-        purpose: None,
-    };
+    let kind = if account_id.is_some() { "account" } else { "anonymous" };
+    let actor = AuditActor { kind: kind.into(), id: account_id.map(str::to_owned), role: None };
+    let entry = event_entry(actor, format!("account.{event}"), account_id, client_addr, now);
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
     state.store.record_auth_event(event, account_id, client_addr, now, pending.rows()).await?;
     pending.written();
@@ -214,18 +223,8 @@ pub async fn professional_event(
     client_addr: &str,
     now: i64,
 ) -> Result<(), crate::store::StoreError> {
-    let entry = AuditEntry {
-        at: now,
-        actor: AuditActor { kind: "professional".into(), id: rpps.map(str::to_owned), role: None },
-        action: format!("professional.{event}"),
-        item: None,
-        record: None,
-        client: client_addr.to_owned(),
-        device: None,
-        outcome: "allowed".into(),
-        reason: None,
-        purpose: None,
-    };
+    let actor = AuditActor { kind: "professional".into(), id: rpps.map(str::to_owned), role: None };
+    let entry = event_entry(actor, format!("professional.{event}"), None, client_addr, now);
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
     state.store.record_professional_event(event, rpps, client_addr, now, pending.rows()).await?;
     pending.written();

@@ -87,13 +87,11 @@ pub async fn proof(
     origin: Origin,
     Path((_, seq)): Path<(String, u64)>,
 ) -> Result<Json<InclusionProof>, ApiError> {
-    let ours = asker.is_patient_side()
-        && state
-            .store
-            .record_audit(&asker.record.id, u32::MAX)
-            .await?
-            .iter()
-            .any(|(found, _)| *found == seq);
+    let found = match state.store.audit_entry(seq).await? {
+        Some((stored, Some(record))) if record == asker.record.id => Some(stored),
+        _ => None,
+    };
+    let ours = asker.is_patient_side() && found.is_some();
     if !ours {
         let refused = Some(trace::NOT_FOUND.to_owned());
         trace::read(&state, &asker, &origin, "history.proof", Some(&seq.to_string()), refused)
@@ -103,13 +101,13 @@ pub async fn proof(
     // A head signed now covers the entry (and this request's own entry, written first).
     trace::read(&state, &asker, &origin, "history.proof", Some(&seq.to_string()), None).await?;
     let head = state.auditor.checkpoint(&*state.store, state.clock.now()).await?;
-    let log = state.store.audit_log().await?;
     let size = usize::try_from(head.size).map_err(|_| ApiError::NotFound)?;
-    let leaves: Vec<merkle::Hash> = log.iter().take(size).map(|stored| stored.leaf).collect();
+    let leaves: Vec<merkle::Hash> =
+        state.store.audit_leaves().await?.into_iter().take(size).map(|(leaf, _)| leaf).collect();
     let index =
         seq.checked_sub(1).and_then(|i| usize::try_from(i).ok()).ok_or(ApiError::NotFound)?;
     let path = merkle::inclusion_proof(index, &leaves).ok_or(ApiError::NotFound)?;
-    let stored = &log[index];
+    let stored = found.ok_or(ApiError::NotFound)?;
     Ok(Json(InclusionProof {
         seq,
         entry: STANDARD.encode(&stored.entry),

@@ -186,7 +186,10 @@ pub async fn list(
     let profile_wanted = wanted(TimelineKind::ProfileChange) || wanted(TimelineKind::CareEvent);
     if profile_wanted && query.filter.category.is_none() {
         let today = Date::from_unix_seconds(state.clock.now());
-        let stamps = state.store.version_stamps(&asker.record.id).await?;
+        let mut stamps = HashMap::<String, Vec<crate::store::VersionStamp>>::new();
+        for stamp in state.store.version_stamps(&asker.record.id).await? {
+            stamps.entry(stamp.entry_id.clone()).or_default().push(stamp);
+        }
         for entry in &entries {
             let content = profile::open_current(&state, entry)?;
             let episodes = episodes_of(&entry.id);
@@ -219,7 +222,7 @@ pub async fn list(
                 }
             }
             if wanted(TimelineKind::ProfileChange) {
-                for stamp in stamps.iter().filter(|s| s.entry_id == entry.id) {
+                for stamp in stamps.get(&entry.id).into_iter().flatten() {
                     let author = author_info(&state, &stamp.author, &mut names).await?;
                     push(TimelineItem {
                         date: Date::from_unix_seconds(stamp.written_at).to_string(),

@@ -22,7 +22,7 @@ pub fn actor(asker: &Asker) -> AuditActor {
         Who::Professional { record, .. } => AuditActor {
             kind: "professional".into(),
             id: Some(record.professional.rpps.as_str().to_owned()),
-            role: Some(code(&record.professional.profession)),
+            role: Some(record.professional.profession.code().to_owned()),
         },
     }
 }

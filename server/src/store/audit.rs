@@ -17,6 +17,11 @@ pub trait AuditStore: Send + Sync + 'static {
     /// The whole log, in order.
     async fn audit_log(&self) -> Result<Vec<StoredEntry>, StoreError>;
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
+    /// One entry and the record it is about.
+    async fn audit_entry(
+        &self,
+        seq: u64,
+    ) -> Result<Option<(StoredEntry, Option<String>)>, StoreError>;
     /// Whether this actor has an entry on this record already.
     async fn has_acted(&self, record_id: &str, actor_id: &str) -> Result<bool, StoreError>;
     /// The entries about one record, newest first.

@@ -128,6 +128,29 @@ impl AuditStore for SqliteStore {
             .collect()
     }
 
+    async fn audit_entry(
+        &self,
+        seq: u64,
+    ) -> Result<Option<(StoredEntry, Option<String>)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT seq, entry, leaf, chain, record_id FROM audit_entries WHERE seq = ?",
+        )
+        .bind(number(seq)?)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        row.map(|row| {
+            let stored = StoredEntry {
+                seq,
+                entry: row.try_get("entry").map_err(map_error)?,
+                leaf: hash(row.try_get("leaf").map_err(map_error)?)?,
+                chain: hash(row.try_get("chain").map_err(map_error)?)?,
+            };
+            Ok((stored, row.try_get("record_id").map_err(map_error)?))
+        })
+        .transpose()
+    }
+
     async fn has_acted(&self, record_id: &str, actor_id: &str) -> Result<bool, StoreError> {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE record_id = ? AND actor_id = ?)",
