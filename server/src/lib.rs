@@ -12,6 +12,7 @@ pub mod emergency;
 pub mod error;
 pub mod health;
 pub mod messages;
+pub mod notices;
 pub mod professional;
 pub mod profile;
 pub mod record;

@@ -3,6 +3,7 @@
 
 use crate::i18n::{Locale, td_string};
 
+#[derive(Clone, Copy)]
 pub enum Kind<'a> {
     ActivationCode(&'a str),
     LoginCode(&'a str),
@@ -37,6 +38,22 @@ pub enum Kind<'a> {
     /// `by` opened the record in an emergency (break-glass); the history is at `url`.
     BreakGlass {
         by: &'a str,
+        url: &'a str,
+    },
+    /// `by` added a document to the record (its title stays in the record).
+    DocumentDeposited {
+        by: &'a str,
+        url: &'a str,
+    },
+    /// `by` came to the record for the first time.
+    FirstAccess {
+        by: &'a str,
+        url: &'a str,
+    },
+    /// A login from a device the account never used: `device` ("Firefox, Android"), `at`.
+    NewDevice {
+        device: &'a str,
+        at: &'a str,
         url: &'a str,
     },
 }
@@ -93,6 +110,19 @@ pub fn render(locale: &str, kind: Kind<'_>) -> (String, String) {
             td_string!(locale, messages.break_glass_subject).to_string(),
             td_string!(locale, messages.break_glass_body, by = by, url = url).to_string(),
         ),
+        Kind::DocumentDeposited { by, url } => (
+            td_string!(locale, messages.document_subject).to_string(),
+            td_string!(locale, messages.document_body, by = by, url = url).to_string(),
+        ),
+        Kind::FirstAccess { by, url } => (
+            td_string!(locale, messages.first_access_subject).to_string(),
+            td_string!(locale, messages.first_access_body, by = by, url = url).to_string(),
+        ),
+        Kind::NewDevice { device, at, url } => (
+            td_string!(locale, messages.new_device_subject).to_string(),
+            td_string!(locale, messages.new_device_body, device = device, at = at, url = url)
+                .to_string(),
+        ),
         Kind::AlreadyRegistered => (
             td_string!(locale, messages.existing_subject).to_string(),
             td_string!(locale, messages.existing_body).to_string(),
@@ -114,5 +144,20 @@ mod tests {
         assert!(body.contains("123456"));
         let (_, body) = render("xx", Kind::AlreadyRegistered);
         assert!(body.starts_with("Bonjour"));
+        let (subject, body) = render(
+            "en",
+            Kind::NewDevice {
+                device: "Firefox, Android",
+                at: "2026-12-02 10:00 UTC",
+                url: "https://c.example/compte",
+            },
+        );
+        assert_eq!(subject, "New sign-in to your Carnet account");
+        assert!(body.contains("Firefox, Android") && body.contains("2026-12-02 10:00 UTC"));
+        let (_, body) = render(
+            "fr",
+            Kind::DocumentDeposited { by: "Anne Martin", url: "https://c.example/dossier" },
+        );
+        assert!(body.contains("Anne Martin a ajouté un document"), "{body}");
     }
 }

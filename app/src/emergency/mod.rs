@@ -4,6 +4,7 @@
 //! the regular doctor are told. What crosses the wire, the reason's rules, and the pages.
 
 mod banner;
+mod channels;
 mod patient;
 mod start;
 
@@ -86,7 +87,16 @@ pub enum NotificationKind {
     DocumentDeposited,
     /// A professional read or changed the record for the first time (to the patient).
     FirstAccess,
+    /// Someone signed in to the account from a device it never used (to its owner).
+    NewDevice,
 }
+
+/// The kinds a patient may choose to receive outside the app too.
+pub const CHOSEN_KINDS: [NotificationKind; 3] = [
+    NotificationKind::DocumentDeposited,
+    NotificationKind::FirstAccess,
+    NotificationKind::NewDevice,
+];
 
 impl NotificationKind {
     pub fn code(self) -> &'static str {
@@ -95,13 +105,62 @@ impl NotificationKind {
             Self::BreakGlassOfPatient => "break_glass_of_patient",
             Self::DocumentDeposited => "document_deposited",
             Self::FirstAccess => "first_access",
+            Self::NewDevice => "new_device",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::BreakGlass, Self::BreakGlassOfPatient, Self::DocumentDeposited, Self::FirstAccess]
-            .into_iter()
-            .find(|kind| kind.code() == code)
+        [
+            Self::BreakGlass,
+            Self::BreakGlassOfPatient,
+            Self::DocumentDeposited,
+            Self::FirstAccess,
+            Self::NewDevice,
+        ]
+        .into_iter()
+        .find(|kind| kind.code() == code)
+    }
+}
+
+/// Which notifications also reach the patient by e-mail or SMS (and their legal
+/// representatives). Every notification shows in the app; break-glass always goes out too.
+/// `GET`/`PUT /api/records/{record}/notification-channels`
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Channels {
+    pub document_deposited: bool,
+    pub first_access: bool,
+    pub new_device: bool,
+}
+
+impl Default for Channels {
+    /// What protects the account goes out unless refused; each new document only if asked.
+    fn default() -> Self {
+        Self { document_deposited: false, first_access: true, new_device: true }
+    }
+}
+
+impl Channels {
+    /// Whether a notification of this kind goes out by message too.
+    pub fn sends(self, kind: NotificationKind) -> bool {
+        match kind {
+            NotificationKind::BreakGlass => true,
+            NotificationKind::BreakGlassOfPatient => false,
+            NotificationKind::DocumentDeposited => self.document_deposited,
+            NotificationKind::FirstAccess => self.first_access,
+            NotificationKind::NewDevice => self.new_device,
+        }
+    }
+
+    /// The same, with one chosen kind set to `on` (break-glass cannot be turned off).
+    pub fn with(mut self, kind: NotificationKind, on: bool) -> Self {
+        match kind {
+            NotificationKind::DocumentDeposited => self.document_deposited = on,
+            NotificationKind::FirstAccess => self.first_access = on,
+            NotificationKind::NewDevice => self.new_device = on,
+            NotificationKind::BreakGlass | NotificationKind::BreakGlassOfPatient => {}
+        }
+        self
     }
 }
 
@@ -128,6 +187,22 @@ pub fn moment(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn break_glass_always_goes_out_and_the_rest_as_chosen() {
+        let none = CHOSEN_KINDS.iter().fold(Channels::default(), |c, kind| c.with(*kind, false));
+        assert!(none.sends(NotificationKind::BreakGlass));
+        assert!(CHOSEN_KINDS.iter().all(|kind| !none.sends(*kind)));
+        let all = CHOSEN_KINDS.iter().fold(none, |c, kind| c.with(*kind, true));
+        assert!(CHOSEN_KINDS.iter().all(|kind| all.sends(*kind)));
+        assert!(all.with(NotificationKind::BreakGlass, false).sends(NotificationKind::BreakGlass));
+        let defaults = Channels::default();
+        assert!(defaults.new_device && defaults.first_access && !defaults.document_deposited);
+        assert!(serde_json::from_str::<Channels>(r#"{"document_deposited":true}"#).is_err());
+        for kind in CHOSEN_KINDS {
+            assert_eq!(NotificationKind::from_code(kind.code()), Some(kind));
+        }
+    }
 
     #[test]
     fn reasons() {

@@ -12,6 +12,7 @@ use crate::pro::profession_label;
 #[component]
 pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
     let i18n = use_i18n();
+    let (channels_record, channels_csrf) = (record.clone(), csrf.clone());
     let notifications =
         LocalResource::new(|| client::get::<Vec<NotificationInfo>>("/api/notifications"));
     let sessions = {
@@ -81,6 +82,9 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
                         NotificationKind::FirstAccess => {
                             t_string!(i18n, emergency.notified_first_access, who = who, at = moment(n.at)).to_string()
                         }
+                        NotificationKind::NewDevice => {
+                            t_string!(i18n, emergency.notified_new_device, at = moment(n.at)).to_string()
+                        }
                     };
                     view! {
                         <li class="notification" class:notification--unread=!n.read>
@@ -139,6 +143,7 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
         <section class="panel" aria-labelledby="notifications-heading">
             <h2 id="notifications-heading">{t!(i18n, emergency.notifications)}</h2>
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{notification_list}</Suspense>
+            <super::channels::ChannelsForm record=channels_record csrf=channels_csrf />
         </section>
         <section class="panel" aria-labelledby="break-glass-review">
             <h2 id="break-glass-review">{t!(i18n, emergency.review_heading)}</h2>

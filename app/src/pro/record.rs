@@ -13,7 +13,7 @@ use crate::layout::PageTitle;
 use crate::policy::AccessMatrix;
 use crate::profile::ProfileSection;
 use crate::record::{
-    DocumentFinder, DocumentInfo, TimelineSection,
+    AccessHistory, DocumentFinder, DocumentInfo, TimelineSection,
     documents::{DepositForm, DocumentList},
     filter::DocumentFilter,
 };
@@ -75,6 +75,7 @@ pub fn ProRecordPage() -> impl IntoView {
                         </section>
                         <TimelineSection record=record.clone() csrf=me.csrf_token.clone() filter episodes episodes_changed />
                         <ProfileSection record=record.clone() csrf=me.csrf_token.clone() writable=sections can_mask=false />
+                        <AccessHistory record=record.clone() professional=true />
                         {(!categories.is_empty()).then(|| view! {
                             <section class="panel">
                                 <DepositForm record csrf=me.csrf_token.clone() categories refresh />

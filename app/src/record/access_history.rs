@@ -32,7 +32,20 @@ fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
         "account.opened_by_professional" | "professional.record_opened" => {
             t_string!(i18n, history.opened).to_string()
         }
-        "account.break_glass_access" => t_string!(i18n, history.break_glass_opened).to_string(),
+        "account.break_glass_access" | "break_glass.start" => {
+            t_string!(i18n, history.break_glass_start).to_string()
+        }
+        "break_glass.end" => t_string!(i18n, history.break_glass_end).to_string(),
+        "account.activated" => t_string!(i18n, history.activated).to_string(),
+        "notifications.list" | "notifications.read" | "notifications.channels_read" => {
+            t_string!(i18n, history.notifications).to_string()
+        }
+        "notifications.channels" => t_string!(i18n, history.channels).to_string(),
+        "history.list" | "history.proof" => t_string!(i18n, history.history_read).to_string(),
+        "record.open" | "record.open_represented" => t_string!(i18n, history.opened).to_string(),
+        "break_glass.refuse" | "break_glass.accept" | "regular_doctor.set" => {
+            t_string!(i18n, history.settings).to_string()
+        }
         other if other.starts_with("account.") => t_string!(i18n, history.account).to_string(),
         _ => action.to_owned(),
     }
@@ -59,8 +72,10 @@ fn who(i18n: I18nContext<Locale>, event: &AccessEvent) -> String {
     }
 }
 
+/// The record's access history. `professional`: shown on a professional's record page (the
+/// server sends them their own actions, or all professionals' to the regular doctor).
 #[component]
-pub fn AccessHistory(record: String) -> impl IntoView {
+pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> impl IntoView {
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/access-history");
     let events = LocalResource::new(move || {
@@ -108,7 +123,13 @@ pub fn AccessHistory(record: String) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="history-heading">
             <h2 id="history-heading">{t!(i18n, history.heading)}</h2>
-            <p class="hint">{t!(i18n, history.intro)}</p>
+            <p class="hint">
+                {move || if professional {
+                    t_string!(i18n, history.pro_intro).to_string()
+                } else {
+                    t_string!(i18n, history.intro).to_string()
+                }}
+            </p>
             <div class="field">
                 <label for="history-filter">{t!(i18n, history.filter)}</label>
                 <select id="history-filter" bind:value=filter>

@@ -92,14 +92,19 @@ pub async fn verify(
     {
         state.store.delete_pending_account(&pending.id).await?;
     }
-    state.store.set_contact(&account.id, &new_contact).await.map_err(|error| match error {
-        StoreError::Conflict(_) => ApiError::Refused(Refusal::RecordExists),
-        other => other.into(),
-    })?;
+    let event = "contact_changed";
+    let pending = crate::audit::prepare_account(&state, event, &account.id, &addr, now).await?;
+    let written = crate::audit::account_event(&event, &account.id, &addr, now, &pending);
+    state.store.set_contact(&account.id, &new_contact, &written).await.map_err(
+        |error| match error {
+            StoreError::Conflict(_) => ApiError::Refused(Refusal::RecordExists),
+            other => other.into(),
+        },
+    )?;
+    pending.written();
     state.store.delete_sessions_of(&account.id, Some(&session.token_hash)).await?;
     // The old contact is told where codes now go.
     notify(&state, &account, Kind::ContactChanged { to: &new_contact.masked() }).await?;
-    crate::audit::auth_event(&state, "contact_changed", Some(&account.id), &addr, now).await?;
     let account = state.store.account_by_id(&account.id).await?.ok_or(ApiError::Unauthenticated)?;
     Ok(Json(me_of(&state, &account, session.csrf_token, session.acting_for.as_deref()).await?))
 }

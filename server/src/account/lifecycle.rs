@@ -59,18 +59,15 @@ pub async fn close(
     } else {
         account.erasure_due_at
     };
-    state.store.close_account(&account.id, now, retained_until, erasure_due_at).await?;
+    let event = if erasure_due_at.is_some() { "erasure_requested" } else { "closed" };
+    let pending = crate::audit::prepare_account(&state, event, &account.id, &addr, now).await?;
+    let written = crate::audit::account_event(&event, &account.id, &addr, now, &pending);
+    state.store.close_account(&account.id, now, retained_until, erasure_due_at, &written).await?;
+    pending.written();
     let day = |seconds: i64| Date::from_unix_seconds(seconds).to_string();
     match erasure_due_at {
-        Some(due) => {
-            notify(&state, &account, Kind::ErasureScheduled { on: &day(due) }).await?;
-            crate::audit::auth_event(&state, "erasure_requested", Some(&account.id), &addr, now)
-                .await?;
-        }
-        None => {
-            notify(&state, &account, Kind::Closed { until: &day(retained_until) }).await?;
-            crate::audit::auth_event(&state, "closed", Some(&account.id), &addr, now).await?;
-        }
+        Some(due) => notify(&state, &account, Kind::ErasureScheduled { on: &day(due) }).await?,
+        None => notify(&state, &account, Kind::Closed { until: &day(retained_until) }).await?,
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -88,10 +85,13 @@ pub async fn reopen(
     if account.status != AccountStatus::Closed {
         return Ok(StatusCode::NO_CONTENT);
     }
-    state.store.reopen_account(&account.id).await?;
+    let now = state.clock.now();
+    let pending =
+        crate::audit::prepare_account(&state, "reopened", &account.id, &addr, now).await?;
+    let written = crate::audit::account_event(&"reopened", &account.id, &addr, now, &pending);
+    state.store.reopen_account(&account.id, &written).await?;
+    pending.written();
     notify(&state, &account, Kind::Reopened).await?;
-    crate::audit::auth_event(&state, "reopened", Some(&account.id), &addr, state.clock.now())
-        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

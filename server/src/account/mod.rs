@@ -4,6 +4,7 @@
 
 pub mod codes;
 pub mod contact;
+pub mod devices;
 pub mod lifecycle;
 pub mod password;
 pub mod representation;
@@ -30,10 +31,10 @@ use crate::{
     error::ApiError,
     messages::Message,
     store::{
-        AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, NewCode as StoredCode,
-        RateDecision, RatePolicy, SessionOwner,
+        AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, DeviceSeen, Event,
+        EventOwner, NewCode as StoredCode, RateDecision, RatePolicy, SessionOwner,
     },
-    web::{ApiJson, ClientAddr},
+    web::{ApiJson, ClientAddr, Origin},
 };
 use codes::{CODE_TTL_SECONDS, MAX_CODE_ATTEMPTS, NewCode};
 use session::{AnySession, Session};
@@ -177,10 +178,19 @@ async fn signup(
                 )
             };
             let id = account.id.clone();
-            state.store.create_account(&account).await?;
+            let entry = crate::audit::account_entry("signup", Some(&id), &addr, None, now);
+            let pending = state.auditor.prepare(&*state.store, &entry).await?;
+            let event = Event {
+                names: &["signup"],
+                owner: EventOwner::Account(&id),
+                client_addr: &addr,
+                at: now,
+                audit: pending.rows(),
+            };
+            state.store.create_account(&account, &event).await?;
+            pending.written();
             store_code(&state, &new, &id, CodePurpose::Activation).await?;
             send(&state, &contact, locale, code_kind(CodePurpose::Activation, &new.code)).await?;
-            crate::audit::auth_event(&state, "signup", Some(&id), &addr, now).await?;
         }
     }
     Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
@@ -246,10 +256,11 @@ async fn login(
 
 async fn verify(
     State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
+    origin: Origin,
     jar: CookieJar,
     ApiJson(request): ApiJson<CodeRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let addr = origin.client.clone();
     limit(&state, &format!("code:{addr}"), ADDRESS_POLICY).await?;
     let code =
         validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
@@ -280,34 +291,37 @@ async fn verify(
         return Err(ApiError::CodeExpired);
     }
     state.store.rate_limit_forgive(&format!("code:{addr}")).await?;
-    if attempt.purpose == CodePurpose::Activation {
-        state.store.activate_account(&attempt.account_id, now).await?;
-        crate::audit::auth_event(&state, "activated", Some(&attempt.account_id), &addr, now)
-            .await?;
-    }
+    // The first code proves the contact: the account is activated as the session opens.
+    let activate = attempt.purpose == CodePurpose::Activation;
+    let (names, event): (&[&str], _) =
+        if activate { (&["activated", "login"], "activated") } else { (&["login"], "login") };
+    let id = attempt.account_id.as_str();
+    let entry = crate::audit::account_entry(event, Some(id), &addr, origin.device.as_deref(), now);
+    let opening = session::Opening {
+        owner: SessionOwner::Account(attempt.account_id.clone()),
+        idle_timeout: session::IDLE_TIMEOUT_SECONDS,
+        activate,
+        names,
+        entry,
+    };
+    let opened = session::open(&state, jar, opening, &origin).await?;
     let account =
         state.store.account_by_id(&attempt.account_id).await?.ok_or(ApiError::CodeExpired)?;
-
-    // A fresh token at every login: a token planted before login is worth nothing after it.
-    if let Some(old) = jar.get(session::COOKIE_NAME) {
-        state.store.delete_session(&session::token_digest(old.value())).await?;
-    }
-    let token = session::new_token();
-    let csrf_token = session::new_token();
-    state
-        .store
-        .create_session(
-            &session::token_digest(&token),
-            &SessionOwner::Account(account.id.clone()),
-            &csrf_token,
-            now,
-            session::IDLE_TIMEOUT_SECONDS,
+    if opened.device == DeviceSeen::New {
+        let at = app::emergency::moment(now);
+        let url = crate::notices::record_url(&state);
+        let device = &opened.device_label;
+        crate::notices::tell_patient(
+            &state,
+            &account.id,
+            app::emergency::NotificationKind::NewDevice,
+            None,
+            Kind::NewDevice { device, at: &at, url: &url },
         )
         .await?;
-    crate::audit::auth_event(&state, "login", Some(&account.id), &addr, now).await?;
-    let jar = jar.add(session::session_cookie(token));
-    let me = me_of(&state, &account, csrf_token, None).await?;
-    Ok((jar, Json(me)))
+    }
+    let me = me_of(&state, &account, opened.csrf_token, None).await?;
+    Ok((opened.jar, Json(me)))
 }
 
 /// Ends the session on the server, whoever owns it (patient, representative, professional).
@@ -332,9 +346,14 @@ pub(crate) async fn logout(
     Ok((jar.add(session::removal_cookie()), StatusCode::NO_CONTENT))
 }
 
-async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Me>, ApiError> {
+async fn me(
+    State(state): State<AppState>,
+    origin: Origin,
+    session: Session,
+) -> Result<Json<Me>, ApiError> {
     let account =
         state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
+    own_read(&state, &session.account_id, &origin, "account.me").await?;
     Ok(Json(me_of(&state, &account, session.csrf_token, session.acting_for.as_deref()).await?))
 }
 
@@ -399,17 +418,15 @@ async fn recover_finish(
     if !state.store.use_code(&challenge_hash, now).await? {
         return Err(ApiError::CodeExpired);
     }
-    replace_password(&state, &account, &request.new_password, None).await?;
+    // A record opened for the patient is activated by its first password.
+    let activate = account.status == AccountStatus::Awaiting;
+    let event = if activate { "activated" } else { "password_reset" };
+    let change = Replacement { event, activate, keep: None, addr: &addr };
+    replace_password(&state, &account, &request.new_password, change).await?;
     // Proving the contact also lifts a lock on logging in and the slow-down of recovery.
     state.store.rate_limit_reset(&contact_key(account.contact_text())).await?;
     state.store.rate_limit_reset(&recovery_key(account.contact_text())).await?;
     state.store.rate_limit_forgive(&format!("code:{addr}")).await?;
-    if account.status == AccountStatus::Awaiting {
-        state.store.activate_account(&account.id, now).await?;
-        crate::audit::auth_event(&state, "activated", Some(&account.id), &addr, now).await?;
-    } else {
-        crate::audit::auth_event(&state, "password_reset", Some(&account.id), &addr, now).await?;
-    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -472,9 +489,9 @@ async fn change_password(
     session.check_csrf(&headers)?;
     let account = confirm_password(&state, &session, &request.current_password, &addr).await?;
     check_personal_strength(&account, &request.new_password)?;
-    replace_password(&state, &account, &request.new_password, Some(&session.token_hash)).await?;
-    let now = state.clock.now();
-    crate::audit::auth_event(&state, "password_changed", Some(&account.id), &addr, now).await?;
+    let keep = Some(session.token_hash.as_slice());
+    let change = Replacement { event: "password_changed", activate: false, keep, addr: &addr };
+    replace_password(&state, &account, &request.new_password, change).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -487,16 +504,32 @@ fn check_personal_strength(account: &AccountRecord, password: &Secret) -> Result
     .map_err(|e| ApiError::input("new_password", e))
 }
 
-/// Stores the new hash, ends the other sessions and tells the person on their contact.
+/// How a password is replaced: the event it writes, whether it activates the account (a record
+/// opened for the patient), and the session kept.
+struct Replacement<'a> {
+    event: &'a str,
+    activate: bool,
+    keep: Option<&'a [u8]>,
+    addr: &'a str,
+}
+
+/// Stores the new hash with its event, ends the other sessions and tells the person on their
+/// contact.
 async fn replace_password(
     state: &AppState,
     account: &AccountRecord,
     password: &Secret,
-    keep_session: Option<&[u8]>,
+    change: Replacement<'_>,
 ) -> Result<(), ApiError> {
     let hash = state.passwords.hash(password.clone()).await?;
-    state.store.set_password(&account.id, &hash).await?;
-    state.store.delete_sessions_of(&account.id, keep_session).await?;
+    let now = state.clock.now();
+    let pending =
+        crate::audit::prepare_account(state, change.event, &account.id, change.addr, now).await?;
+    let names = [change.event];
+    let event = crate::audit::account_event(&names[0], &account.id, change.addr, now, &pending);
+    state.store.set_password(&account.id, &hash, change.activate, &event).await?;
+    pending.written();
+    state.store.delete_sessions_of(&account.id, change.keep).await?;
     notify(state, account, Kind::PasswordChanged).await
 }
 
@@ -537,8 +570,11 @@ async fn totp_enable(
         return Err(ApiError::BadCode { attempts_left: None });
     }
     state.store.rate_limit_reset(&format!("totp:{}", session.account_id)).await?;
-    state.store.enable_totp(&session.account_id).await?;
-    crate::audit::auth_event(&state, "totp_enabled", Some(&session.account_id), &addr, now).await?;
+    let id = session.account_id.as_str();
+    let pending = crate::audit::prepare_account(&state, "totp_enabled", id, &addr, now).await?;
+    let event = crate::audit::account_event(&"totp_enabled", id, &addr, now, &pending);
+    state.store.enable_totp(id, &event).await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -679,6 +715,19 @@ pub(crate) fn code_kind(purpose: CodePurpose, code: &str) -> Kind<'_> {
 }
 
 /// Sends a notice to the account's own contact, if it has one.
+/// Traces a signed-in account's read of its own account. On no record: the patient's history
+/// is not filled with every page's look at who is signed in.
+pub(crate) async fn own_read(
+    state: &AppState,
+    account_id: &str,
+    origin: &Origin,
+    action: &str,
+) -> Result<(), ApiError> {
+    use crate::record::trace;
+    let actor = trace::account_actor(account_id);
+    trace::write(state, &trace::outside_entry(state, actor, origin, action, None, None, None)).await
+}
+
 pub(crate) async fn notify(
     state: &AppState,
     account: &AccountRecord,

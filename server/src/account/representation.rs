@@ -103,10 +103,12 @@ pub async fn set_acting_for(
     {
         return Err(ApiError::Refused(Refusal::NotRepresented));
     }
-    state.store.set_acting_for(&session.token_hash, target.as_deref()).await?;
     let event = if target.is_some() { "acting_for_started" } else { "acting_for_ended" };
-    crate::audit::auth_event(&state, event, Some(&session.account_id), &addr, state.clock.now())
-        .await?;
+    let (id, now) = (session.account_id.as_str(), state.clock.now());
+    let pending = crate::audit::prepare_account(&state, event, id, &addr, now).await?;
+    let written = crate::audit::account_event(&event, id, &addr, now, &pending);
+    state.store.set_acting_for(&session.token_hash, target.as_deref(), &written).await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -120,30 +122,30 @@ pub async fn withdraw(
 ) -> Result<StatusCode, ApiError> {
     session.check_csrf(&headers)?;
     let now = state.clock.now();
+    let event = "representation_withdrawn";
+    let id = session.account_id.as_str();
+    let pending = crate::audit::prepare_account(&state, event, id, &addr, now).await?;
+    let written = crate::audit::account_event(&event, id, &addr, now, &pending);
     let withdrawn = state
         .store
-        .withdraw_representation(&request.account_id, &session.account_id, "representative", now)
+        .withdraw_representation(&request.account_id, id, "representative", now, &written)
         .await?;
     if !withdrawn {
         return Err(ApiError::Refused(Refusal::NotRepresented));
     }
-    crate::audit::auth_event(
-        &state,
-        "representation_withdrawn",
-        Some(&session.account_id),
-        &addr,
-        now,
-    )
-    .await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/account/represented`: the people this account represents now.
 pub async fn list(
     State(state): State<AppState>,
+    origin: crate::web::Origin,
     session: Session,
 ) -> Result<Json<Vec<Represented>>, ApiError> {
-    Ok(Json(represented_by(&state, &session.account_id).await?))
+    let represented = represented_by(&state, &session.account_id).await?;
+    super::own_read(&state, &session.account_id, &origin, "account.represented").await?;
+    Ok(Json(represented))
 }
 
 #[cfg(test)]

@@ -15,9 +15,83 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     AppState,
+    audit::AuditEntry,
     error::ApiError,
-    store::{SessionOwner, SessionRecord},
+    store::{Device, DeviceSeen, Event, EventOwner, NewSession, SessionOwner, SessionRecord},
+    web::Origin,
 };
+
+/// A proven login, about to open its session.
+pub struct Opening<'a> {
+    pub owner: SessionOwner,
+    pub idle_timeout: i64,
+    /// The login also activates the account (its first code).
+    pub activate: bool,
+    /// Its `auth_events` names (`activated`, `login`).
+    pub names: &'a [&'a str],
+    /// Its one audit entry.
+    pub entry: AuditEntry,
+}
+
+/// An open session: the cookies to set, the CSRF token, and what was learnt of the device.
+pub struct Opened {
+    pub jar: CookieJar,
+    pub csrf_token: String,
+    pub device: DeviceSeen,
+    /// "Firefox, Android"
+    pub device_label: String,
+}
+
+/// Opens the session of a proven login: a fresh token (one planted before login is worth
+/// nothing after it), the session row, the account's device, the events and the audit entry in
+/// one transaction.
+pub async fn open(
+    state: &AppState,
+    jar: CookieJar,
+    opening: Opening<'_>,
+    origin: &Origin,
+) -> Result<Opened, ApiError> {
+    if let Some(old) = jar.get(COOKIE_NAME) {
+        state.store.delete_session(&token_digest(old.value())).await?;
+    }
+    let token = new_token();
+    let csrf_token = new_token();
+    let (device_token, fresh) = super::devices::token(&jar);
+    let device_hash = super::devices::digest(&device_token);
+    let device_label = super::devices::label(origin.device.as_deref());
+    let (event_owner, device) = match &opening.owner {
+        SessionOwner::Account(id) => {
+            (EventOwner::Account(id), Some(Device { hash: &device_hash, label: &device_label }))
+        }
+        SessionOwner::Professional(rpps) => (EventOwner::Professional(rpps), None),
+    };
+    let remembers = device.is_some();
+    let now = opening.entry.at;
+    let pending = state.auditor.prepare(&*state.store, &opening.entry).await?;
+    let session = NewSession {
+        token_hash: &token_digest(&token),
+        owner: &opening.owner,
+        csrf_token: &csrf_token,
+        now,
+        idle_timeout: opening.idle_timeout,
+        activate: opening.activate,
+        device,
+    };
+    let event = Event {
+        names: opening.names,
+        owner: event_owner,
+        client_addr: &origin.client,
+        at: now,
+        audit: pending.rows(),
+    };
+    let seen = state.store.create_session(&session, &event).await?;
+    pending.written();
+    let mut jar = jar.add(session_cookie(token));
+    if remembers && fresh {
+        jar = jar.add(super::devices::cookie(device_token));
+    }
+    Ok(Opened { jar, csrf_token, device: seen, device_label })
+}
 
 pub const COOKIE_NAME: &str = "carnet_session";
 /// A patient's session ends after 30 minutes without a request…
@@ -59,6 +133,7 @@ pub fn removal_cookie() -> Cookie<'static> {
 }
 
 /// A live session of any kind, as loaded for this request.
+#[derive(Clone)]
 pub struct AnySession {
     pub owner: SessionOwner,
     pub acting_for: Option<String>,
@@ -146,7 +221,16 @@ impl Session {
         if let Some(represented) = &acting_for
             && !super::representation::represents(state, &account_id, represented).await?
         {
-            state.store.set_acting_for(&any.token_hash, None).await?;
+            // The server ends it, not the person: traced as such.
+            let now = state.clock.now();
+            let event = "acting_for_lapsed";
+            let pending =
+                crate::audit::prepare_account(state, event, &account_id, "server", now).await?;
+            let names = [event];
+            let written =
+                crate::audit::account_event(&names[0], &account_id, "server", now, &pending);
+            state.store.set_acting_for(&any.token_hash, None, &written).await?;
+            pending.written();
             acting_for = None;
         }
         Ok(Self { account_id, acting_for, csrf_token: any.csrf_token, token_hash: any.token_hash })

@@ -14,6 +14,7 @@ use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::store::{Event, EventOwner};
 use merkle::{Frontier, Hash, leaf_hash};
 
 /// A checkpoint is signed after this many entries (and when asked for).
@@ -175,12 +176,38 @@ pub fn verify(
     }
 }
 
-/// The entry of an account or card event: no item, allowed, from `client_addr`.
+/// The entry of an account event (`account.login`, …): the account acts on its own record.
+pub fn account_entry(
+    event: &str,
+    account_id: Option<&str>,
+    client_addr: &str,
+    device: Option<&str>,
+    now: i64,
+) -> AuditEntry {
+    let kind = if account_id.is_some() { "account" } else { "anonymous" };
+    let actor = AuditActor { kind: kind.into(), id: account_id.map(str::to_owned), role: None };
+    event_entry(actor, format!("account.{event}"), account_id, client_addr, device, now)
+}
+
+/// The entry of a professional's card or session event (`professional.card_login`, …).
+pub fn professional_entry(
+    event: &str,
+    rpps: Option<&str>,
+    client_addr: &str,
+    device: Option<&str>,
+    now: i64,
+) -> AuditEntry {
+    let actor = AuditActor { kind: "professional".into(), id: rpps.map(str::to_owned), role: None };
+    event_entry(actor, format!("professional.{event}"), None, client_addr, device, now)
+}
+
+/// An event's entry: no item, allowed.
 fn event_entry(
     actor: AuditActor,
     action: String,
     record: Option<&str>,
     client_addr: &str,
+    device: Option<&str>,
     now: i64,
 ) -> AuditEntry {
     AuditEntry {
@@ -190,15 +217,15 @@ fn event_entry(
         item: None,
         record: record.map(str::to_owned),
         client: client_addr.to_owned(),
-        device: None,
+        device: device.map(str::to_owned),
         outcome: "allowed".into(),
         reason: None,
         purpose: None,
     }
 }
 
-/// Records an account's authentication or account event (`login`, `password_changed`, …) in
-/// the account history and in the audit log, in one transaction.
+/// Records an account's authentication or account event (`login_failed`, `password_changed`,
+/// …) with its audit entry, in one transaction.
 pub async fn auth_event(
     state: &crate::AppState,
     event: &str,
@@ -206,16 +233,12 @@ pub async fn auth_event(
     client_addr: &str,
     now: i64,
 ) -> Result<(), crate::store::StoreError> {
-    let kind = if account_id.is_some() { "account" } else { "anonymous" };
-    let actor = AuditActor { kind: kind.into(), id: account_id.map(str::to_owned), role: None };
-    let entry = event_entry(actor, format!("account.{event}"), account_id, client_addr, now);
-    let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    state.store.record_auth_event(event, account_id, client_addr, now, pending.rows()).await?;
-    pending.written();
-    Ok(())
+    let entry = account_entry(event, account_id, client_addr, None, now);
+    let owner = account_id.map_or(EventOwner::Nobody, EventOwner::Account);
+    write_event(state, &entry, &[event], owner, client_addr, now).await
 }
 
-/// The same for a professional's card and session events (`card_login`, …).
+/// The same for a professional's card and session events (`card_login_failed`, …).
 pub async fn professional_event(
     state: &crate::AppState,
     event: &str,
@@ -223,10 +246,52 @@ pub async fn professional_event(
     client_addr: &str,
     now: i64,
 ) -> Result<(), crate::store::StoreError> {
-    let actor = AuditActor { kind: "professional".into(), id: rpps.map(str::to_owned), role: None };
-    let entry = event_entry(actor, format!("professional.{event}"), None, client_addr, now);
-    let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    state.store.record_professional_event(event, rpps, client_addr, now, pending.rows()).await?;
+    let entry = professional_entry(event, rpps, client_addr, None, now);
+    let owner = rpps.map_or(EventOwner::Nobody, EventOwner::Professional);
+    write_event(state, &entry, &[event], owner, client_addr, now).await
+}
+
+/// Prepares an account event's entry, for a store change to write in its own transaction with
+/// [`account_event`]; then `pending.written()`.
+pub async fn prepare_account<'s>(
+    state: &'s crate::AppState,
+    event: &str,
+    account_id: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<Pending<'s>, crate::store::StoreError> {
+    let entry = account_entry(event, Some(account_id), client_addr, None, now);
+    state.auditor.prepare(&*state.store, &entry).await
+}
+
+/// The account event to hand the store with the change (`name`: its `auth_events` row).
+pub fn account_event<'a>(
+    name: &'a &'a str,
+    account_id: &'a str,
+    client_addr: &'a str,
+    now: i64,
+    pending: &'a Pending<'_>,
+) -> Event<'a> {
+    Event {
+        names: std::slice::from_ref(name),
+        owner: EventOwner::Account(account_id),
+        client_addr,
+        at: now,
+        audit: pending.rows(),
+    }
+}
+
+async fn write_event(
+    state: &crate::AppState,
+    entry: &AuditEntry,
+    names: &[&str],
+    owner: EventOwner<'_>,
+    client_addr: &str,
+    now: i64,
+) -> Result<(), crate::store::StoreError> {
+    let pending = state.auditor.prepare(&*state.store, entry).await?;
+    let event = Event { names, owner, client_addr, at: now, audit: pending.rows() };
+    state.store.record_event(&event).await?;
     pending.written();
     Ok(())
 }

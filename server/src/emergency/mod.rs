@@ -9,8 +9,8 @@ use app::{
     account::messages::Kind,
     directory::Profession,
     emergency::{
-        BreakGlassInfo, BreakGlassRefusal, BreakGlassRequest, LiveBreakGlass, NotificationInfo,
-        NotificationKind, parse_reason,
+        BreakGlassInfo, BreakGlassRefusal, BreakGlassRequest, Channels, LiveBreakGlass,
+        NotificationInfo, NotificationKind, parse_reason,
     },
     policy::{Consent, Deny},
 };
@@ -24,15 +24,15 @@ use axum::{
 use crate::{
     AppState,
     account::{
-        ADDRESS_POLICY, limit, new_key_ref, notify,
-        representation::representatives_now,
+        ADDRESS_POLICY, limit, new_key_ref,
         session::{AnySession, ProSession},
     },
+    audit::{AuditActor, AuditEntry},
     error::{ApiError, Refusal},
     record::{Asker, trace},
     store::{BreakGlassRecord, NewBreakGlass, Recipient, SessionOwner},
     vault::{Sealed, Vault, VaultError},
-    web::{ApiJson, ClientAddr, Origin},
+    web::{ApiJson, Origin},
 };
 
 /// How long a break-glass session lasts and what it shows; from the configuration.
@@ -61,6 +61,7 @@ pub fn record_routes() -> Router<AppState> {
     Router::new()
         .route("/{record}/break-glass", get(review))
         .route("/{record}/break-glass-refusal", get(refusal).put(set_refusal))
+        .route("/{record}/notification-channels", get(channels).put(set_channels))
 }
 
 /// Under `/api`.
@@ -74,10 +75,42 @@ fn reason_context(session_id: &str) -> String {
     format!("break-glass-reason/{session_id}")
 }
 
+/// The entry of a break-glass attempt or session: always with the emergency purpose.
+fn emergency_entry(
+    state: &AppState,
+    actor: &AuditActor,
+    origin: &Origin,
+    action: &str,
+    record: Option<&str>,
+    item: Option<&str>,
+    denied: Option<String>,
+) -> AuditEntry {
+    let mut entry =
+        trace::outside_entry(state, actor.clone(), origin, action, record, item, denied);
+    entry.purpose = Some("break_glass".into());
+    entry
+}
+
+/// Refuses a break-glass start, traced with why (and on which record, when one was found).
+async fn refuse_start<T>(
+    state: &AppState,
+    actor: &AuditActor,
+    origin: &Origin,
+    record: Option<&str>,
+    reason: &str,
+    error: ApiError,
+) -> Result<T, ApiError> {
+    let entry = emergency_entry(state, actor, origin, START, record, None, Some(reason.to_owned()));
+    trace::write(state, &entry).await?;
+    Err(error)
+}
+
+const START: &str = "break_glass.start";
+
 /// Opens the record in an emergency. The identity must match one active record exactly.
 async fn start(
     State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
+    origin: Origin,
     session: ProSession,
     headers: HeaderMap,
     ApiJson(request): ApiJson<BreakGlassRequest>,
@@ -89,8 +122,11 @@ async fn start(
         .await?
         .filter(|record| record.active)
         .ok_or(ApiError::Unauthenticated)?;
+    let actor = trace::professional_actor(&state, &session.rpps).await?;
     if professional.professional.profession == Profession::InsurerAgent {
-        return Err(ApiError::Denied(Deny::NotForProfession));
+        let reason = trace::reason(Deny::NotForProfession);
+        let denied = ApiError::Denied(Deny::NotForProfession);
+        return refuse_start(&state, &actor, &origin, None, &reason, denied).await;
     }
     // Searching records by identity is bounded like any guessing game.
     limit(&state, &format!("break-glass:{}", session.rpps), ADDRESS_POLICY).await?;
@@ -113,29 +149,37 @@ async fn start(
         .into_iter();
     let record = match (found.next(), found.next()) {
         (Some(record), None) => record,
-        (None, _) => return Err(ApiError::NotFound),
-        (Some(_), Some(_)) => return Err(ApiError::Refused(Refusal::IdentityAmbiguous)),
+        (None, _) => {
+            let missing = ApiError::NotFound;
+            return refuse_start(&state, &actor, &origin, None, trace::NOT_FOUND, missing).await;
+        }
+        (Some(_), Some(_)) => {
+            let ambiguous = ApiError::Refused(Refusal::IdentityAmbiguous);
+            let why = "identity_ambiguous";
+            return refuse_start(&state, &actor, &origin, None, why, ambiguous).await;
+        }
     };
     state.store.rate_limit_forgive(&format!("break-glass:{}", session.rpps)).await?;
     let now = state.clock.now();
-    if record.break_glass_refused {
-        crate::audit::professional_event(
-            &state,
-            "break_glass_refused",
-            Some(&session.rpps),
-            &addr,
-            now,
-        )
-        .await?;
-        return Err(ApiError::Denied(Deny::BreakGlassRefused));
-    }
-    if state.store.consent(&record.id, &session.rpps).await? == Consent::Blocked {
-        return Err(ApiError::Denied(Deny::Blocked));
+    let refused = if record.break_glass_refused {
+        Some(Deny::BreakGlassRefused)
+    } else if state.store.consent(&record.id, &session.rpps).await? == Consent::Blocked {
+        Some(Deny::Blocked)
+    } else {
+        None
+    };
+    if let Some(deny) = refused {
+        let why = trace::reason(deny);
+        let denied = ApiError::Denied(deny);
+        return refuse_start(&state, &actor, &origin, Some(&record.id), &why, denied).await;
     }
     // One live session at a time per professional and record: asking again returns it.
     if let Some(live) = state.store.latest_break_glass(&record.id, &session.rpps).await?
         && live.live_at(now)
     {
+        let entry =
+            emergency_entry(&state, &actor, &origin, START, Some(&record.id), Some(&live.id), None);
+        trace::write(&state, &entry).await?;
         return Ok((StatusCode::OK, Json(live_info(&live, &record))));
     }
 
@@ -143,49 +187,38 @@ async fn start(
     let data_key = new_key_ref();
     let sealed = state.vault.seal(reason.as_bytes(), &data_key, &reason_context(&id))?;
     let expires_at = now + state.emergency.break_glass_seconds;
+    let entry = emergency_entry(&state, &actor, &origin, START, Some(&record.id), Some(&id), None);
+    let pending = state.auditor.prepare(&*state.store, &entry).await?;
     state
         .store
-        .start_break_glass(&NewBreakGlass {
-            id: &id,
-            account_id: &record.id,
-            rpps: &session.rpps,
-            data_key: &data_key,
-            key: &sealed.key,
-            sealed_reason: &sealed.content,
-            started_at: now,
-            expires_at,
-        })
-        .await?;
-    crate::audit::professional_event(
-        &state,
-        "break_glass_started",
-        Some(&session.rpps),
-        &addr,
-        now,
-    )
-    .await?;
-    crate::audit::auth_event(&state, "break_glass_access", Some(&record.id), &addr, now).await?;
-
-    // The patient is always told, in the app and by message; the regular doctor in the app.
-    let by = professional_line(&professional.professional);
-    state
-        .store
-        .push_notification(
-            &Recipient::Patient(record.id.clone()),
-            NotificationKind::BreakGlass.code(),
-            Some(&record.id),
-            Some(&session.rpps),
-            now,
+        .start_break_glass(
+            &NewBreakGlass {
+                id: &id,
+                account_id: &record.id,
+                rpps: &session.rpps,
+                data_key: &data_key,
+                key: &sealed.key,
+                sealed_reason: &sealed.content,
+                started_at: now,
+                expires_at,
+            },
+            pending.rows(),
         )
         .await?;
-    // By message to the patient's contact, and to their legal representatives if any.
-    let url = format!("{}/dossier", state.public_url);
-    notify(&state, &record, Kind::BreakGlass { by: &by, url: &url }).await?;
-    for representative in representatives_now(&state, &record.id).await? {
-        if let Some(account) = state.store.account_by_id(&representative).await? {
-            notify(&state, &account, Kind::BreakGlass { by: &by, url: &url }).await?;
-        }
-    }
+    pending.written();
+
+    // The patient (and their legal representatives) always told, in the app and by message;
+    // the regular doctor in the app.
+    let by = crate::notices::line(&professional.professional);
+    let url = crate::notices::record_url(&state);
+    crate::notices::tell_patient(
+        &state,
+        &record.id,
+        NotificationKind::BreakGlass,
+        Some(&session.rpps),
+        Kind::BreakGlass { by: &by, url: &url },
+    )
+    .await?;
     if let Some(doctor) = record.regular_doctor.as_deref().filter(|doctor| *doctor != session.rpps)
     {
         state
@@ -213,11 +246,6 @@ async fn start(
     Ok((StatusCode::CREATED, Json(live_info(&started, &record))))
 }
 
-/// "Anne Martin, Cabinet médical (Le Havre)": how a message names the professional.
-fn professional_line(professional: &app::directory::Professional) -> String {
-    format!("{} {} ({})", professional.given_name, professional.family_name, professional.place)
-}
-
 fn live_info(session: &BreakGlassRecord, record: &crate::store::AccountRecord) -> LiveBreakGlass {
     LiveBreakGlass {
         id: session.id.clone(),
@@ -233,6 +261,7 @@ fn live_info(session: &BreakGlassRecord, record: &crate::store::AccountRecord) -
 /// The signed-in professional's live sessions, for the emergency banner on every screen.
 async fn live(
     State(state): State<AppState>,
+    origin: Origin,
     session: ProSession,
 ) -> Result<Json<Vec<LiveBreakGlass>>, ApiError> {
     let mut out = Vec::new();
@@ -241,25 +270,41 @@ async fn live(
             out.push(live_info(&live, &record));
         }
     }
+    let actor = trace::professional_actor(&state, &session.rpps).await?;
+    let entry = trace::outside_entry(&state, actor, &origin, "break_glass.live", None, None, None);
+    trace::write(&state, &entry).await?;
     Ok(Json(out))
 }
 
 async fn end(
     State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
+    origin: Origin,
     session: ProSession,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     session.check_csrf(&headers)?;
     let now = state.clock.now();
-    if !state.store.end_break_glass(&id, &session.rpps, now).await? {
-        return Err(ApiError::NotFound);
+    let actor = trace::professional_actor(&state, &session.rpps).await?;
+    let ours = state.store.break_glass_by_id(&id).await?.filter(|s| s.rpps == session.rpps);
+    if let Some(found) = &ours {
+        let record = Some(found.account_id.as_str());
+        let entry = emergency_entry(&state, &actor, &origin, END, record, Some(&id), None);
+        let pending = state.auditor.prepare(&*state.store, &entry).await?;
+        if state.store.end_break_glass(&id, &session.rpps, now, pending.rows()).await? {
+            pending.written();
+            return Ok(StatusCode::NO_CONTENT);
+        }
     }
-    crate::audit::professional_event(&state, "break_glass_ended", Some(&session.rpps), &addr, now)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    // Not this professional's, or over already: the same answer as an unknown session.
+    let record = ours.as_ref().map(|found| found.account_id.as_str());
+    let refused = Some(trace::NOT_FOUND.to_owned());
+    let entry = emergency_entry(&state, &actor, &origin, END, record, Some(&id), refused);
+    trace::write(&state, &entry).await?;
+    Err(ApiError::NotFound)
 }
+
+const END: &str = "break_glass.end";
 
 /// Every break-glass session on the record, with its reason: for the patient side, and for the
 /// regular doctor.
@@ -332,15 +377,73 @@ async fn set_refusal(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Which notifications reach the patient by message: the patient side only.
+async fn channels(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+) -> Result<Json<Channels>, ApiError> {
+    const READ: &str = "notifications.channels_read";
+    if !asker.is_patient_side() {
+        let refused = Some(trace::reason(Deny::NotYours));
+        trace::read(&state, &asker, &origin, READ, None, refused).await?;
+        return Err(ApiError::NotFound);
+    }
+    let channels = crate::notices::channels(&state, &asker.record.id).await?;
+    trace::read(&state, &asker, &origin, READ, None, None).await?;
+    Ok(Json(channels))
+}
+
+async fn set_channels(
+    State(state): State<AppState>,
+    origin: Origin,
+    asker: Asker,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<Channels>,
+) -> Result<StatusCode, ApiError> {
+    const CHANGE: &str = "notifications.channels";
+    asker.check_csrf(&headers)?;
+    if !asker.is_patient_side() {
+        return trace::refuse(&state, &asker, &origin, CHANGE, "", Deny::NotYours).await;
+    }
+    let json = serde_json::to_string(&request).map_err(|_| ApiError::BadRequest)?;
+    let pending = trace::change(&state, &asker, &origin, CHANGE, None).await?;
+    state.store.set_notification_channels(&asker.record.id, &json, pending.rows()).await?;
+    pending.written();
+    Ok(StatusCode::NO_CONTENT)
+}
+
 const NOTIFICATIONS_SHOWN: u32 = 50;
+
+/// The entry of a notifications route: the signed-in person, on the record whose notifications
+/// these are (none for a professional's own).
+async fn notification_entry(
+    state: &AppState,
+    session: &AnySession,
+    recipient: &Recipient,
+    origin: &Origin,
+    action: &str,
+) -> Result<AuditEntry, ApiError> {
+    let (actor, record) = match (&session.owner, recipient) {
+        (SessionOwner::Professional(rpps), _) => {
+            (trace::professional_actor(state, rpps).await?, None)
+        }
+        (SessionOwner::Account(id), Recipient::Patient(patient)) => {
+            (trace::account_actor(id), Some(patient.as_str()))
+        }
+        (SessionOwner::Account(id), Recipient::Professional(_)) => (trace::account_actor(id), None),
+    };
+    Ok(trace::outside_entry(state, actor, origin, action, record, None, None))
+}
 
 /// The signed-in person's notifications, newest first: a patient's own (or, for a
 /// representative, those of the record they manage), or a professional's.
 async fn notifications(
     State(state): State<AppState>,
+    origin: Origin,
     session: AnySession,
 ) -> Result<Json<Vec<NotificationInfo>>, ApiError> {
-    let recipient = recipient_of(&state, session).await?;
+    let recipient = recipient_of(&state, &session).await?;
     let mut out = Vec::new();
     for row in state.store.notifications(&recipient, NOTIFICATIONS_SHOWN).await? {
         let Some(kind) = NotificationKind::from_code(&row.kind) else { continue };
@@ -365,26 +468,34 @@ async fn notifications(
             read: row.read,
         });
     }
+    let entry =
+        notification_entry(&state, &session, &recipient, &origin, "notifications.list").await?;
+    trace::write(&state, &entry).await?;
     Ok(Json(out))
 }
 
 async fn read_notifications(
     State(state): State<AppState>,
+    origin: Origin,
     session: AnySession,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     session.check_csrf(&headers)?;
-    let recipient = recipient_of(&state, session).await?;
-    state.store.mark_notifications_read(&recipient, state.clock.now()).await?;
+    let recipient = recipient_of(&state, &session).await?;
+    let entry =
+        notification_entry(&state, &session, &recipient, &origin, "notifications.read").await?;
+    let pending = state.auditor.prepare(&*state.store, &entry).await?;
+    state.store.mark_notifications_read(&recipient, state.clock.now(), pending.rows()).await?;
+    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Whose notifications a session reads. A representative's session reads those of the record
 /// it manages, re-checked now.
-async fn recipient_of(state: &AppState, session: AnySession) -> Result<Recipient, ApiError> {
+async fn recipient_of(state: &AppState, session: &AnySession) -> Result<Recipient, ApiError> {
     if let SessionOwner::Professional(rpps) = &session.owner {
         return Ok(Recipient::Professional(rpps.clone()));
     }
-    let session = crate::account::session::Session::from_any(session, state).await?;
+    let session = crate::account::session::Session::from_any(session.clone(), state).await?;
     Ok(Recipient::Patient(session.subject().to_owned()))
 }

@@ -36,8 +36,12 @@ use crate::{
         session::{self, ProSession},
     },
     error::{ApiError, Refusal},
-    store::{AccountRecord, AccountStatus, NewRepresentation, SessionOwner, StoreError},
-    web::{ApiJson, ClientAddr},
+    record::trace,
+    store::{
+        AccountRecord, AccountStatus, Event, EventOwner, NewRepresentation, SessionOwner,
+        StoreError,
+    },
+    web::{ApiJson, ClientAddr, Origin},
 };
 
 /// Seconds a card challenge stays valid: time to type the PIN.
@@ -64,14 +68,35 @@ pub struct Search {
 /// choosing whom to grant access (at least 2 characters; 20 answers at most).
 pub async fn search(
     State(state): State<AppState>,
-    _session: crate::account::session::AnySession,
+    origin: Origin,
+    session: crate::account::session::AnySession,
     axum::extract::Query(Search { q }): axum::extract::Query<Search>,
 ) -> Result<Json<Vec<app::directory::Professional>>, ApiError> {
     let q = q.trim();
-    if q.chars().count() < 2 || q.chars().count() > 100 {
-        return Ok(Json(Vec::new()));
-    }
-    Ok(Json(state.store.search_professionals(q, 20).await?))
+    let found = if q.chars().count() < 2 || q.chars().count() > 100 {
+        Vec::new()
+    } else {
+        state.store.search_professionals(q, 20).await?
+    };
+    // Who searched the directory, not for whom: the words typed stay out of the log.
+    let actor = match &session.owner {
+        SessionOwner::Account(id) => trace::account_actor(id),
+        SessionOwner::Professional(rpps) => trace::professional_actor(&state, rpps).await?,
+    };
+    let entry = trace::outside_entry(&state, actor, &origin, "directory.search", None, None, None);
+    trace::write(&state, &entry).await?;
+    Ok(Json(found))
+}
+
+/// Traces a read of the professional's own space.
+async fn own_read(
+    state: &AppState,
+    session: &ProSession,
+    origin: &Origin,
+    action: &str,
+) -> Result<(), ApiError> {
+    let actor = trace::professional_actor(state, &session.rpps).await?;
+    trace::write(state, &trace::outside_entry(state, actor, origin, action, None, None, None)).await
 }
 
 /// The code a professional shows a patient who wants to grant them access: a QR code (SVG) of
@@ -79,8 +104,10 @@ pub async fn search(
 /// directory is public); the patient still chooses what to grant.
 async fn grant_code(
     State(state): State<AppState>,
+    origin: Origin,
     session: ProSession,
 ) -> Result<Json<app::pro::GrantCode>, ApiError> {
+    own_read(&state, &session, &origin, "professional.grant_code").await?;
     let url = format!("{}/dossier?pro={}", state.public_url, session.rpps);
     let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|_| ApiError::BadRequest)?;
@@ -95,6 +122,7 @@ async fn grant_code(
 /// The patients whose records this professional may open today.
 async fn patients(
     State(state): State<AppState>,
+    origin: Origin,
     session: ProSession,
 ) -> Result<Json<Vec<PatientSummary>>, ApiError> {
     let today = crate::account::today(&state).to_string();
@@ -127,6 +155,7 @@ async fn patients(
             );
         }
     }
+    own_read(&state, &session, &origin, "professional.patients").await?;
     Ok(Json(patients))
 }
 
@@ -144,10 +173,11 @@ async fn challenge(
 
 async fn login(
     State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
+    origin: Origin,
     jar: CookieJar,
     ApiJson(request): ApiJson<CardLogin>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let (addr, device) = (origin.client.clone(), origin.device.as_deref());
     limit(&state, &format!("card:{addr}"), ADDRESS_POLICY).await?;
     let rpps = Rpps::parse(&request.rpps).ok_or(ApiError::BadCredentials)?;
     let card_limit = format!("card:{rpps}");
@@ -185,41 +215,34 @@ async fn login(
     state.store.rate_limit_reset(&card_limit).await?;
     state.store.rate_limit_forgive(&format!("card:{addr}")).await?;
 
-    if let Some(old) = jar.get(session::COOKIE_NAME) {
-        state.store.delete_session(&session::token_digest(old.value())).await?;
-    }
-    let token = session::new_token();
-    let csrf_token = session::new_token();
-    state
-        .store
-        .create_session(
-            &session::token_digest(&token),
-            &SessionOwner::Professional(rpps.to_string()),
-            &csrf_token,
-            now,
-            session::PRO_IDLE_TIMEOUT_SECONDS,
-        )
-        .await?;
-    crate::audit::professional_event(&state, "card_login", Some(rpps.as_str()), &addr, now).await?;
+    let entry =
+        crate::audit::professional_entry("card_login", Some(rpps.as_str()), &addr, device, now);
+    let opening = session::Opening {
+        owner: SessionOwner::Professional(rpps.to_string()),
+        idle_timeout: session::PRO_IDLE_TIMEOUT_SECONDS,
+        activate: false,
+        names: &["card_login"],
+        entry,
+    };
+    let opened = session::open(&state, jar, opening, &origin).await?;
+    let csrf_token = opened.csrf_token;
     let me = ProMe { professional: professional.professional, csrf_token };
-    Ok((jar.add(session::session_cookie(token)), Json(me)))
+    Ok((opened.jar, Json(me)))
 }
 
-async fn me(State(state): State<AppState>, session: ProSession) -> Result<Json<ProMe>, ApiError> {
+async fn me(
+    State(state): State<AppState>,
+    origin: Origin,
+    session: ProSession,
+) -> Result<Json<ProMe>, ApiError> {
     let record = state
         .store
         .professional(&session.rpps)
         .await?
         .filter(|record| record.active)
         .ok_or(ApiError::Unauthenticated)?;
+    own_read(&state, &session, &origin, "professional.me").await?;
     Ok(Json(ProMe { professional: record.professional, csrf_token: session.csrf_token }))
-}
-
-/// How a message names the professional: "Anne Martin (Cabinet médical, Paris)".
-async fn signature_line(state: &AppState, rpps: &str) -> Result<String, ApiError> {
-    let record = state.store.professional(rpps).await?.ok_or(ApiError::Unauthenticated)?;
-    let p = record.professional;
-    Ok(format!("{} {} ({})", p.given_name, p.family_name, p.place))
 }
 
 /// A person named by a professional: checked names and birth date.
@@ -263,11 +286,39 @@ fn conflict_as_refusal(error: StoreError) -> ApiError {
     }
 }
 
+/// The one entry of a record opened by a professional: theirs, on the new record.
+async fn opening_entry(
+    state: &AppState,
+    session: &ProSession,
+    origin: &Origin,
+    action: &str,
+    record: &str,
+) -> Result<crate::audit::AuditEntry, ApiError> {
+    let actor = crate::record::trace::professional_actor(state, &session.rpps).await?;
+    Ok(crate::record::trace::outside_entry(state, actor, origin, action, Some(record), None, None))
+}
+
+/// The new account's own event, written with it.
+fn opening_event<'a>(
+    account_id: &'a str,
+    client_addr: &'a str,
+    now: i64,
+    audit: &'a crate::audit::AuditRows,
+) -> Event<'a> {
+    Event {
+        names: &["opened_by_professional"],
+        owner: EventOwner::Account(account_id),
+        client_addr,
+        at: now,
+        audit,
+    }
+}
+
 /// Opens the record of an adult who is present. Unusable until they activate it: the message
 /// sends them to the activation page, where a code to this contact lets them set a password.
 async fn open_record(
     State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
+    origin: Origin,
     session: ProSession,
     headers: HeaderMap,
     ApiJson(request): ApiJson<OpenRecord>,
@@ -298,14 +349,14 @@ async fn open_record(
             now,
         )
     };
-    state.store.create_account(&account).await.map_err(conflict_as_refusal)?;
-    let by = signature_line(&state, &session.rpps).await?;
+    let entry = opening_entry(&state, &session, &origin, "record.open", &account.id).await?;
+    let pending = state.auditor.prepare(&*state.store, &entry).await?;
+    let event = opening_event(&account.id, &origin.client, now, pending.rows());
+    state.store.create_account(&account, &event).await.map_err(conflict_as_refusal)?;
+    pending.written();
+    let by = crate::notices::professional_line(&state, &session.rpps).await?;
     let url = format!("{}/activer", state.public_url);
     send(&state, &contact, locale, Kind::RecordOpened { by: &by, url: &url }).await?;
-    crate::audit::auth_event(&state, "opened_by_professional", Some(&account.id), &addr, now)
-        .await?;
-    crate::audit::professional_event(&state, "record_opened", Some(&session.rpps), &addr, now)
-        .await?;
     Ok((StatusCode::CREATED, Json(RecordOpened { notified: contact.masked() })))
 }
 
@@ -313,7 +364,7 @@ async fn open_record(
 /// consent the professional records. The representative must already have an active account.
 async fn open_represented_record(
     State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
+    origin: Origin,
     session: ProSession,
     headers: HeaderMap,
     ApiJson(request): ApiJson<OpenRepresentedRecord>,
@@ -384,31 +435,18 @@ async fn open_represented_record(
         consent_at: now,
         recorded_by: &session.rpps,
     };
+    let action = "record.open_represented";
+    let entry = opening_entry(&state, &session, &origin, action, &account.id).await?;
+    let pending = state.auditor.prepare(&*state.store, &entry).await?;
+    let event = opening_event(&account.id, &origin.client, now, pending.rows());
     state
         .store
-        .create_represented_account(&account, &representation)
+        .create_represented_account(&account, &representation, &event)
         .await
         .map_err(conflict_as_refusal)?;
-    let by = signature_line(&state, &session.rpps).await?;
+    pending.written();
+    let by = crate::notices::professional_line(&state, &session.rpps).await?;
     crate::account::notify(&state, &representative, Kind::Representing { by: &by, name: &name })
         .await?;
-    crate::audit::auth_event(&state, "opened_by_professional", Some(&account.id), &addr, now)
-        .await?;
-    crate::audit::auth_event(
-        &state,
-        "representation_started",
-        Some(&representative.id),
-        &addr,
-        now,
-    )
-    .await?;
-    crate::audit::professional_event(
-        &state,
-        "represented_record_opened",
-        Some(&session.rpps),
-        &addr,
-        now,
-    )
-    .await?;
     Ok((StatusCode::CREATED, Json(RecordOpened { notified: representative_contact.masked() })))
 }

@@ -581,15 +581,20 @@ pub async fn finish(
         })?
         .ok_or(ApiError::Refused(Refusal::UploadIncomplete))?;
     pending.written();
-    // A professional's new document: the patient is told in the app.
+    // A professional's new document: the patient is told (by message too if they chose).
     if let Party::Professional(rpps) = &asker.party
         && deposited.version == 1
     {
-        let patient = crate::store::Recipient::Patient(asker.record.id.clone());
-        let kind = app::emergency::NotificationKind::DocumentDeposited.code();
-        let now = state.clock.now();
-        let record = Some(asker.record.id.as_str());
-        state.store.push_notification(&patient, kind, record, Some(rpps), now).await?;
+        let by = crate::notices::professional_line(&state, rpps).await?;
+        let url = crate::notices::record_url(&state);
+        crate::notices::tell_patient(
+            &state,
+            &asker.record.id,
+            app::emergency::NotificationKind::DocumentDeposited,
+            Some(rpps),
+            app::account::messages::Kind::DocumentDeposited { by: &by, url: &url },
+        )
+        .await?;
     }
     let document = state
         .store

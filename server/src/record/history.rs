@@ -9,25 +9,68 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::Serialize;
 
-use super::{Asker, trace};
-use crate::{AppState, audit::merkle, error::ApiError, web::Origin};
+use super::{Asker, Who, trace};
+use crate::{
+    AppState,
+    audit::{AuditEntry, merkle},
+    error::ApiError,
+    web::Origin,
+};
 
-/// `GET /api/records/{record}/access-history`: the patient side only, newest first.
+/// Which entries of the record's log the asker reads.
+#[derive(Clone, Copy)]
+enum View<'a> {
+    /// The patient side: all of them.
+    Everything,
+    /// The regular doctor: what professionals did on the record (not the patient's own
+    /// account events).
+    Professionals,
+    /// Any other professional: what they did themselves.
+    Own(&'a str),
+}
+
+impl View<'_> {
+    fn of(asker: &Asker) -> View<'_> {
+        match &asker.who {
+            Who::Holder | Who::Representative => View::Everything,
+            _ if asker.is_regular_doctor() => View::Professionals,
+            Who::Professional { record, .. } => View::Own(record.professional.rpps.as_str()),
+        }
+    }
+
+    fn shows(self, entry: &AuditEntry) -> bool {
+        match self {
+            View::Everything => true,
+            View::Professionals => entry.actor.kind == "professional",
+            View::Own(rpps) => {
+                entry.actor.kind == "professional" && entry.actor.id.as_deref() == Some(rpps)
+            }
+        }
+    }
+}
+
+/// `GET /api/records/{record}/access-history`, newest first: everything for the patient side,
+/// the professionals' accesses for the regular doctor, their own actions for any other
+/// professional.
 pub async fn list(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
 ) -> Result<Json<Vec<AccessEvent>>, ApiError> {
-    if !asker.is_patient_side() {
-        let refused = Some(trace::reason(app::policy::Deny::NotYours));
-        trace::read(&state, &asker, &origin, "history.list", None, refused).await?;
-        return Err(ApiError::NotFound);
-    }
+    let view = View::of(&asker);
     // Read before this read is traced: the list shows what happened until now.
-    let entries = state.store.record_audit(&asker.record.id, HISTORY_MAX).await?;
+    let entries = match view {
+        View::Own(rpps) => {
+            state.store.record_audit(&asker.record.id, Some(rpps), HISTORY_MAX).await?
+        }
+        _ => state.store.record_audit(&asker.record.id, None, HISTORY_SCANNED).await?,
+    };
     let mut names = super::Names::new();
-    let mut out = Vec::with_capacity(entries.len());
-    for (seq, entry) in entries {
+    let mut out = Vec::new();
+    for (seq, entry) in entries.into_iter().filter(|(_, entry)| view.shows(entry)) {
+        if out.len() == HISTORY_MAX as usize {
+            break;
+        }
         let actor_name = match (entry.actor.kind.as_str(), &entry.actor.id) {
             ("professional", Some(rpps)) => match names.get(rpps) {
                 Some(name) => name.clone(),
@@ -62,6 +105,9 @@ pub async fn list(
     Ok(Json(out))
 }
 
+/// Entries looked through to fill a filtered history.
+const HISTORY_SCANNED: u32 = 4 * HISTORY_MAX;
+
 /// An entry of the log, and the Merkle path from it to a signed tree head.
 #[derive(Serialize)]
 pub struct InclusionProof {
@@ -79,19 +125,24 @@ pub struct InclusionProof {
     pub public_key: String,
 }
 
-/// `GET /api/records/{record}/access-history/{seq}/proof`: for an entry of this record, the
-/// patient side only.
+/// `GET /api/records/{record}/access-history/{seq}/proof`: for an entry of this record that the
+/// asker's history shows.
 pub async fn proof(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
     Path((_, seq)): Path<(String, u64)>,
 ) -> Result<Json<InclusionProof>, ApiError> {
+    // An entry of this record that the asker may read in its history.
+    let view = View::of(&asker);
     let found = match state.store.audit_entry(seq).await? {
-        Some((stored, Some(record))) if record == asker.record.id => Some(stored),
+        Some((stored, Some(record))) if record == asker.record.id => {
+            let entry: Option<AuditEntry> = serde_json::from_slice(&stored.entry).ok();
+            entry.is_some_and(|entry| view.shows(&entry)).then_some(stored)
+        }
         _ => None,
     };
-    let ours = asker.is_patient_side() && found.is_some();
+    let ours = found.is_some();
     if !ours {
         let refused = Some(trace::NOT_FOUND.to_owned());
         trace::read(&state, &asker, &origin, "history.proof", Some(&seq.to_string()), refused)

@@ -62,19 +62,58 @@ pub fn entry(
 ) -> AuditEntry {
     let break_glass =
         matches!(&asker.who, Who::Professional { break_glass: BreakGlass::Active, .. });
+    let mut entry =
+        outside_entry(state, actor(asker), origin, action, Some(&asker.record.id), item, denied);
+    entry.purpose = break_glass.then(|| "break_glass".to_owned());
+    entry
+}
+
+/// The entry of an action outside a record's own routes (the professional space, the account,
+/// notifications), on `record` if it concerns one.
+pub fn outside_entry(
+    state: &AppState,
+    actor: AuditActor,
+    origin: &Origin,
+    action: &str,
+    record: Option<&str>,
+    item: Option<&str>,
+    denied: Option<String>,
+) -> AuditEntry {
     AuditEntry {
         at: state.clock.now(),
-        actor: actor(asker),
+        actor,
         action: action.to_owned(),
         // An identifier from the address may be anything: kept short.
         item: item.map(|item| item.chars().take(64).collect()),
-        record: Some(asker.record.id.clone()),
+        record: record.map(str::to_owned),
         client: origin.client.clone(),
         device: origin.device.clone(),
         outcome: if denied.is_some() { "denied" } else { "allowed" }.to_owned(),
         reason: denied,
-        purpose: break_glass.then(|| "break_glass".to_owned()),
+        purpose: None,
     }
+}
+
+/// A signed-in professional as the log names them, with their profession when the directory
+/// still lists them.
+pub async fn professional_actor(state: &AppState, rpps: &str) -> Result<AuditActor, ApiError> {
+    let role = state.store.professional(rpps).await?.map(|r| r.professional.profession.code());
+    Ok(AuditActor {
+        kind: "professional".into(),
+        id: Some(rpps.to_owned()),
+        role: role.map(str::to_owned),
+    })
+}
+
+/// A signed-in account (patient or representative) acting on its own account.
+pub fn account_actor(account_id: &str) -> AuditActor {
+    AuditActor { kind: "account".into(), id: Some(account_id.to_owned()), role: None }
+}
+
+/// Writes an entry now, before the answer leaves.
+pub async fn write(state: &AppState, entry: &AuditEntry) -> Result<(), ApiError> {
+    state.auditor.append(&*state.store, entry).await?;
+    Ok(())
 }
 
 /// Writes the entry of a read before its answer leaves; no trace, no answer.
@@ -106,20 +145,19 @@ async fn first_access(state: &AppState, asker: &Asker, allowed: bool) -> Result<
     Ok(!state.store.has_acted(&asker.record.id, rpps).await?)
 }
 
-/// Tells the patient, in the app, that a professional came to their record for the first time.
+/// Tells the patient that a professional came to their record for the first time.
 async fn notify_first_access(state: &AppState, asker: &Asker) -> Result<(), ApiError> {
     let Who::Professional { record, .. } = &asker.who else { return Ok(()) };
-    state
-        .store
-        .push_notification(
-            &crate::store::Recipient::Patient(asker.record.id.clone()),
-            app::emergency::NotificationKind::FirstAccess.code(),
-            Some(&asker.record.id),
-            Some(record.professional.rpps.as_str()),
-            state.clock.now(),
-        )
-        .await?;
-    Ok(())
+    let by = crate::notices::line(&record.professional);
+    let url = crate::notices::record_url(state);
+    crate::notices::tell_patient(
+        state,
+        &asker.record.id,
+        app::emergency::NotificationKind::FirstAccess,
+        Some(record.professional.rpps.as_str()),
+        app::account::messages::Kind::FirstAccess { by: &by, url: &url },
+    )
+    .await
 }
 
 /// Prepares the entry of a change, to be written in the change's own transaction.

@@ -24,10 +24,11 @@ pub trait AuditStore: Send + Sync + 'static {
     ) -> Result<Option<(StoredEntry, Option<String>)>, StoreError>;
     /// Whether this actor has an entry on this record already.
     async fn has_acted(&self, record_id: &str, actor_id: &str) -> Result<bool, StoreError>;
-    /// The entries about one record, newest first.
+    /// The entries about one record, newest first; only `actor`'s if given.
     async fn record_audit(
         &self,
         record_id: &str,
+        actor: Option<&str>,
         limit: u32,
     ) -> Result<Vec<(u64, AuditEntry)>, StoreError>;
 }

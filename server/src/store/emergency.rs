@@ -80,8 +80,13 @@ pub trait EmergencyStore: Send + Sync + 'static {
         family_name: &str,
         birth_date: &str,
     ) -> Result<Vec<AccountRecord>, StoreError>;
-    /// Creates the session with its reason's data key, in one transaction.
-    async fn start_break_glass(&self, session: &NewBreakGlass<'_>) -> Result<(), StoreError>;
+    /// Creates the session with its reason's data key and its audit entry, in one transaction.
+    async fn start_break_glass(
+        &self,
+        session: &NewBreakGlass<'_>,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError>;
+    async fn break_glass_by_id(&self, id: &str) -> Result<Option<BreakGlassRecord>, StoreError>;
     /// The newest break-glass session of this professional on this record, if any.
     async fn latest_break_glass(
         &self,
@@ -89,7 +94,13 @@ pub trait EmergencyStore: Send + Sync + 'static {
         rpps: &str,
     ) -> Result<Option<BreakGlassRecord>, StoreError>;
     /// Ends the session early; `false` if it is not this professional's or was over already.
-    async fn end_break_glass(&self, id: &str, rpps: &str, now: i64) -> Result<bool, StoreError>;
+    async fn end_break_glass(
+        &self,
+        id: &str,
+        rpps: &str,
+        now: i64,
+        audit: &AuditRows,
+    ) -> Result<bool, StoreError>;
     /// Every break-glass session on this record, newest first.
     async fn break_glass_of_record(
         &self,
@@ -122,5 +133,6 @@ pub trait EmergencyStore: Send + Sync + 'static {
         &self,
         recipient: &Recipient,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<(), StoreError>;
 }

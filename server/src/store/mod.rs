@@ -136,6 +136,55 @@ pub enum SessionOwner {
     Professional(String),
 }
 
+/// Whom an account or card event (a row of `auth_events`) is about.
+#[derive(Clone, Copy, Debug)]
+pub enum EventOwner<'a> {
+    Account(&'a str),
+    Professional(&'a str),
+    /// A failed login naming no known account.
+    Nobody,
+}
+
+/// Account or card events and their audit entry, written inside the transaction of the change
+/// they record: no change without its trace.
+pub struct Event<'a> {
+    /// `auth_events` names, oldest first (`activated`, then `login`).
+    pub names: &'a [&'a str],
+    pub owner: EventOwner<'a>,
+    pub client_addr: &'a str,
+    pub at: i64,
+    pub audit: &'a AuditRows,
+}
+
+/// The browser a login comes from: the SHA-256 of the random token its device cookie holds,
+/// and a label for people ("Firefox, Android").
+pub struct Device<'a> {
+    pub hash: &'a [u8],
+    pub label: &'a str,
+}
+
+/// A session about to open. `activate`: the login also activates the account (its first code).
+pub struct NewSession<'a> {
+    pub token_hash: &'a [u8],
+    pub owner: &'a SessionOwner,
+    pub csrf_token: &'a str,
+    pub now: i64,
+    pub idle_timeout: i64,
+    pub activate: bool,
+    pub device: Option<Device<'a>>,
+}
+
+/// What opening a session learnt of its device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceSeen {
+    /// Signed in from it before (or no device to speak of: a card login).
+    Known,
+    /// The account's first device: nothing to warn about.
+    First,
+    /// A device the account never used, while it has others: its owner is told.
+    New,
+}
+
 /// A live session.
 pub struct SessionRecord {
     pub owner: SessionOwner,
@@ -186,12 +235,23 @@ pub trait Store:
     /// Proves the database answers a query now.
     async fn health(&self) -> Result<(), StoreError>;
 
-    /// Fails with `Conflict("accounts_contact_unique")` when the contact is taken.
-    async fn create_account(&self, account: &AccountRecord) -> Result<(), StoreError>;
+    /// Creates the account with its event. Fails with `Conflict("accounts_contact_unique")`
+    /// when the contact is taken.
+    async fn create_account(
+        &self,
+        account: &AccountRecord,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError>;
     async fn account_by_contact(&self, contact: &str) -> Result<Option<AccountRecord>, StoreError>;
     async fn account_by_id(&self, id: &str) -> Result<Option<AccountRecord>, StoreError>;
     async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError>;
-    async fn set_password(&self, account_id: &str, password_hash: &str) -> Result<(), StoreError>;
+    async fn set_password(
+        &self,
+        account_id: &str,
+        password_hash: &str,
+        activate: bool,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError>;
     async fn set_regular_doctor(
         &self,
         account_id: &str,
@@ -199,7 +259,12 @@ pub trait Store:
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// Fails with `Conflict("accounts_contact_unique")` when another account holds it.
-    async fn set_contact(&self, account_id: &str, contact: &Contact) -> Result<(), StoreError>;
+    async fn set_contact(
+        &self,
+        account_id: &str,
+        contact: &Contact,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError>;
     /// Ends every session of the account but `keep` (the one making the change, if any).
     async fn delete_sessions_of(
         &self,
@@ -234,7 +299,7 @@ pub trait Store:
     ) -> Result<Vec<(String, WrappedKey)>, StoreError>;
     /// Replaces wrapped data keys, all together.
     async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError>;
-    async fn enable_totp(&self, account_id: &str) -> Result<(), StoreError>;
+    async fn enable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError>;
     async fn totp(&self, account_id: &str) -> Result<Option<TotpState>, StoreError>;
     /// Records that the code of `step` was used; `false` if that step or a later one already was.
     async fn use_totp_step(&self, account_id: &str, step: i64) -> Result<bool, StoreError>;
@@ -250,14 +315,21 @@ pub trait Store:
     /// Marks the code used; `false` if another request used it first.
     async fn use_code(&self, challenge_hash: &[u8], now: i64) -> Result<bool, StoreError>;
 
-    /// `idle_timeout`: seconds without a request after which the session ends.
+    /// Opens the session (activating the account if asked) and remembers its device, with the
+    /// login's events, in one transaction. `idle_timeout`: seconds without a request after
+    /// which the session ends.
     async fn create_session(
         &self,
-        token_hash: &[u8],
-        owner: &SessionOwner,
-        csrf_token: &str,
-        now: i64,
-        idle_timeout: i64,
+        session: &NewSession<'_>,
+        event: &Event<'_>,
+    ) -> Result<DeviceSeen, StoreError>;
+    /// Which notifications reach the account outside the app, as stored (JSON), if it chose.
+    async fn notification_channels(&self, account_id: &str) -> Result<Option<String>, StoreError>;
+    async fn set_notification_channels(
+        &self,
+        account_id: &str,
+        channels: &str,
+        audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// The live session for this token, its idle clock restarted; `None` if absent, expired
     /// (idle longer than its own timeout, or older than `absolute_timeout`), or its
@@ -273,6 +345,7 @@ pub trait Store:
         &self,
         token_hash: &[u8],
         acting_for: Option<&str>,
+        event: &Event<'_>,
     ) -> Result<(), StoreError>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
 
@@ -300,14 +373,8 @@ pub trait Store:
     /// Newest first.
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError>;
 
-    async fn record_auth_event(
-        &self,
-        event: &str,
-        account_id: Option<&str>,
-        client_addr: &str,
-        now: i64,
-        audit: &AuditRows,
-    ) -> Result<(), StoreError>;
+    /// Account and card events that change nothing else (a failed login, a code sent).
+    async fn record_event(&self, event: &Event<'_>) -> Result<(), StoreError>;
     /// Events of one account, oldest first: `(at, event)`.
     async fn auth_events(&self, account_id: &str) -> Result<Vec<(i64, String)>, StoreError>;
 }

@@ -2,7 +2,6 @@
 //! professionals' directory and their card challenges, legal representatives, and the life of
 //! a record after it is closed (archive, erasure).
 
-use crate::audit::AuditRows;
 pub use app::account::{ConsentMethod, RepresentedKind};
 use app::directory::Professional;
 use async_trait::async_trait;
@@ -95,14 +94,6 @@ pub trait PeopleStore: Send + Sync + 'static {
     /// Spends a challenge; `false` if unknown, expired or already used.
     async fn use_card_challenge(&self, challenge_hash: &[u8], now: i64)
     -> Result<bool, StoreError>;
-    async fn record_professional_event(
-        &self,
-        event: &str,
-        rpps: Option<&str>,
-        client_addr: &str,
-        now: i64,
-        audit: &AuditRows,
-    ) -> Result<(), StoreError>;
     /// Events of one professional, oldest first: `(at, event)`.
     async fn professional_events(&self, rpps: &str) -> Result<Vec<(i64, String)>, StoreError>;
 
@@ -111,6 +102,7 @@ pub trait PeopleStore: Send + Sync + 'static {
         &self,
         account: &AccountRecord,
         representation: &NewRepresentation<'_>,
+        event: &super::Event<'_>,
     ) -> Result<(), StoreError>;
     /// Representations where `representative_id` acts for someone, withdrawn ones included.
     async fn representations_by(
@@ -130,6 +122,7 @@ pub trait PeopleStore: Send + Sync + 'static {
         representative_id: &str,
         withdrawn_by: &str,
         now: i64,
+        event: &super::Event<'_>,
     ) -> Result<bool, StoreError>;
 
     /// Archives the record; with `erasure_due_at`, it is also erased at that time.
@@ -139,9 +132,14 @@ pub trait PeopleStore: Send + Sync + 'static {
         now: i64,
         retained_until: i64,
         erasure_due_at: Option<i64>,
+        event: &super::Event<'_>,
     ) -> Result<(), StoreError>;
     /// Opens an archived record again; a pending erasure is cancelled.
-    async fn reopen_account(&self, account_id: &str) -> Result<(), StoreError>;
+    async fn reopen_account(
+        &self,
+        account_id: &str,
+        event: &super::Event<'_>,
+    ) -> Result<(), StoreError>;
     /// Erases records whose erasure is due or whose retention ended, and forgets expired
     /// codes, challenges and sessions.
     async fn purge(&self, now: i64, absolute_timeout: i64) -> Result<PurgeReport, StoreError>;

@@ -73,7 +73,18 @@ pub fn code_in(body: &str) -> Option<String> {
 
 /// The `name=value` part of the session cookie set by a response.
 pub fn session_cookie(reply: &Reply) -> String {
-    let set = reply.headers.get(header::SET_COOKIE).expect("a cookie is set").to_str().unwrap();
+    set_cookie(reply, "carnet_session")
+}
+
+/// The `name=value` part of the cookie `name` set by a response, checked to be locked down.
+pub fn set_cookie(reply: &Reply, name: &str) -> String {
+    let set = reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap())
+        .find(|value| value.starts_with(&format!("{name}=")))
+        .expect("the cookie is set");
     for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         assert!(set.contains(attribute), "{set} lacks {attribute}");
     }

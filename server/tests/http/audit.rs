@@ -4,13 +4,16 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::{audit::AuditEntry, store::AuditStore};
+use server::{
+    audit::AuditEntry,
+    store::{AuditStore, PeopleStore, Store},
+};
 
-use super::account::signed_up;
+use super::account::{logged_in, signed_up};
 use super::records::{
     DOCTOR, NURSE, PDF, Session, call, deposit, meta, professionals, put, record_id,
 };
-use crate::{TestApp, get, test_app_with};
+use crate::{TestApp, get, test_app, test_app_with};
 
 async fn entries(app: &TestApp) -> Vec<AuditEntry> {
     let log = app.store.audit_log().await.unwrap();
@@ -86,7 +89,7 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
     let upload = started.body["upload_id"].as_str().unwrap().to_owned();
 
     // The record's oldest entry (its account's sign-up), for a proof.
-    let oldest = app.store.record_audit(&record, u32::MAX).await.unwrap().last().unwrap().0;
+    let oldest = app.store.record_audit(&record, None, u32::MAX).await.unwrap().last().unwrap().0;
     // (who, the call, the status it answers, the action traced, whether it is a refusal)
     let table: Vec<(&Session, Call, StatusCode, &str, bool)> = vec![
         (&doctor, Call::Get(format!("{base}/documents")), StatusCode::OK, "documents.list", false),
@@ -228,12 +231,13 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
             "history.list",
             false,
         ),
+        // A professional reads their own actions (the regular doctor, every professional's).
         (
             &doctor,
             Call::Get(format!("{base}/access-history")),
-            StatusCode::NOT_FOUND,
+            StatusCode::OK,
             "history.list",
-            true,
+            false,
         ),
         (
             &patient,
@@ -411,8 +415,9 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
     let log = entries(&app).await;
     let actions: Vec<&str> = log.iter().rev().take(2).map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["document.deposit", "upload.chunk"]);
-    // Authentication is in the same log: the patient's sign-up and login, the cards' logins.
-    for action in ["account.signup", "account.login", "professional.card_login"] {
+    // Authentication is in the same log: the patient's sign-up and first login (activating the
+    // account), the cards' logins.
+    for action in ["account.signup", "account.activated", "professional.card_login"] {
         assert!(log.iter().any(|e| e.action == action), "{action}");
     }
     let read = log.iter().find(|e| e.action == "document.read" && e.outcome == "allowed").unwrap();
@@ -492,9 +497,12 @@ async fn the_patient_reads_their_access_history_and_proves_an_entry_is_in_the_si
     let seqs: Vec<u64> =
         history.as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] > w[1]), "newest first");
-    // Only the patient side reads it.
-    let refused = get(&app.router, &format!("{base}/access-history"), Some(&doctor.0)).await;
-    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    // A professional who is not the regular doctor reads only what they did themselves.
+    let theirs = get(&app.router, &format!("{base}/access-history"), Some(&doctor.0)).await;
+    assert_eq!(theirs.status(), StatusCode::OK);
+    let theirs: Value = serde_json::from_str(&crate::text(theirs).await).unwrap();
+    assert!(!theirs.as_array().unwrap().is_empty());
+    assert!(theirs.as_array().unwrap().iter().all(|e| e["actor_kind"] == "professional"));
 
     // The proof: the entry hashes to the leaf, the path leads to the root, the root is signed.
     let seq = read["seq"].as_u64().unwrap();
@@ -577,4 +585,445 @@ async fn the_patient_is_told_of_a_professional_s_first_access_and_new_document()
     let own = meta("Note", "patient_own", "application/pdf", PDF.len());
     assert_eq!(deposit(&app, &record, &patient, own, PDF, 1024).await.status, StatusCode::CREATED);
     assert_eq!(kinds().await.len(), 2);
+}
+
+/// Where an entry should point.
+#[derive(Clone, Copy, Debug)]
+enum On {
+    Nothing,
+    This,
+    Another,
+}
+
+#[tokio::test]
+async fn the_account_professional_and_notification_entry_points_write_exactly_one_entry_too() {
+    let app = test_app().await;
+    let (doctor, nurse) = professionals(&app).await;
+    let before_signup = entries(&app).await.len();
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    // Sign-up, then the first code: one entry each, the activation being the first login.
+    let signup: Vec<String> =
+        entries(&app).await[before_signup..].iter().map(|e| e.action.clone()).collect();
+    assert_eq!(signup, ["account.signup", "account.activated"]);
+    let base = format!("/api/records/{record}");
+    let emergency = json!({ "given_name": "Jeanne", "family_name": "Martin",
+        "birth_date": "1980-05-17", "reason": "Patiente inconsciente aux urgences" });
+    let nobody = json!({ "given_name": "Personne", "family_name": "Inconnue",
+        "birth_date": "1970-01-01", "reason": "Patient inconscient aux urgences" });
+    let open = json!({ "given_name": "Paul", "family_name": "Durand",
+        "birth_date": "1975-03-02", "contact": "paul@example.fr" });
+    let channels = json!({ "document_deposited": true, "first_access": true, "new_device": true });
+
+    // (who, the call, the status it answers, the action traced, on what, whether refused)
+    let table: Vec<(&Session, Call, StatusCode, &str, On, bool)> = vec![
+        (
+            &patient,
+            Call::Get("/api/account/me".into()),
+            StatusCode::OK,
+            "account.me",
+            On::Nothing,
+            false,
+        ),
+        (
+            &patient,
+            Call::Get("/api/account/represented".into()),
+            StatusCode::OK,
+            "account.represented",
+            On::Nothing,
+            false,
+        ),
+        (
+            &patient,
+            Call::Get("/api/notifications".into()),
+            StatusCode::OK,
+            "notifications.list",
+            On::This,
+            false,
+        ),
+        (
+            &patient,
+            Call::Post("/api/notifications/read".into(), json!(null)),
+            StatusCode::NO_CONTENT,
+            "notifications.read",
+            On::This,
+            false,
+        ),
+        (
+            &patient,
+            Call::Get(format!("{base}/notification-channels")),
+            StatusCode::OK,
+            "notifications.channels_read",
+            On::This,
+            false,
+        ),
+        (
+            &patient,
+            Call::Put(format!("{base}/notification-channels"), channels.clone()),
+            StatusCode::NO_CONTENT,
+            "notifications.channels",
+            On::This,
+            false,
+        ),
+        (
+            &doctor,
+            Call::Get(format!("{base}/notification-channels")),
+            StatusCode::NOT_FOUND,
+            "notifications.channels_read",
+            On::This,
+            true,
+        ),
+        (
+            &doctor,
+            Call::Put(format!("{base}/notification-channels"), channels),
+            StatusCode::FORBIDDEN,
+            "notifications.channels",
+            On::This,
+            true,
+        ),
+        (
+            &patient,
+            Call::Get("/api/directory?q=Martin".into()),
+            StatusCode::OK,
+            "directory.search",
+            On::Nothing,
+            false,
+        ),
+        (
+            &doctor,
+            Call::Get("/api/pro/me".into()),
+            StatusCode::OK,
+            "professional.me",
+            On::Nothing,
+            false,
+        ),
+        (
+            &doctor,
+            Call::Get("/api/pro/patients".into()),
+            StatusCode::OK,
+            "professional.patients",
+            On::Nothing,
+            false,
+        ),
+        (
+            &doctor,
+            Call::Get("/api/pro/grant-code".into()),
+            StatusCode::OK,
+            "professional.grant_code",
+            On::Nothing,
+            false,
+        ),
+        (
+            &doctor,
+            Call::Get("/api/notifications".into()),
+            StatusCode::OK,
+            "notifications.list",
+            On::Nothing,
+            false,
+        ),
+        (
+            &doctor,
+            Call::Post("/api/notifications/read".into(), json!(null)),
+            StatusCode::NO_CONTENT,
+            "notifications.read",
+            On::Nothing,
+            false,
+        ),
+        (
+            &nurse,
+            Call::Post("/api/pro/break-glass".into(), emergency.clone()),
+            StatusCode::CREATED,
+            "break_glass.start",
+            On::This,
+            false,
+        ),
+        (
+            &nurse,
+            Call::Post("/api/pro/break-glass".into(), emergency.clone()),
+            StatusCode::OK,
+            "break_glass.start",
+            On::This,
+            false,
+        ),
+        (
+            &nurse,
+            Call::Get("/api/pro/break-glass".into()),
+            StatusCode::OK,
+            "break_glass.live",
+            On::Nothing,
+            false,
+        ),
+        (
+            &doctor,
+            Call::Post("/api/pro/break-glass".into(), nobody),
+            StatusCode::NOT_FOUND,
+            "break_glass.start",
+            On::Nothing,
+            true,
+        ),
+        (
+            &doctor,
+            Call::Post("/api/pro/records".into(), open),
+            StatusCode::CREATED,
+            "record.open",
+            On::Another,
+            false,
+        ),
+    ];
+    for (session, route, status, action, on, refused) in &table {
+        let before = entries(&app).await.len();
+        assert_eq!(send(&app, route, session).await, *status, "{action}");
+        let after = entries(&app).await;
+        assert_eq!(after.len(), before + 1, "{action}: one entry, no more, no less");
+        let last = after.last().unwrap();
+        assert_eq!(last.action, *action);
+        match on {
+            On::Nothing => assert_eq!(last.record, None, "{action}"),
+            On::This => assert_eq!(last.record.as_deref(), Some(record.as_str()), "{action}"),
+            On::Another => {
+                assert!(
+                    last.record.is_some() && last.record.as_deref() != Some(&record),
+                    "{action}"
+                )
+            }
+        }
+        assert_eq!(last.outcome, if *refused { "denied" } else { "allowed" }, "{action}");
+        assert_eq!(last.reason.is_some(), *refused, "{action}");
+    }
+    let log = entries(&app).await;
+    let started = log.iter().find(|e| e.action == "break_glass.start").unwrap();
+    assert_eq!(started.purpose.as_deref(), Some("break_glass"));
+    assert_eq!(started.actor.role.as_deref(), Some("nurse"));
+    assert!(!log.iter().any(|e| e.action.contains("Patiente inconsciente")));
+
+    // Ending the session, then ending it again.
+    let session = started.item.clone().unwrap();
+    let end = format!("/api/pro/break-glass/{session}/end");
+    for (status, outcome) in
+        [(StatusCode::NO_CONTENT, "allowed"), (StatusCode::NOT_FOUND, "denied")]
+    {
+        let before = entries(&app).await.len();
+        assert_eq!(call(&app, &end, json!(null), &nurse).await.status, status);
+        let after = entries(&app).await;
+        assert_eq!(after.len(), before + 1);
+        let last = after.last().unwrap();
+        assert_eq!((last.action.as_str(), last.outcome.as_str()), ("break_glass.end", outcome));
+        assert_eq!(last.record.as_deref(), Some(record.as_str()));
+    }
+
+    // A refusal in advance is traced on the record, with its reason.
+    let refuse = json!({ "refused": true }).to_string().into_bytes();
+    put(&app, &format!("{base}/break-glass-refusal"), refuse, &patient, true).await;
+    let before = entries(&app).await.len();
+    let refused = call(&app, "/api/pro/break-glass", emergency, &doctor).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let after = entries(&app).await;
+    assert_eq!(after.len(), before + 1);
+    let last = after.last().unwrap();
+    assert_eq!(last.reason.as_deref(), Some("break_glass_refused"));
+    assert_eq!(last.record.as_deref(), Some(record.as_str()));
+
+    // A login (password, code sent; then the code): one entry each, with the browser named.
+    let before = entries(&app).await.len();
+    logged_in(&app, "jeanne@example.fr").await;
+    let after = entries(&app).await;
+    let actions: Vec<&str> = after[before..].iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["account.code_sent", "account.login"]);
+    // And the logout.
+    let before = entries(&app).await.len();
+    assert_eq!(
+        call(&app, "/api/account/logout", json!(null), &patient).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        entries(&app).await[before..].iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["account.logout"]
+    );
+}
+
+/// Messages in the outbox to `recipient`, newest first: their subjects.
+async fn subjects(app: &TestApp, recipient: &str) -> Vec<String> {
+    let messages = app.store.outbox(200).await.unwrap();
+    messages.into_iter().filter(|m| m.recipient == recipient).map(|m| m.subject).collect()
+}
+
+async fn kinds(app: &TestApp, session: &Session) -> Vec<String> {
+    let response = get(&app.router, "/api/notifications", Some(&session.0)).await;
+    let told: Value = serde_json::from_str(&crate::text(response).await).unwrap();
+    told.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn notifications_go_out_by_message_as_the_patient_chose_and_break_glass_always() {
+    const JEANNE: &str = "jeanne@example.fr";
+    let app = test_app().await;
+    let (doctor, nurse) = professionals(&app).await;
+    let patient = signed_up(&app, JEANNE).await;
+    let record = record_id(&app, JEANNE).await;
+    let base = format!("/api/records/{record}");
+    let sent = || subjects(&app, JEANNE);
+    let at_first = sent().await.len();
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    put(&app, &format!("{base}/grants/{DOCTOR}"), all.clone(), &patient, true).await;
+
+    // By default: a first access goes out, a new document does not.
+    let (status, body) = {
+        let response =
+            get(&app.router, &format!("{base}/notification-channels"), Some(&patient.0)).await;
+        (response.status(), crate::text(response).await)
+    };
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({ "document_deposited": false, "first_access": true, "new_device": true })
+    );
+    get(&app.router, &format!("{base}/documents"), Some(&doctor.0)).await;
+    assert_eq!(sent().await.len(), at_first + 1);
+    assert_eq!(sent().await[0], "Un professionnel a accédé à votre dossier Carnet");
+    let report = meta("Compte rendu confidentiel", "reports", "application/pdf", PDF.len());
+    deposit(&app, &record, &doctor, report, PDF, 1024).await;
+    assert_eq!(sent().await.len(), at_first + 1, "a new document stays in the app");
+    assert_eq!(kinds(&app, &patient).await, ["document_deposited", "first_access"]);
+
+    // The patient asks for new documents and against first accesses.
+    let choice = json!({ "document_deposited": true, "first_access": false, "new_device": false });
+    let uri = format!("{base}/notification-channels");
+    let saved = put(&app, &uri, choice.to_string().into_bytes(), &patient, true).await;
+    assert_eq!(saved.status, StatusCode::NO_CONTENT);
+    let report = meta("Deuxième compte rendu", "reports", "application/pdf", PDF.len());
+    deposit(&app, &record, &doctor, report, PDF, 1024).await;
+    assert_eq!(sent().await.len(), at_first + 2);
+    assert_eq!(sent().await[0], "Un nouveau document dans votre dossier Carnet");
+    let messages = app.store.outbox(200).await.unwrap();
+    assert!(messages.iter().all(|m| !m.body.contains("confidentiel")), "no title in a message");
+    put(&app, &format!("{base}/grants/{NURSE}"), all, &patient, true).await;
+    get(&app.router, &format!("{base}/documents"), Some(&nurse.0)).await;
+    assert_eq!(sent().await.len(), at_first + 2, "first accesses now stay in the app");
+    assert_eq!(kinds(&app, &patient).await[0], "first_access");
+
+    // Bad choices are refused and change nothing.
+    for bad in [json!({ "document_deposited": "yes" }), json!({ "break_glass": false })] {
+        let refused = put(&app, &uri, bad.to_string().into_bytes(), &patient, true).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+
+    // Nothing chosen at all: break-glass still goes out.
+    let none = json!({ "document_deposited": false, "first_access": false, "new_device": false });
+    put(&app, &uri, none.to_string().into_bytes(), &patient, true).await;
+    put(&app, &format!("{base}/grants/{NURSE}/revoke"), Vec::new(), &patient, true).await;
+    let third =
+        super::records::directory_entry("10009876540", app::directory::Profession::EmergencyCentre);
+    let entries = [
+        super::records::directory_entry(DOCTOR, app::directory::Profession::Physician),
+        super::records::directory_entry(NURSE, app::directory::Profession::Nurse),
+        third,
+    ];
+    app.store.import_directory(&entries, crate::START).await.unwrap();
+    let samu = super::records::card_session(&app, "10009876540").await;
+    let emergency = json!({ "given_name": "Jeanne", "family_name": "Martin",
+        "birth_date": "1980-05-17", "reason": "Patiente inconsciente aux urgences" });
+    assert_eq!(
+        call(&app, "/api/pro/break-glass", emergency, &samu).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(sent().await.len(), at_first + 3);
+    assert_eq!(sent().await[0], "Accès en urgence à votre dossier Carnet");
+}
+
+const FIREFOX: &str = "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0";
+
+#[tokio::test]
+async fn a_login_from_a_new_device_is_told_and_a_known_device_is_not() {
+    use super::account::{PASSWORD, last_code, login_challenge, set_cookie};
+    const JEANNE: &str = "jeanne@example.fr";
+    let app = test_app().await;
+    let patient = signed_up(&app, JEANNE).await;
+    let record = record_id(&app, JEANNE).await;
+    // Signing up was the first device: nothing to tell.
+    assert!(kinds(&app, &patient).await.is_empty());
+    let login = |device: Option<String>| {
+        let app = &app;
+        async move {
+            let challenge = login_challenge(app, JEANNE, PASSWORD).await;
+            let code = last_code(app, JEANNE).await;
+            let body = json!({ "challenge": challenge.body["challenge"], "code": code });
+            let cookie = device.as_deref();
+            let verified = super::account::post(
+                &app.router,
+                "/api/account/verify",
+                body,
+                cookie,
+                &[("user-agent", FIREFOX)],
+            )
+            .await;
+            assert_eq!(verified.status, StatusCode::OK);
+            verified
+        }
+    };
+    let before = subjects(&app, JEANNE).await.len();
+    let elsewhere = login(None).await;
+    let device = set_cookie(&elsewhere, "carnet_device");
+    assert_eq!(kinds(&app, &patient).await, ["new_device"]);
+    let told = subjects(&app, JEANNE).await;
+    assert_eq!(told.len(), before + 2, "the code, then the warning");
+    assert_eq!(told[0], "Nouvelle connexion à votre compte Carnet");
+    let message = &app.store.outbox(1).await.unwrap()[0];
+    assert!(message.body.contains("(Firefox, Android)"), "{}", message.body);
+
+    // The same browser again: known.
+    login(Some(device)).await;
+    assert_eq!(kinds(&app, &patient).await, ["new_device"]);
+    assert_eq!(subjects(&app, JEANNE).await.len(), before + 3, "only the code");
+
+    // Turned off: told in the app only.
+    let none = json!({ "document_deposited": false, "first_access": true, "new_device": false });
+    let uri = format!("/api/records/{record}/notification-channels");
+    put(&app, &uri, none.to_string().into_bytes(), &patient, true).await;
+    login(None).await;
+    assert_eq!(kinds(&app, &patient).await, ["new_device", "new_device"]);
+    assert_eq!(subjects(&app, JEANNE).await.len(), before + 4, "only the code");
+}
+
+#[tokio::test]
+async fn the_regular_doctor_reads_the_professionals_accesses_and_others_their_own() {
+    let app = test_app().await;
+    let (doctor, nurse) = professionals(&app).await;
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let base = format!("/api/records/{record}");
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    put(&app, &format!("{base}/grants/{NURSE}"), all, &patient, true).await;
+    let designate = json!({ "rpps": DOCTOR }).to_string().into_bytes();
+    put(&app, &format!("{base}/regular-doctor"), designate, &patient, true).await;
+    get(&app.router, &format!("{base}/documents"), Some(&nurse.0)).await;
+    get(&app.router, &format!("{base}/timeline"), Some(&doctor.0)).await;
+    let history = |session: &Session| {
+        let cookie = session.0.clone();
+        let uri = format!("{base}/access-history");
+        let app = &app;
+        async move {
+            let response = get(&app.router, &uri, Some(&cookie)).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let body: Value = serde_json::from_str(&crate::text(response).await).unwrap();
+            body.as_array().unwrap().clone()
+        }
+    };
+    let doctors = history(&doctor).await;
+    assert!(doctors.iter().any(|e| e["actor_name"] == "Anne Martin" && e["role"] == "nurse"));
+    assert!(doctors.iter().all(|e| e["actor_kind"] == "professional"), "not the patient's own");
+    let nurses = history(&nurse).await;
+    assert!(!nurses.is_empty());
+    assert!(nurses.iter().all(|e| e["role"] == "nurse"), "{nurses:?}");
+    let patients = history(&patient).await;
+    assert!(patients.iter().any(|e| e["actor_kind"] == "patient"));
+    // A proof for what one's history shows, not for the rest.
+    let own = nurses[0]["seq"].as_u64().unwrap();
+    let other = doctors.iter().find(|e| e["role"] == "physician").unwrap()["seq"].as_u64().unwrap();
+    let proof = |seq: u64| format!("{base}/access-history/{seq}/proof");
+    assert_eq!(get(&app.router, &proof(own), Some(&nurse.0)).await.status(), StatusCode::OK);
+    assert_eq!(
+        get(&app.router, &proof(other), Some(&nurse.0)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get(&app.router, &proof(own), Some(&doctor.0)).await.status(), StatusCode::OK);
 }

@@ -165,12 +165,15 @@ impl AuditStore for SqliteStore {
     async fn record_audit(
         &self,
         record_id: &str,
+        actor: Option<&str>,
         limit: u32,
     ) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, entry FROM audit_entries WHERE record_id = ? ORDER BY seq DESC LIMIT ?",
+            "SELECT seq, entry FROM audit_entries WHERE record_id = ?1 \
+             AND (?2 IS NULL OR actor_id = ?2) ORDER BY seq DESC LIMIT ?3",
         )
         .bind(record_id)
+        .bind(actor)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await

@@ -81,7 +81,11 @@ impl EmergencyStore for SqliteStore {
         rows.iter().map(account_from_row).collect()
     }
 
-    async fn start_break_glass(&self, session: &NewBreakGlass<'_>) -> Result<(), StoreError> {
+    async fn start_break_glass(
+        &self,
+        session: &NewBreakGlass<'_>,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         insert_data_key(
             &mut tx,
@@ -105,8 +109,18 @@ impl EmergencyStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(())
+    }
+
+    async fn break_glass_by_id(&self, id: &str) -> Result<Option<BreakGlassRecord>, StoreError> {
+        let row = sqlx::query(&format!("{BREAK_GLASS_COLUMNS} WHERE b.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)?;
+        row.as_ref().map(break_glass_from).transpose()
     }
 
     async fn latest_break_glass(
@@ -126,7 +140,14 @@ impl EmergencyStore for SqliteStore {
         row.as_ref().map(break_glass_from).transpose()
     }
 
-    async fn end_break_glass(&self, id: &str, rpps: &str, now: i64) -> Result<bool, StoreError> {
+    async fn end_break_glass(
+        &self,
+        id: &str,
+        rpps: &str,
+        now: i64,
+        audit: &AuditRows,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         let done = sqlx::query(
             "UPDATE break_glass_sessions SET ended_at = ?1 \
              WHERE id = ?2 AND rpps = ?3 AND ended_at IS NULL AND expires_at > ?1",
@@ -134,10 +155,15 @@ impl EmergencyStore for SqliteStore {
         .bind(now)
         .bind(id)
         .bind(rpps)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(true)
     }
 
     async fn break_glass_of_record(
@@ -241,8 +267,10 @@ impl EmergencyStore for SqliteStore {
         &self,
         recipient: &Recipient,
         now: i64,
+        audit: &AuditRows,
     ) -> Result<(), StoreError> {
         let (recipient_kind, recipient) = recipient_columns(recipient);
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query(
             "UPDATE notifications SET read_at = ? \
              WHERE recipient_kind = ? AND recipient = ? AND read_at IS NULL",
@@ -250,9 +278,11 @@ impl EmergencyStore for SqliteStore {
         .bind(now)
         .bind(recipient_kind)
         .bind(recipient)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 }

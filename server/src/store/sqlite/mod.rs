@@ -14,14 +14,96 @@ use sqlx::{
 use app::account::Contact;
 
 use super::{
-    AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, NewCode, OutboxMessage,
-    RateDecision, RatePolicy, SessionOwner, SessionRecord, Store, StoreError, StoredSecret,
-    TotpState,
+    AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, Device, DeviceSeen, Event,
+    EventOwner, NewCode, NewSession, OutboxMessage, RateDecision, RatePolicy, SessionOwner,
+    SessionRecord, Store, StoreError, StoredSecret, TotpState,
 };
 use crate::{audit::AuditRows, vault::WrappedKey};
 
 mod audit;
 mod emergency;
+
+/// Writes the `auth_events` rows of an event and its audit entry inside the caller's
+/// transaction.
+pub(super) async fn write_event(
+    tx: &mut sqlx::SqliteConnection,
+    event: &Event<'_>,
+) -> Result<(), StoreError> {
+    let (account_id, professional_id) = match event.owner {
+        EventOwner::Account(id) => (Some(id), None),
+        EventOwner::Professional(rpps) => (None, Some(rpps)),
+        EventOwner::Nobody => (None, None),
+    };
+    for name in event.names {
+        sqlx::query(
+            "INSERT INTO auth_events (at, event, account_id, professional_id, client_addr) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(event.at)
+        .bind(name)
+        .bind(account_id)
+        .bind(professional_id)
+        .bind(event.client_addr)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+    }
+    audit::write_audit(tx, event.audit).await
+}
+
+/// Activates an account that proved its contact and has a password.
+async fn activate_in(
+    tx: &mut sqlx::SqliteConnection,
+    account_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE accounts SET status = 'active', activated_at = ? WHERE id = ? \
+         AND status IN ('pending', 'awaiting') AND password_hash IS NOT NULL",
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(map_error)?;
+    Ok(())
+}
+
+/// Notes that the account signed in from this device, and whether it is a new one.
+async fn remember_device(
+    tx: &mut sqlx::SqliteConnection,
+    account_id: &str,
+    device: &Device<'_>,
+    now: i64,
+) -> Result<DeviceSeen, StoreError> {
+    let (known, this): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(device_hash = ?), 0) FROM known_devices \
+         WHERE account_id = ?",
+    )
+    .bind(device.hash)
+    .bind(account_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(map_error)?;
+    sqlx::query(
+        "INSERT INTO known_devices (account_id, device_hash, label, first_seen, last_seen) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, device_hash) \
+         DO UPDATE SET last_seen = excluded.last_seen, label = excluded.label",
+    )
+    .bind(account_id)
+    .bind(device.hash)
+    .bind(device.label)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(map_error)?;
+    Ok(match (known, this) {
+        (0, _) => DeviceSeen::First,
+        (_, 0) => DeviceSeen::New,
+        _ => DeviceSeen::Known,
+    })
+}
 mod people;
 mod profile;
 mod records;
@@ -92,8 +174,16 @@ impl Store for SqliteStore {
             .map_err(StoreError::Unavailable)
     }
 
-    async fn create_account(&self, account: &AccountRecord) -> Result<(), StoreError> {
-        insert_account(&mut *self.pool.acquire().await.map_err(map_error)?, account).await
+    async fn create_account(
+        &self,
+        account: &AccountRecord,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        insert_account(&mut tx, account).await?;
+        write_event(&mut tx, event).await?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(())
     }
 
     async fn account_by_contact(&self, contact: &str) -> Result<Option<AccountRecord>, StoreError> {
@@ -127,13 +217,25 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn set_password(&self, account_id: &str, password_hash: &str) -> Result<(), StoreError> {
+    async fn set_password(
+        &self,
+        account_id: &str,
+        password_hash: &str,
+        activate: bool,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
             .bind(account_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        if activate {
+            activate_in(&mut tx, account_id, event.at).await?;
+        }
+        write_event(&mut tx, event).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
@@ -155,7 +257,13 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn set_contact(&self, account_id: &str, contact: &Contact) -> Result<(), StoreError> {
+    async fn set_contact(
+        &self,
+        account_id: &str,
+        contact: &Contact,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         let (kind, value) = match contact {
             Contact::Email(address) => ("email", address),
             Contact::Phone(number) => ("phone", number),
@@ -164,9 +272,11 @@ impl Store for SqliteStore {
             .bind(kind)
             .bind(value)
             .bind(account_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        write_event(&mut tx, event).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
@@ -285,14 +395,17 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn enable_totp(&self, account_id: &str) -> Result<(), StoreError> {
+    async fn enable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query(
             "UPDATE accounts SET totp_enabled = 1 WHERE id = ? AND totp_secret IS NOT NULL",
         )
         .bind(account_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        write_event(&mut tx, event).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
@@ -393,30 +506,65 @@ impl Store for SqliteStore {
 
     async fn create_session(
         &self,
-        token_hash: &[u8],
-        owner: &SessionOwner,
-        csrf_token: &str,
-        now: i64,
-        idle_timeout: i64,
-    ) -> Result<(), StoreError> {
-        let (account_id, professional_id) = match owner {
+        session: &NewSession<'_>,
+        event: &Event<'_>,
+    ) -> Result<DeviceSeen, StoreError> {
+        let (account_id, professional_id) = match session.owner {
             SessionOwner::Account(id) => (Some(id.as_str()), None),
             SessionOwner::Professional(rpps) => (None, Some(rpps.as_str())),
         };
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        if let (true, Some(id)) = (session.activate, account_id) {
+            activate_in(&mut tx, id, session.now).await?;
+        }
         sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, professional_id, csrf_token, \
              created_at, last_seen_at, idle_timeout) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(token_hash)
+        .bind(session.token_hash)
         .bind(account_id)
         .bind(professional_id)
-        .bind(csrf_token)
-        .bind(now)
-        .bind(now)
-        .bind(idle_timeout)
-        .execute(&self.pool)
+        .bind(session.csrf_token)
+        .bind(session.now)
+        .bind(session.now)
+        .bind(session.idle_timeout)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        let seen = match (account_id, &session.device) {
+            (Some(id), Some(device)) => remember_device(&mut tx, id, device, session.now).await?,
+            _ => DeviceSeen::Known,
+        };
+        write_event(&mut tx, event).await?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(seen)
+    }
+
+    async fn notification_channels(&self, account_id: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT notify_outside FROM accounts WHERE id = ?")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_error)?;
+        Ok(row.and_then(|(channels,)| channels))
+    }
+
+    async fn set_notification_channels(
+        &self,
+        account_id: &str,
+        channels: &str,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        sqlx::query("UPDATE accounts SET notify_outside = ? WHERE id = ?")
+            .bind(channels)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
@@ -459,13 +607,17 @@ impl Store for SqliteStore {
         &self,
         token_hash: &[u8],
         acting_for: Option<&str>,
+        event: &Event<'_>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query("UPDATE sessions SET acting_for = ? WHERE token_hash = ?")
             .bind(acting_for)
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(map_error)?;
+        write_event(&mut tx, event).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
@@ -597,26 +749,9 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn record_auth_event(
-        &self,
-        event: &str,
-        account_id: Option<&str>,
-        client_addr: &str,
-        now: i64,
-        audit: &AuditRows,
-    ) -> Result<(), StoreError> {
+    async fn record_event(&self, event: &Event<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
-        sqlx::query(
-            "INSERT INTO auth_events (at, event, account_id, client_addr) VALUES (?, ?, ?, ?)",
-        )
-        .bind(now)
-        .bind(event)
-        .bind(account_id)
-        .bind(client_addr)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
-        audit::write_audit(&mut tx, audit).await?;
+        write_event(&mut tx, event).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(())
     }

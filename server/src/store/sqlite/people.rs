@@ -1,6 +1,5 @@
 //! [`PeopleStore`] on SQLite: the directory, card challenges, representations, closing.
 
-use crate::audit::AuditRows;
 use std::collections::HashSet;
 
 use app::directory::{Profession, Professional, Rpps};
@@ -9,8 +8,8 @@ use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{SqliteStore, insert_account, map_error};
 use crate::store::{
-    AccountRecord, ConsentMethod, ImportReport, NewRepresentation, PeopleStore, ProfessionalRecord,
-    PurgeReport, RepresentationRecord, RepresentedKind, StoreError,
+    AccountRecord, ConsentMethod, Event, ImportReport, NewRepresentation, PeopleStore,
+    ProfessionalRecord, PurgeReport, RepresentationRecord, RepresentedKind, StoreError,
 };
 
 #[async_trait]
@@ -188,31 +187,6 @@ impl PeopleStore for SqliteStore {
         Ok(result.rows_affected() == 1)
     }
 
-    async fn record_professional_event(
-        &self,
-        event: &str,
-        rpps: Option<&str>,
-        client_addr: &str,
-        now: i64,
-        audit: &AuditRows,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
-        sqlx::query(
-            "INSERT INTO auth_events (at, event, professional_id, client_addr) \
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(now)
-        .bind(event)
-        .bind(rpps)
-        .bind(client_addr)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
-        super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
-        Ok(())
-    }
-
     async fn professional_events(&self, rpps: &str) -> Result<Vec<(i64, String)>, StoreError> {
         sqlx::query_as("SELECT at, event FROM auth_events WHERE professional_id = ? ORDER BY id")
             .bind(rpps)
@@ -225,9 +199,11 @@ impl PeopleStore for SqliteStore {
         &self,
         account: &AccountRecord,
         representation: &NewRepresentation<'_>,
+        event: &Event<'_>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         insert_account(&mut tx, account).await?;
+        super::write_event(&mut tx, event).await?;
         sqlx::query(
             "INSERT INTO representations (account_id, representative_id, kind, consent_at, \
              consent_method, recorded_by) VALUES (?, ?, ?, ?, ?, ?)",
@@ -275,6 +251,7 @@ impl PeopleStore for SqliteStore {
         representative_id: &str,
         withdrawn_by: &str,
         now: i64,
+        event: &Event<'_>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         let result = sqlx::query(
@@ -296,8 +273,12 @@ impl PeopleStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        if result.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::write_event(&mut tx, event).await?;
         tx.commit().await.map_err(map_error)?;
-        Ok(result.rows_affected() == 1)
+        Ok(true)
     }
 
     async fn close_account(
@@ -306,7 +287,9 @@ impl PeopleStore for SqliteStore {
         now: i64,
         retained_until: i64,
         erasure_due_at: Option<i64>,
+        event: &Event<'_>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query(
             "UPDATE accounts SET status = 'closed', closed_at = coalesce(closed_at, ?), \
              retained_until = ?, erasure_due_at = ? WHERE id = ? AND status IN ('active', 'closed')",
@@ -315,21 +298,26 @@ impl PeopleStore for SqliteStore {
         .bind(retained_until)
         .bind(erasure_due_at)
         .bind(account_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::write_event(&mut tx, event).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
-    async fn reopen_account(&self, account_id: &str) -> Result<(), StoreError> {
+    async fn reopen_account(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query(
             "UPDATE accounts SET status = 'active', closed_at = NULL, retained_until = NULL, \
              erasure_due_at = NULL WHERE id = ? AND status = 'closed'",
         )
         .bind(account_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        super::write_event(&mut tx, event).await?;
+        tx.commit().await.map_err(map_error)?;
         Ok(())
     }
 
