@@ -20,6 +20,7 @@ pub mod pro;
 pub mod profile;
 pub mod record;
 pub mod safety;
+pub mod summary;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};

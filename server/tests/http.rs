@@ -9,6 +9,8 @@ mod audit;
 mod emergency;
 #[path = "http/leaks.rs"]
 mod leaks;
+#[path = "http/links.rs"]
+mod links;
 #[path = "http/messages.rs"]
 mod messages;
 #[path = "http/professional.rs"]

@@ -50,6 +50,11 @@ pub enum Kind<'a> {
         by: &'a str,
         url: &'a str,
     },
+    /// Someone opened an emergency-summary link at `at`; the links are at `url`.
+    EmergencyLinkViewed {
+        at: &'a str,
+        url: &'a str,
+    },
     /// A login from a device the account never used: `device` ("Firefox, Android"), `at`.
     NewDevice {
         device: &'a str,
@@ -117,6 +122,10 @@ pub fn render(locale: &str, kind: Kind<'_>) -> (String, String) {
         Kind::FirstAccess { by, url } => (
             td_string!(locale, messages.first_access_subject).to_string(),
             td_string!(locale, messages.first_access_body, by = by, url = url).to_string(),
+        ),
+        Kind::EmergencyLinkViewed { at, url } => (
+            td_string!(locale, messages.link_viewed_subject).to_string(),
+            td_string!(locale, messages.link_viewed_body, at = at, url = url).to_string(),
         ),
         Kind::NewDevice { device, at, url } => (
             td_string!(locale, messages.new_device_subject).to_string(),

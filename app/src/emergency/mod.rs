@@ -89,6 +89,8 @@ pub enum NotificationKind {
     FirstAccess,
     /// Someone signed in to the account from a device it never used (to its owner).
     NewDevice,
+    /// Someone opened one of the patient's emergency-summary links (to the patient).
+    EmergencyLinkViewed,
 }
 
 /// The kinds a patient may choose to receive outside the app too.
@@ -106,6 +108,7 @@ impl NotificationKind {
             Self::DocumentDeposited => "document_deposited",
             Self::FirstAccess => "first_access",
             Self::NewDevice => "new_device",
+            Self::EmergencyLinkViewed => "emergency_link_viewed",
         }
     }
 
@@ -116,6 +119,7 @@ impl NotificationKind {
             Self::DocumentDeposited,
             Self::FirstAccess,
             Self::NewDevice,
+            Self::EmergencyLinkViewed,
         ]
         .into_iter()
         .find(|kind| kind.code() == code)
@@ -131,12 +135,18 @@ pub struct Channels {
     pub document_deposited: bool,
     pub first_access: bool,
     pub new_device: bool,
+    pub emergency_link_viewed: bool,
 }
 
 impl Default for Channels {
     /// What protects the account goes out unless refused; each new document only if asked.
     fn default() -> Self {
-        Self { document_deposited: false, first_access: true, new_device: true }
+        Self {
+            document_deposited: false,
+            first_access: true,
+            new_device: true,
+            emergency_link_viewed: true,
+        }
     }
 }
 
@@ -149,6 +159,7 @@ impl Channels {
             NotificationKind::DocumentDeposited => self.document_deposited,
             NotificationKind::FirstAccess => self.first_access,
             NotificationKind::NewDevice => self.new_device,
+            NotificationKind::EmergencyLinkViewed => self.emergency_link_viewed,
         }
     }
 
@@ -158,6 +169,7 @@ impl Channels {
             NotificationKind::DocumentDeposited => self.document_deposited = on,
             NotificationKind::FirstAccess => self.first_access = on,
             NotificationKind::NewDevice => self.new_device = on,
+            NotificationKind::EmergencyLinkViewed => self.emergency_link_viewed = on,
             NotificationKind::BreakGlass | NotificationKind::BreakGlassOfPatient => {}
         }
         self

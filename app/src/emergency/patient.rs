@@ -85,6 +85,9 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
                         NotificationKind::NewDevice => {
                             t_string!(i18n, emergency.notified_new_device, at = moment(n.at)).to_string()
                         }
+                        NotificationKind::EmergencyLinkViewed => {
+                            t_string!(i18n, emergency.notified_link_viewed, at = moment(n.at)).to_string()
+                        }
                     };
                     view! {
                         <li class="notification" class:notification--unread=!n.read>

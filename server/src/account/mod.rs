@@ -547,9 +547,7 @@ async fn totp_setup(
     let secret = totp::new_secret();
     let (uri, base32) =
         totp::enrolment(&secret, account.contact_text()).ok_or(ApiError::BadRequest)?;
-    totp::store_secret(&state, &account.id, &secret, true).await?;
-    crate::audit::auth_event(&state, "totp_setup", Some(&account.id), &addr, state.clock.now())
-        .await?;
+    totp::store_secret(&state, &account.id, &secret, Some(&addr)).await?;
     Ok(Json(TotpSetup { uri, secret: base32 }))
 }
 

@@ -12,20 +12,27 @@ fn context(account_id: &str) -> String {
     format!("totp/{account_id}")
 }
 
-/// Seals and stores an authenticator secret. `reset`: a new secret, to be confirmed.
+/// Seals and stores an authenticator secret. `reset`: a new secret, to be confirmed, set up
+/// from `client_addr` (its event written with it); otherwise the same secret sealed again.
 pub async fn store_secret(
     state: &AppState,
     account_id: &str,
     secret: &[u8],
-    reset: bool,
+    reset: Option<&str>,
 ) -> Result<(), ApiError> {
     let data_key = super::new_key_ref();
     let sealed = state.vault.seal(secret, &data_key, &context(account_id))?;
     let now = state.clock.now();
-    state
-        .store
-        .set_totp_secret(account_id, &data_key, &sealed.key, &sealed.content, now, reset)
-        .await?;
+    let (key, content) = (&sealed.key, &sealed.content);
+    let Some(client_addr) = reset else {
+        state.store.set_totp_secret(account_id, &data_key, key, content, now, None).await?;
+        return Ok(());
+    };
+    let event = "totp_setup";
+    let pending = crate::audit::prepare_account(state, event, account_id, client_addr, now).await?;
+    let written = crate::audit::account_event(&event, account_id, client_addr, now, &pending);
+    state.store.set_totp_secret(account_id, &data_key, key, content, now, Some(&written)).await?;
+    pending.written();
     Ok(())
 }
 
@@ -57,7 +64,7 @@ pub async fn seal_legacy_secrets(state: &AppState) -> Result<usize, ApiError> {
     for account_id in &accounts {
         if let Some(stored) = state.store.totp(account_id).await? {
             let secret = open_secret(state, account_id, &stored.secret)?;
-            store_secret(state, account_id, &secret, false).await?;
+            store_secret(state, account_id, &secret, None).await?;
         }
     }
     if !accounts.is_empty() {

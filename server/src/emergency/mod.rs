@@ -5,6 +5,8 @@
 //! reason, on their record; the operator reviews them all with `carnet break-glass review`.
 //! The policy itself (`app::policy::decide`) decides what the session shows.
 
+pub mod links;
+
 use app::{
     account::messages::Kind,
     directory::Profession,

@@ -127,15 +127,24 @@ async fn list(
     asker: Asker,
     origin: Origin,
 ) -> Result<Json<Vec<EntryInfo>>, ApiError> {
+    let out = readable_entries(&state, &asker).await?;
+    trace::read(&state, &asker, &origin, "profile.list", None, None).await?;
+    Ok(Json(out))
+}
+
+/// Every entry the asker may read, opened (the caller traces the read).
+pub(crate) async fn readable_entries(
+    state: &AppState,
+    asker: &Asker,
+) -> Result<Vec<EntryInfo>, ApiError> {
     let mut out = Vec::new();
     let mut names = Names::new();
     for record in state.store.entries(&asker.record.id).await? {
-        if allowed(&state, &asker, Action::Read, &item_of(&record)).allowed() {
-            out.push(info(&state, &record, &mut names).await?);
+        if allowed(state, asker, Action::Read, &item_of(&record)).allowed() {
+            out.push(info(state, &record, &mut names).await?);
         }
     }
-    trace::read(&state, &asker, &origin, "profile.list", None, None).await?;
-    Ok(Json(out))
+    Ok(out)
 }
 
 /// The substances of the current treatments the asker may read (a masked treatment stays masked,

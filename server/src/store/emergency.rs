@@ -55,6 +55,43 @@ pub enum Recipient {
 
 /// A notification as stored: what happened, on whose record, by whom (an RPPS). No content.
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// A share link of the emergency summary, as stored: ciphertext, never the key.
+pub struct NewEmergencyLink<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub jwe: &'a str,
+    pub fhir_jwe: &'a str,
+    pub passcode_hash: Option<&'a str>,
+    pub single_use: bool,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Clone)]
+pub struct EmergencyLinkRecord {
+    pub id: String,
+    pub account_id: String,
+    pub jwe: String,
+    pub fhir_jwe: String,
+    pub passcode_hash: Option<String>,
+    pub failures: u32,
+    pub views: u32,
+    pub single_use: bool,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl EmergencyLinkRecord {
+    /// Whether the link still opens at `now` with at most `tries` wrong passcodes.
+    pub fn live_at(&self, now: i64, tries: u32) -> bool {
+        self.revoked_at.is_none()
+            && self.expires_at > now
+            && self.failures < tries
+            && !(self.single_use && self.views > 0)
+    }
+}
+
 pub struct NotificationRecord {
     pub id: i64,
     pub kind: String,
@@ -129,6 +166,45 @@ pub trait EmergencyStore: Send + Sync + 'static {
         recipient: &Recipient,
         limit: u32,
     ) -> Result<Vec<NotificationRecord>, StoreError>;
+    async fn create_emergency_link(
+        &self,
+        link: &NewEmergencyLink<'_>,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError>;
+    /// The patient's links, newest first.
+    async fn emergency_links(
+        &self,
+        account_id: &str,
+    ) -> Result<Vec<EmergencyLinkRecord>, StoreError>;
+    async fn emergency_link(&self, id: &str) -> Result<Option<EmergencyLinkRecord>, StoreError>;
+    /// Ends the patient's link now; `false` if it is not theirs or already ended.
+    async fn revoke_emergency_link(
+        &self,
+        id: &str,
+        account_id: &str,
+        now: i64,
+        audit: &AuditRows,
+    ) -> Result<bool, StoreError>;
+    /// Counts one passcode try before it is checked, if the link is still live at `now` with
+    /// fewer than `tries` failures: the new count, or `None` (dead). Parallel tries cannot pass
+    /// the cap: each takes its place first.
+    async fn reserve_link_try(
+        &self,
+        id: &str,
+        now: i64,
+        tries: u32,
+    ) -> Result<Option<u32>, StoreError>;
+    /// A view, with its audit entry: gives back the try taken for a right passcode (`reserved`),
+    /// counts the view and ends a single-use link. `false` if the link died meanwhile.
+    async fn view_emergency_link(
+        &self,
+        id: &str,
+        reserved: bool,
+        now: i64,
+        tries: u32,
+        audit: &AuditRows,
+    ) -> Result<bool, StoreError>;
+
     async fn mark_notifications_read(
         &self,
         recipient: &Recipient,

@@ -275,8 +275,8 @@ pub trait Store:
     async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError>;
 
     /// Stores a sealed authenticator secret with its new data key, replacing any previous one
-    /// (and its key). `reset`: a new secret, not yet enabled; otherwise the same secret sealed
-    /// again, its state kept.
+    /// (and its key). With the person's `event` (written with it): a new secret, not yet
+    /// enabled; without: the same secret sealed again, its state kept.
     async fn set_totp_secret(
         &self,
         account_id: &str,
@@ -284,7 +284,7 @@ pub trait Store:
         key: &WrappedKey,
         sealed: &[u8],
         now: i64,
-        reset: bool,
+        event: Option<&Event<'_>>,
     ) -> Result<(), StoreError>;
     /// Moves everything written so far into the main database file and empties the journal, so
     /// that replaced content (zeroed there) leaves no older copy behind.

@@ -79,9 +79,11 @@ fn api() -> Router<AppState> {
             "/records",
             crate::record::routes()
                 .merge(crate::emergency::record_routes())
+                .merge(crate::emergency::links::record_routes())
                 .merge(crate::profile::routes()),
         )
         .merge(crate::emergency::notification_routes())
+        .merge(crate::emergency::links::viewer_routes())
         .route("/directory", axum::routing::get(crate::professional::search))
         .fallback(|| async { ApiError::NotFound })
 }

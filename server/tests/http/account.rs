@@ -799,7 +799,7 @@ async fn slow_downs_and_expired_sessions_are_in_the_accounts_history() {
 }
 
 /// Bytes of the database files (main file and write-ahead log), as someone copying them would.
-fn database_bytes(app: &TestApp) -> Vec<u8> {
+pub fn database_bytes(app: &TestApp) -> Vec<u8> {
     let path = app.dir.path().join("carnet.db");
     let mut bytes = std::fs::read(&path).unwrap();
     bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());

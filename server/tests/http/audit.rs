@@ -91,7 +91,45 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
     // The record's oldest entry (its account's sign-up), for a proof.
     let oldest = app.store.record_audit(&record, None, u32::MAX).await.unwrap().last().unwrap().0;
     // (who, the call, the status it answers, the action traced, whether it is a refusal)
+    let key = app::summary::jwe::new_key();
+    let sealed = app::summary::jwe::encrypt(&key, b"{}");
+    let link = json!({ "jwe": sealed, "fhir_jwe": sealed, "days": 30 });
     let table: Vec<(&Session, Call, StatusCode, &str, bool)> = vec![
+        (
+            &patient,
+            Call::Post(format!("{base}/emergency-links"), link),
+            StatusCode::CREATED,
+            "emergency_link.create",
+            false,
+        ),
+        (
+            &patient,
+            Call::Get(format!("{base}/emergency-links")),
+            StatusCode::OK,
+            "emergency_link.list",
+            false,
+        ),
+        (
+            &doctor,
+            Call::Get(format!("{base}/emergency-links")),
+            StatusCode::NOT_FOUND,
+            "emergency_link.list",
+            true,
+        ),
+        (
+            &patient,
+            Call::Post(format!("{base}/emergency-links/unknown/revoke"), json!(null)),
+            StatusCode::NOT_FOUND,
+            "emergency_link.revoke",
+            true,
+        ),
+        (
+            &patient,
+            Call::Get(format!("{base}/emergency-summary/fhir")),
+            StatusCode::OK,
+            "summary.export",
+            false,
+        ),
         (&doctor, Call::Get(format!("{base}/documents")), StatusCode::OK, "documents.list", false),
         (
             &doctor,
@@ -613,7 +651,7 @@ async fn the_account_professional_and_notification_entry_points_write_exactly_on
         "birth_date": "1970-01-01", "reason": "Patient inconscient aux urgences" });
     let open = json!({ "given_name": "Paul", "family_name": "Durand",
         "birth_date": "1975-03-02", "contact": "paul@example.fr" });
-    let channels = json!({ "document_deposited": true, "first_access": true, "new_device": true });
+    let channels = json!({ "document_deposited": true, "first_access": true, "new_device": true, "emergency_link_viewed": true });
 
     // (who, the call, the status it answers, the action traced, on what, whether refused)
     let table: Vec<(&Session, Call, StatusCode, &str, On, bool)> = vec![
@@ -875,7 +913,8 @@ async fn notifications_go_out_by_message_as_the_patient_chose_and_break_glass_al
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         serde_json::from_str::<Value>(&body).unwrap(),
-        json!({ "document_deposited": false, "first_access": true, "new_device": true })
+        json!({ "document_deposited": false, "first_access": true, "new_device": true,
+            "emergency_link_viewed": true })
     );
     get(&app.router, &format!("{base}/documents"), Some(&doctor.0)).await;
     assert_eq!(sent().await.len(), at_first + 1);
@@ -886,7 +925,7 @@ async fn notifications_go_out_by_message_as_the_patient_chose_and_break_glass_al
     assert_eq!(kinds(&app, &patient).await, ["document_deposited", "first_access"]);
 
     // The patient asks for new documents and against first accesses.
-    let choice = json!({ "document_deposited": true, "first_access": false, "new_device": false });
+    let choice = json!({ "document_deposited": true, "first_access": false, "new_device": false, "emergency_link_viewed": false });
     let uri = format!("{base}/notification-channels");
     let saved = put(&app, &uri, choice.to_string().into_bytes(), &patient, true).await;
     assert_eq!(saved.status, StatusCode::NO_CONTENT);
@@ -908,7 +947,7 @@ async fn notifications_go_out_by_message_as_the_patient_chose_and_break_glass_al
     }
 
     // Nothing chosen at all: break-glass still goes out.
-    let none = json!({ "document_deposited": false, "first_access": false, "new_device": false });
+    let none = json!({ "document_deposited": false, "first_access": false, "new_device": false, "emergency_link_viewed": false });
     put(&app, &uri, none.to_string().into_bytes(), &patient, true).await;
     put(&app, &format!("{base}/grants/{NURSE}/revoke"), Vec::new(), &patient, true).await;
     let third =
@@ -976,7 +1015,7 @@ async fn a_login_from_a_new_device_is_told_and_a_known_device_is_not() {
     assert_eq!(subjects(&app, JEANNE).await.len(), before + 3, "only the code");
 
     // Turned off: told in the app only.
-    let none = json!({ "document_deposited": false, "first_access": true, "new_device": false });
+    let none = json!({ "document_deposited": false, "first_access": true, "new_device": false, "emergency_link_viewed": false });
     let uri = format!("/api/records/{record}/notification-channels");
     put(&app, &uri, none.to_string().into_bytes(), &patient, true).await;
     login(None).await;

@@ -39,6 +39,21 @@ async fn insert_checkpoint(
     Ok(())
 }
 
+/// Commits a change of one row with its audit entry; a change that found no row (or several)
+/// is rolled back and `false`.
+pub(super) async fn commit_one(
+    mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    changed: sqlx::sqlite::SqliteQueryResult,
+    audit: &AuditRows,
+) -> Result<bool, StoreError> {
+    if changed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    write_audit(&mut tx, audit).await?;
+    tx.commit().await.map_err(map_error)?;
+    Ok(true)
+}
+
 /// Writes an audit entry's rows inside the caller's transaction.
 pub(super) async fn write_audit(
     tx: &mut sqlx::SqliteConnection,

@@ -310,8 +310,9 @@ impl Store for SqliteStore {
         key: &WrappedKey,
         sealed: &[u8],
         now: i64,
-        reset: bool,
+        event: Option<&Event<'_>>,
     ) -> Result<(), StoreError> {
+        let reset = event.is_some();
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         let previous: Option<Option<String>> =
             sqlx::query_scalar("SELECT totp_data_key FROM accounts WHERE id = ?")
@@ -339,6 +340,9 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_error)?;
+        }
+        if let Some(event) = event {
+            write_event(&mut tx, event).await?;
         }
         tx.commit().await.map_err(map_error)?;
         Ok(())

@@ -1,0 +1,405 @@
+//! The summary as an International Patient Summary: a FHIR R4 `Bundle` of type `document`
+//! whose first entry is the `Composition` (LOINC 60591-5), then the `Patient` (with the people to
+//! call as contacts and the regular doctor as general practitioner) and one resource per item.
+//! A required section left empty carries its `emptyReason`. Pure: the caller gives the bundle's
+//! UUID and the moment.
+
+use serde_json::{Value, json};
+
+use super::{EmptyReason, Part, Summary, SummaryPart};
+use crate::profile::{AllergySeverity, DonationWish, Entry, MeasurementKind};
+
+const LOINC: &str = "http://loinc.org";
+const UCUM: &str = "http://unitsofmeasure.org";
+/// The French RPPS identifier system (ANS).
+const RPPS: &str = "urn:oid:1.2.250.1.71.4.2.1";
+
+/// Builds the bundle. `uuid`: a random UUID for the bundle (its resources' UUIDs derive from
+/// it); `timestamp`: an instant, `2026-12-02T10:00:00Z`; `english`: the language of the titles.
+pub fn bundle(summary: &Summary, uuid: &str, timestamp: &str, english: bool) -> Value {
+    let mut ids =
+        Ids { stem: uuid.get(..24).unwrap_or("00000000-0000-4000-8000-").to_owned(), next: 0 };
+    let patient_id = ids.next();
+    let composition_id = ids.next();
+    let mut resources = Vec::new();
+    let practitioner = summary.regular_doctor.as_ref().map(|doctor| {
+        let id = ids.next();
+        resources.push((
+            id.clone(),
+            json!({
+                "resourceType": "Practitioner",
+                "identifier": [{ "system": RPPS, "value": doctor.rpps.as_str() }],
+                "name": [{ "family": doctor.family_name, "given": [doctor.given_name] }],
+                "address": [{ "text": doctor.place }],
+            }),
+        ));
+        id
+    });
+    let patient = patient_resource(summary, practitioner.as_deref());
+    let subject = json!({ "reference": urn(&patient_id) });
+    let mut sections = Vec::new();
+    for part in &summary.parts {
+        if let Some(section) = section(part, &subject, &mut ids, &mut resources, english) {
+            sections.push(section);
+        }
+    }
+    let title = if english { "Emergency patient summary" } else { "Résumé patient d'urgence" };
+    let composition = json!({
+        "resourceType": "Composition",
+        "status": "final",
+        "type": { "coding": [{ "system": LOINC, "code": "60591-5", "display": "Patient summary Document" }] },
+        "subject": subject,
+        "date": timestamp,
+        "author": [subject],
+        "title": title,
+        "confidentiality": "N",
+        "section": sections,
+    });
+    let mut entries = vec![entry(&composition_id, composition), entry(&patient_id, patient)];
+    entries.extend(resources.into_iter().map(|(id, resource)| entry(&id, resource)));
+    json!({
+        "resourceType": "Bundle",
+        "language": if english { "en" } else { "fr" },
+        "identifier": { "system": "urn:ietf:rfc:3986", "value": urn(uuid) },
+        "type": "document",
+        "timestamp": timestamp,
+        "entry": entries,
+    })
+}
+
+struct Ids {
+    stem: String,
+    next: u64,
+}
+
+impl Ids {
+    fn next(&mut self) -> String {
+        self.next += 1;
+        format!("{}{:012x}", self.stem, self.next)
+    }
+}
+
+fn urn(uuid: &str) -> String {
+    format!("urn:uuid:{uuid}")
+}
+
+fn entry(id: &str, resource: Value) -> Value {
+    json!({ "fullUrl": urn(id), "resource": resource })
+}
+
+fn patient_resource(summary: &Summary, practitioner: Option<&str>) -> Value {
+    let mut patient = json!({
+        "resourceType": "Patient",
+        "name": [{ "family": summary.patient.family_name, "given": [summary.patient.given_name] }],
+        "birthDate": summary.patient.birth_date,
+    });
+    let contacts: Vec<Value> = summary
+        .part(Part::EmergencyContacts)
+        .map(|part| &part.items[..])
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|item| match &item.entry {
+            Entry::EmergencyContact { name, relation, phone } => {
+                let mut contact = json!({
+                    "name": { "text": name },
+                    "telecom": [{ "system": "phone", "value": phone }],
+                });
+                if !relation.is_empty() {
+                    contact["relationship"] = json!([{ "text": relation }]);
+                }
+                Some(contact)
+            }
+            _ => None,
+        })
+        .collect();
+    if !contacts.is_empty() {
+        patient["contact"] = Value::Array(contacts);
+    }
+    if let Some(id) = practitioner {
+        patient["generalPractitioner"] = json!([{ "reference": urn(id) }]);
+    }
+    patient
+}
+
+/// A section's LOINC code and titles (French, English).
+fn code_of(part: Part) -> Option<(&'static str, &'static str, &'static str)> {
+    Some(match part {
+        Part::Allergies => ("48765-2", "Allergies et intolérances", "Allergies and intolerances"),
+        Part::Medications => ("10160-0", "Traitements", "Medication summary"),
+        Part::Problems => ("11450-4", "Problèmes de santé", "Problem list"),
+        Part::Immunizations => ("11369-6", "Vaccinations", "Immunizations"),
+        Part::Results | Part::BloodGroup => ("30954-2", "Résultats", "Results"),
+        Part::AdvanceDirectives | Part::OrganDonation => {
+            ("42348-3", "Directives anticipées", "Advance directives")
+        }
+        // On the Patient resource.
+        Part::EmergencyContacts => return None,
+    })
+}
+
+fn section(
+    part: &SummaryPart,
+    subject: &Value,
+    ids: &mut Ids,
+    resources: &mut Vec<(String, Value)>,
+    english: bool,
+) -> Option<Value> {
+    let (code, french, english_title) = code_of(part.part)?;
+    let title = if english { english_title } else { french };
+    let mut lines = Vec::new();
+    let mut references = Vec::new();
+    for item in &part.items {
+        lines.push(line(&item.entry, english));
+        if let Some(resource) = resource(&item.entry, subject) {
+            let id = ids.next();
+            references.push(json!({ "reference": urn(&id) }));
+            resources.push((id, resource));
+        }
+    }
+    let mut section = json!({
+        "title": title,
+        "code": { "coding": [{ "system": LOINC, "code": code }] },
+    });
+    if let Some(reason) = part.empty {
+        let (code, text) = match reason {
+            EmptyReason::NothingRecorded => (
+                "unavailable",
+                if english {
+                    "No information recorded."
+                } else {
+                    "Aucune information renseignée."
+                },
+            ),
+            EmptyReason::Withheld => (
+                "withheld",
+                if english { "Not shared by the patient." } else { "Non partagé par le patient." },
+            ),
+        };
+        section["emptyReason"] = json!({ "coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/list-empty-reason", "code": code }] });
+        lines.push(text.to_owned());
+    }
+    let items: String = lines.iter().map(|line| format!("<li>{}</li>", escape(line))).collect();
+    section["text"] = json!({
+        "status": "generated",
+        "div": format!("<div xmlns=\"http://www.w3.org/1999/xhtml\"><ul>{items}</ul></div>"),
+    });
+    if !references.is_empty() {
+        section["entry"] = Value::Array(references);
+    }
+    Some(section)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A line of narrative for an item.
+pub fn line(entry: &Entry, english: bool) -> String {
+    match entry {
+        Entry::BloodGroup { group, rhesus } => {
+            format!(
+                "{} {}",
+                if english { "Blood group" } else { "Groupe sanguin" },
+                blood_text(*group, *rhesus)
+            )
+        }
+        Entry::Allergy { substance, reaction, .. } if reaction.is_empty() => substance.clone(),
+        Entry::Allergy { substance, reaction, .. } => format!("{substance} ({reaction})"),
+        Entry::Treatment { substance, dose, .. } => format!("{substance} — {dose}"),
+        Entry::Condition { name, since: Some(since), .. } => format!("{name} ({since})"),
+        Entry::Condition { name, .. } => name.clone(),
+        Entry::Vaccination { vaccine, date, .. } => format!("{vaccine} ({date})"),
+        Entry::Measurement { kind, value, second: Some(second), date } => {
+            format!(
+                "{} {value}/{second} {} ({date})",
+                measurement_name(*kind, english),
+                kind.unit()
+            )
+        }
+        Entry::Measurement { kind, value, date, .. } => {
+            format!("{} {value} {} ({date})", measurement_name(*kind, english), kind.unit())
+        }
+        Entry::AdvanceDirectives { text, date } => format!("{text} ({date})"),
+        Entry::OrganDonation { wish, note } => {
+            let wish = match (wish, english) {
+                (DonationWish::Yes, false) => "Accepte le don d'organes",
+                (DonationWish::Yes, true) => "Consents to organ donation",
+                (DonationWish::No, false) => "Refuse le don d'organes",
+                (DonationWish::No, true) => "Refuses organ donation",
+                (DonationWish::Some, false) => "Accepte le don de certains organes",
+                (DonationWish::Some, true) => "Consents to the donation of some organs",
+            };
+            if note.is_empty() { wish.to_owned() } else { format!("{wish} : {note}") }
+        }
+        Entry::EmergencyContact { name, relation, phone } => format!("{name} ({relation}) {phone}"),
+    }
+}
+
+fn measurement_name(kind: MeasurementKind, english: bool) -> &'static str {
+    match (kind, english) {
+        (MeasurementKind::Weight, false) => "Poids",
+        (MeasurementKind::Weight, true) => "Weight",
+        (MeasurementKind::Height, false) => "Taille",
+        (MeasurementKind::Height, true) => "Height",
+        (MeasurementKind::BloodPressure, false) => "Tension artérielle",
+        (MeasurementKind::BloodPressure, true) => "Blood pressure",
+        (MeasurementKind::HeartRate, false) => "Fréquence cardiaque",
+        (MeasurementKind::HeartRate, true) => "Heart rate",
+        (MeasurementKind::Glucose, false) => "Glycémie",
+        (MeasurementKind::Glucose, true) => "Blood glucose",
+        (MeasurementKind::Hba1c, _) => "HbA1c",
+        (MeasurementKind::Temperature, false) => "Température",
+        (MeasurementKind::Temperature, true) => "Temperature",
+    }
+}
+
+/// "O+", "AB−".
+pub fn blood_text(group: crate::profile::AboGroup, rhesus: crate::profile::Rhesus) -> String {
+    use crate::profile::{AboGroup, Rhesus};
+    let group = match group {
+        AboGroup::A => "A",
+        AboGroup::B => "B",
+        AboGroup::Ab => "AB",
+        AboGroup::O => "O",
+    };
+    format!("{group}{}", if rhesus == Rhesus::Positive { "+" } else { "−" })
+}
+
+fn active(system: &str) -> Value {
+    json!({ "coding": [{ "system": system, "code": "active" }] })
+}
+
+/// The resource of an item (none for what only the narrative carries).
+fn resource(entry: &Entry, subject: &Value) -> Option<Value> {
+    Some(match entry {
+        Entry::Allergy { substance, reaction, severity } => {
+            let mut allergy = json!({
+                "resourceType": "AllergyIntolerance",
+                "clinicalStatus": active("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"),
+                "code": { "text": substance },
+                "patient": subject,
+                "criticality": if *severity >= AllergySeverity::Severe { "high" } else { "low" },
+            });
+            if !reaction.is_empty() {
+                let severity = match severity {
+                    AllergySeverity::Mild => "mild",
+                    AllergySeverity::Moderate => "moderate",
+                    AllergySeverity::Severe | AllergySeverity::LifeThreatening => "severe",
+                };
+                allergy["reaction"] =
+                    json!([{ "manifestation": [{ "text": reaction }], "severity": severity }]);
+            }
+            allergy
+        }
+        Entry::Treatment { substance, dose, since, .. } => {
+            let mut statement = json!({
+                "resourceType": "MedicationStatement",
+                "status": "active",
+                "medicationCodeableConcept": { "text": substance },
+                "subject": subject,
+                "dosage": [{ "text": dose }],
+            });
+            if let Some(since) = since {
+                statement["effectivePeriod"] = json!({ "start": since });
+            }
+            statement
+        }
+        Entry::Condition { name, since, .. } => {
+            let mut condition = json!({
+                "resourceType": "Condition",
+                "clinicalStatus": active("http://terminology.hl7.org/CodeSystem/condition-clinical"),
+                "code": { "text": name },
+                "subject": subject,
+            });
+            if let Some(since) = since {
+                condition["onsetDateTime"] = json!(since);
+            }
+            condition
+        }
+        Entry::Vaccination { vaccine, date, lot } => {
+            let mut immunization = json!({
+                "resourceType": "Immunization",
+                "status": "completed",
+                "vaccineCode": { "text": vaccine },
+                "patient": subject,
+                "occurrenceDateTime": date,
+            });
+            if !lot.is_empty() {
+                immunization["lotNumber"] = json!(lot);
+            }
+            immunization
+        }
+        Entry::Measurement { kind, value, second, date } => {
+            measurement(*kind, *value, *second, date, subject)
+        }
+        Entry::BloodGroup { group, rhesus } => json!({
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [category("laboratory")],
+            "code": { "coding": [{ "system": LOINC, "code": "882-1", "display": "ABO and Rh group [Type] in Blood" }] },
+            "subject": subject,
+            "valueCodeableConcept": { "text": blood_text(*group, *rhesus) },
+        }),
+        Entry::AdvanceDirectives { .. }
+        | Entry::OrganDonation { .. }
+        | Entry::EmergencyContact { .. } => {
+            return None;
+        }
+    })
+}
+
+fn category(code: &str) -> Value {
+    json!({ "coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": code }] })
+}
+
+fn quantity(value: f64, unit: &str) -> Value {
+    let code = match unit {
+        "/min" => "/min",
+        "°C" => "Cel",
+        "mmHg" => "mm[Hg]",
+        other => other,
+    };
+    json!({ "value": value, "unit": unit, "system": UCUM, "code": code })
+}
+
+fn measurement(
+    kind: MeasurementKind,
+    value: f64,
+    second: Option<f64>,
+    date: &str,
+    subject: &Value,
+) -> Value {
+    let (code, display, vital) = match kind {
+        MeasurementKind::Weight => ("29463-7", "Body weight", true),
+        MeasurementKind::Height => ("8302-2", "Body height", true),
+        MeasurementKind::BloodPressure => ("85354-9", "Blood pressure panel", true),
+        MeasurementKind::HeartRate => ("8867-4", "Heart rate", true),
+        MeasurementKind::Glucose => ("15074-8", "Glucose [Moles/volume] in Blood", false),
+        MeasurementKind::Hba1c => ("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", false),
+        MeasurementKind::Temperature => ("8310-5", "Body temperature", true),
+    };
+    let mut observation = json!({
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [category(if vital { "vital-signs" } else { "laboratory" })],
+        "code": { "coding": [{ "system": LOINC, "code": code, "display": display }] },
+        "subject": subject,
+        "effectiveDateTime": date,
+    });
+    match (kind, second) {
+        (MeasurementKind::BloodPressure, Some(diastolic)) => {
+            let component = |code: &str, display: &str, value: f64| {
+                json!({ "code": { "coding": [{ "system": LOINC, "code": code, "display": display }] },
+                    "valueQuantity": quantity(value, "mmHg") })
+            };
+            observation["component"] = json!([
+                component("8480-6", "Systolic blood pressure", value),
+                component("8462-4", "Diastolic blood pressure", diastolic),
+            ]);
+        }
+        _ => observation["valueQuantity"] = quantity(value, kind.unit()),
+    }
+    observation
+}

@@ -1,0 +1,333 @@
+//! Share links of the emergency summary over HTTP. The patient side creates, lists and revokes
+//! them; a responder's viewer asks for the files with `POST /api/shl/{id}` (SMART Health Links'
+//! manifest), giving the passcode if the link has one. The server holds ciphertext only: it
+//! cannot read what it serves. Every view and every refused try is traced and told to the
+//! patient; wrong passcodes are capped over the link's life, parallel tries included.
+
+use app::{
+    account::{Secret, messages::Kind, validate::Date},
+    emergency::NotificationKind,
+    policy::Deny,
+    summary::{
+        self, PatientLine,
+        link::{
+            FHIR_TYPE, LinkCreated, LinkInfo, MAX_DAYS, Manifest, ManifestFile, ManifestRequest,
+            NewLink, PASSCODE_CHARS, PASSCODE_TRIES, SUMMARY_TYPE, jwe_shaped,
+        },
+    },
+};
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    routing::{get, post},
+};
+
+use crate::{
+    AppState,
+    account::{ADDRESS_POLICY, limit, session::new_token},
+    audit::{AuditActor, AuditEntry},
+    error::ApiError,
+    record::{Asker, trace},
+    store::{EmergencyLinkRecord, NewEmergencyLink},
+    web::{ApiJson, Origin},
+};
+
+const DAY: i64 = 86_400;
+
+/// Under `/api/records`.
+pub fn record_routes() -> Router<AppState> {
+    Router::new()
+        .route("/{record}/emergency-links", get(list).post(create))
+        .route("/{record}/emergency-links/{link}/revoke", post(revoke))
+        .route("/{record}/emergency-summary/fhir", get(fhir_export))
+}
+
+/// Under `/api`: the viewer's side, without an account.
+pub fn viewer_routes() -> Router<AppState> {
+    Router::new().route("/shl/{link}", post(manifest))
+}
+
+fn info(link: &EmergencyLinkRecord, now: i64) -> LinkInfo {
+    LinkInfo {
+        id: link.id.clone(),
+        created_at: link.created_at,
+        expires_at: link.expires_at,
+        passcode: link.passcode_hash.is_some(),
+        single_use: link.single_use,
+        views: link.views,
+        failures: link.failures,
+        live: link.live_at(now, PASSCODE_TRIES),
+    }
+}
+
+/// The patient side only; anyone else is answered as if there were nothing, traced.
+async fn patient_side(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    action: &str,
+    item: Option<&str>,
+) -> Result<(), ApiError> {
+    if asker.is_patient_side() {
+        return Ok(());
+    }
+    let refused = Some(trace::reason(Deny::NotYours));
+    trace::read(state, asker, origin, action, item, refused).await?;
+    Err(ApiError::NotFound)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    origin: Origin,
+    asker: Asker,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<NewLink>,
+) -> Result<(StatusCode, Json<LinkCreated>), ApiError> {
+    const ACTION: &str = "emergency_link.create";
+    asker.check_csrf(&headers)?;
+    if !asker.is_patient_side() {
+        return trace::refuse(&state, &asker, &origin, ACTION, "", Deny::NotYours).await;
+    }
+    if !jwe_shaped(&request.jwe) {
+        return Err(ApiError::input("jwe", app::account::InputError::TextInvalid));
+    }
+    if !jwe_shaped(&request.fhir_jwe) {
+        return Err(ApiError::input("fhir_jwe", app::account::InputError::TextInvalid));
+    }
+    if !(1..=MAX_DAYS).contains(&request.days) {
+        return Err(ApiError::input("days", app::account::InputError::ValueImplausible));
+    }
+    let passcode_hash = match request.passcode.as_ref().map(Secret::expose) {
+        None | Some("") => None,
+        Some(code) => {
+            let fine = PASSCODE_CHARS.contains(&code.chars().count())
+                && !code.chars().any(char::is_control);
+            if !fine {
+                return Err(ApiError::input("passcode", app::account::InputError::TextInvalid));
+            }
+            Some(state.passwords.hash(Secret::new(code)).await?)
+        }
+    };
+    let id = new_token();
+    let now = state.clock.now();
+    let expires_at = now + i64::from(request.days) * DAY;
+    let pending = trace::change(&state, &asker, &origin, ACTION, Some(&id)).await?;
+    state
+        .store
+        .create_emergency_link(
+            &NewEmergencyLink {
+                id: &id,
+                account_id: &asker.record.id,
+                jwe: &request.jwe,
+                fhir_jwe: &request.fhir_jwe,
+                passcode_hash: passcode_hash.as_deref(),
+                single_use: request.single_use,
+                created_at: now,
+                expires_at,
+            },
+            pending.rows(),
+        )
+        .await?;
+    pending.written();
+    let manifest_url = format!("{}/api/shl/{id}", state.public_url);
+    Ok((StatusCode::CREATED, Json(LinkCreated { id, manifest_url, expires_at })))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+) -> Result<Json<Vec<LinkInfo>>, ApiError> {
+    const ACTION: &str = "emergency_link.list";
+    patient_side(&state, &asker, &origin, ACTION, None).await?;
+    let now = state.clock.now();
+    let links = state.store.emergency_links(&asker.record.id).await?;
+    trace::read(&state, &asker, &origin, ACTION, None, None).await?;
+    Ok(Json(links.iter().map(|link| info(link, now)).collect()))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    origin: Origin,
+    asker: Asker,
+    headers: HeaderMap,
+    Path((_, link)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    const ACTION: &str = "emergency_link.revoke";
+    asker.check_csrf(&headers)?;
+    if !asker.is_patient_side() {
+        return trace::refuse(&state, &asker, &origin, ACTION, &link, Deny::NotYours).await;
+    }
+    let pending = trace::change(&state, &asker, &origin, ACTION, Some(&link)).await?;
+    let now = state.clock.now();
+    if state.store.revoke_emergency_link(&link, &asker.record.id, now, pending.rows()).await? {
+        pending.written();
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    drop(pending);
+    let refused = Some(trace::NOT_FOUND.to_owned());
+    trace::read(&state, &asker, &origin, ACTION, Some(&link), refused).await?;
+    Err(ApiError::NotFound)
+}
+
+/// `GET …/emergency-summary/fhir`: the summary as an IPS FHIR R4 bundle, masked entries left
+/// out as they are at first on the sharing page. The patient side only.
+async fn fhir_export(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+) -> Result<([(axum::http::HeaderName, &'static str); 1], Json<serde_json::Value>), ApiError> {
+    const ACTION: &str = "summary.export";
+    patient_side(&state, &asker, &origin, ACTION, None).await?;
+    let entries = crate::profile::readable_entries(&state, &asker).await?;
+    let doctor = match asker.record.regular_doctor.as_deref() {
+        Some(rpps) => state.store.professional(rpps).await?.map(|record| record.professional),
+        None => None,
+    };
+    let now = state.clock.now();
+    let patient = PatientLine {
+        given_name: asker.record.given_name.clone(),
+        family_name: asker.record.family_name.clone(),
+        birth_date: asker.record.birth_date.clone(),
+    };
+    let left_out = summary::left_out_at_first(&entries);
+    let today = Date::from_unix_seconds(now);
+    let built = summary::summarize(patient, &entries, doctor, &left_out, today);
+    let english = asker.record.locale == "en";
+    let bundle = summary::fhir::bundle(&built, &new_uuid(), &instant(now), english);
+    trace::read(&state, &asker, &origin, ACTION, None, None).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/fhir+json")], Json(bundle)))
+}
+
+/// A random (version 4) UUID.
+fn new_uuid() -> String {
+    let mut bytes: [u8; 16] = rand::random();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+/// `2026-12-02T10:00:00Z`
+fn instant(seconds: i64) -> String {
+    let day = Date::from_unix_seconds(seconds);
+    let in_day = seconds.rem_euclid(DAY);
+    format!("{day}T{:02}:{:02}:{:02}Z", in_day / 3600, in_day % 3600 / 60, in_day % 60)
+}
+
+/// The viewer's entry: no account, only where it came from.
+fn view_entry(
+    state: &AppState,
+    origin: &Origin,
+    record: Option<&str>,
+    link: &str,
+    denied: Option<&str>,
+) -> AuditEntry {
+    let actor = AuditActor { kind: "responder".into(), id: None, role: None };
+    let action = "emergency_link.view";
+    let denied = denied.map(str::to_owned);
+    let mut entry = trace::outside_entry(state, actor, origin, action, record, Some(link), denied);
+    entry.purpose = Some("emergency_summary".into());
+    entry
+}
+
+async fn refuse_view<T>(
+    state: &AppState,
+    origin: &Origin,
+    record: Option<&str>,
+    link: &str,
+    reason: &str,
+    error: ApiError,
+) -> Result<T, ApiError> {
+    trace::write(state, &view_entry(state, origin, record, link, Some(reason))).await?;
+    Err(error)
+}
+
+/// `POST /api/shl/{link}` with `{recipient, passcode}`: the encrypted files, if the link is live
+/// and the passcode right.
+async fn manifest(
+    State(state): State<AppState>,
+    origin: Origin,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ManifestRequest>,
+) -> Result<Json<Manifest>, ApiError> {
+    limit(&state, &format!("shl:{}", origin.client), ADDRESS_POLICY).await?;
+    let recipient = request.recipient.trim();
+    if recipient.is_empty() || recipient.chars().count() > 100 {
+        return Err(ApiError::input("recipient", app::account::InputError::TextInvalid));
+    }
+    let now = state.clock.now();
+    let found = state.store.emergency_link(&id).await?;
+    let Some(link) = found.filter(|link| link.live_at(now, PASSCODE_TRIES)) else {
+        let record = state.store.emergency_link(&id).await?.map(|link| link.account_id);
+        return refuse_view(
+            &state,
+            &origin,
+            record.as_deref(),
+            &id,
+            "link_gone",
+            ApiError::NotFound,
+        )
+        .await;
+    };
+    let record = Some(link.account_id.as_str());
+    let reserved = match &link.passcode_hash {
+        None => false,
+        Some(hash) => {
+            let Some(given) = request.passcode.filter(|code| !code.expose().is_empty()) else {
+                let left = Some(PASSCODE_TRIES - link.failures);
+                let missing = ApiError::BadCode { attempts_left: left };
+                return refuse_view(&state, &origin, record, &id, "passcode_missing", missing)
+                    .await;
+            };
+            // The try is counted before it is checked: parallel guesses cannot pass the cap.
+            let Some(failures) = state.store.reserve_link_try(&id, now, PASSCODE_TRIES).await?
+            else {
+                return refuse_view(&state, &origin, record, &id, "link_gone", ApiError::NotFound)
+                    .await;
+            };
+            if !state.passwords.verify(given, Some(hash.clone())).await? {
+                let left = Some(PASSCODE_TRIES.saturating_sub(failures));
+                let wrong = ApiError::BadCode { attempts_left: left };
+                return refuse_view(&state, &origin, record, &id, "passcode_wrong", wrong).await;
+            }
+            true
+        }
+    };
+    let entry = view_entry(&state, &origin, record, &id, None);
+    let pending = state.auditor.prepare(&*state.store, &entry).await?;
+    if !state.store.view_emergency_link(&id, reserved, now, PASSCODE_TRIES, pending.rows()).await? {
+        drop(pending);
+        return refuse_view(&state, &origin, record, &id, "link_gone", ApiError::NotFound).await;
+    }
+    pending.written();
+    let at = app::emergency::moment(now);
+    let url = format!("{}/dossier/urgence", state.public_url);
+    crate::notices::tell_patient(
+        &state,
+        &link.account_id,
+        NotificationKind::EmergencyLinkViewed,
+        None,
+        Kind::EmergencyLinkViewed { at: &at, url: &url },
+    )
+    .await?;
+    Ok(Json(Manifest {
+        files: vec![
+            ManifestFile { content_type: SUMMARY_TYPE.into(), embedded: link.jwe },
+            ManifestFile { content_type: FHIR_TYPE.into(), embedded: link.fhir_jwe },
+        ],
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uuids_and_instants_have_their_shapes() {
+        let uuid = super::new_uuid();
+        assert_eq!(uuid.len(), 36);
+        assert_eq!(&uuid[14..15], "4");
+        assert_ne!(uuid, super::new_uuid());
+        assert_eq!(super::instant(1_795_564_800 + 3661), "2026-11-25T01:01:01Z");
+    }
+}
