@@ -86,6 +86,10 @@ pub fn App() -> impl IntoView {
                             />
                             <Route path=path!("/activer") view={Lazy::<ActivateRoute>::new()} />
                             <Route path=path!("/dossier") view={Lazy::<RecordRoute>::new()} />
+                            <Route
+                                path=path!("/dossier/urgence")
+                                view={Lazy::<summary::routes::ShareRoute>::new()}
+                            />
                             <Route path=path!("/pro") view={Lazy::<ProRoute>::new()} />
                             <Route
                                 path=path!("/pro/dossier/:id")

@@ -153,6 +153,9 @@ pub struct Me {
     pub id: String,
     pub given_name: String,
     pub family_name: String,
+    /// `YYYY-MM-DD`
+    #[serde(default)]
+    pub birth_date: String,
     pub contact: String,
     /// Whether login asks for the authenticator app's code instead of sending one.
     #[serde(default)]

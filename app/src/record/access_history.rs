@@ -41,6 +41,11 @@ fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
             t_string!(i18n, history.notifications).to_string()
         }
         "notifications.channels" => t_string!(i18n, history.channels).to_string(),
+        "emergency_link.create" | "emergency_link.revoke" | "emergency_link.list" => {
+            t_string!(i18n, history.link).to_string()
+        }
+        "emergency_link.view" => t_string!(i18n, history.link_viewed).to_string(),
+        "summary.export" => t_string!(i18n, history.summary).to_string(),
         "history.list" | "history.proof" => t_string!(i18n, history.history_read).to_string(),
         "record.open" | "record.open_represented" => t_string!(i18n, history.opened).to_string(),
         "break_glass.refuse" | "break_glass.accept" | "regular_doctor.set" => {
@@ -56,6 +61,7 @@ fn who(i18n: I18nContext<Locale>, event: &AccessEvent) -> String {
         "patient" | "account" => t_string!(i18n, history.you).to_string(),
         "representative" => t_string!(i18n, history.representative).to_string(),
         "insurer" => t_string!(i18n, record.by_insurer).to_string(),
+        "responder" => t_string!(i18n, history.responder).to_string(),
         _ => {
             let role = event
                 .role

@@ -87,6 +87,11 @@ fn Record(me: Me) -> impl IntoView {
             <DepositForm record=record.clone() csrf=csrf.clone() categories=vec![Category::PatientOwn] refresh />
         </section>
         <ProfileSection record=record.clone() csrf=csrf.clone() writable=Section::ALL.to_vec() can_mask=true />
+        <section class="panel" aria-labelledby="summary-heading">
+            <h2 id="summary-heading">{t!(i18n, share.title)}</h2>
+            <p>{t!(i18n, share.teaser)}</p>
+            <p><A href="/dossier/urgence" attr:class="button">{t!(i18n, share.open)}</A></p>
+        </section>
         <EmergencySection record=record.clone() csrf=csrf.clone() />
         <AccessSection record=record.clone() csrf suggested />
         <AccessHistory record />

@@ -6,9 +6,12 @@
 //! exactly this before sharing, and leaves out any item. [`fhir`] writes it as an IPS FHIR R4
 //! bundle; [`jwe`] encrypts it for a share link.
 
+pub mod card;
 pub mod fhir;
 pub mod jwe;
 pub mod link;
+pub mod routes;
+mod share;
 
 use std::collections::BTreeSet;
 

@@ -605,6 +605,7 @@ pub(crate) async fn me_of(
         id: account.id.clone(),
         given_name: account.given_name.clone(),
         family_name: account.family_name.clone(),
+        birth_date: account.birth_date.clone(),
         contact: account.contact.as_ref().map(Contact::masked).unwrap_or_default(),
         totp_enabled,
         csrf_token,

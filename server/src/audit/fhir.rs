@@ -27,7 +27,7 @@ fn action_code(action: &str) -> &'static str {
     let verb = action.rsplit('.').next().unwrap_or(action);
     match verb {
         "read" | "list" | "count" | "history" | "preview" | "export" | "status" | "check"
-        | "proof" => "R",
+        | "proof" | "view" | "live" | "me" | "patients" | "search" | "channels_read" => "R",
         "deposit" | "create" | "start" | "give" | "tag" | "signup" => "C",
         "withdraw" | "remove" | "untag" => "D",
         "edit" | "mask" | "unmask" | "announce" | "revoke" | "block" | "unblock" | "set"
@@ -37,8 +37,11 @@ fn action_code(action: &str) -> &'static str {
 }
 
 pub fn audit_event(seq: u64, entry: &AuditEntry) -> Value {
-    let break_glass_start = entry.action == "account.break_glass_access";
-    let break_glass_end = entry.action == "professional.break_glass_ended";
+    // (The names before each start and end wrote one entry of their own, still in older logs.)
+    let break_glass_start =
+        matches!(entry.action.as_str(), "break_glass.start" | "account.break_glass_access");
+    let break_glass_end =
+        matches!(entry.action.as_str(), "break_glass.end" | "professional.break_glass_ended");
     let authentication =
         entry.action.starts_with("account.") || entry.action.starts_with("professional.");
     let (kind, subtype) = if break_glass_start {
@@ -159,13 +162,17 @@ mod tests {
 
     #[test]
     fn the_start_of_break_glass_is_a_security_alert_and_a_refusal_says_why() {
-        let start = audit_event(1, &entry("account.break_glass_access", None, "allowed"));
+        let start = audit_event(1, &entry("break_glass.start", Some("break_glass"), "allowed"));
         assert_eq!(
             (start["type"]["code"].as_str(), start["subtype"][1]["code"].as_str()),
             (Some("110113"), Some("110127"))
         );
-        let end = audit_event(2, &entry("professional.break_glass_ended", None, "allowed"));
+        assert_eq!(start["purposeOfEvent"][0]["coding"][0]["code"], "ETREAT");
+        let end = audit_event(2, &entry("break_glass.end", Some("break_glass"), "allowed"));
         assert_eq!(end["subtype"][1]["code"], "110138");
+        let older = audit_event(5, &entry("account.break_glass_access", None, "allowed"));
+        assert_eq!(older["subtype"][1]["code"], "110127");
+        assert_eq!(audit_event(6, &entry("emergency_link.view", None, "allowed"))["action"], "R");
         let refused = audit_event(3, &entry("document.read", None, "denied"));
         assert_eq!(
             (refused["outcome"].as_str(), refused["outcomeDesc"].as_str()),

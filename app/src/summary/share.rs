@@ -1,0 +1,516 @@
+//! "Résumé d'urgence" (`/dossier/urgence`): the patient sees exactly what a responder will see,
+//! leaves out any item, and shares it by a link and its QR code, optionally with a passcode
+//! and a short life; the summary is encrypted here, in the browser, before it leaves. The
+//! patient lists the links with their views and revokes any; a card with the QR code prints in
+//! wallet size or A6.
+
+use std::collections::BTreeSet;
+
+use leptos::{either::Either, prelude::*, task::spawn_local};
+use leptos_router::components::A;
+
+use super::link::{DEFAULT_DAYS, LinkCreated, LinkInfo, NewLink, Payload};
+use super::{EmptyReason, Part, PatientLine, REGULAR_DOCTOR, Summary};
+use crate::account::client::{self, ApiFailure};
+use crate::account::form::FormAlert;
+use crate::account::validate::Date;
+use crate::account::{Me, Secret};
+use crate::directory::Professional;
+use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::layout::PageTitle;
+use crate::profile::EntryInfo;
+use crate::record::GrantInfo;
+use leptos_i18n::I18nContext;
+
+fn part_label(i18n: I18nContext<Locale>, part: Part) -> String {
+    match part {
+        Part::BloodGroup => t_string!(i18n, share.blood_group),
+        Part::Allergies => t_string!(i18n, share.allergies),
+        Part::Medications => t_string!(i18n, share.medications),
+        Part::Problems => t_string!(i18n, share.problems),
+        Part::AdvanceDirectives => t_string!(i18n, share.advance_directives),
+        Part::OrganDonation => t_string!(i18n, share.organ_donation),
+        Part::EmergencyContacts => t_string!(i18n, share.emergency_contacts),
+        Part::Immunizations => t_string!(i18n, share.immunizations),
+        Part::Results => t_string!(i18n, share.results),
+    }
+    .to_string()
+}
+
+fn empty_text(i18n: I18nContext<Locale>, reason: Option<EmptyReason>) -> String {
+    match reason {
+        Some(EmptyReason::Withheld) => t_string!(i18n, share.withheld).to_string(),
+        _ => t_string!(i18n, share.nothing_recorded).to_string(),
+    }
+}
+
+/// A random UUID (version 4) for the bundle, from the browser's CSPRNG.
+fn new_uuid() -> String {
+    let key = super::jwe::new_key();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&key[..16]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+fn today() -> Date {
+    Date::from_unix_seconds(now_seconds())
+}
+
+fn now_seconds() -> i64 {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        (js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    {
+        0
+    }
+}
+
+fn origin() -> String {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+    }
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    {
+        String::new()
+    }
+}
+
+/// The QR code of `text`, as SVG markup.
+fn qr_svg(text: &str) -> String {
+    qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(220, 220)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn SharePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let me = LocalResource::new(|| client::get::<Me>("/api/account/me"));
+    view! {
+        <PageTitle text=Signal::derive(move || t_string!(i18n, share.title).to_string()) />
+        <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+            {move || {
+                me.get().map(|result| match result {
+                    Ok(me) => Either::Left(view! { <Share me /> }),
+                    Err(_) => Either::Right(view! {
+                        <h1>{t!(i18n, share.title)}</h1>
+                        <p>{t!(i18n, account.signed_out)}</p>
+                        <p><A href="/connexion">{t!(i18n, nav.login)}</A></p>
+                    }),
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Share(me: Me) -> impl IntoView {
+    let i18n = use_i18n();
+    let (record, patient) = match &me.acting_for {
+        Some(person) => (
+            person.id.clone(),
+            PatientLine {
+                given_name: person.given_name.clone(),
+                family_name: person.family_name.clone(),
+                birth_date: person.birth_date.clone(),
+            },
+        ),
+        None => (
+            me.id.clone(),
+            PatientLine {
+                given_name: me.given_name.clone(),
+                family_name: me.family_name.clone(),
+                birth_date: me.birth_date.clone(),
+            },
+        ),
+    };
+    let csrf = me.csrf_token.clone();
+    let entries = RwSignal::new(None::<Vec<EntryInfo>>);
+    let doctor = RwSignal::new(None::<Professional>);
+    let left_out = RwSignal::new(BTreeSet::<String>::new());
+    let failure = RwSignal::new(None::<ApiFailure>);
+    {
+        let record = record.clone();
+        Effect::new(move |_| {
+            let record = record.clone();
+            spawn_local(async move {
+                let path = format!("/api/records/{record}/profile");
+                match client::get::<Vec<EntryInfo>>(&path).await {
+                    Ok(list) => {
+                        left_out.set(super::left_out_at_first(&list));
+                        entries.set(Some(list));
+                    }
+                    Err(error) => failure.set(Some(error)),
+                }
+                if let Ok(grants) =
+                    client::get::<Vec<GrantInfo>>(&format!("/api/records/{record}/grants")).await
+                {
+                    doctor
+                        .set(grants.into_iter().find(|g| g.regular_doctor).map(|g| g.professional));
+                }
+            });
+        });
+    }
+    let summary = Memo::new(move |_| {
+        entries.with(|list| {
+            list.as_ref().map(|list| {
+                left_out
+                    .with(|out| super::summarize(patient.clone(), list, doctor.get(), out, today()))
+            })
+        })
+    });
+    // Every candidate, to tick or untick, by part.
+    let candidates = Memo::new(move |_| {
+        entries.with(|list| {
+            list.as_ref()
+                .map(|list| {
+                    super::candidates(list, today())
+                        .into_iter()
+                        .map(|info| (info.id.clone(), info.entry.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+
+    let toggle = move |id: String, shared: bool| {
+        left_out.update(|out| {
+            if shared {
+                out.remove(&id);
+            } else {
+                out.insert(id);
+            }
+        });
+    };
+
+    let preview = move || {
+        let english = i18n.get_locale() == Locale::en;
+        summary.get().map(|summary| {
+            let parts = Part::ALL
+                .into_iter()
+                .map(|part| {
+                    let items: Vec<(String, crate::profile::Entry)> = candidates
+                        .get()
+                        .into_iter()
+                        .filter(|(_, entry)| Part::of(entry) == part)
+                        .collect();
+                    let shown = summary.part(part).cloned();
+                    if items.is_empty() && shown.is_none() {
+                        return None;
+                    }
+                    let heading_id = format!("share-{part:?}").to_lowercase();
+                    let rows = items
+                        .into_iter()
+                        .map(|(id, entry)| {
+                            let input_id = format!("share-item-{id}");
+                            let checked = !left_out.with(|out| out.contains(&id));
+                            let line = super::fhir::line(&entry, english);
+                            let id_for_change = id.clone();
+                            view! {
+                                <li class="check">
+                                    <input type="checkbox" id=input_id.clone() prop:checked=checked
+                                        on:change=move |ev| toggle(id_for_change.clone(), event_target_checked(&ev)) />
+                                    <label for=input_id>{line}</label>
+                                </li>
+                            }
+                        })
+                        .collect_view();
+                    let empty = shown.filter(|p| p.items.is_empty()).map(|p| {
+                        view! { <p class="field__hint">{empty_text(i18n, p.empty)}</p> }
+                    });
+                    Some(view! {
+                        <section class="summary-part" aria-labelledby=heading_id.clone()>
+                            <h3 id=heading_id.clone()>{part_label(i18n, part)}</h3>
+                            {empty}
+                            <ul class="summary-items">{rows}</ul>
+                        </section>
+                    })
+                })
+                .collect_view();
+            let doctor_row = doctor.get().map(|d| {
+                let checked = !left_out.with(|out| out.contains(REGULAR_DOCTOR));
+                view! {
+                    <section class="summary-part" aria-labelledby="share-doctor">
+                        <h3 id="share-doctor">{t!(i18n, share.doctor)}</h3>
+                        <div class="check">
+                            <input type="checkbox" id="share-item-doctor" prop:checked=checked
+                                on:change=move |ev| toggle(REGULAR_DOCTOR.to_owned(), event_target_checked(&ev)) />
+                            <label for="share-item-doctor">{format!("{} {} ({})", d.given_name, d.family_name, d.place)}</label>
+                        </div>
+                    </section>
+                }
+            });
+            view! { {parts} {doctor_row} }
+        })
+    };
+
+    let links_path = format!("/api/records/{record}/emergency-links");
+    let links = {
+        let path = links_path.clone();
+        LocalResource::new(move || {
+            let path = path.clone();
+            async move { client::get::<Vec<LinkInfo>>(&path).await }
+        })
+    };
+    let passcode = RwSignal::new(String::new());
+    let life = RwSignal::new(DEFAULT_DAYS.to_string());
+    let created = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let card_format = RwSignal::new("wallet".to_owned());
+    // The card on this device follows what the patient shares, while it is on.
+    let on_device = RwSignal::new(false);
+    Effect::new(move |_| on_device.set(super::card::kept()));
+    Effect::new(move |_| {
+        if on_device.get()
+            && let Some(summary) = summary.get()
+            && !super::card::keep(&summary)
+        {
+            failure.set(Some(ApiFailure::Network));
+        }
+    });
+
+    let create = {
+        let (path, csrf) = (links_path.clone(), csrf.clone());
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            let Some(summary) = summary.get_untracked() else { return };
+            let (path, csrf) = (path.clone(), csrf.clone());
+            let code = passcode.get_untracked();
+            let (days, single_use) = match life.get_untracked().as_str() {
+                "handover" => (1, true),
+                other => (other.parse().unwrap_or(DEFAULT_DAYS), false),
+            };
+            let english = i18n.get_locale_untracked() == Locale::en;
+            busy.set(true);
+            failure.set(None);
+            created.set(None);
+            spawn_local(async move {
+                let result = share(&path, &csrf, &summary, &code, days, single_use, english).await;
+                match result {
+                    Ok(url) => {
+                        created.set(Some(url));
+                        passcode.set(String::new());
+                        links.refetch();
+                    }
+                    Err(error) => failure.set(Some(error)),
+                }
+                busy.set(false);
+            });
+        }
+    };
+
+    let revoke = {
+        let (path, csrf) = (links_path.clone(), csrf.clone());
+        move |id: String| {
+            let (path, csrf) = (format!("{path}/{id}/revoke"), csrf.clone());
+            spawn_local(async move {
+                if let Err(error) = client::post::<_, ()>(&path, &(), Some(&csrf)).await {
+                    failure.set(Some(error));
+                }
+                links.refetch();
+            });
+        }
+    };
+
+    let link_list = move || {
+        let revoke = revoke.clone();
+        links.get().map(|result| {
+            let list = result.unwrap_or_default();
+            if list.is_empty() {
+                return view! { <p>{t!(i18n, share.no_links)}</p> }.into_any();
+            }
+            let rows = list
+                .into_iter()
+                .map(|link| {
+                    let revoke = revoke.clone();
+                    let id = link.id.clone();
+                    let state = if link.live {
+                        t_string!(i18n, share.live).to_string()
+                    } else {
+                        t_string!(i18n, share.dead).to_string()
+                    };
+                    let detail = t_string!(
+                        i18n,
+                        share.link_detail,
+                        created = crate::emergency::moment(link.created_at),
+                        expires = crate::emergency::moment(link.expires_at),
+                        views = link.views,
+                        failures = link.failures
+                    )
+                    .to_string();
+                    view! {
+                        <li class="person">
+                            <p><strong>{state}</strong>
+                                {link.passcode.then(|| view! { " · " {t!(i18n, share.with_passcode)} })}
+                                {link.single_use.then(|| view! { " · " {t!(i18n, share.single_use)} })}
+                            </p>
+                            <p class="person__detail">{detail}</p>
+                            {link.live.then(|| view! {
+                                <button type="button" class="button button--secondary"
+                                    on:click=move |_| revoke(id.clone())>{t!(i18n, share.revoke)}</button>
+                            })}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! { <ul class="people">{rows}</ul> }.into_any()
+        })
+    };
+
+    let new_link = move || {
+        created.get().map(|url| {
+            let svg = qr_svg(&url);
+            let critical = summary.get().map(|s| critical_lines(&s, i18n.get_locale() == Locale::en)).unwrap_or_default();
+            let name = summary.get().map(|s| format!("{} {}", s.patient.given_name, s.patient.family_name)).unwrap_or_default();
+            view! {
+                <div class="notice" role="status">
+                    <p><strong>{t!(i18n, share.created)}</strong></p>
+                    <p>{t!(i18n, share.created_hint)}</p>
+                </div>
+                <label for="share-url">{t!(i18n, share.url)}</label>
+                <input id="share-url" class="share-url" type="text" readonly prop:value=url.clone() />
+                <div class=move || format!("emergency-card emergency-card--{}", card_format.get())>
+                    <p class="emergency-card__title">{t!(i18n, share.card_title)}</p>
+                    <p class="emergency-card__name">{name}</p>
+                    <ul class="emergency-card__lines">
+                        {critical.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                    </ul>
+                    <div class="emergency-card__qr" role="img" aria-label=move || t_string!(i18n, share.qr_label).to_string() inner_html=svg></div>
+                </div>
+                <div class="field">
+                    <label for="card-format">{t!(i18n, share.card_format)}</label>
+                    <select id="card-format" bind:value=card_format>
+                        <option value="wallet">{t!(i18n, share.wallet)}</option>
+                        <option value="a6">{t!(i18n, share.a6)}</option>
+                    </select>
+                </div>
+                <button type="button" class="button button--secondary" on:click=move |_| print()>{t!(i18n, share.print)}</button>
+            }
+        })
+    };
+
+    view! {
+        <h1>{t!(i18n, share.title)}</h1>
+        <p class="hint">{t!(i18n, share.intro)}</p>
+        <FormAlert failure />
+        <section class="panel" aria-labelledby="share-preview">
+            <h2 id="share-preview">{t!(i18n, share.preview)}</h2>
+            <p class="field__hint">{t!(i18n, share.preview_hint)}</p>
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{preview}</Suspense>
+            <p><a class="button button--secondary" href=format!("/api/records/{record}/emergency-summary/fhir") download="resume-patient-ips.json">
+                {t!(i18n, share.fhir)}
+            </a></p>
+        </section>
+        <section class="panel" aria-labelledby="share-new">
+            <h2 id="share-new">{t!(i18n, share.new_link)}</h2>
+            <form on:submit=create>
+                <div class="field">
+                    <label for="share-passcode">{t!(i18n, share.passcode)}</label>
+                    <input id="share-passcode" type="text" inputmode="numeric" autocomplete="off" maxlength="64"
+                        bind:value=passcode aria-describedby="share-passcode-hint" />
+                    <p class="field__hint" id="share-passcode-hint">{t!(i18n, share.passcode_hint)}</p>
+                </div>
+                <div class="field">
+                    <label for="share-life">{t!(i18n, share.life)}</label>
+                    <select id="share-life" bind:value=life>
+                        <option value="365">{t!(i18n, share.year)}</option>
+                        <option value="30">{t!(i18n, share.month)}</option>
+                        <option value="7">{t!(i18n, share.week)}</option>
+                        <option value="handover">{t!(i18n, share.handover)}</option>
+                    </select>
+                </div>
+                <button type="submit" class="button" prop:disabled=move || busy.get() || summary.get().is_none()>
+                    {move || if busy.get() { t_string!(i18n, share.encrypting) } else { t_string!(i18n, share.create) }}
+                </button>
+            </form>
+            {new_link}
+        </section>
+        <section class="panel" aria-labelledby="share-device">
+            <h2 id="share-device">{t!(i18n, share.device)}</h2>
+            <p>{t!(i18n, share.device_intro)}</p>
+            <div class="check">
+                <input type="checkbox" id="share-on-device" prop:checked=move || on_device.get()
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        if !on {
+                            super::card::forget();
+                        }
+                        on_device.set(on);
+                    } />
+                <label for="share-on-device">{t!(i18n, share.device_keep)}</label>
+            </div>
+            {move || on_device.get().then(|| view! {
+                <p><a href="/carte-urgence.html">{t!(i18n, share.device_open)}</a></p>
+            })}
+        </section>
+        <section class="panel" aria-labelledby="share-links">
+            <h2 id="share-links">{t!(i18n, share.links)}</h2>
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{link_list}</Suspense>
+        </section>
+        <p><A href="/dossier">{t!(i18n, share.back)}</A></p>
+    }
+}
+
+/// The few lines the printed card carries: blood group, allergies, current treatments.
+fn critical_lines(summary: &Summary, english: bool) -> Vec<String> {
+    [Part::BloodGroup, Part::Allergies, Part::Medications]
+        .into_iter()
+        .filter_map(|part| summary.part(part))
+        .flat_map(|part| part.items.iter().take(4))
+        .map(|item| super::fhir::line(&item.entry, english))
+        .collect()
+}
+
+fn print() {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    if let Some(window) = web_sys::window() {
+        let _ = window.print();
+    }
+}
+
+/// Encrypts the summary and its bundle under a fresh key, sends the ciphertext, and returns the
+/// link (the key in its fragment only).
+async fn share(
+    path: &str,
+    csrf: &str,
+    summary: &Summary,
+    passcode: &str,
+    days: u32,
+    single_use: bool,
+    english: bool,
+) -> Result<String, ApiFailure> {
+    let key = super::jwe::new_key();
+    let json = serde_json::to_vec(summary).unwrap_or_default();
+    let now = now_seconds();
+    let instant = format!("{}T00:00:00Z", Date::from_unix_seconds(now));
+    let bundle = super::fhir::bundle(summary, &new_uuid(), &instant, english);
+    let request = NewLink {
+        jwe: super::jwe::encrypt(&key, &json),
+        fhir_jwe: super::jwe::encrypt(&key, bundle.to_string().as_bytes()),
+        passcode: (!passcode.trim().is_empty()).then(|| Secret::new(passcode.trim())),
+        days,
+        single_use,
+    };
+    let created: LinkCreated =
+        client::post(path, &request, Some(csrf)).await?.ok_or(ApiFailure::Network)?;
+    let payload = Payload {
+        url: created.manifest_url,
+        key: super::jwe::encode_key(&key),
+        exp: created.expires_at,
+        flag: Payload::flag_for(request.passcode.is_some(), days),
+        label: "Carnet".into(),
+        v: 1,
+    };
+    Ok(format!("{}/urgence.html#{}", origin(), payload.encode()))
+}
