@@ -29,7 +29,7 @@ const TEXT = {
     other: "English",
     parts: {
       allergies: "Allergies", blood_group: "Groupe sanguin", medications: "Traitements en cours",
-      problems: "Problèmes de santé", advance_directives: "Directives anticipées",
+      problems: "Problèmes de santé", devices: "Dispositifs implantés", advance_directives: "Directives anticipées",
       organ_donation: "Don d'organes", emergency_contacts: "Personnes à prévenir",
       immunizations: "Vaccinations", results: "Dernières mesures", doctor: "Médecin traitant",
     },
@@ -58,7 +58,7 @@ const TEXT = {
     other: "Français",
     parts: {
       allergies: "Allergies", blood_group: "Blood group", medications: "Current medication",
-      problems: "Health problems", advance_directives: "Advance directives",
+      problems: "Health problems", devices: "Implanted devices", advance_directives: "Advance directives",
       organ_donation: "Organ donation", emergency_contacts: "People to call",
       immunizations: "Immunisations", results: "Latest measurements", doctor: "Regular doctor",
     },
@@ -70,7 +70,7 @@ const TEXT = {
   },
 };
 const UNITS = { weight: "kg", height: "cm", blood_pressure: "mmHg", heart_rate: "/min", glucose: "mmol/L", hba1c: "%", temperature: "°C" };
-const CRITICAL = new Set(["allergies", "blood_group", "medications", "advance_directives"]);
+const CRITICAL = new Set(["allergies", "blood_group", "medications", "devices", "advance_directives"]);
 
 // French unless this browser chose English in Carnet (the app's own language cookie).
 let lang = /(?:^|;\s*)i18n_pref_locale=en(?:;|$)/.test(document.cookie) ? "en" : "fr";
@@ -141,6 +141,8 @@ function itemText(entry, t) {
       return `${entry.substance} — ${entry.dose}`;
     case "condition":
       return entry.since ? `${entry.name} (${t.since} ${entry.since})` : entry.name;
+    case "implant":
+      return `${entry.device}${entry.since ? ` (${entry.since})` : ""}${entry.note ? ` — ${entry.note}` : ""}`;
     case "vaccination":
       return `${entry.vaccine} (${entry.date})`;
     case "measurement": {

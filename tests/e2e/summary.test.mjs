@@ -51,6 +51,7 @@ test('a responder opens the shared summary with its passcode; withdrawn, it clos
     { section: 'treatment', substance: 'Bisoprolol', dose: '5 mg le matin' },
     { section: 'blood_group', group: 'o', rhesus: 'negative' },
     { section: 'emergency_contact', name: 'Paul Roux', relation: 'frère', phone: '+33612345678' },
+    { section: 'implant', device: 'Stimulateur cardiaque', since: '2021-04-02', note: 'non compatible IRM' },
   ]);
 
   await hydrated(page, '/dossier/urgence');
@@ -69,6 +70,19 @@ test('a responder opens the shared summary with its passcode; withdrawn, it clos
   assert.match(url, /\/urgence\.html#shlink:\/[A-Za-z0-9_-]+$/);
   assert.equal(await share.locator('.emergency-card__qr svg').count(), 1);
   await assertAccessible(page, 'emergency link created, with its card');
+  // Printed, the card alone: wallet size, or A6.
+  await page.emulateMedia({ media: 'print' });
+  const card = page.locator('.emergency-card');
+  assert.equal(await card.isVisible(), true);
+  assert.equal(await page.getByRole('heading', { name: 'Résumé d\'urgence', level: 1 }).isVisible(), false);
+  const wallet = await card.boundingBox();
+  await page.emulateMedia({ media: 'screen' });
+  await share.getByLabel('Format de la carte').selectOption('a6');
+  await page.emulateMedia({ media: 'print' });
+  const a6 = await card.boundingBox();
+  assert.ok(Math.abs(wallet.width - 85.6 * 96 / 25.4) < 2, `wallet card ${wallet.width} px wide`);
+  assert.ok(Math.abs(a6.width - 105 * 96 / 25.4) < 2, `A6 card ${a6.width} px wide`);
+  await page.emulateMedia({ media: 'screen' });
 
   // The server holds ciphertext only: neither the summary's words nor the key.
   const payload = JSON.parse(Buffer.from(url.split('shlink:/')[1], 'base64url').toString());
@@ -93,6 +107,8 @@ test('a responder opens the shared summary with its passcode; withdrawn, it clos
   await view.getByRole('region', { name: 'Groupe sanguin' }).getByText('O−').waitFor();
   await view.getByRole('region', { name: 'Traitements en cours' }).getByText('Non partagé par le patient.').waitFor();
   await view.getByRole('link', { name: '+33612345678' }).waitFor();
+  await view.getByRole('region', { name: 'Dispositifs implantés' })
+    .getByText('Stimulateur cardiaque (2021-04-02) — non compatible IRM').waitFor();
   assert.equal(await view.getByText('Bisoprolol').count(), 0);
   await assertAccessible(view, 'responder: the summary');
   await view.getByRole('button', { name: 'English' }).click();

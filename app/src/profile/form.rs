@@ -81,6 +81,7 @@ pub fn EntryForm(
             Section::Conditions => {
                 Entry::Condition { name: a, since: optional(b), until: optional(c) }
             }
+            Section::Implants => Entry::Implant { device: a, since: optional(b), note: c },
             Section::Treatments => Entry::Treatment {
                 substance: a,
                 dose: b,
@@ -223,6 +224,11 @@ pub fn EntryForm(
                 {text("entry-name", t_string!(i18n, profile.condition).to_string(), a)}
                 {date("entry-since", t_string!(i18n, profile.since_field).to_string(), b, true)}
                 {date("entry-until", t_string!(i18n, profile.until_field).to_string(), c, true)}
+            }.into_any(),
+            Section::Implants => view! {
+                {text("entry-device", t_string!(i18n, profile.device).to_string(), a)}
+                {date("entry-since", t_string!(i18n, profile.implanted_on).to_string(), b, true)}
+                {optional_text("entry-note", t_string!(i18n, profile.device_note).to_string(), c)}
             }.into_any(),
             Section::Treatments => view! {
                 {text("entry-substance", t_string!(i18n, profile.substance).to_string(), a)}

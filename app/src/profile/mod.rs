@@ -134,6 +134,15 @@ pub enum Entry {
         #[serde(default)]
         until: Option<String>,
     },
+    Implant {
+        /// What it is: "stimulateur cardiaque", "prothèse de hanche gauche".
+        device: String,
+        #[serde(default)]
+        since: Option<String>,
+        /// Make, model, MRI compatibility…
+        #[serde(default)]
+        note: String,
+    },
     Treatment {
         substance: String,
         dose: String,
@@ -179,6 +188,7 @@ impl Entry {
             Self::BloodGroup { .. } => Section::BloodGroup,
             Self::Allergy { .. } => Section::Allergies,
             Self::Condition { .. } => Section::Conditions,
+            Self::Implant { .. } => Section::Implants,
             Self::Treatment { .. } => Section::Treatments,
             Self::Vaccination { .. } => Section::Vaccinations,
             Self::Measurement { .. } => Section::Measurements,
@@ -209,6 +219,11 @@ impl Entry {
             Self::Condition { name, since, until } => {
                 text(name, "name", true)?;
                 period(since, until, today)
+            }
+            Self::Implant { device, since, note } => {
+                text(device, "device", true)?;
+                text(note, "note", false)?;
+                period(since, &mut None, today)
             }
             Self::Treatment { substance, dose, prescriber, since, until } => {
                 text(substance, "substance", true)?;

@@ -22,6 +22,7 @@ pub fn section_label(i18n: I18nContext<Locale>, section: Section) -> String {
         Section::BloodGroup => t_string!(i18n, profile.blood_group),
         Section::Allergies => t_string!(i18n, profile.allergies),
         Section::Conditions => t_string!(i18n, profile.conditions),
+        Section::Implants => t_string!(i18n, profile.implants),
         Section::Treatments => t_string!(i18n, profile.treatments),
         Section::Vaccinations => t_string!(i18n, profile.vaccinations),
         Section::Measurements => t_string!(i18n, profile.measurements),
@@ -81,6 +82,10 @@ pub fn summary(i18n: I18nContext<Locale>, entry: &Entry) -> String {
             format!("{substance}{reaction} — {}", severity_label(i18n, *severity))
         }
         Entry::Condition { name, since, until } => format!("{name}{}", period(since, until)),
+        Entry::Implant { device, since, note } => {
+            let note = if note.is_empty() { String::new() } else { format!(", {note}") };
+            format!("{device}{note}{}", period(since, &None))
+        }
         Entry::Treatment { substance, dose, prescriber, since, until } => {
             let by = if prescriber.is_empty() { String::new() } else { format!(", {prescriber}") };
             format!("{substance}, {dose}{by}{}", period(since, until))

@@ -62,6 +62,8 @@ pub enum Section {
     BloodGroup,
     Allergies,
     Conditions,
+    /// Implanted devices (pacemaker, prosthesis, stent…): an MRI or a defibrillator must know.
+    Implants,
     Treatments,
     Vaccinations,
     Measurements,
@@ -72,10 +74,11 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::BloodGroup,
         Self::Allergies,
         Self::Conditions,
+        Self::Implants,
         Self::Treatments,
         Self::Vaccinations,
         Self::Measurements,

@@ -190,6 +190,7 @@ pub fn care_events(entry: &Entry, today: Date) -> Vec<(CareEvent, String)> {
             push(CareEvent::TreatmentStopped, until);
         }
         Entry::BloodGroup { .. }
+        | Entry::Implant { .. }
         | Entry::Allergy { .. }
         | Entry::OrganDonation { .. }
         | Entry::EmergencyContact { .. } => {}
@@ -203,6 +204,7 @@ pub fn entry_words(entry: &Entry) -> String {
         Entry::BloodGroup { .. } => Vec::new(),
         Entry::Allergy { substance, reaction, .. } => vec![substance, reaction],
         Entry::Condition { name, .. } => vec![name],
+        Entry::Implant { device, note, .. } => vec![device, note],
         Entry::Treatment { substance, dose, prescriber, .. } => vec![substance, dose, prescriber],
         Entry::Vaccination { vaccine, lot, .. } => vec![vaccine, lot],
         Entry::Measurement { .. } => Vec::new(),

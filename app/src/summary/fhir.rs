@@ -128,6 +128,7 @@ fn code_of(part: Part) -> Option<(&'static str, &'static str, &'static str)> {
         Part::Medications => ("10160-0", "Traitements", "Medication summary"),
         Part::Problems => ("11450-4", "Problèmes de santé", "Problem list"),
         Part::Immunizations => ("11369-6", "Vaccinations", "Immunizations"),
+        Part::Devices => ("46264-8", "Dispositifs médicaux implantés", "Medical devices"),
         Part::Results | Part::BloodGroup => ("30954-2", "Résultats", "Results"),
         Part::AdvanceDirectives | Part::OrganDonation => {
             ("42348-3", "Directives anticipées", "Advance directives")
@@ -150,6 +151,32 @@ fn section(
     let mut references = Vec::new();
     for item in &part.items {
         lines.push(line(&item.entry, english));
+        if let Entry::Implant { device, since, note } = &item.entry {
+            // The device itself, and the statement that the patient carries it.
+            let device_id = ids.next();
+            let mut resource = json!({
+                "resourceType": "Device",
+                "type": { "text": device },
+                "patient": subject,
+            });
+            if !note.is_empty() {
+                resource["note"] = json!([{ "text": note }]);
+            }
+            resources.push((device_id.clone(), resource));
+            let id = ids.next();
+            let mut statement = json!({
+                "resourceType": "DeviceUseStatement",
+                "status": "active",
+                "subject": subject,
+                "device": { "reference": urn(&device_id) },
+            });
+            if let Some(since) = since {
+                statement["timingDateTime"] = json!(since);
+            }
+            references.push(json!({ "reference": urn(&id) }));
+            resources.push((id, statement));
+            continue;
+        }
         if let Some(resource) = resource(&item.entry, subject) {
             let id = ids.next();
             references.push(json!({ "reference": urn(&id) }));
@@ -209,6 +236,11 @@ pub fn line(entry: &Entry, english: bool) -> String {
         Entry::Treatment { substance, dose, .. } => format!("{substance} — {dose}"),
         Entry::Condition { name, since: Some(since), .. } => format!("{name} ({since})"),
         Entry::Condition { name, .. } => name.clone(),
+        Entry::Implant { device, since, note } => {
+            let since = since.as_deref().map(|day| format!(" ({day})")).unwrap_or_default();
+            let note = if note.is_empty() { String::new() } else { format!(" — {note}") };
+            format!("{device}{since}{note}")
+        }
         Entry::Vaccination { vaccine, date, .. } => format!("{vaccine} ({date})"),
         Entry::Measurement { kind, value, second: Some(second), date } => {
             format!(
@@ -343,7 +375,8 @@ fn resource(entry: &Entry, subject: &Value) -> Option<Value> {
         }),
         Entry::AdvanceDirectives { .. }
         | Entry::OrganDonation { .. }
-        | Entry::EmergencyContact { .. } => {
+        | Entry::EmergencyContact { .. }
+        | Entry::Implant { .. } => {
             return None;
         }
     })

@@ -32,6 +32,8 @@ pub enum Part {
     Allergies,
     Medications,
     Problems,
+    /// Implanted devices (IPS "medical devices").
+    Devices,
     AdvanceDirectives,
     OrganDonation,
     EmergencyContacts,
@@ -40,11 +42,12 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::BloodGroup,
         Self::Allergies,
         Self::Medications,
         Self::Problems,
+        Self::Devices,
         Self::AdvanceDirectives,
         Self::OrganDonation,
         Self::EmergencyContacts,
@@ -64,6 +67,7 @@ impl Part {
             Entry::Allergy { .. } => Self::Allergies,
             Entry::Treatment { .. } => Self::Medications,
             Entry::Condition { .. } => Self::Problems,
+            Entry::Implant { .. } => Self::Devices,
             Entry::AdvanceDirectives { .. } => Self::AdvanceDirectives,
             Entry::OrganDonation { .. } => Self::OrganDonation,
             Entry::EmergencyContact { .. } => Self::EmergencyContacts,

@@ -28,6 +28,7 @@ fn part_label(i18n: I18nContext<Locale>, part: Part) -> String {
         Part::Allergies => t_string!(i18n, share.allergies),
         Part::Medications => t_string!(i18n, share.medications),
         Part::Problems => t_string!(i18n, share.problems),
+        Part::Devices => t_string!(i18n, share.devices),
         Part::AdvanceDirectives => t_string!(i18n, share.advance_directives),
         Part::OrganDonation => t_string!(i18n, share.organ_donation),
         Part::EmergencyContacts => t_string!(i18n, share.emergency_contacts),

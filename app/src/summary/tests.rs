@@ -95,6 +95,15 @@ fn profile() -> Vec<EntryInfo> {
         ),
         info("donation", Entry::OrganDonation { wish: DonationWish::Yes, note: String::new() }, 9),
         info(
+            "pacemaker",
+            Entry::Implant {
+                device: "stimulateur cardiaque".into(),
+                since: Some("2021-04-02".into()),
+                note: "non compatible IRM".into(),
+            },
+            12,
+        ),
+        info(
             "sister",
             Entry::EmergencyContact {
                 name: "Claire Martin".into(),
@@ -117,6 +126,7 @@ fn the_summary_keeps_what_is_current_critical_parts_first() {
             Part::Allergies,
             Part::Medications,
             Part::Problems,
+            Part::Devices,
             Part::OrganDonation,
             Part::EmergencyContacts,
             Part::Results
@@ -207,6 +217,18 @@ fn the_ips_bundle_is_a_document_with_its_composition_first() {
             assert!(urls.contains(reference["reference"].as_str().unwrap()));
         }
     }
+    // An implant: the device and the statement that the patient carries it.
+    let devices = sections.iter().find(|s| s["code"]["coding"][0]["code"] == "46264-8").unwrap();
+    let statement = devices["entry"][0]["reference"].as_str().unwrap();
+    let find =
+        |url: &str| entries.iter().find(|e| e["fullUrl"] == url).unwrap()["resource"].clone();
+    let used = find(statement);
+    assert_eq!(used["resourceType"], "DeviceUseStatement");
+    let device = find(used["device"]["reference"].as_str().unwrap());
+    assert_eq!(
+        (device["resourceType"].as_str(), device["type"]["text"].as_str()),
+        (Some("Device"), Some("stimulateur cardiaque"))
+    );
     let patient = &entries[1]["resource"];
     assert_eq!(patient["contact"][0]["telecom"][0]["value"], "+33612345678");
     let allergy = entries

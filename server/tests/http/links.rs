@@ -226,6 +226,7 @@ async fn the_patient_exports_the_summary_as_an_ips_bundle() {
     for entry in [
         json!({ "section": "allergy", "substance": "pénicilline", "reaction": "urticaire", "severity": "severe" }),
         json!({ "section": "treatment", "substance": "bisoprolol", "dose": "5 mg" }),
+        json!({ "section": "implant", "device": "stimulateur cardiaque", "since": "2021-04-02" }),
     ] {
         let written = call(
             &app,
@@ -253,6 +254,16 @@ async fn the_patient_exports_the_summary_as_an_ips_bundle() {
         .iter()
         .map(|e| e["resource"]["resourceType"].as_str().unwrap())
         .collect();
-    assert_eq!(resources, ["Composition", "Patient", "AllergyIntolerance", "MedicationStatement"]);
+    assert_eq!(
+        resources,
+        [
+            "Composition",
+            "Patient",
+            "AllergyIntolerance",
+            "MedicationStatement",
+            "Device",
+            "DeviceUseStatement"
+        ]
+    );
     assert_eq!(bundle["entry"][1]["resource"]["name"][0]["family"], "Martin");
 }
