@@ -76,6 +76,8 @@ pub enum Refusal {
     IdentityAmbiguous,
     /// Someone changed this since the writer read it; nothing was written.
     Conflict,
+    /// The patient has as many live emergency links as allowed: withdraw one first.
+    TooManyLinks,
 }
 
 impl ErrorBody {

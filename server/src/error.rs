@@ -89,9 +89,10 @@ impl ApiError {
                     Refusal::NotRepresented | Refusal::RecordClosed | Refusal::NotAllowed => {
                         StatusCode::FORBIDDEN
                     }
-                    Refusal::UploadIncomplete | Refusal::IdentityAmbiguous | Refusal::Conflict => {
-                        StatusCode::CONFLICT
-                    }
+                    Refusal::UploadIncomplete
+                    | Refusal::IdentityAmbiguous
+                    | Refusal::Conflict
+                    | Refusal::TooManyLinks => StatusCode::CONFLICT,
                     Refusal::Withdrawn => StatusCode::GONE,
                 },
                 ErrorBody { reason: Some(*reason), ..ErrorBody::new(C::Refused) },

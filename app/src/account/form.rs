@@ -220,6 +220,7 @@ pub fn failure_text(i18n: I18nContext<Locale>, failure: &ApiFailure) -> String {
             }
             Some(Refusal::Withdrawn) => t_string!(i18n, errors.withdrawn).to_string(),
             Some(Refusal::Conflict) => t_string!(i18n, errors.conflict).to_string(),
+            Some(Refusal::TooManyLinks) => t_string!(i18n, errors.too_many_links).to_string(),
             Some(Refusal::IdentityAmbiguous) => {
                 t_string!(i18n, errors.identity_ambiguous).to_string()
             }

@@ -16,6 +16,8 @@ pub const PASSCODE_CHARS: std::ops::RangeInclusive<usize> = 4..=64;
 /// A link lasts a year unless the patient chooses a shorter life.
 pub const DEFAULT_DAYS: u32 = 365;
 pub const MAX_DAYS: u32 = 365;
+/// Live links a patient may hold at once.
+pub const MAX_LIVE_LINKS: usize = 20;
 /// Largest encrypted summary (or bundle) accepted.
 pub const MAX_JWE_CHARS: usize = 96 * 1024;
 /// The summary's media type in a manifest, and the bundle's.

@@ -11,8 +11,8 @@ use app::{
     summary::{
         self, PatientLine,
         link::{
-            FHIR_TYPE, LinkCreated, LinkInfo, MAX_DAYS, Manifest, ManifestFile, ManifestRequest,
-            NewLink, PASSCODE_CHARS, PASSCODE_TRIES, SUMMARY_TYPE, jwe_shaped,
+            FHIR_TYPE, LinkCreated, LinkInfo, MAX_DAYS, MAX_LIVE_LINKS, Manifest, ManifestFile,
+            ManifestRequest, NewLink, PASSCODE_CHARS, PASSCODE_TRIES, SUMMARY_TYPE, jwe_shaped,
         },
     },
 };
@@ -27,7 +27,7 @@ use crate::{
     AppState,
     account::{ADDRESS_POLICY, limit, session::new_token},
     audit::{AuditActor, AuditEntry},
-    error::ApiError,
+    error::{ApiError, Refusal},
     record::{Asker, trace},
     store::{EmergencyLinkRecord, NewEmergencyLink},
     web::{ApiJson, Origin},
@@ -109,8 +109,12 @@ async fn create(
             Some(state.passwords.hash(Secret::new(code)).await?)
         }
     };
-    let id = new_token();
     let now = state.clock.now();
+    let live = state.store.emergency_links(&asker.record.id).await?;
+    if live.iter().filter(|link| link.live_at(now, PASSCODE_TRIES)).count() >= MAX_LIVE_LINKS {
+        return Err(ApiError::Refused(Refusal::TooManyLinks));
+    }
+    let id = new_token();
     let expires_at = now + i64::from(request.days) * DAY;
     let pending = trace::change(&state, &asker, &origin, ACTION, Some(&id)).await?;
     state
@@ -302,6 +306,8 @@ async fn manifest(
         return refuse_view(&state, &origin, record, &id, "link_gone", ApiError::NotFound).await;
     }
     pending.written();
+    // A view forgives its own try: only refusals add up for this address.
+    state.store.rate_limit_forgive(&format!("shl:{}", origin.client)).await?;
     let at = app::emergency::moment(now);
     let url = format!("{}/dossier/urgence", state.public_url);
     crate::notices::tell_patient(

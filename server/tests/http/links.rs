@@ -210,9 +210,28 @@ async fn only_the_patient_side_shares_and_bad_input_is_refused() {
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(refused.body["field"], field);
     }
+    // Twenty live links at most; a withdrawn one makes room.
+    for _ in 0..20 {
+        assert_eq!(
+            share(&app, &record, &patient, body(&good, 30, None)).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let refused = share(&app, &record, &patient, body(&good, 30, None)).await;
+    assert_eq!(
+        (refused.status, refused.body["reason"].as_str()),
+        (StatusCode::CONFLICT, Some("too_many_links"))
+    );
+    let first = app.store.emergency_links(&record).await.unwrap()[0].id.clone();
+    let revoke = format!("/api/records/{record}/emergency-links/{first}/revoke");
+    assert_eq!(call(&app, &revoke, json!(null), &patient).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        share(&app, &record, &patient, body(&good, 30, None)).await.status,
+        StatusCode::CREATED
+    );
     let extra = json!({ "jwe": good, "fhir_jwe": good, "days": 30, "key": "oops" });
     assert_eq!(share(&app, &record, &patient, extra).await.status, StatusCode::BAD_REQUEST);
-    assert!(app.store.emergency_links(&record).await.unwrap().is_empty(), "nothing created");
+    assert_eq!(app.store.emergency_links(&record).await.unwrap().len(), 21, "nothing more created");
     let no_recipient =
         post(&app.router, "/api/shl/x", json!({ "recipient": " " }), None, &[]).await;
     assert_eq!(no_recipient.status, StatusCode::UNPROCESSABLE_ENTITY);
