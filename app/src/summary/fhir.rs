@@ -67,6 +67,21 @@ pub fn bundle(summary: &Summary, uuid: &str, timestamp: &str, english: bool) -> 
     })
 }
 
+/// A FHIR `instant` (UTC, to the second): `2026-12-02T10:00:00Z`.
+pub fn instant(seconds: i64) -> String {
+    let day = crate::account::validate::Date::from_unix_seconds(seconds);
+    let in_day = seconds.rem_euclid(86_400);
+    format!("{day}T{:02}:{:02}:{:02}Z", in_day / 3600, in_day % 3600 / 60, in_day % 60)
+}
+
+/// A version 4 UUID from 16 random bytes.
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
 struct Ids {
     stem: String,
     next: u64,

@@ -45,15 +45,12 @@ fn empty_text(i18n: I18nContext<Locale>, reason: Option<EmptyReason>) -> String 
     }
 }
 
-/// A random UUID (version 4) for the bundle, from the browser's CSPRNG.
+/// A random UUID for the bundle, from the browser's CSPRNG.
 fn new_uuid() -> String {
-    let key = super::jwe::new_key();
+    use aes_gcm::aead::{OsRng, rand_core::RngCore};
     let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&key[..16]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    OsRng.fill_bytes(&mut bytes);
+    super::fhir::uuid_v4(bytes)
 }
 
 fn today() -> Date {
@@ -493,8 +490,7 @@ async fn share(
 ) -> Result<String, ApiFailure> {
     let key = super::jwe::new_key();
     let json = serde_json::to_vec(summary).unwrap_or_default();
-    let now = now_seconds();
-    let instant = format!("{}T00:00:00Z", Date::from_unix_seconds(now));
+    let instant = super::fhir::instant(now_seconds());
     let bundle = super::fhir::bundle(summary, &new_uuid(), &instant, english);
     let request = NewLink {
         jwe: super::jwe::encrypt(&key, &json),

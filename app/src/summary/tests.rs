@@ -257,3 +257,10 @@ fn the_ips_bundle_is_a_document_with_its_composition_first() {
     assert!(div.contains("&lt;b&gt;x&lt;/b&gt; &amp; y") && !div.contains("<b>x</b>"), "{div}");
     assert_eq!(problems["title"], "Problem list");
 }
+
+#[test]
+fn instants_and_uuids_have_their_shapes() {
+    assert_eq!(fhir::instant(1_795_564_800 + 3661), "2026-11-25T01:01:01Z");
+    let uuid = fhir::uuid_v4([0xff; 16]);
+    assert_eq!(uuid, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+}

@@ -3,7 +3,7 @@
 //! browser without it is a new device, and its owner is told. A label read from the browser's
 //! user agent ("Firefox, Android") names it in that message; it proves nothing.
 
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use sha2::{Digest, Sha256};
 
 pub const COOKIE_NAME: &str = "carnet_device";
@@ -29,13 +29,7 @@ pub fn digest(token: &str) -> [u8; 32] {
 }
 
 pub fn cookie(token: String) -> Cookie<'static> {
-    Cookie::build((COOKIE_NAME, token))
-        .path("/")
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::Strict)
-        .max_age(time::Duration::days(COOKIE_DAYS))
-        .build()
+    super::session::locked_cookie(COOKIE_NAME, token, time::Duration::days(COOKIE_DAYS))
 }
 
 /// "Firefox, Android": the browser and system a user agent names, as far as it says.

@@ -116,12 +116,21 @@ pub fn token_digest(token: &str) -> [u8; 32] {
 
 /// The cookie that carries a session token.
 pub fn session_cookie(token: String) -> Cookie<'static> {
-    Cookie::build((COOKIE_NAME, token))
+    locked_cookie(COOKIE_NAME, token, time::Duration::seconds(ABSOLUTE_TIMEOUT_SECONDS))
+}
+
+/// A cookie scripts cannot read, sent over HTTPS only and to this site only.
+pub fn locked_cookie(
+    name: &'static str,
+    value: String,
+    max_age: time::Duration,
+) -> Cookie<'static> {
+    Cookie::build((name, value))
         .path("/")
         .http_only(true)
         .secure(true)
         .same_site(SameSite::Strict)
-        .max_age(time::Duration::seconds(ABSOLUTE_TIMEOUT_SECONDS))
+        .max_age(max_age)
         .build()
 }
 

@@ -16,12 +16,6 @@ fn coding(system: &str, code: &str, display: &str) -> Value {
 }
 
 /// RFC 3339, UTC, from Unix seconds.
-fn instant(seconds: i64) -> String {
-    let day = app::account::validate::Date::from_unix_seconds(seconds);
-    let in_day = seconds.rem_euclid(86_400);
-    format!("{day}T{:02}:{:02}:{:02}Z", in_day / 3600, in_day % 3600 / 60, in_day % 60)
-}
-
 /// FHIR's action code: create, read, update, delete or execute.
 fn action_code(action: &str) -> &'static str {
     let verb = action.rsplit('.').next().unwrap_or(action);
@@ -101,7 +95,7 @@ pub fn audit_event(seq: u64, entry: &AuditEntry) -> Value {
         "type": kind,
         "subtype": subtypes,
         "action": action_code(&entry.action),
-        "recorded": instant(entry.at),
+        "recorded": app::summary::fhir::instant(entry.at),
         "outcome": if allowed { "0" } else { "4" },
         "agent": [agent],
         "source": {

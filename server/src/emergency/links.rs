@@ -61,22 +61,6 @@ fn info(link: &EmergencyLinkRecord, now: i64) -> LinkInfo {
     }
 }
 
-/// The patient side only; anyone else is answered as if there were nothing, traced.
-async fn patient_side(
-    state: &AppState,
-    asker: &Asker,
-    origin: &Origin,
-    action: &str,
-    item: Option<&str>,
-) -> Result<(), ApiError> {
-    if asker.is_patient_side() {
-        return Ok(());
-    }
-    let refused = Some(trace::reason(Deny::NotYours));
-    trace::read(state, asker, origin, action, item, refused).await?;
-    Err(ApiError::NotFound)
-}
-
 async fn create(
     State(state): State<AppState>,
     origin: Origin,
@@ -144,7 +128,7 @@ async fn list(
     origin: Origin,
 ) -> Result<Json<Vec<LinkInfo>>, ApiError> {
     const ACTION: &str = "emergency_link.list";
-    patient_side(&state, &asker, &origin, ACTION, None).await?;
+    trace::patient_side_only(&state, &asker, &origin, ACTION).await?;
     let now = state.clock.now();
     let links = state.store.emergency_links(&asker.record.id).await?;
     trace::read(&state, &asker, &origin, ACTION, None, None).await?;
@@ -183,7 +167,7 @@ async fn fhir_export(
     origin: Origin,
 ) -> Result<([(axum::http::HeaderName, &'static str); 1], Json<serde_json::Value>), ApiError> {
     const ACTION: &str = "summary.export";
-    patient_side(&state, &asker, &origin, ACTION, None).await?;
+    trace::patient_side_only(&state, &asker, &origin, ACTION).await?;
     let entries = crate::profile::readable_entries(&state, &asker).await?;
     let doctor = match asker.record.regular_doctor.as_deref() {
         Some(rpps) => state.store.professional(rpps).await?.map(|record| record.professional),
@@ -199,25 +183,10 @@ async fn fhir_export(
     let today = Date::from_unix_seconds(now);
     let built = summary::summarize(patient, &entries, doctor, &left_out, today);
     let english = asker.record.locale == "en";
-    let bundle = summary::fhir::bundle(&built, &new_uuid(), &instant(now), english);
+    let uuid = summary::fhir::uuid_v4(rand::random());
+    let bundle = summary::fhir::bundle(&built, &uuid, &summary::fhir::instant(now), english);
     trace::read(&state, &asker, &origin, ACTION, None, None).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/fhir+json")], Json(bundle)))
-}
-
-/// A random (version 4) UUID.
-fn new_uuid() -> String {
-    let mut bytes: [u8; 16] = rand::random();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
-}
-
-/// `2026-12-02T10:00:00Z`
-fn instant(seconds: i64) -> String {
-    let day = Date::from_unix_seconds(seconds);
-    let in_day = seconds.rem_euclid(DAY);
-    format!("{day}T{:02}:{:02}:{:02}Z", in_day / 3600, in_day % 3600 / 60, in_day % 60)
 }
 
 /// The viewer's entry: no account, only where it came from.
@@ -262,18 +231,13 @@ async fn manifest(
         return Err(ApiError::input("recipient", app::account::InputError::TextInvalid));
     }
     let now = state.clock.now();
-    let found = state.store.emergency_link(&id).await?;
-    let Some(link) = found.filter(|link| link.live_at(now, PASSCODE_TRIES)) else {
-        let record = state.store.emergency_link(&id).await?.map(|link| link.account_id);
-        return refuse_view(
-            &state,
-            &origin,
-            record.as_deref(),
-            &id,
-            "link_gone",
-            ApiError::NotFound,
-        )
-        .await;
+    let link = match state.store.emergency_link(&id).await? {
+        Some(link) if link.live_at(now, PASSCODE_TRIES) => link,
+        found => {
+            let record = found.map(|link| link.account_id);
+            let gone = ApiError::NotFound;
+            return refuse_view(&state, &origin, record.as_deref(), &id, "link_gone", gone).await;
+        }
     };
     let record = Some(link.account_id.as_str());
     let reserved = match &link.passcode_hash {
@@ -318,22 +282,11 @@ async fn manifest(
         Kind::EmergencyLinkViewed { at: &at, url: &url },
     )
     .await?;
+    let (jwe, fhir_jwe) = state.store.emergency_link_files(&id).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(Manifest {
         files: vec![
-            ManifestFile { content_type: SUMMARY_TYPE.into(), embedded: link.jwe },
-            ManifestFile { content_type: FHIR_TYPE.into(), embedded: link.fhir_jwe },
+            ManifestFile { content_type: SUMMARY_TYPE.into(), embedded: jwe },
+            ManifestFile { content_type: FHIR_TYPE.into(), embedded: fhir_jwe },
         ],
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn uuids_and_instants_have_their_shapes() {
-        let uuid = super::new_uuid();
-        assert_eq!(uuid.len(), 36);
-        assert_eq!(&uuid[14..15], "4");
-        assert_ne!(uuid, super::new_uuid());
-        assert_eq!(super::instant(1_795_564_800 + 3661), "2026-11-25T01:01:01Z");
-    }
 }

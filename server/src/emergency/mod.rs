@@ -124,7 +124,7 @@ async fn start(
         .await?
         .filter(|record| record.active)
         .ok_or(ApiError::Unauthenticated)?;
-    let actor = trace::professional_actor(&state, &session.rpps).await?;
+    let actor = trace::actor_of(&professional.professional);
     if professional.professional.profession == Profession::InsurerAgent {
         let reason = trace::reason(Deny::NotForProfession);
         let denied = ApiError::Denied(Deny::NotForProfession);
@@ -351,12 +351,9 @@ async fn refusal(
     asker: Asker,
     origin: Origin,
 ) -> Result<Json<BreakGlassRefusal>, ApiError> {
-    if !asker.is_patient_side() {
-        let refused = Some(trace::reason(Deny::NotYours));
-        trace::read(&state, &asker, &origin, "break_glass.refusal_read", None, refused).await?;
-        return Err(ApiError::NotFound);
-    }
-    trace::read(&state, &asker, &origin, "break_glass.refusal_read", None, None).await?;
+    const READ: &str = "break_glass.refusal_read";
+    trace::patient_side_only(&state, &asker, &origin, READ).await?;
+    trace::read(&state, &asker, &origin, READ, None, None).await?;
     Ok(Json(BreakGlassRefusal { refused: asker.record.break_glass_refused }))
 }
 
@@ -386,11 +383,7 @@ async fn channels(
     origin: Origin,
 ) -> Result<Json<Channels>, ApiError> {
     const READ: &str = "notifications.channels_read";
-    if !asker.is_patient_side() {
-        let refused = Some(trace::reason(Deny::NotYours));
-        trace::read(&state, &asker, &origin, READ, None, refused).await?;
-        return Err(ApiError::NotFound);
-    }
+    trace::patient_side_only(&state, &asker, &origin, READ).await?;
     let channels = crate::notices::channels(&state, &asker.record.id).await?;
     trace::read(&state, &asker, &origin, READ, None, None).await?;
     Ok(Json(channels))

@@ -241,7 +241,9 @@ async fn me(
         .await?
         .filter(|record| record.active)
         .ok_or(ApiError::Unauthenticated)?;
-    own_read(&state, &session, &origin, "professional.me").await?;
+    let actor = trace::actor_of(&record.professional);
+    let entry = trace::outside_entry(&state, actor, &origin, "professional.me", None, None, None);
+    trace::write(&state, &entry).await?;
     Ok(Json(ProMe { professional: record.professional, csrf_token: session.csrf_token }))
 }
 

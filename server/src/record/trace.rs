@@ -19,11 +19,7 @@ pub fn actor(asker: &Asker) -> AuditActor {
         Who::Representative => {
             AuditActor { kind: "representative".into(), id: party_id(&asker.party), role: None }
         }
-        Who::Professional { record, .. } => AuditActor {
-            kind: "professional".into(),
-            id: Some(record.professional.rpps.as_str().to_owned()),
-            role: Some(record.professional.profession.code().to_owned()),
-        },
+        Who::Professional { record, .. } => actor_of(&record.professional),
     }
 }
 
@@ -97,12 +93,34 @@ pub fn outside_entry(
 /// A signed-in professional as the log names them, with their profession when the directory
 /// still lists them.
 pub async fn professional_actor(state: &AppState, rpps: &str) -> Result<AuditActor, ApiError> {
-    let role = state.store.professional(rpps).await?.map(|r| r.professional.profession.code());
-    Ok(AuditActor {
-        kind: "professional".into(),
-        id: Some(rpps.to_owned()),
-        role: role.map(str::to_owned),
+    Ok(match state.store.professional(rpps).await? {
+        Some(record) => actor_of(&record.professional),
+        None => AuditActor { kind: "professional".into(), id: Some(rpps.to_owned()), role: None },
     })
+}
+
+/// A professional already read from the directory, as the log names them.
+pub fn actor_of(professional: &app::directory::Professional) -> AuditActor {
+    AuditActor {
+        kind: "professional".into(),
+        id: Some(professional.rpps.as_str().to_owned()),
+        role: Some(professional.profession.code().to_owned()),
+    }
+}
+
+/// The patient side only: anyone else is answered as if there were nothing, the refusal
+/// traced.
+pub async fn patient_side_only(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    action: &str,
+) -> Result<(), ApiError> {
+    if asker.is_patient_side() {
+        return Ok(());
+    }
+    read(state, asker, origin, action, None, Some(reason(Deny::NotYours))).await?;
+    Err(ApiError::NotFound)
 }
 
 /// A signed-in account (patient or representative) acting on its own account.

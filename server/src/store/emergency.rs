@@ -67,12 +67,11 @@ pub struct NewEmergencyLink<'a> {
     pub expires_at: i64,
 }
 
+/// A link's state; its encrypted files are read apart, for a view only.
 #[derive(Clone)]
 pub struct EmergencyLinkRecord {
     pub id: String,
     pub account_id: String,
-    pub jwe: String,
-    pub fhir_jwe: String,
     pub passcode_hash: Option<String>,
     pub failures: u32,
     pub views: u32,
@@ -177,6 +176,8 @@ pub trait EmergencyStore: Send + Sync + 'static {
         account_id: &str,
     ) -> Result<Vec<EmergencyLinkRecord>, StoreError>;
     async fn emergency_link(&self, id: &str) -> Result<Option<EmergencyLinkRecord>, StoreError>;
+    /// The link's encrypted summary and bundle.
+    async fn emergency_link_files(&self, id: &str) -> Result<Option<(String, String)>, StoreError>;
     /// Ends the patient's link now; `false` if it is not theirs or already ended.
     async fn revoke_emergency_link(
         &self,

@@ -34,8 +34,8 @@ fn break_glass_from(row: &SqliteRow) -> Result<BreakGlassRecord, StoreError> {
     })
 }
 
-const LINK_COLUMNS: &str = "SELECT id, account_id, jwe, fhir_jwe, passcode_hash, failures, \
-     views, single_use, created_at, expires_at, revoked_at FROM emergency_links";
+const LINK_COLUMNS: &str = "SELECT id, account_id, passcode_hash, failures, views, single_use, \
+     created_at, expires_at, revoked_at FROM emergency_links";
 
 /// Still opens at `?now` (bound as `?1`) with fewer than `?2` wrong passcodes.
 const LINK_LIVE: &str = "revoked_at IS NULL AND expires_at > ?1 AND failures < ?2 \
@@ -49,8 +49,6 @@ fn link_from(row: &SqliteRow) -> Result<EmergencyLinkRecord, StoreError> {
     Ok(EmergencyLinkRecord {
         id: row.try_get("id").map_err(map_error)?,
         account_id: row.try_get("account_id").map_err(map_error)?,
-        jwe: row.try_get("jwe").map_err(map_error)?,
-        fhir_jwe: row.try_get("fhir_jwe").map_err(map_error)?,
         passcode_hash: row.try_get("passcode_hash").map_err(map_error)?,
         failures: count("failures")?,
         views: count("views")?,
@@ -332,6 +330,14 @@ impl EmergencyStore for SqliteStore {
             .await
             .map_err(map_error)?;
         row.as_ref().map(link_from).transpose()
+    }
+
+    async fn emergency_link_files(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
+        sqlx::query_as("SELECT jwe, fhir_jwe FROM emergency_links WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)
     }
 
     async fn revoke_emergency_link(

@@ -23,6 +23,29 @@ use crate::{audit::AuditRows, vault::WrappedKey};
 mod audit;
 mod emergency;
 
+impl SqliteStore {
+    /// Sets one of the account's own settings (`column`, named here, never from input), with
+    /// the change's audit entry.
+    async fn set_account_setting(
+        &self,
+        column: &'static str,
+        value: Option<&str>,
+        account_id: &str,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        sqlx::query(&format!("UPDATE accounts SET {column} = ? WHERE id = ?"))
+            .bind(value)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(())
+    }
+}
+
 /// Writes the `auth_events` rows of an event and its audit entry inside the caller's
 /// transaction.
 pub(super) async fn write_event(
@@ -245,16 +268,7 @@ impl Store for SqliteStore {
         rpps: Option<&str>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
-        sqlx::query("UPDATE accounts SET regular_doctor = ? WHERE id = ?")
-            .bind(rpps)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
-        audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
-        Ok(())
+        self.set_account_setting("regular_doctor", rpps, account_id, audit).await
     }
 
     async fn set_contact(
@@ -560,16 +574,7 @@ impl Store for SqliteStore {
         channels: &str,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
-        sqlx::query("UPDATE accounts SET notify_outside = ? WHERE id = ?")
-            .bind(channels)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
-        audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
-        Ok(())
+        self.set_account_setting("notify_outside", Some(channels), account_id, audit).await
     }
 
     async fn touch_session(
