@@ -1,36 +1,69 @@
-// Carnet's service worker, for now only the emergency card on the patient's own device: its page,
-// script and style are kept so that the card opens with no network, like a phone's medical ID.
-// Network first, the copy kept for when there is none. Nothing from /api is ever stored here:
-// the card's summary lives in the page's own storage, put there by the patient's choice.
+// Carnet's service worker. It keeps the app shell — the offline page that starts the app in the
+// browser, the WebAssembly and its JS glue, the style, the icons, the emergency card's page — so
+// that Carnet opens with no network, and nothing else: never an answer of /api, never a page
+// rendered by the server (those carry health data and are `no-store`). The record itself is kept
+// by the app, encrypted, in IndexedDB.
+//
+// `scripts/build-site.sh` replaces VERSION and SHELL with the build's: a digest of the shell's
+// files and their list. A new build is a new worker; it waits until the user, told by the app
+// that a new version is ready, asks for it (message "skip-waiting").
 "use strict";
 
-const CACHE = "carnet-card-v1";
-const FILES = ["/carte-urgence.html", "/urgence.js", "/urgence.css", "/favicon.svg"];
+const VERSION = "__CARNET_VERSION__";
+const SHELL = ["__CARNET_SHELL__"];
+const CACHE = `carnet-shell-${VERSION}`;
+// The page that starts the app in the browser when the server cannot render one.
+const APP_SHELL = "/app.html";
+// A slow network is no network: after this long the kept copy answers.
+const NETWORK_WAIT_MS = 4000;
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(SHELL.map((path) => new Request(path, { cache: "reload" })))),
+  );
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((names) => Promise.all(names.filter((name) => name.startsWith("carnet-card-") && name !== CACHE).map((name) => caches.delete(name))))
+      .then((names) => Promise.all(names.filter((name) => name.startsWith("carnet-") && name !== CACHE).map((name) => caches.delete(name))))
       .then(() => self.clients.claim()),
   );
 });
 
+self.addEventListener("message", (event) => {
+  if (event.data === "skip-waiting") self.skipWaiting();
+});
+
+function network(request) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("network too slow")), NETWORK_WAIT_MS);
+    fetch(request).then((response) => { clearTimeout(timer); resolve(response); }, (error) => { clearTimeout(timer); reject(error); });
+  });
+}
+
+function kept(path) {
+  return caches.open(CACHE).then((cache) => cache.match(path));
+}
+
 self.addEventListener("fetch", (event) => {
-  const url = new URL(event.request.url);
-  if (event.request.method !== "GET" || url.origin !== self.location.origin || !FILES.includes(url.pathname)) return;
-  event.respondWith(
-    fetch(event.request)
-      .then((response) => {
-        if (response.ok) {
-          const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
-        }
-        return response;
-      })
-      .catch(() => caches.match(url.pathname).then((kept) => kept || Response.error())),
-  );
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  // The API and the health check go to the network only, untouched.
+  if (url.pathname === "/api" || url.pathname.startsWith("/api/") || url.pathname === "/healthz") return;
+
+  if (request.mode === "navigate") {
+    // A page: the server's, fresh; without a network, the kept static page of that address if it
+    // is one (the emergency card), else the app shell, which routes to the address in the browser.
+    event.respondWith(
+      network(request).catch(() => kept(url.pathname).then((page) => page || kept(APP_SHELL)).then((page) => page || Response.error())),
+    );
+    return;
+  }
+  if (SHELL.includes(url.pathname)) {
+    // The shell's files: fresh from the network (so they always match the page the server
+    // rendered), the kept copy when there is none.
+    event.respondWith(network(request).catch(() => kept(url.pathname).then((file) => file || Response.error())));
+  }
 });

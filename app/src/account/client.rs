@@ -49,13 +49,29 @@ pub async fn post<B: Serialize, R: DeserializeOwned>(
     }
 }
 
-/// `GET path`, expecting JSON.
+/// `GET path`, expecting JSON. An answer that belongs to the record is kept in the device's
+/// copy when it is unlocked, and given back from it when there is no network.
 pub async fn get<R: DeserializeOwned>(path: &str) -> Result<R, ApiFailure> {
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
-        let response =
-            gloo_net::http::Request::get(path).send().await.map_err(|_| ApiFailure::Network)?;
-        read(response).await?.ok_or(ApiFailure::Network)
+        use crate::cache::offline;
+        let Ok(response) = gloo_net::http::Request::get(path).send().await else {
+            // No network: the device's copy, if it is unlocked and holds this answer.
+            if let Some(state) = offline::state() {
+                state.online.set(false);
+            }
+            let kept = offline::split::recall(path.to_owned()).await?.ok_or(ApiFailure::Network)?;
+            return serde_json::from_slice(&kept).map_err(|_| ApiFailure::Network);
+        };
+        if !response.ok() || response.status() == 204 {
+            return read(response).await?.ok_or(ApiFailure::Network);
+        }
+        let text = zeroize::Zeroizing::new(response.text().await.map_err(|_| ApiFailure::Network)?);
+        if offline::split::is_unlocked() {
+            let (path, text) = (path.to_owned(), text.clone());
+            wasm_bindgen_futures::spawn_local(offline::split::remember(path, text));
+        }
+        serde_json::from_str(&text).map_err(|_| ApiFailure::Network)
     }
     #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
     {

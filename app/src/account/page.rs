@@ -64,8 +64,8 @@ fn SignedIn(me: Me, refresh: Callback<()>) -> impl IntoView {
     }
 }
 
-/// Ends the session on the server, then goes to `then` whatever the answer: the session is
-/// over for this page either way.
+/// Ends the session on the server, wipes what the app kept on the device, then goes to `then`
+/// whatever the answer: the session is over for this page either way.
 #[component]
 pub fn LogoutButton(path: &'static str, csrf: String, then: &'static str) -> impl IntoView {
     let i18n = use_i18n();
@@ -79,7 +79,13 @@ pub fn LogoutButton(path: &'static str, csrf: String, then: &'static str) -> imp
         let csrf = csrf.clone();
         let navigate = navigate.clone();
         spawn_local(async move {
-            let _ = client::post::<_, ()>(path, &(), Some(&csrf)).await;
+            let told = client::post::<_, ()>(path, &(), Some(&csrf)).await;
+            // Everything the app kept on the device goes, network or not; without one, the
+            // server is told at the next start.
+            #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+            crate::cache::offline::wipe_device(!matches!(told, Err(client::ApiFailure::Network)))
+                .await;
+            let _ = told;
             navigate(then, Default::default());
         });
     };

@@ -40,6 +40,31 @@ impl DataKey {
     }
 }
 
+/// Where the data key sits, wrapped by the key derived from the device code.
+pub fn wrap_id(user: &str) -> RecordId<'_> {
+    RecordId { user, store: "keys", key: "device-code", schema_version: 1 }
+}
+
+/// Wraps the 32 bytes of a data key under `wrapping` (the key derived from the device code).
+pub fn wrap(wrapping: &DataKey, user: &str, data_key: &[u8; 32]) -> Result<Vec<u8>, SealError> {
+    seal(wrapping, &wrap_id(user), data_key)
+}
+
+/// Unwraps a data key; a wrong device code fails here, like any altered byte.
+pub fn unwrap(
+    wrapping: &DataKey,
+    user: &str,
+    wrapped: &[u8],
+) -> Result<Zeroizing<[u8; 32]>, SealError> {
+    let plain = open(wrapping, &wrap_id(user), wrapped)?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    if plain.len() != 32 {
+        return Err(SealError);
+    }
+    out.copy_from_slice(&plain);
+    Ok(out)
+}
+
 /// What a sealed record belongs to. Opening it under a different identity fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordId<'a> {
@@ -56,7 +81,7 @@ pub struct RecordId<'a> {
 impl RecordId<'_> {
     /// Unambiguous encoding: every variable field is length-prefixed, so no two identities share
     /// the same bytes.
-    fn associated_data(&self) -> Vec<u8> {
+    pub(crate) fn associated_data(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(
             DOMAIN.len() + 4 + 12 + self.user.len() + self.store.len() + self.key.len(),
         );
@@ -189,6 +214,18 @@ mod tests {
         for len in 0..sealed.len() {
             assert_eq!(open(&key, &ID, &sealed[..len]), Err(SealError), "length {len}");
         }
+    }
+
+    #[test]
+    fn a_wrapped_key_opens_only_with_its_code_and_user() {
+        let data = [9u8; 32];
+        let right = DataKey::danger_from_bytes(&[1u8; 32]);
+        let wrapped = wrap(&right, "patient-1", &data).unwrap();
+        assert_eq!(*unwrap(&right, "patient-1", &wrapped).unwrap(), data);
+        assert!(unwrap(&DataKey::danger_from_bytes(&[2u8; 32]), "patient-1", &wrapped).is_err());
+        assert!(unwrap(&right, "patient-2", &wrapped).is_err());
+        let short = seal(&right, &wrap_id("patient-1"), &[0u8; 31]).unwrap();
+        assert!(unwrap(&right, "patient-1", &short).is_err());
     }
 
     #[test]

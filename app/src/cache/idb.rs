@@ -1,18 +1,28 @@
 //! IndexedDB access through rexie: one database per device profile, sealed records only.
 //!
-//! The values written here are always the output of [`crate::cache::crypto::seal`]; this module
-//! offers no way to store plaintext.
+//! The values of `records` and `outbox` are always the output of
+//! [`crate::cache::crypto::seal`] (or its native twin); `meta` holds the lock (salt, rounds,
+//! wrapped key, wrong tries), which is no health data. Writes to the outbox use IndexedDB's
+//! strict durability (flushed to disk before they are reported done), which rexie does not
+//! offer, through the browser's API directly.
 
-use js_sys::Uint8Array;
+use js_sys::{Array, Promise, Uint8Array};
 use rexie::{ObjectStore, Rexie, TransactionMode};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use wasm_bindgen_futures::JsFuture;
 
 use super::crypto::{self, DataKey, RecordId};
 
 /// Version of the IndexedDB schema (object stores). Raised when stores are added.
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
+/// The lock: one plain value, no health data.
+pub const META: &str = "meta";
+/// Cached answers of the server, sealed, keyed by their API path.
+pub const RECORDS: &str = "records";
+/// Changes made offline, sealed, keyed by their idempotency key.
+pub const OUTBOX: &str = "outbox";
 /// The object stores of the cache.
-pub const STORES: &[&str] = &["records"];
+pub const STORES: &[&str] = &[META, RECORDS, OUTBOX];
 
 /// Why the cache could not be read or written. Carries no record content.
 #[derive(Debug)]
@@ -23,6 +33,8 @@ pub enum CacheError {
     Corrupt,
     /// The record does not open with this key and identity.
     Seal(crypto::SealError),
+    /// The durable write was not confirmed.
+    Durable,
 }
 
 impl From<rexie::Error> for CacheError {
@@ -103,6 +115,77 @@ impl CacheDb {
         }
     }
 
+    /// Writes many sealed values in one transaction (a whole refresh of the copy).
+    pub async fn put_many(
+        &self,
+        store: &str,
+        values: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), CacheError> {
+        let tx = self.db.transaction(&[store], TransactionMode::ReadWrite)?;
+        let items = values.into_iter().map(|(key, sealed)| {
+            (JsValue::from(Uint8Array::from(&sealed[..])), Some(JsValue::from_str(&key)))
+        });
+        tx.store(store)?.put_all(items).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// The keys of a store, in IndexedDB's order (which for the outbox is the order of writing:
+    /// its keys start with the time).
+    pub async fn keys(&self, store: &str) -> Result<Vec<String>, CacheError> {
+        let tx = self.db.transaction(&[store], TransactionMode::ReadOnly)?;
+        let keys = tx.store(store)?.get_all_keys(None, None).await?;
+        tx.done().await?;
+        Ok(keys.into_iter().filter_map(|key| key.as_string()).collect())
+    }
+
+    /// How many values a store holds, read without opening any.
+    pub async fn count(&self, store: &str) -> Result<u32, CacheError> {
+        let tx = self.db.transaction(&[store], TransactionMode::ReadOnly)?;
+        let count = tx.store(store)?.count(None).await?;
+        tx.done().await?;
+        Ok(count)
+    }
+
+    pub async fn delete(&self, store: &str, key: &str) -> Result<(), CacheError> {
+        let tx = self.db.transaction(&[store], TransactionMode::ReadWrite)?;
+        tx.store(store)?.delete(JsValue::from_str(key)).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// The lock's plain value (JSON text), if any.
+    pub async fn get_meta(&self) -> Result<Option<String>, CacheError> {
+        let tx = self.db.transaction(&[META], TransactionMode::ReadOnly)?;
+        let value = tx.store(META)?.get(JsValue::from_str("lock")).await?;
+        tx.done().await?;
+        Ok(value.and_then(|value| value.as_string()))
+    }
+
+    pub async fn put_meta(&self, text: &str) -> Result<(), CacheError> {
+        let tx = self.db.transaction(&[META], TransactionMode::ReadWrite)?;
+        tx.store(META)?.put(&JsValue::from_str(text), Some(&JsValue::from_str("lock"))).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Seals and writes `plaintext` with strict durability: when this returns, the browser has
+    /// flushed it to disk, so closing the tab or a crash right after does not lose it.
+    pub async fn put_durable(
+        &self,
+        key: &DataKey,
+        id: &RecordId<'_>,
+        plaintext: &[u8],
+    ) -> Result<(), CacheError> {
+        let sealed = crypto::seal(key, id, plaintext)?;
+        strict_put(&self.db.name(), id.store, id.key, &sealed).await
+    }
+
+    /// Closes this connection (so a later delete is not blocked by it).
+    pub fn close(self) {
+        self.db.close();
+    }
+
     /// Closes the database and deletes it with everything in it (logout, too many failed unlocks).
     pub async fn destroy(self) -> Result<(), CacheError> {
         let name = self.db.name();
@@ -110,4 +193,52 @@ impl CacheDb {
         Rexie::delete(&name).await?;
         Ok(())
     }
+}
+
+/// Resolves when `target` fires `ok`, rejects when it fires any of `failures`.
+async fn event(target: &web_sys::EventTarget, ok: &str, failures: &[&str]) -> Result<(), JsValue> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let done = Closure::once_into_js(move || resolve.call0(&JsValue::NULL));
+        let _ = target.add_event_listener_with_callback(ok, done.unchecked_ref());
+        for failure in failures {
+            let reject = reject.clone();
+            let failed = Closure::once_into_js(move || reject.call0(&JsValue::NULL));
+            let _ = target.add_event_listener_with_callback(failure, failed.unchecked_ref());
+        }
+    });
+    JsFuture::from(promise).await.map(|_| ())
+}
+
+/// One `put` in a transaction opened with `durability: "strict"`, on a second connection to a
+/// database rexie has already created.
+async fn strict_put(name: &str, store: &str, key: &str, sealed: &[u8]) -> Result<(), CacheError> {
+    let failed = |_| CacheError::Durable;
+    let factory = web_sys::window()
+        .and_then(|window| window.indexed_db().ok().flatten())
+        .ok_or(CacheError::Durable)?;
+    let request = factory.open_with_u32(name, DB_VERSION).map_err(failed)?;
+    event(&request, "success", &["error", "blocked", "upgradeneeded"]).await.map_err(failed)?;
+    let db: web_sys::IdbDatabase = request.result().map_err(failed)?.unchecked_into();
+    let written = async {
+        // `db.transaction([store], "readwrite", { durability: "strict" })`, called through JS:
+        // the options argument is still behind web-sys's unstable flag.
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"durability".into(), &"strict".into()).map_err(failed)?;
+        let open: js_sys::Function = js_sys::Reflect::get(&db, &"transaction".into())
+            .map_err(failed)?
+            .dyn_into()
+            .map_err(|_| CacheError::Durable)?;
+        let arguments = Array::of3(&Array::of1(&store.into()), &"readwrite".into(), &options);
+        let tx: web_sys::IdbTransaction =
+            open.apply(&db, &arguments).map_err(failed)?.unchecked_into();
+        let value: JsValue = Uint8Array::from(sealed).into();
+        tx.object_store(store)
+            .map_err(failed)?
+            .put_with_key(&value, &JsValue::from_str(key))
+            .map_err(failed)?;
+        event(&tx, "complete", &["error", "abort"]).await.map_err(failed)
+    }
+    .await;
+    db.close();
+    written
 }

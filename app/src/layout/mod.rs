@@ -30,6 +30,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                 </A>
                 <LanguageSwitch />
             </div>
+            <crate::cache::ui::NetworkStatus />
             <nav class="site-nav" aria-label=move || t_string!(i18n, nav.label).to_string()>
                 <ul>
                     <li>

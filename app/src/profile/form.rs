@@ -5,8 +5,8 @@
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 
 use super::{
-    AboGroup, AllergySeverity, DonationWish, Entry, EntryRequest, EntryWritten, MeasurementKind,
-    Rhesus,
+    AboGroup, AllergySeverity, DonationWish, Entry, EntryInfo, EntryRequest, EntryWritten,
+    MeasurementKind, Rhesus,
     view::{kind_label, section_label},
 };
 use crate::account::{
@@ -35,6 +35,9 @@ pub fn EntryForm(
     /// The current treatments shown on the page: what a new one is checked against on the
     /// device, before it is sent.
     current: Signal<Vec<String>>,
+    /// The entry being edited, if any: the form then sends a new version of it, made from the
+    /// version shown.
+    editing: RwSignal<Option<EntryInfo>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let first = writable.first().copied().unwrap_or(Section::Allergies);
@@ -56,6 +59,20 @@ pub fn EntryForm(
             });
         }
     });
+    // Editing an entry: its section and fields in the form.
+    Effect::new(move |_| {
+        if let Some(info) = editing.get() {
+            let [fa, fb, fc, fd, fe, fchoice] = fill(&info.entry);
+            section.set(code(info.entry.section()));
+            for (signal, value) in [(a, fa), (b, fb), (c, fc), (d, fd), (e, fe), (choice, fchoice)]
+            {
+                signal.set(value);
+            }
+            failure.set(None);
+            written.set(None);
+        }
+    });
+    let queued = RwSignal::new(false);
     let error_of = move |field| field_error(i18n, failure, field);
     let number = |text: String| text.trim().replace(',', ".").parse::<f64>().unwrap_or(f64::NAN);
     let optional = |text: String| Some(text).filter(|t| !t.trim().is_empty());
@@ -111,20 +128,36 @@ pub fn EntryForm(
         failure.set(None);
         written.set(None);
         on_device.set(None);
+        queued.set(false);
+        let edited = editing.get_untracked();
         spawn_local(async move {
-            match client::post::<_, EntryWritten>(
-                &path,
-                &EntryRequest { entry, base_version: None },
-                Some(&csrf),
-            )
-            .await
-            {
+            let sent = match &edited {
+                Some(info) => {
+                    let request =
+                        EntryRequest { entry: entry.clone(), base_version: Some(info.version) };
+                    client::put::<_, EntryWritten>(&format!("{path}/{}", info.id), &request, &csrf)
+                        .await
+                }
+                None => {
+                    let request = EntryRequest { entry: entry.clone(), base_version: None };
+                    client::post::<_, EntryWritten>(&path, &request, Some(&csrf)).await
+                }
+            };
+            let clear = move || {
+                for field in [a, b, c, d, e, choice] {
+                    field.set(String::new());
+                }
+                editing.set(None);
+            };
+            match sent {
                 Ok(answer) => {
-                    for field in [a, b, c, d, e] {
-                        field.set(String::new());
-                    }
+                    clear();
                     written.set(answer);
                     refresh.run(());
+                }
+                Err(ApiFailure::Network) if keep_for_later(&path, edited, entry).await => {
+                    clear();
+                    queued.set(true);
                 }
                 Err(error) => failure.set(Some(error)),
             }
@@ -287,27 +320,113 @@ pub fn EntryForm(
             w.as_ref().is_some_and(|w| !w.interactions.is_empty() || !w.duplicates.is_empty())
         })
     };
+    let is_editing = move || editing.with(Option::is_some);
+    let cancel = move |_| {
+        editing.set(None);
+        for field in [a, b, c, d, e, choice] {
+            field.set(String::new());
+        }
+    };
     view! {
         <form class="form" on:submit=submit novalidate aria-labelledby="entry-heading">
-            <h3 id="entry-heading">{t!(i18n, profile.add_heading)}</h3>
+            <h3 id="entry-heading">{move || if is_editing() { t_string!(i18n, profile.edit_heading) } else { t_string!(i18n, profile.add_heading) }}</h3>
             <FormAlert failure />
             <div class="field">
                 <label for="entry-section">{t!(i18n, profile.section)}</label>
-                <select id="entry-section" bind:value=section on:change=move |_| { failure.set(None); choice.set(String::new()); }>{options}</select>
+                <select id="entry-section" bind:value=section disabled=is_editing on:change=move |_| { failure.set(None); choice.set(String::new()); }>{options}</select>
             </div>
             {fields}
             {before_sending}
             <SubmitButton pending label=Signal::derive(move || if on_device.with(Option::is_some) {
                 t_string!(i18n, record.deposit_anyway).to_string()
+            } else if is_editing() {
+                t_string!(i18n, profile.save).to_string()
             } else {
                 t_string!(i18n, profile.add).to_string()
             }) />
+            {move || is_editing().then(|| view! {
+                <p><button type="button" class="button button--secondary" on:click=cancel>{t!(i18n, profile.cancel)}</button></p>
+            })}
         </form>
+        {move || queued.get().then(|| view! { <p class="notice" role="status">{t!(i18n, offline.queued)}</p> })}
         {move || if has_warnings() {
             view! { <div>{warnings()}<p class="safety__source">{t!(i18n, safety.source)}" "{SOURCE}</p></div> }.into_any()
         } else {
             written.get().map(|_| view! { <p class="notice" role="status">{t!(i18n, profile.added)}</p> }).into_any()
         }}
+    }
+}
+
+/// The form's fields for an entry being edited: `a` to `e`, then the choice.
+fn fill(entry: &Entry) -> [String; 6] {
+    let text = |value: &str| value.to_owned();
+    let date = |value: &Option<String>| value.clone().unwrap_or_default();
+    let none = String::new;
+    match entry {
+        Entry::BloodGroup { group, rhesus } => {
+            [code(group), code(rhesus), none(), none(), none(), none()]
+        }
+        Entry::Allergy { substance, reaction, severity } => {
+            [text(substance), text(reaction), none(), none(), none(), code(severity)]
+        }
+        Entry::Condition { name, since, until } => {
+            [text(name), date(since), date(until), none(), none(), none()]
+        }
+        Entry::Implant { device, since, note } => {
+            [text(device), date(since), text(note), none(), none(), none()]
+        }
+        Entry::Treatment { substance, dose, prescriber, since, until } => {
+            [text(substance), text(dose), text(prescriber), date(since), date(until), none()]
+        }
+        Entry::Vaccination { vaccine, date: on, lot } => {
+            [text(vaccine), text(on), text(lot), none(), none(), none()]
+        }
+        Entry::Measurement { kind, value, second, date: on } => [
+            value.to_string(),
+            second.map(|s| s.to_string()).unwrap_or_default(),
+            text(on),
+            none(),
+            none(),
+            code(kind),
+        ],
+        Entry::AdvanceDirectives { text: words, date: on } => {
+            [text(words), text(on), none(), none(), none(), none()]
+        }
+        Entry::OrganDonation { wish, note } => {
+            [text(note), none(), none(), none(), none(), code(wish)]
+        }
+        Entry::EmergencyContact { name, relation, phone } => {
+            [text(name), text(relation), text(phone), none(), none(), none()]
+        }
+    }
+}
+
+/// No network: the change goes to the device's outbox when the offline copy is unlocked.
+/// `false` when it cannot (no copy, locked): the user then sees the network failure.
+async fn keep_for_later(path: &str, edited: Option<EntryInfo>, entry: Entry) -> bool {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        use crate::cache::outbox::{Change, What, new_id};
+        let Some(record) =
+            path.strip_prefix("/api/records/").and_then(|p| p.strip_suffix("/profile"))
+        else {
+            return false;
+        };
+        let mut random = [0u8; 8];
+        if getrandom::getrandom(&mut random).is_err() {
+            return false;
+        }
+        let what = match edited {
+            Some(info) => What::EditEntry { entry_id: info.id, base_version: info.version, entry },
+            None => What::NewEntry { entry },
+        };
+        let change = Change::new(new_id(js_sys::Date::now(), random), record.to_owned(), what);
+        crate::cache::offline::queue(change).await.is_ok()
+    }
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    {
+        let _ = (path, edited, entry);
+        false
     }
 }
 

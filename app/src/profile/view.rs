@@ -179,13 +179,17 @@ pub fn ProfileSection(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/profile");
+    let offline = crate::cache::use_offline();
     let entries = {
         let path = path.clone();
         LocalResource::new(move || {
+            // Read again when changes made offline have reached the server.
+            offline.synced.track();
             let path = path.clone();
             async move { client::get::<Vec<EntryInfo>>(&path).await }
         })
     };
+    let editing = RwSignal::new(None::<EntryInfo>);
     let changed = use_context::<crate::record::RecordChanged>();
     let refresh = Callback::new(move |()| {
         entries.refetch();
@@ -266,6 +270,17 @@ pub fn ProfileSection(
                                         </button>
                                     }
                                 });
+                                // The patient side edits what the patient wrote.
+                                let edit = (can_mask && e.author == AuthorInfo::Patient).then(|| {
+                                    let info = e.clone();
+                                    let label = t_string!(i18n, profile.edit_label, what = summary(i18n, &e.entry)).to_string();
+                                    view! {
+                                        <button type="button" class="button button--secondary button--small" aria-label=label
+                                            on:click=move |_| editing.set(Some(info.clone()))>
+                                            {t!(i18n, profile.edit)}
+                                        </button>
+                                    }
+                                });
                                 view! {
                                     <li class="entry">
                                         <p class="entry__what">{summary(i18n, &e.entry)}
@@ -273,6 +288,8 @@ pub fn ProfileSection(
                                         </p>
                                         <p class="entry__meta">{meta}</p>
                                         {mask}
+                                        " "
+                                        {edit}
                                     </li>
                                 }
                             })
@@ -293,7 +310,7 @@ pub fn ProfileSection(
             <h2 id="profile-heading">{t!(i18n, profile.heading)}</h2>
             <FormAlert failure />
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{body}</Suspense>
-            {(!writable.is_empty()).then(|| view! { <EntryForm path csrf writable refresh current /> })}
+            {(!writable.is_empty()).then(|| view! { <EntryForm path csrf writable refresh current editing /> })}
         </section>
     }
 }

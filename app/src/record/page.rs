@@ -19,11 +19,20 @@ use crate::record::{
 #[component]
 pub fn RecordPage() -> impl IntoView {
     let i18n = use_i18n();
-    let me = LocalResource::new(|| client::get::<Me>("/api/account/me"));
+    let offline = crate::cache::use_offline();
+    // A memo: going offline or online alone must not render the record anew.
+    let gate_closed = Memo::new(move |_| offline.gate_closed());
+    // Read again once the device's copy is unlocked or the outbox has reached the server.
+    let me = LocalResource::new(move || {
+        offline.synced.track();
+        client::get::<Me>("/api/account/me")
+    });
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, record.title).to_string()) />
         <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
             {move || {
+                // Nothing of the record stays on the page behind the unlock screen.
+                (!gate_closed.get()).then_some(())?;
                 me.get().map(|result| match result {
                     Ok(me) => Either::Left(view! { <Record me /> }.into_any()),
                     Err(_) => Either::Right(view! {
@@ -74,6 +83,8 @@ fn Record(me: Me) -> impl IntoView {
     };
     view! {
         <h1>{t_string!(i18n, record.heading, name = whose).to_string()}</h1>
+        // What was changed without a network, and what waits for the patient's choice.
+        <crate::cache::ui::OutboxPanel />
         <section class="panel" aria-labelledby="documents-heading">
             <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
             <DocumentFinder record=record.clone() filter shown episodes />
@@ -92,6 +103,7 @@ fn Record(me: Me) -> impl IntoView {
             <p>{t!(i18n, share.teaser)}</p>
             <p><A href="/dossier/urgence" attr:class="button">{t!(i18n, share.open)}</A></p>
         </section>
+        <crate::cache::ui::OfflineSection />
         <EmergencySection record=record.clone() csrf=csrf.clone() />
         <AccessSection record=record.clone() csrf suggested />
         <AccessHistory record />

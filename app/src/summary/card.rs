@@ -25,19 +25,15 @@ pub fn kept() -> bool {
     }
 }
 
-/// Keeps `summary` as this device's card, and the card's page for offline use.
+/// Keeps `summary` as this device's card.
 pub fn keep(summary: &Summary) -> bool {
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
         let Ok(json) = serde_json::to_string(summary) else { return false };
         let Some(storage) = storage() else { return false };
-        if storage.set_item(CARD_KEY, &json).is_err() {
-            return false;
-        }
-        if let Some(window) = web_sys::window() {
-            let _ = window.navigator().service_worker().register("/sw.js");
-        }
-        true
+        // The card's page is part of the app shell the service worker keeps (registered on
+        // every page, `cache::ui`).
+        storage.set_item(CARD_KEY, &json).is_ok()
     }
     #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
     {

@@ -1,0 +1,575 @@
+//! The on-device copy at work in the browser: setting it up with a device code, unlocking and
+//! locking it, remembering the server's answers and giving them back without a network, the
+//! outbox of changes made offline and sending it, and wiping everything.
+//!
+//! The data key lives in [`UNLOCKED`] only, in this page's memory: a reload, a lock or a logout
+//! drops it. IndexedDB holds it only wrapped by the key PBKDF2 derives from the device code.
+//! Connections to IndexedDB are opened per operation and closed after it, so a wipe is never
+//! blocked by one left open.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use leptos::prelude::{Set, Update};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::crypto::{self, DataKey, RecordId};
+use super::idb::{CacheDb, CacheError, OUTBOX, RECORDS};
+use super::outbox::{self, Change, Outcome};
+use super::webcrypto::{self, NativeKey, PBKDF2_ROUNDS};
+use super::{DB_NAME, Lock, MAX_TRIES, OfflineState, cacheable};
+use crate::account::client::ApiFailure;
+
+/// Records at least this long are sealed and opened by the browser's AES-GCM, faster on large
+/// inputs than the wasm crate (measured by `scripts/bench-cache.sh`); smaller ones by the crate,
+/// which has no call overhead.
+const NATIVE_FROM: usize = 64 * 1024;
+/// Version of the encoding of cached answers and outbox changes.
+const SCHEMA: u32 = 1;
+/// Local storage key telling that a logout made offline still has to reach the server.
+pub const LOGOUT_PENDING: &str = "carnet.logout-pending";
+
+/// The lock as stored: nothing here is health data.
+#[derive(Serialize, Deserialize)]
+struct LockFile {
+    user: String,
+    /// Base64url salt of the key derivation.
+    salt: String,
+    rounds: u32,
+    /// Base64url data key sealed by the derived key.
+    wrapped: String,
+    /// Wrong codes since the last right one.
+    failures: u32,
+}
+
+struct Unlocked {
+    user: String,
+    key: DataKey,
+    native: NativeKey,
+}
+
+thread_local! {
+    static UNLOCKED: RefCell<Option<Rc<Unlocked>>> = const { RefCell::new(None) };
+    static STATE: Cell<Option<OfflineState>> = const { Cell::new(None) };
+    static FLUSHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Why setting up or unlocking failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnlockError {
+    /// Wrong code; this many tries are left before the copy is wiped.
+    Wrong { tries_left: u32 },
+    /// That was the last try: the copy is gone.
+    Wiped,
+    /// No copy on this device.
+    NoCopy,
+    /// The browser refused (storage full, private mode, no crypto).
+    Storage,
+}
+
+pub(super) fn register(state: OfflineState) {
+    STATE.set(Some(state));
+}
+
+pub fn state() -> Option<OfflineState> {
+    STATE.get()
+}
+
+fn unlocked() -> Option<Rc<Unlocked>> {
+    UNLOCKED.with_borrow(Clone::clone)
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn unb64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+async fn open_db() -> Result<CacheDb, CacheError> {
+    CacheDb::open(DB_NAME).await
+}
+
+async fn read_lock() -> Result<Option<LockFile>, CacheError> {
+    let db = open_db().await?;
+    let text = db.get_meta().await;
+    db.close();
+    Ok(text?.and_then(|text| serde_json::from_str(&text).ok()))
+}
+
+async fn write_lock(lock: &LockFile) -> Result<(), CacheError> {
+    let text = serde_json::to_string(lock).map_err(|_| CacheError::Corrupt)?;
+    let db = open_db().await?;
+    let written = db.put_meta(&text).await;
+    db.close();
+    written
+}
+
+/// What the device holds now.
+pub async fn lock_state() -> Lock {
+    if unlocked().is_some() {
+        return Lock::Unlocked;
+    }
+    match read_lock().await {
+        Ok(Some(lock)) => Lock::Locked { tries_left: MAX_TRIES.saturating_sub(lock.failures) },
+        Ok(None) => Lock::Off,
+        Err(_) => Lock::Off,
+    }
+}
+
+/// The account the copy on this device belongs to, if any (readable while locked: it is an
+/// opaque identifier).
+pub async fn owner() -> Option<String> {
+    read_lock().await.ok().flatten().map(|lock| lock.user)
+}
+
+async fn hold(user: String, bytes: &Zeroizing<[u8; 32]>) -> Result<(), UnlockError> {
+    let native = NativeKey::import(bytes).await.map_err(|_| UnlockError::Storage)?;
+    let key = DataKey::danger_from_bytes(bytes);
+    UNLOCKED.set(Some(Rc::new(Unlocked { user, key, native })));
+    Ok(())
+}
+
+/// Starts a copy for `user`, protected by `code`: a fresh data key, wrapped by the key derived
+/// from the code. Whatever this device held before is wiped first.
+pub async fn set_up(user: &str, code: &str) -> Result<(), UnlockError> {
+    wipe_copy().await;
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut bytes[..]).map_err(|_| UnlockError::Storage)?;
+    getrandom::getrandom(&mut salt).map_err(|_| UnlockError::Storage)?;
+    let derived =
+        webcrypto::pbkdf2(code, &salt, PBKDF2_ROUNDS).await.map_err(|_| UnlockError::Storage)?;
+    let wrapping = DataKey::danger_from_bytes(&derived);
+    let wrapped = crypto::wrap(&wrapping, user, &bytes).map_err(|_| UnlockError::Storage)?;
+    let lock = LockFile {
+        user: user.to_owned(),
+        salt: b64(&salt),
+        rounds: PBKDF2_ROUNDS,
+        wrapped: b64(&wrapped),
+        failures: 0,
+    };
+    write_lock(&lock).await.map_err(|_| UnlockError::Storage)?;
+    hold(user.to_owned(), &bytes).await
+}
+
+/// Unlocks with the device code. Each try is counted **before** the code is checked, so a page
+/// closed in the middle of a check has still used its try; the tenth wrong code wipes the copy.
+pub async fn unlock(code: &str) -> Result<(), UnlockError> {
+    let mut lock =
+        read_lock().await.map_err(|_| UnlockError::Storage)?.ok_or(UnlockError::NoCopy)?;
+    if lock.failures >= MAX_TRIES {
+        wipe_copy().await;
+        return Err(UnlockError::Wiped);
+    }
+    lock.failures += 1;
+    write_lock(&lock).await.map_err(|_| UnlockError::Storage)?;
+    let salt = unb64(&lock.salt).ok_or(UnlockError::Storage)?;
+    let wrapped = unb64(&lock.wrapped).ok_or(UnlockError::Storage)?;
+    let derived = webcrypto::pbkdf2(code, &salt, lock.rounds.max(PBKDF2_ROUNDS))
+        .await
+        .map_err(|_| UnlockError::Storage)?;
+    match crypto::unwrap(&DataKey::danger_from_bytes(&derived), &lock.user, &wrapped) {
+        Ok(bytes) => {
+            lock.failures = 0;
+            write_lock(&lock).await.map_err(|_| UnlockError::Storage)?;
+            hold(lock.user, &bytes).await
+        }
+        Err(_) if lock.failures >= MAX_TRIES => {
+            wipe_copy().await;
+            Err(UnlockError::Wiped)
+        }
+        Err(_) => Err(UnlockError::Wrong { tries_left: MAX_TRIES - lock.failures }),
+    }
+}
+
+/// Forgets the data key: the copy stays, sealed, until the next unlock.
+pub fn lock() {
+    UNLOCKED.set(None);
+}
+
+/// Deletes the copy: the key in memory and the whole database.
+pub async fn wipe_copy() {
+    lock();
+    let _ = rexie::Rexie::delete(DB_NAME).await;
+}
+
+async fn seal_for(
+    unlocked: &Unlocked,
+    id: &RecordId<'_>,
+    plain: &[u8],
+) -> Result<Vec<u8>, CacheError> {
+    if plain.len() >= NATIVE_FROM {
+        Ok(webcrypto::seal(&unlocked.native, id, plain).await?)
+    } else {
+        Ok(crypto::seal(&unlocked.key, id, plain)?)
+    }
+}
+
+async fn open_for(
+    unlocked: &Unlocked,
+    id: &RecordId<'_>,
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CacheError> {
+    if sealed.len() >= NATIVE_FROM {
+        Ok(webcrypto::open(&unlocked.native, id, sealed).await?)
+    } else {
+        Ok(crypto::open(&unlocked.key, id, sealed)?)
+    }
+}
+
+/// Keeps the server's answer to `GET path` in the copy, sealed, when the copy is unlocked and the
+/// path is part of the record.
+pub fn remember(path: &str, text: &str) {
+    let Some(unlocked) = unlocked() else { return };
+    if !cacheable(path) {
+        return;
+    }
+    let (path, text) = (path.to_owned(), Zeroizing::new(text.as_bytes().to_vec()));
+    wasm_bindgen_futures::spawn_local(async move {
+        let id =
+            RecordId { user: &unlocked.user, store: RECORDS, key: &path, schema_version: SCHEMA };
+        let Ok(sealed) = seal_for(&unlocked, &id, &text).await else { return };
+        if let Ok(db) = open_db().await {
+            let _ = db.put_sealed(RECORDS, &path, &sealed).await;
+            db.close();
+        }
+    });
+}
+
+/// The kept answer to `GET path`, opened. `Err` when it is there but does not open (altered on
+/// the disk): the interface says so instead of showing it.
+pub async fn recall(path: &str) -> Result<Option<Zeroizing<Vec<u8>>>, ApiFailure> {
+    let Some(unlocked) = unlocked() else { return Ok(None) };
+    let db = open_db().await.map_err(|_| ApiFailure::Network)?;
+    let sealed = db.get_sealed(RECORDS, path).await;
+    db.close();
+    let Ok(Some(sealed)) = sealed else { return Ok(None) };
+    let id = RecordId { user: &unlocked.user, store: RECORDS, key: path, schema_version: SCHEMA };
+    match open_for(&unlocked, &id, &sealed).await {
+        Ok(plain) => Ok(Some(plain)),
+        Err(_) => {
+            if let Some(state) = state() {
+                state.damaged.set(true);
+            }
+            Err(ApiFailure::Network)
+        }
+    }
+}
+
+fn outbox_id<'a>(user: &'a str, key: &'a str) -> RecordId<'a> {
+    RecordId { user, store: OUTBOX, key, schema_version: SCHEMA }
+}
+
+/// Puts a change in the outbox, durably, and tries to send it at once.
+pub async fn queue(change: Change) -> Result<(), CacheError> {
+    let unlocked = unlocked().ok_or(CacheError::Corrupt)?;
+    write_change(&unlocked, &change).await?;
+    refresh_outbox().await;
+    wasm_bindgen_futures::spawn_local(flush());
+    Ok(())
+}
+
+async fn write_change(unlocked: &Unlocked, change: &Change) -> Result<(), CacheError> {
+    let plain = Zeroizing::new(serde_json::to_vec(change).map_err(|_| CacheError::Corrupt)?);
+    let db = open_db().await?;
+    let written =
+        db.put_durable(&unlocked.key, &outbox_id(&unlocked.user, &change.id), &plain).await;
+    db.close();
+    written
+}
+
+/// The outbox, oldest first. A change that does not open is left where it is (and reported),
+/// never deleted silently.
+async fn changes(unlocked: &Unlocked) -> Vec<Change> {
+    let Ok(db) = open_db().await else { return Vec::new() };
+    let mut out = Vec::new();
+    for key in db.keys(OUTBOX).await.unwrap_or_default() {
+        let Ok(Some(sealed)) = db.get_sealed(OUTBOX, &key).await else { continue };
+        match crypto::open(&unlocked.key, &outbox_id(&unlocked.user, &key), &sealed) {
+            Ok(plain) => out.extend(serde_json::from_slice::<Change>(&plain).ok()),
+            Err(_) => {
+                if let Some(state) = state() {
+                    state.damaged.set(true);
+                }
+            }
+        }
+    }
+    db.close();
+    out
+}
+
+/// Reads the outbox's size (possible while locked: it opens nothing) and, when unlocked, its
+/// changes, into the interface's state.
+pub async fn refresh_outbox() {
+    let Some(state) = state() else { return };
+    if let Ok(db) = open_db().await {
+        state.waiting.set(db.count(OUTBOX).await.unwrap_or(0));
+        db.close();
+    }
+    if let Some(unlocked) = unlocked() {
+        state.changes.set(changes(&unlocked).await);
+    } else {
+        state.changes.set(Vec::new());
+    }
+}
+
+/// The user's choice on a change kept for them: send theirs again, or drop it.
+pub async fn resolve(id: &str, keep_mine: bool) {
+    let Some(unlocked) = unlocked() else { return };
+    if let Some(mut change) = changes(&unlocked).await.into_iter().find(|c| c.id == id) {
+        if keep_mine {
+            change.keep_mine();
+            let _ = write_change(&unlocked, &change).await;
+        } else if let Ok(db) = open_db().await {
+            let _ = db.delete(OUTBOX, id).await;
+            db.close();
+        }
+    }
+    refresh_outbox().await;
+    flush().await;
+}
+
+/// Sends what waits in the outbox, oldest first, each with its idempotency key; stops at the
+/// first change that gets no answer. Runs once at a time.
+pub async fn flush() {
+    let Some(unlocked) = unlocked() else { return };
+    if FLUSHING.replace(true) {
+        return;
+    }
+    let mut sent = false;
+    let pending: Vec<Change> = changes(&unlocked)
+        .await
+        .into_iter()
+        .filter(|c| c.state == outbox::State::Waiting)
+        .collect();
+    if !pending.is_empty()
+        && let Ok(me) = network::me().await
+    {
+        for change in pending {
+            let outcome = match network::send(&change, &me.csrf_token).await {
+                Ok(()) => Outcome::Done,
+                Err(ApiFailure::Network) => Outcome::Later,
+                Err(ApiFailure::Refused(body)) => {
+                    let current = match &change.what {
+                        outbox::What::EditEntry { entry_id, .. } => {
+                            network::entry(&change.record, entry_id).await
+                        }
+                        outbox::What::NewEntry { .. } => None,
+                    };
+                    outbox::on_refusal(&change, &body, current.as_ref())
+                }
+            };
+            match outcome {
+                Outcome::Done => {
+                    if let Ok(db) = open_db().await {
+                        let _ = db.delete(OUTBOX, &change.id).await;
+                        db.close();
+                    }
+                    sent = true;
+                }
+                Outcome::Later => break,
+                Outcome::Keep(state) => {
+                    let _ = write_change(&unlocked, &Change { state, ..change }).await;
+                }
+            }
+        }
+    }
+    FLUSHING.set(false);
+    refresh_outbox().await;
+    if sent && let Some(state) = state() {
+        state.synced.update(|n| *n += 1);
+    }
+}
+
+/// Fills the copy with the parts of the record the app shows, from the server (each answer is
+/// kept by [`remember`] on its way).
+pub async fn refresh_copy() {
+    use crate::account::{Me, client};
+    let Ok(me) = client::get::<Me>("/api/account/me").await else { return };
+    let record = me.acting_for.as_ref().map_or(me.id.clone(), |person| person.id.clone());
+    for part in ["documents", "profile", "access-history", "timeline", "episodes", "grants"] {
+        let _ = client::get::<serde_json::Value>(&format!("/api/records/{record}/{part}")).await;
+    }
+    let _ = client::get::<serde_json::Value>("/api/notifications").await;
+}
+
+/// Logout: everything this app stored on the device goes — the copy and its outbox, the
+/// service worker's caches and the worker itself, the emergency card, the app's local storage.
+/// Works offline; `server_told` false leaves a mark so the next start online ends the session.
+pub async fn wipe_device(server_told: bool) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    wipe_copy().await;
+    let Some(window) = web_sys::window() else { return };
+    if let Ok(caches) = window.caches()
+        && let Ok(names) = JsFuture::from(caches.keys()).await
+    {
+        for name in js_sys::Array::from(&names).iter().filter_map(|n| n.as_string()) {
+            let _ = JsFuture::from(caches.delete(&name)).await;
+        }
+    }
+    let container = window.navigator().service_worker();
+    if let Ok(registrations) = JsFuture::from(container.get_registrations()).await {
+        for registration in js_sys::Array::from(&registrations).iter() {
+            let registration: web_sys::ServiceWorkerRegistration = registration.unchecked_into();
+            if let Ok(done) = registration.unregister() {
+                let _ = JsFuture::from(done).await;
+            }
+        }
+    }
+    if let Ok(Some(storage)) = window.local_storage() {
+        let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+            .filter_map(|i| storage.key(i).ok().flatten())
+            .filter(|key| key.starts_with("carnet."))
+            .collect();
+        for key in keys {
+            let _ = storage.remove_item(&key);
+        }
+        if !server_told {
+            let _ = storage.set_item(LOGOUT_PENDING, "1");
+        }
+    }
+    if let Some(state) = state() {
+        state.lock.set(Lock::Off);
+        state.waiting.set(0);
+        state.changes.set(Vec::new());
+    }
+}
+
+/// A logout made offline reaches the server at the next start with a network.
+pub async fn finish_pending_logout() {
+    let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
+    let Some(storage) = storage else { return };
+    if storage.get_item(LOGOUT_PENDING).ok().flatten().is_none() {
+        return;
+    }
+    match network::me().await {
+        Ok(me) => {
+            let told = crate::account::client::post::<_, ()>(
+                "/api/account/logout",
+                &(),
+                Some(&me.csrf_token),
+            )
+            .await;
+            if told.is_ok() {
+                let _ = storage.remove_item(LOGOUT_PENDING);
+            }
+        }
+        // Signed out already.
+        Err(ApiFailure::Refused(_)) => {
+            let _ = storage.remove_item(LOGOUT_PENDING);
+        }
+        Err(ApiFailure::Network) => {}
+    }
+}
+
+/// Straight to the server, never to the copy.
+mod network {
+    use gloo_net::http::Request;
+
+    use crate::account::{Me, client::ApiFailure, client::read};
+    use crate::cache::outbox::Change;
+    use crate::profile::{EntryInfo, EntryWritten};
+
+    pub async fn me() -> Result<Me, ApiFailure> {
+        let response =
+            Request::get("/api/account/me").send().await.map_err(|_| ApiFailure::Network)?;
+        read(response).await?.ok_or(ApiFailure::Network)
+    }
+
+    pub async fn send(change: &Change, csrf: &str) -> Result<(), ApiFailure> {
+        let request = change.request();
+        let builder =
+            if request.put { Request::put(&request.path) } else { Request::post(&request.path) };
+        let response = builder
+            .header("x-csrf-token", csrf)
+            .header("idempotency-key", &change.id)
+            .json(&request.body)
+            .map_err(|_| ApiFailure::Network)?
+            .send()
+            .await
+            .map_err(|_| ApiFailure::Network)?;
+        read::<EntryWritten>(response).await.map(|_| ())
+    }
+
+    /// The entry as the server has it now.
+    pub async fn entry(record: &str, id: &str) -> Option<EntryInfo> {
+        let path = format!("/api/records/{record}/profile");
+        let response = Request::get(&path).send().await.ok()?;
+        let list: Vec<EntryInfo> = read(response).await.ok()??;
+        list.into_iter().find(|entry| entry.id == id)
+    }
+}
+
+/// The entry points the first page calls, each split off (with all it reaches: IndexedDB, the
+/// ciphers, the outbox's encoding) into a chunk loaded the first time it is needed, so that none of
+/// it weighs on the first download. Each loads once and then runs at once.
+pub mod split {
+    use zeroize::Zeroizing;
+
+    use super::UnlockError;
+    use crate::account::client::ApiFailure;
+    use crate::cache::Lock;
+
+    pub fn is_unlocked() -> bool {
+        super::unlocked().is_some()
+    }
+
+    #[leptos::lazy]
+    pub async fn recall(path: String) -> Result<Option<Zeroizing<Vec<u8>>>, ApiFailure> {
+        super::recall(&path).await
+    }
+
+    #[leptos::lazy]
+    pub fn remember(path: String, text: Zeroizing<String>) {
+        super::remember(&path, &text);
+    }
+
+    #[leptos::lazy]
+    pub async fn flush() {
+        super::flush().await;
+    }
+
+    #[leptos::lazy]
+    pub async fn resolve(id: String, keep_mine: bool) {
+        super::resolve(&id, keep_mine).await;
+    }
+
+    /// What the device holds, the outbox's size, and a logout made offline sent.
+    #[leptos::lazy]
+    pub async fn start(online: bool) -> Lock {
+        let lock = super::lock_state().await;
+        super::refresh_outbox().await;
+        if online {
+            super::finish_pending_logout().await;
+        }
+        lock
+    }
+
+    /// Sets the copy up for the signed-in account, or unlocks it; then, with a network, fills
+    /// it and sends the outbox.
+    #[leptos::lazy]
+    pub async fn use_code(set_up: bool, code: Zeroizing<String>) -> Result<(), UnlockError> {
+        if set_up {
+            let me = crate::account::client::get::<crate::account::Me>("/api/account/me")
+                .await
+                .map_err(|_| UnlockError::Storage)?;
+            super::set_up(&me.id, &code).await?;
+        } else {
+            super::unlock(&code).await?;
+        }
+        super::refresh_outbox().await;
+        Ok(())
+    }
+
+    #[leptos::lazy]
+    pub async fn after_unlock() {
+        super::refresh_copy().await;
+        super::flush().await;
+    }
+}

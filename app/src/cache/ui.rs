@@ -1,0 +1,419 @@
+//! What the interface shows of the offline copy: the network and outbox line under the header,
+//! the changes the user has to decide on, the unlock screen, and the panel that sets the copy up.
+//! And, in the browser, [`watch`]: the network, inactivity, the service worker.
+
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+use leptos::task::spawn_local;
+use leptos::{ev::SubmitEvent, prelude::*};
+
+use super::outbox::{Change, State, What};
+use super::{AUTO_LOCK_MINUTES, Lock, use_offline};
+use crate::account::form::Field;
+use crate::i18n::{t, t_string, use_i18n};
+
+/// Shortest device code accepted.
+pub const MIN_CODE: usize = 6;
+/// Longest device code accepted (a passphrase).
+pub const MAX_CODE: usize = 128;
+
+/// "En ligne · 2 modifications en attente", and the new version's notice.
+#[component]
+pub fn NetworkStatus() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_offline();
+    let update = move |_| {
+        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+        sw::activate_waiting();
+    };
+    view! {
+        <div class="net-status" role="status" data-online=move || state.online.get().to_string()>
+            <span class="net-status__dot" aria-hidden="true"></span>
+            {move || if state.online.get() { t_string!(i18n, offline.online) } else { t_string!(i18n, offline.offline) }}
+            {move || (state.waiting.get() > 0).then(|| {
+                let count = state.waiting.get();
+                view! { " · " <span class="net-status__waiting">{t_string!(i18n, offline.waiting, count = count).to_string()}</span> }
+            })}
+        </div>
+        {move || state.update_ready.get().then(|| view! {
+            <div class="notice notice--update" role="status">
+                <p>{t!(i18n, offline.update_ready)}</p>
+                <button type="button" class="button button--small" on:click=update>{t!(i18n, offline.update)}</button>
+            </div>
+        })}
+        {move || state.damaged.get().then(|| view! {
+            <p class="notice notice--error" role="alert">{t!(i18n, offline.damaged)}</p>
+        })}
+    }
+}
+
+fn what_label(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, change: &Change) -> String {
+    let kind = match change.what {
+        What::NewEntry { .. } => t_string!(i18n, offline.new_entry),
+        What::EditEntry { .. } => t_string!(i18n, offline.edit_entry),
+    };
+    format!("{kind} · {}", crate::profile::view::summary(i18n, change.entry()))
+}
+
+/// The outbox, when it holds something: what waits, and what the user must decide.
+#[component]
+pub fn OutboxPanel() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_offline();
+    let choose = move |id: String, keep_mine: bool| {
+        let _ = (&id, keep_mine);
+        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+        spawn_local(async move { super::offline::split::resolve(id, keep_mine).await });
+    };
+    let item = move |change: Change| {
+        let label = what_label(i18n, &change);
+        let id = change.id.clone();
+        let detail = match &change.state {
+            State::Waiting => view! { <p class="outbox__state">{t!(i18n, offline.waiting_one)}</p> }.into_any(),
+            State::Conflict { theirs, their_version } => {
+                let (mine_id, theirs_id) = (id.clone(), id.clone());
+                let version = *their_version;
+                view! {
+                    <p class="outbox__state"><strong>{t!(i18n, offline.conflict)}</strong></p>
+                    <dl class="outbox__versions">
+                        <dt>{t!(i18n, offline.mine)}</dt>
+                        <dd>{crate::profile::view::summary(i18n, change.entry())}</dd>
+                        <dt>{t_string!(i18n, offline.theirs, version = version).to_string()}</dt>
+                        <dd>{crate::profile::view::summary(i18n, theirs)}</dd>
+                    </dl>
+                    <p class="outbox__actions">
+                        <button type="button" class="button button--small" on:click=move |_| choose(mine_id.clone(), true)>{t!(i18n, offline.keep_mine)}</button>
+                        " "
+                        <button type="button" class="button button--secondary button--small" on:click=move |_| choose(theirs_id.clone(), false)>{t!(i18n, offline.keep_theirs)}</button>
+                    </p>
+                }.into_any()
+            }
+            State::Refused { .. } => view! {
+                <p class="outbox__state">{t!(i18n, offline.refused)}</p>
+                <p><button type="button" class="button button--secondary button--small" on:click=move |_| choose(id.clone(), false)>{t!(i18n, offline.discard)}</button></p>
+            }.into_any(),
+        };
+        view! { <li class="outbox__item"><p class="outbox__what">{label}</p>{detail}</li> }
+    };
+    move || {
+        let changes = state.changes.get();
+        let locked_waiting = changes.is_empty() && state.waiting.get() > 0;
+        (!changes.is_empty() || locked_waiting).then(|| {
+            view! {
+                <section class="panel outbox" aria-labelledby="outbox-heading">
+                    <h2 id="outbox-heading">{t!(i18n, offline.outbox_heading)}</h2>
+                    {locked_waiting.then(|| view! { <p>{t!(i18n, offline.locked_outbox)}</p> })}
+                    <ul class="outbox__list">{changes.into_iter().map(item).collect_view()}</ul>
+                </section>
+            }
+        })
+    }
+}
+
+/// The device code's form: to unlock (one field) or to set up (twice).
+#[component]
+fn CodeForm(set_up: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_offline();
+    let code = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let typed = code.get_untracked();
+        if set_up {
+            if typed.chars().count() < MIN_CODE || typed.len() > MAX_CODE {
+                error.set(Some(t_string!(i18n, offline.code_short).to_string()));
+                return;
+            }
+            if typed != again.get_untracked() {
+                error.set(Some(t_string!(i18n, offline.code_mismatch).to_string()));
+                return;
+            }
+        }
+        error.set(None);
+        pending.set(true);
+        let _ = (state, &typed);
+        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+        spawn_local(async move {
+            use super::offline::{UnlockError, split};
+            mark("carnet:unlock-start");
+            let result = split::use_code(set_up, zeroize::Zeroizing::new(typed)).await;
+            code.set(String::new());
+            again.set(String::new());
+            pending.set(false);
+            match result {
+                Ok(()) => {
+                    mark("carnet:unlocked");
+                    state.wiped.set(false);
+                    state.lock.set(Lock::Unlocked);
+                    // The pages read again, now from the copy if there is no network.
+                    state.synced.update(|n| *n += 1);
+                    if state.online.get_untracked() {
+                        split::after_unlock().await;
+                    }
+                }
+                Err(UnlockError::Wrong { tries_left }) => {
+                    state.lock.set(Lock::Locked { tries_left });
+                    error.set(Some(t_string!(i18n, offline.wrong, left = tries_left).to_string()));
+                }
+                Err(UnlockError::Wiped) => {
+                    // Not read again: opening the database would create it anew.
+                    state.lock.set(Lock::Off);
+                    state.wiped.set(true);
+                    state.waiting.set(0);
+                    state.changes.set(Vec::new());
+                }
+                Err(UnlockError::NoCopy) => {
+                    state.lock.set(Lock::Off);
+                    error.set(Some(t_string!(i18n, offline.no_copy).to_string()));
+                }
+                Err(UnlockError::Storage) => {
+                    error.set(Some(t_string!(i18n, offline.storage).to_string()))
+                }
+            }
+        });
+    };
+    let prefix = if set_up { "offline-new" } else { "offline-code" };
+    let label = move || {
+        if pending.get() {
+            if set_up {
+                t_string!(i18n, offline.setting_up)
+            } else {
+                t_string!(i18n, offline.unlocking)
+            }
+        } else if set_up {
+            t_string!(i18n, offline.set_up)
+        } else {
+            t_string!(i18n, offline.unlock)
+        }
+    };
+    let tries = move || match state.lock.get() {
+        Lock::Locked { tries_left }
+            if tries_left < super::MAX_TRIES && error.with(Option::is_none) =>
+        {
+            Some(view! { <p>{t_string!(i18n, offline.wrong, left = tries_left).to_string()}</p> })
+        }
+        _ => None,
+    };
+    view! {
+        <form class="form" on:submit=submit novalidate>
+            {move || error.get().map(|text| view! { <p class="form__alert" role="alert">{text}</p> })}
+            {tries}
+            <Field id=prefix label=Signal::derive(move || t_string!(i18n, offline.code).to_string()) value=code kind=Signal::stored("password") autocomplete="off" error=Signal::stored(None::<String>) />
+            {set_up.then(|| view! {
+                <Field id="offline-again" label=Signal::derive(move || t_string!(i18n, offline.code_again).to_string()) value=again kind=Signal::stored("password") autocomplete="off" error=Signal::stored(None::<String>) />
+            })}
+            <p><button type="submit" class="button" aria-busy=move || pending.get().to_string() disabled=pending>{label}</button></p>
+        </form>
+    }
+}
+
+/// Shown instead of the pages while the copy is locked and there is no server.
+#[component]
+pub fn UnlockGate() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_offline();
+    view! {
+        <section class="panel gate" aria-labelledby="gate-heading">
+            <h1 id="gate-heading">{t!(i18n, offline.gate_heading)}</h1>
+            {move || match state.lock.get() {
+                _ if state.wiped.get() => view! { <p class="form__alert" role="alert">{t!(i18n, offline.wiped)}</p> }.into_any(),
+                Lock::Unknown => view! { <p role="status">{t!(i18n, account.loading)}</p> }.into_any(),
+                _ => view! { <p>{t!(i18n, offline.gate_text)}</p><CodeForm set_up=false /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The panel of the record page: set the copy up, lock it, delete it.
+#[component]
+pub fn OfflineSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_offline();
+    let lock_now = move |_| {
+        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+        super::offline::lock();
+        state.lock.set(Lock::Locked { tries_left: super::MAX_TRIES });
+        state.changes.set(Vec::new());
+    };
+    let remove = move |_| {
+        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+        spawn_local(super::offline::wipe_copy());
+        state.lock.set(Lock::Off);
+        state.waiting.set(0);
+        state.changes.set(Vec::new());
+    };
+    let body = move || {
+        match state.lock.get() {
+        Lock::Unknown => view! { <p role="status">{t!(i18n, account.loading)}</p> }.into_any(),
+        Lock::Off => view! {
+            <p>{t!(i18n, offline.section_text)}</p>
+            {move || state.wiped.get().then(|| view! { <p class="form__alert" role="alert">{t!(i18n, offline.wiped)}</p> })}
+            <CodeForm set_up=true />
+        }.into_any(),
+        Lock::Locked { .. } => view! {
+            <p class="offline__state">{t!(i18n, offline.locked)}</p>
+            <CodeForm set_up=false />
+            <p><button type="button" class="button button--secondary" on:click=remove>{t!(i18n, offline.remove)}</button></p>
+        }.into_any(),
+        Lock::Unlocked => view! {
+            <p class="offline__state">{t!(i18n, offline.active)}</p>
+            <p>
+                <button type="button" class="button button--secondary" on:click=lock_now>{t!(i18n, offline.lock_now)}</button>
+                " "
+                <button type="button" class="button button--secondary" on:click=remove>{t!(i18n, offline.remove)}</button>
+            </p>
+        }.into_any(),
+    }
+    };
+    view! {
+        <section class="panel" aria-labelledby="offline-heading">
+            <h2 id="offline-heading">{t!(i18n, offline.section_heading)}</h2>
+            {body}
+            <p class="hint">{t_string!(i18n, offline.autolock, minutes = AUTO_LOCK_MINUTES).to_string()}</p>
+        </section>
+    }
+}
+
+/// A performance mark, for the benchmark of unlocking (`scripts/bench-offline.mjs`).
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
+/// Starts watching, once per page: what the device holds, the network, inactivity (auto-lock),
+/// the service worker; and sends a logout made offline.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub(super) fn watch(state: super::OfflineState) {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use wasm_bindgen::{JsCast, closure::Closure};
+
+    use super::offline;
+
+    offline::register(state);
+    let Some(window) = web_sys::window() else { return };
+    let online = window.navigator().on_line();
+    // After hydration: the first render must match the server's.
+    request_animation_frame(move || state.online.set(online));
+    spawn_local(async move {
+        state.lock.set(offline::split::start(online).await);
+    });
+    for (name, now_online) in [("online", true), ("offline", false)] {
+        let changed = Closure::<dyn Fn()>::new(move || {
+            state.online.set(now_online);
+            if now_online {
+                spawn_local(offline::split::flush());
+            }
+        });
+        let _ = window.add_event_listener_with_callback(name, changed.as_ref().unchecked_ref());
+        changed.forget();
+    }
+    let last = Rc::new(Cell::new(js_sys::Date::now()));
+    for name in ["pointerdown", "keydown", "scroll"] {
+        let last = last.clone();
+        let touched = Closure::<dyn Fn()>::new(move || last.set(js_sys::Date::now()));
+        let _ = window.add_event_listener_with_callback(name, touched.as_ref().unchecked_ref());
+        touched.forget();
+    }
+    let check = Closure::<dyn Fn()>::new(move || {
+        let idle = js_sys::Date::now() - last.get();
+        if state.lock.get_untracked() == Lock::Unlocked
+            && idle > f64::from(AUTO_LOCK_MINUTES) * 60_000.0
+        {
+            offline::lock();
+            state.lock.set(Lock::Locked { tries_left: super::MAX_TRIES });
+            state.changes.set(Vec::new());
+        }
+        if state.online.get_untracked() && state.waiting.get_untracked() > 0 {
+            spawn_local(offline::split::flush());
+        }
+    });
+    let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+        check.as_ref().unchecked_ref(),
+        15_000,
+    );
+    check.forget();
+    sw::register(state);
+}
+
+/// The service worker: registered on every page, and its update announced.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+mod sw {
+    use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::ServiceWorkerRegistration;
+
+    use leptos::prelude::Set;
+
+    use super::super::OfflineState;
+
+    fn container() -> Option<web_sys::ServiceWorkerContainer> {
+        let navigator = web_sys::window()?.navigator();
+        // Absent in some private modes and insecure contexts.
+        js_sys::Reflect::has(&navigator, &JsValue::from_str("serviceWorker"))
+            .unwrap_or(false)
+            .then(|| navigator.service_worker())
+    }
+
+    pub fn register(state: OfflineState) {
+        let Some(container) = container() else { return };
+        leptos::task::spawn_local(async move {
+            let Ok(registration) = JsFuture::from(container.register("/sw.js")).await else {
+                return;
+            };
+            let registration: ServiceWorkerRegistration = registration.unchecked_into();
+            let has_controller = move || container.controller().is_some();
+            if registration.waiting().is_some() && has_controller() {
+                state.update_ready.set(true);
+            }
+            let watched = registration.clone();
+            let follow = move || {
+                let Some(installing) = watched.installing() else { return };
+                let worker = installing.clone();
+                let has_controller = has_controller.clone();
+                let changed = Closure::<dyn Fn()>::new(move || {
+                    if worker.state() == web_sys::ServiceWorkerState::Installed && has_controller()
+                    {
+                        state.update_ready.set(true);
+                    }
+                });
+                installing.set_onstatechange(Some(changed.as_ref().unchecked_ref()));
+                changed.forget();
+            };
+            // One may already be installing (found by this very registration).
+            follow();
+            let found = Closure::<dyn Fn()>::new(follow);
+            registration.set_onupdatefound(Some(found.as_ref().unchecked_ref()));
+            found.forget();
+        });
+    }
+
+    /// The user asked for the new version: the waiting worker takes over, then the page reloads
+    /// on it.
+    pub fn activate_waiting() {
+        let Some(container) = container() else { return };
+        let reload = Closure::<dyn Fn()>::new(|| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        });
+        container.set_oncontrollerchange(Some(reload.as_ref().unchecked_ref()));
+        reload.forget();
+        leptos::task::spawn_local(async move {
+            if let Ok(registration) = JsFuture::from(container.get_registration()).await
+                && let Ok(registration) = registration.dyn_into::<ServiceWorkerRegistration>()
+                && let Some(waiting) = registration.waiting()
+            {
+                let _ = waiting.post_message(&JsValue::from_str("skip-waiting"));
+            }
+        });
+    }
+}

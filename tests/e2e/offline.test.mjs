@@ -1,0 +1,308 @@
+// End to end, offline first: the app is installable (manifest, icons, service worker); the
+// patient keeps an encrypted copy on the phone, protected by a device code; with the network off
+// a reload opens the app shell, which asks for the code (a wrong one counts down) and shows the
+// record from the copy. An entry added and one edited offline wait in the outbox, survive the
+// page being closed, and are sent when the network is back; the edit met a change made meanwhile
+// in another browser: both versions are shown and kept. A flipped byte in a stored record makes
+// it fail to open. A new build is announced. Logging out, even offline, leaves nothing behind.
+// Accessibility checked at each screen.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openPage, pageHelpers, root, useServerAndBrowser, waitForHydration } from './server.mjs';
+
+const PASSWORD = 'phare du bout du monde';
+const CODE = '731 Goélette';
+const env = useServerAndBrowser({ before, after });
+const { hydrated, assertAccessible, signUp, logIn, addEntries } = pageHelpers(env);
+
+// Every value of the copy's stores, as bytes, read straight from IndexedDB.
+function storedValues(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('carnet-offline');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const stores = ['records', 'outbox', 'meta'];
+      const tx = db.transaction(stores, 'readonly');
+      const requests = stores.map((store) => [store, tx.objectStore(store).getAllKeys(), tx.objectStore(store).getAll()]);
+      tx.onerror = () => reject(tx.error);
+      tx.oncomplete = () => {
+        const out = {};
+        for (const [store, keys, values] of requests) {
+          out[store] = keys.result.map((key, i) => ({
+            key,
+            bytes: values.result[i] instanceof Uint8Array ? Array.from(values.result[i]) : null,
+            text: typeof values.result[i] === 'string' ? values.result[i] : null,
+          }));
+        }
+        db.close();
+        resolve(out);
+      };
+    };
+  }));
+}
+
+function contains(bytes, text) {
+  return Buffer.from(bytes).includes(Buffer.from(text, 'utf8'));
+}
+
+async function unlockOnGate(page, code) {
+  await page.getByLabel('Code de l\'appareil').fill(code);
+  await page.getByRole('button', { name: 'Déverrouiller' }).click();
+}
+
+test('the record opens offline from the encrypted copy; offline changes reach the server', async () => {
+  await signUp('lea.kerguelen@example.fr', 'Léa', 'Kerguelen', PASSWORD);
+  const phone = await openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false });
+  let page = phone.page;
+  await logIn(page, 'lea.kerguelen@example.fr', PASSWORD);
+  const record = await addEntries(page, [
+    { section: 'allergy', substance: 'Latex', reaction: 'urticaire', severity: 'moderate' },
+    { section: 'treatment', substance: 'Lévothyroxine', dose: '75 µg le matin' },
+  ]);
+
+  // Installable: a manifest Chromium accepts, the icons it names, a service worker in control.
+  await hydrated(page, '/dossier');
+  const cdp = await phone.context.newCDPSession(page);
+  const manifest = await cdp.send('Page.getAppManifest');
+  assert.deepEqual(manifest.errors, [], 'manifest errors');
+  const parsed = JSON.parse(manifest.data);
+  assert.equal(parsed.display, 'standalone');
+  assert.ok(parsed.shortcuts.some((s) => s.url === '/carte-urgence.html'), 'shortcut to the emergency card');
+  for (const icon of parsed.icons) {
+    const answer = await page.request.get(env.server.url + icon.src);
+    assert.equal(answer.status(), 200, icon.src);
+  }
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+  const installability = await cdp.send('Page.getInstallabilityErrors');
+  // Playwright's contexts are incognito profiles, where Chromium never offers to install.
+  const blocking = installability.installabilityErrors.filter((e) => e.errorId !== 'in-incognito');
+  assert.deepEqual(blocking, [], 'installability');
+  await page.getByRole('status').filter({ hasText: 'En ligne' }).waitFor();
+
+  // The copy, protected by a device code.
+  const panel = page.getByRole('region', { name: 'Mon dossier sans réseau' });
+  await panel.getByLabel('Code de l\'appareil').fill('12345');
+  await panel.getByLabel('Le même code, une seconde fois').fill('12345');
+  await panel.getByRole('button', { name: 'Garder une copie sur cet appareil' }).click();
+  await panel.getByText('Au moins 6 caractères.').waitFor();
+  await panel.getByLabel('Code de l\'appareil').fill(CODE);
+  await panel.getByLabel('Le même code, une seconde fois').fill(CODE);
+  await panel.getByRole('button', { name: 'Garder une copie sur cet appareil' }).click();
+  await panel.getByText('Copie chiffrée sur cet appareil : déverrouillée.').waitFor();
+  await assertAccessible(page, 'offline copy set up');
+  await page.waitForFunction(async () => {
+    const db = await new Promise((resolve) => { const r = indexedDB.open('carnet-offline'); r.onsuccess = () => resolve(r.result); });
+    const count = await new Promise((resolve) => { const r = db.transaction('records').objectStore('records').count(); r.onsuccess = () => resolve(r.result); });
+    db.close();
+    return count >= 5;
+  });
+
+  // What IndexedDB holds is ciphertext: neither the words, nor the name, nor the code.
+  const stored = await storedValues(page);
+  const keys = stored.records.map((r) => r.key);
+  assert.ok(keys.includes(`/api/records/${record}/profile`), keys.join());
+  for (const { key, bytes } of [...stored.records, ...stored.outbox]) {
+    assert.ok(bytes, `${key} is stored as bytes`);
+    for (const word of ['Latex', 'Lévothyroxine', 'Kerguelen', 'lea.kerguelen', CODE]) {
+      assert.ok(!contains(bytes, word), `${word} in clear in ${key}`);
+    }
+  }
+  const lock = JSON.parse(stored.meta[0].text);
+  assert.ok(lock.rounds >= 600_000, `PBKDF2 rounds ${lock.rounds}`);
+  assert.ok(!stored.meta[0].text.includes(CODE));
+  // Cache Storage keeps the shell, never an answer of the API.
+  const cached = await page.evaluate(async () => {
+    const urls = [];
+    for (const name of await caches.keys()) {
+      for (const request of await (await caches.open(name)).keys()) urls.push(new URL(request.url).pathname);
+    }
+    return urls;
+  });
+  assert.ok(cached.includes('/app.html') && cached.includes('/pkg/carnet_bg.wasm'), cached.join());
+  assert.ok(cached.every((path) => !path.startsWith('/api/') && path !== '/dossier'), cached.join());
+
+  // Network off, reload: the app shell starts the app, which asks for the code.
+  await phone.context.setOffline(true);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Déverrouiller Carnet' }).waitFor();
+  assert.equal(await page.getByText('Latex').count(), 0, 'nothing of the record before the code');
+  await page.getByRole('status').filter({ hasText: 'Hors ligne' }).waitFor();
+  await assertAccessible(page, 'unlock screen, offline');
+  await unlockOnGate(page, 'pas le bon code');
+  await page.getByText('Code faux. Encore 9 essai(s) avant l\'effacement de la copie.').waitFor();
+  await unlockOnGate(page, CODE);
+  const profile = page.getByRole('region', { name: 'Profil de santé' });
+  await profile.getByText('Latex').waitFor();
+  await profile.getByText('Lévothyroxine').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/dossier');
+  await assertAccessible(page, 'record from the copy, offline');
+
+  // Offline: a new entry, and an edit of the allergy.
+  await profile.getByLabel('Rubrique').selectOption('allergies');
+  await profile.getByLabel('Substance').fill('Arachide');
+  await profile.getByLabel('Gravité').selectOption('severe');
+  await profile.getByRole('button', { name: 'Ajouter' }).click();
+  await page.getByText('Pas de réseau : enregistré sur cet appareil, envoyé au retour du réseau.').waitFor();
+  await profile.getByRole('button', { name: /^Modifier : Latex/ }).click();
+  await profile.getByLabel('Réaction (facultatif)').fill('urticaire géante');
+  await profile.getByRole('button', { name: 'Enregistrer la modification' }).click();
+  await page.getByText('2 modification(s) en attente d\'envoi').waitFor();
+  const outbox = page.getByRole('region', { name: 'Modifications faites sans réseau' });
+  await outbox.getByText('Ajout · Arachide').waitFor();
+  await assertAccessible(page, 'outbox, offline');
+  const queued = await storedValues(page);
+  assert.equal(queued.outbox.length, 2);
+  for (const { bytes } of queued.outbox) assert.ok(!contains(bytes, 'Arachide') && !contains(bytes, 'géante'));
+
+  // Meanwhile, on another browser, the same allergy is changed.
+  const tablet = await openPage(env.browser, { width: 768, height: 1024 }, { httpErrors: false });
+  await logIn(tablet.page, 'lea.kerguelen@example.fr', PASSWORD);
+  await hydrated(tablet.page, '/dossier');
+  const other = tablet.page.getByRole('region', { name: 'Profil de santé' });
+  await other.getByRole('button', { name: /^Modifier : Latex/ }).click();
+  await other.getByLabel('Réaction (facultatif)').fill('eczéma de contact');
+  await other.getByRole('button', { name: 'Enregistrer la modification' }).click();
+  await other.getByText('eczéma de contact').waitFor();
+
+  // The phone's page is killed; the network comes back; a new page sends the outbox.
+  await page.close();
+  await phone.context.setOffline(false);
+  page = await phone.context.newPage();
+  await hydrated(page, '/dossier');
+  await page.getByText('2 modification(s) en attente d\'envoi').waitFor();
+  await page.getByText('Déverrouillez la copie pour les envoyer.').waitFor();
+  const again = page.getByRole('region', { name: 'Mon dossier sans réseau' });
+  await again.getByLabel('Code de l\'appareil').fill(CODE);
+  await again.getByRole('button', { name: 'Déverrouiller' }).click();
+  await page.getByRole('region', { name: 'Profil de santé' }).getByText('Arachide').waitFor();
+
+  // The edit met the tablet's: both versions are shown; the patient keeps hers.
+  const conflict = page.getByRole('region', { name: 'Modifications faites sans réseau' });
+  await conflict.getByText('Modifiée ailleurs entre-temps : les deux versions sont gardées, choisissez.').waitFor();
+  // Side by side: the patient's version, and the one saved from the tablet.
+  const versions = conflict.locator('.outbox__versions dd');
+  await versions.filter({ hasText: 'urticaire géante' }).waitFor();
+  await versions.filter({ hasText: 'eczéma de contact' }).waitFor();
+  await assertAccessible(page, 'a conflict to decide');
+  await conflict.getByRole('button', { name: 'Garder la mienne' }).click();
+  await conflict.waitFor({ state: 'detached' });
+  await page.getByRole('region', { name: 'Profil de santé' }).getByText(/urticaire géante/).waitFor();
+  // On the server: the new entry once, and the allergy's history holds both versions.
+  const server = await page.evaluate(async (record) => {
+    const entries = await (await fetch(`/api/records/${record}/profile`)).json();
+    const latex = entries.find((e) => e.entry.substance === 'Latex');
+    const history = await (await fetch(`/api/records/${record}/profile/${latex.id}/history`)).json();
+    return {
+      peanuts: entries.filter((e) => e.entry.substance === 'Arachide').length,
+      reactions: history.map((v) => v.entry.reaction),
+    };
+  }, record);
+  assert.equal(server.peanuts, 1);
+  assert.deepEqual(server.reactions, ['urticaire', 'eczéma de contact', 'urticaire géante']);
+  await page.getByText(/en attente d'envoi/).waitFor({ state: 'detached' });
+
+  // A flipped byte in the stored profile: it does not open, and the page says so.
+  await page.evaluate((key) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('carnet-offline');
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('records', 'readwrite');
+      const store = tx.objectStore('records');
+      const read = store.get(key);
+      read.onsuccess = () => {
+        const bytes = new Uint8Array(read.result);
+        bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+        store.put(bytes, key);
+      };
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }), `/api/records/${record}/profile`);
+  await phone.context.setOffline(true);
+  await page.reload();
+  await unlockOnGate(page, CODE);
+  await page.getByText('Une partie de la copie de cet appareil a été altérée : elle n\'a pas été ouverte.').waitFor();
+  assert.equal(await page.getByRole('region', { name: 'Profil de santé' }).getByText('Arachide').count(), 0);
+
+  // Logging out offline wipes everything the app kept; the server hears of it once online.
+  await page.getByRole('link', { name: 'Mon compte' }).click();
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await page.waitForURL((url) => url.pathname === '/');
+  const left = await page.evaluate(async () => ({
+    databases: (await indexedDB.databases()).map((d) => d.name),
+    caches: await caches.keys(),
+    workers: (await navigator.serviceWorker.getRegistrations()).length,
+    storage: Object.keys(localStorage),
+  }));
+  assert.deepEqual(left, { databases: [], caches: [], workers: 0, storage: ['carnet.logout-pending'] });
+  await phone.context.setOffline(false);
+  await page.goto(env.server.url + '/');
+  await waitForHydration(page);
+  await page.waitForFunction(() => localStorage.getItem('carnet.logout-pending') === null);
+  const session = await page.evaluate(async () => (await fetch('/api/account/me')).status);
+  assert.equal(session, 401);
+
+  await tablet.context.close();
+  await phone.context.close();
+});
+
+test('ten wrong codes wipe the copy; a new build is announced and taken on request', async () => {
+  await signUp('yann.le-goff@example.fr', 'Yann', 'Le Goff', PASSWORD);
+  const phone = await openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false });
+  const { page } = phone;
+  await logIn(page, 'yann.le-goff@example.fr', PASSWORD);
+  await addEntries(page, [{ section: 'blood_group', group: 'a', rhesus: 'positive' }]);
+  await hydrated(page, '/dossier');
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+  const panel = page.getByRole('region', { name: 'Mon dossier sans réseau' });
+  await panel.getByLabel('Code de l\'appareil').fill('482915');
+  await panel.getByLabel('Le même code, une seconde fois').fill('482915');
+  await panel.getByRole('button', { name: 'Garder une copie sur cet appareil' }).click();
+  await panel.getByText('Copie chiffrée sur cet appareil : déverrouillée.').waitFor();
+
+  await phone.context.setOffline(true);
+  await page.reload();
+  for (let left = 9; left >= 1; left--) {
+    await unlockOnGate(page, `faux-${left}`);
+    await page.getByText(`Code faux. Encore ${left} essai(s)`).waitFor();
+  }
+  await unlockOnGate(page, 'faux-0');
+  await page.getByText('Dix codes faux : la copie de cet appareil a été effacée.', { exact: false }).waitFor();
+  await assertAccessible(page, 'copy wiped');
+  const databases = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+  assert.deepEqual(databases, []);
+  await phone.context.setOffline(false);
+
+  // A new build: the worker changes; the app says so, and takes it when asked.
+  const site = join(root, 'target/site');
+  const worker = join(site, 'sw.js');
+  const original = readFileSync(worker, 'utf8');
+  const compressed = ['sw.js.br', 'sw.js.gz'].filter((name) => existsSync(join(site, name)));
+  for (const name of compressed) renameSync(join(site, name), join(site, `${name}.kept`));
+  try {
+    writeFileSync(worker, `${original}\n// the next build\n`);
+    await hydrated(page, '/dossier');
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+    const notice = page.getByRole('status').filter({ hasText: 'Une nouvelle version de Carnet est prête.' });
+    await notice.waitFor();
+    await assertAccessible(page, 'new version announced');
+    await Promise.all([
+      page.waitForEvent('load'),
+      notice.getByRole('button', { name: 'Mettre à jour' }).click(),
+    ]);
+    await waitForHydration(page);
+    assert.equal(await page.getByText('Une nouvelle version de Carnet est prête.').count(), 0);
+    const active = await page.evaluate(async () => {
+      const source = await (await fetch('/sw.js')).text();
+      return source.includes('the next build') && navigator.serviceWorker.controller !== null;
+    });
+    assert.ok(active);
+  } finally {
+    writeFileSync(worker, original);
+    for (const name of compressed) renameSync(join(site, `${name}.kept`), join(site, name));
+  }
+  await phone.context.close();
+});
