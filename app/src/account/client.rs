@@ -38,7 +38,9 @@ pub async fn post<B: Serialize, R: DeserializeOwned>(
             request = request.header("x-csrf-token", token);
         }
         let request = request.json(body).map_err(|_| ApiFailure::Network)?;
-        let response = request.send().await.map_err(|_| ApiFailure::Network)?;
+        let response = request.send().await;
+        crate::cache::offline::network_answered(response.is_ok());
+        let response = response.map_err(|_| ApiFailure::Network)?;
         read(response).await
     }
     #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
@@ -55,11 +57,10 @@ pub async fn get<R: DeserializeOwned>(path: &str) -> Result<R, ApiFailure> {
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
         use crate::cache::offline;
-        let Ok(response) = gloo_net::http::Request::get(path).send().await else {
+        let response = gloo_net::http::Request::get(path).send().await;
+        offline::network_answered(response.is_ok());
+        let Ok(response) = response else {
             // No network: the device's copy, if it is unlocked and holds this answer.
-            if let Some(state) = offline::state() {
-                state.online.set(false);
-            }
             let kept = offline::split::recall(path.to_owned()).await?.ok_or(ApiFailure::Network)?;
             return serde_json::from_slice(&kept).map_err(|_| ApiFailure::Network);
         };
@@ -92,7 +93,9 @@ pub async fn put<B: Serialize, R: DeserializeOwned>(
             .header("x-csrf-token", csrf)
             .json(body)
             .map_err(|_| ApiFailure::Network)?;
-        let response = request.send().await.map_err(|_| ApiFailure::Network)?;
+        let response = request.send().await;
+        crate::cache::offline::network_answered(response.is_ok());
+        let response = response.map_err(|_| ApiFailure::Network)?;
         read(response).await
     }
     #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]

@@ -10,7 +10,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use leptos::prelude::{Set, Update};
+use leptos::prelude::{GetUntracked, Set, Update};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -74,6 +74,17 @@ pub(super) fn register(state: OfflineState) {
 
 pub fn state() -> Option<OfflineState> {
     STATE.get()
+}
+
+/// A request reached the server (`true`) or found no network (`false`): the header's indicator
+/// follows what the last request found, not only the browser's `online` and `offline` events,
+/// which do not fire when the network fails while the device stays connected.
+pub fn network_answered(answered: bool) {
+    if let Some(state) = state()
+        && state.online.get_untracked() != answered
+    {
+        state.online.set(answered);
+    }
 }
 
 fn unlocked() -> Option<Rc<Unlocked>> {
@@ -510,6 +521,8 @@ mod network {
 /// ciphers, the outbox's encoding) into a chunk loaded the first time it is needed, so that none of
 /// it weighs on the first download. Each loads once and then runs at once.
 pub mod split {
+    // The browser tests' build is not cut by wasm-split, so it has no loader for the chunks:
+    // there these are plain functions.
     use zeroize::Zeroizing;
 
     use super::UnlockError;
@@ -520,28 +533,28 @@ pub mod split {
         super::unlocked().is_some()
     }
 
-    #[leptos::lazy]
+    #[cfg_attr(not(test), leptos::lazy)]
     pub async fn recall(path: String) -> Result<Option<Zeroizing<Vec<u8>>>, ApiFailure> {
         super::recall(&path).await
     }
 
-    #[leptos::lazy]
-    pub fn remember(path: String, text: Zeroizing<String>) {
+    #[cfg_attr(not(test), leptos::lazy)]
+    pub async fn remember(path: String, text: Zeroizing<String>) {
         super::remember(&path, &text);
     }
 
-    #[leptos::lazy]
+    #[cfg_attr(not(test), leptos::lazy)]
     pub async fn flush() {
         super::flush().await;
     }
 
-    #[leptos::lazy]
+    #[cfg_attr(not(test), leptos::lazy)]
     pub async fn resolve(id: String, keep_mine: bool) {
         super::resolve(&id, keep_mine).await;
     }
 
     /// What the device holds, the outbox's size, and a logout made offline sent.
-    #[leptos::lazy]
+    #[cfg_attr(not(test), leptos::lazy)]
     pub async fn start(online: bool) -> Lock {
         let lock = super::lock_state().await;
         super::refresh_outbox().await;
@@ -553,7 +566,7 @@ pub mod split {
 
     /// Sets the copy up for the signed-in account, or unlocks it; then, with a network, fills
     /// it and sends the outbox.
-    #[leptos::lazy]
+    #[cfg_attr(not(test), leptos::lazy)]
     pub async fn use_code(set_up: bool, code: Zeroizing<String>) -> Result<(), UnlockError> {
         if set_up {
             let me = crate::account::client::get::<crate::account::Me>("/api/account/me")
@@ -567,7 +580,7 @@ pub mod split {
         Ok(())
     }
 
-    #[leptos::lazy]
+    #[cfg_attr(not(test), leptos::lazy)]
     pub async fn after_unlock() {
         super::refresh_copy().await;
         super::flush().await;
