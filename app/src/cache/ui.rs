@@ -217,6 +217,15 @@ fn CodeForm(set_up: bool) -> impl IntoView {
 pub fn UnlockGate() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_offline();
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        let preloaded = std::cell::Cell::new(false);
+        Effect::new(move || {
+            if matches!(state.lock.get(), Lock::Locked { .. }) && !preloaded.replace(true) {
+                super::offline::split::preload_unlock();
+            }
+        });
+    }
     view! {
         <section class="panel gate" aria-labelledby="gate-heading">
             <h1 id="gate-heading">{t!(i18n, offline.gate_heading)}</h1>
