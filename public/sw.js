@@ -42,8 +42,10 @@ function network(request) {
   });
 }
 
+// `caches.match` with a name, not `caches.open`: opening would create the cache anew after a
+// logout deleted it.
 function kept(path) {
-  return caches.open(CACHE).then((cache) => cache.match(path));
+  return caches.match(path, { cacheName: CACHE });
 }
 
 self.addEventListener("fetch", (event) => {
