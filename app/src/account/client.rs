@@ -24,6 +24,16 @@ impl ApiFailure {
     }
 }
 
+/// Awaits a request; the header's online indicator learns whether it reached the server.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+async fn answered(
+    sent: impl Future<Output = Result<gloo_net::http::Response, gloo_net::Error>>,
+) -> Result<gloo_net::http::Response, ApiFailure> {
+    let response = sent.await;
+    crate::cache::offline::network_answered(response.is_ok());
+    response.map_err(|_| ApiFailure::Network)
+}
+
 /// `POST path` with a JSON body; `csrf` goes in the `x-csrf-token` header. `Ok(None)` for an
 /// empty success (204).
 pub async fn post<B: Serialize, R: DeserializeOwned>(
@@ -38,9 +48,7 @@ pub async fn post<B: Serialize, R: DeserializeOwned>(
             request = request.header("x-csrf-token", token);
         }
         let request = request.json(body).map_err(|_| ApiFailure::Network)?;
-        let response = request.send().await;
-        crate::cache::offline::network_answered(response.is_ok());
-        let response = response.map_err(|_| ApiFailure::Network)?;
+        let response = answered(request.send()).await?;
         read(response).await
     }
     #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
@@ -57,9 +65,7 @@ pub async fn get<R: DeserializeOwned>(path: &str) -> Result<R, ApiFailure> {
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
         use crate::cache::offline;
-        let response = gloo_net::http::Request::get(path).send().await;
-        offline::network_answered(response.is_ok());
-        let Ok(response) = response else {
+        let Ok(response) = answered(gloo_net::http::Request::get(path).send()).await else {
             // No network: the device's copy, if it is unlocked and holds this answer.
             let kept = offline::split::recall(path.to_owned()).await?.ok_or(ApiFailure::Network)?;
             return serde_json::from_slice(&kept).map_err(|_| ApiFailure::Network);
@@ -93,9 +99,7 @@ pub async fn put<B: Serialize, R: DeserializeOwned>(
             .header("x-csrf-token", csrf)
             .json(body)
             .map_err(|_| ApiFailure::Network)?;
-        let response = request.send().await;
-        crate::cache::offline::network_answered(response.is_ok());
-        let response = response.map_err(|_| ApiFailure::Network)?;
+        let response = answered(request.send()).await?;
         read(response).await
     }
     #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
