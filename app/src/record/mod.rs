@@ -9,6 +9,7 @@ pub mod documents;
 pub mod filter;
 mod finder;
 pub mod history;
+pub mod note;
 mod page;
 mod preview;
 pub mod routes;
@@ -168,7 +169,7 @@ impl MediaType {
 
 /// `POST /api/records/{record}/uploads`: the description of a document about to be sent in
 /// chunks. With `replaces`, a new version of that document.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DepositRequest {
     pub title: String,
@@ -205,6 +206,10 @@ pub struct UploadStatus {
     pub received: u64,
     /// Largest chunk accepted by `PUT`.
     pub chunk_size: u64,
+    /// The upload is a document already: an announcement sent again with the same idempotency
+    /// key (an offline deposit whose answer was lost) has nothing left to send.
+    #[serde(default)]
+    pub finished: bool,
     /// When the deposit starts: exams of the same type already in the record within the
     /// type's window.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

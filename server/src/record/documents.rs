@@ -234,6 +234,7 @@ fn status_of(upload: &UploadRecord) -> UploadStatus {
         size: upload.size,
         received: upload.received,
         chunk_size: CHUNK_BYTES,
+        finished: upload.finished,
         repeated: Vec::new(),
         interactions: Vec::new(),
     }
@@ -444,6 +445,7 @@ pub async fn start_upload(
         size: request.size,
         received: 0,
         chunk_size: CHUNK_BYTES,
+        finished: false,
         repeated,
         interactions,
     };

@@ -18,11 +18,13 @@ const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), geolocation=(), g
 
 /// The policy for one response. Scripts: only this site's files, the one inline hydration
 /// script carrying `nonce`, and WebAssembly compilation; never `unsafe-inline` or `unsafe-eval`.
+/// Frames: this site's document contents, and the `blob:` a document kept offline is shown from
+/// (made by the app itself, typed PDF or plain text only).
 pub fn content_security_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
-         worker-src 'self'; manifest-src 'self'; media-src 'self'; object-src 'none'; \
+         frame-src 'self' blob:; worker-src 'self'; manifest-src 'self'; media-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }

@@ -184,6 +184,15 @@ async fn a_deposit_resumes_after_a_dropped_chunk_and_is_sealed_at_rest() {
     assert_eq!(done.body["title"], "Carnet de suivi tensionnel");
     assert_eq!(done.body["author"]["kind"], "patient");
     let id = done.body["id"].as_str().unwrap();
+    // Announced again after the deposit (an offline deposit whose answer was lost): the same
+    // upload, told it is a document already, and no second document.
+    assert_eq!(again.body["finished"], false);
+    let late = post(&app.router, &uri, meta.clone(), Some(&patient.0), &key).await;
+    assert_eq!(
+        (late.body["upload_id"].as_str(), late.body["finished"].as_bool()),
+        (Some(upload.as_str()), Some(true))
+    );
+    assert_eq!(listed(&app, &record, &patient).await.len(), 1);
 
     let content = get(
         &app.router,
