@@ -1,8 +1,9 @@
 // End to end, offline first: the app is installable (manifest, icons, service worker); the
 // patient keeps an encrypted copy on the phone, protected by a device code; with the network off
 // a reload opens the app shell, which asks for the code (a wrong one counts down) and shows the
-// record from the copy. An entry added and one edited offline wait in the outbox, survive the
-// page being closed, and are sent when the network is back; the edit met a change made meanwhile
+// record from the copy. An entry added and one edited offline, a note written and a file
+// deposited offline wait in the outbox, survive the page being closed, and are sent when the
+// network is back (each document once); the edit met a change made meanwhile
 // in another browser: both versions are shown and kept. A flipped byte in a stored record makes
 // it fail to open. A new build is announced. Logging out, even offline, leaves nothing behind.
 // Accessibility checked at each screen.
@@ -24,7 +25,7 @@ function storedValues(page) {
     open.onerror = () => reject(open.error);
     open.onsuccess = () => {
       const db = open.result;
-      const stores = ['records', 'outbox', 'meta'];
+      const stores = ['records', 'outbox', 'files', 'meta'];
       const tx = db.transaction(stores, 'readonly');
       const requests = stores.map((store) => [store, tx.objectStore(store).getAllKeys(), tx.objectStore(store).getAll()]);
       tx.onerror = () => reject(tx.error);
@@ -81,6 +82,9 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   const blocking = installability.installabilityErrors.filter((e) => e.errorId !== 'in-incognito');
   assert.deepEqual(blocking, [], 'installability');
   await page.getByRole('status').filter({ hasText: 'En ligne' }).waitFor();
+  // Until the patient asks for a copy, the app keeps nothing in IndexedDB, not even an empty
+  // database.
+  assert.deepEqual(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), []);
 
   // The copy, protected by a device code.
   const panel = page.getByRole('region', { name: 'Mon dossier sans réseau' });
@@ -100,13 +104,28 @@ test('the record opens offline from the encrypted copy; offline changes reach th
     return count >= 5;
   });
 
+  // A document she keeps offline: its bytes are sealed in the copy too.
+  const deposit = page.locator('form[aria-labelledby="deposit-heading"]');
+  await deposit.getByLabel('Fichier').setInputFiles({
+    name: 'cardio.txt', mimeType: 'text/plain', buffer: Buffer.from('Échographie cardiaque normale, FEVG 62 %.'),
+  });
+  await deposit.getByLabel('Titre', { exact: true }).fill('Compte rendu cardiologie');
+  await deposit.getByLabel('Date des soins').fill('2026-11-20');
+  await deposit.getByRole('button', { name: 'Ajouter le document' }).click();
+  await deposit.getByText('Document ajouté', { exact: false }).waitFor();
+  const keep = page.getByRole('checkbox', { name: 'Garder hors ligne : Compte rendu cardiologie' });
+  await keep.check();
+  await page.waitForFunction(() => document.querySelector('input[id^="keep-"]:checked:not(:disabled)') !== null);
+  await assertAccessible(page, 'a document kept offline');
+
   // What IndexedDB holds is ciphertext: neither the words, nor the name, nor the code.
   const stored = await storedValues(page);
+  assert.equal(stored.files.filter((f) => f.key.startsWith('document/')).length, 1, stored.files.map((f) => f.key).join());
   const keys = stored.records.map((r) => r.key);
   assert.ok(keys.includes(`/api/records/${record}/profile`), keys.join());
-  for (const { key, bytes } of [...stored.records, ...stored.outbox]) {
+  for (const { key, bytes } of [...stored.records, ...stored.outbox, ...stored.files]) {
     assert.ok(bytes, `${key} is stored as bytes`);
-    for (const word of ['Latex', 'Lévothyroxine', 'Kerguelen', 'lea.kerguelen', CODE]) {
+    for (const word of ['Latex', 'Lévothyroxine', 'Kerguelen', 'lea.kerguelen', CODE, 'Échographie', 'cardiologie']) {
       assert.ok(!contains(bytes, word), `${word} in clear in ${key}`);
     }
   }
@@ -139,6 +158,12 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   await profile.getByText('Lévothyroxine').waitFor();
   assert.equal(new URL(page.url()).pathname, '/dossier');
   await assertAccessible(page, 'record from the copy, offline');
+  // The kept document opens from the device, without a network.
+  await page.getByRole('button', { name: 'Ouvrir « Compte rendu cardiologie »' }).click();
+  await page.getByText('Ouvert depuis la copie de cet appareil.').waitFor();
+  await page.frameLocator('iframe.viewer__frame').getByText('Échographie cardiaque normale, FEVG 62 %.').waitFor();
+  await assertAccessible(page, 'a kept document, offline');
+  await page.locator('.viewer').getByRole('button', { name: 'Fermer le document' }).click();
 
   // Offline: a new entry, and an edit of the allergy.
   await profile.getByLabel('Rubrique').selectOption('allergies');
@@ -150,12 +175,36 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   await profile.getByLabel('Réaction (facultatif)').fill('urticaire géante');
   await profile.getByRole('button', { name: 'Enregistrer la modification' }).click();
   await page.getByText('2 modification(s) en attente d\'envoi').waitFor();
+  // Offline: a note written in the app, and a file of her own.
+  const note = page.locator('form[aria-labelledby="note-heading"]');
+  await note.getByLabel('Titre de la note').fill('Vertiges du matin');
+  await note.getByRole('button', { name: 'Enregistrer la note' }).click();
+  await note.getByText('La note est trop longue (20 000 caractères au plus).').waitFor();
+  await note.getByLabel('Texte de la note').fill('Vertiges au lever depuis lundi, tension 10/6.');
+  await note.getByRole('button', { name: 'Enregistrer la note' }).click();
+  await note.getByText('Pas de réseau : enregistré sur cet appareil, envoyé au retour du réseau.').waitFor();
+  assert.equal(await note.getByLabel('Texte de la note').inputValue(), '', 'the form is cleared once kept');
+  await deposit.getByLabel('Fichier').setInputFiles({
+    name: 'glycemie.txt', mimeType: 'text/plain', buffer: Buffer.from('Glycémie à jeun 5,4 mmol/L, relevé personnel.'),
+  });
+  await deposit.getByLabel('Titre', { exact: true }).fill('Relevé de glycémie');
+  await deposit.getByLabel('Date des soins').fill('2026-11-30');
+  await deposit.getByRole('button', { name: 'Ajouter le document' }).click();
+  await deposit.getByText('Pas de réseau : enregistré sur cet appareil, envoyé au retour du réseau.').waitFor();
+  await page.getByText('4 modification(s) en attente d\'envoi').waitFor();
   const outbox = page.getByRole('region', { name: 'Modifications faites sans réseau' });
   await outbox.getByText('Ajout · Arachide').waitFor();
+  await outbox.getByText('Nouveau document · Vertiges du matin').waitFor();
+  await outbox.getByText('Nouveau document · Relevé de glycémie').waitFor();
   await assertAccessible(page, 'outbox, offline');
   const queued = await storedValues(page);
-  assert.equal(queued.outbox.length, 2);
-  for (const { bytes } of queued.outbox) assert.ok(!contains(bytes, 'Arachide') && !contains(bytes, 'géante'));
+  assert.equal(queued.outbox.length, 4);
+  assert.equal(queued.files.filter((f) => f.key.startsWith('outbox/')).length, 2, 'the documents\' bytes, apart');
+  for (const { key, bytes } of [...queued.outbox, ...queued.files]) {
+    for (const word of ['Arachide', 'géante', 'Vertiges', 'Glycémie', 'glycemie']) {
+      assert.ok(!contains(bytes, word), `${word} in clear in ${key}`);
+    }
+  }
 
   // Meanwhile, on another browser, the same allergy is changed.
   const tablet = await openPage(env.browser, { width: 768, height: 1024 }, { httpErrors: false });
@@ -172,7 +221,7 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   await phone.context.setOffline(false);
   page = await phone.context.newPage();
   await hydrated(page, '/dossier');
-  await page.getByText('2 modification(s) en attente d\'envoi').waitFor();
+  await page.getByText('4 modification(s) en attente d\'envoi').waitFor();
   await page.getByText('Déverrouillez la copie pour les envoyer.').waitFor();
   const again = page.getByRole('region', { name: 'Mon dossier sans réseau' });
   await again.getByLabel('Code de l\'appareil').fill(CODE);
@@ -202,6 +251,23 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   }, record);
   assert.equal(server.peanuts, 1);
   assert.deepEqual(server.reactions, ['urticaire', 'eczéma de contact', 'urticaire géante']);
+  // The note and the file are documents of her own, each once, with their words.
+  const documents = await page.evaluate(async (record) => {
+    const list = await (await fetch(`/api/records/${record}/documents`)).json();
+    return Promise.all(list.map(async (d) => ({
+      title: d.title,
+      category: d.category,
+      text: await (await fetch(`/api/records/${record}/documents/${d.id}/content`)).text(),
+    })));
+  }, record);
+  documents.sort((a, b) => a.title.localeCompare(b.title));
+  assert.deepEqual(documents, [
+    { title: 'Compte rendu cardiologie', category: 'patient_own', text: 'Échographie cardiaque normale, FEVG 62 %.' },
+    { title: 'Relevé de glycémie', category: 'patient_own', text: 'Glycémie à jeun 5,4 mmol/L, relevé personnel.' },
+    { title: 'Vertiges du matin', category: 'patient_own', text: 'Vertiges au lever depuis lundi, tension 10/6.' },
+  ]);
+  const emptied = await storedValues(page);
+  assert.deepEqual([emptied.outbox.length, emptied.files.filter((f) => f.key.startsWith('outbox/')).length], [0, 0]);
   await page.getByText(/en attente d'envoi/).waitFor({ state: 'detached' });
 
   // A flipped byte in the stored profile: it does not open, and the page says so.
@@ -305,4 +371,37 @@ test('ten wrong codes wipe the copy; a new build is announced and taken on reque
     for (const name of compressed) renameSync(join(site, `${name}.kept`), join(site, name));
   }
   await phone.context.close();
+});
+
+test('the copy locks itself after five minutes without a touch, not before', async () => {
+  await signUp('morgane.riou@example.fr', 'Morgane', 'Riou', PASSWORD);
+  const phone = await openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false });
+  const { page, context } = phone;
+  // The page's clock is the test's: five minutes pass in a moment.
+  await context.clock.install();
+  await logIn(page, 'morgane.riou@example.fr', PASSWORD);
+  await addEntries(page, [{ section: 'allergy', substance: 'Pénicilline', reaction: '', severity: 'severe' }]);
+  await hydrated(page, '/dossier');
+  const panel = page.getByRole('region', { name: 'Mon dossier sans réseau' });
+  await panel.getByLabel('Code de l\'appareil').fill(CODE);
+  await panel.getByLabel('Le même code, une seconde fois').fill(CODE);
+  await panel.getByRole('button', { name: 'Garder une copie sur cet appareil' }).click();
+  await panel.getByText('Copie chiffrée sur cet appareil : déverrouillée.').waitFor();
+
+  // Four minutes idle, a touch, four more: still open.
+  await context.clock.fastForward('04:00');
+  await page.getByRole('heading', { level: 1 }).click();
+  await context.clock.fastForward('04:00');
+  await context.clock.fastForward('00:20');
+  assert.equal(await panel.getByText('Copie chiffrée sur cet appareil : déverrouillée.').count(), 1);
+  // Past five minutes without a touch: locked, and offline nothing of the record shows.
+  await context.clock.fastForward('01:30');
+  await panel.getByText('Copie chiffrée sur cet appareil : verrouillée.').waitFor();
+  await context.setOffline(true);
+  await page.getByRole('heading', { name: 'Déverrouiller Carnet' }).waitFor();
+  assert.equal(await page.getByText('Pénicilline').count(), 0);
+  await assertAccessible(page, 'locked by inactivity');
+  await unlockOnGate(page, CODE);
+  await page.getByRole('region', { name: 'Profil de santé' }).getByText('Pénicilline').waitFor();
+  await context.close();
 });

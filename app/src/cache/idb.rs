@@ -1,6 +1,6 @@
 //! IndexedDB access through rexie: one database per device profile, sealed records only.
 //!
-//! The values of `records` and `outbox` are always the output of
+//! The values of `records`, `outbox` and `files` are always the output of
 //! [`crate::cache::crypto::seal`] (or its native twin); `meta` holds the lock (salt, rounds,
 //! wrapped key, wrong tries), which is no health data. Writes to the outbox use IndexedDB's
 //! strict durability (flushed to disk before they are reported done), which rexie does not
@@ -14,15 +14,19 @@ use wasm_bindgen_futures::JsFuture;
 use super::crypto::{self, DataKey, RecordId};
 
 /// Version of the IndexedDB schema (object stores). Raised when stores are added.
-const DB_VERSION: u32 = 2;
+const DB_VERSION: u32 = 3;
 /// The lock: one plain value, no health data.
 pub const META: &str = "meta";
 /// Cached answers of the server, sealed, keyed by their API path.
 pub const RECORDS: &str = "records";
 /// Changes made offline, sealed, keyed by their idempotency key.
 pub const OUTBOX: &str = "outbox";
+/// Documents' bytes, sealed: those waiting in the outbox (keyed `outbox/<change id>`) and those
+/// the user keeps offline (keyed `document/<document id>`). Apart from the outbox, which is read
+/// whole every time it is shown, and from the records, which are read one page at a time.
+pub const FILES: &str = "files";
 /// The object stores of the cache.
-pub const STORES: &[&str] = &[META, RECORDS, OUTBOX];
+pub const STORES: &[&str] = &[META, RECORDS, OUTBOX, FILES];
 
 /// Why the cache could not be read or written. Carries no record content.
 #[derive(Debug)]
@@ -181,6 +185,16 @@ impl CacheDb {
         strict_put(&self.db.name(), id.store, id.key, &sealed).await
     }
 
+    /// Writes already-sealed bytes with strict durability (sealed by the browser's cipher).
+    pub async fn put_sealed_durable(
+        &self,
+        store: &str,
+        key: &str,
+        sealed: &[u8],
+    ) -> Result<(), CacheError> {
+        strict_put(&self.db.name(), store, key, sealed).await
+    }
+
     /// Closes this connection (so a later delete is not blocked by it).
     pub fn close(self) {
         self.db.close();
@@ -193,6 +207,26 @@ impl CacheDb {
         Rexie::delete(&name).await?;
         Ok(())
     }
+}
+
+/// Whether the database `name` exists, asked without opening it (opening creates it). `true`
+/// when the browser cannot tell (no `indexedDB.databases()`): then it is opened as before.
+pub async fn exists(name: &str) -> bool {
+    let Some(factory) = web_sys::window().and_then(|window| window.indexed_db().ok().flatten())
+    else {
+        return false;
+    };
+    let listed = js_sys::Reflect::get(&factory, &"databases".into())
+        .ok()
+        .and_then(|databases| databases.dyn_into::<js_sys::Function>().ok())
+        .and_then(|databases| databases.call0(&factory).ok())
+        .and_then(|promise| promise.dyn_into::<Promise>().ok());
+    let Some(listed) = listed else { return true };
+    let Ok(list) = JsFuture::from(listed).await else { return true };
+    Array::from(&list).iter().any(|database| {
+        js_sys::Reflect::get(&database, &"name".into()).ok().and_then(|n| n.as_string()).as_deref()
+            == Some(name)
+    })
 }
 
 /// Resolves when `target` fires `ok`, rejects when it fires any of `failures`.

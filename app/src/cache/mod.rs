@@ -55,6 +55,8 @@ pub struct OfflineState {
     pub update_ready: RwSignal<bool>,
     /// A kept record failed to open: altered on the disk.
     pub damaged: RwSignal<bool>,
+    /// The outbox's document being sent: its change, bytes sent, size.
+    pub sending: RwSignal<Option<(String, u64, u64)>>,
     /// Raised after the outbox sent something: pages read again.
     pub synced: RwSignal<u32>,
     /// The copy was wiped after too many wrong codes.
@@ -94,6 +96,7 @@ pub fn provide() -> OfflineState {
         changes: RwSignal::new(Vec::new()),
         update_ready: RwSignal::new(false),
         damaged: RwSignal::new(false),
+        sending: RwSignal::new(None),
         synced: RwSignal::new(0),
         wiped: RwSignal::new(false),
         from_shell: started_from_shell(),

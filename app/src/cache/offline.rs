@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::crypto::{self, DataKey, RecordId};
-use super::idb::{CacheDb, CacheError, OUTBOX, RECORDS};
+use super::idb::{CacheDb, CacheError, FILES, OUTBOX, RECORDS};
 use super::outbox::{self, Change, Outcome};
 use super::webcrypto::{self, NativeKey, PBKDF2_ROUNDS};
 use super::{DB_NAME, Lock, MAX_TRIES, OfflineState, cacheable};
@@ -107,6 +107,10 @@ async fn open_db() -> Result<CacheDb, CacheError> {
 }
 
 async fn read_lock() -> Result<Option<LockFile>, CacheError> {
+    // Asked at every start: a device without a copy is left without an (empty) database.
+    if !super::idb::exists(DB_NAME).await {
+        return Ok(None);
+    }
     let db = open_db().await?;
     let text = db.get_meta().await;
     db.close();
@@ -291,6 +295,45 @@ pub async fn queue(change: Change) -> Result<(), CacheError> {
     Ok(())
 }
 
+/// Puts a document of the patient's own in the outbox: its bytes first, sealed and durable, then
+/// the change that sends them; and tries to send it at once.
+pub async fn queue_document(change: Change, content: Zeroizing<Vec<u8>>) -> Result<(), CacheError> {
+    let unlocked = unlocked().ok_or(CacheError::Corrupt)?;
+    let key = file_key(&change.id);
+    let id = RecordId { user: &unlocked.user, store: FILES, key: &key, schema_version: SCHEMA };
+    let sealed = seal_for(&unlocked, &id, &content).await?;
+    let db = open_db().await?;
+    let written = db.put_sealed_durable(FILES, &key, &sealed).await;
+    db.close();
+    written?;
+    queue(change).await
+}
+
+/// Where the bytes of the outbox's document `change_id` wait.
+fn file_key(change_id: &str) -> String {
+    format!("outbox/{change_id}")
+}
+
+/// The bytes of the outbox's document, opened. `None` when missing or altered.
+async fn waiting_file(unlocked: &Unlocked, change_id: &str) -> Option<Zeroizing<Vec<u8>>> {
+    let key = file_key(change_id);
+    let db = open_db().await.ok()?;
+    let sealed = db.get_sealed(FILES, &key).await;
+    db.close();
+    let sealed = sealed.ok()??;
+    let id = RecordId { user: &unlocked.user, store: FILES, key: &key, schema_version: SCHEMA };
+    open_for(unlocked, &id, &sealed).await.ok()
+}
+
+/// Takes a change out of the outbox, with the bytes of its document if it has some.
+async fn remove_change(id: &str) {
+    if let Ok(db) = open_db().await {
+        let _ = db.delete(OUTBOX, id).await;
+        let _ = db.delete(FILES, &file_key(id)).await;
+        db.close();
+    }
+}
+
 async fn write_change(unlocked: &Unlocked, change: &Change) -> Result<(), CacheError> {
     let plain = Zeroizing::new(serde_json::to_vec(change).map_err(|_| CacheError::Corrupt)?);
     let db = open_db().await?;
@@ -324,7 +367,9 @@ async fn changes(unlocked: &Unlocked) -> Vec<Change> {
 /// changes, into the interface's state.
 pub async fn refresh_outbox() {
     let Some(state) = state() else { return };
-    if let Ok(db) = open_db().await {
+    if !super::idb::exists(DB_NAME).await {
+        state.waiting.set(0);
+    } else if let Ok(db) = open_db().await {
         state.waiting.set(db.count(OUTBOX).await.unwrap_or(0));
         db.close();
     }
@@ -342,9 +387,8 @@ pub async fn resolve(id: &str, keep_mine: bool) {
         if keep_mine {
             change.keep_mine();
             let _ = write_change(&unlocked, &change).await;
-        } else if let Ok(db) = open_db().await {
-            let _ = db.delete(OUTBOX, id).await;
-            db.close();
+        } else {
+            remove_change(id).await;
         }
     }
     refresh_outbox().await;
@@ -368,25 +412,22 @@ pub async fn flush() {
         && let Ok(me) = network::me().await
     {
         for change in pending {
-            let outcome = match network::send(&change, &me.csrf_token).await {
-                Ok(()) => Outcome::Done,
+            let outcome = match send(&unlocked, &change, &me.csrf_token).await {
+                Ok(outcome) => outcome,
                 Err(ApiFailure::Network) => Outcome::Later,
                 Err(ApiFailure::Refused(body)) => {
                     let current = match &change.what {
                         outbox::What::EditEntry { entry_id, .. } => {
                             network::entry(&change.record, entry_id).await
                         }
-                        outbox::What::NewEntry { .. } => None,
+                        outbox::What::NewEntry { .. } | outbox::What::NewDocument { .. } => None,
                     };
                     outbox::on_refusal(&change, &body, current.as_ref())
                 }
             };
             match outcome {
                 Outcome::Done => {
-                    if let Ok(db) = open_db().await {
-                        let _ = db.delete(OUTBOX, &change.id).await;
-                        db.close();
-                    }
+                    remove_change(&change.id).await;
                     sent = true;
                 }
                 Outcome::Later => break,
@@ -403,14 +444,170 @@ pub async fn flush() {
     }
 }
 
+/// Sends one change: an entry as its request, a document as an upload (its idempotency key the
+/// change's, so one that reached the server before is not deposited twice), its progress shown.
+async fn send(unlocked: &Unlocked, change: &Change, csrf: &str) -> Result<Outcome, ApiFailure> {
+    let outbox::What::NewDocument { deposit } = &change.what else {
+        return network::send(change, csrf).await.map(|()| Outcome::Done);
+    };
+    let Some(content) = waiting_file(unlocked, &change.id).await else {
+        // Gone or altered on the disk: said, and kept for the user to remove.
+        if let Some(state) = state() {
+            state.damaged.set(true);
+        }
+        return Ok(Outcome::Keep(outbox::State::Refused {
+            error: crate::api::ErrorCode::Internal,
+        }));
+    };
+    let blob = blob_of(&content).map_err(|_| ApiFailure::Network)?;
+    drop(content);
+    let state = state();
+    let report = |received, size| {
+        if let Some(state) = state {
+            state.sending.set(Some((change.id.clone(), received, size)));
+        }
+    };
+    let sent = crate::record::upload::upload(
+        &change.record,
+        csrf,
+        &change.id,
+        &blob,
+        deposit.clone(),
+        report,
+    )
+    .await;
+    if let Some(state) = state {
+        state.sending.set(None);
+    }
+    sent.map(|_| Outcome::Done)
+}
+
+fn blob_of(bytes: &[u8]) -> Result<web_sys::Blob, wasm_bindgen::JsValue> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    web_sys::Blob::new_with_u8_array_sequence(&parts)
+}
+
+/// Where the bytes of a document kept offline are: its id and the version kept.
+fn kept_key(document_id: &str, version: u32) -> String {
+    format!("document/{document_id}/{version}")
+}
+
+/// The documents kept offline on this device: (document id, version kept). Empty while locked.
+pub async fn kept_documents() -> Vec<(String, u32)> {
+    if unlocked().is_none() {
+        return Vec::new();
+    }
+    let Ok(db) = open_db().await else { return Vec::new() };
+    let keys = db.keys(FILES).await.unwrap_or_default();
+    db.close();
+    keys.iter()
+        .filter_map(|key| {
+            let (id, version) = key.strip_prefix("document/")?.split_once('/')?;
+            Some((id.to_owned(), version.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Keeps a document's current version offline: its bytes fetched from the server, sealed, and
+/// written in place of an older version kept before.
+pub async fn keep_document(
+    record: &str,
+    document_id: &str,
+    version: u32,
+) -> Result<(), ApiFailure> {
+    let unlocked = unlocked().ok_or(ApiFailure::Network)?;
+    let path = format!("/api/records/{record}/documents/{document_id}/content");
+    let response =
+        gloo_net::http::Request::get(&path).send().await.map_err(|_| ApiFailure::Network)?;
+    if !response.ok() {
+        return Err(crate::account::client::read::<()>(response)
+            .await
+            .err()
+            .unwrap_or(ApiFailure::Network));
+    }
+    let bytes = Zeroizing::new(response.binary().await.map_err(|_| ApiFailure::Network)?);
+    let key = kept_key(document_id, version);
+    let id = RecordId { user: &unlocked.user, store: FILES, key: &key, schema_version: SCHEMA };
+    let sealed = seal_for(&unlocked, &id, &bytes).await.map_err(|_| ApiFailure::Network)?;
+    drop(bytes);
+    let db = open_db().await.map_err(|_| ApiFailure::Network)?;
+    let written = db.put_sealed(FILES, &key, &sealed).await;
+    db.close();
+    written.map_err(|_| ApiFailure::Network)?;
+    for (kept, older) in kept_documents().await {
+        if kept == document_id && older != version {
+            forget_version(document_id, older).await;
+        }
+    }
+    Ok(())
+}
+
+async fn forget_version(document_id: &str, version: u32) {
+    if let Ok(db) = open_db().await {
+        let _ = db.delete(FILES, &kept_key(document_id, version)).await;
+        db.close();
+    }
+}
+
+/// No longer keeps a document offline (every version kept).
+pub async fn forget_document(document_id: &str) {
+    for (kept, version) in kept_documents().await {
+        if kept == document_id {
+            forget_version(document_id, version).await;
+        }
+    }
+}
+
+/// The bytes of a document kept offline, in this version, opened. `None` when not kept; an
+/// altered record is reported and not shown.
+pub async fn kept_content(document_id: &str, version: u32) -> Option<Zeroizing<Vec<u8>>> {
+    let unlocked = unlocked()?;
+    let key = kept_key(document_id, version);
+    let db = open_db().await.ok()?;
+    let sealed = db.get_sealed(FILES, &key).await;
+    db.close();
+    let sealed = sealed.ok()??;
+    let id = RecordId { user: &unlocked.user, store: FILES, key: &key, schema_version: SCHEMA };
+    match open_for(&unlocked, &id, &sealed).await {
+        Ok(plain) => Some(plain),
+        Err(_) => {
+            if let Some(state) = state() {
+                state.damaged.set(true);
+            }
+            None
+        }
+    }
+}
+
+/// The documents kept offline follow their new versions: with a network, after an unlock.
+async fn refresh_kept(record: &str, documents: &[crate::record::DocumentInfo]) {
+    for (id, version) in kept_documents().await {
+        match documents.iter().find(|document| document.id == id) {
+            Some(document) if document.version != version => {
+                let _ = keep_document(record, &id, document.version).await;
+            }
+            Some(_) => {}
+            // No longer readable (withdrawn, masked from this session): not kept either.
+            None => forget_document(&id).await,
+        }
+    }
+}
+
 /// Fills the copy with the parts of the record the app shows, from the server (each answer is
 /// kept by [`remember`] on its way).
 pub async fn refresh_copy() {
     use crate::account::{Me, client};
     let Ok(me) = client::get::<Me>("/api/account/me").await else { return };
     let record = me.acting_for.as_ref().map_or(me.id.clone(), |person| person.id.clone());
-    for part in ["documents", "profile", "access-history", "timeline", "episodes", "grants"] {
+    let documents = client::get::<Vec<crate::record::DocumentInfo>>(&format!(
+        "/api/records/{record}/documents"
+    ))
+    .await;
+    for part in ["profile", "access-history", "timeline", "episodes", "grants"] {
         let _ = client::get::<serde_json::Value>(&format!("/api/records/{record}/{part}")).await;
+    }
+    if let Ok(documents) = documents {
+        refresh_kept(&record, &documents).await;
     }
     let _ = client::get::<serde_json::Value>("/api/notifications").await;
 }
@@ -500,7 +697,7 @@ mod network {
     }
 
     pub async fn send(change: &Change, csrf: &str) -> Result<(), ApiFailure> {
-        let request = change.request();
+        let request = change.request().ok_or(ApiFailure::Network)?;
         let builder =
             if request.put { Request::put(&request.path) } else { Request::post(&request.path) };
         let response = builder
@@ -547,6 +744,41 @@ pub mod split {
     #[cfg_attr(not(test), leptos::lazy)]
     pub async fn remember(path: String, text: Zeroizing<String>) {
         super::remember(&path, &text);
+    }
+
+    /// A document of the patient's own into the outbox; `false` when it could not be written.
+    #[cfg_attr(not(test), leptos::lazy)]
+    pub async fn queue_document(
+        change: crate::cache::outbox::Change,
+        content: Zeroizing<Vec<u8>>,
+    ) -> bool {
+        super::queue_document(change, content).await.is_ok()
+    }
+
+    #[cfg_attr(not(test), leptos::lazy)]
+    pub async fn kept_documents() -> Vec<(String, u32)> {
+        super::kept_documents().await
+    }
+
+    /// Keeps the document offline (`keep`), or no longer.
+    #[cfg_attr(not(test), leptos::lazy)]
+    pub async fn keep_document(
+        record: String,
+        document_id: String,
+        version: u32,
+        keep: bool,
+    ) -> Result<(), ApiFailure> {
+        if keep {
+            super::keep_document(&record, &document_id, version).await
+        } else {
+            super::forget_document(&document_id).await;
+            Ok(())
+        }
+    }
+
+    #[cfg_attr(not(test), leptos::lazy)]
+    pub async fn kept_content(document_id: String, version: u32) -> Option<Zeroizing<Vec<u8>>> {
+        super::kept_content(&document_id, version).await
     }
 
     #[cfg_attr(not(test), leptos::lazy)]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{ErrorBody, ErrorCode, Refusal};
 use crate::profile::{Entry, EntryInfo, EntryRequest};
+use crate::record::{Category, DepositRequest};
 
 /// One change waiting in the outbox.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,6 +32,10 @@ pub enum What {
     NewEntry { entry: Entry },
     /// A new version of an entry, made from the version `base_version`.
     EditEntry { entry_id: String, base_version: u32, entry: Entry },
+    /// A document of the patient's own: a file, or a note written in the app. Its bytes wait
+    /// beside the change, sealed on their own (the outbox is read often; a document is read once,
+    /// when it is sent). A new document never meets another version: nothing to choose.
+    NewDocument { deposit: DepositRequest },
 }
 
 /// Where the change stands.
@@ -47,7 +52,7 @@ pub enum State {
     Refused { error: ErrorCode },
 }
 
-/// The request a change becomes.
+/// The request an entry's change becomes (a document is sent as an upload).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
     pub put: bool,
@@ -60,15 +65,34 @@ impl Change {
         Self { id, record, what, state: State::Waiting }
     }
 
-    pub fn entry(&self) -> &Entry {
+    /// A document of the patient's own, deposited when the network is back. `None` when it is
+    /// not one the outbox takes: only the patient's own category, new, and the size is the
+    /// content's.
+    pub fn new_document(
+        id: String,
+        record: String,
+        deposit: DepositRequest,
+        content_len: usize,
+    ) -> Option<Self> {
+        let takes = deposit.category == Category::PatientOwn
+            && deposit.size == content_len as u64
+            && deposit.size > 0
+            && deposit.replaces.is_none();
+        takes.then(|| Self::new(id, record, What::NewDocument { deposit }))
+    }
+
+    /// The profile entry the change writes, if it is one.
+    pub fn entry(&self) -> Option<&Entry> {
         match &self.what {
-            What::NewEntry { entry } | What::EditEntry { entry, .. } => entry,
+            What::NewEntry { entry } | What::EditEntry { entry, .. } => Some(entry),
+            What::NewDocument { .. } => None,
         }
     }
 
-    pub fn request(&self) -> Request {
+    /// The request of an entry's change; `None` for a document, sent as an upload.
+    pub fn request(&self) -> Option<Request> {
         let profile = format!("/api/records/{}/profile", self.record);
-        match &self.what {
+        Some(match &self.what {
             What::NewEntry { entry } => Request {
                 put: false,
                 path: profile,
@@ -79,7 +103,8 @@ impl Change {
                 path: format!("{profile}/{entry_id}"),
                 body: EntryRequest { entry: entry.clone(), base_version: Some(*base_version) },
             },
-        }
+            What::NewDocument { .. } => return None,
+        })
     }
 
     /// The user keeps their own version over the server's: it is sent again, made from the
@@ -113,7 +138,7 @@ pub fn on_refusal(change: &Change, refusal: &ErrorBody, current: Option<&EntryIn
         return match current {
             // A first send that was written but whose answer was lost comes back as a conflict
             // with our own text: nothing to choose.
-            Some(now) if now.entry == *change.entry() => Outcome::Done,
+            Some(now) if change.entry() == Some(&now.entry) => Outcome::Done,
             Some(now) => Outcome::Keep(State::Conflict {
                 theirs: now.entry.clone(),
                 their_version: now.version,
@@ -175,11 +200,11 @@ mod tests {
     #[test]
     fn requests() {
         let new = Change::new("k".into(), "r1".into(), What::NewEntry { entry: allergy("latex") });
-        let request = new.request();
+        let request = new.request().unwrap();
         assert!(!request.put);
         assert_eq!(request.path, "/api/records/r1/profile");
         assert_eq!(request.body.base_version, None);
-        let request = edit().request();
+        let request = edit().request().unwrap();
         assert!(request.put);
         assert_eq!(request.path, "/api/records/r1/profile/e1");
         assert_eq!(request.body.base_version, Some(1));
@@ -194,8 +219,8 @@ mod tests {
         change.state = state;
         change.keep_mine();
         assert_eq!(change.state, State::Waiting);
-        assert_eq!(change.request().body.base_version, Some(2));
-        assert_eq!(change.entry(), &allergy("latex"));
+        assert_eq!(change.request().unwrap().body.base_version, Some(2));
+        assert_eq!(change.entry(), Some(&allergy("latex")));
     }
 
     #[test]
@@ -215,6 +240,45 @@ mod tests {
         assert_eq!(
             on_refusal(&edit(), &ErrorBody::new(ErrorCode::Unauthenticated), None),
             Outcome::Later
+        );
+    }
+
+    fn note(size: u64) -> DepositRequest {
+        DepositRequest {
+            title: "Tension du matin".into(),
+            category: Category::PatientOwn,
+            type_code: None,
+            care_date: "2026-12-01".into(),
+            media_type: crate::record::MediaType::Text,
+            size,
+            domain: None,
+            replaces: None,
+            hidden_from_representatives: false,
+            awaiting_announcement: false,
+            substances: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_the_patient_s_own_new_documents_wait_in_the_outbox() {
+        let change = Change::new_document("k".into(), "r1".into(), note(12), 12).unwrap();
+        assert_eq!(change.request(), None, "sent as an upload");
+        assert_eq!(change.entry(), None);
+        let text = serde_json::to_string(&change).unwrap();
+        assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), change);
+        // Not of the patient's own category, a size that is not the content's, empty, or a new
+        // version of a document (which could meet another one): refused.
+        let report = DepositRequest { category: Category::Reports, ..note(12) };
+        assert!(Change::new_document("k".into(), "r1".into(), report, 12).is_none());
+        assert!(Change::new_document("k".into(), "r1".into(), note(13), 12).is_none());
+        assert!(Change::new_document("k".into(), "r1".into(), note(0), 0).is_none());
+        let version = DepositRequest { replaces: Some("d1".into()), ..note(12) };
+        assert!(Change::new_document("k".into(), "r1".into(), version, 12).is_none());
+        // The server refusing it (its type, its size) keeps it for the user to remove.
+        let change = Change::new_document("k".into(), "r1".into(), note(12), 12).unwrap();
+        assert_eq!(
+            on_refusal(&change, &ErrorBody::new(ErrorCode::Input), None),
+            Outcome::Keep(State::Refused { error: ErrorCode::Input })
         );
     }
 

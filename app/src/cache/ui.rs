@@ -47,11 +47,19 @@ pub fn NetworkStatus() -> impl IntoView {
 }
 
 fn what_label(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, change: &Change) -> String {
-    let kind = match change.what {
-        What::NewEntry { .. } => t_string!(i18n, offline.new_entry),
-        What::EditEntry { .. } => t_string!(i18n, offline.edit_entry),
-    };
-    format!("{kind} · {}", crate::profile::view::summary(i18n, change.entry()))
+    match &change.what {
+        What::NewEntry { entry } => {
+            let summary = crate::profile::view::summary(i18n, entry);
+            format!("{} · {summary}", t_string!(i18n, offline.new_entry))
+        }
+        What::EditEntry { entry, .. } => {
+            let summary = crate::profile::view::summary(i18n, entry);
+            format!("{} · {summary}", t_string!(i18n, offline.edit_entry))
+        }
+        What::NewDocument { deposit } => {
+            format!("{} · {}", t_string!(i18n, offline.new_document), deposit.title)
+        }
+    }
 }
 
 /// The outbox, when it holds something: what waits, and what the user must decide.
@@ -67,8 +75,17 @@ pub fn OutboxPanel() -> impl IntoView {
     let item = move |change: Change| {
         let label = what_label(i18n, &change);
         let id = change.id.clone();
+        let sending_id = id.clone();
+        let progress = move || {
+            state.sending.get().filter(|(id, ..)| *id == sending_id).map(|(_, received, size)| {
+                let percent = (received * 100).checked_div(size).unwrap_or(0);
+                let label = t_string!(i18n, record.sending, percent = percent).to_string();
+                view! { <progress class="outbox__progress" max=size.to_string() value=received.to_string() aria-label=label></progress> }
+            })
+        };
+        let mine = change.entry().map(|entry| crate::profile::view::summary(i18n, entry));
         let detail = match &change.state {
-            State::Waiting => view! { <p class="outbox__state">{t!(i18n, offline.waiting_one)}</p> }.into_any(),
+            State::Waiting => view! { <p class="outbox__state">{t!(i18n, offline.waiting_one)}</p>{progress} }.into_any(),
             State::Conflict { theirs, their_version } => {
                 let (mine_id, theirs_id) = (id.clone(), id.clone());
                 let version = *their_version;
@@ -76,7 +93,7 @@ pub fn OutboxPanel() -> impl IntoView {
                     <p class="outbox__state"><strong>{t!(i18n, offline.conflict)}</strong></p>
                     <dl class="outbox__versions">
                         <dt>{t!(i18n, offline.mine)}</dt>
-                        <dd>{crate::profile::view::summary(i18n, change.entry())}</dd>
+                        <dd>{mine}</dd>
                         <dt>{t_string!(i18n, offline.theirs, version = version).to_string()}</dt>
                         <dd>{crate::profile::view::summary(i18n, theirs)}</dd>
                     </dl>

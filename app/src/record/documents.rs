@@ -43,9 +43,10 @@ pub fn DocumentList(
     #[prop(optional)] filtered: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let open = RwSignal::new(None::<DocumentInfo>);
+    let open = RwSignal::new(None::<(DocumentInfo, Option<u32>)>);
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
+    let kept = keeping::kept(can_mask);
     if documents.is_empty() && filtered {
         return view! { <p role="status">{t!(i18n, finder.none)}</p> }.into_any();
     }
@@ -88,6 +89,16 @@ pub fn DocumentList(
             };
             let shown = document.clone();
             let title = document.title.clone();
+            let keep = can_mask.then(|| {
+                view! { <keeping::KeepOffline record=record.clone() document=document.clone() kept failure /> }
+            });
+            let (shown_id, shown_version) = (document.id.clone(), document.version);
+            let kept_version = move || {
+                kept.with_untracked(|kept| {
+                    kept.iter().any(|(id, v)| *id == shown_id && *v == shown_version)
+                })
+                .then_some(shown_version)
+            };
             view! {
                 <li class="document">
                     <p class="document__title">{document.title.clone()}</p>
@@ -100,7 +111,7 @@ pub fn DocumentList(
                         {document.hidden_from_representatives.then(|| view! { " · " <strong>{t!(i18n, record.confidential_mark)}</strong> })}
                     </p>
                     <div class="actions">
-                        <button type="button" class="button" on:click=move |_| open.set(Some(shown.clone()))
+                        <button type="button" class="button" on:click=move |_| open.set(Some((shown.clone(), kept_version())))
                             aria-label=t_string!(i18n, record.open_label, title = title.clone()).to_string()>
                             {t!(i18n, record.open)}
                         </button>
@@ -114,6 +125,7 @@ pub fn DocumentList(
                         })}
                         {announce}
                     </div>
+                    {keep}
                 </li>
             }
         })
@@ -121,32 +133,44 @@ pub fn DocumentList(
     view! {
         <FormAlert failure />
         <ul class="documents">{rows}</ul>
-        {move || open.get().map(|document| view! { <Viewer base=base.clone() document close=open /> })}
+        {move || open.get().map(|(document, kept)| view! { <Viewer base=base.clone() document kept close=open /> })}
     }
     .into_any()
 }
 
-/// One document shown in the app: an image, a PDF in a frame, or text.
+/// One document shown in the app: an image, a PDF in a frame, or text. `kept`: this version is
+/// kept on the device, and is shown from there (no network needed).
 #[component]
 fn Viewer(
     base: String,
     document: DocumentInfo,
-    close: RwSignal<Option<DocumentInfo>>,
+    kept: Option<u32>,
+    close: RwSignal<Option<(DocumentInfo, Option<u32>)>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let src = format!("{base}/{}/content", document.id);
+    let from_network = format!("{base}/{}/content", document.id);
+    let src = RwSignal::new(kept.is_none().then_some(from_network));
+    if let Some(version) = kept {
+        keeping::show_kept(document.id.clone(), version, document.media_type, src);
+    }
     let title = document.title.clone();
-    let body = match document.media_type {
-        MediaType::Jpeg | MediaType::Png => {
-            view! { <img class="viewer__image" src=src alt=title.clone() /> }.into_any()
-        }
-        MediaType::Pdf | MediaType::Text => {
-            view! { <iframe class="viewer__frame" src=src title=title.clone()></iframe> }.into_any()
-        }
+    let media_type = document.media_type;
+    let body = move || {
+        let src = src.get()?;
+        Some(match media_type {
+            MediaType::Jpeg | MediaType::Png => {
+                view! { <img class="viewer__image" src=src alt=title.clone() /> }.into_any()
+            }
+            MediaType::Pdf | MediaType::Text => {
+                view! { <iframe class="viewer__frame" src=src title=title.clone()></iframe> }
+                    .into_any()
+            }
+        })
     };
     view! {
         <section class="viewer" aria-labelledby="viewer-heading">
             <h2 id="viewer-heading">{document.title.clone()}</h2>
+            {kept.is_some().then(|| view! { <p class="hint">{t!(i18n, record.kept_shown)}</p> })}
             {body}
             <button type="button" class="button button--secondary" on:click=move |_| close.set(None)>
                 {t!(i18n, record.close)}
@@ -181,6 +205,8 @@ pub fn DepositForm(
     let pending = RwSignal::new(false);
     let progress = RwSignal::new(None::<(u64, u64)>);
     let done = RwSignal::new(false);
+    // Kept on the device for lack of a network.
+    let queued = RwSignal::new(false);
     let several = categories.len() > 1;
     let professional = several;
     let confidential = RwSignal::new(false);
@@ -202,6 +228,7 @@ pub fn DepositForm(
             return;
         }
         done.set(false);
+        queued.set(false);
         let code = type_code.get_untracked().trim().to_owned();
         if !code.is_empty() && !valid_loinc(&code) {
             failure.set(Some(local("type_code", InputError::TypeCodeInvalid)));
@@ -319,7 +346,24 @@ pub fn DepositForm(
                     }
                 }
                 let report = move |received, size| progress.set(Some((received, size)));
-                match super::upload::upload(&record, &csrf, &file, request, report).await {
+                let Ok(key) = super::upload::new_key() else {
+                    failure.set(Some(ApiFailure::Network));
+                    pending.set(false);
+                    return;
+                };
+                let mut sent =
+                    super::upload::upload(&record, &csrf, &key, &file, request.clone(), report)
+                        .await;
+                // No network: the patient's own document waits on the device.
+                if matches!(sent, Err(ApiFailure::Network))
+                    && !professional
+                    && let Some(content) = super::upload::read_file(&file).await
+                    && super::upload::keep_for_later(&record, key, request, content).await
+                {
+                    queued.set(true);
+                    sent = Ok(None);
+                }
+                match sent {
                     Ok(_) => {
                         title.set(String::new());
                         type_code.set(String::new());
@@ -333,7 +377,7 @@ pub fn DepositForm(
                         if let Some(input) = file_input.get_untracked() {
                             input.set_value("");
                         }
-                        done.set(true);
+                        done.set(!queued.get_untracked());
                         refresh.run(());
                     }
                     Err(refused) => failure.set(Some(refused)),
@@ -432,6 +476,7 @@ pub fn DepositForm(
                 }
             })}
             {move || done.get().then(|| view! { <p class="notice" role="status">{t!(i18n, record.deposited)}</p> })}
+            {move || queued.get().then(|| view! { <p class="notice" role="status">{t!(i18n, offline.queued)}</p> })}
             {move || repeated.with(|found| (!found.is_empty()).then(|| {
                 let items = found.iter().map(|exam| {
                     let text = t_string!(i18n, record.repeated_item, title = exam.title.clone(), date = exam.care_date.clone(), days = exam.days_apart).to_string();
@@ -463,5 +508,127 @@ pub fn DepositForm(
                 t_string!(i18n, record.deposit_anyway).to_string()
             }) />
         </form>
+    }
+}
+
+/// Documents the patient keeps offline: the choice on each, and showing a kept one from the
+/// device. The bytes are sealed in the copy like everything else (`cache::offline`).
+mod keeping {
+    use leptos::prelude::*;
+
+    use crate::account::client::ApiFailure;
+    use crate::cache::Lock;
+    use crate::i18n::{t, t_string, use_i18n};
+    use crate::record::{DocumentInfo, MediaType};
+
+    /// The documents kept on this device (id, version), read again whenever the copy unlocks.
+    pub fn kept(patient_side: bool) -> RwSignal<Vec<(String, u32)>> {
+        let kept = RwSignal::new(Vec::new());
+        let offline = crate::cache::use_offline();
+        Effect::new(move |_| {
+            let unlocked = offline.lock.get() == Lock::Unlocked;
+            if !patient_side || !unlocked {
+                kept.set(Vec::new());
+            } else {
+                #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+                leptos::task::spawn_local(async move {
+                    kept.set(crate::cache::offline::split::kept_documents().await);
+                });
+            }
+        });
+        kept
+    }
+
+    /// "Garder hors ligne", shown while the copy is unlocked.
+    #[component]
+    pub fn KeepOffline(
+        record: String,
+        document: DocumentInfo,
+        kept: RwSignal<Vec<(String, u32)>>,
+        failure: RwSignal<Option<ApiFailure>>,
+    ) -> impl IntoView {
+        let i18n = use_i18n();
+        let offline = crate::cache::use_offline();
+        let busy = RwSignal::new(false);
+        let input_id = format!("keep-{}", document.id);
+        let id = document.id.clone();
+        let checked = move || kept.with(|kept| kept.iter().any(|(kept, _)| *kept == id));
+        let title = document.title.clone();
+        let change = move |event: leptos::ev::Event| {
+            let keep = event_target_checked(&event);
+            let _ = (&record, &document, keep, failure);
+            #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+            {
+                use crate::cache::offline::split;
+                let (record, id, version) = (record.clone(), document.id.clone(), document.version);
+                busy.set(true);
+                failure.set(None);
+                leptos::task::spawn_local(async move {
+                    if let Err(refused) = split::keep_document(record, id, version, keep).await {
+                        failure.set(Some(refused));
+                    }
+                    kept.set(split::kept_documents().await);
+                    busy.set(false);
+                });
+            }
+        };
+        move || {
+            (offline.lock.get() == Lock::Unlocked).then(|| {
+                let label = t_string!(i18n, record.keep_offline_label, title = title.clone()).to_string();
+                view! {
+                    <div class="checkbox">
+                        <input id=input_id.clone() type="checkbox" prop:checked=checked.clone() on:change=change.clone()
+                            disabled=busy aria-label=label />
+                        <label for=input_id.clone()>{t!(i18n, record.keep_offline)}</label>
+                        {move || busy.get().then(|| view! { <span role="status">{t!(i18n, record.keeping)}</span> })}
+                    </div>
+                }
+            })
+        }
+    }
+
+    /// Opens the kept bytes into a `blob:` address of the right type for the viewer, taken back
+    /// when the viewer closes. Nothing goes to the network.
+    pub fn show_kept(
+        document_id: String,
+        version: u32,
+        media_type: MediaType,
+        src: RwSignal<Option<String>>,
+    ) {
+        let _ = (&document_id, version, media_type, src);
+        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+        {
+            let made = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+            let revoke = made.clone();
+            on_cleanup(move || {
+                if let Some(url) = revoke.lock().ok().and_then(|mut url| url.take()) {
+                    let _ = web_sys::Url::revoke_object_url(&url);
+                }
+            });
+            leptos::task::spawn_local(async move {
+                let bytes = crate::cache::offline::split::kept_content(document_id, version).await;
+                let Some(bytes) = bytes else { return };
+                let kind = match media_type {
+                    MediaType::Pdf => "application/pdf",
+                    MediaType::Jpeg => "image/jpeg",
+                    MediaType::Png => "image/png",
+                    MediaType::Text => "text/plain;charset=utf-8",
+                };
+                let options = web_sys::BlobPropertyBag::new();
+                options.set_type(kind);
+                let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&bytes[..]));
+                let Ok(blob) =
+                    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+                else {
+                    return;
+                };
+                if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
+                    if let Ok(mut made) = made.lock() {
+                        *made = Some(url.clone());
+                    }
+                    src.set(Some(url));
+                }
+            });
+        }
     }
 }

@@ -97,6 +97,9 @@ fn Record(me: Me) -> impl IntoView {
         <section class="panel">
             <DepositForm record=record.clone() csrf=csrf.clone() categories=vec![Category::PatientOwn] refresh />
         </section>
+        <section class="panel">
+            <crate::record::note::NoteForm record=record.clone() csrf=csrf.clone() refresh />
+        </section>
         <ProfileSection record=record.clone() csrf=csrf.clone() writable=Section::ALL.to_vec() can_mask=true />
         <section class="panel" aria-labelledby="summary-heading">
             <h2 id="summary-heading">{t!(i18n, share.title)}</h2>

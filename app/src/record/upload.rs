@@ -1,7 +1,8 @@
 //! Sending a document from the browser: announce it, send it in chunks with the progress
 //! reported after each one, and on a dropped connection ask the server where it stands and
 //! go on from there (a few tries, with a pause); then finish. Announcing carries an
-//! idempotency key, so a repeated announcement is the same upload.
+//! idempotency key, so a repeated announcement is the same upload; one that is a document
+//! already (an offline deposit whose answer was lost) sends nothing more.
 
 use crate::account::client::ApiFailure;
 use crate::record::{DepositRequest, DocumentInfo};
@@ -9,34 +10,73 @@ use crate::record::{DepositRequest, DocumentInfo};
 /// How many times one chunk is tried before giving up (the upload can still be resumed).
 const TRIES: u32 = 5;
 
+/// A fresh idempotency key for one deposit: the outbox's kind (time and random), so that the
+/// same key serves if the deposit has to wait on the device.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub fn new_key() -> Result<String, ApiFailure> {
+    let mut random = [0u8; 8];
+    getrandom::getrandom(&mut random).map_err(|_| ApiFailure::Network)?;
+    Ok(crate::cache::outbox::new_id(js_sys::Date::now(), random))
+}
+
+/// No network: a document of the patient's own waits in the device's outbox, under the key its
+/// first try used. `false` when it cannot (no copy on this device, or locked, or not a document
+/// the outbox takes): the user then sees the network failure and keeps their file.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub async fn keep_for_later(
+    record: &str,
+    key: String,
+    deposit: DepositRequest,
+    content: zeroize::Zeroizing<Vec<u8>>,
+) -> bool {
+    use crate::cache::offline::split;
+    if !split::is_unlocked() {
+        return false;
+    }
+    let Some(change) =
+        crate::cache::outbox::Change::new_document(key, record.to_owned(), deposit, content.len())
+    else {
+        return false;
+    };
+    split::queue_document(change, content).await
+}
+
+/// The bytes of a file the user picked.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub async fn read_file(file: &web_sys::Blob) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
+    Some(zeroize::Zeroizing::new(js_sys::Uint8Array::new(&buffer).to_vec()))
+}
+
+/// Sends `file` (a file the user picked, or bytes kept offline) as the document `request`
+/// describes. `Ok(None)`: the same `key` was deposited before.
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 pub async fn upload(
     record: &str,
     csrf: &str,
-    file: &web_sys::File,
+    key: &str,
+    file: &web_sys::Blob,
     request: DepositRequest,
     progress: impl Fn(u64, u64),
-) -> Result<DocumentInfo, ApiFailure> {
+) -> Result<Option<DocumentInfo>, ApiFailure> {
     use gloo_net::http::Request;
     use wasm_bindgen_futures::JsFuture;
 
     use crate::record::UploadStatus;
 
-    let key: [u8; 16] = {
-        let mut bytes = [0u8; 16];
-        getrandom::getrandom(&mut bytes).map_err(|_| ApiFailure::Network)?;
-        bytes
-    };
-    let key: String = key.iter().map(|b| format!("{b:02x}")).collect();
     let base = format!("/api/records/{record}/uploads");
     let announce = Request::post(&base)
         .header("x-csrf-token", csrf)
-        .header("idempotency-key", &key)
+        .header("idempotency-key", key)
         .json(&request)
         .map_err(|_| ApiFailure::Network)?;
     let response = announce.send().await.map_err(|_| ApiFailure::Network)?;
     let mut status: UploadStatus =
         crate::account::client::read(response).await?.ok_or(ApiFailure::Network)?;
+    if status.finished {
+        progress(status.size, status.size);
+        return Ok(None);
+    }
     let upload = format!("{base}/{}", status.upload_id);
     let mut failures = 0;
     progress(status.received, status.size);
@@ -87,17 +127,18 @@ pub async fn upload(
         .send()
         .await
         .map_err(|_| ApiFailure::Network)?;
-    crate::account::client::read(finish).await?.ok_or(ApiFailure::Network)
+    crate::account::client::read(finish).await?.ok_or(ApiFailure::Network).map(Some)
 }
 
 #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
 pub async fn upload(
     record: &str,
     csrf: &str,
+    key: &str,
     file: &(),
     request: DepositRequest,
     progress: impl Fn(u64, u64),
-) -> Result<DocumentInfo, ApiFailure> {
-    let _ = (record, csrf, file, request, progress, TRIES);
+) -> Result<Option<DocumentInfo>, ApiFailure> {
+    let _ = (record, csrf, key, file, request, progress, TRIES);
     Err(ApiFailure::Network)
 }

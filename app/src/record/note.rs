@@ -1,0 +1,162 @@
+//! A note the patient writes in the app: a text document of their own, dated today. Sent at once
+//! with a network; without one, it waits in the device's outbox like any change made offline.
+
+use leptos::{ev::SubmitEvent, prelude::*};
+
+use crate::account::{
+    InputError,
+    client::ApiFailure,
+    form::{Field, FormAlert, SubmitButton, field_error},
+};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::record::{Category, DepositRequest, MediaType};
+
+/// Longest note, in characters.
+pub const NOTE_MAX_CHARS: usize = 20_000;
+
+/// What is wrong with a note's text, if anything: empty, too long, or with control characters
+/// other than line breaks and tabs.
+pub fn text_problem(text: &str) -> Option<InputError> {
+    let bad = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    (text.trim().is_empty() || text.chars().count() > NOTE_MAX_CHARS || text.chars().any(bad))
+        .then_some(InputError::TextInvalid)
+}
+
+/// The deposit a note becomes.
+pub fn deposit(title: &str, text: &str, care_date: String) -> DepositRequest {
+    DepositRequest {
+        title: title.trim().to_owned(),
+        category: Category::PatientOwn,
+        type_code: None,
+        care_date,
+        media_type: MediaType::Text,
+        size: text.len() as u64,
+        domain: None,
+        replaces: None,
+        hidden_from_representatives: false,
+        awaiting_announcement: false,
+        substances: Vec::new(),
+    }
+}
+
+#[component]
+pub fn NoteForm(record: String, csrf: String, refresh: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let title = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let text_error = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    let done = RwSignal::new(false);
+    let queued = RwSignal::new(false);
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        done.set(false);
+        queued.set(false);
+        failure.set(None);
+        let body = text.get_untracked();
+        text_error.set(text_problem(&body).is_some());
+        if text_error.get_untracked() {
+            return;
+        }
+        let request =
+            deposit(&title.get_untracked(), &body, crate::account::client::today().to_string());
+        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+        {
+            let (record, csrf) = (record.clone(), csrf.clone());
+            pending.set(true);
+            leptos::task::spawn_local(async move {
+                use super::upload;
+                let content = zeroize::Zeroizing::new(body.into_bytes());
+                let sent = match (
+                    upload::new_key(),
+                    web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(
+                        &js_sys::Uint8Array::from(&content[..]),
+                    )),
+                ) {
+                    (Ok(key), Ok(blob)) => {
+                        match upload::upload(
+                            &record,
+                            &csrf,
+                            &key,
+                            &blob,
+                            request.clone(),
+                            |_, _| {},
+                        )
+                        .await
+                        {
+                            Err(ApiFailure::Network) => {
+                                if upload::keep_for_later(&record, key, request, content).await {
+                                    queued.set(true);
+                                    Ok(())
+                                } else {
+                                    Err(ApiFailure::Network)
+                                }
+                            }
+                            Ok(_) => {
+                                done.set(true);
+                                Ok(())
+                            }
+                            Err(refused) => Err(refused),
+                        }
+                    }
+                    _ => Err(ApiFailure::Network),
+                };
+                match sent {
+                    Ok(()) => {
+                        title.set(String::new());
+                        text.set(String::new());
+                        refresh.run(());
+                    }
+                    Err(refused) => failure.set(Some(refused)),
+                }
+                pending.set(false);
+            });
+        }
+        #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+        let _ = (&record, &csrf, refresh, request);
+    };
+
+    view! {
+        <form class="form" on:submit=submit novalidate aria-labelledby="note-heading">
+            <h2 id="note-heading">{t!(i18n, record.note_heading)}</h2>
+            <p class="field__hint">{t!(i18n, record.note_hint)}</p>
+            <FormAlert failure />
+            <Field id="note-title" label=Signal::derive(move || t_string!(i18n, record.note_title).to_string())
+                value=title autocomplete="off" error=field_error(i18n, failure, "title") />
+            <div class="field" class:field--invalid=move || text_error.get()>
+                <label for="note-text">{t!(i18n, record.note_text)}</label>
+                <textarea id="note-text" name="note-text" rows="6" required
+                    aria-describedby=move || text_error.get().then_some("note-text-error")
+                    aria-invalid=move || text_error.get().then_some("true")
+                    bind:value=text></textarea>
+                {move || text_error.get().then(|| view! { <p class="field__error" id="note-text-error">{t!(i18n, record.note_too_long)}</p> })}
+            </div>
+            {move || done.get().then(|| view! { <p class="notice" role="status">{t!(i18n, record.note_saved)}</p> })}
+            {move || queued.get().then(|| view! { <p class="notice" role="status">{t!(i18n, offline.queued)}</p> })}
+            <SubmitButton pending label=Signal::derive(move || t_string!(i18n, record.note_save).to_string()) />
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_a_text_of_the_patient_s_own() {
+        assert_eq!(text_problem("Tension 12/8 ce matin.\nRien d’autre."), None);
+        for bad in ["", "   \n", "bip\u{7}", &"é".repeat(NOTE_MAX_CHARS + 1)] {
+            assert_eq!(text_problem(bad), Some(InputError::TextInvalid), "{bad:?}");
+        }
+        assert_eq!(text_problem(&"é".repeat(NOTE_MAX_CHARS)), None);
+        let request = deposit("  Tension  ", "é", "2026-12-02".into());
+        assert_eq!(request.title, "Tension");
+        assert_eq!(request.size, 2, "bytes, not characters");
+        assert_eq!((request.category, request.media_type), (Category::PatientOwn, MediaType::Text));
+    }
+}
