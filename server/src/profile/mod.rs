@@ -254,10 +254,7 @@ async fn create(
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<(StatusCode, Json<EntryWritten>), ApiError> {
     asker.check_csrf(&headers)?;
-    let idempotency_key = headers
-        .get("idempotency-key")
-        .and_then(|value| value.to_str().ok())
-        .filter(|key| (8..=100).contains(&key.len()));
+    let idempotency_key = idempotency_key(&headers);
     if let Some(key) = idempotency_key
         && let Some(existing) =
             state.store.entry_by_idempotency_key(&asker.record.id, &asker.party, key).await?
@@ -308,9 +305,18 @@ async fn create(
     Ok((StatusCode::CREATED, Json(written)))
 }
 
+/// The `Idempotency-Key` header, when it is one (8 to 100 characters).
+fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .filter(|key| (8..=100).contains(&key.len()))
+}
+
 /// A new version of an entry, by its author. `base_version` (the version the writer saw)
 /// guards against overwriting a change made meanwhile: a mismatch is a conflict, and nothing
-/// is written.
+/// is written. With an `Idempotency-Key` header, sending it twice writes it once (the second
+/// answer is the entry as it is now).
 async fn update(
     State(state): State<AppState>,
     asker: Asker,
@@ -327,6 +333,18 @@ async fn update(
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {
         return trace::refuse(&state, &asker, &origin, "profile.edit", &record.id, reason).await;
     }
+    let idempotency_key = idempotency_key(&headers);
+    if let Some(key) = idempotency_key
+        && state.store.version_by_idempotency_key(&record.id, &asker.party, key).await?.is_some()
+    {
+        let stored = info(&state, &record, &mut Names::new()).await?;
+        trace::read(&state, &asker, &origin, "profile.edit", Some(&record.id), None).await?;
+        return Ok(Json(EntryWritten {
+            entry: stored,
+            interactions: Vec::new(),
+            duplicates: Vec::new(),
+        }));
+    }
     let entry = checked(request.entry, &state)?;
     if entry.section() != record.section {
         return Err(ApiError::input("section", app::account::InputError::SectionChanged));
@@ -336,7 +354,7 @@ async fn update(
     let context = version_context(&record.id, base + 1);
     let content = state.vault.seal_in(&record.key, &record.data_key, &plain, &context)?;
     let now = state.clock.now();
-    let version = NewVersion { sealed: &content, author: &asker.party, now };
+    let version = NewVersion { sealed: &content, author: &asker.party, idempotency_key, now };
     let pending = trace::change(&state, &asker, &origin, "profile.edit", Some(&record.id)).await?;
     let account = &asker.record.id;
     let added =

@@ -25,6 +25,8 @@ pub struct NewEntry<'a> {
 pub struct NewVersion<'a> {
     pub sealed: &'a [u8],
     pub author: &'a Party,
+    /// The writer's `Idempotency-Key`, when it sent one.
+    pub idempotency_key: Option<&'a str>,
     pub now: i64,
 }
 
@@ -79,6 +81,13 @@ pub trait ProfileStore: Send + Sync + 'static {
     /// Every entry of the record, removed ones included, newest first.
     async fn entries(&self, account_id: &str) -> Result<Vec<EntryRecord>, StoreError>;
     async fn entry(&self, account_id: &str, id: &str) -> Result<Option<EntryRecord>, StoreError>;
+    /// The version of entry `id` this author wrote with this idempotency key, if any.
+    async fn version_by_idempotency_key(
+        &self,
+        id: &str,
+        author: &Party,
+        key: &str,
+    ) -> Result<Option<u32>, StoreError>;
     /// Adds version `after + 1` if the entry is still at version `after` and not removed;
     /// `false` otherwise (someone wrote first: the caller reports a conflict).
     async fn add_version(

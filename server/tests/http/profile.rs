@@ -141,6 +141,37 @@ async fn an_idempotency_key_adds_an_entry_once() {
     assert_eq!((first.status, second.status), (StatusCode::CREATED, StatusCode::OK));
     assert_eq!(first.body["entry"]["id"], second.body["entry"]["id"]);
     assert_eq!(entries(&app, &record, &patient).await.len(), 1);
+
+    // An edit sent twice with its key (its first answer lost): one new version, and the second
+    // answer is the entry as it is, not a conflict.
+    let id = first.body["entry"]["id"].as_str().unwrap().to_owned();
+    let edit = |key: &str| {
+        let mut dose = treatment("lévothyroxine");
+        dose["dose"] = json!("100 µg");
+        Request::put(format!("/api/records/{record}/profile/{id}"))
+            .header(header::COOKIE, &patient.0)
+            .header("x-csrf-token", &patient.1)
+            .header("idempotency-key", key)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(json!({ "entry": dose, "base_version": 1 }).to_string()))
+            .unwrap()
+    };
+    let first = reply(app.router.clone().oneshot(edit("offline-edit-0002")).await.unwrap()).await;
+    let again = reply(app.router.clone().oneshot(edit("offline-edit-0002")).await.unwrap()).await;
+    assert_eq!((first.status, again.status), (StatusCode::OK, StatusCode::OK), "{:?}", again.body);
+    assert_eq!(
+        (first.body["entry"]["version"].as_u64(), again.body["entry"]["version"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(again.body["entry"]["entry"]["dose"], "100 µg");
+    // Another key on the same old version is another change: a conflict, nothing written.
+    let other = reply(app.router.clone().oneshot(edit("offline-edit-0003")).await.unwrap()).await;
+    assert_eq!(other.body["reason"], "conflict");
+    let history =
+        get(&app.router, &format!("/api/records/{record}/profile/{id}/history"), Some(&patient.0))
+            .await;
+    let history: Value = serde_json::from_str(&text(history).await).unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]

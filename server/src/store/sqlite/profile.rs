@@ -110,6 +110,27 @@ impl ProfileStore for SqliteStore {
         row.as_ref().map(entry_from).transpose()
     }
 
+    async fn version_by_idempotency_key(
+        &self,
+        id: &str,
+        author: &Party,
+        key: &str,
+    ) -> Result<Option<u32>, StoreError> {
+        let (kind, who) = party_columns(author);
+        let version: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM profile_versions \
+             WHERE entry_id = ? AND author_kind = ? AND author_id IS ? AND idempotency_key = ?",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(who)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        version.map(|v| u32::try_from(v).map_err(|_| StoreError::Corrupt)).transpose()
+    }
+
     async fn entries(&self, account_id: &str) -> Result<Vec<EntryRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "{ENTRY_COLUMNS} WHERE e.account_id = ? ORDER BY e.created_at DESC, e.rowid DESC"
@@ -156,13 +177,14 @@ impl ProfileStore for SqliteStore {
         let (kind, who) = party_columns(version.author);
         sqlx::query(
             "INSERT INTO profile_versions (entry_id, version, sealed, author_kind, author_id, \
-             written_at) VALUES (?, ?, ?, ?, ?, ?)",
+             idempotency_key, written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(i64::from(after) + 1)
         .bind(version.sealed)
         .bind(kind)
         .bind(who)
+        .bind(version.idempotency_key)
         .bind(version.now)
         .execute(&mut *tx)
         .await
