@@ -382,6 +382,8 @@ test('the copy locks itself after five minutes without a touch, not before', asy
   await logIn(page, 'morgane.riou@example.fr', PASSWORD);
   await addEntries(page, [{ section: 'allergy', substance: 'Pénicilline', reaction: '', severity: 'severe' }]);
   await hydrated(page, '/dossier');
+  // Installed: the app shell is kept (offline, the unlock's code comes from there if needed).
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
   const panel = page.getByRole('region', { name: 'Mon dossier sans réseau' });
   await panel.getByLabel('Code de l\'appareil').fill(CODE);
   await panel.getByLabel('Le même code, une seconde fois').fill(CODE);
@@ -402,6 +404,22 @@ test('the copy locks itself after five minutes without a touch, not before', asy
   assert.equal(await page.getByText('Pénicilline').count(), 0);
   await assertAccessible(page, 'locked by inactivity');
   await unlockOnGate(page, CODE);
-  await page.getByRole('region', { name: 'Profil de santé' }).getByText('Pénicilline').waitFor();
+  const profile = page.getByRole('region', { name: 'Profil de santé' });
+  await profile.getByText('Pénicilline').waitFor();
+
+  // A change still waiting: logging out says it would be lost, and needs a second press.
+  await profile.getByLabel('Rubrique').selectOption('allergies');
+  await profile.getByLabel('Substance').fill('Iode');
+  await profile.getByLabel('Gravité').selectOption('moderate');
+  await profile.getByRole('button', { name: 'Ajouter' }).click();
+  await page.getByText('1 modification(s) en attente d\'envoi').waitFor();
+  await page.getByRole('link', { name: 'Mon compte' }).click();
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await page.getByRole('alert').filter({ hasText: '1 modification(s) faite(s) sans réseau ne sont pas encore envoyées' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/mon-compte');
+  await assertAccessible(page, 'logout with changes unsent');
+  await page.getByRole('button', { name: 'Se déconnecter quand même' }).click();
+  await page.waitForURL((url) => url.pathname === '/');
+  assert.deepEqual(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), []);
   await context.close();
 });

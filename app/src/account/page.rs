@@ -71,8 +71,16 @@ pub fn LogoutButton(path: &'static str, csrf: String, then: &'static str) -> imp
     let i18n = use_i18n();
     let navigate = use_navigate();
     let pending = RwSignal::new(false);
+    // Changes made offline and not sent yet go with the device's copy: said first, and a second
+    // press is needed.
+    let offline = crate::cache::use_offline();
+    let warned = RwSignal::new(false);
     let logout = move |_| {
         if pending.get_untracked() {
+            return;
+        }
+        if offline.waiting.get_untracked() > 0 && !warned.get_untracked() {
+            warned.set(true);
             return;
         }
         pending.set(true);
@@ -89,10 +97,22 @@ pub fn LogoutButton(path: &'static str, csrf: String, then: &'static str) -> imp
             navigate(then, Default::default());
         });
     };
+    let warning = move || {
+        let count = offline.waiting.get();
+        (warned.get() && count > 0).then(|| {
+            let text = t_string!(i18n, account.logout_unsent, count = count).to_string();
+            view! { <p class="notice notice--error" role="alert">{text}</p> }
+        })
+    };
     view! {
+        {warning}
         <p>
             <button type="button" class="button button--secondary" on:click=logout disabled=pending>
-                {t!(i18n, account.logout)}
+                {move || if warned.get() && offline.waiting.get() > 0 {
+                    t_string!(i18n, account.logout_anyway).to_string()
+                } else {
+                    t_string!(i18n, account.logout).to_string()
+                }}
             </button>
         </p>
     }

@@ -819,13 +819,18 @@ pub mod split {
         Ok(())
     }
 
-    /// Fetches the chunks an unlock needs while the code is being typed, so that the submit does
-    /// not wait for them.
+    /// Fetches the chunks the copy needs offline (unlocking, reading it, kept documents, the
+    /// outbox), a few kilobytes, as soon as there is a copy: then neither a submit waits for
+    /// them nor does going offline find them missing.
     pub fn preload_unlock() {
         #[cfg(not(test))]
         {
             leptos::task::spawn_local(__preload_use_code());
             leptos::task::spawn_local(__preload_recall());
+            leptos::task::spawn_local(__preload_kept_documents());
+            leptos::task::spawn_local(__preload_kept_content());
+            leptos::task::spawn_local(__preload_queue_document());
+            leptos::task::spawn_local(__preload_resolve());
         }
     }
 

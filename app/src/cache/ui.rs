@@ -234,15 +234,6 @@ fn CodeForm(set_up: bool) -> impl IntoView {
 pub fn UnlockGate() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_offline();
-    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-    {
-        let preloaded = std::cell::Cell::new(false);
-        Effect::new(move || {
-            if matches!(state.lock.get(), Lock::Locked { .. }) && !preloaded.replace(true) {
-                super::offline::split::preload_unlock();
-            }
-        });
-    }
     view! {
         <section class="panel gate" aria-labelledby="gate-heading">
             <h1 id="gate-heading">{t!(i18n, offline.gate_heading)}</h1>
@@ -314,7 +305,8 @@ fn mark(name: &str) {
 }
 
 /// Starts watching, once per page: what the device holds, the network, inactivity (auto-lock),
-/// the service worker; and sends a logout made offline.
+/// the service worker; and sends a logout made offline. The unlock's chunks are preloaded
+/// whenever there is a copy.
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 pub(super) fn watch(state: super::OfflineState) {
     use std::cell::Cell;
@@ -331,6 +323,17 @@ pub(super) fn watch(state: super::OfflineState) {
     request_animation_frame(move || state.online.set(online));
     spawn_local(async move {
         state.lock.set(offline::split::start(online).await);
+    });
+    // With a copy on the device, the chunks an unlock needs are fetched at once, while there may
+    // still be a network: a lock (by inactivity, or at the next start) must not find them
+    // missing.
+    let preloaded = Cell::new(false);
+    Effect::new(move || {
+        if matches!(state.lock.get(), Lock::Locked { .. } | Lock::Unlocked)
+            && !preloaded.replace(true)
+        {
+            offline::split::preload_unlock();
+        }
     });
     for (name, now_online) in [("online", true), ("offline", false)] {
         let changed = Closure::<dyn Fn()>::new(move || {
