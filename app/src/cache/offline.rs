@@ -459,7 +459,7 @@ async fn send(unlocked: &Unlocked, change: &Change, csrf: &str) -> Result<Outcom
             error: crate::api::ErrorCode::Internal,
         }));
     };
-    let blob = blob_of(&content).map_err(|_| ApiFailure::Network)?;
+    let blob = crate::record::upload::blob_of(&content, None).ok_or(ApiFailure::Network)?;
     drop(content);
     let state = state();
     let report = |received, size| {
@@ -480,11 +480,6 @@ async fn send(unlocked: &Unlocked, change: &Change, csrf: &str) -> Result<Outcom
         state.sending.set(None);
     }
     sent.map(|_| Outcome::Done)
-}
-
-fn blob_of(bytes: &[u8]) -> Result<web_sys::Blob, wasm_bindgen::JsValue> {
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-    web_sys::Blob::new_with_u8_array_sequence(&parts)
 }
 
 /// Where the bytes of a document kept offline are: its id and the version kept.

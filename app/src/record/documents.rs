@@ -614,12 +614,7 @@ mod keeping {
                     MediaType::Png => "image/png",
                     MediaType::Text => "text/plain;charset=utf-8",
                 };
-                let options = web_sys::BlobPropertyBag::new();
-                options.set_type(kind);
-                let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&bytes[..]));
-                let Ok(blob) =
-                    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-                else {
+                let Some(blob) = crate::record::upload::blob_of(&bytes, Some(kind)) else {
                     return;
                 };
                 if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {

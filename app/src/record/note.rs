@@ -72,13 +72,8 @@ pub fn NoteForm(record: String, csrf: String, refresh: Callback<()>) -> impl Int
             leptos::task::spawn_local(async move {
                 use super::upload;
                 let content = zeroize::Zeroizing::new(body.into_bytes());
-                let sent = match (
-                    upload::new_key(),
-                    web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(
-                        &js_sys::Uint8Array::from(&content[..]),
-                    )),
-                ) {
-                    (Ok(key), Ok(blob)) => {
+                let sent = match (upload::new_key(), upload::blob_of(&content, None)) {
+                    (Ok(key), Some(blob)) => {
                         match upload::upload(
                             &record,
                             &csrf,

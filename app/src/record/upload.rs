@@ -48,6 +48,18 @@ pub async fn read_file(file: &web_sys::Blob) -> Option<zeroize::Zeroizing<Vec<u8
     Some(zeroize::Zeroizing::new(js_sys::Uint8Array::new(&buffer).to_vec()))
 }
 
+/// Bytes held by the app as a `Blob` the browser can send or show; `media_type` is the type it
+/// is shown as (a `blob:` address), none for bytes that are only sent.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub fn blob_of(bytes: &[u8], media_type: Option<&str>) -> Option<web_sys::Blob> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    if let Some(kind) = media_type {
+        options.set_type(kind);
+    }
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()
+}
+
 /// Sends `file` (a file the user picked, or bytes kept offline) as the document `request`
 /// describes. `Ok(None)`: the same `key` was deposited before.
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
