@@ -55,6 +55,9 @@ pub struct OfflineState {
     pub update_ready: RwSignal<bool>,
     /// A kept record failed to open: altered on the disk.
     pub damaged: RwSignal<bool>,
+    /// The documents kept offline on this device (id, version kept); empty while locked. Here,
+    /// for the life of the page, because the lists that show it are built anew on every read.
+    pub kept: RwSignal<Vec<(String, u32)>>,
     /// The outbox's document being sent: its change, bytes sent, size.
     pub sending: RwSignal<Option<(String, u64, u64)>>,
     /// Raised after the outbox sent something: pages read again.
@@ -96,6 +99,7 @@ pub fn provide() -> OfflineState {
         changes: RwSignal::new(Vec::new()),
         update_ready: RwSignal::new(false),
         damaged: RwSignal::new(false),
+        kept: RwSignal::new(Vec::new()),
         sending: RwSignal::new(None),
         synced: RwSignal::new(0),
         wiped: RwSignal::new(false),

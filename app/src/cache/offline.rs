@@ -586,6 +586,9 @@ async fn refresh_kept(record: &str, documents: &[crate::record::DocumentInfo]) {
             None => forget_document(&id).await,
         }
     }
+    if let Some(state) = state() {
+        state.kept.set(kept_documents().await);
+    }
 }
 
 /// Fills the copy with the parts of the record the app shows, from the server (each answer is

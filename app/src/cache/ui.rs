@@ -335,6 +335,14 @@ pub(super) fn watch(state: super::OfflineState) {
             offline::split::preload_unlock();
         }
     });
+    // Which documents are kept offline, read again at each unlock and forgotten at each lock.
+    Effect::new(move || {
+        if state.lock.get() == Lock::Unlocked {
+            spawn_local(async move { state.kept.set(offline::split::kept_documents().await) });
+        } else {
+            state.kept.set(Vec::new());
+        }
+    });
     for (name, now_online) in [("online", true), ("offline", false)] {
         let changed = Closure::<dyn Fn()>::new(move || {
             state.online.set(now_online);

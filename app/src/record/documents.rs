@@ -32,7 +32,8 @@ pub fn category_label(i18n: I18nContext<Locale>, category: Category) -> String {
 }
 
 /// The list; `can_mask`: the patient side, who may mask and unmask; `filtered`: the list is
-/// narrowed by a search (an empty one then says no document matches).
+/// narrowed by a search (an empty one then says no document matches). The patient side also
+/// chooses the documents this device keeps offline.
 #[component]
 pub fn DocumentList(
     record: String,
@@ -46,7 +47,7 @@ pub fn DocumentList(
     let open = RwSignal::new(None::<(DocumentInfo, Option<u32>)>);
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
-    let kept = keeping::kept(can_mask);
+    let kept = crate::cache::use_offline().kept;
     if documents.is_empty() && filtered {
         return view! { <p role="status">{t!(i18n, finder.none)}</p> }.into_any();
     }
@@ -90,7 +91,7 @@ pub fn DocumentList(
             let shown = document.clone();
             let title = document.title.clone();
             let keep = can_mask.then(|| {
-                view! { <keeping::KeepOffline record=record.clone() document=document.clone() kept failure /> }
+                view! { <keeping::KeepOffline record=record.clone() document=document.clone() failure /> }
             });
             let (shown_id, shown_version) = (document.id.clone(), document.version);
             let kept_version = move || {
@@ -521,37 +522,22 @@ mod keeping {
     use crate::i18n::{t, t_string, use_i18n};
     use crate::record::{DocumentInfo, MediaType};
 
-    /// The documents kept on this device (id, version), read again whenever the copy unlocks.
-    pub fn kept(patient_side: bool) -> RwSignal<Vec<(String, u32)>> {
-        let kept = RwSignal::new(Vec::new());
-        let offline = crate::cache::use_offline();
-        Effect::new(move |_| {
-            let unlocked = offline.lock.get() == Lock::Unlocked;
-            if !patient_side || !unlocked {
-                kept.set(Vec::new());
-            } else {
-                #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-                leptos::task::spawn_local(async move {
-                    kept.set(crate::cache::offline::split::kept_documents().await);
-                });
-            }
-        });
-        kept
-    }
-
     /// "Garder hors ligne", shown while the copy is unlocked.
     #[component]
     pub fn KeepOffline(
         record: String,
         document: DocumentInfo,
-        kept: RwSignal<Vec<(String, u32)>>,
         failure: RwSignal<Option<ApiFailure>>,
     ) -> impl IntoView {
         let i18n = use_i18n();
         let offline = crate::cache::use_offline();
         let busy = RwSignal::new(false);
+        // Read without panicking: the list is built anew when the record is read again, and an
+        // update of this box already queued (the lock changing) can run after it is gone.
+        let busy_now = move || busy.try_get().unwrap_or(false);
         let input_id = format!("keep-{}", document.id);
         let id = document.id.clone();
+        let kept = offline.kept;
         let checked = move || kept.with(|kept| kept.iter().any(|(kept, _)| *kept == id));
         let title = document.title.clone();
         let change = move |event: leptos::ev::Event| {
@@ -568,7 +554,7 @@ mod keeping {
                         failure.set(Some(refused));
                     }
                     kept.set(split::kept_documents().await);
-                    busy.set(false);
+                    busy.try_set(false);
                 });
             }
         };
@@ -578,9 +564,9 @@ mod keeping {
                 view! {
                     <div class="checkbox">
                         <input id=input_id.clone() type="checkbox" prop:checked=checked.clone() on:change=change.clone()
-                            disabled=busy aria-label=label />
+                            disabled=busy_now aria-label=label />
                         <label for=input_id.clone()>{t!(i18n, record.keep_offline)}</label>
-                        {move || busy.get().then(|| view! { <span role="status">{t!(i18n, record.keeping)}</span> })}
+                        {move || busy_now().then(|| view! { <span role="status">{t!(i18n, record.keeping)}</span> })}
                     </div>
                 }
             })
