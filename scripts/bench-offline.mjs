@@ -6,15 +6,16 @@
 // the key derivation. Asserts no time.
 //
 //   node scripts/bench-offline.mjs
-import { launchBrowser, startServer, waitForHydration } from '../tests/e2e/server.mjs';
+import { launchBrowser, startServer, waitForHydration, watchPanics } from '../tests/e2e/server.mjs';
 
 const PASSWORD = 'phare du bout du monde';
 const CODE = '731 Goélette';
 const DOCUMENTS = 100;
 const RUNS = 5;
 
-const server = await startServer();
+// The browser first: if it cannot start, no server is left running.
 const browser = await launchBrowser();
+const server = await startServer();
 try {
   const post = (path, body, headers = {}) => fetch(server.url + path, {
     method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
@@ -40,6 +41,10 @@ try {
   }
 
   const context = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: 'fr-FR' });
+  const panics = watchPanics(context);
+  // A run that never shows the list fails with what the page said, rather than waiting forever.
+  const within = (promise, what) => Promise.race([promise, new Promise((_, reject) => setTimeout(
+    () => reject(new Error(`${what}: not done in 30 s; the page said: ${panics.join(' | ') || 'nothing'}`)), 30_000))]);
   const [name, value] = cookie.split('=');
   await context.addCookies([{ name, value, url: server.url }]);
   const page = await context.newPage();
@@ -72,10 +77,11 @@ try {
       observer.observe(document.body, { childList: true, subtree: true });
     }), DOCUMENTS);
     await page.getByRole('button', { name: 'Déverrouiller' }).click();
-    const figures = await shown;
+    const figures = await within(shown, `run ${run + 1}`);
     totals.push(figures.total);
     derivations.push(figures.derivation);
   }
+  if (panics.length) throw new Error(`the app panicked: ${panics.join(' | ')}`);
   const sorted = (values) => [...values].sort((a, b) => a - b);
   const t = sorted(totals), d = sorted(derivations);
   const mid = Math.floor(RUNS / 2);

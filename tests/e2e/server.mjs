@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = resolve(import.meta.dirname, '../..');
@@ -78,8 +79,25 @@ export async function axeViolations(page, axeSource) {
 }
 
 // Starts a server and a browser for the tests of one file, and stops both after them.
+// Panics of the wasm app (and uncaught errors) in any page of a context `watchPanics` watches.
+// A panic can leave the page looking right while its reactive parts are dead, so every test of
+// a file that uses `useServerAndBrowser` fails when one was seen during it.
+const panics = [];
+
+export function watchPanics(context) {
+  context.on('console', (msg) => {
+    if (msg.type() === 'error' && /panicked at|RuntimeError/.test(msg.text())) panics.push(msg.text());
+  });
+  context.on('weberror', (error) => panics.push(String(error.error())));
+  return panics;
+}
+
 export function useServerAndBrowser({ before, after }) {
   const env = {};
+  afterEach(() => {
+    const seen = panics.splice(0);
+    assert.deepEqual(seen, [], 'the app panicked or threw in the browser');
+  });
   before(async () => {
     env.server = await startServer();
     env.browser = await launchBrowser();
@@ -96,6 +114,7 @@ export function useServerAndBrowser({ before, after }) {
 // recorded only when `httpErrors` is true.
 export async function openPage(browser, viewport, { httpErrors = true } = {}) {
   const context = await browser.newContext({ viewport, locale: 'en-US' });
+  watchPanics(context);
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {
