@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 started=$(date +%s)
+# Each step's header says how long the run has taken so far, so slow steps show in CI's log.
+step() { printf '\n\033[1m== %s\033[0m (at %d s)\n' "$*" "$(( $(date +%s) - started ))"; }
 # Every runner's output also goes to this log, so the closing line can add up all the counts.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
