@@ -12,7 +12,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 site=target/site
 staging=target/site.staging
 wasm=target/wasm32-unknown-unknown/wasm-release/app.wasm
-wasm_opt=node_modules/.bin/wasm-opt
 
 cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate
 
@@ -25,17 +24,8 @@ wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$staging
   target/wasm-split/carnet.wasm
 cp target/wasm-split/__wasm_split.js "$staging/pkg/"
 find target/wasm-split -name '*.wasm' ! -name carnet.wasm -exec cp {} "$staging/pkg/" \;
-if [ -x "$wasm_opt" ]; then
-  for module in "$staging"/pkg/*.wasm; do
-    # The features rustc enables by default for wasm32; wasm-opt must accept them.
-    "$wasm_opt" -Oz --strip-debug --strip-producers \
-      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      -o "$module" "$module"
-  done
-else
-  echo "[build-site] wasm-opt not found in node_modules (run scripts/setup.sh); bundle left unoptimised" >&2
-fi
+# wasm-opt -Oz on every module, in one process (binaryen 132 from npm; see the script).
+node scripts/wasm-opt-all.mjs "$staging/pkg"
 cp style/carnet.css "$staging/pkg/carnet.css"
 cp -R public/. "$staging/"
 # Reference data the pages fetch when they need it (the server embeds the same file).
