@@ -6,7 +6,7 @@
 // the key derivation. Asserts no time.
 //
 //   node scripts/bench-offline.mjs
-import { launchBrowser, startServer, waitForHydration, watchPanics } from '../tests/e2e/server.mjs';
+import { availableOffline, launchBrowser, startServer, waitForHydration, watchPanics } from '../tests/e2e/server.mjs';
 
 const PASSWORD = 'phare du bout du monde';
 const CODE = '731 Goélette';
@@ -50,13 +50,19 @@ try {
   const page = await context.newPage();
   await page.goto(server.url + '/dossier');
   await waitForHydration(page);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+  await availableOffline(page);
   const panel = page.getByRole('region', { name: 'Mon dossier sans réseau' });
   await panel.getByLabel('Code de l\'appareil').fill(CODE);
   await panel.getByLabel('Le même code, une seconde fois').fill(CODE);
   await panel.getByRole('button', { name: 'Garder une copie sur cet appareil' }).click();
   await panel.getByText('Copie chiffrée sur cet appareil : déverrouillée.').waitFor();
-  await page.waitForTimeout(1000);
+  // The copy holds the document list (written after the unlock, from the server's answer).
+  await page.waitForFunction(async () => {
+    const db = await new Promise((resolve) => { const r = indexedDB.open('carnet-offline'); r.onsuccess = () => resolve(r.result); });
+    const keys = await new Promise((resolve) => { const r = db.transaction('records').objectStore('records').getAllKeys(); r.onsuccess = () => resolve(r.result); });
+    db.close();
+    return keys.some((key) => String(key).endsWith('/documents'));
+  });
 
   await context.setOffline(true);
   const totals = [];

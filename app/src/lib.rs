@@ -10,6 +10,7 @@
 pub mod account;
 pub mod api;
 pub mod cache;
+pub mod chunk;
 pub mod directory;
 pub mod emergency;
 pub mod i18n;
@@ -132,13 +133,41 @@ pub fn hydrate() {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn mount() {
     console_error_panic_hook::set_once();
-    wasm_bindgen_futures::spawn_local(mount_in_browser());
+    wasm_bindgen_futures::spawn_local(async {
+        if mount_in_browser().await.is_err() {
+            shell_unavailable();
+        }
+    });
 }
 
-/// Rendering every view from nothing (not hydrating it) is a second copy of the views' code:
-/// split off into its own chunk, loaded only by the offline shell.
+// Rendering every view from nothing (not hydrating it) is a second copy of the views' code:
+// split off into its own chunk, loaded only by the offline shell.
 #[cfg(all(feature = "hydrate", not(test)))]
-#[leptos::lazy]
-fn mount_in_browser() {
+crate::split_fn!(offline_shell => async fn mount_in_browser() {
     leptos::mount::mount_to_body(App);
+});
+
+/// The offline shell's code is not on this device (the network went before the service worker
+/// kept it): say so in both languages, with no app to say it, and start again when the network
+/// returns.
+#[cfg(all(feature = "hydrate", not(test)))]
+fn shell_unavailable() {
+    use wasm_bindgen::{JsCast, closure::Closure};
+    let Some(window) = web_sys::window() else { return };
+    if let Some(body) = window.document().and_then(|document| document.body()) {
+        body.set_inner_html(
+            "<main class=\"content\"><section class=\"panel\"><h1>Carnet</h1>\
+             <p role=\"alert\" lang=\"fr\">Carnet n’est pas encore gardé sur cet appareil : \
+             il s’ouvrira au retour du réseau.</p>\
+             <p role=\"alert\" lang=\"en\">Carnet is not kept on this device yet: it will \
+             open when the network is back.</p></section></main>",
+        );
+    }
+    let reload = Closure::<dyn Fn()>::new(|| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    });
+    let _ = window.add_event_listener_with_callback("online", reload.as_ref().unchecked_ref());
+    reload.forget();
 }

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openPage, pageHelpers, root, useServerAndBrowser, waitForHydration } from './server.mjs';
+import { availableOffline, openPage, pageHelpers, root, useServerAndBrowser, waitForHydration } from './server.mjs';
 
 const PASSWORD = 'phare du bout du monde';
 const CODE = '731 Goélette';
@@ -76,7 +76,8 @@ test('the record opens offline from the encrypted copy; offline changes reach th
     const answer = await page.request.get(env.server.url + icon.src);
     assert.equal(answer.status(), 200, icon.src);
   }
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+  await availableOffline(page);
+  assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), 'a worker in control');
   const installability = await cdp.send('Page.getInstallabilityErrors');
   // Playwright's contexts are incognito profiles, where Chromium never offers to install.
   const blocking = installability.installabilityErrors.filter((e) => e.errorId !== 'in-incognito');
@@ -294,7 +295,7 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   assert.equal(await page.getByRole('region', { name: 'Profil de santé' }).getByText('Arachide').count(), 0);
 
   // Logging out offline wipes everything the app kept; the server hears of it once online.
-  await page.getByRole('link', { name: 'Mon compte' }).click();
+  await page.getByRole('link', { name: 'Mon compte', exact: true }).click();
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await page.waitForURL((url) => url.pathname === '/');
   const left = await page.evaluate(async () => ({
@@ -322,7 +323,7 @@ test('ten wrong codes wipe the copy; a new build is announced and taken on reque
   await logIn(page, 'yann.le-goff@example.fr', PASSWORD);
   await addEntries(page, [{ section: 'blood_group', group: 'a', rhesus: 'positive' }]);
   await hydrated(page, '/dossier');
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+  await availableOffline(page);
   const panel = page.getByRole('region', { name: 'Mon dossier sans réseau' });
   await panel.getByLabel('Code de l\'appareil').fill('482915');
   await panel.getByLabel('Le même code, une seconde fois').fill('482915');
@@ -383,7 +384,7 @@ test('the copy locks itself after five minutes without a touch, not before', asy
   await addEntries(page, [{ section: 'allergy', substance: 'Pénicilline', reaction: '', severity: 'severe' }]);
   await hydrated(page, '/dossier');
   // Installed: the app shell is kept (offline, the unlock's code comes from there if needed).
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+  await availableOffline(page);
   const panel = page.getByRole('region', { name: 'Mon dossier sans réseau' });
   await panel.getByLabel('Code de l\'appareil').fill(CODE);
   await panel.getByLabel('Le même code, une seconde fois').fill(CODE);
@@ -413,7 +414,7 @@ test('the copy locks itself after five minutes without a touch, not before', asy
   await profile.getByLabel('Gravité').selectOption('moderate');
   await profile.getByRole('button', { name: 'Ajouter' }).click();
   await page.getByText('1 modification(s) en attente d\'envoi').waitFor();
-  await page.getByRole('link', { name: 'Mon compte' }).click();
+  await page.getByRole('link', { name: 'Mon compte', exact: true }).click();
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await page.getByRole('alert').filter({ hasText: '1 modification(s) faite(s) sans réseau ne sont pas encore envoyées' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/mon-compte');
@@ -421,5 +422,42 @@ test('the copy locks itself after five minutes without a touch, not before', asy
   await page.getByRole('button', { name: 'Se déconnecter quand même' }).click();
   await page.waitForURL((url) => url.pathname === '/');
   assert.deepEqual(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), []);
+  await context.close();
+});
+
+test('code that cannot be fetched leaves the app working and says what is missing, until the network returns', async () => {
+  // No service worker (it would answer from its copy): every chunk request reaches the network,
+  // where this test refuses them, as a network gone before the worker kept them would.
+  const phone = await openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false, serviceWorkers: 'block' });
+  const { page, context } = phone;
+  const chunks = /\/pkg\/chunk_\d+\.wasm$/;
+  await context.route(chunks, (route) => route.abort('internetdisconnected'));
+  await hydrated(page, '/');
+  // The page's start (what the device holds) is a chunk: the header says part of Carnet is missing.
+  const missing = page.getByRole('alert').filter({ hasText: 'une partie de Carnet n\'est pas encore sur cet appareil' });
+  await missing.waitFor();
+  await assertAccessible(page, 'a chunk missing, on the home page');
+
+  // A lazily loaded page: in its place, what is missing and why; the rest of the app still works.
+  await page.getByRole('link', { name: 'Mon compte', exact: true }).click();
+  await page.getByRole('heading', { name: 'Page indisponible sans réseau' }).waitFor();
+  await page.getByText('Cette page n\'est pas encore gardée sur cet appareil. Elle s\'ouvrira dès le retour du réseau.').waitFor();
+  await assertAccessible(page, 'a page missing');
+  await page.getByRole('button', { name: 'Réessayer' }).click();
+  await page.getByRole('heading', { name: 'Page indisponible sans réseau' }).waitFor();
+  await page.getByRole('link', { name: 'Accueil' }).click();
+  await page.getByRole('heading', { name: 'Votre dossier médical partagé, qui vous appartient' }).waitFor();
+  await page.getByRole('link', { name: 'Mon compte', exact: true }).click();
+  await page.getByRole('heading', { name: 'Page indisponible sans réseau' }).waitFor();
+
+  // The network returns: the page loads by itself, and the header's notice goes.
+  await context.unroute(chunks);
+  await context.setOffline(true);
+  await page.getByRole('status').filter({ hasText: 'Hors ligne' }).waitFor();
+  await context.setOffline(false);
+  await page.getByRole('heading', { name: 'Mon compte', level: 1 }).waitFor();
+  await missing.waitFor({ state: 'detached' });
+  assert.equal(await page.getByRole('heading', { name: 'Page indisponible sans réseau' }).count(), 0);
+  await assertAccessible(page, 'the page loaded once the network returned');
   await context.close();
 });

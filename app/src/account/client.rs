@@ -67,7 +67,8 @@ pub async fn get<R: DeserializeOwned>(path: &str) -> Result<R, ApiFailure> {
         use crate::cache::offline;
         let Ok(response) = answered(gloo_net::http::Request::get(path).send()).await else {
             // No network: the device's copy, if it is unlocked and holds this answer.
-            let kept = offline::split::recall(path.to_owned()).await?.ok_or(ApiFailure::Network)?;
+            let kept =
+                offline::split::recall(path.to_owned()).await??.ok_or(ApiFailure::Network)?;
             return serde_json::from_slice(&kept).map_err(|_| ApiFailure::Network);
         };
         if !response.ok() || response.status() == 204 {
@@ -76,7 +77,9 @@ pub async fn get<R: DeserializeOwned>(path: &str) -> Result<R, ApiFailure> {
         let text = zeroize::Zeroizing::new(response.text().await.map_err(|_| ApiFailure::Network)?);
         if offline::split::is_unlocked() {
             let (path, text) = (path.to_owned(), text.clone());
-            wasm_bindgen_futures::spawn_local(offline::split::remember(path, text));
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = offline::split::remember(path, text).await;
+            });
         }
         serde_json::from_str(&text).map_err(|_| ApiFailure::Network)
     }

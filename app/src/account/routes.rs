@@ -3,76 +3,17 @@
 //! the home page and the emergency pages stay small on a weak network.
 
 use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
 
 use super::{AccountPage, LoginPage, RecoverPage, SignupPage};
 
-pub struct SignupRoute;
-
-#[lazy_route]
-impl LazyRoute for SignupRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(this: Self) -> AnyView {
-        let _ = this;
-        view! { <SignupPage /> }.into_any()
-    }
+/// Activating a record opened by a professional: the recovery page's second use.
+#[component]
+fn ActivatePage() -> impl IntoView {
+    view! { <RecoverPage activate=true /> }
 }
 
-pub struct LoginRoute;
-
-#[lazy_route]
-impl LazyRoute for LoginRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(this: Self) -> AnyView {
-        let _ = this;
-        view! { <LoginPage /> }.into_any()
-    }
-}
-
-pub struct AccountRoute;
-
-#[lazy_route]
-impl LazyRoute for AccountRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(this: Self) -> AnyView {
-        let _ = this;
-        view! { <AccountPage /> }.into_any()
-    }
-}
-
-pub struct RecoverRoute;
-
-#[lazy_route]
-impl LazyRoute for RecoverRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(this: Self) -> AnyView {
-        let _ = this;
-        view! { <RecoverPage /> }.into_any()
-    }
-}
-
-pub struct ActivateRoute;
-
-#[lazy_route]
-impl LazyRoute for ActivateRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(this: Self) -> AnyView {
-        let _ = this;
-        view! { <RecoverPage activate=true /> }.into_any()
-    }
-}
+crate::split_route!(SignupRoute => signup_page, SignupPage);
+crate::split_route!(LoginRoute => login_page, LoginPage);
+crate::split_route!(AccountRoute => account_page, AccountPage);
+crate::split_route!(RecoverRoute => recover_page, RecoverPage);
+crate::split_route!(ActivateRoute => activate_page, ActivatePage);

@@ -42,6 +42,17 @@ pub enum Lock {
     Unlocked,
 }
 
+/// Whether this device keeps the app itself (its page, code and style) for use without a network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShellKept {
+    /// Not known (the server rendering, no service worker, or a new version waiting).
+    Unknown,
+    /// The service worker is fetching the files.
+    Keeping,
+    /// Every file is kept: the app opens, and its pages work, without a network.
+    Kept,
+}
+
 /// The offline state the interface shows, one per page.
 #[derive(Clone, Copy)]
 pub struct OfflineState {
@@ -64,6 +75,11 @@ pub struct OfflineState {
     pub synced: RwSignal<u32>,
     /// The copy was wiped after too many wrong codes.
     pub wiped: RwSignal<bool>,
+    /// Some of the app's code could not be fetched (no network, not kept yet): the header says
+    /// so until the network returns and it is fetched again.
+    pub chunk_missing: RwSignal<bool>,
+    /// Whether the service worker keeps every file the app needs to start without a network.
+    pub shell: RwSignal<ShellKept>,
     /// This page was started by the offline app shell (rendered in the browser, no server).
     pub from_shell: bool,
 }
@@ -103,6 +119,8 @@ pub fn provide() -> OfflineState {
         sending: RwSignal::new(None),
         synced: RwSignal::new(0),
         wiped: RwSignal::new(false),
+        chunk_missing: RwSignal::new(false),
+        shell: RwSignal::new(ShellKept::Unknown),
         from_shell: started_from_shell(),
     };
     provide_context(state);

@@ -67,6 +67,8 @@ pub enum UnlockError {
     NoCopy,
     /// The browser refused (storage full, private mode, no crypto).
     Storage,
+    /// The code that unlocks is not on this device yet (no network since the app was opened).
+    Unavailable,
 }
 
 pub(super) fn register(state: OfflineState) {
@@ -650,6 +652,7 @@ pub async fn wipe_device(server_told: bool) {
         state.lock.set(Lock::Off);
         state.waiting.set(0);
         state.changes.set(Vec::new());
+        state.shell.set(crate::cache::ShellKept::Unknown);
     }
 }
 
@@ -720,121 +723,153 @@ mod network {
 
 /// The entry points the first page calls, each split off (with all it reaches: IndexedDB, the
 /// ciphers, the outbox's encoding) into a chunk loaded the first time it is needed, so that none of
-/// it weighs on the first download. Each loads once and then runs at once.
+/// it weighs on the first download. Each loads once and then runs at once. A chunk that cannot be
+/// fetched (offline before the service worker kept it) is a [`ChunkMissing`] each caller turns
+/// into what the user sees, never a panic; the header says that part of Carnet is missing.
 pub mod split {
-    // The browser tests' build is not cut by wasm-split, so it has no loader for the chunks:
-    // there these are plain functions.
     use zeroize::Zeroizing;
 
     use super::UnlockError;
     use crate::account::client::ApiFailure;
     use crate::cache::Lock;
+    use crate::chunk::ChunkMissing;
+    use crate::split_fn;
+
+    impl From<ChunkMissing> for ApiFailure {
+        fn from(_: ChunkMissing) -> Self {
+            Self::Network
+        }
+    }
+
+    impl From<ChunkMissing> for UnlockError {
+        fn from(_: ChunkMissing) -> Self {
+            Self::Unavailable
+        }
+    }
 
     pub fn is_unlocked() -> bool {
         super::unlocked().is_some()
     }
 
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn recall(path: String) -> Result<Option<Zeroizing<Vec<u8>>>, ApiFailure> {
-        super::recall(&path).await
-    }
+    split_fn!(offline_recall, preload = preload_recall =>
+        pub async fn recall(path: String) -> Result<Option<Zeroizing<Vec<u8>>>, ApiFailure> {
+            super::recall(&path).await
+        }
+    );
 
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn remember(path: String, text: Zeroizing<String>) {
-        super::remember(&path, &text);
-    }
+    split_fn!(offline_remember =>
+        pub async fn remember(path: String, text: Zeroizing<String>) {
+            super::remember(&path, &text);
+        }
+    );
 
-    /// A document of the patient's own into the outbox; `false` when it could not be written.
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn queue_document(
-        change: crate::cache::outbox::Change,
-        content: Zeroizing<Vec<u8>>,
-    ) -> bool {
-        super::queue_document(change, content).await.is_ok()
-    }
+    split_fn!(offline_queue_document, preload = preload_queue_document =>
+        /// A document of the patient's own into the outbox; `false` when it could not be written.
+        pub async fn queue_document(
+            change: crate::cache::outbox::Change,
+            content: Zeroizing<Vec<u8>>,
+        ) -> bool {
+            super::queue_document(change, content).await.is_ok()
+        }
+    );
 
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn kept_documents() -> Vec<(String, u32)> {
-        super::kept_documents().await
-    }
+    split_fn!(offline_kept_documents, preload = preload_kept_documents =>
+        pub async fn kept_documents() -> Vec<(String, u32)> {
+            super::kept_documents().await
+        }
+    );
 
-    /// Keeps the document offline (`keep`), or no longer.
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn keep_document(
-        record: String,
-        document_id: String,
-        version: u32,
-        keep: bool,
-    ) -> Result<(), ApiFailure> {
-        if keep {
-            super::keep_document(&record, &document_id, version).await
-        } else {
-            super::forget_document(&document_id).await;
+    split_fn!(offline_keep_document =>
+        /// Keeps the document offline (`keep`), or no longer.
+        pub async fn keep_document(
+            record: String,
+            document_id: String,
+            version: u32,
+            keep: bool,
+        ) -> Result<(), ApiFailure> {
+            if keep {
+                super::keep_document(&record, &document_id, version).await
+            } else {
+                super::forget_document(&document_id).await;
+                Ok(())
+            }
+        }
+    );
+
+    split_fn!(offline_kept_content, preload = preload_kept_content =>
+        pub async fn kept_content(document_id: String, version: u32) -> Option<Zeroizing<Vec<u8>>> {
+            super::kept_content(&document_id, version).await
+        }
+    );
+
+    split_fn!(offline_flush =>
+        pub async fn flush() {
+            super::flush().await;
+        }
+    );
+
+    split_fn!(offline_resolve, preload = preload_resolve =>
+        pub async fn resolve(id: String, keep_mine: bool) {
+            super::resolve(&id, keep_mine).await;
+        }
+    );
+
+    split_fn!(offline_start =>
+        /// What the device holds, the outbox's size, and a logout made offline sent.
+        pub async fn start(online: bool) -> Lock {
+            let lock = super::lock_state().await;
+            super::refresh_outbox().await;
+            if online {
+                super::finish_pending_logout().await;
+            }
+            lock
+        }
+    );
+
+    split_fn!(offline_use_code, preload = preload_use_code =>
+        /// Sets the copy up for the signed-in account, or unlocks it; then, with a network, fills
+        /// it and sends the outbox.
+        pub async fn use_code(set_up: bool, code: Zeroizing<String>) -> Result<(), UnlockError> {
+            if set_up {
+                let me = crate::account::client::get::<crate::account::Me>("/api/account/me")
+                    .await
+                    .map_err(|_| UnlockError::Storage)?;
+                super::set_up(&me.id, &code).await?;
+            } else {
+                super::unlock(&code).await?;
+            }
+            // Not awaited: the pages read the copy meanwhile.
+            leptos::task::spawn_local(super::refresh_outbox());
             Ok(())
         }
-    }
-
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn kept_content(document_id: String, version: u32) -> Option<Zeroizing<Vec<u8>>> {
-        super::kept_content(&document_id, version).await
-    }
-
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn flush() {
-        super::flush().await;
-    }
-
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn resolve(id: String, keep_mine: bool) {
-        super::resolve(&id, keep_mine).await;
-    }
-
-    /// What the device holds, the outbox's size, and a logout made offline sent.
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn start(online: bool) -> Lock {
-        let lock = super::lock_state().await;
-        super::refresh_outbox().await;
-        if online {
-            super::finish_pending_logout().await;
-        }
-        lock
-    }
-
-    /// Sets the copy up for the signed-in account, or unlocks it; then, with a network, fills
-    /// it and sends the outbox.
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn use_code(set_up: bool, code: Zeroizing<String>) -> Result<(), UnlockError> {
-        if set_up {
-            let me = crate::account::client::get::<crate::account::Me>("/api/account/me")
-                .await
-                .map_err(|_| UnlockError::Storage)?;
-            super::set_up(&me.id, &code).await?;
-        } else {
-            super::unlock(&code).await?;
-        }
-        // Not awaited: the pages read the copy meanwhile.
-        leptos::task::spawn_local(super::refresh_outbox());
-        Ok(())
-    }
+    );
 
     /// Fetches the chunks the copy needs offline (unlocking, reading it, kept documents, the
     /// outbox), a few kilobytes, as soon as there is a copy: then neither a submit waits for
-    /// them nor does going offline find them missing.
+    /// them nor does going offline find them missing. A failure is reported like any other, and
+    /// tried again when the network returns.
     pub fn preload_unlock() {
         #[cfg(not(test))]
         {
-            leptos::task::spawn_local(__preload_use_code());
-            leptos::task::spawn_local(__preload_recall());
-            leptos::task::spawn_local(__preload_kept_documents());
-            leptos::task::spawn_local(__preload_kept_content());
-            leptos::task::spawn_local(__preload_queue_document());
-            leptos::task::spawn_local(__preload_resolve());
+            // A failure is reported already (the header says so), and is tried again online.
+            fn fetch<E>(chunk: impl Future<Output = Result<(), E>> + 'static) {
+                leptos::task::spawn_local(async {
+                    let _ = chunk.await;
+                });
+            }
+            fetch(preload_use_code());
+            fetch(preload_recall());
+            fetch(preload_kept_documents());
+            fetch(preload_kept_content());
+            fetch(preload_queue_document());
+            fetch(preload_resolve());
         }
     }
 
-    #[cfg_attr(not(test), leptos::lazy)]
-    pub async fn after_unlock() {
-        super::refresh_copy().await;
-        super::flush().await;
-    }
+    split_fn!(offline_after_unlock =>
+        pub async fn after_unlock() {
+            super::refresh_copy().await;
+            super::flush().await;
+        }
+    );
 }

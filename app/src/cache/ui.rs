@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use super::outbox::{Change, State, What};
-use super::{AUTO_LOCK_MINUTES, Lock, use_offline};
+use super::{AUTO_LOCK_MINUTES, Lock, ShellKept, use_offline};
 use crate::account::form::Field;
 use crate::i18n::{t, t_string, use_i18n};
 
@@ -25,14 +25,49 @@ pub fn NetworkStatus() -> impl IntoView {
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
         sw::activate_waiting();
     };
+    // One text for the line, one for the alert: few view shapes, since every distinct one adds its
+    // rendering code to the first download.
+    let line = move || {
+        let mut line = String::from(if state.online.get() {
+            t_string!(i18n, offline.online)
+        } else {
+            t_string!(i18n, offline.offline)
+        });
+        let waiting = state.waiting.get();
+        if waiting > 0 {
+            line.push_str(" · ");
+            line.push_str(&t_string!(i18n, offline.waiting, count = waiting).to_string());
+        }
+        match state.shell.get() {
+            ShellKept::Kept => {
+                line.push_str(&format!(" · {}", t_string!(i18n, offline.shell_kept)))
+            }
+            ShellKept::Keeping => {
+                line.push_str(&format!(" · {}", t_string!(i18n, offline.shell_keeping)))
+            }
+            ShellKept::Unknown => {}
+        }
+        line
+    };
+    // Missing code, a damaged copy: one alert, in words.
+    let alert = move || {
+        let mut alert = String::new();
+        if state.chunk_missing.get() {
+            alert.push_str(t_string!(i18n, offline.chunk_missing));
+        }
+        if state.damaged.get() {
+            if !alert.is_empty() {
+                alert.push(' ');
+            }
+            alert.push_str(t_string!(i18n, offline.damaged));
+        }
+        (!alert.is_empty())
+            .then(|| view! { <p class="notice notice--error" role="alert">{alert}</p> })
+    };
     view! {
         <div class="net-status" role="status" data-online=move || state.online.get().to_string()>
             <span class="net-status__dot" aria-hidden="true"></span>
-            {move || if state.online.get() { t_string!(i18n, offline.online) } else { t_string!(i18n, offline.offline) }}
-            {move || (state.waiting.get() > 0).then(|| {
-                let count = state.waiting.get();
-                view! { " · " <span class="net-status__waiting">{t_string!(i18n, offline.waiting, count = count).to_string()}</span> }
-            })}
+            {line}
         </div>
         {move || state.update_ready.get().then(|| view! {
             <div class="notice notice--update" role="status">
@@ -40,9 +75,7 @@ pub fn NetworkStatus() -> impl IntoView {
                 <button type="button" class="button button--small" on:click=update>{t!(i18n, offline.update)}</button>
             </div>
         })}
-        {move || state.damaged.get().then(|| view! {
-            <p class="notice notice--error" role="alert">{t!(i18n, offline.damaged)}</p>
-        })}
+        {alert}
     }
 }
 
@@ -70,7 +103,9 @@ pub fn OutboxPanel() -> impl IntoView {
     let choose = move |id: String, keep_mine: bool| {
         let _ = (&id, keep_mine);
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-        spawn_local(async move { super::offline::split::resolve(id, keep_mine).await });
+        spawn_local(async move {
+            let _ = super::offline::split::resolve(id, keep_mine).await;
+        });
     };
     let item = move |change: Change| {
         let label = what_label(i18n, &change);
@@ -158,7 +193,9 @@ fn CodeForm(set_up: bool) -> impl IntoView {
         spawn_local(async move {
             use super::offline::{UnlockError, split};
             mark("carnet:unlock-start");
-            let result = split::use_code(set_up, zeroize::Zeroizing::new(typed)).await;
+            let result = split::use_code(set_up, zeroize::Zeroizing::new(typed))
+                .await
+                .unwrap_or_else(|missing| Err(missing.into()));
             code.set(String::new());
             again.set(String::new());
             pending.set(false);
@@ -170,7 +207,7 @@ fn CodeForm(set_up: bool) -> impl IntoView {
                     // The pages read again, now from the copy if there is no network.
                     state.synced.update(|n| *n += 1);
                     if state.online.get_untracked() {
-                        split::after_unlock().await;
+                        let _ = split::after_unlock().await;
                     }
                 }
                 Err(UnlockError::Wrong { tries_left }) => {
@@ -190,6 +227,9 @@ fn CodeForm(set_up: bool) -> impl IntoView {
                 }
                 Err(UnlockError::Storage) => {
                     error.set(Some(t_string!(i18n, offline.storage).to_string()))
+                }
+                Err(UnlockError::Unavailable) => {
+                    error.set(Some(t_string!(i18n, offline.unlock_missing).to_string()))
                 }
             }
         });
@@ -239,7 +279,16 @@ pub fn UnlockGate() -> impl IntoView {
             <h1 id="gate-heading">{t!(i18n, offline.gate_heading)}</h1>
             {move || match state.lock.get() {
                 _ if state.wiped.get() => view! { <p class="form__alert" role="alert">{t!(i18n, offline.wiped)}</p> }.into_any(),
-                Lock::Unknown => view! { <p role="status">{t!(i18n, account.loading)}</p> }.into_any(),
+                // Without the code that reads the copy, nothing to unlock with yet: say so.
+                Lock::Unknown => view! {
+                    <p role="status">
+                        {move || if state.chunk_missing.get() {
+                            t_string!(i18n, offline.unlock_missing)
+                        } else {
+                            t_string!(i18n, account.loading)
+                        }}
+                    </p>
+                }.into_any(),
                 _ => view! { <p>{t!(i18n, offline.gate_text)}</p><CodeForm set_up=false /> }.into_any(),
             }}
         </section>
@@ -321,9 +370,15 @@ pub(super) fn watch(state: super::OfflineState) {
     let online = window.navigator().on_line();
     // After hydration: the first render must match the server's.
     request_animation_frame(move || state.online.set(online));
-    spawn_local(async move {
-        state.lock.set(offline::split::start(online).await);
-    });
+    // What the device holds: asked again when the network returns if its code was missing.
+    let start = move |online: bool| {
+        spawn_local(async move {
+            if let Ok(lock) = offline::split::start(online).await {
+                state.lock.set(lock);
+            }
+        })
+    };
+    start(online);
     // With a copy on the device, the chunks an unlock needs are fetched at once, while there may
     // still be a network: a lock (by inactivity, or at the next start) must not find them
     // missing.
@@ -338,7 +393,11 @@ pub(super) fn watch(state: super::OfflineState) {
     // Which documents are kept offline, read again at each unlock and forgotten at each lock.
     Effect::new(move || {
         if state.lock.get() == Lock::Unlocked {
-            spawn_local(async move { state.kept.set(offline::split::kept_documents().await) });
+            spawn_local(async move {
+                if let Ok(kept) = offline::split::kept_documents().await {
+                    state.kept.set(kept);
+                }
+            });
         } else {
             state.kept.set(Vec::new());
         }
@@ -346,9 +405,21 @@ pub(super) fn watch(state: super::OfflineState) {
     for (name, now_online) in [("online", true), ("offline", false)] {
         let changed = Closure::<dyn Fn()>::new(move || {
             state.online.set(now_online);
-            if now_online {
-                spawn_local(offline::split::flush());
+            if !now_online {
+                return;
             }
+            // The code that could not be fetched without a network, fetched now.
+            if state.chunk_missing.get_untracked() {
+                state.chunk_missing.set(false);
+                match state.lock.get_untracked() {
+                    Lock::Unknown => start(true),
+                    Lock::Locked { .. } | Lock::Unlocked => offline::split::preload_unlock(),
+                    Lock::Off => {}
+                }
+            }
+            spawn_local(async {
+                let _ = offline::split::flush().await;
+            });
         });
         let _ = window.add_event_listener_with_callback(name, changed.as_ref().unchecked_ref());
         changed.forget();
@@ -370,7 +441,9 @@ pub(super) fn watch(state: super::OfflineState) {
             state.changes.set(Vec::new());
         }
         if state.online.get_untracked() && state.waiting.get_untracked() > 0 {
-            spawn_local(offline::split::flush());
+            spawn_local(async {
+                let _ = offline::split::flush().await;
+            });
         }
     });
     let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
@@ -386,11 +459,11 @@ pub(super) fn watch(state: super::OfflineState) {
 mod sw {
     use wasm_bindgen::{JsCast, JsValue, closure::Closure};
     use wasm_bindgen_futures::JsFuture;
-    use web_sys::ServiceWorkerRegistration;
+    use web_sys::{ServiceWorkerRegistration, ServiceWorkerState};
 
     use leptos::prelude::Set;
 
-    use super::super::OfflineState;
+    use super::super::{OfflineState, ShellKept};
 
     fn container() -> Option<web_sys::ServiceWorkerContainer> {
         let navigator = web_sys::window()?.navigator();
@@ -400,36 +473,75 @@ mod sw {
             .then(|| navigator.service_worker())
     }
 
+    /// Whether this page can count on the worker's files: an active worker in control and none
+    /// newer on its way (a newer one brings the files of a newer build, which this page may be).
+    fn shell_kept(registration: &ServiceWorkerRegistration, controlled: bool) -> ShellKept {
+        if registration.installing().is_some() {
+            return ShellKept::Keeping;
+        }
+        if registration.waiting().is_some() {
+            // The update notice shows; once taken, the reloaded page is kept.
+            return ShellKept::Unknown;
+        }
+        match registration.active().map(|worker| worker.state()) {
+            Some(ServiceWorkerState::Activated) if controlled => ShellKept::Kept,
+            Some(_) => ShellKept::Keeping,
+            None => ShellKept::Unknown,
+        }
+    }
+
     pub fn register(state: OfflineState) {
         let Some(container) = container() else { return };
         leptos::task::spawn_local(async move {
-            let Ok(registration) = JsFuture::from(container.register("/sw.js")).await else {
+            // Not a registration when the browser blocks workers (some private modes do).
+            let Ok(registration) = JsFuture::from(container.register("/sw.js"))
+                .await
+                .and_then(|registration| registration.dyn_into::<ServiceWorkerRegistration>())
+            else {
                 return;
             };
-            let registration: ServiceWorkerRegistration = registration.unchecked_into();
-            let has_controller = move || container.controller().is_some();
+            let has_controller = {
+                let container = container.clone();
+                move || container.controller().is_some()
+            };
+            let recheck = {
+                let (registration, has_controller) = (registration.clone(), has_controller.clone());
+                move || state.shell.set(shell_kept(&registration, has_controller()))
+            };
+            recheck();
             if registration.waiting().is_some() && has_controller() {
                 state.update_ready.set(true);
             }
             let watched = registration.clone();
-            let follow = move || {
-                let Some(installing) = watched.installing() else { return };
-                let worker = installing.clone();
-                let has_controller = has_controller.clone();
-                let changed = Closure::<dyn Fn()>::new(move || {
-                    if worker.state() == web_sys::ServiceWorkerState::Installed && has_controller()
-                    {
-                        state.update_ready.set(true);
-                    }
-                });
-                installing.set_onstatechange(Some(changed.as_ref().unchecked_ref()));
-                changed.forget();
+            let follow = {
+                let recheck = recheck.clone();
+                move || {
+                    recheck();
+                    let Some(installing) = watched.installing() else { return };
+                    let worker = installing.clone();
+                    let (has_controller, recheck) = (has_controller.clone(), recheck.clone());
+                    let changed = Closure::<dyn Fn()>::new(move || {
+                        recheck();
+                        if worker.state() == ServiceWorkerState::Installed && has_controller() {
+                            state.update_ready.set(true);
+                        }
+                    });
+                    installing.set_onstatechange(Some(changed.as_ref().unchecked_ref()));
+                    changed.forget();
+                }
             };
             // One may already be installing (found by this very registration).
             follow();
             let found = Closure::<dyn Fn()>::new(follow);
             registration.set_onupdatefound(Some(found.as_ref().unchecked_ref()));
             found.forget();
+            // The first worker takes control of this page once it has kept every file.
+            let claimed = Closure::<dyn Fn()>::new(recheck);
+            let _ = container.add_event_listener_with_callback(
+                "controllerchange",
+                claimed.as_ref().unchecked_ref(),
+            );
+            claimed.forget();
         });
     }
 

@@ -550,10 +550,15 @@ mod keeping {
                 busy.set(true);
                 failure.set(None);
                 leptos::task::spawn_local(async move {
-                    if let Err(refused) = split::keep_document(record, id, version, keep).await {
+                    let done = split::keep_document(record, id, version, keep)
+                        .await
+                        .unwrap_or_else(|missing| Err(missing.into()));
+                    if let Err(refused) = done {
                         failure.set(Some(refused));
                     }
-                    kept.set(split::kept_documents().await);
+                    if let Ok(now) = split::kept_documents().await {
+                        kept.set(now);
+                    }
                     busy.try_set(false);
                 });
             }
@@ -592,7 +597,10 @@ mod keeping {
                 }
             });
             leptos::task::spawn_local(async move {
-                let bytes = crate::cache::offline::split::kept_content(document_id, version).await;
+                let bytes = crate::cache::offline::split::kept_content(document_id, version)
+                    .await
+                    .ok()
+                    .flatten();
                 let Some(bytes) = bytes else { return };
                 let kind = match media_type {
                     MediaType::Pdf => "application/pdf",

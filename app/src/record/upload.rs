@@ -38,7 +38,7 @@ pub async fn keep_for_later(
     else {
         return false;
     };
-    split::queue_document(change, content).await
+    split::queue_document(change, content).await.unwrap_or(false)
 }
 
 /// The bytes of a file the user picked.
