@@ -8,11 +8,13 @@ use app::{
     emergency::{Channels, NotificationKind},
 };
 
+use app::policy::{Action, Actor, Item, decide};
+
 use crate::{
     AppState,
     account::{notify, representation::representatives_now},
     error::ApiError,
-    store::Recipient,
+    store::{AccountRecord, Recipient},
 };
 
 /// The patient's choices, or the defaults when they made none (or the stored ones no longer
@@ -22,27 +24,59 @@ pub async fn channels(state: &AppState, patient: &str) -> Result<Channels, ApiEr
     Ok(stored.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default())
 }
 
-/// Tells the holder of `patient`'s record: in the app, then by message if they chose `kind`.
-/// `actor`: the professional who acted (RPPS), for the in-app line.
+/// An item a notice is about (a new document), as the access policy sees it.
+pub struct About<'a> {
+    pub id: &'a str,
+    pub item: Item<'a>,
+}
+
+/// Whether `actor` (the holder, a representative) may be told of `about`: the policy decides.
+pub fn may_be_told(
+    state: &AppState,
+    record: &AccountRecord,
+    actor: &Actor<'_>,
+    about: &About<'_>,
+) -> bool {
+    let context = crate::record::context(state, record);
+    decide(&context, actor, Action::BeToldOf, &about.item).allowed()
+}
+
+/// Tells the holder of `patient`'s record and their legal representatives: in the app, then by
+/// message if they chose `kind`. `actor`: the professional who acted (RPPS), for the in-app line.
+/// A notice `about` an item reaches only those the policy lets be told of it: nobody while a
+/// result is held back (it is told when announced), not the representatives of a document
+/// hidden from them.
 pub async fn tell_patient(
     state: &AppState,
     patient: &str,
     kind: NotificationKind,
     actor: Option<&str>,
     message: Kind<'_>,
+    about: Option<About<'_>>,
 ) -> Result<(), ApiError> {
+    let Some(record) = state.store.account_by_id(patient).await? else { return Ok(()) };
+    let told = |who: &Actor<'_>| {
+        about.as_ref().is_none_or(|about| may_be_told(state, &record, who, about))
+    };
+    if !told(&Actor::Patient) {
+        return Ok(());
+    }
     let now = state.clock.now();
     let recipient = Recipient::Patient(patient.to_owned());
-    state.store.push_notification(&recipient, kind.code(), Some(patient), actor, now).await?;
+    let item_id = about.as_ref().map(|about| about.id);
+    state
+        .store
+        .push_notification(&recipient, kind.code(), Some(patient), actor, item_id, now)
+        .await?;
     if !channels(state, patient).await?.sends(kind) {
         return Ok(());
     }
-    if let Some(account) = state.store.account_by_id(patient).await? {
-        notify(state, &account, message).await?;
-    }
-    for representative in representatives_now(state, patient).await? {
-        if let Some(account) = state.store.account_by_id(&representative).await? {
-            notify(state, &account, message).await?;
+    notify(state, &record, message).await?;
+    if told(&Actor::Representative) {
+        for representative in representatives_now(state, patient).await? {
+            if let Some(account) = state.store.account_by_id(&representative).await? {
+                notify(state, &account, message).await?;
+            }
         }
     }
     Ok(())

@@ -19,6 +19,8 @@ mod professional;
 mod profile;
 #[path = "http/records.rs"]
 mod records;
+#[path = "http/review.rs"]
+mod review;
 #[path = "http/timeline.rs"]
 mod timeline;
 

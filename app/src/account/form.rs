@@ -171,11 +171,14 @@ pub fn deny_text(i18n: I18nContext<Locale>, reason: Deny) -> String {
         Deny::Masked => t_string!(i18n, deny.masked),
         Deny::HiddenFromRepresentatives => t_string!(i18n, deny.hidden_from_representatives),
         Deny::AwaitingAnnouncement => t_string!(i18n, deny.awaiting_announcement),
+        Deny::Withdrawn => t_string!(i18n, deny.withdrawn),
         Deny::BreakGlassRefused => t_string!(i18n, deny.break_glass_refused),
         Deny::BreakGlassExpired => t_string!(i18n, deny.break_glass_expired),
         Deny::SummaryOnly => t_string!(i18n, deny.summary_only),
         Deny::FeedDepositsOnly => t_string!(i18n, deny.feed_deposits_only),
         Deny::NotYours => t_string!(i18n, deny.not_yours),
+        Deny::ProfessionalsOnly => t_string!(i18n, deny.professionals_only),
+        Deny::Unsupported => t_string!(i18n, deny.unsupported),
     }
     .to_string()
 }

@@ -36,7 +36,8 @@ static NO_RIGHTS: Rights = Rights {
 pub struct AccessMatrix {
     version: String,
     base: BTreeMap<Profession, Rights>,
-    by_specialty: BTreeMap<(Profession, String), Rights>,
+    /// By profession, then specialty: looked up with a borrowed name, on every decision.
+    by_specialty: BTreeMap<Profession, BTreeMap<String, Rights>>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -120,9 +121,11 @@ impl AccessMatrix {
             }
             let duplicate = match rule.specialty {
                 None => base.insert(rule.profession, rights).is_some(),
-                Some(specialty) if valid_specialty(&specialty) => {
-                    by_specialty.insert((rule.profession, specialty), rights).is_some()
-                }
+                Some(specialty) if valid_specialty(&specialty) => by_specialty
+                    .entry(rule.profession)
+                    .or_insert_with(BTreeMap::new)
+                    .insert(specialty, rights)
+                    .is_some(),
                 Some(specialty) => return Err(problem(format!("bad specialty {specialty:?}"))),
             };
             if duplicate {
@@ -153,7 +156,7 @@ impl AccessMatrix {
     /// profession with no rule has no rights (deny by default).
     pub fn rights(&self, profession: Profession, specialty: Option<&str>) -> &Rights {
         specialty
-            .and_then(|s| self.by_specialty.get(&(profession, s.to_owned())))
+            .and_then(|s| self.by_specialty.get(&profession)?.get(s))
             .or_else(|| self.base.get(&profession))
             .unwrap_or(&NO_RIGHTS)
     }

@@ -106,12 +106,30 @@ impl Domain {
         [Self::Psychiatry, Self::Obstetrics, Self::SexualHealth, Self::Genetics];
 }
 
-/// What an item of the record is: a document of a category, or an entry of a profile section.
+/// What an access question is about: an item of the record (a document of a category, or an
+/// entry of a profile section), or a part of the record that is not an item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "of", rename_all = "snake_case")]
 pub enum Subject {
     Document(Category),
     Profile(Section),
+    /// Who may see the record: grants and blocks, emergency links, the notifications chosen, the
+    /// advance refusal of emergency access, the preview of a professional's view.
+    Sharing,
+    /// One professional's access: granting, revoking, blocking or unblocking them, designating
+    /// them as regular doctor.
+    ProfessionalAccess {
+        physician: bool,
+        blocked: bool,
+    },
+    /// Who accessed the record, and when.
+    AccessHistory,
+    /// The emergency accesses to the record, with their reasons.
+    BreakGlassReview,
+    /// The care episodes that group items.
+    Episodes,
+    /// The record itself: opening it in an emergency.
+    Record,
 }
 
 /// The kinds of file a document may be. Checked on the real bytes (magic numbers), never on

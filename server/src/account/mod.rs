@@ -317,6 +317,7 @@ async fn verify(
             app::emergency::NotificationKind::NewDevice,
             None,
             Kind::NewDevice { device, at: &at, url: &url },
+            None,
         )
         .await?;
     }

@@ -7,7 +7,6 @@
 use app::{
     account::{Secret, messages::Kind, validate::Date},
     emergency::NotificationKind,
-    policy::Deny,
     summary::{
         self, PatientLine,
         link::{
@@ -70,9 +69,7 @@ async fn create(
 ) -> Result<(StatusCode, Json<LinkCreated>), ApiError> {
     const ACTION: &str = "emergency_link.create";
     asker.check_csrf(&headers)?;
-    if !asker.is_patient_side() {
-        return trace::refuse(&state, &asker, &origin, ACTION, "", Deny::NotYours).await;
-    }
+    trace::sharing_write(&state, &asker, &origin, ACTION, None).await?;
     if !jwe_shaped(&request.jwe) {
         return Err(ApiError::input("jwe", app::account::InputError::TextInvalid));
     }
@@ -128,7 +125,7 @@ async fn list(
     origin: Origin,
 ) -> Result<Json<Vec<LinkInfo>>, ApiError> {
     const ACTION: &str = "emergency_link.list";
-    trace::patient_side_only(&state, &asker, &origin, ACTION).await?;
+    trace::sharing_read(&state, &asker, &origin, ACTION).await?;
     let now = state.clock.now();
     let links = state.store.emergency_links(&asker.record.id).await?;
     trace::read(&state, &asker, &origin, ACTION, None, None).await?;
@@ -144,9 +141,7 @@ async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     const ACTION: &str = "emergency_link.revoke";
     asker.check_csrf(&headers)?;
-    if !asker.is_patient_side() {
-        return trace::refuse(&state, &asker, &origin, ACTION, &link, Deny::NotYours).await;
-    }
+    trace::sharing_write(&state, &asker, &origin, ACTION, Some(&link)).await?;
     let pending = trace::change(&state, &asker, &origin, ACTION, Some(&link)).await?;
     let now = state.clock.now();
     if state.store.revoke_emergency_link(&link, &asker.record.id, now, pending.rows()).await? {
@@ -167,7 +162,7 @@ async fn fhir_export(
     origin: Origin,
 ) -> Result<([(axum::http::HeaderName, &'static str); 1], Json<serde_json::Value>), ApiError> {
     const ACTION: &str = "summary.export";
-    trace::patient_side_only(&state, &asker, &origin, ACTION).await?;
+    trace::sharing_read(&state, &asker, &origin, ACTION).await?;
     let entries = crate::profile::readable_entries(&state, &asker).await?;
     let doctor = match asker.record.regular_doctor.as_deref() {
         Some(rpps) => state.store.professional(rpps).await?.map(|record| record.professional),
@@ -280,6 +275,7 @@ async fn manifest(
         NotificationKind::EmergencyLinkViewed,
         None,
         Kind::EmergencyLinkViewed { at: &at, url: &url },
+        None,
     )
     .await?;
     let (jwe, fhir_jwe) = state.store.emergency_link_files(&id).await?.ok_or(ApiError::NotFound)?;

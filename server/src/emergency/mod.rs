@@ -14,7 +14,8 @@ use app::{
         BreakGlassInfo, BreakGlassRefusal, BreakGlassRequest, Channels, LiveBreakGlass,
         NotificationInfo, NotificationKind, parse_reason,
     },
-    policy::{Consent, Deny},
+    policy::{Action, Consent, Decision, Item},
+    record::Subject,
 };
 use axum::{
     Json, Router,
@@ -109,6 +110,37 @@ async fn refuse_start<T>(
 
 const START: &str = "break_glass.start";
 
+/// The policy's answer to a professional opening a record in an emergency.
+fn may_break_glass(
+    state: &AppState,
+    professional: &crate::store::ProfessionalRecord,
+    consent: Consent,
+    closed: bool,
+    refused: bool,
+) -> Decision {
+    let context = app::policy::Context {
+        matrix: &state.matrix,
+        today: crate::account::today(state),
+        record_closed: closed,
+        break_glass_refused: refused,
+        break_glass_sees_masked: state.emergency.sees_masked,
+    };
+    let entry = &professional.professional;
+    let actor = if entry.profession == Profession::EmergencyCentre {
+        app::policy::Actor::EmergencyCentre { break_glass: app::policy::BreakGlass::Off }
+    } else {
+        app::policy::Actor::Professional(app::policy::Professional {
+            rpps: entry.rpps.as_str(),
+            profession: entry.profession,
+            specialty: entry.specialty.as_deref(),
+            regular_doctor: false,
+            consent,
+            break_glass: app::policy::BreakGlass::Off,
+        })
+    };
+    app::policy::decide(&context, &actor, Action::BreakGlass, &Item::about(Subject::Record))
+}
+
 /// Opens the record in an emergency. The identity must match one active record exactly.
 async fn start(
     State(state): State<AppState>,
@@ -125,10 +157,13 @@ async fn start(
         .filter(|record| record.active)
         .ok_or(ApiError::Unauthenticated)?;
     let actor = trace::actor_of(&professional.professional);
-    if professional.professional.profession == Profession::InsurerAgent {
-        let reason = trace::reason(Deny::NotForProfession);
-        let denied = ApiError::Denied(Deny::NotForProfession);
-        return refuse_start(&state, &actor, &origin, None, &reason, denied).await;
+    // Asked first of any record (a profession that reads nothing searches nothing), then of the
+    // one found.
+    if let Decision::Deny(deny) =
+        may_break_glass(&state, &professional, Consent::None, false, false)
+    {
+        let denied = ApiError::Denied(deny);
+        return refuse_start(&state, &actor, &origin, None, &trace::reason(deny), denied).await;
     }
     // Searching records by identity is bounded like any guessing game.
     limit(&state, &format!("break-glass:{}", session.rpps), ADDRESS_POLICY).await?;
@@ -163,14 +198,11 @@ async fn start(
     };
     state.store.rate_limit_forgive(&format!("break-glass:{}", session.rpps)).await?;
     let now = state.clock.now();
-    let refused = if record.break_glass_refused {
-        Some(Deny::BreakGlassRefused)
-    } else if state.store.consent(&record.id, &session.rpps).await? == Consent::Blocked {
-        Some(Deny::Blocked)
-    } else {
-        None
-    };
-    if let Some(deny) = refused {
+    let consent = state.store.consent(&record.id, &session.rpps).await?;
+    let closed = record.status == crate::store::AccountStatus::Closed;
+    let decision =
+        may_break_glass(&state, &professional, consent, closed, record.break_glass_refused);
+    if let Decision::Deny(deny) = decision {
         let why = trace::reason(deny);
         let denied = ApiError::Denied(deny);
         return refuse_start(&state, &actor, &origin, Some(&record.id), &why, denied).await;
@@ -219,9 +251,11 @@ async fn start(
         NotificationKind::BreakGlass,
         Some(&session.rpps),
         Kind::BreakGlass { by: &by, url: &url },
+        None,
     )
     .await?;
     if let Some(doctor) = record.regular_doctor.as_deref().filter(|doctor| *doctor != session.rpps)
+        && crate::record::regular_doctor_told(&state, &record, doctor).await?
     {
         state
             .store
@@ -230,6 +264,7 @@ async fn start(
                 NotificationKind::BreakGlassOfPatient.code(),
                 Some(&record.id),
                 Some(&session.rpps),
+                None,
                 now,
             )
             .await?;
@@ -315,11 +350,11 @@ async fn review(
     asker: Asker,
     origin: Origin,
 ) -> Result<Json<Vec<BreakGlassInfo>>, ApiError> {
-    if !asker.is_patient_side() && !asker.is_regular_doctor() {
-        let refused = Some(trace::reason(Deny::NotYours));
-        trace::read(&state, &asker, &origin, "break_glass.list", None, refused).await?;
-        return Err(ApiError::NotFound);
-    }
+    // The patient's side, and the regular doctor while neither blocked nor the record closed.
+    let review = Item::about(Subject::BreakGlassReview);
+    let action = Action::Read;
+    trace::require_or_nothing(&state, &asker, &origin, "break_glass.list", None, action, &review)
+        .await?;
     let now = state.clock.now();
     let mut out = Vec::new();
     for session in state.store.break_glass_of_record(&asker.record.id).await? {
@@ -352,7 +387,7 @@ async fn refusal(
     origin: Origin,
 ) -> Result<Json<BreakGlassRefusal>, ApiError> {
     const READ: &str = "break_glass.refusal_read";
-    trace::patient_side_only(&state, &asker, &origin, READ).await?;
+    trace::sharing_read(&state, &asker, &origin, READ).await?;
     trace::read(&state, &asker, &origin, READ, None, None).await?;
     Ok(Json(BreakGlassRefusal { refused: asker.record.break_glass_refused }))
 }
@@ -367,9 +402,7 @@ async fn set_refusal(
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
     let action = if request.refused { "break_glass.refuse" } else { "break_glass.accept" };
-    if !asker.is_patient_side() {
-        return trace::refuse(&state, &asker, &origin, action, "", Deny::NotYours).await;
-    }
+    trace::sharing_write(&state, &asker, &origin, action, None).await?;
     let pending = trace::change(&state, &asker, &origin, action, None).await?;
     state.store.set_break_glass_refused(&asker.record.id, request.refused, pending.rows()).await?;
     pending.written();
@@ -383,7 +416,7 @@ async fn channels(
     origin: Origin,
 ) -> Result<Json<Channels>, ApiError> {
     const READ: &str = "notifications.channels_read";
-    trace::patient_side_only(&state, &asker, &origin, READ).await?;
+    trace::sharing_read(&state, &asker, &origin, READ).await?;
     let channels = crate::notices::channels(&state, &asker.record.id).await?;
     trace::read(&state, &asker, &origin, READ, None, None).await?;
     Ok(Json(channels))
@@ -398,9 +431,7 @@ async fn set_channels(
 ) -> Result<StatusCode, ApiError> {
     const CHANGE: &str = "notifications.channels";
     asker.check_csrf(&headers)?;
-    if !asker.is_patient_side() {
-        return trace::refuse(&state, &asker, &origin, CHANGE, "", Deny::NotYours).await;
-    }
+    trace::sharing_write(&state, &asker, &origin, CHANGE, None).await?;
     let json = serde_json::to_string(&request).map_err(|_| ApiError::BadRequest)?;
     let pending = trace::change(&state, &asker, &origin, CHANGE, None).await?;
     state.store.set_notification_channels(&asker.record.id, &json, pending.rows()).await?;
@@ -439,9 +470,13 @@ async fn notifications(
     session: AnySession,
 ) -> Result<Json<Vec<NotificationInfo>>, ApiError> {
     let recipient = recipient_of(&state, &session).await?;
+    let told = Told::of(&state, &session, &recipient).await?;
     let mut out = Vec::new();
     for row in state.store.notifications(&recipient, NOTIFICATIONS_SHOWN).await? {
         let Some(kind) = NotificationKind::from_code(&row.kind) else { continue };
+        if !told.may_see(&state, row.item_id.as_deref()).await? {
+            continue;
+        }
         let by = match &row.actor {
             Some(rpps) => state.store.professional(rpps).await?.map(|record| record.professional),
             None => None,
@@ -487,6 +522,46 @@ async fn read_notifications(
 
 /// Whose notifications a session reads. A representative's session reads those of the record
 /// it manages, re-checked now.
+/// Who reads a record's notifications, for those about an item: the holder or a representative,
+/// each told only of what the policy lets them be told of.
+struct Told {
+    reader: Option<(crate::store::AccountRecord, bool)>,
+}
+
+impl Told {
+    async fn of(
+        state: &AppState,
+        session: &AnySession,
+        recipient: &Recipient,
+    ) -> Result<Self, ApiError> {
+        let (SessionOwner::Account(id), Recipient::Patient(patient)) = (&session.owner, recipient)
+        else {
+            return Ok(Self { reader: None });
+        };
+        let record = state.store.account_by_id(patient).await?.ok_or(ApiError::NotFound)?;
+        Ok(Self { reader: Some((record, id != patient)) })
+    }
+
+    async fn may_see(&self, state: &AppState, item_id: Option<&str>) -> Result<bool, ApiError> {
+        let (Some((record, representative)), Some(item_id)) = (&self.reader, item_id) else {
+            return Ok(true);
+        };
+        let Some(document) = state.store.document(&record.id, item_id).await? else {
+            return Ok(false);
+        };
+        let actor = if *representative {
+            app::policy::Actor::Representative
+        } else {
+            app::policy::Actor::Patient
+        };
+        let about = crate::notices::About {
+            id: &document.id,
+            item: crate::record::item_of_document(&document),
+        };
+        Ok(crate::notices::may_be_told(state, record, &actor, &about))
+    }
+}
+
 async fn recipient_of(state: &AppState, session: &AnySession) -> Result<Recipient, ApiError> {
     if let SessionOwner::Professional(rpps) = &session.owner {
         return Ok(Recipient::Professional(rpps.clone()));

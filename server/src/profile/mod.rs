@@ -5,7 +5,7 @@
 
 use app::{
     account::validate::Date,
-    policy::{Action, Decision, Deny, Item, decide},
+    policy::{Action, Decision, Item, decide},
     profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
     record::{MaskRequest, Section, Subject},
     safety::interactions::{PRESCRIPTION_MAX_SUBSTANCES, Prescribed, PrescriptionCheck, Thesaurus},
@@ -50,6 +50,8 @@ fn item_of(entry: &EntryRecord) -> Item<'_> {
         masked: entry.masked,
         hidden_from_representatives: false,
         awaiting_announcement: false,
+        // An entry ended by its author stays shown, in its history.
+        withdrawn: false,
     }
 }
 
@@ -265,14 +267,7 @@ async fn create(
         return Ok((StatusCode::OK, Json(again)));
     }
     let entry = checked(request.entry, &state)?;
-    let item = Item {
-        subject: Subject::Profile(entry.section()),
-        domain: None,
-        author: None,
-        masked: false,
-        hidden_from_representatives: false,
-        awaiting_announcement: false,
-    };
+    let item = Item::about(Subject::Profile(entry.section()));
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item) {
         return trace::refuse(&state, &asker, &origin, "profile.create", "", reason).await;
     }
@@ -406,10 +401,9 @@ async fn mask(
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
     let action = if request.masked { "profile.mask" } else { "profile.unmask" };
-    if !asker.is_patient_side() {
-        return trace::refuse(&state, &asker, &origin, action, &id, Deny::NotYours).await;
-    }
     let record = readable(&state, &asker, &origin, action, &id).await?;
+    let (item, entry_id) = (item_of(&record), Some(record.id.as_str()));
+    trace::require(&state, &asker, &origin, action, entry_id, Action::Mask, &item).await?;
     let pending = trace::change(&state, &asker, &origin, action, Some(&record.id)).await?;
     let account = &asker.record.id;
     state.store.set_entry_masked(account, &record.id, request.masked, pending.rows()).await?;

@@ -32,8 +32,6 @@ use crate::{
     web::{ApiJson, ApiQuery, Origin},
 };
 
-const NOT_YOURS: app::policy::Deny = app::policy::Deny::NotYours;
-
 /// Largest chunk of a document accepted in one request (under the server's body limit).
 pub const CHUNK_BYTES: u64 = 512 * 1024;
 /// Largest document, unless configured otherwise (the reference: 20 MB).
@@ -49,7 +47,7 @@ fn chunk_context(upload_id: &str, index: usize) -> String {
     format!("document-chunk/{upload_id}/{index}")
 }
 
-fn item_of(document: &DocumentRecord) -> Item<'_> {
+pub(crate) fn item_of(document: &DocumentRecord) -> Item<'_> {
     Item {
         subject: Subject::Document(document.category),
         domain: document.domain,
@@ -57,11 +55,56 @@ fn item_of(document: &DocumentRecord) -> Item<'_> {
         masked: document.masked,
         hidden_from_representatives: document.hidden_from_representatives,
         awaiting_announcement: document.awaiting_announcement,
+        withdrawn: document.withdrawn,
     }
 }
 
 fn decide_for(state: &AppState, asker: &Asker, action: Action, item: &Item<'_>) -> Decision {
-    decide(&context(state, &asker.record), &asker.actor(), action, item)
+    asker.decide(state, action, item)
+}
+
+/// A document not deposited yet, as the policy sees it.
+fn new_item(category: Category, domain: Option<app::record::Domain>) -> Item<'static> {
+    Item { domain, ..Item::about(Subject::Document(category)) }
+}
+
+/// Whether the asker may deposit `item` (a new document, or a new version of one), held back or
+/// hidden from the representatives if asked: asked of the policy when the upload starts and
+/// again at every chunk and at its end, so that a revocation, a block or a closed record stops
+/// a deposit under way.
+#[allow(clippy::too_many_arguments)]
+async fn deposit_allowed(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    audit_action: &str,
+    upload_id: Option<&str>,
+    item: &Item<'_>,
+    hidden_from_representatives: bool,
+    awaiting_announcement: bool,
+) -> Result<(), ApiError> {
+    trace::require(state, asker, origin, audit_action, upload_id, Action::Write, item).await?;
+    if awaiting_announcement {
+        let action = Action::HoldBack;
+        trace::require(state, asker, origin, audit_action, upload_id, action, item).await?;
+    }
+    if hidden_from_representatives {
+        let action = Action::HideFromRepresentatives;
+        trace::require(state, asker, origin, audit_action, upload_id, action, item).await?;
+    }
+    Ok(())
+}
+
+/// Whether the asker may read what an upload deposits (in the access history: an upload's
+/// entries are about a document to be, hidden or held back as it will be).
+pub(super) fn may_read_upload(state: &AppState, asker: &Asker, upload: &UploadRecord) -> bool {
+    let item = Item {
+        author: Some(author_of(&upload.uploader)),
+        hidden_from_representatives: upload.hidden_from_representatives,
+        awaiting_announcement: upload.awaiting_announcement,
+        ..new_item(upload.category, upload.domain)
+    };
+    decide_for(state, asker, Action::Read, &item).allowed()
 }
 
 pub(super) fn may_read(state: &AppState, asker: &Asker, document: &DocumentRecord) -> bool {
@@ -345,39 +388,31 @@ pub async fn start_upload(
         Some(id) => Some(readable(&state, &asker, &origin, "upload.start", id).await?),
         None => None,
     };
-    let item = match &replaced {
-        Some(document) if document.withdrawn => return Err(ApiError::Refused(Refusal::Withdrawn)),
-        Some(document) if document.category != request.category => {
-            return Err(ApiError::input("category", InputError::MediaType));
-        }
-        Some(document) => item_of(document),
-        None => Item {
-            subject: Subject::Document(request.category),
-            domain: request.domain,
-            author: None,
-            masked: false,
-            hidden_from_representatives: false,
-            awaiting_announcement: false,
-        },
-    };
-    if let Decision::Deny(reason) = decide_for(&state, &asker, Action::Write, &item) {
-        let refused = Some(trace::reason(reason));
-        trace::read(&state, &asker, &origin, "upload.start", None, refused).await?;
-        return Err(ApiError::Denied(reason));
+    if let Some(document) = &replaced
+        && document.category != request.category
+    {
+        return Err(ApiError::input("category", InputError::MediaType));
     }
-    // Only a professional holds a result back for announcement; a representative cannot hide
-    // a document from themselves; a new version keeps its document's flags.
-    let professional = matches!(asker.party, Party::Professional(_));
-    if request.awaiting_announcement && !professional {
-        return Err(ApiError::Denied(app::policy::Deny::NotYours));
-    }
-    if request.hidden_from_representatives && matches!(asker.who, super::Who::Representative) {
-        return Err(ApiError::Denied(app::policy::Deny::NotYours));
-    }
+    // A new version keeps its document's flags; a new document takes those asked for.
     let (hidden_from_representatives, awaiting_announcement) = match &replaced {
         Some(document) => (document.hidden_from_representatives, document.awaiting_announcement),
         None => (request.hidden_from_representatives, request.awaiting_announcement),
     };
+    let item = match &replaced {
+        Some(document) => item_of(document),
+        None => new_item(request.category, request.domain),
+    };
+    deposit_allowed(
+        &state,
+        &asker,
+        &origin,
+        "upload.start",
+        None,
+        &item,
+        replaced.is_none() && hidden_from_representatives,
+        replaced.is_none() && awaiting_announcement,
+    )
+    .await?;
 
     let substances = if request.substances.is_empty() {
         Vec::new()
@@ -461,19 +496,34 @@ async fn own_upload(
     action: &str,
     upload_id: &str,
 ) -> Result<UploadRecord, ApiError> {
+    let now = state.clock.now();
     let upload = state
         .store
         .upload(&asker.record.id, upload_id)
         .await?
-        .filter(|upload| upload.uploader == asker.party);
-    match upload {
-        Some(upload) => Ok(upload),
-        None => {
-            let refused = Some(trace::NOT_FOUND.to_owned());
-            trace::read(state, asker, origin, action, Some(upload_id), refused).await?;
-            Err(ApiError::NotFound)
-        }
-    }
+        .filter(|upload| upload.uploader == asker.party)
+        .filter(|upload| now < upload.created_at.saturating_add(UPLOAD_LIFETIME_SECONDS));
+    let Some(upload) = upload else {
+        let refused = Some(trace::NOT_FOUND.to_owned());
+        trace::read(state, asker, origin, action, Some(upload_id), refused).await?;
+        return Err(ApiError::NotFound);
+    };
+    // The deposit is asked of the policy again: what was allowed when it started may not be now.
+    let replaced = match &upload.replaces {
+        Some(id) => Some(readable(state, asker, origin, action, id).await?),
+        None => None,
+    };
+    let item = match &replaced {
+        Some(document) => item_of(document),
+        None => new_item(upload.category, upload.domain),
+    };
+    let (hidden, held_back) = match &replaced {
+        Some(_) => (false, false),
+        None => (upload.hidden_from_representatives, upload.awaiting_announcement),
+    };
+    deposit_allowed(state, asker, origin, action, Some(&upload.id), &item, hidden, held_back)
+        .await?;
+    Ok(upload)
 }
 
 pub async fn upload_status(
@@ -583,26 +633,16 @@ pub async fn finish(
         })?
         .ok_or(ApiError::Refused(Refusal::UploadIncomplete))?;
     pending.written();
-    // A professional's new document: the patient is told (by message too if they chose).
-    if let Party::Professional(rpps) = &asker.party
-        && deposited.version == 1
-    {
-        let by = crate::notices::professional_line(&state, rpps).await?;
-        let url = crate::notices::record_url(&state);
-        crate::notices::tell_patient(
-            &state,
-            &asker.record.id,
-            app::emergency::NotificationKind::DocumentDeposited,
-            Some(rpps),
-            app::account::messages::Kind::DocumentDeposited { by: &by, url: &url },
-        )
-        .await?;
-    }
     let document = state
         .store
         .document(&asker.record.id, &deposited.document_id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    // A professional's new document: the patient's side is told (by message too if they chose),
+    // each person only if the policy lets them be told of it.
+    if deposited.version == 1 {
+        tell_of_new_document(&state, &asker, &document).await?;
+    }
     Ok((StatusCode::CREATED, Json(info(&state, &document, &mut Names::new()).await?)))
 }
 
@@ -621,13 +661,9 @@ pub async fn content(
     Path((_, document_id)): Path<(String, String)>,
     Query(Download { download }): Query<Download>,
 ) -> Result<Response, ApiError> {
+    // A withdrawn document stays readable by the patient's side and its author only: the same
+    // decision as the list, the search and the export.
     let document = readable(&state, &asker, &origin, "document.read", &document_id).await?;
-    // A withdrawn document stays readable by the patient and its author only.
-    if document.withdrawn && !asker.is_patient_side() && document.author != asker.party {
-        let refused = Some("withdrawn".to_owned());
-        trace::read(&state, &asker, &origin, "document.read", Some(&document.id), refused).await?;
-        return Err(ApiError::Refused(Refusal::Withdrawn));
-    }
     trace::read(&state, &asker, &origin, "document.read", Some(&document.id), None).await?;
     let bytes = content_of(&state, &document.upload).await?;
     let media = document.upload.media_type;
@@ -668,22 +704,10 @@ pub async fn withdraw(
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
     let document = readable(&state, &asker, &origin, "document.withdraw", &document_id).await?;
-    let author = match (&document.author, &asker.party) {
-        (Party::Professional(a), Party::Professional(b)) => a == b,
-        (Party::Patient(_), Party::Patient(_)) => asker.is_patient_side(),
-        _ => false,
-    };
-    if !author {
-        return trace::refuse(
-            &state,
-            &asker,
-            &origin,
-            "document.withdraw",
-            &document.id,
-            NOT_YOURS,
-        )
-        .await;
-    }
+    let item = item_of(&document);
+    let id = Some(document.id.as_str());
+    trace::require(&state, &asker, &origin, "document.withdraw", id, Action::Withdraw, &item)
+        .await?;
     let pending =
         trace::change(&state, &asker, &origin, "document.withdraw", Some(&document.id)).await?;
     let now = state.clock.now();
@@ -703,17 +727,10 @@ pub async fn announce(
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
     let document = readable(&state, &asker, &origin, "document.announce", &document_id).await?;
-    if document.author != asker.party || !matches!(asker.party, Party::Professional(_)) {
-        return trace::refuse(
-            &state,
-            &asker,
-            &origin,
-            "document.announce",
-            &document.id,
-            NOT_YOURS,
-        )
-        .await;
-    }
+    let item = item_of(&document);
+    let id = Some(document.id.as_str());
+    trace::require(&state, &asker, &origin, "document.announce", id, Action::Announce, &item)
+        .await?;
     let pending =
         trace::change(&state, &asker, &origin, "document.announce", Some(&document.id)).await?;
     let announced =
@@ -722,6 +739,9 @@ pub async fn announce(
     if !announced {
         return Err(ApiError::NotFound);
     }
+    // Released: now the patient is told of it.
+    let document = DocumentRecord { awaiting_announcement: false, ..document };
+    tell_of_new_document(&state, &asker, &document).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -736,14 +756,35 @@ pub async fn mask(
 ) -> Result<StatusCode, ApiError> {
     asker.check_csrf(&headers)?;
     let action = if request.masked { "document.mask" } else { "document.unmask" };
-    if !asker.is_patient_side() {
-        return trace::refuse(&state, &asker, &origin, action, &document_id, NOT_YOURS).await;
-    }
     let document = readable(&state, &asker, &origin, action, &document_id).await?;
+    let (item, id) = (item_of(&document), Some(document.id.as_str()));
+    trace::require(&state, &asker, &origin, action, id, Action::Mask, &item).await?;
     let pending = trace::change(&state, &asker, &origin, action, Some(&document.id)).await?;
     state.store.set_masked(&asker.record.id, &document.id, request.masked, pending.rows()).await?;
     pending.written();
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Tells the patient's side of a professional's new document, through the policy: nobody while
+/// it is held back, not the representatives if it is hidden from them.
+async fn tell_of_new_document(
+    state: &AppState,
+    asker: &Asker,
+    document: &DocumentRecord,
+) -> Result<(), ApiError> {
+    let Party::Professional(rpps) = &document.author else { return Ok(()) };
+    let by = crate::notices::professional_line(state, rpps).await?;
+    let url = crate::notices::record_url(state);
+    let about = crate::notices::About { id: &document.id, item: item_of(document) };
+    crate::notices::tell_patient(
+        state,
+        &asker.record.id,
+        app::emergency::NotificationKind::DocumentDeposited,
+        Some(rpps),
+        app::account::messages::Kind::DocumentDeposited { by: &by, url: &url },
+        Some(about),
+    )
+    .await
 }
 
 /// Checks a chunk's media type early (first chunk only), so a wrong file is refused at once.
@@ -763,11 +804,10 @@ pub async fn preview(
     origin: Origin,
     Path((_, rpps)): Path<(String, String)>,
 ) -> Result<Json<Preview>, ApiError> {
-    if !asker.is_patient_side() {
-        let refused = Some(trace::reason(app::policy::Deny::NotYours));
-        trace::read(&state, &asker, &origin, "record.preview", Some(&rpps), refused).await?;
-        return Err(ApiError::NotFound);
-    }
+    let sharing = Item::about(Subject::Sharing);
+    let (action, id) = (Action::Read, Some(rpps.as_str()));
+    trace::require_or_nothing(&state, &asker, &origin, "record.preview", id, action, &sharing)
+        .await?;
     let rpps = app::directory::Rpps::parse(&rpps).ok_or(ApiError::NotFound)?;
     let professional = state
         .store
@@ -800,14 +840,8 @@ pub async fn preview(
     let profile = Section::ALL
         .into_iter()
         .filter(|section| {
-            let item = Item {
-                subject: Subject::Profile(*section),
-                domain: None,
-                author: Some(Author::Patient),
-                masked: false,
-                hidden_from_representatives: false,
-                awaiting_announcement: false,
-            };
+            let item =
+                Item { author: Some(Author::Patient), ..Item::about(Subject::Profile(*section)) };
             decide(&context, &actor, Action::Read, &item).allowed()
         })
         .collect();

@@ -6,8 +6,8 @@ use app::{
     account::{InputError, validate::Date},
     directory::Profession,
     directory::Rpps,
-    policy::{Consent, Grant},
-    record::{GrantInfo, GrantRequest, RegularDoctor},
+    policy::{Action, Consent, Grant, Item},
+    record::{GrantInfo, GrantRequest, RegularDoctor, Subject},
 };
 use axum::{
     Json,
@@ -15,15 +15,18 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 
-use super::{Asker, Who, trace};
+use super::{Asker, trace};
 use crate::{
     AppState,
     error::ApiError,
     web::{ApiJson, Origin},
 };
 
-/// Only the patient side manages grants; the professional must be an active directory entry.
-/// A refusal of `action` is traced.
+/// A decision on one professional's access (`policy_action`: granting, revoking, blocking,
+/// designating), asked of the policy: first whether the asker manages the record's sharing at
+/// all (before anything about the professional is looked up), then about this professional as
+/// they stand. The professional must be an active directory entry. A refusal of `action` is
+/// traced.
 async fn checked(
     state: &AppState,
     asker: &Asker,
@@ -31,29 +34,30 @@ async fn checked(
     action: &str,
     headers: &HeaderMap,
     rpps: &str,
+    policy_action: Action,
 ) -> Result<Rpps, ApiError> {
     asker.check_csrf(headers)?;
-    if !asker.is_patient_side() {
-        return trace::refuse(state, asker, origin, action, rpps, app::policy::Deny::NotYours)
-            .await;
-    }
+    trace::sharing_write(state, asker, origin, action, Some(rpps)).await?;
     let known = match Rpps::parse(rpps) {
         Some(parsed) => state
             .store
             .professional(parsed.as_str())
             .await?
             .filter(|record| record.active)
-            .map(|_| parsed),
+            .map(|record| (parsed, record.professional.profession)),
         None => None,
     };
-    match known {
-        Some(rpps) => Ok(rpps),
-        None => {
-            let refused = Some(trace::NOT_FOUND.to_owned());
-            trace::read(state, asker, origin, action, Some(rpps), refused).await?;
-            Err(ApiError::NotFound)
-        }
-    }
+    let Some((rpps, profession)) = known else {
+        let refused = Some(trace::NOT_FOUND.to_owned());
+        trace::read(state, asker, origin, action, Some(rpps), refused).await?;
+        return Err(ApiError::NotFound);
+    };
+    let blocked = state.store.consent(&asker.record.id, rpps.as_str()).await? == Consent::Blocked;
+    let subject =
+        Subject::ProfessionalAccess { physician: profession == Profession::Physician, blocked };
+    let item = Item::about(subject);
+    trace::require(state, asker, origin, action, Some(rpps.as_str()), policy_action, &item).await?;
+    Ok(rpps)
 }
 
 /// Writes the patient's decision on a professional, with its trace.
@@ -77,11 +81,7 @@ pub async fn list(
     asker: Asker,
     origin: Origin,
 ) -> Result<Json<Vec<GrantInfo>>, ApiError> {
-    if !asker.is_patient_side() {
-        let refused = Some(trace::reason(app::policy::Deny::NotYours));
-        trace::read(&state, &asker, &origin, "grants.list", None, refused).await?;
-        return Err(ApiError::NotFound);
-    }
+    trace::sharing_read(&state, &asker, &origin, "grants.list").await?;
     let mut out = Vec::new();
     let regular = asker.record.regular_doctor.clone();
     let mut rows = state.store.consents(&asker.record.id).await?;
@@ -109,7 +109,8 @@ pub async fn grant(
     Path((_, rpps)): Path<(String, String)>,
     ApiJson(request): ApiJson<GrantRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let rpps = checked(&state, &asker, &origin, "grant.give", &headers, &rpps).await?;
+    let rpps =
+        checked(&state, &asker, &origin, "grant.give", &headers, &rpps, Action::Write).await?;
     let until = match request.until.as_deref().filter(|day| !day.is_empty()) {
         None => None,
         Some(day) => {
@@ -121,11 +122,6 @@ pub async fn grant(
             Some(until)
         }
     };
-    let current = state.store.consent(&asker.record.id, rpps.as_str()).await?;
-    if current == Consent::Blocked && matches!(asker.who, Who::Representative) {
-        let blocked = app::policy::Deny::Blocked;
-        return trace::refuse(&state, &asker, &origin, "grant.give", rpps.as_str(), blocked).await;
-    }
     let consent = Consent::Granted(Grant { scope: request.scope, until });
     store_consent(&state, &asker, &origin, "grant.give", &rpps, &consent).await
 }
@@ -139,13 +135,9 @@ async fn set(
     rpps: &str,
     consent: Consent,
 ) -> Result<StatusCode, ApiError> {
-    let rpps = checked(state, asker, origin, action, headers, rpps).await?;
-    let current = state.store.consent(&asker.record.id, rpps.as_str()).await?;
-    // A block is the patient's own: a representative neither lifts nor works around it.
-    if current == Consent::Blocked && matches!(asker.who, Who::Representative) {
-        let blocked = app::policy::Deny::Blocked;
-        return trace::refuse(state, asker, origin, action, rpps.as_str(), blocked).await;
-    }
+    // A block is the patient's own: a representative neither lifts nor works around it (the
+    // policy says so).
+    let rpps = checked(state, asker, origin, action, headers, rpps, Action::Write).await?;
     store_consent(state, asker, origin, action, &rpps, &consent).await
 }
 
@@ -178,31 +170,20 @@ pub async fn regular_doctor(
     const ACTION: &str = "regular_doctor.set";
     let Some(rpps) = request.rpps else {
         asker.check_csrf(&headers)?;
-        if !asker.is_patient_side() {
-            let not_yours = app::policy::Deny::NotYours;
-            return trace::refuse(&state, &asker, &origin, ACTION, "", not_yours).await;
-        }
+        trace::sharing_write(&state, &asker, &origin, ACTION, None).await?;
         let pending = trace::change(&state, &asker, &origin, ACTION, None).await?;
         state.store.set_regular_doctor(&asker.record.id, None, pending.rows()).await?;
         pending.written();
         return Ok(StatusCode::NO_CONTENT);
     };
-    let rpps = checked(&state, &asker, &origin, ACTION, &headers, &rpps).await?;
-    let physician = state
-        .store
-        .professional(rpps.as_str())
-        .await?
-        .is_some_and(|record| record.professional.profession == Profession::Physician);
-    if !physician {
-        let refused = Some(trace::reason(app::policy::Deny::NotForProfession));
-        trace::read(&state, &asker, &origin, ACTION, Some(rpps.as_str()), refused).await?;
-        return Err(ApiError::input("rpps", InputError::NotForProfession));
-    }
-    let consent = state.store.consent(&asker.record.id, rpps.as_str()).await?;
-    if consent == Consent::Blocked {
-        let blocked = app::policy::Deny::Blocked;
-        return trace::refuse(&state, &asker, &origin, ACTION, rpps.as_str(), blocked).await;
-    }
+    let designate = Action::DesignateRegularDoctor;
+    let rpps = match checked(&state, &asker, &origin, ACTION, &headers, &rpps, designate).await {
+        // Choosing someone who is not a physician is a mistake in the form: said on the field.
+        Err(ApiError::Denied(app::policy::Deny::NotForProfession)) => {
+            return Err(ApiError::input("rpps", InputError::NotForProfession));
+        }
+        other => other?,
+    };
     let pending = trace::change(&state, &asker, &origin, ACTION, Some(rpps.as_str())).await?;
     state.store.set_regular_doctor(&asker.record.id, Some(rpps.as_str()), pending.rows()).await?;
     pending.written();

@@ -9,6 +9,11 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::Serialize;
 
+use app::{
+    policy::{Action, Allow, Item},
+    record::Subject,
+};
+
 use super::{Asker, Who, trace};
 use crate::{
     AppState,
@@ -30,12 +35,26 @@ enum View<'a> {
 }
 
 impl View<'_> {
-    fn of(asker: &Asker) -> View<'_> {
-        match &asker.who {
-            Who::Holder | Who::Representative => View::Everything,
-            _ if asker.is_regular_doctor() => View::Professionals,
-            Who::Professional { record, .. } => View::Own(record.professional.rpps.as_str()),
-        }
+    /// What the policy lets the asker read of the history; a refusal (a blocked professional, a
+    /// closed record) is traced as `action` and answered as if there were nothing.
+    async fn of<'a>(
+        state: &AppState,
+        asker: &'a Asker,
+        origin: &Origin,
+        action: &str,
+        item: Option<&str>,
+    ) -> Result<View<'a>, ApiError> {
+        let history = Item::about(Subject::AccessHistory);
+        let why =
+            trace::require_or_nothing(state, asker, origin, action, item, Action::Read, &history)
+                .await?;
+        Ok(match (why, &asker.who) {
+            (Allow::Holder | Allow::Representative, _) => View::Everything,
+            (Allow::RegularDoctor, _) => View::Professionals,
+            (_, Who::Professional { record, .. }) => View::Own(record.professional.rpps.as_str()),
+            // The policy allows nothing else; deny by default.
+            (_, _) => return Err(ApiError::NotFound),
+        })
     }
 
     fn shows(self, entry: &AuditEntry) -> bool {
@@ -57,7 +76,7 @@ pub async fn list(
     asker: Asker,
     origin: Origin,
 ) -> Result<Json<Vec<AccessEvent>>, ApiError> {
-    let view = View::of(&asker);
+    let view = View::of(&state, &asker, &origin, "history.list", None).await?;
     // Read before this read is traced: the list shows what happened until now.
     let entries = match view {
         View::Own(rpps) => {
@@ -66,10 +85,16 @@ pub async fn list(
         _ => state.store.record_audit(&asker.record.id, None, HISTORY_SCANNED).await?,
     };
     let mut names = super::Names::new();
+    let mut items = Readable::default();
     let mut out = Vec::new();
     for (seq, entry) in entries.into_iter().filter(|(_, entry)| view.shows(entry)) {
         if out.len() == HISTORY_MAX as usize {
             break;
+        }
+        // An entry about an item the asker may not read (hidden from representatives, held back
+        // until announced, masked from them) is not shown either.
+        if !items.may_read(&state, &asker, entry.item.as_deref()).await? {
+            continue;
         }
         let actor_name = match (entry.actor.kind.as_str(), &entry.actor.id) {
             ("professional", Some(rpps)) => match names.get(rpps) {
@@ -105,6 +130,38 @@ pub async fn list(
     Ok(Json(out))
 }
 
+/// Whether the asker may read the item an entry is about, each item asked of the policy once.
+#[derive(Default)]
+struct Readable(std::collections::HashMap<String, bool>);
+
+impl Readable {
+    async fn may_read(
+        &mut self,
+        state: &AppState,
+        asker: &Asker,
+        item: Option<&str>,
+    ) -> Result<bool, ApiError> {
+        let Some(item) = item else { return Ok(true) };
+        if let Some(known) = self.0.get(item) {
+            return Ok(*known);
+        }
+        let record = &asker.record.id;
+        let readable = if let Some(document) = state.store.document(record, item).await? {
+            super::documents::may_read(state, asker, &document)
+        } else if let Some(entry) = state.store.entry(record, item).await? {
+            crate::profile::may_read(state, asker, &entry)
+        } else if let Some(upload) = state.store.upload(record, item).await? {
+            super::documents::may_read_upload(state, asker, &upload)
+        } else {
+            // Not an item of the record (a link, a professional, an episode): the entry is about
+            // the asker's own record's sharing or history, which the view already decided.
+            true
+        };
+        self.0.insert(item.to_owned(), readable);
+        Ok(readable)
+    }
+}
+
 /// Entries looked through to fill a filtered history.
 const HISTORY_SCANNED: u32 = 4 * HISTORY_MAX;
 
@@ -134,11 +191,20 @@ pub async fn proof(
     Path((_, seq)): Path<(String, u64)>,
 ) -> Result<Json<InclusionProof>, ApiError> {
     // An entry of this record that the asker may read in its history.
-    let view = View::of(&asker);
+    let view = View::of(&state, &asker, &origin, "history.proof", Some(&seq.to_string())).await?;
     let found = match state.store.audit_entry(seq).await? {
         Some((stored, Some(record))) if record == asker.record.id => {
-            let entry: Option<AuditEntry> = serde_json::from_slice(&stored.entry).ok();
-            entry.is_some_and(|entry| view.shows(&entry)).then_some(stored)
+            match serde_json::from_slice::<AuditEntry>(&stored.entry).ok() {
+                Some(entry)
+                    if view.shows(&entry)
+                        && Readable::default()
+                            .may_read(&state, &asker, entry.item.as_deref())
+                            .await? =>
+                {
+                    Some(stored)
+                }
+                _ => None,
+            }
         }
         _ => None,
     };

@@ -9,12 +9,13 @@ mod history;
 pub mod timeline;
 pub(crate) mod trace;
 
+pub(crate) use documents::item_of as item_of_document;
 pub use documents::{CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, UPLOAD_LIFETIME_SECONDS};
 
 use app::{
     account::validate::Date,
     directory::Profession,
-    policy::{Actor, BreakGlass, Consent, Context, Professional},
+    policy::{Action, Actor, BreakGlass, Consent, Context, Decision, Item, Professional},
 };
 use axum::{
     Router,
@@ -88,18 +89,9 @@ impl Asker {
         }
     }
 
-    pub fn is_patient_side(&self) -> bool {
-        matches!(self.who, Who::Holder | Who::Representative)
-    }
-
-    /// The asker is the professional the patient designated as regular doctor.
-    pub fn is_regular_doctor(&self) -> bool {
-        match &self.who {
-            Who::Professional { record, .. } => {
-                self.record.regular_doctor.as_deref() == Some(record.professional.rpps.as_str())
-            }
-            _ => false,
-        }
+    /// What the policy answers this asker about `action` on `item` of their record.
+    pub fn decide(&self, state: &AppState, action: Action, item: &Item<'_>) -> Decision {
+        app::policy::decide(&context(state, &self.record), &self.actor(), action, item)
     }
 }
 
@@ -167,6 +159,25 @@ pub fn professional_actor<'a>(
         consent: consent.clone(),
         break_glass,
     })
+}
+
+/// Whether the professional `rpps` (the record's regular doctor) is told of an emergency access
+/// to the record: asked of the policy, so a blocked regular doctor, or a closed record, is told
+/// nothing.
+pub async fn regular_doctor_told(
+    state: &AppState,
+    record: &AccountRecord,
+    rpps: &str,
+) -> Result<bool, ApiError> {
+    let Some(professional) = state.store.professional(rpps).await?.filter(|found| found.active)
+    else {
+        return Ok(false);
+    };
+    let consent = state.store.consent(&record.id, rpps).await?;
+    let actor = professional_actor(record, &professional, &consent, BreakGlass::Off);
+    let review = Item::about(app::record::Subject::BreakGlassReview);
+    let decision = app::policy::decide(&context(state, record), &actor, Action::BeToldOf, &review);
+    Ok(decision.allowed())
 }
 
 /// What the policy needs to know about the record and the configuration.

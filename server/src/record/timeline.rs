@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use app::{
     account::{InputError, validate::Date},
-    policy::{BreakGlass, Consent},
+    policy::{Action, Item},
+    record::Subject,
     record::{
         filter::{CheckedFilter, Facts, FilterError, search_terms},
         timeline::{
@@ -280,7 +281,9 @@ async fn visible_episodes(state: &AppState, asker: &Asker) -> Result<Vec<Episode
     let mut out = Vec::new();
     for episode in state.store.episodes(&asker.record.id).await? {
         let items = counts.get(&episode.id).copied().unwrap_or(0);
-        if !(asker.is_patient_side() || episode.author == asker.party || items > 0) {
+        // Shown to the patient's side, to its author, and to whoever reads one of its items.
+        let patient_side = matches!(asker.who, Who::Holder | Who::Representative);
+        if !(patient_side || episode.author == asker.party || items > 0) {
             continue;
         }
         let sealed = Sealed { key: episode.key.clone(), content: episode.sealed_title.clone() };
@@ -306,17 +309,6 @@ pub async fn episodes(
     Ok(Json(episodes))
 }
 
-/// Whether the asker may open episodes on this record: the patient side, or a professional
-/// the patient granted access to (or in break-glass).
-fn may_open_episodes(asker: &Asker) -> bool {
-    match &asker.who {
-        Who::Holder | Who::Representative => true,
-        Who::Professional { consent, break_glass, .. } => {
-            matches!(consent, Consent::Granted(_)) || *break_glass == BreakGlass::Active
-        }
-    }
-}
-
 pub async fn create_episode(
     State(state): State<AppState>,
     asker: Asker,
@@ -325,10 +317,10 @@ pub async fn create_episode(
     ApiJson(request): ApiJson<NewEpisode>,
 ) -> Result<(StatusCode, Json<EpisodeInfo>), ApiError> {
     asker.check_csrf(&headers)?;
-    if !may_open_episodes(&asker) {
-        let no_grant = app::policy::Deny::NoGrant;
-        return trace::refuse(&state, &asker, &origin, "episode.create", "", no_grant).await;
-    }
+    // The patient's side, or a professional with a basis on this record (the policy says).
+    let episodes = Item::about(Subject::Episodes);
+    trace::require(&state, &asker, &origin, "episode.create", None, Action::Write, &episodes)
+        .await?;
     let title = timeline::episode_title(&request.title)
         .ok_or(ApiError::input("title", InputError::TitleInvalid))?;
     let id = new_key_ref();
@@ -400,6 +392,9 @@ pub async fn tag(
     asker.check_csrf(&headers)?;
     let item = &request.item_id;
     let episode = visible(&state, &asker, &origin, "episode.tag", &episode_id, item).await?;
+    let episodes = Item::about(Subject::Episodes);
+    trace::require(&state, &asker, &origin, "episode.tag", Some(item), Action::Write, &episodes)
+        .await?;
     let pending = trace::change(&state, &asker, &origin, "episode.tag", Some(item)).await?;
     let now = state.clock.now();
     state.store.tag(&episode.id, item, &asker.party, now, pending.rows()).await?;
@@ -429,10 +424,11 @@ pub async fn untag(
         trace::read(&state, &asker, &origin, action, Some(&item_id), refused).await?;
         return Err(ApiError::NotFound);
     };
-    if !asker.is_patient_side() && tag.tagger != asker.party {
-        let not_yours = app::policy::Deny::NotYours;
-        return trace::refuse(&state, &asker, &origin, action, &item_id, not_yours).await;
-    }
+    // The patient's side, or whoever put it there.
+    let tagged =
+        Item { author: Some(super::author_of(&tag.tagger)), ..Item::about(Subject::Episodes) };
+    trace::require(&state, &asker, &origin, action, Some(&item_id), Action::Withdraw, &tagged)
+        .await?;
     let pending = trace::change(&state, &asker, &origin, action, Some(&item_id)).await?;
     state.store.untag(&episode.id, &item_id, pending.rows()).await?;
     pending.written();

@@ -1,7 +1,8 @@
 //! The audit entries of the record's entry points: who asked (as [`Asker`] established it),
 //! what, on which item, from where, and what the policy answered.
 
-use app::policy::{BreakGlass, Deny};
+use app::policy::{Action, Allow, BreakGlass, Decision, Deny, Item};
+use app::record::Subject;
 
 use super::{Asker, Who};
 use crate::{
@@ -108,19 +109,67 @@ pub fn actor_of(professional: &app::directory::Professional) -> AuditActor {
     }
 }
 
-/// The patient side only: anyone else is answered as if there were nothing, the refusal
-/// traced.
-pub async fn patient_side_only(
+/// Asks the policy whether the asker may do `action` on `item`. A refusal is traced as
+/// `audit_action` on `item_id` and answered with the policy's reason (403).
+pub async fn require(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
-) -> Result<(), ApiError> {
-    if asker.is_patient_side() {
-        return Ok(());
+    audit_action: &str,
+    item_id: Option<&str>,
+    action: Action,
+    item: &Item<'_>,
+) -> Result<Allow, ApiError> {
+    match asker.decide(state, action, item) {
+        Decision::Allow(why) => Ok(why),
+        Decision::Deny(why) => {
+            read(state, asker, origin, audit_action, item_id, Some(reason(why))).await?;
+            Err(ApiError::Denied(why))
+        }
     }
-    read(state, asker, origin, action, None, Some(reason(Deny::NotYours))).await?;
-    Err(ApiError::NotFound)
+}
+
+/// Like [`require`], for what the asker may not even know exists (the record's sharing, its
+/// emergency accesses): a refusal is answered as if there were nothing (404).
+pub async fn require_or_nothing(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    audit_action: &str,
+    item_id: Option<&str>,
+    action: Action,
+    item: &Item<'_>,
+) -> Result<Allow, ApiError> {
+    match require(state, asker, origin, audit_action, item_id, action, item).await {
+        Err(ApiError::Denied(_)) => Err(ApiError::NotFound),
+        other => other,
+    }
+}
+
+/// Reads of the record's sharing (grants, emergency links, notification choices, the advance
+/// refusal): the policy's answer, a refusal answered as if there were nothing.
+pub async fn sharing_read(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    audit_action: &str,
+) -> Result<(), ApiError> {
+    let sharing = Item::about(Subject::Sharing);
+    require_or_nothing(state, asker, origin, audit_action, None, Action::Read, &sharing).await?;
+    Ok(())
+}
+
+/// Changes to the record's sharing: the policy's answer, a refusal traced with its reason.
+pub async fn sharing_write(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    audit_action: &str,
+    item_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let sharing = Item::about(Subject::Sharing);
+    require(state, asker, origin, audit_action, item_id, Action::Write, &sharing).await?;
+    Ok(())
 }
 
 /// A signed-in account (patient or representative) acting on its own account.
@@ -174,6 +223,7 @@ async fn notify_first_access(state: &AppState, asker: &Asker) -> Result<(), ApiE
         app::emergency::NotificationKind::FirstAccess,
         Some(record.professional.rpps.as_str()),
         app::account::messages::Kind::FirstAccess { by: &by, url: &url },
+        None,
     )
     .await
 }

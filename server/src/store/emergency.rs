@@ -96,6 +96,8 @@ pub struct NotificationRecord {
     pub kind: String,
     pub record_id: Option<String>,
     pub actor: Option<String>,
+    /// The item it is about (a document), if any.
+    pub item_id: Option<String>,
     pub created_at: i64,
     pub read: bool,
 }
@@ -157,6 +159,7 @@ pub trait EmergencyStore: Send + Sync + 'static {
         kind: &str,
         record_id: Option<&str>,
         actor: Option<&str>,
+        item_id: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError>;
     /// Newest first.

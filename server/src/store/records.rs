@@ -62,6 +62,10 @@ pub struct UploadRecord {
     pub finished: bool,
     /// The folded words of a text document, sealed (see `documents::search_terms`).
     pub sealed_terms: Option<Vec<u8>>,
+    pub created_at: i64,
+    /// The flags the deposit asked for (a new version takes its document's).
+    pub hidden_from_representatives: bool,
+    pub awaiting_announcement: bool,
 }
 
 /// A document with its current version's upload (title, content, dates).

@@ -9,8 +9,8 @@ use server::store::PeopleStore;
 
 use super::account::signed_up;
 use super::records::{
-    DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, listed, meta, put,
-    record_id,
+    DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, listed, meta,
+    minor_with_parent, put, record_id,
 };
 use crate::{START, TestApp, get, test_app, text};
 
@@ -268,7 +268,7 @@ async fn a_result_held_back_reaches_the_patient_only_once_its_author_announces_i
         1024,
     )
     .await;
-    assert_eq!(own.body["denied"], "not_yours");
+    assert_eq!(own.body["denied"], "professionals_only");
     let announce = format!("/api/records/{record}/documents/{held}/announce");
     assert_eq!(call(&app, &announce, json!(null), &nurse).await.body["denied"], "not_yours");
     // To the patient it does not exist yet.
@@ -284,19 +284,7 @@ async fn a_result_held_back_reaches_the_patient_only_once_its_author_announces_i
 #[tokio::test]
 async fn a_minors_confidential_care_is_hidden_from_the_representative() {
     let app = test_app().await;
-    let entries = [directory_entry(DOCTOR, Profession::Physician)];
-    app.store.import_directory(&entries, START).await.unwrap();
-    let parent = signed_up(&app, "jeanne@example.fr").await;
-    let doctor = card_session(&app, DOCTOR).await;
-    let minor = json!({ "given_name": "Léa", "family_name": "Martin", "birth_date": "2011-04-02",
-        "kind": "minor", "contact": "lea@example.fr", "representative_contact": "jeanne@example.fr",
-        "consent": "written" });
-    let opened = call(&app, "/api/pro/records/represented", minor, &doctor).await;
-    assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
-    let lea = record_id(&app, "lea@example.fr").await;
-    let switched =
-        call(&app, "/api/account/acting-for", json!({ "account_id": lea }), &parent).await;
-    assert_eq!(switched.status, StatusCode::NO_CONTENT);
+    let (parent, doctor, lea) = minor_with_parent(&app).await;
     // The representative grants the doctor; the doctor deposits an ordinary and a confidential
     // report.
     let all = json!({ "scope": "all" }).to_string().into_bytes();

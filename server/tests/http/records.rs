@@ -113,6 +113,37 @@ pub async fn deposit(
     call(app, &format!("/api/records/{record}/uploads/{upload}/finish"), json!(null), session).await
 }
 
+/// A minor's record (Léa Martin) opened by the physician with the written consent of her parent
+/// (Jeanne Martin), who then acts for her; answers the parent's and the doctor's sessions and
+/// Léa's record.
+pub async fn minor_with_parent(app: &TestApp) -> (Session, Session, String) {
+    let entries = [directory_entry(DOCTOR, Profession::Physician)];
+    app.store.import_directory(&entries, START).await.unwrap();
+    let parent = signed_up(app, "jeanne@example.fr").await;
+    let doctor = card_session(app, DOCTOR).await;
+    let minor = json!({ "given_name": "Léa", "family_name": "Martin", "birth_date": "2011-04-02",
+        "kind": "minor", "contact": "lea@example.fr", "representative_contact": "jeanne@example.fr",
+        "consent": "written" });
+    let opened = call(app, "/api/pro/records/represented", minor, &doctor).await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
+    let lea = record_id(app, "lea@example.fr").await;
+    let switched =
+        call(app, "/api/account/acting-for", json!({ "account_id": lea }), &parent).await;
+    assert_eq!(switched.status, StatusCode::NO_CONTENT);
+    (parent, doctor, lea)
+}
+
+/// A patient (Jeanne Martin) and the physician and nurse of the directory, signed in; nothing
+/// granted. Answers the patient's session, her record, the doctor's and the nurse's sessions.
+pub async fn patient_doctor_nurse(app: &TestApp) -> (Session, String, Session, Session) {
+    let entries =
+        [directory_entry(DOCTOR, Profession::Physician), directory_entry(NURSE, Profession::Nurse)];
+    app.store.import_directory(&entries, START).await.unwrap();
+    let patient = signed_up(app, "jeanne@example.fr").await;
+    let record = record_id(app, "jeanne@example.fr").await;
+    (patient, record, card_session(app, DOCTOR).await, card_session(app, NURSE).await)
+}
+
 pub fn meta(title: &str, category: &str, media: &str, size: usize) -> Value {
     json!({ "title": title, "category": category, "care_date": "2026-11-20",
         "media_type": media, "size": size, "type_code": "11502-2" })

@@ -234,18 +234,20 @@ impl EmergencyStore for SqliteStore {
         kind: &str,
         record_id: Option<&str>,
         actor: Option<&str>,
+        item_id: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
         let (recipient_kind, recipient) = recipient_columns(recipient);
         sqlx::query(
             "INSERT INTO notifications (recipient_kind, recipient, kind, record_id, actor, \
-             created_at) VALUES (?, ?, ?, ?, ?, ?)",
+             item_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(recipient_kind)
         .bind(recipient)
         .bind(kind)
         .bind(record_id)
         .bind(actor)
+        .bind(item_id)
         .bind(now)
         .execute(&self.pool)
         .await
@@ -260,7 +262,7 @@ impl EmergencyStore for SqliteStore {
     ) -> Result<Vec<NotificationRecord>, StoreError> {
         let (recipient_kind, recipient) = recipient_columns(recipient);
         let rows = sqlx::query(
-            "SELECT id, kind, record_id, actor, created_at, read_at FROM notifications \
+            "SELECT id, kind, record_id, actor, item_id, created_at, read_at FROM notifications \
              WHERE recipient_kind = ? AND recipient = ? ORDER BY created_at DESC, id DESC LIMIT ?",
         )
         .bind(recipient_kind)
@@ -276,6 +278,7 @@ impl EmergencyStore for SqliteStore {
                     kind: row.try_get("kind").map_err(map_error)?,
                     record_id: row.try_get("record_id").map_err(map_error)?,
                     actor: row.try_get("actor").map_err(map_error)?,
+                    item_id: row.try_get("item_id").map_err(map_error)?,
                     created_at: row.try_get("created_at").map_err(map_error)?,
                     read: row.try_get::<Option<i64>, _>("read_at").map_err(map_error)?.is_some(),
                 })

@@ -67,7 +67,8 @@ pub(super) async fn account_rows(
 const UPLOAD_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account, u.data_key, k.key_id, \
      k.wrapped_key, u.uploader_kind, u.uploader, u.sealed_title, u.category AS u_category, \
      u.domain AS u_domain, u.type_code, u.care_date, u.media_type, u.size, u.replaces, \
-     u.received, u.chunks, u.finished_at, u.sealed_terms";
+     u.received, u.chunks, u.finished_at, u.sealed_terms, u.created_at AS u_created_at, \
+     u.hidden_from_representatives AS u_hidden, u.awaiting_announcement AS u_awaiting";
 
 fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
     let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
@@ -96,6 +97,9 @@ fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
         chunks: u32::try_from(number("chunks")?).map_err(|_| StoreError::Corrupt)?,
         finished: row.try_get::<Option<i64>, _>("finished_at").map_err(map_error)?.is_some(),
         sealed_terms: row.try_get("sealed_terms").map_err(map_error)?,
+        created_at: number("u_created_at")?,
+        hidden_from_representatives: row.try_get("u_hidden").map_err(map_error)?,
+        awaiting_announcement: row.try_get("u_awaiting").map_err(map_error)?,
     })
 }
 
