@@ -72,6 +72,28 @@ pub async fn issue_card(store: &dyn Store, rpps: &str, out: &Path) -> Outcome {
     Ok(())
 }
 
+/// Lifts the delays that failed logins put on a professional's card, from every address; the
+/// operator's act is in the audit log.
+pub async fn unlock_card(
+    store: &dyn Store,
+    auditor: &server::audit::Auditor,
+    rpps: &str,
+) -> Outcome {
+    let rpps = Rpps::parse(rpps).ok_or("--rpps must be 11 digits with a valid check digit")?;
+    let entry = server::audit::professional_entry(
+        "card_unlocked",
+        Some(rpps.as_str()),
+        "command-line",
+        None,
+        SystemClock.now(),
+    );
+    auditor.append(store, &entry).await?;
+    let lifted =
+        store.rate_limit_reset_prefix(&server::professional::card_prefix(rpps.as_str())).await?;
+    println!("Card {rpps}: delays lifted from {lifted} address(es); recorded in the audit log.");
+    Ok(())
+}
+
 /// The break-glass review list, for whoever audits emergency accesses (the reasons are shown:
 /// judging them is the point of the review).
 /// `carnet audit verify` and `carnet audit checkpoint`.

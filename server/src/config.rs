@@ -99,6 +99,18 @@ pub struct Config {
     #[arg(long, env = "CARNET_AUDIT_KEY", hide_env_values = true, hide = true)]
     pub audit_key: Option<String>,
 
+    /// Reverse proxies (addresses or networks, comma-separated: `10.0.0.0/8,192.0.2.1`) whose
+    /// forwarding header gives the client's address, for rate limits and the audit log. Without
+    /// one, no forwarding header is believed; behind a proxy every client then shares its
+    /// address.
+    #[arg(long, env = "CARNET_TRUSTED_PROXY", value_delimiter = ',', value_parser = crate::web::parse_network)]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
+
+    /// The header the trusted proxies write the client's address in (only that one is read).
+    #[arg(long, env = "CARNET_FORWARDED_HEADER", value_enum,
+          default_value_t = crate::web::ForwardedHeader::XForwardedFor)]
+    pub forwarded_header: crate::web::ForwardedHeader,
+
     /// Directory holding the built site (`pkg/` with the wasm bundle, and the public files).
     #[arg(long, env = "CARNET_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -187,6 +199,12 @@ pub enum CardCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Lift the delays failed logins put on a professional's card, from every address (a card
+    /// is never locked for good). Written to the audit log.
+    Unlock {
+        #[arg(long)]
+        rpps: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -215,6 +233,11 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The trusted reverse proxies and the header they write.
+    pub fn trusted_proxies(&self) -> crate::web::TrustedProxies {
+        crate::web::TrustedProxies::new(self.trusted_proxy.clone(), self.forwarded_header)
+    }
+
     pub fn limits(&self) -> crate::state::Limits {
         crate::state::Limits { max_document_bytes: self.max_document_mb * 1_000_000 }
     }

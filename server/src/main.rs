@@ -9,7 +9,7 @@ use server::{
         BreakGlassCommand, CardCommand, Command, Config, DatabaseChoice, DirectoryCommand,
         KeysCommand,
     },
-    messages::{Outbox, Smtp},
+    messages::{Courier, Outbox},
     store::{SqliteStore, Store},
     telemetry,
 };
@@ -45,6 +45,9 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         Some(Command::Card(CardCommand::Issue { rpps, out })) => {
             return commands::issue_card(store.as_ref(), rpps, out).await;
         }
+        Some(Command::Card(CardCommand::Unlock { rpps })) => {
+            return commands::unlock_card(store.as_ref(), &config.auditor()?, rpps).await;
+        }
         Some(Command::Purge) => return commands::purge(store.as_ref()).await,
         Some(Command::Audit(command)) => {
             return commands::audit(store.as_ref(), &config.auditor()?, command).await;
@@ -70,11 +73,21 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         .with_emergency(config.emergency_rules())
         .with_matrix(matrix)
         .with_exam_windows(config.exam_windows()?)
-        .with_auditor(config.auditor()?);
+        .with_auditor(config.auditor()?)
+        .with_trusted_proxies(config.trusted_proxies());
+    if !config.trusted_proxy.is_empty() {
+        tracing::info!(
+            proxies = config.trusted_proxy.len(),
+            "client addresses from trusted proxies"
+        );
+    }
+    let mut courier = None;
     if let Some(url) = &config.smtp_url {
-        let outbox = Arc::new(Outbox::new(store.clone(), state.clock.clone()));
-        state = state.with_messages(Arc::new(Smtp::new(url, &config.mail_from, outbox)?));
-        tracing::info!("e-mail goes out over SMTP; SMS stay in the local outbox");
+        let delivering = Courier::new(url, &config.mail_from, store.clone(), state.clock.clone())?;
+        let outbox = Outbox::new(store.clone(), state.clock.clone()).waking(delivering.wake());
+        state = state.with_messages(Arc::new(outbox));
+        courier = Some(tokio::spawn(delivering.run()));
+        tracing::info!("e-mail goes out over SMTP, from the outbox; SMS stay in the local outbox");
     } else {
         tracing::info!("messages stay in the local outbox: read them with `carnet outbox`");
     }
@@ -93,13 +106,22 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     if indexed > 0 {
         tracing::info!(documents = indexed, "text documents deposited earlier are now searchable");
     }
+    let nodes = server::audit::backfill_nodes(store.as_ref()).await?;
+    if nodes > 0 {
+        tracing::info!(nodes, "the audit log's subtrees are stored for its proofs");
+    }
     let purging = tokio::spawn(server::account::lifecycle::purge_periodically(
         state.clone(),
         std::time::Duration::from_secs(3600),
     ));
+    let signing = tokio::spawn(server::record::history::checkpoint_periodically(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     purging.abort();
+    signing.abort();
+    if let Some(courier) = courier {
+        courier.abort();
+    }
     store.close().await;
     tracing::info!("stopped cleanly");
     Ok(())
@@ -113,8 +135,16 @@ async fn print_outbox(store: &dyn Store, limit: u32) -> Result<(), Box<dyn std::
         println!("The outbox is empty.");
     }
     for message in messages {
+        let state = match (message.sent_at, message.failed) {
+            (Some(at), _) => format!("delivered at {at}"),
+            (None, true) => format!("given up after {} failed deliveries", message.attempts),
+            (None, false) if message.attempts > 0 => {
+                format!("waiting, {} failed deliveries so far", message.attempts)
+            }
+            (None, false) => "waiting".to_owned(),
+        };
         println!(
-            "#{} at {} ({:?} to {})\nSubject: {}\n\n{}\n{}",
+            "#{} at {} ({:?} to {}, {state})\nSubject: {}\n\n{}\n{}",
             message.id,
             message.created_at,
             message.channel,

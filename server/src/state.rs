@@ -43,6 +43,8 @@ pub struct AppState {
     pub exam_windows: Arc<app::safety::exams::ExamWindows>,
     /// Appends to the audit log and signs its checkpoints.
     pub auditor: Arc<crate::audit::Auditor>,
+    /// The reverse proxies whose forwarding header gives the client's address.
+    pub trusted_proxies: crate::web::TrustedProxies,
 }
 
 /// Configurable sizes.
@@ -95,6 +97,11 @@ impl AppState {
         self
     }
 
+    pub fn with_trusted_proxies(mut self, proxies: crate::web::TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
     pub fn with_rules(mut self, rules: AccountRules) -> Self {
         self.rules = rules;
         self
@@ -140,6 +147,7 @@ impl AppState {
             emergency: crate::emergency::EmergencyRules::default(),
             exam_windows: Arc::new(app::safety::exams::ExamWindows::reference()),
             auditor: Arc::new(crate::audit::Auditor::ephemeral()),
+            trusted_proxies: crate::web::TrustedProxies::default(),
         })
     }
 }

@@ -38,6 +38,8 @@ use tower::ServiceExt;
 
 pub struct TestApp {
     pub router: Router,
+    /// The state behind the router (its auditor, its messages…).
+    pub state: AppState,
     pub store: Arc<SqliteStore>,
     pub clock: ManualClock,
     pub dir: TempDir,
@@ -62,6 +64,12 @@ impl TestApp {
 
     pub fn clock_now(&self) -> i64 {
         server::clock::Clock::now(&self.clock)
+    }
+
+    /// What the server's scheduled task does every minute: sign the log's head, so that the
+    /// newest entries can be proven.
+    pub async fn sign_head(&self) {
+        self.state.auditor.checkpoint_if_grown(&*self.state.store, self.clock_now()).await.unwrap();
     }
 }
 
@@ -97,7 +105,8 @@ pub async fn test_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestApp
         Arc::new(clock.clone()),
     )
     .unwrap();
-    TestApp { router: app(adjust(state)), store, clock, dir }
+    let state = adjust(state);
+    TestApp { router: app(state.clone()), state, store, clock, dir }
 }
 
 pub async fn get(router: &Router, uri: &str, cookie: Option<&str>) -> Response<Body> {

@@ -134,6 +134,11 @@ test('turn on an authenticator app, then log in with its code instead of a messa
   await page.getByRole('button', { name: 'Activer mon compte' }).click();
   await page.getByRole('heading', { name: 'Bonjour Paul' }).waitFor();
 
+  // A session alone does not set it up: the password is asked.
+  await page.getByLabel("Votre mot de passe, pour associer l'application").fill('pas le mot de passe');
+  await page.getByRole('button', { name: "Utiliser une application d'authentification" }).click();
+  await page.getByRole('alert').filter({ hasText: 'Identifiant ou mot de passe incorrect' }).waitFor();
+  await page.getByLabel("Votre mot de passe, pour associer l'application").fill(PASSWORD);
   await page.getByRole('button', { name: "Utiliser une application d'authentification" }).click();
   const key = (await page.locator('code.secret').textContent()).replace(/\s+/g, '');
   assert.match(key, /^[A-Z2-7]{32}$/);

@@ -129,6 +129,7 @@ test('a minor’s record is managed by the representative, who switches and clos
   await page.getByRole('button', { name: 'Fermer mon dossier' }).click();
   await page.getByText(/Votre dossier est fermé\. Il est archivé jusqu'au \d{4}-\d\d-\d\d/).waitFor();
   await assertAccessible(page, 'closed record');
+  await page.getByLabel('Votre mot de passe, pour rouvrir le dossier').fill(PASSWORD);
   await page.getByRole('button', { name: 'Rouvrir mon dossier' }).click();
   await page.getByRole('button', { name: 'Fermer mon dossier' }).waitFor();
 

@@ -61,6 +61,12 @@ pub enum Kind<'a> {
         at: &'a str,
         url: &'a str,
     },
+    /// Too many wrong second-factor codes: logging in is locked until a new password is chosen.
+    SecondFactorLocked,
+    /// An authenticator app now gives the account's second factor.
+    AuthenticatorChanged,
+    /// The authenticator app no longer does (turned off by a recovery through the contact).
+    AuthenticatorRemoved,
 }
 
 /// `(subject, body)` for `locale` (`"fr"` or `"en"`; anything else is French).
@@ -135,6 +141,18 @@ pub fn render(locale: &str, kind: Kind<'_>) -> (String, String) {
         Kind::AlreadyRegistered => (
             td_string!(locale, messages.existing_subject).to_string(),
             td_string!(locale, messages.existing_body).to_string(),
+        ),
+        Kind::SecondFactorLocked => (
+            td_string!(locale, messages.second_factor_locked_subject).to_string(),
+            td_string!(locale, messages.second_factor_locked_body).to_string(),
+        ),
+        Kind::AuthenticatorChanged => (
+            td_string!(locale, messages.authenticator_changed_subject).to_string(),
+            td_string!(locale, messages.authenticator_changed_body).to_string(),
+        ),
+        Kind::AuthenticatorRemoved => (
+            td_string!(locale, messages.authenticator_removed_subject).to_string(),
+            td_string!(locale, messages.authenticator_removed_body).to_string(),
         ),
     }
 }

@@ -123,7 +123,17 @@ pub struct PasswordChange {
     pub new_password: Secret,
 }
 
-/// `POST /api/account/totp/setup`: what the authenticator app needs.
+/// `POST /api/account/totp/setup`: proof that the person setting an authenticator up is the
+/// account's owner, not whoever holds a session: the password, and the current authenticator's
+/// code when one is on.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TotpSetupRequest {
+    pub current_password: Secret,
+    #[serde(default)]
+    pub current_code: Option<Secret>,
+}
+
+/// The answer to `POST /api/account/totp/setup`: what the authenticator app needs.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TotpSetup {
     /// `otpauth://totp/…` for apps that open links or read it from a QR code.
@@ -226,6 +236,12 @@ pub struct WithdrawRepresentation {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ContactChange {
     pub contact: String,
+    pub password: Secret,
+}
+
+/// `POST /api/account/reopen`: reopening needs the password again, like closing.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReopenRequest {
     pub password: Secret,
 }
 

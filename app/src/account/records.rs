@@ -5,7 +5,8 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::account::{
-    ActingFor, CloseRequest, Closed, Represented, RepresentedKind, Secret, WithdrawRepresentation,
+    ActingFor, CloseRequest, Closed, ReopenRequest, Represented, RepresentedKind, Secret,
+    WithdrawRepresentation,
     client::{ApiFailure, send_form},
     form::{Field, FormAlert, SubmitButton, field_error},
 };
@@ -124,12 +125,19 @@ pub fn CloseSection(closed: Option<Closed>, csrf: String, refresh: Callback<()>)
 
     let body = match closed {
         Some(closed) => {
+            let reopen_password = RwSignal::new(String::new());
             let reopen = {
                 let csrf = csrf.clone();
-                move |_| {
-                    let on_done = move |_: Option<()>| refresh.run(());
+                move |event: SubmitEvent| {
+                    event.prevent_default();
+                    let request =
+                        ReopenRequest { password: Secret::new(reopen_password.get_untracked()) };
+                    let on_done = move |_: Option<()>| {
+                        reopen_password.set(String::new());
+                        refresh.run(());
+                    };
                     let path = "/api/account/reopen";
-                    send_form(pending, failure, path, (), Some(csrf.clone()), on_done);
+                    send_form(pending, failure, path, request, Some(csrf.clone()), on_done);
                 }
             };
             let until = closed.retained_until.clone();
@@ -145,12 +153,18 @@ pub fn CloseSection(closed: Option<Closed>, csrf: String, refresh: Callback<()>)
                 {erasure.map(|date| view! {
                     <p>{t_string!(i18n, close.erasure_on, date = date).to_string()}</p>
                 })}
-                <FormAlert failure />
-                <p>
-                    <button type="button" class="button" on:click=reopen disabled=pending>
-                        {t!(i18n, close.reopen)}
-                    </button>
-                </p>
+                <form class="form" on:submit=reopen novalidate>
+                    <FormAlert failure />
+                    <Field
+                        id="reopen_password"
+                        label=Signal::derive(move || t_string!(i18n, close.reopen_password).to_string())
+                        value=reopen_password
+                        kind=Signal::stored("password")
+                        autocomplete="current-password"
+                        error=field_error(i18n, failure, "password")
+                    />
+                    <SubmitButton pending label=Signal::derive(move || t_string!(i18n, close.reopen).to_string()) />
+                </form>
                 {erase_later}
             }
             .into_any()

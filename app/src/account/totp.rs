@@ -4,7 +4,7 @@
 use leptos::{either::EitherOf3, ev::SubmitEvent, prelude::*};
 
 use crate::account::{
-    Secret, TotpConfirm, TotpSetup,
+    Secret, TotpConfirm, TotpSetup, TotpSetupRequest,
     client::{ApiFailure, send_form, with_body},
     form::{Field, FormAlert, SubmitButton, check_code, field_error},
 };
@@ -18,13 +18,25 @@ pub fn AuthenticatorSection(enabled: bool, csrf: String) -> impl IntoView {
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
     let code = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
 
     let start = {
         let csrf = csrf.clone();
-        move |_| {
-            let on_drawn = with_body(failure, move |drawn| setup.set(Some(drawn)));
+        move |event: SubmitEvent| {
+            event.prevent_default();
+            if pending.get_untracked() {
+                return;
+            }
+            let on_drawn = with_body(failure, move |drawn| {
+                password.set(String::new());
+                setup.set(Some(drawn));
+            });
+            let request = TotpSetupRequest {
+                current_password: Secret::new(password.get_untracked()),
+                current_code: None,
+            };
             let csrf = Some(csrf.clone());
-            send_form(pending, failure, "/api/account/totp/setup", (), csrf, on_drawn);
+            send_form(pending, failure, "/api/account/totp/setup", request, csrf, on_drawn);
         }
     };
 
@@ -98,15 +110,21 @@ pub fn AuthenticatorSection(enabled: bool, csrf: String) -> impl IntoView {
                 } else {
                     EitherOf3::C(view! {
                         <p>{t!(i18n, account.totp_off)}</p>
-                        <FormAlert failure />
-                        <button
-                            type="button"
-                            class="button button--secondary"
-                            on:click=start.clone()
-                            disabled=pending
-                        >
-                            {t!(i18n, account.totp_start)}
-                        </button>
+                        <form class="form" on:submit=start.clone() novalidate>
+                            <FormAlert failure />
+                            <Field
+                                id="totp-password"
+                                label=Signal::derive(move || t_string!(i18n, account.totp_password).to_string())
+                                value=password
+                                kind=Signal::stored("password")
+                                autocomplete="current-password"
+                                error=field_error(i18n, failure, "current_password")
+                            />
+                            <SubmitButton
+                                pending
+                                label=Signal::derive(move || t_string!(i18n, account.totp_start).to_string())
+                            />
+                        </form>
                     })
                 }
             }}

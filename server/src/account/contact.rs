@@ -41,8 +41,10 @@ pub async fn start(
         .await?
         .is_some_and(|other| other.status != AccountStatus::Pending);
     if taken {
-        // The same answer; the owner of that contact is told, no code goes out.
-        send(&state, &contact, super::locale_of(&account), Kind::AlreadyRegistered).await?;
+        // The same answer, and a decoy code answered like a real one; the owner of that contact
+        // is told, no code goes out.
+        super::store_decoy_code(&state, &new).await?;
+        super::tell_already_registered(&state, &contact, super::locale_of(&account)).await?;
     } else {
         store_code_with(&state, &new, &account.id, CodePurpose::Contact, Some(contact.as_str()))
             .await?;

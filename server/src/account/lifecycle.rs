@@ -72,16 +72,17 @@ pub async fn close(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Opens a closed record again; a planned erasure is cancelled.
+/// Opens a closed record again; a planned erasure is cancelled. The password is asked again, as
+/// for closing it.
 pub async fn reopen(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
     headers: HeaderMap,
+    ApiJson(request): ApiJson<app::account::ReopenRequest>,
 ) -> Result<StatusCode, ApiError> {
     session.check_csrf(&headers)?;
-    let account =
-        state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
+    let account = confirm_password(&state, &session, &request.password, &addr).await?;
     if account.status != AccountStatus::Closed {
         return Ok(StatusCode::NO_CONTENT);
     }

@@ -31,8 +31,8 @@ use crate::{
     error::ApiError,
     messages::Message,
     store::{
-        AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, DeviceSeen, Event,
-        EventOwner, NewCode as StoredCode, RateDecision, RatePolicy, SessionOwner,
+        AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, CodeTry, DeviceSeen,
+        Event, EventOwner, NewCode as StoredCode, RateDecision, RatePolicy, SessionOwner,
     },
     web::{ApiJson, ClientAddr, Origin},
 };
@@ -46,6 +46,11 @@ pub const ACCOUNT_POLICY: RatePolicy =
 /// success forgives its own try, so only failures add up.
 pub const ADDRESS_POLICY: RatePolicy =
     RatePolicy { free: 30, base_delay: 30, max_delay: 3600, lock_after: u32::MAX };
+/// A professional's card from one address: failures slow it down, never for good (card
+/// identifiers are public: a lock would let anyone lock anyone out); `carnet card unlock` lifts
+/// the delays.
+pub const CARD_POLICY: RatePolicy =
+    RatePolicy { free: 5, base_delay: 30, max_delay: 3600, lock_after: u32::MAX };
 /// Recovery requests per contact: they send messages, so they slow down, but a person must
 /// never be locked out of recovering their own account.
 pub const RECOVERY_POLICY: RatePolicy =
@@ -97,6 +102,34 @@ pub(crate) fn contact_key(contact: &str) -> String {
     format!("contact:{}", hex(&digest[..16]))
 }
 
+/// Wrong second-factor codes of one account, whatever the challenge and the address.
+fn second_factor_key(account_id: &str) -> String {
+    format!("second-factor:{account_id}")
+}
+
+/// A notice that must not repeat at every try (a lock): at most once a day.
+async fn notify_now_and_then(
+    state: &AppState,
+    account: &AccountRecord,
+    kind: Kind<'_>,
+) -> Result<(), ApiError> {
+    const ONCE_A_DAY: RatePolicy =
+        RatePolicy { free: 1, base_delay: 24 * 3600, max_delay: 24 * 3600, lock_after: u32::MAX };
+    let key = format!("notice:{}:{}", kind_code(kind), account.id);
+    match state.store.rate_limit_try(&key, state.clock.now(), ONCE_A_DAY).await? {
+        RateDecision::Allowed => notify(state, account, kind).await,
+        RateDecision::Blocked { .. } => Ok(()),
+    }
+}
+
+/// A short name for the notices sent now and then.
+fn kind_code(kind: Kind<'_>) -> &'static str {
+    match kind {
+        Kind::SecondFactorLocked => "second-factor-locked",
+        _ => "notice",
+    }
+}
+
 fn recovery_key(contact: &str) -> String {
     format!("recover-{}", contact_key(contact))
 }
@@ -124,7 +157,7 @@ async fn signup(
     headers: HeaderMap,
     ApiJson(request): ApiJson<SignupRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    limit(&state, &format!("signup:{addr}"), ADDRESS_POLICY).await?;
+    limit(&state, &format!("signup:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
     let contact =
         validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
     let given_name =
@@ -147,17 +180,12 @@ async fn signup(
     let new = NewCode::draw();
 
     match state.store.account_by_contact(contact.as_str()).await? {
-        Some(existing) if existing.status == AccountStatus::Active => {
-            // Same answer as a real sign-up, so the form does not reveal who has an account;
-            // the owner of the contact is told instead.
-            send(&state, &contact, locale, Kind::AlreadyRegistered).await?;
-            crate::audit::auth_event(&state, "signup_existing", Some(&existing.id), &addr, now)
-                .await?;
-        }
         Some(existing) if existing.status != AccountStatus::Pending => {
-            // Opened by a professional or closed: the owner recovers it rather than signing up
-            // again; the answer stays the same as a sign-up's.
-            send(&state, &contact, locale, Kind::AlreadyRegistered).await?;
+            // Active, opened by a professional or closed: the owner logs in or recovers it. The
+            // answer, and every answer to a code typed for it, is a real sign-up's (a decoy
+            // code), so the form does not tell who has an account; the owner is told instead.
+            store_decoy_code(&state, &new).await?;
+            tell_already_registered(&state, &contact, locale).await?;
             crate::audit::auth_event(&state, "signup_existing", Some(&existing.id), &addr, now)
                 .await?;
         }
@@ -203,7 +231,7 @@ async fn login(
 ) -> Result<impl IntoResponse, ApiError> {
     let contact =
         validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
-    limit(&state, &format!("login:{addr}"), ADDRESS_POLICY).await?;
+    limit(&state, &format!("login:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
     let contact_limit = contact_key(contact.as_str());
     if let Err(blocked) = limit(&state, &contact_limit, ACCOUNT_POLICY).await {
         // The account's history shows the slow-down and the lock, like any other event.
@@ -225,11 +253,12 @@ async fn login(
         return Err(ApiError::BadCredentials);
     };
     state.store.rate_limit_reset(&contact_limit).await?;
-    state.store.rate_limit_forgive(&format!("login:{addr}")).await?;
+    state.store.rate_limit_forgive(&format!("login:{}", crate::web::limit_key(&addr))).await?;
 
     // With an authenticator app, its code is the second factor: nothing is sent.
     let totp_enabled = state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled);
-    if account.status == AccountStatus::Active && totp_enabled {
+    // Closed too: an archived record is still health data behind the same second factor.
+    if matches!(account.status, AccountStatus::Active | AccountStatus::Closed) && totp_enabled {
         let new = NewCode::draw();
         store_code(&state, &new, &account.id, CodePurpose::Totp).await?;
         crate::audit::auth_event(&state, "totp_asked", Some(&account.id), &addr, now).await?;
@@ -261,16 +290,36 @@ async fn verify(
     ApiJson(request): ApiJson<CodeRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let addr = origin.client.clone();
-    limit(&state, &format!("code:{addr}"), ADDRESS_POLICY).await?;
+    limit(&state, &format!("code:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
     let code =
         validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
     let challenge_hash = codes::challenge_digest(&request.challenge);
     let now = state.clock.now();
-    let attempt = state
+    let attempt = match state
         .store
         .count_code_attempt(&challenge_hash, now, MAX_CODE_ATTEMPTS)
         .await?
-        .ok_or(ApiError::CodeExpired)?;
+        .ok_or(ApiError::CodeExpired)?
+    {
+        CodeTry::Real(attempt) => attempt,
+        CodeTry::Decoy { attempts } => return Err(decoy_failed(&state, &addr, attempts).await?),
+    };
+    // Second-factor guesses count per account too: with the password, each login draws a new
+    // challenge, so a per-challenge cap alone would allow endless rounds. Slowed down, then
+    // locked with a notice; only a completed login or a recovery through the contact resets it.
+    let second_factor = second_factor_key(&attempt.account_id);
+    if matches!(attempt.purpose, CodePurpose::Login | CodePurpose::Totp)
+        && let Err(blocked) = limit(&state, &second_factor, ACCOUNT_POLICY).await
+    {
+        let event = blocked_event(&blocked, "second_factor_blocked", "second_factor_locked");
+        crate::audit::auth_event(&state, event, Some(&attempt.account_id), &addr, now).await?;
+        if event == "second_factor_locked"
+            && let Some(account) = state.store.account_by_id(&attempt.account_id).await?
+        {
+            notify_now_and_then(&state, &account, Kind::SecondFactorLocked).await?;
+        }
+        return Err(blocked);
+    }
     let right = match attempt.purpose {
         // A recovery code sets a password (`/recover/finish`), a contact code proves a new
         // contact (`/contact/verify`); neither opens a session.
@@ -290,7 +339,8 @@ async fn verify(
     if !state.store.use_code(&challenge_hash, now).await? {
         return Err(ApiError::CodeExpired);
     }
-    state.store.rate_limit_forgive(&format!("code:{addr}")).await?;
+    state.store.rate_limit_forgive(&format!("code:{}", crate::web::limit_key(&addr))).await?;
+    state.store.rate_limit_reset(&second_factor).await?;
     // The first code proves the contact: the account is activated as the session opens.
     let activate = attempt.purpose == CodePurpose::Activation;
     let (names, event): (&[&str], _) =
@@ -367,19 +417,23 @@ async fn recover(
 ) -> Result<impl IntoResponse, ApiError> {
     let contact =
         validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
-    limit(&state, &format!("recover:{addr}"), ADDRESS_POLICY).await?;
+    limit(&state, &format!("recover:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
     limit(&state, &recovery_key(contact.as_str()), RECOVERY_POLICY).await?;
     let new = NewCode::draw();
     let account = state.store.account_by_contact(contact.as_str()).await?;
-    if let Some(account) = account {
-        // A record opened by a professional is activated the same way: a code to the contact,
-        // then a password. Not while a representative manages it, and never a bare sign-up.
-        let recoverable = match account.status {
+    // A record opened by a professional is activated the same way: a code to the contact, then
+    // a password. Not while a representative manages it, and never a bare sign-up.
+    let recoverable = match &account {
+        Some(account) => match account.status {
             AccountStatus::Active | AccountStatus::Closed => true,
             AccountStatus::Awaiting => !representation::is_represented(&state, &account.id).await?,
             AccountStatus::Pending => false,
-        };
-        if recoverable {
+        },
+        None => false,
+    };
+    let now = state.clock.now();
+    match account.filter(|_| recoverable) {
+        Some(account) => {
             store_code(&state, &new, &account.id, CodePurpose::Recovery).await?;
             let kind = if account.status == AccountStatus::Awaiting {
                 code_kind(CodePurpose::Activation, &new.code)
@@ -387,9 +441,14 @@ async fn recover(
                 code_kind(CodePurpose::Recovery, &new.code)
             };
             send(&state, &contact, locale_of(&account), kind).await?;
-            let now = state.clock.now();
             crate::audit::auth_event(&state, "recovery_requested", Some(&account.id), &addr, now)
                 .await?;
+        }
+        // The same work, the same answer (a decoy code): neither the answer nor its time says
+        // whether the contact has an account.
+        None => {
+            store_decoy_code(&state, &new).await?;
+            crate::audit::auth_event(&state, "recovery_requested", None, &addr, now).await?;
         }
     }
     Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
@@ -401,7 +460,7 @@ async fn recover_finish(
     ClientAddr(addr): ClientAddr,
     ApiJson(request): ApiJson<RecoverFinish>,
 ) -> Result<StatusCode, ApiError> {
-    limit(&state, &format!("code:{addr}"), ADDRESS_POLICY).await?;
+    limit(&state, &format!("code:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
     let code =
         validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
     // The rules that need no account first, so a weak password does not spend a try.
@@ -424,10 +483,16 @@ async fn recover_finish(
     let event = if activate { "activated" } else { "password_reset" };
     let change = Replacement { event, activate, keep: None, addr: &addr };
     replace_password(&state, &account, &request.new_password, change).await?;
-    // Proving the contact also lifts a lock on logging in and the slow-down of recovery.
+    // Proving the contact also lifts a lock on logging in (the password's and the second
+    // factor's) and the slow-down of recovery.
     state.store.rate_limit_reset(&contact_key(account.contact_text())).await?;
     state.store.rate_limit_reset(&recovery_key(account.contact_text())).await?;
-    state.store.rate_limit_forgive(&format!("code:{addr}")).await?;
+    state.store.rate_limit_reset(&second_factor_key(&account.id)).await?;
+    // The way back for a person who lost their authenticator: the contact, proven, turns it off.
+    if state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled) {
+        totp::turn_off(&state, &account, &addr).await?;
+    }
+    state.store.rate_limit_forgive(&format!("code:{}", crate::web::limit_key(&addr))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -441,12 +506,15 @@ pub(crate) async fn try_message_code(
     expected: impl Fn(&CodeAttempt) -> bool,
 ) -> Result<CodeAttempt, ApiError> {
     let now = state.clock.now();
-    let attempt = state
+    let attempt = match state
         .store
         .count_code_attempt(&codes::challenge_digest(challenge), now, MAX_CODE_ATTEMPTS)
         .await?
-        .filter(|attempt| expected(attempt))
-        .ok_or(ApiError::CodeExpired)?;
+    {
+        Some(CodeTry::Real(attempt)) if expected(&attempt) => attempt,
+        Some(CodeTry::Decoy { attempts }) => return Err(decoy_failed(state, addr, attempts).await?),
+        _ => return Err(ApiError::CodeExpired),
+    };
     if !codes::digests_match(&attempt.code_hash, &codes::code_digest(challenge, code)) {
         crate::audit::auth_event(state, "code_failed", Some(&attempt.account_id), addr, now)
             .await?;
@@ -536,15 +604,30 @@ async fn replace_password(
 
 /// Draws a new authenticator secret for the signed-in account. Until it is confirmed with
 /// `/totp/enable`, login keeps sending codes by message.
+/// Draws a new authenticator secret, pending until confirmed (an authenticator in use keeps
+/// working meanwhile). Only the account's owner: the password, and the code of the
+/// authenticator in use if there is one; a session alone is not enough.
 async fn totp_setup(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
     headers: HeaderMap,
+    ApiJson(request): ApiJson<app::account::TotpSetupRequest>,
 ) -> Result<Json<TotpSetup>, ApiError> {
     session.check_csrf(&headers)?;
-    let account =
-        state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
+    let account = confirm_password(&state, &session, &request.current_password, &addr).await?;
+    if state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled) {
+        let Some(code) = &request.current_code else {
+            return Err(ApiError::input("current_code", validate::InputError::CodeInvalid));
+        };
+        let code =
+            validate::parse_code(code.expose()).map_err(|e| ApiError::input("current_code", e))?;
+        limit(&state, &format!("totp:{}", account.id), ACCOUNT_POLICY).await?;
+        if !totp_code_is_right(&state, &account.id, &code, state.clock.now()).await? {
+            return Err(ApiError::BadCode { attempts_left: None });
+        }
+        state.store.rate_limit_reset(&format!("totp:{}", account.id)).await?;
+    }
     let secret = totp::new_secret();
     let (uri, base32) =
         totp::enrolment(&secret, account.contact_text()).ok_or(ApiError::BadRequest)?;
@@ -565,15 +648,28 @@ async fn totp_enable(
         validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
     limit(&state, &format!("totp:{}", session.account_id), ACCOUNT_POLICY).await?;
     let now = state.clock.now();
-    if !totp_code_is_right(&state, &session.account_id, &code, now).await? {
+    // The code of the secret being set up, not of the one in use.
+    let Some(pending_secret) = state.store.pending_totp(&session.account_id).await? else {
+        return Err(ApiError::CodeExpired);
+    };
+    let secret = totp::open_secret(&state, &session.account_id, &pending_secret)?;
+    let Some(step) = totp::matching_step(&secret, &code, now) else {
         return Err(ApiError::BadCode { attempts_left: None });
-    }
+    };
     state.store.rate_limit_reset(&format!("totp:{}", session.account_id)).await?;
     let id = session.account_id.as_str();
     let pending = crate::audit::prepare_account(&state, "totp_enabled", id, &addr, now).await?;
     let event = crate::audit::account_event(&"totp_enabled", id, &addr, now, &pending);
-    state.store.enable_totp(id, &event).await?;
+    let enabled = state.store.enable_totp(id, &event).await?;
     pending.written();
+    if !enabled {
+        return Err(ApiError::CodeExpired);
+    }
+    // The code just typed cannot log in again.
+    state.store.use_totp_step(id, i64::try_from(step).map_err(|_| ApiError::BadRequest)?).await?;
+    if let Some(account) = state.store.account_by_id(id).await? {
+        notify(&state, &account, Kind::AuthenticatorChanged).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -702,6 +798,39 @@ pub(crate) async fn store_code_with(
         })
         .await?;
     Ok(())
+}
+
+/// A challenge answered like a real one whose code can never be right (the contact was someone
+/// else's, or nobody's): nothing ties it to an account.
+pub(crate) async fn store_decoy_code(state: &AppState, new: &NewCode) -> Result<(), ApiError> {
+    let expires_at = state.clock.now() + CODE_TTL_SECONDS;
+    state.store.insert_decoy_code(&codes::challenge_digest(&new.challenge), expires_at).await?;
+    Ok(())
+}
+
+/// A try at a decoy code: the answer, the trace and the work of a wrong real code.
+async fn decoy_failed(state: &AppState, addr: &str, attempts: u32) -> Result<ApiError, ApiError> {
+    crate::audit::auth_event(state, "code_failed", None, addr, state.clock.now()).await?;
+    Ok(ApiError::BadCode { attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempts)) })
+}
+
+/// Per contact: how many "someone tried to sign up with your contact" notices it receives
+/// before they stop (a sign-up with someone else's contact must not flood its owner).
+const ALREADY_REGISTERED_POLICY: RatePolicy =
+    RatePolicy { free: 3, base_delay: 3600, max_delay: 24 * 3600, lock_after: u32::MAX };
+
+/// Tells the owner of a contact that someone tried to use it, a few times at most.
+pub(crate) async fn tell_already_registered(
+    state: &AppState,
+    contact: &Contact,
+    locale: &str,
+) -> Result<(), ApiError> {
+    let digest = codes::challenge_digest(contact.as_str());
+    let key = format!("already-registered:{}", hex(&digest[..16]));
+    match state.store.rate_limit_try(&key, state.clock.now(), ALREADY_REGISTERED_POLICY).await? {
+        RateDecision::Allowed => send(state, contact, locale, Kind::AlreadyRegistered).await,
+        RateDecision::Blocked { .. } => Ok(()),
+    }
 }
 
 /// The message that carries a code of this purpose.

@@ -36,6 +36,23 @@ pub async fn store_secret(
     Ok(())
 }
 
+/// Turns the authenticator off (the person lost it and recovered the account through their
+/// contact): audited, and the person told.
+pub async fn turn_off(
+    state: &AppState,
+    account: &crate::store::AccountRecord,
+    client_addr: &str,
+) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    let event = "totp_disabled";
+    let pending =
+        crate::audit::prepare_account(state, event, &account.id, client_addr, now).await?;
+    let written = crate::audit::account_event(&event, &account.id, client_addr, now, &pending);
+    state.store.disable_totp(&account.id, &written).await?;
+    pending.written();
+    super::notify(state, account, app::account::messages::Kind::AuthenticatorRemoved).await
+}
+
 pub fn open_secret(
     state: &AppState,
     account_id: &str,

@@ -97,11 +97,11 @@ impl Auditor {
         let leaf = merkle::leaf_hash(&bytes);
         let chain = chain_hash(&current.chain, &leaf);
         let seq = current.frontier.size() + 1;
-        let checkpoint = seq.is_multiple_of(CHECKPOINT_EVERY).then(|| {
-            let mut next = current.frontier.clone();
-            next.push(leaf);
-            sign_checkpoint(&self.key, seq, next.root(), entry.at)
-        });
+        let mut next = current.frontier.clone();
+        let nodes = next.push(leaf);
+        let checkpoint = seq
+            .is_multiple_of(CHECKPOINT_EVERY)
+            .then(|| sign_checkpoint(&self.key, seq, next.root(), entry.at));
         let rows = AuditRows {
             stored: StoredEntry { seq, entry: bytes, leaf, chain },
             at: entry.at,
@@ -109,6 +109,7 @@ impl Auditor {
             actor: entry.actor.id.clone(),
             action: entry.action.clone(),
             checkpoint,
+            nodes,
         };
         Ok(Pending { edge, rows, written: false })
     }
@@ -118,6 +119,33 @@ impl Auditor {
         let pending = self.prepare(store, entry).await?;
         store.append_audit(pending.rows()).await?;
         Ok(pending.written())
+    }
+
+    /// Whether the log's edge is in memory (tests: a known rollback keeps it).
+    #[cfg(test)]
+    pub(crate) async fn edge_loaded(&self) -> bool {
+        self.edge.lock().await.is_some()
+    }
+
+    /// Signs the log's head if it grew since the last checkpoint (what the scheduled task calls,
+    /// so that a recent entry soon has a head that covers it).
+    pub async fn checkpoint_if_grown(
+        &self,
+        store: &dyn Store,
+        at: i64,
+    ) -> Result<Option<Checkpoint>, StoreError> {
+        let latest = store.latest_checkpoint().await?.map_or(0, |checkpoint| checkpoint.size);
+        let size = {
+            let mut edge = self.edge.lock().await;
+            if edge.is_none() {
+                *edge = Some(load(store).await?);
+            }
+            edge.as_ref().map_or(0, |edge| edge.frontier.size())
+        };
+        if size <= latest {
+            return Ok(None);
+        }
+        self.checkpoint(store, at).await.map(Some)
     }
 
     /// Signs the log's head as it stands now (on demand, and before a verification).
@@ -144,6 +172,8 @@ pub struct AuditRows {
     pub actor: Option<String>,
     pub action: String,
     pub checkpoint: Option<Checkpoint>,
+    /// The subtrees this entry completes, stored with it for inclusion proofs.
+    pub nodes: Vec<merkle::Node>,
 }
 
 /// An entry prepared and the log held for it.
@@ -154,8 +184,8 @@ pub struct Pending<'a> {
 }
 
 impl Drop for Pending<'_> {
-    /// Not written (the action failed or was refused): the edge is read again from the
-    /// database next time, in case the failure happened after a commit.
+    /// Dropped without a word (an error whose commit is unknown, a panic): the edge is read
+    /// again from the database next time, in case the failure happened after a commit.
     fn drop(&mut self) {
         if !self.written {
             *self.edge = None;
@@ -168,6 +198,14 @@ impl Pending<'_> {
         &self.rows
     }
 
+    /// The action's transaction was rolled back, certainly (nothing matched, nothing written):
+    /// the log stays where it was, and the next writer need not read it again. (Dropping a
+    /// `Pending` instead makes the next writer reload the whole log: the right thing only when
+    /// the outcome is unknown.)
+    pub fn abandoned(mut self) {
+        self.written = true;
+    }
+
     /// The rows are in the database: the log moves on. Returns the entry's sequence number.
     pub fn written(mut self) -> u64 {
         let seq = self.rows.stored.seq;
@@ -178,6 +216,54 @@ impl Pending<'_> {
         self.written = true;
         seq
     }
+}
+
+/// Stores the subtrees of a log written before they were stored with each entry (or after a
+/// crash between the two), reading it once. Answers how many it wrote.
+pub async fn backfill_nodes(store: &dyn Store) -> Result<usize, StoreError> {
+    let leaves = store.audit_leaves().await?;
+    let expected: u64 = (1..64).map(|height| leaves.len() as u64 >> height).sum();
+    if store.audit_node_count().await? >= expected {
+        return Ok(0);
+    }
+    let mut frontier = Frontier::default();
+    let mut nodes = Vec::new();
+    for (leaf, _) in leaves {
+        nodes.extend(frontier.push(leaf));
+    }
+    store.insert_audit_nodes(&nodes).await?;
+    Ok(nodes.len())
+}
+
+/// The root of leaves `start … start + length − 1` of the log, from its stored subtrees.
+pub async fn subtree_root(store: &dyn Store, start: u64, length: u64) -> Result<Hash, StoreError> {
+    let mut parts = Vec::new();
+    for (height, index) in merkle::perfect_parts(start, length) {
+        parts.push(store.audit_subtree(height, index).await?.ok_or(StoreError::Corrupt)?);
+    }
+    let mut parts = parts.into_iter().rev();
+    let mut root = parts.next().ok_or(StoreError::Corrupt)?;
+    for left in parts {
+        root = merkle::node_hash(&left, &root);
+    }
+    Ok(root)
+}
+
+/// The inclusion proof of entry `seq` in the first `size` entries, nearest the leaf first.
+pub async fn inclusion_proof(
+    store: &dyn Store,
+    seq: u64,
+    size: u64,
+) -> Result<Option<Vec<Hash>>, StoreError> {
+    let Some(ranges) = seq.checked_sub(1).and_then(|index| merkle::inclusion_path(index, size))
+    else {
+        return Ok(None);
+    };
+    let mut proof = Vec::with_capacity(ranges.len());
+    for (start, length) in ranges {
+        proof.push(subtree_root(store, start, length).await?);
+    }
+    Ok(Some(proof))
 }
 
 async fn load(store: &dyn Store) -> Result<Edge, StoreError> {

@@ -110,6 +110,59 @@ pub fn verify_inclusion(
     sn == 0 && r == *root
 }
 
+/// A stored node of the tree: the root of a perfect subtree above the leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// 1 for a pair of leaves, …
+    pub height: u32,
+    pub index: u64,
+    pub hash: Hash,
+}
+
+/// The inclusion proof of leaf `index` in a tree of `size` leaves, from the roots of its
+/// subtrees (`subtree(start, length)`), nearest the leaf first (RFC 6962's PATH). Every range
+/// asked for is either a perfect subtree (stored) or a right edge made of at most log₂ n of
+/// them. `None` if `index` is not a leaf.
+pub fn inclusion_path(index: u64, size: u64) -> Option<Vec<(u64, u64)>> {
+    if index >= size {
+        return None;
+    }
+    let (mut start, mut length, mut index) = (0u64, size, index);
+    let mut ranges = Vec::new();
+    while length > 1 {
+        let k = split(usize::try_from(length).ok()?) as u64;
+        if index < k {
+            ranges.push((start + k, length - k));
+            length = k;
+        } else {
+            ranges.push((start, k));
+            start += k;
+            index -= k;
+            length -= k;
+        }
+    }
+    ranges.reverse();
+    Some(ranges)
+}
+
+/// The perfect subtrees (`(height, index)`) whose roots, folded right to left, give the root of
+/// leaves `start … start + length − 1` as RFC 6962 splits them.
+pub fn perfect_parts(start: u64, length: u64) -> Vec<(u32, u64)> {
+    let mut parts = Vec::new();
+    let (mut start, mut length) = (start, length);
+    while length > 0 {
+        // The largest power of two that fits, aligned on `start`.
+        let mut size = 1u64 << (63 - length.leading_zeros());
+        while start % size != 0 {
+            size >>= 1;
+        }
+        parts.push((size.trailing_zeros(), start / size));
+        start += size;
+        length -= size;
+    }
+    parts
+}
+
 /// The roots of the perfect subtrees along the right edge of a growing tree, largest first:
 /// appending a leaf merges equal-sized neighbours, and the root folds them right to left.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -124,7 +177,12 @@ impl Frontier {
         self.size
     }
 
-    pub fn push(&mut self, leaf: Hash) {
+    /// Appends a leaf; answers the perfect subtrees it completes, as `(height, index, root)`
+    /// (the subtree of height `h` and index `i` covers leaves `i·2^h … (i+1)·2^h − 1`), for
+    /// them to be stored: inclusion proofs then read O(log n) of them instead of every leaf.
+    pub fn push(&mut self, leaf: Hash) -> Vec<Node> {
+        let index = self.size;
+        let mut completed = Vec::new();
         let mut node = (0u32, leaf);
         while let Some(&(height, left)) = self.subtrees.last() {
             if height != node.0 {
@@ -132,9 +190,11 @@ impl Frontier {
             }
             self.subtrees.pop();
             node = (height + 1, node_hash(&left, &node.1));
+            completed.push(Node { height: node.0, index: index >> node.0, hash: node.1 });
         }
         self.subtrees.push(node);
         self.size += 1;
+        completed
     }
 
     pub fn root(&self) -> Hash {
@@ -189,6 +249,45 @@ mod tests {
                 }
             }
             assert!(inclusion_proof(n, &all).is_none());
+        }
+    }
+
+    #[test]
+    fn proofs_from_stored_subtrees_equal_proofs_from_every_leaf() {
+        use std::collections::HashMap;
+        for n in 1..=70u64 {
+            let all = leaves(n as usize);
+            // What the log stores as it grows: the leaves, and each subtree its frontier completes.
+            let mut stored: HashMap<(u32, u64), Hash> = HashMap::new();
+            let mut frontier = Frontier::default();
+            for (i, leaf) in all.iter().enumerate() {
+                stored.insert((0, i as u64), *leaf);
+                for node in frontier.push(*leaf) {
+                    stored.insert((node.height, node.index), node.hash);
+                }
+            }
+            let subtree = |start: u64, length: u64| {
+                let parts: Vec<Hash> =
+                    perfect_parts(start, length).iter().map(|part| stored[part]).collect();
+                let mut acc = *parts.last().unwrap();
+                for left in parts.iter().rev().skip(1) {
+                    acc = node_hash(left, &acc);
+                }
+                acc
+            };
+            for i in 0..n {
+                let from_nodes: Vec<Hash> = inclusion_path(i, n)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(start, length)| subtree(start, length))
+                    .collect();
+                assert_eq!(
+                    from_nodes,
+                    inclusion_proof(i as usize, &all).unwrap(),
+                    "n {n}, leaf {i}"
+                );
+            }
+            assert!(inclusion_path(n, n).is_none());
         }
     }
 

@@ -8,7 +8,9 @@ pub mod fhir;
 mod log;
 pub mod merkle;
 
-pub use log::{AuditKeyError, AuditRows, Auditor, Pending};
+pub use log::{
+    AuditKeyError, AuditRows, Auditor, Pending, backfill_nodes, inclusion_proof, subtree_root,
+};
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};

@@ -176,3 +176,42 @@ async fn an_abandoned_entry_takes_nothing_and_the_log_goes_on() {
     let report = verify_stored(&store, &auditor.public_key()).await.unwrap().unwrap();
     assert_eq!(report.entries, CHECKPOINT_EVERY + 1);
 }
+
+#[tokio::test]
+async fn a_known_rollback_keeps_the_edge_and_an_unknown_outcome_reloads_it() {
+    use crate::store::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
+    let auditor = Auditor::ephemeral();
+    auditor.append(&store, &entry(1)).await.unwrap();
+    // Rolled back for certain (nothing matched): no reload of the whole log for the next writer.
+    auditor.prepare(&store, &entry(2)).await.unwrap().abandoned();
+    assert!(auditor.edge_loaded().await);
+    assert_eq!(auditor.append(&store, &entry(3)).await.unwrap(), 2);
+    // An outcome not known: read again.
+    drop(auditor.prepare(&store, &entry(4)).await.unwrap());
+    assert!(!auditor.edge_loaded().await);
+    assert_eq!(auditor.append(&store, &entry(5)).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn proofs_from_the_stored_subtrees_match_the_whole_tree_and_a_backfill_restores_them() {
+    use crate::store::{AuditStore, SqliteStore};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
+    let auditor = Auditor::ephemeral();
+    for n in 1..=150 {
+        auditor.append(&store, &entry(n)).await.unwrap();
+    }
+    let leaves: Vec<_> =
+        store.audit_leaves().await.unwrap().into_iter().map(|(leaf, _)| leaf).collect();
+    for size in [1u64, 2, 63, 64, 65, 128, 150] {
+        for seq in [1u64, 2, size / 2 + 1, size].into_iter().filter(|seq| *seq <= size) {
+            let from_nodes = super::inclusion_proof(&store, seq, size).await.unwrap().unwrap();
+            let from_leaves =
+                merkle::inclusion_proof((seq - 1) as usize, &leaves[..size as usize]).unwrap();
+            assert_eq!(from_nodes, from_leaves, "seq {seq} of {size}");
+        }
+    }
+    assert_eq!(super::backfill_nodes(&store).await.unwrap(), 0, "nothing missing");
+}

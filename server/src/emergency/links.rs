@@ -148,7 +148,8 @@ async fn revoke(
         pending.written();
         return Ok(StatusCode::NO_CONTENT);
     }
-    drop(pending);
+    // Rolled back for certain (no such link of hers): the log stays where it was.
+    pending.abandoned();
     let refused = Some(trace::NOT_FOUND.to_owned());
     trace::read(&state, &asker, &origin, ACTION, Some(&link), refused).await?;
     Err(ApiError::NotFound)
@@ -220,7 +221,8 @@ async fn manifest(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<ManifestRequest>,
 ) -> Result<Json<Manifest>, ApiError> {
-    limit(&state, &format!("shl:{}", origin.client), ADDRESS_POLICY).await?;
+    limit(&state, &format!("shl:{}", crate::web::limit_key(&origin.client)), ADDRESS_POLICY)
+        .await?;
     let recipient = request.recipient.trim();
     if recipient.is_empty() || recipient.chars().count() > 100 {
         return Err(ApiError::input("recipient", app::account::InputError::TextInvalid));
@@ -261,12 +263,15 @@ async fn manifest(
     let entry = view_entry(&state, &origin, record, &id, None);
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
     if !state.store.view_emergency_link(&id, reserved, now, PASSCODE_TRIES, pending.rows()).await? {
-        drop(pending);
+        pending.abandoned();
         return refuse_view(&state, &origin, record, &id, "link_gone", ApiError::NotFound).await;
     }
     pending.written();
     // A view forgives its own try: only refusals add up for this address.
-    state.store.rate_limit_forgive(&format!("shl:{}", origin.client)).await?;
+    state
+        .store
+        .rate_limit_forgive(&format!("shl:{}", crate::web::limit_key(&origin.client)))
+        .await?;
     let at = app::emergency::moment(now);
     let url = format!("{}/dossier/urgence", state.public_url);
     crate::notices::tell_patient(

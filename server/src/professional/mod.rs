@@ -31,7 +31,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use crate::{
     AppState,
     account::{
-        ACCOUNT_POLICY, ADDRESS_POLICY, blocked_event, codes, limit, new_account, request_locale,
+        ADDRESS_POLICY, CARD_POLICY, blocked_event, codes, limit, new_account, request_locale,
         send,
         session::{self, ProSession},
     },
@@ -159,12 +159,27 @@ async fn patients(
     Ok(Json(patients))
 }
 
+fn challenge_key(addr: &str) -> String {
+    format!("card-challenge:{}", crate::web::limit_key(addr))
+}
+
+/// The limit of one card from one client address.
+pub fn card_key(rpps: &str, addr: &str) -> String {
+    format!("{}{}", card_prefix(rpps), crate::web::limit_key(addr))
+}
+
+/// Every card limit of this professional starts with it.
+pub fn card_prefix(rpps: &str) -> String {
+    format!("card:{rpps}:")
+}
+
 async fn challenge(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
 ) -> Result<Json<CardChallenge>, ApiError> {
-    limit(&state, &format!("card-challenge:{addr}"), ADDRESS_POLICY).await?;
-    state.store.rate_limit_forgive(&format!("card-challenge:{addr}")).await?;
+    // Counted until a login uses it: an address that asks for challenges without logging in is
+    // slowed down like any other guessing game.
+    limit(&state, &challenge_key(&addr), ADDRESS_POLICY).await?;
     let challenge = session::new_token();
     let expires_at = state.clock.now() + CHALLENGE_TTL_SECONDS;
     state.store.insert_card_challenge(&codes::challenge_digest(&challenge), expires_at).await?;
@@ -178,19 +193,21 @@ async fn login(
     ApiJson(request): ApiJson<CardLogin>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (addr, device) = (origin.client.clone(), origin.device.as_deref());
-    limit(&state, &format!("card:{addr}"), ADDRESS_POLICY).await?;
+    limit(&state, &format!("card:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
     let rpps = Rpps::parse(&request.rpps).ok_or(ApiError::BadCredentials)?;
-    let card_limit = format!("card:{rpps}");
-    if let Err(blocked) = limit(&state, &card_limit, ACCOUNT_POLICY).await {
-        let event = blocked_event(&blocked, "card_login_blocked", "card_locked");
-        let now = state.clock.now();
-        crate::audit::professional_event(&state, event, Some(rpps.as_str()), &addr, now).await?;
-        return Err(blocked);
-    }
     let now = state.clock.now();
-    // Spent before anything else: a challenge serves one try, right or wrong.
+    // Spent before anything else: a challenge serves one try, right or wrong; a made-up one
+    // counts against no card.
     if !state.store.use_card_challenge(&codes::challenge_digest(&request.challenge), now).await? {
         return Err(ApiError::CodeExpired);
+    }
+    state.store.rate_limit_forgive(&challenge_key(&addr)).await?;
+    // This card from this address: slowed down after failures, never locked for good.
+    let card_limit = card_key(rpps.as_str(), &addr);
+    if let Err(blocked) = limit(&state, &card_limit, CARD_POLICY).await {
+        let event = blocked_event(&blocked, "card_login_blocked", "card_locked");
+        crate::audit::professional_event(&state, event, Some(rpps.as_str()), &addr, now).await?;
+        return Err(blocked);
     }
     let professional = state.store.professional(rpps.as_str()).await?;
     let signature = URL_SAFE_NO_PAD.decode(&request.signature).unwrap_or_default();
@@ -213,7 +230,7 @@ async fn login(
         return Err(ApiError::BadCredentials);
     };
     state.store.rate_limit_reset(&card_limit).await?;
-    state.store.rate_limit_forgive(&format!("card:{addr}")).await?;
+    state.store.rate_limit_forgive(&format!("card:{}", crate::web::limit_key(&addr))).await?;
 
     let entry =
         crate::audit::professional_entry("card_login", Some(rpps.as_str()), &addr, device, now);
@@ -316,6 +333,20 @@ fn opening_event<'a>(
     }
 }
 
+/// A refused opening (the contact or the representative found, or not): the try stays counted
+/// against the professional, and is traced.
+async fn refuse_opening<T>(
+    state: &AppState,
+    session: &ProSession,
+    origin: &Origin,
+    error: ApiError,
+) -> Result<T, ApiError> {
+    let now = state.clock.now();
+    let (rpps, client) = (Some(session.rpps.as_str()), &origin.client);
+    crate::audit::professional_event(state, "record_open_refused", rpps, client, now).await?;
+    Err(error)
+}
+
 /// Opens the record of an adult who is present. Unusable until they activate it: the message
 /// sends them to the activation page, where a code to this contact lets them set a password.
 async fn open_record(
@@ -335,8 +366,11 @@ async fn open_record(
     }
     let contact =
         validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
-    state.store.rate_limit_forgive(&format!("open:{}", session.rpps)).await?;
-    claim_contact(&state, &contact).await?;
+    // A contact that has an account already is a refusal counted and traced: otherwise a
+    // professional could test contacts for accounts at will, unseen.
+    if let Err(taken) = claim_contact(&state, &contact).await {
+        return refuse_opening(&state, &session, &origin, taken).await;
+    }
 
     let now = state.clock.now();
     let locale = request_locale(&headers);
@@ -356,6 +390,7 @@ async fn open_record(
     let event = opening_event(&account.id, &origin.client, now, pending.rows());
     state.store.create_account(&account, &event).await.map_err(conflict_as_refusal)?;
     pending.written();
+    state.store.rate_limit_forgive(&format!("open:{}", session.rpps)).await?;
     let by = crate::notices::professional_line(&state, &session.rpps).await?;
     let url = format!("{}/activer", state.public_url);
     send(&state, &contact, locale, Kind::RecordOpened { by: &by, url: &url }).await?;
@@ -392,13 +427,15 @@ async fn open_represented_record(
     };
     let representative_contact = validate::parse_contact(&request.representative_contact)
         .map_err(|e| ApiError::input("representative_contact", e))?;
-    state.store.rate_limit_forgive(&format!("open:{}", session.rpps)).await?;
     let representative = state
         .store
         .account_by_contact(representative_contact.as_str())
         .await?
-        .filter(|account| account.status == AccountStatus::Active)
-        .ok_or(ApiError::Refused(Refusal::RepresentativeUnknown))?;
+        .filter(|account| account.status == AccountStatus::Active);
+    let Some(representative) = representative else {
+        let unknown = ApiError::Refused(Refusal::RepresentativeUnknown);
+        return refuse_opening(&state, &session, &origin, unknown).await;
+    };
     if contact.as_ref() == Some(&representative_contact) {
         return Err(ApiError::input("contact", validate::InputError::ContactInvalid));
     }
@@ -411,10 +448,13 @@ async fn open_represented_record(
             && r.family_name.to_lowercase() == person.family_name.to_lowercase()
     });
     if already {
-        return Err(ApiError::Refused(Refusal::RecordExists));
+        let exists = ApiError::Refused(Refusal::RecordExists);
+        return refuse_opening(&state, &session, &origin, exists).await;
     }
-    if let Some(contact) = &contact {
-        claim_contact(&state, contact).await?;
+    if let Some(contact) = &contact
+        && let Err(taken) = claim_contact(&state, contact).await
+    {
+        return refuse_opening(&state, &session, &origin, taken).await;
     }
 
     let now = state.clock.now();
@@ -447,6 +487,7 @@ async fn open_represented_record(
         .await
         .map_err(conflict_as_refusal)?;
     pending.written();
+    state.store.rate_limit_forgive(&format!("open:{}", session.rpps)).await?;
     let by = crate::notices::professional_line(&state, &session.rpps).await?;
     crate::account::notify(&state, &representative, Kind::Representing { by: &by, name: &name })
         .await?;

@@ -356,7 +356,7 @@ async fn update(
         state.store.add_version(account, &record.id, base, &version, pending.rows()).await?;
     if !added {
         // Nothing written, the log released before the refusal is traced.
-        drop(pending);
+        pending.abandoned();
         let conflict = Some("conflict".to_owned());
         trace::read(&state, &asker, &origin, "profile.edit", Some(&record.id), conflict).await?;
         return Err(ApiError::Refused(Refusal::Conflict));

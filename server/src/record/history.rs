@@ -15,12 +15,7 @@ use app::{
 };
 
 use super::{Asker, Who, trace};
-use crate::{
-    AppState,
-    audit::{AuditEntry, merkle},
-    error::ApiError,
-    web::Origin,
-};
+use crate::{AppState, audit::AuditEntry, error::ApiError, web::Origin};
 
 /// Which entries of the record's log the asker reads.
 #[derive(Clone, Copy)]
@@ -162,6 +157,34 @@ impl Readable {
     }
 }
 
+/// How often the log's head is signed while it grows (`checkpoint_periodically`).
+pub const CHECKPOINT_SECONDS: u64 = 60;
+
+/// Proofs: a handful at once, then one a minute or so.
+const PROOF_POLICY: crate::store::RatePolicy =
+    crate::store::RatePolicy { free: 20, base_delay: 5, max_delay: 60, lock_after: u32::MAX };
+
+fn party_key(asker: &Asker) -> String {
+    match &asker.party {
+        crate::store::Party::Patient(id) | crate::store::Party::Professional(id) => id.clone(),
+        crate::store::Party::Insurer => "insurer".to_owned(),
+    }
+}
+
+/// Signs the log's head every [`CHECKPOINT_SECONDS`] while it grows, for as long as the server
+/// runs: the proofs of recent entries need a head that covers them.
+pub async fn checkpoint_periodically(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(CHECKPOINT_SECONDS));
+    loop {
+        tick.tick().await;
+        if let Err(error) =
+            state.auditor.checkpoint_if_grown(&*state.store, state.clock.now()).await
+        {
+            tracing::error!(%error, "the audit log's head could not be signed");
+        }
+    }
+}
+
 /// Entries looked through to fill a filtered history.
 const HISTORY_SCANNED: u32 = 4 * HISTORY_MAX;
 
@@ -215,15 +238,20 @@ pub async fn proof(
             .await?;
         return Err(ApiError::NotFound);
     }
-    // A head signed now covers the entry (and this request's own entry, written first).
+    // A proof costs reads of the log: a handful at once, then one a minute, per person.
+    crate::account::limit(&state, &format!("proof:{}", party_key(&asker)), PROOF_POLICY).await?;
     trace::read(&state, &asker, &origin, "history.proof", Some(&seq.to_string()), None).await?;
-    let head = state.auditor.checkpoint(&*state.store, state.clock.now()).await?;
-    let size = usize::try_from(head.size).map_err(|_| ApiError::NotFound)?;
-    let leaves: Vec<merkle::Hash> =
-        state.store.audit_leaves().await?.into_iter().take(size).map(|(leaf, _)| leaf).collect();
-    let index =
-        seq.checked_sub(1).and_then(|i| usize::try_from(i).ok()).ok_or(ApiError::NotFound)?;
-    let path = merkle::inclusion_proof(index, &leaves).ok_or(ApiError::NotFound)?;
+    // Against the latest head the server signed (every 64 entries, and every minute while the
+    // log grows): never a signature per request. An entry newer than it is proven a little
+    // later.
+    let head = state.store.latest_checkpoint().await?.filter(|head| head.size >= seq);
+    let Some(head) = head else {
+        return Err(ApiError::TooManyAttempts { retry_after: CHECKPOINT_SECONDS as u32 });
+    };
+    // O(log n) stored subtrees, not every leaf.
+    let path = crate::audit::inclusion_proof(&*state.store, seq, head.size)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let stored = found.ok_or(ApiError::NotFound)?;
     Ok(Json(InclusionProof {
         seq,

@@ -5,7 +5,7 @@
 
 mod documents;
 mod grants;
-mod history;
+pub mod history;
 pub mod timeline;
 pub(crate) mod trace;
 

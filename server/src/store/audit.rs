@@ -4,7 +4,10 @@
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::audit::{AuditEntry, AuditRows, Checkpoint, StoredEntry, merkle::Hash};
+use crate::audit::{
+    AuditEntry, AuditRows, Checkpoint, StoredEntry,
+    merkle::{Hash, Node},
+};
 
 #[async_trait]
 pub trait AuditStore: Send + Sync + 'static {
@@ -17,12 +20,19 @@ pub trait AuditStore: Send + Sync + 'static {
     /// The whole log, in order.
     async fn audit_log(&self) -> Result<Vec<StoredEntry>, StoreError>;
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
+    /// The checkpoint of the largest size.
+    async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError>;
+    /// The root of the perfect subtree of `height` and `index` (height 0: a leaf).
+    async fn audit_subtree(&self, height: u32, index: u64) -> Result<Option<Hash>, StoreError>;
+    async fn audit_node_count(&self) -> Result<u64, StoreError>;
+    /// Stores subtrees (those already there are kept).
+    async fn insert_audit_nodes(&self, nodes: &[Node]) -> Result<(), StoreError>;
     /// One entry and the record it is about.
     async fn audit_entry(
         &self,
         seq: u64,
     ) -> Result<Option<(StoredEntry, Option<String>)>, StoreError>;
-    /// Whether this actor has an entry on this record already.
+    /// Whether this actor has an allowed entry on this record already, outside break-glass.
     async fn has_acted(&self, record_id: &str, actor_id: &str) -> Result<bool, StoreError>;
     /// The entries about one record, newest first; only `actor`'s if given.
     async fn record_audit(

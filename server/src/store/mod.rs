@@ -119,6 +119,14 @@ pub struct NewCode<'a> {
     pub expires_at: i64,
 }
 
+/// What a try at a code found.
+pub enum CodeTry {
+    /// A real code, still usable; the try is counted.
+    Real(CodeAttempt),
+    /// A decoy (see `insert_decoy_code`): wrong whatever is typed; tries counted the same way.
+    Decoy { attempts: u32 },
+}
+
 /// One counted try at a code that was still usable (unused, unexpired, under the cap).
 pub struct CodeAttempt {
     pub payload: Option<String>,
@@ -224,8 +232,14 @@ pub struct OutboxMessage {
     pub channel: Channel,
     pub recipient: String,
     pub subject: String,
+    /// Empty once delivered or given up (it may have held a code).
     pub body: String,
     pub created_at: i64,
+    pub sent_at: Option<i64>,
+    /// Failed deliveries so far.
+    pub attempts: u32,
+    /// Given up after too many failures (the operator sees it with `carnet outbox`).
+    pub failed: bool,
 }
 
 #[async_trait]
@@ -274,9 +288,10 @@ pub trait Store:
     /// Removes an account that never proved its contact (its codes and sessions go with it).
     async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError>;
 
-    /// Stores a sealed authenticator secret with its new data key, replacing any previous one
-    /// (and its key). With the person's `event` (written with it): a new secret, not yet
-    /// enabled; without: the same secret sealed again, its state kept.
+    /// Stores a sealed authenticator secret with its new data key. With the person's `event`
+    /// (written with it): a new secret set up, pending until confirmed, replacing any earlier
+    /// pending one (the secret in use keeps working); without: the secret in use sealed again,
+    /// its state kept. A replaced secret's data key goes with it.
     async fn set_totp_secret(
         &self,
         account_id: &str,
@@ -299,8 +314,15 @@ pub trait Store:
     ) -> Result<Vec<(String, WrappedKey)>, StoreError>;
     /// Replaces wrapped data keys, all together.
     async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError>;
-    async fn enable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError>;
+    /// The pending secret (set up, not yet confirmed) becomes the one in use, enabled; `false`
+    /// when there was none.
+    async fn enable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<bool, StoreError>;
+    /// The authenticator in use, if any (enabled or not).
     async fn totp(&self, account_id: &str) -> Result<Option<TotpState>, StoreError>;
+    /// A secret set up and waiting for its first code.
+    async fn pending_totp(&self, account_id: &str) -> Result<Option<StoredSecret>, StoreError>;
+    /// No authenticator any more (in use or pending).
+    async fn disable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError>;
     /// Records that the code of `step` was used; `false` if that step or a later one already was.
     async fn use_totp_step(&self, account_id: &str, step: i64) -> Result<bool, StoreError>;
 
@@ -311,7 +333,7 @@ pub trait Store:
         challenge_hash: &[u8],
         now: i64,
         max_attempts: u32,
-    ) -> Result<Option<CodeAttempt>, StoreError>;
+    ) -> Result<Option<CodeTry>, StoreError>;
     /// Marks the code used; `false` if another request used it first.
     async fn use_code(&self, challenge_hash: &[u8], now: i64) -> Result<bool, StoreError>;
 
@@ -358,6 +380,9 @@ pub trait Store:
         policy: RatePolicy,
     ) -> Result<RateDecision, StoreError>;
     async fn rate_limit_reset(&self, key: &str) -> Result<(), StoreError>;
+    /// Resets every limit whose key starts with `prefix` (a card's, from every address); answers
+    /// how many there were.
+    async fn rate_limit_reset_prefix(&self, prefix: &str) -> Result<u64, StoreError>;
     /// Takes back one counted try after it succeeded, so only failures add up (a block already
     /// in force stays until it expires).
     async fn rate_limit_forgive(&self, key: &str) -> Result<(), StoreError>;
@@ -372,6 +397,30 @@ pub trait Store:
     ) -> Result<(), StoreError>;
     /// Newest first.
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Messages of `channel` due for delivery (never sent, not given up, their next try come),
+    /// oldest first.
+    async fn outbox_due(
+        &self,
+        channel: Channel,
+        now: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Delivered: the body (which may hold a code) is forgotten.
+    async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), StoreError>;
+    /// Not delivered: tried again at `next_try_at`, or given up when that is `None`.
+    async fn outbox_retry(
+        &self,
+        id: i64,
+        next_try_at: Option<i64>,
+        now: i64,
+    ) -> Result<u32, StoreError>;
+
+    /// A code that never verifies, for a challenge that must look like a real one.
+    async fn insert_decoy_code(
+        &self,
+        challenge_hash: &[u8],
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
 
     /// Account and card events that change nothing else (a failed login, a code sent).
     async fn record_event(&self, event: &Event<'_>) -> Result<(), StoreError>;

@@ -5,7 +5,10 @@ mod extract;
 mod pages;
 mod security;
 
-pub use extract::{ApiJson, ApiQuery, ClientAddr, Origin};
+pub use extract::{
+    ApiJson, ApiQuery, ClientAddr, ForwardedHeader, Origin, TrustedProxies, limit_key,
+    parse_network,
+};
 
 use std::time::Duration;
 
@@ -49,8 +52,11 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(static_files)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(state_for_origin, security::same_origin))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state_for_origin.clone(),
+            security::same_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state_for_origin, security::headers))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

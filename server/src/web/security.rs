@@ -29,7 +29,15 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-pub async fn headers(mut request: Request, next: Next) -> Response {
+/// Served over HTTPS (the public URL says so), browsers are told to come back over HTTPS only
+/// for a year: a patient on a café's network is never downgraded to plain HTTP.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+pub async fn headers(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let nonce = Nonce::new();
     request.extensions_mut().insert(nonce.clone());
     let path = request.uri().path();
@@ -59,6 +67,9 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    if state.public_origin.starts_with("https://") {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     let cache = if sensitive_path || is_html { "no-store" } else { "no-cache" };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));

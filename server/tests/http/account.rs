@@ -347,9 +347,10 @@ async fn unknown_contact_and_wrong_password_look_the_same() {
     let notice = messages.iter().find(|m| m.recipient == "jeanne@example.fr").unwrap();
     assert_eq!(notice.subject, "Tentative d'inscription sur Carnet");
     assert!(code_in(&notice.body).is_none(), "no code goes to an existing account");
-    // The old challenge leads nowhere.
+    // A code typed for it is answered exactly like a wrong code for a new sign-up.
     let nowhere = verify(&app, &again.body["challenge"], "123456").await;
-    assert_eq!(nowhere.status, StatusCode::GONE);
+    let wrong = verify(&app, &fresh.body["challenge"], "123456").await;
+    assert_eq!((nowhere.status, &nowhere.body), (wrong.status, &wrong.body));
 }
 
 #[tokio::test]
@@ -515,7 +516,7 @@ async fn messages_follow_the_interface_language() {
 }
 
 /// The code an authenticator app holding `secret_base32` shows at `time`.
-fn authenticator_code(secret_base32: &str, time: i64) -> String {
+pub fn authenticator_code(secret_base32: &str, time: i64) -> String {
     let secret = totp_rs::Secret::Encoded(secret_base32.to_owned()).to_bytes().unwrap();
     let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, secret, None, String::new())
         .unwrap();
@@ -527,14 +528,21 @@ async fn an_authenticator_app_replaces_the_message_code() {
     let app = test_app().await;
     let (cookie, csrf) = signed_up(&app, "jeanne@example.fr").await;
 
-    // Setting up needs the session and its CSRF token.
+    // Setting up needs the session, its CSRF token and the password.
+    let with_password = json!({ "current_password": PASSWORD });
     let refused =
-        post(&app.router, "/api/account/totp/setup", json!(null), Some(&cookie), &[]).await;
+        post(&app.router, "/api/account/totp/setup", with_password.clone(), Some(&cookie), &[])
+            .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let headers = [("x-csrf-token", csrf.as_str())];
+    let no_password = json!({ "current_password": "not the password at all" });
+    let wrong =
+        post(&app.router, "/api/account/totp/setup", no_password, Some(&cookie), &headers).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{:?}", wrong.body);
     let setup = post(
         &app.router,
         "/api/account/totp/setup",
-        json!(null),
+        with_password,
         Some(&cookie),
         &[("x-csrf-token", &csrf)],
     )
@@ -816,8 +824,9 @@ async fn authenticator_secrets_are_sealed_and_survive_a_key_rotation() {
         crate::test_app_with(move |state| state.with_vault(Vault::open_dir(&first).unwrap())).await;
     let (cookie, csrf) = signed_up(&app, "jeanne@example.fr").await;
     let headers = [("x-csrf-token", csrf.as_str())];
+    let with_password = json!({ "current_password": PASSWORD });
     let setup =
-        post(&app.router, "/api/account/totp/setup", json!(null), Some(&cookie), &headers).await;
+        post(&app.router, "/api/account/totp/setup", with_password, Some(&cookie), &headers).await;
     let secret = setup.body["secret"].as_str().unwrap().to_owned();
     let code = authenticator_code(&secret, app.clock_now());
     let enable = post(

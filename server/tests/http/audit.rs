@@ -430,6 +430,8 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
             false,
         ),
     ];
+    // The log's head, signed as the scheduled task does, covers the entries the table proves.
+    app.sign_head().await;
     for (session, route, status, action, refused) in &table {
         let before = entries(&app).await.len();
         assert_eq!(send(&app, route, session).await, *status, "{action}");
@@ -544,6 +546,11 @@ async fn the_patient_reads_their_access_history_and_proves_an_entry_is_in_the_si
 
     // The proof: the entry hashes to the leaf, the path leads to the root, the root is signed.
     let seq = read["seq"].as_u64().unwrap();
+    // Newer than the last signed head: proven a little later, once the head is signed.
+    let early =
+        get(&app.router, &format!("{base}/access-history/{seq}/proof"), Some(&patient.0)).await;
+    assert_eq!(early.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.sign_head().await;
     let response =
         get(&app.router, &format!("{base}/access-history/{seq}/proof"), Some(&patient.0)).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -1059,6 +1066,7 @@ async fn the_regular_doctor_reads_the_professionals_accesses_and_others_their_ow
     let own = nurses[0]["seq"].as_u64().unwrap();
     let other = doctors.iter().find(|e| e["role"] == "physician").unwrap()["seq"].as_u64().unwrap();
     let proof = |seq: u64| format!("{base}/access-history/{seq}/proof");
+    app.sign_head().await;
     assert_eq!(get(&app.router, &proof(own), Some(&nurse.0)).await.status(), StatusCode::OK);
     assert_eq!(
         get(&app.router, &proof(other), Some(&nurse.0)).await.status(),

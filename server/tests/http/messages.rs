@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use base64::Engine;
-use server::messages::{Outbox, Smtp};
+use server::messages::{Courier, Outbox};
 use server::store::Store;
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
@@ -70,15 +70,28 @@ fn body_text(data: &str) -> String {
     }
 }
 
+/// A courier delivering to `url` for this test app's outbox.
+fn courier_for(app: &crate::TestApp, url: &str) -> Courier {
+    Courier::new(
+        url,
+        "Carnet <no-reply@carnet.test>",
+        app.store.clone(),
+        Arc::new(app.clock.clone()),
+    )
+    .unwrap()
+}
+
 #[tokio::test]
-async fn e_mail_goes_out_over_smtp_and_sms_stays_in_the_outbox() {
+async fn e_mail_goes_out_over_smtp_from_the_outbox_and_sms_stays_there() {
     let (url, mut received) = smtp_sink().await;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let waking = wake.clone();
     let app = test_app_with(|state| {
-        let outbox = Arc::new(Outbox::new(state.store.clone(), state.clock.clone()));
-        let smtp = Smtp::new(&url, "Carnet <no-reply@carnet.test>", outbox).unwrap();
-        state.with_messages(Arc::new(smtp))
+        let outbox = Outbox::new(state.store.clone(), state.clock.clone()).waking(waking);
+        state.with_messages(Arc::new(outbox))
     })
     .await;
+    let delivering = tokio::spawn(courier_for(&app, &url).woken_by(wake).run());
 
     let sent =
         post(&app.router, "/api/account/signup", signup_body("jeanne@example.fr"), None, &[]).await;
@@ -87,34 +100,49 @@ async fn e_mail_goes_out_over_smtp_and_sms_stays_in_the_outbox() {
     assert!(data.contains("To: jeanne@example.fr"), "{data}");
     assert!(data.contains("From: Carnet <no-reply@carnet.test>"), "{data}");
     assert!(data.contains("Subject: Votre code d'activation Carnet"), "{data}");
-    assert!(app.store.outbox(10).await.unwrap().is_empty(), "e-mail must not go to the outbox");
     let code = code_in(&body_text(&data)).expect("the code is in the e-mail");
     assert_eq!(verify(&app, &sent.body["challenge"], &code).await.status, StatusCode::OK);
+    // Delivered: the outbox keeps that it was, not what it said.
+    let kept = &app.store.outbox(10).await.unwrap()[0];
+    assert!(kept.sent_at.is_some());
+    assert_eq!(kept.body, "", "the code is not kept once delivered");
 
     // SMS have no provider yet: they stay in the outbox.
     let sms =
         post(&app.router, "/api/account/signup", signup_body("06 98 76 54 32"), None, &[]).await;
     assert_eq!(sms.status, StatusCode::ACCEPTED);
     let outbox = app.store.outbox(10).await.unwrap();
-    assert_eq!(outbox.len(), 1);
-    assert_eq!(outbox[0].recipient, "+33698765432");
+    assert_eq!((outbox[0].recipient.as_str(), outbox[0].sent_at), ("+33698765432", None));
+    assert!(!outbox[0].body.is_empty());
+    delivering.abort();
 }
 
 #[tokio::test]
-async fn an_unreachable_smtp_server_gives_a_clear_unavailable() {
+async fn an_unreachable_smtp_server_delays_no_answer_and_the_message_is_tried_again() {
     // A port nobody listens on.
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("smtp://{}", closed.local_addr().unwrap());
     drop(closed);
-    let app = test_app_with(|state| {
-        let outbox = Arc::new(Outbox::new(state.store.clone(), state.clock.clone()));
-        state.with_messages(Arc::new(
-            Smtp::new(&url, "Carnet <no-reply@carnet.test>", outbox).unwrap(),
-        ))
-    })
-    .await;
-    let refused =
+    let app = test_app_with(|state| state).await;
+    let courier = courier_for(&app, &url);
+    let accepted =
         post(&app.router, "/api/account/signup", signup_body("jeanne@example.fr"), None, &[]).await;
-    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(refused.body, serde_json::json!({ "error": "unavailable" }));
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "the answer does not wait for the server");
+    assert_eq!(courier.deliver_due().await.unwrap(), 0);
+    let waiting = &app.store.outbox(1).await.unwrap()[0];
+    assert_eq!((waiting.sent_at, waiting.attempts, waiting.failed), (None, 1, false));
+    assert!(!waiting.body.is_empty(), "kept for the next try");
+    // Not due again before its delay; then tried again.
+    assert_eq!(courier.deliver_due().await.unwrap(), 0);
+    assert_eq!(app.store.outbox(1).await.unwrap()[0].attempts, 1);
+    app.clock.advance(31);
+    assert_eq!(courier.deliver_due().await.unwrap(), 0);
+    assert_eq!(app.store.outbox(1).await.unwrap()[0].attempts, 2);
+    // Given up after the last try, and the body forgotten.
+    for _ in 0..20 {
+        app.clock.advance(3601);
+        courier.deliver_due().await.unwrap();
+    }
+    let given_up = &app.store.outbox(1).await.unwrap()[0];
+    assert_eq!((given_up.failed, given_up.attempts, given_up.body.as_str()), (true, 12, ""));
 }

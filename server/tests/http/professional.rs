@@ -437,7 +437,12 @@ async fn a_closed_record_is_archived_reopened_or_erased_after_the_delay() {
         StatusCode::ACCEPTED
     );
 
-    let reopened = signed_post(&app, "/api/account/reopen", json!(null), &session).await;
+    // Reopening asks for the password too.
+    let guessed =
+        signed_post(&app, "/api/account/reopen", json!({ "password": "not it" }), &session).await;
+    assert_eq!(guessed.status, StatusCode::UNAUTHORIZED);
+    let password = json!({ "password": crate::account::PASSWORD });
+    let reopened = signed_post(&app, "/api/account/reopen", password, &session).await;
     assert_eq!(reopened.status, StatusCode::NO_CONTENT);
     let (_, me) = json_get(&app, "/api/account/me", &session.0).await;
     assert_eq!(me["closed"], Value::Null);

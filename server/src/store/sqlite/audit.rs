@@ -5,7 +5,10 @@ use sqlx::Row;
 
 use super::{SqliteStore, map_error};
 use crate::{
-    audit::{AuditEntry, AuditRows, Checkpoint, StoredEntry, merkle::Hash},
+    audit::{
+        AuditEntry, AuditRows, Checkpoint, StoredEntry,
+        merkle::{Hash, Node},
+    },
     store::{AuditStore, StoreError},
 };
 
@@ -74,9 +77,28 @@ pub(super) async fn write_audit(
     .execute(&mut *tx)
     .await
     .map_err(map_error)?;
+    for node in &rows.nodes {
+        insert_node(&mut *tx, node).await?;
+    }
     if let Some(checkpoint) = &rows.checkpoint {
         insert_checkpoint(&mut *tx, checkpoint).await?;
     }
+    Ok(())
+}
+
+async fn insert_node<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    node: &Node,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_nodes (height, idx, hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(i64::from(node.height))
+    .bind(number(node.index)?)
+    .bind(node.hash.as_slice())
+    .execute(executor)
+    .await
+    .map_err(map_error)?;
     Ok(())
 }
 
@@ -143,6 +165,58 @@ impl AuditStore for SqliteStore {
             .collect()
     }
 
+    async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+        let row = sqlx::query(
+            "SELECT size, root, at, signature FROM audit_checkpoints ORDER BY size DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        row.map(|row| {
+            Ok(Checkpoint {
+                size: seq(row.try_get("size").map_err(map_error)?)?,
+                root: hash(row.try_get("root").map_err(map_error)?)?,
+                at: row.try_get("at").map_err(map_error)?,
+                signature: row.try_get("signature").map_err(map_error)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn audit_subtree(&self, height: u32, index: u64) -> Result<Option<Hash>, StoreError> {
+        let found: Option<Vec<u8>> = if height == 0 {
+            sqlx::query_scalar("SELECT leaf FROM audit_entries WHERE seq = ?")
+                .bind(number(index + 1)?)
+                .fetch_optional(&self.pool)
+                .await
+        } else {
+            sqlx::query_scalar("SELECT hash FROM audit_nodes WHERE height = ? AND idx = ?")
+                .bind(i64::from(height))
+                .bind(number(index)?)
+                .fetch_optional(&self.pool)
+                .await
+        }
+        .map_err(map_error)?;
+        found.map(hash).transpose()
+    }
+
+    async fn audit_node_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_nodes")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_error)?;
+        u64::try_from(count).map_err(|_| StoreError::Corrupt)
+    }
+
+    async fn insert_audit_nodes(&self, nodes: &[Node]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        for node in nodes {
+            insert_node(&mut *tx, node).await?;
+        }
+        tx.commit().await.map_err(map_error)?;
+        Ok(())
+    }
+
     async fn audit_entry(
         &self,
         seq: u64,
@@ -167,8 +241,12 @@ impl AuditStore for SqliteStore {
     }
 
     async fn has_acted(&self, record_id: &str, actor_id: &str) -> Result<bool, StoreError> {
+        // Allowed, outside an emergency: a refused try, or a break-glass access (told otherwise),
+        // is not the first access the patient is told of.
         sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE record_id = ? AND actor_id = ?)",
+            "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE record_id = ? AND actor_id = ? \
+             AND json_extract(CAST(entry AS TEXT), '$.outcome') = 'allowed' \
+             AND json_extract(CAST(entry AS TEXT), '$.purpose') IS NULL)",
         )
         .bind(record_id)
         .bind(actor_id)

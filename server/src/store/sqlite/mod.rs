@@ -14,8 +14,8 @@ use sqlx::{
 use app::account::Contact;
 
 use super::{
-    AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, Device, DeviceSeen, Event,
-    EventOwner, NewCode, NewSession, OutboxMessage, RateDecision, RatePolicy, SessionOwner,
+    AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, CodeTry, Device, DeviceSeen,
+    Event, EventOwner, NewCode, NewSession, OutboxMessage, RateDecision, RatePolicy, SessionOwner,
     SessionRecord, Store, StoreError, StoredSecret, TotpState,
 };
 use crate::{audit::AuditRows, vault::WrappedKey};
@@ -326,28 +326,28 @@ impl Store for SqliteStore {
         now: i64,
         event: Option<&Event<'_>>,
     ) -> Result<(), StoreError> {
-        let reset = event.is_some();
+        // Set up: the pending columns; sealed again: the ones in use.
+        let (secret_column, key_column) = match event {
+            Some(_) => ("totp_pending_secret", "totp_pending_data_key"),
+            None => ("totp_secret", "totp_data_key"),
+        };
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         let previous: Option<Option<String>> =
-            sqlx::query_scalar("SELECT totp_data_key FROM accounts WHERE id = ?")
+            sqlx::query_scalar(&format!("SELECT {key_column} FROM accounts WHERE id = ?"))
                 .bind(account_id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(map_error)?;
         insert_data_key(&mut tx, data_key, account_id, key, now).await?;
-        let statement = if reset {
-            "UPDATE accounts SET totp_secret = ?, totp_data_key = ?, totp_enabled = 0, \
-             totp_last_step = NULL WHERE id = ?"
-        } else {
-            "UPDATE accounts SET totp_secret = ?, totp_data_key = ? WHERE id = ?"
-        };
-        sqlx::query(statement)
-            .bind(sealed)
-            .bind(data_key)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+        sqlx::query(&format!(
+            "UPDATE accounts SET {secret_column} = ?, {key_column} = ? WHERE id = ?"
+        ))
+        .bind(sealed)
+        .bind(data_key)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
         if let Some(Some(old)) = previous {
             sqlx::query("DELETE FROM data_keys WHERE id = ?")
                 .bind(old)
@@ -413,15 +413,86 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn enable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
+    async fn enable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let replaced: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT totp_data_key FROM accounts WHERE id = ? AND totp_pending_secret IS NOT NULL",
+        )
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        let Some(replaced) = replaced else { return Ok(false) };
         sqlx::query(
-            "UPDATE accounts SET totp_enabled = 1 WHERE id = ? AND totp_secret IS NOT NULL",
+            "UPDATE accounts SET totp_secret = totp_pending_secret, \
+             totp_data_key = totp_pending_data_key, totp_pending_secret = NULL, \
+             totp_pending_data_key = NULL, totp_enabled = 1, totp_last_step = NULL WHERE id = ?",
         )
         .bind(account_id)
         .execute(&mut *tx)
         .await
         .map_err(map_error)?;
+        if let Some(old) = replaced {
+            sqlx::query("DELETE FROM data_keys WHERE id = ?")
+                .bind(old)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        }
+        write_event(&mut tx, event).await?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(true)
+    }
+
+    async fn pending_totp(&self, account_id: &str) -> Result<Option<StoredSecret>, StoreError> {
+        let row: Option<(Option<Vec<u8>>, Option<String>, Option<String>, Option<Vec<u8>>)> =
+            sqlx::query_as(
+                "SELECT a.totp_pending_secret, a.totp_pending_data_key, k.key_id, k.wrapped_key \
+                 FROM accounts a LEFT JOIN data_keys k ON k.id = a.totp_pending_data_key \
+                 WHERE a.id = ?",
+            )
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)?;
+        match row {
+            Some((Some(content), Some(data_key), Some(key_id), Some(wrapped))) => {
+                Ok(Some(StoredSecret::Sealed {
+                    data_key,
+                    key: WrappedKey { key_id, wrapped },
+                    content,
+                }))
+            }
+            Some((None, ..)) | None => Ok(None),
+            Some(_) => Err(StoreError::Corrupt),
+        }
+    }
+
+    async fn disable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let keys: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT totp_data_key, totp_pending_data_key FROM accounts WHERE id = ?",
+        )
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        sqlx::query(
+            "UPDATE accounts SET totp_secret = NULL, totp_data_key = NULL, \
+             totp_pending_secret = NULL, totp_pending_data_key = NULL, totp_enabled = 0, \
+             totp_last_step = NULL WHERE id = ?",
+        )
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        for key in keys.into_iter().flat_map(|(a, b)| [a, b]).flatten() {
+            sqlx::query("DELETE FROM data_keys WHERE id = ?")
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        }
         write_event(&mut tx, event).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(())
@@ -486,7 +557,7 @@ impl Store for SqliteStore {
         challenge_hash: &[u8],
         now: i64,
         max_attempts: u32,
-    ) -> Result<Option<CodeAttempt>, StoreError> {
+    ) -> Result<Option<CodeTry>, StoreError> {
         // One statement: the cap holds even when tries arrive in parallel.
         let row = sqlx::query(
             "UPDATE one_time_codes SET attempts = attempts + 1 \
@@ -499,15 +570,44 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_error)?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(CodeAttempt {
-            payload: row.try_get("payload").map_err(map_error)?,
-            account_id: row.try_get("account_id").map_err(map_error)?,
-            purpose: parse_purpose(&row.try_get::<String, _>("purpose").map_err(map_error)?)?,
-            code_hash: row.try_get("code_hash").map_err(map_error)?,
-            attempts: u32::try_from(row.try_get::<i64, _>("attempts").map_err(map_error)?)
-                .map_err(|_| StoreError::Corrupt)?,
-        }))
+        let count = |row: &SqliteRow| {
+            u32::try_from(row.try_get::<i64, _>("attempts").map_err(map_error)?)
+                .map_err(|_| StoreError::Corrupt)
+        };
+        if let Some(row) = row {
+            return Ok(Some(CodeTry::Real(CodeAttempt {
+                payload: row.try_get("payload").map_err(map_error)?,
+                account_id: row.try_get("account_id").map_err(map_error)?,
+                purpose: parse_purpose(&row.try_get::<String, _>("purpose").map_err(map_error)?)?,
+                code_hash: row.try_get("code_hash").map_err(map_error)?,
+                attempts: count(&row)?,
+            })));
+        }
+        let decoy = sqlx::query(
+            "UPDATE decoy_codes SET attempts = attempts + 1 \
+             WHERE challenge_hash = ? AND expires_at > ? AND attempts < ? RETURNING attempts",
+        )
+        .bind(challenge_hash)
+        .bind(now)
+        .bind(i64::from(max_attempts))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        decoy.map(|row| Ok(CodeTry::Decoy { attempts: count(&row)? })).transpose()
+    }
+
+    async fn insert_decoy_code(
+        &self,
+        challenge_hash: &[u8],
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO decoy_codes (challenge_hash, expires_at) VALUES (?, ?)")
+            .bind(challenge_hash)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
     }
 
     async fn use_code(&self, challenge_hash: &[u8], now: i64) -> Result<bool, StoreError> {
@@ -695,6 +795,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn rate_limit_reset_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
+        // A range rather than LIKE: nothing in the prefix is read as a pattern.
+        let reset = sqlx::query("DELETE FROM rate_limits WHERE key >= ?1 AND key < ?1 || x'ff'")
+            .bind(prefix)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(reset.rows_affected())
+    }
+
     async fn rate_limit_forgive(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE rate_limits SET failures = max(failures - 1, 0) WHERE key = ?")
             .bind(key)
@@ -716,10 +826,7 @@ impl Store for SqliteStore {
             "INSERT INTO outbox (channel, recipient, subject, body, created_at) \
              VALUES (?, ?, ?, ?, ?)",
         )
-        .bind(match channel {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        })
+        .bind(channel_str(channel))
         .bind(recipient)
         .bind(subject)
         .bind(body)
@@ -732,30 +839,65 @@ impl Store for SqliteStore {
 
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, channel, recipient, subject, body, created_at FROM outbox \
-             ORDER BY id DESC LIMIT ?",
+            "SELECT id, channel, recipient, subject, body, created_at, sent_at, attempts, \
+             failed_at FROM outbox ORDER BY id DESC LIMIT ?",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(map_error)?;
-        rows.iter()
-            .map(|row| {
-                Ok(OutboxMessage {
-                    id: row.try_get("id").map_err(map_error)?,
-                    channel: match row.try_get::<String, _>("channel").map_err(map_error)?.as_str()
-                    {
-                        "email" => Channel::Email,
-                        "sms" => Channel::Sms,
-                        _ => return Err(StoreError::Corrupt),
-                    },
-                    recipient: row.try_get("recipient").map_err(map_error)?,
-                    subject: row.try_get("subject").map_err(map_error)?,
-                    body: row.try_get("body").map_err(map_error)?,
-                    created_at: row.try_get("created_at").map_err(map_error)?,
-                })
-            })
-            .collect()
+        outbox_rows(&rows)
+    }
+
+    async fn outbox_due(
+        &self,
+        channel: Channel,
+        now: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, channel, recipient, subject, body, created_at, sent_at, attempts, \
+             failed_at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_try_at <= ? AND channel = ? \
+             ORDER BY id LIMIT ?",
+        )
+        .bind(now)
+        .bind(channel_str(channel))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        outbox_rows(&rows)
+    }
+
+    async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET sent_at = ?, body = '' WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn outbox_retry(
+        &self,
+        id: i64,
+        next_try_at: Option<i64>,
+        now: i64,
+    ) -> Result<u32, StoreError> {
+        let attempts: i64 = sqlx::query_scalar(
+            "UPDATE outbox SET attempts = attempts + 1, next_try_at = coalesce(?1, next_try_at), \
+             failed_at = CASE WHEN ?1 IS NULL THEN ?2 END, \
+             body = CASE WHEN ?1 IS NULL THEN '' ELSE body END \
+             WHERE id = ?3 RETURNING attempts",
+        )
+        .bind(next_try_at)
+        .bind(now)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_error)?;
+        u32::try_from(attempts).map_err(|_| StoreError::Corrupt)
     }
 
     async fn record_event(&self, event: &Event<'_>) -> Result<(), StoreError> {
@@ -912,6 +1054,36 @@ fn map_error(error: sqlx::Error) -> StoreError {
         }
     }
     StoreError::Unavailable(error)
+}
+
+fn channel_str(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "email",
+        Channel::Sms => "sms",
+    }
+}
+
+fn outbox_rows(rows: &[SqliteRow]) -> Result<Vec<OutboxMessage>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok(OutboxMessage {
+                id: row.try_get("id").map_err(map_error)?,
+                channel: match row.try_get::<String, _>("channel").map_err(map_error)?.as_str() {
+                    "email" => Channel::Email,
+                    "sms" => Channel::Sms,
+                    _ => return Err(StoreError::Corrupt),
+                },
+                recipient: row.try_get("recipient").map_err(map_error)?,
+                subject: row.try_get("subject").map_err(map_error)?,
+                body: row.try_get("body").map_err(map_error)?,
+                created_at: row.try_get("created_at").map_err(map_error)?,
+                sent_at: row.try_get("sent_at").map_err(map_error)?,
+                attempts: u32::try_from(row.try_get::<i64, _>("attempts").map_err(map_error)?)
+                    .map_err(|_| StoreError::Corrupt)?,
+                failed: row.try_get::<Option<i64>, _>("failed_at").map_err(map_error)?.is_some(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -342,6 +342,7 @@ impl PeopleStore for SqliteStore {
              WHERE last_seen_at <= ?1 - idle_timeout OR created_at <= ?2",
             "DELETE FROM sessions WHERE last_seen_at <= ?1 - idle_timeout OR created_at <= ?2",
             "DELETE FROM one_time_codes WHERE expires_at <= ?1",
+            "DELETE FROM decoy_codes WHERE expires_at <= ?1",
             "DELETE FROM card_challenges WHERE expires_at <= ?1",
         ] {
             sqlx::query(statement)
