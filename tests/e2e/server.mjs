@@ -11,7 +11,8 @@ import { chromium } from 'playwright-core';
 
 export const root = resolve(import.meta.dirname, '../..');
 
-export async function startServer() {
+// `args`: more flags for the server (a configuration under test).
+export async function startServer({ args = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'carnet-e2e-'));
   const binary = process.env.CARNET_BIN ?? join(root, 'target/debug/carnet');
   const child = spawn(binary, [
@@ -19,6 +20,7 @@ export async function startServer() {
     '--data-dir', dataDir,
     '--site-root', join(root, 'target/site'),
     '--log-level', 'warn',
+    ...args,
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
 
   const url = await new Promise((resolveUrl, reject) => {
@@ -92,14 +94,14 @@ export function watchPanics(context) {
   return panics;
 }
 
-export function useServerAndBrowser({ before, after }) {
+export function useServerAndBrowser({ before, after, serverArgs = () => [] }) {
   const env = {};
   afterEach(() => {
     const seen = panics.splice(0);
     assert.deepEqual(seen, [], 'the app panicked or threw in the browser');
   });
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer({ args: serverArgs() });
     env.browser = await launchBrowser();
   });
   after(async () => {

@@ -603,7 +603,7 @@ pub async fn refresh_copy() {
         "/api/records/{record}/documents"
     ))
     .await;
-    for part in ["profile", "access-history", "timeline", "episodes", "grants"] {
+    for part in ["abilities", "profile", "access-history", "timeline", "episodes", "grants"] {
         let _ = client::get::<serde_json::Value>(&format!("/api/records/{record}/{part}")).await;
     }
     if let Ok(documents) = documents {

@@ -184,6 +184,7 @@ mod tests {
             created_at: 0,
             masked: false,
             removed: false,
+            allowed: Vec::new(),
         }
     }
 

@@ -83,6 +83,21 @@ pub struct CardLogin {
 pub struct ProMe {
     pub professional: Professional,
     pub csrf_token: String,
+    /// What the server's access matrix gives this profession (and specialty).
+    #[serde(default)]
+    pub rights: ProfessionRights,
+}
+
+/// What the access matrix the server enforces (`--access-matrix`, or the built-in one) lets a
+/// profession read and deposit anywhere; in a given record a grant narrows it further.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfessionRights {
+    pub read: Vec<crate::record::Category>,
+    pub deposit: Vec<crate::record::Category>,
+    pub read_sections: Vec<crate::record::Section>,
+    pub write_sections: Vec<crate::record::Section>,
+    /// May open a record in an emergency.
+    pub break_glass: bool,
 }
 
 /// `POST /api/pro/records`: open a record for an adult patient who is present. The account is

@@ -65,7 +65,9 @@ fn SignedIn(me: ProMe) -> impl IntoView {
     let name = format!("{} {}", professional.given_name, professional.family_name);
     let profession = professional.profession;
     let csrf = me.csrf_token.clone();
-    let may_break_glass = profession != Profession::InsurerAgent;
+    // The server's answer (its access matrix, its policy), not a list kept here.
+    let may_break_glass = me.rights.break_glass;
+    let rights = me.rights.clone();
     view! {
         <EmergencyBanner csrf=csrf.clone() />
         <h1>{name}</h1>
@@ -81,6 +83,7 @@ fn SignedIn(me: ProMe) -> impl IntoView {
             <dt>{t!(i18n, pro.rpps)}</dt>
             <dd>{professional.rpps.to_string()}</dd>
         </dl>
+        <RightsSection rights />
         <PatientsSection />
         <GrantCodeSection />
         <ProNotifications />
@@ -88,6 +91,43 @@ fn SignedIn(me: ProMe) -> impl IntoView {
         <OpenRecordSection csrf=csrf.clone() />
         <OpenRepresentedSection csrf=csrf.clone() />
         <LogoutButton path="/api/pro/logout" csrf=csrf then="/pro/connexion" />
+    }
+}
+
+/// What the server's access matrix lets this profession read and deposit (a patient's grant
+/// narrows it further in each record).
+#[component]
+fn RightsSection(rights: super::ProfessionRights) -> impl IntoView {
+    use crate::profile::view::section_label;
+    use crate::record::documents::category_label;
+    let i18n = use_i18n();
+    let list = move |labels: Vec<String>| {
+        if labels.is_empty() {
+            view! { <p>{t!(i18n, pro.rights_none)}</p> }.into_any()
+        } else {
+            view! { <ul class="rights">{labels.into_iter().map(|label| view! { <li>{label}</li> }).collect_view()}</ul> }
+                .into_any()
+        }
+    };
+    let categories = move |categories: &[crate::record::Category]| {
+        categories.iter().map(|c| category_label(i18n, *c)).collect::<Vec<_>>()
+    };
+    let sections = move |sections: &[crate::record::Section]| {
+        sections.iter().map(|s| section_label(i18n, *s)).collect::<Vec<_>>()
+    };
+    view! {
+        <section class="section" aria-labelledby="rights-heading">
+            <h2 id="rights-heading">{t!(i18n, pro.rights_heading)}</h2>
+            <p class="hint">{t!(i18n, pro.rights_intro)}</p>
+            <h3>{t!(i18n, pro.rights_read)}</h3>
+            {list(categories(&rights.read))}
+            <h3>{t!(i18n, pro.rights_deposit)}</h3>
+            {list(categories(&rights.deposit))}
+            <h3>{t!(i18n, pro.rights_profile)}</h3>
+            {list(sections(&rights.read_sections))}
+            <h3>{t!(i18n, pro.rights_profile_write)}</h3>
+            {list(sections(&rights.write_sections))}
+        </section>
     }
 }
 

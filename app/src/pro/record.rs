@@ -10,10 +10,9 @@ use crate::account::client;
 use crate::emergency::EmergencyBanner;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
-use crate::policy::AccessMatrix;
 use crate::profile::ProfileSection;
 use crate::record::{
-    AccessHistory, DocumentFinder, DocumentInfo, TimelineSection,
+    AccessHistory, DocumentFinder, DocumentInfo, RecordAbilities, TimelineSection,
     documents::{DepositForm, DocumentList},
     filter::DocumentFilter,
 };
@@ -38,6 +37,12 @@ pub fn ProRecordPage() -> impl IntoView {
         async move { client::get::<Vec<DocumentInfo>>(&path).await }
     });
     let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
+    // What this professional may do on this record, as the server's policy decides with the
+    // server's matrix and the patient's grant.
+    let abilities = LocalResource::new(move || {
+        let path = format!("/api/records/{}/abilities", id());
+        async move { client::get::<RecordAbilities>(&path).await.unwrap_or_default() }
+    });
     let changed = crate::record::RecordChanged::provide();
     let refresh = Callback::new(move |()| {
         documents.refetch();
@@ -49,10 +54,6 @@ pub fn ProRecordPage() -> impl IntoView {
             {move || data.get().map(|result| match result {
                 Ok((me, Some(patient))) => {
                     let record = patient.id.clone();
-                    let rights = AccessMatrix::reference();
-                    let own = rights.rights(me.professional.profession, me.professional.specialty.as_deref());
-                    let categories: Vec<_> = own.write.iter().copied().collect();
-                    let sections: Vec<_> = own.profile_write.iter().copied().collect();
                     let name = format!("{} {}", patient.given_name, patient.family_name);
                     let emergency = patient.emergency_until.is_some();
                     let (episodes, episodes_changed) = crate::record::use_episodes(&record);
@@ -69,18 +70,26 @@ pub fn ProRecordPage() -> impl IntoView {
                                 move || documents.get().map(|result| {
                                     let documents = result.unwrap_or_default();
                                     let filtered = filter.with(|f| *f != DocumentFilter::default());
-                                    view! { <DocumentList record=record.clone() csrf=csrf.clone() documents can_mask=false refresh filtered /> }
+                                    view! { <DocumentList record=record.clone() csrf=csrf.clone() documents patient_side=false refresh filtered /> }
                                 })
                             }
                         </section>
                         <TimelineSection record=record.clone() csrf=me.csrf_token.clone() filter episodes episodes_changed />
-                        <ProfileSection record=record.clone() csrf=me.csrf_token.clone() writable=sections can_mask=false />
+                        {
+                            let (record, csrf) = (record.clone(), me.csrf_token.clone());
+                            move || abilities.get().map(|abilities| view! {
+                                <ProfileSection record=record.clone() csrf=csrf.clone() writable=abilities.write_sections />
+                            })
+                        }
                         <AccessHistory record=record.clone() professional=true />
-                        {(!categories.is_empty()).then(|| view! {
-                            <section class="panel">
-                                <DepositForm record csrf=me.csrf_token.clone() categories refresh />
-                            </section>
-                        })}
+                        {
+                            let (record, csrf) = (record.clone(), me.csrf_token.clone());
+                            move || abilities.get().map(|abilities| (!abilities.deposit.is_empty()).then(|| view! {
+                                <section class="panel">
+                                    <DepositForm record=record.clone() csrf=csrf.clone() abilities refresh />
+                                </section>
+                            }))
+                        }
                         <p><A href="/pro">{t!(i18n, pro.back)}</A></p>
                     }.into_any())
                 }

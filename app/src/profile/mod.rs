@@ -353,6 +353,10 @@ pub struct EntryInfo {
     pub masked: bool,
     /// Ended or withdrawn by its author; kept in the history.
     pub removed: bool,
+    /// What the asker may do with it besides reading (write a new version, mask), as the
+    /// server's policy decided.
+    #[serde(default)]
+    pub allowed: Vec<crate::policy::Action>,
 }
 
 /// One version of an entry, for its history.

@@ -1,6 +1,7 @@
 //! The health profile on the record pages: entries by section, who wrote them and when,
 //! masking (patient side), trend charts of measurements, and the form to add an entry.
 
+use crate::policy::Action;
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{
@@ -172,10 +173,8 @@ fn TrendChart(kind: MeasurementKind, entries: Vec<EntryInfo>) -> Option<impl Int
 pub fn ProfileSection(
     record: String,
     csrf: String,
-    /// The sections the signed-in person may add to (from the same policy the server applies).
+    /// The sections the signed-in person may add to (the server's answer, `abilities`).
     writable: Vec<Section>,
-    /// The patient side: may mask entries.
-    can_mask: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/profile");
@@ -251,7 +250,8 @@ pub fn ProfileSection(
                                 };
                                 let written = crate::emergency::moment(e.written_at);
                                 let meta = t_string!(i18n, profile.written, by = author, at = written, version = e.version).to_string();
-                                let mask = can_mask.then(|| {
+                                let may = |action: Action| e.allowed.contains(&action);
+                                let mask = may(Action::Mask).then(|| {
                                     let uri = format!("{path}/{}/mask", e.id);
                                     let csrf = csrf.clone();
                                     let masked = e.masked;
@@ -270,8 +270,8 @@ pub fn ProfileSection(
                                         </button>
                                     }
                                 });
-                                // The patient side edits what the patient wrote.
-                                let edit = (can_mask && e.author == AuthorInfo::Patient).then(|| {
+                                // A new version, where the server says the asker may write one.
+                                let edit = may(Action::Write).then(|| {
                                     let info = e.clone();
                                     let label = t_string!(i18n, profile.edit_label, what = summary(i18n, &e.entry)).to_string();
                                     view! {

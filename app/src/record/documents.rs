@@ -11,6 +11,7 @@ use crate::account::{
 };
 use crate::api::{ErrorBody, ErrorCode};
 use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::policy::Action;
 use crate::record::{AuthorInfo, Category, DocumentInfo, MaskRequest, MediaType, valid_loinc};
 use leptos_i18n::I18nContext;
 
@@ -31,15 +32,15 @@ pub fn category_label(i18n: I18nContext<Locale>, category: Category) -> String {
     .to_string()
 }
 
-/// The list; `can_mask`: the patient side, who may mask and unmask; `filtered`: the list is
-/// narrowed by a search (an empty one then says no document matches). The patient side also
-/// chooses the documents this device keeps offline.
+/// The list, each document with the actions the server says the asker may take on it (mask,
+/// withdraw, announce); `filtered`: the list is narrowed by a search (an empty one then says no
+/// document matches); `patient_side`: this device may keep documents offline.
 #[component]
 pub fn DocumentList(
     record: String,
     csrf: String,
     documents: Vec<DocumentInfo>,
-    can_mask: bool,
+    patient_side: bool,
     refresh: Callback<()>,
     #[prop(optional)] filtered: bool,
 ) -> impl IntoView {
@@ -64,9 +65,9 @@ pub fn DocumentList(
                 AuthorInfo::Professional { name, .. } => name.clone(),
             };
             let download = format!("{base}/{}/content?download=true", document.id);
-            // The professional side releases a result it held back (the server checks that the
-            // asker is its author).
-            let announce = (!can_mask && document.awaiting_announcement).then(|| {
+            let may = |action: Action| document.allowed.contains(&action);
+            // Its author releases a result held back.
+            let announce = may(Action::Announce).then(|| {
                 let path = format!("{base}/{}/announce", document.id);
                 let csrf = csrf.clone();
                 let aria = t_string!(i18n, record.announce_label, title = document.title.clone()).to_string();
@@ -80,6 +81,21 @@ pub fn DocumentList(
                     </button>
                 }
             });
+            let withdraw = may(Action::Withdraw).then(|| {
+                let path = format!("{base}/{}/withdraw", document.id);
+                let csrf = csrf.clone();
+                let aria = t_string!(i18n, record.withdraw_label, title = document.title.clone()).to_string();
+                let click = move |_| {
+                    let on_done = move |_: Option<()>| refresh.run(());
+                    send_form(pending, failure, path.clone(), (), Some(csrf.clone()), on_done);
+                };
+                view! {
+                    <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
+                        {t!(i18n, record.withdraw)}
+                    </button>
+                }
+            });
+            let can_mask = may(Action::Mask);
             let mask_path = format!("{base}/{}/mask", document.id);
             let masked = document.masked;
             let csrf = csrf.clone();
@@ -90,7 +106,7 @@ pub fn DocumentList(
             };
             let shown = document.clone();
             let title = document.title.clone();
-            let keep = can_mask.then(|| {
+            let keep = patient_side.then(|| {
                 view! { <keeping::KeepOffline record=record.clone() document=document.clone() failure /> }
             });
             let (shown_id, shown_version) = (document.id.clone(), document.version);
@@ -125,6 +141,7 @@ pub fn DocumentList(
                             </button>
                         })}
                         {announce}
+                        {withdraw}
                     </div>
                     {keep}
                 </li>
@@ -188,14 +205,17 @@ fn local(field: &str, error: InputError) -> ApiFailure {
     })
 }
 
-/// Deposits a document. `categories`: the ones this person may choose (one: no choice shown).
+/// Deposits a document, offering what the server's policy lets this person deposit here
+/// (`abilities`): the categories (one: no choice shown), and whether a result may be held back
+/// or a document hidden from the representatives.
 #[component]
 pub fn DepositForm(
     record: String,
     csrf: String,
-    categories: Vec<Category>,
+    abilities: super::RecordAbilities,
     refresh: Callback<()>,
 ) -> impl IntoView {
+    let categories = abilities.deposit.clone();
     let i18n = use_i18n();
     let file_input = NodeRef::<html::Input>::new();
     let title = RwSignal::new(String::new());
@@ -209,7 +229,9 @@ pub fn DepositForm(
     // Kept on the device for lack of a network.
     let queued = RwSignal::new(false);
     let several = categories.len() > 1;
-    let professional = several;
+    // A professional's deposit (typed, checked for repeated exams); the patient's own otherwise.
+    let professional = categories.iter().any(|category| *category != Category::PatientOwn);
+    let (may_hold_back, may_hide) = (abilities.hold_back, abilities.hide_from_representatives);
     let confidential = RwSignal::new(false);
     let held_back = RwSignal::new(false);
     // Exams of the same type already in the record; once shown, the next send goes ahead.
@@ -455,12 +477,14 @@ pub fn DepositForm(
                     hint=Signal::derive(move || t_string!(i18n, record.substances_hint).to_string())
                     value=substances autocomplete="off" optional=true error=field_error(i18n, failure, "substances") />
             })}
-            {professional.then(|| view! {
+            {may_hide.then(|| view! {
                 <div class="checkbox">
                     <input id="deposit-confidential" type="checkbox" prop:checked=confidential
                         on:change=move |e| confidential.set(event_target_checked(&e)) />
                     <label for="deposit-confidential">{t!(i18n, record.confidential)}</label>
                 </div>
+            })}
+            {may_hold_back.then(|| view! {
                 <div class="checkbox">
                     <input id="deposit-held-back" type="checkbox" prop:checked=held_back
                         on:change=move |e| held_back.set(event_target_checked(&e)) />

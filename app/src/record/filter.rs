@@ -265,6 +265,7 @@ mod tests {
             deposited_at: 0,
             withdrawn: false,
             episodes: vec!["grossesse".into()],
+            allowed: Vec::new(),
         }
     }
 

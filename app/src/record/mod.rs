@@ -279,6 +279,27 @@ pub struct DocumentInfo {
     /// The care episodes it is tagged with (identifiers).
     #[serde(default)]
     pub episodes: Vec<String>,
+    /// What the asker may do with it besides reading (withdraw, mask, announce), as the
+    /// server's policy decided: the interface offers exactly these.
+    #[serde(default)]
+    pub allowed: Vec<crate::policy::Action>,
+}
+
+/// `GET /api/records/{record}/abilities`: what the asker may do on this record now, as the
+/// server's policy decides with the server's access matrix. The pages offer exactly this (never
+/// the built-in matrix, never a list kept by hand).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordAbilities {
+    /// The categories of document the asker may deposit.
+    pub deposit: Vec<Category>,
+    /// The profile sections the asker may add an entry to.
+    pub write_sections: Vec<Section>,
+    /// May deposit a result held back until announced.
+    pub hold_back: bool,
+    /// May deposit an item hidden from a minor's legal representatives.
+    pub hide_from_representatives: bool,
+    /// Decides who sees the record (grants, emergency links…).
+    pub sharing: bool,
 }
 
 /// `PUT /api/records/{record}/grants/{rpps}`: give a professional access.

@@ -10,7 +10,7 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
-    AccessHistory, Category, DocumentFinder, DocumentInfo, Section, TimelineSection,
+    AccessHistory, DocumentFinder, DocumentInfo, RecordAbilities, TimelineSection,
     access::AccessSection,
     documents::{DepositForm, DocumentList},
     filter::DocumentFilter,
@@ -70,6 +70,14 @@ fn Record(me: Me) -> impl IntoView {
         changed.mark();
     });
     let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
+    // What this person may do here, as the server's policy says (also kept in the offline copy).
+    let abilities = {
+        let path = format!("/api/records/{record}/abilities");
+        LocalResource::new(move || {
+            let path = path.clone();
+            async move { client::get::<RecordAbilities>(&path).await.unwrap_or_default() }
+        })
+    };
     let csrf = me.csrf_token.clone();
     let list = {
         let (record, csrf) = (record.clone(), csrf.clone());
@@ -77,7 +85,7 @@ fn Record(me: Me) -> impl IntoView {
             documents.get().map(|result| {
                 let documents = result.unwrap_or_default();
                 let filtered = filter.with(|f| *f != DocumentFilter::default());
-                view! { <DocumentList record=record.clone() csrf=csrf.clone() documents can_mask=true refresh filtered /> }
+                view! { <DocumentList record=record.clone() csrf=csrf.clone() documents patient_side=true refresh filtered /> }
             })
         }
     };
@@ -94,13 +102,23 @@ fn Record(me: Me) -> impl IntoView {
             </a></p>
         </section>
         <TimelineSection record=record.clone() csrf=csrf.clone() filter episodes episodes_changed />
-        <section class="panel">
-            <DepositForm record=record.clone() csrf=csrf.clone() categories=vec![Category::PatientOwn] refresh />
-        </section>
+        {
+            let (record, csrf) = (record.clone(), csrf.clone());
+            move || abilities.get().map(|abilities| (!abilities.deposit.is_empty()).then(|| view! {
+                <section class="panel">
+                    <DepositForm record=record.clone() csrf=csrf.clone() abilities refresh />
+                </section>
+            }))
+        }
         <section class="panel">
             <crate::record::note::NoteForm record=record.clone() csrf=csrf.clone() refresh />
         </section>
-        <ProfileSection record=record.clone() csrf=csrf.clone() writable=Section::ALL.to_vec() can_mask=true />
+        {
+            let (record, csrf) = (record.clone(), csrf.clone());
+            move || abilities.get().map(|abilities| view! {
+                <ProfileSection record=record.clone() csrf=csrf.clone() writable=abilities.write_sections />
+            })
+        }
         <section class="panel" aria-labelledby="summary-heading">
             <h2 id="summary-heading">{t!(i18n, share.title)}</h2>
             <p>{t!(i18n, share.teaser)}</p>

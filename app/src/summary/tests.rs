@@ -14,6 +14,7 @@ fn info(id: &str, entry: Entry, written_at: i64) -> EntryInfo {
         created_at: written_at,
         masked: false,
         removed: false,
+        allowed: Vec::new(),
     }
 }
 

@@ -243,7 +243,8 @@ async fn login(
     };
     let opened = session::open(&state, jar, opening, &origin).await?;
     let csrf_token = opened.csrf_token;
-    let me = ProMe { professional: professional.professional, csrf_token };
+    let rights = rights_of(&state, &professional.professional);
+    let me = ProMe { professional: professional.professional, csrf_token, rights };
     Ok((opened.jar, Json(me)))
 }
 
@@ -261,7 +262,45 @@ async fn me(
     let actor = trace::actor_of(&record.professional);
     let entry = trace::outside_entry(&state, actor, &origin, "professional.me", None, None, None);
     trace::write(&state, &entry).await?;
-    Ok(Json(ProMe { professional: record.professional, csrf_token: session.csrf_token }))
+    let rights = rights_of(&state, &record.professional);
+    Ok(Json(ProMe { professional: record.professional, csrf_token: session.csrf_token, rights }))
+}
+
+/// What the server's access matrix (the configured one) gives this professional anywhere, and
+/// whether the policy lets their profession open a record in an emergency.
+fn rights_of(
+    state: &AppState,
+    professional: &app::directory::Professional,
+) -> app::pro::ProfessionRights {
+    use app::policy::{Action, Actor, BreakGlass, Consent, Context, Item, Professional};
+    let rights = state.matrix.rights(professional.profession, professional.specialty.as_deref());
+    let context = Context {
+        matrix: &state.matrix,
+        today: crate::account::today(state),
+        record_closed: false,
+        break_glass_refused: false,
+        break_glass_sees_masked: state.emergency.sees_masked,
+    };
+    let actor = if professional.profession == app::directory::Profession::EmergencyCentre {
+        Actor::EmergencyCentre { break_glass: BreakGlass::Off }
+    } else {
+        Actor::Professional(Professional {
+            rpps: professional.rpps.as_str(),
+            profession: professional.profession,
+            specialty: professional.specialty.as_deref(),
+            regular_doctor: false,
+            consent: Consent::None,
+            break_glass: BreakGlass::Off,
+        })
+    };
+    let record = Item::about(app::record::Subject::Record);
+    app::pro::ProfessionRights {
+        read: rights.read.iter().copied().collect(),
+        deposit: rights.write.iter().copied().collect(),
+        read_sections: rights.profile.iter().copied().collect(),
+        write_sections: rights.profile_write.iter().copied().collect(),
+        break_glass: app::policy::decide(&context, &actor, Action::BreakGlass, &record).allowed(),
+    }
 }
 
 /// A person named by a professional: checked names and birth date.

@@ -71,11 +71,19 @@ fn open_entry(
     serde_json::from_slice(&plain).map_err(|_| ApiError::BadRequest)
 }
 
+/// An entry as the asker reads it, with what they may do with it (the policy's answer).
 async fn info(
     state: &AppState,
+    asker: &Asker,
     record: &EntryRecord,
     names: &mut Names,
 ) -> Result<EntryInfo, ApiError> {
+    let item = item_of(record);
+    let allowed = [Action::Write, Action::Mask]
+        .into_iter()
+        .filter(|action| !record.removed || *action == Action::Mask)
+        .filter(|action| asker.decide(state, *action, &item).allowed())
+        .collect();
     Ok(EntryInfo {
         id: record.id.clone(),
         entry: open_entry(state, record, &record.sealed, record.version)?,
@@ -85,6 +93,7 @@ async fn info(
         created_at: record.created_at,
         masked: record.masked,
         removed: record.removed,
+        allowed,
     })
 }
 
@@ -143,7 +152,7 @@ pub(crate) async fn readable_entries(
     let mut names = Names::new();
     for record in state.store.entries(&asker.record.id).await? {
         if allowed(state, asker, Action::Read, &item_of(&record)).allowed() {
-            out.push(info(state, &record, &mut names).await?);
+            out.push(info(state, asker, &record, &mut names).await?);
         }
     }
     Ok(out)
@@ -261,7 +270,7 @@ async fn create(
         && let Some(existing) =
             state.store.entry_by_idempotency_key(&asker.record.id, &asker.party, key).await?
     {
-        let entry = info(&state, &existing, &mut Names::new()).await?;
+        let entry = info(&state, &asker, &existing, &mut Names::new()).await?;
         trace::read(&state, &asker, &origin, "profile.create", Some(&existing.id), None).await?;
         let again = EntryWritten { entry, interactions: Vec::new(), duplicates: Vec::new() };
         return Ok((StatusCode::OK, Json(again)));
@@ -295,7 +304,7 @@ async fn create(
         .await?;
     pending.written();
     let stored = state.store.entry(&asker.record.id, &id).await?.ok_or(ApiError::NotFound)?;
-    let stored = info(&state, &stored, &mut Names::new()).await?;
+    let stored = info(&state, &asker, &stored, &mut Names::new()).await?;
     let written = checks(&state, &asker, &entry, Some(&id), stored).await?;
     Ok((StatusCode::CREATED, Json(written)))
 }
@@ -332,7 +341,7 @@ async fn update(
     if let Some(key) = idempotency_key
         && state.store.version_by_idempotency_key(&record.id, &asker.party, key).await?.is_some()
     {
-        let stored = info(&state, &record, &mut Names::new()).await?;
+        let stored = info(&state, &asker, &record, &mut Names::new()).await?;
         trace::read(&state, &asker, &origin, "profile.edit", Some(&record.id), None).await?;
         return Ok(Json(EntryWritten {
             entry: stored,
@@ -364,7 +373,7 @@ async fn update(
     pending.written();
     let stored =
         state.store.entry(&asker.record.id, &record.id).await?.ok_or(ApiError::NotFound)?;
-    let stored = info(&state, &stored, &mut Names::new()).await?;
+    let stored = info(&state, &asker, &stored, &mut Names::new()).await?;
     Ok(Json(checks(&state, &asker, &entry, Some(&record.id), stored).await?))
 }
 

@@ -107,6 +107,50 @@ pub(super) fn may_read_upload(state: &AppState, asker: &Asker, upload: &UploadRe
     decide_for(state, asker, Action::Read, &item).allowed()
 }
 
+/// What the asker may do with a document besides reading it: the interface offers exactly
+/// these. (Announcing applies only while it is held back.)
+pub(super) fn allowed_actions(
+    state: &AppState,
+    asker: &Asker,
+    document: &DocumentRecord,
+) -> Vec<Action> {
+    let item = item_of(document);
+    [Action::Withdraw, Action::Mask, Action::Announce]
+        .into_iter()
+        .filter(|action| *action != Action::Announce || document.awaiting_announcement)
+        .filter(|action| decide_for(state, asker, *action, &item).allowed())
+        .collect()
+}
+
+/// What the asker may do on the record now: what the pages offer.
+pub async fn abilities(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+) -> Result<Json<app::record::RecordAbilities>, ApiError> {
+    let may = |action: Action, subject: Subject| {
+        decide_for(&state, &asker, action, &Item::about(subject)).allowed()
+    };
+    let deposit: Vec<Category> = Category::ALL
+        .into_iter()
+        .filter(|category| may(Action::Write, Subject::Document(*category)))
+        .collect();
+    let abilities = app::record::RecordAbilities {
+        write_sections: Section::ALL
+            .into_iter()
+            .filter(|section| may(Action::Write, Subject::Profile(*section)))
+            .collect(),
+        hold_back: deposit.iter().any(|c| may(Action::HoldBack, Subject::Document(*c))),
+        hide_from_representatives: deposit
+            .iter()
+            .any(|c| may(Action::HideFromRepresentatives, Subject::Document(*c))),
+        sharing: may(Action::Write, Subject::Sharing),
+        deposit,
+    };
+    trace::read(&state, &asker, &origin, "record.abilities", None, None).await?;
+    Ok(Json(abilities))
+}
+
 pub(super) fn may_read(state: &AppState, asker: &Asker, document: &DocumentRecord) -> bool {
     decide_for(state, asker, Action::Read, &item_of(document)).allowed()
 }
@@ -162,6 +206,7 @@ pub(super) async fn info(
         deposited_at: document.deposited_at,
         withdrawn: document.withdrawn,
         episodes: Vec::new(),
+        allowed: Vec::new(),
     })
 }
 
@@ -182,6 +227,7 @@ pub async fn list(
             continue;
         }
         let mut info = info(&state, &document, &mut names).await?;
+        info.allowed = allowed_actions(&state, &asker, &document);
         info.episodes = tags.get(&document.id).cloned().unwrap_or_default();
         let text = if filter.searches() {
             super::timeline::open_terms(&state, &document.upload)?
@@ -643,7 +689,9 @@ pub async fn finish(
     if deposited.version == 1 {
         tell_of_new_document(&state, &asker, &document).await?;
     }
-    Ok((StatusCode::CREATED, Json(info(&state, &document, &mut Names::new()).await?)))
+    let mut deposited = info(&state, &document, &mut Names::new()).await?;
+    deposited.allowed = allowed_actions(&state, &asker, &document);
+    Ok((StatusCode::CREATED, Json(deposited)))
 }
 
 #[derive(Deserialize)]

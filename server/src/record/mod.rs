@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/{record}/documents", get(documents::list))
         .route("/{record}/documents/counts", get(documents::counts))
+        .route("/{record}/abilities", get(documents::abilities))
         .route("/{record}/export", get(documents::export))
         .route("/{record}/exams/repeated", get(documents::repeated))
         .route("/{record}/documents/{document}/content", get(documents::content))

@@ -727,3 +727,65 @@ async fn refused_tries_of_one_kind_or_another_close_the_small_gaps() {
     let entry: Value = serde_json::from_slice(&last.entry).unwrap();
     assert_eq!(entry["action"], "professional.record_open_refused");
 }
+
+#[tokio::test]
+async fn the_server_says_what_each_person_may_do_on_the_record_and_on_each_item() {
+    let app = test_app().await;
+    let (patient, record, doctor, nurse) = patient_doctor_nurse(&app).await;
+    let some = json!({ "scope": { "some": { "categories": ["reports"], "profile": false } } });
+    let granted = put(
+        &app,
+        &format!("/api/records/{record}/grants/{NURSE}"),
+        some.to_string().into_bytes(),
+        &patient,
+        true,
+    )
+    .await;
+    assert_eq!(granted.status, StatusCode::NO_CONTENT, "{:?}", granted.body);
+    grant_all(&app, &record, DOCTOR, &patient).await;
+    let abilities = |session: &Session| {
+        let uri = format!("/api/records/{record}/abilities");
+        let app = &app;
+        let session = session.clone();
+        async move { json_of(app, &uri, &session).await.1 }
+    };
+    let mine = abilities(&patient).await;
+    assert_eq!(
+        (mine["deposit"].clone(), mine["sharing"].clone()),
+        (json!(["patient_own"]), json!(true))
+    );
+    assert_eq!(mine["write_sections"].as_array().unwrap().len(), app::record::Section::ALL.len());
+    let hers = abilities(&nurse).await;
+    // Her profession deposits reports and care plans; the patient's grant covers reports only.
+    assert_eq!(
+        (hers["deposit"].clone(), hers["sharing"].clone()),
+        (json!(["reports"]), json!(false))
+    );
+    assert_eq!(hers["write_sections"], json!([]), "the grant does not cover the profile");
+    assert_eq!(abilities(&doctor).await["hold_back"], true);
+
+    // Each document carries what the asker may do with it.
+    let held = deposited(
+        &app,
+        &record,
+        &doctor,
+        flagged("Caryotype", "lab_results", "awaiting_announcement"),
+    )
+    .await;
+    let theirs = listed(&app, &record, &doctor).await;
+    let document = theirs.iter().find(|d| d["id"] == held.as_str()).unwrap();
+    assert_eq!(document["allowed"], json!(["withdraw", "announce"]));
+    let note = b"Ma note.";
+    deposit(
+        &app,
+        &record,
+        &patient,
+        meta("Note", "patient_own", "text/plain", note.len()),
+        note,
+        1024,
+    )
+    .await;
+    let own = listed(&app, &record, &patient).await;
+    assert_eq!(own[0]["allowed"], json!(["withdraw", "mask"]));
+    assert_eq!(listed(&app, &record, &nurse).await.len(), 0);
+}

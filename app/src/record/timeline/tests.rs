@@ -24,6 +24,7 @@ fn document(id: &str, care_date: &str, at: i64) -> TimelineItem {
         deposited_at: at,
         withdrawn: false,
         episodes: Vec::new(),
+        allowed: Vec::new(),
     };
     TimelineItem {
         date: care_date.into(),
