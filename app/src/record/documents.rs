@@ -66,34 +66,29 @@ pub fn DocumentList(
             };
             let download = format!("{base}/{}/content?download=true", document.id);
             let may = |action: Action| document.allowed.contains(&action);
+            // A button that posts to `{document}/{verb}`, then reads the list again.
+            let post_button = |verb: &str, text: fn(I18nContext<Locale>) -> String, aria: String| {
+                let path = format!("{base}/{}/{verb}", document.id);
+                let csrf = csrf.clone();
+                let click = move |_| {
+                    let on_done = move |_: Option<()>| refresh.run(());
+                    send_form(pending, failure, path.clone(), (), Some(csrf.clone()), on_done);
+                };
+                view! {
+                    <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
+                        {move || text(i18n)}
+                    </button>
+                }
+            };
+            let title_of = document.title.clone();
             // Its author releases a result held back.
             let announce = may(Action::Announce).then(|| {
-                let path = format!("{base}/{}/announce", document.id);
-                let csrf = csrf.clone();
-                let aria = t_string!(i18n, record.announce_label, title = document.title.clone()).to_string();
-                let click = move |_| {
-                    let on_done = move |_: Option<()>| refresh.run(());
-                    send_form(pending, failure, path.clone(), (), Some(csrf.clone()), on_done);
-                };
-                view! {
-                    <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
-                        {t!(i18n, record.announce)}
-                    </button>
-                }
+                let aria = t_string!(i18n, record.announce_label, title = title_of.clone());
+                post_button("announce", |i18n| t_string!(i18n, record.announce).to_string(), aria.to_string())
             });
             let withdraw = may(Action::Withdraw).then(|| {
-                let path = format!("{base}/{}/withdraw", document.id);
-                let csrf = csrf.clone();
-                let aria = t_string!(i18n, record.withdraw_label, title = document.title.clone()).to_string();
-                let click = move |_| {
-                    let on_done = move |_: Option<()>| refresh.run(());
-                    send_form(pending, failure, path.clone(), (), Some(csrf.clone()), on_done);
-                };
-                view! {
-                    <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
-                        {t!(i18n, record.withdraw)}
-                    </button>
-                }
+                let aria = t_string!(i18n, record.withdraw_label, title = title_of.clone());
+                post_button("withdraw", |i18n| t_string!(i18n, record.withdraw).to_string(), aria.to_string())
             });
             let can_mask = may(Action::Mask);
             let mask_path = format!("{base}/{}/mask", document.id);
