@@ -21,6 +21,8 @@ mod profile;
 mod records;
 #[path = "http/review.rs"]
 mod review;
+#[path = "http/routes.rs"]
+mod routes;
 #[path = "http/timeline.rs"]
 mod timeline;
 

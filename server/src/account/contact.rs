@@ -2,11 +2,7 @@
 //! once proven it replaces the old one, the old contact is told, and the other sessions end.
 
 use app::account::{CodeRequest, CodeSent, ContactChange, Me, messages::Kind, validate};
-use axum::{
-    Json,
-    extract::State,
-    http::{HeaderMap, StatusCode},
-};
+use axum::{Json, extract::State, http::StatusCode};
 
 use super::{
     ADDRESS_POLICY, code_kind, code_sent, codes, codes::NewCode, confirm_password, limit, me_of,
@@ -23,10 +19,8 @@ pub async fn start(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<ContactChange>,
 ) -> Result<(StatusCode, Json<CodeSent>), ApiError> {
-    session.check_csrf(&headers)?;
     let contact =
         validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
     let account = confirm_password(&state, &session, &request.password, &addr).await?;
@@ -66,10 +60,8 @@ pub async fn verify(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<CodeRequest>,
 ) -> Result<Json<Me>, ApiError> {
-    session.check_csrf(&headers)?;
     let code =
         validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
     let challenge_hash = codes::challenge_digest(&request.challenge);

@@ -5,10 +5,7 @@
 use std::time::Duration;
 
 use app::account::{CloseRequest, messages::Kind, validate::Date};
-use axum::{
-    extract::State,
-    http::{HeaderMap, StatusCode},
-};
+use axum::{extract::State, http::StatusCode};
 
 use super::{confirm_password, notify, session::Session};
 use crate::{
@@ -43,10 +40,8 @@ pub async fn close(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<CloseRequest>,
 ) -> Result<StatusCode, ApiError> {
-    session.check_csrf(&headers)?;
     let account = confirm_password(&state, &session, &request.password, &addr).await?;
     let now = state.clock.now();
     let closed_at = account.closed_at.unwrap_or(now);
@@ -78,10 +73,8 @@ pub async fn reopen(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<app::account::ReopenRequest>,
 ) -> Result<StatusCode, ApiError> {
-    session.check_csrf(&headers)?;
     let account = confirm_password(&state, &session, &request.password, &addr).await?;
     if account.status != AccountStatus::Closed {
         return Ok(StatusCode::NO_CONTENT);

@@ -18,7 +18,7 @@ use app::account::{
     validate::{self, Contact, Date},
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::{HeaderMap, StatusCode},
     response::IntoResponse,
@@ -56,8 +56,8 @@ pub const CARD_POLICY: RatePolicy =
 pub const RECOVERY_POLICY: RatePolicy =
     RatePolicy { free: 5, base_delay: 30, max_delay: 3600, lock_after: u32::MAX };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> crate::web::Routes {
+    crate::web::Routes::new()
         .route("/signup", post(signup))
         .route("/login", post(login))
         .route("/verify", post(verify))
@@ -380,10 +380,8 @@ pub(crate) async fn logout(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: AnySession,
-    headers: HeaderMap,
     jar: CookieJar,
 ) -> Result<impl IntoResponse, ApiError> {
-    session.check_csrf(&headers)?;
     state.store.delete_session(&session.token_hash).await?;
     let now = state.clock.now();
     match &session.owner {
@@ -552,10 +550,8 @@ async fn change_password(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    session.check_csrf(&headers)?;
     let account = confirm_password(&state, &session, &request.current_password, &addr).await?;
     check_personal_strength(&account, &request.new_password)?;
     let keep = Some(session.token_hash.as_slice());
@@ -611,10 +607,8 @@ async fn totp_setup(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<app::account::TotpSetupRequest>,
 ) -> Result<Json<TotpSetup>, ApiError> {
-    session.check_csrf(&headers)?;
     let account = confirm_password(&state, &session, &request.current_password, &addr).await?;
     if state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled) {
         let Some(code) = &request.current_code else {
@@ -640,10 +634,8 @@ async fn totp_enable(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<TotpConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    session.check_csrf(&headers)?;
     let code =
         validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
     limit(&state, &format!("totp:{}", session.account_id), ACCOUNT_POLICY).await?;

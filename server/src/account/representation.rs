@@ -6,11 +6,7 @@
 use app::account::{
     ActingFor, Represented, RepresentedKind, WithdrawRepresentation, validate::Date,
 };
-use axum::{
-    Json,
-    extract::State,
-    http::{HeaderMap, StatusCode},
-};
+use axum::{Json, extract::State, http::StatusCode};
 
 use super::session::Session;
 use crate::{
@@ -93,10 +89,8 @@ pub async fn set_acting_for(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<ActingFor>,
 ) -> Result<StatusCode, ApiError> {
-    session.check_csrf(&headers)?;
     let target = request.account_id.filter(|id| *id != session.account_id);
     if let Some(represented) = &target
         && !represents(&state, &session.account_id, represented).await?
@@ -117,10 +111,8 @@ pub async fn withdraw(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<WithdrawRepresentation>,
 ) -> Result<StatusCode, ApiError> {
-    session.check_csrf(&headers)?;
     let now = state.clock.now();
     let event = "representation_withdrawn";
     let id = session.account_id.as_str();

@@ -169,7 +169,7 @@ pub struct ProSession {
 }
 
 /// State-changing requests must echo the session's CSRF token in a header.
-pub(crate) fn check_csrf(expected: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+fn check_csrf(expected: &str, headers: &HeaderMap) -> Result<(), ApiError> {
     let sent = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or("");
     if super::codes::digests_match(sent.as_bytes(), expected.as_bytes()) {
         Ok(())
@@ -178,26 +178,10 @@ pub(crate) fn check_csrf(expected: &str, headers: &HeaderMap) -> Result<(), ApiE
     }
 }
 
-impl AnySession {
-    pub fn check_csrf(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        check_csrf(&self.csrf_token, headers)
-    }
-}
-
 impl Session {
-    pub fn check_csrf(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        check_csrf(&self.csrf_token, headers)
-    }
-
     /// Whose record this request is about: the represented person's, or the account's own.
     pub fn subject(&self) -> &str {
         self.acting_for.as_deref().unwrap_or(&self.account_id)
-    }
-}
-
-impl ProSession {
-    pub fn check_csrf(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        check_csrf(&self.csrf_token, headers)
     }
 }
 
@@ -214,6 +198,12 @@ impl FromRequestParts<AppState> for AnySession {
             .touch_session(&token_hash, state.clock.now(), ABSOLUTE_TIMEOUT_SECONDS)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
+        // Every state-changing request made with a session echoes its CSRF token: checked here,
+        // once, before any body is read, for every handler that takes a session (Session,
+        // ProSession, the record's Asker all come through this one).
+        if !parts.method.is_safe() {
+            check_csrf(&csrf_token, &parts.headers)?;
+        }
         Ok(Self { owner, acting_for, csrf_token, token_hash })
     }
 }

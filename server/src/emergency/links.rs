@@ -16,9 +16,9 @@ use app::{
     },
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     routing::{get, post},
 };
 
@@ -35,16 +35,16 @@ use crate::{
 const DAY: i64 = 86_400;
 
 /// Under `/api/records`.
-pub fn record_routes() -> Router<AppState> {
-    Router::new()
+pub fn record_routes() -> crate::web::Routes {
+    crate::web::Routes::new()
         .route("/{record}/emergency-links", get(list).post(create))
         .route("/{record}/emergency-links/{link}/revoke", post(revoke))
         .route("/{record}/emergency-summary/fhir", get(fhir_export))
 }
 
 /// Under `/api`: the viewer's side, without an account.
-pub fn viewer_routes() -> Router<AppState> {
-    Router::new().route("/shl/{link}", post(manifest))
+pub fn viewer_routes() -> crate::web::Routes {
+    crate::web::Routes::new().route("/shl/{link}", post(manifest))
 }
 
 fn info(link: &EmergencyLinkRecord, now: i64) -> LinkInfo {
@@ -64,11 +64,9 @@ async fn create(
     State(state): State<AppState>,
     origin: Origin,
     asker: Asker,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<NewLink>,
 ) -> Result<(StatusCode, Json<LinkCreated>), ApiError> {
     const ACTION: &str = "emergency_link.create";
-    asker.check_csrf(&headers)?;
     trace::sharing_write(&state, &asker, &origin, ACTION, None).await?;
     if !jwe_shaped(&request.jwe) {
         return Err(ApiError::input("jwe", app::account::InputError::TextInvalid));
@@ -136,11 +134,9 @@ async fn revoke(
     State(state): State<AppState>,
     origin: Origin,
     asker: Asker,
-    headers: HeaderMap,
     Path((_, link)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     const ACTION: &str = "emergency_link.revoke";
-    asker.check_csrf(&headers)?;
     trace::sharing_write(&state, &asker, &origin, ACTION, Some(&link)).await?;
     let pending = trace::change(&state, &asker, &origin, ACTION, Some(&link)).await?;
     let now = state.clock.now();

@@ -18,9 +18,9 @@ use app::{
     record::Subject,
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     routing::{get, post},
 };
 
@@ -53,23 +53,23 @@ impl Default for EmergencyRules {
 }
 
 /// Under `/api/pro`.
-pub fn pro_routes() -> Router<AppState> {
-    Router::new()
+pub fn pro_routes() -> crate::web::Routes {
+    crate::web::Routes::new()
         .route("/break-glass", get(live).post(start))
         .route("/break-glass/{session}/end", post(end))
 }
 
 /// Under `/api/records`.
-pub fn record_routes() -> Router<AppState> {
-    Router::new()
+pub fn record_routes() -> crate::web::Routes {
+    crate::web::Routes::new()
         .route("/{record}/break-glass", get(review))
         .route("/{record}/break-glass-refusal", get(refusal).put(set_refusal))
         .route("/{record}/notification-channels", get(channels).put(set_channels))
 }
 
 /// Under `/api`.
-pub fn notification_routes() -> Router<AppState> {
-    Router::new()
+pub fn notification_routes() -> crate::web::Routes {
+    crate::web::Routes::new()
         .route("/notifications", get(notifications))
         .route("/notifications/read", post(read_notifications))
 }
@@ -146,10 +146,8 @@ async fn start(
     State(state): State<AppState>,
     origin: Origin,
     session: ProSession,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<BreakGlassRequest>,
 ) -> Result<(StatusCode, Json<LiveBreakGlass>), ApiError> {
-    session.check_csrf(&headers)?;
     let professional = state
         .store
         .professional(&session.rpps)
@@ -317,10 +315,8 @@ async fn end(
     State(state): State<AppState>,
     origin: Origin,
     session: ProSession,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    session.check_csrf(&headers)?;
     let now = state.clock.now();
     let actor = trace::professional_actor(&state, &session.rpps).await?;
     let ours = state.store.break_glass_by_id(&id).await?.filter(|s| s.rpps == session.rpps);
@@ -397,10 +393,8 @@ async fn set_refusal(
     State(state): State<AppState>,
     origin: Origin,
     asker: Asker,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<BreakGlassRefusal>,
 ) -> Result<StatusCode, ApiError> {
-    asker.check_csrf(&headers)?;
     let action = if request.refused { "break_glass.refuse" } else { "break_glass.accept" };
     trace::sharing_write(&state, &asker, &origin, action, None).await?;
     let pending = trace::change(&state, &asker, &origin, action, None).await?;
@@ -426,11 +420,9 @@ async fn set_channels(
     State(state): State<AppState>,
     origin: Origin,
     asker: Asker,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<Channels>,
 ) -> Result<StatusCode, ApiError> {
     const CHANGE: &str = "notifications.channels";
-    asker.check_csrf(&headers)?;
     trace::sharing_write(&state, &asker, &origin, CHANGE, None).await?;
     let json = serde_json::to_string(&request).map_err(|_| ApiError::BadRequest)?;
     let pending = trace::change(&state, &asker, &origin, CHANGE, None).await?;
@@ -508,9 +500,7 @@ async fn read_notifications(
     State(state): State<AppState>,
     origin: Origin,
     session: AnySession,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    session.check_csrf(&headers)?;
     let recipient = recipient_of(&state, &session).await?;
     let entry =
         notification_entry(&state, &session, &recipient, &origin, "notifications.read").await?;

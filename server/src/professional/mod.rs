@@ -19,7 +19,7 @@ use app::{
     },
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::{HeaderMap, StatusCode},
     response::IntoResponse,
@@ -47,8 +47,8 @@ use crate::{
 /// Seconds a card challenge stays valid: time to type the PIN.
 pub const CHALLENGE_TTL_SECONDS: i64 = 120;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> crate::web::Routes {
+    crate::web::Routes::new()
         .route("/challenge", post(challenge))
         .route("/login", post(login))
         .route("/me", get(me))
@@ -395,7 +395,6 @@ async fn open_record(
     headers: HeaderMap,
     ApiJson(request): ApiJson<OpenRecord>,
 ) -> Result<(StatusCode, Json<RecordOpened>), ApiError> {
-    session.check_csrf(&headers)?;
     limit(&state, &format!("open:{}", session.rpps), ADDRESS_POLICY).await?;
     let today = crate::account::today(&state);
     let person =
@@ -442,10 +441,8 @@ async fn open_represented_record(
     State(state): State<AppState>,
     origin: Origin,
     session: ProSession,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<OpenRepresentedRecord>,
 ) -> Result<(StatusCode, Json<RecordOpened>), ApiError> {
-    session.check_csrf(&headers)?;
     limit(&state, &format!("open:{}", session.rpps), ADDRESS_POLICY).await?;
     let today = crate::account::today(&state);
     let person =

@@ -11,7 +11,7 @@ use app::{
     safety::interactions::{PRESCRIPTION_MAX_SUBSTANCES, Prescribed, PrescriptionCheck, Thesaurus},
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, State},
     http::{HeaderMap, StatusCode},
     routing::{get, post, put},
@@ -28,8 +28,8 @@ use crate::{
 };
 
 /// Under `/api/records`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> crate::web::Routes {
+    crate::web::Routes::new()
         .route("/{record}/profile", get(list).post(create))
         .route("/{record}/profile/{entry}", put(update))
         .route("/{record}/profile/{entry}/history", get(history))
@@ -220,10 +220,8 @@ async fn check(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<PrescriptionCheck>,
 ) -> Result<Json<Vec<Prescribed>>, ApiError> {
-    asker.check_csrf(&headers)?;
     let substances = prescribed(&request.substances)?;
     let found = check_prescription(&state, &asker, &substances).await?;
     trace::read(&state, &asker, &origin, "interactions.check", None, None).await?;
@@ -264,7 +262,6 @@ async fn create(
     headers: HeaderMap,
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<(StatusCode, Json<EntryWritten>), ApiError> {
-    asker.check_csrf(&headers)?;
     let idempotency_key = idempotency_key(&headers);
     if let Some(key) = idempotency_key
         && let Some(existing) =
@@ -329,7 +326,6 @@ async fn update(
     Path((_, id)): Path<(String, String)>,
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<Json<EntryWritten>, ApiError> {
-    asker.check_csrf(&headers)?;
     let record = readable(&state, &asker, &origin, "profile.edit", &id).await?;
     if record.removed {
         return Err(ApiError::Refused(Refusal::Withdrawn));
@@ -404,11 +400,9 @@ async fn mask(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     Path((_, id)): Path<(String, String)>,
     ApiJson(request): ApiJson<MaskRequest>,
 ) -> Result<StatusCode, ApiError> {
-    asker.check_csrf(&headers)?;
     let action = if request.masked { "profile.mask" } else { "profile.unmask" };
     let record = readable(&state, &asker, &origin, action, &id).await?;
     let (item, entry_id) = (item_of(&record), Some(record.id.as_str()));
@@ -425,10 +419,8 @@ async fn remove(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    asker.check_csrf(&headers)?;
     let record = readable(&state, &asker, &origin, "profile.remove", &id).await?;
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {
         return trace::refuse(&state, &asker, &origin, "profile.remove", &record.id, reason).await;

@@ -392,7 +392,6 @@ pub async fn start_upload(
     headers: HeaderMap,
     ApiJson(request): ApiJson<DepositRequest>,
 ) -> Result<(StatusCode, Json<UploadStatus>), ApiError> {
-    asker.check_csrf(&headers)?;
     let idempotency_key = headers
         .get("idempotency-key")
         .and_then(|value| value.to_str().ok())
@@ -594,12 +593,10 @@ pub async fn append(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     Path((_, upload_id)): Path<(String, String)>,
     Query(Offset { offset }): Query<Offset>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    asker.check_csrf(&headers)?;
     let upload = own_upload(&state, &asker, &origin, "upload.chunk", &upload_id).await?;
     let length = body.len() as u64;
     if length == 0 || length > CHUNK_BYTES || offset + length > upload.size {
@@ -646,10 +643,8 @@ pub async fn finish(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     Path((_, upload_id)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
-    asker.check_csrf(&headers)?;
     let upload = own_upload(&state, &asker, &origin, "document.deposit", &upload_id).await?;
     if upload.received != upload.size {
         return Err(ApiError::Refused(Refusal::UploadIncomplete));
@@ -747,10 +742,8 @@ pub async fn withdraw(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     Path((_, document_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    asker.check_csrf(&headers)?;
     let document = readable(&state, &asker, &origin, "document.withdraw", &document_id).await?;
     let item = item_of(&document);
     let id = Some(document.id.as_str());
@@ -770,10 +763,8 @@ pub async fn announce(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     Path((_, document_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    asker.check_csrf(&headers)?;
     let document = readable(&state, &asker, &origin, "document.announce", &document_id).await?;
     let item = item_of(&document);
     let id = Some(document.id.as_str());
@@ -798,11 +789,9 @@ pub async fn mask(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     Path((_, document_id)): Path<(String, String)>,
     ApiJson(request): ApiJson<MaskRequest>,
 ) -> Result<StatusCode, ApiError> {
-    asker.check_csrf(&headers)?;
     let action = if request.masked { "document.mask" } else { "document.unmask" };
     let document = readable(&state, &asker, &origin, action, &document_id).await?;
     let (item, id) = (item_of(&document), Some(document.id.as_str()));

@@ -12,7 +12,7 @@ use app::{
 use axum::{
     Json,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
 };
 
 use super::{Asker, trace};
@@ -32,11 +32,9 @@ async fn checked(
     asker: &Asker,
     origin: &Origin,
     action: &str,
-    headers: &HeaderMap,
     rpps: &str,
     policy_action: Action,
 ) -> Result<Rpps, ApiError> {
-    asker.check_csrf(headers)?;
     trace::sharing_write(state, asker, origin, action, Some(rpps)).await?;
     let known = match Rpps::parse(rpps) {
         Some(parsed) => state
@@ -105,12 +103,10 @@ pub async fn grant(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     Path((_, rpps)): Path<(String, String)>,
     ApiJson(request): ApiJson<GrantRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let rpps =
-        checked(&state, &asker, &origin, "grant.give", &headers, &rpps, Action::Write).await?;
+    let rpps = checked(&state, &asker, &origin, "grant.give", &rpps, Action::Write).await?;
     let until = match request.until.as_deref().filter(|day| !day.is_empty()) {
         None => None,
         Some(day) => {
@@ -131,13 +127,12 @@ async fn set(
     asker: &Asker,
     origin: &Origin,
     action: &str,
-    headers: &HeaderMap,
     rpps: &str,
     consent: Consent,
 ) -> Result<StatusCode, ApiError> {
     // A block is the patient's own: a representative neither lifts nor works around it (the
     // policy says so).
-    let rpps = checked(state, asker, origin, action, headers, rpps, Action::Write).await?;
+    let rpps = checked(state, asker, origin, action, rpps, Action::Write).await?;
     store_consent(state, asker, origin, action, &rpps, &consent).await
 }
 
@@ -146,7 +141,6 @@ pub async fn change(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     Path((_, rpps, change)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (consent, action) = match change.as_str() {
@@ -155,7 +149,7 @@ pub async fn change(
         "block" => (Consent::Blocked, "grant.block"),
         _ => return Err(ApiError::NotFound),
     };
-    set(&state, &asker, &origin, action, &headers, &rpps, consent).await
+    set(&state, &asker, &origin, action, &rpps, consent).await
 }
 
 /// Designates the regular doctor (a physician; one a representative's block forbids cannot be
@@ -164,12 +158,10 @@ pub async fn regular_doctor(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<RegularDoctor>,
 ) -> Result<StatusCode, ApiError> {
     const ACTION: &str = "regular_doctor.set";
     let Some(rpps) = request.rpps else {
-        asker.check_csrf(&headers)?;
         trace::sharing_write(&state, &asker, &origin, ACTION, None).await?;
         let pending = trace::change(&state, &asker, &origin, ACTION, None).await?;
         state.store.set_regular_doctor(&asker.record.id, None, pending.rows()).await?;
@@ -177,7 +169,7 @@ pub async fn regular_doctor(
         return Ok(StatusCode::NO_CONTENT);
     };
     let designate = Action::DesignateRegularDoctor;
-    let rpps = match checked(&state, &asker, &origin, ACTION, &headers, &rpps, designate).await {
+    let rpps = match checked(&state, &asker, &origin, ACTION, &rpps, designate).await {
         // Choosing someone who is not a physician is a mistake in the form: said on the field.
         Err(ApiError::Denied(app::policy::Deny::NotForProfession)) => {
             return Err(ApiError::input("rpps", InputError::NotForProfession));

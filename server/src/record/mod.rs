@@ -18,7 +18,6 @@ use app::{
     policy::{Action, Actor, BreakGlass, Consent, Context, Decision, Item, Professional},
 };
 use axum::{
-    Router,
     extract::{FromRequestParts, Path},
     http::request::Parts,
     routing::{get, post, put},
@@ -31,8 +30,8 @@ use crate::{
     store::{AccountRecord, AccountStatus, Party, ProfessionalRecord, SessionOwner},
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> crate::web::Routes {
+    crate::web::Routes::new()
         .route("/{record}/documents", get(documents::list))
         .route("/{record}/documents/counts", get(documents::counts))
         .route("/{record}/abilities", get(documents::abilities))
@@ -75,10 +74,6 @@ pub struct Asker {
 }
 
 impl Asker {
-    pub fn check_csrf(&self, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
-        crate::account::session::check_csrf(&self.csrf_token, headers)
-    }
-
     /// The policy's view of the asker.
     pub fn actor(&self) -> Actor<'_> {
         match &self.who {

@@ -3,12 +3,14 @@
 
 mod extract;
 mod pages;
+mod routes;
 mod security;
 
 pub use extract::{
     ApiJson, ApiQuery, ClientAddr, ForwardedHeader, Origin, TrustedProxies, limit_key,
     parse_network,
 };
+pub use routes::Routes;
 
 use std::time::Duration;
 
@@ -77,8 +79,9 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// The JSON API. Everything under `/api` answers JSON, never the HTML app.
-fn api() -> Router<AppState> {
-    Router::new()
+/// Every route under `/api`, with its path.
+pub fn api_routes() -> Routes {
+    Routes::new()
         .nest("/account", crate::account::routes())
         .nest("/pro", crate::professional::routes().merge(crate::emergency::pro_routes()))
         .nest(
@@ -91,5 +94,8 @@ fn api() -> Router<AppState> {
         .merge(crate::emergency::notification_routes())
         .merge(crate::emergency::links::viewer_routes())
         .route("/directory", axum::routing::get(crate::professional::search))
-        .fallback(|| async { ApiError::NotFound })
+}
+
+fn api() -> Router<AppState> {
+    api_routes().into_router().fallback(|| async { ApiError::NotFound })
 }

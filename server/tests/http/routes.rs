@@ -1,0 +1,117 @@
+//! Every route of the API, from the router's own table (`server::web::api_routes`), so that a
+//! new route cannot be forgotten: every state-changing one refuses a request with a session but
+//! without its CSRF token, or with a wrong one (the few public ones, which take no session, are
+//! named here, each with why); every route of a record refuses another record's session as if
+//! the record did not exist.
+
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode},
+};
+use serde_json::json;
+use tower::ServiceExt;
+
+use super::account::{reply, signed_up};
+use super::records::{Session, patient_doctor_nurse, record_id};
+use crate::{TestApp, test_app};
+
+/// Routes that change state without a session (so without a CSRF token): the same-origin check
+/// and their own limits protect them.
+const PUBLIC: [(&str, &str); 8] = [
+    ("/account/signup", "creates an account: nobody is signed in yet"),
+    ("/account/login", "the password step of a login"),
+    ("/account/verify", "the code step of a login or a sign-up"),
+    ("/account/recover", "a forgotten password: nobody is signed in"),
+    ("/account/recover/finish", "sets the new password with the code sent"),
+    ("/pro/challenge", "the challenge a card signs to log in"),
+    ("/pro/login", "the card's signature"),
+    ("/shl/{link}", "a responder opens an emergency link, without an account"),
+];
+
+const UNSAFE: [Method; 4] = [Method::POST, Method::PUT, Method::DELETE, Method::PATCH];
+
+/// The path with its parameters filled: the record given, made-up identifiers elsewhere.
+fn filled(path: &str, record: &str) -> String {
+    path.split('/')
+        .map(|part| match part {
+            "{record}" => record.to_owned(),
+            "{rpps}" => "10000000009".to_owned(),
+            "{seq}" => "1".to_owned(),
+            "{change}" => "revoke".to_owned(),
+            other if other.starts_with('{') => "a1b2c3d4e5f6a7b8".to_owned(),
+            other => other.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+async fn send(
+    app: &TestApp,
+    method: Method,
+    uri: &str,
+    session: &Session,
+    csrf: Option<&str>,
+) -> StatusCode {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .header("cookie", session.0.as_str());
+    if let Some(token) = csrf {
+        request = request.header("x-csrf-token", token);
+    }
+    let request = request.body(Body::from(json!({}).to_string())).unwrap();
+    reply(app.router.clone().oneshot(request).await.unwrap()).await.status
+}
+
+#[tokio::test]
+async fn every_state_changing_route_needs_the_csrf_token_and_no_record_route_serves_another_record()
+{
+    let app = test_app().await;
+    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    let other = signed_up(&app, "paul@example.fr").await;
+    let others_record = record_id(&app, "paul@example.fr").await;
+    let routes = server::web::api_routes();
+    let paths = routes.paths().to_vec();
+    assert!(paths.len() > 40, "{} routes", paths.len());
+    for (public, _why) in PUBLIC {
+        assert!(paths.iter().any(|path| path == public), "{public} is no longer a route");
+    }
+
+    let (mut csrf_checked, mut foreign_checked) = (0, 0);
+    for path in &paths {
+        let public = PUBLIC.iter().any(|(p, _)| p == path);
+        let session = if path.starts_with("/pro/") { &doctor } else { &patient };
+        let uri = format!("/api{}", filled(path, &record));
+        for method in UNSAFE {
+            // A method the route does not serve answers 405: nothing to check.
+            let without = send(&app, method.clone(), &uri, session, None).await;
+            if without == StatusCode::METHOD_NOT_ALLOWED {
+                continue;
+            }
+            if public {
+                assert_ne!(without, StatusCode::FORBIDDEN, "{method} {path}: a public route");
+                continue;
+            }
+            assert_eq!(without, StatusCode::FORBIDDEN, "{method} {path} without the token");
+            let wrong = send(&app, method.clone(), &uri, session, Some("not-the-token")).await;
+            assert_eq!(wrong, StatusCode::FORBIDDEN, "{method} {path} with a wrong token");
+            csrf_checked += 1;
+        }
+        // Another patient's session, with its own token: as if the record did not exist.
+        if path.contains("{record}") {
+            let uri = format!("/api{}", filled(path, &others_record));
+            for method in [Method::GET, Method::POST, Method::PUT] {
+                let answer = send(&app, method.clone(), &uri, &patient, Some(&patient.1)).await;
+                if answer == StatusCode::METHOD_NOT_ALLOWED {
+                    continue;
+                }
+                assert_eq!(answer, StatusCode::NOT_FOUND, "{method} {path} on another record");
+                foreign_checked += 1;
+            }
+        }
+    }
+    let _ = other;
+    assert!(csrf_checked > 30, "{csrf_checked} state-changing routes checked");
+    assert!(foreign_checked > 30, "{foreign_checked} record routes checked");
+}
