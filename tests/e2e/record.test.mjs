@@ -87,6 +87,12 @@ test('a patient grants a physician, who deposits a PDF report the patient reads 
   assert.deepEqual(Buffer.from(bytes), PDF);
   await report.getByRole('button', { name: 'Ouvrir « Compte rendu de consultation »' }).click();
   await page.locator('iframe.viewer__frame').waitFor();
+  // Served sandboxed, the PDF still opens in Chromium's own viewer (its frame appears).
+  const viewer = async () => page.frames().some((frame) => frame.url().startsWith('chrome-extension://'));
+  for (let tries = 0; !(await viewer()); tries++) {
+    assert.ok(tries < 100, 'the PDF viewer never opened');
+    await page.waitForEvent('frameattached', { timeout: 10_000 });
+  }
 
   // Search finds a word that is only in the text of her own document, not in its title; the
   // timeline shows both documents, newest care first.

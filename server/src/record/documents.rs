@@ -725,9 +725,11 @@ pub async fn content(
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // Shown alone, a document runs nothing and reaches nothing; it may be framed by the app
-    // only. (Chrome's PDF viewer refuses sandboxed frames; a PDF's own scripts run in it.)
+    // only. A PDF is sandboxed too (a unique origin, no scripts of its own reach the app):
+    // Chromium's viewer still shows it, as tests/e2e shows; only the frame's own `sandbox`
+    // attribute would stop the viewer, so the frame has none.
     let policy = if media == MediaType::Pdf {
-        "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+        "default-src 'none'; object-src 'self'; frame-ancestors 'self'; sandbox"
     } else {
         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; \
          sandbox"

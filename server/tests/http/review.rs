@@ -164,8 +164,10 @@ async fn withdrawn_content_reaches_no_granted_professional_through_the_export_or
     assert!(listed(&app, &record, &nurse).await.is_empty());
     let content = format!("/api/records/{record}/documents/{report}/content");
     assert_eq!(json_of(&app, &content, &nurse).await.0, StatusCode::NOT_FOUND);
-    // Its author and the patient still read it.
-    assert_eq!(get(&app.router, &content, Some(&doctor.0)).await.status(), StatusCode::OK);
+    // Its author and the patient still read it; a PDF comes sandboxed like any document.
+    let pdf = get(&app.router, &content, Some(&doctor.0)).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert!(crate::header(&pdf, "content-security-policy").ends_with("; sandbox"));
     let (_, theirs) = json_of(&app, &format!("/api/records/{record}/export"), &patient).await;
     assert_eq!(theirs["documents"].as_array().unwrap().len(), 1);
 }
