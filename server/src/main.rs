@@ -98,6 +98,10 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         println!("Carnet is running at http://{bound}/ (public address {public_url})");
     }
 
+    let bound = server::vault::bind_owners(store.as_ref(), &state.vault).await?;
+    if bound > 0 {
+        tracing::info!(keys = bound, "data keys wrapped earlier now name their record");
+    }
     let sealed = server::account::totp::seal_legacy_secrets(&state).await?;
     if sealed > 0 {
         tracing::info!(accounts = sealed, "authenticator secrets written in clear are now sealed");

@@ -21,12 +21,15 @@ use zeroize::Zeroizing;
 const CURRENT_FILE: &str = "current";
 
 /// A data key as stored (table `data_keys`): which master key wrapped it, and the wrapped key.
-/// Its own identifier (`key_ref`) is bound to the wrapping, so a wrapped key copied to another
-/// row does not open.
+/// Its own identifier (`key_ref`) and the record it belongs to (`owner`) are bound to the
+/// wrapping, so a wrapped key copied to another row, or an item moved to another record by
+/// someone who can write to the database, does not open. The store fills `owner` from the
+/// item's own row (the record it says the item is in), never from the key's row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WrappedKey {
     pub key_id: String,
     pub wrapped: Vec<u8>,
+    pub owner: String,
 }
 
 /// A sealed value: its wrapped data key and the sealed content (nonce first).
@@ -128,13 +131,21 @@ impl Vault {
         Self { current: id.clone(), keys: HashMap::from([(id, key)]), dir: None }
     }
 
-    /// Seals `plain` under a fresh data key known as `key_ref`, for the item named by `context`
-    /// (say, `document/<id>/<version>`): it opens only for that same context.
-    pub fn seal(&self, plain: &[u8], key_ref: &str, context: &str) -> Result<Sealed, VaultError> {
+    /// Seals `plain` under a fresh data key known as `key_ref`, belonging to the record
+    /// `owner`, for the item named by `context` (say, `document/<id>/<version>`): it opens only
+    /// for that same context, in that same record.
+    pub fn seal(
+        &self,
+        plain: &[u8],
+        key_ref: &str,
+        owner: &str,
+        context: &str,
+    ) -> Result<Sealed, VaultError> {
         let data_key = new_key();
         let content = seal_with(&data_key, plain, context.as_bytes())?;
-        let wrapped = self.wrap(&data_key, key_ref)?;
-        Ok(Sealed { key: WrappedKey { key_id: self.current.clone(), wrapped }, content })
+        let wrapped = self.wrap(&data_key, key_ref, owner)?;
+        let key = WrappedKey { key_id: self.current.clone(), wrapped, owner: owner.to_owned() };
+        Ok(Sealed { key, content })
     }
 
     pub fn open(
@@ -170,14 +181,23 @@ impl Vault {
             return Ok(None);
         }
         let data_key = self.unwrap_key(key, key_ref)?;
-        let wrapped = self.wrap(&data_key, key_ref)?;
-        Ok(Some(WrappedKey { key_id: self.current.clone(), wrapped }))
+        let wrapped = self.wrap(&data_key, key_ref, &key.owner)?;
+        Ok(Some(WrappedKey { key_id: self.current.clone(), wrapped, owner: key.owner.clone() }))
     }
 
-    fn wrap(&self, data_key: &[u8; 32], key_ref: &str) -> Result<Vec<u8>, VaultError> {
+    /// A data key wrapped before wrappings named their record, wrapped again with its record
+    /// (`key.owner`, from the key's own row) under the current master key. Only the start-up
+    /// pass [`bind_owners`] reads the old wrapping; nothing else opens it.
+    pub fn bind_owner(&self, key: &WrappedKey, key_ref: &str) -> Result<WrappedKey, VaultError> {
+        let data_key = self.open_wrapping(key, &legacy_wrapping(key_ref))?;
+        let wrapped = self.wrap(&data_key, key_ref, &key.owner)?;
+        Ok(WrappedKey { key_id: self.current.clone(), wrapped, owner: key.owner.clone() })
+    }
+
+    fn wrap(&self, data_key: &[u8; 32], key_ref: &str, owner: &str) -> Result<Vec<u8>, VaultError> {
         let master =
             self.keys.get(&self.current).ok_or(VaultError::UnknownKey(self.current.clone()))?;
-        seal_with(master, data_key, format!("carnet/data-key\0{key_ref}").as_bytes())
+        seal_with(master, data_key, &wrapping(key_ref, owner))
     }
 
     fn unwrap_key(
@@ -185,10 +205,17 @@ impl Vault {
         key: &WrappedKey,
         key_ref: &str,
     ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+        self.open_wrapping(key, &wrapping(key_ref, &key.owner))
+    }
+
+    fn open_wrapping(
+        &self,
+        key: &WrappedKey,
+        associated: &[u8],
+    ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
         let master =
             self.keys.get(&key.key_id).ok_or_else(|| VaultError::UnknownKey(key.key_id.clone()))?;
-        let plain =
-            open_with(master, &key.wrapped, format!("carnet/data-key\0{key_ref}").as_bytes())?;
+        let plain = open_with(master, &key.wrapped, associated)?;
         let key: [u8; 32] = plain.as_slice().try_into().map_err(|_| VaultError::Tampered)?;
         Ok(Zeroizing::new(key))
     }
@@ -244,6 +271,7 @@ pub async fn rotate(
     store: &dyn crate::store::Store,
     vault: &mut Vault,
 ) -> Result<Rotation, RotationError> {
+    bind_owners(store, vault).await?;
     if vault.from_directory() {
         vault.add_current_key()?;
     }
@@ -264,6 +292,38 @@ pub async fn rotate(
     }
     let forgotten = vault.forget_other_keys()?;
     Ok(Rotation { rewrapped, forgotten })
+}
+
+/// What a data key's wrapping is bound to: the key's identifier and its record. (The NUL
+/// separates them: identifiers never contain one.)
+fn wrapping(key_ref: &str, owner: &str) -> Vec<u8> {
+    format!("carnet/data-key/2\0{key_ref}\0{owner}").into_bytes()
+}
+
+/// The wrapping of the first versions, bound to the key's identifier only.
+fn legacy_wrapping(key_ref: &str) -> Vec<u8> {
+    format!("carnet/data-key\0{key_ref}").into_bytes()
+}
+
+/// Binds every data key still wrapped the old way to its record, in batches. Run at start and
+/// before a rotation; a second run finds nothing to do.
+pub async fn bind_owners(
+    store: &dyn crate::store::Store,
+    vault: &Vault,
+) -> Result<usize, RotationError> {
+    let mut bound = 0;
+    loop {
+        let batch = store.unbound_data_keys(500).await?;
+        if batch.is_empty() {
+            return Ok(bound);
+        }
+        let mut updates = Vec::with_capacity(batch.len());
+        for (id, key) in &batch {
+            updates.push((id.clone(), vault.bind_owner(key, id)?));
+        }
+        store.replace_data_keys(&updates).await?;
+        bound += updates.len();
+    }
 }
 
 fn seal_with(key: &[u8; 32], plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, VaultError> {
@@ -318,7 +378,7 @@ mod tests {
     #[test]
     fn sealed_values_open_only_in_their_context_and_untouched() {
         let vault = Vault::from_values(&STANDARD.encode([7u8; 32]), &[]).unwrap();
-        let sealed = vault.seal(b"compte rendu", "k1", "doc-1/v1").unwrap();
+        let sealed = vault.seal(b"compte rendu", "k1", "record-a", "doc-1/v1").unwrap();
         assert_eq!(vault.open(&sealed, "k1", "doc-1/v1").unwrap().as_slice(), b"compte rendu");
         assert!(!sealed.content.windows(12).any(|w| w == b"compte rendu"));
         assert!(matches!(vault.open(&sealed, "k1", "doc-2/v1"), Err(VaultError::Tampered)));
@@ -339,7 +399,7 @@ mod tests {
         let keys = dir.path().join("keys");
         let mut vault = Vault::open_dir(&keys).unwrap();
         let first = vault.current_key_id().to_owned();
-        let sealed = vault.seal(b"x", "k", "c").unwrap();
+        let sealed = vault.seal(b"x", "k", "r", "c").unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -371,8 +431,35 @@ mod tests {
         let current = STANDARD.encode([1u8; 32]);
         let previous = STANDARD.encode([2u8; 32]);
         let old = Vault::from_values(&previous, &[]).unwrap();
-        let sealed = old.seal(b"y", "k", "c").unwrap();
+        let sealed = old.seal(b"y", "k", "r", "c").unwrap();
         let rotating = Vault::from_values(&current, &[&previous]).unwrap();
         assert_eq!(rotating.open(&sealed, "k", "c").unwrap().as_slice(), b"y");
+    }
+
+    #[test]
+    fn a_data_key_opens_only_for_its_record() {
+        let vault = Vault::from_values(&STANDARD.encode([7u8; 32]), &[]).unwrap();
+        let sealed = vault.seal(b"allergie", "k1", "record-a", "entry-1/v1").unwrap();
+        assert_eq!(sealed.key.owner, "record-a");
+        assert_eq!(vault.open(&sealed, "k1", "entry-1/v1").unwrap().as_slice(), b"allergie");
+        // The same row, said by the database to be in another record, does not open.
+        let mut moved = sealed.clone();
+        moved.key.owner = "record-b".into();
+        assert!(matches!(vault.open(&moved, "k1", "entry-1/v1"), Err(VaultError::Tampered)));
+
+        // A key wrapped the old way (no record) opens only once bound, and then in its record.
+        let data_key = new_key();
+        let master = vault.keys.get(&vault.current).unwrap();
+        let old = WrappedKey {
+            key_id: vault.current.clone(),
+            wrapped: seal_with(master, data_key.as_slice(), &legacy_wrapping("k2")).unwrap(),
+            owner: "record-a".into(),
+        };
+        let content = seal_with(&data_key, b"ancien", b"entry-2/v1").unwrap();
+        let legacy = Sealed { key: old.clone(), content };
+        assert!(matches!(vault.open(&legacy, "k2", "entry-2/v1"), Err(VaultError::Tampered)));
+        let bound = Sealed { key: vault.bind_owner(&old, "k2").unwrap(), ..legacy };
+        assert_eq!(vault.open(&bound, "k2", "entry-2/v1").unwrap().as_slice(), b"ancien");
+        assert!(matches!(vault.bind_owner(&bound.key, "k2"), Err(VaultError::Tampered)));
     }
 }

@@ -21,7 +21,7 @@ pub async fn store_secret(
     reset: Option<&str>,
 ) -> Result<(), ApiError> {
     let data_key = super::new_key_ref();
-    let sealed = state.vault.seal(secret, &data_key, &context(account_id))?;
+    let sealed = state.vault.seal(secret, &data_key, account_id, &context(account_id))?;
     let now = state.clock.now();
     let (key, content) = (&sealed.key, &sealed.content);
     let Some(client_addr) = reset else {

@@ -217,7 +217,8 @@ async fn start(
 
     let id = new_key_ref();
     let data_key = new_key_ref();
-    let sealed = state.vault.seal(reason.as_bytes(), &data_key, &reason_context(&id))?;
+    let sealed =
+        state.vault.seal(reason.as_bytes(), &data_key, &record.id, &reason_context(&id))?;
     let expires_at = now + state.emergency.break_glass_seconds;
     let entry = emergency_entry(&state, &actor, &origin, START, Some(&record.id), Some(&id), None);
     let pending = state.auditor.prepare(&*state.store, &entry).await?;

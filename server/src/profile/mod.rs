@@ -280,7 +280,7 @@ async fn create(
     let id = new_key_ref();
     let data_key = new_key_ref();
     let plain = serde_json::to_vec(&entry).map_err(|_| ApiError::BadRequest)?;
-    let sealed = state.vault.seal(&plain, &data_key, &version_context(&id, 1))?;
+    let sealed = state.vault.seal(&plain, &data_key, &asker.record.id, &version_context(&id, 1))?;
     let pending = trace::change(&state, &asker, &origin, "profile.create", Some(&id)).await?;
     state
         .store

@@ -469,7 +469,8 @@ pub async fn start_upload(
 
     let id = new_key_ref();
     let data_key = new_key_ref();
-    let sealed_title = state.vault.seal(title.as_bytes(), &data_key, &title_context(&id))?;
+    let sealed_title =
+        state.vault.seal(title.as_bytes(), &data_key, &asker.record.id, &title_context(&id))?;
     let sealed_terms = if substances.is_empty() {
         None
     } else {

@@ -323,7 +323,8 @@ pub async fn create_episode(
         .ok_or(ApiError::input("title", InputError::TitleInvalid))?;
     let id = new_key_ref();
     let data_key = new_key_ref();
-    let sealed = state.vault.seal(title.as_bytes(), &data_key, &episode_context(&id))?;
+    let sealed =
+        state.vault.seal(title.as_bytes(), &data_key, &asker.record.id, &episode_context(&id))?;
     let now = state.clock.now();
     let pending = trace::change(&state, &asker, &origin, "episode.create", Some(&id)).await?;
     state

@@ -312,7 +312,10 @@ pub trait Store:
         key_id: &str,
         limit: u32,
     ) -> Result<Vec<(String, WrappedKey)>, StoreError>;
-    /// Replaces wrapped data keys, all together.
+    /// Up to `limit` data keys whose wrapping does not name their record yet (wrapped before it
+    /// did), each with the record of its own row.
+    async fn unbound_data_keys(&self, limit: u32) -> Result<Vec<(String, WrappedKey)>, StoreError>;
+    /// Replaces wrapped data keys (each bound to its record), all together.
     async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError>;
     /// The pending secret (set up, not yet confirmed) becomes the one in use, enabled; `false`
     /// when there was none.

@@ -791,3 +791,38 @@ async fn the_server_says_what_each_person_may_do_on_the_record_and_on_each_item(
     assert_eq!(own[0]["allowed"], json!(["withdraw", "mask"]));
     assert_eq!(listed(&app, &record, &nurse).await.len(), 0);
 }
+
+#[tokio::test]
+async fn an_item_moved_to_another_record_in_the_database_does_not_open_there() {
+    let app = test_app().await;
+    let (jeanne, first, _, _) = patient_doctor_nurse(&app).await;
+    let paul = super::account::signed_up(&app, "paul@example.fr").await;
+    let second = super::records::record_id(&app, "paul@example.fr").await;
+    let note = meta("Compte rendu", "patient_own", "application/pdf", PDF.len());
+    let report = deposited(&app, &first, &jeanne, note).await;
+    let content = |record: &str| format!("/api/records/{record}/documents/{report}/content");
+    assert_eq!(get(&app.router, &content(&first), Some(&jeanne.0)).await.status(), StatusCode::OK);
+
+    // Someone who can write to the database moves the document, its upload and its key to
+    // Paul's record: the rows say Paul's, the wrapping still says Jeanne's, and nothing opens.
+    {
+        use sqlx::Connection;
+        let path = app.dir.path().join("carnet.db");
+        let mut conn =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        for table in ["documents", "uploads", "data_keys"] {
+            sqlx::query(&format!("UPDATE {table} SET account_id = ? WHERE account_id = ?"))
+                .bind(&second)
+                .bind(&first)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        conn.close().await.unwrap();
+    }
+    let moved = get(&app.router, &content(&second), Some(&paul.0)).await;
+    assert_eq!(moved.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!text(moved).await.contains("Compte rendu"));
+    let (listed, _) = json_of(&app, &format!("/api/records/{second}/documents"), &paul).await;
+    assert_ne!(listed, StatusCode::OK, "its sealed title does not open in Paul's record either");
+}

@@ -26,6 +26,7 @@ fn break_glass_from(row: &SqliteRow) -> Result<BreakGlassRecord, StoreError> {
         key: WrappedKey {
             key_id: row.try_get("key_id").map_err(map_error)?,
             wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+            owner: row.try_get("account_id").map_err(map_error)?,
         },
         sealed_reason: row.try_get("sealed_reason").map_err(map_error)?,
         started_at: row.try_get("started_at").map_err(map_error)?,

@@ -384,8 +384,8 @@ impl Store for SqliteStore {
         key_id: &str,
         limit: u32,
     ) -> Result<Vec<(String, WrappedKey)>, StoreError> {
-        let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
-            "SELECT id, key_id, wrapped_key FROM data_keys WHERE key_id <> ? LIMIT ?",
+        let rows: Vec<(String, String, Vec<u8>, String)> = sqlx::query_as(
+            "SELECT id, key_id, wrapped_key, account_id FROM data_keys WHERE key_id <> ? LIMIT ?",
         )
         .bind(key_id)
         .bind(i64::from(limit))
@@ -394,20 +394,37 @@ impl Store for SqliteStore {
         .map_err(map_error)?;
         Ok(rows
             .into_iter()
-            .map(|(id, key_id, wrapped)| (id, WrappedKey { key_id, wrapped }))
+            .map(|(id, key_id, wrapped, owner)| (id, WrappedKey { key_id, wrapped, owner }))
+            .collect())
+    }
+
+    async fn unbound_data_keys(&self, limit: u32) -> Result<Vec<(String, WrappedKey)>, StoreError> {
+        let rows: Vec<(String, String, Vec<u8>, String)> = sqlx::query_as(
+            "SELECT id, key_id, wrapped_key, account_id FROM data_keys WHERE owner_bound = 0 \
+             LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, key_id, wrapped, owner)| (id, WrappedKey { key_id, wrapped, owner }))
             .collect())
     }
 
     async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         for (id, key) in keys {
-            sqlx::query("UPDATE data_keys SET key_id = ?, wrapped_key = ? WHERE id = ?")
-                .bind(&key.key_id)
-                .bind(&key.wrapped)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+            sqlx::query(
+                "UPDATE data_keys SET key_id = ?, wrapped_key = ?, owner_bound = 1 WHERE id = ?",
+            )
+            .bind(&key.key_id)
+            .bind(&key.wrapped)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
         }
         tx.commit().await.map_err(map_error)?;
         Ok(())
@@ -459,7 +476,7 @@ impl Store for SqliteStore {
             Some((Some(content), Some(data_key), Some(key_id), Some(wrapped))) => {
                 Ok(Some(StoredSecret::Sealed {
                     data_key,
-                    key: WrappedKey { key_id, wrapped },
+                    key: WrappedKey { key_id, wrapped, owner: account_id.to_owned() },
                     content,
                 }))
             }
@@ -513,7 +530,8 @@ impl Store for SqliteStore {
         };
         let secret = match (data_key, key_id, wrapped) {
             (Some(data_key), Some(key_id), Some(wrapped)) => {
-                StoredSecret::Sealed { data_key, key: WrappedKey { key_id, wrapped }, content }
+                let key = WrappedKey { key_id, wrapped, owner: account_id.to_owned() };
+                StoredSecret::Sealed { data_key, key, content }
             }
             (None, _, _) => StoredSecret::Legacy(content),
             _ => return Err(StoreError::Corrupt),
@@ -925,9 +943,13 @@ async fn insert_data_key(
     key: &WrappedKey,
     now: i64,
 ) -> Result<(), StoreError> {
+    // The wrapping names the record; the row must say the same, or the key never opens.
+    if key.owner != account_id {
+        return Err(StoreError::Corrupt);
+    }
     sqlx::query(
-        "INSERT INTO data_keys (id, account_id, key_id, wrapped_key, created_at) \
-         VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO data_keys (id, account_id, key_id, wrapped_key, created_at, owner_bound) \
+         VALUES (?, ?, ?, ?, ?, 1)",
     )
     .bind(id)
     .bind(account_id)

@@ -34,6 +34,7 @@ fn entry_from(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
         key: WrappedKey {
             key_id: text("key_id")?,
             wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+            owner: text("account_id")?,
         },
         author: party_from(&text("author_kind")?, optional("author_id")?)?,
         version: u32::try_from(row.try_get::<i64, _>("current_version").map_err(map_error)?)

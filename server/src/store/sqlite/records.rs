@@ -83,6 +83,7 @@ fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
         key: WrappedKey {
             key_id: text("key_id")?,
             wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+            owner: text("u_account")?,
         },
         uploader: party_from(&text("uploader_kind")?, optional("uploader")?)?,
         sealed_title: row.try_get("sealed_title").map_err(map_error)?,
@@ -582,7 +583,7 @@ impl RecordStore for SqliteStore {
     }
 
     async fn episodes(&self, account_id: &str) -> Result<Vec<EpisodeRecord>, StoreError> {
-        let sql = "SELECT e.id, e.data_key, k.key_id, k.wrapped_key, e.sealed_title, \
+        let sql = "SELECT e.id, e.account_id, e.data_key, k.key_id, k.wrapped_key, e.sealed_title, \
              e.author_kind, e.author_id, e.created_at FROM episodes e \
              JOIN data_keys k ON k.id = e.data_key WHERE e.account_id = ? \
              ORDER BY e.created_at, e.id";
@@ -595,6 +596,7 @@ impl RecordStore for SqliteStore {
                 key: WrappedKey {
                     key_id: text("key_id")?,
                     wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+                    owner: text("account_id")?,
                 },
                 sealed_title: row.try_get("sealed_title").map_err(map_error)?,
                 author: party_at(row, "author_kind", "author_id")?,
