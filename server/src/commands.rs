@@ -122,6 +122,7 @@ pub async fn audit(
         AuditCommand::Export => {
             for stored in store.audit_log().await? {
                 let entry: server::audit::AuditEntry = serde_json::from_slice(&stored.entry)?;
+                let entry = entry.with_origin(stored.origin.as_deref());
                 println!("{}", server::audit::fhir::audit_event(stored.seq, &entry));
             }
         }

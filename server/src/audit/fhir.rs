@@ -136,6 +136,7 @@ mod tests {
             outcome: outcome.into(),
             reason: (outcome == "denied").then(|| "no_grant".into()),
             purpose: purpose.map(str::to_owned),
+            origin: None,
         }
     }
 

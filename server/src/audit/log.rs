@@ -93,7 +93,8 @@ impl Auditor {
             *edge = Some(load(store).await?);
         }
         let current = edge.as_ref().ok_or(StoreError::Corrupt)?;
-        let bytes = entry.canonical();
+        let (logged, origin) = entry.logged();
+        let bytes = logged.canonical();
         let leaf = merkle::leaf_hash(&bytes);
         let chain = chain_hash(&current.chain, &leaf);
         let seq = current.frontier.size() + 1;
@@ -103,7 +104,7 @@ impl Auditor {
             .is_multiple_of(CHECKPOINT_EVERY)
             .then(|| sign_checkpoint(&self.key, seq, next.root(), entry.at));
         let rows = AuditRows {
-            stored: StoredEntry { seq, entry: bytes, leaf, chain },
+            stored: StoredEntry { seq, entry: bytes, leaf, chain, origin: Some(origin) },
             at: entry.at,
             record: entry.record.clone(),
             actor: entry.actor.id.clone(),

@@ -49,9 +49,11 @@ pub struct AuditEntry {
     /// Whose record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
-    /// The client's address as this process saw it.
+    /// The client's address as this process saw it. Written to the log beside the entry, not in
+    /// it ([`AuditEntry::logged`]); only entries written before that hold it here.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub client: String,
-    /// The browser's own name for itself, shortened.
+    /// The browser's own name for itself, shortened (beside the entry, like `client`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
     /// `allowed`, or `denied` with the policy's reason.
@@ -61,12 +63,71 @@ pub struct AuditEntry {
     /// Why, when the actor had to say (a break-glass session's identifier).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
+    /// The salted commitment (SHA-256, base64) to the client's address and device kept beside
+    /// the entry: the log proves them, yet an entry shown to someone else (a patient reading
+    /// who opened their record, with its proof) names no one's address or device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl AuditEntry {
     pub fn canonical(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
+
+    /// The entry as the log holds it, and its origin kept beside it: the address and device
+    /// leave the entry for a commitment to them under a fresh random salt (so equal addresses
+    /// give unrelated commitments).
+    pub fn logged(&self) -> (AuditEntry, Vec<u8>) {
+        use base64::{Engine, engine::general_purpose::STANDARD};
+        let salt: [u8; 16] = rand::random();
+        let origin = serde_json::to_vec(&EntryOrigin {
+            client: self.client.clone(),
+            device: self.device.clone(),
+            salt: STANDARD.encode(salt),
+        })
+        .unwrap_or_default();
+        let logged = AuditEntry {
+            client: String::new(),
+            device: None,
+            origin: Some(STANDARD.encode(origin_commitment(&origin))),
+            ..self.clone()
+        };
+        (logged, origin)
+    }
+
+    /// The entry with its address and device back from the origin kept beside it, when that
+    /// origin is the one the entry commits to.
+    pub fn with_origin(mut self, origin: Option<&[u8]>) -> Self {
+        if let Some(origin) = origin.filter(|origin| self.commits_to(origin))
+            && let Ok(origin) = serde_json::from_slice::<EntryOrigin>(origin)
+        {
+            self.client = origin.client;
+            self.device = origin.device;
+        }
+        self
+    }
+
+    fn commits_to(&self, origin: &[u8]) -> bool {
+        use base64::{Engine, engine::general_purpose::STANDARD};
+        self.origin.as_deref() == Some(STANDARD.encode(origin_commitment(origin)).as_str())
+    }
+}
+
+/// Where an entry came from, kept beside it in the log (see [`AuditEntry::origin`]).
+#[derive(Serialize, Deserialize)]
+struct EntryOrigin {
+    client: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<String>,
+    salt: String,
+}
+
+fn origin_commitment(origin: &[u8]) -> Hash {
+    let mut hasher = Sha256::new();
+    hasher.update(b"carnet-audit-origin/1\0");
+    hasher.update(origin);
+    hasher.finalize().into()
 }
 
 /// An entry as stored: its place, its bytes and the hashes that bind it.
@@ -78,6 +139,8 @@ pub struct StoredEntry {
     pub leaf: Hash,
     /// `SHA-256(previous chain || leaf)`; the first entry's previous chain is 32 zero bytes.
     pub chain: Hash,
+    /// The client's address and device, kept beside the entry, which commits to them.
+    pub origin: Option<Vec<u8>>,
 }
 
 /// A signed tree head: the root of the first `size` entries, signed with the server's key.
@@ -128,6 +191,8 @@ pub enum Broken {
     Signature(u64),
     #[error("the log is shorter than a signed checkpoint says: {0} entries")]
     Truncated(u64),
+    #[error("the address kept beside entry {0} is not the one it commits to")]
+    Origin(u64),
 }
 
 /// Replays the log: sequence, leaves, chain, and every checkpoint's root and signature; `known`
@@ -162,6 +227,12 @@ pub fn verify(
         }
         if chain_hash(&previous, &stored.leaf) != stored.chain {
             return Err(Broken::Chain(seq));
+        }
+        if let Some(origin) = &stored.origin {
+            let entry = serde_json::from_slice::<AuditEntry>(&stored.entry);
+            if !entry.is_ok_and(|entry| entry.commits_to(origin)) {
+                return Err(Broken::Origin(seq));
+            }
         }
         previous = stored.chain;
         frontier.push(stored.leaf);
@@ -223,6 +294,7 @@ fn event_entry(
         outcome: "allowed".into(),
         reason: None,
         purpose: None,
+        origin: None,
     }
 }
 

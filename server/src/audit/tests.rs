@@ -27,6 +27,7 @@ fn entry(i: u64) -> AuditEntry {
         outcome: "allowed".into(),
         reason: None,
         purpose: None,
+        origin: None,
     }
 }
 
@@ -36,12 +37,18 @@ fn log(n: u64) -> (Vec<StoredEntry>, Vec<Checkpoint>, Checkpoint) {
     let (mut entries, mut checkpoints) = (Vec::new(), Vec::new());
     let (mut previous, mut frontier) = ([0u8; 32], Frontier::default());
     for seq in 1..=n {
-        let bytes = entry(seq).canonical();
+        // Odd entries as written before addresses left the entry; even ones as written now.
+        let (bytes, origin) = if seq.is_multiple_of(2) {
+            let (logged, origin) = entry(seq).logged();
+            (logged.canonical(), Some(origin))
+        } else {
+            (entry(seq).canonical(), None)
+        };
         let leaf = leaf_hash(&bytes);
         let chain = chain_hash(&previous, &leaf);
         previous = chain;
         frontier.push(leaf);
-        entries.push(StoredEntry { seq, entry: bytes, leaf, chain });
+        entries.push(StoredEntry { seq, entry: bytes, leaf, chain, origin });
         if seq.is_multiple_of(16) {
             checkpoints.push(sign_checkpoint(&key, seq, frontier.root(), 0));
         }
@@ -214,4 +221,32 @@ async fn proofs_from_the_stored_subtrees_match_the_whole_tree_and_a_backfill_res
         }
     }
     assert_eq!(super::backfill_nodes(&store).await.unwrap(), 0, "nothing missing");
+}
+
+#[test]
+fn the_address_beside_an_entry_is_the_one_it_commits_to_and_only_there() {
+    let (entries, checkpoints, head) = log(40);
+    let verifying = key().verifying_key();
+    let written = &entries[1];
+    let text = String::from_utf8(written.entry.clone()).unwrap();
+    assert!(!text.contains("192.0.2.1") && !text.contains("Firefox"), "{text}");
+    let kept: AuditEntry = serde_json::from_slice(&written.entry).unwrap();
+    let back = kept.with_origin(written.origin.as_deref());
+    assert_eq!((back.client.as_str(), back.device.as_deref()), ("192.0.2.1", Some("Firefox")));
+
+    // Another address beside the entry is caught; an origin erased is not a break.
+    let mut changed = entries.clone();
+    let origin = changed[1].origin.as_mut().unwrap();
+    let at = origin.windows(9).position(|w| w == b"192.0.2.1").unwrap();
+    origin[at + 8] = b'7';
+    assert_eq!(verify(&changed, &checkpoints, Some(&head), &verifying), Err(Broken::Origin(2)));
+    let forged: AuditEntry = serde_json::from_slice(&changed[1].entry).unwrap();
+    assert_eq!(forged.with_origin(changed[1].origin.as_deref()).client, "", "not believed");
+    let mut erased = entries.clone();
+    erased[1].origin = None;
+    assert_eq!(verify(&erased, &checkpoints, Some(&head), &verifying), Ok(()));
+    // Two entries from one address commit differently (a fresh salt each).
+    let (a, _) = entry(1).logged();
+    let (b, _) = entry(1).logged();
+    assert_ne!(a.origin, b.origin);
 }

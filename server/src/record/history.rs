@@ -192,8 +192,11 @@ const HISTORY_SCANNED: u32 = 4 * HISTORY_MAX;
 #[derive(Serialize)]
 pub struct InclusionProof {
     pub seq: u64,
-    /// The entry's canonical JSON, base64.
-    pub entry: String,
+    /// The entry's canonical JSON, base64. It names no address or device, only a commitment
+    /// to them; an entry written before that, with someone else's address inside, is left out
+    /// (the leaf is still proven).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
     pub leaf: String,
     /// Nearest the leaf first (RFC 6962).
     pub path: Vec<String>,
@@ -224,7 +227,9 @@ pub async fn proof(
                             .may_read(&state, &asker, entry.item.as_deref())
                             .await? =>
                 {
-                    Some(stored)
+                    let someone_elses_address = !entry.client.is_empty()
+                        && entry.actor.id.as_deref() != Some(party_key(&asker).as_str());
+                    Some((stored, someone_elses_address))
                 }
                 _ => None,
             }
@@ -252,10 +257,10 @@ pub async fn proof(
     let path = crate::audit::inclusion_proof(&*state.store, seq, head.size)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let stored = found.ok_or(ApiError::NotFound)?;
+    let (stored, someone_elses_address) = found.ok_or(ApiError::NotFound)?;
     Ok(Json(InclusionProof {
         seq,
-        entry: STANDARD.encode(&stored.entry),
+        entry: (!someone_elses_address).then(|| STANDARD.encode(&stored.entry)),
         leaf: STANDARD.encode(stored.leaf),
         path: path.iter().map(|hash| STANDARD.encode(hash)).collect(),
         tree_size: head.size,

@@ -88,6 +88,7 @@ pub fn outside_entry(
         outcome: if denied.is_some() { "denied" } else { "allowed" }.to_owned(),
         reason: denied,
         purpose: None,
+        origin: None,
     }
 }
 
@@ -192,24 +193,31 @@ pub async fn read(
     item: Option<&str>,
     denied: Option<String>,
 ) -> Result<(), ApiError> {
-    let first = first_access(state, asker, denied.is_none()).await?;
+    let allowed = denied.is_none();
     let entry = entry(state, asker, origin, action, item, denied);
-    state.auditor.append(&*state.store, &entry).await?;
-    if first {
+    let seq = state.auditor.append(&*state.store, &entry).await?;
+    if first_access(state, asker, allowed, seq).await? {
         notify_first_access(state, asker).await?;
     }
     Ok(())
 }
 
-/// Whether this is an allowed professional's first entry on the record.
-async fn first_access(state: &AppState, asker: &Asker, allowed: bool) -> Result<bool, ApiError> {
+/// Whether the entry `seq` is an allowed professional's first on the record. Asked once the
+/// entry has its place in the log (appends are serialised), so of two requests at once exactly
+/// one is the first.
+async fn first_access(
+    state: &AppState,
+    asker: &Asker,
+    allowed: bool,
+    seq: u64,
+) -> Result<bool, ApiError> {
     let Who::Professional { record, break_glass, .. } = &asker.who else { return Ok(false) };
     // In an emergency the patient is told otherwise, and at once.
     if !allowed || *break_glass == BreakGlass::Active {
         return Ok(false);
     }
     let rpps = record.professional.rpps.as_str();
-    Ok(!state.store.has_acted(&asker.record.id, rpps).await?)
+    Ok(!state.store.has_acted(&asker.record.id, rpps, seq).await?)
 }
 
 /// Tells the patient that a professional came to their record for the first time.
@@ -236,11 +244,13 @@ pub async fn change<'a>(
     action: &str,
     item: Option<&str>,
 ) -> Result<Pending<'a>, ApiError> {
-    if first_access(state, asker, true).await? {
+    let entry = entry(state, asker, origin, action, item, None);
+    let pending = state.auditor.prepare(&*state.store, &entry).await?;
+    // The log is held: no other entry can take a place before this one meanwhile.
+    if first_access(state, asker, true, pending.rows().stored.seq).await? {
         notify_first_access(state, asker).await?;
     }
-    let entry = entry(state, asker, origin, action, item, None);
-    Ok(state.auditor.prepare(&*state.store, &entry).await?)
+    Ok(pending)
 }
 
 /// Refuses `action` on `item` for the policy's `reason`, traced.

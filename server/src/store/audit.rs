@@ -32,8 +32,14 @@ pub trait AuditStore: Send + Sync + 'static {
         &self,
         seq: u64,
     ) -> Result<Option<(StoredEntry, Option<String>)>, StoreError>;
-    /// Whether this actor has an allowed entry on this record already, outside break-glass.
-    async fn has_acted(&self, record_id: &str, actor_id: &str) -> Result<bool, StoreError>;
+    /// Whether this actor has an allowed entry on this record before the entry `before`,
+    /// outside break-glass.
+    async fn has_acted(
+        &self,
+        record_id: &str,
+        actor_id: &str,
+        before: u64,
+    ) -> Result<bool, StoreError>;
     /// The entries about one record, newest first; only `actor`'s if given.
     async fn record_audit(
         &self,

@@ -826,3 +826,62 @@ async fn an_item_moved_to_another_record_in_the_database_does_not_open_there() {
     let (listed, _) = json_of(&app, &format!("/api/records/{second}/documents"), &paul).await;
     assert_ne!(listed, StatusCode::OK, "its sealed title does not open in Paul's record either");
 }
+
+#[tokio::test]
+async fn an_inclusion_proof_shows_no_other_actors_address() {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    let app = test_app().await;
+    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    grant_all(&app, &record, DOCTOR, &patient).await;
+    let report =
+        deposited(&app, &record, &doctor, meta("CR", "reports", "application/pdf", PDF.len()))
+            .await;
+    let content = format!("/api/records/{record}/documents/{report}/content");
+    assert_eq!(get(&app.router, &content, Some(&doctor.0)).await.status(), StatusCode::OK);
+    let (_, history) =
+        json_of(&app, &format!("/api/records/{record}/access-history"), &patient).await;
+    let read = history.as_array().unwrap().iter().find(|e| e["action"] == "document.read").unwrap();
+    let seq = read["seq"].as_u64().unwrap();
+    app.sign_head().await;
+    let (status, proof) =
+        json_of(&app, &format!("/api/records/{record}/access-history/{seq}/proof"), &patient).await;
+    assert_eq!(status, StatusCode::OK);
+    let shown = STANDARD.decode(proof["entry"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        server::audit::merkle::leaf_hash(&shown),
+        <[u8; 32]>::try_from(STANDARD.decode(proof["leaf"].as_str().unwrap()).unwrap()).unwrap()
+    );
+    let shown: Value = serde_json::from_slice(&shown).unwrap();
+    assert!(shown.get("client").is_none() && shown.get("device").is_none(), "{shown}");
+    assert!(shown["origin"].is_string());
+
+    // The log still knows where the doctor read from, and proves it: the address kept beside
+    // the entry is the one it commits to, as `carnet audit verify` checks.
+    let stored = app.store.audit_log().await.unwrap().into_iter().find(|s| s.seq == seq).unwrap();
+    let entry: server::audit::AuditEntry = serde_json::from_slice(&stored.entry).unwrap();
+    let entry = entry.with_origin(stored.origin.as_deref());
+    assert!(!entry.client.is_empty());
+    assert!(!shown.to_string().contains(&entry.client));
+    let key = app.state.auditor.public_key();
+    assert!(server::audit::verify_stored(&*app.store, &key).await.unwrap().is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_professional_opening_the_record_with_many_requests_at_once_is_told_of_once() {
+    let app = test_app().await;
+    let (patient, record, _, nurse) = patient_doctor_nurse(&app).await;
+    grant_all(&app, &record, NURSE, &patient).await;
+    // A page asks for several parts at once; each may be the first to reach the log.
+    let uris = ["documents", "profile", "abilities", "timeline", "documents", "profile"]
+        .map(|part| format!("/api/records/{record}/{part}"));
+    let reads = uris.iter().map(|uri| {
+        let (router, session) = (app.router.clone(), nurse.0.clone());
+        let uri = uri.clone();
+        tokio::spawn(async move { get(&router, &uri, Some(&session)).await.status() })
+    });
+    for read in reads.collect::<Vec<_>>() {
+        assert_eq!(read.await.unwrap(), StatusCode::OK);
+    }
+    let told = told(&app, &patient).await;
+    assert_eq!(told.iter().filter(|kind| *kind == "first_access").count(), 1, "{told:?}");
+}

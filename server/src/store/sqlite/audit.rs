@@ -63,8 +63,8 @@ pub(super) async fn write_audit(
     rows: &AuditRows,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO audit_entries (seq, entry, leaf, chain, at, record_id, actor_id, action) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_entries (seq, entry, leaf, chain, at, record_id, actor_id, action, \
+         origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(number(rows.stored.seq)?)
     .bind(rows.stored.entry.as_slice())
@@ -74,6 +74,7 @@ pub(super) async fn write_audit(
     .bind(rows.record.as_deref())
     .bind(rows.actor.as_deref())
     .bind(&rows.action)
+    .bind(rows.stored.origin.as_deref())
     .execute(&mut *tx)
     .await
     .map_err(map_error)?;
@@ -131,10 +132,11 @@ impl AuditStore for SqliteStore {
     }
 
     async fn audit_log(&self) -> Result<Vec<StoredEntry>, StoreError> {
-        let rows = sqlx::query("SELECT seq, entry, leaf, chain FROM audit_entries ORDER BY seq")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_error)?;
+        let rows =
+            sqlx::query("SELECT seq, entry, leaf, chain, origin FROM audit_entries ORDER BY seq")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
         rows.iter()
             .map(|row| {
                 Ok(StoredEntry {
@@ -142,6 +144,7 @@ impl AuditStore for SqliteStore {
                     entry: row.try_get("entry").map_err(map_error)?,
                     leaf: hash(row.try_get("leaf").map_err(map_error)?)?,
                     chain: hash(row.try_get("chain").map_err(map_error)?)?,
+                    origin: row.try_get("origin").map_err(map_error)?,
                 })
             })
             .collect()
@@ -222,7 +225,7 @@ impl AuditStore for SqliteStore {
         seq: u64,
     ) -> Result<Option<(StoredEntry, Option<String>)>, StoreError> {
         let row = sqlx::query(
-            "SELECT seq, entry, leaf, chain, record_id FROM audit_entries WHERE seq = ?",
+            "SELECT seq, entry, leaf, chain, origin, record_id FROM audit_entries WHERE seq = ?",
         )
         .bind(number(seq)?)
         .fetch_optional(&self.pool)
@@ -234,22 +237,30 @@ impl AuditStore for SqliteStore {
                 entry: row.try_get("entry").map_err(map_error)?,
                 leaf: hash(row.try_get("leaf").map_err(map_error)?)?,
                 chain: hash(row.try_get("chain").map_err(map_error)?)?,
+                origin: row.try_get("origin").map_err(map_error)?,
             };
             Ok((stored, row.try_get("record_id").map_err(map_error)?))
         })
         .transpose()
     }
 
-    async fn has_acted(&self, record_id: &str, actor_id: &str) -> Result<bool, StoreError> {
+    async fn has_acted(
+        &self,
+        record_id: &str,
+        actor_id: &str,
+        before: u64,
+    ) -> Result<bool, StoreError> {
         // Allowed, outside an emergency: a refused try, or a break-glass access (told otherwise),
         // is not the first access the patient is told of.
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE record_id = ? AND actor_id = ? \
+             AND seq < ? \
              AND json_extract(CAST(entry AS TEXT), '$.outcome') = 'allowed' \
              AND json_extract(CAST(entry AS TEXT), '$.purpose') IS NULL)",
         )
         .bind(record_id)
         .bind(actor_id)
+        .bind(number(before)?)
         .fetch_one(&self.pool)
         .await
         .map_err(map_error)
