@@ -44,6 +44,7 @@ fn entry(i: usize) -> AuditEntry {
         outcome: "allowed".into(),
         reason: None,
         purpose: None,
+        origin: None,
     }
 }
 

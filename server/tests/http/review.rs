@@ -249,19 +249,18 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limit_and_its_own_addres
     let spoofed = [("x-forwarded-for", "198.51.100.7")];
     assert_eq!(failed_login(&app, "203.0.113.5", &spoofed, 33).await, StatusCode::UNAUTHORIZED);
     // The log records the client, not the proxy.
-    let last = app.store.audit_log().await.unwrap().pop().unwrap();
-    let entry: Value = serde_json::from_slice(&last.entry).unwrap();
-    assert_eq!(entry["client"], "203.0.113.5");
-    let entries = app.store.audit_log().await.unwrap();
-    let clients: Vec<String> = entries
-        .iter()
+    let clients: Vec<String> = app
+        .store
+        .audit_log()
+        .await
+        .unwrap()
+        .into_iter()
         .map(|e| {
-            serde_json::from_slice::<Value>(&e.entry).unwrap()["client"]
-                .as_str()
-                .unwrap()
-                .to_owned()
+            let entry: server::audit::AuditEntry = serde_json::from_slice(&e.entry).unwrap();
+            entry.with_origin(e.origin.as_deref()).client
         })
         .collect();
+    assert_eq!(clients.last().unwrap(), "203.0.113.5");
     assert!(clients.iter().any(|c| c == "198.51.100.8"));
     assert!(!clients.iter().any(|c| c == proxy), "{clients:?}");
 
@@ -884,4 +883,92 @@ async fn a_professional_opening_the_record_with_many_requests_at_once_is_told_of
     }
     let told = told(&app, &patient).await;
     assert_eq!(told.iter().filter(|kind| *kind == "first_access").count(), 1, "{told:?}");
+}
+
+#[tokio::test]
+async fn card_challenges_are_limited_per_address() {
+    let app = test_app().await;
+    let mut statuses = Vec::new();
+    for _ in 0..60 {
+        statuses.push(
+            post_from(&app, "/api/pro/challenge", json!(null), "203.0.113.9", &[]).await.status,
+        );
+    }
+    assert_eq!(statuses[0], StatusCode::OK);
+    assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    let elsewhere = post_from(&app, "/api/pro/challenge", json!(null), "198.51.100.3", &[]).await;
+    assert_eq!(elsewhere.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_contact_is_told_of_sign_ups_with_it_a_few_times_only() {
+    let app = test_app().await;
+    super::account::signed_up(&app, "jeanne@example.fr").await;
+    let before = app.store.outbox(1000).await.unwrap().len();
+    for n in 0..8 {
+        let peer = format!("198.51.100.{}", n + 10);
+        let body = json!({ "contact": "jeanne@example.fr", "password": "une autre phrase de passe",
+            "given_name": "Jeanne", "family_name": "Dupont", "birth_date": "1980-03-04" });
+        let sent = post_from(&app, "/api/account/signup", body, &peer, &[]).await;
+        assert_eq!(sent.status, StatusCode::ACCEPTED, "{:?}", sent.body);
+    }
+    let told = app.store.outbox(1000).await.unwrap().len() - before;
+    assert_eq!(told, 3, "three notices, then silence");
+}
+
+#[tokio::test]
+async fn a_closed_record_still_asks_for_the_authenticator() {
+    use super::account::{PASSWORD, authenticator_code, login_challenge, post};
+    let app = test_app().await;
+    let (cookie, csrf) = super::account::signed_up(&app, "jeanne@example.fr").await;
+    let headers = [("x-csrf-token", csrf.as_str())];
+    let setup = json!({ "current_password": PASSWORD });
+    let setup = post(&app.router, "/api/account/totp/setup", setup, Some(&cookie), &headers).await;
+    let secret = setup.body["secret"].as_str().unwrap().to_owned();
+    let code = json!({ "code": authenticator_code(&secret, app.clock_now()) });
+    let on = post(&app.router, "/api/account/totp/enable", code, Some(&cookie), &headers).await;
+    assert_eq!(on.status, StatusCode::NO_CONTENT);
+    let close = json!({ "password": PASSWORD });
+    let closed = post(&app.router, "/api/account/close", close, Some(&cookie), &headers).await;
+    assert_eq!(closed.status, StatusCode::NO_CONTENT);
+    // The archived record is still health data: the password alone opens nothing.
+    let challenge = login_challenge(&app, "jeanne@example.fr", PASSWORD).await;
+    assert_eq!(challenge.status, StatusCode::ACCEPTED);
+    assert_eq!(challenge.body["method"], "authenticator");
+}
+
+#[tokio::test]
+async fn the_operator_unlocks_a_card_and_the_log_says_so() {
+    let app = test_app().await;
+    let (_, _, _, _) = patient_doctor_nurse(&app).await;
+    for _ in 0..40 {
+        let challenge =
+            post_from(&app, "/api/pro/challenge", json!(null), "203.0.113.66", &[]).await;
+        let body = json!({ "rpps": DOCTOR, "challenge": challenge.body["challenge"], "signature": "AAAA" });
+        post_from(&app, "/api/pro/login", body, "203.0.113.66", &[]).await;
+    }
+    assert_eq!(card_login_from(&app, DOCTOR, "203.0.113.66").await, StatusCode::TOO_MANY_REQUESTS);
+    // The real command, on the same data directory.
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_carnet"))
+            .arg("--data-dir")
+            .arg(app.dir.path())
+            .args(args)
+            .env_remove("CARNET_MASTER_KEY")
+            .output()
+            .unwrap()
+    };
+    let refused = run(&["card", "unlock", "--rpps", "12345"]);
+    assert!(!refused.status.success());
+    let unlocked = run(&["card", "unlock", "--rpps", DOCTOR]);
+    assert!(unlocked.status.success(), "{}", String::from_utf8_lossy(&unlocked.stderr));
+    let prefix = server::professional::card_prefix(DOCTOR);
+    let left = app.store.rate_limit_reset_prefix(&prefix).await.unwrap();
+    assert_eq!(left, 0, "the command lifted every delay on the card");
+    let last = app.store.audit_log().await.unwrap().pop().unwrap();
+    let entry: Value = serde_json::from_slice(&last.entry).unwrap();
+    assert_eq!(
+        (entry["action"].as_str(), entry["actor"]["id"].as_str()),
+        (Some("professional.card_unlocked"), Some(DOCTOR))
+    );
 }
