@@ -64,7 +64,10 @@ test('the professional pages offer exactly what the configured matrix allows', a
   // The patient's record: the deposit form offers those two categories, nothing more.
   await hydrated(page, `/pro/dossier/${record}`);
   const form = page.locator('form', { has: page.getByRole('button', { name: 'Ajouter le document' }) });
-  const offered = await form.getByLabel('Catégorie').locator('option').allTextContents();
+  // The options come with the record's abilities, after the form itself: wait for them.
+  const options = form.getByLabel('Catégorie').locator('option');
+  await options.first().waitFor({ state: 'attached' });
+  const offered = await options.allTextContents();
   assert.deepEqual(offered, ['Comptes rendus', 'Certificats']);
   await assertAccessible(page, 'deposit form from the configured matrix');
   // And the server refuses what the form does not offer.
