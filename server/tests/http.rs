@@ -26,7 +26,10 @@ mod routes;
 #[path = "http/timeline.rs"]
 mod timeline;
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use axum::{
     Router,
@@ -37,6 +40,29 @@ use http_body_util::BodyExt;
 use server::{AppState, app, clock::ManualClock, store::SqliteStore};
 use tempfile::TempDir;
 use tower::ServiceExt;
+
+/// The PIN of every card the tests issue.
+pub const CARD_PIN: &str = "2468";
+
+/// A card's public key, and its signing key.
+pub type TestCard = (Vec<u8>, p256::ecdsa::SigningKey);
+
+/// A real card for `rpps` (its public key, and its signing key opened with [`CARD_PIN`]),
+/// issued and opened once per test process. Sealing a card costs 600,000 PBKDF2 rounds each
+/// way, run unoptimised in a test build: issued per test, cards were most of this binary's
+/// time. The card file itself is tested in `server/src/professional/card.rs`.
+pub fn test_card(rpps: &str) -> TestCard {
+    static CARDS: OnceLock<Mutex<HashMap<String, TestCard>>> = OnceLock::new();
+    let mut cards = CARDS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    cards
+        .entry(rpps.to_owned())
+        .or_insert_with(|| {
+            let rpps = app::directory::Rpps::parse(rpps).unwrap();
+            let (file, public) = server::professional::card::issue(&rpps, CARD_PIN).unwrap();
+            (public, server::professional::card::open(&file, CARD_PIN).unwrap())
+        })
+        .clone()
+}
 
 pub struct TestApp {
     pub router: Router,

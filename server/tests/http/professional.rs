@@ -11,7 +11,6 @@ use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 use serde_json::{Value, json};
 use server::{
     account::lifecycle::{self, AccountRules},
-    professional::card,
     store::{AccountStatus, ConsentMethod, PeopleStore, Store},
 };
 
@@ -23,7 +22,6 @@ use crate::{START, TestApp, get, test_app, test_app_with};
 const DOCTOR: &str = "10000000009";
 const AGENT: &str = "10001234565";
 const DENTIST: &str = "10002345675";
-const PIN: &str = "2468";
 const DAY: i64 = 86_400;
 
 fn entry(rpps: &str, family_name: &str, profession: Profession) -> Professional {
@@ -47,9 +45,9 @@ async fn directory(app: &TestApp) -> [SigningKey; 3] {
     app.store.import_directory(&entries, START).await.unwrap();
     let mut keys = Vec::new();
     for rpps in [DOCTOR, AGENT, DENTIST] {
-        let (card_file, public_key) = card::issue(&Rpps::parse(rpps).unwrap(), PIN).unwrap();
+        let (public_key, key) = crate::test_card(rpps);
         assert!(app.store.set_card_key(rpps, &public_key).await.unwrap());
-        keys.push(card::open(&card_file, PIN).unwrap());
+        keys.push(key);
     }
     keys.try_into().ok().unwrap()
 }

@@ -12,10 +12,7 @@ use axum::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use p256::ecdsa::{Signature, signature::Signer};
 use serde_json::{Value, json};
-use server::{
-    professional::card,
-    store::{PeopleStore, Store},
-};
+use server::store::{PeopleStore, Store};
 use tower::ServiceExt;
 
 use super::account::{Reply, post, reply, session_cookie, signed_up};
@@ -48,9 +45,8 @@ pub fn directory_entry(rpps: &str, profession: Profession) -> Professional {
 
 /// Issues a card for a professional of the directory and logs in with it.
 pub async fn card_session(app: &TestApp, rpps: &str) -> Session {
-    let (file, public) = card::issue(&Rpps::parse(rpps).unwrap(), "2468").unwrap();
+    let (public, key) = crate::test_card(rpps);
     app.store.set_card_key(rpps, &public).await.unwrap();
-    let key = card::open(&file, "2468").unwrap();
     let challenge = post(&app.router, "/api/pro/challenge", json!(null), None, &[]).await;
     let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
     let signature: Signature =

@@ -647,13 +647,11 @@ async fn a_card_is_never_locked_for_good_nor_from_another_address() {
 
 /// A real card login (a card issued now, its challenge signed) from `peer`; its status.
 async fn card_login_from(app: &TestApp, rpps: &str, peer: &str) -> StatusCode {
-    use app::directory::Rpps;
     use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
     use p256::ecdsa::{Signature, signature::Signer};
-    use server::{professional::card, store::PeopleStore};
-    let (file, public) = card::issue(&Rpps::parse(rpps).unwrap(), "2468").unwrap();
+    use server::store::PeopleStore;
+    let (public, key) = crate::test_card(rpps);
     app.store.set_card_key(rpps, &public).await.unwrap();
-    let key = card::open(&file, "2468").unwrap();
     let challenge = post_from(app, "/api/pro/challenge", json!(null), peer, &[]).await;
     let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
     let signature: Signature =
