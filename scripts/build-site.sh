@@ -15,6 +15,22 @@ wasm=target/wasm32-unknown-unknown/wasm-release/app.wasm
 
 cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate
 
+# Everything the site is made of: when none of it changed since the last build, the site in
+# place is the one this build would make (a warm test run saves wasm-opt's minute and a half).
+# The tools' versions are pinned in setup.sh, hashed with the rest.
+inputs=$({
+  sha256sum "$wasm" style/carnet.css app/data/ansm-interactions.json package-lock.json \
+    scripts/build-site.sh scripts/wasm-opt-all.mjs scripts/sw-stamp.mjs scripts/precompress.mjs \
+    scripts/setup.sh
+  find public -type f -print0 | sort -z | xargs -0 sha256sum
+  wasm-bindgen --version
+} | sha256sum | cut -d' ' -f1)
+if [[ -d "$site" && -f "$site.inputs" && "$(cat "$site.inputs")" == "$inputs" ]]; then
+  echo "[build-site] $site is up to date with its inputs" >&2
+  exit 0
+fi
+rm -f "$site.inputs"
+
 rm -rf "$staging" target/wasm-split
 mkdir -p "$staging/pkg" target/wasm-split
 # Main module + chunks + the loader `__wasm_split.js`, which imports `initSync` from carnet.js.
@@ -37,4 +53,5 @@ node scripts/precompress.mjs "$staging"
 
 rm -rf "$site"
 mv "$staging" "$site"
+echo "$inputs" > "$site.inputs"
 echo "[build-site] site ready in $site" >&2

@@ -38,7 +38,9 @@ step "release bundle and size budget"
 node scripts/size-report.mjs
 
 step "end-to-end tests (real server, headless Chromium)"
-cargo build -p server
+# The server binary the HTTP tests were built with (target/debug/carnet): `cargo build -p
+# server` would build it again with another feature set, two minutes on a cold machine.
+cargo test --workspace --no-run --quiet
 node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee -a "$log"
 
 passed=$(awk '/^test result:/ { n += $4 } /^# pass / { n += $3 } END { print n + 0 }' "$log")
