@@ -93,6 +93,10 @@ test('a patient grants a physician, who deposits a PDF report the patient reads 
     assert.ok(tries < 100, 'the PDF viewer never opened');
     await page.waitForEvent('frameattached', { timeout: 10_000 });
   }
+  // Read, she closes it. (Chromium's viewer takes the focus, and scrolls to itself, whenever it
+  // has loaded: typing elsewhere while it loads loses the typing, so she closes it first.)
+  await page.getByRole('button', { name: 'Fermer le document' }).click();
+  await page.locator('iframe.viewer__frame').waitFor({ state: 'detached' });
 
   // Search finds a word that is only in the text of her own document, not in its title; the
   // timeline shows both documents, newest care first.
