@@ -1,0 +1,134 @@
+// Benchmark of the patient's pages on a phone: starts the real server (the binary in CARNET_BIN,
+// e.g. `target/release/carnet` after `cargo build --release -p server`, or the debug build as the
+// end-to-end tests do; the site from target/site), creates a patient with ten health-profile
+// entries, runs Lighthouse's mobile preset (simulated slow 4G: 150 ms RTT, 1.6 Mbps; 4× CPU
+// slowdown) with Debian's Chromium on every page, then again on the record with 200 documents,
+// and prints one Markdown table: performance score, LCP, TBT, CLS, bytes and requests of a first
+// visit. Times vary from run to run; the bytes do not. Asserts nothing. The professional's pages
+// are measured with Dr Martin of `demo/directory.json`, granted the record, logged in with a card
+// the server's own command issues.
+//
+//   node scripts/bench-pages.mjs              # Lighthouse from LIGHTHOUSE, or npx lighthouse@12.8.2
+//   CARNET_BIN=target/release/carnet node scripts/bench-pages.mjs
+import { execFileSync } from 'node:child_process';
+import { createDecipheriv, createPrivateKey, pbkdf2Sync, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../tests/e2e/server.mjs';
+
+const PASSWORD = 'marée basse à Étretat';
+const DOCTOR = '10000000009';
+const PIN = '2468';
+const DOCUMENTS = 200;
+const CHROME_FLAGS = '--headless --no-sandbox --disable-gpu --disable-background-networking '
+  + '--disable-component-update --disable-sync --no-first-run';
+
+const server = await startServer();
+try {
+  const call = async (method, path, body, headers = {}) => {
+    const answer = await fetch(server.url + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`);
+    return answer;
+  };
+  const sent = await (await call('POST', '/api/account/signup', {
+    contact: 'bench.pages@example.fr', given_name: 'Jeanne', family_name: 'Martin', birth_date: '1950-03-02', password: PASSWORD,
+  })).json();
+  const verified = await call('POST', '/api/account/verify', { challenge: sent.challenge, code: server.latestCode() });
+  let cookie = verified.headers.getSetCookie().find((c) => c.startsWith('carnet_session=')).split(';')[0];
+  const me = await verified.json();
+  const auth = { cookie, 'x-csrf-token': me.csrf_token };
+  const record = `/api/records/${me.id}`;
+
+  // Ten profile entries, as a patient with a few conditions has them.
+  const entries = [
+    { section: 'blood_group', group: 'o', rhesus: 'negative' },
+    { section: 'allergy', substance: 'Pénicilline', reaction: 'œdème de Quincke', severity: 'life_threatening' },
+    { section: 'allergy', substance: 'Latex', reaction: 'eczéma', severity: 'mild' },
+    { section: 'condition', name: 'Diabète de type 2', since: '2015-06-01' },
+    { section: 'condition', name: 'Hypertension artérielle', since: '2012-01-15' },
+    { section: 'measurement', kind: 'weight', value: 71.5, date: '2026-10-01' },
+    { section: 'measurement', kind: 'weight', value: 70.8, date: '2026-11-01' },
+    { section: 'emergency_contact', name: 'Paul Martin', relation: 'fils', phone: '+33612345678' },
+    { section: 'advance_directives', text: 'Personne de confiance : Paul Martin.', date: '2024-02-01' },
+    { section: 'emergency_contact', name: 'Claire Martin', relation: 'fille', phone: '+33698765432' },
+  ];
+  for (const entry of entries) await call('POST', `${record}/profile`, { entry }, auth);
+
+  const lighthouse = process.env.LIGHTHOUSE ? [process.env.LIGHTHOUSE] : ['npx', '--yes', 'lighthouse@12.8.2'];
+  const dir = mkdtempSync(join(tmpdir(), 'carnet-pages-'));
+  const rows = [];
+  const measure = (label, path, signedIn) => {
+    const out = join(dir, `${rows.length}.json`);
+    execFileSync(lighthouse[0], [...lighthouse.slice(1), server.url + path,
+      '--only-categories=performance', '--output=json', `--output-path=${out}`, '--quiet',
+      `--chrome-flags=${CHROME_FLAGS}`,
+      ...(signedIn ? [`--extra-headers=${JSON.stringify({ Cookie: cookie })}`] : []),
+    ], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' } });
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const value = (name) => report.audits[name].numericValue;
+    rows.push({
+      label,
+      score: Math.round(report.categories.performance.score * 100),
+      lcp: `${(value('largest-contentful-paint') / 1000).toFixed(1)} s`,
+      tbt: `${Math.round(value('total-blocking-time'))} ms`,
+      cls: value('cumulative-layout-shift').toFixed(3),
+      bytes: `${Math.round(value('total-byte-weight') / 1024)} KiB`,
+      requests: report.audits['network-requests'].details.items.length,
+    });
+    process.stderr.write(`[bench-pages] ${label}: ${rows.at(-1).score}\n`);
+  };
+
+  measure('`/`', '/', false);
+  measure('`/connexion`', '/connexion', false);
+  measure('`/dossier`, no document', '/dossier', true);
+  measure('`/dossier/urgence`', '/dossier/urgence', true);
+  for (let i = 1; i <= DOCUMENTS; i++) {
+    const bytes = new TextEncoder().encode(`Compte rendu ${i}\nTension 12/8, poids stable.\n`);
+    const day = String(1 + (i % 28)).padStart(2, '0');
+    const meta = { title: `Compte rendu ${i}`, category: 'patient_own', care_date: `2026-10-${day}`, media_type: 'text/plain', size: bytes.length };
+    const upload = await (await call('POST', `${record}/uploads`, meta, auth)).json();
+    await fetch(`${server.url}${record}/uploads/${upload.upload_id}?offset=0`, {
+      method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: bytes,
+    });
+    await call('POST', `${record}/uploads/${upload.upload_id}/finish`, undefined, auth);
+  }
+  measure(`\`/dossier\`, ${DOCUMENTS} documents`, '/dossier', true);
+
+  // The professional: the demo directory, a card, the patient's grant, a login signed here as the
+  // browser signs it (PBKDF2-SHA256 opens the sealed PKCS#8 key; ECDSA P-256, r‖s).
+  server.command(['directory', 'import', join(import.meta.dirname, '../demo/directory.json')]);
+  const cardPath = join(dir, 'card.json');
+  server.command(['card', 'issue', '--rpps', DOCTOR, '--out', cardPath], { env: { CARNET_CARD_PIN: PIN } });
+  const card = JSON.parse(readFileSync(cardPath, 'utf8'));
+  const key = pbkdf2Sync(PIN, Buffer.from(card.salt, 'base64'), card.iterations, 32, 'sha256');
+  const sealed = Buffer.from(card.sealed_key, 'base64');
+  const opener = createDecipheriv('aes-256-gcm', key, Buffer.from(card.nonce, 'base64'));
+  opener.setAAD(Buffer.from(`${card.format}\n${card.rpps}`));
+  opener.setAuthTag(sealed.subarray(sealed.length - 16));
+  const pkcs8 = Buffer.concat([opener.update(sealed.subarray(0, sealed.length - 16)), opener.final()]);
+  const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+  await call('PUT', `${record}/grants/${DOCTOR}`, { scope: 'all' }, auth);
+  const { challenge } = await (await call('POST', '/api/pro/challenge', null)).json();
+  const message = `carnet-card-login/1\n${server.url}\n${challenge}`;
+  const signature = sign('sha256', Buffer.from(message), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  const login = await call('POST', '/api/pro/login', { rpps: DOCTOR, challenge, signature: signature.toString('base64url') });
+  const proCookie = login.headers.getSetCookie().find((c) => c.startsWith('carnet_pro_session=') || c.startsWith('carnet_session='));
+  cookie = proCookie.split(';')[0];
+  measure('`/pro`', '/pro', true);
+  measure(`\`/pro/dossier/…\`, ${DOCUMENTS} documents`, `/pro/dossier/${me.id}`, true);
+
+  const version = JSON.parse(readFileSync(join(dir, '0.json'), 'utf8')).lighthouseVersion;
+  console.log(`Lighthouse ${version}, mobile preset (simulated throttling), ${process.env.CARNET_BIN ?? 'debug'} server\n`);
+  console.log('| page | performance | LCP | TBT | CLS | bytes | requests |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of rows) {
+    console.log(`| ${row.label} | ${row.score} | ${row.lcp} | ${row.tbt} | ${row.cls} | ${row.bytes} | ${row.requests} |`);
+  }
+} finally {
+  await server.stop();
+}
