@@ -142,8 +142,6 @@ pub async fn audit(
 }
 
 pub async fn review_break_glass(store: &dyn Store, vault: &Vault, days: u32) -> Outcome {
-    // Reasons sealed before wrappings named their record open once bound (as a start does).
-    server::vault::bind_owners(store, vault).await?;
     let now = SystemClock.now();
     let sessions = store.break_glass_since(now - i64::from(days) * 86_400).await?;
     if sessions.is_empty() {

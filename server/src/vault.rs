@@ -305,21 +305,41 @@ fn legacy_wrapping(key_ref: &str) -> Vec<u8> {
     format!("carnet/data-key\0{key_ref}").into_bytes()
 }
 
-/// Binds every data key still wrapped the old way to its record, in batches. Run at start and
-/// before a rotation; a second run finds nothing to do.
+/// Binds every data key still wrapped the old way to its record, in batches, once: run at the
+/// first start after the upgrade (and before a rotation), it then records that every key is
+/// bound. After that, a key wrapped the old way can only have been put back from an older copy
+/// of the database, with its row perhaps naming another record: it is never bound, only
+/// reported, and stays unopened. A key that does not open is logged and left (marked), so one
+/// bad row does not stop the server.
 pub async fn bind_owners(
     store: &dyn crate::store::Store,
     vault: &Vault,
 ) -> Result<usize, RotationError> {
+    if store.data_keys_bound().await? {
+        let stray = store.unbound_data_keys(500).await?;
+        for (id, _) in &stray {
+            tracing::error!(key = %id, "a data key wrapped the old way reappeared after every key \
+                was bound (restored from an older copy?): it is not bound, and does not open");
+            store.set_data_key_unbindable(id).await?;
+        }
+        return Ok(0);
+    }
     let mut bound = 0;
     loop {
         let batch = store.unbound_data_keys(500).await?;
         if batch.is_empty() {
+            store.set_data_keys_bound().await?;
             return Ok(bound);
         }
         let mut updates = Vec::with_capacity(batch.len());
         for (id, key) in &batch {
-            updates.push((id.clone(), vault.bind_owner(key, id)?));
+            match vault.bind_owner(key, id) {
+                Ok(new) => updates.push((id.clone(), new)),
+                Err(error) => {
+                    tracing::error!(key = %id, %error, "a data key does not open: left as it is");
+                    store.set_data_key_unbindable(id).await?;
+                }
+            }
         }
         store.replace_data_keys(&updates).await?;
         bound += updates.len();

@@ -315,6 +315,12 @@ pub trait Store:
     /// Up to `limit` data keys whose wrapping does not name their record yet (wrapped before it
     /// did), each with the record of its own row.
     async fn unbound_data_keys(&self, limit: u32) -> Result<Vec<(String, WrappedKey)>, StoreError>;
+    /// Whether every data key was bound to its record once (after which none may be unbound).
+    async fn data_keys_bound(&self) -> Result<bool, StoreError>;
+    /// Records that every data key is bound to its record.
+    async fn set_data_keys_bound(&self) -> Result<(), StoreError>;
+    /// Marks a key the binding pass could not open, so that it is not tried again.
+    async fn set_data_key_unbindable(&self, id: &str) -> Result<(), StoreError>;
     /// Replaces wrapped data keys (each bound to its record), all together.
     async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError>;
     /// The pending secret (set up, not yet confirmed) becomes the one in use, enabled; `false`

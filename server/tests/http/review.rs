@@ -975,3 +975,43 @@ async fn the_operator_unlocks_a_card_and_the_log_says_so() {
         (Some("professional.card_unlocked"), Some(DOCTOR))
     );
 }
+
+#[tokio::test]
+async fn a_document_row_moved_alone_to_another_record_does_not_open_there() {
+    let app = test_app().await;
+    let (jeanne, first, _, _) = patient_doctor_nurse(&app).await;
+    let paul = super::account::signed_up(&app, "paul@example.fr").await;
+    let second = super::records::record_id(&app, "paul@example.fr").await;
+    let note = meta("Compte rendu", "patient_own", "application/pdf", PDF.len());
+    let report = deposited(&app, &first, &jeanne, note).await;
+    let path = app.dir.path().join("carnet.db");
+    let sql = |statement: &'static str, binds: Vec<String>| {
+        let path = path.clone();
+        async move {
+            use sqlx::Connection;
+            let url = format!("sqlite://{}", path.display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let mut query = sqlx::query(statement);
+            for bind in binds {
+                query = query.bind(bind);
+            }
+            query.execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        }
+    };
+    // Only the document's own row now says Paul's record; its upload and key say Jeanne's.
+    sql("UPDATE documents SET account_id = ? WHERE id = ?", vec![second.clone(), report.clone()])
+        .await;
+    let content = format!("/api/records/{second}/documents/{report}/content");
+    let moved = get(&app.router, &content, Some(&paul.0)).await;
+    assert_eq!(moved.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    // Every key bound once, a key that turns up unbound later (put back from an older copy) is
+    // never bound again: only reported and marked.
+    let state = &app.state;
+    assert_eq!(server::vault::bind_owners(&*state.store, &state.vault).await.unwrap(), 0);
+    assert!(app.store.data_keys_bound().await.unwrap());
+    sql("UPDATE data_keys SET owner_bound = 0", vec![]).await;
+    assert_eq!(server::vault::bind_owners(&*state.store, &state.vault).await.unwrap(), 0);
+    assert!(app.store.unbound_data_keys(10).await.unwrap().is_empty(), "marked, not bound");
+}

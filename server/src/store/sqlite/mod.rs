@@ -413,6 +413,30 @@ impl Store for SqliteStore {
             .collect())
     }
 
+    async fn data_keys_bound(&self) -> Result<bool, StoreError> {
+        sqlx::query_scalar("SELECT data_keys_bound = 1 FROM instance WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_error)
+    }
+
+    async fn set_data_keys_bound(&self) -> Result<(), StoreError> {
+        sqlx::query("UPDATE instance SET data_keys_bound = 1 WHERE id = 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn set_data_key_unbindable(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE data_keys SET owner_bound = 2 WHERE id = ? AND owner_bound = 0")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
     async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         for (id, key) in keys {

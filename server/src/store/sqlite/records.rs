@@ -118,6 +118,10 @@ fn document_query(filter: &str) -> String {
 fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
     let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
     let flag = |name: &str| row.try_get::<i64, _>(name).map(|v| v == 1).map_err(map_error);
+    let mut upload = upload_from(row)?;
+    // The document's record, which is the one it is listed and read in: a document row (or a
+    // version) pointed at another record's upload does not open there.
+    upload.key.owner = text("account_id")?;
     Ok(DocumentRecord {
         id: text("id")?,
         account_id: text("account_id")?,
@@ -135,7 +139,7 @@ fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
             .map_err(|_| StoreError::Corrupt)?,
         withdrawn: row.try_get::<Option<i64>, _>("withdrawn_at").map_err(map_error)?.is_some(),
         deposited_at: row.try_get("deposited_at").map_err(map_error)?,
-        upload: upload_from(row)?,
+        upload,
     })
 }
 
