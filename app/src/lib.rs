@@ -36,7 +36,9 @@ use crate::i18n::I18nContextProvider;
 use crate::layout::Shell;
 use crate::pages::{About, ErrorPage, Home, NotFound};
 use crate::pro::routes::{ProLoginRoute, ProRecordRoute, ProRoute};
-use crate::record::routes::RecordRoute;
+use crate::record::routes::{
+    RecordDocumentsRoute, RecordHealthRoute, RecordRoute, RecordSharingRoute,
+};
 
 /// Name of the generated JS glue and wasm files under `/pkg` (`carnet.js`, `carnet_bg.wasm`).
 pub const OUTPUT_NAME: &str = "carnet";
@@ -95,6 +97,20 @@ pub fn App() -> impl IntoView {
                             />
                             <Route path=path!("/activer") view={Lazy::<ActivateRoute>::new()} />
                             <Route path=path!("/dossier") view={Lazy::<RecordRoute>::new()} />
+                            // The list and, from a document's address, the document beside it:
+                            // one route, so opening a document keeps the list as it is.
+                            <Route
+                                path=path!("/dossier/documents/:id?")
+                                view={Lazy::<RecordDocumentsRoute>::new()}
+                            />
+                            <Route
+                                path=path!("/dossier/sante")
+                                view={Lazy::<RecordHealthRoute>::new()}
+                            />
+                            <Route
+                                path=path!("/dossier/partage")
+                                view={Lazy::<RecordSharingRoute>::new()}
+                            />
                             <Route
                                 path=path!("/dossier/urgence")
                                 view={Lazy::<summary::routes::ShareRoute>::new()}

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openPage, pageHelpers, root, useServerAndBrowser } from './server.mjs';
+import { openPage, pageHelpers, root, tab, useServerAndBrowser } from './server.mjs';
 
 const PASSWORD = 'marée basse à Étretat';
 const PIN = '2468';
@@ -116,7 +116,7 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await nurse.page.getByRole('img', { name: 'Code QR à scanner par le patient pour vous donner accès' }).locator('svg').waitFor();
   await assertAccessible(nurse.page, 'nurse: the code to scan');
   const scanned = new URL(await nurse.page.locator('.grant-code__url').textContent());
-  assert.equal(scanned.pathname + scanned.search, `/dossier?pro=${NURSE}`);
+  assert.equal(scanned.pathname + scanned.search, `/dossier/partage?pro=${NURSE}`);
 
   // The patient makes Dr Martin the regular doctor, and grants the nurse two categories.
   await hydrated(page, scanned.pathname + scanned.search);
@@ -159,7 +159,10 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await assertAccessible(page, 'patient: preview of the nurse');
   await preview.getByRole('button', { name: 'Fermer l\'aperçu' }).click();
 
-  // Masked: gone from the nurse's next request; the regular doctor still sees it.
+  // Masked, from the document's own page: gone from the nurse's next request; the regular
+  // doctor still sees it.
+  await tab(page, 'Documents').click();
+  await page.getByRole('link', { name: 'Journal de tension' }).click();
   const own = page.locator('.document', { hasText: 'Journal de tension' });
   await own.getByRole('button', { name: 'Masquer' }).click();
   await own.getByText('masqué').waitFor();
@@ -195,23 +198,25 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   assert.deepEqual(urgent.problems, []);
   await urgent.context.close();
 
-  // The patient sees the notification and the session with its reason.
+  // The patient sees the notification on her home page, and the session with its reason on
+  // the sharing page.
   await hydrated(page, '/dossier');
   await page.getByText('Claire Lefebvre, Médecin a ouvert le dossier en urgence').waitFor();
-  await page.getByText('Patiente inconsciente, admise aux urgences').waitFor();
-  await page.locator('.badge--alert', { hasText: 'En cours' }).waitFor();
   await page.getByText('Anne Martin, Médecin a ajouté un document à votre dossier le').first().waitFor();
   await page.getByText('Thomas Petit, Infirmier a accédé à votre dossier pour la première fois le').waitFor();
   await assertAccessible(page, 'patient: break-glass notification');
+  await page.getByRole('button', { name: 'Tout marquer comme lu' }).click();
+  // Every notification is read now (there are several: strict locators do not apply).
+  await page.waitForFunction(() => document.querySelector('.notification--unread') === null);
+  await tab(page, 'Partage').click();
+  await page.getByText('Patiente inconsciente, admise aux urgences').waitFor();
+  await page.locator('.badge--alert', { hasText: 'En cours' }).waitFor();
   // The access history: the emergency access stands out, and can be shown alone.
   const history = page.getByRole('region', { name: 'Historique des accès' });
   await history.getByLabel('Afficher').selectOption('break_glass');
   await history.locator('.history__event--urgent', { hasText: 'Claire Lefebvre (Médecin) — a consulté la liste des documents' }).first().waitFor();
   assert.equal(await history.locator('.history__event:not(.history__event--urgent)').count(), 0);
   await assertAccessible(page, 'patient: access history, emergency accesses');
-  await page.getByRole('button', { name: 'Tout marquer comme lu' }).click();
-  // Every notification is read now (there are several: strict locators do not apply).
-  await page.waitForFunction(() => document.querySelector('.notification--unread') === null);
   await page.getByLabel('Je refuse que mon dossier soit ouvert en urgence (bris de glace)').check();
   await page.getByText('Votre choix est enregistré.').waitFor();
   assert.deepEqual(patient.problems, []);

@@ -45,7 +45,11 @@ test('no page transfers more than its budget on a first visit', async () => {
   const pages = {
     '/': async (p) => p.getByRole('heading', { level: 1 }).waitFor(),
     '/connexion': async (p) => p.getByRole('button', { name: 'Continuer' }).waitFor(),
-    '/dossier': async (p) => p.getByRole('region', { name: 'Chronologie' }).waitFor(),
+    '/dossier': async (p) => p.getByRole('region', { name: 'Derniers documents' }).waitFor(),
+    '/dossier/documents': async (p) => p.getByRole('search', { name: 'Chercher dans les documents' }).waitFor(),
+    '/dossier/sante': async (p) => p.getByRole('region', { name: 'Chronologie' }).waitFor(),
+    '/dossier/partage': async (p) => p.getByRole('region', { name: 'Historique des accès' }).waitFor(),
+    '/mon-compte': async (p) => p.getByRole('region', { name: 'Mon dossier sans réseau' }).waitFor(),
     '/dossier/urgence': async (p) => p.getByRole('heading', { level: 1 }).waitFor(),
   };
   assert.deepEqual(Object.keys(pages).sort(), Object.keys(budgets.pages).sort(), 'every page has a budget');

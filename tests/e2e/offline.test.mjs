@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { availableOffline, openPage, pageHelpers, root, useServerAndBrowser, waitForHydration } from './server.mjs';
+import { availableOffline, openPage, pageHelpers, root, tab, useServerAndBrowser, waitForHydration } from './server.mjs';
 
 const PASSWORD = 'phare du bout du monde';
 const CODE = '731 Goélette';
@@ -65,7 +65,8 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   ]);
 
   // Installable: a manifest Chromium accepts, the icons it names, a service worker in control.
-  await hydrated(page, '/dossier');
+  // (The copy is set up from the account page: it is this device's.)
+  await hydrated(page, '/mon-compte');
   const cdp = await phone.context.newCDPSession(page);
   const manifest = await cdp.send('Page.getAppManifest');
   assert.deepEqual(manifest.errors, [], 'manifest errors');
@@ -105,7 +106,9 @@ test('the record opens offline from the encrypted copy; offline changes reach th
     return count >= 5;
   });
 
-  // A document she keeps offline: its bytes are sealed in the copy too.
+  // A document she keeps offline, from its own page: its bytes are sealed in the copy too.
+  await tab(page, 'Documents').click();
+  await page.getByText('Ajouter un document ou une note').click();
   const deposit = page.locator('form[aria-labelledby="deposit-heading"]');
   await deposit.getByLabel('Fichier').setInputFiles({
     name: 'cardio.txt', mimeType: 'text/plain', buffer: Buffer.from('Échographie cardiaque normale, FEVG 62 %.'),
@@ -114,6 +117,7 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   await deposit.getByLabel('Date des soins').fill('2026-11-20');
   await deposit.getByRole('button', { name: 'Ajouter le document' }).click();
   await deposit.getByText('Document ajouté', { exact: false }).waitFor();
+  await page.getByRole('link', { name: 'Compte rendu cardiologie' }).click();
   const keep = page.getByRole('checkbox', { name: 'Garder hors ligne : Compte rendu cardiologie' });
   await keep.check();
   await page.waitForFunction(() => document.querySelector('input[id^="keep-"]:checked:not(:disabled)') !== null);
@@ -154,17 +158,22 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   await unlockOnGate(page, 'pas le bon code');
   await page.getByText('Code faux. Encore 9 essai(s) avant l\'effacement de la copie.').waitFor();
   await unlockOnGate(page, CODE);
-  const profile = page.getByRole('region', { name: 'Profil de santé' });
-  await profile.getByText('Latex').waitFor();
-  await profile.getByText('Lévothyroxine').waitFor();
-  assert.equal(new URL(page.url()).pathname, '/dossier');
-  await assertAccessible(page, 'record from the copy, offline');
+  // The same address as before: the document's page.
+  assert.match(new URL(page.url()).pathname, /^\/dossier\/documents\/[^/]+$/);
+  await page.getByRole('heading', { name: 'Compte rendu cardiologie' }).waitFor();
+  await assertAccessible(page, 'a document from the copy, offline');
   // The kept document opens from the device, without a network.
   await page.getByRole('button', { name: 'Ouvrir « Compte rendu cardiologie »' }).click();
   await page.getByText('Ouvert depuis la copie de cet appareil.').waitFor();
   await page.frameLocator('iframe.viewer__frame').getByText('Échographie cardiaque normale, FEVG 62 %.').waitFor();
   await assertAccessible(page, 'a kept document, offline');
   await page.locator('.viewer').getByRole('button', { name: 'Fermer le document' }).click();
+  // The health profile, from the copy too.
+  await tab(page, 'Santé').click();
+  const profile = page.getByRole('region', { name: 'Profil de santé' });
+  await profile.getByText('Latex').waitFor();
+  await profile.getByText('Lévothyroxine').waitFor();
+  await assertAccessible(page, 'record from the copy, offline');
 
   // Offline: a new entry, and an edit of the allergy.
   await profile.getByLabel('Rubrique').selectOption('allergies');
@@ -177,6 +186,8 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   await profile.getByRole('button', { name: 'Enregistrer la modification' }).click();
   await page.getByText('2 modification(s) en attente d\'envoi').waitFor();
   // Offline: a note written in the app, and a file of her own.
+  await tab(page, 'Documents').click();
+  await page.getByText('Ajouter un document ou une note').click();
   const note = page.locator('form[aria-labelledby="note-heading"]');
   await note.getByLabel('Titre de la note').fill('Vertiges du matin');
   await note.getByRole('button', { name: 'Enregistrer la note' }).click();
@@ -193,6 +204,8 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   await deposit.getByRole('button', { name: 'Ajouter le document' }).click();
   await deposit.getByText('Pas de réseau : enregistré sur cet appareil, envoyé au retour du réseau.').waitFor();
   await page.getByText('4 modification(s) en attente d\'envoi').waitFor();
+  // What waits to be sent, on the home page.
+  await tab(page, 'Accueil').click();
   const outbox = page.getByRole('region', { name: 'Modifications faites sans réseau' });
   await outbox.getByText('Ajout · Arachide').waitFor();
   await outbox.getByText('Nouveau document · Vertiges du matin').waitFor();
@@ -210,7 +223,7 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   // Meanwhile, on another browser, the same allergy is changed.
   const tablet = await openPage(env.browser, { width: 768, height: 1024 }, { httpErrors: false });
   await logIn(tablet.page, 'lea.kerguelen@example.fr', PASSWORD);
-  await hydrated(tablet.page, '/dossier');
+  await hydrated(tablet.page, '/dossier/sante');
   const other = tablet.page.getByRole('region', { name: 'Profil de santé' });
   await other.getByRole('button', { name: /^Modifier : Latex/ }).click();
   await other.getByLabel('Réaction (facultatif)').fill('eczéma de contact');
@@ -224,10 +237,13 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   await hydrated(page, '/dossier');
   await page.getByText('4 modification(s) en attente d\'envoi').waitFor();
   await page.getByText('Déverrouillez la copie pour les envoyer.').waitFor();
+  await page.getByRole('link', { name: 'Déverrouiller sur la page Compte' }).click();
   const again = page.getByRole('region', { name: 'Mon dossier sans réseau' });
   await again.getByLabel('Code de l\'appareil').fill(CODE);
   await again.getByRole('button', { name: 'Déverrouiller' }).click();
+  await tab(page, 'Santé').click();
   await page.getByRole('region', { name: 'Profil de santé' }).getByText('Arachide').waitFor();
+  await tab(page, 'Accueil').click();
 
   // The edit met the tablet's: both versions are shown; the patient keeps hers.
   const conflict = page.getByRole('region', { name: 'Modifications faites sans réseau' });
@@ -239,6 +255,7 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   await assertAccessible(page, 'a conflict to decide');
   await conflict.getByRole('button', { name: 'Garder la mienne' }).click();
   await conflict.waitFor({ state: 'detached' });
+  await tab(page, 'Santé').click();
   await page.getByRole('region', { name: 'Profil de santé' }).getByText(/urticaire géante/).waitFor();
   // On the server: the new entry once, and the allergy's history holds both versions.
   const server = await page.evaluate(async (record) => {
@@ -295,7 +312,7 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   assert.equal(await page.getByRole('region', { name: 'Profil de santé' }).getByText('Arachide').count(), 0);
 
   // Logging out offline wipes everything the app kept; the server hears of it once online.
-  await page.getByRole('link', { name: 'Mon compte', exact: true }).click();
+  await tab(page, 'Compte').click();
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await page.waitForURL((url) => url.pathname === '/');
   const left = await page.evaluate(async () => ({
@@ -322,7 +339,7 @@ test('ten wrong codes wipe the copy; a new build is announced and taken on reque
   const { page } = phone;
   await logIn(page, 'yann.le-goff@example.fr', PASSWORD);
   await addEntries(page, [{ section: 'blood_group', group: 'a', rhesus: 'positive' }]);
-  await hydrated(page, '/dossier');
+  await hydrated(page, '/mon-compte');
   await availableOffline(page);
   const panel = page.getByRole('region', { name: 'Mon dossier sans réseau' });
   await panel.getByLabel('Code de l\'appareil').fill('482915');
@@ -382,7 +399,7 @@ test('the copy locks itself after five minutes without a touch, not before', asy
   await context.clock.install();
   await logIn(page, 'morgane.riou@example.fr', PASSWORD);
   await addEntries(page, [{ section: 'allergy', substance: 'Pénicilline', reaction: '', severity: 'severe' }]);
-  await hydrated(page, '/dossier');
+  await hydrated(page, '/mon-compte');
   // Installed: the app shell is kept (offline, the unlock's code comes from there if needed).
   await availableOffline(page);
   const panel = page.getByRole('region', { name: 'Mon dossier sans réseau' });
@@ -405,6 +422,7 @@ test('the copy locks itself after five minutes without a touch, not before', asy
   assert.equal(await page.getByText('Pénicilline').count(), 0);
   await assertAccessible(page, 'locked by inactivity');
   await unlockOnGate(page, CODE);
+  await tab(page, 'Santé').click();
   const profile = page.getByRole('region', { name: 'Profil de santé' });
   await profile.getByText('Pénicilline').waitFor();
 
@@ -414,7 +432,7 @@ test('the copy locks itself after five minutes without a touch, not before', asy
   await profile.getByLabel('Gravité').selectOption('moderate');
   await profile.getByRole('button', { name: 'Ajouter' }).click();
   await page.getByText('1 modification(s) en attente d\'envoi').waitFor();
-  await page.getByRole('link', { name: 'Mon compte', exact: true }).click();
+  await tab(page, 'Compte').click();
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await page.getByRole('alert').filter({ hasText: '1 modification(s) faite(s) sans réseau ne sont pas encore envoyées' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/mon-compte');
@@ -445,7 +463,7 @@ test('code that cannot be fetched leaves the app working and says what is missin
   await assertAccessible(page, 'a page missing');
   await page.getByRole('button', { name: 'Réessayer' }).click();
   await page.getByRole('heading', { name: 'Page indisponible sans réseau' }).waitFor();
-  await page.getByRole('link', { name: 'Accueil' }).click();
+  await page.getByRole('link', { name: 'Carnet', exact: true }).click();
   await page.getByRole('heading', { name: 'Votre dossier médical partagé, qui vous appartient' }).waitFor();
   await page.getByRole('link', { name: 'Mon compte', exact: true }).click();
   await page.getByRole('heading', { name: 'Page indisponible sans réseau' }).waitFor();

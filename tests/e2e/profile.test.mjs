@@ -15,7 +15,7 @@ test('measurements draw a trend; a new treatment is checked for interactions', a
   const patient = await openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false });
   const { page } = patient;
   await logIn(page, 'lucie.moreau@example.fr', PASSWORD);
-  await hydrated(page, '/dossier');
+  await hydrated(page, '/dossier/sante');
   const profile = page.getByRole('region', { name: 'Profil de santé' });
   await profile.getByText('Rien dans le profil pour l\'instant.').waitFor();
 

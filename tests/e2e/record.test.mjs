@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openPage, pageHelpers, root, useServerAndBrowser } from './server.mjs';
+import { openPage, pageHelpers, root, tab, useServerAndBrowser } from './server.mjs';
 
 const PASSWORD = 'marée basse à Étretat';
 const PIN = '2468';
@@ -28,22 +28,25 @@ test('a patient grants a physician, who deposits a PDF report the patient reads 
 
   const patient = await patientSession('jeanne.leclerc@example.fr');
   const { page } = patient;
-  await page.getByRole('link', { name: 'Mon dossier' }).click();
+  await tab(page, 'Accueil').click();
   await page.getByRole('heading', { name: 'Dossier de Jeanne Leclerc' }).waitFor();
   await page.getByText('Aucun document pour l\'instant.').waitFor();
   await assertAccessible(page, 'empty record');
 
   // A document of her own, sent in chunks with its progress.
+  await tab(page, 'Documents').click();
+  await page.getByText('Ajouter un document ou une note').click();
   const note = 'Tension du matin : 12/8.\n'.repeat(40_000);
   await page.getByLabel('Fichier').setInputFiles({ name: 'tension.txt', mimeType: 'text/plain', buffer: Buffer.from(note) });
   await page.getByLabel('Titre', { exact: true }).fill('Relevés de tension');
   await page.getByLabel('Date des soins').fill('2026-11-20');
   await page.getByRole('button', { name: 'Ajouter le document' }).click();
   await page.getByText('Document ajouté.').waitFor();
-  await page.locator('.document__title', { hasText: 'Relevés de tension' }).waitFor();
+  await page.getByRole('link', { name: 'Relevés de tension' }).waitFor();
   await assertAccessible(page, 'record with a document');
 
   // Access for Dr Anne Martin, reports only.
+  await tab(page, 'Partage').click();
   await page.getByLabel('Nom ou numéro RPPS').fill('anne martin');
   await page.getByRole('button', { name: 'Chercher' }).click();
   await page.getByRole('button', { name: 'Choisir Anne Martin' }).click();
@@ -78,8 +81,10 @@ test('a patient grants a physician, who deposits a PDF report the patient reads 
   assert.deepEqual(pro.problems, []);
   await pro.context.close();
 
-  // The patient reads it back, byte for byte.
-  await hydrated(page, '/dossier');
+  // The patient reads it back, byte for byte, from the document's own page.
+  await hydrated(page, '/dossier/documents');
+  await page.getByRole('link', { name: 'Compte rendu de consultation' }).click();
+  await page.getByRole('heading', { name: 'Compte rendu de consultation' }).waitFor();
   const report = page.locator('.document', { hasText: 'Compte rendu de consultation' });
   await report.getByText('Anne Martin').waitFor();
   const href = await report.getByRole('link', { name: 'Télécharger' }).getAttribute('href');
@@ -98,14 +103,21 @@ test('a patient grants a physician, who deposits a PDF report the patient reads 
   await page.getByRole('button', { name: 'Fermer le document' }).click();
   await page.locator('iframe.viewer__frame').waitFor({ state: 'detached' });
 
-  // Search finds a word that is only in the text of her own document, not in its title; the
-  // timeline shows both documents, newest care first.
+  // Back to the list: search finds a word that is only in the text of her own document, not in
+  // its title.
+  await page.getByRole('link', { name: 'Tous les documents' }).click();
+  const rows = page.locator('.document-row__title');
+  await rows.nth(1).waitFor();
   await page.getByLabel('Rechercher un document').fill('MATIN');
   await page.getByRole('button', { name: 'Filtrer' }).click();
-  const timeline = page.getByRole('region', { name: 'Chronologie' });
-  await timeline.getByText('1 sur 1').waitFor();
-  await timeline.locator('.timeline__item', { hasText: 'Relevés de tension' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.document-row__title').length === 1);
+  assert.deepEqual(await rows.allTextContents(), ['Relevés de tension']);
+  await assertAccessible(page, 'a search');
   await page.getByRole('button', { name: 'Tout afficher' }).click();
+  await rows.nth(1).waitFor();
+  // The timeline (on the health page) shows both documents, newest care first.
+  await tab(page, 'Santé').click();
+  const timeline = page.getByRole('region', { name: 'Chronologie' });
   await timeline.getByText('2 sur 2').waitFor();
   const titles = await timeline.locator('.timeline__what').allTextContents();
   assert.deepEqual(titles, ['Compte rendu de consultation', 'Relevés de tension']);

@@ -146,6 +146,11 @@ export async function availableOffline(page) {
 const requireFromHere = createRequire(import.meta.url);
 export const axeSource = readFileSync(requireFromHere.resolve('axe-core/axe.min.js'), 'utf8');
 
+// A destination of the patient's tab bar (`Accueil`, `Documents`, `Santé`, `Partage`, `Compte`).
+export function tab(page, name) {
+  return page.getByRole('navigation', { name: 'Mon dossier' }).getByRole('link', { name, exact: true });
+}
+
 // Page helpers bound to a file's server (`env` from useServerAndBrowser).
 export function pageHelpers(env) {
   const hydrated = async (page, path) => {

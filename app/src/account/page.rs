@@ -60,6 +60,8 @@ fn SignedIn(me: Me, refresh: Callback<()>) -> impl IntoView {
         <ChangePasswordSection csrf=me.csrf_token.clone() />
         <ContactSection csrf=me.csrf_token.clone() refresh />
         <CloseSection closed=me.closed.clone() csrf=me.csrf_token.clone() refresh />
+        // This device: the record kept on it, encrypted, for when there is no network.
+        <crate::cache::ui::OfflineSection />
         <LogoutButton path="/api/account/logout" csrf=me.csrf_token.clone() then="/" />
     }
 }

@@ -73,6 +73,8 @@ pub struct OfflineState {
     pub sending: RwSignal<Option<(String, u64, u64)>>,
     /// Raised after the outbox sent something: pages read again.
     pub synced: RwSignal<u32>,
+    /// The copy, just unlocked or set up, is being filled from the server.
+    pub filling: RwSignal<bool>,
     /// The copy was wiped after too many wrong codes.
     pub wiped: RwSignal<bool>,
     /// Some of the app's code could not be fetched (no network, not kept yet): the header says
@@ -118,6 +120,7 @@ pub fn provide() -> OfflineState {
         kept: RwSignal::new(Vec::new()),
         sending: RwSignal::new(None),
         synced: RwSignal::new(0),
+        filling: RwSignal::new(false),
         wiped: RwSignal::new(false),
         chunk_missing: RwSignal::new(false),
         shell: RwSignal::new(ShellKept::Unknown),

@@ -153,7 +153,11 @@ pub fn OutboxPanel() -> impl IntoView {
             view! {
                 <section class="panel outbox" aria-labelledby="outbox-heading">
                     <h2 id="outbox-heading">{t!(i18n, offline.outbox_heading)}</h2>
-                    {locked_waiting.then(|| view! { <p>{t!(i18n, offline.locked_outbox)}</p> })}
+                    {locked_waiting.then(|| view! {
+                        <p>{t!(i18n, offline.locked_outbox)}" "
+                            <leptos_router::components::A href="/mon-compte">{t!(i18n, offline.unlock_where)}</leptos_router::components::A>
+                        </p>
+                    })}
                     <ul class="outbox__list">{changes.into_iter().map(item).collect_view()}</ul>
                 </section>
             }
@@ -207,7 +211,11 @@ fn CodeForm(set_up: bool) -> impl IntoView {
                     // The pages read again, now from the copy if there is no network.
                     state.synced.update(|n| *n += 1);
                     if state.online.get_untracked() {
+                        // Said "ready" only once it holds the record: a lock meanwhile would
+                        // leave the rest out.
+                        state.filling.set(true);
                         let _ = split::after_unlock().await;
+                        state.filling.set(false);
                     }
                 }
                 Err(UnlockError::Wrong { tries_left }) => {
@@ -327,7 +335,11 @@ pub fn OfflineSection() -> impl IntoView {
             <p><button type="button" class="button button--secondary" on:click=remove>{t!(i18n, offline.remove)}</button></p>
         }.into_any(),
         Lock::Unlocked => view! {
-            <p class="offline__state">{t!(i18n, offline.active)}</p>
+            <p class="offline__state" role="status">{move || if state.filling.get() {
+                t_string!(i18n, offline.filling)
+            } else {
+                t_string!(i18n, offline.active)
+            }}</p>
             <p>
                 <button type="button" class="button button--secondary" on:click=lock_now>{t!(i18n, offline.lock_now)}</button>
                 " "
@@ -425,7 +437,9 @@ pub(super) fn watch(state: super::OfflineState) {
         changed.forget();
     }
     let last = Rc::new(Cell::new(js_sys::Date::now()));
-    for name in ["pointerdown", "keydown", "scroll"] {
+    // What the person does, not what the page does: a `scroll` event also fires when content
+    // above shrinks or grows, and would keep the copy open with nobody there.
+    for name in ["pointerdown", "keydown", "wheel", "touchmove"] {
         let last = last.clone();
         let touched = Closure::<dyn Fn()>::new(move || last.set(js_sys::Date::now()));
         let _ = window.add_event_listener_with_callback(name, touched.as_ref().unchecked_ref());

@@ -86,7 +86,7 @@ pub fn ChannelsForm(record: String, csrf: String) -> impl IntoView {
         .collect_view();
     view! {
         <form class="channels" on:submit=submit aria-labelledby="channels-heading">
-            <h3 id="channels-heading">{t!(i18n, emergency.channels_heading)}</h3>
+            <h2 id="channels-heading">{t!(i18n, emergency.channels_heading)}</h2>
             <p class="field__hint">{t!(i18n, emergency.channels_intro)}</p>
             <FormAlert failure />
             {boxes}

@@ -9,7 +9,7 @@ mod patient;
 mod start;
 
 pub use banner::EmergencyBanner;
-pub use patient::EmergencySection;
+pub use patient::{EmergencySection, NotificationsSection};
 pub use start::BreakGlassSection;
 
 use serde::{Deserialize, Serialize};

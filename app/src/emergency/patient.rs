@@ -9,54 +9,20 @@ use crate::account::form::FormAlert;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::pro::profession_label;
 
+/// What the patient was told: every access notice, the unread ones marked, and a way to mark them
+/// read. (Which of them also go out by message is chosen on the sharing page.)
 #[component]
-pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
+pub fn NotificationsSection(csrf: String) -> impl IntoView {
     let i18n = use_i18n();
-    let (channels_record, channels_csrf) = (record.clone(), csrf.clone());
     let notifications =
         LocalResource::new(|| client::get::<Vec<NotificationInfo>>("/api/notifications"));
-    let sessions = {
-        let path = format!("/api/records/{record}/break-glass");
-        LocalResource::new(move || {
-            let path = path.clone();
-            async move { client::get::<Vec<BreakGlassInfo>>(&path).await }
-        })
-    };
-    let refusal_path = format!("/api/records/{record}/break-glass-refusal");
-    let refusal = {
-        let path = refusal_path.clone();
-        LocalResource::new(move || {
-            let path = path.clone();
-            async move { client::get::<BreakGlassRefusal>(&path).await }
-        })
-    };
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let saved = RwSignal::new(false);
-
-    let mark_read = {
+    let mark_read = move |_| {
         let csrf = csrf.clone();
-        move |_| {
-            let csrf = csrf.clone();
-            spawn_local(async move {
-                let _ = client::post::<_, ()>("/api/notifications/read", &(), Some(&csrf)).await;
-                notifications.refetch();
-            });
-        }
-    };
-    let toggle = move |event: leptos::ev::Event| {
-        let refused = event_target_checked(&event);
-        let (path, csrf) = (refusal_path.clone(), csrf.clone());
-        saved.set(false);
-        failure.set(None);
         spawn_local(async move {
-            match client::put::<_, ()>(&path, &BreakGlassRefusal { refused }, &csrf).await {
-                Ok(_) => saved.set(true),
-                Err(error) => failure.set(Some(error)),
-            }
-            refusal.refetch();
+            let _ = client::post::<_, ()>("/api/notifications/read", &(), Some(&csrf)).await;
+            notifications.refetch();
         });
     };
-
     let notification_list = move || {
         notifications.get().map(|result| {
             let list = result.unwrap_or_default();
@@ -108,6 +74,50 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
             .into_any()
         })
     };
+    view! {
+        <section class="panel" aria-labelledby="notifications-heading">
+            <h2 id="notifications-heading">{t!(i18n, emergency.notifications)}</h2>
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{notification_list}</Suspense>
+        </section>
+    }
+}
+
+/// Emergency access to the record: every break-glass session with its reason, the patient's
+/// advance refusal, and which notices also go out by message.
+#[component]
+pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let (channels_record, channels_csrf) = (record.clone(), csrf.clone());
+    let sessions = {
+        let path = format!("/api/records/{record}/break-glass");
+        LocalResource::new(move || {
+            let path = path.clone();
+            async move { client::get::<Vec<BreakGlassInfo>>(&path).await }
+        })
+    };
+    let refusal_path = format!("/api/records/{record}/break-glass-refusal");
+    let refusal = {
+        let path = refusal_path.clone();
+        LocalResource::new(move || {
+            let path = path.clone();
+            async move { client::get::<BreakGlassRefusal>(&path).await }
+        })
+    };
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let saved = RwSignal::new(false);
+    let toggle = move |event: leptos::ev::Event| {
+        let refused = event_target_checked(&event);
+        let (path, csrf) = (refusal_path.clone(), csrf.clone());
+        saved.set(false);
+        failure.set(None);
+        spawn_local(async move {
+            match client::put::<_, ()>(&path, &BreakGlassRefusal { refused }, &csrf).await {
+                Ok(_) => saved.set(true),
+                Err(error) => failure.set(Some(error)),
+            }
+            refusal.refetch();
+        });
+    };
 
     let session_list = move || {
         sessions.get().map(|result| {
@@ -143,11 +153,6 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="notifications-heading">
-            <h2 id="notifications-heading">{t!(i18n, emergency.notifications)}</h2>
-            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{notification_list}</Suspense>
-            <super::channels::ChannelsForm record=channels_record csrf=channels_csrf />
-        </section>
         <section class="panel" aria-labelledby="break-glass-review">
             <h2 id="break-glass-review">{t!(i18n, emergency.review_heading)}</h2>
             <p>{t!(i18n, emergency.review_intro)}</p>
@@ -164,6 +169,9 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
             </div>
             <p class="field__hint">{t!(i18n, emergency.refuse_hint)}</p>
             {move || saved.get().then(|| view! { <p class="notice" role="status">{t!(i18n, emergency.saved)}</p> })}
+        </section>
+        <section class="panel">
+            <super::channels::ChannelsForm record=channels_record csrf=channels_csrf />
         </section>
     }
 }

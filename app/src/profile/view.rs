@@ -175,6 +175,9 @@ pub fn ProfileSection(
     csrf: String,
     /// The sections the signed-in person may add to (the server's answer, `abilities`).
     writable: Vec<Section>,
+    /// Only this section, when one is chosen.
+    #[prop(optional, into)]
+    only: Option<Signal<Option<Section>>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/profile");
@@ -216,9 +219,20 @@ pub fn ProfileSection(
         let (path, csrf) = (path.clone(), csrf.clone());
         move || {
             entries.get().map(|result| {
-                let list: Vec<EntryInfo> = result.unwrap_or_default().into_iter().filter(|e| !e.removed).collect();
+                let chosen = only.and_then(|only| only.get());
+                let list: Vec<EntryInfo> = result
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|e| !e.removed && chosen.is_none_or(|chosen| e.entry.section() == chosen))
+                    .collect();
                 if list.is_empty() {
-                    return view! { <p>{t!(i18n, profile.empty)}</p> }.into_any();
+                    return match chosen {
+                        Some(section) => {
+                            let label = section_label(i18n, section);
+                            view! { <p>{t_string!(i18n, profile.section_empty, section = label).to_string()}</p> }.into_any()
+                        }
+                        None => view! { <p>{t!(i18n, profile.empty)}</p> }.into_any(),
+                    };
                 }
                 let sections = Section::ALL
                     .into_iter()
@@ -295,7 +309,7 @@ pub fn ProfileSection(
                             })
                             .collect_view();
                         Some(view! {
-                            <h3>{section_label(i18n, section)}</h3>
+                            <h3 id=format!("rubrique-{}", section.slug())>{section_label(i18n, section)}</h3>
                             {charts}
                             <ul class="entries">{items}</ul>
                         })

@@ -11,8 +11,7 @@ use crate::account::{
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::profile::view::{section_label, summary};
 use crate::record::{
-    AuthorInfo,
-    documents::category_label,
+    documents::{author_name, category_label},
     filter::DocumentFilter,
     timeline::{
         CareEvent, EpisodeInfo, Happening, NewEpisode, TagRequest, TimelineItem, TimelineKind,
@@ -47,14 +46,6 @@ pub fn use_episodes(record: &str) -> (Signal<Vec<EpisodeInfo>>, Callback<()>) {
     });
     let list = Signal::derive(move || episodes.get().and_then(Result::ok).unwrap_or_default());
     (list, Callback::new(move |()| episodes.refetch()))
-}
-
-fn author_name(i18n: I18nContext<Locale>, author: &AuthorInfo) -> String {
-    match author {
-        AuthorInfo::Patient => t_string!(i18n, record.by_patient).to_string(),
-        AuthorInfo::Insurer => t_string!(i18n, record.by_insurer).to_string(),
-        AuthorInfo::Professional { name, .. } => name.clone(),
-    }
 }
 
 fn event_label(i18n: I18nContext<Locale>, event: CareEvent) -> String {

@@ -48,7 +48,6 @@ pub fn DocumentList(
     let open = RwSignal::new(None::<(DocumentInfo, Option<u32>)>);
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
-    let kept = crate::cache::use_offline().kept;
     if documents.is_empty() && filtered {
         return view! { <p role="status">{t!(i18n, finder.none)}</p> }.into_any();
     }
@@ -59,86 +58,9 @@ pub fn DocumentList(
     let rows = documents
         .into_iter()
         .map(|document| {
-            let author = match &document.author {
-                AuthorInfo::Patient => t_string!(i18n, record.by_patient).to_string(),
-                AuthorInfo::Insurer => t_string!(i18n, record.by_insurer).to_string(),
-                AuthorInfo::Professional { name, .. } => name.clone(),
-            };
-            let download = format!("{base}/{}/content?download=true", document.id);
-            let may = |action: Action| document.allowed.contains(&action);
-            // A button that posts to `{document}/{verb}`, then reads the list again.
-            let post_button = |verb: &str, text: fn(I18nContext<Locale>) -> String, aria: String| {
-                let path = format!("{base}/{}/{verb}", document.id);
-                let csrf = csrf.clone();
-                let click = move |_| {
-                    let on_done = move |_: Option<()>| refresh.run(());
-                    send_form(pending, failure, path.clone(), (), Some(csrf.clone()), on_done);
-                };
-                view! {
-                    <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
-                        {move || text(i18n)}
-                    </button>
-                }
-            };
-            let title_of = document.title.clone();
-            // Its author releases a result held back.
-            let announce = may(Action::Announce).then(|| {
-                let aria = t_string!(i18n, record.announce_label, title = title_of.clone());
-                post_button("announce", |i18n| t_string!(i18n, record.announce).to_string(), aria.to_string())
-            });
-            let withdraw = may(Action::Withdraw).then(|| {
-                let aria = t_string!(i18n, record.withdraw_label, title = title_of.clone());
-                post_button("withdraw", |i18n| t_string!(i18n, record.withdraw).to_string(), aria.to_string())
-            });
-            let can_mask = may(Action::Mask);
-            let mask_path = format!("{base}/{}/mask", document.id);
-            let masked = document.masked;
-            let csrf = csrf.clone();
-            let toggle = move |_| {
-                let on_done = move |_: Option<()>| refresh.run(());
-                let request = MaskRequest { masked: !masked };
-                send_form(pending, failure, mask_path.clone(), request, Some(csrf.clone()), on_done);
-            };
-            let shown = document.clone();
-            let title = document.title.clone();
-            let keep = patient_side.then(|| {
-                view! { <keeping::KeepOffline record=record.clone() document=document.clone() failure /> }
-            });
-            let (shown_id, shown_version) = (document.id.clone(), document.version);
-            let kept_version = move || {
-                kept.with_untracked(|kept| {
-                    kept.iter().any(|(id, v)| *id == shown_id && *v == shown_version)
-                })
-                .then_some(shown_version)
-            };
             view! {
-                <li class="document">
-                    <p class="document__title">{document.title.clone()}</p>
-                    <p class="document__meta">
-                        {move || category_label(i18n, document.category)} " · "
-                        {document.care_date.clone()} " · " {author}
-                        {document.masked.then(|| view! { " · " <strong>{t!(i18n, record.masked)}</strong> })}
-                        {document.withdrawn.then(|| view! { " · " <strong>{t!(i18n, record.withdrawn)}</strong> })}
-                        {document.awaiting_announcement.then(|| view! { " · " <strong>{t!(i18n, record.awaiting)}</strong> })}
-                        {document.hidden_from_representatives.then(|| view! { " · " <strong>{t!(i18n, record.confidential_mark)}</strong> })}
-                    </p>
-                    <div class="actions">
-                        <button type="button" class="button" on:click=move |_| open.set(Some((shown.clone(), kept_version())))
-                            aria-label=t_string!(i18n, record.open_label, title = title.clone()).to_string()>
-                            {t!(i18n, record.open)}
-                        </button>
-                        <a class="button button--secondary" href=download download="">
-                            {t!(i18n, record.download)}
-                        </a>
-                        {can_mask.then(|| view! {
-                            <button type="button" class="button button--secondary" on:click=toggle disabled=pending>
-                                {if masked { t_string!(i18n, record.unmask) } else { t_string!(i18n, record.mask) }}
-                            </button>
-                        })}
-                        {announce}
-                        {withdraw}
-                    </div>
-                    {keep}
+                <li>
+                    <DocumentCard record=record.clone() csrf=csrf.clone() document patient_side refresh open failure pending />
                 </li>
             }
         })
@@ -151,14 +73,145 @@ pub fn DocumentList(
     .into_any()
 }
 
+/// A document open in the app, and the version of it kept on this device, if it is.
+pub type Opened = Option<(DocumentInfo, Option<u32>)>;
+
+/// One document: its title, what it is, and the actions the server says the asker may take on it.
+#[component]
+pub fn DocumentCard(
+    record: String,
+    csrf: String,
+    document: DocumentInfo,
+    patient_side: bool,
+    refresh: Callback<()>,
+    /// Set to the document when "Open" is pressed.
+    open: RwSignal<Opened>,
+    failure: RwSignal<Option<ApiFailure>>,
+    pending: RwSignal<bool>,
+    /// The title is the heading of the page (the document's own page).
+    #[prop(optional)]
+    heading: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let kept = crate::cache::use_offline().kept;
+    let base = format!("/api/records/{record}/documents");
+    let author = author_name(i18n, &document.author);
+    let download = format!("{base}/{}/content?download=true", document.id);
+    let may = |action: Action| document.allowed.contains(&action);
+    // A button that posts to `{document}/{verb}`, then reads the list again.
+    let post_button = |verb: &str, text: fn(I18nContext<Locale>) -> String, aria: String| {
+        let path = format!("{base}/{}/{verb}", document.id);
+        let csrf = csrf.clone();
+        let click = move |_| {
+            let on_done = move |_: Option<()>| refresh.run(());
+            send_form(pending, failure, path.clone(), (), Some(csrf.clone()), on_done);
+        };
+        view! {
+            <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
+                {move || text(i18n)}
+            </button>
+        }
+    };
+    let title_of = document.title.clone();
+    // Its author releases a result held back.
+    let announce = may(Action::Announce).then(|| {
+        let aria = t_string!(i18n, record.announce_label, title = title_of.clone());
+        post_button(
+            "announce",
+            |i18n| t_string!(i18n, record.announce).to_string(),
+            aria.to_string(),
+        )
+    });
+    let withdraw = may(Action::Withdraw).then(|| {
+        let aria = t_string!(i18n, record.withdraw_label, title = title_of.clone());
+        post_button(
+            "withdraw",
+            |i18n| t_string!(i18n, record.withdraw).to_string(),
+            aria.to_string(),
+        )
+    });
+    let can_mask = may(Action::Mask);
+    let mask_path = format!("{base}/{}/mask", document.id);
+    let masked = document.masked;
+    let toggle = move |_| {
+        let on_done = move |_: Option<()>| refresh.run(());
+        let request = MaskRequest { masked: !masked };
+        send_form(pending, failure, mask_path.clone(), request, Some(csrf.clone()), on_done);
+    };
+    let shown = document.clone();
+    let title = document.title.clone();
+    let keep = patient_side.then(|| {
+        view! { <keeping::KeepOffline record=record.clone() document=document.clone() failure /> }
+    });
+    let (shown_id, shown_version) = (document.id.clone(), document.version);
+    let kept_version = move || {
+        kept.with_untracked(|kept| {
+            kept.iter().any(|(id, v)| *id == shown_id && *v == shown_version)
+        })
+        .then_some(shown_version)
+    };
+    view! {
+        <div class="document">
+            {if heading {
+                view! { <h2 class="document__title">{document.title.clone()}</h2> }.into_any()
+            } else {
+                view! { <p class="document__title">{document.title.clone()}</p> }.into_any()
+            }}
+            <DocumentMeta document=document.clone() author />
+            <div class="actions">
+                <button type="button" class="button" on:click=move |_| open.set(Some((shown.clone(), kept_version())))
+                    aria-label=t_string!(i18n, record.open_label, title = title.clone()).to_string()>
+                    {t!(i18n, record.open)}
+                </button>
+                <a class="button button--secondary" href=download download="">
+                    {t!(i18n, record.download)}
+                </a>
+                {can_mask.then(|| view! {
+                    <button type="button" class="button button--secondary" on:click=toggle disabled=pending>
+                        {if masked { t_string!(i18n, record.unmask) } else { t_string!(i18n, record.mask) }}
+                    </button>
+                })}
+                {announce}
+                {withdraw}
+            </div>
+            {keep}
+        </div>
+    }
+}
+
+/// What a document is, in one line: category, day of care, author, and its marks.
+#[component]
+pub fn DocumentMeta(document: DocumentInfo, author: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <p class="document__meta">
+            {move || category_label(i18n, document.category)} " · "
+            {document.care_date.clone()} " · " {author}
+            {document.masked.then(|| view! { " · " <strong>{t!(i18n, record.masked)}</strong> })}
+            {document.withdrawn.then(|| view! { " · " <strong>{t!(i18n, record.withdrawn)}</strong> })}
+            {document.awaiting_announcement.then(|| view! { " · " <strong>{t!(i18n, record.awaiting)}</strong> })}
+            {document.hidden_from_representatives.then(|| view! { " · " <strong>{t!(i18n, record.confidential_mark)}</strong> })}
+        </p>
+    }
+}
+
+/// Who wrote a document, as people say it.
+pub fn author_name(i18n: I18nContext<Locale>, author: &AuthorInfo) -> String {
+    match author {
+        AuthorInfo::Patient => t_string!(i18n, record.by_patient).to_string(),
+        AuthorInfo::Insurer => t_string!(i18n, record.by_insurer).to_string(),
+        AuthorInfo::Professional { name, .. } => name.clone(),
+    }
+}
+
 /// One document shown in the app: an image, a PDF in a frame, or text. `kept`: this version is
 /// kept on the device, and is shown from there (no network needed).
 #[component]
-fn Viewer(
+pub fn Viewer(
     base: String,
     document: DocumentInfo,
     kept: Option<u32>,
-    close: RwSignal<Option<(DocumentInfo, Option<u32>)>>,
+    close: RwSignal<Opened>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let from_network = format!("{base}/{}/content", document.id);

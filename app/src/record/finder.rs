@@ -102,41 +102,45 @@ pub fn DocumentFinder(
                 <label for="finder-q">{t!(i18n, finder.words)}</label>
                 <input id="finder-q" type="search" maxlength="100" autocomplete="off" bind:value=q />
             </div>
-            <div class="finder__row">
-                <div class="field">
-                    <label for="finder-category">{t!(i18n, finder.category)}</label>
-                    <select id="finder-category" bind:value=category>
-                        <option value="">{t!(i18n, finder.all_categories)}</option>
-                        {options}
-                    </select>
+            // The rarer filters behind one control, so the list starts high on a phone.
+            <details class="finder__more">
+                <summary>{t!(i18n, finder.more)}</summary>
+                <div class="finder__row">
+                    <div class="field">
+                        <label for="finder-category">{t!(i18n, finder.category)}</label>
+                        <select id="finder-category" bind:value=category>
+                            <option value="">{t!(i18n, finder.all_categories)}</option>
+                            {options}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="finder-author">{t!(i18n, finder.author)}</label>
+                        <select id="finder-author" bind:value=author>
+                            <option value="">{t!(i18n, finder.all_authors)}</option>
+                            {move || authors.get().into_iter().map(|(code, name)| view! { <option value=code>{name}</option> }).collect_view()}
+                        </select>
+                    </div>
                 </div>
-                <div class="field">
-                    <label for="finder-author">{t!(i18n, finder.author)}</label>
-                    <select id="finder-author" bind:value=author>
-                        <option value="">{t!(i18n, finder.all_authors)}</option>
-                        {move || authors.get().into_iter().map(|(code, name)| view! { <option value=code>{name}</option> }).collect_view()}
-                    </select>
+                {move || (!episodes.get().is_empty()).then(|| view! {
+                    <div class="field">
+                        <label for="finder-episode">{t!(i18n, finder.episode)}</label>
+                        <select id="finder-episode" bind:value=episode>
+                            <option value="">{t!(i18n, finder.all_episodes)}</option>
+                            {episodes.get().into_iter().map(|e| view! { <option value=e.id>{e.title}</option> }).collect_view()}
+                        </select>
+                    </div>
+                })}
+                <div class="finder__row">
+                    <div class="field">
+                        <label for="finder-from">{t!(i18n, finder.from)}</label>
+                        <input id="finder-from" type="date" bind:value=from />
+                    </div>
+                    <div class="field">
+                        <label for="finder-to">{t!(i18n, finder.to)}</label>
+                        <input id="finder-to" type="date" bind:value=to />
+                    </div>
                 </div>
-            </div>
-            {move || (!episodes.get().is_empty()).then(|| view! {
-                <div class="field">
-                    <label for="finder-episode">{t!(i18n, finder.episode)}</label>
-                    <select id="finder-episode" bind:value=episode>
-                        <option value="">{t!(i18n, finder.all_episodes)}</option>
-                        {episodes.get().into_iter().map(|e| view! { <option value=e.id>{e.title}</option> }).collect_view()}
-                    </select>
-                </div>
-            })}
-            <div class="finder__row">
-                <div class="field">
-                    <label for="finder-from">{t!(i18n, finder.from)}</label>
-                    <input id="finder-from" type="date" bind:value=from />
-                </div>
-                <div class="field">
-                    <label for="finder-to">{t!(i18n, finder.to)}</label>
-                    <input id="finder-to" type="date" bind:value=to />
-                </div>
-            </div>
+            </details>
             <div class="actions">
                 <button type="submit" class="button">{t!(i18n, finder.apply)}</button>
                 <button type="button" class="button button--secondary" on:click=reset>{t!(i18n, finder.reset)}</button>

@@ -19,7 +19,7 @@ pub mod upload;
 pub use access_history::AccessHistory;
 pub use chronology::{RecordChanged, TimelineSection, use_episodes};
 pub use finder::DocumentFinder;
-pub use page::RecordPage;
+pub use page::{DOCUMENTS_PER_PAGE, RecordSession};
 
 use serde::{Deserialize, Serialize};
 
@@ -88,6 +88,27 @@ impl Section {
         Self::EmergencyContacts,
         Self::RegularDoctor,
     ];
+
+    /// Its name in addresses and on the wire (`allergies`, `blood_group`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::BloodGroup => "blood_group",
+            Self::Allergies => "allergies",
+            Self::Conditions => "conditions",
+            Self::Implants => "implants",
+            Self::Treatments => "treatments",
+            Self::Vaccinations => "vaccinations",
+            Self::Measurements => "measurements",
+            Self::AdvanceDirectives => "advance_directives",
+            Self::OrganDonation => "organ_donation",
+            Self::EmergencyContacts => "emergency_contacts",
+            Self::RegularDoctor => "regular_doctor",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|section| section.slug() == slug)
+    }
 }
 
 /// A clinical domain that some professions do not see whatever the category (a dentist does not
@@ -405,6 +426,17 @@ mod tests {
         assert_eq!(MediaType::sniff(b"MZ\x90\x00"), None, "an executable is none of ours");
         assert!(!MediaType::Pdf.matches(b"<html>"));
         assert!(!MediaType::Text.matches(&[0xC3]), "broken UTF-8");
+    }
+
+    #[test]
+    fn a_section_s_address_name_is_its_wire_name() {
+        for section in Section::ALL {
+            let wire = serde_json::to_value(section).unwrap();
+            assert_eq!(wire.as_str(), Some(section.slug()));
+            assert_eq!(Section::from_slug(section.slug()), Some(section));
+        }
+        assert_eq!(Section::from_slug("Allergies"), None);
+        assert_eq!(Section::from_slug(""), None);
     }
 
     #[test]

@@ -1,42 +1,93 @@
-//! "Mon dossier": the documents of the record this session manages (the person's own, or that
-//! of someone they represent), depositing one of their own, and who may see it.
+//! The record's pages, one per destination of the tab bar (see `layout::TabBar`): *Accueil*
+//! (what matters now), *Documents* (a page at a time, each document on a page of its own; list
+//! and document side by side on a tablet), *Santé* (the health profile, a section at a time) and
+//! *Partage* (who sees what, the emergency summary, emergency access, the access history). Each
+//! is its own lazily loaded route, so it loads only its own code. Each first reads whose record
+//! this session manages (the person's own, or that of someone they represent): [`RecordFrame`].
 
 use leptos::{either::Either, prelude::*};
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_i18n::I18nContext;
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_navigate, use_params_map, use_query_map},
+};
 
-use crate::account::{Me, client};
-use crate::emergency::EmergencySection;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::account::{
+    Me,
+    client::{self, ApiFailure},
+    form::FormAlert,
+};
+use crate::emergency::{EmergencySection, NotificationsSection};
+use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
-    AccessHistory, DocumentFinder, DocumentInfo, RecordAbilities, TimelineSection,
+    AccessHistory, DocumentFinder, DocumentInfo, RecordAbilities, Section, TimelineSection,
     access::AccessSection,
-    documents::{DepositForm, DocumentList},
+    documents::{DepositForm, DocumentCard, DocumentMeta, Opened, Viewer, author_name},
     filter::DocumentFilter,
 };
 
+/// Documents on one page of the list: a phone's screen or two.
+pub const DOCUMENTS_PER_PAGE: usize = 20;
+
+/// Documents the home page shows, newest care first.
+const RECENT_DOCUMENTS: usize = 3;
+
+/// Whose record the pages show, as the session says.
+#[derive(Clone)]
+pub struct RecordSession {
+    pub record: String,
+    pub csrf: String,
+    /// Given and family name of the record's person.
+    pub whose: String,
+}
+
+impl RecordSession {
+    fn of(me: &Me) -> Self {
+        let (record, whose) = match &me.acting_for {
+            Some(person) => {
+                (person.id.clone(), format!("{} {}", person.given_name, person.family_name))
+            }
+            None => (me.id.clone(), format!("{} {}", me.given_name, me.family_name)),
+        };
+        Self { record, whose, csrf: me.csrf_token.clone() }
+    }
+
+    fn documents_path(&self) -> String {
+        format!("/api/records/{}/documents", self.record)
+    }
+}
+
+/// What every record page does first: its title, the session read (again once the device's copy
+/// is unlocked or the outbox has reached the server), nothing behind the unlock screen, and a
+/// way to log in when signed out. `page` renders the destination itself.
 #[component]
-pub fn RecordPage() -> impl IntoView {
+fn RecordFrame(
+    title: fn(I18nContext<Locale>) -> String,
+    page: fn(RecordSession) -> AnyView,
+) -> impl IntoView {
     let i18n = use_i18n();
     let offline = crate::cache::use_offline();
     // A memo: going offline or online alone must not render the record anew.
     let gate_closed = Memo::new(move |_| offline.gate_closed());
-    // Read again once the device's copy is unlocked or the outbox has reached the server.
+    // Read again when the unlock screen goes: a tab pressed while it was up (or while the code
+    // was being checked) read the session from a copy still locked.
     let me = LocalResource::new(move || {
         offline.synced.track();
+        gate_closed.track();
         client::get::<Me>("/api/account/me")
     });
     view! {
-        <PageTitle text=Signal::derive(move || t_string!(i18n, record.title).to_string()) />
+        <PageTitle text=Signal::derive(move || title(i18n)) />
         <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
             {move || {
-                // Nothing of the record stays on the page behind the unlock screen.
                 (!gate_closed.get()).then_some(())?;
                 me.get().map(|result| match result {
-                    Ok(me) => Either::Left(view! { <Record me /> }.into_any()),
+                    Ok(me) => Either::Left(page(RecordSession::of(&me))),
                     Err(_) => Either::Right(view! {
-                        <h1>{t!(i18n, record.title)}</h1>
+                        <h1>{move || title(i18n)}</h1>
                         <p>{t!(i18n, account.signed_out)}</p>
                         <p><A href="/connexion">{t!(i18n, nav.login)}</A></p>
                     }),
@@ -46,19 +97,123 @@ pub fn RecordPage() -> impl IntoView {
     }
 }
 
+/// What the server's policy lets this person do in the record (also kept in the offline copy).
+fn abilities(record: &str) -> LocalResource<RecordAbilities> {
+    let path = format!("/api/records/{record}/abilities");
+    LocalResource::new(move || {
+        let path = path.clone();
+        async move { client::get::<RecordAbilities>(&path).await.unwrap_or_default() }
+    })
+}
+
+/// *Accueil*: what matters now. Shortcuts to what people look for most (allergies and
+/// treatments one tap away), the newest documents, the notices of access, and what this device
+/// still has to send.
 #[component]
-fn Record(me: Me) -> impl IntoView {
+pub fn RecordHomePage() -> impl IntoView {
+    view! { <RecordFrame title=|i18n| t_string!(i18n, record.title).to_string() page=home /> }
+}
+
+fn home(session: RecordSession) -> AnyView {
     let i18n = use_i18n();
-    // Arriving from the code a professional showed: `/dossier?pro=RPPS`.
-    let suggested = use_query_map().with_untracked(|query| query.get("pro"));
-    let (record, whose) = match &me.acting_for {
-        Some(person) => {
-            (person.id.clone(), format!("{} {}", person.given_name, person.family_name))
-        }
-        None => (me.id.clone(), format!("{} {}", me.given_name, me.family_name)),
+    // A professional's code shown before the record had pages of its own (`/dossier?pro=RPPS`)
+    // still leads to giving them access.
+    if let Some(rpps) = use_query_map().with_untracked(|query| query.get("pro")) {
+        let to = format!("/dossier/partage?pro={}", crate::record::filter::percent_encode(&rpps));
+        use_navigate()(&to, NavigateOptions { replace: true, ..Default::default() });
+    }
+    let path = session.documents_path();
+    let documents = LocalResource::new(move || {
+        let path = path.clone();
+        async move { client::get::<Vec<DocumentInfo>>(&path).await }
+    });
+    let recent = move || {
+        documents.get().map(|result| {
+            let list = result.unwrap_or_default();
+            if list.is_empty() {
+                return view! { <p>{t!(i18n, record.empty)}</p> }.into_any();
+            }
+            let rows = list
+                .into_iter()
+                .take(RECENT_DOCUMENTS)
+                .map(|document| view! { <DocumentRow document href_query=String::new() /> })
+                .collect_view();
+            view! { <ul class="document-rows">{rows}</ul> }.into_any()
+        })
     };
+    let shortcut = |href: &'static str, text: fn(I18nContext<Locale>) -> String| {
+        view! { <li><A href=href attr:class="shortcut">{move || text(i18n)}</A></li> }
+    };
+    view! {
+        <h1>{t_string!(i18n, record.heading, name = session.whose).to_string()}</h1>
+        // What was changed without a network, and what waits for the patient's choice.
+        <crate::cache::ui::OutboxPanel />
+        <nav class="shortcuts" aria-label=move || t_string!(i18n, dashboard.shortcuts).to_string()>
+            <ul>
+                {shortcut("/dossier/sante?rubrique=allergies", |i18n| t_string!(i18n, dashboard.allergies).to_string())}
+                {shortcut("/dossier/sante?rubrique=treatments", |i18n| t_string!(i18n, dashboard.treatments).to_string())}
+                {shortcut("/dossier/urgence", |i18n| t_string!(i18n, dashboard.emergency_card).to_string())}
+                {shortcut("/dossier/partage", |i18n| t_string!(i18n, dashboard.who_sees).to_string())}
+            </ul>
+        </nav>
+        <section class="panel" aria-labelledby="recent-heading">
+            <h2 id="recent-heading">{t!(i18n, dashboard.recent)}</h2>
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{recent}</Suspense>
+            <p><A href="/dossier/documents">{t!(i18n, dashboard.all_documents)}</A></p>
+        </section>
+        <NotificationsSection csrf=session.csrf />
+    }
+    .into_any()
+}
+
+/// One line of a list of documents: its title, a link to its page, and what it is.
+#[component]
+fn DocumentRow(
+    document: DocumentInfo,
+    /// Kept on the link (`?page=N`), so that going back returns to the same page.
+    href_query: String,
+    #[prop(optional)] selected: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = format!("/dossier/documents/{}{href_query}", document.id);
+    let author = author_name(i18n, &document.author);
+    let title = document.title.clone();
+    view! {
+        <li class="document-row" class:document-row--selected=selected>
+            <A href=href attr:class="document-row__title" attr:aria-current=selected.then_some("true")>
+                {title}
+            </A>
+            <DocumentMeta document author />
+        </li>
+    }
+}
+
+/// *Documents*, and a document's own page: `/dossier/documents[/ID][?page=N]`.
+#[component]
+pub fn RecordDocumentsPage() -> impl IntoView {
+    view! { <RecordFrame title=|i18n| t_string!(i18n, tabs.documents).to_string() page=documents /> }
+}
+
+fn documents(session: RecordSession) -> AnyView {
+    let i18n = use_i18n();
+    let RecordSession { record, csrf, .. } = session;
+    let params = use_params_map();
+    let query = use_query_map();
+    let selected = Memo::new(move |_| params.with(|p| p.get("id")));
+    let page = Memo::new(move |_| {
+        query.with(|q| q.get("page").and_then(|p| p.parse::<usize>().ok())).unwrap_or(1).max(1)
+    });
     let filter = RwSignal::new(DocumentFilter::default());
-    let (episodes, episodes_changed) = crate::record::use_episodes(&record);
+    // A new search starts on its first page.
+    let navigate = use_navigate();
+    Effect::new(move |previous: Option<DocumentFilter>| {
+        let now = filter.get();
+        if previous.is_some_and(|previous| previous != now) && page.get_untracked() > 1 {
+            navigate("/dossier/documents", NavigateOptions { replace: true, ..Default::default() });
+        }
+        now
+    });
+    let (episodes, _) = crate::record::use_episodes(&record);
     let path = format!("/api/records/{record}/documents");
     let documents = LocalResource::new(move || {
         let path = format!("{path}{}", filter.get().query_string());
@@ -70,63 +225,208 @@ fn Record(me: Me) -> impl IntoView {
         changed.mark();
     });
     let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
-    // What this person may do here, as the server's policy says (also kept in the offline copy).
-    let abilities = {
-        let path = format!("/api/records/{record}/abilities");
-        LocalResource::new(move || {
-            let path = path.clone();
-            async move { client::get::<RecordAbilities>(&path).await.unwrap_or_default() }
+    let abilities = abilities(&record);
+    let list = move || {
+        documents.get().map(|result| {
+            let all = result.unwrap_or_default();
+            if all.is_empty() {
+                let filtered = filter.with(|f| *f != DocumentFilter::default());
+                return if filtered {
+                    view! { <p role="status">{t!(i18n, finder.none)}</p> }.into_any()
+                } else {
+                    view! { <p>{t!(i18n, record.empty)}</p> }.into_any()
+                };
+            }
+            let pages = all.len().div_ceil(DOCUMENTS_PER_PAGE);
+            let page = page.get().min(pages);
+            let query = if page > 1 { format!("?page={page}") } else { String::new() };
+            let open = selected.get();
+            let rows = all
+                .into_iter()
+                .skip((page - 1) * DOCUMENTS_PER_PAGE)
+                .take(DOCUMENTS_PER_PAGE)
+                .map(|document| {
+                    let selected = open.as_deref() == Some(document.id.as_str());
+                    view! { <DocumentRow document href_query=query.clone() selected /> }
+                })
+                .collect_view();
+            view! {
+                <ul class="document-rows">{rows}</ul>
+                <Pager page pages />
+            }
+            .into_any()
         })
     };
-    let csrf = me.csrf_token.clone();
-    let list = {
+    let detail = {
         let (record, csrf) = (record.clone(), csrf.clone());
         move || {
-            documents.get().map(|result| {
-                let documents = result.unwrap_or_default();
-                let filtered = filter.with(|f| *f != DocumentFilter::default());
-                view! { <DocumentList record=record.clone() csrf=csrf.clone() documents patient_side=true refresh filtered /> }
+            let id = selected.get()?;
+            let back = match page.get() {
+                1 => "/dossier/documents".to_owned(),
+                n => format!("/dossier/documents?page={n}"),
+            };
+            let (record, csrf) = (record.clone(), csrf.clone());
+            Some(view! {
+                <div class="split__detail">
+                    <p><A href=back attr:class="back-link">{t!(i18n, record.back)}</A></p>
+                    <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+                        {move || documents.get().map(|result| {
+                            let found = result.ok().and_then(|all| all.into_iter().find(|d| d.id == id));
+                            match found {
+                                Some(document) => view! {
+                                    <DocumentDetail record=record.clone() csrf=csrf.clone() document refresh />
+                                }.into_any(),
+                                None => view! { <p role="status">{t!(i18n, record.not_found)}</p> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </div>
             })
         }
     };
     view! {
-        <h1>{t_string!(i18n, record.heading, name = whose).to_string()}</h1>
-        // What was changed without a network, and what waits for the patient's choice.
-        <crate::cache::ui::OutboxPanel />
-        <section class="panel" aria-labelledby="documents-heading">
-            <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
-            <DocumentFinder record=record.clone() filter shown episodes />
-            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list}</Suspense>
-            <p><a class="button button--secondary" href=format!("/api/records/{record}/export") download="carnet-export.json">
-                {t!(i18n, record.export)}
-            </a></p>
-        </section>
-        <TimelineSection record=record.clone() csrf=csrf.clone() filter episodes episodes_changed />
-        {
-            let (record, csrf) = (record.clone(), csrf.clone());
-            move || abilities.get().map(|abilities| (!abilities.deposit.is_empty()).then(|| view! {
-                <section class="panel">
-                    <DepositForm record=record.clone() csrf=csrf.clone() abilities refresh />
+        <h1>{t!(i18n, tabs.documents)}</h1>
+        <div class="split" class:split--detail=move || selected.get().is_some()>
+            <div class="split__list">
+                <section class="panel" aria-labelledby="documents-heading">
+                    <h2 id="documents-heading" class="visually-hidden">{t!(i18n, record.documents)}</h2>
+                    <DocumentFinder record=record.clone() filter shown episodes />
+                    <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list}</Suspense>
+                    <p><a class="button button--secondary" href=format!("/api/records/{record}/export") download="carnet-export.json">
+                        {t!(i18n, record.export)}
+                    </a></p>
                 </section>
-            }))
+                <details class="panel disclosure">
+                    <summary>{t!(i18n, record.add_heading)}</summary>
+                    {
+                        let (record, csrf) = (record.clone(), csrf.clone());
+                        move || abilities.get().map(|abilities| (!abilities.deposit.is_empty()).then(|| view! {
+                            <DepositForm record=record.clone() csrf=csrf.clone() abilities refresh />
+                        }))
+                    }
+                    <crate::record::note::NoteForm record=record.clone() csrf=csrf.clone() refresh />
+                </details>
+            </div>
+            {detail}
+        </div>
+    }
+    .into_any()
+}
+
+/// Links to the previous and next pages of a list, and where this one is.
+#[component]
+fn Pager(page: usize, pages: usize) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = |n: usize| match n {
+        1 => "/dossier/documents".to_owned(),
+        n => format!("/dossier/documents?page={n}"),
+    };
+    (pages > 1).then(|| {
+        view! {
+            <nav class="pager" aria-label=move || t_string!(i18n, record.pages_label).to_string()>
+                {(page > 1).then(|| view! { <A href=href(page - 1) attr:class="button button--secondary">{t!(i18n, record.previous)}</A> })}
+                <span class="pager__where">{move || t_string!(i18n, record.page_of, page = page, pages = pages).to_string()}</span>
+                {(page < pages).then(|| view! { <A href=href(page + 1) attr:class="button button--secondary">{t!(i18n, record.next)}</A> })}
+            </nav>
         }
-        <section class="panel">
-            <crate::record::note::NoteForm record=record.clone() csrf=csrf.clone() refresh />
-        </section>
+    })
+}
+
+/// A document's own page: what it is, its actions, and the document itself once opened.
+#[component]
+fn DocumentDetail(
+    record: String,
+    csrf: String,
+    document: DocumentInfo,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let open = RwSignal::new(None::<(DocumentInfo, Option<u32>)>) as RwSignal<Opened>;
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let pending = RwSignal::new(false);
+    let base = format!("/api/records/{record}/documents");
+    view! {
+        <article class="panel document-page">
+            <FormAlert failure />
+            <DocumentCard record csrf document patient_side=true refresh open failure pending heading=true />
+            {move || open.get().map(|(document, kept)| view! { <Viewer base=base.clone() document kept close=open /> })}
+        </article>
+    }
+}
+
+/// *Santé*: the health profile, whole or a section at a time (`?rubrique=allergies`), the
+/// trends of the measurements, and the timeline of care (which follows the profile's changes).
+#[component]
+pub fn RecordHealthPage() -> impl IntoView {
+    view! { <RecordFrame title=|i18n| t_string!(i18n, tabs.health).to_string() page=health /> }
+}
+
+fn health(session: RecordSession) -> AnyView {
+    let i18n = use_i18n();
+    let RecordSession { record, csrf, .. } = session;
+    let query = use_query_map();
+    let only =
+        Memo::new(move |_| query.with(|q| q.get("rubrique")).and_then(|s| Section::from_slug(&s)));
+    let abilities = abilities(&record);
+    crate::record::RecordChanged::provide();
+    let (episodes, episodes_changed) = crate::record::use_episodes(&record);
+    let filter = RwSignal::new(DocumentFilter::default());
+    let chip = move |section: Option<Section>| {
+        let href = match section {
+            Some(section) => format!("/dossier/sante?rubrique={}", section.slug()),
+            None => "/dossier/sante".to_owned(),
+        };
+        let current = move || (only.get() == section).then_some("page");
+        view! {
+            <li>
+                <a href=href class="section-chip" aria-current=current>
+                    {move || match section {
+                        Some(section) => crate::profile::view::section_label(i18n, section),
+                        None => t_string!(i18n, profile.all_sections).to_string(),
+                    }}
+                </a>
+            </li>
+        }
+    };
+    view! {
+        <h1>{t!(i18n, tabs.health)}</h1>
+        <nav class="section-chips" aria-label=move || t_string!(i18n, profile.sections).to_string()>
+            <ul>
+                {chip(None)}
+                {Section::ALL.into_iter().map(|section| chip(Some(section))).collect_view()}
+            </ul>
+        </nav>
         {
             let (record, csrf) = (record.clone(), csrf.clone());
             move || abilities.get().map(|abilities| view! {
-                <ProfileSection record=record.clone() csrf=csrf.clone() writable=abilities.write_sections />
+                <ProfileSection record=record.clone() csrf=csrf.clone() writable=abilities.write_sections only />
             })
         }
+        <TimelineSection record csrf filter episodes episodes_changed />
+    }
+    .into_any()
+}
+
+/// *Partage*: who may see the record and what, the emergency summary and its links, emergency
+/// access, and every access. `?pro=RPPS`: arriving from the code a professional showed.
+#[component]
+pub fn RecordSharingPage() -> impl IntoView {
+    view! { <RecordFrame title=|i18n| t_string!(i18n, tabs.sharing).to_string() page=sharing /> }
+}
+
+fn sharing(session: RecordSession) -> AnyView {
+    let i18n = use_i18n();
+    let RecordSession { record, csrf, .. } = session;
+    let suggested = use_query_map().with_untracked(|query| query.get("pro"));
+    view! {
+        <h1>{t!(i18n, tabs.sharing)}</h1>
         <section class="panel" aria-labelledby="summary-heading">
             <h2 id="summary-heading">{t!(i18n, share.title)}</h2>
             <p>{t!(i18n, share.teaser)}</p>
             <p><A href="/dossier/urgence" attr:class="button">{t!(i18n, share.open)}</A></p>
         </section>
-        <crate::cache::ui::OfflineSection />
-        <EmergencySection record=record.clone() csrf=csrf.clone() />
-        <AccessSection record=record.clone() csrf suggested />
+        <AccessSection record=record.clone() csrf=csrf.clone() suggested />
+        <EmergencySection record=record.clone() csrf />
         <AccessHistory record />
     }
+    .into_any()
 }

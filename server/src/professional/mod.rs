@@ -108,7 +108,7 @@ async fn grant_code(
     session: ProSession,
 ) -> Result<Json<app::pro::GrantCode>, ApiError> {
     own_read(&state, &session, &origin, "professional.grant_code").await?;
-    let url = format!("{}/dossier?pro={}", state.public_url, session.rpps);
+    let url = format!("{}/dossier/partage?pro={}", state.public_url, session.rpps);
     let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|_| ApiError::BadRequest)?;
     let svg = code
