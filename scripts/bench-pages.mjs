@@ -98,6 +98,10 @@ try {
     await call('POST', `${record}/uploads/${upload.upload_id}/finish`, undefined, auth);
   }
   measure(`\`/dossier\`, ${DOCUMENTS} documents`, '/dossier', true);
+  measure(`\`/dossier/documents\`, ${DOCUMENTS} documents`, '/dossier/documents', true);
+  measure('`/dossier/sante`', '/dossier/sante', true);
+  measure('`/dossier/partage`', '/dossier/partage', true);
+  measure('`/mon-compte`', '/mon-compte', true);
 
   // The professional: the demo directory, a card, the patient's grant, a login signed here as the
   // browser signs it (PBKDF2-SHA256 opens the sealed PKCS#8 key; ECDSA P-256, r‖s).
