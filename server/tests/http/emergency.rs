@@ -308,7 +308,7 @@ async fn a_professional_shows_a_code_that_opens_the_patients_record_on_them() {
     let c = cast(&app).await;
     let (status, code) = json_of(&app, "/api/pro/grant-code", &c.nurse).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(code["url"], format!("http://localhost/dossier?pro={NURSE}"));
+    assert_eq!(code["url"], format!("http://localhost/dossier/partage?pro={NURSE}"));
     let svg = code["svg"].as_str().unwrap();
     assert!(svg.contains("<svg") && svg.contains("</svg>") && !svg.contains("<script"), "{svg}");
     // A patient has no such code.
