@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openPage, pageHelpers, root, tab, useServerAndBrowser } from './server.mjs';
+import { deposit, openPage, pageHelpers, root, tab, useServerAndBrowser } from './server.mjs';
 
 const PASSWORD = 'marée basse à Étretat';
 const PIN = '2468';
@@ -25,23 +25,6 @@ async function proLogin(card) {
   await opened.page.getByRole('button', { name: 'Se connecter avec la carte' }).click();
   await opened.page.waitForURL('**/pro');
   return opened;
-}
-
-// Deposits a text document through the API from the page's own session (the deposit form has
-// its own test): announce, send, finish.
-async function deposit(page, me, record, title, category, typeCode = null, careDate = '2026-11-20') {
-  return page.evaluate(async ({ me, record, title, category, typeCode, careDate }) => {
-    const { csrf_token: csrf } = await (await fetch(me)).json();
-    const bytes = new TextEncoder().encode(`${title}\nContenu de santé.\n`);
-    const json = { 'content-type': 'application/json', 'x-csrf-token': csrf };
-    const meta = { title, category, care_date: careDate, media_type: 'text/plain', size: bytes.length, type_code: typeCode };
-    const upload = await (await fetch(`/api/records/${record}/uploads`, { method: 'POST', headers: json, body: JSON.stringify(meta) })).json();
-    await fetch(`/api/records/${record}/uploads/${upload.upload_id}?offset=0`, {
-      method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'x-csrf-token': csrf }, body: bytes,
-    });
-    const done = await fetch(`/api/records/${record}/uploads/${upload.upload_id}/finish`, { method: 'POST', headers: { 'x-csrf-token': csrf } });
-    return done.status;
-  }, { me, record, title, category, typeCode, careDate });
 }
 
 const titles = async (page) => page.locator('.document__title').allTextContents();

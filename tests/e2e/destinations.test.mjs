@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openPage, pageHelpers, root, tab, useServerAndBrowser } from './server.mjs';
+import { deposit, openPage, pageHelpers, root, tab, useServerAndBrowser } from './server.mjs';
 
 const PASSWORD = 'les quais de Saint-Malo';
 const DOCUMENTS = 45;
@@ -27,26 +27,6 @@ async function step(t, page, name, body) {
     t.diagnostic(`screenshot of the failed step "${name}": ${path}`);
     throw error;
   }
-}
-
-// Deposits `count` text documents of the patient's own through the API from the page's session,
-// one care day each, the newest the last.
-async function depositMany(page, count) {
-  return page.evaluate(async (count) => {
-    const me = await (await fetch('/api/account/me')).json();
-    const json = { 'content-type': 'application/json', 'x-csrf-token': me.csrf_token };
-    for (let i = 1; i <= count; i++) {
-      const bytes = new TextEncoder().encode(`Relevé n° ${i}\n`);
-      const day = new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
-      const meta = { title: `Relevé n° ${i}`, category: 'patient_own', care_date: day, media_type: 'text/plain', size: bytes.length };
-      const upload = await (await fetch(`/api/records/${me.id}/uploads`, { method: 'POST', headers: json, body: JSON.stringify(meta) })).json();
-      await fetch(`/api/records/${me.id}/uploads/${upload.upload_id}?offset=0`, {
-        method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'x-csrf-token': me.csrf_token }, body: bytes,
-      });
-      const done = await fetch(`/api/records/${me.id}/uploads/${upload.upload_id}/finish`, { method: 'POST', headers: { 'x-csrf-token': me.csrf_token } });
-      if (done.status !== 201) throw new Error(`deposit refused: ${done.status}`);
-    }
-  }, count);
 }
 
 const path = (page) => { const url = new URL(page.url()); return url.pathname + url.search; };
@@ -80,8 +60,12 @@ for (const [device, viewport] of Object.entries({ phone: { width: 320, height: 6
     await signUp(contact, 'Yannick', 'Le Bihan', PASSWORD);
     const { context, page, problems } = await openPage(env.browser, viewport, { httpErrors: false });
     await logIn(page, contact, PASSWORD);
-    await addEntries(page, [{ section: 'allergy', substance: 'Arachide', reaction: 'urticaire', severity: 'moderate' }]);
-    await depositMany(page, DOCUMENTS);
+    const record = await addEntries(page, [{ section: 'allergy', substance: 'Arachide', reaction: 'urticaire', severity: 'moderate' }]);
+    // One a day, the newest the last.
+    for (let i = 1; i <= DOCUMENTS; i++) {
+      const day = new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+      assert.equal(await deposit(page, '/api/account/me', record, `Relevé n° ${i}`, 'patient_own', null, day), 201);
+    }
 
     await step(t, page, `${device} home`, async () => {
       await tab(page, 'Accueil').click();

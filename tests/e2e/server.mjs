@@ -146,6 +146,24 @@ export async function availableOffline(page) {
 const requireFromHere = createRequire(import.meta.url);
 export const axeSource = readFileSync(requireFromHere.resolve('axe-core/axe.min.js'), 'utf8');
 
+// Deposits a text document through the API from the page's own session (the deposit form has
+// its own test): announce, send, finish. `me`: the session's own address (`/api/account/me`,
+// `/api/pro/me`). Answers the status of the finish (201).
+export async function deposit(page, me, record, title, category, typeCode = null, careDate = '2026-11-20') {
+  return page.evaluate(async ({ me, record, title, category, typeCode, careDate }) => {
+    const { csrf_token: csrf } = await (await fetch(me)).json();
+    const bytes = new TextEncoder().encode(`${title}\nContenu de santé.\n`);
+    const json = { 'content-type': 'application/json', 'x-csrf-token': csrf };
+    const meta = { title, category, care_date: careDate, media_type: 'text/plain', size: bytes.length, type_code: typeCode };
+    const upload = await (await fetch(`/api/records/${record}/uploads`, { method: 'POST', headers: json, body: JSON.stringify(meta) })).json();
+    await fetch(`/api/records/${record}/uploads/${upload.upload_id}?offset=0`, {
+      method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'x-csrf-token': csrf }, body: bytes,
+    });
+    const done = await fetch(`/api/records/${record}/uploads/${upload.upload_id}/finish`, { method: 'POST', headers: { 'x-csrf-token': csrf } });
+    return done.status;
+  }, { me, record, title, category, typeCode, careDate });
+}
+
 // A destination of the patient's tab bar (`Accueil`, `Documents`, `Santé`, `Partage`, `Compte`).
 export function tab(page, name) {
   return page.getByRole('navigation', { name: 'Mon dossier' }).getByRole('link', { name, exact: true });

@@ -5,6 +5,7 @@
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 use leptos::task::spawn_local;
 use leptos::{ev::SubmitEvent, prelude::*};
+use leptos_router::components::A;
 
 use super::outbox::{Change, State, What};
 use super::{AUTO_LOCK_MINUTES, Lock, ShellKept, use_offline};
@@ -155,7 +156,7 @@ pub fn OutboxPanel() -> impl IntoView {
                     <h2 id="outbox-heading">{t!(i18n, offline.outbox_heading)}</h2>
                     {locked_waiting.then(|| view! {
                         <p>{t!(i18n, offline.locked_outbox)}" "
-                            <leptos_router::components::A href="/mon-compte">{t!(i18n, offline.unlock_where)}</leptos_router::components::A>
+                            <A href="/mon-compte">{t!(i18n, offline.unlock_where)}</A>
                         </p>
                     })}
                     <ul class="outbox__list">{changes.into_iter().map(item).collect_view()}</ul>

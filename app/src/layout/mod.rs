@@ -17,7 +17,7 @@ const MAIN_ID: &str = "contenu";
 
 /// Whether an address belongs to the patient's own space (the record's pages and the account),
 /// where the tab bar takes the place of the site's navigation.
-pub fn in_patient_space(path: &str) -> bool {
+fn in_patient_space(path: &str) -> bool {
     path == "/dossier" || path.starts_with("/dossier/") || path == "/mon-compte"
 }
 

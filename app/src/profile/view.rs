@@ -15,7 +15,7 @@ use crate::account::{
     validate::Date,
 };
 use crate::i18n::{Locale, t, t_string, use_i18n};
-use crate::record::{AuthorInfo, MaskRequest, Section};
+use crate::record::{MaskRequest, Section};
 use leptos_i18n::I18nContext;
 
 pub fn section_label(i18n: I18nContext<Locale>, section: Section) -> String {
@@ -257,11 +257,7 @@ pub fn ProfileSection(
                         let items = of
                             .into_iter()
                             .map(|e| {
-                                let author = match &e.author {
-                                    AuthorInfo::Patient => t_string!(i18n, record.by_patient).to_string(),
-                                    AuthorInfo::Insurer => t_string!(i18n, record.by_insurer).to_string(),
-                                    AuthorInfo::Professional { name, .. } => name.clone(),
-                                };
+                                let author = crate::record::documents::author_name(i18n, &e.author);
                                 let written = crate::emergency::moment(e.written_at);
                                 let meta = t_string!(i18n, profile.written, by = author, at = written, version = e.version).to_string();
                                 let may = |action: Action| e.allowed.contains(&action);

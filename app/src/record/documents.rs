@@ -45,7 +45,7 @@ pub fn DocumentList(
     #[prop(optional)] filtered: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let open = RwSignal::new(None::<(DocumentInfo, Option<u32>)>);
+    let open = RwSignal::<Opened>::new(None);
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
     if documents.is_empty() && filtered {
@@ -95,7 +95,6 @@ pub fn DocumentCard(
     let i18n = use_i18n();
     let kept = crate::cache::use_offline().kept;
     let base = format!("/api/records/{record}/documents");
-    let author = author_name(i18n, &document.author);
     let download = format!("{base}/{}/content?download=true", document.id);
     let may = |action: Action| document.allowed.contains(&action);
     // A button that posts to `{document}/{verb}`, then reads the list again.
@@ -157,7 +156,7 @@ pub fn DocumentCard(
             } else {
                 view! { <p class="document__title">{document.title.clone()}</p> }.into_any()
             }}
-            <DocumentMeta document=document.clone() author />
+            <DocumentMeta document=document.clone() />
             <div class="actions">
                 <button type="button" class="button" on:click=move |_| open.set(Some((shown.clone(), kept_version())))
                     aria-label=t_string!(i18n, record.open_label, title = title.clone()).to_string()>
@@ -181,8 +180,9 @@ pub fn DocumentCard(
 
 /// What a document is, in one line: category, day of care, author, and its marks.
 #[component]
-pub fn DocumentMeta(document: DocumentInfo, author: String) -> impl IntoView {
+pub fn DocumentMeta(document: DocumentInfo) -> impl IntoView {
     let i18n = use_i18n();
+    let author = author_name(i18n, &document.author);
     view! {
         <p class="document__meta">
             {move || category_label(i18n, document.category)} " · "

@@ -19,7 +19,6 @@ pub mod upload;
 pub use access_history::AccessHistory;
 pub use chronology::{RecordChanged, TimelineSection, use_episodes};
 pub use finder::DocumentFinder;
-pub use page::{DOCUMENTS_PER_PAGE, RecordSession};
 
 use serde::{Deserialize, Serialize};
 

@@ -25,7 +25,7 @@ use crate::profile::ProfileSection;
 use crate::record::{
     AccessHistory, DocumentFinder, DocumentInfo, RecordAbilities, Section, TimelineSection,
     access::AccessSection,
-    documents::{DepositForm, DocumentCard, DocumentMeta, Opened, Viewer, author_name},
+    documents::{DepositForm, DocumentCard, DocumentMeta, Opened, Viewer},
     filter::DocumentFilter,
 };
 
@@ -34,6 +34,11 @@ pub const DOCUMENTS_PER_PAGE: usize = 20;
 
 /// Documents the home page shows, newest care first.
 const RECENT_DOCUMENTS: usize = 3;
+
+/// The address of a page of the list of documents (`?page=N`, nothing for the first).
+fn page_query(page: usize) -> String {
+    if page > 1 { format!("?page={page}") } else { String::new() }
+}
 
 /// Whose record the pages show, as the session says.
 #[derive(Clone)]
@@ -174,16 +179,14 @@ fn DocumentRow(
     href_query: String,
     #[prop(optional)] selected: bool,
 ) -> impl IntoView {
-    let i18n = use_i18n();
     let href = format!("/dossier/documents/{}{href_query}", document.id);
-    let author = author_name(i18n, &document.author);
     let title = document.title.clone();
     view! {
         <li class="document-row" class:document-row--selected=selected>
             <A href=href attr:class="document-row__title" attr:aria-current=selected.then_some("true")>
                 {title}
             </A>
-            <DocumentMeta document author />
+            <DocumentMeta document />
         </li>
     }
 }
@@ -196,7 +199,7 @@ pub fn RecordDocumentsPage() -> impl IntoView {
 
 fn documents(session: RecordSession) -> AnyView {
     let i18n = use_i18n();
-    let RecordSession { record, csrf, .. } = session;
+    let (record, csrf) = (session.record.clone(), session.csrf.clone());
     let params = use_params_map();
     let query = use_query_map();
     let selected = Memo::new(move |_| params.with(|p| p.get("id")));
@@ -214,16 +217,12 @@ fn documents(session: RecordSession) -> AnyView {
         now
     });
     let (episodes, _) = crate::record::use_episodes(&record);
-    let path = format!("/api/records/{record}/documents");
+    let path = session.documents_path();
     let documents = LocalResource::new(move || {
         let path = format!("{path}{}", filter.get().query_string());
         async move { client::get::<Vec<DocumentInfo>>(&path).await }
     });
-    let changed = crate::record::RecordChanged::provide();
-    let refresh = Callback::new(move |()| {
-        documents.refetch();
-        changed.mark();
-    });
+    let refresh = Callback::new(move |()| documents.refetch());
     let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
     let abilities = abilities(&record);
     let list = move || {
@@ -239,7 +238,7 @@ fn documents(session: RecordSession) -> AnyView {
             }
             let pages = all.len().div_ceil(DOCUMENTS_PER_PAGE);
             let page = page.get().min(pages);
-            let query = if page > 1 { format!("?page={page}") } else { String::new() };
+            let query = page_query(page);
             let open = selected.get();
             let rows = all
                 .into_iter()
@@ -261,10 +260,7 @@ fn documents(session: RecordSession) -> AnyView {
         let (record, csrf) = (record.clone(), csrf.clone());
         move || {
             let id = selected.get()?;
-            let back = match page.get() {
-                1 => "/dossier/documents".to_owned(),
-                n => format!("/dossier/documents?page={n}"),
-            };
+            let back = format!("/dossier/documents{}", page_query(page.get()));
             let (record, csrf) = (record.clone(), csrf.clone());
             Some(view! {
                 <div class="split__detail">
@@ -317,10 +313,7 @@ fn documents(session: RecordSession) -> AnyView {
 #[component]
 fn Pager(page: usize, pages: usize) -> impl IntoView {
     let i18n = use_i18n();
-    let href = |n: usize| match n {
-        1 => "/dossier/documents".to_owned(),
-        n => format!("/dossier/documents?page={n}"),
-    };
+    let href = |n: usize| format!("/dossier/documents{}", page_query(n));
     (pages > 1).then(|| {
         view! {
             <nav class="pager" aria-label=move || t_string!(i18n, record.pages_label).to_string()>
@@ -340,7 +333,7 @@ fn DocumentDetail(
     document: DocumentInfo,
     refresh: Callback<()>,
 ) -> impl IntoView {
-    let open = RwSignal::new(None::<(DocumentInfo, Option<u32>)>) as RwSignal<Opened>;
+    let open = RwSignal::<Opened>::new(None);
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
     let base = format!("/api/records/{record}/documents");

@@ -794,33 +794,43 @@ async fn the_server_says_what_each_person_may_do_on_the_record_and_on_each_item(
     assert_eq!(listed(&app, &record, &nurse).await.len(), 0);
 }
 
+/// Jeanne with a report of her own, and Paul with a record of his: where the tests of rows moved
+/// between records start. (Jeanne, her record, Paul, his record, the report.)
+async fn a_report_and_another_record(app: &TestApp) -> (Session, String, Session, String, String) {
+    let (jeanne, first, _, _) = patient_doctor_nurse(app).await;
+    let paul = super::account::signed_up(app, "paul@example.fr").await;
+    let second = super::records::record_id(app, "paul@example.fr").await;
+    let note = meta("Compte rendu", "patient_own", "application/pdf", PDF.len());
+    let report = deposited(app, &first, &jeanne, note).await;
+    (jeanne, first, paul, second, report)
+}
+
+/// One statement on the test's database file, behind the server's back, as someone who can
+/// write to the disk would run it.
+async fn behind_the_server(app: &TestApp, statement: &str, binds: &[&str]) {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", app.dir.path().join("carnet.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let mut query = sqlx::query(statement);
+    for bind in binds {
+        query = query.bind(*bind);
+    }
+    query.execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn an_item_moved_to_another_record_in_the_database_does_not_open_there() {
     let app = test_app().await;
-    let (jeanne, first, _, _) = patient_doctor_nurse(&app).await;
-    let paul = super::account::signed_up(&app, "paul@example.fr").await;
-    let second = super::records::record_id(&app, "paul@example.fr").await;
-    let note = meta("Compte rendu", "patient_own", "application/pdf", PDF.len());
-    let report = deposited(&app, &first, &jeanne, note).await;
+    let (jeanne, first, paul, second, report) = a_report_and_another_record(&app).await;
     let content = |record: &str| format!("/api/records/{record}/documents/{report}/content");
     assert_eq!(get(&app.router, &content(&first), Some(&jeanne.0)).await.status(), StatusCode::OK);
 
     // Someone who can write to the database moves the document, its upload and its key to
     // Paul's record: the rows say Paul's, the wrapping still says Jeanne's, and nothing opens.
-    {
-        use sqlx::Connection;
-        let path = app.dir.path().join("carnet.db");
-        let mut conn =
-            sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-        for table in ["documents", "uploads", "data_keys"] {
-            sqlx::query(&format!("UPDATE {table} SET account_id = ? WHERE account_id = ?"))
-                .bind(&second)
-                .bind(&first)
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        conn.close().await.unwrap();
+    for table in ["documents", "uploads", "data_keys"] {
+        let statement = format!("UPDATE {table} SET account_id = ? WHERE account_id = ?");
+        behind_the_server(&app, &statement, &[&second, &first]).await;
     }
     let moved = get(&app.router, &content(&second), Some(&paul.0)).await;
     assert_eq!(moved.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -979,29 +989,14 @@ async fn the_operator_unlocks_a_card_and_the_log_says_so() {
 #[tokio::test]
 async fn a_document_row_moved_alone_to_another_record_does_not_open_there() {
     let app = test_app().await;
-    let (jeanne, first, _, _) = patient_doctor_nurse(&app).await;
-    let paul = super::account::signed_up(&app, "paul@example.fr").await;
-    let second = super::records::record_id(&app, "paul@example.fr").await;
-    let note = meta("Compte rendu", "patient_own", "application/pdf", PDF.len());
-    let report = deposited(&app, &first, &jeanne, note).await;
-    let path = app.dir.path().join("carnet.db");
-    let sql = |statement: &'static str, binds: Vec<String>| {
-        let path = path.clone();
-        async move {
-            use sqlx::Connection;
-            let url = format!("sqlite://{}", path.display());
-            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            let mut query = sqlx::query(statement);
-            for bind in binds {
-                query = query.bind(bind);
-            }
-            query.execute(&mut conn).await.unwrap();
-            conn.close().await.unwrap();
-        }
-    };
+    let (_, _, paul, second, report) = a_report_and_another_record(&app).await;
     // Only the document's own row now says Paul's record; its upload and key say Jeanne's.
-    sql("UPDATE documents SET account_id = ? WHERE id = ?", vec![second.clone(), report.clone()])
-        .await;
+    behind_the_server(
+        &app,
+        "UPDATE documents SET account_id = ? WHERE id = ?",
+        &[&second, &report],
+    )
+    .await;
     let content = format!("/api/records/{second}/documents/{report}/content");
     let moved = get(&app.router, &content, Some(&paul.0)).await;
     assert_eq!(moved.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -1011,7 +1006,7 @@ async fn a_document_row_moved_alone_to_another_record_does_not_open_there() {
     let state = &app.state;
     assert_eq!(server::vault::bind_owners(&*state.store, &state.vault).await.unwrap(), 0);
     assert!(app.store.data_keys_bound().await.unwrap());
-    sql("UPDATE data_keys SET owner_bound = 0", vec![]).await;
+    behind_the_server(&app, "UPDATE data_keys SET owner_bound = 0", &[]).await;
     assert_eq!(server::vault::bind_owners(&*state.store, &state.vault).await.unwrap(), 0);
     assert!(app.store.unbound_data_keys(10).await.unwrap().is_empty(), "marked, not bound");
 }
