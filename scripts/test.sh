@@ -16,6 +16,15 @@ trap 'rm -f "$log"' EXIT
 step "set-up"
 ./scripts/setup.sh --test
 
+# The release bundle builds beside the lints and the tests: its slowest part (the whole-program
+# optimisation of the wasm, then wasm-opt) runs on one core while the debug builds use the other.
+# Another profile, so another build lock: the two cargo runs never wait for each other.
+# In a process group of its own, so that a step failing before it is awaited stops it too.
+site_log=$(mktemp)
+setsid ./scripts/build-site.sh >"$site_log" 2>&1 &
+site_build=$!
+trap 'kill -- -"$site_build" 2>/dev/null || true; rm -f "$log" "$site_log"' EXIT
+
 step "format"
 cargo fmt --all --check
 
@@ -34,7 +43,13 @@ step "browser tests of the wasm code (headless Chromium)"
 cargo test -p app --lib --target wasm32-unknown-unknown --features hydrate 2>&1 | tee -a "$log"
 
 step "release bundle and size budget"
-./scripts/build-site.sh
+site_status=0
+wait "$site_build" || site_status=$?
+grep -v '^ *Compiling ' "$site_log" || true
+if (( site_status != 0 )); then
+  echo "the release bundle failed to build (exit $site_status)" >&2
+  exit "$site_status"
+fi
 node scripts/size-report.mjs
 
 step "end-to-end tests (real server, headless Chromium)"

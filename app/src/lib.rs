@@ -11,6 +11,7 @@ pub mod account;
 pub mod api;
 pub mod cache;
 pub mod chunk;
+pub mod client;
 pub mod directory;
 pub mod emergency;
 pub mod i18n;

@@ -17,11 +17,26 @@ use tokio::net::TcpListener;
 
 mod commands;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Stack of each runtime thread. Rendering a page walks its whole view tree in nested calls; in
+/// a debug build the record's pages need more than tokio's 2 MiB (a stack overflow aborts the
+/// process). Address space only: memory is committed as it is touched.
+const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+fn main() -> ExitCode {
     let config = Config::parse();
     telemetry::init(&config.log_level, config.log_format);
-    match run(config).await {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(THREAD_STACK_BYTES)
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("carnet: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = %error, "carnet stopped");

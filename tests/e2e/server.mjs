@@ -18,7 +18,7 @@ export async function startServer({ args = [] } = {}) {
   const child = spawn(binary, [
     '--bind', '127.0.0.1:0',
     '--data-dir', dataDir,
-    '--site-root', join(root, 'target/site'),
+    '--site-root', join(root, process.env.CARNET_SITE ?? 'target/site'),
     '--log-level', 'warn',
     ...args,
   ], { stdio: ['ignore', 'pipe', 'inherit'] });

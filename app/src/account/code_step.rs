@@ -5,9 +5,9 @@ use leptos_router::hooks::use_navigate;
 
 use crate::account::{
     CodeMethod, CodeRequest, CodeSent, Me, Secret,
-    client::{ApiFailure, send_form, with_body},
     form::{Field, FormAlert, SubmitButton, check_code, input_error_text},
 };
+use crate::client::{ApiFailure, send_form, with_body};
 use crate::i18n::{t, t_string, use_i18n};
 
 /// Where a person lands once signed in.

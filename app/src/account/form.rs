@@ -6,10 +6,10 @@ use leptos::prelude::*;
 
 use crate::account::{
     InputError,
-    client::ApiFailure,
     validate::{self},
 };
 use crate::api::{ErrorCode, Refusal};
+use crate::client::ApiFailure;
 use crate::i18n::{Locale, t_string, use_i18n};
 use crate::policy::Deny;
 use leptos_i18n::I18nContext;

@@ -5,10 +5,10 @@ use leptos_router::components::A;
 
 use crate::account::{
     CodeSent, LoginRequest, Secret,
-    client::{ApiFailure, send_form, with_body},
     code_step::FormThenCode,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
+use crate::client::{ApiFailure, send_form, with_body};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 

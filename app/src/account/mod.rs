@@ -2,7 +2,6 @@
 //! activates their account, logs in with a one-time code and logs out; the pure input checks
 //! ([`validate`]); and the pages.
 
-pub mod client;
 mod code_step;
 mod contact;
 pub mod form;

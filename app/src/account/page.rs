@@ -5,40 +5,39 @@ use leptos::{either::Either, prelude::*, task::spawn_local};
 use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::account::{
-    Me, client,
+    Me,
     contact::ContactSection,
     password::ChangePasswordSection,
     records::{ActingForBanner, CloseSection, RepresentedSection},
     totp::AuthenticatorSection,
 };
+use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let i18n = use_i18n();
-    let me = LocalResource::new(|| client::get::<Me>("/api/account/me"));
+    // Rendered by the server as the person whose page it is; hydrated, not asked again.
+    let me = Resource::new(|| (), |()| client::get::<Me>("/api/account/me"));
     let refresh = Callback::new(move |()| me.refetch());
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, account.title).to_string()) />
         <Suspense fallback=move || {
             view! { <p role="status">{t!(i18n, account.loading)}</p> }
         }>
-            {move || {
-                me.get()
-                    .map(|result| match result {
-                        Ok(me) => Either::Left(view! { <SignedIn me refresh /> }.into_any()),
-                        Err(_) => {
-                            Either::Right(view! {
-                                <h1>{t!(i18n, account.title)}</h1>
-                                <p>{t!(i18n, account.signed_out)}</p>
-                                <p>
-                                    <A href="/connexion">{t!(i18n, nav.login)}</A>
-                                </p>
-                            })
-                        }
+            {client::built_from(me, move |me| match me {
+                Ok(me) => Either::Left(view! { <SignedIn me refresh /> }.into_any()),
+                Err(_) => {
+                    Either::Right(view! {
+                        <h1>{t!(i18n, account.title)}</h1>
+                        <p>{t!(i18n, account.signed_out)}</p>
+                        <p>
+                            <A href="/connexion">{t!(i18n, nav.login)}</A>
+                        </p>
                     })
-            }}
+                }
+            })}
         </Suspense>
     }
 }

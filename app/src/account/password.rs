@@ -4,9 +4,9 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::account::{
     PasswordChange, Secret,
-    client::{ApiFailure, send_form},
     form::{Field, FormAlert, SubmitButton, field_error},
 };
+use crate::client::{ApiFailure, send_form};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]

@@ -7,9 +7,9 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use crate::account::{
     ActingFor, CloseRequest, Closed, ReopenRequest, Represented, RepresentedKind, Secret,
     WithdrawRepresentation,
-    client::{ApiFailure, send_form},
     form::{Field, FormAlert, SubmitButton, field_error},
 };
+use crate::client::{ApiFailure, send_form};
 use crate::i18n::{t, t_string, use_i18n};
 
 /// Whose record is being managed, and the way back to one's own. Shown on top of the page.

@@ -5,12 +5,12 @@ use leptos_router::components::A;
 
 use crate::account::{
     CodeSent, InputError, Secret, SignupRequest,
-    client::{self, ApiFailure, send_form, with_body},
     code_step::FormThenCode,
     form::{Field, FormAlert, SubmitButton, field_error, input_error_text},
     validate,
 };
 use crate::api::{ErrorBody, ErrorCode};
+use crate::client::{self, ApiFailure, send_form, with_body};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 

@@ -5,9 +5,9 @@ use leptos::{either::EitherOf3, ev::SubmitEvent, prelude::*};
 
 use crate::account::{
     Secret, TotpConfirm, TotpSetup, TotpSetupRequest,
-    client::{ApiFailure, send_form, with_body},
     form::{Field, FormAlert, SubmitButton, check_code, field_error},
 };
+use crate::client::{ApiFailure, send_form, with_body};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]

@@ -19,7 +19,7 @@ use super::idb::{CacheDb, CacheError, FILES, OUTBOX, RECORDS};
 use super::outbox::{self, Change, Outcome};
 use super::webcrypto::{self, NativeKey, PBKDF2_ROUNDS};
 use super::{DB_NAME, Lock, MAX_TRIES, OfflineState, cacheable};
-use crate::account::client::ApiFailure;
+use crate::client::ApiFailure;
 
 /// Records at least this long are sealed and opened by the browser's AES-GCM; smaller ones by the
 /// wasm crate, which has no promise to wait for. `scripts/bench-cache.sh`, seal + open: at 1 KiB
@@ -517,10 +517,7 @@ pub async fn keep_document(
     let response =
         gloo_net::http::Request::get(&path).send().await.map_err(|_| ApiFailure::Network)?;
     if !response.ok() {
-        return Err(crate::account::client::read::<()>(response)
-            .await
-            .err()
-            .unwrap_or(ApiFailure::Network));
+        return Err(crate::client::read::<()>(response).await.err().unwrap_or(ApiFailure::Network));
     }
     let bytes = Zeroizing::new(response.binary().await.map_err(|_| ApiFailure::Network)?);
     let key = kept_key(document_id, version);
@@ -596,7 +593,8 @@ async fn refresh_kept(record: &str, documents: &[crate::record::DocumentInfo]) {
 /// Fills the copy with the parts of the record the app shows, from the server (each answer is
 /// kept by [`remember`] on its way).
 pub async fn refresh_copy() {
-    use crate::account::{Me, client};
+    use crate::account::Me;
+    use crate::client;
     let Ok(me) = client::get::<Me>("/api/account/me").await else { return };
     let record = me.acting_for.as_ref().map_or(me.id.clone(), |person| person.id.clone());
     let documents = client::get::<Vec<crate::record::DocumentInfo>>(&format!(
@@ -665,12 +663,9 @@ pub async fn finish_pending_logout() {
     }
     match network::me().await {
         Ok(me) => {
-            let told = crate::account::client::post::<_, ()>(
-                "/api/account/logout",
-                &(),
-                Some(&me.csrf_token),
-            )
-            .await;
+            let told =
+                crate::client::post::<_, ()>("/api/account/logout", &(), Some(&me.csrf_token))
+                    .await;
             if told.is_ok() {
                 let _ = storage.remove_item(LOGOUT_PENDING);
             }
@@ -687,8 +682,10 @@ pub async fn finish_pending_logout() {
 mod network {
     use gloo_net::http::Request;
 
-    use crate::account::{Me, client::ApiFailure, client::read};
+    use crate::account::Me;
     use crate::cache::outbox::Change;
+    use crate::client::ApiFailure;
+    use crate::client::read;
     use crate::profile::{EntryInfo, EntryWritten};
 
     pub async fn me() -> Result<Me, ApiFailure> {
@@ -730,9 +727,9 @@ pub mod split {
     use zeroize::Zeroizing;
 
     use super::UnlockError;
-    use crate::account::client::ApiFailure;
     use crate::cache::Lock;
     use crate::chunk::ChunkMissing;
+    use crate::client::ApiFailure;
     use crate::split_fn;
 
     impl From<ChunkMissing> for ApiFailure {
@@ -831,7 +828,7 @@ pub mod split {
         /// it and sends the outbox.
         pub async fn use_code(set_up: bool, code: Zeroizing<String>) -> Result<(), UnlockError> {
             if set_up {
-                let me = crate::account::client::get::<crate::account::Me>("/api/account/me")
+                let me = crate::client::get::<crate::account::Me>("/api/account/me")
                     .await
                     .map_err(|_| UnlockError::Storage)?;
                 super::set_up(&me.id, &code).await?;

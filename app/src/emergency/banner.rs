@@ -5,7 +5,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
 
 use super::{LiveBreakGlass, moment};
-use crate::account::client;
+use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]

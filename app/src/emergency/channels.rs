@@ -4,8 +4,8 @@
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{CHOSEN_KINDS, Channels, NotificationKind};
-use crate::account::client::{self, ApiFailure};
 use crate::account::form::FormAlert;
+use crate::client::{self, ApiFailure};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use leptos_i18n::I18nContext;
 

@@ -4,8 +4,8 @@
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{BreakGlassInfo, BreakGlassRefusal, NotificationInfo, NotificationKind, moment};
-use crate::account::client::{self, ApiFailure};
 use crate::account::form::FormAlert;
+use crate::client::{self, ApiFailure};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::pro::profession_label;
 
@@ -15,7 +15,7 @@ use crate::pro::profession_label;
 pub fn NotificationsSection(csrf: String) -> impl IntoView {
     let i18n = use_i18n();
     let notifications =
-        LocalResource::new(|| client::get::<Vec<NotificationInfo>>("/api/notifications"));
+        Resource::new(|| (), |()| client::get::<Vec<NotificationInfo>>("/api/notifications"));
     let mark_read = move |_| {
         let csrf = csrf.clone();
         spawn_local(async move {
@@ -90,18 +90,12 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
     let (channels_record, channels_csrf) = (record.clone(), csrf.clone());
     let sessions = {
         let path = format!("/api/records/{record}/break-glass");
-        LocalResource::new(move || {
-            let path = path.clone();
-            async move { client::get::<Vec<BreakGlassInfo>>(&path).await }
-        })
+        Resource::new(move || path.clone(), |path| client::get::<Vec<BreakGlassInfo>>(&path))
     };
     let refusal_path = format!("/api/records/{record}/break-glass-refusal");
     let refusal = {
         let path = refusal_path.clone();
-        LocalResource::new(move || {
-            let path = path.clone();
-            async move { client::get::<BreakGlassRefusal>(&path).await }
-        })
+        Resource::new(move || path.clone(), |path| client::get::<BreakGlassRefusal>(&path))
     };
     let failure = RwSignal::new(None::<ApiFailure>);
     let saved = RwSignal::new(false);

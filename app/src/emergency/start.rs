@@ -5,10 +5,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::hooks::use_navigate;
 
 use super::{BreakGlassRequest, LiveBreakGlass};
-use crate::account::{
-    client::{ApiFailure, send_form, with_body},
-    form::{Field, FormAlert, SubmitButton, field_error},
-};
+use crate::account::form::{Field, FormAlert, SubmitButton, field_error};
+use crate::client::{ApiFailure, send_form, with_body};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]

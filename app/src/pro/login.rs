@@ -7,10 +7,10 @@ use leptos_router::hooks::use_navigate;
 
 use crate::account::{
     InputError,
-    client::ApiFailure,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
 use crate::api::{ErrorBody, ErrorCode};
+use crate::client::ApiFailure;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 
@@ -114,7 +114,7 @@ async fn log_in(file: web_sys::File, pin: &str) -> Result<(), ApiFailure> {
     use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
     use super::{CardChallenge, CardLogin, ProMe, card};
-    use crate::account::client;
+    use crate::client;
 
     let not_a_card = || local_failure("card", InputError::CardFileInvalid);
     let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.map_err(|_| not_a_card())?;

@@ -7,9 +7,9 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use super::{OpenRecord, OpenRepresentedRecord, RecordOpened};
 use crate::account::{
     ConsentMethod, RepresentedKind,
-    client::{ApiFailure, send_form, with_body},
     form::{Field, FormAlert, SubmitButton, field_error},
 };
+use crate::client::{ApiFailure, send_form, with_body};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]

@@ -8,7 +8,8 @@ use super::{
     ProMe,
     open_record::{OpenRecordSection, OpenRepresentedSection},
 };
-use crate::account::{LogoutButton, client};
+use crate::account::LogoutButton;
+use crate::client;
 use crate::directory::Profession;
 use crate::emergency::{BreakGlassSection, EmergencyBanner, NotificationInfo, moment};
 use crate::i18n::{Locale, t, t_string, use_i18n};

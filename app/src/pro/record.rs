@@ -6,7 +6,7 @@ use leptos::{either::Either, prelude::*};
 use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{PatientSummary, ProMe};
-use crate::account::client;
+use crate::client;
 use crate::emergency::EmergencyBanner;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;

@@ -9,10 +9,8 @@ use super::{
     MeasurementKind, Rhesus,
     view::{kind_label, section_label},
 };
-use crate::account::{
-    client::{self, ApiFailure},
-    form::{Field, FormAlert, SubmitButton, field_error},
-};
+use crate::account::form::{Field, FormAlert, SubmitButton, field_error};
+use crate::client::{self, ApiFailure};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::record::Section;
 use crate::safety::interactions::{Duplicate, Finding, SOURCE};

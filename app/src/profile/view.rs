@@ -9,11 +9,8 @@ use super::{
     chart::{self, BOTTOM, HEIGHT, LEFT, WIDTH},
     form::EntryForm,
 };
-use crate::account::{
-    client::{self, ApiFailure},
-    form::FormAlert,
-    validate::Date,
-};
+use crate::account::{form::FormAlert, validate::Date};
+use crate::client::{self, ApiFailure};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::record::{MaskRequest, Section};
 use leptos_i18n::I18nContext;
@@ -184,12 +181,12 @@ pub fn ProfileSection(
     let offline = crate::cache::use_offline();
     let entries = {
         let path = path.clone();
-        LocalResource::new(move || {
-            // Read again when changes made offline have reached the server.
-            offline.synced.track();
-            let path = path.clone();
-            async move { client::get::<Vec<EntryInfo>>(&path).await }
-        })
+        // Read again when changes made offline have reached the server (the counter is part of
+        // the source, which is compared with the last one).
+        Resource::new(
+            move || (offline.synced.get(), path.clone()),
+            |(_, path)| client::get::<Vec<EntryInfo>>(&path),
+        )
     };
     let editing = RwSignal::new(None::<EntryInfo>);
     let changed = use_context::<crate::record::RecordChanged>();

@@ -4,10 +4,8 @@
 
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 
-use crate::account::{
-    client::{self, ApiFailure, send_form},
-    form::{FormAlert, SubmitButton},
-};
+use crate::account::form::{FormAlert, SubmitButton};
+use crate::client::{self, ApiFailure, send_form};
 use crate::directory::Professional;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::policy::{Consent, Scope};
@@ -27,10 +25,7 @@ pub fn AccessSection(
     let path = format!("/api/records/{record}/grants");
     let grants = {
         let path = path.clone();
-        LocalResource::new(move || {
-            let path = path.clone();
-            async move { client::get::<Vec<GrantInfo>>(&path).await }
-        })
+        Resource::new(move || path.clone(), |path| client::get::<Vec<GrantInfo>>(&path))
     };
     let refresh = Callback::new(move |()| grants.refetch());
     let previewing = RwSignal::new(None::<(String, String)>);

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::account::client;
+use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::record::history::{AccessEvent, HistoryFilter};
 use leptos_i18n::I18nContext;
@@ -84,10 +84,7 @@ fn who(i18n: I18nContext<Locale>, event: &AccessEvent) -> String {
 pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> impl IntoView {
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/access-history");
-    let events = LocalResource::new(move || {
-        let path = path.clone();
-        async move { client::get::<Vec<AccessEvent>>(&path).await }
-    });
+    let events = Resource::new(move || path.clone(), |path| client::get::<Vec<AccessEvent>>(&path));
     let filter = RwSignal::new(String::new());
     let chosen = move || match filter.get().as_str() {
         "professionals" => HistoryFilter::Professionals,

@@ -4,10 +4,8 @@
 
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 
-use crate::account::{
-    client::{self, ApiFailure},
-    form::FormAlert,
-};
+use crate::account::form::FormAlert;
+use crate::client::{self, ApiFailure};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::profile::view::{section_label, summary};
 use crate::record::{
@@ -37,14 +35,21 @@ impl RecordChanged {
     }
 }
 
-/// The record's care episodes the person may see, and a way to read them again.
+/// The record's care episodes the person may see, and a way to read them again. Read by the
+/// browser once the page is live (they label and filter; the page's content never waits on them).
 pub fn use_episodes(record: &str) -> (Signal<Vec<EpisodeInfo>>, Callback<()>) {
     let path = format!("/api/records/{record}/episodes");
     let episodes = LocalResource::new(move || {
         let path = path.clone();
         async move { client::get::<Vec<EpisodeInfo>>(&path).await }
     });
-    let list = Signal::derive(move || episodes.get().and_then(Result::ok).unwrap_or_default());
+    let hydrated = crate::layout::use_hydrated();
+    let list = Signal::derive(move || {
+        if !hydrated.get() {
+            return Vec::new();
+        }
+        episodes.get().and_then(Result::ok).unwrap_or_default()
+    });
     (list, Callback::new(move |()| episodes.refetch()))
 }
 
@@ -121,14 +126,15 @@ pub fn TimelineSection(
     });
     let first = {
         let path = path.clone();
-        LocalResource::new(move || {
-            refresh.track();
-            if let Some(RecordChanged(changed)) = record_changed {
-                changed.track();
-            }
-            let uri = format!("{path}{}", base.get().query_string());
-            async move { client::get::<TimelinePage>(&uri).await }
-        })
+        // The source is compared with the last one: the counters are part of it, so that a
+        // change of the record reads the same address again.
+        Resource::new(
+            move || {
+                let changed = record_changed.map(|RecordChanged(changed)| changed.get());
+                (refresh.get(), changed, format!("{path}{}", base.get().query_string()))
+            },
+            |(_, _, uri)| client::get::<TimelinePage>(&uri),
+        )
     };
     // Pages after the first, appended by "more"; forgotten when the query changes.
     let more = RwSignal::new(Vec::<TimelineItem>::new());

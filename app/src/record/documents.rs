@@ -6,10 +6,10 @@ use leptos::{ev::SubmitEvent, html, prelude::*};
 
 use crate::account::{
     InputError,
-    client::{ApiFailure, send_form},
     form::{Field, FormAlert, SubmitButton, field_error},
 };
 use crate::api::{ErrorBody, ErrorCode};
+use crate::client::{ApiFailure, send_form};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::policy::Action;
 use crate::record::{AuthorInfo, Category, DocumentInfo, MaskRequest, MediaType, valid_loinc};
@@ -385,10 +385,8 @@ pub fn DepositForm(
             failure.set(None);
             leptos::task::spawn_local(async move {
                 if let Some(path) = check
-                    && let Ok(found) = crate::account::client::get::<
-                        Vec<crate::safety::exams::RepeatedExam>,
-                    >(&path)
-                    .await
+                    && let Ok(found) =
+                        crate::client::get::<Vec<crate::safety::exams::RepeatedExam>>(&path).await
                     && !found.is_empty()
                 {
                     repeated.set(found);
@@ -397,10 +395,11 @@ pub fn DepositForm(
                 }
                 if let Some(body) = interaction_check {
                     let path = format!("/api/records/{record}/interactions/check");
-                    match crate::account::client::post::<
-                        _,
-                        Vec<crate::safety::interactions::Prescribed>,
-                    >(&path, &body, Some(&csrf))
+                    match crate::client::post::<_, Vec<crate::safety::interactions::Prescribed>>(
+                        &path,
+                        &body,
+                        Some(&csrf),
+                    )
                     .await
                     {
                         Ok(Some(found)) if !found.is_empty() => {
@@ -589,8 +588,8 @@ pub fn DepositForm(
 mod keeping {
     use leptos::prelude::*;
 
-    use crate::account::client::ApiFailure;
     use crate::cache::Lock;
+    use crate::client::ApiFailure;
     use crate::i18n::{t, t_string, use_i18n};
     use crate::record::{DocumentInfo, MediaType};
 

@@ -4,7 +4,7 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use crate::account::client;
+use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::record::{
     AuthorInfo, Category, CategoryCount, DocumentInfo, documents::category_label,
@@ -29,6 +29,8 @@ pub fn DocumentFinder(
             async move { client::get::<Vec<CategoryCount>>(&path).await }
         })
     };
+    // The counts fill a choice behind "more filters": read once the page is live.
+    let hydrated = crate::layout::use_hydrated();
     let q = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
     let author = RwSignal::new(String::new());
@@ -83,7 +85,8 @@ pub fn DocumentFinder(
         filter.set(DocumentFilter::default());
     };
     let options = move || {
-        let counts = counts.get().and_then(Result::ok).unwrap_or_default();
+        let counts =
+            hydrated.get().then(|| counts.get().and_then(Result::ok)).flatten().unwrap_or_default();
         counts
             .into_iter()
             .map(|c| {

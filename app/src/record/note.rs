@@ -5,9 +5,9 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::account::{
     InputError,
-    client::ApiFailure,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
+use crate::client::ApiFailure;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::record::{Category, DepositRequest, MediaType};
 
@@ -63,8 +63,7 @@ pub fn NoteForm(record: String, csrf: String, refresh: Callback<()>) -> impl Int
         if text_error.get_untracked() {
             return;
         }
-        let request =
-            deposit(&title.get_untracked(), &body, crate::account::client::today().to_string());
+        let request = deposit(&title.get_untracked(), &body, crate::client::today().to_string());
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
         {
             let (record, csrf) = (record.clone(), csrf.clone());

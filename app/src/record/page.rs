@@ -13,11 +13,8 @@ use leptos_router::{
     hooks::{use_navigate, use_params_map, use_query_map},
 };
 
-use crate::account::{
-    Me,
-    client::{self, ApiFailure},
-    form::FormAlert,
-};
+use crate::account::{Me, form::FormAlert};
+use crate::client::{self, ApiFailure};
 use crate::emergency::{EmergencySection, NotificationsSection};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;
@@ -79,17 +76,22 @@ fn RecordFrame(
     let gate_closed = Memo::new(move |_| offline.gate_closed());
     // Read again when the unlock screen goes: a tab pressed while it was up (or while the code
     // was being checked) read the session from a copy still locked.
-    let me = LocalResource::new(move || {
-        offline.synced.track();
-        gate_closed.track();
-        client::get::<Me>("/api/account/me")
-    });
+    // A `Resource`: the server reads it as the person whose page it renders, and the browser
+    // hydrates the page with that answer instead of asking again.
+    let me = Resource::new(
+        move || (offline.synced.get(), gate_closed.get()),
+        |_| client::get::<Me>("/api/account/me"),
+    );
     view! {
         <PageTitle text=Signal::derive(move || title(i18n)) />
         <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
-            {move || {
-                (!gate_closed.get()).then_some(())?;
-                me.get().map(|result| match result {
+            {move || Suspend::new(async move {
+                if gate_closed.get() {
+                    return None;
+                }
+                let me = me.await;
+                client::settled().await;
+                Some(match me {
                     Ok(me) => Either::Left(page(RecordSession::of(&me))),
                     Err(_) => Either::Right(view! {
                         <h1>{move || title(i18n)}</h1>
@@ -97,18 +99,19 @@ fn RecordFrame(
                         <p><A href="/connexion">{t!(i18n, nav.login)}</A></p>
                     }),
                 })
-            }}
+            })}
         </Suspense>
     }
 }
 
 /// What the server's policy lets this person do in the record (also kept in the offline copy).
-fn abilities(record: &str) -> LocalResource<RecordAbilities> {
+/// Read it under a `Suspense`, as every resource the server renders.
+fn abilities(record: &str) -> Resource<RecordAbilities> {
     let path = format!("/api/records/{record}/abilities");
-    LocalResource::new(move || {
-        let path = path.clone();
-        async move { client::get::<RecordAbilities>(&path).await.unwrap_or_default() }
-    })
+    Resource::new(
+        move || path.clone(),
+        |path| async move { client::get::<RecordAbilities>(&path).await.unwrap_or_default() },
+    )
 }
 
 /// *Accueil*: what matters now. Shortcuts to what people look for most (allergies and
@@ -128,10 +131,8 @@ fn home(session: RecordSession) -> AnyView {
         use_navigate()(&to, NavigateOptions { replace: true, ..Default::default() });
     }
     let path = session.documents_path();
-    let documents = LocalResource::new(move || {
-        let path = path.clone();
-        async move { client::get::<Vec<DocumentInfo>>(&path).await }
-    });
+    let documents =
+        Resource::new(move || path.clone(), |path| client::get::<Vec<DocumentInfo>>(&path));
     let recent = move || {
         documents.get().map(|result| {
             let list = result.unwrap_or_default();
@@ -218,10 +219,10 @@ fn documents(session: RecordSession) -> AnyView {
     });
     let (episodes, _) = crate::record::use_episodes(&record);
     let path = session.documents_path();
-    let documents = LocalResource::new(move || {
-        let path = format!("{path}{}", filter.get().query_string());
-        async move { client::get::<Vec<DocumentInfo>>(&path).await }
-    });
+    let documents = Resource::new(
+        move || format!("{path}{}", filter.get().query_string()),
+        |path| client::get::<Vec<DocumentInfo>>(&path),
+    );
     let refresh = Callback::new(move |()| documents.refetch());
     let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
     let abilities = abilities(&record);
@@ -266,19 +267,29 @@ fn documents(session: RecordSession) -> AnyView {
                 <div class="split__detail">
                     <p><A href=back attr:class="back-link">{t!(i18n, record.back)}</A></p>
                     <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
-                        {move || documents.get().map(|result| {
-                            let found = result.ok().and_then(|all| all.into_iter().find(|d| d.id == id));
-                            match found {
-                                Some(document) => view! {
-                                    <DocumentDetail record=record.clone() csrf=csrf.clone() document refresh />
-                                }.into_any(),
-                                None => view! { <p role="status">{t!(i18n, record.not_found)}</p> }.into_any(),
-                            }
-                        })}
+                        {move || {
+                            let (record, csrf, id) = (record.clone(), csrf.clone(), id.clone());
+                            Suspend::new(async move {
+                                let found = documents.await.ok().and_then(|all| all.into_iter().find(|d| d.id == id));
+                                client::settled().await;
+                                match found {
+                                    Some(document) => view! { <DocumentDetail record csrf document refresh /> }.into_any(),
+                                    None => view! { <p role="status">{t!(i18n, record.not_found)}</p> }.into_any(),
+                                }
+                            })
+                        }}
                     </Suspense>
                 </div>
             })
         }
+    };
+    let deposit_form = {
+        let (record, csrf) = (record.clone(), csrf.clone());
+        client::built_from(abilities, move |abilities| {
+            let (record, csrf) = (record.clone(), csrf.clone());
+            (!abilities.deposit.is_empty())
+                .then(|| view! { <DepositForm record csrf abilities refresh /> })
+        })
     };
     view! {
         <h1>{t!(i18n, tabs.documents)}</h1>
@@ -294,12 +305,7 @@ fn documents(session: RecordSession) -> AnyView {
                 </section>
                 <details class="panel disclosure">
                     <summary>{t!(i18n, record.add_heading)}</summary>
-                    {
-                        let (record, csrf) = (record.clone(), csrf.clone());
-                        move || abilities.get().map(|abilities| (!abilities.deposit.is_empty()).then(|| view! {
-                            <DepositForm record=record.clone() csrf=csrf.clone() abilities refresh />
-                        }))
-                    }
+                    <Suspense>{deposit_form}</Suspense>
                     <crate::record::note::NoteForm record=record.clone() csrf=csrf.clone() refresh />
                 </details>
             </div>
@@ -380,6 +386,13 @@ fn health(session: RecordSession) -> AnyView {
             </li>
         }
     };
+    let profile = {
+        let (record, csrf) = (record.clone(), csrf.clone());
+        client::built_from(abilities, move |abilities| {
+            let (record, csrf) = (record.clone(), csrf.clone());
+            view! { <ProfileSection record csrf writable=abilities.write_sections only /> }
+        })
+    };
     view! {
         <h1>{t!(i18n, tabs.health)}</h1>
         <nav class="section-chips" aria-label=move || t_string!(i18n, profile.sections).to_string()>
@@ -388,12 +401,7 @@ fn health(session: RecordSession) -> AnyView {
                 {Section::ALL.into_iter().map(|section| chip(Some(section))).collect_view()}
             </ul>
         </nav>
-        {
-            let (record, csrf) = (record.clone(), csrf.clone());
-            move || abilities.get().map(|abilities| view! {
-                <ProfileSection record=record.clone() csrf=csrf.clone() writable=abilities.write_sections only />
-            })
-        }
+        <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{profile}</Suspense>
         <TimelineSection record csrf filter episodes episodes_changed />
     }
     .into_any()

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::account::{client, form::deny_text};
+use crate::account::form::deny_text;
+use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::record::{Preview, documents::category_label};
 

@@ -4,7 +4,7 @@
 //! idempotency key, so a repeated announcement is the same upload; one that is a document
 //! already (an offline deposit whose answer was lost) sends nothing more.
 
-use crate::account::client::ApiFailure;
+use crate::client::ApiFailure;
 use crate::record::{DepositRequest, DocumentInfo};
 
 /// How many times one chunk is tried before giving up (the upload can still be resumed).
@@ -84,7 +84,7 @@ pub async fn upload(
         .map_err(|_| ApiFailure::Network)?;
     let response = announce.send().await.map_err(|_| ApiFailure::Network)?;
     let mut status: UploadStatus =
-        crate::account::client::read(response).await?.ok_or(ApiFailure::Network)?;
+        crate::client::read(response).await?.ok_or(ApiFailure::Network)?;
     if status.finished {
         progress(status.size, status.size);
         return Ok(None);
@@ -114,7 +114,7 @@ pub async fn upload(
                 failures = 0;
             }
             Ok(response) => {
-                return Err(crate::account::client::read::<UploadStatus>(response)
+                return Err(crate::client::read::<UploadStatus>(response)
                     .await
                     .err()
                     .unwrap_or(ApiFailure::Network));
@@ -139,7 +139,7 @@ pub async fn upload(
         .send()
         .await
         .map_err(|_| ApiFailure::Network)?;
-    crate::account::client::read(finish).await?.ok_or(ApiFailure::Network).map(Some)
+    crate::client::read(finish).await?.ok_or(ApiFailure::Network).map(Some)
 }
 
 #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]

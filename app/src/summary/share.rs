@@ -11,10 +11,10 @@ use leptos_router::components::A;
 
 use super::link::{DEFAULT_DAYS, LinkCreated, LinkInfo, NewLink, Payload};
 use super::{EmptyReason, Part, PatientLine, REGULAR_DOCTOR, Summary};
-use crate::account::client::{self, ApiFailure};
 use crate::account::form::FormAlert;
 use crate::account::validate::Date;
 use crate::account::{Me, Secret};
+use crate::client::{self, ApiFailure};
 use crate::directory::Professional;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;

@@ -37,6 +37,7 @@ pub fn app(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let site_root = options.site_root.to_string();
     let state_for_origin = state.clone();
+    let api_for_pages = api_router(&state);
 
     // Compressed once at build time (scripts/precompress.mjs), never per request.
     let static_files = ServeDir::new(&site_root)
@@ -48,9 +49,12 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api", api())
-        .leptos_routes_with_context(&state, routes, pages::provide_request_context, move || {
-            app::shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || pages::provide_request_context(&api_for_pages),
+            move || app::shell(options.clone()),
+        )
         .fallback_service(static_files)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -94,6 +98,12 @@ pub fn api_routes() -> Routes {
         .merge(crate::emergency::notification_routes())
         .merge(crate::emergency::links::viewer_routes())
         .route("/directory", axum::routing::get(crate::professional::search))
+}
+
+/// The JSON API alone under `/api`, with its state: what pages rendered on the server read
+/// their data from (see `pages::provide_request_context`).
+fn api_router(state: &AppState) -> Router {
+    Router::new().nest("/api", api()).with_state(state.clone())
 }
 
 fn api() -> Router<AppState> {

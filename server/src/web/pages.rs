@@ -1,30 +1,83 @@
 //! Server-side rendering of the Leptos app, for routed pages and for everything no other route
 //! or file matched (the app's not-found page, with status 404).
 
+use std::net::SocketAddr;
+
+use app::client::{ServerAnswer, ServerApi};
 use axum::{
+    Router,
     body::Body,
-    extract::State,
-    http::{Request, request::Parts},
+    extract::{ConnectInfo, State},
+    http::{HeaderName, Request, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use leptos::{nonce::Nonce, prelude::*};
+use tower::ServiceExt;
 
 use crate::AppState;
 
-/// Makes the request's CSP nonce (set by `security::headers`) available to the hydration script.
-pub fn provide_request_context() {
-    if let Some(nonce) =
-        use_context::<Parts>().and_then(|parts| parts.extensions.get::<Nonce>().cloned())
-    {
+/// The largest API answer a page rendered on the server reads (a long list of documents is
+/// a few hundred kilobytes).
+const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// What a page request passes on to the API calls made while rendering it: who is asking (the
+/// session cookie), from where (the proxy's forwarding headers, checked by the API as usual) and
+/// with which browser and languages. Nothing else: no conditional or encoding header, so an
+/// answer is always a whole, plain JSON body.
+const PASSED_ON: [HeaderName; 6] = [
+    header::COOKIE,
+    header::USER_AGENT,
+    header::ACCEPT_LANGUAGE,
+    header::FORWARDED,
+    HeaderName::from_static("x-forwarded-for"),
+    header::HOST,
+];
+
+/// The context of every page the server renders: the request's CSP nonce (set by
+/// `security::headers`) for the hydration script, and the API as this request's person reaches
+/// it ([`ServerApi`]), so pages render with their data. `api` is the `/api` router alone, with
+/// its state: the same handlers, extractors, policy and audit log as a browser's request.
+pub fn provide_request_context(api: &Router) {
+    let Some(parts) = use_context::<Parts>() else { return };
+    if let Some(nonce) = parts.extensions.get::<Nonce>().cloned() {
         provide_context(nonce);
     }
+    provide_context(server_api(api.clone(), &parts));
+}
+
+fn server_api(api: Router, page: &Parts) -> ServerApi {
+    let mut headers = axum::http::HeaderMap::new();
+    for name in PASSED_ON {
+        for value in page.headers.get_all(&name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    let peer = page.extensions.get::<ConnectInfo<SocketAddr>>().cloned();
+    ServerApi::new(move |path: String| {
+        let (api, headers) = (api.clone(), headers.clone());
+        async move {
+            let mut request = Request::get(&path).body(Body::empty()).unwrap_or_default();
+            *request.headers_mut() = headers;
+            if let Some(peer) = peer {
+                request.extensions_mut().insert(peer);
+            }
+            let Ok(response) = api.oneshot(request).await;
+            let status = response.status().as_u16();
+            let body = axum::body::to_bytes(response.into_body(), MAX_ANSWER_BYTES)
+                .await
+                .map(|bytes| bytes.to_vec())
+                .unwrap_or_default();
+            ServerAnswer { status, body }
+        }
+    })
 }
 
 pub async fn render_page(State(state): State<AppState>, request: Request<Body>) -> Response {
     let options = state.leptos_options.clone();
-    let handler =
-        leptos_axum::render_app_to_stream_with_context(provide_request_context, move || {
-            app::shell(options.clone())
-        });
+    let api = super::api_router(&state);
+    let handler = leptos_axum::render_app_to_stream_with_context(
+        move || provide_request_context(&api),
+        move || app::shell(options.clone()),
+    );
     handler(request).await.into_response()
 }

@@ -531,3 +531,52 @@ async fn the_regular_doctor_sees_masked_documents_and_must_be_a_physician() {
     let again = put(&app, &uri, designate(DOCTOR), &patient, true).await;
     assert_eq!(again.body["denied"], "blocked");
 }
+
+/// A record's page is rendered by the server with the person's data, read through the API as
+/// that person: the policy decides, each read is in the access history once (the page reads each
+/// answer once, however its views are walked), and without a session nothing is read at all.
+#[tokio::test]
+async fn record_pages_render_the_persons_data_read_once_through_the_policy() {
+    let app = test_app().await;
+    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    put(&app, &format!("/api/records/{record}/grants/{DOCTOR}"), all, &patient, true).await;
+    let report = meta("Compte rendu de cardiologie", "reports", "application/pdf", PDF.len());
+    assert_eq!(
+        deposit(&app, &record, &doctor, report, PDF, 1024).await.status,
+        StatusCode::CREATED
+    );
+    let history = |session: &Session| {
+        let (uri, cookie) = (format!("/api/records/{record}/access-history"), session.0.clone());
+        let router = app.router.clone();
+        async move {
+            let response = get(&router, &uri, Some(&cookie)).await;
+            let all: Value = serde_json::from_str(&text(response).await).unwrap();
+            all.as_array().unwrap().clone()
+        }
+    };
+    let lists = |events: &[Value]| {
+        events
+            .iter()
+            .filter(|e| e["action"] == "documents.list" && e["actor_kind"] == "patient")
+            .count()
+    };
+    let before = lists(&history(&patient).await);
+
+    let page = get(&app.router, "/dossier/documents", Some(&patient.0)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = text(page).await;
+    assert!(html.contains("Compte rendu de cardiologie"), "the list is in the page");
+    assert!(html.contains(&format!("href=\"/dossier/documents/")), "each document has its page");
+    assert_eq!(lists(&history(&patient).await), before + 1, "one read of the list, audited");
+
+    // The same page for another person shows their own (empty) record, and no one else's.
+    let other = super::account::signed_up(&app, "paul@example.fr").await;
+    let theirs = text(get(&app.router, "/dossier/documents", Some(&other.0)).await).await;
+    assert!(!theirs.contains("Compte rendu de cardiologie"));
+    // Without a session: the page says so, and reads nothing.
+    let anonymous = text(get(&app.router, "/dossier/documents", None).await).await;
+    assert!(!anonymous.contains("Compte rendu de cardiologie"));
+    assert!(anonymous.contains("/connexion"));
+    assert_eq!(lists(&history(&patient).await), before + 1);
+}

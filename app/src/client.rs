@@ -1,0 +1,286 @@
+//! The client data layer's HTTP client: the app's side of the JSON API. In the browser, `fetch`
+//! with same-origin cookies; on the server, while it renders a page, the same API called in
+//! process with the page request's cookies ([`ServerApi`]), so a page is rendered with the
+//! person's data through the same policy and audit log as any other read. Every failure becomes
+//! an [`ApiFailure`] that the interface turns into a translated sentence.
+
+use leptos::{prelude::*, task::spawn_local};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::api::{ErrorBody, ErrorCode};
+
+/// Why a call did not give the expected answer. Serialisable: a page rendered on the server
+/// hands its answers, refusals included, to the browser's hydration.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ApiFailure {
+    /// The server answered with a refusal.
+    Refused(ErrorBody),
+    /// No answer (offline, server down) or an unreadable one.
+    Network,
+}
+
+impl ApiFailure {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Refused(body) => Some(body.error),
+            Self::Network => None,
+        }
+    }
+}
+
+/// Awaits a request; the header's online indicator learns whether it reached the server.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+async fn answered(
+    sent: impl Future<Output = Result<gloo_net::http::Response, gloo_net::Error>>,
+) -> Result<gloo_net::http::Response, ApiFailure> {
+    let response = sent.await;
+    crate::cache::offline::network_answered(response.is_ok());
+    response.map_err(|_| ApiFailure::Network)
+}
+
+/// `POST path` with a JSON body; `csrf` goes in the `x-csrf-token` header. `Ok(None)` for an
+/// empty success (204).
+pub async fn post<B: Serialize, R: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    csrf: Option<&str>,
+) -> Result<Option<R>, ApiFailure> {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        let mut request = gloo_net::http::Request::post(path);
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        let request = request.json(body).map_err(|_| ApiFailure::Network)?;
+        let response = answered(request.send()).await?;
+        read(response).await
+    }
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    {
+        // Only the browser calls the API through this module.
+        let _ = (path, body, csrf);
+        Err(ApiFailure::Network)
+    }
+}
+
+/// `GET path`, expecting JSON. An answer that belongs to the record is kept in the device's
+/// copy when it is unlocked, and given back from it when there is no network. On the server, the
+/// API is asked in process, as the person whose page is rendered ([`ServerApi`]). A `Send`
+/// future, for [`Resource`]s that the server resolves and the browser hydrates.
+pub fn get<R: DeserializeOwned + Send + 'static>(
+    path: &str,
+) -> impl Future<Output = Result<R, ApiFailure>> + Send + use<R> {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        leptos::__reexports::send_wrapper::SendWrapper::new(browser_get(path.to_owned()))
+    }
+    #[cfg(feature = "ssr")]
+    {
+        let api = use_context::<ServerApi>();
+        let path = path.to_owned();
+        async move {
+            let body = api.ok_or(ApiFailure::Network)?.get(path).await?;
+            serde_json::from_slice(&body).map_err(|_| ApiFailure::Network)
+        }
+    }
+    #[cfg(not(any(feature = "ssr", all(feature = "hydrate", target_arch = "wasm32"))))]
+    {
+        let _ = path;
+        std::future::ready(Err(ApiFailure::Network))
+    }
+}
+
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+async fn browser_get<R: DeserializeOwned>(path: String) -> Result<R, ApiFailure> {
+    use crate::cache::offline;
+    let Ok(response) = answered(gloo_net::http::Request::get(&path).send()).await else {
+        // No network: the device's copy, if it is unlocked and holds this answer.
+        let kept = offline::split::recall(path).await??.ok_or(ApiFailure::Network)?;
+        return serde_json::from_slice(&kept).map_err(|_| ApiFailure::Network);
+    };
+    if !response.ok() || response.status() == 204 {
+        return read(response).await?.ok_or(ApiFailure::Network);
+    }
+    let text = zeroize::Zeroizing::new(response.text().await.map_err(|_| ApiFailure::Network)?);
+    if offline::split::is_unlocked() {
+        let text = text.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = offline::split::remember(path, text).await;
+        });
+    }
+    serde_json::from_str(&text).map_err(|_| ApiFailure::Network)
+}
+
+/// The JSON API as the server's page renderer reaches it: a `GET` of an API path, made in process
+/// with the headers of the page request being rendered (its session cookie, client address and
+/// browser), answered by the same handlers, policy and audit log as a request from the browser.
+/// The server provides it in the context of each page it renders.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct ServerApi(std::sync::Arc<dyn Fn(String) -> PendingAnswer + Send + Sync>);
+
+/// An answer of the in-process API, on its way.
+#[cfg(feature = "ssr")]
+type PendingAnswer = std::pin::Pin<Box<dyn Future<Output = ServerAnswer> + Send>>;
+
+/// What the API answered a [`ServerApi`] call: its status and body.
+#[cfg(feature = "ssr")]
+pub struct ServerAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+#[cfg(feature = "ssr")]
+impl ServerApi {
+    pub fn new<F, Fut>(call: F) -> Self
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ServerAnswer> + Send + 'static,
+    {
+        Self(std::sync::Arc::new(move |path| Box::pin(call(path))))
+    }
+
+    async fn get(&self, path: String) -> Result<Vec<u8>, ApiFailure> {
+        let ServerAnswer { status, body } = (self.0)(path).await;
+        match status {
+            200..=299 => Ok(body),
+            _ => Err(serde_json::from_slice::<ErrorBody>(&body)
+                .map(ApiFailure::Refused)
+                .unwrap_or(ApiFailure::Network)),
+        }
+    }
+}
+
+/// Awaited by a `Suspend` between reading its resources and building its view, on the server
+/// only: there it returns once without being ready. `Suspense` first walks its children in a dry
+/// run, to learn which resources they read, and a view built during that run would be built
+/// again for the real one: its components, resources and API calls twice, two reads in the
+/// audit log, and resources numbered unlike the browser's. Not ready at the dry run, the view is
+/// built once. In the browser the data are there at hydration, and the view is built at once.
+pub async fn settled() {
+    #[cfg(feature = "ssr")]
+    {
+        let mut yielded = false;
+        std::future::poll_fn(|context| {
+            if yielded {
+                return std::task::Poll::Ready(());
+            }
+            yielded = true;
+            context.waker().wake_by_ref();
+            std::task::Poll::Pending
+        })
+        .await;
+    }
+}
+
+/// A `Suspense`'s children built by `build` from `resource`'s value, once it is there, and once
+/// per value (see [`settled`]).
+pub fn built_from<T, V>(
+    resource: Resource<T>,
+    build: impl Fn(T) -> V + Send + Sync + 'static,
+) -> impl Fn() -> Suspend<V> + Send + Sync + 'static
+where
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    V: 'static,
+{
+    let build = std::sync::Arc::new(build);
+    move || {
+        let build = build.clone();
+        Suspend::new(async move {
+            let value = resource.await;
+            settled().await;
+            build(value)
+        })
+    }
+}
+
+/// `PUT path` with a JSON body.
+pub async fn put<B: Serialize, R: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    csrf: &str,
+) -> Result<Option<R>, ApiFailure> {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        let request = gloo_net::http::Request::put(path)
+            .header("x-csrf-token", csrf)
+            .json(body)
+            .map_err(|_| ApiFailure::Network)?;
+        let response = answered(request.send()).await?;
+        read(response).await
+    }
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    {
+        let _ = (path, body, csrf);
+        Err(ApiFailure::Network)
+    }
+}
+
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub(crate) async fn read<R: DeserializeOwned>(
+    response: gloo_net::http::Response,
+) -> Result<Option<R>, ApiFailure> {
+    if response.ok() {
+        if response.status() == 204 {
+            return Ok(None);
+        }
+        return response.json::<R>().await.map(Some).map_err(|_| ApiFailure::Network);
+    }
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(ApiFailure::Refused(body)),
+        Err(_) => Err(ApiFailure::Network),
+    }
+}
+
+/// Today's date where the person is (UTC day of the device's clock), for checks in the browser.
+/// The server checks again with its own clock.
+pub fn today() -> crate::account::validate::Date {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    let seconds = (js_sys::Date::now() / 1000.0) as i64;
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0);
+    crate::account::validate::Date::from_unix_seconds(seconds)
+}
+
+/// Sends a form's request: at most one at a time (`pending`, which also drives the button's
+/// progress state), the last refusal cleared and replaced by the new one if any (`failure`),
+/// the server's answer handed to `on_answer`.
+pub fn send_form<B, R>(
+    pending: RwSignal<bool>,
+    failure: RwSignal<Option<ApiFailure>>,
+    path: impl Into<String>,
+    body: B,
+    csrf: Option<String>,
+    on_answer: impl FnOnce(Option<R>) + 'static,
+) where
+    B: Serialize + 'static,
+    R: DeserializeOwned + 'static,
+{
+    if pending.get_untracked() {
+        return;
+    }
+    pending.set(true);
+    failure.set(None);
+    let path = path.into();
+    spawn_local(async move {
+        match post::<B, R>(&path, &body, csrf.as_deref()).await {
+            Ok(answer) => on_answer(answer),
+            Err(refused) => failure.set(Some(refused)),
+        }
+        pending.set(false);
+    });
+}
+
+/// For answers that must carry a body: an empty one is reported as a network failure.
+pub fn with_body<R>(
+    failure: RwSignal<Option<ApiFailure>>,
+    then: impl FnOnce(R) + 'static,
+) -> impl FnOnce(Option<R>) + 'static {
+    move |answer| match answer {
+        Some(value) => then(value),
+        None => failure.set(Some(ApiFailure::Network)),
+    }
+}
