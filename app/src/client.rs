@@ -173,6 +173,28 @@ pub async fn settled() {
     }
 }
 
+/// An answer the browser reads once the page is live, and again on `read`: `None` until then,
+/// and always on the server. For secondary lists (choices behind a control, labels) that must
+/// never hold a page back: no `Suspense` waits for them, so a page rendered by the server is not
+/// replaced by its loading state when they arrive.
+pub fn read_when_live<T>(path: String) -> (Signal<Option<T>>, Callback<()>)
+where
+    T: DeserializeOwned + Send + Sync + 'static,
+{
+    let value = RwSignal::new(None);
+    let read = Callback::new(move |()| {
+        let path = path.clone();
+        spawn_local(async move {
+            if let Ok(answer) = get::<T>(&path).await {
+                value.set(Some(answer));
+            }
+        });
+    });
+    // Effects run in the browser only, after hydration.
+    Effect::new(move |_| read.run(()));
+    (value.into(), read)
+}
+
 /// A `Suspense`'s children built by `build` from `resource`'s value, once it is there, and once
 /// per value (see [`settled`]).
 pub fn built_from<T, V>(

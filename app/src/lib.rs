@@ -27,7 +27,7 @@ pub mod summary;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::{
-    Lazy,
+    Lazy, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -83,6 +83,8 @@ pub fn App() -> impl IntoView {
                         // rebuilt: that keeps their rendering code out of the first download.)
                         {move || offline.gate_closed().then(|| view! { <cache::ui::UnlockGate /> })}
                         <div class="routed" hidden=move || offline.gate_closed()>
+                        // The pages rendered with the person's data stream in order: each
+                        // part arrives where it belongs, never swapped in afterwards.
                         <Routes fallback=NotFound>
                             <Route path=path!("/") view=Home />
                             <Route path=path!("/confidentialite") view=About />
@@ -91,26 +93,26 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/erreur") view=ErrorPage />
                             <Route path=path!("/inscription") view={Lazy::<SignupRoute>::new()} />
                             <Route path=path!("/connexion") view={Lazy::<LoginRoute>::new()} />
-                            <Route path=path!("/mon-compte") view={Lazy::<AccountRoute>::new()} />
+                            <Route path=path!("/mon-compte") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::InOrder />
                             <Route
                                 path=path!("/mot-de-passe-oublie")
                                 view={Lazy::<RecoverRoute>::new()}
                             />
                             <Route path=path!("/activer") view={Lazy::<ActivateRoute>::new()} />
-                            <Route path=path!("/dossier") view={Lazy::<RecordRoute>::new()} />
+                            <Route path=path!("/dossier") view={Lazy::<RecordRoute>::new()} ssr=SsrMode::InOrder />
                             // The list and, from a document's address, the document beside it:
                             // one route, so opening a document keeps the list as it is.
                             <Route
                                 path=path!("/dossier/documents/:id?")
-                                view={Lazy::<RecordDocumentsRoute>::new()}
+                                view={Lazy::<RecordDocumentsRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route
                                 path=path!("/dossier/sante")
-                                view={Lazy::<RecordHealthRoute>::new()}
+                                view={Lazy::<RecordHealthRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route
                                 path=path!("/dossier/partage")
-                                view={Lazy::<RecordSharingRoute>::new()}
+                                view={Lazy::<RecordSharingRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route
                                 path=path!("/dossier/urgence")

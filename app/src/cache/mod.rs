@@ -102,6 +102,17 @@ impl OfflineState {
     }
 }
 
+/// `false` on the server and while the browser hydrates the component that asks, then `true`.
+/// What only the device knows (its copy, its outbox) is shown once it is `true`: the server
+/// cannot know it, and the browser may learn it before a lazily loaded page is hydrated, so
+/// showing it earlier would make the two renderings differ.
+pub fn use_hydrated() -> Signal<bool> {
+    let hydrated = RwSignal::new(false);
+    // Effects run in the browser only, once the component is hydrated.
+    Effect::new(move |_| hydrated.set(true));
+    hydrated.into()
+}
+
 /// The offline state of this page, from the context.
 pub fn use_offline() -> OfflineState {
     use_context::<OfflineState>().unwrap_or_else(provide)

@@ -147,7 +147,11 @@ pub fn OutboxPanel() -> impl IntoView {
         };
         view! { <li class="outbox__item"><p class="outbox__what">{label}</p>{detail}</li> }
     };
+    let hydrated = super::use_hydrated();
     move || {
+        if !hydrated.get() {
+            return None;
+        }
         let changes = state.changes.get();
         let locked_waiting = changes.is_empty() && state.waiting.get() > 0;
         (!changes.is_empty() || locked_waiting).then(|| {
@@ -322,8 +326,9 @@ pub fn OfflineSection() -> impl IntoView {
         state.waiting.set(0);
         state.changes.set(Vec::new());
     };
+    let hydrated = super::use_hydrated();
     let body = move || {
-        match state.lock.get() {
+        match if hydrated.get() { state.lock.get() } else { Lock::Unknown } {
         Lock::Unknown => view! { <p role="status">{t!(i18n, account.loading)}</p> }.into_any(),
         Lock::Off => view! {
             <p>{t!(i18n, offline.section_text)}</p>

@@ -113,6 +113,7 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
         });
     };
 
+    let refused = move || refusal.get().and_then(Result::ok).is_some_and(|r| r.refused);
     let session_list = move || {
         sessions.get().map(|result| {
             let list = result.unwrap_or_default();
@@ -152,15 +153,20 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
             <p>{t!(i18n, emergency.review_intro)}</p>
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{session_list}</Suspense>
             <FormAlert failure />
-            <div class="check">
-                <input
-                    type="checkbox"
-                    id="break-glass-refused"
-                    prop:checked=move || refusal.get().and_then(Result::ok).is_some_and(|r| r.refused)
-                    on:change=toggle
-                />
-                <label for="break-glass-refused">{t!(i18n, emergency.refuse)}</label>
-            </div>
+            // A Transition, not a Suspense: read again after a change, the box stays where it is.
+            // Rendered checked by the server too (the attribute), then kept by the property.
+            <Transition>
+                <div class="check">
+                    <input
+                        type="checkbox"
+                        id="break-glass-refused"
+                        checked=refused
+                        prop:checked=refused
+                        on:change=toggle
+                    />
+                    <label for="break-glass-refused">{t!(i18n, emergency.refuse)}</label>
+                </div>
+            </Transition>
             <p class="field__hint">{t!(i18n, emergency.refuse_hint)}</p>
             {move || saved.get().then(|| view! { <p class="notice" role="status">{t!(i18n, emergency.saved)}</p> })}
         </section>

@@ -21,15 +21,6 @@ fn in_patient_space(path: &str) -> bool {
     path == "/dossier" || path.starts_with("/dossier/") || path == "/mon-compte"
 }
 
-/// `false` while the server renders a page and while the browser hydrates it, then `true`: for
-/// the parts that only the browser fills (answers it reads once the page is live, behind a
-/// control or secondary), so that both renderings of the page agree.
-pub fn use_hydrated() -> Signal<bool> {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    hydrated.into()
-}
-
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
     let i18n = use_i18n();

@@ -38,19 +38,9 @@ impl RecordChanged {
 /// The record's care episodes the person may see, and a way to read them again. Read by the
 /// browser once the page is live (they label and filter; the page's content never waits on them).
 pub fn use_episodes(record: &str) -> (Signal<Vec<EpisodeInfo>>, Callback<()>) {
-    let path = format!("/api/records/{record}/episodes");
-    let episodes = LocalResource::new(move || {
-        let path = path.clone();
-        async move { client::get::<Vec<EpisodeInfo>>(&path).await }
-    });
-    let hydrated = crate::layout::use_hydrated();
-    let list = Signal::derive(move || {
-        if !hydrated.get() {
-            return Vec::new();
-        }
-        episodes.get().and_then(Result::ok).unwrap_or_default()
-    });
-    (list, Callback::new(move |()| episodes.refetch()))
+    let (episodes, read) =
+        client::read_when_live::<Vec<EpisodeInfo>>(format!("/api/records/{record}/episodes"));
+    (Signal::derive(move || episodes.get().unwrap_or_default()), read)
 }
 
 fn event_label(i18n: I18nContext<Locale>, event: CareEvent) -> String {
@@ -235,13 +225,17 @@ pub fn TimelineSection(
             </div>
             <EpisodePanel episodes_path csrf filter episodes changed />
             <FormAlert failure />
-            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{rows}</Suspense>
-            {move || next().map(|_| view! {
-                <button type="button" class="button button--secondary" on:click=load_more.clone()
-                    aria-busy=move || loading_more.get().to_string()>
-                    {move || if loading_more.get() { t_string!(i18n, account.loading) } else { t_string!(i18n, timeline.more) }}
-                </button>
-            })}
+            // The button to read further reads the first page too: under the same Suspense, so
+            // that the server renders it as the browser hydrates it.
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+                {rows}
+                {move || next().map(|_| view! {
+                    <button type="button" class="button button--secondary" on:click=load_more.clone()
+                        aria-busy=move || loading_more.get().to_string()>
+                        {move || if loading_more.get() { t_string!(i18n, account.loading) } else { t_string!(i18n, timeline.more) }}
+                    </button>
+                })}
+            </Suspense>
         </section>
     }
 }

@@ -634,8 +634,9 @@ mod keeping {
                 });
             }
         };
+        let hydrated = crate::cache::use_hydrated();
         move || {
-            (offline.lock.get() == Lock::Unlocked).then(|| {
+            (hydrated.get() && offline.lock.get() == Lock::Unlocked).then(|| {
                 let label = t_string!(i18n, record.keep_offline_label, title = title.clone()).to_string();
                 view! {
                     <div class="checkbox">

@@ -24,13 +24,9 @@ pub fn DocumentFinder(
     let i18n = use_i18n();
     let counts = {
         let path = format!("/api/records/{record}/documents/counts");
-        LocalResource::new(move || {
-            let path = path.clone();
-            async move { client::get::<Vec<CategoryCount>>(&path).await }
-        })
+        // They fill a choice behind "more filters": read once the page is live.
+        client::read_when_live::<Vec<CategoryCount>>(path).0
     };
-    // The counts fill a choice behind "more filters": read once the page is live.
-    let hydrated = crate::layout::use_hydrated();
     let q = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
     let author = RwSignal::new(String::new());
@@ -85,8 +81,7 @@ pub fn DocumentFinder(
         filter.set(DocumentFilter::default());
     };
     let options = move || {
-        let counts =
-            hydrated.get().then(|| counts.get().and_then(Result::ok)).flatten().unwrap_or_default();
+        let counts = counts.get().unwrap_or_default();
         counts
             .into_iter()
             .map(|c| {

@@ -84,7 +84,9 @@ fn RecordFrame(
     );
     view! {
         <PageTitle text=Signal::derive(move || title(i18n)) />
-        <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+        // A Transition: once the page is there, a read within it that starts again (a filter,
+        // a change) never puts the whole page back to its loading state.
+        <Transition fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
             {move || Suspend::new(async move {
                 if gate_closed.get() {
                     return None;
@@ -100,7 +102,7 @@ fn RecordFrame(
                     }),
                 })
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

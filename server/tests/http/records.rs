@@ -567,7 +567,7 @@ async fn record_pages_render_the_persons_data_read_once_through_the_policy() {
     assert_eq!(page.status(), StatusCode::OK);
     let html = text(page).await;
     assert!(html.contains("Compte rendu de cardiologie"), "the list is in the page");
-    assert!(html.contains(&format!("href=\"/dossier/documents/")), "each document has its page");
+    assert!(html.contains("href=\"/dossier/documents/"), "each document has its page");
     assert_eq!(lists(&history(&patient).await), before + 1, "one read of the list, audited");
 
     // The same page for another person shows their own (empty) record, and no one else's.
