@@ -116,7 +116,7 @@ pub fn App() -> impl IntoView {
                             />
                             <Route
                                 path=path!("/dossier/urgence")
-                                view={Lazy::<summary::routes::ShareRoute>::new()}
+                                view={Lazy::<summary::routes::ShareRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route path=path!("/pro") view={Lazy::<ProRoute>::new()} />
                             <Route

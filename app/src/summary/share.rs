@@ -94,21 +94,20 @@ fn qr_svg(text: &str) -> String {
 #[component]
 pub fn SharePage() -> impl IntoView {
     let i18n = use_i18n();
-    let me = LocalResource::new(|| client::get::<Me>("/api/account/me"));
+    // Rendered by the server as the person whose page it is, then hydrated.
+    let me = Resource::new(|| (), |()| client::get::<Me>("/api/account/me"));
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, share.title).to_string()) />
-        <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
-            {move || {
-                me.get().map(|result| match result {
-                    Ok(me) => Either::Left(view! { <Share me /> }),
-                    Err(_) => Either::Right(view! {
-                        <h1>{t!(i18n, share.title)}</h1>
-                        <p>{t!(i18n, account.signed_out)}</p>
-                        <p><A href="/connexion">{t!(i18n, nav.login)}</A></p>
-                    }),
-                })
-            }}
-        </Suspense>
+        <Transition fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+            {client::built_from(me, move |result| match result {
+                Ok(me) => Either::Left(view! { <Share me /> }),
+                Err(_) => Either::Right(view! {
+                    <h1>{t!(i18n, share.title)}</h1>
+                    <p>{t!(i18n, account.signed_out)}</p>
+                    <p><A href="/connexion">{t!(i18n, nav.login)}</A></p>
+                }),
+            })}
+        </Transition>
     }
 }
 
@@ -138,28 +137,24 @@ fn Share(me: Me) -> impl IntoView {
     let doctor = RwSignal::new(None::<Professional>);
     let left_out = RwSignal::new(BTreeSet::<String>::new());
     let failure = RwSignal::new(None::<ApiFailure>);
-    {
+    // The profile and the regular doctor, read once (by the server when it renders the page);
+    // the patient's choices then live in `left_out`.
+    let loaded = {
         let record = record.clone();
-        Effect::new(move |_| {
-            let record = record.clone();
-            spawn_local(async move {
+        Resource::new(
+            move || record.clone(),
+            |record| async move {
                 let path = format!("/api/records/{record}/profile");
-                match client::get::<Vec<EntryInfo>>(&path).await {
-                    Ok(list) => {
-                        left_out.set(super::left_out_at_first(&list));
-                        entries.set(Some(list));
-                    }
-                    Err(error) => failure.set(Some(error)),
-                }
-                if let Ok(grants) =
-                    client::get::<Vec<GrantInfo>>(&format!("/api/records/{record}/grants")).await
-                {
-                    doctor
-                        .set(grants.into_iter().find(|g| g.regular_doctor).map(|g| g.professional));
-                }
-            });
-        });
-    }
+                let list = client::get::<Vec<EntryInfo>>(&path).await?;
+                let grants =
+                    client::get::<Vec<GrantInfo>>(&format!("/api/records/{record}/grants"))
+                        .await
+                        .unwrap_or_default();
+                let doctor = grants.into_iter().find(|g| g.regular_doctor).map(|g| g.professional);
+                Ok::<_, ApiFailure>((list, doctor))
+            },
+        )
+    };
     let summary = Memo::new(move |_| {
         entries.with(|list| {
             list.as_ref().map(|list| {
@@ -254,13 +249,13 @@ fn Share(me: Me) -> impl IntoView {
     };
 
     let links_path = format!("/api/records/{record}/emergency-links");
-    let links = {
-        let path = links_path.clone();
-        LocalResource::new(move || {
-            let path = path.clone();
-            async move { client::get::<Vec<LinkInfo>>(&path).await }
-        })
-    };
+    let links = Resource::new(
+        {
+            let path = links_path.clone();
+            move || path.clone()
+        },
+        |path| client::get::<Vec<LinkInfo>>(&path),
+    );
     let passcode = RwSignal::new(String::new());
     let life = RwSignal::new(DEFAULT_DAYS.to_string());
     let created = RwSignal::new(None::<String>);
@@ -405,7 +400,19 @@ fn Share(me: Me) -> impl IntoView {
         <section class="panel" aria-labelledby="share-preview">
             <h2 id="share-preview">{t!(i18n, share.preview)}</h2>
             <p class="field__hint">{t!(i18n, share.preview_hint)}</p>
-            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{preview}</Suspense>
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+                {client::built_from(loaded, move |result| {
+                    match result {
+                        Ok((list, regular)) => {
+                            left_out.set(super::left_out_at_first(&list));
+                            entries.set(Some(list));
+                            doctor.set(regular);
+                        }
+                        Err(error) => failure.set(Some(error)),
+                    }
+                    preview.clone()
+                })}
+            </Suspense>
             <p><a class="button button--secondary" href=format!("/api/records/{record}/emergency-summary/fhir") download="resume-patient-ips.json">
                 {t!(i18n, share.fhir)}
             </a></p>
