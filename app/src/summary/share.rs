@@ -410,7 +410,7 @@ fn Share(me: Me) -> impl IntoView {
                         }
                         Err(error) => failure.set(Some(error)),
                     }
-                    preview.clone()
+                    preview
                 })}
             </Suspense>
             <p><a class="button button--secondary" href=format!("/api/records/{record}/emergency-summary/fhir") download="resume-patient-ips.json">
