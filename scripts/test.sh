@@ -45,11 +45,6 @@ step "lints and unit and HTTP tests: server and app (ssr)"
 cargo test --workspace --all-targets --no-run
 cargo test --workspace 2>&1 | tee -a "$log"
 
-step "lints and browser tests of the wasm code (hydrate, wasm32, headless Chromium)"
-cargo test -p app --lib --target wasm32-unknown-unknown --features hydrate 2>&1 | tee -a "$log"
-# The library as the browser gets it, without cfg(test): what only tests use is dead code there.
-cargo build -p app --lib --target wasm32-unknown-unknown --features hydrate
-
 step "release bundle and size budget"
 site_status=0
 wait "$site_build" || site_status=$?
@@ -60,11 +55,27 @@ if (( site_status != 0 )); then
 fi
 node scripts/size-report.mjs
 
+# The end-to-end tests mostly wait on the browser and the server: they run beside the wasm
+# builds below, and their report follows them. They use the server binary the test build above
+# made (target/debug/carnet; `cargo build -p server` would build another, with other features).
+e2e_log=$(mktemp)
+setsid node --test --test-concurrency=1 tests/e2e/ >"$e2e_log" 2>&1 &
+e2e=$!
+trap 'kill -- -"$site_build" -"$e2e" 2>/dev/null || true; rm -f "$log" "$site_log" "$e2e_log"' EXIT
+
+step "lints and browser tests of the wasm code (hydrate, wasm32, headless Chromium)"
+cargo test -p app --lib --target wasm32-unknown-unknown --features hydrate 2>&1 | tee -a "$log"
+# And the library as the browser gets it, without cfg(test): what only tests use is dead code.
+cargo build -p app --lib --target wasm32-unknown-unknown --features hydrate
+
 step "end-to-end tests (real server, headless Chromium)"
-# The server binary the HTTP tests were built with (target/debug/carnet): `cargo build -p
-# server` would build it again with another feature set, two minutes on a cold machine.
-cargo test --workspace --no-run --quiet
-node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee -a "$log"
+e2e_status=0
+wait "$e2e" || e2e_status=$?
+tee -a "$log" <"$e2e_log"
+if (( e2e_status != 0 )); then
+  echo "end-to-end tests failed (exit $e2e_status)" >&2
+  exit "$e2e_status"
+fi
 
 passed=$(awk '/^test result:/ { n += $4 } /^# pass / { n += $3 } END { print n + 0 }' "$log")
 failed=$(awk '/^test result:/ { n += $6 } /^# fail / { n += $3 } END { print n + 0 }' "$log")
