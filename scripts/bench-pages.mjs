@@ -11,7 +11,6 @@
 //   node scripts/bench-pages.mjs              # Lighthouse from LIGHTHOUSE, or npx lighthouse@12.8.2
 //   CARNET_BIN=target/release/carnet node scripts/bench-pages.mjs
 import { execFileSync } from 'node:child_process';
-import { createDecipheriv, createPrivateKey, pbkdf2Sync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,26 +102,10 @@ try {
   measure('`/dossier/partage`', '/dossier/partage', true);
   measure('`/mon-compte`', '/mon-compte', true);
 
-  // The professional: the demo directory, a card, the patient's grant, a login signed here as the
-  // browser signs it (PBKDF2-SHA256 opens the sealed PKCS#8 key; ECDSA P-256, r‖s).
-  server.command(['directory', 'import', join(import.meta.dirname, '../demo/directory.json')]);
-  const cardPath = join(dir, 'card.json');
-  server.command(['card', 'issue', '--rpps', DOCTOR, '--out', cardPath], { env: { CARNET_CARD_PIN: PIN } });
-  const card = JSON.parse(readFileSync(cardPath, 'utf8'));
-  const key = pbkdf2Sync(PIN, Buffer.from(card.salt, 'base64'), card.iterations, 32, 'sha256');
-  const sealed = Buffer.from(card.sealed_key, 'base64');
-  const opener = createDecipheriv('aes-256-gcm', key, Buffer.from(card.nonce, 'base64'));
-  opener.setAAD(Buffer.from(`${card.format}\n${card.rpps}`));
-  opener.setAuthTag(sealed.subarray(sealed.length - 16));
-  const pkcs8 = Buffer.concat([opener.update(sealed.subarray(0, sealed.length - 16)), opener.final()]);
-  const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+  // The professional, granted the record, with a card the server's own command issues.
+  const proCookie = await server.cardSession(DOCTOR, PIN);
   await call('PUT', `${record}/grants/${DOCTOR}`, { scope: 'all' }, auth);
-  const { challenge } = await (await call('POST', '/api/pro/challenge', null)).json();
-  const message = `carnet-card-login/1\n${server.url}\n${challenge}`;
-  const signature = sign('sha256', Buffer.from(message), { key: privateKey, dsaEncoding: 'ieee-p1363' });
-  const login = await call('POST', '/api/pro/login', { rpps: DOCTOR, challenge, signature: signature.toString('base64url') });
-  const proCookie = login.headers.getSetCookie().find((c) => c.startsWith('carnet_pro_session=') || c.startsWith('carnet_session='));
-  cookie = proCookie.split(';')[0];
+  cookie = proCookie;
   measure('`/pro`', '/pro', true);
   measure(`\`/pro/dossier/…\`, ${DOCUMENTS} documents`, `/pro/dossier/${me.id}`, true);
 

@@ -118,10 +118,10 @@ pub fn App() -> impl IntoView {
                                 path=path!("/dossier/urgence")
                                 view={Lazy::<summary::routes::ShareRoute>::new()} ssr=SsrMode::InOrder
                             />
-                            <Route path=path!("/pro") view={Lazy::<ProRoute>::new()} />
+                            <Route path=path!("/pro") view={Lazy::<ProRoute>::new()} ssr=SsrMode::InOrder />
                             <Route
                                 path=path!("/pro/dossier/:id")
-                                view={Lazy::<ProRecordRoute>::new()}
+                                view={Lazy::<ProRecordRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route
                                 path=path!("/pro/connexion")

@@ -1,6 +1,7 @@
 // Starts the real Carnet server binary on a free port with a temporary data directory, and a
 // real headless Chromium (Debian's) for the end-to-end tests.
 import { execFileSync, spawn } from 'node:child_process';
+import { createDecipheriv, createPrivateKey, pbkdf2Sync, sign } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,6 +50,31 @@ export async function startServer({ args = [] } = {}) {
       const match = out.match(/\b(\d{6})\b/);
       if (!match) throw new Error(`no code in the outbox:\n${out}`);
       return match[1];
+    },
+    // A professional's session cookie (`name=value`), as the browser's card login makes it: the
+    // demo directory, a card the server's own command issues, its sealed PKCS#8 key opened with
+    // the PIN (PBKDF2-SHA256, AES-256-GCM) and the server's challenge signed (ECDSA P-256, r‖s).
+    async cardSession(rpps, pin) {
+      this.command(['directory', 'import', join(root, 'demo/directory.json')]);
+      const cardPath = join(dataDir, `card-${rpps}.json`);
+      this.command(['card', 'issue', '--rpps', rpps, '--out', cardPath], { env: { CARNET_CARD_PIN: pin } });
+      const card = JSON.parse(readFileSync(cardPath, 'utf8'));
+      const key = pbkdf2Sync(pin, Buffer.from(card.salt, 'base64'), card.iterations, 32, 'sha256');
+      const sealed = Buffer.from(card.sealed_key, 'base64');
+      const opener = createDecipheriv('aes-256-gcm', key, Buffer.from(card.nonce, 'base64'));
+      opener.setAAD(Buffer.from(`${card.format}\n${card.rpps}`));
+      opener.setAuthTag(sealed.subarray(sealed.length - 16));
+      const pkcs8 = Buffer.concat([opener.update(sealed.subarray(0, sealed.length - 16)), opener.final()]);
+      const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+      const post = (path, body) => fetch(url + path, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      const { challenge } = await (await post('/api/pro/challenge', null)).json();
+      const message = `carnet-card-login/1\n${url}\n${challenge}`;
+      const signature = sign('sha256', Buffer.from(message), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+      const login = await post('/api/pro/login', { rpps, challenge, signature: signature.toString('base64url') });
+      assert.equal(login.status, 200, `card login: ${login.status}`);
+      return login.headers.getSetCookie().find((c) => c.startsWith('carnet_session=')).split(';')[0];
     },
     async stop() {
       const exited = new Promise((done) => child.once('exit', done));

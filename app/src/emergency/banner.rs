@@ -11,9 +11,11 @@ use crate::i18n::{t, t_string, use_i18n};
 #[component]
 pub fn EmergencyBanner(csrf: String) -> impl IntoView {
     let i18n = use_i18n();
-    let live = LocalResource::new(|| client::get::<Vec<LiveBreakGlass>>("/api/pro/break-glass"));
-    move || {
-        let sessions = live.get().and_then(Result::ok).unwrap_or_default();
+    // Rendered by the server with the page, so it never pushes the page down when it arrives.
+    let live =
+        Resource::new(|| (), |()| client::get::<Vec<LiveBreakGlass>>("/api/pro/break-glass"));
+    let banner = client::built_from(live, move |result| {
+        let sessions = result.unwrap_or_default();
         (!sessions.is_empty()).then(|| {
             let items = sessions
                 .into_iter()
@@ -52,5 +54,6 @@ pub fn EmergencyBanner(csrf: String) -> impl IntoView {
                 </section>
             }
         })
-    }
+    });
+    view! { <Transition>{banner}</Transition> }
 }

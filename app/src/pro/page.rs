@@ -19,22 +19,22 @@ use leptos_i18n::I18nContext;
 #[component]
 pub fn ProPage() -> impl IntoView {
     let i18n = use_i18n();
-    let me = LocalResource::new(|| client::get::<ProMe>("/api/pro/me"));
+    // A `Resource`: the server renders the page as the professional whose card signed in, and
+    // the browser hydrates it with that answer instead of asking again.
+    let me = Resource::new(|| (), |()| client::get::<ProMe>("/api/pro/me"));
+    let page = client::built_from(me, move |result| match result {
+        Ok(me) => Either::Left(view! { <SignedIn me /> }),
+        Err(_) => Either::Right(view! {
+            <h1>{t!(i18n, pro.title)}</h1>
+            <p>{t!(i18n, pro.signed_out)}</p>
+            <p><A href="/pro/connexion">{t!(i18n, pro.login_link)}</A></p>
+        }),
+    });
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, pro.title).to_string()) />
-        <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
-            {move || {
-                me.get()
-                    .map(|result| match result {
-                        Ok(me) => Either::Left(view! { <SignedIn me /> }.into_any()),
-                        Err(_) => Either::Right(view! {
-                            <h1>{t!(i18n, pro.title)}</h1>
-                            <p>{t!(i18n, pro.signed_out)}</p>
-                            <p><A href="/pro/connexion">{t!(i18n, pro.login_link)}</A></p>
-                        }),
-                    })
-            }}
-        </Suspense>
+        <Transition fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+            {page}
+        </Transition>
     }
 }
 
@@ -84,13 +84,20 @@ fn SignedIn(me: ProMe) -> impl IntoView {
             <dt>{t!(i18n, pro.rpps)}</dt>
             <dd>{professional.rpps.to_string()}</dd>
         </dl>
-        <RightsSection rights />
-        <PatientsSection />
-        <GrantCodeSection />
-        <ProNotifications />
-        {may_break_glass.then(|| view! { <BreakGlassSection csrf=csrf.clone() /> })}
-        <OpenRecordSection csrf=csrf.clone() />
-        <OpenRepresentedSection csrf=csrf.clone() />
+        // On a tablet, today's patients and what to do beside the code and the rights.
+        <div class="columns">
+            <div class="columns__main">
+                <PatientsSection />
+                <ProNotifications />
+                {may_break_glass.then(|| view! { <BreakGlassSection csrf=csrf.clone() /> })}
+                <OpenRecordSection csrf=csrf.clone() />
+                <OpenRepresentedSection csrf=csrf.clone() />
+            </div>
+            <div class="columns__side">
+                <GrantCodeSection />
+                <RightsSection rights />
+            </div>
+        </div>
         <LogoutButton path="/api/pro/logout" csrf=csrf then="/pro/connexion" />
     }
 }
@@ -137,34 +144,35 @@ fn RightsSection(rights: super::ProfessionRights) -> impl IntoView {
 fn PatientsSection() -> impl IntoView {
     let i18n = use_i18n();
     let patients =
-        LocalResource::new(|| client::get::<Vec<super::PatientSummary>>("/api/pro/patients"));
+        Resource::new(|| (), |()| client::get::<Vec<super::PatientSummary>>("/api/pro/patients"));
+    let list = client::built_from(patients, move |result| {
+        let patients = result.unwrap_or_default();
+        if patients.is_empty() {
+            return view! { <p>{t!(i18n, pro.no_patients)}</p> }.into_any();
+        }
+        view! {
+            <ul class="people">
+                {patients.into_iter().map(|p| {
+                    let href = format!("/pro/dossier/{}", p.id);
+                    view! {
+                        <li class="person">
+                            <A href=href>{format!("{} {}", p.given_name, p.family_name)}</A>
+                            <p class="person__detail">{t_string!(i18n, pro.born, date = p.birth_date.clone()).to_string()}</p>
+                            {p.emergency_until.map(|until| view! {
+                                <p class="person__detail"><span class="badge badge--alert">{t!(i18n, emergency.patient_emergency)}</span>" "
+                                    {t_string!(i18n, emergency.until, until = crate::emergency::moment(until)).to_string()}</p>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }.into_any()
+    });
     view! {
         <section class="section" aria-labelledby="patients-heading">
             <h2 id="patients-heading">{t!(i18n, pro.patients_heading)}</h2>
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
-                {move || patients.get().map(|result| {
-                    let patients = result.unwrap_or_default();
-                    if patients.is_empty() {
-                        return view! { <p>{t!(i18n, pro.no_patients)}</p> }.into_any();
-                    }
-                    view! {
-                        <ul class="people">
-                            {patients.into_iter().map(|p| {
-                                let href = format!("/pro/dossier/{}", p.id);
-                                view! {
-                                    <li class="person">
-                                        <A href=href>{format!("{} {}", p.given_name, p.family_name)}</A>
-                                        <p class="person__detail">{t_string!(i18n, pro.born, date = p.birth_date.clone()).to_string()}</p>
-                                        {p.emergency_until.map(|until| view! {
-                                            <p class="person__detail"><span class="badge badge--alert">{t!(i18n, emergency.patient_emergency)}</span>" "
-                                                {t_string!(i18n, emergency.until, until = crate::emergency::moment(until)).to_string()}</p>
-                                        })}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                })}
+                {list}
             </Suspense>
         </section>
     }
@@ -176,9 +184,9 @@ fn PatientsSection() -> impl IntoView {
 fn ProNotifications() -> impl IntoView {
     let i18n = use_i18n();
     let notifications =
-        LocalResource::new(|| client::get::<Vec<NotificationInfo>>("/api/notifications"));
-    move || {
-        let list = notifications.get().and_then(Result::ok).unwrap_or_default();
+        Resource::new(|| (), |()| client::get::<Vec<NotificationInfo>>("/api/notifications"));
+    let section = client::built_from(notifications, move |result| {
+        let list = result.unwrap_or_default();
         (!list.is_empty()).then(|| {
             let items = list
                 .into_iter()
@@ -199,7 +207,8 @@ fn ProNotifications() -> impl IntoView {
                 </section>
             }
         })
-    }
+    });
+    view! { <Suspense>{section}</Suspense> }
 }
 
 /// The code to show a patient who wants to grant access: they scan it with their phone's camera
@@ -207,17 +216,20 @@ fn ProNotifications() -> impl IntoView {
 #[component]
 fn GrantCodeSection() -> impl IntoView {
     let i18n = use_i18n();
-    let code = LocalResource::new(|| client::get::<super::GrantCode>("/api/pro/grant-code"));
+    let code = Resource::new(|| (), |()| client::get::<super::GrantCode>("/api/pro/grant-code"));
+    let figure = client::built_from(code, move |result| {
+        result.ok().map(|code| view! {
+            <figure class="grant-code">
+                <div class="grant-code__image" role="img" aria-label=move || t_string!(i18n, pro.grant_code_alt).to_string() inner_html=code.svg></div>
+                <figcaption class="grant-code__url">{code.url}</figcaption>
+            </figure>
+        })
+    });
     view! {
         <section class="section" aria-labelledby="grant-code-heading">
             <h2 id="grant-code-heading">{t!(i18n, pro.grant_code_heading)}</h2>
             <p>{t!(i18n, pro.grant_code_intro)}</p>
-            {move || code.get().and_then(Result::ok).map(|code| view! {
-                <figure class="grant-code">
-                    <div class="grant-code__image" role="img" aria-label=move || t_string!(i18n, pro.grant_code_alt).to_string() inner_html=code.svg></div>
-                    <figcaption class="grant-code__url">{code.url}</figcaption>
-                </figure>
-            })}
+            <Suspense>{figure}</Suspense>
         </section>
     }
 }

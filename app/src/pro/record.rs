@@ -3,7 +3,11 @@
 //! matrix the server enforces).
 
 use leptos::{either::Either, prelude::*};
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_navigate, use_params_map},
+};
 
 use super::{PatientSummary, ProMe};
 use crate::client;
@@ -12,93 +16,153 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
-    AccessHistory, DocumentFinder, DocumentInfo, RecordAbilities, TimelineSection,
+    AccessHistory, DOCUMENTS_PER_PAGE, DocumentFinder, DocumentInfo, Pager, RecordAbilities,
+    TimelineSection,
     documents::{DepositForm, DocumentList},
     filter::DocumentFilter,
+    use_list_page,
 };
 
 #[component]
 pub fn ProRecordPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = LocalResource::new(move || {
-        let id = id();
-        async move {
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    // `Resource`s: the server renders the record as this professional may read it (through the
+    // same policy and audit log as the API), and the browser hydrates the page with it.
+    let data = Resource::new(
+        move || id.get(),
+        |id| async move {
             let me = client::get::<ProMe>("/api/pro/me").await?;
             let patients = client::get::<Vec<PatientSummary>>("/api/pro/patients").await?;
             Ok::<_, client::ApiFailure>((me, patients.into_iter().find(|p| p.id == id)))
-        }
-    });
-    // Refreshed alone after a deposit, so the form (and its confirmation) stays.
-    let filter = RwSignal::new(DocumentFilter::default());
-    let documents = LocalResource::new(move || {
-        let path = format!("/api/records/{}/documents{}", id(), filter.get().query_string());
-        async move { client::get::<Vec<DocumentInfo>>(&path).await }
-    });
-    let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
-    // What this professional may do on this record, as the server's policy decides with the
-    // server's matrix and the patient's grant.
-    let abilities = LocalResource::new(move || {
-        let path = format!("/api/records/{}/abilities", id());
-        async move { client::get::<RecordAbilities>(&path).await.unwrap_or_default() }
-    });
-    let changed = crate::record::RecordChanged::provide();
-    let refresh = Callback::new(move |()| {
-        documents.refetch();
-        changed.mark();
-    });
+        },
+    );
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, pro.record_title).to_string()) />
-        <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
-            {move || data.get().map(|result| match result {
-                Ok((me, Some(patient))) => {
-                    let record = patient.id.clone();
-                    let name = format!("{} {}", patient.given_name, patient.family_name);
-                    let emergency = patient.emergency_until.is_some();
-                    let (episodes, episodes_changed) = crate::record::use_episodes(&record);
-                    Either::Left(view! {
-                        <EmergencyBanner csrf=me.csrf_token.clone() />
-                        <h1>{name}</h1>
-                        {emergency.then(|| view! { <p class="notice notice--alert">{t!(i18n, emergency.mode_intro)}</p> })}
-                        <p>{t_string!(i18n, pro.born, date = patient.birth_date.clone()).to_string()}</p>
-                        <section class="panel" aria-labelledby="documents-heading">
-                            <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
-                            <DocumentFinder record=record.clone() filter shown episodes />
-                            {
-                                let (record, csrf) = (record.clone(), me.csrf_token.clone());
-                                move || documents.get().map(|result| {
-                                    let documents = result.unwrap_or_default();
-                                    let filtered = filter.with(|f| *f != DocumentFilter::default());
-                                    view! { <DocumentList record=record.clone() csrf=csrf.clone() documents patient_side=false refresh filtered /> }
-                                })
-                            }
-                        </section>
-                        <TimelineSection record=record.clone() csrf=me.csrf_token.clone() filter episodes episodes_changed />
-                        {
-                            let (record, csrf) = (record.clone(), me.csrf_token.clone());
-                            move || abilities.get().map(|abilities| view! {
-                                <ProfileSection record=record.clone() csrf=csrf.clone() writable=abilities.write_sections />
-                            })
-                        }
-                        <AccessHistory record=record.clone() professional=true />
-                        {
-                            let (record, csrf) = (record.clone(), me.csrf_token.clone());
-                            move || abilities.get().map(|abilities| (!abilities.deposit.is_empty()).then(|| view! {
-                                <section class="panel">
-                                    <DepositForm record=record.clone() csrf=csrf.clone() abilities refresh />
-                                </section>
-                            }))
-                        }
-                        <p><A href="/pro">{t!(i18n, pro.back)}</A></p>
-                    }.into_any())
-                }
+        // A Transition: a search in the documents, or a deposit, never puts the whole page back
+        // to its loading state.
+        <Transition fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+            {client::built_from(data, move |result| match result {
+                Ok((me, Some(patient))) => Either::Left(view! { <PatientRecord me patient /> }),
                 _ => Either::Right(view! {
                     <h1>{t!(i18n, pro.record_title)}</h1>
                     <p>{t!(i18n, pro.no_access)}</p>
                     <p><A href="/pro">{t!(i18n, pro.back)}</A></p>
                 }),
             })}
-        </Suspense>
+        </Transition>
+    }
+}
+
+/// The record of a patient who gave this professional access, as the policy lets them see it.
+#[component]
+fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
+    let i18n = use_i18n();
+    let record = patient.id.clone();
+    let csrf = me.csrf_token.clone();
+    let name = format!("{} {}", patient.given_name, patient.family_name);
+    let emergency = patient.emergency_until.is_some();
+    // Refreshed alone after a deposit, so the form (and its confirmation) stays.
+    let filter = RwSignal::new(DocumentFilter::default());
+    let documents = {
+        let base = format!("/api/records/{record}/documents");
+        Resource::new(
+            move || format!("{base}{}", filter.get().query_string()),
+            |path| client::get::<Vec<DocumentInfo>>(&path),
+        )
+    };
+    let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
+    // What this professional may do on this record, as the server's policy decides with the
+    // server's matrix and the patient's grant.
+    let abilities = {
+        let path = format!("/api/records/{record}/abilities");
+        Resource::new(
+            move || path.clone(),
+            |path| async move { client::get::<RecordAbilities>(&path).await.unwrap_or_default() },
+        )
+    };
+    let changed = crate::record::RecordChanged::provide();
+    let refresh = Callback::new(move |()| {
+        documents.refetch();
+        changed.mark();
+    });
+    let (episodes, episodes_changed) = crate::record::use_episodes(&record);
+    // A page at a time (`?page=N`), newest care first as the server sends them; a new search
+    // starts on its first page.
+    let here = format!("/pro/dossier/{record}");
+    let page = use_list_page();
+    let navigate = use_navigate();
+    Effect::new({
+        let here = here.clone();
+        move |previous: Option<DocumentFilter>| {
+            let now = filter.get();
+            if previous.is_some_and(|previous| previous != now) && page.get_untracked() > 1 {
+                navigate(&here, NavigateOptions { replace: true, ..Default::default() });
+            }
+            now
+        }
+    });
+    let list = {
+        let (record, csrf) = (record.clone(), csrf.clone());
+        move || {
+            documents.get().map(|result| {
+                let all = result.unwrap_or_default();
+                let filtered = filter.with_untracked(|f| *f != DocumentFilter::default());
+                let pages = all.len().div_ceil(DOCUMENTS_PER_PAGE).max(1);
+                let page = page.get().min(pages);
+                let documents = all
+                    .into_iter()
+                    .skip((page - 1) * DOCUMENTS_PER_PAGE)
+                    .take(DOCUMENTS_PER_PAGE)
+                    .collect::<Vec<_>>();
+                view! {
+                    <DocumentList record=record.clone() csrf=csrf.clone() documents patient_side=false refresh filtered />
+                    <Pager base=here.clone() page pages />
+                }
+            })
+        }
+    };
+    let profile = {
+        let (record, csrf) = (record.clone(), csrf.clone());
+        client::built_from(abilities, move |abilities| {
+            view! { <ProfileSection record=record.clone() csrf=csrf.clone() writable=abilities.write_sections /> }
+        })
+    };
+    let deposit =
+        {
+            let (record, csrf) = (record.clone(), csrf.clone());
+            client::built_from(abilities, move |abilities| {
+                (!abilities.deposit.is_empty()).then(|| view! {
+                <section class="panel">
+                    <DepositForm record=record.clone() csrf=csrf.clone() abilities refresh />
+                </section>
+            })
+            })
+        };
+    view! {
+        <EmergencyBanner csrf=csrf.clone() />
+        <h1>{name}</h1>
+        {emergency.then(|| view! { <p class="notice notice--alert">{t!(i18n, emergency.mode_intro)}</p> })}
+        <p>{t_string!(i18n, pro.born, date = patient.birth_date.clone()).to_string()}</p>
+        // On a tablet, the documents beside the profile and the timeline.
+        <div class="columns">
+            <div class="columns__main">
+                <section class="panel" aria-labelledby="documents-heading">
+                    <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
+                    <DocumentFinder record=record.clone() filter shown episodes />
+                    <Transition fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+                        {list}
+                    </Transition>
+                </section>
+                <Suspense>{deposit}</Suspense>
+            </div>
+            <div class="columns__side">
+                <Suspense>{profile}</Suspense>
+                <TimelineSection record=record.clone() csrf=csrf.clone() filter episodes episodes_changed />
+                <AccessHistory record=record.clone() professional=true />
+            </div>
+        </div>
+        <p><A href="/pro">{t!(i18n, pro.back)}</A></p>
     }
 }

@@ -204,11 +204,8 @@ fn documents(session: RecordSession) -> AnyView {
     let i18n = use_i18n();
     let (record, csrf) = (session.record.clone(), session.csrf.clone());
     let params = use_params_map();
-    let query = use_query_map();
     let selected = Memo::new(move |_| params.with(|p| p.get("id")));
-    let page = Memo::new(move |_| {
-        query.with(|q| q.get("page").and_then(|p| p.parse::<usize>().ok())).unwrap_or(1).max(1)
-    });
+    let page = use_list_page();
     let filter = RwSignal::new(DocumentFilter::default());
     // A new search starts on its first page.
     let navigate = use_navigate();
@@ -254,7 +251,7 @@ fn documents(session: RecordSession) -> AnyView {
                 .collect_view();
             view! {
                 <ul class="document-rows">{rows}</ul>
-                <Pager page pages />
+                <Pager base="/dossier/documents".to_string() page pages />
             }
             .into_any()
         })
@@ -317,11 +314,19 @@ fn documents(session: RecordSession) -> AnyView {
     .into_any()
 }
 
-/// Links to the previous and next pages of a list, and where this one is.
+/// The page of a list the address asks for (`?page=N`), from 1.
+pub fn use_list_page() -> Memo<usize> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query.with(|q| q.get("page").and_then(|p| p.parse::<usize>().ok())).unwrap_or(1).max(1)
+    })
+}
+
+/// Links to the previous and next pages of the list at `base`, and where this one is.
 #[component]
-fn Pager(page: usize, pages: usize) -> impl IntoView {
+pub fn Pager(base: String, page: usize, pages: usize) -> impl IntoView {
     let i18n = use_i18n();
-    let href = |n: usize| format!("/dossier/documents{}", page_query(n));
+    let href = |n: usize| format!("{base}{}", page_query(n));
     (pages > 1).then(|| {
         view! {
             <nav class="pager" aria-label=move || t_string!(i18n, record.pages_label).to_string()>
