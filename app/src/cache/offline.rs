@@ -654,6 +654,16 @@ pub async fn wipe_device(server_told: bool) {
     }
 }
 
+/// Whether this device may hold something of Carnet's offline part: the copy's database, or a
+/// logout made offline still to send. Asked of the browser itself, so that a device with nothing
+/// of it never fetches the offline chunk.
+pub async fn may_hold_anything() -> bool {
+    let pending = web_sys::window()
+        .and_then(|window| window.local_storage().ok().flatten())
+        .and_then(|storage| storage.get_item(LOGOUT_PENDING).ok().flatten());
+    pending.is_some() || super::idb::exists(DB_NAME).await
+}
+
 /// A logout made offline reaches the server at the next start with a network.
 pub async fn finish_pending_logout() {
     let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
@@ -718,10 +728,12 @@ mod network {
     }
 }
 
-/// The entry points the first page calls, each split off (with all it reaches: IndexedDB, the
-/// ciphers, the outbox's encoding) into a chunk loaded the first time it is needed, so that none of
-/// it weighs on the first download. Each loads once and then runs at once. A chunk that cannot be
-/// fetched (offline before the service worker kept it) is a [`ChunkMissing`] each caller turns
+/// The entry points the pages call, split off together (with all they reach: IndexedDB, the
+/// ciphers, the outbox's encoding) into one chunk loaded the first time one is needed, so that none
+/// of it weighs on the first download. One chunk, not one per entry point: wasm-split cuts the code
+/// that split points share into a chunk per combination of them, and a dozen entry points made
+/// pages fetch 150 to 250 files, each a round trip on a phone. It loads once. A chunk that cannot
+/// be fetched (offline before the service worker kept it) is a [`ChunkMissing`] each caller turns
 /// into what the user sees, never a panic; the header says that part of Carnet is missing.
 pub mod split {
     use zeroize::Zeroizing;
@@ -748,19 +760,19 @@ pub mod split {
         super::unlocked().is_some()
     }
 
-    split_fn!(offline_recall, preload = preload_recall =>
+    split_fn!(offline, preload = preload_offline =>
         pub async fn recall(path: String) -> Result<Option<Zeroizing<Vec<u8>>>, ApiFailure> {
             super::recall(&path).await
         }
     );
 
-    split_fn!(offline_remember =>
+    split_fn!(offline =>
         pub async fn remember(path: String, text: Zeroizing<String>) {
             super::remember(&path, &text);
         }
     );
 
-    split_fn!(offline_queue_document, preload = preload_queue_document =>
+    split_fn!(offline =>
         /// A document of the patient's own into the outbox; `false` when it could not be written.
         pub async fn queue_document(
             change: crate::cache::outbox::Change,
@@ -770,13 +782,13 @@ pub mod split {
         }
     );
 
-    split_fn!(offline_kept_documents, preload = preload_kept_documents =>
+    split_fn!(offline =>
         pub async fn kept_documents() -> Vec<(String, u32)> {
             super::kept_documents().await
         }
     );
 
-    split_fn!(offline_keep_document =>
+    split_fn!(offline =>
         /// Keeps the document offline (`keep`), or no longer.
         pub async fn keep_document(
             record: String,
@@ -793,25 +805,25 @@ pub mod split {
         }
     );
 
-    split_fn!(offline_kept_content, preload = preload_kept_content =>
+    split_fn!(offline =>
         pub async fn kept_content(document_id: String, version: u32) -> Option<Zeroizing<Vec<u8>>> {
             super::kept_content(&document_id, version).await
         }
     );
 
-    split_fn!(offline_flush =>
+    split_fn!(offline =>
         pub async fn flush() {
             super::flush().await;
         }
     );
 
-    split_fn!(offline_resolve, preload = preload_resolve =>
+    split_fn!(offline =>
         pub async fn resolve(id: String, keep_mine: bool) {
             super::resolve(&id, keep_mine).await;
         }
     );
 
-    split_fn!(offline_start =>
+    split_fn!(offline =>
         /// What the device holds, the outbox's size, and a logout made offline sent.
         pub async fn start(online: bool) -> Lock {
             let lock = super::lock_state().await;
@@ -823,7 +835,7 @@ pub mod split {
         }
     );
 
-    split_fn!(offline_use_code, preload = preload_use_code =>
+    split_fn!(offline =>
         /// Sets the copy up for the signed-in account, or unlocks it; then, with a network, fills
         /// it and sends the outbox.
         pub async fn use_code(set_up: bool, code: Zeroizing<String>) -> Result<(), UnlockError> {
@@ -841,29 +853,18 @@ pub mod split {
         }
     );
 
-    /// Fetches the chunks the copy needs offline (unlocking, reading it, kept documents, the
-    /// outbox), a few kilobytes, as soon as there is a copy: then neither a submit waits for
-    /// them nor does going offline find them missing. A failure is reported like any other, and
+    /// Fetches the chunk the copy needs offline (unlocking, reading it, kept documents, the
+    /// outbox) as soon as there is a copy: then neither a submit waits for it nor does going
+    /// offline find it missing. A failure is reported like any other (the header says so), and
     /// tried again when the network returns.
     pub fn preload_unlock() {
         #[cfg(not(test))]
-        {
-            // A failure is reported already (the header says so), and is tried again online.
-            fn fetch<E>(chunk: impl Future<Output = Result<(), E>> + 'static) {
-                leptos::task::spawn_local(async {
-                    let _ = chunk.await;
-                });
-            }
-            fetch(preload_use_code());
-            fetch(preload_recall());
-            fetch(preload_kept_documents());
-            fetch(preload_kept_content());
-            fetch(preload_queue_document());
-            fetch(preload_resolve());
-        }
+        leptos::task::spawn_local(async {
+            let _ = preload_offline().await;
+        });
     }
 
-    split_fn!(offline_after_unlock =>
+    split_fn!(offline =>
         pub async fn after_unlock() {
             super::refresh_copy().await;
             super::flush().await;

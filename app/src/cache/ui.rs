@@ -372,8 +372,8 @@ fn mark(name: &str) {
 }
 
 /// Starts watching, once per page: what the device holds, the network, inactivity (auto-lock),
-/// the service worker; and sends a logout made offline. The unlock's chunks are preloaded
-/// whenever there is a copy.
+/// the service worker; and sends a logout made offline. The offline chunk is fetched only when
+/// the device holds something of it, and then at once (an unlock must not find it missing).
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 pub(super) fn watch(state: super::OfflineState) {
     use std::cell::Cell;
@@ -391,6 +391,11 @@ pub(super) fn watch(state: super::OfflineState) {
     // What the device holds: asked again when the network returns if its code was missing.
     let start = move |online: bool| {
         spawn_local(async move {
+            // Nothing to lock, send or read: the offline chunk is not fetched.
+            if !offline::may_hold_anything().await {
+                state.lock.set(Lock::Off);
+                return;
+            }
             if let Ok(lock) = offline::split::start(online).await {
                 state.lock.set(lock);
             }
@@ -435,9 +440,12 @@ pub(super) fn watch(state: super::OfflineState) {
                     Lock::Off => {}
                 }
             }
-            spawn_local(async {
-                let _ = offline::split::flush().await;
-            });
+            // What waits to be sent; a device that holds nothing has nothing to send.
+            if state.lock.get_untracked() != Lock::Off || state.waiting.get_untracked() > 0 {
+                spawn_local(async {
+                    let _ = offline::split::flush().await;
+                });
+            }
         });
         let _ = window.add_event_listener_with_callback(name, changed.as_ref().unchecked_ref());
         changed.forget();
