@@ -63,11 +63,16 @@ try {
   const rows = [];
   const measure = (label, path, signedIn) => {
     const out = join(dir, `${rows.length}.json`);
-    execFileSync(lighthouse[0], [...lighthouse.slice(1), server.url + path,
+    const run = () => execFileSync(lighthouse[0], [...lighthouse.slice(1), server.url + path,
       '--only-categories=performance', '--output=json', `--output-path=${out}`, '--quiet',
       `--chrome-flags=${CHROME_FLAGS}`,
       ...(signedIn ? [`--extra-headers=${JSON.stringify({ Cookie: cookie })}`] : []),
     ], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' } });
+    // Lighthouse sometimes fails to record its own trace (NO_NAVSTART): that run measured
+    // nothing, so it is run again, twice at most.
+    for (let attempt = 1; ; attempt += 1) {
+      try { run(); break; } catch (error) { if (attempt === 3) throw error; }
+    }
     const report = JSON.parse(readFileSync(out, 'utf8'));
     const value = (name) => report.audits[name].numericValue;
     rows.push({
