@@ -151,6 +151,23 @@ impl ServerApi {
     }
 }
 
+/// The signed-in session's CSRF token, which every unsafe call sends (`x-csrf-token`). Given
+/// once by the page that read the session ([`provide_csrf`]), read by the forms below it
+/// ([`csrf`]) instead of being handed down from component to component.
+#[derive(Clone, Debug)]
+struct CsrfToken(String);
+
+/// Gives the session's CSRF token to every component built below this one.
+pub fn provide_csrf(token: String) {
+    provide_context(CsrfToken(token));
+}
+
+/// The session's CSRF token, as the page above gave it; empty (and so refused by the server)
+/// where no page did.
+pub fn csrf() -> String {
+    use_context::<CsrfToken>().map(|token| token.0).unwrap_or_default()
+}
+
 /// Awaited by a `Suspend` between reading its resources and building its view, on the server
 /// only: there it returns once without being ready. `Suspense` first walks its children in a dry
 /// run, to learn which resources they read, and a view built during that run would be built

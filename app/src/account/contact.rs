@@ -11,7 +11,8 @@ use crate::client::{ApiFailure, send_form, with_body};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
-pub fn ContactSection(csrf: String, refresh: Callback<()>) -> impl IntoView {
+pub fn ContactSection(refresh: Callback<()>) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let contact = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

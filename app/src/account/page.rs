@@ -45,30 +45,33 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn SignedIn(me: Me, refresh: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
+    // The forms below read the session's token from here.
+    client::provide_csrf(me.csrf_token.clone());
     let name = me.given_name.clone();
     let contact = me.contact.clone();
     let acting_id = me.acting_for.as_ref().map(|person| person.id.clone());
     view! {
         {me.acting_for.clone().map(|person| view! {
-            <ActingForBanner person csrf=me.csrf_token.clone() refresh />
+            <ActingForBanner person refresh />
         })}
         <h1>{move || t_string!(i18n, account.heading, name = name.clone()).to_string()}</h1>
         <p>{move || t_string!(i18n, account.contact, contact = contact.clone()).to_string()}</p>
-        <RepresentedSection people=me.represents.clone() acting_for=acting_id csrf=me.csrf_token.clone() refresh />
-        <AuthenticatorSection enabled=me.totp_enabled csrf=me.csrf_token.clone() />
-        <ChangePasswordSection csrf=me.csrf_token.clone() />
-        <ContactSection csrf=me.csrf_token.clone() refresh />
-        <CloseSection closed=me.closed.clone() csrf=me.csrf_token.clone() refresh />
+        <RepresentedSection people=me.represents.clone() acting_for=acting_id refresh />
+        <AuthenticatorSection enabled=me.totp_enabled />
+        <ChangePasswordSection />
+        <ContactSection refresh />
+        <CloseSection closed=me.closed.clone() refresh />
         // This device: the record kept on it, encrypted, for when there is no network.
         <crate::cache::ui::OfflineSection />
-        <LogoutButton path="/api/account/logout" csrf=me.csrf_token.clone() then="/" />
+        <LogoutButton path="/api/account/logout" then="/" />
     }
 }
 
 /// Ends the session on the server, wipes what the app kept on the device, then goes to `then`
 /// whatever the answer: the session is over for this page either way.
 #[component]
-pub fn LogoutButton(path: &'static str, csrf: String, then: &'static str) -> impl IntoView {
+pub fn LogoutButton(path: &'static str, then: &'static str) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let navigate = use_navigate();
     let pending = RwSignal::new(false);

@@ -10,7 +10,8 @@ use crate::client::{ApiFailure, send_form};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
-pub fn ChangePasswordSection(csrf: String) -> impl IntoView {
+pub fn ChangePasswordSection() -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());

@@ -14,7 +14,8 @@ use crate::i18n::{t, t_string, use_i18n};
 
 /// Whose record is being managed, and the way back to one's own. Shown on top of the page.
 #[component]
-pub fn ActingForBanner(person: Represented, csrf: String, refresh: Callback<()>) -> impl IntoView {
+pub fn ActingForBanner(person: Represented, refresh: Callback<()>) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
@@ -47,9 +48,9 @@ pub fn ActingForBanner(person: Represented, csrf: String, refresh: Callback<()>)
 pub fn RepresentedSection(
     people: Vec<Represented>,
     acting_for: Option<String>,
-    csrf: String,
     refresh: Callback<()>,
 ) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
@@ -116,7 +117,8 @@ pub fn RepresentedSection(
 
 /// Closing the record, asking for its erasure, or reopening it once closed.
 #[component]
-pub fn CloseSection(closed: Option<Closed>, csrf: String, refresh: Callback<()>) -> impl IntoView {
+pub fn CloseSection(closed: Option<Closed>, refresh: Callback<()>) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let password = RwSignal::new(String::new());
     let erase = RwSignal::new(false);
@@ -143,8 +145,7 @@ pub fn CloseSection(closed: Option<Closed>, csrf: String, refresh: Callback<()>)
             let until = closed.retained_until.clone();
             let erasure = closed.erasure_on.clone();
             let erase_later = closed.erasure_on.is_none().then(|| {
-                let csrf = csrf.clone();
-                view! { <CloseForm password erase failure pending csrf refresh erase_only=true /> }
+                view! { <CloseForm password erase failure pending refresh erase_only=true /> }
             });
             view! {
                 <p role="status">
@@ -171,7 +172,7 @@ pub fn CloseSection(closed: Option<Closed>, csrf: String, refresh: Callback<()>)
         }
         None => view! {
             <p>{t!(i18n, close.intro)}</p>
-            <CloseForm password erase failure pending csrf refresh erase_only=false />
+            <CloseForm password erase failure pending refresh erase_only=false />
         }
         .into_any(),
     };
@@ -189,11 +190,11 @@ fn CloseForm(
     erase: RwSignal<bool>,
     failure: RwSignal<Option<ApiFailure>>,
     pending: RwSignal<bool>,
-    csrf: String,
     refresh: Callback<()>,
     /// The record is already closed: the form only asks for erasure.
     erase_only: bool,
 ) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let submit = move |event: SubmitEvent| {
         event.prevent_default();

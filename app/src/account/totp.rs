@@ -11,7 +11,8 @@ use crate::client::{ApiFailure, send_form, with_body};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
-pub fn AuthenticatorSection(enabled: bool, csrf: String) -> impl IntoView {
+pub fn AuthenticatorSection(enabled: bool) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let setup = RwSignal::new(None::<TotpSetup>);
     let done = RwSignal::new(enabled);

@@ -9,7 +9,8 @@ use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
-pub fn EmergencyBanner(csrf: String) -> impl IntoView {
+pub fn EmergencyBanner() -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     // Rendered by the server with the page, so it never pushes the page down when it arrives.
     let live =

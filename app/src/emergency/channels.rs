@@ -28,7 +28,8 @@ fn kind_label(i18n: I18nContext<Locale>, kind: NotificationKind) -> String {
 }
 
 #[component]
-pub fn ChannelsForm(record: String, csrf: String) -> impl IntoView {
+pub fn ChannelsForm(record: String) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/notification-channels");
     let chosen = RwSignal::new(None::<Channels>);

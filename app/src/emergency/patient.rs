@@ -12,7 +12,8 @@ use crate::pro::profession_label;
 /// What the patient was told: every access notice, the unread ones marked, and a way to mark them
 /// read. (Which of them also go out by message is chosen on the sharing page.)
 #[component]
-pub fn NotificationsSection(csrf: String) -> impl IntoView {
+pub fn NotificationsSection() -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let notifications =
         Resource::new(|| (), |()| client::get::<Vec<NotificationInfo>>("/api/notifications"));
@@ -85,9 +86,10 @@ pub fn NotificationsSection(csrf: String) -> impl IntoView {
 /// Emergency access to the record: every break-glass session with its reason, the patient's
 /// advance refusal, and which notices also go out by message.
 #[component]
-pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
+pub fn EmergencySection(record: String) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
-    let (channels_record, channels_csrf) = (record.clone(), csrf.clone());
+    let channels_record = record.clone();
     let sessions = {
         let path = format!("/api/records/{record}/break-glass");
         Resource::new(move || path.clone(), |path| client::get::<Vec<BreakGlassInfo>>(&path))
@@ -171,7 +173,7 @@ pub fn EmergencySection(record: String, csrf: String) -> impl IntoView {
             {move || saved.get().then(|| view! { <p class="notice" role="status">{t!(i18n, emergency.saved)}</p> })}
         </section>
         <section class="panel">
-            <super::channels::ChannelsForm record=channels_record csrf=channels_csrf />
+            <super::channels::ChannelsForm record=channels_record />
         </section>
     }
 }

@@ -10,7 +10,8 @@ use crate::client::{ApiFailure, send_form, with_body};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
-pub fn BreakGlassSection(csrf: String) -> impl IntoView {
+pub fn BreakGlassSection() -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let given_name = RwSignal::new(String::new());
     let family_name = RwSignal::new(String::new());

@@ -13,7 +13,8 @@ use crate::client::{ApiFailure, send_form, with_body};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
-pub fn OpenRecordSection(csrf: String) -> impl IntoView {
+pub fn OpenRecordSection() -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let given_name = RwSignal::new(String::new());
     let family_name = RwSignal::new(String::new());
@@ -68,7 +69,8 @@ pub fn OpenRecordSection(csrf: String) -> impl IntoView {
 }
 
 #[component]
-pub fn OpenRepresentedSection(csrf: String) -> impl IntoView {
+pub fn OpenRepresentedSection() -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let given_name = RwSignal::new(String::new());
     let family_name = RwSignal::new(String::new());

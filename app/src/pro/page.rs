@@ -65,12 +65,12 @@ fn SignedIn(me: ProMe) -> impl IntoView {
     let professional = me.professional.clone();
     let name = format!("{} {}", professional.given_name, professional.family_name);
     let profession = professional.profession;
-    let csrf = me.csrf_token.clone();
+    client::provide_csrf(me.csrf_token.clone());
     // The server's answer (its access matrix, its policy), not a list kept here.
     let may_break_glass = me.rights.break_glass;
     let rights = me.rights.clone();
     view! {
-        <EmergencyBanner csrf=csrf.clone() />
+        <EmergencyBanner />
         <h1>{name}</h1>
         <dl class="facts">
             <dt>{t!(i18n, pro.profession)}</dt>
@@ -89,16 +89,16 @@ fn SignedIn(me: ProMe) -> impl IntoView {
             <div class="columns__main">
                 <PatientsSection />
                 <ProNotifications />
-                {may_break_glass.then(|| view! { <BreakGlassSection csrf=csrf.clone() /> })}
-                <OpenRecordSection csrf=csrf.clone() />
-                <OpenRepresentedSection csrf=csrf.clone() />
+                {may_break_glass.then(|| view! { <BreakGlassSection /> })}
+                <OpenRecordSection />
+                <OpenRepresentedSection />
             </div>
             <div class="columns__side">
                 <GrantCodeSection />
                 <RightsSection rights />
             </div>
         </div>
-        <LogoutButton path="/api/pro/logout" csrf=csrf then="/pro/connexion" />
+        <LogoutButton path="/api/pro/logout" then="/pro/connexion" />
     }
 }
 

@@ -59,8 +59,9 @@ pub fn ProRecordPage() -> impl IntoView {
 #[component]
 fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
     let i18n = use_i18n();
+    // The forms below read the session's token from here.
+    client::provide_csrf(me.csrf_token.clone());
     let record = patient.id.clone();
-    let csrf = me.csrf_token.clone();
     let name = format!("{} {}", patient.given_name, patient.family_name);
     let emergency = patient.emergency_until.is_some();
     // Refreshed alone after a deposit, so the form (and its confirmation) stays.
@@ -104,7 +105,7 @@ fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
         }
     });
     let list = {
-        let (record, csrf) = (record.clone(), csrf.clone());
+        let record = record.clone();
         move || {
             documents.get().map(|result| {
                 let all = result.unwrap_or_default();
@@ -117,31 +118,32 @@ fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
                     .take(DOCUMENTS_PER_PAGE)
                     .collect::<Vec<_>>();
                 view! {
-                    <DocumentList record=record.clone() csrf=csrf.clone() documents patient_side=false refresh filtered />
+                    <DocumentList record=record.clone() documents patient_side=false refresh filtered />
                     <Pager base=here.clone() page pages />
                 }
             })
         }
     };
     let profile = {
-        let (record, csrf) = (record.clone(), csrf.clone());
+        let record = record.clone();
         client::built_from(abilities, move |abilities| {
-            view! { <ProfileSection record=record.clone() csrf=csrf.clone() writable=abilities.write_sections /> }
+            view! { <ProfileSection record=record.clone() writable=abilities.write_sections /> }
         })
     };
-    let deposit =
-        {
-            let (record, csrf) = (record.clone(), csrf.clone());
-            client::built_from(abilities, move |abilities| {
-                (!abilities.deposit.is_empty()).then(|| view! {
-                <section class="panel">
-                    <DepositForm record=record.clone() csrf=csrf.clone() abilities refresh />
-                </section>
+    let deposit = {
+        let record = record.clone();
+        client::built_from(abilities, move |abilities| {
+            (!abilities.deposit.is_empty()).then(|| {
+                view! {
+                    <section class="panel">
+                        <DepositForm record=record.clone() abilities refresh />
+                    </section>
+                }
             })
-            })
-        };
+        })
+    };
     view! {
-        <EmergencyBanner csrf=csrf.clone() />
+        <EmergencyBanner />
         <h1>{name}</h1>
         {emergency.then(|| view! { <p class="notice notice--alert">{t!(i18n, emergency.mode_intro)}</p> })}
         <p>{t_string!(i18n, pro.born, date = patient.birth_date.clone()).to_string()}</p>
@@ -159,7 +161,7 @@ fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
             </div>
             <div class="columns__side">
                 <Suspense>{profile}</Suspense>
-                <TimelineSection record=record.clone() csrf=csrf.clone() filter episodes episodes_changed />
+                <TimelineSection record=record.clone() filter episodes episodes_changed />
                 <AccessHistory record=record.clone() professional=true />
             </div>
         </div>

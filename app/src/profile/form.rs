@@ -27,7 +27,6 @@ fn decode<T: serde::de::DeserializeOwned>(text: String) -> Option<T> {
 #[component]
 pub fn EntryForm(
     path: String,
-    csrf: String,
     writable: Vec<Section>,
     refresh: Callback<()>,
     /// The current treatments shown on the page: what a new one is checked against on the
@@ -37,6 +36,7 @@ pub fn EntryForm(
     /// version shown.
     editing: RwSignal<Option<EntryInfo>>,
 ) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let first = writable.first().copied().unwrap_or(Section::Allergies);
     let section = RwSignal::new(code(first));

@@ -169,13 +169,13 @@ fn TrendChart(kind: MeasurementKind, entries: Vec<EntryInfo>) -> Option<impl Int
 #[component]
 pub fn ProfileSection(
     record: String,
-    csrf: String,
     /// The sections the signed-in person may add to (the server's answer, `abilities`).
     writable: Vec<Section>,
     /// Only this section, when one is chosen.
     #[prop(optional, into)]
     only: Option<Signal<Option<Section>>>,
 ) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/profile");
     let offline = crate::cache::use_offline();
@@ -317,7 +317,7 @@ pub fn ProfileSection(
             <h2 id="profile-heading">{t!(i18n, profile.heading)}</h2>
             <FormAlert failure />
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{body}</Suspense>
-            {(!writable.is_empty()).then(|| view! { <EntryForm path csrf writable refresh current editing /> })}
+            {(!writable.is_empty()).then(|| view! { <EntryForm path writable refresh current editing /> })}
         </section>
     }
 }

@@ -17,10 +17,10 @@ use crate::record::{
 #[component]
 pub fn AccessSection(
     record: String,
-    csrf: String,
     /// A professional to grant, from the code they showed (`/dossier?pro=RPPS`).
     suggested: Option<String>,
 ) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/grants");
     let grants = {
@@ -154,18 +154,14 @@ pub fn AccessSection(
                 let on_close = Callback::new(move |()| previewing.set(None));
                 view! { <PreviewPanel record=record.clone() rpps name on_close /> }
             })}
-            <GrantForm path csrf refresh suggested />
+            <GrantForm path refresh suggested />
         </section>
     }
 }
 
 #[component]
-fn GrantForm(
-    path: String,
-    csrf: String,
-    refresh: Callback<()>,
-    suggested: Option<String>,
-) -> impl IntoView {
+fn GrantForm(path: String, refresh: Callback<()>, suggested: Option<String>) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let found = RwSignal::new(Vec::<Professional>::new());

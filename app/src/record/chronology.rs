@@ -95,7 +95,6 @@ fn kind_code(kind: Option<TimelineKind>) -> &'static str {
 #[component]
 pub fn TimelineSection(
     record: String,
-    csrf: String,
     filter: RwSignal<DocumentFilter>,
     episodes: Signal<Vec<EpisodeInfo>>,
     episodes_changed: Callback<()>,
@@ -170,7 +169,7 @@ pub fn TimelineSection(
 
     let episodes_path = format!("/api/records/{record}/episodes");
     let rows = {
-        let (episodes_path, csrf) = (episodes_path.clone(), csrf.clone());
+        let episodes_path = episodes_path.clone();
         move || {
             first.get().map(|result| match result {
                 Err(_) => view! { <p role="alert">{t!(i18n, errors.network)}</p> }.into_any(),
@@ -186,8 +185,7 @@ pub fn TimelineSection(
                         .into_iter()
                         .map(|item| {
                             view! {
-                                <TimelineRow item episodes episodes_path=episodes_path.clone()
-                                    csrf=csrf.clone() failure changed />
+                                <TimelineRow item episodes episodes_path=episodes_path.clone() failure changed />
                             }
                         })
                         .collect_view();
@@ -223,7 +221,7 @@ pub fn TimelineSection(
                         .collect_view()}
                 </select>
             </div>
-            <EpisodePanel episodes_path csrf filter episodes changed />
+            <EpisodePanel episodes_path filter episodes changed />
             <FormAlert failure />
             // The button to read further reads the first page too: under the same Suspense, so
             // that the server renders it as the browser hydrates it.
@@ -245,10 +243,10 @@ fn TimelineRow(
     item: TimelineItem,
     episodes: Signal<Vec<EpisodeInfo>>,
     episodes_path: String,
-    csrf: String,
     failure: RwSignal<Option<ApiFailure>>,
     changed: Callback<()>,
 ) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let (what, about) = describe(i18n, &item.happening);
     let item_id = item.happening.item_id().to_owned();
@@ -337,11 +335,11 @@ fn TimelineRow(
 #[component]
 fn EpisodePanel(
     episodes_path: String,
-    csrf: String,
     filter: RwSignal<DocumentFilter>,
     episodes: Signal<Vec<EpisodeInfo>>,
     changed: Callback<()>,
 ) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let title = RwSignal::new(String::new());
     let pending = RwSignal::new(false);

@@ -38,7 +38,6 @@ pub fn category_label(i18n: I18nContext<Locale>, category: Category) -> String {
 #[component]
 pub fn DocumentList(
     record: String,
-    csrf: String,
     documents: Vec<DocumentInfo>,
     patient_side: bool,
     refresh: Callback<()>,
@@ -60,7 +59,7 @@ pub fn DocumentList(
         .map(|document| {
             view! {
                 <li>
-                    <DocumentCard record=record.clone() csrf=csrf.clone() document patient_side refresh open failure pending />
+                    <DocumentCard record=record.clone() document patient_side refresh open failure pending />
                 </li>
             }
         })
@@ -80,7 +79,6 @@ pub type Opened = Option<(DocumentInfo, Option<u32>)>;
 #[component]
 pub fn DocumentCard(
     record: String,
-    csrf: String,
     document: DocumentInfo,
     patient_side: bool,
     refresh: Callback<()>,
@@ -92,6 +90,7 @@ pub fn DocumentCard(
     #[prop(optional)]
     heading: bool,
 ) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let kept = crate::cache::use_offline().kept;
     let base = format!("/api/records/{record}/documents");
@@ -259,10 +258,10 @@ fn local(field: &str, error: InputError) -> ApiFailure {
 #[component]
 pub fn DepositForm(
     record: String,
-    csrf: String,
     abilities: super::RecordAbilities,
     refresh: Callback<()>,
 ) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let categories = abilities.deposit.clone();
     let i18n = use_i18n();
     let file_input = NodeRef::<html::Input>::new();

@@ -40,7 +40,8 @@ pub fn deposit(title: &str, text: &str, care_date: String) -> DepositRequest {
 }
 
 #[component]
-pub fn NoteForm(record: String, csrf: String, refresh: Callback<()>) -> impl IntoView {
+pub fn NoteForm(record: String, refresh: Callback<()>) -> impl IntoView {
+    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let title = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());

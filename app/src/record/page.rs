@@ -37,11 +37,11 @@ fn page_query(page: usize) -> String {
     if page > 1 { format!("?page={page}") } else { String::new() }
 }
 
-/// Whose record the pages show, as the session says.
+/// Whose record the pages show, as the session says (its CSRF token is in context:
+/// [`client::csrf`]).
 #[derive(Clone)]
 pub struct RecordSession {
     pub record: String,
-    pub csrf: String,
     /// Given and family name of the record's person.
     pub whose: String,
 }
@@ -54,7 +54,7 @@ impl RecordSession {
             }
             None => (me.id.clone(), format!("{} {}", me.given_name, me.family_name)),
         };
-        Self { record, whose, csrf: me.csrf_token.clone() }
+        Self { record, whose }
     }
 
     fn documents_path(&self) -> String {
@@ -94,7 +94,11 @@ fn RecordFrame(
                 let me = me.await;
                 client::settled().await;
                 Some(match me {
-                    Ok(me) => Either::Left(page(RecordSession::of(&me))),
+                    Ok(me) => {
+                        // The forms below read the session's token from here.
+                        client::provide_csrf(me.csrf_token.clone());
+                        Either::Left(page(RecordSession::of(&me)))
+                    }
                     Err(_) => Either::Right(view! {
                         <h1>{move || title(i18n)}</h1>
                         <p>{t!(i18n, account.signed_out)}</p>
@@ -169,7 +173,7 @@ fn home(session: RecordSession) -> AnyView {
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{recent}</Suspense>
             <p><A href="/dossier/documents">{t!(i18n, dashboard.all_documents)}</A></p>
         </section>
-        <NotificationsSection csrf=session.csrf />
+        <NotificationsSection />
     }
     .into_any()
 }
@@ -202,7 +206,7 @@ pub fn RecordDocumentsPage() -> impl IntoView {
 
 fn documents(session: RecordSession) -> AnyView {
     let i18n = use_i18n();
-    let (record, csrf) = (session.record.clone(), session.csrf.clone());
+    let record = session.record.clone();
     let params = use_params_map();
     let selected = Memo::new(move |_| params.with(|p| p.get("id")));
     let page = use_list_page();
@@ -257,22 +261,22 @@ fn documents(session: RecordSession) -> AnyView {
         })
     };
     let detail = {
-        let (record, csrf) = (record.clone(), csrf.clone());
+        let record = record.clone();
         move || {
             let id = selected.get()?;
             let back = format!("/dossier/documents{}", page_query(page.get()));
-            let (record, csrf) = (record.clone(), csrf.clone());
+            let record = record.clone();
             Some(view! {
                 <div class="split__detail">
                     <p><A href=back attr:class="back-link">{t!(i18n, record.back)}</A></p>
                     <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
                         {move || {
-                            let (record, csrf, id) = (record.clone(), csrf.clone(), id.clone());
+                            let (record, id) = (record.clone(), id.clone());
                             Suspend::new(async move {
                                 let found = documents.await.ok().and_then(|all| all.into_iter().find(|d| d.id == id));
                                 client::settled().await;
                                 match found {
-                                    Some(document) => view! { <DocumentDetail record csrf document refresh /> }.into_any(),
+                                    Some(document) => view! { <DocumentDetail record document refresh /> }.into_any(),
                                     None => view! { <p role="status">{t!(i18n, record.not_found)}</p> }.into_any(),
                                 }
                             })
@@ -283,11 +287,11 @@ fn documents(session: RecordSession) -> AnyView {
         }
     };
     let deposit_form = {
-        let (record, csrf) = (record.clone(), csrf.clone());
+        let record = record.clone();
         client::built_from(abilities, move |abilities| {
-            let (record, csrf) = (record.clone(), csrf.clone());
+            let record = record.clone();
             (!abilities.deposit.is_empty())
-                .then(|| view! { <DepositForm record csrf abilities refresh /> })
+                .then(|| view! { <DepositForm record abilities refresh /> })
         })
     };
     view! {
@@ -305,7 +309,7 @@ fn documents(session: RecordSession) -> AnyView {
                 <details class="panel disclosure">
                     <summary>{t!(i18n, record.add_heading)}</summary>
                     <Suspense>{deposit_form}</Suspense>
-                    <crate::record::note::NoteForm record=record.clone() csrf=csrf.clone() refresh />
+                    <crate::record::note::NoteForm record=record.clone() refresh />
                 </details>
             </div>
             {detail}
@@ -340,12 +344,7 @@ pub fn Pager(base: String, page: usize, pages: usize) -> impl IntoView {
 
 /// A document's own page: what it is, its actions, and the document itself once opened.
 #[component]
-fn DocumentDetail(
-    record: String,
-    csrf: String,
-    document: DocumentInfo,
-    refresh: Callback<()>,
-) -> impl IntoView {
+fn DocumentDetail(record: String, document: DocumentInfo, refresh: Callback<()>) -> impl IntoView {
     let open = RwSignal::<Opened>::new(None);
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
@@ -353,7 +352,7 @@ fn DocumentDetail(
     view! {
         <article class="panel document-page">
             <FormAlert failure />
-            <DocumentCard record csrf document patient_side=true refresh open failure pending heading=true />
+            <DocumentCard record document patient_side=true refresh open failure pending heading=true />
             {move || open.get().map(|(document, kept)| view! { <Viewer base=base.clone() document kept close=open /> })}
         </article>
     }
@@ -368,7 +367,7 @@ pub fn RecordHealthPage() -> impl IntoView {
 
 fn health(session: RecordSession) -> AnyView {
     let i18n = use_i18n();
-    let RecordSession { record, csrf, .. } = session;
+    let RecordSession { record, .. } = session;
     let query = use_query_map();
     let only =
         Memo::new(move |_| query.with(|q| q.get("rubrique")).and_then(|s| Section::from_slug(&s)));
@@ -394,10 +393,10 @@ fn health(session: RecordSession) -> AnyView {
         }
     };
     let profile = {
-        let (record, csrf) = (record.clone(), csrf.clone());
+        let record = record.clone();
         client::built_from(abilities, move |abilities| {
-            let (record, csrf) = (record.clone(), csrf.clone());
-            view! { <ProfileSection record csrf writable=abilities.write_sections only /> }
+            let record = record.clone();
+            view! { <ProfileSection record writable=abilities.write_sections only /> }
         })
     };
     view! {
@@ -409,7 +408,7 @@ fn health(session: RecordSession) -> AnyView {
             </ul>
         </nav>
         <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{profile}</Suspense>
-        <TimelineSection record csrf filter episodes episodes_changed />
+        <TimelineSection record filter episodes episodes_changed />
     }
     .into_any()
 }
@@ -423,7 +422,7 @@ pub fn RecordSharingPage() -> impl IntoView {
 
 fn sharing(session: RecordSession) -> AnyView {
     let i18n = use_i18n();
-    let RecordSession { record, csrf, .. } = session;
+    let RecordSession { record, .. } = session;
     let suggested = use_query_map().with_untracked(|query| query.get("pro"));
     view! {
         <h1>{t!(i18n, tabs.sharing)}</h1>
@@ -432,8 +431,8 @@ fn sharing(session: RecordSession) -> AnyView {
             <p>{t!(i18n, share.teaser)}</p>
             <p><A href="/dossier/urgence" attr:class="button">{t!(i18n, share.open)}</A></p>
         </section>
-        <AccessSection record=record.clone() csrf=csrf.clone() suggested />
-        <EmergencySection record=record.clone() csrf />
+        <AccessSection record=record.clone() suggested />
+        <EmergencySection record=record.clone() />
         <AccessHistory record />
     }
     .into_any()
