@@ -518,7 +518,24 @@ mod sw {
         }
     }
 
+    /// Registers once the page has loaded, in a task of its own: the worker's first visit fetches
+    /// and keeps every file of the app, which must not compete with the page's own start (nor
+    /// lengthen the task that hydrates it).
     pub fn register(state: OfflineState) {
+        let Some(window) = web_sys::window() else { return };
+        let later = move || {
+            leptos::prelude::set_timeout(move || register_now(state), std::time::Duration::ZERO)
+        };
+        let loaded = window.document().is_some_and(|document| document.ready_state() == "complete");
+        if loaded {
+            later();
+        } else {
+            let on_load = Closure::once_into_js(later);
+            let _ = window.add_event_listener_with_callback("load", on_load.unchecked_ref());
+        }
+    }
+
+    fn register_now(state: OfflineState) {
         let Some(container) = container() else { return };
         leptos::task::spawn_local(async move {
             // Not a registration when the browser blocks workers (some private modes do).
