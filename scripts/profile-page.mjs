@@ -1,0 +1,107 @@
+// Where a page's start spends the main thread, by function name: starts the real server (as the
+// end-to-end tests do) on a copy of the site whose wasm keeps its names (the modules as
+// wasm-split cut them, before wasm-opt strips the names: `target/wasm-split`, left by the last
+// `scripts/build-site.sh`), signs up a patient with 200 documents and grants Dr Martin of
+// `demo/directory.json`, opens the page in Debian's Chromium with a 4× CPU slowdown (Lighthouse's
+// mobile preset), records a CPU profile until the page is hydrated, and prints self and inclusive
+// times. Asserts nothing; the unoptimised names make it slower than the real bundle, so read
+// proportions, not milliseconds. Written to find why the record's pages blocked the main thread:
+// loading 150 to 250 chunks cost more than hydrating the page.
+//
+//   node scripts/profile-page.mjs /dossier/sante     # a patient's page
+//   node scripts/profile-page.mjs pro                 # the professional's view of the record
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchBrowser, root, startServer } from '../tests/e2e/server.mjs';
+
+const named = join(root, 'target/site-named');
+const split = join(root, 'target/wasm-split');
+rmSync(named, { recursive: true, force: true });
+cpSync(join(root, 'target/site'), named, { recursive: true, filter: (path) => !path.includes('/pkg/') });
+mkdirSync(join(named, 'pkg'), { recursive: true });
+execFileSync('wasm-bindgen', ['--target', 'web', '--no-typescript', '--keep-lld-exports', '--keep-debug',
+  '--out-dir', join(named, 'pkg'), '--out-name', 'carnet', join(split, 'carnet.wasm')]);
+for (const file of readdirSync(split)) {
+  if (file !== 'carnet.wasm') cpSync(join(split, file), join(named, 'pkg', file));
+}
+cpSync(join(root, 'target/site/pkg/carnet.css'), join(named, 'pkg/carnet.css'));
+process.env.CARNET_SITE = 'target/site-named';
+
+const server = await startServer();
+try {
+  const call = async (method, path, body, headers = {}) => {
+    const answer = await fetch(server.url + path, {
+      method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`);
+    return answer;
+  };
+  const sent = await (await call('POST', '/api/account/signup', {
+    contact: 'profile@example.fr', given_name: 'Jeanne', family_name: 'Martin', birth_date: '1950-03-02', password: 'marée basse à Étretat',
+  })).json();
+  const verified = await call('POST', '/api/account/verify', { challenge: sent.challenge, code: server.latestCode() });
+  const cookie = verified.headers.getSetCookie().find((c) => c.startsWith('carnet_session=')).split(';')[0];
+  const me = await verified.json();
+  const auth = { cookie, 'x-csrf-token': me.csrf_token };
+  const record = `/api/records/${me.id}`;
+  for (let i = 1; i <= 200; i++) {
+    const bytes = new TextEncoder().encode(`Compte rendu ${i}\nTension 12/8.\n`);
+    const day = String(1 + (i % 28)).padStart(2, '0');
+    const meta = { title: `Compte rendu ${i}`, category: 'patient_own', care_date: `2026-10-${day}`, media_type: 'text/plain', size: bytes.length };
+    const upload = await (await call('POST', `${record}/uploads`, meta, auth)).json();
+    const sentBytes = await fetch(`${server.url}${record}/uploads/${upload.upload_id}?offset=0`, {
+      method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: bytes,
+    });
+    if (!sentBytes.ok) throw new Error(`upload: ${sentBytes.status}`);
+    await call('POST', `${record}/uploads/${upload.upload_id}/finish`, undefined, auth);
+  }
+  const pro = await server.cardSession('10000000009', '2468');
+  await call('PUT', `${record}/grants/10000000009`, { scope: 'all' }, auth);
+
+  const which = process.argv[2] ?? '/dossier';
+  const [path, asker] = which === 'pro' ? [`/pro/dossier/${me.id}`, pro] : [which, cookie];
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: 'block', locale: 'fr-FR' });
+  const [name, value] = asker.split('=');
+  await context.addCookies([{ name, value, url: server.url }]);
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  await page.goto(server.url + path);
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 60_000 });
+  await page.waitForLoadState('networkidle');
+  const { profile } = await cdp.send('Profiler.stop');
+  await browser.close();
+  writeFileSync(join(root, 'target/profile.cpuprofile'), JSON.stringify(profile));
+
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const label = (node) => node.callFrame.functionName || `(${node.callFrame.url.split('/').pop()})`;
+  const self = new Map();
+  const inclusive = new Map();
+  let total = 0;
+  profile.samples.forEach((id, k) => {
+    const dt = profile.timeDeltas[k] ?? 0;
+    total += dt;
+    self.set(label(byId.get(id)), (self.get(label(byId.get(id))) ?? 0) + dt);
+    const seen = new Set();
+    for (let at = id; at; at = parent.get(at)) {
+      const key = label(byId.get(at));
+      if (!seen.has(key)) { seen.add(key); inclusive.set(key, (inclusive.get(key) ?? 0) + dt); }
+    }
+  });
+  const print = (title, times, n) => {
+    console.log(`\n${title}`);
+    for (const [key, us] of [...times].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(String(Math.round(us / 1000)).padStart(7), key.slice(0, 160));
+  };
+  console.log(`${path}: ${Math.round(total / 1000)} ms profiled (4× slowdown); the profile is in target/profile.cpuprofile`);
+  print('self time, ms', self, 40);
+  print('inclusive time, ms', inclusive, 60);
+} finally {
+  await server.stop();
+}
