@@ -57,7 +57,7 @@ pub async fn post<B: Serialize, R: DeserializeOwned>(
     }
     #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
     {
-        // Only the browser calls the API through this module.
+        // Pages rendered on the server only read (`get`): nothing is sent from there.
         let _ = (path, body, csrf);
         Err(ApiFailure::Network)
     }
@@ -94,7 +94,11 @@ pub fn get<R: DeserializeOwned + Send + 'static>(
 async fn browser_get<R: DeserializeOwned>(path: String) -> Result<R, ApiFailure> {
     use crate::cache::offline;
     let Ok(response) = answered(gloo_net::http::Request::get(&path).send()).await else {
-        // No network: the device's copy, if it is unlocked and holds this answer.
+        // No network: the device's copy, if it is unlocked and holds this answer. A copy that is
+        // locked or absent answers nothing, and its code is not fetched to say so.
+        if !offline::split::is_unlocked() {
+            return Err(ApiFailure::Network);
+        }
         let kept = offline::split::recall(path).await??.ok_or(ApiFailure::Network)?;
         return serde_json::from_slice(&kept).map_err(|_| ApiFailure::Network);
     };

@@ -732,7 +732,9 @@ mod network {
 /// ciphers, the outbox's encoding) into one chunk loaded the first time one is needed, so that none
 /// of it weighs on the first download. One chunk, not one per entry point: wasm-split cuts the code
 /// that split points share into a chunk per combination of them, and a dozen entry points made
-/// pages fetch 150 to 250 files, each a round trip on a phone. It loads once. A chunk that cannot
+/// pages fetch 150 to 250 files, each a round trip on a phone. It loads once, at the start of a
+/// page on a device that holds something offline (`cache::ui::watch`), so an unlock or a lock
+/// never waits for it. A chunk that cannot
 /// be fetched (offline before the service worker kept it) is a [`ChunkMissing`] each caller turns
 /// into what the user sees, never a panic; the header says that part of Carnet is missing.
 pub mod split {
@@ -760,7 +762,7 @@ pub mod split {
         super::unlocked().is_some()
     }
 
-    split_fn!(offline, preload = preload_offline =>
+    split_fn!(offline =>
         pub async fn recall(path: String) -> Result<Option<Zeroizing<Vec<u8>>>, ApiFailure> {
             super::recall(&path).await
         }
@@ -852,17 +854,6 @@ pub mod split {
             Ok(())
         }
     );
-
-    /// Fetches the chunk the copy needs offline (unlocking, reading it, kept documents, the
-    /// outbox) as soon as there is a copy: then neither a submit waits for it nor does going
-    /// offline find it missing. A failure is reported like any other (the header says so), and
-    /// tried again when the network returns.
-    pub fn preload_unlock() {
-        #[cfg(not(test))]
-        leptos::task::spawn_local(async {
-            let _ = preload_offline().await;
-        });
-    }
 
     split_fn!(offline =>
         pub async fn after_unlock() {

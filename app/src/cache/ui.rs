@@ -402,17 +402,6 @@ pub(super) fn watch(state: super::OfflineState) {
         })
     };
     start(online);
-    // With a copy on the device, the chunks an unlock needs are fetched at once, while there may
-    // still be a network: a lock (by inactivity, or at the next start) must not find them
-    // missing.
-    let preloaded = Cell::new(false);
-    Effect::new(move || {
-        if matches!(state.lock.get(), Lock::Locked { .. } | Lock::Unlocked)
-            && !preloaded.replace(true)
-        {
-            offline::split::preload_unlock();
-        }
-    });
     // Which documents are kept offline, read again at each unlock and forgotten at each lock.
     Effect::new(move || {
         if state.lock.get() == Lock::Unlocked {
@@ -434,10 +423,9 @@ pub(super) fn watch(state: super::OfflineState) {
             // The code that could not be fetched without a network, fetched now.
             if state.chunk_missing.get_untracked() {
                 state.chunk_missing.set(false);
-                match state.lock.get_untracked() {
-                    Lock::Unknown => start(true),
-                    Lock::Locked { .. } | Lock::Unlocked => offline::split::preload_unlock(),
-                    Lock::Off => {}
+                // A copy is locked or unlocked only once its chunk is here.
+                if state.lock.get_untracked() == Lock::Unknown {
+                    start(true);
                 }
             }
             // What waits to be sent; a device that holds nothing has nothing to send.

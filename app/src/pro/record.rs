@@ -3,11 +3,7 @@
 //! matrix the server enforces).
 
 use leptos::{either::Either, prelude::*};
-use leptos_router::{
-    NavigateOptions,
-    components::A,
-    hooks::{use_navigate, use_params_map},
-};
+use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{PatientSummary, ProMe};
 use crate::client;
@@ -16,11 +12,10 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
-    AccessHistory, DOCUMENTS_PER_PAGE, DocumentFinder, DocumentInfo, Pager, RecordAbilities,
-    TimelineSection,
+    AccessHistory, DocumentFinder, DocumentInfo, Pager, TimelineSection, abilities,
     documents::{DepositForm, DocumentList},
     filter::DocumentFilter,
-    use_list_page,
+    page_of, use_list_page,
 };
 
 #[component]
@@ -76,47 +71,23 @@ fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
     let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
     // What this professional may do on this record, as the server's policy decides with the
     // server's matrix and the patient's grant.
-    let abilities = {
-        let path = format!("/api/records/{record}/abilities");
-        Resource::new(
-            move || path.clone(),
-            |path| async move { client::get::<RecordAbilities>(&path).await.unwrap_or_default() },
-        )
-    };
+    let abilities = abilities(&record);
     let changed = crate::record::RecordChanged::provide();
     let refresh = Callback::new(move |()| {
         documents.refetch();
         changed.mark();
     });
     let (episodes, episodes_changed) = crate::record::use_episodes(&record);
-    // A page at a time (`?page=N`), newest care first as the server sends them; a new search
-    // starts on its first page.
+    // A page at a time (`?page=N`), newest care first as the server sends them.
     let here = format!("/pro/dossier/{record}");
-    let page = use_list_page();
-    let navigate = use_navigate();
-    Effect::new({
-        let here = here.clone();
-        move |previous: Option<DocumentFilter>| {
-            let now = filter.get();
-            if previous.is_some_and(|previous| previous != now) && page.get_untracked() > 1 {
-                navigate(&here, NavigateOptions { replace: true, ..Default::default() });
-            }
-            now
-        }
-    });
+    let page = use_list_page(filter, here.clone());
     let list = {
         let record = record.clone();
         move || {
             documents.get().map(|result| {
                 let all = result.unwrap_or_default();
                 let filtered = filter.with_untracked(|f| *f != DocumentFilter::default());
-                let pages = all.len().div_ceil(DOCUMENTS_PER_PAGE).max(1);
-                let page = page.get().min(pages);
-                let documents = all
-                    .into_iter()
-                    .skip((page - 1) * DOCUMENTS_PER_PAGE)
-                    .take(DOCUMENTS_PER_PAGE)
-                    .collect::<Vec<_>>();
+                let (documents, page, pages) = page_of(all, page.get());
                 view! {
                     <DocumentList record=record.clone() documents patient_side=false refresh filtered />
                     <Pager base=here.clone() page pages />

@@ -112,7 +112,7 @@ fn RecordFrame(
 
 /// What the server's policy lets this person do in the record (also kept in the offline copy).
 /// Read it under a `Suspense`, as every resource the server renders.
-fn abilities(record: &str) -> Resource<RecordAbilities> {
+pub fn abilities(record: &str) -> Resource<RecordAbilities> {
     let path = format!("/api/records/{record}/abilities");
     Resource::new(
         move || path.clone(),
@@ -209,17 +209,8 @@ fn documents(session: RecordSession) -> AnyView {
     let record = session.record.clone();
     let params = use_params_map();
     let selected = Memo::new(move |_| params.with(|p| p.get("id")));
-    let page = use_list_page();
     let filter = RwSignal::new(DocumentFilter::default());
-    // A new search starts on its first page.
-    let navigate = use_navigate();
-    Effect::new(move |previous: Option<DocumentFilter>| {
-        let now = filter.get();
-        if previous.is_some_and(|previous| previous != now) && page.get_untracked() > 1 {
-            navigate("/dossier/documents", NavigateOptions { replace: true, ..Default::default() });
-        }
-        now
-    });
+    let page = use_list_page(filter, "/dossier/documents".to_string());
     let (episodes, _) = crate::record::use_episodes(&record);
     let path = session.documents_path();
     let documents = Resource::new(
@@ -240,14 +231,11 @@ fn documents(session: RecordSession) -> AnyView {
                     view! { <p>{t!(i18n, record.empty)}</p> }.into_any()
                 };
             }
-            let pages = all.len().div_ceil(DOCUMENTS_PER_PAGE);
-            let page = page.get().min(pages);
+            let (shown, page, pages) = page_of(all, page.get());
             let query = page_query(page);
             let open = selected.get();
-            let rows = all
+            let rows = shown
                 .into_iter()
-                .skip((page - 1) * DOCUMENTS_PER_PAGE)
-                .take(DOCUMENTS_PER_PAGE)
                 .map(|document| {
                     let selected = open.as_deref() == Some(document.id.as_str());
                     view! { <DocumentRow document href_query=query.clone() selected /> }
@@ -318,12 +306,31 @@ fn documents(session: RecordSession) -> AnyView {
     .into_any()
 }
 
-/// The page of a list the address asks for (`?page=N`), from 1.
-pub fn use_list_page() -> Memo<usize> {
+/// The page of the list at `here` the address asks for (`?page=N`), from 1. A new search
+/// (`filter` changed) starts on its first page.
+pub fn use_list_page(filter: RwSignal<DocumentFilter>, here: String) -> Memo<usize> {
     let query = use_query_map();
-    Memo::new(move |_| {
+    let page = Memo::new(move |_| {
         query.with(|q| q.get("page").and_then(|p| p.parse::<usize>().ok())).unwrap_or(1).max(1)
-    })
+    });
+    let navigate = use_navigate();
+    Effect::new(move |previous: Option<DocumentFilter>| {
+        let now = filter.get();
+        if previous.is_some_and(|previous| previous != now) && page.get_untracked() > 1 {
+            navigate(&here, NavigateOptions { replace: true, ..Default::default() });
+        }
+        now
+    });
+    page
+}
+
+/// Page `page` of `all` ([`DOCUMENTS_PER_PAGE`] a page), the page it is (the last one when
+/// `page` is past it), and how many pages there are.
+pub fn page_of<T>(all: Vec<T>, page: usize) -> (Vec<T>, usize, usize) {
+    let pages = all.len().div_ceil(DOCUMENTS_PER_PAGE).max(1);
+    let page = page.min(pages);
+    let shown = all.into_iter().skip((page - 1) * DOCUMENTS_PER_PAGE).take(DOCUMENTS_PER_PAGE);
+    (shown.collect(), page, pages)
 }
 
 /// Links to the previous and next pages of the list at `base`, and where this one is.

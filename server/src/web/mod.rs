@@ -37,6 +37,7 @@ pub fn app(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let site_root = options.site_root.to_string();
     let state_for_origin = state.clone();
+    // Built once: every page the server renders reads its data through it.
     let api_for_pages = api_router(&state);
 
     // Compressed once at build time (scripts/precompress.mjs), never per request.
@@ -44,7 +45,7 @@ pub fn app(state: AppState) -> Router {
         .precompressed_br()
         .precompressed_gzip()
         .append_index_html_on_directories(false)
-        .fallback(get(pages::render_page).with_state(state.clone()));
+        .fallback(get(pages::render_page(api_for_pages.clone(), options.clone())));
 
     Router::new()
         .route("/healthz", get(healthz))

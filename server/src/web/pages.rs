@@ -1,20 +1,18 @@
 //! Server-side rendering of the Leptos app, for routed pages and for everything no other route
 //! or file matched (the app's not-found page, with status 404).
 
-use std::net::SocketAddr;
+use std::{future::Future, net::SocketAddr, pin::Pin};
 
 use app::client::{ServerAnswer, ServerApi};
 use axum::{
     Router,
     body::Body,
-    extract::{ConnectInfo, State},
+    extract::ConnectInfo,
     http::{HeaderName, Request, header, request::Parts},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use leptos::{nonce::Nonce, prelude::*};
 use tower::ServiceExt;
-
-use crate::AppState;
 
 /// The largest API answer a page rendered on the server reads (a long list of documents is
 /// a few hundred kilobytes).
@@ -72,12 +70,18 @@ fn server_api(api: Router, page: &Parts) -> ServerApi {
     })
 }
 
-pub async fn render_page(State(state): State<AppState>, request: Request<Body>) -> Response {
-    let options = state.leptos_options.clone();
-    let api = super::api_router(&state);
-    let handler = leptos_axum::render_app_to_stream_with_context(
+/// The handler of everything no other route or file matched: the app's not-found page, rendered
+/// like any other page, with the API router built once by `web::app`.
+pub fn render_page(
+    api: Router,
+    options: LeptosOptions,
+) -> impl Fn(Request<Body>) -> Pin<Box<dyn Future<Output = Response> + Send + 'static>>
++ Clone
++ Send
++ Sync
++ 'static {
+    leptos_axum::render_app_to_stream_with_context(
         move || provide_request_context(&api),
         move || app::shell(options.clone()),
-    );
-    handler(request).await.into_response()
+    )
 }
