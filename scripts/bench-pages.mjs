@@ -25,22 +25,10 @@ const CHROME_FLAGS = '--headless --no-sandbox --disable-gpu --disable-background
 
 const server = await startServer();
 try {
-  const call = async (method, path, body, headers = {}) => {
-    const answer = await fetch(server.url + path, {
-      method,
-      headers: { 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`);
-    return answer;
-  };
-  const sent = await (await call('POST', '/api/account/signup', {
-    contact: 'bench.pages@example.fr', given_name: 'Jeanne', family_name: 'Martin', birth_date: '1950-03-02', password: PASSWORD,
-  })).json();
-  const verified = await call('POST', '/api/account/verify', { challenge: sent.challenge, code: server.latestCode() });
-  let cookie = verified.headers.getSetCookie().find((c) => c.startsWith('carnet_session=')).split(';')[0];
-  const me = await verified.json();
-  const auth = { cookie, 'x-csrf-token': me.csrf_token };
+  const patient = await server.signUpPatient('bench.pages@example.fr', PASSWORD);
+  const { me, auth } = patient;
+  // Whose pages Lighthouse asks for: the patient's, then the professional's.
+  let { cookie } = patient;
   const record = `/api/records/${me.id}`;
 
   // Ten profile entries, as a patient with a few conditions has them.
@@ -56,7 +44,7 @@ try {
     { section: 'advance_directives', text: 'Personne de confiance : Paul Martin.', date: '2024-02-01' },
     { section: 'emergency_contact', name: 'Claire Martin', relation: 'fille', phone: '+33698765432' },
   ];
-  for (const entry of entries) await call('POST', `${record}/profile`, { entry }, auth);
+  for (const entry of entries) await server.call('POST', `${record}/profile`, { entry }, auth);
 
   const lighthouse = process.env.LIGHTHOUSE ? [process.env.LIGHTHOUSE] : ['npx', '--yes', 'lighthouse@12.8.2'];
   const dir = mkdtempSync(join(tmpdir(), 'carnet-pages-'));
@@ -91,26 +79,17 @@ try {
   measure('`/connexion`', '/connexion', false);
   measure('`/dossier`, no document', '/dossier', true);
   measure('`/dossier/urgence`', '/dossier/urgence', true);
-  for (let i = 1; i <= DOCUMENTS; i++) {
-    const bytes = new TextEncoder().encode(`Compte rendu ${i}\nTension 12/8, poids stable.\n`);
-    const day = String(1 + (i % 28)).padStart(2, '0');
-    const meta = { title: `Compte rendu ${i}`, category: 'patient_own', care_date: `2026-10-${day}`, media_type: 'text/plain', size: bytes.length };
-    const upload = await (await call('POST', `${record}/uploads`, meta, auth)).json();
-    await fetch(`${server.url}${record}/uploads/${upload.upload_id}?offset=0`, {
-      method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: bytes,
-    });
-    await call('POST', `${record}/uploads/${upload.upload_id}/finish`, undefined, auth);
-  }
+  for (let i = 1; i <= DOCUMENTS; i++) await server.depositNote(auth, me.id, i);
   measure(`\`/dossier\`, ${DOCUMENTS} documents`, '/dossier', true);
   measure(`\`/dossier/documents\`, ${DOCUMENTS} documents`, '/dossier/documents', true);
   measure('`/dossier/sante`', '/dossier/sante', true);
   measure('`/dossier/partage`', '/dossier/partage', true);
   measure('`/mon-compte`', '/mon-compte', true);
 
-  // The professional, granted the record, with a card the server's own command issues.
-  const proCookie = await server.cardSession(DOCTOR, PIN);
-  await call('PUT', `${record}/grants/${DOCTOR}`, { scope: 'all' }, auth);
-  cookie = proCookie;
+  // The professional, granted the record, with a card the server's own command issues (which
+  // imports the directory the grant names her from).
+  cookie = await server.cardSession(DOCTOR, PIN);
+  await server.call('PUT', `${record}/grants/${DOCTOR}`, { scope: 'all' }, auth);
   measure('`/pro`', '/pro', true);
   measure(`\`/pro/dossier/…\`, ${DOCUMENTS} documents`, `/pro/dossier/${me.id}`, true);
 

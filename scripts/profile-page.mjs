@@ -30,34 +30,10 @@ process.env.CARNET_SITE = 'target/site-named';
 
 const server = await startServer();
 try {
-  const call = async (method, path, body, headers = {}) => {
-    const answer = await fetch(server.url + path, {
-      method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`);
-    return answer;
-  };
-  const sent = await (await call('POST', '/api/account/signup', {
-    contact: 'profile@example.fr', given_name: 'Jeanne', family_name: 'Martin', birth_date: '1950-03-02', password: 'marée basse à Étretat',
-  })).json();
-  const verified = await call('POST', '/api/account/verify', { challenge: sent.challenge, code: server.latestCode() });
-  const cookie = verified.headers.getSetCookie().find((c) => c.startsWith('carnet_session=')).split(';')[0];
-  const me = await verified.json();
-  const auth = { cookie, 'x-csrf-token': me.csrf_token };
-  const record = `/api/records/${me.id}`;
-  for (let i = 1; i <= 200; i++) {
-    const bytes = new TextEncoder().encode(`Compte rendu ${i}\nTension 12/8.\n`);
-    const day = String(1 + (i % 28)).padStart(2, '0');
-    const meta = { title: `Compte rendu ${i}`, category: 'patient_own', care_date: `2026-10-${day}`, media_type: 'text/plain', size: bytes.length };
-    const upload = await (await call('POST', `${record}/uploads`, meta, auth)).json();
-    const sentBytes = await fetch(`${server.url}${record}/uploads/${upload.upload_id}?offset=0`, {
-      method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: bytes,
-    });
-    if (!sentBytes.ok) throw new Error(`upload: ${sentBytes.status}`);
-    await call('POST', `${record}/uploads/${upload.upload_id}/finish`, undefined, auth);
-  }
+  const { cookie, me, auth } = await server.signUpPatient('profile@example.fr', 'marée basse à Étretat');
+  for (let i = 1; i <= 200; i++) await server.depositNote(auth, me.id, i);
   const pro = await server.cardSession('10000000009', '2468');
-  await call('PUT', `${record}/grants/10000000009`, { scope: 'all' }, auth);
+  await server.call('PUT', `/api/records/${me.id}/grants/10000000009`, { scope: 'all' }, auth);
 
   const which = process.argv[2] ?? '/dossier';
   const [path, asker] = which === 'pro' ? [`/pro/dossier/${me.id}`, pro] : [which, cookie];

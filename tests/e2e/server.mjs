@@ -51,6 +51,40 @@ export async function startServer({ args = [] } = {}) {
       if (!match) throw new Error(`no code in the outbox:\n${out}`);
       return match[1];
     },
+    // The JSON API as a script calls it: a JSON body, and an error for any status but 2xx.
+    async call(method, path, body, headers = {}) {
+      const answer = await fetch(url + path, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`);
+      return answer;
+    },
+    // A patient signed up and verified through the API: the session cookie (`name=value`), the
+    // account (`me`) and the headers an unsafe call needs (`auth`).
+    async signUpPatient(contact, password) {
+      const sent = await (await this.call('POST', '/api/account/signup', {
+        contact, given_name: 'Jeanne', family_name: 'Martin', birth_date: '1950-03-02', password,
+      })).json();
+      const verified = await this.call('POST', '/api/account/verify', { challenge: sent.challenge, code: this.latestCode() });
+      const cookie = verified.headers.getSetCookie().find((c) => c.startsWith('carnet_session=')).split(';')[0];
+      const me = await verified.json();
+      return { cookie, me, auth: { cookie, 'x-csrf-token': me.csrf_token } };
+    },
+    // A short text document of the patient's own (`Compte rendu N`), through the resumable upload.
+    async depositNote(auth, recordId, n) {
+      const record = `/api/records/${recordId}`;
+      const bytes = new TextEncoder().encode(`Compte rendu ${n}\nTension 12/8, poids stable.\n`);
+      const day = String(1 + (n % 28)).padStart(2, '0');
+      const meta = { title: `Compte rendu ${n}`, category: 'patient_own', care_date: `2026-10-${day}`, media_type: 'text/plain', size: bytes.length };
+      const upload = await (await this.call('POST', `${record}/uploads`, meta, auth)).json();
+      const sent = await fetch(`${url}${record}/uploads/${upload.upload_id}?offset=0`, {
+        method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: bytes,
+      });
+      if (!sent.ok) throw new Error(`upload ${n}: ${sent.status}`);
+      await this.call('POST', `${record}/uploads/${upload.upload_id}/finish`, undefined, auth);
+    },
     // A professional's session cookie (`name=value`), as the browser's card login makes it: the
     // demo directory, a card the server's own command issues, its sealed PKCS#8 key opened with
     // the PIN (PBKDF2-SHA256, AES-256-GCM) and the server's challenge signed (ECDSA P-256, r‖s).
@@ -66,14 +100,10 @@ export async function startServer({ args = [] } = {}) {
       opener.setAuthTag(sealed.subarray(sealed.length - 16));
       const pkcs8 = Buffer.concat([opener.update(sealed.subarray(0, sealed.length - 16)), opener.final()]);
       const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
-      const post = (path, body) => fetch(url + path, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-      });
-      const { challenge } = await (await post('/api/pro/challenge', null)).json();
+      const { challenge } = await (await this.call('POST', '/api/pro/challenge', null)).json();
       const message = `carnet-card-login/1\n${url}\n${challenge}`;
       const signature = sign('sha256', Buffer.from(message), { key: privateKey, dsaEncoding: 'ieee-p1363' });
-      const login = await post('/api/pro/login', { rpps, challenge, signature: signature.toString('base64url') });
-      assert.equal(login.status, 200, `card login: ${login.status}`);
+      const login = await this.call('POST', '/api/pro/login', { rpps, challenge, signature: signature.toString('base64url') });
       return login.headers.getSetCookie().find((c) => c.startsWith('carnet_session=')).split(';')[0];
     },
     async stop() {
