@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the browser bundle into target/site: the app crate for wasm32 with the size profile,
 # cut by wasm-split into the main module and lazily loaded chunks (the `#[lazy_route]` pages),
+# the chunks merged into a few per page,
 # wasm-bindgen's JS glue, wasm-opt -Oz on every module (binaryen 132 from npm, never Debian's),
 # the CSS, the public files and the reference data, the service worker stamped with the app
 # shell's files and version, each with brotli and gzip copies the server
@@ -20,7 +21,8 @@ cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release 
 # The tools' versions are pinned in setup.sh, hashed with the rest.
 inputs=$({
   sha256sum "$wasm" style/carnet.css app/data/ansm-interactions.json package-lock.json \
-    scripts/build-site.sh scripts/wasm-opt-all.mjs scripts/sw-stamp.mjs scripts/precompress.mjs \
+    scripts/build-site.sh scripts/wasm-merge-chunks.mjs scripts/wasm-opt-all.mjs scripts/sw-stamp.mjs \
+    scripts/precompress.mjs \
     scripts/setup.sh
   find public -type f -print0 | sort -z | xargs -0 sha256sum
   wasm-bindgen --version
@@ -35,6 +37,8 @@ rm -rf "$staging" target/wasm-split
 mkdir -p "$staging/pkg" target/wasm-split
 # Main module + chunks + the loader `__wasm_split.js`, which imports `initSync` from carnet.js.
 wasm-split-cli "$wasm" target/wasm-split --out-name carnet --target web
+# Its ~250 modules merged into a few per page, its loader rewritten to match (see the script).
+node scripts/wasm-merge-chunks.mjs target/wasm-split
 # --keep-lld-exports: the chunks import the function table and memory from the main module.
 wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$staging/pkg" --out-name carnet \
   target/wasm-split/carnet.wasm

@@ -448,11 +448,14 @@ test('code that cannot be fetched leaves the app working and says what is missin
   // where this test refuses them, as a network gone before the worker kept them would.
   const phone = await openPage(env.browser, { width: 320, height: 640 }, { httpErrors: false, serviceWorkers: 'block' });
   const { page, context } = phone;
-  const chunks = /\/pkg\/chunk_\d+\.wasm$/;
+  const chunks = /\/pkg\/(chunk|split)_[\w-]+\.wasm$/;
   await context.route(chunks, (route) => route.abort('internetdisconnected'));
   // A device that holds nothing offline never asks for the offline part's code.
+  const offlineModule = /\/pkg\/split_(\w+-)*offline(-\w+)*\.wasm$/;
+  const loader = await (await fetch(`${env.server.url}/pkg/__wasm_split.js`)).text();
+  assert.ok(loader.split('"').some((text) => offlineModule.test(`/pkg/${text.replace('./', '')}`)), 'the offline part has a module of its own');
   const offlineCode = [];
-  page.on('request', (request) => { if (/\/pkg\/split_offline\.wasm$/.test(request.url())) offlineCode.push(request.url()); });
+  page.on('request', (request) => { if (offlineModule.test(request.url())) offlineCode.push(request.url()); });
   await hydrated(page, '/');
   const missing = page.getByRole('alert').filter({ hasText: 'une partie de Carnet n\'est pas encore sur cet appareil' });
 
