@@ -17,7 +17,9 @@
 // Usage: node scripts/wasm-merge-chunks.mjs <wasm-split output folder> [--dry-run]
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants } from 'node:zlib';
 
 // What one more request costs a page, in bytes it could have fetched instead: a 150 ms round trip
@@ -25,7 +27,7 @@ import { brotliCompressSync, constants } from 'node:zlib';
 // KB), its instantiation. The sizes below are each module's alone, which overstates what a merged
 // one weighs (brotli does better on one larger file). Measured with the budgets test: 2,500, 5,000
 // and 10,000 gave the same bytes over the ten budgeted pages within 0.5 %, and the fewest requests
-// with 10,000 (the record's page: 86 → 14).
+// with 10,000 (a first visit to /dossier: 86 requests → 14, all files counted).
 const REQUEST_COST = 10000;
 
 const folder = process.argv[2];
@@ -34,26 +36,48 @@ if (!folder) throw new Error('usage: wasm-merge-chunks.mjs <folder> [--dry-run]'
 const loaderPath = join(folder, '__wasm_split.js');
 const loader = readFileSync(loaderPath, 'utf8');
 
-// The loader's shape (wasm-split-cli 0.2): a preamble, then for each shared module
+// The loader's shape (wasm-split-cli 0.2): a preamble (getSharedImports, wrapAsyncCb, makeLoad),
+// then for each shared module
 //   /* split, split, … */\nconst __chunk_N = makeLoad(() => { … fetch(new URL("./chunk_N.wasm" …) … }\n, []);
 // and for each split point
 //   export const __wasm_split_load_NAME = wrapAsyncCb(makeLoad(() => { … "./split_NAME.wasm" … }\n, [__chunk_…]));
+// or, for a split point with no code of its own,
+//   export const __wasm_split_load_NAME = wrapAsyncCb(makeLoad(() => async (_imp) => ({}), [__chunk_…]));
+// Anything else, and the build stops: a loader misread would load the wrong code.
+if (/^const __group_/m.test(loader)) throw new Error(`${loaderPath}: already merged`);
 const preambleEnd = loader.search(/^(\/\*|const __chunk_|export const)/m);
 if (preambleEnd < 0) throw new Error('__wasm_split.js: unexpected shape');
 const preamble = loader.slice(0, preambleEnd);
+for (const part of ['function getSharedImports(', 'function wrapAsyncCb(', 'function makeLoad(', 'loadingModule = undefined']) {
+  if (!preamble.includes(part)) throw new Error(`__wasm_split.js: its preamble has no ${part}`);
+}
+let rest = loader.slice(preambleEnd);
+const take = (pattern) => {
+  const found = [...rest.matchAll(pattern)];
+  rest = rest.replace(pattern, '');
+  return found;
+};
+const moduleName = /^(chunk_\d+|split_\w+)\.wasm$/;
 const chunkFiles = new Map(); // __chunk_N -> file
-for (const m of loader.matchAll(/^const (__chunk_\d+) = makeLoad\(\(\) => \{\n\s*const src = fetch\(new URL\("\.\/([\w.]+\.wasm)"/gm)) {
+for (const m of take(/^\/\* [\w, ]* \*\/\nconst (__chunk_\d+) = makeLoad\(\(\) => \{\n\s*const src = fetch\(new URL\("\.\/([\w.]+)"[^\n]*\n[^\n]*\n[^\n]*\n\}\n, \[\]\);$/gm)) {
+  if (!moduleName.test(m[2])) throw new Error(`__wasm_split.js: unexpected module name ${m[2]}`);
   chunkFiles.set(m[1], m[2]);
 }
-const splits = []; // { name, file, deps: [__chunk_N] }
-for (const m of loader.matchAll(/^export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\n\s*const src = fetch\(new URL\("\.\/([\w.]+\.wasm)"[\s\S]*?\n, \[([^\]]*)\]\)\);$/gm)) {
-  splits.push({ name: m[1], file: m[2], deps: m[3].split(',').map((d) => d.trim()).filter(Boolean) });
+const splits = []; // { name, file (null: no code of its own), deps: [__chunk_N] }
+const deps = (list) => list.split(',').map((d) => d.trim()).filter(Boolean);
+for (const m of take(/^export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\n\s*const src = fetch\(new URL\("\.\/([\w.]+)"[^\n]*\n[^\n]*\n[^\n]*\n\}\n, \[([^\]]*)\]\)\);$/gm)) {
+  if (!moduleName.test(m[2])) throw new Error(`__wasm_split.js: unexpected module name ${m[2]}`);
+  splits.push({ name: m[1], file: m[2], deps: deps(m[3]) });
 }
-const exportCount = (loader.match(/^export /gm) ?? []).length;
-if (splits.length === 0 || splits.length !== exportCount) throw new Error('__wasm_split.js: could not read every split point');
+for (const m of take(/^export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => async \(_imp\) => \(\{\}\), \[([^\]]*)\]\)\);$/gm)) {
+  splits.push({ name: m[1], file: null, deps: deps(m[2]) });
+}
+if (rest.trim() !== '') throw new Error(`__wasm_split.js: could not read ${rest.trim().slice(0, 200)}`);
+if (splits.length === 0) throw new Error('__wasm_split.js: no split point');
 if (splits.length > 31) throw new Error('more than 31 split points: widen the page masks');
 
-// A module without its custom sections (names, producers): what wasm-opt leaves of it.
+// A module without its custom sections (names, producers): an estimate, taken before wasm-opt
+// shrinks the code too, of what travels.
 function withoutCustomSections(wasm) {
   const parts = [wasm.subarray(0, 8)];
   let at = 8;
@@ -83,7 +107,7 @@ const add = (file, bit) => {
   modules.get(file).mask |= bit;
 };
 splits.forEach((split, i) => {
-  add(split.file, 1 << i);
+  if (split.file) add(split.file, 1 << i);
   for (const dep of split.deps) {
     const file = chunkFiles.get(dep);
     if (!file) throw new Error(`__wasm_split.js: ${split.name} loads unknown ${dep}`);
@@ -124,7 +148,8 @@ if (dryRun) process.exit(0);
 // The imports every module may have: the main module's memory, table and stack pointer, as
 // `__wasm_split` names them. A merge goes through a small module that imports them once (under
 // another name, so that it does not satisfy its own imports) and exports them to the merged
-// modules, so that the result imports each once, not once per module it was made of.
+// modules, so that the result imports each once, not once per module it was made of (and
+// exports them again, a few bytes no one uses).
 const SHARED = '__wasm_split';
 const MERGED = '__wasm_split_merged';
 function imports(wasm) {
@@ -138,13 +163,22 @@ function imports(wasm) {
     }
   };
   const name = () => { const length = leb(); const text = wasm.toString('utf8', at, at + length); at += length; return text; };
-  const limits = () => { const flags = leb(); const min = leb(); const max = flags & 1 ? leb() : undefined; return { min, max }; };
+  const limits = () => {
+    const flags = leb();
+    if (flags & ~1) throw new Error(`an import with limit flags ${flags} (shared or 64-bit): unknown to the merge`);
+    const min = leb();
+    const max = flags & 1 ? leb() : undefined;
+    return { min, max };
+  };
+  const list = [];
   while (at < wasm.length) {
     const id = wasm[at++];
     const size = leb();
     const end = at + size;
+    // A start function would run as the module is instantiated, and the groups of a page are
+    // instantiated in any order: wasm-split never writes one, and the merge relies on it.
+    if (id === 8) throw new Error('a module with a start function: unknown to the merge');
     if (id === 2) {
-      const list = [];
       for (let count = leb(); count > 0; count--) {
         const entry = { module: name(), field: name(), kind: wasm[at++] };
         if (entry.kind === 0) leb();
@@ -153,11 +187,10 @@ function imports(wasm) {
         else if (entry.kind === 3) { entry.valtype = wasm[at++]; entry.mutable = wasm[at++] === 1; }
         list.push(entry);
       }
-      return list;
     }
     at = end;
   }
-  return [];
+  return list;
 }
 const provided = new Map(); // field -> WAT of its import
 for (const file of modules.keys()) {
@@ -181,24 +214,25 @@ writeFileSync(providerWat, `(module\n${[...provided].map(([field, wat]) => {
   const named = wat.replace('$x', `$${field}`);
   return ` (import "${MERGED}" "${field}" ${named})\n (export "${field}" (${kind} $${field}))`;
 }).join('\n')}\n)\n`);
-const bin = join(process.cwd(), 'node_modules/.bin');
+const bin = fileURLToPath(new URL('../node_modules/.bin', import.meta.url));
 const features = ['--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-mutable-globals', '--enable-sign-ext',
   '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue', '--enable-call-indirect-overlong'];
 execFileSync(join(bin, 'wasm-as'), [providerWat, '-o', provider, ...features]);
 
-// Merge, two at a time (the npm binaryen takes a second to start), largest first. A group is
-// named after the split points whose own module it holds (`split_record_page.wasm`,
-// `split_activate_page-recover_page.wasm`), else after its first shared module (`chunk_16.wasm`).
+// Merge, one process per core, largest first. A group is named after the split points whose own
+// module it holds (`split_record_page.wasm`, `split_activate_page-recover_page.wasm`; past three,
+// the first and how many more), else after its lowest-numbered shared module (`chunk_16.wasm`).
 const merges = groups.map((group, index) => {
   if (group.files.length === 1) return { group, file: group.files[0] };
   const own = group.files.filter((file) => file.startsWith('split_')).map((file) => file.slice(6, -5)).sort();
   const shared = group.files.filter((file) => file.startsWith('chunk_')).sort((a, b) => parseInt(a.slice(6), 10) - parseInt(b.slice(6), 10));
-  return { group, file: own.length > 0 ? `split_${own.join('-')}.wasm` : shared[0], merging: `.merging_${index}.wasm` };
+  const named = own.length > 3 ? `${own[0]}-and-${own.length - 1}` : own.join('-');
+  return { group, file: own.length > 0 ? `split_${named}.wasm` : shared[0], merging: `.merging_${index}.wasm` };
 });
 const queue = merges.filter(({ group }) => group.files.length > 1);
 const run = (args) => new Promise((done, fail) => execFile(join(bin, 'wasm-merge'), args, { maxBuffer: 1 << 26 },
-  (error, _stdout, stderr) => (error ? fail(new Error(`wasm-merge ${args.at(-1)}: ${stderr}`)) : done())));
-await Promise.all([0, 1].map(async () => {
+  (error, _stdout, stderr) => (error ? fail(new Error(`wasm-merge ${args.join(' ')}: ${stderr}`)) : done())));
+await Promise.all(Array.from({ length: availableParallelism() }, async () => {
   for (let next = queue.shift(); next; next = queue.shift()) {
     await run([provider, SHARED, ...next.group.files.flatMap((file, i) => [join(folder, file), `m${i}`]),
       ...features, '--quiet', '-o', join(folder, next.merging)]);
