@@ -550,17 +550,26 @@ mod sw {
                 let recheck = recheck.clone();
                 move || {
                     recheck();
-                    let Some(installing) = watched.installing() else { return };
-                    let worker = installing.clone();
-                    let (has_controller, recheck) = (has_controller.clone(), recheck.clone());
-                    let changed = Closure::<dyn Fn()>::new(move || {
-                        recheck();
-                        if worker.state() == ServiceWorkerState::Installed && has_controller() {
-                            state.update_ready.set(true);
+                    // Every worker not yet activated is followed to the end, wherever it is: a
+                    // first install can be over (installed, activating) before this runs, and
+                    // then only its `activated` says that the files are kept.
+                    let workers = [watched.installing(), watched.waiting(), watched.active()];
+                    for worker in workers.into_iter().flatten() {
+                        if worker.state() == ServiceWorkerState::Activated {
+                            continue;
                         }
-                    });
-                    installing.set_onstatechange(Some(changed.as_ref().unchecked_ref()));
-                    changed.forget();
+                        let followed = worker.clone();
+                        let (has_controller, recheck) = (has_controller.clone(), recheck.clone());
+                        let changed = Closure::<dyn Fn()>::new(move || {
+                            recheck();
+                            if followed.state() == ServiceWorkerState::Installed && has_controller()
+                            {
+                                state.update_ready.set(true);
+                            }
+                        });
+                        worker.set_onstatechange(Some(changed.as_ref().unchecked_ref()));
+                        changed.forget();
+                    }
                 }
             };
             // One may already be installing (found by this very registration).
