@@ -197,6 +197,8 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   // The access history: the emergency access stands out, and can be shown alone.
   const history = page.getByRole('region', { name: 'Historique des accès' });
   await history.getByLabel('Afficher').selectOption('break_glass');
+  // Filtered by the server: the list read with that filter is there.
+  await history.locator('ol.history[data-filter="break_glass"]').waitFor();
   await history.locator('.history__event--urgent', { hasText: 'Claire Lefebvre (Médecin) — a consulté la liste des documents' }).first().waitFor();
   assert.equal(await history.locator('.history__event:not(.history__event--urgent)').count(), 0);
   await assertAccessible(page, 'patient: access history, emergency accesses');

@@ -601,9 +601,16 @@ pub async fn refresh_copy() {
         "/api/records/{record}/documents"
     ))
     .await;
-    for part in ["abilities", "profile", "access-history", "timeline", "episodes", "grants"] {
+    for part in ["abilities", "profile", "timeline", "episodes", "grants"] {
         let _ = client::get::<serde_json::Value>(&format!("/api/records/{record}/{part}")).await;
     }
+    // The history's first page, at the address its page reads.
+    let history = crate::record::history::history_uri(
+        &record,
+        crate::record::history::HistoryFilter::All,
+        None,
+    );
+    let _ = client::get::<serde_json::Value>(&history).await;
     if let Ok(documents) = documents {
         refresh_kept(&record, &documents).await;
     }

@@ -1,11 +1,12 @@
 //! "Historique des accès": every access to the record and every change, newest first, in plain
-//! words; an emergency access stands out; filtered in the page.
+//! words; an emergency access stands out; filtered and paged by the server.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
 
-use crate::client;
+use crate::account::form::FormAlert;
+use crate::client::{self, ApiFailure};
 use crate::i18n::{Locale, t, t_string, use_i18n};
-use crate::record::history::{AccessEvent, HistoryFilter};
+use crate::record::history::{AccessEvent, HistoryFilter, HistoryPage, history_uri};
 use leptos_i18n::I18nContext;
 
 fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
@@ -78,30 +79,62 @@ fn who(i18n: I18nContext<Locale>, event: &AccessEvent) -> String {
     }
 }
 
-/// The record's access history. `professional`: shown on a professional's record page (the
+/// The record's access history, a page at a time (the server filters and pages it; "older
+/// entries" appends the next page). `professional`: shown on a professional's record page (the
 /// server sends them their own actions, or all professionals' to the regular doctor).
 #[component]
 pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let path = format!("/api/records/{record}/access-history");
-    let events = Resource::new(move || path.clone(), |path| client::get::<Vec<AccessEvent>>(&path));
     let filter = RwSignal::new(String::new());
-    let chosen = move || match filter.get().as_str() {
-        "professionals" => HistoryFilter::Professionals,
-        "break_glass" => HistoryFilter::BreakGlass,
-        "refused" => HistoryFilter::Refused,
-        _ => HistoryFilter::All,
+    let chosen = Memo::new(move |_| HistoryFilter::from_code(&filter.get()));
+    let first = {
+        let record = record.clone();
+        Resource::new(
+            move || history_uri(&record, chosen.get(), None),
+            |uri| client::get::<HistoryPage>(&uri),
+        )
+    };
+    // Pages after the first, appended by "older entries"; forgotten when the filter changes.
+    let more = RwSignal::new(Vec::<AccessEvent>::new());
+    let more_older = RwSignal::new(None::<Option<u64>>);
+    Effect::new(move |_| {
+        chosen.track();
+        more.set(Vec::new());
+        more_older.set(None);
+    });
+    let loading_more = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let older = move || match more_older.get() {
+        Some(older) => older,
+        None => first.get().and_then(Result::ok).and_then(|page| page.older),
+    };
+    let load_more = move |_| {
+        let Some(before) = older() else { return };
+        if loading_more.get_untracked() {
+            return;
+        }
+        loading_more.set(true);
+        let uri = history_uri(&record, chosen.get_untracked(), Some(before));
+        spawn_local(async move {
+            match client::get::<HistoryPage>(&uri).await {
+                Ok(page) => {
+                    more.update(|events| events.extend(page.events));
+                    more_older.set(Some(page.older));
+                }
+                Err(error) => failure.set(Some(error)),
+            }
+            loading_more.set(false);
+        });
     };
     let list = move || {
-        events.get().map(|result| match result {
+        first.get().map(|result| match result {
             Err(_) => view! { <p role="alert">{t!(i18n, errors.network)}</p> }.into_any(),
-            Ok(all) => {
-                let shown: Vec<AccessEvent> = all.into_iter().filter(|e| chosen().admits(e)).collect();
-                if shown.is_empty() {
-                    return view! { <p>{t!(i18n, history.empty)}</p> }.into_any();
-                }
-                let rows = shown
+            Ok(page) if page.events.is_empty() => view! { <p>{t!(i18n, history.empty)}</p> }.into_any(),
+            Ok(page) => {
+                let rows = page
+                    .events
                     .into_iter()
+                    .chain(more.get())
                     .map(|event| {
                         let when = crate::emergency::moment(event.at);
                         let what = action_label(i18n, &event.action);
@@ -119,7 +152,8 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
                         }
                     })
                     .collect_view();
-                view! { <ol class="history">{rows}</ol> }.into_any()
+                // Which filter the list shown was read with (the tests wait for it).
+                view! { <ol class="history" data-filter=chosen.get_untracked().code()>{rows}</ol> }.into_any()
             }
         })
     };
@@ -142,7 +176,18 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
                     <option value="refused">{t!(i18n, history.refused_filter)}</option>
                 </select>
             </div>
-            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list}</Suspense>
+            <FormAlert failure />
+            // The button to read further reads the first page too: under the same Suspense, so
+            // that the server renders it as the browser hydrates it.
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+                {list}
+                {move || older().map(|_| view! {
+                    <button type="button" class="button button--secondary" on:click=load_more.clone()
+                        aria-busy=move || loading_more.get().to_string()>
+                        {move || if loading_more.get() { t_string!(i18n, account.loading) } else { t_string!(i18n, history.more) }}
+                    </button>
+                })}
+            </Suspense>
         </section>
     }
 }

@@ -1,6 +1,6 @@
 //! The patient's access history: who looked at or changed what in their record, when, in which
-//! role, and with what outcome, newest first. Built by the server from the audit log; the page
-//! filters it in the browser.
+//! role, and with what outcome, newest first. Built by the server from the audit log, filtered
+//! and read a page at a time there: a page costs what it shows, not what the log holds.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,8 @@ pub struct AccessEvent {
 }
 
 /// Which events the page shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum HistoryFilter {
     #[default]
     All,
@@ -48,8 +49,65 @@ impl HistoryFilter {
     }
 }
 
-/// Largest history sent at once.
+impl HistoryFilter {
+    /// Its name in a query (`break_glass`), as the server reads it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Professionals => "professionals",
+            Self::BreakGlass => "break_glass",
+            Self::Refused => "refused",
+        }
+    }
+
+    /// From the filter's `<select>`: anything unknown shows everything.
+    pub fn from_code(code: &str) -> Self {
+        [Self::Professionals, Self::BreakGlass, Self::Refused]
+            .into_iter()
+            .find(|filter| filter.code() == code)
+            .unwrap_or_default()
+    }
+}
+
+/// `GET /api/records/{record}/access-history?filter=…&before=…&limit=…`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    #[serde(default)]
+    pub filter: HistoryFilter,
+    /// Only entries older than this one (the previous page's `older`).
+    pub before: Option<u64>,
+    /// At most this many events, from 1 to [`HISTORY_MAX`] (the default).
+    pub limit: Option<u32>,
+}
+
+/// A page of the history, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub events: Vec<AccessEvent>,
+    /// Where the next, older page starts (its `before`); `None` when the log holds no more.
+    pub older: Option<u64>,
+}
+
+/// Largest page sent at once.
 pub const HISTORY_MAX: u32 = 500;
+
+/// Events a page of the app shows at once.
+pub const HISTORY_PAGE: u32 = 30;
+
+/// Where the app reads a page of `record`'s history: the first one (`before` `None`) is also
+/// what the offline copy keeps, at the same address.
+pub fn history_uri(record: &str, filter: HistoryFilter, before: Option<u64>) -> String {
+    let mut uri = format!("/api/records/{record}/access-history?limit={HISTORY_PAGE}");
+    if filter != HistoryFilter::All {
+        uri.push_str("&filter=");
+        uri.push_str(filter.code());
+    }
+    if let Some(before) = before {
+        uri.push_str(&format!("&before={before}"));
+    }
+    uri
+}
 
 #[cfg(test)]
 mod tests {
@@ -68,6 +126,29 @@ mod tests {
             reason: None,
             break_glass,
         }
+    }
+
+    #[test]
+    fn a_filter_is_named_in_the_query_as_the_server_reads_it() {
+        for filter in [
+            HistoryFilter::All,
+            HistoryFilter::Professionals,
+            HistoryFilter::BreakGlass,
+            HistoryFilter::Refused,
+        ] {
+            assert_eq!(HistoryFilter::from_code(filter.code()), filter);
+            let json = serde_json::to_string(&filter).unwrap();
+            assert_eq!(json, format!("\"{}\"", filter.code()));
+        }
+        assert_eq!(HistoryFilter::from_code("whatever"), HistoryFilter::All);
+        assert_eq!(
+            history_uri("r1", HistoryFilter::All, None),
+            "/api/records/r1/access-history?limit=30"
+        );
+        assert_eq!(
+            history_uri("r1", HistoryFilter::BreakGlass, Some(42)),
+            "/api/records/r1/access-history?limit=30&filter=break_glass&before=42"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The patient's access history (from the audit log) and the proof that one of its entries is in
 //! the log that the server signed.
 
-use app::record::history::{AccessEvent, HISTORY_MAX};
+use app::record::history::{AccessEvent, HISTORY_MAX, HistoryPage, HistoryQuery};
 use axum::{
     Json,
     extract::{Path, State},
@@ -15,7 +15,12 @@ use app::{
 };
 
 use super::{Asker, Who, trace};
-use crate::{AppState, audit::AuditEntry, error::ApiError, web::Origin};
+use crate::{
+    AppState,
+    audit::AuditEntry,
+    error::ApiError,
+    web::{ApiQuery, Origin},
+};
 
 /// Which entries of the record's log the asker reads.
 #[derive(Clone, Copy)]
@@ -63,66 +68,102 @@ impl View<'_> {
     }
 }
 
-/// `GET /api/records/{record}/access-history`, newest first: everything for the patient side,
-/// the professionals' accesses for the regular doctor, their own actions for any other
-/// professional.
+/// `GET /api/records/{record}/access-history?filter=…&before=…&limit=…`, newest first:
+/// everything for the patient side, the professionals' accesses for the regular doctor, their own
+/// actions for any other professional; a page at a time, filtered here, so that a page costs
+/// what it shows. The log is read in batches until the page is full, the log ends, or
+/// [`HISTORY_SCANNED`] entries were looked through (the page then says where to go on).
 pub async fn list(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-) -> Result<Json<Vec<AccessEvent>>, ApiError> {
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> Result<Json<HistoryPage>, ApiError> {
+    let limit = query.limit.unwrap_or(HISTORY_MAX);
+    if !(1..=HISTORY_MAX).contains(&limit) {
+        return Err(ApiError::BadRequest);
+    }
     let view = View::of(&state, &asker, &origin, "history.list", None).await?;
-    // Read before this read is traced: the list shows what happened until now.
-    let entries = match view {
-        View::Own(rpps) => {
-            state.store.record_audit(&asker.record.id, Some(rpps), HISTORY_MAX).await?
-        }
-        _ => state.store.record_audit(&asker.record.id, None, HISTORY_SCANNED).await?,
+    let actor = match view {
+        View::Own(rpps) => Some(rpps),
+        _ => None,
     };
+    // Read before this read is traced: the list shows what happened until now.
     let mut names = super::Names::new();
     let mut items = Readable::default();
-    let mut out = Vec::new();
-    for (seq, entry) in entries.into_iter().filter(|(_, entry)| view.shows(entry)) {
-        if out.len() == HISTORY_MAX as usize {
+    let mut page = HistoryPage::default();
+    let mut cursor = query.before;
+    let mut scanned = 0;
+    'log: loop {
+        let batch = state.store.record_audit(&asker.record.id, actor, cursor, SCAN_BATCH).await?;
+        let ended = batch.len() < SCAN_BATCH as usize;
+        for (seq, entry) in batch {
+            scanned += 1;
+            if !view.shows(&entry) {
+                cursor = Some(seq);
+                continue;
+            }
+            let mut event = AccessEvent {
+                seq,
+                at: entry.at,
+                actor_kind: entry.actor.kind,
+                actor_name: String::new(),
+                role: entry.actor.role,
+                action: entry.action,
+                item: entry.item,
+                allowed: entry.outcome == "allowed",
+                reason: entry.reason,
+                break_glass: entry.purpose.as_deref() == Some("break_glass"),
+            };
+            // An entry about an item the asker may not read (hidden from representatives, held
+            // back until announced, masked from them) is not shown either.
+            if !query.filter.admits(&event)
+                || !items.may_read(&state, &asker, event.item.as_deref()).await?
+            {
+                cursor = Some(seq);
+                continue;
+            }
+            if page.events.len() == limit as usize {
+                // One more to show: the next page starts after the last one shown.
+                page.older = cursor;
+                break 'log;
+            }
+            if let ("professional", Some(rpps)) = (event.actor_kind.as_str(), &entry.actor.id) {
+                event.actor_name = professional_name(&state, &mut names, rpps).await?;
+            }
+            page.events.push(event);
+            cursor = Some(seq);
+        }
+        if ended {
             break;
         }
-        // An entry about an item the asker may not read (hidden from representatives, held back
-        // until announced, masked from them) is not shown either.
-        if !items.may_read(&state, &asker, entry.item.as_deref()).await? {
-            continue;
+        if scanned >= HISTORY_SCANNED {
+            // Looked through enough for one answer: the next goes on from here.
+            page.older = cursor;
+            break;
         }
-        let actor_name = match (entry.actor.kind.as_str(), &entry.actor.id) {
-            ("professional", Some(rpps)) => match names.get(rpps) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = match state.store.professional(rpps).await? {
-                        Some(found) => format!(
-                            "{} {}",
-                            found.professional.given_name, found.professional.family_name
-                        ),
-                        None => rpps.clone(),
-                    };
-                    names.insert(rpps.clone(), name.clone());
-                    name
-                }
-            },
-            _ => String::new(),
-        };
-        out.push(AccessEvent {
-            seq,
-            at: entry.at,
-            actor_kind: entry.actor.kind,
-            actor_name,
-            role: entry.actor.role,
-            action: entry.action,
-            item: entry.item,
-            allowed: entry.outcome == "allowed",
-            reason: entry.reason,
-            break_glass: entry.purpose.as_deref() == Some("break_glass"),
-        });
     }
     trace::read(&state, &asker, &origin, "history.list", None, None).await?;
-    Ok(Json(out))
+    Ok(Json(page))
+}
+
+/// A professional's name from the directory, else their RPPS; looked up once per answer.
+async fn professional_name(
+    state: &AppState,
+    names: &mut super::Names,
+    rpps: &str,
+) -> Result<String, ApiError> {
+    if let Some(name) = names.get(rpps) {
+        return Ok(name.clone());
+    }
+    let name = match state.store.professional(rpps).await? {
+        Some(found) => {
+            format!("{} {}", found.professional.given_name, found.professional.family_name)
+        }
+        None => rpps.to_owned(),
+    };
+    names.insert(rpps.to_owned(), name.clone());
+    Ok(name)
 }
 
 /// Whether the asker may read the item an entry is about, each item asked of the policy once.
@@ -185,8 +226,11 @@ pub async fn checkpoint_periodically(state: AppState) {
     }
 }
 
-/// Entries looked through to fill a filtered history.
+/// Entries looked through, at most, for one page of a filtered history.
 const HISTORY_SCANNED: u32 = 4 * HISTORY_MAX;
+
+/// Entries read from the store at once.
+const SCAN_BATCH: u32 = 100;
 
 /// An entry of the log, and the Merkle path from it to a signed tree head.
 #[derive(Serialize)]

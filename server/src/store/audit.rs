@@ -40,11 +40,13 @@ pub trait AuditStore: Send + Sync + 'static {
         actor_id: &str,
         before: u64,
     ) -> Result<bool, StoreError>;
-    /// The entries about one record, newest first; only `actor`'s if given.
+    /// The entries about one record, newest first; only `actor`'s if given; only those older
+    /// than the entry `before` if given.
     async fn record_audit(
         &self,
         record_id: &str,
         actor: Option<&str>,
+        before: Option<u64>,
         limit: u32,
     ) -> Result<Vec<(u64, AuditEntry)>, StoreError>;
 }

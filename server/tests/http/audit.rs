@@ -89,7 +89,8 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
     let upload = started.body["upload_id"].as_str().unwrap().to_owned();
 
     // The record's oldest entry (its account's sign-up), for a proof.
-    let oldest = app.store.record_audit(&record, None, u32::MAX).await.unwrap().last().unwrap().0;
+    let oldest =
+        app.store.record_audit(&record, None, None, u32::MAX).await.unwrap().last().unwrap().0;
     // (who, the call, the status it answers, the action traced, whether it is a refusal)
     let key = app::summary::jwe::new_key();
     let sealed = app::summary::jwe::encrypt(&key, b"{}");
@@ -530,19 +531,24 @@ async fn the_patient_reads_their_access_history_and_proves_an_entry_is_in_the_si
     let response = get(&app.router, &format!("{base}/access-history"), Some(&patient.0)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let history: Value = serde_json::from_str(&crate::text(response).await).unwrap();
-    let read = history.as_array().unwrap().iter().find(|e| e["action"] == "document.read").unwrap();
+    let read = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "document.read")
+        .unwrap();
     assert_eq!(read["actor_name"], "Anne Martin");
     assert_eq!(read["role"], "physician");
     assert_eq!(read["allowed"], true);
     let seqs: Vec<u64> =
-        history.as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+        history["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] > w[1]), "newest first");
     // A professional who is not the regular doctor reads only what they did themselves.
     let theirs = get(&app.router, &format!("{base}/access-history"), Some(&doctor.0)).await;
     assert_eq!(theirs.status(), StatusCode::OK);
     let theirs: Value = serde_json::from_str(&crate::text(theirs).await).unwrap();
-    assert!(!theirs.as_array().unwrap().is_empty());
-    assert!(theirs.as_array().unwrap().iter().all(|e| e["actor_kind"] == "professional"));
+    assert!(!theirs["events"].as_array().unwrap().is_empty());
+    assert!(theirs["events"].as_array().unwrap().iter().all(|e| e["actor_kind"] == "professional"));
 
     // The proof: the entry hashes to the leaf, the path leads to the root, the root is signed.
     let seq = read["seq"].as_u64().unwrap();
@@ -592,6 +598,71 @@ async fn the_patient_reads_their_access_history_and_proves_an_entry_is_in_the_si
     assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
     let none = get(&app.router, &format!("{base}/access-history/0/proof"), Some(&patient.0)).await;
     assert_eq!(none.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_access_history_is_read_a_page_at_a_time_and_filtered_on_the_server() {
+    let app = test_app_with(|state| state).await;
+    let (doctor, _) = professionals(&app).await;
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let record = record_id(&app, "jeanne@example.fr").await;
+    let base = format!("/api/records/{record}");
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    put(&app, &format!("{base}/grants/{DOCTOR}"), all, &patient, true).await;
+    for _ in 0..12 {
+        get(&app.router, &format!("{base}/documents"), Some(&patient.0)).await;
+        get(&app.router, &format!("{base}/documents"), Some(&doctor.0)).await;
+    }
+    let page = |query: &str| {
+        let (uri, cookie) = (format!("{base}/access-history{query}"), patient.0.clone());
+        let router = app.router.clone();
+        async move {
+            let response = get(&router, &uri, Some(&cookie)).await;
+            let status = response.status();
+            let body: Value =
+                serde_json::from_str(&crate::text(response).await).unwrap_or_default();
+            (status, body)
+        }
+    };
+    let seqs = |page: &Value| -> Vec<u64> {
+        page["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect()
+    };
+
+    // Without a query: everything (up to 500), newest first, nothing older.
+    let (status, whole) = page("").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(whole["older"], Value::Null);
+    let whole = seqs(&whole);
+    assert!(whole.len() > 25, "{whole:?}");
+    // Seven at a time from the same point (the reads of the history since come after it): each
+    // page says where the next starts, and together they are the whole.
+    let mut paged = Vec::new();
+    let mut before = whole[0] + 1;
+    loop {
+        let (status, body) = page(&format!("?limit=7&before={before}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let events = seqs(&body);
+        assert!(events.len() <= 7);
+        paged.extend(events);
+        match body["older"].as_u64() {
+            Some(next) => before = next,
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole);
+
+    // Filtered on the server, over the whole log, not within a page.
+    let (status, pros) = page("?filter=professionals&limit=5").await;
+    assert_eq!(status, StatusCode::OK);
+    let events = pros["events"].as_array().unwrap();
+    assert_eq!(events.len(), 5);
+    assert!(events.iter().all(|e| e["actor_kind"] == "professional"), "{events:?}");
+    assert!(pros["older"].as_u64().is_some());
+
+    // Anything unreadable is refused.
+    for bad in ["?limit=0", "?limit=501", "?filter=nobody", "?before=later", "?page=2"] {
+        assert_eq!(page(bad).await.0, StatusCode::BAD_REQUEST, "{bad}");
+    }
 }
 
 #[tokio::test]
@@ -1051,7 +1122,7 @@ async fn the_regular_doctor_reads_the_professionals_accesses_and_others_their_ow
             let response = get(&app.router, &uri, Some(&cookie)).await;
             assert_eq!(response.status(), StatusCode::OK);
             let body: Value = serde_json::from_str(&crate::text(response).await).unwrap();
-            body.as_array().unwrap().clone()
+            body["events"].as_array().unwrap().clone()
         }
     };
     let doctors = history(&doctor).await;

@@ -44,7 +44,12 @@ async fn history_items(app: &TestApp, record: &str, session: &Session) -> Vec<St
     let (status, list) =
         json_of(app, &format!("/api/records/{record}/access-history"), session).await;
     assert_eq!(status, StatusCode::OK);
-    list.as_array().unwrap().iter().filter_map(|e| e["item"].as_str().map(str::to_owned)).collect()
+    list["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["item"].as_str().map(str::to_owned))
+        .collect()
 }
 
 async fn grant_all(app: &TestApp, record: &str, rpps: &str, patient: &Session) {
@@ -852,7 +857,12 @@ async fn an_inclusion_proof_shows_no_other_actors_address() {
     assert_eq!(get(&app.router, &content, Some(&doctor.0)).await.status(), StatusCode::OK);
     let (_, history) =
         json_of(&app, &format!("/api/records/{record}/access-history"), &patient).await;
-    let read = history.as_array().unwrap().iter().find(|e| e["action"] == "document.read").unwrap();
+    let read = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "document.read")
+        .unwrap();
     let seq = read["seq"].as_u64().unwrap();
     app.sign_head().await;
     let (status, proof) =

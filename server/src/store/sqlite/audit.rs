@@ -270,14 +270,19 @@ impl AuditStore for SqliteStore {
         &self,
         record_id: &str,
         actor: Option<&str>,
+        before: Option<u64>,
         limit: u32,
     ) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
+        // Past the largest sequence number SQLite holds: older than every entry.
+        let before = before.map(|before| i64::try_from(before).unwrap_or(i64::MAX));
         let rows = sqlx::query(
             "SELECT seq, entry FROM audit_entries WHERE record_id = ?1 \
-             AND (?2 IS NULL OR actor_id = ?2) ORDER BY seq DESC LIMIT ?3",
+             AND (?2 IS NULL OR actor_id = ?2) AND (?3 IS NULL OR seq < ?3) \
+             ORDER BY seq DESC LIMIT ?4",
         )
         .bind(record_id)
         .bind(actor)
+        .bind(before)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
