@@ -7,6 +7,7 @@ use crate::account::form::FormAlert;
 use crate::client::{self, ApiFailure};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::record::history::{AccessEvent, HistoryFilter, HistoryPage, history_uri};
+use crate::record::page::MoreButton;
 use leptos_i18n::I18nContext;
 
 fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
@@ -108,7 +109,7 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
         Some(older) => older,
         None => first.get().and_then(Result::ok).and_then(|page| page.older),
     };
-    let load_more = move |_| {
+    let load_more = Callback::new(move |()| {
         let Some(before) = older() else { return };
         if loading_more.get_untracked() {
             return;
@@ -125,7 +126,7 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
             }
             loading_more.set(false);
         });
-    };
+    });
     let list = move || {
         first.get().map(|result| match result {
             Err(_) => view! { <p role="alert">{t!(i18n, errors.network)}</p> }.into_any(),
@@ -182,10 +183,7 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
                 {list}
                 {move || older().map(|_| view! {
-                    <button type="button" class="button button--secondary" on:click=load_more.clone()
-                        aria-busy=move || loading_more.get().to_string()>
-                        {move || if loading_more.get() { t_string!(i18n, account.loading) } else { t_string!(i18n, history.more) }}
-                    </button>
+                    <MoreButton loading=loading_more label=|i18n| t_string!(i18n, history.more).to_string() on_click=load_more />
                 })}
             </Suspense>
         </section>

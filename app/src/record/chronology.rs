@@ -11,6 +11,7 @@ use crate::profile::view::{section_label, summary};
 use crate::record::{
     documents::{author_name, category_label},
     filter::DocumentFilter,
+    page::MoreButton,
     timeline::{
         CareEvent, EpisodeInfo, Happening, NewEpisode, TagRequest, TimelineItem, TimelineKind,
         TimelinePage, TimelineQuery,
@@ -142,7 +143,7 @@ pub fn TimelineSection(
     };
     let load_more = {
         let path = path.clone();
-        move |_| {
+        Callback::new(move |()| {
             let Some(offset) = next() else { return };
             if loading_more.get_untracked() {
                 return;
@@ -160,7 +161,7 @@ pub fn TimelineSection(
                 }
                 loading_more.set(false);
             });
-        }
+        })
     };
     let changed = Callback::new(move |()| {
         refresh.update(|n| *n += 1);
@@ -228,10 +229,7 @@ pub fn TimelineSection(
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
                 {rows}
                 {move || next().map(|_| view! {
-                    <button type="button" class="button button--secondary" on:click=load_more.clone()
-                        aria-busy=move || loading_more.get().to_string()>
-                        {move || if loading_more.get() { t_string!(i18n, account.loading) } else { t_string!(i18n, timeline.more) }}
-                    </button>
+                    <MoreButton loading=loading_more label=|i18n| t_string!(i18n, timeline.more).to_string() on_click=load_more />
                 })}
             </Suspense>
         </section>

@@ -349,6 +349,22 @@ pub fn Pager(base: String, page: usize, pages: usize) -> impl IntoView {
     })
 }
 
+/// The button under a list that appends its next page, busy while it reads.
+#[component]
+pub fn MoreButton(
+    loading: RwSignal<bool>,
+    label: fn(I18nContext<Locale>) -> String,
+    on_click: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button type="button" class="button button--secondary" on:click=move |_| on_click.run(())
+            aria-busy=move || loading.get().to_string()>
+            {move || if loading.get() { t_string!(i18n, account.loading).to_string() } else { label(i18n) }}
+        </button>
+    }
+}
+
 /// A document's own page: what it is, its actions, and the document itself once opened.
 #[component]
 fn DocumentDetail(record: String, document: DocumentInfo, refresh: Callback<()>) -> impl IntoView {
