@@ -611,6 +611,9 @@ pub async fn refresh_copy() {
         None,
     );
     let _ = client::get::<serde_json::Value>(&history).await;
+    // The newest documents, at the address *Accueil* reads.
+    let recent = crate::record::recent_documents_path(&record);
+    let _ = client::get::<serde_json::Value>(&recent).await;
     if let Ok(documents) = documents {
         refresh_kept(&record, &documents).await;
     }

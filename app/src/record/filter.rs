@@ -29,6 +29,30 @@ pub struct DocumentFilter {
     pub episode: Option<String>,
 }
 
+/// `GET /api/records/{record}/documents?…&limit=N`: the filter's parts, and at most `limit`
+/// documents (the newest care first; all of them without it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentsQuery {
+    #[serde(flatten)]
+    pub filter: DocumentFilter,
+    #[serde(default, deserialize_with = "number_text")]
+    pub limit: Option<usize>,
+    /// Whatever else the query said (a flattened query cannot refuse it itself): refused.
+    #[serde(flatten, skip_serializing)]
+    pub unknown: std::collections::BTreeMap<String, String>,
+}
+
+/// A number sent as query text (a flattened query hands every value over as text).
+pub(crate) fn number_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<usize>, D::Error> {
+    let text = Option::<String>::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
 /// Why a filter cannot be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FilterError {

@@ -32,6 +32,11 @@ pub const DOCUMENTS_PER_PAGE: usize = 20;
 /// Documents the home page shows, newest care first.
 const RECENT_DOCUMENTS: usize = 3;
 
+/// Where *Accueil* reads the record's newest documents.
+pub fn recent_documents_path(record: &str) -> String {
+    format!("/api/records/{record}/documents?limit={RECENT_DOCUMENTS}")
+}
+
 /// The address of a page of the list of documents (`?page=N`, nothing for the first).
 fn page_query(page: usize) -> String {
     if page > 1 { format!("?page={page}") } else { String::new() }
@@ -136,7 +141,8 @@ fn home(session: RecordSession) -> AnyView {
         let to = format!("/dossier/partage?pro={}", crate::record::filter::percent_encode(&rpps));
         use_navigate()(&to, NavigateOptions { replace: true, ..Default::default() });
     }
-    let path = session.documents_path();
+    // The newest few only: the page costs what it shows (the offline copy keeps this address).
+    let path = recent_documents_path(&session.record);
     let documents =
         Resource::new(move || path.clone(), |path| client::get::<Vec<DocumentInfo>>(&path));
     let recent = move || {
@@ -147,7 +153,6 @@ fn home(session: RecordSession) -> AnyView {
             }
             let rows = list
                 .into_iter()
-                .take(RECENT_DOCUMENTS)
                 .map(|document| view! { <DocumentRow document href_query=String::new() /> })
                 .collect_view();
             view! { <ul class="document-rows">{rows}</ul> }.into_any()

@@ -4,7 +4,7 @@
 //! place. Care episodes group items across all three. Pure: the server builds the timeline
 //! from what the access policy let through, and the pages only show it.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::{AuthorInfo, DocumentInfo, filter::DocumentFilter};
 use crate::account::validate::Date;
@@ -93,22 +93,13 @@ pub struct TimelineQuery {
     #[serde(default)]
     pub kind: Option<TimelineKind>,
     /// Items to skip: the next page starts at the previous page's `next`.
-    #[serde(default, deserialize_with = "number_text")]
+    #[serde(default, deserialize_with = "super::filter::number_text")]
     pub offset: Option<usize>,
     #[serde(flatten)]
     pub filter: DocumentFilter,
     /// Whatever else the query said (a flattened query cannot refuse it itself): refused.
     #[serde(flatten, skip_serializing)]
     pub unknown: std::collections::BTreeMap<String, String>,
-}
-
-/// A number sent as query text (a flattened query hands every value over as text).
-fn number_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<usize>, D::Error> {
-    let text = Option::<String>::deserialize(deserializer)?;
-    match text.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
-    }
 }
 
 impl TimelineQuery {

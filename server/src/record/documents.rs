@@ -9,7 +9,7 @@ use app::{
     record::{
         Category, CategoryCount, DepositRequest, DocumentInfo, ExportedDocument, HiddenDocument,
         MaskRequest, MediaType, Preview, RecordExport, RepeatedQuery, Section, Subject,
-        TITLE_MAX_CHARS, UploadStatus, filter::DocumentFilter, valid_loinc,
+        TITLE_MAX_CHARS, UploadStatus, filter::DocumentsQuery, valid_loinc,
     },
     safety::exams::{Earlier, RepeatedExam},
 };
@@ -211,14 +211,19 @@ pub(super) async fn info(
 }
 
 /// The documents the asker may read, newest care first, narrowed by the filter (words are looked
-/// for in titles and in the text of text documents). Denied ones are not counted either.
+/// for in titles and in the text of text documents), at most `limit` of them. Denied ones are
+/// not counted either.
 pub async fn list(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    ApiQuery(filter): ApiQuery<DocumentFilter>,
+    ApiQuery(query): ApiQuery<DocumentsQuery>,
 ) -> Result<Json<Vec<DocumentInfo>>, ApiError> {
-    let filter = super::timeline::checked_filter(&filter)?;
+    if !query.unknown.is_empty() || query.limit == Some(0) {
+        return Err(ApiError::BadRequest);
+    }
+    let limit = query.limit.unwrap_or(usize::MAX);
+    let filter = super::timeline::checked_filter(&query.filter)?;
     let tags = super::timeline::tags_by_item(&state, &asker.record.id).await?;
     let mut out = Vec::new();
     let mut names = Names::new();
@@ -236,6 +241,9 @@ pub async fn list(
         };
         if matches_text(&filter, &info, text) {
             out.push(info);
+            if out.len() == limit {
+                break;
+            }
         }
     }
     trace::read(&state, &asker, &origin, "documents.list", None, None).await?;

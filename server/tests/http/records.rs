@@ -580,3 +580,53 @@ async fn record_pages_render_the_persons_data_read_once_through_the_policy() {
     assert!(anonymous.contains("/connexion"));
     assert_eq!(lists(&history(&patient).await), before + 1);
 }
+
+#[tokio::test]
+async fn a_list_of_documents_is_as_long_as_asked_and_the_home_page_reads_the_newest_three() {
+    let app = test_app().await;
+    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    put(&app, &format!("/api/records/{record}/grants/{DOCTOR}"), all, &patient, true).await;
+    for day in 1..=5 {
+        let mut report =
+            meta(&format!("Compte rendu numéro {day}"), "reports", "application/pdf", PDF.len());
+        report["care_date"] = json!(format!("2026-11-0{day}"));
+        assert_eq!(
+            deposit(&app, &record, &doctor, report, PDF, 1024).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let titles = |list: &[Value]| -> Vec<String> {
+        list.iter().map(|d| d["title"].as_str().unwrap().to_owned()).collect()
+    };
+    let whole = titles(&listed(&app, &record, &patient).await);
+    assert_eq!(whole.len(), 5);
+    assert_eq!(whole[0], "Compte rendu numéro 5", "newest care first");
+    let answer = |query: &str| {
+        let uri = format!("/api/records/{record}/documents{query}");
+        let (router, cookie) = (app.router.clone(), patient.0.clone());
+        async move {
+            let response = get(&router, &uri, Some(&cookie)).await;
+            let status = response.status();
+            (status, serde_json::from_str::<Value>(&text(response).await).unwrap_or_default())
+        }
+    };
+    let (status, two) = answer("?limit=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(titles(two.as_array().unwrap()), whole[..2]);
+    let (status, one) = answer("?q=numero%203&limit=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(titles(one.as_array().unwrap()), ["Compte rendu numéro 3"]);
+    for bad in ["?limit=0", "?limit=two", "?limit=-1", "?colour=red"] {
+        assert_eq!(answer(bad).await.0, StatusCode::BAD_REQUEST, "{bad}");
+    }
+
+    // *Accueil* shows the newest three and carries nothing of the others.
+    let home = text(get(&app.router, "/dossier", Some(&patient.0)).await).await;
+    for shown in &whole[..3] {
+        assert!(home.contains(shown.as_str()), "{shown}");
+    }
+    for older in &whole[3..] {
+        assert!(!home.contains(older.as_str()), "{older} is not read for the home page");
+    }
+}
