@@ -166,7 +166,10 @@ pub fn cacheable(path: &str) -> bool {
     }
     let Some(rest) = path.strip_prefix("/api/records/") else { return false };
     let excluded = ["/export", "/preview", "/content", "/emergency", "/uploads", "/file"];
-    rest.contains('/') && !excluded.iter().any(|part| rest.contains(part))
+    // A later page of the history (`before=`) is of its moment: never refreshed, not kept.
+    rest.contains('/')
+        && !excluded.iter().any(|part| rest.contains(part))
+        && !rest.contains("before=")
 }
 
 #[cfg(test)]
@@ -191,6 +194,7 @@ mod tests {
             "/api/records/r1/documents/d1/preview",
             "/api/records/r1/documents/d1/content",
             "/api/records/r1/emergency-links",
+            "/api/records/r1/access-history?limit=30&before=12",
             "/api/records/r1/emergency-summary/fhir",
             "/api/pro/patients",
             "/api/account/login",

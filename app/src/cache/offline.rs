@@ -543,6 +543,14 @@ async fn forget_version(document_id: &str, version: u32) {
     }
 }
 
+/// Forgets the kept answer to `GET path`.
+async fn forget_answer(path: &str) {
+    if let Ok(db) = open_db().await {
+        let _ = db.delete(RECORDS, path).await;
+        db.close();
+    }
+}
+
 /// No longer keeps a document offline (every version kept).
 pub async fn forget_document(document_id: &str) {
     for (kept, version) in kept_documents().await {
@@ -611,6 +619,8 @@ pub async fn refresh_copy() {
         None,
     );
     let _ = client::get::<serde_json::Value>(&history).await;
+    // Where the whole history was kept before it was read a page at a time: no page reads it.
+    forget_answer(&format!("/api/records/{record}/access-history")).await;
     // The newest documents, at the address *Accueil* reads.
     let recent = crate::record::recent_documents_path(&record);
     let _ = client::get::<serde_json::Value>(&recent).await;

@@ -98,13 +98,14 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
     // Pages after the first, appended by "older entries"; forgotten when the filter changes.
     let more = RwSignal::new(Vec::<AccessEvent>::new());
     let more_older = RwSignal::new(None::<Option<u64>>);
+    let loading_more = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiFailure>);
     Effect::new(move |_| {
         chosen.track();
         more.set(Vec::new());
         more_older.set(None);
+        failure.set(None);
     });
-    let loading_more = RwSignal::new(false);
-    let failure = RwSignal::new(None::<ApiFailure>);
     let older = move || match more_older.get() {
         Some(older) => older,
         None => first.get().and_then(Result::ok).and_then(|page| page.older),
@@ -115,9 +116,16 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
             return;
         }
         loading_more.set(true);
-        let uri = history_uri(&record, chosen.get_untracked(), Some(before));
+        let asked = chosen.get_untracked();
+        let uri = history_uri(&record, asked, Some(before));
         spawn_local(async move {
-            match client::get::<HistoryPage>(&uri).await {
+            let answer = client::get::<HistoryPage>(&uri).await;
+            // An answer for another filter than the one now chosen belongs to no list shown.
+            if chosen.get_untracked() != asked {
+                loading_more.set(false);
+                return;
+            }
+            match answer {
                 Ok(page) => {
                     more.update(|events| events.extend(page.events));
                     more_older.set(Some(page.older));
@@ -130,7 +138,11 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
     let list = move || {
         first.get().map(|result| match result {
             Err(_) => view! { <p role="alert">{t!(i18n, errors.network)}</p> }.into_any(),
-            Ok(page) if page.events.is_empty() => view! { <p>{t!(i18n, history.empty)}</p> }.into_any(),
+            // A first page can be empty and the next not (the server looks through so many
+            // entries for one answer): what "older entries" brings shows all the same.
+            Ok(page) if page.events.is_empty() && more.with(Vec::is_empty) => {
+                view! { <p>{t!(i18n, history.empty)}</p> }.into_any()
+            }
             Ok(page) => {
                 let rows = page
                     .events

@@ -149,10 +149,17 @@ pub fn TimelineSection(
                 return;
             }
             loading_more.set(true);
-            let query = TimelineQuery { offset: Some(offset), ..base.get_untracked() };
+            let asked = base.get_untracked();
+            let query = TimelineQuery { offset: Some(offset), ..asked.clone() };
             let uri = format!("{path}{}", query.query_string());
             spawn_local(async move {
-                match client::get::<TimelinePage>(&uri).await {
+                let answer = client::get::<TimelinePage>(&uri).await;
+                // An answer for another query than the one now shown belongs to no list shown.
+                if base.get_untracked() != asked {
+                    loading_more.set(false);
+                    return;
+                }
+                match answer {
                     Ok(page) => {
                         more.update(|items| items.extend(page.items));
                         more_next.set(Some(page.next));

@@ -72,7 +72,9 @@ impl View<'_> {
 /// everything for the patient side, the professionals' accesses for the regular doctor, their own
 /// actions for any other professional; a page at a time, filtered here, so that a page costs
 /// what it shows. The log is read in batches until the page is full, the log ends, or
-/// [`HISTORY_SCANNED`] entries were looked through (the page then says where to go on).
+/// [`HISTORY_SCANNED`] entries were looked through (the page then says where to go on). Where
+/// the next page starts is always an entry the asker may see: the seq of one they may not would
+/// say that something happened there.
 pub async fn list(
     State(state): State<AppState>,
     asker: Asker,
@@ -93,6 +95,8 @@ pub async fn list(
     let mut items = Readable::default();
     let mut page = HistoryPage::default();
     let mut cursor = query.before;
+    // The last entry looked through that the asker may see, whatever the filter.
+    let mut last_visible = None;
     let mut scanned = 0;
     'log: loop {
         let batch = state.store.record_audit(&asker.record.id, actor, cursor, SCAN_BATCH).await?;
@@ -117,29 +121,32 @@ pub async fn list(
             };
             // An entry about an item the asker may not read (hidden from representatives, held
             // back until announced, masked from them) is not shown either.
-            if !query.filter.admits(&event)
-                || !items.may_read(&state, &asker, event.item.as_deref()).await?
-            {
-                cursor = Some(seq);
+            cursor = Some(seq);
+            if !items.may_read(&state, &asker, event.item.as_deref()).await? {
+                continue;
+            }
+            if !query.filter.admits(&event) {
+                last_visible = Some(seq);
                 continue;
             }
             if page.events.len() == limit as usize {
                 // One more to show: the next page starts after the last one shown.
-                page.older = cursor;
+                page.older = page.events.last().map(|shown| shown.seq);
                 break 'log;
             }
+            last_visible = Some(seq);
             if let ("professional", Some(rpps)) = (event.actor_kind.as_str(), &entry.actor.id) {
                 event.actor_name = professional_name(&state, &mut names, rpps).await?;
             }
             page.events.push(event);
-            cursor = Some(seq);
         }
         if ended {
             break;
         }
         if scanned >= HISTORY_SCANNED {
-            // Looked through enough for one answer: the next goes on from here.
-            page.older = cursor;
+            // Looked through enough for one answer: the next goes on from the last entry the
+            // asker may see (none among these many: the history says no more).
+            page.older = last_visible;
             break;
         }
     }

@@ -39,17 +39,24 @@ async fn told(app: &TestApp, session: &Session) -> Vec<String> {
     list.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
 }
 
-/// The items of the access history the session reads.
+/// The items of the access history the session reads; read whole, then a page of one at a time
+/// to check that where a page says the next starts is an entry the session sees (another's
+/// place would say that something happened there).
 async fn history_items(app: &TestApp, record: &str, session: &Session) -> Vec<String> {
-    let (status, list) =
-        json_of(app, &format!("/api/records/{record}/access-history"), session).await;
+    let history = format!("/api/records/{record}/access-history");
+    let (status, list) = json_of(app, &history, session).await;
     assert_eq!(status, StatusCode::OK);
-    list["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["item"].as_str().map(str::to_owned))
-        .collect()
+    let events = list["events"].as_array().unwrap();
+    let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    let mut before = seqs.first().map_or(0, |newest| newest + 1);
+    while let Some(next) =
+        json_of(app, &format!("{history}?limit=1&before={before}"), session).await.1["older"]
+            .as_u64()
+    {
+        assert!(seqs.contains(&next), "{next} is not in {seqs:?}");
+        before = next;
+    }
+    events.iter().filter_map(|e| e["item"].as_str().map(str::to_owned)).collect()
 }
 
 async fn grant_all(app: &TestApp, record: &str, rpps: &str, patient: &Session) {

@@ -273,11 +273,13 @@ impl AuditStore for SqliteStore {
         before: Option<u64>,
         limit: u32,
     ) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
-        // Past the largest sequence number SQLite holds: older than every entry.
-        let before = before.map(|before| i64::try_from(before).unwrap_or(i64::MAX));
+        // None, or past the largest sequence number SQLite holds: older than every entry. A
+        // plain `seq < ?` keeps the index's range (`?3 IS NULL OR …` made each read walk every
+        // newer entry of the record).
+        let before = before.map_or(i64::MAX, |before| i64::try_from(before).unwrap_or(i64::MAX));
         let rows = sqlx::query(
             "SELECT seq, entry FROM audit_entries WHERE record_id = ?1 \
-             AND (?2 IS NULL OR actor_id = ?2) AND (?3 IS NULL OR seq < ?3) \
+             AND (?2 IS NULL OR actor_id = ?2) AND seq < ?3 \
              ORDER BY seq DESC LIMIT ?4",
         )
         .bind(record_id)
