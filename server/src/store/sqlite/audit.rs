@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::{SqliteStore, map_error};
+use super::{BEGIN_WRITE, SqliteStore, map_error};
 use crate::{
     audit::{
         AuditEntry, AuditRows, Checkpoint, StoredEntry,
@@ -106,7 +106,7 @@ async fn insert_node<'e>(
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, rows: &AuditRows) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         write_audit(&mut tx, rows).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(())
@@ -212,7 +212,7 @@ impl AuditStore for SqliteStore {
     }
 
     async fn insert_audit_nodes(&self, nodes: &[Node]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         for node in nodes {
             insert_node(&mut *tx, node).await?;
         }

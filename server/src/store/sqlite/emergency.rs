@@ -4,7 +4,9 @@ use crate::audit::AuditRows;
 use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
-use super::{ACCOUNT_COLUMNS, SqliteStore, account_from_row, insert_data_key, map_error};
+use super::{
+    ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, insert_data_key, map_error,
+};
 use crate::{
     store::{
         AccountRecord, BreakGlassRecord, EmergencyLinkRecord, EmergencyStore, NewBreakGlass,
@@ -75,7 +77,7 @@ impl EmergencyStore for SqliteStore {
         refused: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query("UPDATE accounts SET break_glass_refused = ? WHERE id = ?")
             .bind(refused)
             .bind(account_id)
@@ -112,7 +114,7 @@ impl EmergencyStore for SqliteStore {
         session: &NewBreakGlass<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         insert_data_key(
             &mut tx,
             session.data_key,
@@ -173,7 +175,7 @@ impl EmergencyStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let done = sqlx::query(
             "UPDATE break_glass_sessions SET ended_at = ?1 \
              WHERE id = ?2 AND rpps = ?3 AND ended_at IS NULL AND expires_at > ?1",
@@ -292,7 +294,7 @@ impl EmergencyStore for SqliteStore {
         link: &NewEmergencyLink<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query(
             "INSERT INTO emergency_links (id, account_id, jwe, fhir_jwe, passcode_hash, \
              single_use, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -351,7 +353,7 @@ impl EmergencyStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let done = sqlx::query(
             "UPDATE emergency_links SET revoked_at = ? \
              WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
@@ -392,7 +394,7 @@ impl EmergencyStore for SqliteStore {
         tries: u32,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         // A reserved try was counted: the link is live with one failure more than it has.
         let live = if reserved {
             "revoked_at IS NULL AND expires_at > ?1 AND failures <= ?2 AND failures > 0 \
@@ -422,7 +424,7 @@ impl EmergencyStore for SqliteStore {
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
         let (recipient_kind, recipient) = recipient_columns(recipient);
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query(
             "UPDATE notifications SET read_at = ? \
              WHERE recipient_kind = ? AND recipient = ? AND read_at IS NULL",

@@ -33,7 +33,7 @@ impl SqliteStore {
         account_id: &str,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query(&format!("UPDATE accounts SET {column} = ? WHERE id = ?"))
             .bind(value)
             .bind(account_id)
@@ -202,7 +202,7 @@ impl Store for SqliteStore {
         account: &AccountRecord,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         insert_account(&mut tx, account).await?;
         write_event(&mut tx, event).await?;
         tx.commit().await.map_err(map_error)?;
@@ -247,7 +247,7 @@ impl Store for SqliteStore {
         activate: bool,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
             .bind(account_id)
@@ -277,7 +277,7 @@ impl Store for SqliteStore {
         contact: &Contact,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let (kind, value) = match contact {
             Contact::Email(address) => ("email", address),
             Contact::Phone(number) => ("phone", number),
@@ -331,7 +331,7 @@ impl Store for SqliteStore {
             Some(_) => ("totp_pending_secret", "totp_pending_data_key"),
             None => ("totp_secret", "totp_data_key"),
         };
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let previous: Option<Option<String>> =
             sqlx::query_scalar(&format!("SELECT {key_column} FROM accounts WHERE id = ?"))
                 .bind(account_id)
@@ -438,7 +438,7 @@ impl Store for SqliteStore {
     }
 
     async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         for (id, key) in keys {
             sqlx::query(
                 "UPDATE data_keys SET key_id = ?, wrapped_key = ?, owner_bound = 1 WHERE id = ?",
@@ -455,7 +455,7 @@ impl Store for SqliteStore {
     }
 
     async fn enable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let replaced: Option<Option<String>> = sqlx::query_scalar(
             "SELECT totp_data_key FROM accounts WHERE id = ? AND totp_pending_secret IS NOT NULL",
         )
@@ -510,7 +510,7 @@ impl Store for SqliteStore {
     }
 
     async fn disable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let keys: Option<(Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT totp_data_key, totp_pending_data_key FROM accounts WHERE id = ?",
         )
@@ -673,7 +673,7 @@ impl Store for SqliteStore {
             SessionOwner::Account(id) => (Some(id.as_str()), None),
             SessionOwner::Professional(rpps) => (None, Some(rpps.as_str())),
         };
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         if let (true, Some(id)) = (session.activate, account_id) {
             activate_in(&mut tx, id, session.now).await?;
         }
@@ -760,7 +760,7 @@ impl Store for SqliteStore {
         acting_for: Option<&str>,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query("UPDATE sessions SET acting_for = ? WHERE token_hash = ?")
             .bind(acting_for)
             .bind(token_hash)
@@ -787,7 +787,7 @@ impl Store for SqliteStore {
         now: i64,
         policy: RatePolicy,
     ) -> Result<RateDecision, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query("INSERT INTO rate_limits (key) VALUES (?) ON CONFLICT (key) DO NOTHING")
             .bind(key)
             .execute(&mut *tx)
@@ -943,7 +943,7 @@ impl Store for SqliteStore {
     }
 
     async fn record_event(&self, event: &Event<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         write_event(&mut tx, event).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(())
@@ -1087,6 +1087,12 @@ fn parse_purpose(value: &str) -> Result<CodePurpose, StoreError> {
 }
 
 /// Constraint violations become domain errors by the constraint's name, never by message text.
+/// How every transaction of the store begins: taking the write lock at once. A deferred `BEGIN`
+/// reads a snapshot, and its first write then fails with `SQLITE_BUSY` at once, without waiting,
+/// if another connection (another request, or a command run beside the server) wrote since:
+/// the directory import run beside a busy server failed so ("database unavailable").
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
 fn map_error(error: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &error
         && db.kind() == sqlx::error::ErrorKind::UniqueViolation

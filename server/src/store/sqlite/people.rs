@@ -6,7 +6,7 @@ use app::directory::{Profession, Professional, Rpps};
 use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
-use super::{SqliteStore, insert_account, map_error};
+use super::{BEGIN_WRITE, SqliteStore, insert_account, map_error};
 use crate::store::{
     AccountRecord, ConsentMethod, Event, ImportReport, NewRepresentation, PeopleStore,
     ProfessionalRecord, PurgeReport, RepresentationRecord, RepresentedKind, StoreError,
@@ -19,7 +19,7 @@ impl PeopleStore for SqliteStore {
         entries: &[Professional],
         now: i64,
     ) -> Result<ImportReport, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let mut report = ImportReport::default();
         let known: HashSet<String> = sqlx::query_scalar("SELECT rpps FROM professionals")
             .fetch_all(&mut *tx)
@@ -201,7 +201,7 @@ impl PeopleStore for SqliteStore {
         representation: &NewRepresentation<'_>,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         insert_account(&mut tx, account).await?;
         super::write_event(&mut tx, event).await?;
         sqlx::query(
@@ -253,7 +253,7 @@ impl PeopleStore for SqliteStore {
         now: i64,
         event: &Event<'_>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let result = sqlx::query(
             "UPDATE representations SET withdrawn_at = ?, withdrawn_by = ? \
              WHERE account_id = ? AND representative_id = ? AND withdrawn_at IS NULL",
@@ -289,7 +289,7 @@ impl PeopleStore for SqliteStore {
         erasure_due_at: Option<i64>,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query(
             "UPDATE accounts SET status = 'closed', closed_at = coalesce(closed_at, ?), \
              retained_until = ?, erasure_due_at = ? WHERE id = ? AND status IN ('active', 'closed')",
@@ -307,7 +307,7 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn reopen_account(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query(
             "UPDATE accounts SET status = 'active', closed_at = NULL, retained_until = NULL, \
              erasure_due_at = NULL WHERE id = ? AND status = 'closed'",
@@ -322,7 +322,7 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn purge(&self, now: i64, absolute_timeout: i64) -> Result<PurgeReport, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let erased =
             sqlx::query("DELETE FROM accounts WHERE status = 'closed' AND erasure_due_at <= ?")
                 .bind(now)

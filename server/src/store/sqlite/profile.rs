@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{
-    SqliteStore, insert_data_key, map_error,
+    BEGIN_WRITE, SqliteStore, insert_data_key, map_error,
     records::{account_rows, code, parse, party_at, party_columns, party_from},
 };
 use crate::{
@@ -56,7 +56,7 @@ impl ProfileStore for SqliteStore {
         entry: &NewEntry<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         insert_data_key(&mut tx, entry.data_key, entry.account_id, entry.key, entry.now).await?;
         let (kind, who) = party_columns(entry.author);
         sqlx::query(
@@ -161,7 +161,7 @@ impl ProfileStore for SqliteStore {
         version: &NewVersion<'_>,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let moved = sqlx::query(
             "UPDATE profile_entries SET current_version = current_version + 1 \
              WHERE id = ? AND account_id = ? AND current_version = ? AND removed_at IS NULL",
@@ -244,7 +244,7 @@ impl ProfileStore for SqliteStore {
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query("UPDATE profile_entries SET masked = ? WHERE id = ? AND account_id = ?")
             .bind(masked)
             .bind(id)
@@ -264,7 +264,7 @@ impl ProfileStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let done = sqlx::query(
             "UPDATE profile_entries SET removed_at = ? \
              WHERE id = ? AND account_id = ? AND removed_at IS NULL",

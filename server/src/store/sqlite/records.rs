@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use serde::{Serialize, de::DeserializeOwned};
 use sqlx::{Row, sqlite::SqliteRow};
 
-use super::{SqliteStore, insert_data_key, map_error};
+use super::{BEGIN_WRITE, SqliteStore, insert_data_key, map_error};
 use crate::{
     audit::AuditRows,
     store::{
@@ -150,7 +150,7 @@ impl RecordStore for SqliteStore {
         upload: &NewUpload<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         insert_data_key(&mut tx, upload.data_key, upload.account_id, upload.key, upload.now)
             .await?;
         let (kind, who) = party_columns(upload.uploader);
@@ -229,7 +229,7 @@ impl RecordStore for SqliteStore {
     ) -> Result<AppendOutcome, StoreError> {
         let offset = i64::try_from(offset).map_err(|_| StoreError::Corrupt)?;
         let length = i64::try_from(plain_len).map_err(|_| StoreError::Corrupt)?;
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         // Moving the counters only if the upload stands at `offset` serialises parallel sends
         // of the same chunk: one wins, the other is told where the upload now stands.
         let index: Option<i64> = sqlx::query_scalar(
@@ -284,7 +284,7 @@ impl RecordStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<Deposited>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let row = sqlx::query(
             "UPDATE uploads SET finished_at = ?, sealed_terms = COALESCE(?, sealed_terms) WHERE id = ? \
              AND finished_at IS NULL AND received = size RETURNING account_id, uploader_kind, uploader, category, \
@@ -409,7 +409,7 @@ impl RecordStore for SqliteStore {
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         sqlx::query("UPDATE documents SET masked = ? WHERE account_id = ? AND id = ?")
             .bind(masked)
             .bind(account_id)
@@ -429,7 +429,7 @@ impl RecordStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let result = sqlx::query(
             "UPDATE documents SET withdrawn_at = ? \
              WHERE account_id = ? AND id = ? AND withdrawn_at IS NULL",
@@ -451,7 +451,7 @@ impl RecordStore for SqliteStore {
         id: &str,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let done = sqlx::query(
             "UPDATE documents SET awaiting_announcement = 0 \
              WHERE id = ? AND account_id = ? AND awaiting_announcement = 1",
@@ -467,7 +467,7 @@ impl RecordStore for SqliteStore {
     }
 
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let keys: Vec<String> = sqlx::query_scalar(
             "DELETE FROM uploads WHERE finished_at IS NULL AND created_at < ? RETURNING data_key",
         )
@@ -507,7 +507,7 @@ impl RecordStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let (state, all, categories, profile, until) = match consent {
             Consent::None | Consent::Revoked => ("revoked", false, String::new(), false, None),
             Consent::Blocked => ("blocked", false, String::new(), false, None),
@@ -563,7 +563,7 @@ impl RecordStore for SqliteStore {
         episode: &NewEpisode<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         insert_data_key(&mut tx, episode.data_key, episode.account_id, episode.key, episode.now)
             .await?;
         let (kind, who) = party_columns(episode.author);
@@ -633,7 +633,7 @@ impl RecordStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let (kind, who) = party_columns(tagger);
         let done = sqlx::query(
             "INSERT INTO episode_items (episode_id, item_id, tagger_kind, tagger_id, tagged_at) \
@@ -658,7 +658,7 @@ impl RecordStore for SqliteStore {
         item_id: &str,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
         let done = sqlx::query("DELETE FROM episode_items WHERE episode_id = ? AND item_id = ?")
             .bind(episode_id)
             .bind(item_id)
