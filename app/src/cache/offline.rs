@@ -754,9 +754,9 @@ mod network {
 /// that split points share into a chunk per combination of them, and a dozen entry points made
 /// pages fetch 150 to 250 files, each a round trip on a phone. It loads once, at the start of a
 /// page on a device that holds something offline (`cache::ui::watch`), so an unlock or a lock
-/// never waits for it. A chunk that cannot
-/// be fetched (offline before the service worker kept it) is a [`ChunkMissing`] each caller turns
-/// into what the user sees, never a panic; the header says that part of Carnet is missing.
+/// never waits for it. A chunk that cannot be fetched (offline before the service worker kept
+/// it) is a [`ChunkMissing`] each caller turns into what the user sees, never a panic; the
+/// header says that part of Carnet is missing.
 pub mod split {
     use zeroize::Zeroizing;
 

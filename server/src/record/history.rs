@@ -103,8 +103,8 @@ pub async fn list(
         let ended = batch.len() < SCAN_BATCH as usize;
         for (seq, entry) in batch {
             scanned += 1;
+            cursor = Some(seq);
             if !view.shows(&entry) {
-                cursor = Some(seq);
                 continue;
             }
             let mut event = AccessEvent {
@@ -121,7 +121,6 @@ pub async fn list(
             };
             // An entry about an item the asker may not read (hidden from representatives, held
             // back until announced, masked from them) is not shown either.
-            cursor = Some(seq);
             if !items.may_read(&state, &asker, event.item.as_deref()).await? {
                 continue;
             }

@@ -11,7 +11,8 @@ use server::{
 
 use super::account::{logged_in, signed_up};
 use super::records::{
-    DOCTOR, NURSE, PDF, Session, call, deposit, meta, professionals, put, record_id,
+    DOCTOR, NURSE, PDF, Session, call, deposit, grant_all, json_of, meta, patient_doctor_nurse,
+    professionals, put, record_id,
 };
 use crate::{TestApp, get, test_app, test_app_with};
 
@@ -602,27 +603,18 @@ async fn the_patient_reads_their_access_history_and_proves_an_entry_is_in_the_si
 
 #[tokio::test]
 async fn the_access_history_is_read_a_page_at_a_time_and_filtered_on_the_server() {
-    let app = test_app_with(|state| state).await;
-    let (doctor, _) = professionals(&app).await;
-    let patient = signed_up(&app, "jeanne@example.fr").await;
-    let record = record_id(&app, "jeanne@example.fr").await;
+    let app = test_app().await;
+    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    grant_all(&app, &record, DOCTOR, &patient).await;
     let base = format!("/api/records/{record}");
-    let all = json!({ "scope": "all" }).to_string().into_bytes();
-    put(&app, &format!("{base}/grants/{DOCTOR}"), all, &patient, true).await;
     for _ in 0..12 {
         get(&app.router, &format!("{base}/documents"), Some(&patient.0)).await;
         get(&app.router, &format!("{base}/documents"), Some(&doctor.0)).await;
     }
     let page = |query: &str| {
-        let (uri, cookie) = (format!("{base}/access-history{query}"), patient.0.clone());
-        let router = app.router.clone();
-        async move {
-            let response = get(&router, &uri, Some(&cookie)).await;
-            let status = response.status();
-            let body: Value =
-                serde_json::from_str(&crate::text(response).await).unwrap_or_default();
-            (status, body)
-        }
+        let uri = format!("{base}/access-history{query}");
+        let (app, patient) = (&app, &patient);
+        async move { json_of(app, &uri, patient).await }
     };
     let seqs = |page: &Value| -> Vec<u64> {
         page["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect()

@@ -13,10 +13,10 @@ use server::{
 
 use super::account::{post, signed_up};
 use super::records::{
-    DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, listed, meta, put,
-    record_id,
+    DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, json_of, listed,
+    meta, put, record_id,
 };
-use crate::{START, TestApp, get, test_app, test_app_with, text};
+use crate::{START, TestApp, test_app, test_app_with};
 
 const SAMU: &str = "10009876540";
 const AGENT: &str = "10005550008";
@@ -74,13 +74,6 @@ async fn cast(app: &TestApp) -> Cast {
 fn emergency(reason: &str) -> Value {
     json!({ "given_name": "jeanne", "family_name": "MARTIN", "birth_date": "1980-05-17",
         "reason": reason })
-}
-
-async fn json_of(app: &TestApp, uri: &str, session: &Session) -> (StatusCode, Value) {
-    let response = get(&app.router, uri, Some(&session.0)).await;
-    let status = response.status();
-    let body = text(response).await;
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 #[tokio::test]

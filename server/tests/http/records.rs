@@ -78,6 +78,22 @@ pub async fn put(app: &TestApp, uri: &str, body: Vec<u8>, session: &Session, jso
     reply(app.router.clone().oneshot(request).await.unwrap()).await
 }
 
+/// A `GET` as the session: its status and JSON body (`null` when there is none).
+pub async fn json_of(app: &TestApp, uri: &str, session: &Session) -> (StatusCode, Value) {
+    let response = get(&app.router, uri, Some(&session.0)).await;
+    let status = response.status();
+    let body = text(response).await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// The patient grants `rpps` the whole record.
+pub async fn grant_all(app: &TestApp, record: &str, rpps: &str, patient: &Session) {
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    let granted =
+        put(app, &format!("/api/records/{record}/grants/{rpps}"), all, patient, true).await;
+    assert_eq!(granted.status, StatusCode::NO_CONTENT);
+}
+
 pub async fn listed(app: &TestApp, record: &str, session: &Session) -> Vec<Value> {
     let response =
         get(&app.router, &format!("/api/records/{record}/documents"), Some(&session.0)).await;
@@ -585,8 +601,7 @@ async fn record_pages_render_the_persons_data_read_once_through_the_policy() {
 async fn a_list_of_documents_is_as_long_as_asked_and_the_home_page_reads_the_newest_three() {
     let app = test_app().await;
     let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
-    let all = json!({ "scope": "all" }).to_string().into_bytes();
-    put(&app, &format!("/api/records/{record}/grants/{DOCTOR}"), all, &patient, true).await;
+    grant_all(&app, &record, DOCTOR, &patient).await;
     for day in 1..=5 {
         let mut report =
             meta(&format!("Compte rendu numéro {day}"), "reports", "application/pdf", PDF.len());
@@ -604,12 +619,8 @@ async fn a_list_of_documents_is_as_long_as_asked_and_the_home_page_reads_the_new
     assert_eq!(whole[0], "Compte rendu numéro 5", "newest care first");
     let answer = |query: &str| {
         let uri = format!("/api/records/{record}/documents{query}");
-        let (router, cookie) = (app.router.clone(), patient.0.clone());
-        async move {
-            let response = get(&router, &uri, Some(&cookie)).await;
-            let status = response.status();
-            (status, serde_json::from_str::<Value>(&text(response).await).unwrap_or_default())
-        }
+        let (app, patient) = (&app, &patient);
+        async move { json_of(app, &uri, patient).await }
     };
     let (status, two) = answer("?limit=2").await;
     assert_eq!(status, StatusCode::OK);

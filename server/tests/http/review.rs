@@ -8,17 +8,10 @@ use serde_json::{Value, json};
 use server::store::{AuditStore, Store};
 
 use super::records::{
-    DOCTOR, NURSE, PDF, Session, call, deposit, listed, meta, minor_with_parent,
-    patient_doctor_nurse, put,
+    DOCTOR, NURSE, PDF, Session, call, deposit, grant_all, json_of, listed, meta,
+    minor_with_parent, patient_doctor_nurse, put,
 };
 use crate::{TestApp, get, test_app, text};
-
-async fn json_of(app: &TestApp, uri: &str, session: &Session) -> (StatusCode, Value) {
-    let response = get(&app.router, uri, Some(&session.0)).await;
-    let status = response.status();
-    let body = text(response).await;
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
 
 async fn deposited(app: &TestApp, record: &str, by: &Session, meta: Value) -> String {
     let sent = deposit(app, record, by, meta, PDF, 1024).await;
@@ -57,13 +50,6 @@ async fn history_items(app: &TestApp, record: &str, session: &Session) -> Vec<St
         before = next;
     }
     events.iter().filter_map(|e| e["item"].as_str().map(str::to_owned)).collect()
-}
-
-async fn grant_all(app: &TestApp, record: &str, rpps: &str, patient: &Session) {
-    let all = json!({ "scope": "all" }).to_string().into_bytes();
-    let granted =
-        put(app, &format!("/api/records/{record}/grants/{rpps}"), all, patient, true).await;
-    assert_eq!(granted.status, StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]
