@@ -48,14 +48,16 @@ pub fn app(state: AppState) -> Router {
         .fallback(get(pages::render_page(api_for_pages.clone(), options.clone())));
 
     Router::new()
-        .route("/healthz", get(healthz))
-        .nest("/api", api())
         .leptos_routes_with_context(
             &state,
             routes,
             move || pages::provide_request_context(&api_for_pages),
             move || app::shell(options.clone()),
         )
+        // The pages' routes only: the layers below cover every route.
+        .route_layer(axum::middleware::from_fn(pages::in_its_own_arena))
+        .route("/healthz", get(healthz))
+        .nest("/api", api())
         .fallback_service(static_files)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -1,7 +1,12 @@
 //! Server-side rendering of the Leptos app, for routed pages and for everything no other route
 //! or file matched (the app's not-found page, with status 404).
 
-use std::{future::Future, net::SocketAddr, pin::Pin};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    pin::Pin,
+    task::{Context, Poll},
+};
 
 use app::client::{ServerAnswer, ServerApi};
 use axum::{
@@ -9,9 +14,14 @@ use axum::{
     body::Body,
     extract::ConnectInfo,
     http::{HeaderName, Request, header, request::Parts},
+    middleware::Next,
     response::Response,
 };
-use leptos::{nonce::Nonce, prelude::*};
+use leptos::{
+    nonce::Nonce,
+    prelude::*,
+    reactive::owner::{Owner, WeakOwner},
+};
 use tower::ServiceExt;
 
 /// The largest API answer a page rendered on the server reads (a long list of documents is
@@ -80,8 +90,58 @@ pub fn render_page(
 + Send
 + Sync
 + 'static {
-    leptos_axum::render_app_to_stream_with_context(
+    let render = leptos_axum::render_app_to_stream_with_context(
         move || provide_request_context(&api),
         move || app::shell(options.clone()),
-    )
+    );
+    move |request| Box::pin(InItsOwnArena::new(render(request)))
+}
+
+/// The middleware of the routed pages: each is rendered in its own arena ([`InItsOwnArena`]).
+pub async fn in_its_own_arena(request: Request<Body>, next: Next) -> Response {
+    InItsOwnArena::new(next.run(request)).await
+}
+
+/// A page's rendering, put back in its own reactive owner (and so its own arena of signals)
+/// each time it is polled.
+///
+/// Leptos keeps the current owner and arena in thread-locals, which a task sets when it is
+/// polled and leaves set after. `leptos_axum` wraps the body of a page in a future that sets
+/// its arena again, but not the part before the first chunk: reading the page's title, the
+/// request's nonce and what its first `Suspense`s read. When another request's task ran on the
+/// same thread in between, that part read the other request's arena and owner: a value found
+/// disposed (a panic, for one page in five of eight rendered at once on one thread) or another
+/// request's context. This wrapper remembers the owner that the rendering made on its first
+/// poll and makes it current again before every later one.
+pub struct InItsOwnArena<F> {
+    render: Pin<Box<F>>,
+    owner: Option<WeakOwner>,
+    first: bool,
+}
+
+impl<F> InItsOwnArena<F> {
+    pub fn new(render: F) -> Self {
+        Self { render: Box::pin(render), owner: None, first: true }
+    }
+}
+
+impl<F: Future> Future for InItsOwnArena<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        if let Some(owner) = this.owner.as_ref().and_then(WeakOwner::upgrade) {
+            owner.set();
+        }
+        let before = this.first.then(Owner::current).flatten();
+        let poll = this.render.as_mut().poll(context);
+        if std::mem::take(&mut this.first) {
+            // The root the rendering made (a route that renders nothing of Leptos makes none,
+            // and leaves the thread's owner as it was).
+            this.owner = Owner::current()
+                .filter(|now| Some(now) != before.as_ref())
+                .map(|owner| owner.downgrade());
+        }
+        poll
+    }
 }

@@ -641,3 +641,45 @@ async fn a_list_of_documents_is_as_long_as_asked_and_the_home_page_reads_the_new
         assert!(!home.contains(older.as_str()), "{older} is not read for the home page");
     }
 }
+
+/// A busy server renders many pages at once on each thread. Each still finishes, shows its own
+/// person's data and carries its own nonce: nothing of one rendering is read in another's place.
+#[tokio::test]
+async fn pages_rendered_at_the_same_time_each_keep_their_own_person_and_nonce() {
+    let app = test_app().await;
+    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    grant_all(&app, &record, DOCTOR, &patient).await;
+    let report = meta("Compte rendu de cardiologie", "reports", "application/pdf", PDF.len());
+    assert_eq!(
+        deposit(&app, &record, &doctor, report, PDF, 1024).await.status,
+        StatusCode::CREATED
+    );
+    let other = super::account::signed_up(&app, "paul@example.fr").await;
+    for _ in 0..6 {
+        let renderings: Vec<_> = (0..9)
+            .map(|k| {
+                // Jeanne, Paul or no one, on two of the record's pages and the home page.
+                let page = ["/dossier/documents", "/dossier", "/"][k / 3];
+                let (router, jeanne) = (app.router.clone(), k % 3 == 0 && page != "/");
+                let cookie = [Some(&patient.0), Some(&other.0), None][k % 3].cloned();
+                tokio::spawn(async move {
+                    let response = get(&router, page, cookie.as_deref()).await;
+                    let nonce = crate::csp_nonce(&response);
+                    (jeanne, page, nonce, text(response).await)
+                })
+            })
+            .collect();
+        for rendering in renderings {
+            // A guard only: a rendering that never ends fails here instead of holding CI.
+            let finished = tokio::time::timeout(std::time::Duration::from_secs(60), rendering);
+            let (jeanne, page, nonce, html) =
+                finished.await.expect("the page is finished").expect("the page renders");
+            assert!(html.contains("</html>"), "{page} is whole");
+            let hers = html.contains("Compte rendu de cardiologie");
+            assert_eq!(hers, jeanne, "{page} shows Jeanne's record to her only");
+            let nonces = html.matches(" nonce=\"").count();
+            assert!(nonces > 0);
+            assert_eq!(html.matches(&format!(" nonce=\"{nonce}\"")).count(), nonces, "{page}");
+        }
+    }
+}
