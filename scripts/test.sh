@@ -43,7 +43,10 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 step "lints and unit and HTTP tests: server and app (ssr)"
 # --all-targets builds (and so lints) the benchmarks too; running them is left to their scripts.
 cargo test --workspace --all-targets --no-run
-cargo test --workspace 2>&1 | tee -a "$log"
+# A guard, far above the two to three minutes they take: a test that hangs fails the run here,
+# after cargo's "has been running for over 60 seconds" line has named it, instead of holding CI
+# until its own limit.
+timeout -k 30 900 cargo test --workspace 2>&1 | tee -a "$log"
 
 step "release bundle and size budget"
 site_status=0
@@ -59,7 +62,8 @@ node scripts/size-report.mjs
 # builds below, and their report follows them. They use the server binary the test build above
 # made (target/debug/carnet; `cargo build -p server` would build another, with other features).
 e2e_log=$(mktemp)
-setsid node --test --test-concurrency=1 tests/e2e/ >"$e2e_log" 2>&1 &
+# Each test has ten minutes at most (a guard: all of them together take about four).
+setsid node --test --test-concurrency=1 --test-timeout=600000 tests/e2e/ >"$e2e_log" 2>&1 &
 e2e=$!
 trap 'kill -- -"$site_build" -"$e2e" 2>/dev/null || true; rm -f "$log" "$site_log" "$e2e_log"' EXIT
 
