@@ -232,6 +232,29 @@ async fn home_page_is_server_rendered_in_french_by_default() {
 }
 
 #[tokio::test]
+async fn pages_are_compressed_for_browsers_that_accept_it() {
+    let app = test_app().await;
+    let asked = |encodings: &str| {
+        let request = Request::get("/").header(header::ACCEPT_ENCODING, encodings);
+        app.router.clone().oneshot(request.body(Body::empty()).unwrap())
+    };
+    let response = asked("gzip").await.unwrap();
+    assert_eq!(header(&response, "content-encoding"), "gzip");
+    assert!(header(&response, "vary").to_ascii_lowercase().contains("accept-encoding"));
+    let nonce = csp_nonce(&response);
+    let sent = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let mut html = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&sent[..]), &mut html).unwrap();
+    assert!(html.contains(&format!(" nonce=\"{nonce}\"")), "the whole page, as rendered");
+    assert!(html.contains("</html>"));
+    assert!(sent.len() * 2 < html.len(), "{} bytes sent for {}", sent.len(), html.len());
+    assert_eq!(header(&asked("br;q=1, gzip;q=0.5").await.unwrap(), "content-encoding"), "br");
+    // A browser that says nothing gets the page as it is (as every other test here does).
+    let plain = get(&app.router, "/", None).await;
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+}
+
+#[tokio::test]
 async fn every_response_gets_a_fresh_nonce() {
     let app = test_app().await;
     let a = csp_nonce(&get(&app.router, "/", None).await);
