@@ -116,12 +116,11 @@ pub async fn in_its_own_arena(request: Request<Body>, next: Next) -> Response {
 pub struct InItsOwnArena<F> {
     render: Pin<Box<F>>,
     owner: Option<WeakOwner>,
-    first: bool,
 }
 
 impl<F> InItsOwnArena<F> {
     pub fn new(render: F) -> Self {
-        Self { render: Box::pin(render), owner: None, first: true }
+        Self { render: Box::pin(render), owner: None }
     }
 }
 
@@ -130,18 +129,20 @@ impl<F: Future> Future for InItsOwnArena<F> {
 
     fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<F::Output> {
         let this = &mut *self;
-        if let Some(owner) = this.owner.as_ref().and_then(WeakOwner::upgrade) {
-            owner.set();
-        }
-        let before = this.first.then(Owner::current).flatten();
-        let poll = this.render.as_mut().poll(context);
-        if std::mem::take(&mut this.first) {
-            // The root the rendering made (a route that renders nothing of Leptos makes none,
-            // and leaves the thread's owner as it was).
+        let Some(owner) = &this.owner else {
+            // Until the rendering has made its root (on its first poll, unless a layer inside
+            // this one waits first): an owner that becomes current during this poll is its
+            // own, as nothing of another task runs within it.
+            let before = Owner::current();
+            let poll = this.render.as_mut().poll(context);
             this.owner = Owner::current()
                 .filter(|now| Some(now) != before.as_ref())
                 .map(|owner| owner.downgrade());
+            return poll;
+        };
+        if let Some(owner) = owner.upgrade() {
+            owner.set();
         }
-        poll
+        this.render.as_mut().poll(context)
     }
 }
