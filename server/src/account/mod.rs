@@ -697,7 +697,7 @@ pub(crate) async fn me_of(
         birth_date: account.birth_date.clone(),
         contact: account.contact.as_ref().map(Contact::masked).unwrap_or_default(),
         totp_enabled,
-        csrf_token,
+        csrf_token: session::masked_csrf(&csrf_token),
         closed: account.closed_at.map(|closed_at| Closed {
             closed_on: day(closed_at),
             retained_until: day(account.retained_until.unwrap_or(closed_at)),

@@ -168,10 +168,32 @@ pub struct ProSession {
     pub token_hash: [u8; 32],
 }
 
-/// State-changing requests must echo the session's CSRF token in a header.
+/// The session's CSRF token as an answer carries it: under a fresh random mask each time
+/// (`pad ‖ token ⊕ pad`, URL-safe base64), so that no two answers hold the same bytes. Answers are
+/// compressed, and a page holds the token beside text that others may have written (a
+/// document's title): unmasked, the compressed size could tell a patient observer of the network
+/// how much of the token a guess matched (BREACH). Any mask opens to the same token.
+pub fn masked_csrf(token: &str) -> String {
+    let mut pad = vec![0u8; token.len()];
+    rand::rng().fill_bytes(&mut pad);
+    let masked: Vec<u8> = token.bytes().zip(&pad).map(|(byte, key)| byte ^ key).collect();
+    pad.extend(masked);
+    URL_SAFE_NO_PAD.encode(pad)
+}
+
+/// State-changing requests must echo the session's CSRF token in a header, masked as an answer
+/// gave it ([`masked_csrf`]) or as it is.
 fn check_csrf(expected: &str, headers: &HeaderMap) -> Result<(), ApiError> {
     let sent = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or("");
-    if super::codes::digests_match(sent.as_bytes(), expected.as_bytes()) {
+    let unmasked =
+        URL_SAFE_NO_PAD.decode(sent).ok().filter(|bytes| bytes.len() == 2 * expected.len()).map(
+            |bytes| {
+                let (pad, masked) = bytes.split_at(expected.len());
+                masked.iter().zip(pad).map(|(byte, key)| byte ^ key).collect::<Vec<u8>>()
+            },
+        );
+    let matches = |sent: &[u8]| super::codes::digests_match(sent, expected.as_bytes());
+    if unmasked.as_deref().is_some_and(matches) || matches(sent.as_bytes()) {
         Ok(())
     } else {
         Err(ApiError::Forbidden)
@@ -259,6 +281,26 @@ impl FromRequestParts<AppState> for ProSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_csrf_token_differs_every_time_and_opens_only_to_its_token() {
+        let token = new_token();
+        let (a, b) = (masked_csrf(&token), masked_csrf(&token));
+        assert_ne!(a, b);
+        assert!(!a.contains(&token));
+        let sending = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(CSRF_HEADER, value.parse().unwrap());
+            check_csrf(&token, &headers).is_ok()
+        };
+        assert!(sending(&a) && sending(&b) && sending(&token));
+        let mut bytes = URL_SAFE_NO_PAD.decode(&a).unwrap();
+        *bytes.last_mut().unwrap() ^= 1;
+        assert!(!sending(&URL_SAFE_NO_PAD.encode(&bytes)), "a changed bit is refused");
+        assert!(!sending(&masked_csrf(&new_token())), "another session's token is refused");
+        assert!(!sending(&a[..a.len() - 4]) && !sending("") && !sending("not base64!"));
+        assert!(check_csrf(&token, &HeaderMap::new()).is_err(), "no header, no change");
+    }
 
     #[test]
     fn tokens_are_long_random_and_digested() {

@@ -242,7 +242,7 @@ async fn login(
         entry,
     };
     let opened = session::open(&state, jar, opening, &origin).await?;
-    let csrf_token = opened.csrf_token;
+    let csrf_token = crate::account::session::masked_csrf(&opened.csrf_token);
     let rights = rights_of(&state, &professional.professional);
     let me = ProMe { professional: professional.professional, csrf_token, rights };
     Ok((opened.jar, Json(me)))
@@ -263,7 +263,8 @@ async fn me(
     let entry = trace::outside_entry(&state, actor, &origin, "professional.me", None, None, None);
     trace::write(&state, &entry).await?;
     let rights = rights_of(&state, &record.professional);
-    Ok(Json(ProMe { professional: record.professional, csrf_token: session.csrf_token, rights }))
+    let csrf_token = crate::account::session::masked_csrf(&session.csrf_token);
+    Ok(Json(ProMe { professional: record.professional, csrf_token, rights }))
 }
 
 /// What the server's access matrix (the configured one) gives this professional anywhere, and

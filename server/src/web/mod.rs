@@ -95,10 +95,10 @@ pub fn app(state: AppState) -> Router {
 /// repeated words. The static files are compressed once at build time and pass through as they
 /// are, and so do images and PDFs, compressed already.
 ///
-/// No BREACH oracle: that attack reads a secret from the size of compressed answers to requests
-/// a hostile site makes the browser send with the victim's cookies and the attacker's text. The
-/// session cookie is `SameSite=Strict`, so such a request is anonymous and its answer carries
-/// nothing of the person (no data, no CSRF token) to be guessed.
+/// No BREACH oracle: that attack reads a secret from the sizes of compressed answers that hold
+/// it beside text the attacker chose. No answer reflects a query's text, the session cookie is
+/// `SameSite=Strict` (a hostile site's requests are anonymous) and the one secret an answer
+/// holds, the CSRF token, is masked afresh in each ([`crate::account::session::masked_csrf`]).
 fn compression() -> CompressionLayer<impl Predicate> {
     // Brotli's own default (quality 11) costs tens of milliseconds a page; 4 is nearly as small.
     CompressionLayer::new()
