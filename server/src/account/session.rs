@@ -171,7 +171,7 @@ pub struct ProSession {
 /// The session's CSRF token as an answer carries it: under a fresh random mask each time
 /// (`pad ‖ token ⊕ pad`, URL-safe base64), so that no two answers hold the same bytes. Answers are
 /// compressed, and a page holds the token beside text that others may have written (a
-/// document's title): unmasked, the compressed size could tell a patient observer of the network
+/// document's title): unmasked, the compressed size could tell a persistent observer of the network
 /// how much of the token a guess matched (BREACH). Any mask opens to the same token.
 pub fn masked_csrf(token: &str) -> String {
     let mut pad = vec![0u8; token.len()];

@@ -62,9 +62,10 @@ pub fn app(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(pages::in_its_own_arena))
         .route("/healthz", get(healthz))
         .nest("/api", api())
+        // Pages and the API only: the static files below pass as they are on disk.
+        .route_layer(compression())
         .fallback_service(static_files)
         .with_state(state)
-        .layer(compression())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state_for_origin.clone(),
@@ -92,8 +93,8 @@ pub fn app(state: AppState) -> Router {
 
 /// Pages and API answers are compressed as they are sent (brotli or gzip, as the browser
 /// accepts): a page carries its data for hydration, and a list of documents is mostly
-/// repeated words. The static files are compressed once at build time and pass through as they
-/// are, and so do images and PDFs, compressed already.
+/// repeated words. Not the static files, which pass as they are on disk (the big ones are
+/// compressed once at build time), nor images and PDFs, compressed already.
 ///
 /// No BREACH oracle: that attack reads a secret from the sizes of compressed answers that hold
 /// it beside text the attacker chose. No answer reflects a query's text, the session cookie is
