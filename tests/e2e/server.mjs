@@ -196,7 +196,27 @@ export async function waitForHydration(page) {
 // of this build (its install finished) and controls the page. Every test that goes offline
 // waits for it first, never for a delay.
 export async function availableOffline(page) {
-  await page.getByRole('status').filter({ hasText: 'Disponible hors ligne' }).waitFor({ timeout: 30_000 });
+  try {
+    await page.getByRole('status').filter({ hasText: 'Disponible hors ligne' }).waitFor({ timeout: 30_000 });
+  } catch (error) {
+    // What the worker and its cache were doing, for a failure that says why.
+    const seen = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      const state = (worker) => worker?.state ?? null;
+      const kept = await Promise.all((await caches.keys()).map(async (name) =>
+        `${name}: ${(await (await caches.open(name)).keys()).length} files`));
+      return {
+        installing: state(registration?.installing),
+        waiting: state(registration?.waiting),
+        active: state(registration?.active),
+        controlled: Boolean(navigator.serviceWorker.controller),
+        status: [...document.querySelectorAll('[role=status]')].map((node) => node.textContent),
+        caches: kept,
+      };
+    }).catch((reason) => String(reason));
+    error.message += `\nservice worker: ${JSON.stringify(seen)}`;
+    throw error;
+  }
 }
 
 const requireFromHere = createRequire(import.meta.url);
