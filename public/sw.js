@@ -33,6 +33,9 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data === "skip-waiting") self.skipWaiting();
+  // A page loaded while this worker was installing is not among those it took on activating:
+  // the page asks to be taken.
+  if (event.data === "claim") event.waitUntil(self.clients.claim());
 });
 
 function network(request) {

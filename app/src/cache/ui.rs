@@ -539,7 +539,22 @@ mod sw {
             };
             let recheck = {
                 let (registration, has_controller) = (registration.clone(), has_controller.clone());
-                move || state.shell.set(shell_kept(&registration, has_controller()))
+                move || {
+                    let controlled = has_controller();
+                    // An active worker that does not control this page: it took the pages there
+                    // were when it activated, and this one was still on its way (a navigation
+                    // during the install). It is asked to take this one too; not when a newer
+                    // one is on its way (this page may be of the newer build).
+                    let newer = registration.installing().or_else(|| registration.waiting());
+                    if let Some(active) = registration.active().filter(|worker| {
+                        !controlled
+                            && newer.is_none()
+                            && worker.state() == ServiceWorkerState::Activated
+                    }) {
+                        let _ = active.post_message(&JsValue::from_str("claim"));
+                    }
+                    state.shell.set(shell_kept(&registration, controlled))
+                }
             };
             recheck();
             if registration.waiting().is_some() && has_controller() {
