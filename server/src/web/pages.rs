@@ -111,8 +111,8 @@ pub async fn in_its_own_arena(request: Request<Body>, next: Next) -> Response {
 /// request's nonce and what its first `Suspense`s read. When another request's task ran on the
 /// same thread in between, that part read the other request's arena and owner: a value found
 /// disposed (a panic, for one page in five of eight rendered at once on one thread) or another
-/// request's context. This wrapper remembers the owner that the rendering made on its first
-/// poll and makes it current again before every later one.
+/// request's context. This wrapper finds the owner that the rendering makes (on its first poll)
+/// and makes it current again before every later one.
 pub struct InItsOwnArena<F> {
     render: Pin<Box<F>>,
     owner: Option<WeakOwner>,
