@@ -11,6 +11,7 @@
 //
 //   node scripts/bench-pages.mjs              # Lighthouse from LIGHTHOUSE, or npx lighthouse@12.8.2
 //   CARNET_BIN=target/release/carnet node scripts/bench-pages.mjs
+//   ONLY=/pro RUNS=1 CARNET_BIN=target/release/carnet node scripts/bench-pages.mjs   # some pages
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +55,9 @@ try {
   // score is reported: one run's TBT varies by a factor of two on a shared two-core machine.
   const runs = Number(process.env.RUNS ?? 3);
   let reports = 0;
+  // ONLY=/pro measures the pages whose path starts so, and skips the others.
   const measure = (label, path, signedIn) => {
+    if (process.env.ONLY && !path.startsWith(process.env.ONLY)) return;
     const measured = [];
     for (let n = 0; n < runs; n++) {
       const out = join(dir, `${reports++}.json`);
@@ -102,6 +105,7 @@ try {
   await server.call('PUT', `${record}/grants/${DOCTOR}`, { scope: 'all' }, auth);
   measure('`/pro`', '/pro', true);
   measure(`\`/pro/dossier/…\`, ${DOCUMENTS} documents`, `/pro/dossier/${me.id}`, true);
+  measure('`/pro/dossier/…/sante`', `/pro/dossier/${me.id}/sante`, true);
 
   const version = JSON.parse(readFileSync(join(dir, '0.json'), 'utf8')).lighthouseVersion;
   console.log(`Lighthouse ${version}, mobile preset (simulated throttling), ${process.env.CARNET_BIN ?? 'debug'} server, median of ${runs} runs\n`);

@@ -36,7 +36,7 @@ use crate::account::routes::{AccountRoute, ActivateRoute, LoginRoute, RecoverRou
 use crate::i18n::I18nContextProvider;
 use crate::layout::Shell;
 use crate::pages::{About, ErrorPage, Home, NotFound};
-use crate::pro::routes::{ProLoginRoute, ProRecordRoute, ProRoute};
+use crate::pro::routes::{ProLoginRoute, ProRecordHealthRoute, ProRecordRoute, ProRoute};
 use crate::record::routes::{
     RecordDocumentsRoute, RecordHealthRoute, RecordRoute, RecordSharingRoute,
 };
@@ -122,6 +122,10 @@ pub fn App() -> impl IntoView {
                             <Route
                                 path=path!("/pro/dossier/:id")
                                 view={Lazy::<ProRecordRoute>::new()} ssr=SsrMode::InOrder
+                            />
+                            <Route
+                                path=path!("/pro/dossier/:id/sante")
+                                view={Lazy::<ProRecordHealthRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route
                                 path=path!("/pro/connexion")

@@ -161,3 +161,48 @@ for (const [device, viewport] of Object.entries({ phone: { width: 320, height: 6
     await context.close();
   });
 }
+
+test('the professional\'s view of a record, its documents and its health pages, on a phone and a tablet', async (t) => {
+  const { me, auth } = await env.server.signUpPatient('gwenaelle.pro@example.fr', PASSWORD);
+  const record = `/api/records/${me.id}`;
+  // Dr Martin, with her card (which imports the directory the grant names her from).
+  const [name, value] = (await env.server.cardSession('10000000009', '2468')).split('=');
+  await env.server.call('PUT', `${record}/grants/10000000009`, { scope: 'all' }, auth);
+  await env.server.call('POST', `${record}/profile`,
+    { entry: { section: 'allergy', substance: 'Arachide', reaction: 'urticaire', severity: 'moderate' } }, auth);
+  for (let n = 1; n <= 3; n++) await env.server.depositNote(auth, me.id, n);
+  for (const [device, viewport] of Object.entries({ phone: { width: 320, height: 640 }, tablet: { width: 768, height: 1024 } })) {
+    const { context, page, problems } = await openPage(env.browser, viewport, { httpErrors: false });
+    await context.addCookies([{ name, value, url: env.server.url }]);
+    const parts = page.getByRole('navigation', { name: 'Parties du dossier' });
+
+    await step(t, page, `professional ${device} documents`, async () => {
+      await hydrated(page, '/pro');
+      await page.getByRole('link', { name: 'Jeanne Martin' }).click();
+      await page.getByRole('heading', { name: 'Jeanne Martin', level: 1 }).waitFor();
+      assert.equal(path(page), `/pro/dossier/${me.id}`);
+      assert.equal(await parts.getByRole('link', { name: 'Documents' }).getAttribute('aria-current'), 'page');
+      await page.locator('.document__title', { hasText: 'Compte rendu 3' }).waitFor();
+      await page.getByRole('form', { name: 'Ajouter un document' }).waitFor();
+      // Its own page: the health profile's code is not loaded here.
+      assert.equal(await page.getByRole('region', { name: 'Profil de santé' }).count(), 0);
+      await assertAccessible(page, `professional ${device}: documents`);
+    });
+
+    await step(t, page, `professional ${device} health`, async () => {
+      await parts.getByRole('link', { name: 'Santé' }).click();
+      await page.getByRole('region', { name: 'Profil de santé' }).getByText('Arachide').waitFor();
+      await page.getByRole('region', { name: 'Chronologie' }).waitFor();
+      await page.getByRole('region', { name: 'Historique des accès' }).waitFor();
+      assert.equal(path(page), `/pro/dossier/${me.id}/sante`);
+      assert.equal(await parts.getByRole('link', { name: 'Santé' }).getAttribute('aria-current'), 'page');
+      await assertAccessible(page, `professional ${device}: health`);
+      // Back: the documents again.
+      await page.goBack();
+      await page.locator('.document__title', { hasText: 'Compte rendu 3' }).waitFor();
+      assert.equal(path(page), `/pro/dossier/${me.id}`);
+    });
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});

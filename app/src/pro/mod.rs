@@ -12,7 +12,7 @@ pub mod routes;
 
 pub use login::ProLoginPage;
 pub use page::{ProPage, profession_label};
-pub use record::ProRecordPage;
+pub use record::{ProRecordHealthPage, ProRecordPage};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,8 @@
 //! A patient's record as a professional sees it: what the policy lets them read, and a
 //! deposit form offering the categories their profession may deposit (from the same access
-//! matrix the server enforces).
+//! matrix the server enforces). Two pages, each its own route and chunk, as the patient's are:
+//! the documents with the deposit form (`/pro/dossier/:id`), and the health profile with the
+//! timeline and the accesses (`/pro/dossier/:id/sante`). Neither loads the other's code.
 
 use leptos::{either::Either, prelude::*};
 use leptos_router::{components::A, hooks::use_params_map};
@@ -18,13 +20,40 @@ use crate::record::{
     page_of, use_list_page,
 };
 
+/// Which of the record's two pages a frame shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Documents,
+    Health,
+}
+
+impl Part {
+    fn href(self, record: &str) -> String {
+        match self {
+            Part::Documents => format!("/pro/dossier/{record}"),
+            Part::Health => format!("/pro/dossier/{record}/sante"),
+        }
+    }
+}
+
 #[component]
 pub fn ProRecordPage() -> impl IntoView {
+    view! { <ProRecordFrame part=Part::Documents content=documents /> }
+}
+
+#[component]
+pub fn ProRecordHealthPage() -> impl IntoView {
+    view! { <ProRecordFrame part=Part::Health content=health /> }
+}
+
+/// What both pages share: the patient this professional may open (a `Resource` the server
+/// renders through the same policy and audit log as the API, and the browser hydrates), the
+/// emergency banner, the patient's name and the way between the two pages.
+#[component]
+fn ProRecordFrame(part: Part, content: fn(String) -> AnyView) -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    // `Resource`s: the server renders the record as this professional may read it (through the
-    // same policy and audit log as the API), and the browser hydrates the page with it.
     let data = Resource::new(
         move || id.get(),
         |id| async move {
@@ -33,13 +62,21 @@ pub fn ProRecordPage() -> impl IntoView {
             Ok::<_, client::ApiFailure>((me, patients.into_iter().find(|p| p.id == id)))
         },
     );
+    let title = move || match part {
+        Part::Documents => t_string!(i18n, tabs.documents),
+        Part::Health => t_string!(i18n, tabs.health),
+    };
     view! {
-        <PageTitle text=Signal::derive(move || t_string!(i18n, pro.record_title).to_string()) />
+        <PageTitle text=Signal::derive(move || {
+            format!("{} · {}", title(), t_string!(i18n, pro.record_title))
+        }) />
         // A Transition: a search in the documents, or a deposit, never puts the whole page back
         // to its loading state.
         <Transition fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
             {client::built_from(data, move |result| match result {
-                Ok((me, Some(patient))) => Either::Left(view! { <PatientRecord me patient /> }),
+                Ok((me, Some(patient))) => Either::Left(view! {
+                    <PatientHeader me patient part content />
+                }),
                 _ => Either::Right(view! {
                     <h1>{t!(i18n, pro.record_title)}</h1>
                     <p>{t!(i18n, pro.no_access)}</p>
@@ -50,15 +87,51 @@ pub fn ProRecordPage() -> impl IntoView {
     }
 }
 
-/// The record of a patient who gave this professional access, as the policy lets them see it.
+/// The patient's name and birth date, the emergency notice when the record was opened by
+/// break-glass, the two pages' links, then the page itself.
 #[component]
-fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
+fn PatientHeader(
+    me: ProMe,
+    patient: PatientSummary,
+    part: Part,
+    content: fn(String) -> AnyView,
+) -> impl IntoView {
     let i18n = use_i18n();
     // The forms below read the session's token from here.
     client::provide_csrf(me.csrf_token.clone());
     let record = patient.id.clone();
     let name = format!("{} {}", patient.given_name, patient.family_name);
     let emergency = patient.emergency_until.is_some();
+    let link = |to: Part| {
+        let current = (to == part).then_some("page");
+        view! {
+            <li>
+                <a href=to.href(&record) class="section-chip" aria-current=current>
+                    {move || match to {
+                        Part::Documents => t_string!(i18n, tabs.documents),
+                        Part::Health => t_string!(i18n, tabs.health),
+                    }}
+                </a>
+            </li>
+        }
+    };
+    view! {
+        <EmergencyBanner />
+        <h1>{name}</h1>
+        {emergency.then(|| view! { <p class="notice notice--alert">{t!(i18n, emergency.mode_intro)}</p> })}
+        <p>{t_string!(i18n, pro.born, date = patient.birth_date.clone()).to_string()}</p>
+        <nav class="section-chips" aria-label=move || t_string!(i18n, pro.record_parts).to_string()>
+            <ul>{link(Part::Documents)}{link(Part::Health)}</ul>
+        </nav>
+        {content(record.clone())}
+        <p><A href="/pro">{t!(i18n, pro.back)}</A></p>
+    }
+}
+
+/// The documents this professional may read, a page at a time, and the deposit form; on a
+/// tablet, side by side.
+fn documents(record: String) -> AnyView {
+    let i18n = use_i18n();
     // Refreshed alone after a deposit, so the form (and its confirmation) stays.
     let filter = RwSignal::new(DocumentFilter::default());
     let documents = {
@@ -77,9 +150,9 @@ fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
         documents.refetch();
         changed.mark();
     });
-    let (episodes, episodes_changed) = crate::record::use_episodes(&record);
+    let (episodes, _) = crate::record::use_episodes(&record);
     // A page at a time (`?page=N`), newest care first as the server sends them.
-    let here = format!("/pro/dossier/{record}");
+    let here = Part::Documents.href(&record);
     let page = use_list_page(filter, here.clone());
     let list = {
         let record = record.clone();
@@ -95,12 +168,6 @@ fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
             })
         }
     };
-    let profile = {
-        let record = record.clone();
-        client::built_from(abilities, move |abilities| {
-            view! { <ProfileSection record=record.clone() writable=abilities.write_sections /> }
-        })
-    };
     let deposit = {
         let record = record.clone();
         client::built_from(abilities, move |abilities| {
@@ -114,11 +181,6 @@ fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
         })
     };
     view! {
-        <EmergencyBanner />
-        <h1>{name}</h1>
-        {emergency.then(|| view! { <p class="notice notice--alert">{t!(i18n, emergency.mode_intro)}</p> })}
-        <p>{t_string!(i18n, pro.born, date = patient.birth_date.clone()).to_string()}</p>
-        // On a tablet, the documents beside the profile and the timeline.
         <div class="columns">
             <div class="columns__main">
                 <section class="panel" aria-labelledby="documents-heading">
@@ -128,14 +190,38 @@ fn PatientRecord(me: ProMe, patient: PatientSummary) -> impl IntoView {
                         {list}
                     </Transition>
                 </section>
-                <Suspense>{deposit}</Suspense>
             </div>
             <div class="columns__side">
-                <Suspense>{profile}</Suspense>
-                <TimelineSection record=record.clone() filter episodes episodes_changed />
-                <AccessHistory record=record.clone() professional=true />
+                <Suspense>{deposit}</Suspense>
             </div>
         </div>
-        <p><A href="/pro">{t!(i18n, pro.back)}</A></p>
     }
+    .into_any()
+}
+
+/// The health profile (with the sections this professional may add to), the timeline and the
+/// accesses to the record; on a tablet, the profile beside the other two.
+fn health(record: String) -> AnyView {
+    let abilities = abilities(&record);
+    crate::record::RecordChanged::provide();
+    let (episodes, episodes_changed) = crate::record::use_episodes(&record);
+    let filter = RwSignal::new(DocumentFilter::default());
+    let profile = {
+        let record = record.clone();
+        client::built_from(abilities, move |abilities| {
+            view! { <ProfileSection record=record.clone() writable=abilities.write_sections /> }
+        })
+    };
+    view! {
+        <div class="columns">
+            <div class="columns__main">
+                <Suspense>{profile}</Suspense>
+            </div>
+            <div class="columns__side">
+                <TimelineSection record=record.clone() filter episodes episodes_changed />
+                <AccessHistory record professional=true />
+            </div>
+        </div>
+    }
+    .into_any()
 }
