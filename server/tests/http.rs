@@ -363,9 +363,31 @@ async fn static_files_are_served_with_headers_and_no_traversal() {
     let response = app.router.clone().oneshot(request).await.unwrap();
     assert_eq!(header(&response, "content-encoding"), "br");
     assert!(header(&response, "content-type").starts_with("application/json"));
+    // Which copy depends on what the browser accepts, and the answer says so to every cache.
+    assert_eq!(header(&response, "vary"), "accept-encoding");
     assert_eq!(text(response).await, "brotli bytes");
     let response = get(&app.router, "/data/thesaurus.json", None).await;
+    assert_eq!(header(&response, "vary"), "accept-encoding");
     assert_eq!(text(response).await, "{\"plain\": true}");
+}
+
+#[tokio::test]
+async fn the_not_found_page_is_compressed_like_every_page() {
+    let app = test_app().await;
+    let request = Request::get("/nulle-part")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header(&response, "content-encoding"), "gzip");
+    assert_eq!(response.headers().get_all(header::VARY).iter().count(), 1, "one Vary");
+    assert!(header(&response, "vary").to_ascii_lowercase().contains("accept-encoding"));
+    assert_security_headers(&response);
+    let sent = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let mut html = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&sent[..]), &mut html).unwrap();
+    assert!(html.contains("</html>"), "the whole page");
 }
 
 #[tokio::test]

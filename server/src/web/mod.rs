@@ -14,8 +14,14 @@ pub use routes::Routes;
 
 use std::time::Duration;
 
-use axum::{Router, body::Body, http::Request, routing::get};
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderValue, Request, header},
+    routing::get,
+};
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::{
@@ -24,6 +30,7 @@ use tower_http::{
     },
     limit::RequestBodyLimitLayer,
     services::ServeDir,
+    set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -44,12 +51,26 @@ pub fn app(state: AppState) -> Router {
     // Built once: every page the server renders reads its data through it.
     let api_for_pages = api_router(&state);
 
-    // Compressed once at build time (scripts/precompress.mjs), never per request.
-    let static_files = ServeDir::new(&site_root)
-        .precompressed_br()
-        .precompressed_gzip()
-        .append_index_html_on_directories(false)
-        .fallback(get(pages::render_page(api_for_pages.clone(), options.clone())));
+    // Compressed once at build time (scripts/precompress.mjs), never per request. Which copy a
+    // browser gets depends on its Accept-Encoding, which every answer says (ServeDir does not),
+    // so that no shared cache hands brotli to a browser that did not ask for it. The not-found
+    // page is rendered, so compressed as it is sent like every other page (and its compression
+    // says Vary itself).
+    let static_files = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ))
+        .service(
+            ServeDir::new(&site_root)
+                .precompressed_br()
+                .precompressed_gzip()
+                .append_index_html_on_directories(false)
+                .fallback(
+                    get(pages::render_page(api_for_pages.clone(), options.clone()))
+                        .layer(compression()),
+                ),
+        );
 
     Router::new()
         .leptos_routes_with_context(
