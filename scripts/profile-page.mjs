@@ -10,6 +10,7 @@
 //
 //   node scripts/profile-page.mjs /dossier/sante     # a patient's page
 //   node scripts/profile-page.mjs pro                 # the professional's view of the record
+//   node scripts/profile-page.mjs pro/sante           # and its health page
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +37,9 @@ try {
   await server.call('PUT', `/api/records/${me.id}/grants/10000000009`, { scope: 'all' }, auth);
 
   const which = process.argv[2] ?? '/dossier';
-  const [path, asker] = which === 'pro' ? [`/pro/dossier/${me.id}`, pro] : [which, cookie];
+  // `pro` and `pro/sante`: the professional's pages of the record.
+  const [path, asker] = which.startsWith('pro')
+    ? [`/pro/dossier/${me.id}${which.slice('pro'.length)}`, pro] : [which, cookie];
   const browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: 'block', locale: 'fr-FR' });
   const [name, value] = asker.split('=');
