@@ -175,7 +175,9 @@ test('the record opens offline from the encrypted copy; offline changes reach th
   await profile.getByText('Lévothyroxine').waitFor();
   await assertAccessible(page, 'record from the copy, offline');
 
-  // Offline: a new entry, and an edit of the allergy.
+  // Offline: a new entry (the form's code from the copy on the device), and an edit of the
+  // allergy.
+  await profile.getByRole('button', { name: 'Ajouter au profil' }).click();
   await profile.getByLabel('Rubrique').selectOption('allergies');
   await profile.getByLabel('Substance').fill('Arachide');
   await profile.getByLabel('Gravité').selectOption('severe');
@@ -427,6 +429,7 @@ test('the copy locks itself after five minutes without a touch, not before', asy
   await profile.getByText('Pénicilline').waitFor();
 
   // A change still waiting: logging out says it would be lost, and needs a second press.
+  await profile.getByRole('button', { name: 'Ajouter au profil' }).click();
   await profile.getByLabel('Rubrique').selectOption('allergies');
   await profile.getByLabel('Substance').fill('Iode');
   await profile.getByLabel('Gravité').selectOption('moderate');

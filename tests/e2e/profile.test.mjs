@@ -18,6 +18,11 @@ test('measurements draw a trend; a new treatment is checked for interactions', a
   await hydrated(page, '/dossier/sante');
   const profile = page.getByRole('region', { name: 'Profil de santé' });
   await profile.getByText('Rien dans le profil pour l\'instant.').waitFor();
+  // The form comes with its code when asked for; the focus goes to its first control.
+  await profile.getByRole('button', { name: 'Ajouter au profil' }).click();
+  await profile.getByLabel('Rubrique').waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'entry-section');
+  await assertAccessible(page, 'profile: the form opened');
 
   for (const [value, date] of [['72,5', '2026-11-01'], ['71', '2026-11-20']]) {
     await profile.getByLabel('Rubrique').selectOption('measurements');

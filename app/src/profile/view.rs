@@ -7,7 +7,7 @@ use leptos::{prelude::*, task::spawn_local};
 use super::{
     AllergySeverity, DonationWish, Entry, EntryInfo, MeasurementKind,
     chart::{self, BOTTOM, HEIGHT, LEFT, WIDTH},
-    form::EntryForm,
+    form::EntryFormOnDemand,
 };
 use crate::account::{form::FormAlert, validate::Date};
 use crate::client::{self, ApiFailure};
@@ -317,7 +317,7 @@ pub fn ProfileSection(
             <h2 id="profile-heading">{t!(i18n, profile.heading)}</h2>
             <FormAlert failure />
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{body}</Suspense>
-            {(!writable.is_empty()).then(|| view! { <EntryForm path writable refresh current editing /> })}
+            {(!writable.is_empty()).then(|| view! { <EntryFormOnDemand path writable refresh current editing /> })}
         </section>
     }
 }
