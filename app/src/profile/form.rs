@@ -53,7 +53,7 @@ pub fn EntryFormOnDemand(
         state.set(Some(false));
         let (path, writable) = props.get_value();
         let fetch = async move {
-            match entry_form(path, writable, refresh, current, editing).await {
+            match entry_form(EntryFormProps { path, writable, refresh, current, editing }).await {
                 Ok(view) => {
                     form.with_value(|form| form.lock().map(|mut form| *form = Some(view)).ok());
                     state.set(Some(true));
@@ -92,14 +92,8 @@ pub fn EntryFormOnDemand(
 }
 
 crate::split_fn!(profile_entry_form =>
-    async fn entry_form(
-        path: String,
-        writable: Vec<Section>,
-        refresh: Callback<()>,
-        current: Signal<Vec<String>>,
-        editing: RwSignal<Option<EntryInfo>>,
-    ) -> AnyView {
-        view! { <EntryForm path writable refresh current editing /> }.into_any()
+    async fn entry_form(props: EntryFormProps) -> AnyView {
+        EntryForm(props).into_any()
     }
 );
 
