@@ -116,10 +116,14 @@ splits.forEach((split, i) => {
 });
 
 // Split points that are only ever loaded on a page that loaded others first: the form to add to
-// the health profile opens on the health pages. A module those pages all loaded is there already
-// when the form's code is fetched, so it costs the form nothing: it is not counted as the form's
-// when choosing merges (`cost`), though the form still lists its group (`mask`), to be safe.
-const FOLLOWS = { profile_entry_form: ['record_health_page', 'pro_record_health_page'] };
+// the health profile opens on the health pages, the forms to deposit a document (or write a note)
+// on the documents pages. A module those pages all loaded is there already when the form's code
+// is fetched, so it costs the form nothing: it is not counted as the form's when choosing merges
+// (`cost`), though the form still lists its group (`mask`), to be safe.
+const FOLLOWS = {
+  profile_entry_form: ['record_health_page', 'pro_record_health_page'],
+  record_deposit_forms: ['record_documents_page', 'pro_record_page'],
+};
 const bitOf = (name) => {
   const i = splits.findIndex((split) => split.name === name);
   if (i < 0) throw new Error(`wasm-merge-chunks.mjs: no split point ${name} (FOLLOWS)`);

@@ -189,3 +189,83 @@ pub fn PageUnavailable(fetch: ChunkFetch) -> impl IntoView {
         </section>
     }
 }
+
+/// What an [`OnDemand`] part is made by: its code fetched, then the part made.
+pub type PartLoad = Pin<Box<dyn Future<Output = Result<AnyView, ChunkMissing>>>>;
+
+/// A part of a page whose code is fetched the first time it is wanted (a form the person opens),
+/// so that a visit never pays, in bytes or in hydration, for what it seldom uses. Until then the
+/// `placeholder`; while the code arrives, a status; if it cannot arrive (no network, and the copy
+/// on the device lacks it), the placeholder again, and the header says why. The part is made in
+/// this component's owner, whichever event asked for it: it reads the page's contexts (the
+/// language, the session's token) and goes with the page.
+#[component]
+pub fn OnDemand(
+    /// The part is fetched at its first `true` (again after a failure).
+    #[prop(into)]
+    wanted: Signal<bool>,
+    /// Fetches the part's code and makes it.
+    load: impl Fn() -> PartLoad + Send + Sync + 'static,
+    /// Shown until the part is wanted.
+    #[prop(optional, into)]
+    placeholder: ViewFn,
+    /// The id of the element that gets the focus once the part is shown.
+    #[prop(optional)]
+    focus: Option<&'static str>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    // Fetching (`Some(false)`) or shown (`Some(true)`).
+    let state = RwSignal::new(None::<bool>);
+    // Handed over once from the task that made it to the view below. (Not a local value: the
+    // server renders pages on several threads, and drops this with the page, on any of them.)
+    let part = StoredValue::new(std::sync::Mutex::new(None::<AnyView>));
+    let owner = StoredValue::new(Owner::current());
+    let load = StoredValue::new(load);
+    // An effect: only ever in the browser.
+    Effect::new(move |_| {
+        if !wanted.get() || state.get_untracked().is_some() {
+            return;
+        }
+        state.set(Some(false));
+        let made = load.with_value(|load| load());
+        let fetch = async move {
+            match made.await {
+                Ok(view) => {
+                    part.with_value(|part| part.lock().map(|mut part| *part = Some(view)).ok());
+                    state.set(Some(true));
+                    if let Some(id) = focus {
+                        focus_on(id);
+                    }
+                }
+                Err(ChunkMissing) => state.set(None),
+            }
+        };
+        match owner.get_value() {
+            Some(owner) => owner.with(|| leptos::task::spawn_local_scoped_with_cancellation(fetch)),
+            None => leptos::task::spawn_local(fetch),
+        }
+    });
+    move || match state.get() {
+        Some(true) => {
+            part.with_value(|part| part.lock().ok().and_then(|mut part| part.take())).into_any()
+        }
+        Some(false) => view! { <p role="status">{t!(i18n, account.loading)}</p> }.into_any(),
+        None => placeholder.run(),
+    }
+}
+
+/// Gives the focus to the element `id` once it is on the page.
+fn focus_on(id: &'static str) {
+    let _ = id;
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        let element = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(element) = element {
+            let _ = element.focus();
+        }
+    });
+}

@@ -58,6 +58,7 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   assert.equal(await deposit(doctor.page, '/api/pro/me', record, 'HbA1c de septembre', 'lab_results', '4548-4', '2026-09-01'), 201);
   // A second HbA1c within three months: the form names the first one before sending.
   await hydrated(doctor.page, `/pro/dossier/${record}`);
+  await doctor.page.getByRole('button', { name: 'Ajouter un document', exact: true }).click();
   const depositForm = doctor.page.getByRole('form', { name: 'Ajouter un document' });
   await depositForm.getByLabel('Fichier').setInputFiles({ name: 'hba1c.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
   await depositForm.getByLabel('Titre').fill('HbA1c de novembre');

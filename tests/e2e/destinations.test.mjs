@@ -183,7 +183,10 @@ test('the professional\'s view of a record, its documents and its health pages, 
       assert.equal(path(page), `/pro/dossier/${me.id}`);
       assert.equal(await parts.getByRole('link', { name: 'Documents' }).getAttribute('aria-current'), 'page');
       await page.locator('.document__title', { hasText: 'Compte rendu 3' }).waitFor();
+      // The deposit form comes with its code when opened; the focus goes to its file.
+      await page.getByRole('button', { name: 'Ajouter un document', exact: true }).click();
       await page.getByRole('form', { name: 'Ajouter un document' }).waitFor();
+      await page.waitForFunction(() => document.activeElement?.id === 'file');
       // Its own page: the health profile's code is not loaded here.
       assert.equal(await page.getByRole('region', { name: 'Profil de santé' }).count(), 0);
       await assertAccessible(page, `professional ${device}: documents`);

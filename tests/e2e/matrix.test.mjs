@@ -63,6 +63,7 @@ test('the professional pages offer exactly what the configured matrix allows', a
 
   // The patient's record: the deposit form offers those two categories, nothing more.
   await hydrated(page, `/pro/dossier/${record}`);
+  await page.getByRole('button', { name: 'Ajouter un document', exact: true }).click();
   const form = page.locator('form', { has: page.getByRole('button', { name: 'Ajouter le document' }) });
   // The options come with the record's abilities, after the form itself: wait for them.
   const options = form.getByLabel('Catégorie').locator('option');

@@ -68,6 +68,7 @@ test('a patient grants a physician, who deposits a PDF report the patient reads 
   // Her own document is not a report: the physician does not see it.
   await pro.page.getByText('Aucun document pour l\'instant.').waitFor();
   await assertAccessible(pro.page, 'patient record for the physician');
+  await pro.page.getByRole('button', { name: 'Ajouter un document', exact: true }).click();
   await pro.page.getByLabel('Fichier').setInputFiles({ name: 'cr.pdf', mimeType: 'application/pdf', buffer: PDF });
   await pro.page.getByLabel('Titre').fill('Compte rendu de consultation');
   // Her grant covers reports only: the form offers that one category, so asks nothing.

@@ -8,16 +8,15 @@ use leptos::{either::Either, prelude::*};
 use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{PatientSummary, ProMe};
+use crate::chunk::{OnDemand, PartLoad};
 use crate::client;
 use crate::emergency::EmergencyBanner;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
-    AccessHistory, DocumentFinder, DocumentInfo, Pager, TimelineSection, abilities,
-    documents::{DepositForm, DocumentList},
-    filter::DocumentFilter,
-    page_of, use_list_page,
+    AccessHistory, DocumentFinder, DocumentInfo, Pager, TimelineSection, abilities, deposit_forms,
+    documents::DocumentList, filter::DocumentFilter, page_of, use_list_page,
 };
 
 /// Which of the record's two pages a frame shows.
@@ -168,13 +167,23 @@ fn documents(record: String) -> AnyView {
             })
         }
     };
+    // The form comes with its code when the professional opens it.
+    let depositing = RwSignal::new(false);
     let deposit = {
         let record = record.clone();
         client::built_from(abilities, move |abilities| {
             (!abilities.deposit.is_empty()).then(|| {
+                let record = record.clone();
+                let load = move || -> PartLoad {
+                    Box::pin(deposit_forms(record.clone(), abilities.clone(), refresh, false))
+                };
                 view! {
                     <section class="panel">
-                        <DepositForm record=record.clone() abilities refresh />
+                        <OnDemand wanted=depositing load focus="file" placeholder=move || view! {
+                            <button type="button" class="button" on:click=move |_| depositing.set(true)>
+                                {t!(i18n, record.deposit_heading)}
+                            </button>
+                        } />
                     </section>
                 }
             })

@@ -10,6 +10,7 @@ use super::{
     view::{kind_label, section_label},
 };
 use crate::account::form::{Field, FormAlert, SubmitButton, field_error};
+use crate::chunk::{OnDemand, PartLoad};
 use crate::client::{self, ApiFailure};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::record::Section;
@@ -25,9 +26,7 @@ fn decode<T: serde::de::DeserializeOwned>(text: String) -> Option<T> {
 }
 
 /// The form, fetched with its code (and the interactions thesaurus's) the first time the person
-/// opens it, or edits an entry: reading the profile never pays for writing in it. Until then, a
-/// button; while the code arrives, a status; if it cannot (no network, and the copy on the device
-/// lacks it), the button again, and the header says why.
+/// opens it, or edits an entry: reading the profile never pays for writing in it.
 #[component]
 pub fn EntryFormOnDemand(
     path: String,
@@ -37,57 +36,26 @@ pub fn EntryFormOnDemand(
     editing: RwSignal<Option<EntryInfo>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    // Fetching (`Some(false)`) or fetched (`Some(true)`).
-    let state = RwSignal::new(None::<bool>);
-    // Handed over once from the task that fetched it to the view below. (Not a local value: the
-    // server renders pages on several threads, and drops this with the page, anywhere.)
-    let form = StoredValue::new(std::sync::Mutex::new(None::<AnyView>));
-    let props = StoredValue::new((path, writable));
-    // The form is made in this component's owner, whichever event opens it: it reads the
-    // page's contexts (the language, the session's token) and goes with the section.
-    let owner = StoredValue::new(Owner::current());
-    let open = move |focus: bool| {
-        if state.get_untracked().is_some() {
-            return;
-        }
-        state.set(Some(false));
-        let (path, writable) = props.get_value();
-        let fetch = async move {
-            match entry_form(EntryFormProps { path, writable, refresh, current, editing }).await {
-                Ok(view) => {
-                    form.with_value(|form| form.lock().map(|mut form| *form = Some(view)).ok());
-                    state.set(Some(true));
-                    if focus {
-                        focus_section_choice();
-                    }
-                }
-                Err(crate::chunk::ChunkMissing) => state.set(None),
-            }
-        };
-        match owner.get_value() {
-            Some(owner) => owner.with(|| leptos::task::spawn_local_scoped_with_cancellation(fetch)),
-            None => spawn_local(fetch),
-        }
-    };
+    let wanted = RwSignal::new(false);
     // "Modifier" on an entry opens the form with it.
     Effect::new(move |_| {
         if editing.with(Option::is_some) {
-            open(false);
+            wanted.set(true);
         }
     });
-    move || match state.get() {
-        Some(true) => {
-            form.with_value(|form| form.lock().ok().and_then(|mut form| form.take())).into_any()
-        }
-        Some(false) => view! { <p role="status">{t!(i18n, account.loading)}</p> }.into_any(),
-        None => view! {
+    let props = StoredValue::new((path, writable));
+    let load = move || -> PartLoad {
+        let (path, writable) = props.get_value();
+        Box::pin(entry_form(EntryFormProps { path, writable, refresh, current, editing }))
+    };
+    view! {
+        <OnDemand wanted load focus="entry-section" placeholder=move || view! {
             <p>
-                <button type="button" class="button button--secondary" on:click=move |_| open(true)>
+                <button type="button" class="button button--secondary" on:click=move |_| wanted.set(true)>
                     {t!(i18n, profile.add_heading)}
                 </button>
             </p>
-        }
-        .into_any(),
+        } />
     }
 }
 
@@ -96,22 +64,6 @@ crate::split_fn!(profile_entry_form =>
         EntryForm(props).into_any()
     }
 );
-
-/// The form opened by its button: the focus goes to its first control, as it would have stayed
-/// on the button it replaced.
-fn focus_section_choice() {
-    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-    request_animation_frame(|| {
-        use wasm_bindgen::JsCast;
-        let choice = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("entry-section"))
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(choice) = choice {
-            let _ = choice.focus();
-        }
-    });
-}
 
 #[component]
 fn EntryForm(

@@ -14,6 +14,7 @@ use leptos_router::{
 };
 
 use crate::account::{Me, form::FormAlert};
+use crate::chunk::{OnDemand, PartLoad};
 use crate::client::{self, ApiFailure};
 use crate::emergency::{EmergencySection, NotificationsSection};
 use crate::i18n::{Locale, t, t_string, use_i18n};
@@ -279,12 +280,16 @@ fn documents(session: RecordSession) -> AnyView {
             })
         }
     };
-    let deposit_form = {
+    // The forms to add a document or a note come with their code when the person opens them.
+    let adding = RwSignal::new(false);
+    let deposit_forms = {
         let record = record.clone();
         client::built_from(abilities, move |abilities| {
             let record = record.clone();
-            (!abilities.deposit.is_empty())
-                .then(|| view! { <DepositForm record abilities refresh /> })
+            let load = move || -> PartLoad {
+                Box::pin(deposit_forms(record.clone(), abilities.clone(), refresh, true))
+            };
+            view! { <OnDemand wanted=adding load /> }
         })
     };
     view! {
@@ -299,10 +304,9 @@ fn documents(session: RecordSession) -> AnyView {
                         {t!(i18n, record.export)}
                     </a></p>
                 </section>
-                <details class="panel disclosure">
+                <details class="panel disclosure" on:toggle=move |_| adding.set(true)>
                     <summary>{t!(i18n, record.add_heading)}</summary>
-                    <Suspense>{deposit_form}</Suspense>
-                    <crate::record::note::NoteForm record=record.clone() refresh />
+                    <Suspense>{deposit_forms}</Suspense>
                 </details>
             </div>
             {detail}
@@ -310,6 +314,25 @@ fn documents(session: RecordSession) -> AnyView {
     }
     .into_any()
 }
+
+crate::split_fn!(record_deposit_forms =>
+    /// The form to deposit a document, when the asker may deposit one, and on the patient's side
+    /// (`patient_side`) the form to write a note.
+    pub async fn deposit_forms(
+        record: String,
+        abilities: RecordAbilities,
+        refresh: Callback<()>,
+        patient_side: bool,
+    ) -> AnyView {
+        view! {
+            {(!abilities.deposit.is_empty()).then(|| {
+                view! { <DepositForm record=record.clone() abilities refresh /> }
+            })}
+            {patient_side.then(|| view! { <crate::record::note::NoteForm record refresh /> })}
+        }
+        .into_any()
+    }
+);
 
 /// The page of the list at `here` the address asks for (`?page=N`), from 1. A new search
 /// (`filter` changed) starts on its first page.
