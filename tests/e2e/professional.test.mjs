@@ -87,6 +87,12 @@ test('a physician logs in with the card and opens a record that the patient acti
   assert.deepEqual(patient.problems, []);
   await patient.context.close();
 
+  // A record she may not open reads as one that does not exist, from the server's first answer.
+  await hydrated(page, `/pro/dossier/${'0'.repeat(32)}/sante`);
+  await page.getByText("Ce dossier n'existe pas ou ne vous est pas ouvert.").waitFor();
+  await assertAccessible(page, 'a record not open to her');
+  await hydrated(page, '/pro');
+
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await page.waitForURL('**/pro/connexion');
   assert.deepEqual(problems, []);

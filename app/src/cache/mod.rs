@@ -197,6 +197,7 @@ mod tests {
             "/api/records/r1/access-history?limit=30&before=12",
             "/api/records/r1/emergency-summary/fhir",
             "/api/pro/patients",
+            "/api/pro/patients/r1",
             "/api/account/login",
             "/healthz",
         ] {

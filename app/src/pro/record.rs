@@ -8,6 +8,7 @@ use leptos::{either::Either, prelude::*};
 use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{PatientSummary, ProMe};
+use crate::api::ErrorCode;
 use crate::chunk::{OnDemand, PartLoad};
 use crate::client;
 use crate::emergency::EmergencyBanner;
@@ -57,8 +58,18 @@ fn ProRecordFrame(part: Part, content: fn(String) -> AnyView) -> impl IntoView {
         move || id.get(),
         |id| async move {
             let me = client::get::<ProMe>("/api/pro/me").await?;
-            let patients = client::get::<Vec<PatientSummary>>("/api/pro/patients").await?;
-            Ok::<_, client::ApiFailure>((me, patients.into_iter().find(|p| p.id == id)))
+            // A record this professional may not open answers as a missing one.
+            // An identifier is letters and digits: nothing else from the address reaches a path.
+            let patient = if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+                None
+            } else {
+                match client::get::<PatientSummary>(&format!("/api/pro/patients/{id}")).await {
+                    Ok(patient) => Some(patient),
+                    Err(failure) if failure.code() == Some(ErrorCode::NotFound) => None,
+                    Err(failure) => return Err(failure),
+                }
+            };
+            Ok::<_, client::ApiFailure>((me, patient))
         },
     );
     let title = move || match part {

@@ -20,7 +20,7 @@ use app::{
 };
 use axum::{
     Json,
-    extract::State,
+    extract::{Path, State},
     http::{HeaderMap, StatusCode},
     response::IntoResponse,
     routing::{get, post},
@@ -56,6 +56,7 @@ pub fn routes() -> crate::web::Routes {
         .route("/records", post(open_record))
         .route("/records/represented", post(open_represented_record))
         .route("/patients", get(patients))
+        .route("/patients/{record}", get(patient))
         .route("/grant-code", get(grant_code))
 }
 
@@ -157,6 +158,49 @@ async fn patients(
     }
     own_read(&state, &session, &origin, "professional.patients").await?;
     Ok(Json(patients))
+}
+
+/// One of those patients, as the list shows them, for the pages of their record: found by a
+/// lookup, so a record's page costs the same whatever the number of this professional's
+/// patients. A record they may not open answers as a missing one, and is traced as refused;
+/// the identifier asked for is the entry's item.
+async fn patient(
+    State(state): State<AppState>,
+    origin: Origin,
+    session: ProSession,
+    Path(record): Path<String>,
+) -> Result<Json<PatientSummary>, ApiError> {
+    let today = crate::account::today(&state).to_string();
+    let granted = state.store.granted_record(&session.rpps, &today, &record).await?;
+    let emergency_until = state
+        .store
+        .latest_break_glass(&record, &session.rpps)
+        .await?
+        .filter(|live| live.live_at(state.clock.now()))
+        .map(|live| live.until());
+    let found = match (granted, emergency_until) {
+        (Some((id, given_name, family_name, birth_date)), emergency_until) => {
+            Some(PatientSummary { id, given_name, family_name, birth_date, emergency_until })
+        }
+        (None, Some(until)) => {
+            state.store.account_by_id(&record).await?.map(|account| PatientSummary {
+                id: account.id,
+                given_name: account.given_name,
+                family_name: account.family_name,
+                birth_date: account.birth_date,
+                emergency_until: Some(until),
+            })
+        }
+        (None, None) => None,
+    };
+    // In the professional's space, like the list: on no record, so that the first access the
+    // patient is told of stays the first read of the record itself.
+    let actor = trace::professional_actor(&state, &session.rpps).await?;
+    let refused = found.is_none().then(|| trace::NOT_FOUND.to_owned());
+    let action = "professional.patient";
+    let entry = trace::outside_entry(&state, actor, &origin, action, None, Some(&record), refused);
+    trace::write(&state, &entry).await?;
+    found.map(Json).ok_or(ApiError::NotFound)
 }
 
 fn challenge_key(addr: &str) -> String {

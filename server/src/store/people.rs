@@ -84,6 +84,13 @@ pub trait PeopleStore: Send + Sync + 'static {
         rpps: &str,
         today: &str,
     ) -> Result<Vec<(String, String, String, String)>, StoreError>;
+    /// The one of those records that is `account_id`, if it is one of them.
+    async fn granted_record(
+        &self,
+        rpps: &str,
+        today: &str,
+        account_id: &str,
+    ) -> Result<Option<(String, String, String, String)>, StoreError>;
     /// Records the public key of a newly issued card; `false` if the entry is unknown.
     async fn set_card_key(&self, rpps: &str, public_key: &[u8]) -> Result<bool, StoreError>;
     async fn insert_card_challenge(

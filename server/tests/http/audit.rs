@@ -819,6 +819,14 @@ async fn the_account_professional_and_notification_entry_points_write_exactly_on
         ),
         (
             &doctor,
+            Call::Get(format!("/api/pro/patients/{record}")),
+            StatusCode::NOT_FOUND,
+            "professional.patient",
+            On::Nothing,
+            true,
+        ),
+        (
+            &doctor,
             Call::Get("/api/pro/grant-code".into()),
             StatusCode::OK,
             "professional.grant_code",
@@ -855,6 +863,14 @@ async fn the_account_professional_and_notification_entry_points_write_exactly_on
             StatusCode::OK,
             "break_glass.start",
             On::This,
+            false,
+        ),
+        (
+            &nurse,
+            Call::Get(format!("/api/pro/patients/{record}")),
+            StatusCode::OK,
+            "professional.patient",
+            On::Nothing,
             false,
         ),
         (

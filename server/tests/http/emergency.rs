@@ -124,6 +124,8 @@ async fn break_glass_opens_a_record_for_a_bounded_time_and_tells_the_patient_and
     let (_, patients) = json_of(&app, "/api/pro/patients", &c.nurse).await;
     assert_eq!(patients[0]["id"], json!(record));
     assert_eq!(patients[0]["emergency_until"], json!(START + 4 * 3600));
+    let (_, one) = json_of(&app, &format!("/api/pro/patients/{record}"), &c.nurse).await;
+    assert_eq!(one, patients[0], "the record's own page knows it as the list does");
 
     // The patient is told by message and in the app; the regular doctor in the app.
     let messages = app.store.outbox(100).await.unwrap();

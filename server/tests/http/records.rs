@@ -484,10 +484,26 @@ async fn a_patient_finds_professionals_and_a_professional_lists_who_granted_them
             serde_json::from_str::<Value>(&text(response).await).unwrap()
         }
     };
+    // One of them, for the pages of their record: as the list shows them, or as missing.
+    let one = |session: Session, id: String| {
+        let router = app.router.clone();
+        async move {
+            let response = get(&router, &format!("/api/pro/patients/{id}"), Some(&session.0)).await;
+            (response.status(), text(response).await)
+        }
+    };
+    let missing = one(doctor.clone(), "0".repeat(32)).await;
+    assert_eq!(missing.0, StatusCode::NOT_FOUND);
     assert_eq!(patients(doctor.clone()).await, json!([]));
+    assert_eq!(one(doctor.clone(), record.clone()).await, missing, "not granted: as missing");
     let until = json!({ "scope": "all", "until": "2026-11-30" }).to_string().into_bytes();
     put(&app, &format!("/api/records/{record}/grants/{DOCTOR}"), until, &patient, true).await;
-    assert_eq!(patients(doctor.clone()).await[0]["id"], record.as_str());
+    let listed = patients(doctor.clone()).await;
+    assert_eq!(listed[0]["id"], record.as_str());
+    let (status, body) = one(doctor.clone(), record.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), listed[0]);
+    assert_eq!(one(nurse.clone(), record.clone()).await, missing, "granted to another");
     assert_eq!(patients(nurse).await, json!([]));
     let grants = get(&app.router, &format!("/api/records/{record}/grants"), Some(&patient.0)).await;
     let grants: Value = serde_json::from_str(&text(grants).await).unwrap();
@@ -495,6 +511,7 @@ async fn a_patient_finds_professionals_and_a_professional_lists_who_granted_them
     // The grant ends after its last day.
     app.clock.advance(6 * 86_400);
     let (doctor, _) = professionals(&app).await;
+    assert_eq!(one(doctor.clone(), record.clone()).await, missing, "the grant ended");
     assert_eq!(patients(doctor).await, json!([]));
 }
 

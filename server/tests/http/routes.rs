@@ -98,11 +98,12 @@ async fn every_state_changing_route_needs_the_csrf_token_and_no_record_route_ser
             assert_eq!(wrong, StatusCode::FORBIDDEN, "{method} {path} with a wrong token");
             csrf_checked += 1;
         }
-        // Another patient's session, with its own token: as if the record did not exist.
+        // Another patient's session (the professional's, under `/pro/`), with its own token:
+        // as if the record did not exist.
         if path.contains("{record}") {
             let uri = format!("/api{}", filled(path, &others_record));
             for method in [Method::GET, Method::POST, Method::PUT] {
-                let answer = send(&app, method.clone(), &uri, &patient, Some(&patient.1)).await;
+                let answer = send(&app, method.clone(), &uri, session, Some(&session.1)).await;
                 if answer == StatusCode::METHOD_NOT_ALLOWED {
                     continue;
                 }

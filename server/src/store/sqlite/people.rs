@@ -146,6 +146,25 @@ impl PeopleStore for SqliteStore {
         .map_err(map_error)
     }
 
+    async fn granted_record(
+        &self,
+        rpps: &str,
+        today: &str,
+        account_id: &str,
+    ) -> Result<Option<(String, String, String, String)>, StoreError> {
+        sqlx::query_as(
+            "SELECT a.id, a.given_name, a.family_name, a.birth_date FROM grants g \
+             JOIN accounts a ON a.id = g.account_id WHERE g.rpps = ? AND g.account_id = ? \
+             AND g.state = 'granted' AND (g.until IS NULL OR g.until >= ?) AND a.status = 'active'",
+        )
+        .bind(rpps)
+        .bind(account_id)
+        .bind(today)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
     async fn set_card_key(&self, rpps: &str, public_key: &[u8]) -> Result<bool, StoreError> {
         let result = sqlx::query("UPDATE professionals SET public_key = ? WHERE rpps = ?")
             .bind(public_key)
