@@ -4,9 +4,9 @@
 // `scripts/build-site.sh`), signs up a patient with 200 documents and grants Dr Martin of
 // `demo/directory.json`, opens the page in Debian's Chromium with a 4× CPU slowdown (Lighthouse's
 // mobile preset), records a CPU profile until the page is hydrated, and prints self and inclusive
-// times. Asserts nothing; the unoptimised names make it slower than the real bundle, so read
-// proportions, not milliseconds. Written to find why the record's pages blocked the main thread:
-// loading 150 to 250 chunks cost more than hydrating the page.
+// times, by crate and by function. Asserts nothing; the unoptimised names make it slower than the
+// real bundle, so read proportions, not milliseconds. Written to find why the record's pages
+// blocked the main thread: loading 150 to 250 chunks cost more than hydrating the page.
 //
 //   node scripts/profile-page.mjs /dossier/sante     # a patient's page
 //   node scripts/profile-page.mjs pro                 # the professional's view of the record
@@ -78,7 +78,27 @@ try {
     console.log(`\n${title}`);
     for (const [key, us] of [...times].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(String(Math.round(us / 1000)).padStart(7), key.slice(0, 160));
   };
+  // Self time by crate: how much of the start is Rust running (and whose code), how much
+  // script glue and browser calls, how much `(program)`: the browser's own work outside any
+  // script (parsing, style, layout, compiling), which a CPU profile does not break down; a
+  // DevTools trace does.
+  const crates = new Map();
+  for (const [key, us] of self) {
+    // `_ZN8gloo_net4http…` (its first part the crate, or `_$LT$crate..Type…` in an impl), or
+    // demangled: `<crate[hash]::Type…`, `crate::module::…`.
+    let name = key.replace(/^<+/, '');
+    const mangled = key.match(/^_ZN(\d+)(.*)/);
+    if (mangled) {
+      const first = mangled[2].slice(0, Number(mangled[1]));
+      name = /^_?\$LT\$/.test(first) ? first.replace(/^_?\$LT\$/, '') : `${first}::`;
+    }
+    const crate = name.match(/^([a-z_][a-z0-9_]*)(?:\[[0-9a-f]+\])?(?:::|\.\.)/);
+    const group = crate ? `${crate[1]} (wasm)` : key.startsWith('(') ? key
+      : key.startsWith('wasm-function[') ? 'unnamed wasm' : 'JavaScript and browser calls';
+    crates.set(group, (crates.get(group) ?? 0) + us);
+  }
   console.log(`${path}: ${Math.round(total / 1000)} ms profiled (4× slowdown); the profile is in target/profile.cpuprofile`);
+  print('self time by crate, ms', crates, 25);
   print('self time, ms', self, 40);
   print('inclusive time, ms', inclusive, 60);
 } finally {
