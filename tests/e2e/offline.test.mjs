@@ -371,16 +371,30 @@ test('ten wrong codes wipe the copy; a new build is announced and taken on reque
   try {
     writeFileSync(worker, `${original}\n// the next build\n`);
     await hydrated(page, '/dossier');
+    // A second tab of the same app, open on another page.
+    const other = await phone.context.newPage();
+    await hydrated(other, '/mon-compte');
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
-    const notice = page.getByRole('status').filter({ hasText: 'Une nouvelle version de Carnet est prête.' });
+    const ready = 'Une nouvelle version de Carnet est prête.';
+    const notice = page.getByRole('status').filter({ hasText: ready });
     await notice.waitFor();
     await assertAccessible(page, 'new version announced');
+    await other.getByRole('status').filter({ hasText: ready }).waitFor();
     await Promise.all([
       page.waitForEvent('load'),
       notice.getByRole('button', { name: 'Mettre à jour' }).click(),
     ]);
     await waitForHydration(page);
-    assert.equal(await page.getByText('Une nouvelle version de Carnet est prête.').count(), 0);
+    assert.equal(await page.getByText(ready).count(), 0);
+    // The other tab, still of the old build, takes the new one too when asked, though no
+    // worker waits any more.
+    await Promise.all([
+      other.waitForEvent('load'),
+      other.getByRole('status').filter({ hasText: ready }).getByRole('button', { name: 'Mettre à jour' }).click(),
+    ]);
+    await waitForHydration(other);
+    assert.equal(await other.getByText(ready).count(), 0);
+    await other.close();
     const active = await page.evaluate(async () => {
       const source = await (await fetch('/sw.js')).text();
       return source.includes('the next build') && navigator.serviceWorker.controller !== null;

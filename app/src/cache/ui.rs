@@ -603,7 +603,8 @@ mod sw {
     }
 
     /// The user asked for the new version: the waiting worker takes over, then the page reloads
-    /// on it.
+    /// on it. When none waits any more (another tab took the new version first, and with it
+    /// this page's worker), the page reloads at once: it is still of the old build.
     pub fn activate_waiting() {
         let Some(container) = container() else { return };
         let reload = Closure::<dyn Fn()>::new(|| {
@@ -614,11 +615,22 @@ mod sw {
         container.set_oncontrollerchange(Some(reload.as_ref().unchecked_ref()));
         reload.forget();
         leptos::task::spawn_local(async move {
-            if let Ok(registration) = JsFuture::from(container.get_registration()).await
-                && let Ok(registration) = registration.dyn_into::<ServiceWorkerRegistration>()
-                && let Some(waiting) = registration.waiting()
-            {
-                let _ = waiting.post_message(&JsValue::from_str("skip-waiting"));
+            let waiting = match JsFuture::from(container.get_registration()).await {
+                Ok(registration) => registration
+                    .dyn_into::<ServiceWorkerRegistration>()
+                    .ok()
+                    .and_then(|registration| registration.waiting()),
+                Err(_) => None,
+            };
+            match waiting {
+                Some(waiting) => {
+                    let _ = waiting.post_message(&JsValue::from_str("skip-waiting"));
+                }
+                None => {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().reload();
+                    }
+                }
             }
         });
     }
