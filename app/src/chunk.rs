@@ -214,8 +214,7 @@ pub fn OnDemand(
     focus: Option<&'static str>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    // Fetching (`Some(false)`) or shown (`Some(true)`).
-    let state = RwSignal::new(None::<bool>);
+    let state = RwSignal::new(PartState::Placeholder);
     // Handed over once from the task that made it to the view below. (Not a local value: the
     // server renders pages on several threads, and drops this with the page, on any of them.)
     let part = StoredValue::new(std::sync::Mutex::new(None::<AnyView>));
@@ -223,21 +222,21 @@ pub fn OnDemand(
     let load = StoredValue::new(load);
     // An effect: only ever in the browser.
     Effect::new(move |_| {
-        if !wanted.get() || state.get_untracked().is_some() {
+        if !wanted.get() || state.get_untracked() != PartState::Placeholder {
             return;
         }
-        state.set(Some(false));
+        state.set(PartState::Fetching);
         let made = load.with_value(|load| load());
         let fetch = async move {
             match made.await {
                 Ok(view) => {
                     part.with_value(|part| part.lock().map(|mut part| *part = Some(view)).ok());
-                    state.set(Some(true));
+                    state.set(PartState::Shown);
                     if let Some(id) = focus {
                         focus_on(id);
                     }
                 }
-                Err(ChunkMissing) => state.set(None),
+                Err(ChunkMissing) => state.set(PartState::Placeholder),
             }
         };
         match owner.get_value() {
@@ -246,12 +245,23 @@ pub fn OnDemand(
         }
     });
     move || match state.get() {
-        Some(true) => {
+        PartState::Shown => {
             part.with_value(|part| part.lock().ok().and_then(|mut part| part.take())).into_any()
         }
-        Some(false) => view! { <p role="status">{t!(i18n, account.loading)}</p> }.into_any(),
-        None => placeholder.run(),
+        PartState::Fetching => {
+            view! { <p role="status">{t!(i18n, account.loading)}</p> }.into_any()
+        }
+        PartState::Placeholder => placeholder.run(),
     }
+}
+
+/// Where an [`OnDemand`] part is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PartState {
+    /// Not wanted yet, or its code could not arrive.
+    Placeholder,
+    Fetching,
+    Shown,
 }
 
 /// Gives the focus to the element `id` once it is on the page.

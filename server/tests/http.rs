@@ -145,6 +145,12 @@ pub async fn get(router: &Router, uri: &str, cookie: Option<&str>) -> Response<B
     router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap()
 }
 
+/// `GET uri` from a browser that accepts `encodings` (`Accept-Encoding`).
+pub async fn get_accepting(router: &Router, uri: &str, encodings: &str) -> Response<Body> {
+    let request = Request::get(uri).header(header::ACCEPT_ENCODING, encodings);
+    router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap()
+}
+
 pub async fn text(response: Response<Body>) -> String {
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     String::from_utf8(bytes.to_vec()).unwrap()
@@ -234,11 +240,7 @@ async fn home_page_is_server_rendered_in_french_by_default() {
 #[tokio::test]
 async fn pages_are_compressed_for_browsers_that_accept_it() {
     let app = test_app().await;
-    let asked = |encodings: &str| {
-        let request = Request::get("/").header(header::ACCEPT_ENCODING, encodings);
-        app.router.clone().oneshot(request.body(Body::empty()).unwrap())
-    };
-    let response = asked("gzip").await.unwrap();
+    let response = get_accepting(&app.router, "/", "gzip").await;
     assert_eq!(header(&response, "content-encoding"), "gzip");
     assert!(header(&response, "vary").to_ascii_lowercase().contains("accept-encoding"));
     let nonce = csp_nonce(&response);
@@ -248,7 +250,8 @@ async fn pages_are_compressed_for_browsers_that_accept_it() {
     assert!(html.contains(&format!(" nonce=\"{nonce}\"")), "the whole page, as rendered");
     assert!(html.contains("</html>"));
     assert!(sent.len() * 2 < html.len(), "{} bytes sent for {}", sent.len(), html.len());
-    assert_eq!(header(&asked("br;q=1, gzip;q=0.5").await.unwrap(), "content-encoding"), "br");
+    let response = get_accepting(&app.router, "/", "br;q=1, gzip;q=0.5").await;
+    assert_eq!(header(&response, "content-encoding"), "br");
     // A browser that says nothing gets the page as it is (as every other test here does).
     let plain = get(&app.router, "/", None).await;
     assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
@@ -356,11 +359,7 @@ async fn static_files_are_served_with_headers_and_no_traversal() {
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("thesaurus.json"), "{\"plain\": true}").unwrap();
     std::fs::write(data.join("thesaurus.json.br"), b"brotli bytes").unwrap();
-    let request = Request::get("/data/thesaurus.json")
-        .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
-        .body(Body::empty())
-        .unwrap();
-    let response = app.router.clone().oneshot(request).await.unwrap();
+    let response = get_accepting(&app.router, "/data/thesaurus.json", "gzip, deflate, br").await;
     assert_eq!(header(&response, "content-encoding"), "br");
     assert!(header(&response, "content-type").starts_with("application/json"));
     // Which copy depends on what the browser accepts, and the answer says so to every cache.
@@ -374,11 +373,7 @@ async fn static_files_are_served_with_headers_and_no_traversal() {
 #[tokio::test]
 async fn the_not_found_page_is_compressed_like_every_page() {
     let app = test_app().await;
-    let request = Request::get("/nulle-part")
-        .header(header::ACCEPT_ENCODING, "gzip")
-        .body(Body::empty())
-        .unwrap();
-    let response = app.router.clone().oneshot(request).await.unwrap();
+    let response = get_accepting(&app.router, "/nulle-part", "gzip").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(header(&response, "content-encoding"), "gzip");
     assert_eq!(response.headers().get_all(header::VARY).iter().count(), 1, "one Vary");

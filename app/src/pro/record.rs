@@ -12,7 +12,7 @@ use crate::api::ErrorCode;
 use crate::chunk::{OnDemand, PartLoad};
 use crate::client;
 use crate::emergency::EmergencyBanner;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
@@ -32,6 +32,14 @@ impl Part {
         match self {
             Part::Documents => format!("/pro/dossier/{record}"),
             Part::Health => format!("/pro/dossier/{record}/sante"),
+        }
+    }
+
+    /// Its name, in the page's title and in the link to it.
+    fn label(self, i18n: leptos_i18n::I18nContext<Locale>) -> &'static str {
+        match self {
+            Part::Documents => t_string!(i18n, tabs.documents),
+            Part::Health => t_string!(i18n, tabs.health),
         }
     }
 }
@@ -72,13 +80,9 @@ fn ProRecordFrame(part: Part, content: fn(String) -> AnyView) -> impl IntoView {
             Ok::<_, client::ApiFailure>((me, patient))
         },
     );
-    let title = move || match part {
-        Part::Documents => t_string!(i18n, tabs.documents),
-        Part::Health => t_string!(i18n, tabs.health),
-    };
     view! {
         <PageTitle text=Signal::derive(move || {
-            format!("{} · {}", title(), t_string!(i18n, pro.record_title))
+            format!("{} · {}", part.label(i18n), t_string!(i18n, pro.record_title))
         }) />
         // A Transition: a search in the documents, or a deposit, never puts the whole page back
         // to its loading state.
@@ -117,10 +121,7 @@ fn PatientHeader(
         view! {
             <li>
                 <a href=to.href(&record) class="section-chip" aria-current=current>
-                    {move || match to {
-                        Part::Documents => t_string!(i18n, tabs.documents),
-                        Part::Health => t_string!(i18n, tabs.health),
-                    }}
+                    {move || to.label(i18n)}
                 </a>
             </li>
         }
