@@ -104,7 +104,7 @@ try {
   cookie = await server.cardSession(DOCTOR, PIN);
   await server.call('PUT', `${record}/grants/${DOCTOR}`, { scope: 'all' }, auth);
   measure('`/pro`', '/pro', true);
-  measure(`\`/pro/dossier/…\`, ${DOCUMENTS} documents`, `/pro/dossier/${me.id}`, true);
+  measure(`\`/pro/dossier/…/documents\`, ${DOCUMENTS} documents`, `/pro/dossier/${me.id}/documents`, true);
   measure('`/pro/dossier/…/sante`', `/pro/dossier/${me.id}/sante`, true);
 
   const version = JSON.parse(readFileSync(join(dir, '0.json'), 'utf8')).lighthouseVersion;

@@ -72,7 +72,7 @@ try {
   const which = process.argv[2] ?? '/dossier';
   // `pro` and `pro/sante`: the professional's pages of the record.
   const [path, asker] = which.startsWith('pro')
-    ? [`/pro/dossier/${me.id}${which.slice('pro'.length)}`, pro] : [which, cookie];
+    ? [`/pro/dossier/${me.id}${which === 'pro' ? '/documents' : which.slice('pro'.length)}`, pro] : [which, cookie];
   const browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: 'block', locale: 'fr-FR' });
   const [name, value] = asker.split('=');

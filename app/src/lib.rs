@@ -103,7 +103,7 @@ pub fn App() -> impl IntoView {
                             // The list and, from a document's address, the document beside it:
                             // one route, so opening a document keeps the list as it is.
                             <Route
-                                path=path!("/dossier/documents/:id?")
+                                path=path!("/dossier/documents/:doc?")
                                 view={Lazy::<RecordDocumentsRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route
@@ -119,8 +119,11 @@ pub fn App() -> impl IntoView {
                                 view={Lazy::<summary::routes::ShareRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route path=path!("/pro") view={Lazy::<ProRoute>::new()} ssr=SsrMode::InOrder />
+                            // The documents, and from a document's address the document beside
+                            // them: one route, as the patient's. (The server sends the record's
+                            // own address, `/pro/dossier/:id`, here.)
                             <Route
-                                path=path!("/pro/dossier/:id")
+                                path=path!("/pro/dossier/:id/documents/:doc?")
                                 view={Lazy::<ProRecordRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route

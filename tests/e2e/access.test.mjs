@@ -27,7 +27,7 @@ async function proLogin(card) {
   return opened;
 }
 
-const titles = async (page) => page.locator('.document__title').allTextContents();
+const titles = async (page) => page.locator('.document-row__title').allTextContents();
 
 test('grants, preview, mask and break-glass, as each person sees them', async () => {
   env.server.command(['directory', 'import', join(root, 'demo/directory.json')]);
@@ -57,7 +57,7 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   assert.equal(await deposit(doctor.page, '/api/pro/me', record, 'Ordonnance de sortie', 'prescriptions'), 201);
   assert.equal(await deposit(doctor.page, '/api/pro/me', record, 'HbA1c de septembre', 'lab_results', '4548-4', '2026-09-01'), 201);
   // A second HbA1c within three months: the form names the first one before sending.
-  await hydrated(doctor.page, `/pro/dossier/${record}`);
+  await hydrated(doctor.page, `/pro/dossier/${record}/documents`);
   await doctor.page.getByRole('button', { name: 'Ajouter un document', exact: true }).click();
   const depositForm = doctor.page.getByRole('form', { name: 'Ajouter un document' });
   await depositForm.getByLabel('Fichier').setInputFiles({ name: 'hba1c.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
@@ -118,20 +118,20 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await hydrated(nurse.page, '/pro');
   await nurse.page.getByRole('link', { name: 'Louise Bernard' }).click();
   await nurse.page.getByRole('heading', { name: 'Louise Bernard' }).waitFor();
-  await nurse.page.locator('.document__title').first().waitFor();
+  await nurse.page.locator('.document-row__title').first().waitFor();
   assert.deepEqual((await titles(nurse.page)).sort(), ['Compte rendu de consultation', 'Journal de tension']);
   await assertAccessible(nurse.page, 'nurse: granted documents');
   // Her search and filters narrow what she may see, never more.
   await nurse.page.getByLabel('Rechercher un document').fill('tension');
   await nurse.page.getByRole('button', { name: 'Filtrer' }).click();
-  await nurse.page.waitForFunction(() => document.querySelectorAll('.document__title').length === 1);
+  await nurse.page.waitForFunction(() => document.querySelectorAll('.document-row__title').length === 1);
   assert.deepEqual(await titles(nurse.page), ['Journal de tension']);
   await nurse.page.getByLabel('Rechercher un document').fill('ordonnance');
   await nurse.page.getByRole('button', { name: 'Filtrer' }).click();
   await nurse.page.getByText('Aucun document ne correspond.').waitFor();
   await assertAccessible(nurse.page, 'nurse: search with no match');
   await nurse.page.getByRole('button', { name: 'Tout afficher' }).click();
-  await nurse.page.waitForFunction(() => document.querySelectorAll('.document__title').length === 2);
+  await nurse.page.waitForFunction(() => document.querySelectorAll('.document-row__title').length === 2);
 
   // The patient previews the nurse's view: the same two, and why not the prescription.
   await page.getByRole('button', { name: 'Voir le dossier comme Thomas Petit' }).click();
@@ -151,10 +151,10 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await own.getByRole('button', { name: 'Masquer' }).click();
   await own.getByText('masqué').waitFor();
   await nurse.page.reload();
-  await nurse.page.locator('.document__title').first().waitFor();
+  await nurse.page.locator('.document-row__title').first().waitFor();
   assert.deepEqual(await titles(nurse.page), ['Compte rendu de consultation']);
-  await hydrated(doctor.page, `/pro/dossier/${record}`);
-  await doctor.page.locator('.document', { hasText: 'Journal de tension' }).getByText('masqué').waitFor();
+  await hydrated(doctor.page, `/pro/dossier/${record}/documents`);
+  await doctor.page.locator('.document-row', { hasText: 'Journal de tension' }).getByText('masqué').waitFor();
   assert.equal((await titles(doctor.page)).length, 7);
   await nurse.context.close();
   await doctor.context.close();
@@ -171,9 +171,9 @@ test('grants, preview, mask and break-glass, as each person sees them', async ()
   await assertAccessible(urgent.page, 'break-glass: reason refused');
   await form.getByLabel('Motif de l\'accès en urgence').fill('Patiente inconsciente, admise aux urgences');
   await form.getByRole('button', { name: 'Ouvrir le dossier en urgence' }).click();
-  await urgent.page.waitForURL(`**/pro/dossier/${record}`);
+  await urgent.page.waitForURL(`**/pro/dossier/${record}/documents`);
   await urgent.page.getByRole('heading', { name: 'Mode urgence (bris de glace)' }).waitFor();
-  await urgent.page.locator('.document__title').first().waitFor();
+  await urgent.page.locator('.document-row__title').first().waitFor();
   assert.deepEqual((await titles(urgent.page)).sort(),
     ['Compte rendu de consultation', 'HbA1c de novembre', 'HbA1c de septembre', 'Ordonnance de biologie', 'Ordonnance de sortie',
       'Ordonnance du 20 novembre'],

@@ -61,7 +61,7 @@ test('no page transfers more than its budget on a first visit', async () => {
     '/mon-compte': async (p) => p.getByRole('region', { name: 'Mon dossier sans réseau' }).waitFor(),
     '/dossier/urgence': async (p) => p.getByRole('heading', { level: 1 }).waitFor(),
     '/pro': async (p) => p.getByRole('heading', { name: 'Anne Martin' }).waitFor(),
-    '/pro/dossier/:id': async (p) => p.getByRole('button', { name: 'Ajouter un document', exact: true }).waitFor(),
+    '/pro/dossier/:id/documents': async (p) => p.getByRole('button', { name: 'Ajouter un document', exact: true }).waitFor(),
     '/pro/dossier/:id/sante': async (p) => p.getByRole('region', { name: 'Chronologie' }).waitFor(),
   };
   assert.deepEqual(Object.keys(pages).sort(), Object.keys(budgets.pages).sort(), 'every page has a budget');

@@ -180,9 +180,9 @@ test('the professional\'s view of a record, its documents and its health pages, 
       await hydrated(page, '/pro');
       await page.getByRole('link', { name: 'Jeanne Martin' }).click();
       await page.getByRole('heading', { name: 'Jeanne Martin', level: 1 }).waitFor();
-      assert.equal(path(page), `/pro/dossier/${me.id}`);
+      assert.equal(path(page), `/pro/dossier/${me.id}/documents`);
       assert.equal(await parts.getByRole('link', { name: 'Documents' }).getAttribute('aria-current'), 'page');
-      await page.locator('.document__title', { hasText: 'Compte rendu 3' }).waitFor();
+      await page.locator('.document-row__title', { hasText: 'Compte rendu 3' }).waitFor();
       // The deposit form comes with its code when opened; the focus goes to its file.
       await page.getByRole('button', { name: 'Ajouter un document', exact: true }).click();
       await page.getByRole('form', { name: 'Ajouter un document' }).waitFor();
@@ -190,6 +190,27 @@ test('the professional\'s view of a record, its documents and its health pages, 
       // Its own page: the health profile's code is not loaded here.
       assert.equal(await page.getByRole('region', { name: 'Profil de santé' }).count(), 0);
       await assertAccessible(page, `professional ${device}: documents`);
+    });
+
+    await step(t, page, `professional ${device} a document's page`, async () => {
+      await page.getByRole('link', { name: 'Compte rendu 2', exact: true }).click();
+      await page.getByRole('heading', { name: 'Compte rendu 2', level: 2 }).waitFor();
+      assert.match(path(page), new RegExp(`^/pro/dossier/${me.id}/documents/[^/?]+$`));
+      await page.getByRole('link', { name: 'Télécharger' }).waitFor();
+      // Its actions: opened in the page, as the server sends it to this professional.
+      await page.getByRole('button', { name: 'Ouvrir « Compte rendu 2 »' }).click();
+      await page.frameLocator('iframe.viewer__frame').getByText('Tension 12/8, poids stable.').waitFor();
+      const list = page.locator('.split__list');
+      if (viewport.width >= 768) {
+        assert.ok(await list.isVisible(), 'the list beside the document');
+        assert.equal(await list.getByRole('link', { name: 'Compte rendu 2', exact: true }).getAttribute('aria-current'), 'true');
+      } else {
+        assert.ok(!(await list.isVisible()), 'the document alone on a phone');
+      }
+      await assertAccessible(page, `professional ${device}: a document's page`);
+      await page.goBack();
+      await page.locator('.document-row__title', { hasText: 'Compte rendu 3' }).waitFor();
+      assert.equal(path(page), `/pro/dossier/${me.id}/documents`);
     });
 
     await step(t, page, `professional ${device} health`, async () => {
@@ -202,8 +223,8 @@ test('the professional\'s view of a record, its documents and its health pages, 
       await assertAccessible(page, `professional ${device}: health`);
       // Back: the documents again.
       await page.goBack();
-      await page.locator('.document__title', { hasText: 'Compte rendu 3' }).waitFor();
-      assert.equal(path(page), `/pro/dossier/${me.id}`);
+      await page.locator('.document-row__title', { hasText: 'Compte rendu 3' }).waitFor();
+      assert.equal(path(page), `/pro/dossier/${me.id}/documents`);
     });
     assert.deepEqual(problems, []);
     await context.close();

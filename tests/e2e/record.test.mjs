@@ -77,7 +77,7 @@ test('a patient grants a physician, who deposits a PDF report the patient reads 
   await pro.page.getByLabel('Code de type (LOINC, facultatif)').fill('11488-4');
   await pro.page.getByRole('button', { name: 'Ajouter le document' }).click();
   await pro.page.getByText('Document ajouté.').waitFor();
-  await pro.page.locator('.document__title', { hasText: 'Compte rendu de consultation' }).waitFor();
+  await pro.page.locator('.document-row__title', { hasText: 'Compte rendu de consultation' }).waitFor();
   await assertAccessible(pro.page, 'report deposited');
   assert.deepEqual(pro.problems, []);
   await pro.context.close();

@@ -22,7 +22,7 @@ pub fn EmergencyBanner() -> impl IntoView {
                 .into_iter()
                 .map(|session| {
                     let name = format!("{} {}", session.given_name, session.family_name);
-                    let href = format!("/pro/dossier/{}", session.record_id);
+                    let href = crate::pro::record_href(&session.record_id);
                     let until = moment(session.expires_at);
                     let (csrf, id) = (csrf.clone(), session.id.clone());
                     let end = move |_| {

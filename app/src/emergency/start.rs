@@ -32,7 +32,7 @@ pub fn BreakGlassSection() -> impl IntoView {
         };
         let navigate = navigate.clone();
         let on_started = with_body(failure, move |started: LiveBreakGlass| {
-            navigate(&format!("/pro/dossier/{}", started.record_id), Default::default());
+            navigate(&crate::pro::record_href(&started.record_id), Default::default());
         });
         send_form(
             pending,

@@ -19,6 +19,12 @@ use serde::{Deserialize, Serialize};
 use crate::account::{ConsentMethod, RepresentedKind};
 use crate::directory::{Professional, Rpps};
 
+/// Where a professional opens a patient's record: its documents (the server redirects the
+/// record's own address, `/pro/dossier/{record}`, here).
+pub fn record_href(record: &str) -> String {
+    format!("/pro/dossier/{record}/documents")
+}
+
 /// Format tag of a card file; also part of what the sealed key is bound to.
 pub const CARD_FORMAT: &str = "carnet-card/1";
 /// PBKDF2-SHA256 rounds protecting a card file's key with its PIN (OWASP 2023: ≥ 600,000).

@@ -153,7 +153,7 @@ fn PatientsSection() -> impl IntoView {
         view! {
             <ul class="people">
                 {patients.into_iter().map(|p| {
-                    let href = format!("/pro/dossier/{}", p.id);
+                    let href = super::record_href(&p.id);
                     view! {
                         <li class="person">
                             <A href=href>{format!("{} {}", p.given_name, p.family_name)}</A>

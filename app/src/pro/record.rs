@@ -16,8 +16,8 @@ use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
-    AccessHistory, DocumentFinder, DocumentInfo, Pager, TimelineSection, abilities, deposit_forms,
-    documents::DocumentList, filter::DocumentFilter, page_of, use_list_page,
+    AccessHistory, DocumentBrowse, DocumentSplit, TimelineSection, abilities, deposit_forms,
+    filter::DocumentFilter,
 };
 
 /// Which of the record's two pages a frame shows.
@@ -30,7 +30,7 @@ enum Part {
 impl Part {
     fn href(self, record: &str) -> String {
         match self {
-            Part::Documents => format!("/pro/dossier/{record}"),
+            Part::Documents => super::record_href(record),
             Part::Health => format!("/pro/dossier/{record}/sante"),
         }
     }
@@ -139,46 +139,24 @@ fn PatientHeader(
     }
 }
 
-/// The documents this professional may read, a page at a time, and the deposit form; on a
-/// tablet, side by side.
+/// The documents this professional may read, a page at a time, each on a page of its own (beside
+/// the list on a tablet), and the deposit form.
 fn documents(record: String) -> AnyView {
     let i18n = use_i18n();
-    // Refreshed alone after a deposit, so the form (and its confirmation) stays.
-    let filter = RwSignal::new(DocumentFilter::default());
-    let documents = {
-        let base = format!("/api/records/{record}/documents");
-        Resource::new(
-            move || format!("{base}{}", filter.get().query_string()),
-            |path| client::get::<Vec<DocumentInfo>>(&path),
-        )
-    };
-    let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
+    let browse = DocumentBrowse::new(&record, &Part::Documents.href(&record));
     // What this professional may do on this record, as the server's policy decides with the
     // server's matrix and the patient's grant.
     let abilities = abilities(&record);
     let changed = crate::record::RecordChanged::provide();
-    let refresh = Callback::new(move |()| {
-        documents.refetch();
-        changed.mark();
-    });
-    let (episodes, _) = crate::record::use_episodes(&record);
-    // A page at a time (`?page=N`), newest care first as the server sends them.
-    let here = Part::Documents.href(&record);
-    let page = use_list_page(filter, here.clone());
-    let list = {
-        let record = record.clone();
-        move || {
-            documents.get().map(|result| {
-                let all = result.unwrap_or_default();
-                let filtered = filter.with_untracked(|f| *f != DocumentFilter::default());
-                let (documents, page, pages) = page_of(all, page.get());
-                view! {
-                    <DocumentList record=record.clone() documents patient_side=false refresh filtered />
-                    <Pager base=here.clone() page pages />
-                }
-            })
-        }
+    // After a deposit: the list read again alone, so the form (and its confirmation) stays.
+    let refresh = {
+        let list = browse.refresh;
+        Callback::new(move |()| {
+            list.run(());
+            changed.mark();
+        })
     };
+    let browse = DocumentBrowse { refresh, ..browse };
     // The form comes with its code when the professional opens it.
     let depositing = RwSignal::new(false);
     let deposit = {
@@ -202,20 +180,9 @@ fn documents(record: String) -> AnyView {
         })
     };
     view! {
-        <div class="columns">
-            <div class="columns__main">
-                <section class="panel" aria-labelledby="documents-heading">
-                    <h2 id="documents-heading">{t!(i18n, record.documents)}</h2>
-                    <DocumentFinder record=record.clone() filter shown episodes />
-                    <Transition fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
-                        {list}
-                    </Transition>
-                </section>
-            </div>
-            <div class="columns__side">
-                <Suspense>{deposit}</Suspense>
-            </div>
-        </div>
+        <DocumentSplit record browse patient_side=false>
+            <Suspense>{deposit}</Suspense>
+        </DocumentSplit>
     }
     .into_any()
 }

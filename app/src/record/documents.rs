@@ -32,46 +32,6 @@ pub fn category_label(i18n: I18nContext<Locale>, category: Category) -> String {
     .to_string()
 }
 
-/// The list, each document with the actions the server says the asker may take on it (mask,
-/// withdraw, announce); `filtered`: the list is narrowed by a search (an empty one then says no
-/// document matches); `patient_side`: this device may keep documents offline.
-#[component]
-pub fn DocumentList(
-    record: String,
-    documents: Vec<DocumentInfo>,
-    patient_side: bool,
-    refresh: Callback<()>,
-    #[prop(optional)] filtered: bool,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let open = RwSignal::<Opened>::new(None);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
-    if documents.is_empty() && filtered {
-        return view! { <p role="status">{t!(i18n, finder.none)}</p> }.into_any();
-    }
-    if documents.is_empty() {
-        return view! { <p>{t!(i18n, record.empty)}</p> }.into_any();
-    }
-    let base = format!("/api/records/{record}/documents");
-    let rows = documents
-        .into_iter()
-        .map(|document| {
-            view! {
-                <li>
-                    <DocumentCard record=record.clone() document patient_side refresh open failure pending />
-                </li>
-            }
-        })
-        .collect_view();
-    view! {
-        <FormAlert failure />
-        <ul class="documents">{rows}</ul>
-        {move || open.get().map(|(document, kept)| view! { <Viewer base=base.clone() document kept close=open /> })}
-    }
-    .into_any()
-}
-
 /// A document open in the app, and the version of it kept on this device, if it is.
 pub type Opened = Option<(DocumentInfo, Option<u32>)>;
 

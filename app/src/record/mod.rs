@@ -19,7 +19,7 @@ pub mod upload;
 pub use access_history::AccessHistory;
 pub use chronology::{RecordChanged, TimelineSection, use_episodes};
 pub use finder::DocumentFinder;
-pub use page::{Pager, abilities, deposit_forms, page_of, recent_documents_path, use_list_page};
+pub use page::{DocumentBrowse, DocumentSplit, abilities, deposit_forms, recent_documents_path};
 
 use serde::{Deserialize, Serialize};
 

@@ -62,10 +62,6 @@ impl RecordSession {
         };
         Self { record, whose }
     }
-
-    fn documents_path(&self) -> String {
-        format!("/api/records/{}/documents", self.record)
-    }
 }
 
 /// What every record page does first: its title, the session read (again once the device's copy
@@ -154,7 +150,7 @@ fn home(session: RecordSession) -> AnyView {
             }
             let rows = list
                 .into_iter()
-                .map(|document| view! { <DocumentRow document href_query=String::new() /> })
+                .map(|document| view! { <DocumentRow document base="/dossier/documents".to_owned() href_query=String::new() /> })
                 .collect_view();
             view! { <ul class="document-rows">{rows}</ul> }.into_any()
         })
@@ -184,15 +180,18 @@ fn home(session: RecordSession) -> AnyView {
     .into_any()
 }
 
-/// One line of a list of documents: its title, a link to its page, and what it is.
+/// One line of a list of documents: its title, a link to its page (`{base}/{id}`), and what it
+/// is.
 #[component]
 fn DocumentRow(
     document: DocumentInfo,
+    /// The list's address.
+    base: String,
     /// Kept on the link (`?page=N`), so that going back returns to the same page.
     href_query: String,
     #[prop(optional)] selected: bool,
 ) -> impl IntoView {
-    let href = format!("/dossier/documents/{}{href_query}", document.id);
+    let href = format!("{base}/{}{href_query}", document.id);
     let title = document.title.clone();
     view! {
         <li class="document-row" class:document-row--selected=selected>
@@ -213,52 +212,114 @@ pub fn RecordDocumentsPage() -> impl IntoView {
 fn documents(session: RecordSession) -> AnyView {
     let i18n = use_i18n();
     let record = session.record.clone();
-    let params = use_params_map();
-    let selected = Memo::new(move |_| params.with(|p| p.get("id")));
-    let filter = RwSignal::new(DocumentFilter::default());
-    let page = use_list_page(filter, "/dossier/documents".to_string());
-    let (episodes, _) = crate::record::use_episodes(&record);
-    let path = session.documents_path();
-    let documents = Resource::new(
-        move || format!("{path}{}", filter.get().query_string()),
-        |path| client::get::<Vec<DocumentInfo>>(&path),
-    );
-    let refresh = Callback::new(move |()| documents.refetch());
-    let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
+    let browse = DocumentBrowse::new(&record, "/dossier/documents");
     let abilities = abilities(&record);
-    let list = move || {
-        documents.get().map(|result| {
-            let all = result.unwrap_or_default();
-            if all.is_empty() {
-                let filtered = filter.with(|f| *f != DocumentFilter::default());
-                return if filtered {
-                    view! { <p role="status">{t!(i18n, finder.none)}</p> }.into_any()
-                } else {
-                    view! { <p>{t!(i18n, record.empty)}</p> }.into_any()
-                };
-            }
-            let (shown, page, pages) = page_of(all, page.get());
-            let query = page_query(page);
-            let open = selected.get();
-            let rows = shown
-                .into_iter()
-                .map(|document| {
-                    let selected = open.as_deref() == Some(document.id.as_str());
-                    view! { <DocumentRow document href_query=query.clone() selected /> }
-                })
-                .collect_view();
-            view! {
-                <ul class="document-rows">{rows}</ul>
-                <Pager base="/dossier/documents".to_string() page pages />
-            }
-            .into_any()
+    // The forms to add a document or a note come with their code when the person opens them.
+    let adding = RwSignal::new(false);
+    let deposit_forms = {
+        let record = record.clone();
+        client::built_from(abilities, move |abilities| {
+            let record = record.clone();
+            let load = move || -> PartLoad {
+                Box::pin(deposit_forms(record.clone(), abilities.clone(), browse.refresh, true))
+            };
+            view! { <OnDemand wanted=adding load /> }
         })
+    };
+    view! {
+        <h1>{t!(i18n, tabs.documents)}</h1>
+        <DocumentSplit record browse patient_side=true>
+            <details class="panel disclosure" on:toggle=move |_| adding.set(true)>
+                <summary>{t!(i18n, record.add_heading)}</summary>
+                <Suspense>{deposit_forms}</Suspense>
+            </details>
+        </DocumentSplit>
+    }
+    .into_any()
+}
+
+/// A list of documents read a page at a time: its search, the page the address asks for, and
+/// the read itself (the server's list, newest care first, as the search narrows it).
+#[derive(Clone)]
+pub struct DocumentBrowse {
+    /// The list's address (`/dossier/documents`); a document's own page is `{base}/{id}`.
+    pub base: String,
+    pub filter: RwSignal<DocumentFilter>,
+    pub page: Memo<usize>,
+    pub documents: Resource<Result<Vec<DocumentInfo>, ApiFailure>>,
+    /// Reads the list again (after a deposit or a change to a document).
+    pub refresh: Callback<()>,
+}
+
+impl DocumentBrowse {
+    pub fn new(record: &str, base: &str) -> Self {
+        let filter = RwSignal::new(DocumentFilter::default());
+        let page = use_list_page(filter, base.to_owned());
+        let path = format!("/api/records/{record}/documents");
+        let documents = Resource::new(
+            move || format!("{path}{}", filter.get().query_string()),
+            |path| client::get::<Vec<DocumentInfo>>(&path),
+        );
+        let refresh = Callback::new(move |()| documents.refetch());
+        Self { base: base.to_owned(), filter, page, documents, refresh }
+    }
+}
+
+/// The documents a page at a time, each title a link to the document's own page (`{base}/{id}`,
+/// the route's `doc`), and that page beside the list from a tablet's width (alone on a phone).
+/// The patient's *Documents* and the professional's view of a record browse alike.
+/// `patient_side`: this device may keep documents offline, and the record may be exported;
+/// `children` follow the list (the forms to add to it).
+#[component]
+pub fn DocumentSplit(
+    record: String,
+    browse: DocumentBrowse,
+    patient_side: bool,
+    children: Children,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let DocumentBrowse { base, filter, page, documents, refresh } = browse;
+    let params = use_params_map();
+    let selected = Memo::new(move |_| params.with(|p| p.get("doc")));
+    let (episodes, _) = crate::record::use_episodes(&record);
+    let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
+    let list = {
+        let base = base.clone();
+        move || {
+            let base = base.clone();
+            documents.get().map(move |result| {
+                let all = result.unwrap_or_default();
+                if all.is_empty() {
+                    let filtered = filter.with(|f| *f != DocumentFilter::default());
+                    return if filtered {
+                        view! { <p role="status">{t!(i18n, finder.none)}</p> }.into_any()
+                    } else {
+                        view! { <p>{t!(i18n, record.empty)}</p> }.into_any()
+                    };
+                }
+                let (shown, page, pages) = page_of(all, page.get());
+                let query = page_query(page);
+                let open = selected.get();
+                let rows = shown
+                    .into_iter()
+                    .map(|document| {
+                        let selected = open.as_deref() == Some(document.id.as_str());
+                        view! { <DocumentRow document base=base.clone() href_query=query.clone() selected /> }
+                    })
+                    .collect_view();
+                view! {
+                    <ul class="document-rows">{rows}</ul>
+                    <Pager base page pages />
+                }
+                .into_any()
+            })
+        }
     };
     let detail = {
         let record = record.clone();
         move || {
             let id = selected.get()?;
-            let back = format!("/dossier/documents{}", page_query(page.get()));
+            let back = format!("{base}{}", page_query(page.get()));
             let record = record.clone();
             Some(view! {
                 <div class="split__detail">
@@ -270,7 +331,7 @@ fn documents(session: RecordSession) -> AnyView {
                                 let found = documents.await.ok().and_then(|all| all.into_iter().find(|d| d.id == id));
                                 client::settled().await;
                                 match found {
-                                    Some(document) => view! { <DocumentDetail record document refresh /> }.into_any(),
+                                    Some(document) => view! { <DocumentDetail record document patient_side refresh /> }.into_any(),
                                     None => view! { <p role="status">{t!(i18n, record.not_found)}</p> }.into_any(),
                                 }
                             })
@@ -280,39 +341,27 @@ fn documents(session: RecordSession) -> AnyView {
             })
         }
     };
-    // The forms to add a document or a note come with their code when the person opens them.
-    let adding = RwSignal::new(false);
-    let deposit_forms = {
-        let record = record.clone();
-        client::built_from(abilities, move |abilities| {
-            let record = record.clone();
-            let load = move || -> PartLoad {
-                Box::pin(deposit_forms(record.clone(), abilities.clone(), refresh, true))
-            };
-            view! { <OnDemand wanted=adding load /> }
-        })
-    };
+    let export = patient_side.then(|| {
+        view! {
+            <p><a class="button button--secondary" href=format!("/api/records/{record}/export") download="carnet-export.json">
+                {t!(i18n, record.export)}
+            </a></p>
+        }
+    });
     view! {
-        <h1>{t!(i18n, tabs.documents)}</h1>
         <div class="split" class:split--detail=move || selected.get().is_some()>
             <div class="split__list">
                 <section class="panel" aria-labelledby="documents-heading">
-                    <h2 id="documents-heading" class="visually-hidden">{t!(i18n, record.documents)}</h2>
+                    <h2 id="documents-heading" class:visually-hidden=patient_side>{t!(i18n, record.documents)}</h2>
                     <DocumentFinder record=record.clone() filter shown episodes />
-                    <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list}</Suspense>
-                    <p><a class="button button--secondary" href=format!("/api/records/{record}/export") download="carnet-export.json">
-                        {t!(i18n, record.export)}
-                    </a></p>
+                    <Transition fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{list}</Transition>
+                    {export}
                 </section>
-                <details class="panel disclosure" on:toggle=move |_| adding.set(true)>
-                    <summary>{t!(i18n, record.add_heading)}</summary>
-                    <Suspense>{deposit_forms}</Suspense>
-                </details>
+                {children()}
             </div>
             {detail}
         </div>
     }
-    .into_any()
 }
 
 crate::split_fn!(record_deposit_forms =>
@@ -395,7 +444,12 @@ pub fn MoreButton(
 
 /// A document's own page: what it is, its actions, and the document itself once opened.
 #[component]
-fn DocumentDetail(record: String, document: DocumentInfo, refresh: Callback<()>) -> impl IntoView {
+fn DocumentDetail(
+    record: String,
+    document: DocumentInfo,
+    patient_side: bool,
+    refresh: Callback<()>,
+) -> impl IntoView {
     let open = RwSignal::<Opened>::new(None);
     let failure = RwSignal::new(None::<ApiFailure>);
     let pending = RwSignal::new(false);
@@ -403,7 +457,7 @@ fn DocumentDetail(record: String, document: DocumentInfo, refresh: Callback<()>)
     view! {
         <article class="panel document-page">
             <FormAlert failure />
-            <DocumentCard record document patient_side=true refresh open failure pending heading=true />
+            <DocumentCard record document patient_side refresh open failure pending heading=true />
             {move || open.get().map(|(document, kept)| view! { <Viewer base=base.clone() document kept close=open /> })}
         </article>
     }

@@ -17,7 +17,8 @@ use std::time::Duration;
 use axum::{
     Router,
     body::Body,
-    http::{HeaderValue, Request, header},
+    http::{HeaderValue, Request, Uri, header},
+    response::Redirect,
     routing::get,
 };
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -82,6 +83,7 @@ pub fn app(state: AppState) -> Router {
         // The pages' routes only: the layers below cover every route.
         .route_layer(axum::middleware::from_fn(pages::in_its_own_arena))
         .route("/healthz", get(healthz))
+        .route("/pro/dossier/{record}", get(pro_record_moved))
         .nest("/api", api())
         // Pages and the API only: the static files below pass as they are on disk.
         .route_layer(compression())
@@ -110,6 +112,14 @@ pub fn app(state: AppState) -> Router {
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
+}
+
+/// A record's address for a professional, from before its documents had their own: they are
+/// there now. The app links to them directly, so this address costs its route nothing in the
+/// bundle every page downloads. The path as the request wrote it (percent-encoded, so a valid
+/// header), under `/pro/dossier/`: never another site.
+async fn pro_record_moved(uri: Uri) -> Redirect {
+    Redirect::permanent(&format!("{}/documents", uri.path()))
 }
 
 /// Pages and API answers are compressed as they are sent (brotli or gzip, as the browser

@@ -577,7 +577,7 @@ async fn the_regular_doctor_sees_masked_documents_and_must_be_a_physician() {
 #[tokio::test]
 async fn record_pages_render_the_persons_data_read_once_through_the_policy() {
     let app = test_app().await;
-    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    let (patient, record, doctor, nurse) = patient_doctor_nurse(&app).await;
     let all = json!({ "scope": "all" }).to_string().into_bytes();
     put(&app, &format!("/api/records/{record}/grants/{DOCTOR}"), all, &patient, true).await;
     let report = meta("Compte rendu de cardiologie", "reports", "application/pdf", PDF.len());
@@ -618,6 +618,34 @@ async fn record_pages_render_the_persons_data_read_once_through_the_policy() {
     assert!(!anonymous.contains("Compte rendu de cardiologie"));
     assert!(anonymous.contains("/connexion"));
     assert_eq!(lists(&history(&patient).await), before + 1);
+
+    // The professional's list and a document's own page, rendered likewise for the doctor the
+    // record is open to, and for no one else (the nurse has no access).
+    let (_, listed) = json_of(&app, &format!("/api/records/{record}/documents"), &patient).await;
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    let documents = format!("/pro/dossier/{record}/documents");
+    for page in [documents.clone(), format!("{documents}/{id}")] {
+        let answer = get(&app.router, &page, Some(&doctor.0)).await;
+        assert_eq!(answer.status(), StatusCode::OK, "{page}");
+        let html = text(answer).await;
+        assert!(html.contains("Compte rendu de cardiologie"), "{page}: the list is in the page");
+        assert!(
+            html.contains(&format!("href=\"{documents}/{id}\"")),
+            "{page}: the document's page"
+        );
+    }
+    let detail = text(get(&app.router, &format!("{documents}/{id}"), Some(&doctor.0)).await).await;
+    assert!(detail.contains("document-page"), "the document's own page, beside the list");
+    // The record's own address, from before its documents had their own, leads there.
+    let moved = get(&app.router, &format!("/pro/dossier/{record}"), Some(&doctor.0)).await;
+    assert_eq!(moved.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(moved.headers()["location"], documents.as_str());
+    let refused = text(get(&app.router, &format!("{documents}/{id}"), Some(&nurse.0)).await).await;
+    assert!(!refused.contains("Compte rendu de cardiologie"));
+    assert!(
+        refused.contains("ne vous est pas ouvert."),
+        "the nurse is told the record is not hers"
+    );
 }
 
 #[tokio::test]
