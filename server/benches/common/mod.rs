@@ -17,10 +17,13 @@ const PASSWORD: &str = "marée basse à Étretat";
 pub async fn send(router: &Router, request: Request<Body>) -> (StatusCode, Value, Option<String>) {
     let response = router.clone().oneshot(request).await.expect("the router answers");
     let status = response.status();
+    // The session's cookie, among the others an answer may set (the login's device mark).
     let cookie = response
         .headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("carnet_session="))
         .map(|v| v.split(';').next().unwrap_or_default().to_owned());
     let bytes = response.into_body().collect().await.expect("body").to_bytes();
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), cookie)
