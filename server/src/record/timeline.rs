@@ -158,7 +158,13 @@ pub async fn list(
         for document in &documents_read {
             let author = author_info(&state, &document.author, &mut names).await?;
             let episodes = episodes_of(&document.id);
-            if !documents::facts_admit(&filter, document, &author, &episodes) {
+            let facts = Facts {
+                category: Some(document.category),
+                author: &author,
+                date: &document.upload.care_date,
+                episodes: &episodes,
+            };
+            if !filter.admits(&facts) {
                 continue;
             }
             let info = documents::info(&state, document, &mut names).await?;
