@@ -147,16 +147,8 @@ fn documents(record: String) -> AnyView {
     // What this professional may do on this record, as the server's policy decides with the
     // server's matrix and the patient's grant.
     let abilities = abilities(&record);
-    let changed = crate::record::RecordChanged::provide();
     // After a deposit: the list read again alone, so the form (and its confirmation) stays.
-    let refresh = {
-        let list = browse.refresh;
-        Callback::new(move |()| {
-            list.run(());
-            changed.mark();
-        })
-    };
-    let browse = DocumentBrowse { refresh, ..browse };
+    let refresh = browse.refresh;
     // The form comes with its code when the professional opens it.
     let depositing = RwSignal::new(false);
     let deposit = {
