@@ -43,9 +43,20 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A request taking longer than this is cut; a phone on a weak network retries.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The app's routes, walked once per process. Walking them (Leptos's `generate_route_list`) sets
+/// a flag that is global to the process, under which a resource first polled on any thread waits
+/// forever: a page rendered while another [`app`] was being built (tests build one each, on
+/// parallel threads) never finished. Built once, before the first router exists, no page can be
+/// rendering meanwhile.
+fn routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::LazyLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::LazyLock::new(|| generate_route_list(app::App));
+    ROUTES.clone()
+}
+
 /// Builds the whole application. Tests drive it with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = routes();
     let options = state.leptos_options.clone();
     let site_root = options.site_root.to_string();
     let state_for_origin = state.clone();
