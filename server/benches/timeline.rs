@@ -1,8 +1,8 @@
 //! A record with 1,000 documents and 100 profile entries, read through the whole router:
-//! session, the access policy for every item, titles and entries unsealed — the documents list,
-//! the timeline's first screen (what a patient's phone waits for when the record opens), and a
-//! full-text search that opens every document's sealed words. Sequential requests, latency
-//! percentiles.
+//! session, the access policy for every item, titles and entries unsealed — the documents list
+//! whole and a page of it (what the pages of documents read), the timeline's first screen (what
+//! a patient's phone waits for when the record opens), and a full-text search that opens every
+//! document's sealed words. Sequential requests, latency percentiles.
 //!
 //! Run: `cargo bench -p server --bench timeline`.
 
@@ -82,6 +82,17 @@ async fn main() {
         &format!("{base}/documents"),
         "documents list (policy + unsealed titles)",
         |body| body.as_array().map(Vec::len) == Some(DOCUMENTS),
+    )
+    .await;
+    measure(
+        &router,
+        &cookie,
+        &format!("{base}/documents/pages/1"),
+        "documents, one page (policy for all, twenty titles unsealed)",
+        |body| {
+            body["pages"].as_u64() == Some(DOCUMENTS.div_ceil(20) as u64)
+                && body["documents"].as_array().map(Vec::len) == Some(20)
+        },
     )
     .await;
     measure(

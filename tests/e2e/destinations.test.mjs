@@ -119,6 +119,18 @@ for (const [device, viewport] of Object.entries({ phone: { width: 320, height: 6
       assert.equal(path(page), '/dossier/documents?page=2');
     });
 
+    await step(t, page, `${device} a document's page from its address alone`, async () => {
+      // The oldest, on the list's last page: the server reads it alone for its page.
+      const oldest = await page.evaluate(async (record) => {
+        const last = await (await fetch(`/api/records/${record}/documents/pages/3`)).json();
+        return last.documents.at(-1).id;
+      }, record);
+      await hydrated(page, `/dossier/documents/${oldest}`);
+      await page.getByRole('heading', { name: 'Relevé n° 1', exact: true }).waitFor();
+      await page.getByRole('link', { name: 'Télécharger' }).waitFor();
+      await assertAccessible(page, `${device}: a document's page from its address`);
+    });
+
     await step(t, page, `${device} health`, async () => {
       await tab(page, 'Santé').click();
       await page.getByRole('heading', { name: 'Santé', level: 1 }).waitFor();

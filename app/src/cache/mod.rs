@@ -185,6 +185,8 @@ mod tests {
             "/api/records/r1/profile",
             "/api/records/r1/access-history",
             "/api/records/r1/documents?category=lab",
+            "/api/records/r1/documents/pages/2",
+            "/api/records/r1/documents/d1",
         ] {
             assert!(cacheable(kept), "{kept}");
         }

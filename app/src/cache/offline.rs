@@ -625,6 +625,12 @@ pub async fn refresh_copy() {
     let recent = crate::record::recent_documents_path(&record);
     let _ = client::get::<serde_json::Value>(&recent).await;
     if let Ok(documents) = documents {
+        // Each page of the list, at the address the documents' page reads.
+        let pages = documents.len().div_ceil(crate::record::DOCUMENTS_PER_PAGE).max(1);
+        for page in 1..=pages {
+            let path = format!("/api/records/{record}/documents/pages/{page}");
+            let _ = client::get::<serde_json::Value>(&path).await;
+        }
         refresh_kept(&record, &documents).await;
     }
     let _ = client::get::<serde_json::Value>("/api/notifications").await;

@@ -13,6 +13,7 @@ use leptos_i18n::I18nContext;
 fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
     match action {
         "document.read" => t_string!(i18n, history.document_read).to_string(),
+        "document.info" => t_string!(i18n, history.document_info).to_string(),
         "document.deposit" => t_string!(i18n, history.document_deposit).to_string(),
         "document.mask" | "document.unmask" => t_string!(i18n, history.document_mask).to_string(),
         "document.withdraw" => t_string!(i18n, history.document_withdraw).to_string(),

@@ -306,6 +306,21 @@ pub struct DocumentInfo {
     pub allowed: Vec<crate::policy::Action>,
 }
 
+/// Documents on one page of the list: a phone's screen or two.
+pub const DOCUMENTS_PER_PAGE: usize = 20;
+
+/// `GET /api/records/{record}/documents/pages/{page}?<filter>`: one page of the list of
+/// documents (newest care first, [`DOCUMENTS_PER_PAGE`] a page), as the filter narrows what the
+/// asker may read. The server opens only what the page shows.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DocumentPage {
+    pub documents: Vec<DocumentInfo>,
+    /// The page it is, from 1: the last one when the one asked for is past it.
+    pub page: usize,
+    /// How many pages the list has (at least one, maybe empty).
+    pub pages: usize,
+}
+
 /// `GET /api/records/{record}/abilities`: what the asker may do on this record now, as the
 /// server's policy decides with the server's access matrix. The pages offer exactly this (never
 /// the built-in matrix, never a list kept by hand).

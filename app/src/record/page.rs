@@ -21,14 +21,12 @@ use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
-    AccessHistory, DocumentFinder, DocumentInfo, RecordAbilities, Section, TimelineSection,
+    AccessHistory, DocumentFinder, DocumentInfo, DocumentPage, RecordAbilities, Section,
+    TimelineSection,
     access::AccessSection,
     documents::{DepositForm, DocumentCard, DocumentMeta, Opened, Viewer},
     filter::DocumentFilter,
 };
-
-/// Documents on one page of the list: a phone's screen or two.
-pub const DOCUMENTS_PER_PAGE: usize = 20;
 
 /// Documents the home page shows, newest care first.
 const RECENT_DOCUMENTS: usize = 3;
@@ -239,14 +237,17 @@ fn documents(session: RecordSession) -> AnyView {
 }
 
 /// A list of documents read a page at a time: its search, the page the address asks for, and
-/// the read itself (the server's list, newest care first, as the search narrows it).
+/// that page as the server sends it (newest care first, as the search narrows it), plus the
+/// document whose page is open when it is not on that page of the list.
 #[derive(Clone)]
 pub struct DocumentBrowse {
     /// The list's address (`/dossier/documents`); a document's own page is `{base}/{id}`.
     pub base: String,
     pub filter: RwSignal<DocumentFilter>,
     pub page: Memo<usize>,
-    pub documents: Resource<Result<Vec<DocumentInfo>, ApiFailure>>,
+    pub documents: Resource<Result<DocumentPage, ApiFailure>>,
+    /// The open document (the route's `doc`), read alone only when the page does not hold it.
+    pub opened: Resource<Option<DocumentInfo>>,
     /// Reads the list again (after a deposit or a change to a document).
     pub refresh: Callback<()>,
 }
@@ -255,13 +256,34 @@ impl DocumentBrowse {
     pub fn new(record: &str, base: &str) -> Self {
         let filter = RwSignal::new(DocumentFilter::default());
         let page = use_list_page(filter, base.to_owned());
-        let path = format!("/api/records/{record}/documents");
-        let documents = Resource::new(
-            move || format!("{path}{}", filter.get().query_string()),
-            |path| client::get::<Vec<DocumentInfo>>(&path),
+        let api = format!("/api/records/{record}/documents");
+        let documents = {
+            let api = api.clone();
+            Resource::new(
+                move || format!("{api}/pages/{}{}", page.get(), filter.get().query_string()),
+                |path| client::get::<DocumentPage>(&path),
+            )
+        };
+        let params = use_params_map();
+        let opened = Resource::new(
+            move || params.with(|p| p.get("doc")),
+            move |id| {
+                let api = api.clone();
+                async move {
+                    let id = id?;
+                    let listed = documents.await.ok()?;
+                    if listed.documents.iter().any(|document| document.id == id) {
+                        return None;
+                    }
+                    client::get::<DocumentInfo>(&format!("{api}/{id}")).await.ok()
+                }
+            },
         );
-        let refresh = Callback::new(move |()| documents.refetch());
-        Self { base: base.to_owned(), filter, page, documents, refresh }
+        let refresh = Callback::new(move |()| {
+            documents.refetch();
+            opened.refetch();
+        });
+        Self { base: base.to_owned(), filter, page, documents, opened, refresh }
     }
 }
 
@@ -278,18 +300,22 @@ pub fn DocumentSplit(
     children: Children,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let DocumentBrowse { base, filter, page, documents, refresh } = browse;
+    let DocumentBrowse { base, filter, page, documents, opened, refresh } = browse;
     let params = use_params_map();
     let selected = Memo::new(move |_| params.with(|p| p.get("doc")));
     let (episodes, _) = crate::record::use_episodes(&record);
-    let shown = Signal::derive(move || documents.get().and_then(Result::ok).unwrap_or_default());
+    let shown = Signal::derive(move || {
+        documents.get().and_then(Result::ok).map(|listed| listed.documents).unwrap_or_default()
+    });
     let list = {
         let base = base.clone();
         move || {
             let base = base.clone();
             documents.get().map(move |result| {
-                let all = result.unwrap_or_default();
-                if all.is_empty() {
+                let Ok(DocumentPage { documents, page, pages }) = result else {
+                    return view! { <p>{t!(i18n, record.empty)}</p> }.into_any();
+                };
+                if documents.is_empty() {
                     let filtered = filter.with(|f| *f != DocumentFilter::default());
                     return if filtered {
                         view! { <p role="status">{t!(i18n, finder.none)}</p> }.into_any()
@@ -297,10 +323,9 @@ pub fn DocumentSplit(
                         view! { <p>{t!(i18n, record.empty)}</p> }.into_any()
                     };
                 }
-                let (shown, page, pages) = page_of(all, page.get());
                 let query = page_query(page);
                 let open = selected.get();
-                let rows = shown
+                let rows = documents
                     .into_iter()
                     .map(|document| {
                         let selected = open.as_deref() == Some(document.id.as_str());
@@ -328,7 +353,14 @@ pub fn DocumentSplit(
                         {move || {
                             let (record, id) = (record.clone(), id.clone());
                             Suspend::new(async move {
-                                let found = documents.await.ok().and_then(|all| all.into_iter().find(|d| d.id == id));
+                                // From the page of the list when it holds it, else read alone.
+                                let listed = documents.await.ok().and_then(|listed| {
+                                    listed.documents.into_iter().find(|d| d.id == id)
+                                });
+                                let found = match listed {
+                                    Some(document) => Some(document),
+                                    None => opened.await,
+                                };
                                 client::settled().await;
                                 match found {
                                     Some(document) => view! { <DocumentDetail record document patient_side refresh /> }.into_any(),
@@ -399,15 +431,6 @@ pub fn use_list_page(filter: RwSignal<DocumentFilter>, here: String) -> Memo<usi
         now
     });
     page
-}
-
-/// Page `page` of `all` ([`DOCUMENTS_PER_PAGE`] a page), the page it is (the last one when
-/// `page` is past it), and how many pages there are.
-pub fn page_of<T>(all: Vec<T>, page: usize) -> (Vec<T>, usize, usize) {
-    let pages = all.len().div_ceil(DOCUMENTS_PER_PAGE).max(1);
-    let page = page.min(pages);
-    let shown = all.into_iter().skip((page - 1) * DOCUMENTS_PER_PAGE).take(DOCUMENTS_PER_PAGE);
-    (shown.collect(), page, pages)
 }
 
 /// Links to the previous and next pages of the list at `base`, and where this one is.

@@ -7,9 +7,10 @@ use app::{
     account::{InputError, validate::Date},
     policy::{Action, Author, BreakGlass, Decision, Item, decide},
     record::{
-        Category, CategoryCount, DepositRequest, DocumentInfo, ExportedDocument, HiddenDocument,
-        MaskRequest, MediaType, Preview, RecordExport, RepeatedQuery, Section, Subject,
-        TITLE_MAX_CHARS, UploadStatus, filter::DocumentsQuery, valid_loinc,
+        AuthorInfo, Category, CategoryCount, DOCUMENTS_PER_PAGE, DepositRequest, DocumentInfo,
+        DocumentPage, ExportedDocument, HiddenDocument, MaskRequest, MediaType, Preview,
+        RecordExport, RepeatedQuery, Section, Subject, TITLE_MAX_CHARS, UploadStatus,
+        filter::DocumentsQuery, valid_loinc,
     },
     safety::exams::{Earlier, RepeatedExam},
 };
@@ -189,10 +190,16 @@ pub(super) async fn info(
     names: &mut Names,
 ) -> Result<DocumentInfo, ApiError> {
     let author = super::author_info(state, &document.author, names).await?;
-    Ok(DocumentInfo {
+    Ok(described(document, open_title(state, &document.upload)?, author))
+}
+
+/// A document as listed, its title opened and its author named (its episodes and the asker's
+/// actions left to fill).
+fn described(document: &DocumentRecord, title: String, author: AuthorInfo) -> DocumentInfo {
+    DocumentInfo {
         id: document.id.clone(),
         version: document.version,
-        title: open_title(state, &document.upload)?,
+        title,
         category: document.category,
         domain: document.domain,
         type_code: document.upload.type_code.clone(),
@@ -207,12 +214,78 @@ pub(super) async fn info(
         withdrawn: document.withdrawn,
         episodes: Vec::new(),
         allowed: Vec::new(),
+    }
+}
+
+/// Whether the filter's facts (category, author, period of care, episode) admit a document; its
+/// words are looked for apart, as they need the sealed title and text opened.
+pub(super) fn facts_admit(
+    filter: &app::record::filter::CheckedFilter,
+    document: &DocumentRecord,
+    author: &AuthorInfo,
+    episodes: &[String],
+) -> bool {
+    filter.admits(&app::record::filter::Facts {
+        category: Some(document.category),
+        author,
+        date: &document.upload.care_date,
+        episodes,
     })
 }
 
-/// The documents the asker may read, newest care first, narrowed by the filter (words are looked
-/// for in titles and in the text of text documents), at most `limit` of them. Denied ones are
-/// not counted either.
+/// The documents the asker may read that the filter admits (words are looked for in titles and
+/// in the text of text documents), newest care first: those at the positions `shown`, described
+/// in full, and how many there are (counted to the end only with `count_all`; denied ones are
+/// not counted). A title is opened only for a document shown, or when the filter has words to
+/// look for: a page costs what it shows, not what the record holds.
+async fn select(
+    state: &AppState,
+    asker: &Asker,
+    filter: &app::record::filter::CheckedFilter,
+    shown: std::ops::Range<usize>,
+    count_all: bool,
+) -> Result<(Vec<DocumentInfo>, usize), ApiError> {
+    let tags = super::timeline::tags_by_item(state, &asker.record.id).await?;
+    let mut names = Names::new();
+    let (mut out, mut count) = (Vec::new(), 0);
+    for document in state.store.documents(&asker.record.id).await? {
+        if !count_all && count >= shown.end {
+            break;
+        }
+        if !may_read(state, asker, &document) {
+            continue;
+        }
+        let author = super::author_info(state, &document.author, &mut names).await?;
+        let episodes = tags.get(&document.id).cloned().unwrap_or_default();
+        if !facts_admit(filter, &document, &author, &episodes) {
+            continue;
+        }
+        let mut title = None;
+        if filter.searches() {
+            let opened = open_title(state, &document.upload)?;
+            let text = super::timeline::open_terms(state, &document.upload)?;
+            if !filter.has_words(&opened, text.as_deref()) {
+                continue;
+            }
+            title = Some(opened);
+        }
+        if shown.contains(&count) {
+            let title = match title {
+                Some(title) => title,
+                None => open_title(state, &document.upload)?,
+            };
+            let mut info = described(&document, title, author);
+            info.allowed = allowed_actions(state, asker, &document);
+            info.episodes = episodes;
+            out.push(info);
+        }
+        count += 1;
+    }
+    Ok((out, count))
+}
+
+/// The documents the asker may read, newest care first, narrowed by the filter, at most `limit`
+/// of them (the newest few, for the home page; the offline copy keeps the whole list).
 pub async fn list(
     State(state): State<AppState>,
     asker: Asker,
@@ -224,45 +297,52 @@ pub async fn list(
     }
     let limit = query.limit.unwrap_or(usize::MAX);
     let filter = super::timeline::checked_filter(&query.filter)?;
-    let tags = super::timeline::tags_by_item(&state, &asker.record.id).await?;
-    let mut out = Vec::new();
-    let mut names = Names::new();
-    for document in state.store.documents(&asker.record.id).await? {
-        if !may_read(&state, &asker, &document) {
-            continue;
-        }
-        let mut info = info(&state, &document, &mut names).await?;
-        info.allowed = allowed_actions(&state, &asker, &document);
-        info.episodes = tags.get(&document.id).cloned().unwrap_or_default();
-        let text = if filter.searches() {
-            super::timeline::open_terms(&state, &document.upload)?
-        } else {
-            None
-        };
-        if matches_text(&filter, &info, text) {
-            out.push(info);
-            if out.len() == limit {
-                break;
-            }
-        }
-    }
+    let (out, _) = select(&state, &asker, &filter, 0..limit, false).await?;
     trace::read(&state, &asker, &origin, "documents.list", None, None).await?;
     Ok(Json(out))
 }
 
-/// Whether the filter matches once the text's words count too.
-fn matches_text(
-    filter: &app::record::filter::CheckedFilter,
-    info: &DocumentInfo,
-    text: Option<String>,
-) -> bool {
-    let facts = app::record::filter::Facts {
-        category: Some(info.category),
-        author: &info.author,
-        date: &info.care_date,
-        episodes: &info.episodes,
+/// Page `page` (from 1) of the same list, [`DOCUMENTS_PER_PAGE`] a page; past the last page,
+/// the last. What the pages of documents read.
+pub async fn page(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+    Path((_, page)): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<DocumentsQuery>,
+) -> Result<Json<DocumentPage>, ApiError> {
+    let asked = page.parse::<usize>().ok().filter(|page| *page >= 1);
+    let (Some(asked), true, None) = (asked, query.unknown.is_empty(), query.limit) else {
+        return Err(ApiError::BadRequest);
     };
-    filter.admits(&facts) && filter.has_words(&info.title, text.as_deref())
+    let filter = super::timeline::checked_filter(&query.filter)?;
+    let window = |page: usize| {
+        let start = (page - 1).saturating_mul(DOCUMENTS_PER_PAGE);
+        start..start.saturating_add(DOCUMENTS_PER_PAGE)
+    };
+    let (mut documents, total) = select(&state, &asker, &filter, window(asked), true).await?;
+    let pages = total.div_ceil(DOCUMENTS_PER_PAGE).max(1);
+    if asked > pages {
+        documents = select(&state, &asker, &filter, window(pages), false).await?.0;
+    }
+    trace::read(&state, &asker, &origin, "documents.list", None, None).await?;
+    Ok(Json(DocumentPage { documents, page: asked.min(pages), pages }))
+}
+
+/// One document as listed, for its own page when it is not on the page of the list at hand.
+pub async fn one(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+    Path((_, document_id)): Path<(String, String)>,
+) -> Result<Json<DocumentInfo>, ApiError> {
+    let document = readable(&state, &asker, &origin, "document.info", &document_id).await?;
+    trace::read(&state, &asker, &origin, "document.info", Some(&document.id), None).await?;
+    let mut info = info(&state, &document, &mut Names::new()).await?;
+    info.allowed = allowed_actions(&state, &asker, &document);
+    let mut tags = super::timeline::tags_by_item(&state, &asker.record.id).await?;
+    info.episodes = tags.remove(&document.id).unwrap_or_default();
+    Ok(Json(info))
 }
 
 /// Largest export, in bytes of document content: a larger record is saved document by document.

@@ -34,6 +34,8 @@ pub fn routes() -> crate::web::Routes {
     crate::web::Routes::new()
         .route("/{record}/documents", get(documents::list))
         .route("/{record}/documents/counts", get(documents::counts))
+        .route("/{record}/documents/pages/{page}", get(documents::page))
+        .route("/{record}/documents/{document}", get(documents::one))
         .route("/{record}/abilities", get(documents::abilities))
         .route("/{record}/export", get(documents::export))
         .route("/{record}/exams/repeated", get(documents::repeated))

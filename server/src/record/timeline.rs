@@ -158,13 +158,7 @@ pub async fn list(
         for document in &documents_read {
             let author = author_info(&state, &document.author, &mut names).await?;
             let episodes = episodes_of(&document.id);
-            let facts = Facts {
-                category: Some(document.category),
-                author: &author,
-                date: &document.upload.care_date,
-                episodes: &episodes,
-            };
-            if !filter.admits(&facts) {
+            if !documents::facts_admit(&filter, document, &author, &episodes) {
                 continue;
             }
             let info = documents::info(&state, document, &mut names).await?;

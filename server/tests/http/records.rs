@@ -693,6 +693,106 @@ async fn a_list_of_documents_is_as_long_as_asked_and_the_home_page_reads_the_new
     }
 }
 
+/// The pages of documents: twenty a page, newest care first, narrowed by the search, the last
+/// page when asked past it, each read once in the access history; and a document alone (for its
+/// own page), through the same policy: what the asker may not read answers as a missing one.
+#[tokio::test]
+async fn documents_come_a_page_at_a_time_and_one_alone_through_the_policy() {
+    let app = test_app().await;
+    let (patient, record, doctor, nurse) = patient_doctor_nurse(&app).await;
+    grant_all(&app, &record, DOCTOR, &patient).await;
+    let reports = json!({ "scope": { "some": { "categories": ["reports"], "profile": false } } });
+    let uri = format!("/api/records/{record}/grants/{NURSE}");
+    put(&app, &uri, reports.to_string().into_bytes(), &patient, true).await;
+    for day in 1..=25 {
+        let mut note = meta(&format!("Relevé {day}"), "patient_own", "text/plain", 12);
+        note["care_date"] = json!(format!("2026-10-{day:02}"));
+        let deposited = deposit(&app, &record, &patient, note, b"Tension 12/8", 1024).await;
+        assert_eq!(deposited.status, StatusCode::CREATED);
+    }
+    let report = meta("Compte rendu de cardiologie", "reports", "application/pdf", PDF.len());
+    let report = deposit(&app, &record, &doctor, report, PDF, 1024).await;
+    let report = report.body["id"].as_str().unwrap().to_owned();
+
+    let page = |session: &Session, query: &str| {
+        let uri = format!("/api/records/{record}/documents/pages/{query}");
+        let (app, session) = (&app, session.clone());
+        async move { json_of(app, &uri, &session).await }
+    };
+    let titles = |page: &Value| -> Vec<String> {
+        let documents = page["documents"].as_array().unwrap();
+        documents.iter().map(|d| d["title"].as_str().unwrap().to_owned()).collect()
+    };
+    let (status, first) = page(&patient, "1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((first["page"].as_u64(), first["pages"].as_u64()), (Some(1), Some(2)));
+    let first_titles = titles(&first);
+    assert_eq!(first_titles.len(), 20);
+    assert_eq!(
+        first_titles[..2],
+        ["Compte rendu de cardiologie", "Relevé 25"],
+        "newest care first"
+    );
+    let (_, second) = page(&patient, "2").await;
+    assert_eq!(
+        titles(&second),
+        ["Relevé 6", "Relevé 5", "Relevé 4", "Relevé 3", "Relevé 2", "Relevé 1"]
+    );
+    assert!(second["documents"][0]["allowed"].as_array().is_some_and(|a| !a.is_empty()));
+    // Past the last page: the last.
+    let (_, past) = page(&patient, "9").await;
+    assert_eq!((past["page"].as_u64(), titles(&past)), (Some(2), titles(&second)));
+    // A search counts only what it finds.
+    let (_, found) = page(&patient, "1?q=releve%205").await;
+    assert_eq!(found["pages"].as_u64(), Some(1));
+    assert_eq!(titles(&found), ["Relevé 25", "Relevé 15", "Relevé 5"]);
+    let (_, none) = page(&patient, "1?q=introuvable").await;
+    assert_eq!((none["page"].as_u64(), none["pages"].as_u64()), (Some(1), Some(1)));
+    assert!(none["documents"].as_array().unwrap().is_empty());
+    for bad in ["0", "x", "-1", "1?limit=5", "1?colour=red"] {
+        assert_eq!(page(&patient, bad).await.0, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let (status, refused) = page(&patient, "1?from=hier").await;
+    assert_eq!((status, &refused["field"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("from")));
+    // The nurse's grant covers reports: one page of one document.
+    let (_, hers) = page(&nurse, "1").await;
+    assert_eq!(
+        (hers["pages"].as_u64(), titles(&hers)),
+        (Some(1), vec!["Compte rendu de cardiologie".to_owned()])
+    );
+
+    // One document alone: as listed, for whoever may read it; as if missing for the others.
+    let note = first["documents"][1]["id"].as_str().unwrap().to_owned();
+    let one = |session: &Session, id: &str| {
+        let uri = format!("/api/records/{record}/documents/{id}");
+        let (app, session) = (&app, session.clone());
+        async move { json_of(app, &uri, &session).await }
+    };
+    let (status, alone) = one(&doctor, &note).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, doctors) = page(&doctor, "1").await;
+    assert_eq!(alone, doctors["documents"][1], "as in the doctor's page, with her actions");
+    assert_eq!(one(&nurse, &report).await.1["title"], "Compte rendu de cardiologie");
+    assert_eq!(one(&nurse, &note).await.0, StatusCode::NOT_FOUND, "not in her grant");
+    assert_eq!(one(&nurse, "d0000000000000000").await.0, StatusCode::NOT_FOUND);
+    let other = super::account::signed_up(&app, "paul@example.fr").await;
+    assert_eq!(one(&other, &note).await.0, StatusCode::NOT_FOUND, "another person's record");
+
+    // In the patient's access history: each page read once, each description read or refused.
+    let (_, history) =
+        json_of(&app, &format!("/api/records/{record}/access-history"), &patient).await;
+    let events = history["events"].as_array().unwrap();
+    let count = |action: &str, allowed: bool, actor: &str| {
+        let matching = |e: &&Value| {
+            e["action"] == action && e["allowed"] == allowed && e["actor_kind"] == actor
+        };
+        events.iter().filter(matching).count()
+    };
+    assert_eq!(count("documents.list", true, "patient"), 5, "five pages read, none refused");
+    assert_eq!(count("document.info", true, "professional"), 2);
+    assert_eq!(count("document.info", false, "professional"), 2);
+}
+
 /// A busy server renders many pages at once on each thread. Each still finishes, shows its own
 /// person's data and carries its own nonce: nothing of one rendering is read in another's place.
 #[tokio::test]

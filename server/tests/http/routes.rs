@@ -36,7 +36,7 @@ fn filled(path: &str, record: &str) -> String {
         .map(|part| match part {
             "{record}" => record.to_owned(),
             "{rpps}" => "10000000009".to_owned(),
-            "{seq}" => "1".to_owned(),
+            "{seq}" | "{page}" => "1".to_owned(),
             "{change}" => "revoke".to_owned(),
             other if other.starts_with('{') => "a1b2c3d4e5f6a7b8".to_owned(),
             other => other.to_owned(),
