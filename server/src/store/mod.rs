@@ -38,6 +38,26 @@ pub enum StoreError {
     Corrupt,
 }
 
+/// A database error as the store reports it: a broken uniqueness rule that callers handle is
+/// named ([`StoreError::Conflict`]), anything else is the database being unavailable. So `?` on
+/// any sqlx call gives the store's error.
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &error
+            && db.kind() == sqlx::error::ErrorKind::UniqueViolation
+        {
+            // SQLite names the columns, not the constraint; map the unique rules we have.
+            if db.message().contains("accounts.contact") {
+                return Self::Conflict("accounts_contact_unique");
+            }
+            if db.message().contains("representations.account_id") {
+                return Self::Conflict("representations_current");
+            }
+        }
+        Self::Unavailable(error)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccountStatus {
     /// Signed up, contact not yet proven.

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::{BEGIN_WRITE, SqliteStore, map_error};
+use super::{BEGIN_WRITE, SqliteStore};
 use crate::{
     audit::{
         AuditEntry, AuditRows, Checkpoint, StoredEntry,
@@ -37,8 +37,7 @@ async fn insert_checkpoint(
     .bind(checkpoint.at)
     .bind(checkpoint.signature.as_slice())
     .execute(executor)
-    .await
-    .map_err(map_error)?;
+    .await?;
     Ok(())
 }
 
@@ -53,7 +52,7 @@ pub(super) async fn commit_one(
         return Ok(false);
     }
     write_audit(&mut tx, audit).await?;
-    tx.commit().await.map_err(map_error)?;
+    tx.commit().await?;
     Ok(true)
 }
 
@@ -76,8 +75,7 @@ pub(super) async fn write_audit(
     .bind(&rows.action)
     .bind(rows.stored.origin.as_deref())
     .execute(&mut *tx)
-    .await
-    .map_err(map_error)?;
+    .await?;
     for node in &rows.nodes {
         insert_node(&mut *tx, node).await?;
     }
@@ -98,17 +96,16 @@ async fn insert_node<'e>(
     .bind(number(node.index)?)
     .bind(node.hash.as_slice())
     .execute(executor)
-    .await
-    .map_err(map_error)?;
+    .await?;
     Ok(())
 }
 
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, rows: &AuditRows) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         write_audit(&mut tx, rows).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -119,15 +116,9 @@ impl AuditStore for SqliteStore {
     async fn audit_leaves(&self) -> Result<Vec<(Hash, Hash)>, StoreError> {
         let rows = sqlx::query("SELECT leaf, chain FROM audit_entries ORDER BY seq")
             .fetch_all(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         rows.iter()
-            .map(|row| {
-                Ok((
-                    hash(row.try_get("leaf").map_err(map_error)?)?,
-                    hash(row.try_get("chain").map_err(map_error)?)?,
-                ))
-            })
+            .map(|row| Ok((hash(row.try_get("leaf")?)?, hash(row.try_get("chain")?)?)))
             .collect()
     }
 
@@ -135,16 +126,15 @@ impl AuditStore for SqliteStore {
         let rows =
             sqlx::query("SELECT seq, entry, leaf, chain, origin FROM audit_entries ORDER BY seq")
                 .fetch_all(&self.pool)
-                .await
-                .map_err(map_error)?;
+                .await?;
         rows.iter()
             .map(|row| {
                 Ok(StoredEntry {
-                    seq: seq(row.try_get("seq").map_err(map_error)?)?,
-                    entry: row.try_get("entry").map_err(map_error)?,
-                    leaf: hash(row.try_get("leaf").map_err(map_error)?)?,
-                    chain: hash(row.try_get("chain").map_err(map_error)?)?,
-                    origin: row.try_get("origin").map_err(map_error)?,
+                    seq: seq(row.try_get("seq")?)?,
+                    entry: row.try_get("entry")?,
+                    leaf: hash(row.try_get("leaf")?)?,
+                    chain: hash(row.try_get("chain")?)?,
+                    origin: row.try_get("origin")?,
                 })
             })
             .collect()
@@ -154,15 +144,14 @@ impl AuditStore for SqliteStore {
         let rows =
             sqlx::query("SELECT size, root, at, signature FROM audit_checkpoints ORDER BY size")
                 .fetch_all(&self.pool)
-                .await
-                .map_err(map_error)?;
+                .await?;
         rows.iter()
             .map(|row| {
                 Ok(Checkpoint {
-                    size: seq(row.try_get("size").map_err(map_error)?)?,
-                    root: hash(row.try_get("root").map_err(map_error)?)?,
-                    at: row.try_get("at").map_err(map_error)?,
-                    signature: row.try_get("signature").map_err(map_error)?,
+                    size: seq(row.try_get("size")?)?,
+                    root: hash(row.try_get("root")?)?,
+                    at: row.try_get("at")?,
+                    signature: row.try_get("signature")?,
                 })
             })
             .collect()
@@ -173,14 +162,13 @@ impl AuditStore for SqliteStore {
             "SELECT size, root, at, signature FROM audit_checkpoints ORDER BY size DESC LIMIT 1",
         )
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         row.map(|row| {
             Ok(Checkpoint {
-                size: seq(row.try_get("size").map_err(map_error)?)?,
-                root: hash(row.try_get("root").map_err(map_error)?)?,
-                at: row.try_get("at").map_err(map_error)?,
-                signature: row.try_get("signature").map_err(map_error)?,
+                size: seq(row.try_get("size")?)?,
+                root: hash(row.try_get("root")?)?,
+                at: row.try_get("at")?,
+                signature: row.try_get("signature")?,
             })
         })
         .transpose()
@@ -198,25 +186,22 @@ impl AuditStore for SqliteStore {
                 .bind(number(index)?)
                 .fetch_optional(&self.pool)
                 .await
-        }
-        .map_err(map_error)?;
+        }?;
         found.map(hash).transpose()
     }
 
     async fn audit_node_count(&self) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_nodes")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_error)?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM audit_nodes").fetch_one(&self.pool).await?;
         u64::try_from(count).map_err(|_| StoreError::Corrupt)
     }
 
     async fn insert_audit_nodes(&self, nodes: &[Node]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         for node in nodes {
             insert_node(&mut *tx, node).await?;
         }
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -229,17 +214,16 @@ impl AuditStore for SqliteStore {
         )
         .bind(number(seq)?)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         row.map(|row| {
             let stored = StoredEntry {
                 seq,
-                entry: row.try_get("entry").map_err(map_error)?,
-                leaf: hash(row.try_get("leaf").map_err(map_error)?)?,
-                chain: hash(row.try_get("chain").map_err(map_error)?)?,
-                origin: row.try_get("origin").map_err(map_error)?,
+                entry: row.try_get("entry")?,
+                leaf: hash(row.try_get("leaf")?)?,
+                chain: hash(row.try_get("chain")?)?,
+                origin: row.try_get("origin")?,
             };
-            Ok((stored, row.try_get("record_id").map_err(map_error)?))
+            Ok((stored, row.try_get("record_id")?))
         })
         .transpose()
     }
@@ -263,7 +247,7 @@ impl AuditStore for SqliteStore {
         .bind(number(before)?)
         .fetch_one(&self.pool)
         .await
-        .map_err(map_error)
+        .map_err(StoreError::from)
     }
 
     async fn record_audit(
@@ -287,13 +271,12 @@ impl AuditStore for SqliteStore {
         .bind(before)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter()
             .map(|row| {
-                let bytes: Vec<u8> = row.try_get("entry").map_err(map_error)?;
+                let bytes: Vec<u8> = row.try_get("entry")?;
                 let entry = serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt)?;
-                Ok((seq(row.try_get("seq").map_err(map_error)?)?, entry))
+                Ok((seq(row.try_get("seq")?)?, entry))
             })
             .collect()
     }

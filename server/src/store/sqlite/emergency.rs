@@ -4,9 +4,7 @@ use crate::audit::AuditRows;
 use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
-use super::{
-    ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, insert_data_key, map_error,
-};
+use super::{ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, insert_data_key};
 use crate::{
     store::{
         AccountRecord, BreakGlassRecord, EmergencyLinkRecord, EmergencyStore, NewBreakGlass,
@@ -21,19 +19,19 @@ const BREAK_GLASS_COLUMNS: &str = "SELECT b.id, b.account_id, b.rpps, b.data_key
 
 fn break_glass_from(row: &SqliteRow) -> Result<BreakGlassRecord, StoreError> {
     Ok(BreakGlassRecord {
-        id: row.try_get("id").map_err(map_error)?,
-        account_id: row.try_get("account_id").map_err(map_error)?,
-        rpps: row.try_get("rpps").map_err(map_error)?,
-        data_key: row.try_get("data_key").map_err(map_error)?,
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        rpps: row.try_get("rpps")?,
+        data_key: row.try_get("data_key")?,
         key: WrappedKey {
-            key_id: row.try_get("key_id").map_err(map_error)?,
-            wrapped: row.try_get("wrapped_key").map_err(map_error)?,
-            owner: row.try_get("account_id").map_err(map_error)?,
+            key_id: row.try_get("key_id")?,
+            wrapped: row.try_get("wrapped_key")?,
+            owner: row.try_get("account_id")?,
         },
-        sealed_reason: row.try_get("sealed_reason").map_err(map_error)?,
-        started_at: row.try_get("started_at").map_err(map_error)?,
-        expires_at: row.try_get("expires_at").map_err(map_error)?,
-        ended_at: row.try_get("ended_at").map_err(map_error)?,
+        sealed_reason: row.try_get("sealed_reason")?,
+        started_at: row.try_get("started_at")?,
+        expires_at: row.try_get("expires_at")?,
+        ended_at: row.try_get("ended_at")?,
     })
 }
 
@@ -46,19 +44,19 @@ const LINK_LIVE: &str = "revoked_at IS NULL AND expires_at > ?1 AND failures < ?
 
 fn link_from(row: &SqliteRow) -> Result<EmergencyLinkRecord, StoreError> {
     let count = |name: &str| -> Result<u32, StoreError> {
-        let value: i64 = row.try_get(name).map_err(map_error)?;
+        let value: i64 = row.try_get(name)?;
         u32::try_from(value).map_err(|_| StoreError::Corrupt)
     };
     Ok(EmergencyLinkRecord {
-        id: row.try_get("id").map_err(map_error)?,
-        account_id: row.try_get("account_id").map_err(map_error)?,
-        passcode_hash: row.try_get("passcode_hash").map_err(map_error)?,
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        passcode_hash: row.try_get("passcode_hash")?,
         failures: count("failures")?,
         views: count("views")?,
-        single_use: row.try_get::<i64, _>("single_use").map_err(map_error)? != 0,
-        created_at: row.try_get("created_at").map_err(map_error)?,
-        expires_at: row.try_get("expires_at").map_err(map_error)?,
-        revoked_at: row.try_get("revoked_at").map_err(map_error)?,
+        single_use: row.try_get::<i64, _>("single_use")? != 0,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
     })
 }
 
@@ -77,15 +75,14 @@ impl EmergencyStore for SqliteStore {
         refused: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query("UPDATE accounts SET break_glass_refused = ? WHERE id = ?")
             .bind(refused)
             .bind(account_id)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -104,8 +101,7 @@ impl EmergencyStore for SqliteStore {
         .bind(given_name)
         .bind(family_name)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter().map(account_from_row).collect()
     }
 
@@ -114,7 +110,7 @@ impl EmergencyStore for SqliteStore {
         session: &NewBreakGlass<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         insert_data_key(
             &mut tx,
             session.data_key,
@@ -135,10 +131,9 @@ impl EmergencyStore for SqliteStore {
         .bind(session.started_at)
         .bind(session.expires_at)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -146,8 +141,7 @@ impl EmergencyStore for SqliteStore {
         let row = sqlx::query(&format!("{BREAK_GLASS_COLUMNS} WHERE b.id = ?"))
             .bind(id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         row.as_ref().map(break_glass_from).transpose()
     }
 
@@ -163,8 +157,7 @@ impl EmergencyStore for SqliteStore {
         .bind(account_id)
         .bind(rpps)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         row.as_ref().map(break_glass_from).transpose()
     }
 
@@ -175,7 +168,7 @@ impl EmergencyStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE break_glass_sessions SET ended_at = ?1 \
              WHERE id = ?2 AND rpps = ?3 AND ended_at IS NULL AND expires_at > ?1",
@@ -184,8 +177,7 @@ impl EmergencyStore for SqliteStore {
         .bind(id)
         .bind(rpps)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::commit_one(tx, done, audit).await
     }
 
@@ -198,8 +190,7 @@ impl EmergencyStore for SqliteStore {
         ))
         .bind(account_id)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter().map(break_glass_from).collect()
     }
 
@@ -215,8 +206,7 @@ impl EmergencyStore for SqliteStore {
         .bind(rpps)
         .bind(now)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter().map(break_glass_from).collect()
     }
 
@@ -226,8 +216,7 @@ impl EmergencyStore for SqliteStore {
         ))
         .bind(since)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter().map(break_glass_from).collect()
     }
 
@@ -253,8 +242,7 @@ impl EmergencyStore for SqliteStore {
         .bind(item_id)
         .bind(now)
         .execute(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         Ok(())
     }
 
@@ -272,18 +260,17 @@ impl EmergencyStore for SqliteStore {
         .bind(recipient)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter()
             .map(|row| {
                 Ok(NotificationRecord {
-                    id: row.try_get("id").map_err(map_error)?,
-                    kind: row.try_get("kind").map_err(map_error)?,
-                    record_id: row.try_get("record_id").map_err(map_error)?,
-                    actor: row.try_get("actor").map_err(map_error)?,
-                    item_id: row.try_get("item_id").map_err(map_error)?,
-                    created_at: row.try_get("created_at").map_err(map_error)?,
-                    read: row.try_get::<Option<i64>, _>("read_at").map_err(map_error)?.is_some(),
+                    id: row.try_get("id")?,
+                    kind: row.try_get("kind")?,
+                    record_id: row.try_get("record_id")?,
+                    actor: row.try_get("actor")?,
+                    item_id: row.try_get("item_id")?,
+                    created_at: row.try_get("created_at")?,
+                    read: row.try_get::<Option<i64>, _>("read_at")?.is_some(),
                 })
             })
             .collect()
@@ -294,7 +281,7 @@ impl EmergencyStore for SqliteStore {
         link: &NewEmergencyLink<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "INSERT INTO emergency_links (id, account_id, jwe, fhir_jwe, passcode_hash, \
              single_use, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -308,10 +295,9 @@ impl EmergencyStore for SqliteStore {
         .bind(link.created_at)
         .bind(link.expires_at)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -324,8 +310,7 @@ impl EmergencyStore for SqliteStore {
         ))
         .bind(account_id)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter().map(link_from).collect()
     }
 
@@ -333,8 +318,7 @@ impl EmergencyStore for SqliteStore {
         let row = sqlx::query(&format!("{LINK_COLUMNS} WHERE id = ?"))
             .bind(id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         row.as_ref().map(link_from).transpose()
     }
 
@@ -343,7 +327,7 @@ impl EmergencyStore for SqliteStore {
             .bind(id)
             .fetch_optional(&self.pool)
             .await
-            .map_err(map_error)
+            .map_err(StoreError::from)
     }
 
     async fn revoke_emergency_link(
@@ -353,7 +337,7 @@ impl EmergencyStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE emergency_links SET revoked_at = ? \
              WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
@@ -362,8 +346,7 @@ impl EmergencyStore for SqliteStore {
         .bind(id)
         .bind(account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::commit_one(tx, done, audit).await
     }
 
@@ -381,8 +364,7 @@ impl EmergencyStore for SqliteStore {
         .bind(i64::from(tries))
         .bind(id)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         row.map(|(failures,)| u32::try_from(failures).map_err(|_| StoreError::Corrupt)).transpose()
     }
 
@@ -394,7 +376,7 @@ impl EmergencyStore for SqliteStore {
         tries: u32,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         // A reserved try was counted: the link is live with one failure more than it has.
         let live = if reserved {
             "revoked_at IS NULL AND expires_at > ?1 AND failures <= ?2 AND failures > 0 \
@@ -412,8 +394,7 @@ impl EmergencyStore for SqliteStore {
         .bind(id)
         .bind(i64::from(reserved))
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::commit_one(tx, done, audit).await
     }
 
@@ -424,7 +405,7 @@ impl EmergencyStore for SqliteStore {
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
         let (recipient_kind, recipient) = recipient_columns(recipient);
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "UPDATE notifications SET read_at = ? \
              WHERE recipient_kind = ? AND recipient = ? AND read_at IS NULL",
@@ -433,10 +414,9 @@ impl EmergencyStore for SqliteStore {
         .bind(recipient_kind)
         .bind(recipient)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -33,15 +33,14 @@ impl SqliteStore {
         account_id: &str,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(&format!("UPDATE accounts SET {column} = ? WHERE id = ?"))
             .bind(value)
             .bind(account_id)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -68,8 +67,7 @@ pub(super) async fn write_event(
         .bind(professional_id)
         .bind(event.client_addr)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
     }
     audit::write_audit(tx, event.audit).await
 }
@@ -87,8 +85,7 @@ async fn activate_in(
     .bind(now)
     .bind(account_id)
     .execute(&mut *tx)
-    .await
-    .map_err(map_error)?;
+    .await?;
     Ok(())
 }
 
@@ -106,8 +103,7 @@ async fn remember_device(
     .bind(device.hash)
     .bind(account_id)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(map_error)?;
+    .await?;
     sqlx::query(
         "INSERT INTO known_devices (account_id, device_hash, label, first_seen, last_seen) \
          VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, device_hash) \
@@ -119,8 +115,7 @@ async fn remember_device(
     .bind(now)
     .bind(now)
     .execute(&mut *tx)
-    .await
-    .map_err(map_error)?;
+    .await?;
     Ok(match (known, this) {
         (0, _) => DeviceSeen::First,
         (_, 0) => DeviceSeen::New,
@@ -145,8 +140,7 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(StoreError::DataDir)?;
         }
-        let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(StoreError::Unavailable)?
+        let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -160,8 +154,7 @@ impl SqliteStore {
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
-            .await
-            .map_err(StoreError::Unavailable)?;
+            .await?;
         tracing::info!(migrations = MIGRATIONS.iter().count(), "database ready");
         Ok(Self { pool })
     }
@@ -177,24 +170,19 @@ impl SqliteStore {
 /// reference was broken before any other connection opens.
 async fn migrate(options: SqliteConnectOptions) -> Result<(), StoreError> {
     use sqlx::{ConnectOptions, Connection};
-    let mut conn = options.foreign_keys(false).connect().await.map_err(StoreError::Unavailable)?;
+    let mut conn = options.foreign_keys(false).connect().await?;
     MIGRATIONS.run(&mut conn).await?;
-    let broken: Vec<SqliteRow> = sqlx::query("PRAGMA foreign_key_check")
-        .fetch_all(&mut conn)
-        .await
-        .map_err(StoreError::Unavailable)?;
-    conn.close().await.map_err(StoreError::Unavailable)?;
+    let broken: Vec<SqliteRow> =
+        sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut conn).await?;
+    conn.close().await?;
     if broken.is_empty() { Ok(()) } else { Err(StoreError::Corrupt) }
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn health(&self) -> Result<(), StoreError> {
-        sqlx::query_scalar::<_, i64>("SELECT 1")
-            .fetch_one(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(StoreError::Unavailable)
+        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
     }
 
     async fn create_account(
@@ -202,10 +190,10 @@ impl Store for SqliteStore {
         account: &AccountRecord,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         insert_account(&mut tx, account).await?;
         write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -213,8 +201,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(&format!("{ACCOUNT_COLUMNS} WHERE contact = ?"))
             .bind(contact)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         row.map(|row| account_from_row(&row)).transpose()
     }
 
@@ -222,8 +209,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(&format!("{ACCOUNT_COLUMNS} WHERE id = ?"))
             .bind(id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         row.map(|row| account_from_row(&row)).transpose()
     }
 
@@ -235,8 +221,7 @@ impl Store for SqliteStore {
         .bind(now)
         .bind(id)
         .execute(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         Ok(())
     }
 
@@ -247,18 +232,17 @@ impl Store for SqliteStore {
         activate: bool,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
             .bind(account_id)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         if activate {
             activate_in(&mut tx, account_id, event.at).await?;
         }
         write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -277,7 +261,7 @@ impl Store for SqliteStore {
         contact: &Contact,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let (kind, value) = match contact {
             Contact::Email(address) => ("email", address),
             Contact::Phone(number) => ("phone", number),
@@ -287,10 +271,9 @@ impl Store for SqliteStore {
             .bind(value)
             .bind(account_id)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -303,8 +286,7 @@ impl Store for SqliteStore {
             .bind(account_id)
             .bind(keep)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(())
     }
 
@@ -312,8 +294,7 @@ impl Store for SqliteStore {
         sqlx::query("DELETE FROM accounts WHERE id = ? AND status = 'pending'")
             .bind(id)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(())
     }
 
@@ -331,13 +312,12 @@ impl Store for SqliteStore {
             Some(_) => ("totp_pending_secret", "totp_pending_data_key"),
             None => ("totp_secret", "totp_data_key"),
         };
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let previous: Option<Option<String>> =
             sqlx::query_scalar(&format!("SELECT {key_column} FROM accounts WHERE id = ?"))
                 .bind(account_id)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_error)?;
+                .await?;
         insert_data_key(&mut tx, data_key, account_id, key, now).await?;
         sqlx::query(&format!(
             "UPDATE accounts SET {secret_column} = ?, {key_column} = ? WHERE id = ?"
@@ -346,27 +326,19 @@ impl Store for SqliteStore {
         .bind(data_key)
         .bind(account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         if let Some(Some(old)) = previous {
-            sqlx::query("DELETE FROM data_keys WHERE id = ?")
-                .bind(old)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+            sqlx::query("DELETE FROM data_keys WHERE id = ?").bind(old).execute(&mut *tx).await?;
         }
         if let Some(event) = event {
             write_event(&mut tx, event).await?;
         }
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn scrub(&self) -> Result<(), StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -376,7 +348,7 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await
-        .map_err(map_error)
+        .map_err(StoreError::from)
     }
 
     async fn data_keys_not_under(
@@ -390,8 +362,7 @@ impl Store for SqliteStore {
         .bind(key_id)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         Ok(rows
             .into_iter()
             .map(|(id, key_id, wrapped, owner)| (id, WrappedKey { key_id, wrapped, owner }))
@@ -405,8 +376,7 @@ impl Store for SqliteStore {
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         Ok(rows
             .into_iter()
             .map(|(id, key_id, wrapped, owner)| (id, WrappedKey { key_id, wrapped, owner }))
@@ -417,14 +387,13 @@ impl Store for SqliteStore {
         sqlx::query_scalar("SELECT data_keys_bound = 1 FROM instance WHERE id = 1")
             .fetch_one(&self.pool)
             .await
-            .map_err(map_error)
+            .map_err(StoreError::from)
     }
 
     async fn set_data_keys_bound(&self) -> Result<(), StoreError> {
         sqlx::query("UPDATE instance SET data_keys_bound = 1 WHERE id = 1")
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(())
     }
 
@@ -432,13 +401,12 @@ impl Store for SqliteStore {
         sqlx::query("UPDATE data_keys SET owner_bound = 2 WHERE id = ? AND owner_bound = 0")
             .bind(id)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(())
     }
 
     async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         for (id, key) in keys {
             sqlx::query(
                 "UPDATE data_keys SET key_id = ?, wrapped_key = ?, owner_bound = 1 WHERE id = ?",
@@ -447,22 +415,20 @@ impl Store for SqliteStore {
             .bind(&key.wrapped)
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         }
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn enable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let replaced: Option<Option<String>> = sqlx::query_scalar(
             "SELECT totp_data_key FROM accounts WHERE id = ? AND totp_pending_secret IS NOT NULL",
         )
         .bind(account_id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         let Some(replaced) = replaced else { return Ok(false) };
         sqlx::query(
             "UPDATE accounts SET totp_secret = totp_pending_secret, \
@@ -471,17 +437,12 @@ impl Store for SqliteStore {
         )
         .bind(account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         if let Some(old) = replaced {
-            sqlx::query("DELETE FROM data_keys WHERE id = ?")
-                .bind(old)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+            sqlx::query("DELETE FROM data_keys WHERE id = ?").bind(old).execute(&mut *tx).await?;
         }
         write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -494,8 +455,7 @@ impl Store for SqliteStore {
             )
             .bind(account_id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         match row {
             Some((Some(content), Some(data_key), Some(key_id), Some(wrapped))) => {
                 Ok(Some(StoredSecret::Sealed {
@@ -510,14 +470,13 @@ impl Store for SqliteStore {
     }
 
     async fn disable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let keys: Option<(Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT totp_data_key, totp_pending_data_key FROM accounts WHERE id = ?",
         )
         .bind(account_id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         sqlx::query(
             "UPDATE accounts SET totp_secret = NULL, totp_data_key = NULL, \
              totp_pending_secret = NULL, totp_pending_data_key = NULL, totp_enabled = 0, \
@@ -525,17 +484,12 @@ impl Store for SqliteStore {
         )
         .bind(account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         for key in keys.into_iter().flat_map(|(a, b)| [a, b]).flatten() {
-            sqlx::query("DELETE FROM data_keys WHERE id = ?")
-                .bind(key)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+            sqlx::query("DELETE FROM data_keys WHERE id = ?").bind(key).execute(&mut *tx).await?;
         }
         write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -547,8 +501,7 @@ impl Store for SqliteStore {
             )
             .bind(account_id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         let Some((Some(content), enabled, data_key, key_id, wrapped)) = row else {
             return Ok(None);
         };
@@ -571,8 +524,7 @@ impl Store for SqliteStore {
         .bind(step)
         .bind(account_id)
         .execute(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -589,8 +541,7 @@ impl Store for SqliteStore {
         .bind(code.expires_at)
         .bind(code.payload)
         .execute(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         Ok(())
     }
 
@@ -610,18 +561,16 @@ impl Store for SqliteStore {
         .bind(now)
         .bind(i64::from(max_attempts))
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         let count = |row: &SqliteRow| {
-            u32::try_from(row.try_get::<i64, _>("attempts").map_err(map_error)?)
-                .map_err(|_| StoreError::Corrupt)
+            u32::try_from(row.try_get::<i64, _>("attempts")?).map_err(|_| StoreError::Corrupt)
         };
         if let Some(row) = row {
             return Ok(Some(CodeTry::Real(CodeAttempt {
-                payload: row.try_get("payload").map_err(map_error)?,
-                account_id: row.try_get("account_id").map_err(map_error)?,
-                purpose: parse_purpose(&row.try_get::<String, _>("purpose").map_err(map_error)?)?,
-                code_hash: row.try_get("code_hash").map_err(map_error)?,
+                payload: row.try_get("payload")?,
+                account_id: row.try_get("account_id")?,
+                purpose: parse_purpose(&row.try_get::<String, _>("purpose")?)?,
+                code_hash: row.try_get("code_hash")?,
                 attempts: count(&row)?,
             })));
         }
@@ -633,8 +582,7 @@ impl Store for SqliteStore {
         .bind(now)
         .bind(i64::from(max_attempts))
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         decoy.map(|row| Ok(CodeTry::Decoy { attempts: count(&row)? })).transpose()
     }
 
@@ -647,8 +595,7 @@ impl Store for SqliteStore {
             .bind(challenge_hash)
             .bind(expires_at)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(())
     }
 
@@ -659,8 +606,7 @@ impl Store for SqliteStore {
         .bind(now)
         .bind(challenge_hash)
         .execute(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -673,7 +619,7 @@ impl Store for SqliteStore {
             SessionOwner::Account(id) => (Some(id.as_str()), None),
             SessionOwner::Professional(rpps) => (None, Some(rpps.as_str())),
         };
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         if let (true, Some(id)) = (session.activate, account_id) {
             activate_in(&mut tx, id, session.now).await?;
         }
@@ -689,14 +635,13 @@ impl Store for SqliteStore {
         .bind(session.now)
         .bind(session.idle_timeout)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         let seen = match (account_id, &session.device) {
             (Some(id), Some(device)) => remember_device(&mut tx, id, device, session.now).await?,
             _ => DeviceSeen::Known,
         };
         write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(seen)
     }
 
@@ -705,8 +650,7 @@ impl Store for SqliteStore {
             sqlx::query_as("SELECT notify_outside FROM accounts WHERE id = ?")
                 .bind(account_id)
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(map_error)?;
+                .await?;
         Ok(row.and_then(|(channels,)| channels))
     }
 
@@ -737,11 +681,10 @@ impl Store for SqliteStore {
         .bind(token_hash)
         .bind(now - absolute_timeout)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let account: Option<String> = row.try_get("account_id").map_err(map_error)?;
-        let professional: Option<String> = row.try_get("professional_id").map_err(map_error)?;
+        let account: Option<String> = row.try_get("account_id")?;
+        let professional: Option<String> = row.try_get("professional_id")?;
         let owner = match (account, professional) {
             (Some(id), None) => SessionOwner::Account(id),
             (None, Some(rpps)) => SessionOwner::Professional(rpps),
@@ -749,8 +692,8 @@ impl Store for SqliteStore {
         };
         Ok(Some(SessionRecord {
             owner,
-            acting_for: row.try_get("acting_for").map_err(map_error)?,
-            csrf_token: row.try_get("csrf_token").map_err(map_error)?,
+            acting_for: row.try_get("acting_for")?,
+            csrf_token: row.try_get("csrf_token")?,
         }))
     }
 
@@ -760,15 +703,14 @@ impl Store for SqliteStore {
         acting_for: Option<&str>,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query("UPDATE sessions SET acting_for = ? WHERE token_hash = ?")
             .bind(acting_for)
             .bind(token_hash)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -776,8 +718,7 @@ impl Store for SqliteStore {
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(())
     }
 
@@ -787,12 +728,11 @@ impl Store for SqliteStore {
         now: i64,
         policy: RatePolicy,
     ) -> Result<RateDecision, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query("INSERT INTO rate_limits (key) VALUES (?) ON CONFLICT (key) DO NOTHING")
             .bind(key)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         // Counting the try and setting the block that follows from it is one statement, so a
         // burst of parallel tries is serialised by SQLite and cannot all pass the same check.
         let counted: Option<i64> = sqlx::query_scalar(
@@ -809,8 +749,7 @@ impl Store for SqliteStore {
         .bind(i64::from(policy.base_delay))
         .bind(key)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         let decision = match counted {
             Some(_) => RateDecision::Allowed,
             None => {
@@ -818,22 +757,17 @@ impl Store for SqliteStore {
                     sqlx::query_scalar("SELECT blocked_until FROM rate_limits WHERE key = ?")
                         .bind(key)
                         .fetch_one(&mut *tx)
-                        .await
-                        .map_err(map_error)?;
+                        .await?;
                 let wait = until.saturating_sub(now).max(1);
                 RateDecision::Blocked { retry_after: u32::try_from(wait).unwrap_or(u32::MAX) }
             }
         };
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(decision)
     }
 
     async fn rate_limit_reset(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM rate_limits WHERE key = ?")
-            .bind(key)
-            .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+        sqlx::query("DELETE FROM rate_limits WHERE key = ?").bind(key).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -842,8 +776,7 @@ impl Store for SqliteStore {
         let reset = sqlx::query("DELETE FROM rate_limits WHERE key >= ?1 AND key < ?1 || x'ff'")
             .bind(prefix)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(reset.rows_affected())
     }
 
@@ -851,8 +784,7 @@ impl Store for SqliteStore {
         sqlx::query("UPDATE rate_limits SET failures = max(failures - 1, 0) WHERE key = ?")
             .bind(key)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(())
     }
 
@@ -874,8 +806,7 @@ impl Store for SqliteStore {
         .bind(body)
         .bind(now)
         .execute(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         Ok(())
     }
 
@@ -886,8 +817,7 @@ impl Store for SqliteStore {
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         outbox_rows(&rows)
     }
 
@@ -906,8 +836,7 @@ impl Store for SqliteStore {
         .bind(channel_str(channel))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         outbox_rows(&rows)
     }
 
@@ -916,8 +845,7 @@ impl Store for SqliteStore {
             .bind(now)
             .bind(id)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(())
     }
 
@@ -937,15 +865,14 @@ impl Store for SqliteStore {
         .bind(now)
         .bind(id)
         .fetch_one(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         u32::try_from(attempts).map_err(|_| StoreError::Corrupt)
     }
 
     async fn record_event(&self, event: &Event<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -954,7 +881,7 @@ impl Store for SqliteStore {
             .bind(account_id)
             .fetch_all(&self.pool)
             .await
-            .map_err(map_error)
+            .map_err(StoreError::from)
     }
 }
 
@@ -981,8 +908,7 @@ async fn insert_data_key(
     .bind(&key.wrapped)
     .bind(now)
     .execute(tx)
-    .await
-    .map_err(map_error)?;
+    .await?;
     Ok(())
 }
 
@@ -1016,15 +942,14 @@ async fn insert_account(
     .bind(account.created_at)
     .bind(&account.opened_by)
     .execute(conn)
-    .await
-    .map_err(map_error)?;
+    .await?;
     Ok(())
 }
 
 fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
-    let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
-    let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(map_error);
-    let time = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(map_error);
+    let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
+    let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(StoreError::from);
+    let time = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(StoreError::from);
     let contact = match (optional("contact_kind")?.as_deref(), optional("contact")?) {
         (Some("email"), Some(address)) => Some(Contact::Email(address)),
         (Some("phone"), Some(number)) => Some(Contact::Phone(number)),
@@ -1046,13 +971,13 @@ fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
             "closed" => AccountStatus::Closed,
             _ => return Err(StoreError::Corrupt),
         },
-        created_at: row.try_get("created_at").map_err(map_error)?,
+        created_at: row.try_get("created_at")?,
         opened_by: optional("opened_by")?,
         closed_at: time("closed_at")?,
         retained_until: time("retained_until")?,
         erasure_due_at: time("erasure_due_at")?,
         regular_doctor: optional("regular_doctor")?,
-        break_glass_refused: row.try_get("break_glass_refused").map_err(map_error)?,
+        break_glass_refused: row.try_get("break_glass_refused")?,
     })
 }
 
@@ -1093,21 +1018,6 @@ fn parse_purpose(value: &str) -> Result<CodePurpose, StoreError> {
 /// the directory import run beside a busy server failed so ("database unavailable").
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
-fn map_error(error: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &error
-        && db.kind() == sqlx::error::ErrorKind::UniqueViolation
-    {
-        // SQLite names the columns, not the constraint; map the unique rules we have.
-        if db.message().contains("accounts.contact") {
-            return StoreError::Conflict("accounts_contact_unique");
-        }
-        if db.message().contains("representations.account_id") {
-            return StoreError::Conflict("representations_current");
-        }
-    }
-    StoreError::Unavailable(error)
-}
-
 fn channel_str(channel: Channel) -> &'static str {
     match channel {
         Channel::Email => "email",
@@ -1119,20 +1029,20 @@ fn outbox_rows(rows: &[SqliteRow]) -> Result<Vec<OutboxMessage>, StoreError> {
     rows.iter()
         .map(|row| {
             Ok(OutboxMessage {
-                id: row.try_get("id").map_err(map_error)?,
-                channel: match row.try_get::<String, _>("channel").map_err(map_error)?.as_str() {
+                id: row.try_get("id")?,
+                channel: match row.try_get::<String, _>("channel")?.as_str() {
                     "email" => Channel::Email,
                     "sms" => Channel::Sms,
                     _ => return Err(StoreError::Corrupt),
                 },
-                recipient: row.try_get("recipient").map_err(map_error)?,
-                subject: row.try_get("subject").map_err(map_error)?,
-                body: row.try_get("body").map_err(map_error)?,
-                created_at: row.try_get("created_at").map_err(map_error)?,
-                sent_at: row.try_get("sent_at").map_err(map_error)?,
-                attempts: u32::try_from(row.try_get::<i64, _>("attempts").map_err(map_error)?)
+                recipient: row.try_get("recipient")?,
+                subject: row.try_get("subject")?,
+                body: row.try_get("body")?,
+                created_at: row.try_get("created_at")?,
+                sent_at: row.try_get("sent_at")?,
+                attempts: u32::try_from(row.try_get::<i64, _>("attempts")?)
                     .map_err(|_| StoreError::Corrupt)?,
-                failed: row.try_get::<Option<i64>, _>("failed_at").map_err(map_error)?.is_some(),
+                failed: row.try_get::<Option<i64>, _>("failed_at")?.is_some(),
             })
         })
         .collect()

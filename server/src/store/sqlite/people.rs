@@ -6,7 +6,7 @@ use app::directory::{Profession, Professional, Rpps};
 use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
-use super::{BEGIN_WRITE, SqliteStore, insert_account, map_error};
+use super::{BEGIN_WRITE, SqliteStore, insert_account};
 use crate::store::{
     AccountRecord, ConsentMethod, Event, ImportReport, NewRepresentation, PeopleStore,
     ProfessionalRecord, PurgeReport, RepresentationRecord, RepresentedKind, StoreError,
@@ -19,12 +19,11 @@ impl PeopleStore for SqliteStore {
         entries: &[Professional],
         now: i64,
     ) -> Result<ImportReport, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let mut report = ImportReport::default();
         let known: HashSet<String> = sqlx::query_scalar("SELECT rpps FROM professionals")
             .fetch_all(&mut *tx)
-            .await
-            .map_err(map_error)?
+            .await?
             .into_iter()
             .collect();
         let mut listed = HashSet::new();
@@ -43,8 +42,7 @@ impl PeopleStore for SqliteStore {
             .bind(&entry.place)
             .bind(now)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
             if known.contains(entry.rpps.as_str()) {
                 report.updated += 1;
             } else {
@@ -60,8 +58,7 @@ impl PeopleStore for SqliteStore {
             .bind(now)
             .bind(rpps)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
             report.deactivated += usize::try_from(gone.rows_affected()).unwrap_or(0);
         }
         sqlx::query(
@@ -69,9 +66,8 @@ impl PeopleStore for SqliteStore {
              (SELECT rpps FROM professionals WHERE active = 0)",
         )
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
-        tx.commit().await.map_err(map_error)?;
+        .await?;
+        tx.commit().await?;
         Ok(report)
     }
 
@@ -82,10 +78,9 @@ impl PeopleStore for SqliteStore {
         )
         .bind(rpps)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+        let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
         Ok(Some(ProfessionalRecord {
             professional: Professional {
                 rpps: Rpps::parse(&text("rpps")?).ok_or(StoreError::Corrupt)?,
@@ -93,11 +88,11 @@ impl PeopleStore for SqliteStore {
                 family_name: text("family_name")?,
                 profession: Profession::from_code(&text("profession")?)
                     .ok_or(StoreError::Corrupt)?,
-                specialty: row.try_get("specialty").map_err(map_error)?,
+                specialty: row.try_get("specialty")?,
                 place: text("place")?,
             },
-            public_key: row.try_get("public_key").map_err(map_error)?,
-            active: row.try_get::<i64, _>("active").map_err(map_error)? == 1,
+            public_key: row.try_get("public_key")?,
+            active: row.try_get::<i64, _>("active")? == 1,
         }))
     }
 
@@ -117,8 +112,7 @@ impl PeopleStore for SqliteStore {
         .bind(pattern)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         let mut found = Vec::with_capacity(rows.len());
         for rpps in rows {
             if let Some(record) = self.professional(&rpps).await? {
@@ -143,7 +137,7 @@ impl PeopleStore for SqliteStore {
         .bind(today)
         .fetch_all(&self.pool)
         .await
-        .map_err(map_error)
+        .map_err(StoreError::from)
     }
 
     async fn granted_record(
@@ -162,7 +156,7 @@ impl PeopleStore for SqliteStore {
         .bind(today)
         .fetch_optional(&self.pool)
         .await
-        .map_err(map_error)
+        .map_err(StoreError::from)
     }
 
     async fn set_card_key(&self, rpps: &str, public_key: &[u8]) -> Result<bool, StoreError> {
@@ -170,8 +164,7 @@ impl PeopleStore for SqliteStore {
             .bind(public_key)
             .bind(rpps)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -184,8 +177,7 @@ impl PeopleStore for SqliteStore {
             .bind(challenge_hash)
             .bind(expires_at)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(())
     }
 
@@ -201,8 +193,7 @@ impl PeopleStore for SqliteStore {
         .bind(now)
         .bind(challenge_hash)
         .execute(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -211,7 +202,7 @@ impl PeopleStore for SqliteStore {
             .bind(rpps)
             .fetch_all(&self.pool)
             .await
-            .map_err(map_error)
+            .map_err(StoreError::from)
     }
 
     async fn create_represented_account(
@@ -220,7 +211,7 @@ impl PeopleStore for SqliteStore {
         representation: &NewRepresentation<'_>,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         insert_account(&mut tx, account).await?;
         super::write_event(&mut tx, event).await?;
         sqlx::query(
@@ -234,9 +225,8 @@ impl PeopleStore for SqliteStore {
         .bind(method_str(representation.consent_method))
         .bind(representation.recorded_by)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
-        tx.commit().await.map_err(map_error)?;
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -247,8 +237,7 @@ impl PeopleStore for SqliteStore {
         let rows = sqlx::query(&format!("{REPRESENTATION_COLUMNS} WHERE r.representative_id = ?"))
             .bind(representative_id)
             .fetch_all(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         rows.iter().map(representation_from_row).collect()
     }
 
@@ -259,8 +248,7 @@ impl PeopleStore for SqliteStore {
         let rows = sqlx::query(&format!("{REPRESENTATION_COLUMNS} WHERE r.account_id = ?"))
             .bind(account_id)
             .fetch_all(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         rows.iter().map(representation_from_row).collect()
     }
 
@@ -272,7 +260,7 @@ impl PeopleStore for SqliteStore {
         now: i64,
         event: &Event<'_>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let result = sqlx::query(
             "UPDATE representations SET withdrawn_at = ?, withdrawn_by = ? \
              WHERE account_id = ? AND representative_id = ? AND withdrawn_at IS NULL",
@@ -282,21 +270,19 @@ impl PeopleStore for SqliteStore {
         .bind(account_id)
         .bind(representative_id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         sqlx::query(
             "UPDATE sessions SET acting_for = NULL WHERE account_id = ? AND acting_for = ?",
         )
         .bind(representative_id)
         .bind(account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         if result.rows_affected() != 1 {
             return Ok(false);
         }
         super::write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -308,7 +294,7 @@ impl PeopleStore for SqliteStore {
         erasure_due_at: Option<i64>,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "UPDATE accounts SET status = 'closed', closed_at = coalesce(closed_at, ?), \
              retained_until = ?, erasure_due_at = ? WHERE id = ? AND status IN ('active', 'closed')",
@@ -318,42 +304,38 @@ impl PeopleStore for SqliteStore {
         .bind(erasure_due_at)
         .bind(account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn reopen_account(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "UPDATE accounts SET status = 'active', closed_at = NULL, retained_until = NULL, \
              erasure_due_at = NULL WHERE id = ? AND status = 'closed'",
         )
         .bind(account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::write_event(&mut tx, event).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn purge(&self, now: i64, absolute_timeout: i64) -> Result<PurgeReport, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let erased =
             sqlx::query("DELETE FROM accounts WHERE status = 'closed' AND erasure_due_at <= ?")
                 .bind(now)
                 .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+                .await?;
         let expired =
             sqlx::query("DELETE FROM accounts WHERE status = 'closed' AND retained_until <= ?")
                 .bind(now)
                 .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+                .await?;
         // A session that timed out ends here, and its end is recorded like a logout.
         for statement in [
             "INSERT INTO auth_events (at, event, account_id, professional_id, client_addr) \
@@ -364,14 +346,9 @@ impl PeopleStore for SqliteStore {
             "DELETE FROM decoy_codes WHERE expires_at <= ?1",
             "DELETE FROM card_challenges WHERE expires_at <= ?1",
         ] {
-            sqlx::query(statement)
-                .bind(now)
-                .bind(now - absolute_timeout)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+            sqlx::query(statement).bind(now).bind(now - absolute_timeout).execute(&mut *tx).await?;
         }
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         let count = |rows: u64| usize::try_from(rows).unwrap_or(usize::MAX);
         Ok(PurgeReport {
             erased: count(erased.rows_affected()),
@@ -385,9 +362,9 @@ const REPRESENTATION_COLUMNS: &str = "SELECT r.id, r.account_id, r.representativ
      a.family_name, a.birth_date FROM representations r JOIN accounts a ON a.id = r.account_id";
 
 fn representation_from_row(row: &SqliteRow) -> Result<RepresentationRecord, StoreError> {
-    let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+    let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
     Ok(RepresentationRecord {
-        id: row.try_get("id").map_err(map_error)?,
+        id: row.try_get("id")?,
         account_id: text("account_id")?,
         representative_id: text("representative_id")?,
         kind: match text("kind")?.as_str() {
@@ -395,7 +372,7 @@ fn representation_from_row(row: &SqliteRow) -> Result<RepresentationRecord, Stor
             "protected_adult" => RepresentedKind::ProtectedAdult,
             _ => return Err(StoreError::Corrupt),
         },
-        consent_at: row.try_get("consent_at").map_err(map_error)?,
+        consent_at: row.try_get("consent_at")?,
         consent_method: match text("consent_method")?.as_str() {
             "in_person" => ConsentMethod::InPerson,
             "written" => ConsentMethod::Written,
@@ -403,7 +380,7 @@ fn representation_from_row(row: &SqliteRow) -> Result<RepresentationRecord, Stor
             _ => return Err(StoreError::Corrupt),
         },
         recorded_by: text("recorded_by")?,
-        withdrawn_at: row.try_get("withdrawn_at").map_err(map_error)?,
+        withdrawn_at: row.try_get("withdrawn_at")?,
         given_name: text("given_name")?,
         family_name: text("family_name")?,
         birth_date: text("birth_date")?,

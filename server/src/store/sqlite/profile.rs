@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{
-    BEGIN_WRITE, SqliteStore, insert_data_key, map_error,
+    BEGIN_WRITE, SqliteStore, insert_data_key,
     records::{account_rows, code, parse, party_at, party_columns, party_from},
 };
 use crate::{
@@ -24,8 +24,8 @@ const ENTRY_COLUMNS: &str = "SELECT e.id, e.account_id, e.section, e.data_key, k
      JOIN profile_versions v ON v.entry_id = e.id AND v.version = e.current_version";
 
 fn entry_from(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
-    let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
-    let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(map_error);
+    let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
+    let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(StoreError::from);
     Ok(EntryRecord {
         id: text("id")?,
         account_id: text("account_id")?,
@@ -33,19 +33,19 @@ fn entry_from(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
         data_key: text("data_key")?,
         key: WrappedKey {
             key_id: text("key_id")?,
-            wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+            wrapped: row.try_get("wrapped_key")?,
             owner: text("account_id")?,
         },
         author: party_from(&text("author_kind")?, optional("author_id")?)?,
-        version: u32::try_from(row.try_get::<i64, _>("current_version").map_err(map_error)?)
+        version: u32::try_from(row.try_get::<i64, _>("current_version")?)
             .map_err(|_| StoreError::Corrupt)?,
-        masked: row.try_get("masked").map_err(map_error)?,
-        removed: row.try_get::<Option<i64>, _>("removed_at").map_err(map_error)?.is_some(),
-        removed_at: row.try_get("removed_at").map_err(map_error)?,
-        created_at: row.try_get("created_at").map_err(map_error)?,
-        sealed: row.try_get("sealed").map_err(map_error)?,
+        masked: row.try_get("masked")?,
+        removed: row.try_get::<Option<i64>, _>("removed_at")?.is_some(),
+        removed_at: row.try_get("removed_at")?,
+        created_at: row.try_get("created_at")?,
+        sealed: row.try_get("sealed")?,
         version_author: party_from(&text("version_author_kind")?, optional("version_author_id")?)?,
-        written_at: row.try_get("written_at").map_err(map_error)?,
+        written_at: row.try_get("written_at")?,
     })
 }
 
@@ -56,7 +56,7 @@ impl ProfileStore for SqliteStore {
         entry: &NewEntry<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         insert_data_key(&mut tx, entry.data_key, entry.account_id, entry.key, entry.now).await?;
         let (kind, who) = party_columns(entry.author);
         sqlx::query(
@@ -73,8 +73,7 @@ impl ProfileStore for SqliteStore {
         .bind(entry.idempotency_key)
         .bind(entry.now)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         sqlx::query(
             "INSERT INTO profile_versions (entry_id, version, sealed, author_kind, author_id, \
              written_at) VALUES (?, 1, ?, ?, ?, ?)",
@@ -85,10 +84,9 @@ impl ProfileStore for SqliteStore {
         .bind(who)
         .bind(entry.now)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -106,8 +104,7 @@ impl ProfileStore for SqliteStore {
         .bind(who)
         .bind(key)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         row.as_ref().map(entry_from).transpose()
     }
 
@@ -127,8 +124,7 @@ impl ProfileStore for SqliteStore {
         .bind(who)
         .bind(key)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         version.map(|v| u32::try_from(v).map_err(|_| StoreError::Corrupt)).transpose()
     }
 
@@ -138,8 +134,7 @@ impl ProfileStore for SqliteStore {
         ))
         .bind(account_id)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter().map(entry_from).collect()
     }
 
@@ -148,8 +143,7 @@ impl ProfileStore for SqliteStore {
             .bind(account_id)
             .bind(id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         row.as_ref().map(entry_from).transpose()
     }
 
@@ -161,7 +155,7 @@ impl ProfileStore for SqliteStore {
         version: &NewVersion<'_>,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let moved = sqlx::query(
             "UPDATE profile_entries SET current_version = current_version + 1 \
              WHERE id = ? AND account_id = ? AND current_version = ? AND removed_at IS NULL",
@@ -170,8 +164,7 @@ impl ProfileStore for SqliteStore {
         .bind(account_id)
         .bind(i64::from(after))
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         if moved.rows_affected() != 1 {
             return Ok(false);
         }
@@ -188,10 +181,9 @@ impl ProfileStore for SqliteStore {
         .bind(version.idempotency_key)
         .bind(version.now)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -202,19 +194,18 @@ impl ProfileStore for SqliteStore {
         )
         .bind(entry_id)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter()
             .map(|row| {
                 Ok(VersionRecord {
-                    version: u32::try_from(row.try_get::<i64, _>("version").map_err(map_error)?)
+                    version: u32::try_from(row.try_get::<i64, _>("version")?)
                         .map_err(|_| StoreError::Corrupt)?,
-                    sealed: row.try_get("sealed").map_err(map_error)?,
+                    sealed: row.try_get("sealed")?,
                     author: party_from(
-                        &row.try_get::<String, _>("author_kind").map_err(map_error)?,
-                        row.try_get("author_id").map_err(map_error)?,
+                        &row.try_get::<String, _>("author_kind")?,
+                        row.try_get("author_id")?,
                     )?,
-                    written_at: row.try_get("written_at").map_err(map_error)?,
+                    written_at: row.try_get("written_at")?,
                 })
             })
             .collect()
@@ -226,12 +217,12 @@ impl ProfileStore for SqliteStore {
              WHERE e.account_id = ? ORDER BY v.written_at, v.entry_id, v.version";
         let rows = account_rows(self, sql, account_id).await?;
         let stamp = |row: &SqliteRow| -> Result<VersionStamp, StoreError> {
-            let version: i64 = row.try_get("version").map_err(map_error)?;
+            let version: i64 = row.try_get("version")?;
             Ok(VersionStamp {
-                entry_id: row.try_get("entry_id").map_err(map_error)?,
+                entry_id: row.try_get("entry_id")?,
                 version: u32::try_from(version).map_err(|_| StoreError::Corrupt)?,
                 author: party_at(row, "author_kind", "author_id")?,
-                written_at: row.try_get("written_at").map_err(map_error)?,
+                written_at: row.try_get("written_at")?,
             })
         };
         rows.iter().map(stamp).collect()
@@ -244,16 +235,15 @@ impl ProfileStore for SqliteStore {
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query("UPDATE profile_entries SET masked = ? WHERE id = ? AND account_id = ?")
             .bind(masked)
             .bind(id)
             .bind(account_id)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -264,7 +254,7 @@ impl ProfileStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE profile_entries SET removed_at = ? \
              WHERE id = ? AND account_id = ? AND removed_at IS NULL",
@@ -273,10 +263,9 @@ impl ProfileStore for SqliteStore {
         .bind(id)
         .bind(account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use serde::{Serialize, de::DeserializeOwned};
 use sqlx::{Row, sqlite::SqliteRow};
 
-use super::{BEGIN_WRITE, SqliteStore, insert_data_key, map_error};
+use super::{BEGIN_WRITE, SqliteStore, insert_data_key};
 use crate::{
     audit::AuditRows,
     store::{
@@ -51,8 +51,8 @@ pub(super) fn party_from(kind: &str, who: Option<String>) -> Result<Party, Store
 
 /// The party named by two columns of a row (`…_kind` and its identifier).
 pub(super) fn party_at(row: &SqliteRow, kind: &str, id: &str) -> Result<Party, StoreError> {
-    let kind: String = row.try_get(kind).map_err(map_error)?;
-    party_from(&kind, row.try_get(id).map_err(map_error)?)
+    let kind: String = row.try_get(kind)?;
+    party_from(&kind, row.try_get(id)?)
 }
 
 /// The rows a query with one parameter, an account, answers.
@@ -61,7 +61,7 @@ pub(super) async fn account_rows(
     sql: &str,
     account_id: &str,
 ) -> Result<Vec<SqliteRow>, StoreError> {
-    sqlx::query(sql).bind(account_id).fetch_all(&store.pool).await.map_err(map_error)
+    sqlx::query(sql).bind(account_id).fetch_all(&store.pool).await.map_err(StoreError::from)
 }
 
 const UPLOAD_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account, u.data_key, k.key_id, \
@@ -71,9 +71,9 @@ const UPLOAD_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account, u.data_ke
      u.hidden_from_representatives AS u_hidden, u.awaiting_announcement AS u_awaiting";
 
 fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
-    let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
-    let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(map_error);
-    let number = |name: &str| row.try_get::<i64, _>(name).map_err(map_error);
+    let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
+    let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(StoreError::from);
+    let number = |name: &str| row.try_get::<i64, _>(name).map_err(StoreError::from);
     let unsigned =
         |name: &str| number(name).and_then(|n| u64::try_from(n).map_err(|_| StoreError::Corrupt));
     Ok(UploadRecord {
@@ -82,11 +82,11 @@ fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
         data_key: text("data_key")?,
         key: WrappedKey {
             key_id: text("key_id")?,
-            wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+            wrapped: row.try_get("wrapped_key")?,
             owner: text("u_account")?,
         },
         uploader: party_from(&text("uploader_kind")?, optional("uploader")?)?,
-        sealed_title: row.try_get("sealed_title").map_err(map_error)?,
+        sealed_title: row.try_get("sealed_title")?,
         category: parse(&text("u_category")?)?,
         domain: optional("u_domain")?.map(|d| parse(&d)).transpose()?,
         type_code: optional("type_code")?,
@@ -96,11 +96,11 @@ fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
         replaces: optional("replaces")?,
         received: unsigned("received")?,
         chunks: u32::try_from(number("chunks")?).map_err(|_| StoreError::Corrupt)?,
-        finished: row.try_get::<Option<i64>, _>("finished_at").map_err(map_error)?.is_some(),
-        sealed_terms: row.try_get("sealed_terms").map_err(map_error)?,
+        finished: row.try_get::<Option<i64>, _>("finished_at")?.is_some(),
+        sealed_terms: row.try_get("sealed_terms")?,
         created_at: number("u_created_at")?,
-        hidden_from_representatives: row.try_get("u_hidden").map_err(map_error)?,
-        awaiting_announcement: row.try_get("u_awaiting").map_err(map_error)?,
+        hidden_from_representatives: row.try_get("u_hidden")?,
+        awaiting_announcement: row.try_get("u_awaiting")?,
     })
 }
 
@@ -116,8 +116,8 @@ fn document_query(filter: &str) -> String {
 }
 
 fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
-    let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
-    let flag = |name: &str| row.try_get::<i64, _>(name).map(|v| v == 1).map_err(map_error);
+    let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
+    let flag = |name: &str| row.try_get::<i64, _>(name).map(|v| v == 1).map_err(StoreError::from);
     let mut upload = upload_from(row)?;
     // The document's record, which is the one it is listed and read in: a document row (or a
     // version) pointed at another record's upload does not open there.
@@ -126,19 +126,15 @@ fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
         id: text("id")?,
         account_id: text("account_id")?,
         category: parse(&text("category")?)?,
-        domain: row
-            .try_get::<Option<String>, _>("domain")
-            .map_err(map_error)?
-            .map(|d| parse(&d))
-            .transpose()?,
-        author: party_from(&text("author_kind")?, row.try_get("author_id").map_err(map_error)?)?,
+        domain: row.try_get::<Option<String>, _>("domain")?.map(|d| parse(&d)).transpose()?,
+        author: party_from(&text("author_kind")?, row.try_get("author_id")?)?,
         masked: flag("masked")?,
         hidden_from_representatives: flag("hidden_from_representatives")?,
         awaiting_announcement: flag("awaiting_announcement")?,
-        version: u32::try_from(row.try_get::<i64, _>("current_version").map_err(map_error)?)
+        version: u32::try_from(row.try_get::<i64, _>("current_version")?)
             .map_err(|_| StoreError::Corrupt)?,
-        withdrawn: row.try_get::<Option<i64>, _>("withdrawn_at").map_err(map_error)?.is_some(),
-        deposited_at: row.try_get("deposited_at").map_err(map_error)?,
+        withdrawn: row.try_get::<Option<i64>, _>("withdrawn_at")?.is_some(),
+        deposited_at: row.try_get("deposited_at")?,
         upload,
     })
 }
@@ -150,7 +146,7 @@ impl RecordStore for SqliteStore {
         upload: &NewUpload<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         insert_data_key(&mut tx, upload.data_key, upload.account_id, upload.key, upload.now)
             .await?;
         let (kind, who) = party_columns(upload.uploader);
@@ -179,10 +175,9 @@ impl RecordStore for SqliteStore {
         .bind(upload.sealed_terms)
         .bind(upload.now)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -194,8 +189,7 @@ impl RecordStore for SqliteStore {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         row.as_ref().map(upload_from).transpose()
     }
 
@@ -214,8 +208,7 @@ impl RecordStore for SqliteStore {
         .bind(who.unwrap_or(""))
         .bind(key)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         row.as_ref().map(upload_from).transpose()
     }
 
@@ -229,7 +222,7 @@ impl RecordStore for SqliteStore {
     ) -> Result<AppendOutcome, StoreError> {
         let offset = i64::try_from(offset).map_err(|_| StoreError::Corrupt)?;
         let length = i64::try_from(plain_len).map_err(|_| StoreError::Corrupt)?;
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         // Moving the counters only if the upload stands at `offset` serialises parallel sends
         // of the same chunk: one wins, the other is told where the upload now stands.
         let index: Option<i64> = sqlx::query_scalar(
@@ -241,19 +234,17 @@ impl RecordStore for SqliteStore {
         .bind(upload_id)
         .bind(offset)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         let Some(index) = index else {
             let received: Option<i64> =
                 sqlx::query_scalar("SELECT received FROM uploads WHERE id = ?")
                     .bind(upload_id)
                     .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_error)?;
+                    .await?;
             let received = u64::try_from(received.unwrap_or(0)).unwrap_or(0);
             // Refused, and traced all the same.
             super::audit::write_audit(&mut tx, audit).await?;
-            tx.commit().await.map_err(map_error)?;
+            tx.commit().await?;
             return Ok(AppendOutcome::WrongOffset { received });
         };
         sqlx::query("INSERT INTO content_chunks (upload_id, idx, sealed) VALUES (?, ?, ?)")
@@ -261,10 +252,9 @@ impl RecordStore for SqliteStore {
             .bind(index)
             .bind(sealed)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(AppendOutcome::Appended)
     }
 
@@ -273,7 +263,7 @@ impl RecordStore for SqliteStore {
             .bind(upload_id)
             .fetch_all(&self.pool)
             .await
-            .map_err(map_error)
+            .map_err(StoreError::from)
     }
 
     async fn finish_upload(
@@ -284,7 +274,7 @@ impl RecordStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<Deposited>, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let row = sqlx::query(
             "UPDATE uploads SET finished_at = ?, sealed_terms = COALESCE(?, sealed_terms) WHERE id = ? \
              AND finished_at IS NULL AND received = size RETURNING account_id, uploader_kind, uploader, category, \
@@ -294,12 +284,11 @@ impl RecordStore for SqliteStore {
         .bind(sealed_terms)
         .bind(upload_id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+        let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
         let account_id = text("account_id")?;
-        let deposited = match row.try_get::<Option<String>, _>("replaces").map_err(map_error)? {
+        let deposited = match row.try_get::<Option<String>, _>("replaces")? {
             Some(document_id) => {
                 let version: i64 = sqlx::query_scalar(
                     "UPDATE documents SET current_version = current_version + 1 \
@@ -309,8 +298,7 @@ impl RecordStore for SqliteStore {
                 .bind(&document_id)
                 .bind(&account_id)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_error)?
+                .await?
                 .ok_or(StoreError::Conflict("documents_withdrawn"))?;
                 Deposited {
                     document_id,
@@ -328,15 +316,14 @@ impl RecordStore for SqliteStore {
                 .bind(new_document_id)
                 .bind(&account_id)
                 .bind(text("category")?)
-                .bind(row.try_get::<Option<String>, _>("domain").map_err(map_error)?)
+                .bind(row.try_get::<Option<String>, _>("domain")?)
                 .bind(&kind)
                 .bind(author)
-                .bind(row.try_get::<bool, _>("hidden_from_representatives").map_err(map_error)?)
-                .bind(row.try_get::<bool, _>("awaiting_announcement").map_err(map_error)?)
+                .bind(row.try_get::<bool, _>("hidden_from_representatives")?)
+                .bind(row.try_get::<bool, _>("awaiting_announcement")?)
                 .bind(now)
                 .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+                .await?;
                 Deposited { document_id: new_document_id.to_owned(), version: 1 }
             }
         };
@@ -349,10 +336,9 @@ impl RecordStore for SqliteStore {
         .bind(upload_id)
         .bind(now)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(Some(deposited))
     }
 
@@ -362,8 +348,7 @@ impl RecordStore for SqliteStore {
              WHERE u.media_type = 'text/plain' AND u.finished_at IS NOT NULL AND u.sealed_terms IS NULL"
         ))
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter().map(upload_from).collect()
     }
 
@@ -372,8 +357,7 @@ impl RecordStore for SqliteStore {
             .bind(sealed)
             .bind(upload_id)
             .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         Ok(())
     }
 
@@ -383,8 +367,7 @@ impl RecordStore for SqliteStore {
         ))
         .bind(account_id)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         rows.iter().map(document_from).collect()
     }
 
@@ -397,8 +380,7 @@ impl RecordStore for SqliteStore {
             .bind(account_id)
             .bind(id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(map_error)?;
+            .await?;
         row.as_ref().map(document_from).transpose()
     }
 
@@ -409,16 +391,15 @@ impl RecordStore for SqliteStore {
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query("UPDATE documents SET masked = ? WHERE account_id = ? AND id = ?")
             .bind(masked)
             .bind(account_id)
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -429,7 +410,7 @@ impl RecordStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let result = sqlx::query(
             "UPDATE documents SET withdrawn_at = ? \
              WHERE account_id = ? AND id = ? AND withdrawn_at IS NULL",
@@ -438,10 +419,9 @@ impl RecordStore for SqliteStore {
         .bind(account_id)
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -451,7 +431,7 @@ impl RecordStore for SqliteStore {
         id: &str,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE documents SET awaiting_announcement = 0 \
              WHERE id = ? AND account_id = ? AND awaiting_announcement = 1",
@@ -459,30 +439,24 @@ impl RecordStore for SqliteStore {
         .bind(id)
         .bind(account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let keys: Vec<String> = sqlx::query_scalar(
             "DELETE FROM uploads WHERE finished_at IS NULL AND created_at < ? RETURNING data_key",
         )
         .bind(before)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         for key in &keys {
-            sqlx::query("DELETE FROM data_keys WHERE id = ?")
-                .bind(key)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+            sqlx::query("DELETE FROM data_keys WHERE id = ?").bind(key).execute(&mut *tx).await?;
         }
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(keys.len())
     }
 
@@ -494,8 +468,7 @@ impl RecordStore for SqliteStore {
         .bind(account_id)
         .bind(rpps)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(map_error)?;
+        .await?;
         row.as_ref().map_or(Ok(Consent::None), consent_from)
     }
 
@@ -507,7 +480,7 @@ impl RecordStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let (state, all, categories, profile, until) = match consent {
             Consent::None | Consent::Revoked => ("revoked", false, String::new(), false, None),
             Consent::Blocked => ("blocked", false, String::new(), false, None),
@@ -537,10 +510,9 @@ impl RecordStore for SqliteStore {
         .bind(until)
         .bind(now)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -551,11 +523,8 @@ impl RecordStore for SqliteStore {
         )
         .bind(account_id)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("rpps").map_err(map_error)?, consent_from(row)?)))
-            .collect()
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("rpps")?, consent_from(row)?))).collect()
     }
 
     async fn create_episode(
@@ -563,7 +532,7 @@ impl RecordStore for SqliteStore {
         episode: &NewEpisode<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         insert_data_key(&mut tx, episode.data_key, episode.account_id, episode.key, episode.now)
             .await?;
         let (kind, who) = party_columns(episode.author);
@@ -579,10 +548,9 @@ impl RecordStore for SqliteStore {
         .bind(who)
         .bind(episode.now)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -593,18 +561,18 @@ impl RecordStore for SqliteStore {
              ORDER BY e.created_at, e.id";
         let rows = account_rows(self, sql, account_id).await?;
         let episode = |row: &SqliteRow| -> Result<EpisodeRecord, StoreError> {
-            let text = |name: &str| row.try_get::<String, _>(name).map_err(map_error);
+            let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
             Ok(EpisodeRecord {
                 id: text("id")?,
                 data_key: text("data_key")?,
                 key: WrappedKey {
                     key_id: text("key_id")?,
-                    wrapped: row.try_get("wrapped_key").map_err(map_error)?,
+                    wrapped: row.try_get("wrapped_key")?,
                     owner: text("account_id")?,
                 },
-                sealed_title: row.try_get("sealed_title").map_err(map_error)?,
+                sealed_title: row.try_get("sealed_title")?,
                 author: party_at(row, "author_kind", "author_id")?,
-                created_at: row.try_get("created_at").map_err(map_error)?,
+                created_at: row.try_get("created_at")?,
             })
         };
         rows.iter().map(episode).collect()
@@ -617,8 +585,8 @@ impl RecordStore for SqliteStore {
         let rows = account_rows(self, sql, account_id).await?;
         let tag = |row: &SqliteRow| -> Result<TagRecord, StoreError> {
             Ok(TagRecord {
-                episode_id: row.try_get("episode_id").map_err(map_error)?,
-                item_id: row.try_get("item_id").map_err(map_error)?,
+                episode_id: row.try_get("episode_id")?,
+                item_id: row.try_get("item_id")?,
                 tagger: party_at(row, "tagger_kind", "tagger_id")?,
             })
         };
@@ -633,7 +601,7 @@ impl RecordStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let (kind, who) = party_columns(tagger);
         let done = sqlx::query(
             "INSERT INTO episode_items (episode_id, item_id, tagger_kind, tagger_id, tagged_at) \
@@ -645,10 +613,9 @@ impl RecordStore for SqliteStore {
         .bind(who)
         .bind(now)
         .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -658,40 +625,38 @@ impl RecordStore for SqliteStore {
         item_id: &str,
         audit: &AuditRows,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query("DELETE FROM episode_items WHERE episode_id = ? AND item_id = ?")
             .bind(episode_id)
             .bind(item_id)
             .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
+            .await?;
         super::audit::write_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(map_error)?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 }
 
 fn consent_from(row: &SqliteRow) -> Result<Consent, StoreError> {
-    let state: String = row.try_get("state").map_err(map_error)?;
+    let state: String = row.try_get("state")?;
     match state.as_str() {
         "revoked" => Ok(Consent::Revoked),
         "blocked" => Ok(Consent::Blocked),
         "granted" => {
             let until = row
-                .try_get::<Option<String>, _>("until")
-                .map_err(map_error)?
+                .try_get::<Option<String>, _>("until")?
                 .map(|day| Date::parse(&day).ok_or(StoreError::Corrupt))
                 .transpose()?;
-            let scope = if row.try_get::<bool, _>("scope_all").map_err(map_error)? {
+            let scope = if row.try_get::<bool, _>("scope_all")? {
                 Scope::All
             } else {
-                let list: String = row.try_get("categories").map_err(map_error)?;
+                let list: String = row.try_get("categories")?;
                 let categories = list
                     .split(',')
                     .filter(|c| !c.is_empty())
                     .map(parse::<Category>)
                     .collect::<Result<_, _>>()?;
-                Scope::Some { categories, profile: row.try_get("profile").map_err(map_error)? }
+                Scope::Some { categories, profile: row.try_get("profile")? }
             };
             Ok(Consent::Granted(Grant { scope, until }))
         }
