@@ -3,6 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The header that carries the session's CSRF token on every unsafe request.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The header that makes a write safe to send again: the same key, the same effect, once.
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
 use crate::account::InputError;
 
 /// A stable machine-readable reason. The interface has a translated sentence for each.

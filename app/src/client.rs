@@ -49,7 +49,7 @@ pub async fn post<B: Serialize, R: DeserializeOwned>(
     {
         let mut request = gloo_net::http::Request::post(path);
         if let Some(token) = csrf {
-            request = request.header("x-csrf-token", token);
+            request = request.header(crate::api::CSRF_HEADER, token);
         }
         let request = request.json(body).map_err(|_| ApiFailure::Network)?;
         let response = answered(request.send()).await?;
@@ -246,7 +246,7 @@ pub async fn put<B: Serialize, R: DeserializeOwned>(
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
         let request = gloo_net::http::Request::put(path)
-            .header("x-csrf-token", csrf)
+            .header(crate::api::CSRF_HEADER, csrf)
             .json(body)
             .map_err(|_| ApiFailure::Network)?;
         let response = answered(request.send()).await?;

@@ -735,8 +735,8 @@ mod network {
         let builder =
             if request.put { Request::put(&request.path) } else { Request::post(&request.path) };
         let response = builder
-            .header("x-csrf-token", csrf)
-            .header("idempotency-key", &change.id)
+            .header(crate::api::CSRF_HEADER, csrf)
+            .header(crate::api::IDEMPOTENCY_HEADER, &change.id)
             .json(&request.body)
             .map_err(|_| ApiFailure::Network)?
             .send()

@@ -78,8 +78,8 @@ pub async fn upload(
 
     let base = format!("/api/records/{record}/uploads");
     let announce = Request::post(&base)
-        .header("x-csrf-token", csrf)
-        .header("idempotency-key", key)
+        .header(crate::api::CSRF_HEADER, csrf)
+        .header(crate::api::IDEMPOTENCY_HEADER, key)
         .json(&request)
         .map_err(|_| ApiFailure::Network)?;
     let response = announce.send().await.map_err(|_| ApiFailure::Network)?;
@@ -101,7 +101,7 @@ pub async fn upload(
         let bytes = JsFuture::from(slice.array_buffer()).await.map_err(|_| ApiFailure::Network)?;
         let body = js_sys::Uint8Array::new(&bytes);
         let sent = Request::put(&format!("{upload}?offset={start}"))
-            .header("x-csrf-token", csrf)
+            .header(crate::api::CSRF_HEADER, csrf)
             .header("content-type", "application/octet-stream")
             .body(body)
             .map_err(|_| ApiFailure::Network)?
@@ -135,7 +135,7 @@ pub async fn upload(
         progress(status.received, status.size);
     }
     let finish = Request::post(&format!("{upload}/finish"))
-        .header("x-csrf-token", csrf)
+        .header(crate::api::CSRF_HEADER, csrf)
         .send()
         .await
         .map_err(|_| ApiFailure::Network)?;

@@ -101,7 +101,7 @@ pub const PRO_IDLE_TIMEOUT_SECONDS: i64 = 15 * 60;
 /// …and 12 hours after login whatever happens.
 pub const ABSOLUTE_TIMEOUT_SECONDS: i64 = 12 * 60 * 60;
 /// Header carrying the CSRF token on state-changing requests.
-pub const CSRF_HEADER: &str = "x-csrf-token";
+pub use app::api::CSRF_HEADER;
 
 /// A new random token (256 bits, URL-safe base64).
 pub fn new_token() -> String {

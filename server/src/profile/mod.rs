@@ -13,7 +13,7 @@ use app::{
 use axum::{
     Json,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     routing::{get, post, put},
 };
 
@@ -24,7 +24,7 @@ use crate::{
     record::{Asker, Names, author_info, author_of, context, trace},
     store::{EntryRecord, NewEntry, NewVersion},
     vault::Sealed,
-    web::{ApiJson, Origin},
+    web::{ApiJson, IdempotencyKey, Origin},
 };
 
 /// Under `/api/records`.
@@ -259,11 +259,10 @@ async fn create(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
+    IdempotencyKey(idempotency_key): IdempotencyKey,
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<(StatusCode, Json<EntryWritten>), ApiError> {
-    let idempotency_key = idempotency_key(&headers);
-    if let Some(key) = idempotency_key
+    if let Some(key) = idempotency_key.as_deref()
         && let Some(existing) =
             state.store.entry_by_idempotency_key(&asker.record.id, &asker.party, key).await?
     {
@@ -292,7 +291,7 @@ async fn create(
                 data_key: &data_key,
                 key: &sealed.key,
                 author: &asker.party,
-                idempotency_key,
+                idempotency_key: idempotency_key.as_deref(),
                 sealed: &sealed.content,
                 now: state.clock.now(),
             },
@@ -306,14 +305,6 @@ async fn create(
     Ok((StatusCode::CREATED, Json(written)))
 }
 
-/// The `Idempotency-Key` header, when it is one (8 to 100 characters).
-fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get("idempotency-key")
-        .and_then(|value| value.to_str().ok())
-        .filter(|key| (8..=100).contains(&key.len()))
-}
-
 /// A new version of an entry, by its author. `base_version` (the version the writer saw)
 /// guards against overwriting a change made meanwhile: a mismatch is a conflict, and nothing
 /// is written. With an `Idempotency-Key` header, sending it twice writes it once (the second
@@ -322,7 +313,7 @@ async fn update(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
+    IdempotencyKey(idempotency_key): IdempotencyKey,
     Path((_, id)): Path<(String, String)>,
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<Json<EntryWritten>, ApiError> {
@@ -333,8 +324,7 @@ async fn update(
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {
         return trace::refuse(&state, &asker, &origin, "profile.edit", &record.id, reason).await;
     }
-    let idempotency_key = idempotency_key(&headers);
-    if let Some(key) = idempotency_key
+    if let Some(key) = idempotency_key.as_deref()
         && state.store.version_by_idempotency_key(&record.id, &asker.party, key).await?.is_some()
     {
         let stored = info(&state, &asker, &record, &mut Names::new()).await?;
@@ -354,7 +344,12 @@ async fn update(
     let context = version_context(&record.id, base + 1);
     let content = state.vault.seal_in(&record.key, &record.data_key, &plain, &context)?;
     let now = state.clock.now();
-    let version = NewVersion { sealed: &content, author: &asker.party, idempotency_key, now };
+    let version = NewVersion {
+        sealed: &content,
+        author: &asker.party,
+        idempotency_key: idempotency_key.as_deref(),
+        now,
+    };
     let pending = trace::change(&state, &asker, &origin, "profile.edit", Some(&record.id)).await?;
     let account = &asker.record.id;
     let added =

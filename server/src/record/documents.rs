@@ -18,7 +18,7 @@ use axum::{
     Json,
     body::Bytes,
     extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -30,7 +30,7 @@ use crate::{
     error::{ApiError, Refusal},
     store::{AppendOutcome, DocumentRecord, NewUpload, Party, UploadRecord},
     vault::Sealed,
-    web::{ApiJson, ApiQuery, Origin},
+    web::{ApiJson, ApiQuery, IdempotencyKey, Origin},
 };
 
 /// Largest chunk of a document accepted in one request (under the server's body limit).
@@ -477,14 +477,10 @@ pub async fn start_upload(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    headers: HeaderMap,
+    IdempotencyKey(idempotency_key): IdempotencyKey,
     ApiJson(request): ApiJson<DepositRequest>,
 ) -> Result<(StatusCode, Json<UploadStatus>), ApiError> {
-    let idempotency_key = headers
-        .get("idempotency-key")
-        .and_then(|value| value.to_str().ok())
-        .filter(|key| (8..=100).contains(&key.len()));
-    if let Some(key) = idempotency_key
+    if let Some(key) = idempotency_key.as_deref()
         && let Some(existing) =
             state.store.upload_by_idempotency_key(&asker.record.id, &asker.party, key).await?
     {
@@ -578,7 +574,7 @@ pub async fn start_upload(
                 data_key: &data_key,
                 key: &sealed_title.key,
                 uploader: &asker.party,
-                idempotency_key,
+                idempotency_key: idempotency_key.as_deref(),
                 sealed_title: &sealed_title.content,
                 category: request.category,
                 domain: replaced.as_ref().map_or(request.domain, |document| document.domain),

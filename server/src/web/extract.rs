@@ -30,6 +30,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// The `Idempotency-Key` header when it is one (8 to 100 characters): a write sent again with
+/// the key it was first sent with has the effect it had once. `None` when absent or malformed.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let key =
+            parts.headers.get(app::api::IDEMPOTENCY_HEADER).and_then(|value| value.to_str().ok());
+        Ok(Self(key.filter(|key| (8..=100).contains(&key.len())).map(str::to_owned)))
+    }
+}
+
 /// A query string; anything unreadable is refused with our `bad_request` body.
 pub struct ApiQuery<T>(pub T);
 
@@ -106,11 +120,15 @@ impl TrustedProxies {
     }
 }
 
+/// The de facto header by which proxies pass on the client's address (not in `http::header`).
+pub const X_FORWARDED_FOR: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("x-forwarded-for");
+
 /// Every address of every `X-Forwarded-For` header, in order; `None` for one that does not
 /// parse.
 fn x_forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
     headers
-        .get_all("x-forwarded-for")
+        .get_all(X_FORWARDED_FOR)
         .iter()
         .flat_map(|value| match value.to_str() {
             Ok(text) => text.split(',').map(|hop| hop.trim().parse().ok()).collect(),

@@ -7,8 +7,8 @@ mod routes;
 mod security;
 
 pub use extract::{
-    ApiJson, ApiQuery, ClientAddr, ForwardedHeader, Origin, TrustedProxies, limit_key,
-    parse_network,
+    ApiJson, ApiQuery, ClientAddr, ForwardedHeader, IdempotencyKey, Origin, TrustedProxies,
+    limit_key, parse_network,
 };
 pub use routes::Routes;
 

@@ -37,7 +37,7 @@ const PASSED_ON: [HeaderName; 6] = [
     header::USER_AGENT,
     header::ACCEPT_LANGUAGE,
     header::FORWARDED,
-    HeaderName::from_static("x-forwarded-for"),
+    super::extract::X_FORWARDED_FOR,
     header::HOST,
 ];
 
