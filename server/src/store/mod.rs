@@ -6,6 +6,7 @@ mod audit;
 mod emergency;
 mod people;
 mod profile;
+mod rate;
 mod records;
 mod sqlite;
 
@@ -13,6 +14,7 @@ pub use audit::*;
 pub use emergency::*;
 pub use people::*;
 pub use profile::*;
+pub use rate::*;
 pub use records::*;
 pub use sqlite::SqliteStore;
 
@@ -221,24 +223,6 @@ pub struct SessionRecord {
     pub csrf_token: String,
 }
 
-/// Escalating delays after failures: `free` tries, then `base_delay` seconds doubling up to
-/// `max_delay`, and locked for good once `lock_after` failures follow each other.
-#[derive(Clone, Copy, Debug)]
-pub struct RatePolicy {
-    pub free: u32,
-    pub base_delay: u32,
-    pub max_delay: u32,
-    pub lock_after: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RateDecision {
-    /// The try may proceed; it was already counted as a failure (reset it on success).
-    Allowed,
-    /// Refused without trying; wait this many seconds (`u32::MAX`: locked).
-    Blocked { retry_after: u32 },
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Channel {
     Email,
@@ -400,8 +384,9 @@ pub trait Store:
     ) -> Result<(), StoreError>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
 
-    /// Counts a try against `key` unless it is blocked; the count and the block are one atomic
-    /// step, so parallel tries cannot slip through together.
+    /// Counts a try against `key` unless it is blocked ([`RatePolicy::try_at`]); reading the
+    /// key's state and writing the next one are one transaction, so parallel tries cannot slip
+    /// through together.
     async fn rate_limit_try(
         &self,
         key: &str,

@@ -15,8 +15,8 @@ use app::account::Contact;
 
 use super::{
     AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, CodeTry, Device, DeviceSeen,
-    Event, EventOwner, NewCode, NewSession, OutboxMessage, RateDecision, RatePolicy, SessionOwner,
-    SessionRecord, Store, StoreError, StoredSecret, TotpState,
+    Event, EventOwner, NewCode, NewSession, OutboxMessage, RateDecision, RatePolicy, RateState,
+    SessionOwner, SessionRecord, Store, StoreError, StoredSecret, TotpState,
 };
 use crate::{audit::AuditRows, vault::WrappedKey};
 
@@ -728,42 +728,40 @@ impl Store for SqliteStore {
         now: i64,
         policy: RatePolicy,
     ) -> Result<RateDecision, StoreError> {
+        // A write transaction from its first statement: a parallel try waits for this one's
+        // count before it reads the state.
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query("INSERT INTO rate_limits (key) VALUES (?) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .execute(&mut *tx)
-            .await?;
-        // Counting the try and setting the block that follows from it is one statement, so a
-        // burst of parallel tries is serialised by SQLite and cannot all pass the same check.
-        let counted: Option<i64> = sqlx::query_scalar(
-            "UPDATE rate_limits SET failures = failures + 1, blocked_until = CASE \
-               WHEN failures + 1 >= ?1 THEN 9223372036854775807 \
-               WHEN failures + 1 >= ?2 THEN ?3 + min(?4, ?5 << min(failures + 1 - ?2, 30)) \
-               ELSE blocked_until END \
-             WHERE key = ?6 AND blocked_until <= ?3 RETURNING failures",
+        let kept: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT failures, blocked_until, last_try FROM rate_limits WHERE key = ?",
         )
-        .bind(i64::from(policy.lock_after))
-        .bind(i64::from(policy.free))
-        .bind(now)
-        .bind(i64::from(policy.max_delay))
-        .bind(i64::from(policy.base_delay))
         .bind(key)
         .fetch_optional(&mut *tx)
         .await?;
-        let decision = match counted {
-            Some(_) => RateDecision::Allowed,
-            None => {
-                let until: i64 =
-                    sqlx::query_scalar("SELECT blocked_until FROM rate_limits WHERE key = ?")
-                        .bind(key)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                let wait = until.saturating_sub(now).max(1);
-                RateDecision::Blocked { retry_after: u32::try_from(wait).unwrap_or(u32::MAX) }
-            }
+        let state = match kept {
+            Some((failures, blocked_until, last_try)) => RateState {
+                failures: u32::try_from(failures).map_err(|_| StoreError::Corrupt)?,
+                blocked_until,
+                last_try,
+            },
+            None => RateState::default(),
         };
+        let tried = policy.try_at(state, now);
+        if let Ok(next) = tried {
+            sqlx::query(
+                "INSERT INTO rate_limits (key, failures, blocked_until, last_try) \
+                 VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = \
+                 excluded.failures, blocked_until = excluded.blocked_until, \
+                 last_try = excluded.last_try",
+            )
+            .bind(key)
+            .bind(i64::from(next.failures))
+            .bind(next.blocked_until)
+            .bind(next.last_try)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
-        Ok(decision)
+        Ok(tried.into())
     }
 
     async fn rate_limit_reset(&self, key: &str) -> Result<(), StoreError> {
@@ -781,10 +779,12 @@ impl Store for SqliteStore {
     }
 
     async fn rate_limit_forgive(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE rate_limits SET failures = max(failures - 1, 0) WHERE key = ?")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE rate_limits SET failures = failures - 1 WHERE key = ? AND failures > 0",
+        )
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -1123,6 +1123,53 @@ mod tests {
         assert_eq!(codes, 1, "codes survive: dropping the old table did not cascade");
         let session = store.touch_session(&[3], 2, 1000).await.unwrap().expect("session kept");
         assert_eq!(session.owner, SessionOwner::Account("a".into()));
+    }
+
+    #[tokio::test]
+    async fn rate_limits_count_in_parallel_forget_a_quiet_day_and_are_purged_then() {
+        use crate::store::{FORGOTTEN_AFTER, PeopleStore};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
+        let policy = RatePolicy { free: 4, base_delay: 60, max_delay: 600, lock_after: 6 };
+        let now = 1_000_000;
+        // Ten tries at once: the four free ones pass, the others find the block the fourth set.
+        let mut tries = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let store = store.clone();
+            tries.spawn(async move { store.rate_limit_try("k", now, policy).await.unwrap() });
+        }
+        let allowed = tries.join_all().await.into_iter().filter(|d| *d == RateDecision::Allowed);
+        let allowed = allowed.count();
+        assert_eq!(allowed, 4);
+        assert_eq!(
+            store.rate_limit_try("k", now + 59, policy).await.unwrap(),
+            RateDecision::Blocked { retry_after: 1 }
+        );
+        // A quiet day later the count starts again: four free tries.
+        let later = now + FORGOTTEN_AFTER;
+        for _ in 0..3 {
+            assert_eq!(
+                store.rate_limit_try("k", later, policy).await.unwrap(),
+                RateDecision::Allowed
+            );
+        }
+        store.rate_limit_forgive("k").await.unwrap();
+        assert_eq!(store.rate_limit_try("k", later, policy).await.unwrap(), RateDecision::Allowed);
+        // A locked key stays locked, and stays in the table; a forgotten one is purged.
+        for at in [later, later + 60, later + 180] {
+            assert_eq!(store.rate_limit_try("k", at, policy).await.unwrap(), RateDecision::Allowed);
+        }
+        let locked = RateDecision::Blocked { retry_after: u32::MAX };
+        assert_eq!(store.rate_limit_try("k", later + 1000, policy).await.unwrap(), locked);
+        store.rate_limit_try("quiet", now, policy).await.unwrap();
+        store.purge(later + 2 * FORGOTTEN_AFTER, 3600).await.unwrap();
+        let keys: Vec<String> =
+            sqlx::query_scalar("SELECT key FROM rate_limits").fetch_all(&store.pool).await.unwrap();
+        assert_eq!(keys, ["k"]);
+        assert_eq!(
+            store.rate_limit_try("k", later + 3 * FORGOTTEN_AFTER, policy).await.unwrap(),
+            locked
+        );
     }
 
     #[tokio::test]

@@ -348,6 +348,12 @@ impl PeopleStore for SqliteStore {
         ] {
             sqlx::query(statement).bind(now).bind(now - absolute_timeout).execute(&mut *tx).await?;
         }
+        // Limits whose tries are forgotten and whose block is over say nothing any more.
+        sqlx::query("DELETE FROM rate_limits WHERE last_try <= ? AND blocked_until <= ?")
+            .bind(now - crate::store::FORGOTTEN_AFTER)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         let count = |rows: u64| usize::try_from(rows).unwrap_or(usize::MAX);
         Ok(PurgeReport {
