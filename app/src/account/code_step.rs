@@ -7,7 +7,7 @@ use crate::account::{
     CodeMethod, CodeRequest, CodeSent, Me, Secret,
     form::{Field, FormAlert, SubmitButton, check_code, input_error_text},
 };
-use crate::client::{ApiFailure, send_form, with_body};
+use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 
 /// Where a person lands once signed in.
@@ -51,8 +51,8 @@ pub fn CodeStep(
     let i18n = use_i18n();
     let code = RwSignal::new(String::new());
     let code_error = RwSignal::new(None::<String>);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let navigate = use_navigate();
     let challenge = sent.challenge.clone();
     let sent_to = sent.sent_to.clone();
@@ -63,7 +63,7 @@ pub fn CodeStep(
         if pending.get_untracked() {
             return;
         }
-        failure.set(None);
+        form.clear();
         let typed = match check_code(&code.get_untracked()) {
             Ok(typed) => {
                 code_error.set(None);
@@ -76,9 +76,8 @@ pub fn CodeStep(
         };
         let request = CodeRequest { challenge: challenge.clone(), code: Secret::new(typed) };
         let navigate = navigate.clone();
-        let on_signed_in =
-            with_body(failure, move |_: Me| navigate(AFTER_LOGIN, Default::default()));
-        send_form(pending, failure, "/api/account/verify", request, None, on_signed_in);
+        let on_signed_in = move |_: Me| navigate(AFTER_LOGIN, Default::default());
+        form.post_answered("/api/account/verify", request, on_signed_in);
     };
 
     view! {

@@ -7,67 +7,49 @@ use crate::account::{
     CodeRequest, CodeSent, ContactChange, Me, Secret,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
-use crate::client::{ApiFailure, send_form, with_body};
+use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
 pub fn ContactSection(refresh: Callback<()>) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let contact = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let sent = RwSignal::new(None::<CodeSent>);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
 
-    let ask = {
-        let csrf = csrf.clone();
-        move |event: SubmitEvent| {
-            event.prevent_default();
-            let request = ContactChange {
-                contact: contact.get_untracked(),
-                password: Secret::new(password.get_untracked()),
-            };
-            let on_sent = with_body(failure, move |answer| {
-                password.set(String::new());
-                sent.set(Some(answer));
-            });
-            send_form(
-                pending,
-                failure,
-                "/api/account/contact",
-                request,
-                Some(csrf.clone()),
-                on_sent,
-            );
-        }
+    let ask = move |event: SubmitEvent| {
+        event.prevent_default();
+        let request = ContactChange {
+            contact: contact.get_untracked(),
+            password: Secret::new(password.get_untracked()),
+        };
+        let on_sent = move |answer| {
+            password.set(String::new());
+            sent.set(Some(answer));
+        };
+        form.post_answered("/api/account/contact", request, on_sent);
     };
     let confirm = move |event: SubmitEvent| {
         event.prevent_default();
         let Some(challenge) = sent.get_untracked().map(|s| s.challenge) else { return };
         let request = CodeRequest { challenge, code: Secret::new(code.get_untracked()) };
-        let on_done = with_body(failure, move |_: Me| {
+        let on_done = move |_: Me| {
             sent.set(None);
             contact.set(String::new());
             code.set(String::new());
             refresh.run(());
-        });
-        send_form(
-            pending,
-            failure,
-            "/api/account/contact/verify",
-            request,
-            Some(csrf.clone()),
-            on_done,
-        );
+        };
+        form.post_answered("/api/account/contact/verify", request, on_done);
     };
     view! {
         <section class="panel" aria-labelledby="contact-heading">
             <h2 id="contact-heading">{t!(i18n, contact.heading)}</h2>
             {move || match sent.get() {
                 None => view! {
-                    <form class="form" on:submit=ask.clone() novalidate>
+                    <form class="form" on:submit=ask novalidate>
                         <FormAlert failure />
                         <Field id="new_contact" label=Signal::derive(move || t_string!(i18n, contact.new_contact).to_string())
                             value=contact autocomplete="username" error=field_error(i18n, failure, "contact") />
@@ -78,7 +60,7 @@ pub fn ContactSection(refresh: Callback<()>) -> impl IntoView {
                     </form>
                 }.into_any(),
                 Some(answer) => view! {
-                    <form class="form" on:submit=confirm.clone() novalidate>
+                    <form class="form" on:submit=confirm novalidate>
                         <FormAlert failure />
                         <Field id="contact_code" label=Signal::derive(move || t_string!(i18n, form.code).to_string())
                             hint=Signal::derive(move || t_string!(i18n, form.code_hint, sent_to = answer.sent_to.clone()).to_string())

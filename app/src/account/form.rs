@@ -71,7 +71,7 @@ pub fn Field(
 /// The refusal shown above a form, announced by screen readers. When it concerns one field,
 /// the field shows it too.
 #[component]
-pub fn FormAlert(failure: RwSignal<Option<ApiFailure>>) -> impl IntoView {
+pub fn FormAlert(#[prop(into)] failure: Signal<Option<ApiFailure>>) -> impl IntoView {
     let i18n = use_i18n();
     move || {
         failure.get().map(|failure| {
@@ -89,7 +89,10 @@ pub fn FormAlert(failure: RwSignal<Option<ApiFailure>>) -> impl IntoView {
 
 /// The form's submit button: disabled and saying so while the request is on its way.
 #[component]
-pub fn SubmitButton(pending: RwSignal<bool>, #[prop(into)] label: Signal<String>) -> impl IntoView {
+pub fn SubmitButton(
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] label: Signal<String>,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <button
@@ -108,9 +111,10 @@ pub fn SubmitButton(pending: RwSignal<bool>, #[prop(into)] label: Signal<String>
 /// The error to show on `field`, when the last refusal was about it.
 pub fn field_error(
     i18n: I18nContext<Locale>,
-    failure: RwSignal<Option<ApiFailure>>,
+    failure: impl Into<Signal<Option<ApiFailure>>>,
     field: &'static str,
 ) -> Signal<Option<String>> {
+    let failure = failure.into();
     Signal::derive(move || {
         failure.with(|failure| {
             failure

@@ -8,7 +8,7 @@ use crate::account::{
     code_step::FormThenCode,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
-use crate::client::{ApiFailure, send_form, with_body};
+use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 
@@ -17,8 +17,8 @@ pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let contact = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let sent = RwSignal::new(None::<CodeSent>);
 
     let error_of = move |field| field_error(i18n, failure, field);
@@ -29,11 +29,11 @@ pub fn LoginPage() -> impl IntoView {
             contact: contact.get_untracked(),
             password: Secret::new(password.get_untracked()),
         };
-        let on_sent = with_body(failure, move |code_sent| {
+        let on_sent = move |code_sent| {
             password.set(String::new());
             sent.set(Some(code_sent));
-        });
-        send_form(pending, failure, "/api/account/login", request, None, on_sent);
+        };
+        form.post_answered("/api/account/login", request, on_sent);
     };
 
     let form = move || {

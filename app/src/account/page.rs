@@ -1,7 +1,7 @@
 //! "My account": who is signed in, where codes go, and logout. Loaded in the browser from
 //! `/api/account/me`; the server-rendered page shows a loading line until then.
 
-use leptos::{either::Either, prelude::*, task::spawn_local};
+use leptos::{either::Either, prelude::*};
 use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::account::{
@@ -71,10 +71,10 @@ fn SignedIn(me: Me, refresh: Callback<()>) -> impl IntoView {
 /// whatever the answer: the session is over for this page either way.
 #[component]
 pub fn LogoutButton(path: &'static str, then: &'static str) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let navigate = use_navigate();
-    let pending = RwSignal::new(false);
+    let form = client::Submission::new();
+    let pending = form.pending();
     // Changes made offline and not sent yet go with the device's copy: said first, and a second
     // press is needed.
     let offline = crate::cache::use_offline();
@@ -87,10 +87,8 @@ pub fn LogoutButton(path: &'static str, then: &'static str) -> impl IntoView {
             warned.set(true);
             return;
         }
-        pending.set(true);
-        let csrf = csrf.clone();
-        let navigate = navigate.clone();
-        spawn_local(async move {
+        let (navigate, csrf) = (navigate.clone(), form.csrf());
+        form.run(async move {
             let told = client::post::<_, ()>(path, &(), Some(&csrf)).await;
             // Everything the app kept on the device goes, network or not; without one, the
             // server is told at the next start.
@@ -99,6 +97,7 @@ pub fn LogoutButton(path: &'static str, then: &'static str) -> impl IntoView {
                 .await;
             let _ = told;
             navigate(then, Default::default());
+            Ok(())
         });
     };
     let warning = move || {

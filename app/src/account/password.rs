@@ -6,17 +6,16 @@ use crate::account::{
     PasswordChange, Secret,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
-use crate::client::{ApiFailure, send_form};
+use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
 pub fn ChangePasswordSection() -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let changed = RwSignal::new(false);
 
     let submit = move |event: SubmitEvent| {
@@ -31,8 +30,7 @@ pub fn ChangePasswordSection() -> impl IntoView {
             new.set(String::new());
             changed.set(true);
         };
-        let csrf = Some(csrf.clone());
-        send_form(pending, failure, "/api/account/password", request, csrf, on_changed);
+        form.post("/api/account/password", request, on_changed);
     };
 
     view! {

@@ -9,28 +9,20 @@ use crate::account::{
     WithdrawRepresentation,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
-use crate::client::{ApiFailure, send_form};
+use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 
 /// Whose record is being managed, and the way back to one's own. Shown on top of the page.
 #[component]
 pub fn ActingForBanner(person: Represented, refresh: Callback<()>) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let name = format!("{} {}", person.given_name, person.family_name);
     let back = move |_| {
         let request = ActingFor { account_id: None };
         let on_done = move |_: Option<()>| refresh.run(());
-        send_form(
-            pending,
-            failure,
-            "/api/account/acting-for",
-            request,
-            Some(csrf.clone()),
-            on_done,
-        );
+        form.post("/api/account/acting-for", request, on_done);
     };
     view! {
         <div class="banner" role="status">
@@ -50,10 +42,9 @@ pub fn RepresentedSection(
     acting_for: Option<String>,
     refresh: Callback<()>,
 ) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     if people.is_empty() {
         return None;
     }
@@ -64,18 +55,17 @@ pub fn RepresentedSection(
             let current = acting_for.as_deref() == Some(person.id.as_str());
             let kind = person.kind;
             let (id, id2) = (person.id.clone(), person.id.clone());
-            let (csrf, csrf2) = (csrf.clone(), csrf.clone());
             let manage = move |_| {
                 let request = ActingFor { account_id: Some(id.clone()) };
                 let on_done = move |_: Option<()>| refresh.run(());
                 let path = "/api/account/acting-for";
-                send_form(pending, failure, path, request, Some(csrf.clone()), on_done);
+                form.post(path, request, on_done);
             };
             let withdraw = move |_| {
                 let request = WithdrawRepresentation { account_id: id2.clone() };
                 let on_done = move |_: Option<()>| refresh.run(());
                 let path = "/api/account/representation/withdraw";
-                send_form(pending, failure, path, request, Some(csrf2.clone()), on_done);
+                form.post(path, request, on_done);
             };
             let label = name.clone();
             view! {
@@ -118,34 +108,30 @@ pub fn RepresentedSection(
 /// Closing the record, asking for its erasure, or reopening it once closed.
 #[component]
 pub fn CloseSection(closed: Option<Closed>, refresh: Callback<()>) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let password = RwSignal::new(String::new());
     let erase = RwSignal::new(false);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
 
     let body = match closed {
         Some(closed) => {
             let reopen_password = RwSignal::new(String::new());
-            let reopen = {
-                let csrf = csrf.clone();
-                move |event: SubmitEvent| {
-                    event.prevent_default();
-                    let request =
-                        ReopenRequest { password: Secret::new(reopen_password.get_untracked()) };
-                    let on_done = move |_: Option<()>| {
-                        reopen_password.set(String::new());
-                        refresh.run(());
-                    };
-                    let path = "/api/account/reopen";
-                    send_form(pending, failure, path, request, Some(csrf.clone()), on_done);
-                }
+            let reopen = move |event: SubmitEvent| {
+                event.prevent_default();
+                let request =
+                    ReopenRequest { password: Secret::new(reopen_password.get_untracked()) };
+                let on_done = move |_: Option<()>| {
+                    reopen_password.set(String::new());
+                    refresh.run(());
+                };
+                let path = "/api/account/reopen";
+                form.post(path, request, on_done);
             };
             let until = closed.retained_until.clone();
             let erasure = closed.erasure_on.clone();
             let erase_later = closed.erasure_on.is_none().then(|| {
-                view! { <CloseForm password erase failure pending refresh erase_only=true /> }
+                view! { <CloseForm password erase form refresh erase_only=true /> }
             });
             view! {
                 <p role="status">
@@ -172,7 +158,7 @@ pub fn CloseSection(closed: Option<Closed>, refresh: Callback<()>) -> impl IntoV
         }
         None => view! {
             <p>{t!(i18n, close.intro)}</p>
-            <CloseForm password erase failure pending refresh erase_only=false />
+            <CloseForm password erase form refresh erase_only=false />
         }
         .into_any(),
     };
@@ -188,14 +174,13 @@ pub fn CloseSection(closed: Option<Closed>, refresh: Callback<()>) -> impl IntoV
 fn CloseForm(
     password: RwSignal<String>,
     erase: RwSignal<bool>,
-    failure: RwSignal<Option<ApiFailure>>,
-    pending: RwSignal<bool>,
+    form: Submission,
     refresh: Callback<()>,
     /// The record is already closed: the form only asks for erasure.
     erase_only: bool,
 ) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
+    let (failure, pending) = (form.failure(), form.pending());
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         let request = CloseRequest {
@@ -206,7 +191,7 @@ fn CloseForm(
             password.set(String::new());
             refresh.run(());
         };
-        send_form(pending, failure, "/api/account/close", request, Some(csrf.clone()), on_done);
+        form.post("/api/account/close", request, on_done);
     };
     let label = move || {
         if erase_only { t_string!(i18n, close.erase_submit) } else { t_string!(i18n, close.submit) }

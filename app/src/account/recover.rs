@@ -9,7 +9,7 @@ use crate::account::{
     CodeSent, RecoverFinish, RecoverRequest, Secret,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
-use crate::client::{ApiFailure, send_form, with_body};
+use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 
@@ -21,15 +21,15 @@ pub fn RecoverPage(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let contact = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let sent = RwSignal::new(None::<CodeSent>);
 
     let ask = move |event: SubmitEvent| {
         event.prevent_default();
         let request = RecoverRequest { contact: contact.get_untracked() };
-        let on_sent = with_body(failure, move |code_sent| sent.set(Some(code_sent)));
-        send_form(pending, failure, "/api/account/recover", request, None, on_sent);
+        let on_sent = move |code_sent| sent.set(Some(code_sent));
+        form.post_answered("/api/account/recover", request, on_sent);
     };
 
     let title = Signal::derive(move || {
@@ -73,8 +73,8 @@ fn NewPassword(sent: CodeSent, activate: bool) -> impl IntoView {
     let i18n = use_i18n();
     let code = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let done = RwSignal::new(false);
     let challenge = sent.challenge.clone();
     let sent_to = sent.sent_to.clone();
@@ -87,7 +87,7 @@ fn NewPassword(sent: CodeSent, activate: bool) -> impl IntoView {
             new_password: Secret::new(password.get_untracked()),
         };
         let on_done = move |_: Option<()>| done.set(true);
-        send_form(pending, failure, "/api/account/recover/finish", request, None, on_done);
+        form.post("/api/account/recover/finish", request, on_done);
     };
 
     move || {

@@ -10,7 +10,7 @@ use crate::account::{
     validate,
 };
 use crate::api::{ErrorBody, ErrorCode};
-use crate::client::{self, ApiFailure, send_form, with_body};
+use crate::client::{self, ApiFailure, Submission};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 
@@ -23,8 +23,8 @@ pub fn SignupPage() -> impl IntoView {
     let birth_date = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let show_password = RwSignal::new(false);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let sent = RwSignal::new(None::<CodeSent>);
 
     // Errors found in the browser before sending, every field at once.
@@ -53,16 +53,16 @@ pub fn SignupPage() -> impl IntoView {
             client::today(),
         );
         // The summary above the form names the first one; each field shows its own.
-        failure.set(errors.first().map(|(field, error)| {
+        let first = errors.first().map(|(field, error)| {
             ApiFailure::Refused(ErrorBody {
                 field: Some((*field).to_owned()),
                 input: Some(*error),
                 ..ErrorBody::new(ErrorCode::Input)
             })
-        }));
-        let stop = !errors.is_empty();
+        });
         local.set(errors);
-        if stop {
+        if let Some(refused) = first {
+            form.refuse(refused);
             return;
         }
         let request = SignupRequest {
@@ -72,8 +72,8 @@ pub fn SignupPage() -> impl IntoView {
             birth_date: birth_date.get_untracked(),
             password: Secret::new(password.get_untracked()),
         };
-        let on_sent = with_body(failure, move |code_sent| sent.set(Some(code_sent)));
-        send_form(pending, failure, "/api/account/signup", request, None, on_sent);
+        let on_sent = move |code_sent| sent.set(Some(code_sent));
+        form.post_answered("/api/account/signup", request, on_sent);
     };
 
     let form = move || {

@@ -7,38 +7,33 @@ use crate::account::{
     Secret, TotpConfirm, TotpSetup, TotpSetupRequest,
     form::{Field, FormAlert, SubmitButton, check_code, field_error},
 };
-use crate::client::{ApiFailure, send_form, with_body};
+use crate::client::{ApiFailure, Submission};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
 pub fn AuthenticatorSection(enabled: bool) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let setup = RwSignal::new(None::<TotpSetup>);
     let done = RwSignal::new(enabled);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let code = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
 
-    let start = {
-        let csrf = csrf.clone();
-        move |event: SubmitEvent| {
-            event.prevent_default();
-            if pending.get_untracked() {
-                return;
-            }
-            let on_drawn = with_body(failure, move |drawn| {
-                password.set(String::new());
-                setup.set(Some(drawn));
-            });
-            let request = TotpSetupRequest {
-                current_password: Secret::new(password.get_untracked()),
-                current_code: None,
-            };
-            let csrf = Some(csrf.clone());
-            send_form(pending, failure, "/api/account/totp/setup", request, csrf, on_drawn);
+    let start = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
         }
+        let on_drawn = move |drawn| {
+            password.set(String::new());
+            setup.set(Some(drawn));
+        };
+        let request = TotpSetupRequest {
+            current_password: Secret::new(password.get_untracked()),
+            current_code: None,
+        };
+        form.post_answered("/api/account/totp/setup", request, on_drawn);
     };
 
     let confirm = move |event: SubmitEvent| {
@@ -49,11 +44,11 @@ pub fn AuthenticatorSection(enabled: bool) -> impl IntoView {
         let typed = match check_code(&code.get_untracked()) {
             Ok(typed) => typed,
             Err(error) => {
-                failure.set(Some(ApiFailure::Refused(crate::api::ErrorBody {
+                form.refuse(ApiFailure::Refused(crate::api::ErrorBody {
                     field: Some("code".into()),
                     input: Some(error),
                     ..crate::api::ErrorBody::new(crate::api::ErrorCode::Input)
-                })));
+                }));
                 return;
             }
         };
@@ -62,8 +57,7 @@ pub fn AuthenticatorSection(enabled: bool) -> impl IntoView {
             setup.set(None);
             done.set(true);
         };
-        let csrf = Some(csrf.clone());
-        send_form(pending, failure, "/api/account/totp/enable", request, csrf, on_enabled);
+        form.post("/api/account/totp/enable", request, on_enabled);
     };
 
     view! {
@@ -87,7 +81,7 @@ pub fn AuthenticatorSection(enabled: bool) -> impl IntoView {
                             {t!(i18n, account.totp_key)} ": "
                             <code class="secret" translate="no">{group(&drawn.secret)}</code>
                         </p>
-                        <form class="form" on:submit=confirm.clone() novalidate>
+                        <form class="form" on:submit=confirm novalidate>
                             <FormAlert failure />
                             <Field
                                 id="totp-code"
@@ -111,7 +105,7 @@ pub fn AuthenticatorSection(enabled: bool) -> impl IntoView {
                 } else {
                     EitherOf3::C(view! {
                         <p>{t!(i18n, account.totp_off)}</p>
-                        <form class="form" on:submit=start.clone() novalidate>
+                        <form class="form" on:submit=start novalidate>
                             <FormAlert failure />
                             <Field
                                 id="totp-password"

@@ -1,11 +1,11 @@
 //! The patient's choice of which notifications also reach them (and their legal
 //! representatives) by e-mail or SMS. Break-glass is shown, checked and fixed: it always goes.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 use super::{CHOSEN_KINDS, Channels, NotificationKind};
 use crate::account::form::FormAlert;
-use crate::client::{self, ApiFailure};
+use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use leptos_i18n::I18nContext;
 
@@ -33,18 +33,16 @@ pub fn ChannelsForm(record: String) -> impl IntoView {
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/notification-channels");
     let chosen = RwSignal::new(None::<Channels>);
-    let failure = RwSignal::new(None::<ApiFailure>);
+    let form = client::Submission::new();
+    let (failure, busy) = (form.failure(), form.pending());
     let saved = RwSignal::new(false);
-    let busy = RwSignal::new(false);
     {
         let path = path.clone();
         Effect::new(move |_| {
             let path = path.clone();
-            spawn_local(async move {
-                match client::get::<Channels>(&path).await {
-                    Ok(channels) => chosen.set(Some(channels)),
-                    Err(error) => failure.set(Some(error)),
-                }
+            form.run(async move {
+                chosen.set(Some(client::get::<Channels>(&path).await?));
+                Ok(())
             });
         });
     }
@@ -53,14 +51,10 @@ pub fn ChannelsForm(record: String) -> impl IntoView {
         let Some(channels) = chosen.get_untracked() else { return };
         let (path, csrf) = (path.clone(), csrf.clone());
         saved.set(false);
-        failure.set(None);
-        busy.set(true);
-        spawn_local(async move {
-            match client::put::<_, ()>(&path, &channels, &csrf).await {
-                Ok(_) => saved.set(true),
-                Err(error) => failure.set(Some(error)),
-            }
-            busy.set(false);
+        form.run(async move {
+            client::put::<_, ()>(&path, &channels, &csrf).await?;
+            saved.set(true);
+            Ok(())
         });
     };
     let boxes = CHOSEN_KINDS

@@ -5,7 +5,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use super::{BreakGlassInfo, BreakGlassRefusal, NotificationInfo, NotificationKind, moment};
 use crate::account::form::FormAlert;
-use crate::client::{self, ApiFailure};
+use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::pro::profession_label;
 
@@ -99,19 +99,18 @@ pub fn EmergencySection(record: String) -> impl IntoView {
         let path = refusal_path.clone();
         Resource::new(move || path.clone(), |path| client::get::<BreakGlassRefusal>(&path))
     };
-    let failure = RwSignal::new(None::<ApiFailure>);
+    let form = client::Submission::new();
+    let failure = form.failure();
     let saved = RwSignal::new(false);
     let toggle = move |event: leptos::ev::Event| {
         let refused = event_target_checked(&event);
         let (path, csrf) = (refusal_path.clone(), csrf.clone());
         saved.set(false);
-        failure.set(None);
-        spawn_local(async move {
-            match client::put::<_, ()>(&path, &BreakGlassRefusal { refused }, &csrf).await {
-                Ok(_) => saved.set(true),
-                Err(error) => failure.set(Some(error)),
-            }
+        form.run(async move {
+            let put = client::put::<_, ()>(&path, &BreakGlassRefusal { refused }, &csrf).await;
+            saved.set(put.is_ok());
             refusal.refetch();
+            put.map(|_| ())
         });
     };
 

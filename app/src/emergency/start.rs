@@ -6,19 +6,18 @@ use leptos_router::hooks::use_navigate;
 
 use super::{BreakGlassRequest, LiveBreakGlass};
 use crate::account::form::{Field, FormAlert, SubmitButton, field_error};
-use crate::client::{ApiFailure, send_form, with_body};
+use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
 pub fn BreakGlassSection() -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let given_name = RwSignal::new(String::new());
     let family_name = RwSignal::new(String::new());
     let birth_date = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let error_of = move |field| field_error(i18n, failure, field);
     let navigate = use_navigate();
 
@@ -31,17 +30,10 @@ pub fn BreakGlassSection() -> impl IntoView {
             reason: reason.get_untracked(),
         };
         let navigate = navigate.clone();
-        let on_started = with_body(failure, move |started: LiveBreakGlass| {
+        let on_started = move |started: LiveBreakGlass| {
             navigate(&crate::pro::record_href(&started.record_id), Default::default());
-        });
-        send_form(
-            pending,
-            failure,
-            "/api/pro/break-glass",
-            request,
-            Some(csrf.clone()),
-            on_started,
-        );
+        };
+        form.post_answered("/api/pro/break-glass", request, on_started);
     };
     let reason_error = error_of("reason");
 

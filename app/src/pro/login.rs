@@ -10,7 +10,7 @@ use crate::account::{
     form::{Field, FormAlert, SubmitButton, field_error},
 };
 use crate::api::{ErrorBody, ErrorCode};
-use crate::client::ApiFailure;
+use crate::client::{ApiFailure, Submission};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
 
@@ -28,8 +28,8 @@ pub fn ProLoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let card_input = NodeRef::<html::Input>::new();
     let pin = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let navigate = use_navigate();
 
     let submit = move |event: SubmitEvent| {
@@ -39,7 +39,7 @@ pub fn ProLoginPage() -> impl IntoView {
         }
         let typed_pin = pin.get_untracked();
         if !super::valid_pin(&typed_pin) {
-            failure.set(Some(local_failure("pin", InputError::PinInvalid)));
+            form.refuse(local_failure("pin", InputError::PinInvalid));
             return;
         }
         #[cfg(feature = "hydrate")]
@@ -47,21 +47,15 @@ pub fn ProLoginPage() -> impl IntoView {
             let file =
                 card_input.get_untracked().and_then(|input| input.files()).and_then(|f| f.get(0));
             let Some(file) = file else {
-                failure.set(Some(local_failure("card", InputError::CardFileInvalid)));
+                form.refuse(local_failure("card", InputError::CardFileInvalid));
                 return;
             };
-            pending.set(true);
-            failure.set(None);
             let navigate = navigate.clone();
-            leptos::task::spawn_local(async move {
-                match log_in(file, &typed_pin).await {
-                    Ok(()) => {
-                        pin.set(String::new());
-                        navigate("/pro", Default::default());
-                    }
-                    Err(refused) => failure.set(Some(refused)),
-                }
-                pending.set(false);
+            form.run(async move {
+                log_in(file, &typed_pin).await?;
+                pin.set(String::new());
+                navigate("/pro", Default::default());
+                Ok(())
             });
         }
         #[cfg(not(feature = "hydrate"))]

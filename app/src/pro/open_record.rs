@@ -9,19 +9,18 @@ use crate::account::{
     ConsentMethod, RepresentedKind,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
-use crate::client::{ApiFailure, send_form, with_body};
+use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
 pub fn OpenRecordSection() -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let given_name = RwSignal::new(String::new());
     let family_name = RwSignal::new(String::new());
     let birth_date = RwSignal::new(String::new());
     let contact = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let opened = RwSignal::new(None::<String>);
     let error_of = move |field| field_error(i18n, failure, field);
 
@@ -34,13 +33,13 @@ pub fn OpenRecordSection() -> impl IntoView {
             birth_date: birth_date.get_untracked(),
             contact: contact.get_untracked(),
         };
-        let on_opened = with_body(failure, move |answer: RecordOpened| {
+        let on_opened = move |answer: RecordOpened| {
             for field in [given_name, family_name, birth_date, contact] {
                 field.set(String::new());
             }
             opened.set(Some(answer.notified));
-        });
-        send_form(pending, failure, "/api/pro/records", request, Some(csrf.clone()), on_opened);
+        };
+        form.post_answered("/api/pro/records", request, on_opened);
     };
 
     view! {
@@ -70,7 +69,6 @@ pub fn OpenRecordSection() -> impl IntoView {
 
 #[component]
 pub fn OpenRepresentedSection() -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let given_name = RwSignal::new(String::new());
     let family_name = RwSignal::new(String::new());
@@ -79,8 +77,8 @@ pub fn OpenRepresentedSection() -> impl IntoView {
     let contact = RwSignal::new(String::new());
     let representative = RwSignal::new(String::new());
     let consent = RwSignal::new(ConsentMethod::InPerson);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let opened = RwSignal::new(None::<String>);
     let error_of = move |field| field_error(i18n, failure, field);
 
@@ -96,14 +94,14 @@ pub fn OpenRepresentedSection() -> impl IntoView {
             representative_contact: representative.get_untracked(),
             consent: consent.get_untracked(),
         };
-        let on_opened = with_body(failure, move |answer: RecordOpened| {
+        let on_opened = move |answer: RecordOpened| {
             for field in [given_name, family_name, birth_date, contact, representative] {
                 field.set(String::new());
             }
             opened.set(Some(answer.notified));
-        });
+        };
         let path = "/api/pro/records/represented";
-        send_form(pending, failure, path, request, Some(csrf.clone()), on_opened);
+        form.post_answered(path, request, on_opened);
     };
 
     let consent_value = move || match consent.get() {

@@ -2,7 +2,7 @@
 //! treatment comes back with what the ANSM thesaurus says of it against the current treatments,
 //! shown at once, with the source.
 
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{ev::SubmitEvent, prelude::*};
 
 use super::{
     AboGroup, AllergySeverity, DonationWish, Entry, EntryInfo, EntryRequest, EntryWritten,
@@ -77,15 +77,14 @@ fn EntryForm(
     /// version shown.
     editing: RwSignal<Option<EntryInfo>>,
 ) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let first = writable.first().copied().unwrap_or(Section::Allergies);
     let section = RwSignal::new(code(first));
     // One signal per field of any section; the chosen section decides which are shown and read.
     let [a, b, c, d, e] = std::array::from_fn(|_| RwSignal::new(String::new()));
     let choice = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = crate::client::Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let written = RwSignal::new(None::<EntryWritten>);
     // What the thesaurus on the device found for this substance; once shown, the next send goes.
     let on_device = RwSignal::new(None::<(String, Vec<Finding>, Vec<Duplicate>)>);
@@ -93,7 +92,7 @@ fn EntryForm(
     Effect::new(move |_| {
         // Loaded as soon as a treatment may be entered, so the check is there offline too.
         if section.get() == code(Section::Treatments) {
-            spawn_local(async {
+            leptos::task::spawn_local(async {
                 crate::safety::on_device::thesaurus().await;
             });
         }
@@ -107,7 +106,7 @@ fn EntryForm(
             {
                 signal.set(value);
             }
-            failure.set(None);
+            form.clear();
             written.set(None);
         }
     });
@@ -161,15 +160,14 @@ fn EntryForm(
             Section::RegularDoctor => return None,
         })
     };
-    let send = Callback::new(move |entry: Entry| {
-        let (path, csrf) = (path.clone(), csrf.clone());
-        pending.set(true);
-        failure.set(None);
+    // Sends the entry (a new one, or the one being edited); kept on the device without network.
+    let send = move |entry: Entry| {
+        let path = path.clone();
         written.set(None);
         on_device.set(None);
         queued.set(false);
-        let edited = editing.get_untracked();
-        spawn_local(async move {
+        let (edited, csrf) = (editing.get_untracked(), form.csrf());
+        async move {
             let sent = match &edited {
                 Some(info) => {
                     let request =
@@ -198,22 +196,22 @@ fn EntryForm(
                     clear();
                     queued.set(true);
                 }
-                Err(error) => failure.set(Some(error)),
+                Err(error) => return Err(error),
             }
-            pending.set(false);
-        });
-    });
+            Ok(())
+        }
+    };
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         if pending.get_untracked() {
             return;
         }
         let Some(entry) = build() else {
-            failure.set(Some(ApiFailure::Refused(crate::api::ErrorBody {
+            form.refuse(ApiFailure::Refused(crate::api::ErrorBody {
                 field: Some("choice".into()),
                 input: Some(crate::account::InputError::TextInvalid),
                 ..crate::api::ErrorBody::new(crate::api::ErrorCode::Input)
-            })));
+            }));
             return;
         };
         #[cfg(feature = "hydrate")]
@@ -224,24 +222,24 @@ fn EntryForm(
             });
             if !seen {
                 let current = current.get_untracked();
-                pending.set(true);
-                spawn_local(async move {
+                let send = send.clone();
+                form.run(async move {
                     let found = crate::safety::on_device::thesaurus().await.map(|thesaurus| {
                         (
                             thesaurus.check(&substance, &current),
                             thesaurus.duplicates(&substance, &current),
                         )
                     });
-                    pending.set(false);
                     match found {
                         Some((interactions, duplicates))
                             if !interactions.is_empty() || !duplicates.is_empty() =>
                         {
                             written.set(None);
                             on_device.set(Some((substance, interactions, duplicates)));
+                            Ok(())
                         }
                         // Nothing found, or no thesaurus here: the server checks again anyway.
-                        _ => send.run(entry),
+                        _ => send(entry).await,
                     }
                 });
                 return;
@@ -249,7 +247,7 @@ fn EntryForm(
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = current;
-        send.run(entry);
+        form.run(send(entry));
     };
 
     let options = writable
@@ -372,7 +370,7 @@ fn EntryForm(
             <FormAlert failure />
             <div class="field">
                 <label for="entry-section">{t!(i18n, profile.section)}</label>
-                <select id="entry-section" bind:value=section disabled=is_editing on:change=move |_| { failure.set(None); choice.set(String::new()); }>{options}</select>
+                <select id="entry-section" bind:value=section disabled=is_editing on:change=move |_| { form.clear(); choice.set(String::new()); }>{options}</select>
             </div>
             {fields}
             {before_sending}

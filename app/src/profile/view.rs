@@ -2,7 +2,7 @@
 //! masking (patient side), trend charts of measurements, and the form to add an entry.
 
 use crate::policy::Action;
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 use super::{
     AllergySeverity, DonationWish, Entry, EntryInfo, MeasurementKind,
@@ -10,7 +10,7 @@ use super::{
     form::EntryFormOnDemand,
 };
 use crate::account::{form::FormAlert, validate::Date};
-use crate::client::{self, ApiFailure};
+use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::record::{MaskRequest, Section};
 use leptos_i18n::I18nContext;
@@ -175,7 +175,6 @@ pub fn ProfileSection(
     #[prop(optional, into)]
     only: Option<Signal<Option<Section>>>,
 ) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let path = format!("/api/records/{record}/profile");
     let offline = crate::cache::use_offline();
@@ -196,7 +195,8 @@ pub fn ProfileSection(
             changed.mark();
         }
     });
-    let failure = RwSignal::new(None::<ApiFailure>);
+    let form = client::Submission::new();
+    let failure = form.failure();
     // The current treatments on the page, for the check on the device.
     let current = Signal::derive(move || {
         let today = client::today();
@@ -213,7 +213,7 @@ pub fn ProfileSection(
             .collect::<Vec<_>>()
     });
     let body = {
-        let (path, csrf) = (path.clone(), csrf.clone());
+        let path = path.clone();
         move || {
             entries.get().map(|result| {
                 let chosen = only.and_then(|only| only.get());
@@ -260,16 +260,9 @@ pub fn ProfileSection(
                                 let may = |action: Action| e.allowed.contains(&action);
                                 let mask = may(Action::Mask).then(|| {
                                     let uri = format!("{path}/{}/mask", e.id);
-                                    let csrf = csrf.clone();
                                     let masked = e.masked;
                                     let click = move |_| {
-                                        let (uri, csrf) = (uri.clone(), csrf.clone());
-                                        spawn_local(async move {
-                                            match client::post::<_, ()>(&uri, &MaskRequest { masked: !masked }, Some(&csrf)).await {
-                                                Ok(_) => refresh.run(()),
-                                                Err(error) => failure.set(Some(error)),
-                                            }
-                                        });
+                                        form.post(uri.clone(), MaskRequest { masked: !masked }, move |_: Option<()>| refresh.run(()));
                                     };
                                     view! {
                                         <button type="button" class="button button--secondary button--small" on:click=click>

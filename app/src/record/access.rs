@@ -5,7 +5,7 @@
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 
 use crate::account::form::{FormAlert, SubmitButton};
-use crate::client::{self, ApiFailure, send_form};
+use crate::client::{self, Submission};
 use crate::directory::Professional;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::policy::{Consent, Scope};
@@ -29,8 +29,8 @@ pub fn AccessSection(
     };
     let refresh = Callback::new(move |()| grants.refetch());
     let previewing = RwSignal::new(None::<(String, String)>);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let list = {
         let (path, csrf) = (path.clone(), csrf.clone());
         move || {
@@ -81,13 +81,10 @@ pub fn AccessSection(
                             let click = move |_| {
                                 let (uri, csrf) = (uri.clone(), csrf.clone());
                                 let body = crate::record::RegularDoctor { rpps: Some(rpps.clone()) };
-                                pending.set(true);
-                                spawn_local(async move {
-                                    match client::put::<_, ()>(&uri, &body, &csrf).await {
-                                        Ok(_) => refresh.run(()),
-                                        Err(refused) => failure.set(Some(refused)),
-                                    }
-                                    pending.set(false);
+                                form.run(async move {
+                                    client::put::<_, ()>(&uri, &body, &csrf).await?;
+                                    refresh.run(());
+                                    Ok(())
                                 });
                             };
                             view! {
@@ -108,11 +105,10 @@ pub fn AccessSection(
                             .into_iter()
                             .map(|(change, label)| {
                                 let uri = format!("{path}/{rpps}/{change}");
-                                let csrf = csrf.clone();
                                 let aria = format!("{label} — {name}");
                                 let click = move |_| {
                                     let on_done = move |_: Option<()>| refresh.run(());
-                                    send_form(pending, failure, uri.clone(), (), Some(csrf.clone()), on_done);
+                                    form.post(uri.clone(), (), on_done);
                                 };
                                 view! {
                                     <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
@@ -170,8 +166,8 @@ fn GrantForm(path: String, refresh: Callback<()>, suggested: Option<String>) -> 
     let picked = RwSignal::new(Vec::<Category>::new());
     let profile = RwSignal::new(false);
     let until = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let done = RwSignal::new(false);
 
     let look_up = move |q: String, choose_single: bool| {
@@ -208,19 +204,13 @@ fn GrantForm(path: String, refresh: Callback<()>, suggested: Option<String>) -> 
         let until = Some(until.get_untracked()).filter(|day| !day.is_empty());
         let uri = format!("{path}/{}", professional.rpps);
         let csrf = csrf.clone();
-        pending.set(true);
-        failure.set(None);
-        spawn_local(async move {
-            match client::put::<_, ()>(&uri, &GrantRequest { scope, until }, &csrf).await {
-                Ok(_) => {
-                    chosen.set(None);
-                    found.set(Vec::new());
-                    done.set(true);
-                    refresh.run(());
-                }
-                Err(refused) => failure.set(Some(refused)),
-            }
-            pending.set(false);
+        form.run(async move {
+            client::put::<_, ()>(&uri, &GrantRequest { scope, until }, &csrf).await?;
+            chosen.set(None);
+            found.set(Vec::new());
+            done.set(true);
+            refresh.run(());
+            Ok(())
         });
     };
     let results = move || {

@@ -1,10 +1,10 @@
 //! "Historique des accès": every access to the record and every change, newest first, in plain
 //! words; an emergency access stands out; filtered and paged by the server.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 use crate::account::form::FormAlert;
-use crate::client::{self, ApiFailure};
+use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::record::history::{AccessEvent, HistoryFilter, HistoryPage, history_uri};
 use crate::record::page::MoreButton;
@@ -99,13 +99,13 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
     // Pages after the first, appended by "older entries"; forgotten when the filter changes.
     let more = RwSignal::new(Vec::<AccessEvent>::new());
     let more_older = RwSignal::new(None::<Option<u64>>);
-    let loading_more = RwSignal::new(false);
-    let failure = RwSignal::new(None::<ApiFailure>);
+    let reading = client::Submission::new();
+    let (failure, loading_more) = (reading.failure(), reading.pending());
     Effect::new(move |_| {
         chosen.track();
         more.set(Vec::new());
         more_older.set(None);
-        failure.set(None);
+        reading.clear();
     });
     let older = move || match more_older.get() {
         Some(older) => older,
@@ -113,27 +113,18 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
     };
     let load_more = Callback::new(move |()| {
         let Some(before) = older() else { return };
-        if loading_more.get_untracked() {
-            return;
-        }
-        loading_more.set(true);
         let asked = chosen.get_untracked();
         let uri = history_uri(&record, asked, Some(before));
-        spawn_local(async move {
+        reading.run(async move {
             let answer = client::get::<HistoryPage>(&uri).await;
             // An answer for another filter than the one now chosen belongs to no list shown.
             if chosen.get_untracked() != asked {
-                loading_more.set(false);
-                return;
+                return Ok(());
             }
-            match answer {
-                Ok(page) => {
-                    more.update(|events| events.extend(page.events));
-                    more_older.set(Some(page.older));
-                }
-                Err(error) => failure.set(Some(error)),
-            }
-            loading_more.set(false);
+            let page = answer?;
+            more.update(|events| events.extend(page.events));
+            more_older.set(Some(page.older));
+            Ok(())
         });
     });
     let list = move || {

@@ -2,10 +2,10 @@
 //! time, narrowed by the same filters as the documents (shared with the finder above it) and by
 //! kind; care episodes to open, to show alone, and to tag items with.
 
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::account::form::FormAlert;
-use crate::client::{self, ApiFailure};
+use crate::client::{self, Submission};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::profile::view::{section_label, summary};
 use crate::record::{
@@ -135,8 +135,13 @@ pub fn TimelineSection(
         more.set(Vec::new());
         more_next.set(None);
     });
-    let loading_more = RwSignal::new(false);
-    let failure = RwSignal::new(None::<ApiFailure>);
+    // Reading more, and tagging or untagging: what went wrong shows above the list.
+    let (reading, form) = (Submission::new(), Submission::new());
+    let loading_more = reading.pending();
+    let failure = {
+        let (read, done) = (reading.failure(), form.failure());
+        Signal::derive(move || read.get().or_else(|| done.get()))
+    };
     let next = move || match more_next.get() {
         Some(next) => next,
         None => first.get().and_then(Result::ok).and_then(|page| page.next),
@@ -145,28 +150,19 @@ pub fn TimelineSection(
         let path = path.clone();
         Callback::new(move |()| {
             let Some(offset) = next() else { return };
-            if loading_more.get_untracked() {
-                return;
-            }
-            loading_more.set(true);
             let asked = base.get_untracked();
             let query = TimelineQuery { offset: Some(offset), ..asked.clone() };
             let uri = format!("{path}{}", query.query_string());
-            spawn_local(async move {
+            reading.run(async move {
                 let answer = client::get::<TimelinePage>(&uri).await;
                 // An answer for another query than the one now shown belongs to no list shown.
                 if base.get_untracked() != asked {
-                    loading_more.set(false);
-                    return;
+                    return Ok(());
                 }
-                match answer {
-                    Ok(page) => {
-                        more.update(|items| items.extend(page.items));
-                        more_next.set(Some(page.next));
-                    }
-                    Err(error) => failure.set(Some(error)),
-                }
-                loading_more.set(false);
+                let page = answer?;
+                more.update(|items| items.extend(page.items));
+                more_next.set(Some(page.next));
+                Ok(())
             });
         })
     };
@@ -193,7 +189,7 @@ pub fn TimelineSection(
                         .into_iter()
                         .map(|item| {
                             view! {
-                                <TimelineRow item episodes episodes_path=episodes_path.clone() failure changed />
+                                <TimelineRow item episodes episodes_path=episodes_path.clone() form changed />
                             }
                         })
                         .collect_view();
@@ -248,7 +244,7 @@ fn TimelineRow(
     item: TimelineItem,
     episodes: Signal<Vec<EpisodeInfo>>,
     episodes_path: String,
-    failure: RwSignal<Option<ApiFailure>>,
+    form: Submission,
     changed: Callback<()>,
 ) -> impl IntoView {
     let csrf = crate::client::csrf();
@@ -269,11 +265,10 @@ fn TimelineRow(
                     let csrf = csrf.clone();
                     let remove = move |_| {
                         let (uri, csrf) = (uri.clone(), csrf.clone());
-                        spawn_local(async move {
-                            match client::post::<_, ()>(&uri, &(), Some(&csrf)).await {
-                                Ok(_) => changed.run(()),
-                                Err(error) => failure.set(Some(error)),
-                            }
+                        form.run(async move {
+                            client::post::<_, ()>(&uri, &(), Some(&csrf)).await?;
+                            changed.run(());
+                            Ok(())
                         });
                     };
                     let label = t_string!(i18n, timeline.untag, episode = episode.title.clone()).to_string();
@@ -304,11 +299,10 @@ fn TimelineRow(
                     }
                     let uri = format!("{episodes_path}/{episode}/items");
                     let (csrf, body) = (csrf.clone(), TagRequest { item_id: item_id.clone() });
-                    spawn_local(async move {
-                        match client::post::<_, ()>(&uri, &body, Some(&csrf)).await {
-                            Ok(_) => changed.run(()),
-                            Err(error) => failure.set(Some(error)),
-                        }
+                    form.run(async move {
+                        client::post::<_, ()>(&uri, &body, Some(&csrf)).await?;
+                        changed.run(());
+                        Ok(())
                     });
                 };
                 let select_id = select_id.clone();
@@ -344,25 +338,17 @@ fn EpisodePanel(
     episodes: Signal<Vec<EpisodeInfo>>,
     changed: Callback<()>,
 ) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let title = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let failure = RwSignal::new(None::<ApiFailure>);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let create = move |event: SubmitEvent| {
         event.prevent_default();
         let body = NewEpisode { title: title.get_untracked() };
-        client::send_form(
-            pending,
-            failure,
-            episodes_path.clone(),
-            body,
-            Some(csrf.clone()),
-            move |_: Option<EpisodeInfo>| {
-                title.set(String::new());
-                changed.run(());
-            },
-        );
+        form.post(episodes_path.clone(), body, move |_: Option<EpisodeInfo>| {
+            title.set(String::new());
+            changed.run(());
+        });
     };
     let list = move || {
         let current = filter.with(|f| f.episode.clone());

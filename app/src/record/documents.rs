@@ -9,7 +9,7 @@ use crate::account::{
     form::{Field, FormAlert, SubmitButton, field_error},
 };
 use crate::api::{ErrorBody, ErrorCode};
-use crate::client::{ApiFailure, send_form};
+use crate::client::{ApiFailure, Submission};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::policy::Action;
 use crate::record::{AuthorInfo, Category, DocumentInfo, MaskRequest, MediaType, valid_loinc};
@@ -44,14 +44,14 @@ pub fn DocumentCard(
     refresh: Callback<()>,
     /// Set to the document when "Open" is pressed.
     open: RwSignal<Opened>,
-    failure: RwSignal<Option<ApiFailure>>,
-    pending: RwSignal<bool>,
+    /// Its buttons' submission: pending while one is on its way, and what went wrong.
+    form: Submission,
     /// The title is the heading of the page (the document's own page).
     #[prop(optional)]
     heading: bool,
 ) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
+    let pending = form.pending();
     let kept = crate::cache::use_offline().kept;
     let base = format!("/api/records/{record}/documents");
     let download = format!("{base}/{}/content?download=true", document.id);
@@ -59,10 +59,9 @@ pub fn DocumentCard(
     // A button that posts to `{document}/{verb}`, then reads the list again.
     let post_button = |verb: &str, text: fn(I18nContext<Locale>) -> String, aria: String| {
         let path = format!("{base}/{}/{verb}", document.id);
-        let csrf = csrf.clone();
         let click = move |_| {
             let on_done = move |_: Option<()>| refresh.run(());
-            send_form(pending, failure, path.clone(), (), Some(csrf.clone()), on_done);
+            form.post(path.clone(), (), on_done);
         };
         view! {
             <button type="button" class="button button--secondary" on:click=click disabled=pending aria-label=aria>
@@ -94,12 +93,12 @@ pub fn DocumentCard(
     let toggle = move |_| {
         let on_done = move |_: Option<()>| refresh.run(());
         let request = MaskRequest { masked: !masked };
-        send_form(pending, failure, mask_path.clone(), request, Some(csrf.clone()), on_done);
+        form.post(mask_path.clone(), request, on_done);
     };
     let shown = document.clone();
     let title = document.title.clone();
     let keep = patient_side.then(|| {
-        view! { <keeping::KeepOffline record=record.clone() document=document.clone() failure /> }
+        view! { <keeping::KeepOffline record=record.clone() document=document.clone() form /> }
     });
     let (shown_id, shown_version) = (document.id.clone(), document.version);
     let kept_version = move || {
@@ -229,8 +228,8 @@ pub fn DepositForm(
     let care_date = RwSignal::new(String::new());
     let type_code = RwSignal::new(String::new());
     let category = RwSignal::new(categories.first().copied().unwrap_or(Category::PatientOwn));
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let progress = RwSignal::new(None::<(u64, u64)>);
     let done = RwSignal::new(false);
     // Kept on the device for lack of a network.
@@ -261,7 +260,7 @@ pub fn DepositForm(
         queued.set(false);
         let code = type_code.get_untracked().trim().to_owned();
         if !code.is_empty() && !valid_loinc(&code) {
-            failure.set(Some(local("type_code", InputError::TypeCodeInvalid)));
+            form.refuse(local("type_code", InputError::TypeCodeInvalid));
             return;
         }
         let prescribed_exam = match exam_kind.get_untracked().as_str() {
@@ -272,7 +271,7 @@ pub fn DepositForm(
         };
         let prescribed_code = exam_code.get_untracked().trim().to_owned();
         if prescribed_exam.is_some() && !valid_loinc(&prescribed_code) {
-            failure.set(Some(local("exam_code", InputError::TypeCodeInvalid)));
+            form.refuse(local("exam_code", InputError::TypeCodeInvalid));
             return;
         }
         #[cfg(feature = "hydrate")]
@@ -280,7 +279,7 @@ pub fn DepositForm(
             let Some(file) =
                 file_input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0))
             else {
-                failure.set(Some(local("file", InputError::MediaType)));
+                form.refuse(local("file", InputError::MediaType));
                 return;
             };
             let request = crate::record::DepositRequest {
@@ -294,7 +293,7 @@ pub fn DepositForm(
                     "image/png" => MediaType::Png,
                     "text/plain" => MediaType::Text,
                     _ => {
-                        failure.set(Some(local("file", InputError::MediaType)));
+                        form.refuse(local("file", InputError::MediaType));
                         return;
                     }
                 },
@@ -340,46 +339,30 @@ pub fn DepositForm(
                     crate::record::filter::percent_encode(&request.care_date),
                 )
             });
-            pending.set(true);
-            failure.set(None);
-            leptos::task::spawn_local(async move {
+            form.run(async move {
                 if let Some(path) = check
                     && let Ok(found) =
                         crate::client::get::<Vec<crate::safety::exams::RepeatedExam>>(&path).await
                     && !found.is_empty()
                 {
+                    // Shown above the button, which now deposits it anyway.
                     repeated.set(found);
-                    pending.set(false);
-                    return;
+                    return Ok(());
                 }
                 if let Some(body) = interaction_check {
                     let path = format!("/api/records/{record}/interactions/check");
-                    match crate::client::post::<_, Vec<crate::safety::interactions::Prescribed>>(
-                        &path,
-                        &body,
-                        Some(&csrf),
-                    )
-                    .await
-                    {
-                        Ok(Some(found)) if !found.is_empty() => {
-                            prescribed.set(found);
-                            pending.set(false);
-                            return;
-                        }
-                        Ok(_) => {}
-                        Err(refused) => {
-                            failure.set(Some(refused));
-                            pending.set(false);
-                            return;
-                        }
+                    let found = crate::client::post::<
+                        _,
+                        Vec<crate::safety::interactions::Prescribed>,
+                    >(&path, &body, Some(&csrf))
+                    .await?;
+                    if let Some(found) = found.filter(|found| !found.is_empty()) {
+                        prescribed.set(found);
+                        return Ok(());
                     }
                 }
                 let report = move |received, size| progress.set(Some((received, size)));
-                let Ok(key) = super::upload::new_key() else {
-                    failure.set(Some(ApiFailure::Network));
-                    pending.set(false);
-                    return;
-                };
+                let key = super::upload::new_key().map_err(|_| ApiFailure::Network)?;
                 let mut sent =
                     super::upload::upload(&record, &csrf, &key, &file, request.clone(), report)
                         .await;
@@ -392,27 +375,23 @@ pub fn DepositForm(
                     queued.set(true);
                     sent = Ok(None);
                 }
-                match sent {
-                    Ok(_) => {
-                        title.set(String::new());
-                        type_code.set(String::new());
-                        confidential.set(false);
-                        held_back.set(false);
-                        repeated.set(Vec::new());
-                        substances.set(String::new());
-                        prescribed.set(Vec::new());
-                        exam_kind.set(String::new());
-                        exam_code.set(String::new());
-                        if let Some(input) = file_input.get_untracked() {
-                            input.set_value("");
-                        }
-                        done.set(!queued.get_untracked());
-                        refresh.run(());
-                    }
-                    Err(refused) => failure.set(Some(refused)),
-                }
                 progress.set(None);
-                pending.set(false);
+                sent?;
+                title.set(String::new());
+                type_code.set(String::new());
+                confidential.set(false);
+                held_back.set(false);
+                repeated.set(Vec::new());
+                substances.set(String::new());
+                prescribed.set(Vec::new());
+                exam_kind.set(String::new());
+                exam_code.set(String::new());
+                if let Some(input) = file_input.get_untracked() {
+                    input.set_value("");
+                }
+                done.set(!queued.get_untracked());
+                refresh.run(());
+                Ok(())
             });
         }
         #[cfg(not(feature = "hydrate"))]
@@ -548,20 +527,16 @@ mod keeping {
     use leptos::prelude::*;
 
     use crate::cache::Lock;
-    use crate::client::ApiFailure;
+    use crate::client::Submission;
     use crate::i18n::{t, t_string, use_i18n};
     use crate::record::{DocumentInfo, MediaType};
 
     /// "Garder hors ligne", shown while the copy is unlocked.
     #[component]
-    pub fn KeepOffline(
-        record: String,
-        document: DocumentInfo,
-        failure: RwSignal<Option<ApiFailure>>,
-    ) -> impl IntoView {
+    pub fn KeepOffline(record: String, document: DocumentInfo, form: Submission) -> impl IntoView {
         let i18n = use_i18n();
         let offline = crate::cache::use_offline();
-        let busy = RwSignal::new(false);
+        let busy = form.pending();
         // Read without panicking: the list is built anew when the record is read again, and an
         // update of this box already queued (the lock changing) can run after it is gone.
         let busy_now = move || busy.try_get().unwrap_or(false);
@@ -572,24 +547,19 @@ mod keeping {
         let title = document.title.clone();
         let change = move |event: leptos::ev::Event| {
             let keep = event_target_checked(&event);
-            let _ = (&record, &document, keep, failure);
+            let _ = (&record, &document, keep, form);
             #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
             {
                 use crate::cache::offline::split;
                 let (record, id, version) = (record.clone(), document.id.clone(), document.version);
-                busy.set(true);
-                failure.set(None);
-                leptos::task::spawn_local(async move {
+                form.run(async move {
                     let done = split::keep_document(record, id, version, keep)
                         .await
                         .unwrap_or_else(|missing| Err(missing.into()));
-                    if let Err(refused) = done {
-                        failure.set(Some(refused));
-                    }
                     if let Ok(now) = split::kept_documents().await {
                         kept.set(now);
                     }
-                    busy.try_set(false);
+                    done
                 });
             }
         };

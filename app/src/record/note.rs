@@ -7,6 +7,7 @@ use crate::account::{
     InputError,
     form::{Field, FormAlert, SubmitButton, field_error},
 };
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 use crate::client::ApiFailure;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::record::{Category, DepositRequest, MediaType};
@@ -41,13 +42,12 @@ pub fn deposit(title: &str, text: &str, care_date: String) -> DepositRequest {
 
 #[component]
 pub fn NoteForm(record: String, refresh: Callback<()>) -> impl IntoView {
-    let csrf = crate::client::csrf();
     let i18n = use_i18n();
     let title = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
+    let form = crate::client::Submission::new();
+    let (failure, pending) = (form.failure(), form.pending());
     let text_error = RwSignal::new(false);
-    let pending = RwSignal::new(false);
     let done = RwSignal::new(false);
     let queued = RwSignal::new(false);
 
@@ -58,7 +58,7 @@ pub fn NoteForm(record: String, refresh: Callback<()>) -> impl IntoView {
         }
         done.set(false);
         queued.set(false);
-        failure.set(None);
+        form.clear();
         let body = text.get_untracked();
         text_error.set(text_problem(&body).is_some());
         if text_error.get_untracked() {
@@ -67,9 +67,8 @@ pub fn NoteForm(record: String, refresh: Callback<()>) -> impl IntoView {
         let request = deposit(&title.get_untracked(), &body, crate::client::today().to_string());
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
         {
-            let (record, csrf) = (record.clone(), csrf.clone());
-            pending.set(true);
-            leptos::task::spawn_local(async move {
+            let (record, csrf) = (record.clone(), form.csrf());
+            form.run(async move {
                 use super::upload;
                 let content = zeroize::Zeroizing::new(body.into_bytes());
                 let sent = match (upload::new_key(), upload::blob_of(&content, None)) {
@@ -101,19 +100,15 @@ pub fn NoteForm(record: String, refresh: Callback<()>) -> impl IntoView {
                     }
                     _ => Err(ApiFailure::Network),
                 };
-                match sent {
-                    Ok(()) => {
-                        title.set(String::new());
-                        text.set(String::new());
-                        refresh.run(());
-                    }
-                    Err(refused) => failure.set(Some(refused)),
-                }
-                pending.set(false);
+                sent?;
+                title.set(String::new());
+                text.set(String::new());
+                refresh.run(());
+                Ok(())
             });
         }
         #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
-        let _ = (&record, &csrf, refresh, request);
+        let _ = (&record, refresh, request);
     };
 
     view! {

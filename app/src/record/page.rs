@@ -452,7 +452,7 @@ pub fn Pager(base: String, page: usize, pages: usize) -> impl IntoView {
 /// The button under a list that appends its next page, busy while it reads.
 #[component]
 pub fn MoreButton(
-    loading: RwSignal<bool>,
+    #[prop(into)] loading: Signal<bool>,
     label: fn(I18nContext<Locale>) -> String,
     on_click: Callback<()>,
 ) -> impl IntoView {
@@ -474,13 +474,12 @@ fn DocumentDetail(
     refresh: Callback<()>,
 ) -> impl IntoView {
     let open = RwSignal::<Opened>::new(None);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let pending = RwSignal::new(false);
+    let form = client::Submission::new();
     let base = format!("/api/records/{record}/documents");
     view! {
         <article class="panel document-page">
-            <FormAlert failure />
-            <DocumentCard record document patient_side refresh open failure pending heading=true />
+            <FormAlert failure=form.failure() />
+            <DocumentCard record document patient_side refresh open form heading=true />
             {move || open.get().map(|(document, kept)| view! { <Viewer base=base.clone() document kept close=open /> })}
         </article>
     }

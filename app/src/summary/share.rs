@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use leptos::{either::Either, prelude::*, task::spawn_local};
+use leptos::{either::Either, prelude::*};
 use leptos_router::components::A;
 
 use super::link::{DEFAULT_DAYS, LinkCreated, LinkInfo, NewLink, Payload};
@@ -136,7 +136,13 @@ fn Share(me: Me) -> impl IntoView {
     let entries = RwSignal::new(None::<Vec<EntryInfo>>);
     let doctor = RwSignal::new(None::<Professional>);
     let left_out = RwSignal::new(BTreeSet::<String>::new());
-    let failure = RwSignal::new(None::<ApiFailure>);
+    // What went wrong: reading the profile (on the server too), or what the patient last did.
+    let load_failure = RwSignal::new(None::<ApiFailure>);
+    let form = client::Submission::new();
+    let failure = {
+        let done = form.failure();
+        Signal::derive(move || load_failure.get().or_else(|| done.get()))
+    };
     // The profile and the regular doctor, read once (by the server when it renders the page);
     // the patient's choices then live in `left_out`.
     let loaded = {
@@ -259,7 +265,7 @@ fn Share(me: Me) -> impl IntoView {
     let passcode = RwSignal::new(String::new());
     let life = RwSignal::new(DEFAULT_DAYS.to_string());
     let created = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let busy = form.pending();
     let card_format = RwSignal::new("wallet".to_owned());
     // The card on this device follows what the patient shares, while it is on.
     let on_device = RwSignal::new(false);
@@ -269,7 +275,7 @@ fn Share(me: Me) -> impl IntoView {
             && let Some(summary) = summary.get()
             && !super::card::keep(&summary)
         {
-            failure.set(Some(ApiFailure::Network));
+            form.refuse(ApiFailure::Network);
         }
     });
 
@@ -285,20 +291,13 @@ fn Share(me: Me) -> impl IntoView {
                 other => (other.parse().unwrap_or(DEFAULT_DAYS), false),
             };
             let english = i18n.get_locale_untracked() == Locale::en;
-            busy.set(true);
-            failure.set(None);
             created.set(None);
-            spawn_local(async move {
-                let result = share(&path, &csrf, &summary, &code, days, single_use, english).await;
-                match result {
-                    Ok(url) => {
-                        created.set(Some(url));
-                        passcode.set(String::new());
-                        links.refetch();
-                    }
-                    Err(error) => failure.set(Some(error)),
-                }
-                busy.set(false);
+            form.run(async move {
+                let url = share(&path, &csrf, &summary, &code, days, single_use, english).await?;
+                created.set(Some(url));
+                passcode.set(String::new());
+                links.refetch();
+                Ok(())
             });
         }
     };
@@ -307,11 +306,10 @@ fn Share(me: Me) -> impl IntoView {
         let (path, csrf) = (links_path.clone(), csrf.clone());
         move |id: String| {
             let (path, csrf) = (format!("{path}/{id}/revoke"), csrf.clone());
-            spawn_local(async move {
-                if let Err(error) = client::post::<_, ()>(&path, &(), Some(&csrf)).await {
-                    failure.set(Some(error));
-                }
+            form.run(async move {
+                let revoked = client::post::<_, ()>(&path, &(), Some(&csrf)).await;
                 links.refetch();
+                revoked.map(|_| ())
             });
         }
     };
@@ -408,7 +406,7 @@ fn Share(me: Me) -> impl IntoView {
                             entries.set(Some(list));
                             doctor.set(regular);
                         }
-                        Err(error) => failure.set(Some(error)),
+                        Err(error) => load_failure.set(Some(error)),
                     }
                     preview
                 })}
