@@ -379,16 +379,12 @@ impl Submission {
         B: Serialize + 'static,
         R: DeserializeOwned + 'static,
     {
-        let (path, csrf) = (path.into(), self.csrf());
-        self.run(async move {
-            let csrf = (!csrf.is_empty()).then_some(csrf.as_str());
-            on_answer(post::<B, R>(&path, &body, csrf).await?);
+        self.send(path.into(), body, |answer| {
+            on_answer(answer);
             Ok(())
         });
     }
-}
 
-impl Submission {
     /// [`Submission::post`] for an answer that must carry a body: an empty one is shown as a
     /// network failure.
     pub fn post_answered<B, R>(
@@ -400,11 +396,25 @@ impl Submission {
         B: Serialize + 'static,
         R: DeserializeOwned + 'static,
     {
-        let (path, csrf) = (path.into(), self.csrf());
+        self.send(path.into(), body, |answer| {
+            then(answer.ok_or(ApiFailure::Network)?);
+            Ok(())
+        });
+    }
+
+    fn send<B, R>(
+        self,
+        path: String,
+        body: B,
+        answered: impl FnOnce(Option<R>) -> Result<(), ApiFailure> + 'static,
+    ) where
+        B: Serialize + 'static,
+        R: DeserializeOwned + 'static,
+    {
+        let csrf = self.csrf();
         self.run(async move {
             let csrf = (!csrf.is_empty()).then_some(csrf.as_str());
-            then(post::<B, R>(&path, &body, csrf).await?.ok_or(ApiFailure::Network)?);
-            Ok(())
+            answered(post::<B, R>(&path, &body, csrf).await?)
         });
     }
 }
