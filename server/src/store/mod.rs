@@ -56,11 +56,17 @@ impl From<sqlx::Error> for StoreError {
                 return Self::Conflict("representations_current");
             }
         }
+        // A value that does not decode (an enum's text unknown to this build) is not the
+        // database being down.
+        if matches!(error, sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_)) {
+            return Self::Corrupt;
+        }
         Self::Unavailable(error)
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum AccountStatus {
     /// Signed up, contact not yet proven.
     Pending,
@@ -103,7 +109,8 @@ impl AccountRecord {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum CodePurpose {
     Activation,
     Login,
@@ -223,7 +230,8 @@ pub struct SessionRecord {
     pub csrf_token: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Channel {
     Email,
     Sms,

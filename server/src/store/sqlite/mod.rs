@@ -14,9 +14,9 @@ use sqlx::{
 use app::account::Contact;
 
 use super::{
-    AccountRecord, AccountStatus, Channel, CodeAttempt, CodePurpose, CodeTry, Device, DeviceSeen,
-    Event, EventOwner, NewCode, NewSession, OutboxMessage, RateDecision, RatePolicy, RateState,
-    SessionOwner, SessionRecord, Store, StoreError, StoredSecret, TotpState,
+    AccountRecord, Channel, CodeAttempt, CodeTry, Device, DeviceSeen, Event, EventOwner, NewCode,
+    NewSession, OutboxMessage, RateDecision, RatePolicy, RateState, SessionOwner, SessionRecord,
+    Store, StoreError, StoredSecret, TotpState,
 };
 use crate::{audit::AuditRows, vault::WrappedKey};
 
@@ -535,7 +535,7 @@ impl Store for SqliteStore {
         )
         .bind(code.challenge_hash)
         .bind(code.account_id)
-        .bind(purpose_str(code.purpose))
+        .bind(code.purpose)
         .bind(code.code_hash)
         .bind(code.created_at)
         .bind(code.expires_at)
@@ -569,7 +569,7 @@ impl Store for SqliteStore {
             return Ok(Some(CodeTry::Real(CodeAttempt {
                 payload: row.try_get("payload")?,
                 account_id: row.try_get("account_id")?,
-                purpose: parse_purpose(&row.try_get::<String, _>("purpose")?)?,
+                purpose: row.try_get("purpose")?,
                 code_hash: row.try_get("code_hash")?,
                 attempts: count(&row)?,
             })));
@@ -800,7 +800,7 @@ impl Store for SqliteStore {
             "INSERT INTO outbox (channel, recipient, subject, body, created_at) \
              VALUES (?, ?, ?, ?, ?)",
         )
-        .bind(channel_str(channel))
+        .bind(channel)
         .bind(recipient)
         .bind(subject)
         .bind(body)
@@ -833,7 +833,7 @@ impl Store for SqliteStore {
              ORDER BY id LIMIT ?",
         )
         .bind(now)
-        .bind(channel_str(channel))
+        .bind(channel)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
@@ -938,7 +938,7 @@ async fn insert_account(
     .bind(&account.birth_date)
     .bind(&account.locale)
     .bind(&account.password_hash)
-    .bind(status_str(account.status))
+    .bind(account.status)
     .bind(account.created_at)
     .bind(&account.opened_by)
     .execute(conn)
@@ -964,13 +964,7 @@ fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
         birth_date: text("birth_date")?,
         locale: text("locale")?,
         password_hash: optional("password_hash")?,
-        status: match text("status")?.as_str() {
-            "pending" => AccountStatus::Pending,
-            "awaiting" => AccountStatus::Awaiting,
-            "active" => AccountStatus::Active,
-            "closed" => AccountStatus::Closed,
-            _ => return Err(StoreError::Corrupt),
-        },
+        status: row.try_get("status")?,
         created_at: row.try_get("created_at")?,
         opened_by: optional("opened_by")?,
         closed_at: time("closed_at")?,
@@ -981,60 +975,18 @@ fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
     })
 }
 
-fn status_str(status: AccountStatus) -> &'static str {
-    match status {
-        AccountStatus::Pending => "pending",
-        AccountStatus::Awaiting => "awaiting",
-        AccountStatus::Active => "active",
-        AccountStatus::Closed => "closed",
-    }
-}
-
-fn purpose_str(purpose: CodePurpose) -> &'static str {
-    match purpose {
-        CodePurpose::Activation => "activation",
-        CodePurpose::Login => "login",
-        CodePurpose::Totp => "totp",
-        CodePurpose::Recovery => "recovery",
-        CodePurpose::Contact => "contact",
-    }
-}
-
-fn parse_purpose(value: &str) -> Result<CodePurpose, StoreError> {
-    match value {
-        "activation" => Ok(CodePurpose::Activation),
-        "login" => Ok(CodePurpose::Login),
-        "totp" => Ok(CodePurpose::Totp),
-        "recovery" => Ok(CodePurpose::Recovery),
-        "contact" => Ok(CodePurpose::Contact),
-        _ => Err(StoreError::Corrupt),
-    }
-}
-
-/// Constraint violations become domain errors by the constraint's name, never by message text.
 /// How every transaction of the store begins: taking the write lock at once. A deferred `BEGIN`
 /// reads a snapshot, and its first write then fails with `SQLITE_BUSY` at once, without waiting,
 /// if another connection (another request, or a command run beside the server) wrote since:
 /// the directory import run beside a busy server failed so ("database unavailable").
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
-fn channel_str(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Email => "email",
-        Channel::Sms => "sms",
-    }
-}
-
 fn outbox_rows(rows: &[SqliteRow]) -> Result<Vec<OutboxMessage>, StoreError> {
     rows.iter()
         .map(|row| {
             Ok(OutboxMessage {
                 id: row.try_get("id")?,
-                channel: match row.try_get::<String, _>("channel")?.as_str() {
-                    "email" => Channel::Email,
-                    "sms" => Channel::Sms,
-                    _ => return Err(StoreError::Corrupt),
-                },
+                channel: row.try_get("channel")?,
                 recipient: row.try_get("recipient")?,
                 subject: row.try_get("subject")?,
                 body: row.try_get("body")?,
@@ -1051,6 +1003,7 @@ fn outbox_rows(rows: &[SqliteRow]) -> Result<Vec<OutboxMessage>, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::AccountStatus;
 
     #[tokio::test]
     async fn file_is_created_with_wal_foreign_keys_and_migrations() {
@@ -1170,6 +1123,21 @@ mod tests {
             store.rate_limit_try("k", later + 3 * FORGOTTEN_AFTER, policy).await.unwrap(),
             locked
         );
+    }
+
+    #[tokio::test]
+    async fn enums_are_stored_as_their_names_and_an_unknown_name_is_corrupt_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
+        let row = sqlx::query("SELECT ? AS status, 'frozen' AS unknown")
+            .bind(AccountStatus::Awaiting)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(row.try_get::<String, _>("status").unwrap(), "awaiting");
+        assert_eq!(row.try_get::<AccountStatus, _>("status").unwrap(), AccountStatus::Awaiting);
+        let unknown = row.try_get::<AccountStatus, _>("unknown").map_err(StoreError::from);
+        assert!(matches!(unknown, Err(StoreError::Corrupt)));
     }
 
     #[tokio::test]
