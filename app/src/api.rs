@@ -8,7 +8,56 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The header that makes a write safe to send again: the same key, the same effect, once.
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
-use crate::account::InputError;
+/// Why an input was refused. Serialised as a stable code the interface translates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputError {
+    ContactInvalid,
+    NameMissing,
+    NameTooLong,
+    NameInvalid,
+    BirthDateInvalid,
+    BirthDateInFuture,
+    Minor,
+    /// Said to be a minor, but of age.
+    NotAMinor,
+    /// Said to be an adult (a protected adult), but a minor.
+    NotAnAdult,
+    PasswordTooShort,
+    PasswordTooLong,
+    PasswordTooCommon,
+    CodeInvalid,
+    /// The chosen file is not a card file (checked in the browser).
+    CardFileInvalid,
+    PinInvalid,
+    /// The PIN does not open the card file (checked in the browser).
+    PinWrong,
+    /// The bytes are not of an accepted document type.
+    MediaType,
+    TooLarge,
+    TitleInvalid,
+    TypeCodeInvalid,
+    DateInFuture,
+    /// The person chosen does not have the profession this needs (a regular doctor is a
+    /// physician).
+    NotForProfession,
+    /// An emergency access needs a reason of 10 to 500 characters.
+    ReasonInvalid,
+    /// Not a day of the calendar (`YYYY-MM-DD`).
+    DateInvalid,
+    /// The period ends before it starts.
+    PeriodInvalid,
+    /// A search of more than 100 characters, or with control characters.
+    QueryInvalid,
+    /// A measurement no human body shows (a typing error).
+    ValueImplausible,
+    /// A text left empty, too long, or with control characters.
+    TextInvalid,
+    /// Not a phone number.
+    PhoneInvalid,
+    /// A new version of an entry must stay in its section.
+    SectionChanged,
+}
 
 /// A stable machine-readable reason. The interface has a translated sentence for each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -277,7 +277,7 @@ pub(crate) async fn read<R: DeserializeOwned>(
 
 /// Today's date where the person is (UTC day of the device's clock), for checks in the browser.
 /// The server checks again with its own clock.
-pub fn today() -> crate::account::validate::Date {
+pub fn today() -> crate::date::Date {
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     let seconds = (js_sys::Date::now() / 1000.0) as i64;
     #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
@@ -285,7 +285,7 @@ pub fn today() -> crate::account::validate::Date {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs() as i64)
         .unwrap_or(0);
-    crate::account::validate::Date::from_unix_seconds(seconds)
+    crate::date::Date::from_unix_seconds(seconds)
 }
 
 /// What a form sends, and its state while it is on its way: a Leptos [`Action`] whose

@@ -12,6 +12,7 @@ pub mod api;
 pub mod cache;
 pub mod chunk;
 pub mod client;
+pub mod date;
 pub mod directory;
 pub mod emergency;
 pub mod i18n;
@@ -23,6 +24,7 @@ pub mod profile;
 pub mod record;
 pub mod safety;
 pub mod summary;
+pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};

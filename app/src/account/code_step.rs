@@ -3,12 +3,10 @@
 use leptos::{either::Either, ev::SubmitEvent, prelude::*};
 use leptos_router::hooks::use_navigate;
 
-use crate::account::{
-    CodeMethod, CodeRequest, CodeSent, Me, Secret,
-    form::{Field, FormAlert, SubmitButton, check_code, input_error_text},
-};
+use crate::account::{CodeMethod, CodeRequest, CodeSent, Me, Secret};
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
+use crate::ui::form::{Field, FormAlert, SubmitButton, input_error_text};
 
 /// Where a person lands once signed in.
 pub const AFTER_LOGIN: &str = "/mon-compte";
@@ -64,7 +62,7 @@ pub fn CodeStep(
             return;
         }
         form.clear();
-        let typed = match check_code(&code.get_untracked()) {
+        let typed = match crate::account::validate::parse_code(&code.get_untracked()) {
             Ok(typed) => {
                 code_error.set(None);
                 typed

@@ -3,14 +3,11 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::components::A;
 
-use crate::account::{
-    CodeSent, LoginRequest, Secret,
-    code_step::FormThenCode,
-    form::{Field, FormAlert, SubmitButton, field_error},
-};
+use crate::account::{CodeSent, LoginRequest, Secret, code_step::FormThenCode};
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
+use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

@@ -4,7 +4,6 @@
 
 mod code_step;
 mod contact;
-pub mod form;
 mod login;
 #[cfg(feature = "ssr")]
 pub mod messages;

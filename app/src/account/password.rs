@@ -2,12 +2,10 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use crate::account::{
-    PasswordChange, Secret,
-    form::{Field, FormAlert, SubmitButton, field_error},
-};
+use crate::account::{PasswordChange, Secret};
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
+use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 
 #[component]
 pub fn ChangePasswordSection() -> impl IntoView {

@@ -7,10 +7,10 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use crate::account::{
     ActingFor, CloseRequest, Closed, ReopenRequest, Represented, RepresentedKind, Secret,
     WithdrawRepresentation,
-    form::{Field, FormAlert, SubmitButton, field_error},
 };
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
+use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 
 /// Whose record is being managed, and the way back to one's own. Shown on top of the page.
 #[component]

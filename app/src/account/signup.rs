@@ -4,15 +4,13 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::components::A;
 
 use crate::account::{
-    CodeSent, InputError, Secret, SignupRequest,
-    code_step::FormThenCode,
-    form::{Field, FormAlert, SubmitButton, field_error, input_error_text},
-    validate,
+    CodeSent, InputError, Secret, SignupRequest, code_step::FormThenCode, validate,
 };
 use crate::api::{ErrorBody, ErrorCode};
 use crate::client::{self, ApiFailure, Submission};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
+use crate::ui::form::{Field, FormAlert, SubmitButton, field_error, input_error_text};
 
 #[component]
 pub fn SignupPage() -> impl IntoView {

@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::api::InputError;
+pub use crate::date::Date;
+
 /// Shortest accepted password (NIST SP 800-63B, OWASP).
 pub const PASSWORD_MIN_CHARS: usize = 8;
 /// Longest accepted password; also bounds the hashing work an attacker can ask for.
@@ -49,57 +52,6 @@ impl Contact {
             }
         }
     }
-}
-
-/// Why an input was refused. Serialised as a stable code the interface translates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InputError {
-    ContactInvalid,
-    NameMissing,
-    NameTooLong,
-    NameInvalid,
-    BirthDateInvalid,
-    BirthDateInFuture,
-    Minor,
-    /// Said to be a minor, but of age.
-    NotAMinor,
-    /// Said to be an adult (a protected adult), but a minor.
-    NotAnAdult,
-    PasswordTooShort,
-    PasswordTooLong,
-    PasswordTooCommon,
-    CodeInvalid,
-    /// The chosen file is not a card file (checked in the browser).
-    CardFileInvalid,
-    PinInvalid,
-    /// The PIN does not open the card file (checked in the browser).
-    PinWrong,
-    /// The bytes are not of an accepted document type.
-    MediaType,
-    TooLarge,
-    TitleInvalid,
-    TypeCodeInvalid,
-    DateInFuture,
-    /// The person chosen does not have the profession this needs (a regular doctor is a
-    /// physician).
-    NotForProfession,
-    /// An emergency access needs a reason of 10 to 500 characters.
-    ReasonInvalid,
-    /// Not a day of the calendar (`YYYY-MM-DD`).
-    DateInvalid,
-    /// The period ends before it starts.
-    PeriodInvalid,
-    /// A search of more than 100 characters, or with control characters.
-    QueryInvalid,
-    /// A measurement no human body shows (a typing error).
-    ValueImplausible,
-    /// A text left empty, too long, or with control characters.
-    TextInvalid,
-    /// Not a phone number.
-    PhoneInvalid,
-    /// A new version of an entry must stay in its section.
-    SectionChanged,
 }
 
 /// Reads an e-mail address or a phone number (French national or international format).
@@ -176,76 +128,6 @@ pub fn parse_name(input: &str) -> Result<String, InputError> {
         return Err(InputError::NameInvalid);
     }
     Ok(name)
-}
-
-/// A calendar date, as typed in an `<input type="date">` (`YYYY-MM-DD`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Date {
-    pub year: u16,
-    pub month: u8,
-    pub day: u8,
-}
-
-impl Date {
-    pub fn parse(input: &str) -> Option<Self> {
-        let mut parts = input.trim().splitn(3, '-');
-        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-            return None;
-        }
-        let date = Self { year: y.parse().ok()?, month: m.parse().ok()?, day: d.parse().ok()? };
-        let valid = (1..=12).contains(&date.month)
-            && date.day >= 1
-            && date.day <= days_in_month(date.year, date.month);
-        valid.then_some(date)
-    }
-
-    /// Full years from `self` to `today`.
-    pub fn age_on(&self, today: Date) -> u32 {
-        let years = u32::from(today.year.saturating_sub(self.year));
-        if (today.month, today.day) < (self.month, self.day) {
-            years.saturating_sub(1)
-        } else {
-            years
-        }
-    }
-
-    /// The date of a Unix time (UTC), for the server's "today".
-    pub fn from_unix_seconds(seconds: i64) -> Self {
-        // Howard Hinnant's days-from-civil inverse; exact for the proleptic Gregorian calendar.
-        let days = seconds.div_euclid(86_400);
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        Self {
-            year: u16::try_from(year).unwrap_or(u16::MAX),
-            month: u8::try_from(month).unwrap_or(1),
-            day: u8::try_from(day).unwrap_or(1),
-        }
-    }
-}
-
-impl std::fmt::Display for Date {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        _ => 31,
-    }
 }
 
 /// A birth date: real, from 1900 on, not in the future.

@@ -9,8 +9,8 @@ use leptos_router::components::A;
 
 use super::outbox::{Change, State, What};
 use super::{AUTO_LOCK_MINUTES, Lock, ShellKept, use_offline};
-use crate::account::form::Field;
 use crate::i18n::{t, t_string, use_i18n};
+use crate::ui::form::Field;
 
 /// Shortest device code accepted.
 pub const MIN_CODE: usize = 6;

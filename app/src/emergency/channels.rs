@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use super::{CHOSEN_KINDS, Channels, NotificationKind};
-use crate::account::form::FormAlert;
 use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;
 
 fn kind_label(i18n: I18nContext<Locale>, kind: NotificationKind) -> String {

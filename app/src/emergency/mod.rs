@@ -191,7 +191,7 @@ pub struct NotificationInfo {
 
 /// A moment as people read it, in UTC: `2026-12-01 14:05 UTC`.
 pub fn moment(seconds: i64) -> String {
-    let day = crate::account::validate::Date::from_unix_seconds(seconds);
+    let day = crate::date::Date::from_unix_seconds(seconds);
     let in_day = seconds.rem_euclid(86_400);
     format!("{day} {:02}:{:02} UTC", in_day / 3600, in_day % 3600 / 60)
 }

@@ -4,10 +4,10 @@
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{BreakGlassInfo, BreakGlassRefusal, NotificationInfo, NotificationKind, moment};
-use crate::account::form::FormAlert;
 use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::pro::profession_label;
+use crate::ui::form::FormAlert;
 
 /// What the patient was told: every access notice, the unread ones marked, and a way to mark them
 /// read. (Which of them also go out by message is chosen on the sharing page.)

@@ -5,9 +5,9 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::hooks::use_navigate;
 
 use super::{BreakGlassRequest, LiveBreakGlass};
-use crate::account::form::{Field, FormAlert, SubmitButton, field_error};
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
+use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 
 #[component]
 pub fn BreakGlassSection() -> impl IntoView {

@@ -28,7 +28,7 @@ pub use matrix::{AccessMatrix, DEFAULT_JSON, MatrixError, Rights};
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::validate::Date;
+use crate::date::Date;
 use crate::directory::Profession;
 use crate::record::{Category, Domain, Subject};
 

@@ -5,12 +5,10 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use super::{OpenRecord, OpenRepresentedRecord, RecordOpened};
-use crate::account::{
-    ConsentMethod, RepresentedKind,
-    form::{Field, FormAlert, SubmitButton, field_error},
-};
+use crate::account::{ConsentMethod, RepresentedKind};
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
+use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 
 #[component]
 pub fn OpenRecordSection() -> impl IntoView {

@@ -3,7 +3,7 @@
 //! between measurements; the value axis spans the values with a margin, so a flat series is
 //! still readable.
 
-use crate::account::validate::Date;
+use crate::date::Date;
 
 /// Drawing area in SVG user units (the `viewBox`); the SVG scales to its container.
 pub const WIDTH: f64 = 320.0;

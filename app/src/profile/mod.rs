@@ -13,7 +13,8 @@ pub use view::ProfileSection;
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::{InputError, validate::Date};
+use crate::api::InputError;
+use crate::date::Date;
 use crate::record::Section;
 
 /// Longest free text of an entry field, in characters.

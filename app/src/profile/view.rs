@@ -9,10 +9,11 @@ use super::{
     chart::{self, BOTTOM, HEIGHT, LEFT, WIDTH},
     form::EntryFormOnDemand,
 };
-use crate::account::{form::FormAlert, validate::Date};
 use crate::client;
+use crate::date::Date;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::record::{MaskRequest, Section};
+use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;
 
 pub fn section_label(i18n: I18nContext<Locale>, section: Section) -> String {

@@ -4,7 +4,6 @@
 
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 
-use crate::account::form::{FormAlert, SubmitButton};
 use crate::client::{self, Submission};
 use crate::directory::Professional;
 use crate::i18n::{t, t_string, use_i18n};
@@ -13,6 +12,7 @@ use crate::pro::profession_label;
 use crate::record::{
     Category, GrantInfo, GrantRequest, documents::category_label, preview::PreviewPanel,
 };
+use crate::ui::form::{FormAlert, SubmitButton};
 
 #[component]
 pub fn AccessSection(

@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::account::form::FormAlert;
 use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::record::history::{AccessEvent, HistoryFilter, HistoryPage, history_uri};
 use crate::record::page::MoreButton;
+use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;
 
 fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {

@@ -4,7 +4,6 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use crate::account::form::FormAlert;
 use crate::client::{self, Submission};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::profile::view::{section_label, summary};
@@ -17,6 +16,7 @@ use crate::record::{
         TimelinePage, TimelineQuery,
     },
 };
+use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;
 
 /// Bumped whenever the page changes the record (a deposit, a profile entry), so the timeline

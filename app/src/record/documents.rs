@@ -4,15 +4,13 @@
 
 use leptos::{ev::SubmitEvent, html, prelude::*};
 
-use crate::account::{
-    InputError,
-    form::{Field, FormAlert, SubmitButton, field_error},
-};
+use crate::account::InputError;
 use crate::api::{ErrorBody, ErrorCode};
 use crate::client::{ApiFailure, Submission};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::policy::Action;
 use crate::record::{AuthorInfo, Category, DocumentInfo, MaskRequest, MediaType, valid_loinc};
+use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 use leptos_i18n::I18nContext;
 
 pub fn category_label(i18n: I18nContext<Locale>, category: Category) -> String {

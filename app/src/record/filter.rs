@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{AuthorInfo, Category, DocumentInfo};
-use crate::account::validate::Date;
+use crate::date::Date;
 
 /// Longest search text, in characters.
 pub const QUERY_MAX_CHARS: usize = 100;

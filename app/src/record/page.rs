@@ -13,7 +13,7 @@ use leptos_router::{
     hooks::{use_navigate, use_params_map, use_query_map},
 };
 
-use crate::account::{Me, form::FormAlert};
+use crate::account::Me;
 use crate::chunk::{OnDemand, PartLoad};
 use crate::client::{self, ApiFailure};
 use crate::emergency::{EmergencySection, NotificationsSection};
@@ -27,6 +27,7 @@ use crate::record::{
     documents::{DepositForm, DocumentCard, DocumentMeta, Opened, Viewer},
     filter::DocumentFilter,
 };
+use crate::ui::form::FormAlert;
 
 /// Documents the home page shows, newest care first.
 const RECENT_DOCUMENTS: usize = 3;

@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::account::form::deny_text;
 use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::record::{Preview, documents::category_label};
+use crate::ui::form::deny_text;
 
 #[component]
 pub fn PreviewPanel(

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{AuthorInfo, DocumentInfo, filter::DocumentFilter};
-use crate::account::validate::Date;
+use crate::date::Date;
 use crate::profile::Entry;
 
 /// Items on one page of the timeline: a phone's first screen and a little more.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::validate::Date;
+use crate::date::Date;
 use crate::record::{Category, valid_loinc};
 
 /// The built-in windows.

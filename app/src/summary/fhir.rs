@@ -69,7 +69,7 @@ pub fn bundle(summary: &Summary, uuid: &str, timestamp: &str, english: bool) -> 
 
 /// A FHIR `instant` (UTC, to the second): `2026-12-02T10:00:00Z`.
 pub fn instant(seconds: i64) -> String {
-    let day = crate::account::validate::Date::from_unix_seconds(seconds);
+    let day = crate::date::Date::from_unix_seconds(seconds);
     let in_day = seconds.rem_euclid(86_400);
     format!("{day}T{:02}:{:02}:{:02}Z", in_day / 3600, in_day % 3600 / 60, in_day % 60)
 }

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::validate::Date;
+use crate::date::Date;
 use crate::directory::Professional;
 use crate::profile::{Entry, EntryInfo, MeasurementKind};
 

@@ -11,15 +11,15 @@ use leptos_router::components::A;
 
 use super::link::{DEFAULT_DAYS, LinkCreated, LinkInfo, NewLink, Payload};
 use super::{EmptyReason, Part, PatientLine, REGULAR_DOCTOR, Summary};
-use crate::account::form::FormAlert;
-use crate::account::validate::Date;
 use crate::account::{Me, Secret};
 use crate::client::{self, ApiFailure};
+use crate::date::Date;
 use crate::directory::Professional;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::EntryInfo;
 use crate::record::GrantInfo;
+use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;
 
 fn part_label(i18n: I18nContext<Locale>, part: Part) -> String {

@@ -1,14 +1,10 @@
-//! Pieces shared by the account forms: a labelled field that shows its hint and its error
+//! Pieces shared by every form: a labelled field that shows its hint and its error
 //! (linked with `aria-describedby`, flagged with `aria-invalid`), and the translation of API
 //! refusals into sentences.
 
 use leptos::prelude::*;
 
-use crate::account::{
-    InputError,
-    validate::{self},
-};
-use crate::api::{ErrorCode, Refusal};
+use crate::api::{ErrorCode, InputError, Refusal};
 use crate::client::ApiFailure;
 use crate::i18n::{Locale, t_string, use_i18n};
 use crate::policy::Deny;
@@ -244,9 +240,4 @@ pub fn failure_field(failure: &ApiFailure) -> Option<&str> {
         ApiFailure::Refused(body) if body.error == ErrorCode::Input => body.field.as_deref(),
         _ => None,
     }
-}
-
-/// Checks done in the browser before sending, with the same rules as the server.
-pub fn check_code(code: &str) -> Result<String, InputError> {
-    validate::parse_code(code)
 }
