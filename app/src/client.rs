@@ -330,12 +330,12 @@ impl Submission {
 
     /// The last refusal, until the next try is sent.
     pub fn failure(self) -> Signal<Option<ApiFailure>> {
-        let (action, pending) = (self.action, self.pending);
+        let (value, pending) = (self.action.value(), self.pending);
         Signal::derive(move || {
             if pending.get() {
                 return None;
             }
-            action.value().with(|last| last.as_ref().and_then(|last| last.clone().err()))
+            value.with(|last| last.as_ref().and_then(|last| last.clone().err()))
         })
     }
 
@@ -357,8 +357,13 @@ impl Submission {
         ));
     }
 
-    /// Takes the last refusal away (the form is being corrected).
+    /// Takes the last refusal away (the form is being corrected). In the browser only, like
+    /// [`Submission::run`]: a value set while the server renders would be dropped on another
+    /// thread than its own.
     pub fn clear(self) {
+        if cfg!(not(feature = "hydrate")) {
+            return;
+        }
         self.action.clear();
     }
 

@@ -163,6 +163,7 @@ pub fn EmergencySection(record: String) -> impl IntoView {
                         id="break-glass-refused"
                         checked=refused
                         prop:checked=refused
+                        prop:disabled=form.pending()
                         on:change=toggle
                     />
                     <label for="break-glass-refused">{t!(i18n, emergency.refuse)}</label>

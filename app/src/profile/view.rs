@@ -266,7 +266,7 @@ pub fn ProfileSection(
                                         form.post(uri.clone(), MaskRequest { masked: !masked }, move |_: Option<()>| refresh.run(()));
                                     };
                                     view! {
-                                        <button type="button" class="button button--secondary button--small" on:click=click>
+                                        <button type="button" class="button button--secondary button--small" on:click=click disabled=form.pending()>
                                             {if masked { t_string!(i18n, record.unmask) } else { t_string!(i18n, record.mask) }}
                                         </button>
                                     }

@@ -274,7 +274,7 @@ fn TimelineRow(
                     let label = t_string!(i18n, timeline.untag, episode = episode.title.clone()).to_string();
                     view! {
                         <li class="chip">{episode.title.clone()}
-                            <button type="button" class="chip__remove" aria-label=label on:click=remove>"×"</button>
+                            <button type="button" class="chip__remove" aria-label=label on:click=remove disabled=form.pending()>"×"</button>
                         </li>
                     }
                 })
@@ -313,7 +313,7 @@ fn TimelineRow(
                             <option value="">{t!(i18n, timeline.choose_episode)}</option>
                             {options.into_iter().map(|e| view! { <option value=e.id>{e.title}</option> }).collect_view()}
                         </select>
-                        <button type="submit" class="button button--secondary button--small">{t!(i18n, timeline.tag)}</button>
+                        <button type="submit" class="button button--secondary button--small" disabled=form.pending()>{t!(i18n, timeline.tag)}</button>
                     </form>
                 }
             })

@@ -44,6 +44,8 @@ pub fn DocumentCard(
     open: RwSignal<Opened>,
     /// Its buttons' submission: pending while one is on its way, and what went wrong.
     form: Submission,
+    /// Keeping it on the device, apart from the buttons' requests.
+    keeping: Submission,
     /// The title is the heading of the page (the document's own page).
     #[prop(optional)]
     heading: bool,
@@ -96,7 +98,7 @@ pub fn DocumentCard(
     let shown = document.clone();
     let title = document.title.clone();
     let keep = patient_side.then(|| {
-        view! { <keeping::KeepOffline record=record.clone() document=document.clone() form /> }
+        view! { <keeping::KeepOffline record=record.clone() document=document.clone() form=keeping /> }
     });
     let (shown_id, shown_version) = (document.id.clone(), document.version);
     let kept_version = move || {

@@ -475,12 +475,16 @@ fn DocumentDetail(
     refresh: Callback<()>,
 ) -> impl IntoView {
     let open = RwSignal::<Opened>::new(None);
-    let form = client::Submission::new();
+    let (form, keeping) = (client::Submission::new(), client::Submission::new());
+    let failure = {
+        let (sent, kept) = (form.failure(), keeping.failure());
+        Signal::derive(move || sent.get().or_else(|| kept.get()))
+    };
     let base = format!("/api/records/{record}/documents");
     view! {
         <article class="panel document-page">
-            <FormAlert failure=form.failure() />
-            <DocumentCard record document patient_side refresh open form heading=true />
+            <FormAlert failure />
+            <DocumentCard record document patient_side refresh open form keeping heading=true />
             {move || open.get().map(|(document, kept)| view! { <Viewer base=base.clone() document kept close=open /> })}
         </article>
     }

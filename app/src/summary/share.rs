@@ -136,12 +136,14 @@ fn Share(me: Me) -> impl IntoView {
     let entries = RwSignal::new(None::<Vec<EntryInfo>>);
     let doctor = RwSignal::new(None::<Professional>);
     let left_out = RwSignal::new(BTreeSet::<String>::new());
-    // What went wrong: reading the profile (on the server too), or what the patient last did.
-    let load_failure = RwSignal::new(None::<ApiFailure>);
-    let form = client::Submission::new();
+    // What went wrong: reading the profile (on the server too) or keeping the card on the
+    // device (`noticed`), making a link (`form`), revoking one (`revoking`, apart: a revocation
+    // never waits for a link being made).
+    let noticed = RwSignal::new(None::<ApiFailure>);
+    let (form, revoking) = (client::Submission::new(), client::Submission::new());
     let failure = {
-        let done = form.failure();
-        Signal::derive(move || load_failure.get().or_else(|| done.get()))
+        let (made, revoked) = (form.failure(), revoking.failure());
+        Signal::derive(move || noticed.get().or_else(|| made.get()).or_else(|| revoked.get()))
     };
     // The profile and the regular doctor, read once (by the server when it renders the page);
     // the patient's choices then live in `left_out`.
@@ -275,7 +277,7 @@ fn Share(me: Me) -> impl IntoView {
             && let Some(summary) = summary.get()
             && !super::card::keep(&summary)
         {
-            form.refuse(ApiFailure::Network);
+            noticed.set(Some(ApiFailure::Network));
         }
     });
 
@@ -306,7 +308,7 @@ fn Share(me: Me) -> impl IntoView {
         let (path, csrf) = (links_path.clone(), csrf.clone());
         move |id: String| {
             let (path, csrf) = (format!("{path}/{id}/revoke"), csrf.clone());
-            form.run(async move {
+            revoking.run(async move {
                 let revoked = client::post::<_, ()>(&path, &(), Some(&csrf)).await;
                 links.refetch();
                 revoked.map(|_| ())
@@ -348,7 +350,7 @@ fn Share(me: Me) -> impl IntoView {
                             </p>
                             <p class="person__detail">{detail}</p>
                             {link.live.then(|| view! {
-                                <button type="button" class="button button--secondary"
+                                <button type="button" class="button button--secondary" disabled=revoking.pending()
                                     on:click=move |_| revoke(id.clone())>{t!(i18n, share.revoke)}</button>
                             })}
                         </li>
@@ -406,7 +408,7 @@ fn Share(me: Me) -> impl IntoView {
                             entries.set(Some(list));
                             doctor.set(regular);
                         }
-                        Err(error) => load_failure.set(Some(error)),
+                        Err(error) => noticed.set(Some(error)),
                     }
                     preview
                 })}
