@@ -62,7 +62,7 @@ impl RatePolicy {
             let delay = (i64::from(self.base_delay) << doublings).min(i64::from(self.max_delay));
             now.saturating_add(delay)
         } else {
-            state.blocked_until.min(now)
+            state.blocked_until
         };
         Ok(RateState { failures, blocked_until, last_try: now })
     }
