@@ -16,8 +16,8 @@ use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
-    AccessHistory, DocumentBrowse, DocumentSplit, TimelineSection, abilities, deposit_forms,
-    filter::DocumentFilter,
+    AccessHistory, DocumentBrowse, DocumentSplit, TimelineSection, deposit_forms,
+    filter::DocumentFilter, with_abilities,
 };
 
 /// Which of the record's two pages a frame shows.
@@ -144,16 +144,15 @@ fn PatientHeader(
 fn documents(record: String) -> AnyView {
     let i18n = use_i18n();
     let browse = DocumentBrowse::new(&record, &Part::Documents.href(&record));
-    // What this professional may do on this record, as the server's policy decides with the
-    // server's matrix and the patient's grant.
-    let abilities = abilities(&record);
     // After a deposit: the list read again alone, so the form (and its confirmation) stays.
     let refresh = browse.refresh;
     // The form comes with its code when the professional opens it.
     let depositing = RwSignal::new(false);
-    let deposit = {
+    // What this professional may do on this record, as the server's policy decides with the
+    // server's matrix and the patient's grant.
+    let deposit = with_abilities(&record, {
         let record = record.clone();
-        client::built_from(abilities, move |abilities| {
+        move |abilities| {
             (!abilities.deposit.is_empty()).then(|| {
                 let record = record.clone();
                 let load = move || -> PartLoad {
@@ -169,8 +168,8 @@ fn documents(record: String) -> AnyView {
                     </section>
                 }
             })
-        })
-    };
+        }
+    });
     view! {
         <DocumentSplit record browse patient_side=false>
             <Suspense>{deposit}</Suspense>
@@ -182,16 +181,15 @@ fn documents(record: String) -> AnyView {
 /// The health profile (with the sections this professional may add to), the timeline and the
 /// accesses to the record; on a tablet, the profile beside the other two.
 fn health(record: String) -> AnyView {
-    let abilities = abilities(&record);
     crate::record::RecordChanged::provide();
     let (episodes, episodes_changed) = crate::record::use_episodes(&record);
     let filter = RwSignal::new(DocumentFilter::default());
-    let profile = {
+    let profile = with_abilities(&record, {
         let record = record.clone();
-        client::built_from(abilities, move |abilities| {
+        move |abilities| {
             view! { <ProfileSection record=record.clone() writable=abilities.write_sections /> }
-        })
-    };
+        }
+    });
     view! {
         <div class="columns">
             <div class="columns__main">

@@ -19,7 +19,9 @@ pub mod upload;
 pub use access_history::AccessHistory;
 pub use chronology::{RecordChanged, TimelineSection, use_episodes};
 pub use finder::DocumentFinder;
-pub use page::{DocumentBrowse, DocumentSplit, abilities, deposit_forms, recent_documents_path};
+pub use page::{
+    DocumentBrowse, DocumentSplit, deposit_forms, recent_documents_path, with_abilities,
+};
 
 use serde::{Deserialize, Serialize};
 

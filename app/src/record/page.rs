@@ -27,7 +27,7 @@ use crate::record::{
     documents::{DepositForm, DocumentCard, DocumentMeta, Opened, Viewer},
     filter::DocumentFilter,
 };
-use crate::ui::form::FormAlert;
+use crate::ui::form::{FormAlert, failure_text};
 
 /// Documents the home page shows, newest care first.
 const RECENT_DOCUMENTS: usize = 3;
@@ -111,14 +111,33 @@ fn RecordFrame(
     }
 }
 
-/// What the server's policy lets this person do in the record (also kept in the offline copy).
-/// Read it under a `Suspense`, as every resource the server renders.
-pub fn abilities(record: &str) -> Resource<RecordAbilities> {
+/// What the server's policy lets this person do in the record (also kept in the offline copy),
+/// and the part of the page `build` makes of it, for a `Suspense`. A read that failed shows why,
+/// instead of a page quietly missing its forms; and the browser asks once more after hydration,
+/// so an answer missed while the server rendered the page is not kept for the page's life.
+pub fn with_abilities<V: IntoView + 'static>(
+    record: &str,
+    build: impl Fn(RecordAbilities) -> V + Send + Sync + 'static,
+) -> impl Fn() -> Suspend<Either<V, AnyView>> + Send + Sync + 'static {
+    let i18n = use_i18n();
     let path = format!("/api/records/{record}/abilities");
-    Resource::new(
-        move || path.clone(),
-        |path| async move { client::get::<RecordAbilities>(&path).await.unwrap_or_default() },
-    )
+    let abilities =
+        Resource::new(move || path.clone(), |path| async move { client::get(&path).await });
+    // Effects run in the browser only, after hydration.
+    let asked_again = StoredValue::new(false);
+    Effect::new(move |_| {
+        if matches!(abilities.get(), Some(Err(_))) && !asked_again.get_value() {
+            asked_again.set_value(true);
+            abilities.refetch();
+        }
+    });
+    client::built_from(abilities, move |answer: Result<RecordAbilities, ApiFailure>| match answer {
+        Ok(abilities) => Either::Left(build(abilities)),
+        Err(failure) => Either::Right(
+            view! { <p class="form__alert" role="alert">{failure_text(i18n, &failure)}</p> }
+                .into_any(),
+        ),
+    })
 }
 
 /// *Accueil*: what matters now. Shortcuts to what people look for most (allergies and
@@ -212,19 +231,18 @@ fn documents(session: RecordSession) -> AnyView {
     let i18n = use_i18n();
     let record = session.record.clone();
     let browse = DocumentBrowse::new(&record, "/dossier/documents");
-    let abilities = abilities(&record);
     // The forms to add a document or a note come with their code when the person opens them.
     let adding = RwSignal::new(false);
-    let deposit_forms = {
+    let deposit_forms = with_abilities(&record, {
         let record = record.clone();
-        client::built_from(abilities, move |abilities| {
+        move |abilities| {
             let record = record.clone();
             let load = move || -> PartLoad {
                 Box::pin(deposit_forms(record.clone(), abilities.clone(), browse.refresh, true))
             };
             view! { <OnDemand wanted=adding load /> }
-        })
-    };
+        }
+    });
     view! {
         <h1>{t!(i18n, tabs.documents)}</h1>
         <DocumentSplit record browse patient_side=true>
@@ -503,7 +521,6 @@ fn health(session: RecordSession) -> AnyView {
     let query = use_query_map();
     let only =
         Memo::new(move |_| query.with(|q| q.get("rubrique")).and_then(|s| Section::from_slug(&s)));
-    let abilities = abilities(&record);
     crate::record::RecordChanged::provide();
     let (episodes, episodes_changed) = crate::record::use_episodes(&record);
     let filter = RwSignal::new(DocumentFilter::default());
@@ -524,13 +541,13 @@ fn health(session: RecordSession) -> AnyView {
             </li>
         }
     };
-    let profile = {
+    let profile = with_abilities(&record, {
         let record = record.clone();
-        client::built_from(abilities, move |abilities| {
+        move |abilities| {
             let record = record.clone();
             view! { <ProfileSection record writable=abilities.write_sections only /> }
-        })
-    };
+        }
+    });
     view! {
         <h1>{t!(i18n, tabs.health)}</h1>
         <nav class="section-chips" aria-label=move || t_string!(i18n, profile.sections).to_string()>
