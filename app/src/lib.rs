@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod api;
+pub mod audit;
 pub mod cache;
 pub mod chunk;
 pub mod client;

@@ -3,6 +3,7 @@
 
 #![allow(clippy::print_stdout)]
 
+use server::audit::AuditAction;
 use std::{io::BufRead, path::Path};
 
 use app::directory::Rpps;
@@ -81,7 +82,7 @@ pub async fn unlock_card(
 ) -> Outcome {
     let rpps = Rpps::parse(rpps).ok_or("--rpps must be 11 digits with a valid check digit")?;
     let entry = server::audit::professional_entry(
-        "card_unlocked",
+        AuditAction::ProfessionalCardUnlocked,
         Some(rpps.as_str()),
         "command-line",
         None,

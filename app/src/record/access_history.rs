@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::audit::AuditAction;
 use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::record::history::{AccessEvent, HistoryFilter, HistoryPage, history_uri};
@@ -10,53 +11,99 @@ use crate::record::page::MoreButton;
 use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;
 
+/// The plain words for what an entry says was done. Every action this build writes has its
+/// words (the match has no catch-all); a text it does not know, from a newer server, is shown
+/// as it is.
 fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
-    match action {
-        "document.read" => t_string!(i18n, history.document_read).to_string(),
-        "document.info" => t_string!(i18n, history.document_info).to_string(),
-        "document.deposit" => t_string!(i18n, history.document_deposit).to_string(),
-        "document.mask" | "document.unmask" => t_string!(i18n, history.document_mask).to_string(),
-        "document.withdraw" => t_string!(i18n, history.document_withdraw).to_string(),
-        "documents.list" | "timeline.list" | "documents.count" => {
-            t_string!(i18n, history.documents_list).to_string()
+    use AuditAction::*;
+    let Ok(known) = action.parse::<AuditAction>() else { return action.to_owned() };
+    match known {
+        DocumentRead => t_string!(i18n, history.document_read),
+        DocumentInfo => t_string!(i18n, history.document_info),
+        DocumentDeposit => t_string!(i18n, history.document_deposit),
+        DocumentAnnounce | UploadStart | UploadChunk | UploadStatus => {
+            t_string!(i18n, history.upload)
         }
-        "record.export" => t_string!(i18n, history.export).to_string(),
-        "profile.list" | "profile.history" => t_string!(i18n, history.profile_read).to_string(),
-        "profile.create" | "profile.edit" | "profile.remove" => {
-            t_string!(i18n, history.profile_write).to_string()
+        DocumentMask | DocumentUnmask => t_string!(i18n, history.document_mask),
+        DocumentWithdraw => t_string!(i18n, history.document_withdraw),
+        DocumentsList | TimelineList | DocumentsCount => t_string!(i18n, history.documents_list),
+        RecordPreview => t_string!(i18n, history.preview),
+        RecordAbilities => t_string!(i18n, history.abilities),
+        RecordExport => t_string!(i18n, history.export),
+        SummaryExport => t_string!(i18n, history.summary),
+        EpisodesList => t_string!(i18n, history.episodes_read),
+        EpisodeCreate | EpisodeTag | EpisodeUntag => t_string!(i18n, history.episodes_write),
+        ExamsCheck | InteractionsCheck => t_string!(i18n, history.checks),
+        ProfileList | ProfileHistory => t_string!(i18n, history.profile_read),
+        ProfileCreate | ProfileEdit | ProfileRemove | ProfileMask | ProfileUnmask => {
+            t_string!(i18n, history.profile_write)
         }
-        "grant.give" | "grant.revoke" | "grant.block" | "grant.unblock" => {
-            t_string!(i18n, history.grant).to_string()
+        GrantGive | GrantRevoke | GrantBlock | GrantUnblock => t_string!(i18n, history.grant),
+        GrantsList => t_string!(i18n, history.grants_read),
+        EmergencyLinkCreate | EmergencyLinkRevoke | EmergencyLinkList => {
+            t_string!(i18n, history.link)
         }
-        "account.login" => t_string!(i18n, history.login).to_string(),
-        "account.login_failed" | "account.code_failed" | "account.password_confirm_failed" => {
-            t_string!(i18n, history.login_failed).to_string()
+        EmergencyLinkView => t_string!(i18n, history.link_viewed),
+        NotificationsList | NotificationsRead | NotificationsChannelsRead => {
+            t_string!(i18n, history.notifications)
         }
-        "account.opened_by_professional" | "professional.record_opened" => {
-            t_string!(i18n, history.opened).to_string()
+        NotificationsChannels => t_string!(i18n, history.channels),
+        BreakGlassRefuse | BreakGlassAccept | RegularDoctorSet => t_string!(i18n, history.settings),
+        HistoryList | HistoryProof => t_string!(i18n, history.history_read),
+        BreakGlassStart | AccountBreakGlassAccess => t_string!(i18n, history.break_glass_start),
+        BreakGlassEnd | ProfessionalBreakGlassEnded => t_string!(i18n, history.break_glass_end),
+        BreakGlassList | BreakGlassLive | BreakGlassRefusalRead => {
+            t_string!(i18n, history.break_glass_read)
         }
-        "account.break_glass_access" | "break_glass.start" => {
-            t_string!(i18n, history.break_glass_start).to_string()
+        RecordOpen
+        | RecordOpenRepresented
+        | AccountOpenedByProfessional
+        | ProfessionalRecordOpened => t_string!(i18n, history.opened),
+        DirectorySearch => t_string!(i18n, history.directory),
+        AccountLogin => t_string!(i18n, history.login),
+        AccountLoginFailed | AccountCodeFailed | AccountPasswordConfirmFailed => {
+            t_string!(i18n, history.login_failed)
         }
-        "break_glass.end" => t_string!(i18n, history.break_glass_end).to_string(),
-        "account.activated" => t_string!(i18n, history.activated).to_string(),
-        "notifications.list" | "notifications.read" | "notifications.channels_read" => {
-            t_string!(i18n, history.notifications).to_string()
-        }
-        "notifications.channels" => t_string!(i18n, history.channels).to_string(),
-        "emergency_link.create" | "emergency_link.revoke" | "emergency_link.list" => {
-            t_string!(i18n, history.link).to_string()
-        }
-        "emergency_link.view" => t_string!(i18n, history.link_viewed).to_string(),
-        "summary.export" => t_string!(i18n, history.summary).to_string(),
-        "history.list" | "history.proof" => t_string!(i18n, history.history_read).to_string(),
-        "record.open" | "record.open_represented" => t_string!(i18n, history.opened).to_string(),
-        "break_glass.refuse" | "break_glass.accept" | "regular_doctor.set" => {
-            t_string!(i18n, history.settings).to_string()
-        }
-        other if other.starts_with("account.") => t_string!(i18n, history.account).to_string(),
-        _ => action.to_owned(),
+        AccountActivated => t_string!(i18n, history.activated),
+        AccountSignup
+        | AccountSignupExisting
+        | AccountLoginBlocked
+        | AccountLoginLocked
+        | AccountCodeSent
+        | AccountTotpAsked
+        | AccountTotpSetup
+        | AccountTotpEnabled
+        | AccountTotpDisabled
+        | AccountSecondFactorBlocked
+        | AccountSecondFactorLocked
+        | AccountPasswordChanged
+        | AccountPasswordReset
+        | AccountRecoveryRequested
+        | AccountContactChangeRequested
+        | AccountContactChanged
+        | AccountLogout
+        | AccountMe
+        | AccountRepresented
+        | AccountActingForStarted
+        | AccountActingForEnded
+        | AccountActingForLapsed
+        | AccountRepresentationWithdrawn
+        | AccountClosed
+        | AccountErasureRequested
+        | AccountReopened => t_string!(i18n, history.account),
+        ProfessionalCardLogin
+        | ProfessionalCardLoginFailed
+        | ProfessionalCardLoginBlocked
+        | ProfessionalCardLocked
+        | ProfessionalCardUnlocked
+        | ProfessionalLogout
+        | ProfessionalMe
+        | ProfessionalPatients
+        | ProfessionalPatient
+        | ProfessionalGrantCode
+        | ProfessionalRecordOpenRefused => t_string!(i18n, history.professional),
     }
+    .to_string()
 }
 
 fn who(i18n: I18nContext<Locale>, event: &AccessEvent) -> String {

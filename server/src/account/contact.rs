@@ -1,6 +1,7 @@
 //! Changing one's contact: the new address or number receives a code, bound to this attempt;
 //! once proven it replaces the old one, the old contact is told, and the other sessions end.
 
+use crate::audit::AuditAction;
 use app::account::{CodeRequest, CodeSent, ContactChange, Me, messages::Kind, validate};
 use axum::{Json, extract::State, http::StatusCode};
 
@@ -51,8 +52,14 @@ pub async fn start(
         .await?;
     }
     let now = state.clock.now();
-    crate::audit::auth_event(&state, "contact_change_requested", Some(&account.id), &addr, now)
-        .await?;
+    crate::audit::auth_event(
+        &state,
+        AuditAction::AccountContactChangeRequested,
+        Some(&account.id),
+        &addr,
+        now,
+    )
+    .await?;
     Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
 }
 
@@ -86,7 +93,7 @@ pub async fn verify(
     {
         state.store.delete_pending_account(&pending.id).await?;
     }
-    let event = "contact_changed";
+    let event = AuditAction::AccountContactChanged;
     let pending = crate::audit::prepare_account(&state, event, &account.id, &addr, now).await?;
     let written = crate::audit::account_event(&event, &account.id, &addr, now, &pending);
     state.store.set_contact(&account.id, &new_contact, &written).await.map_err(

@@ -2,6 +2,7 @@
 //! for the configured retention period), reopen it, or ask for its erasure, carried out once
 //! the configured delay has passed. A periodic purge (and `carnet purge`) does the erasing.
 
+use crate::audit::AuditAction;
 use std::time::Duration;
 
 use app::account::{CloseRequest, messages::Kind, validate::Date};
@@ -54,7 +55,11 @@ pub async fn close(
     } else {
         account.erasure_due_at
     };
-    let event = if erasure_due_at.is_some() { "erasure_requested" } else { "closed" };
+    let event = if erasure_due_at.is_some() {
+        AuditAction::AccountErasureRequested
+    } else {
+        AuditAction::AccountClosed
+    };
     let pending = crate::audit::prepare_account(&state, event, &account.id, &addr, now).await?;
     let written = crate::audit::account_event(&event, &account.id, &addr, now, &pending);
     state.store.close_account(&account.id, now, retained_until, erasure_due_at, &written).await?;
@@ -80,9 +85,21 @@ pub async fn reopen(
         return Ok(StatusCode::NO_CONTENT);
     }
     let now = state.clock.now();
-    let pending =
-        crate::audit::prepare_account(&state, "reopened", &account.id, &addr, now).await?;
-    let written = crate::audit::account_event(&"reopened", &account.id, &addr, now, &pending);
+    let pending = crate::audit::prepare_account(
+        &state,
+        AuditAction::AccountReopened,
+        &account.id,
+        &addr,
+        now,
+    )
+    .await?;
+    let written = crate::audit::account_event(
+        &AuditAction::AccountReopened,
+        &account.id,
+        &addr,
+        now,
+        &pending,
+    );
     state.store.reopen_account(&account.id, &written).await?;
     pending.written();
     notify(&state, &account, Kind::Reopened).await?;

@@ -11,6 +11,7 @@ pub mod representation;
 pub mod session;
 pub mod totp;
 
+use crate::audit::AuditAction;
 use app::account::{
     Closed, CodeMethod, CodeRequest, CodeSent, LoginRequest, Me, PasswordChange, RecoverFinish,
     RecoverRequest, Secret, SignupRequest, TotpConfirm, TotpSetup,
@@ -87,9 +88,9 @@ pub(crate) async fn limit(state: &AppState, key: &str, policy: RatePolicy) -> Re
 /// The event recording a refusal by a rate limit: slowed down, or locked for good.
 pub(crate) fn blocked_event(
     error: &ApiError,
-    slowed: &'static str,
-    locked: &'static str,
-) -> &'static str {
+    slowed: AuditAction,
+    locked: AuditAction,
+) -> AuditAction {
     match error {
         ApiError::TooManyAttempts { retry_after: u32::MAX } => locked,
         _ => slowed,
@@ -186,8 +187,14 @@ async fn signup(
             // code), so the form does not tell who has an account; the owner is told instead.
             store_decoy_code(&state, &new).await?;
             tell_already_registered(&state, &contact, locale).await?;
-            crate::audit::auth_event(&state, "signup_existing", Some(&existing.id), &addr, now)
-                .await?;
+            crate::audit::auth_event(
+                &state,
+                AuditAction::AccountSignupExisting,
+                Some(&existing.id),
+                &addr,
+                now,
+            )
+            .await?;
         }
         existing => {
             // A pending sign-up that never proved its contact is replaced: only the person who
@@ -206,10 +213,16 @@ async fn signup(
                 )
             };
             let id = account.id.clone();
-            let entry = crate::audit::account_entry("signup", Some(&id), &addr, None, now);
+            let entry = crate::audit::account_entry(
+                AuditAction::AccountSignup,
+                Some(&id),
+                &addr,
+                None,
+                now,
+            );
             let pending = state.auditor.prepare(&*state.store, &entry).await?;
             let event = Event {
-                names: &["signup"],
+                names: &[AuditAction::AccountSignup],
                 owner: EventOwner::Account(&id),
                 client_addr: &addr,
                 at: now,
@@ -236,7 +249,11 @@ async fn login(
     if let Err(blocked) = limit(&state, &contact_limit, ACCOUNT_POLICY).await {
         // The account's history shows the slow-down and the lock, like any other event.
         if let Some(account) = state.store.account_by_contact(contact.as_str()).await? {
-            let event = blocked_event(&blocked, "login_blocked", "login_locked");
+            let event = blocked_event(
+                &blocked,
+                AuditAction::AccountLoginBlocked,
+                AuditAction::AccountLoginLocked,
+            );
             crate::audit::auth_event(&state, event, Some(&account.id), &addr, state.clock.now())
                 .await?;
         }
@@ -249,7 +266,14 @@ async fn login(
     let now = state.clock.now();
     let account_id = account.as_ref().map(|account| account.id.clone());
     let Some(account) = account.filter(|_| password_ok) else {
-        crate::audit::auth_event(&state, "login_failed", account_id.as_deref(), &addr, now).await?;
+        crate::audit::auth_event(
+            &state,
+            AuditAction::AccountLoginFailed,
+            account_id.as_deref(),
+            &addr,
+            now,
+        )
+        .await?;
         return Err(ApiError::BadCredentials);
     };
     state.store.rate_limit_reset(&contact_limit).await?;
@@ -261,7 +285,14 @@ async fn login(
     if matches!(account.status, AccountStatus::Active | AccountStatus::Closed) && totp_enabled {
         let new = NewCode::draw();
         store_code(&state, &new, &account.id, CodePurpose::Totp).await?;
-        crate::audit::auth_event(&state, "totp_asked", Some(&account.id), &addr, now).await?;
+        crate::audit::auth_event(
+            &state,
+            AuditAction::AccountTotpAsked,
+            Some(&account.id),
+            &addr,
+            now,
+        )
+        .await?;
         let sent = CodeSent {
             sent_to: String::new(),
             method: CodeMethod::Authenticator,
@@ -279,7 +310,8 @@ async fn login(
     let new = NewCode::draw();
     store_code(&state, &new, &account.id, purpose).await?;
     send(&state, &contact, locale_of(&account), code_kind(purpose, &new.code)).await?;
-    crate::audit::auth_event(&state, "code_sent", Some(&account.id), &addr, now).await?;
+    crate::audit::auth_event(&state, AuditAction::AccountCodeSent, Some(&account.id), &addr, now)
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
 }
 
@@ -311,9 +343,13 @@ async fn verify(
     if matches!(attempt.purpose, CodePurpose::Login | CodePurpose::Totp)
         && let Err(blocked) = limit(&state, &second_factor, ACCOUNT_POLICY).await
     {
-        let event = blocked_event(&blocked, "second_factor_blocked", "second_factor_locked");
+        let event = blocked_event(
+            &blocked,
+            AuditAction::AccountSecondFactorBlocked,
+            AuditAction::AccountSecondFactorLocked,
+        );
         crate::audit::auth_event(&state, event, Some(&attempt.account_id), &addr, now).await?;
-        if event == "second_factor_locked"
+        if event == AuditAction::AccountSecondFactorLocked
             && let Some(account) = state.store.account_by_id(&attempt.account_id).await?
         {
             notify_now_and_then(&state, &account, Kind::SecondFactorLocked).await?;
@@ -330,8 +366,14 @@ async fn verify(
         }
     };
     if !right {
-        crate::audit::auth_event(&state, "code_failed", Some(&attempt.account_id), &addr, now)
-            .await?;
+        crate::audit::auth_event(
+            &state,
+            AuditAction::AccountCodeFailed,
+            Some(&attempt.account_id),
+            &addr,
+            now,
+        )
+        .await?;
         return Err(ApiError::BadCode {
             attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts)),
         });
@@ -343,8 +385,11 @@ async fn verify(
     state.store.rate_limit_reset(&second_factor).await?;
     // The first code proves the contact: the account is activated as the session opens.
     let activate = attempt.purpose == CodePurpose::Activation;
-    let (names, event): (&[&str], _) =
-        if activate { (&["activated", "login"], "activated") } else { (&["login"], "login") };
+    let (names, event): (&[AuditAction], _) = if activate {
+        (&[AuditAction::AccountActivated, AuditAction::AccountLogin], AuditAction::AccountActivated)
+    } else {
+        (&[AuditAction::AccountLogin], AuditAction::AccountLogin)
+    };
     let id = attempt.account_id.as_str();
     let entry = crate::audit::account_entry(event, Some(id), &addr, origin.device.as_deref(), now);
     let opening = session::Opening {
@@ -386,10 +431,18 @@ pub(crate) async fn logout(
     let now = state.clock.now();
     match &session.owner {
         SessionOwner::Account(id) => {
-            crate::audit::auth_event(&state, "logout", Some(id), &addr, now).await?;
+            crate::audit::auth_event(&state, AuditAction::AccountLogout, Some(id), &addr, now)
+                .await?;
         }
         SessionOwner::Professional(rpps) => {
-            crate::audit::professional_event(&state, "logout", Some(rpps), &addr, now).await?;
+            crate::audit::professional_event(
+                &state,
+                AuditAction::ProfessionalLogout,
+                Some(rpps),
+                &addr,
+                now,
+            )
+            .await?;
         }
     }
     Ok((jar.add(session::removal_cookie()), StatusCode::NO_CONTENT))
@@ -402,7 +455,7 @@ async fn me(
 ) -> Result<Json<Me>, ApiError> {
     let account =
         state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
-    own_read(&state, &session.account_id, &origin, "account.me").await?;
+    own_read(&state, &session.account_id, &origin, AuditAction::AccountMe).await?;
     Ok(Json(me_of(&state, &account, session.csrf_token, session.acting_for.as_deref()).await?))
 }
 
@@ -439,14 +492,27 @@ async fn recover(
                 code_kind(CodePurpose::Recovery, &new.code)
             };
             send(&state, &contact, locale_of(&account), kind).await?;
-            crate::audit::auth_event(&state, "recovery_requested", Some(&account.id), &addr, now)
-                .await?;
+            crate::audit::auth_event(
+                &state,
+                AuditAction::AccountRecoveryRequested,
+                Some(&account.id),
+                &addr,
+                now,
+            )
+            .await?;
         }
         // The same work, the same answer (a decoy code): neither the answer nor its time says
         // whether the contact has an account.
         None => {
             store_decoy_code(&state, &new).await?;
-            crate::audit::auth_event(&state, "recovery_requested", None, &addr, now).await?;
+            crate::audit::auth_event(
+                &state,
+                AuditAction::AccountRecoveryRequested,
+                None,
+                &addr,
+                now,
+            )
+            .await?;
         }
     }
     Ok((StatusCode::ACCEPTED, Json(code_sent(&new, &contact))))
@@ -478,7 +544,8 @@ async fn recover_finish(
     }
     // A record opened for the patient is activated by its first password.
     let activate = account.status == AccountStatus::Awaiting;
-    let event = if activate { "activated" } else { "password_reset" };
+    let event =
+        if activate { AuditAction::AccountActivated } else { AuditAction::AccountPasswordReset };
     let change = Replacement { event, activate, keep: None, addr: &addr };
     replace_password(&state, &account, &request.new_password, change).await?;
     // Proving the contact also lifts a lock on logging in (the password's and the second
@@ -514,8 +581,14 @@ pub(crate) async fn try_message_code(
         _ => return Err(ApiError::CodeExpired),
     };
     if !codes::digests_match(&attempt.code_hash, &codes::code_digest(challenge, code)) {
-        crate::audit::auth_event(state, "code_failed", Some(&attempt.account_id), addr, now)
-            .await?;
+        crate::audit::auth_event(
+            state,
+            AuditAction::AccountCodeFailed,
+            Some(&attempt.account_id),
+            addr,
+            now,
+        )
+        .await?;
         return Err(ApiError::BadCode {
             attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts)),
         });
@@ -537,8 +610,14 @@ pub(crate) async fn confirm_password(
         state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
     if !state.passwords.verify(password.clone(), account.password_hash.clone()).await? {
         let now = state.clock.now();
-        crate::audit::auth_event(state, "password_confirm_failed", Some(&account.id), addr, now)
-            .await?;
+        crate::audit::auth_event(
+            state,
+            AuditAction::AccountPasswordConfirmFailed,
+            Some(&account.id),
+            addr,
+            now,
+        )
+        .await?;
         return Err(ApiError::BadCredentials);
     }
     state.store.rate_limit_reset(&key).await?;
@@ -555,7 +634,12 @@ async fn change_password(
     let account = confirm_password(&state, &session, &request.current_password, &addr).await?;
     check_personal_strength(&account, &request.new_password)?;
     let keep = Some(session.token_hash.as_slice());
-    let change = Replacement { event: "password_changed", activate: false, keep, addr: &addr };
+    let change = Replacement {
+        event: AuditAction::AccountPasswordChanged,
+        activate: false,
+        keep,
+        addr: &addr,
+    };
     replace_password(&state, &account, &request.new_password, change).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -572,7 +656,7 @@ fn check_personal_strength(account: &AccountRecord, password: &Secret) -> Result
 /// How a password is replaced: the event it writes, whether it activates the account (a record
 /// opened for the patient), and the session kept.
 struct Replacement<'a> {
-    event: &'a str,
+    event: AuditAction,
     activate: bool,
     keep: Option<&'a [u8]>,
     addr: &'a str,
@@ -590,8 +674,7 @@ async fn replace_password(
     let now = state.clock.now();
     let pending =
         crate::audit::prepare_account(state, change.event, &account.id, change.addr, now).await?;
-    let names = [change.event];
-    let event = crate::audit::account_event(&names[0], &account.id, change.addr, now, &pending);
+    let event = crate::audit::account_event(&change.event, &account.id, change.addr, now, &pending);
     state.store.set_password(&account.id, &hash, change.activate, &event).await?;
     pending.written();
     state.store.delete_sessions_of(&account.id, change.keep).await?;
@@ -650,8 +733,11 @@ async fn totp_enable(
     };
     state.store.rate_limit_reset(&format!("totp:{}", session.account_id)).await?;
     let id = session.account_id.as_str();
-    let pending = crate::audit::prepare_account(&state, "totp_enabled", id, &addr, now).await?;
-    let event = crate::audit::account_event(&"totp_enabled", id, &addr, now, &pending);
+    let pending =
+        crate::audit::prepare_account(&state, AuditAction::AccountTotpEnabled, id, &addr, now)
+            .await?;
+    let event =
+        crate::audit::account_event(&AuditAction::AccountTotpEnabled, id, &addr, now, &pending);
     let enabled = state.store.enable_totp(id, &event).await?;
     pending.written();
     if !enabled {
@@ -802,7 +888,8 @@ pub(crate) async fn store_decoy_code(state: &AppState, new: &NewCode) -> Result<
 
 /// A try at a decoy code: the answer, the trace and the work of a wrong real code.
 async fn decoy_failed(state: &AppState, addr: &str, attempts: u32) -> Result<ApiError, ApiError> {
-    crate::audit::auth_event(state, "code_failed", None, addr, state.clock.now()).await?;
+    crate::audit::auth_event(state, AuditAction::AccountCodeFailed, None, addr, state.clock.now())
+        .await?;
     Ok(ApiError::BadCode { attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempts)) })
 }
 
@@ -842,7 +929,7 @@ pub(crate) async fn own_read(
     state: &AppState,
     account_id: &str,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
 ) -> Result<(), ApiError> {
     use crate::record::trace;
     let actor = trace::account_actor(account_id);

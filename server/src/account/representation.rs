@@ -3,6 +3,7 @@
 //! The role ends when it is withdrawn or, for a minor, on coming of age; this is decided at
 //! every request, so the end takes effect on the very next one.
 
+use crate::audit::AuditAction;
 use app::account::{
     ActingFor, Represented, RepresentedKind, WithdrawRepresentation, validate::Date,
 };
@@ -97,7 +98,11 @@ pub async fn set_acting_for(
     {
         return Err(ApiError::Refused(Refusal::NotRepresented));
     }
-    let event = if target.is_some() { "acting_for_started" } else { "acting_for_ended" };
+    let event = if target.is_some() {
+        AuditAction::AccountActingForStarted
+    } else {
+        AuditAction::AccountActingForEnded
+    };
     let (id, now) = (session.account_id.as_str(), state.clock.now());
     let pending = crate::audit::prepare_account(&state, event, id, &addr, now).await?;
     let written = crate::audit::account_event(&event, id, &addr, now, &pending);
@@ -114,7 +119,7 @@ pub async fn withdraw(
     ApiJson(request): ApiJson<WithdrawRepresentation>,
 ) -> Result<StatusCode, ApiError> {
     let now = state.clock.now();
-    let event = "representation_withdrawn";
+    let event = AuditAction::AccountRepresentationWithdrawn;
     let id = session.account_id.as_str();
     let pending = crate::audit::prepare_account(&state, event, id, &addr, now).await?;
     let written = crate::audit::account_event(&event, id, &addr, now, &pending);
@@ -136,7 +141,7 @@ pub async fn list(
     session: Session,
 ) -> Result<Json<Vec<Represented>>, ApiError> {
     let represented = represented_by(&state, &session.account_id).await?;
-    super::own_read(&state, &session.account_id, &origin, "account.represented").await?;
+    super::own_read(&state, &session.account_id, &origin, AuditAction::AccountRepresented).await?;
     Ok(Json(represented))
 }
 

@@ -4,6 +4,7 @@
 //! for a patient or representative, [`ProSession`] for a professional, [`AnySession`] for
 //! what both may do (log out).
 
+use crate::audit::AuditAction;
 use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, request::Parts},
@@ -28,7 +29,7 @@ pub struct Opening<'a> {
     /// The login also activates the account (its first code).
     pub activate: bool,
     /// Its `auth_events` names (`activated`, `login`).
-    pub names: &'a [&'a str],
+    pub names: &'a [AuditAction],
     /// Its one audit entry.
     pub entry: AuditEntry,
 }
@@ -244,7 +245,7 @@ impl Session {
         {
             // The server ends it, not the person: traced as such.
             let now = state.clock.now();
-            let event = "acting_for_lapsed";
+            let event = AuditAction::AccountActingForLapsed;
             let pending =
                 crate::audit::prepare_account(state, event, &account_id, "server", now).await?;
             let names = [event];

@@ -2,6 +2,7 @@
 //! drift either way. A code is accepted once: the step it matched is remembered and a code of
 //! that step or an earlier one is refused afterwards.
 
+use crate::audit::AuditAction;
 use totp_rs::{Algorithm, TOTP};
 use zeroize::Zeroizing;
 
@@ -28,7 +29,7 @@ pub async fn store_secret(
         state.store.set_totp_secret(account_id, &data_key, key, content, now, None).await?;
         return Ok(());
     };
-    let event = "totp_setup";
+    let event = AuditAction::AccountTotpSetup;
     let pending = crate::audit::prepare_account(state, event, account_id, client_addr, now).await?;
     let written = crate::audit::account_event(&event, account_id, client_addr, now, &pending);
     state.store.set_totp_secret(account_id, &data_key, key, content, now, Some(&written)).await?;
@@ -44,7 +45,7 @@ pub async fn turn_off(
     client_addr: &str,
 ) -> Result<(), ApiError> {
     let now = state.clock.now();
-    let event = "totp_disabled";
+    let event = AuditAction::AccountTotpDisabled;
     let pending =
         crate::audit::prepare_account(state, event, &account.id, client_addr, now).await?;
     let written = crate::audit::account_event(&event, &account.id, client_addr, now, &pending);

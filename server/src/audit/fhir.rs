@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::AuditEntry;
+use super::{AuditAction, AuditEntry};
 
 const DCM: &str = "http://dicom.nema.org/resources/ontology/DCM";
 /// The French national identifier of health professionals (RPPS).
@@ -15,29 +15,117 @@ fn coding(system: &str, code: &str, display: &str) -> Value {
     json!({ "system": system, "code": code, "display": display })
 }
 
-/// RFC 3339, UTC, from Unix seconds.
-/// FHIR's action code: create, read, update, delete or execute.
-fn action_code(action: &str) -> &'static str {
-    let verb = action.rsplit('.').next().unwrap_or(action);
-    match verb {
-        "read" | "list" | "count" | "history" | "preview" | "export" | "status" | "check"
-        | "proof" | "view" | "live" | "me" | "patients" | "search" | "channels_read" => "R",
-        "deposit" | "create" | "start" | "give" | "tag" | "signup" => "C",
-        "withdraw" | "remove" | "untag" => "D",
-        "edit" | "mask" | "unmask" | "announce" | "revoke" | "block" | "unblock" | "set"
-        | "chunk" => "U",
-        _ => "E",
+/// FHIR's action code of what an entry says was done: create, read, update, delete or execute.
+fn action_code(action: AuditAction) -> &'static str {
+    use AuditAction::*;
+    match action {
+        DocumentRead
+        | DocumentsList
+        | DocumentsCount
+        | UploadStatus
+        | RecordPreview
+        | RecordExport
+        | SummaryExport
+        | TimelineList
+        | EpisodesList
+        | ExamsCheck
+        | InteractionsCheck
+        | ProfileList
+        | ProfileHistory
+        | GrantsList
+        | EmergencyLinkList
+        | EmergencyLinkView
+        | NotificationsList
+        | NotificationsRead
+        | NotificationsChannelsRead
+        | HistoryList
+        | HistoryProof
+        | BreakGlassList
+        | BreakGlassLive
+        | DirectorySearch
+        | AccountMe
+        | ProfessionalMe
+        | ProfessionalPatients
+        | DocumentInfo
+        | RecordAbilities
+        | BreakGlassRefusalRead
+        | AccountRepresented
+        | ProfessionalPatient
+        | ProfessionalGrantCode => "R",
+        DocumentDeposit | UploadStart | EpisodeCreate | EpisodeTag | ProfileCreate | GrantGive
+        | EmergencyLinkCreate | BreakGlassStart | AccountSignup => "C",
+        DocumentWithdraw | EpisodeUntag | ProfileRemove => "D",
+        DocumentAnnounce
+        | DocumentMask
+        | DocumentUnmask
+        | UploadChunk
+        | ProfileEdit
+        | ProfileMask
+        | ProfileUnmask
+        | GrantRevoke
+        | GrantBlock
+        | GrantUnblock
+        | EmergencyLinkRevoke
+        | RegularDoctorSet
+        | NotificationsChannels
+        | BreakGlassRefuse
+        | BreakGlassAccept
+        | AccountTotpSetup
+        | AccountTotpEnabled
+        | AccountTotpDisabled
+        | AccountPasswordChanged
+        | AccountPasswordReset
+        | AccountContactChanged
+        | AccountActivated
+        | AccountClosed
+        | AccountReopened
+        | AccountErasureRequested
+        | AccountRepresentationWithdrawn => "U",
+        BreakGlassEnd
+        | RecordOpen
+        | RecordOpenRepresented
+        | AccountSignupExisting
+        | AccountLogin
+        | AccountLoginFailed
+        | AccountLoginBlocked
+        | AccountLoginLocked
+        | AccountCodeSent
+        | AccountCodeFailed
+        | AccountTotpAsked
+        | AccountSecondFactorBlocked
+        | AccountSecondFactorLocked
+        | AccountPasswordConfirmFailed
+        | AccountRecoveryRequested
+        | AccountContactChangeRequested
+        | AccountLogout
+        | AccountActingForStarted
+        | AccountActingForEnded
+        | AccountActingForLapsed
+        | ProfessionalCardLogin
+        | ProfessionalCardLoginFailed
+        | ProfessionalCardLoginBlocked
+        | ProfessionalCardLocked
+        | ProfessionalCardUnlocked
+        | ProfessionalLogout
+        | ProfessionalRecordOpenRefused
+        | AccountBreakGlassAccess
+        | AccountOpenedByProfessional
+        | ProfessionalBreakGlassEnded
+        | ProfessionalRecordOpened => "E",
     }
 }
 
 pub fn audit_event(seq: u64, entry: &AuditEntry) -> Value {
+    // A text this build does not know (a newer server's) is an execution on the record.
+    let action = entry.action.parse::<AuditAction>().ok();
     // (The names before each start and end wrote one entry of their own, still in older logs.)
     let break_glass_start =
-        matches!(entry.action.as_str(), "break_glass.start" | "account.break_glass_access");
-    let break_glass_end =
-        matches!(entry.action.as_str(), "break_glass.end" | "professional.break_glass_ended");
-    let authentication =
-        entry.action.starts_with("account.") || entry.action.starts_with("professional.");
+        matches!(action, Some(AuditAction::BreakGlassStart | AuditAction::AccountBreakGlassAccess));
+    let break_glass_end = matches!(
+        action,
+        Some(AuditAction::BreakGlassEnd | AuditAction::ProfessionalBreakGlassEnded)
+    );
+    let authentication = action.is_some_and(AuditAction::is_own_event);
     let (kind, subtype) = if break_glass_start {
         (
             coding(DCM, "110113", "Security Alert"),
@@ -94,7 +182,7 @@ pub fn audit_event(seq: u64, entry: &AuditEntry) -> Value {
         "id": seq.to_string(),
         "type": kind,
         "subtype": subtypes,
-        "action": action_code(&entry.action),
+        "action": action.map_or("E", action_code),
         "recorded": app::summary::fhir::instant(entry.at),
         "outcome": if allowed { "0" } else { "4" },
         "agent": [agent],

@@ -12,6 +12,7 @@ pub use log::{
     AuditKeyError, AuditRows, Auditor, Pending, backfill_nodes, inclusion_proof, subtree_root,
 };
 
+pub use app::audit::AuditAction;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -251,7 +252,7 @@ pub fn verify(
 
 /// The entry of an account event (`account.login`, …): the account acts on its own record.
 pub fn account_entry(
-    event: &str,
+    event: AuditAction,
     account_id: Option<&str>,
     client_addr: &str,
     device: Option<&str>,
@@ -259,25 +260,25 @@ pub fn account_entry(
 ) -> AuditEntry {
     let kind = if account_id.is_some() { "account" } else { "anonymous" };
     let actor = AuditActor { kind: kind.into(), id: account_id.map(str::to_owned), role: None };
-    event_entry(actor, format!("account.{event}"), account_id, client_addr, device, now)
+    event_entry(actor, event, account_id, client_addr, device, now)
 }
 
 /// The entry of a professional's card or session event (`professional.card_login`, …).
 pub fn professional_entry(
-    event: &str,
+    event: AuditAction,
     rpps: Option<&str>,
     client_addr: &str,
     device: Option<&str>,
     now: i64,
 ) -> AuditEntry {
     let actor = AuditActor { kind: "professional".into(), id: rpps.map(str::to_owned), role: None };
-    event_entry(actor, format!("professional.{event}"), None, client_addr, device, now)
+    event_entry(actor, event, None, client_addr, device, now)
 }
 
 /// An event's entry: no item, allowed.
 fn event_entry(
     actor: AuditActor,
-    action: String,
+    action: AuditAction,
     record: Option<&str>,
     client_addr: &str,
     device: Option<&str>,
@@ -286,7 +287,7 @@ fn event_entry(
     AuditEntry {
         at: now,
         actor,
-        action,
+        action: action.as_str().to_owned(),
         item: None,
         record: record.map(str::to_owned),
         client: client_addr.to_owned(),
@@ -302,7 +303,7 @@ fn event_entry(
 /// …) with its audit entry, in one transaction.
 pub async fn auth_event(
     state: &crate::AppState,
-    event: &str,
+    event: AuditAction,
     account_id: Option<&str>,
     client_addr: &str,
     now: i64,
@@ -315,7 +316,7 @@ pub async fn auth_event(
 /// The same for a professional's card and session events (`card_login_failed`, …).
 pub async fn professional_event(
     state: &crate::AppState,
-    event: &str,
+    event: AuditAction,
     rpps: Option<&str>,
     client_addr: &str,
     now: i64,
@@ -329,7 +330,7 @@ pub async fn professional_event(
 /// [`account_event`]; then `pending.written()`.
 pub async fn prepare_account<'s>(
     state: &'s crate::AppState,
-    event: &str,
+    event: AuditAction,
     account_id: &str,
     client_addr: &str,
     now: i64,
@@ -340,14 +341,14 @@ pub async fn prepare_account<'s>(
 
 /// The account event to hand the store with the change (`name`: its `auth_events` row).
 pub fn account_event<'a>(
-    name: &'a &'a str,
+    event: &'a AuditAction,
     account_id: &'a str,
     client_addr: &'a str,
     now: i64,
     pending: &'a Pending<'_>,
 ) -> Event<'a> {
     Event {
-        names: std::slice::from_ref(name),
+        names: std::slice::from_ref(event),
         owner: EventOwner::Account(account_id),
         client_addr,
         at: now,
@@ -358,7 +359,7 @@ pub fn account_event<'a>(
 async fn write_event(
     state: &crate::AppState,
     entry: &AuditEntry,
-    names: &[&str],
+    names: &[AuditAction],
     owner: EventOwner<'_>,
     client_addr: &str,
     now: i64,

@@ -4,6 +4,7 @@
 //! cannot read what it serves. Every view and every refused try is traced and told to the
 //! patient; wrong passcodes are capped over the link's life, parallel tries included.
 
+use crate::audit::AuditAction;
 use app::{
     account::{Secret, messages::Kind, validate::Date},
     emergency::NotificationKind,
@@ -66,7 +67,7 @@ async fn create(
     asker: Asker,
     ApiJson(request): ApiJson<NewLink>,
 ) -> Result<(StatusCode, Json<LinkCreated>), ApiError> {
-    const ACTION: &str = "emergency_link.create";
+    const ACTION: AuditAction = AuditAction::EmergencyLinkCreate;
     trace::sharing_write(&state, &asker, &origin, ACTION, None).await?;
     if !jwe_shaped(&request.jwe) {
         return Err(ApiError::input("jwe", app::account::InputError::TextInvalid));
@@ -122,7 +123,7 @@ async fn list(
     asker: Asker,
     origin: Origin,
 ) -> Result<Json<Vec<LinkInfo>>, ApiError> {
-    const ACTION: &str = "emergency_link.list";
+    const ACTION: AuditAction = AuditAction::EmergencyLinkList;
     trace::sharing_read(&state, &asker, &origin, ACTION).await?;
     let now = state.clock.now();
     let links = state.store.emergency_links(&asker.record.id).await?;
@@ -136,7 +137,7 @@ async fn revoke(
     asker: Asker,
     Path((_, link)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    const ACTION: &str = "emergency_link.revoke";
+    const ACTION: AuditAction = AuditAction::EmergencyLinkRevoke;
     trace::sharing_write(&state, &asker, &origin, ACTION, Some(&link)).await?;
     let pending = trace::change(&state, &asker, &origin, ACTION, Some(&link)).await?;
     let now = state.clock.now();
@@ -158,7 +159,7 @@ async fn fhir_export(
     asker: Asker,
     origin: Origin,
 ) -> Result<([(axum::http::HeaderName, &'static str); 1], Json<serde_json::Value>), ApiError> {
-    const ACTION: &str = "summary.export";
+    const ACTION: AuditAction = AuditAction::SummaryExport;
     trace::sharing_read(&state, &asker, &origin, ACTION).await?;
     let entries = crate::profile::readable_entries(&state, &asker).await?;
     let doctor = match asker.record.regular_doctor.as_deref() {
@@ -190,7 +191,7 @@ fn view_entry(
     denied: Option<&str>,
 ) -> AuditEntry {
     let actor = AuditActor { kind: "responder".into(), id: None, role: None };
-    let action = "emergency_link.view";
+    let action = AuditAction::EmergencyLinkView;
     let denied = denied.map(str::to_owned);
     let mut entry = trace::outside_entry(state, actor, origin, action, record, Some(link), denied);
     entry.purpose = Some("emergency_summary".into());

@@ -7,6 +7,7 @@
 
 pub mod links;
 
+use crate::audit::AuditAction;
 use app::{
     account::messages::Kind,
     directory::Profession,
@@ -83,7 +84,7 @@ fn emergency_entry(
     state: &AppState,
     actor: &AuditActor,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     record: Option<&str>,
     item: Option<&str>,
     denied: Option<String>,
@@ -108,7 +109,7 @@ async fn refuse_start<T>(
     Err(error)
 }
 
-const START: &str = "break_glass.start";
+const START: AuditAction = AuditAction::BreakGlassStart;
 
 /// The policy's answer to a professional opening a record in an emergency.
 fn may_break_glass(
@@ -307,7 +308,8 @@ async fn live(
         }
     }
     let actor = trace::professional_actor(&state, &session.rpps).await?;
-    let entry = trace::outside_entry(&state, actor, &origin, "break_glass.live", None, None, None);
+    let entry =
+        trace::outside_entry(&state, actor, &origin, AuditAction::BreakGlassLive, None, None, None);
     trace::write(&state, &entry).await?;
     Ok(Json(out))
 }
@@ -338,7 +340,7 @@ async fn end(
     Err(ApiError::NotFound)
 }
 
-const END: &str = "break_glass.end";
+const END: AuditAction = AuditAction::BreakGlassEnd;
 
 /// Every break-glass session on the record, with its reason: for the patient side, and for the
 /// regular doctor.
@@ -350,8 +352,16 @@ async fn review(
     // The patient's side, and the regular doctor while neither blocked nor the record closed.
     let review = Item::about(Subject::BreakGlassReview);
     let action = Action::Read;
-    trace::require_or_nothing(&state, &asker, &origin, "break_glass.list", None, action, &review)
-        .await?;
+    trace::require_or_nothing(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::BreakGlassList,
+        None,
+        action,
+        &review,
+    )
+    .await?;
     let now = state.clock.now();
     let mut out = Vec::new();
     for session in state.store.break_glass_of_record(&asker.record.id).await? {
@@ -367,7 +377,7 @@ async fn review(
             live: session.live_at(now),
         });
     }
-    trace::read(&state, &asker, &origin, "break_glass.list", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::BreakGlassList, None, None).await?;
     Ok(Json(out))
 }
 
@@ -383,7 +393,7 @@ async fn refusal(
     asker: Asker,
     origin: Origin,
 ) -> Result<Json<BreakGlassRefusal>, ApiError> {
-    const READ: &str = "break_glass.refusal_read";
+    const READ: AuditAction = AuditAction::BreakGlassRefusalRead;
     trace::sharing_read(&state, &asker, &origin, READ).await?;
     trace::read(&state, &asker, &origin, READ, None, None).await?;
     Ok(Json(BreakGlassRefusal { refused: asker.record.break_glass_refused }))
@@ -396,7 +406,8 @@ async fn set_refusal(
     asker: Asker,
     ApiJson(request): ApiJson<BreakGlassRefusal>,
 ) -> Result<StatusCode, ApiError> {
-    let action = if request.refused { "break_glass.refuse" } else { "break_glass.accept" };
+    let action =
+        if request.refused { AuditAction::BreakGlassRefuse } else { AuditAction::BreakGlassAccept };
     trace::sharing_write(&state, &asker, &origin, action, None).await?;
     let pending = trace::change(&state, &asker, &origin, action, None).await?;
     state.store.set_break_glass_refused(&asker.record.id, request.refused, pending.rows()).await?;
@@ -410,7 +421,7 @@ async fn channels(
     asker: Asker,
     origin: Origin,
 ) -> Result<Json<Channels>, ApiError> {
-    const READ: &str = "notifications.channels_read";
+    const READ: AuditAction = AuditAction::NotificationsChannelsRead;
     trace::sharing_read(&state, &asker, &origin, READ).await?;
     let channels = crate::notices::channels(&state, &asker.record.id).await?;
     trace::read(&state, &asker, &origin, READ, None, None).await?;
@@ -423,7 +434,7 @@ async fn set_channels(
     asker: Asker,
     ApiJson(request): ApiJson<Channels>,
 ) -> Result<StatusCode, ApiError> {
-    const CHANGE: &str = "notifications.channels";
+    const CHANGE: AuditAction = AuditAction::NotificationsChannels;
     trace::sharing_write(&state, &asker, &origin, CHANGE, None).await?;
     let json = serde_json::to_string(&request).map_err(|_| ApiError::BadRequest)?;
     let pending = trace::change(&state, &asker, &origin, CHANGE, None).await?;
@@ -441,7 +452,7 @@ async fn notification_entry(
     session: &AnySession,
     recipient: &Recipient,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
 ) -> Result<AuditEntry, ApiError> {
     let (actor, record) = match (&session.owner, recipient) {
         (SessionOwner::Professional(rpps), _) => {
@@ -492,7 +503,8 @@ async fn notifications(
         });
     }
     let entry =
-        notification_entry(&state, &session, &recipient, &origin, "notifications.list").await?;
+        notification_entry(&state, &session, &recipient, &origin, AuditAction::NotificationsList)
+            .await?;
     trace::write(&state, &entry).await?;
     Ok(Json(out))
 }
@@ -504,7 +516,8 @@ async fn read_notifications(
 ) -> Result<StatusCode, ApiError> {
     let recipient = recipient_of(&state, &session).await?;
     let entry =
-        notification_entry(&state, &session, &recipient, &origin, "notifications.read").await?;
+        notification_entry(&state, &session, &recipient, &origin, AuditAction::NotificationsRead)
+            .await?;
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
     state.store.mark_notifications_read(&recipient, state.clock.now(), pending.rows()).await?;
     pending.written();

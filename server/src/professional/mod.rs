@@ -6,6 +6,7 @@
 pub mod card;
 pub mod directory;
 
+use crate::audit::AuditAction;
 use app::{
     account::{
         Contact, RepresentedKind,
@@ -84,7 +85,15 @@ pub async fn search(
         SessionOwner::Account(id) => trace::account_actor(id),
         SessionOwner::Professional(rpps) => trace::professional_actor(&state, rpps).await?,
     };
-    let entry = trace::outside_entry(&state, actor, &origin, "directory.search", None, None, None);
+    let entry = trace::outside_entry(
+        &state,
+        actor,
+        &origin,
+        AuditAction::DirectorySearch,
+        None,
+        None,
+        None,
+    );
     trace::write(&state, &entry).await?;
     Ok(Json(found))
 }
@@ -94,7 +103,7 @@ async fn own_read(
     state: &AppState,
     session: &ProSession,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
 ) -> Result<(), ApiError> {
     let actor = trace::professional_actor(state, &session.rpps).await?;
     trace::write(state, &trace::outside_entry(state, actor, origin, action, None, None, None)).await
@@ -108,7 +117,7 @@ async fn grant_code(
     origin: Origin,
     session: ProSession,
 ) -> Result<Json<app::pro::GrantCode>, ApiError> {
-    own_read(&state, &session, &origin, "professional.grant_code").await?;
+    own_read(&state, &session, &origin, AuditAction::ProfessionalGrantCode).await?;
     let url = format!("{}/dossier/partage?pro={}", state.public_url, session.rpps);
     let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|_| ApiError::BadRequest)?;
@@ -156,7 +165,7 @@ async fn patients(
             );
         }
     }
-    own_read(&state, &session, &origin, "professional.patients").await?;
+    own_read(&state, &session, &origin, AuditAction::ProfessionalPatients).await?;
     Ok(Json(patients))
 }
 
@@ -197,7 +206,7 @@ async fn patient(
     // patient is told of stays the first read of the record itself.
     let actor = trace::professional_actor(&state, &session.rpps).await?;
     let refused = found.is_none().then(|| trace::NOT_FOUND.to_owned());
-    let action = "professional.patient";
+    let action = AuditAction::ProfessionalPatient;
     let entry = trace::outside_entry(&state, actor, &origin, action, None, Some(&record), refused);
     trace::write(&state, &entry).await?;
     found.map(Json).ok_or(ApiError::NotFound)
@@ -249,7 +258,11 @@ async fn login(
     // This card from this address: slowed down after failures, never locked for good.
     let card_limit = card_key(rpps.as_str(), &addr);
     if let Err(blocked) = limit(&state, &card_limit, CARD_POLICY).await {
-        let event = blocked_event(&blocked, "card_login_blocked", "card_locked");
+        let event = blocked_event(
+            &blocked,
+            AuditAction::ProfessionalCardLoginBlocked,
+            AuditAction::ProfessionalCardLocked,
+        );
         crate::audit::professional_event(&state, event, Some(rpps.as_str()), &addr, now).await?;
         return Err(blocked);
     }
@@ -265,7 +278,7 @@ async fn login(
     let Some(professional) = professional.filter(|_| proven) else {
         crate::audit::professional_event(
             &state,
-            "card_login_failed",
+            AuditAction::ProfessionalCardLoginFailed,
             Some(rpps.as_str()),
             &addr,
             now,
@@ -276,13 +289,18 @@ async fn login(
     state.store.rate_limit_reset(&card_limit).await?;
     state.store.rate_limit_forgive(&format!("card:{}", crate::web::limit_key(&addr))).await?;
 
-    let entry =
-        crate::audit::professional_entry("card_login", Some(rpps.as_str()), &addr, device, now);
+    let entry = crate::audit::professional_entry(
+        AuditAction::ProfessionalCardLogin,
+        Some(rpps.as_str()),
+        &addr,
+        device,
+        now,
+    );
     let opening = session::Opening {
         owner: SessionOwner::Professional(rpps.to_string()),
         idle_timeout: session::PRO_IDLE_TIMEOUT_SECONDS,
         activate: false,
-        names: &["card_login"],
+        names: &[AuditAction::ProfessionalCardLogin],
         entry,
     };
     let opened = session::open(&state, jar, opening, &origin).await?;
@@ -304,7 +322,8 @@ async fn me(
         .filter(|record| record.active)
         .ok_or(ApiError::Unauthenticated)?;
     let actor = trace::actor_of(&record.professional);
-    let entry = trace::outside_entry(&state, actor, &origin, "professional.me", None, None, None);
+    let entry =
+        trace::outside_entry(&state, actor, &origin, AuditAction::ProfessionalMe, None, None, None);
     trace::write(&state, &entry).await?;
     let rights = rights_of(&state, &record.professional);
     let csrf_token = crate::account::session::masked_csrf(&session.csrf_token);
@@ -394,7 +413,7 @@ async fn opening_entry(
     state: &AppState,
     session: &ProSession,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     record: &str,
 ) -> Result<crate::audit::AuditEntry, ApiError> {
     let actor = crate::record::trace::professional_actor(state, &session.rpps).await?;
@@ -409,7 +428,7 @@ fn opening_event<'a>(
     audit: &'a crate::audit::AuditRows,
 ) -> Event<'a> {
     Event {
-        names: &["opened_by_professional"],
+        names: &[AuditAction::AccountOpenedByProfessional],
         owner: EventOwner::Account(account_id),
         client_addr,
         at: now,
@@ -427,7 +446,14 @@ async fn refuse_opening<T>(
 ) -> Result<T, ApiError> {
     let now = state.clock.now();
     let (rpps, client) = (Some(session.rpps.as_str()), &origin.client);
-    crate::audit::professional_event(state, "record_open_refused", rpps, client, now).await?;
+    crate::audit::professional_event(
+        state,
+        AuditAction::ProfessionalRecordOpenRefused,
+        rpps,
+        client,
+        now,
+    )
+    .await?;
     Err(error)
 }
 
@@ -468,7 +494,8 @@ async fn open_record(
             now,
         )
     };
-    let entry = opening_entry(&state, &session, &origin, "record.open", &account.id).await?;
+    let entry =
+        opening_entry(&state, &session, &origin, AuditAction::RecordOpen, &account.id).await?;
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
     let event = opening_event(&account.id, &origin.client, now, pending.rows());
     state.store.create_account(&account, &event).await.map_err(conflict_as_refusal)?;
@@ -558,7 +585,7 @@ async fn open_represented_record(
         consent_at: now,
         recorded_by: &session.rpps,
     };
-    let action = "record.open_represented";
+    let action = AuditAction::RecordOpenRepresented;
     let entry = opening_entry(&state, &session, &origin, action, &account.id).await?;
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
     let event = opening_event(&account.id, &origin.client, now, pending.rows());

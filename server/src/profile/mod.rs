@@ -3,6 +3,7 @@
 //! read answers like one that does not exist. A new treatment comes back with the interactions
 //! and duplicates the ANSM thesaurus finds among the current treatments the asker may read.
 
+use crate::audit::AuditAction;
 use app::{
     account::validate::Date,
     policy::{Action, Decision, Item, decide},
@@ -112,7 +113,7 @@ async fn readable(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     id: &str,
 ) -> Result<EntryRecord, ApiError> {
     let refused = match state.store.entry(&asker.record.id, id).await? {
@@ -139,7 +140,7 @@ async fn list(
     origin: Origin,
 ) -> Result<Json<Vec<EntryInfo>>, ApiError> {
     let out = readable_entries(&state, &asker).await?;
-    trace::read(&state, &asker, &origin, "profile.list", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::ProfileList, None, None).await?;
     Ok(Json(out))
 }
 
@@ -224,7 +225,7 @@ async fn check(
 ) -> Result<Json<Vec<Prescribed>>, ApiError> {
     let substances = prescribed(&request.substances)?;
     let found = check_prescription(&state, &asker, &substances).await?;
-    trace::read(&state, &asker, &origin, "interactions.check", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::InteractionsCheck, None, None).await?;
     Ok(Json(found))
 }
 
@@ -267,20 +268,23 @@ async fn create(
             state.store.entry_by_idempotency_key(&asker.record.id, &asker.party, key).await?
     {
         let entry = info(&state, &asker, &existing, &mut Names::new()).await?;
-        trace::read(&state, &asker, &origin, "profile.create", Some(&existing.id), None).await?;
+        trace::read(&state, &asker, &origin, AuditAction::ProfileCreate, Some(&existing.id), None)
+            .await?;
         let again = EntryWritten { entry, interactions: Vec::new(), duplicates: Vec::new() };
         return Ok((StatusCode::OK, Json(again)));
     }
     let entry = checked(request.entry, &state)?;
     let item = Item::about(Subject::Profile(entry.section()));
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item) {
-        return trace::refuse(&state, &asker, &origin, "profile.create", "", reason).await;
+        return trace::refuse(&state, &asker, &origin, AuditAction::ProfileCreate, "", reason)
+            .await;
     }
     let id = new_key_ref();
     let data_key = new_key_ref();
     let plain = serde_json::to_vec(&entry).map_err(|_| ApiError::BadRequest)?;
     let sealed = state.vault.seal(&plain, &data_key, &asker.record.id, &version_context(&id, 1))?;
-    let pending = trace::change(&state, &asker, &origin, "profile.create", Some(&id)).await?;
+    let pending =
+        trace::change(&state, &asker, &origin, AuditAction::ProfileCreate, Some(&id)).await?;
     state
         .store
         .create_entry(
@@ -317,18 +321,27 @@ async fn update(
     Path((_, id)): Path<(String, String)>,
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<Json<EntryWritten>, ApiError> {
-    let record = readable(&state, &asker, &origin, "profile.edit", &id).await?;
+    let record = readable(&state, &asker, &origin, AuditAction::ProfileEdit, &id).await?;
     if record.removed {
         return Err(ApiError::Refused(Refusal::Withdrawn));
     }
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {
-        return trace::refuse(&state, &asker, &origin, "profile.edit", &record.id, reason).await;
+        return trace::refuse(
+            &state,
+            &asker,
+            &origin,
+            AuditAction::ProfileEdit,
+            &record.id,
+            reason,
+        )
+        .await;
     }
     if let Some(key) = idempotency_key.as_deref()
         && state.store.version_by_idempotency_key(&record.id, &asker.party, key).await?.is_some()
     {
         let stored = info(&state, &asker, &record, &mut Names::new()).await?;
-        trace::read(&state, &asker, &origin, "profile.edit", Some(&record.id), None).await?;
+        trace::read(&state, &asker, &origin, AuditAction::ProfileEdit, Some(&record.id), None)
+            .await?;
         return Ok(Json(EntryWritten {
             entry: stored,
             interactions: Vec::new(),
@@ -350,7 +363,8 @@ async fn update(
         idempotency_key: idempotency_key.as_deref(),
         now,
     };
-    let pending = trace::change(&state, &asker, &origin, "profile.edit", Some(&record.id)).await?;
+    let pending =
+        trace::change(&state, &asker, &origin, AuditAction::ProfileEdit, Some(&record.id)).await?;
     let account = &asker.record.id;
     let added =
         state.store.add_version(account, &record.id, base, &version, pending.rows()).await?;
@@ -358,7 +372,8 @@ async fn update(
         // Nothing written, the log released before the refusal is traced.
         pending.abandoned();
         let conflict = Some("conflict".to_owned());
-        trace::read(&state, &asker, &origin, "profile.edit", Some(&record.id), conflict).await?;
+        trace::read(&state, &asker, &origin, AuditAction::ProfileEdit, Some(&record.id), conflict)
+            .await?;
         return Err(ApiError::Refused(Refusal::Conflict));
     }
     pending.written();
@@ -375,7 +390,7 @@ async fn history(
     origin: Origin,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Vec<EntryVersion>>, ApiError> {
-    let record = readable(&state, &asker, &origin, "profile.history", &id).await?;
+    let record = readable(&state, &asker, &origin, AuditAction::ProfileHistory, &id).await?;
     let mut names = Names::new();
     let mut out = Vec::new();
     for version in state.store.versions(&record.id).await? {
@@ -386,7 +401,8 @@ async fn history(
             written_at: version.written_at,
         });
     }
-    trace::read(&state, &asker, &origin, "profile.history", Some(&record.id), None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::ProfileHistory, Some(&record.id), None)
+        .await?;
     Ok(Json(out))
 }
 
@@ -398,7 +414,7 @@ async fn mask(
     Path((_, id)): Path<(String, String)>,
     ApiJson(request): ApiJson<MaskRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let action = if request.masked { "profile.mask" } else { "profile.unmask" };
+    let action = if request.masked { AuditAction::ProfileMask } else { AuditAction::ProfileUnmask };
     let record = readable(&state, &asker, &origin, action, &id).await?;
     let (item, entry_id) = (item_of(&record), Some(record.id.as_str()));
     trace::require(&state, &asker, &origin, action, entry_id, Action::Mask, &item).await?;
@@ -416,12 +432,21 @@ async fn remove(
     origin: Origin,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let record = readable(&state, &asker, &origin, "profile.remove", &id).await?;
+    let record = readable(&state, &asker, &origin, AuditAction::ProfileRemove, &id).await?;
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {
-        return trace::refuse(&state, &asker, &origin, "profile.remove", &record.id, reason).await;
+        return trace::refuse(
+            &state,
+            &asker,
+            &origin,
+            AuditAction::ProfileRemove,
+            &record.id,
+            reason,
+        )
+        .await;
     }
     let pending =
-        trace::change(&state, &asker, &origin, "profile.remove", Some(&record.id)).await?;
+        trace::change(&state, &asker, &origin, AuditAction::ProfileRemove, Some(&record.id))
+            .await?;
     let now = state.clock.now();
     let removed =
         state.store.remove_entry(&asker.record.id, &record.id, now, pending.rows()).await?;

@@ -3,6 +3,7 @@
 //! resume), and becomes a document only when `finish` finds every byte there and of the
 //! announced type. Contents and titles are sealed under the upload's data key.
 
+use crate::audit::AuditAction;
 use app::{
     account::{InputError, validate::Date},
     policy::{Action, Author, BreakGlass, Decision, Item, decide},
@@ -78,7 +79,7 @@ async fn deposit_allowed(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    audit_action: &str,
+    audit_action: AuditAction,
     upload_id: Option<&str>,
     item: &Item<'_>,
     hidden_from_representatives: bool,
@@ -148,7 +149,7 @@ pub async fn abilities(
         sharing: may(Action::Write, Subject::Sharing),
         deposit,
     };
-    trace::read(&state, &asker, &origin, "record.abilities", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::RecordAbilities, None, None).await?;
     Ok(Json(abilities))
 }
 
@@ -162,7 +163,7 @@ async fn readable(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     document_id: &str,
 ) -> Result<DocumentRecord, ApiError> {
     let refused = match state.store.document(&asker.record.id, document_id).await? {
@@ -298,7 +299,7 @@ pub async fn list(
     let limit = query.limit.unwrap_or(usize::MAX);
     let filter = super::timeline::checked_filter(&query.filter)?;
     let (out, _) = select(&state, &asker, &filter, 0..limit, false).await?;
-    trace::read(&state, &asker, &origin, "documents.list", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::DocumentsList, None, None).await?;
     Ok(Json(out))
 }
 
@@ -325,7 +326,7 @@ pub async fn page(
     if asked > pages {
         documents = select(&state, &asker, &filter, window(pages), false).await?.0;
     }
-    trace::read(&state, &asker, &origin, "documents.list", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::DocumentsList, None, None).await?;
     Ok(Json(DocumentPage { documents, page: asked.min(pages), pages }))
 }
 
@@ -336,8 +337,10 @@ pub async fn one(
     origin: Origin,
     Path((_, document_id)): Path<(String, String)>,
 ) -> Result<Json<DocumentInfo>, ApiError> {
-    let document = readable(&state, &asker, &origin, "document.info", &document_id).await?;
-    trace::read(&state, &asker, &origin, "document.info", Some(&document.id), None).await?;
+    let document =
+        readable(&state, &asker, &origin, AuditAction::DocumentInfo, &document_id).await?;
+    trace::read(&state, &asker, &origin, AuditAction::DocumentInfo, Some(&document.id), None)
+        .await?;
     let mut info = info(&state, &document, &mut Names::new()).await?;
     info.allowed = allowed_actions(&state, &asker, &document);
     let mut tags = super::timeline::tags_by_item(&state, &asker.record.id).await?;
@@ -373,7 +376,7 @@ pub async fn export(
             content_base64: STANDARD.encode(content),
         });
     }
-    trace::read(&state, &asker, &origin, "record.export", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::RecordExport, None, None).await?;
     let export = RecordExport {
         format: "carnet-export/1".into(),
         exported_at: state.clock.now(),
@@ -399,7 +402,7 @@ pub async fn counts(
             *counts.entry(document.category).or_default() += 1;
         }
     }
-    trace::read(&state, &asker, &origin, "documents.count", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::DocumentsCount, None, None).await?;
     Ok(Json(
         counts.into_iter().map(|(category, count)| CategoryCount { category, count }).collect(),
     ))
@@ -468,7 +471,7 @@ pub async fn repeated(
         .ok_or(ApiError::input("care_date", InputError::DateInvalid))?;
     let found =
         repeated_exams(&state, &asker, query.category, Some(&query.type_code), care_date).await?;
-    trace::read(&state, &asker, &origin, "exams.check", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::ExamsCheck, None, None).await?;
     Ok(Json(found))
 }
 
@@ -484,7 +487,8 @@ pub async fn start_upload(
         && let Some(existing) =
             state.store.upload_by_idempotency_key(&asker.record.id, &asker.party, key).await?
     {
-        trace::read(&state, &asker, &origin, "upload.start", Some(&existing.id), None).await?;
+        trace::read(&state, &asker, &origin, AuditAction::UploadStart, Some(&existing.id), None)
+            .await?;
         return Ok((StatusCode::OK, Json(status_of(&existing))));
     }
 
@@ -514,7 +518,7 @@ pub async fn start_upload(
 
     // The policy decides on what the deposit would be: a new item, or a new version of one.
     let replaced = match &request.replaces {
-        Some(id) => Some(readable(&state, &asker, &origin, "upload.start", id).await?),
+        Some(id) => Some(readable(&state, &asker, &origin, AuditAction::UploadStart, id).await?),
         None => None,
     };
     if let Some(document) = &replaced
@@ -535,7 +539,7 @@ pub async fn start_upload(
         &state,
         &asker,
         &origin,
-        "upload.start",
+        AuditAction::UploadStart,
         None,
         &item,
         replaced.is_none() && hidden_from_representatives,
@@ -564,7 +568,8 @@ pub async fn start_upload(
         );
         Some(super::timeline::seal_words(&state, &id, &sealed_title.key, &data_key, &words)?)
     };
-    let pending = trace::change(&state, &asker, &origin, "upload.start", Some(&id)).await?;
+    let pending =
+        trace::change(&state, &asker, &origin, AuditAction::UploadStart, Some(&id)).await?;
     state
         .store
         .create_upload(
@@ -623,7 +628,7 @@ async fn own_upload(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     upload_id: &str,
 ) -> Result<UploadRecord, ApiError> {
     let now = state.clock.now();
@@ -662,8 +667,8 @@ pub async fn upload_status(
     origin: Origin,
     Path((_, upload_id)): Path<(String, String)>,
 ) -> Result<Json<UploadStatus>, ApiError> {
-    let upload = own_upload(&state, &asker, &origin, "upload.status", &upload_id).await?;
-    trace::read(&state, &asker, &origin, "upload.status", Some(&upload.id), None).await?;
+    let upload = own_upload(&state, &asker, &origin, AuditAction::UploadStatus, &upload_id).await?;
+    trace::read(&state, &asker, &origin, AuditAction::UploadStatus, Some(&upload.id), None).await?;
     Ok(Json(status_of(&upload)))
 }
 
@@ -682,7 +687,7 @@ pub async fn append(
     Query(Offset { offset }): Query<Offset>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let upload = own_upload(&state, &asker, &origin, "upload.chunk", &upload_id).await?;
+    let upload = own_upload(&state, &asker, &origin, AuditAction::UploadChunk, &upload_id).await?;
     let length = body.len() as u64;
     if length == 0 || length > CHUNK_BYTES || offset + length > upload.size {
         return Err(ApiError::TooLarge);
@@ -692,7 +697,8 @@ pub async fn append(
     }
     let context = chunk_context(&upload.id, upload.chunks as usize);
     let content = state.vault.seal_in(&upload.key, &upload.data_key, &body, &context)?;
-    let pending = trace::change(&state, &asker, &origin, "upload.chunk", Some(&upload.id)).await?;
+    let pending =
+        trace::change(&state, &asker, &origin, AuditAction::UploadChunk, Some(&upload.id)).await?;
     let outcome =
         state.store.append_chunk(&upload.id, offset, &content, length, pending.rows()).await?;
     pending.written();
@@ -730,7 +736,8 @@ pub async fn finish(
     origin: Origin,
     Path((_, upload_id)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
-    let upload = own_upload(&state, &asker, &origin, "document.deposit", &upload_id).await?;
+    let upload =
+        own_upload(&state, &asker, &origin, AuditAction::DocumentDeposit, &upload_id).await?;
     if upload.received != upload.size {
         return Err(ApiError::Refused(Refusal::UploadIncomplete));
     }
@@ -742,7 +749,8 @@ pub async fn finish(
     let document_id = new_key_ref();
     let deposited_id = upload.replaces.as_deref().unwrap_or(&document_id);
     let pending =
-        trace::change(&state, &asker, &origin, "document.deposit", Some(deposited_id)).await?;
+        trace::change(&state, &asker, &origin, AuditAction::DocumentDeposit, Some(deposited_id))
+            .await?;
     let deposited = state
         .store
         .finish_upload(
@@ -791,8 +799,10 @@ pub async fn content(
 ) -> Result<Response, ApiError> {
     // A withdrawn document stays readable by the patient's side and its author only: the same
     // decision as the list, the search and the export.
-    let document = readable(&state, &asker, &origin, "document.read", &document_id).await?;
-    trace::read(&state, &asker, &origin, "document.read", Some(&document.id), None).await?;
+    let document =
+        readable(&state, &asker, &origin, AuditAction::DocumentRead, &document_id).await?;
+    trace::read(&state, &asker, &origin, AuditAction::DocumentRead, Some(&document.id), None)
+        .await?;
     let bytes = content_of(&state, &document.upload).await?;
     let media = document.upload.media_type;
     let disposition = format!(
@@ -831,13 +841,23 @@ pub async fn withdraw(
     origin: Origin,
     Path((_, document_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let document = readable(&state, &asker, &origin, "document.withdraw", &document_id).await?;
+    let document =
+        readable(&state, &asker, &origin, AuditAction::DocumentWithdraw, &document_id).await?;
     let item = item_of(&document);
     let id = Some(document.id.as_str());
-    trace::require(&state, &asker, &origin, "document.withdraw", id, Action::Withdraw, &item)
-        .await?;
+    trace::require(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::DocumentWithdraw,
+        id,
+        Action::Withdraw,
+        &item,
+    )
+    .await?;
     let pending =
-        trace::change(&state, &asker, &origin, "document.withdraw", Some(&document.id)).await?;
+        trace::change(&state, &asker, &origin, AuditAction::DocumentWithdraw, Some(&document.id))
+            .await?;
     let now = state.clock.now();
     state.store.withdraw_document(&asker.record.id, &document.id, now, pending.rows()).await?;
     pending.written();
@@ -852,13 +872,23 @@ pub async fn announce(
     origin: Origin,
     Path((_, document_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let document = readable(&state, &asker, &origin, "document.announce", &document_id).await?;
+    let document =
+        readable(&state, &asker, &origin, AuditAction::DocumentAnnounce, &document_id).await?;
     let item = item_of(&document);
     let id = Some(document.id.as_str());
-    trace::require(&state, &asker, &origin, "document.announce", id, Action::Announce, &item)
-        .await?;
+    trace::require(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::DocumentAnnounce,
+        id,
+        Action::Announce,
+        &item,
+    )
+    .await?;
     let pending =
-        trace::change(&state, &asker, &origin, "document.announce", Some(&document.id)).await?;
+        trace::change(&state, &asker, &origin, AuditAction::DocumentAnnounce, Some(&document.id))
+            .await?;
     let announced =
         state.store.announce_document(&asker.record.id, &document.id, pending.rows()).await?;
     pending.written();
@@ -879,7 +909,8 @@ pub async fn mask(
     Path((_, document_id)): Path<(String, String)>,
     ApiJson(request): ApiJson<MaskRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let action = if request.masked { "document.mask" } else { "document.unmask" };
+    let action =
+        if request.masked { AuditAction::DocumentMask } else { AuditAction::DocumentUnmask };
     let document = readable(&state, &asker, &origin, action, &document_id).await?;
     let (item, id) = (item_of(&document), Some(document.id.as_str()));
     trace::require(&state, &asker, &origin, action, id, Action::Mask, &item).await?;
@@ -930,8 +961,16 @@ pub async fn preview(
 ) -> Result<Json<Preview>, ApiError> {
     let sharing = Item::about(Subject::Sharing);
     let (action, id) = (Action::Read, Some(rpps.as_str()));
-    trace::require_or_nothing(&state, &asker, &origin, "record.preview", id, action, &sharing)
-        .await?;
+    trace::require_or_nothing(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::RecordPreview,
+        id,
+        action,
+        &sharing,
+    )
+    .await?;
     let rpps = app::directory::Rpps::parse(&rpps).ok_or(ApiError::NotFound)?;
     let professional = state
         .store
@@ -969,6 +1008,7 @@ pub async fn preview(
             decide(&context, &actor, Action::Read, &item).allowed()
         })
         .collect();
-    trace::read(&state, &asker, &origin, "record.preview", Some(rpps.as_str()), None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::RecordPreview, Some(rpps.as_str()), None)
+        .await?;
     Ok(Json(Preview { professional: professional.professional, documents, hidden, profile }))
 }

@@ -2,6 +2,7 @@
 //! revoking, blocking and unblocking. Decided by the patient or a representative — except that
 //! a professional the patient blocked cannot be granted by a representative.
 
+use crate::audit::AuditAction;
 use app::{
     account::{InputError, validate::Date},
     directory::Profession,
@@ -31,7 +32,7 @@ async fn checked(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     rpps: &str,
     policy_action: Action,
 ) -> Result<Rpps, ApiError> {
@@ -63,7 +64,7 @@ async fn store_consent(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     rpps: &Rpps,
     consent: &Consent,
 ) -> Result<StatusCode, ApiError> {
@@ -79,7 +80,7 @@ pub async fn list(
     asker: Asker,
     origin: Origin,
 ) -> Result<Json<Vec<GrantInfo>>, ApiError> {
-    trace::sharing_read(&state, &asker, &origin, "grants.list").await?;
+    trace::sharing_read(&state, &asker, &origin, AuditAction::GrantsList).await?;
     let mut out = Vec::new();
     let regular = asker.record.regular_doctor.clone();
     let mut rows = state.store.consents(&asker.record.id).await?;
@@ -95,7 +96,7 @@ pub async fn list(
             out.push(GrantInfo { professional: record.professional, consent, regular_doctor });
         }
     }
-    trace::read(&state, &asker, &origin, "grants.list", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::GrantsList, None, None).await?;
     Ok(Json(out))
 }
 
@@ -106,7 +107,8 @@ pub async fn grant(
     Path((_, rpps)): Path<(String, String)>,
     ApiJson(request): ApiJson<GrantRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let rpps = checked(&state, &asker, &origin, "grant.give", &rpps, Action::Write).await?;
+    let rpps =
+        checked(&state, &asker, &origin, AuditAction::GrantGive, &rpps, Action::Write).await?;
     let until = match request.until.as_deref().filter(|day| !day.is_empty()) {
         None => None,
         Some(day) => {
@@ -119,14 +121,14 @@ pub async fn grant(
         }
     };
     let consent = Consent::Granted(Grant { scope: request.scope, until });
-    store_consent(&state, &asker, &origin, "grant.give", &rpps, &consent).await
+    store_consent(&state, &asker, &origin, AuditAction::GrantGive, &rpps, &consent).await
 }
 
 async fn set(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     rpps: &str,
     consent: Consent,
 ) -> Result<StatusCode, ApiError> {
@@ -144,9 +146,9 @@ pub async fn change(
     Path((_, rpps, change)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (consent, action) = match change.as_str() {
-        "revoke" => (Consent::Revoked, "grant.revoke"),
-        "unblock" => (Consent::Revoked, "grant.unblock"),
-        "block" => (Consent::Blocked, "grant.block"),
+        "revoke" => (Consent::Revoked, AuditAction::GrantRevoke),
+        "unblock" => (Consent::Revoked, AuditAction::GrantUnblock),
+        "block" => (Consent::Blocked, AuditAction::GrantBlock),
         _ => return Err(ApiError::NotFound),
     };
     set(&state, &asker, &origin, action, &rpps, consent).await
@@ -160,7 +162,7 @@ pub async fn regular_doctor(
     origin: Origin,
     ApiJson(request): ApiJson<RegularDoctor>,
 ) -> Result<StatusCode, ApiError> {
-    const ACTION: &str = "regular_doctor.set";
+    const ACTION: AuditAction = AuditAction::RegularDoctorSet;
     let Some(rpps) = request.rpps else {
         trace::sharing_write(&state, &asker, &origin, ACTION, None).await?;
         let pending = trace::change(&state, &asker, &origin, ACTION, None).await?;

@@ -1,6 +1,7 @@
 //! The patient's access history (from the audit log) and the proof that one of its entries is in
 //! the log that the server signed.
 
+use crate::audit::AuditAction;
 use app::record::history::{AccessEvent, HISTORY_MAX, HistoryPage, HistoryQuery};
 use axum::{
     Json,
@@ -41,7 +42,7 @@ impl View<'_> {
         state: &AppState,
         asker: &'a Asker,
         origin: &Origin,
-        action: &str,
+        action: AuditAction,
         item: Option<&str>,
     ) -> Result<View<'a>, ApiError> {
         let history = Item::about(Subject::AccessHistory);
@@ -85,7 +86,7 @@ pub async fn list(
     if !(1..=HISTORY_MAX).contains(&limit) {
         return Err(ApiError::BadRequest);
     }
-    let view = View::of(&state, &asker, &origin, "history.list", None).await?;
+    let view = View::of(&state, &asker, &origin, AuditAction::HistoryList, None).await?;
     let actor = match view {
         View::Own(rpps) => Some(rpps),
         _ => None,
@@ -149,7 +150,7 @@ pub async fn list(
             break;
         }
     }
-    trace::read(&state, &asker, &origin, "history.list", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::HistoryList, None, None).await?;
     Ok(Json(page))
 }
 
@@ -267,7 +268,8 @@ pub async fn proof(
     Path((_, seq)): Path<(String, u64)>,
 ) -> Result<Json<InclusionProof>, ApiError> {
     // An entry of this record that the asker may read in its history.
-    let view = View::of(&state, &asker, &origin, "history.proof", Some(&seq.to_string())).await?;
+    let view = View::of(&state, &asker, &origin, AuditAction::HistoryProof, Some(&seq.to_string()))
+        .await?;
     let found = match state.store.audit_entry(seq).await? {
         Some((stored, Some(record))) if record == asker.record.id => {
             match serde_json::from_slice::<AuditEntry>(&stored.entry).ok() {
@@ -289,13 +291,21 @@ pub async fn proof(
     let ours = found.is_some();
     if !ours {
         let refused = Some(trace::NOT_FOUND.to_owned());
-        trace::read(&state, &asker, &origin, "history.proof", Some(&seq.to_string()), refused)
-            .await?;
+        trace::read(
+            &state,
+            &asker,
+            &origin,
+            AuditAction::HistoryProof,
+            Some(&seq.to_string()),
+            refused,
+        )
+        .await?;
         return Err(ApiError::NotFound);
     }
     // A proof costs reads of the log: a handful at once, then one a minute, per person.
     crate::account::limit(&state, &format!("proof:{}", party_key(&asker)), PROOF_POLICY).await?;
-    trace::read(&state, &asker, &origin, "history.proof", Some(&seq.to_string()), None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::HistoryProof, Some(&seq.to_string()), None)
+        .await?;
     // Against the latest head the server signed (every 64 entries, and every minute while the
     // log grows): never a signature per request. An entry newer than it is proven a little
     // later.

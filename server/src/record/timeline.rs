@@ -4,6 +4,7 @@
 //! An episode is seen by the patient side, by its author, and by whoever may read one of the
 //! items tagged with it; an item is tagged or untagged only by someone who may read it.
 
+use crate::audit::AuditAction;
 use std::collections::{HashMap, HashSet};
 
 use app::{
@@ -253,7 +254,7 @@ pub async fn list(
     }
 
     timeline::sort(&mut items);
-    trace::read(&state, &asker, &origin, "timeline.list", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::TimelineList, None, None).await?;
     Ok(Json(timeline::page(items, query.offset.unwrap_or(0))))
 }
 
@@ -299,7 +300,7 @@ pub async fn episodes(
     origin: Origin,
 ) -> Result<Json<Vec<EpisodeInfo>>, ApiError> {
     let episodes = visible_episodes(&state, &asker).await?;
-    trace::read(&state, &asker, &origin, "episodes.list", None, None).await?;
+    trace::read(&state, &asker, &origin, AuditAction::EpisodesList, None, None).await?;
     Ok(Json(episodes))
 }
 
@@ -311,8 +312,16 @@ pub async fn create_episode(
 ) -> Result<(StatusCode, Json<EpisodeInfo>), ApiError> {
     // The patient's side, or a professional with a basis on this record (the policy says).
     let episodes = Item::about(Subject::Episodes);
-    trace::require(&state, &asker, &origin, "episode.create", None, Action::Write, &episodes)
-        .await?;
+    trace::require(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::EpisodeCreate,
+        None,
+        Action::Write,
+        &episodes,
+    )
+    .await?;
     let title = timeline::episode_title(&request.title)
         .ok_or(ApiError::input("title", InputError::TitleInvalid))?;
     let id = new_key_ref();
@@ -320,7 +329,8 @@ pub async fn create_episode(
     let sealed =
         state.vault.seal(title.as_bytes(), &data_key, &asker.record.id, &episode_context(&id))?;
     let now = state.clock.now();
-    let pending = trace::change(&state, &asker, &origin, "episode.create", Some(&id)).await?;
+    let pending =
+        trace::change(&state, &asker, &origin, AuditAction::EpisodeCreate, Some(&id)).await?;
     state
         .store
         .create_episode(
@@ -347,7 +357,7 @@ async fn visible(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     episode_id: &str,
     item_id: &str,
 ) -> Result<EpisodeInfo, ApiError> {
@@ -382,11 +392,21 @@ pub async fn tag(
     ApiJson(request): ApiJson<TagRequest>,
 ) -> Result<StatusCode, ApiError> {
     let item = &request.item_id;
-    let episode = visible(&state, &asker, &origin, "episode.tag", &episode_id, item).await?;
+    let episode =
+        visible(&state, &asker, &origin, AuditAction::EpisodeTag, &episode_id, item).await?;
     let episodes = Item::about(Subject::Episodes);
-    trace::require(&state, &asker, &origin, "episode.tag", Some(item), Action::Write, &episodes)
-        .await?;
-    let pending = trace::change(&state, &asker, &origin, "episode.tag", Some(item)).await?;
+    trace::require(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::EpisodeTag,
+        Some(item),
+        Action::Write,
+        &episodes,
+    )
+    .await?;
+    let pending =
+        trace::change(&state, &asker, &origin, AuditAction::EpisodeTag, Some(item)).await?;
     let now = state.clock.now();
     state.store.tag(&episode.id, item, &asker.party, now, pending.rows()).await?;
     pending.written();
@@ -400,7 +420,7 @@ pub async fn untag(
     origin: Origin,
     Path((_, episode_id, item_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let action = "episode.untag";
+    let action = AuditAction::EpisodeUntag;
     let episode = visible(&state, &asker, &origin, action, &episode_id, &item_id).await?;
     let tag = state
         .store

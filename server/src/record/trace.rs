@@ -7,7 +7,7 @@ use app::record::Subject;
 use super::{Asker, Who};
 use crate::{
     AppState,
-    audit::{AuditActor, AuditEntry, Pending},
+    audit::{AuditAction, AuditActor, AuditEntry, Pending},
     error::ApiError,
     web::Origin,
 };
@@ -53,7 +53,7 @@ pub fn entry(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     item: Option<&str>,
     denied: Option<String>,
 ) -> AuditEntry {
@@ -71,7 +71,7 @@ pub fn outside_entry(
     state: &AppState,
     actor: AuditActor,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     record: Option<&str>,
     item: Option<&str>,
     denied: Option<String>,
@@ -79,7 +79,7 @@ pub fn outside_entry(
     AuditEntry {
         at: state.clock.now(),
         actor,
-        action: action.to_owned(),
+        action: action.as_str().to_owned(),
         // An identifier from the address may be anything: kept short.
         item: item.map(|item| item.chars().take(64).collect()),
         record: record.map(str::to_owned),
@@ -116,7 +116,7 @@ pub async fn require(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    audit_action: &str,
+    audit_action: AuditAction,
     item_id: Option<&str>,
     action: Action,
     item: &Item<'_>,
@@ -136,7 +136,7 @@ pub async fn require_or_nothing(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    audit_action: &str,
+    audit_action: AuditAction,
     item_id: Option<&str>,
     action: Action,
     item: &Item<'_>,
@@ -153,7 +153,7 @@ pub async fn sharing_read(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    audit_action: &str,
+    audit_action: AuditAction,
 ) -> Result<(), ApiError> {
     let sharing = Item::about(Subject::Sharing);
     require_or_nothing(state, asker, origin, audit_action, None, Action::Read, &sharing).await?;
@@ -165,7 +165,7 @@ pub async fn sharing_write(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    audit_action: &str,
+    audit_action: AuditAction,
     item_id: Option<&str>,
 ) -> Result<(), ApiError> {
     let sharing = Item::about(Subject::Sharing);
@@ -189,7 +189,7 @@ pub async fn read(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     item: Option<&str>,
     denied: Option<String>,
 ) -> Result<(), ApiError> {
@@ -241,7 +241,7 @@ pub async fn change<'a>(
     state: &'a AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     item: Option<&str>,
 ) -> Result<Pending<'a>, ApiError> {
     let entry = entry(state, asker, origin, action, item, None);
@@ -258,7 +258,7 @@ pub async fn refuse<T>(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
-    action: &str,
+    action: AuditAction,
     item: &str,
     reason: Deny,
 ) -> Result<T, ApiError> {

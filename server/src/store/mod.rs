@@ -185,8 +185,9 @@ pub enum EventOwner<'a> {
 /// Account or card events and their audit entry, written inside the transaction of the change
 /// they record: no change without its trace.
 pub struct Event<'a> {
-    /// `auth_events` names, oldest first (`activated`, then `login`).
-    pub names: &'a [&'a str],
+    /// The events, oldest first (`account.activated`, then `account.login`), each an
+    /// `auth_events` row by its name ([`crate::audit::AuditAction::event_name`]).
+    pub names: &'a [crate::audit::AuditAction],
     pub owner: EventOwner<'a>,
     pub client_addr: &'a str,
     pub at: i64,

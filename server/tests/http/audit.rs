@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::{
-    audit::AuditEntry,
+    audit::{AuditAction, AuditEntry},
     store::{AuditStore, PeopleStore, Store},
 };
 
@@ -16,9 +16,15 @@ use super::records::{
 };
 use crate::{TestApp, get, test_app, test_app_with};
 
+/// The log's entries, each of an action the pages have words for (`AuditAction`).
 async fn entries(app: &TestApp) -> Vec<AuditEntry> {
     let log = app.store.audit_log().await.unwrap();
-    log.iter().map(|stored| serde_json::from_slice(&stored.entry).unwrap()).collect()
+    let entries: Vec<AuditEntry> =
+        log.iter().map(|stored| serde_json::from_slice(&stored.entry).unwrap()).collect();
+    for entry in &entries {
+        assert!(entry.action.parse::<AuditAction>().is_ok(), "unknown action {}", entry.action);
+    }
+    entries
 }
 
 /// What a call to one route should leave in the log.

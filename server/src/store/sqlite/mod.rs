@@ -62,7 +62,7 @@ pub(super) async fn write_event(
              VALUES (?, ?, ?, ?, ?)",
         )
         .bind(event.at)
-        .bind(name)
+        .bind(name.event_name())
         .bind(account_id)
         .bind(professional_id)
         .bind(event.client_addr)
