@@ -14,7 +14,26 @@ site=target/site
 staging=target/site.staging
 wasm=target/wasm32-unknown-unknown/wasm-release/app.wasm
 
-cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate
+# `--deny-warnings` (the test command): a warning in the app crate fails the build. This is the
+# one build of the browser's code without cfg(test), so the one where code that only tests use
+# is dead. Cargo says a fresh crate's warnings again, so a warm build fails on them too.
+deny_warnings=0
+[ "${1:-}" = "--deny-warnings" ] && deny_warnings=1
+build=(cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate)
+if (( deny_warnings )); then
+  cargo_log=$(mktemp)
+  trap 'rm -f "$cargo_log"' EXIT
+  status=0
+  "${build[@]}" 2>"$cargo_log" || status=$?
+  cat "$cargo_log" >&2
+  (( status == 0 )) || exit "$status"
+  if grep -q '^warning: `app` (lib) generated' "$cargo_log"; then
+    echo "[build-site] the app crate has warnings (above)" >&2
+    exit 1
+  fi
+else
+  "${build[@]}"
+fi
 
 # Everything the site is made of: when none of it changed since the last build, the site in
 # place is the one this build would make (a warm test run saves wasm-opt's minute and a half).
