@@ -228,7 +228,9 @@ pub enum ConfigError {
     PostgresNotYetSupported,
     #[error("DATABASE_URL must start with sqlite:// or postgres://")]
     UnknownDatabase,
-    #[error("CARNET_PUBLIC_URL must start with http:// or https://")]
+    #[error(
+        "CARNET_PUBLIC_URL must be an http:// or https:// URL with a host, no user, query or fragment"
+    )]
     BadPublicUrl,
 }
 
@@ -317,15 +319,23 @@ impl Config {
         Err(ConfigError::UnknownDatabase)
     }
 
-    /// The public base URL, without a trailing slash.
+    /// The public base URL as browsers write it (lower-case host, no default port), without a
+    /// trailing slash. Links in messages and share links start with it.
     pub fn public_url(&self, bound: SocketAddr) -> Result<String, ConfigError> {
-        match self.public_url.as_deref() {
-            None => Ok(format!("http://{bound}")),
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
-                Ok(url.trim_end_matches('/').to_owned())
-            }
-            Some(_) => Err(ConfigError::BadPublicUrl),
+        let Some(text) = self.public_url.as_deref() else {
+            return Ok(format!("http://{bound}"));
+        };
+        let url = url::Url::parse(text).map_err(|_| ConfigError::BadPublicUrl)?;
+        let plain = matches!(url.scheme(), "http" | "https")
+            && url.host().is_some()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.query().is_none()
+            && url.fragment().is_none();
+        if !plain {
+            return Err(ConfigError::BadPublicUrl);
         }
+        Ok(url.as_str().trim_end_matches('/').to_owned())
     }
 }
 
@@ -405,7 +415,28 @@ mod tests {
         assert_eq!(config.database(), Err(ConfigError::PostgresNotYetSupported));
         assert!(Config::try_parse_from(["carnet", "--majority-age", "3"]).is_err());
         assert!(Config::try_parse_from(["carnet", "--retention-days", "0"]).is_err());
-        let config = parse(&["--public-url", "carnet.example"]);
-        assert_eq!(config.public_url(config.bind), Err(ConfigError::BadPublicUrl));
+        for bad in [
+            "carnet.example",
+            "ftp://carnet.example",
+            "https://",
+            "https://user:secret@carnet.example",
+            "https://carnet.example/?a=1",
+            "https://carnet.example/#top",
+        ] {
+            let config = parse(&["--public-url", bad]);
+            assert_eq!(config.public_url(config.bind), Err(ConfigError::BadPublicUrl), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_public_url_is_written_as_browsers_write_it() {
+        for (given, kept) in [
+            ("https://Carnet.Example:443/", "https://carnet.example"),
+            ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+            ("https://sante.example/carnet/", "https://sante.example/carnet"),
+        ] {
+            let config = parse(&["--public-url", given]);
+            assert_eq!(config.public_url(config.bind).unwrap(), kept);
+        }
     }
 }

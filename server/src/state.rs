@@ -152,11 +152,11 @@ impl AppState {
     }
 }
 
-/// `https://carnet.example/path` → `https://carnet.example`.
+/// The origin of a URL as a browser sends it in `Origin` (`https://carnet.example:443/path` →
+/// `https://carnet.example`); a URL that does not parse is its own origin, and so matches no
+/// browser's.
 fn origin_of(url: &str) -> String {
-    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
-    let end = url[after_scheme..].find('/').map(|i| after_scheme + i).unwrap_or(url.len());
-    url[..end].to_owned()
+    url::Url::parse(url).map_or_else(|_| url.to_owned(), |url| url.origin().ascii_serialization())
 }
 
 #[cfg(test)]
@@ -166,5 +166,6 @@ mod tests {
         assert_eq!(super::origin_of("https://carnet.example/"), "https://carnet.example");
         assert_eq!(super::origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
         assert_eq!(super::origin_of("http://h:1/a/b"), "http://h:1");
+        assert_eq!(super::origin_of("https://Carnet.Example:443/x"), "https://carnet.example");
     }
 }
