@@ -8,6 +8,18 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The header that makes a write safe to send again: the same key, the same effect, once.
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
+/// A query string (`?name=value&…`) of `pairs`, form-encoded as the server's `Query` extractor
+/// reads it; empty when there is no pair.
+pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut query = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
+    let mut any = false;
+    for (name, value) in pairs {
+        query.append_pair(name, value);
+        any = true;
+    }
+    if any { query.finish() } else { String::new() }
+}
+
 /// Why an input was refused. Serialised as a stable code the interface translates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -172,7 +172,7 @@ fn GrantForm(path: String, refresh: Callback<()>, suggested: Option<String>) -> 
 
     let look_up = move |q: String, choose_single: bool| {
         spawn_local(async move {
-            let url = format!("/api/directory?q={}", crate::record::filter::percent_encode(&q));
+            let url = format!("/api/directory{}", crate::api::query_string([("q", q.as_str())]));
             let list = client::get::<Vec<Professional>>(&url).await.unwrap_or_default();
             if choose_single && let [only] = list.as_slice() {
                 chosen.set(Some(only.clone()));

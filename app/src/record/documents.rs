@@ -331,14 +331,19 @@ pub fn DepositForm(
                 (_, Some(kind)) => Some((kind, prescribed_code.clone())),
                 _ => None,
             };
-            let check = exam.filter(|_| repeated.with_untracked(Vec::is_empty)).map(|(kind, code)| {
-                format!(
-                    "/api/records/{record}/exams/repeated?category={}&type_code={}&care_date={}",
-                    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-                    crate::record::filter::percent_encode(&code),
-                    crate::record::filter::percent_encode(&request.care_date),
-                )
-            });
+            let check =
+                exam.filter(|_| repeated.with_untracked(Vec::is_empty)).map(|(kind, code)| {
+                    let kind = serde_json::to_value(kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    let query = crate::api::query_string([
+                        ("category", kind.as_str()),
+                        ("type_code", code.as_str()),
+                        ("care_date", request.care_date.as_str()),
+                    ]);
+                    format!("/api/records/{record}/exams/repeated{query}")
+                });
             form.run(async move {
                 if let Some(path) = check
                     && let Ok(found) =

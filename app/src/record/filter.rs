@@ -116,13 +116,19 @@ impl DocumentFilter {
 impl DocumentFilter {
     /// The filter as a query string (`?category=reports&q=…`), empty when it filters nothing.
     pub fn query_string(&self) -> String {
+        let pairs = self.pairs();
+        crate::api::query_string(pairs.iter().map(|(name, value)| (*name, value.as_str())))
+    }
+
+    /// The filter's fields that filter something, by their names in a query string.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
         let category = self.category.map(|c| {
             serde_json::to_value(c)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default()
         });
-        let parts: Vec<String> = [
+        [
             ("category", category),
             ("author", self.author.clone()),
             ("from", self.from.clone()),
@@ -131,24 +137,9 @@ impl DocumentFilter {
             ("episode", self.episode.clone()),
         ]
         .into_iter()
-        .filter_map(|(name, value)| {
-            value.filter(|v| !v.trim().is_empty()).map(|v| format!("{name}={}", percent_encode(&v)))
-        })
-        .collect();
-        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
-    }
-}
-
-/// Percent-encodes everything but the unreserved characters of RFC 3986.
-pub fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
+        .filter_map(|(name, value)| value.filter(|v| !v.trim().is_empty()).map(|v| (name, v)))
         .collect()
+    }
 }
 
 impl CheckedFilter {
@@ -384,7 +375,7 @@ mod tests {
             from: Some(" ".into()),
             ..Default::default()
         };
-        assert_eq!(filter.query_string(), "?category=lab_results&q=%C3%A0%20jeun");
+        assert_eq!(filter.query_string(), "?category=lab_results&q=%C3%A0+jeun");
     }
 
     #[test]

@@ -98,15 +98,13 @@ pub const HISTORY_PAGE: u32 = 30;
 /// Where the app reads a page of `record`'s history: the first one (`before` `None`) is also
 /// what the offline copy keeps, at the same address.
 pub fn history_uri(record: &str, filter: HistoryFilter, before: Option<u64>) -> String {
-    let mut uri = format!("/api/records/{record}/access-history?limit={HISTORY_PAGE}");
+    let (limit, before) = (HISTORY_PAGE.to_string(), before.map(|seq| seq.to_string()));
+    let mut pairs = vec![("limit", limit.as_str())];
     if filter != HistoryFilter::All {
-        uri.push_str("&filter=");
-        uri.push_str(filter.code());
+        pairs.push(("filter", filter.code()));
     }
-    if let Some(before) = before {
-        uri.push_str(&format!("&before={before}"));
-    }
-    uri
+    pairs.extend(before.as_deref().map(|before| ("before", before)));
+    format!("/api/records/{record}/access-history{}", crate::api::query_string(pairs))
 }
 
 #[cfg(test)]

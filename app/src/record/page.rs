@@ -153,7 +153,7 @@ fn home(session: RecordSession) -> AnyView {
     // A professional's code shown before the record had pages of its own (`/dossier?pro=RPPS`)
     // still leads to giving them access.
     if let Some(rpps) = use_query_map().with_untracked(|query| query.get("pro")) {
-        let to = format!("/dossier/partage?pro={}", crate::record::filter::percent_encode(&rpps));
+        let to = format!("/dossier/partage{}", crate::api::query_string([("pro", rpps.as_str())]));
         use_navigate()(&to, NavigateOptions { replace: true, ..Default::default() });
     }
     // The newest few only: the page costs what it shows (the offline copy keeps this address).

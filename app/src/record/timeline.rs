@@ -104,20 +104,10 @@ pub struct TimelineQuery {
 
 impl TimelineQuery {
     pub fn query_string(&self) -> String {
-        let mut query = self.filter.query_string();
-        let mut push = |name: &str, value: String| {
-            query.push(if query.is_empty() { '?' } else { '&' });
-            query.push_str(name);
-            query.push('=');
-            query.push_str(&value);
-        };
-        if let Some(kind) = self.kind {
-            push("kind", super::filter::percent_encode(&code(kind)));
-        }
-        if let Some(offset) = self.offset.filter(|o| *o > 0) {
-            push("offset", offset.to_string());
-        }
-        query
+        let mut pairs = self.filter.pairs();
+        pairs.extend(self.kind.map(|kind| ("kind", code(kind))));
+        pairs.extend(self.offset.filter(|o| *o > 0).map(|offset| ("offset", offset.to_string())));
+        crate::api::query_string(pairs.iter().map(|(name, value)| (*name, value.as_str())))
     }
 }
 

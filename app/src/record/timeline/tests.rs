@@ -112,7 +112,7 @@ fn queries_read_back_and_titles_are_checked() {
         filter: DocumentFilter { q: Some("vaccin grippe".into()), ..Default::default() },
         ..Default::default()
     };
-    assert_eq!(query.query_string(), "?q=vaccin%20grippe&kind=care_event&offset=30");
+    assert_eq!(query.query_string(), "?q=vaccin+grippe&kind=care_event&offset=30");
     assert_eq!(TimelineQuery::default().query_string(), "");
     assert_eq!(episode_title("  Grossesse 2026 "), Some("Grossesse 2026".into()));
     assert_eq!(episode_title(" "), None);
