@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 /// but it is not a health professional.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum Profession {
     Physician,
     Midwife,
@@ -52,26 +54,11 @@ impl Profession {
 
     /// The stable code used in files, the database and on the wire.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Physician => "physician",
-            Self::Midwife => "midwife",
-            Self::Pharmacist => "pharmacist",
-            Self::Nurse => "nurse",
-            Self::Dentist => "dentist",
-            Self::Physiotherapist => "physiotherapist",
-            Self::Podiatrist => "podiatrist",
-            Self::SpeechTherapist => "speech_therapist",
-            Self::Orthoptist => "orthoptist",
-            Self::Radiographer => "radiographer",
-            Self::Dietitian => "dietitian",
-            Self::Psychologist => "psychologist",
-            Self::InsurerAgent => "insurer_agent",
-            Self::EmergencyCentre => "emergency_centre",
-        }
+        self.into()
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|profession| profession.code() == code)
+        code.parse().ok()
     }
 }
 
@@ -150,6 +137,27 @@ pub struct Professional {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The text codes (strum) of the enums stored or sent as text are their JSON names (serde):
+    /// the two derives must never disagree.
+    #[test]
+    fn codes_are_the_json_names() {
+        fn same<T: serde::Serialize + Into<&'static str> + Copy + std::fmt::Debug>(values: &[T]) {
+            for value in values {
+                assert_eq!(serde_json::to_value(value).unwrap(), (*value).into(), "{value:?}");
+            }
+        }
+        use crate::account::{ConsentMethod, RepresentedKind};
+        use crate::emergency::NotificationKind as N;
+        use crate::record::{history::HistoryFilter as H, timeline::TimelineKind as T};
+        same(&Profession::ALL);
+        same(&[N::BreakGlass, N::BreakGlassOfPatient, N::DocumentDeposited, N::FirstAccess]);
+        same(&[N::NewDevice, N::EmergencyLinkViewed]);
+        same(&[H::All, H::Professionals, H::BreakGlass, H::Refused]);
+        same(&[T::Document, T::ProfileChange, T::CareEvent]);
+        same(&[RepresentedKind::Minor, RepresentedKind::ProtectedAdult]);
+        same(&[ConsentMethod::InPerson, ConsentMethod::Written, ConsentMethod::CourtDecision]);
+    }
 
     #[test]
     fn rpps_check_digit() {

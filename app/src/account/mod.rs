@@ -202,6 +202,8 @@ pub struct Represented {
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum RepresentedKind {
     Minor,
     ProtectedAdult,
@@ -210,6 +212,8 @@ pub enum RepresentedKind {
 /// How the legal representative's consent was given, as the professional records it.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum ConsentMethod {
     InPerson,
     Written,

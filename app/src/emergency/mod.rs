@@ -77,6 +77,8 @@ pub struct BreakGlassRefusal {
 /// What a notification is about.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum NotificationKind {
     /// A professional opened the record in an emergency (to the patient).
     BreakGlass,
@@ -101,28 +103,13 @@ pub const CHOSEN_KINDS: [NotificationKind; 3] = [
 ];
 
 impl NotificationKind {
+    /// Its stable code (`first_access`), as stored and sent.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::BreakGlass => "break_glass",
-            Self::BreakGlassOfPatient => "break_glass_of_patient",
-            Self::DocumentDeposited => "document_deposited",
-            Self::FirstAccess => "first_access",
-            Self::NewDevice => "new_device",
-            Self::EmergencyLinkViewed => "emergency_link_viewed",
-        }
+        self.into()
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [
-            Self::BreakGlass,
-            Self::BreakGlassOfPatient,
-            Self::DocumentDeposited,
-            Self::FirstAccess,
-            Self::NewDevice,
-            Self::EmergencyLinkViewed,
-        ]
-        .into_iter()
-        .find(|kind| kind.code() == code)
+        code.parse().ok()
     }
 }
 

@@ -28,6 +28,8 @@ pub struct AccessEvent {
 /// Which events the page shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum HistoryFilter {
     #[default]
     All,
@@ -52,20 +54,12 @@ impl HistoryFilter {
 impl HistoryFilter {
     /// Its name in a query (`break_glass`), as the server reads it.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::All => "all",
-            Self::Professionals => "professionals",
-            Self::BreakGlass => "break_glass",
-            Self::Refused => "refused",
-        }
+        self.into()
     }
 
     /// From the filter's `<select>`: anything unknown shows everything.
     pub fn from_code(code: &str) -> Self {
-        [Self::Professionals, Self::BreakGlass, Self::Refused]
-            .into_iter()
-            .find(|filter| filter.code() == code)
-            .unwrap_or_default()
+        code.parse().unwrap_or_default()
     }
 }
 

@@ -17,6 +17,8 @@ pub const EPISODE_TITLE_MAX_CHARS: usize = 80;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum TimelineKind {
     Document,
     ProfileChange,
@@ -105,19 +107,10 @@ pub struct TimelineQuery {
 impl TimelineQuery {
     pub fn query_string(&self) -> String {
         let mut pairs = self.filter.pairs();
-        pairs.extend(self.kind.map(|kind| ("kind", code(kind))));
+        pairs.extend(self.kind.map(|kind| ("kind", <&str>::from(kind).to_owned())));
         pairs.extend(self.offset.filter(|o| *o > 0).map(|offset| ("offset", offset.to_string())));
         crate::api::query_string(pairs.iter().map(|(name, value)| (*name, value.as_str())))
     }
-}
-
-fn code(kind: TimelineKind) -> String {
-    match kind {
-        TimelineKind::Document => "document",
-        TimelineKind::ProfileChange => "profile_change",
-        TimelineKind::CareEvent => "care_event",
-    }
-    .to_owned()
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -8,8 +8,8 @@ use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{BEGIN_WRITE, SqliteStore, insert_account};
 use crate::store::{
-    AccountRecord, ConsentMethod, Event, ImportReport, NewRepresentation, PeopleStore,
-    ProfessionalRecord, PurgeReport, RepresentationRecord, RepresentedKind, StoreError,
+    AccountRecord, Event, ImportReport, NewRepresentation, PeopleStore, ProfessionalRecord,
+    PurgeReport, RepresentationRecord, StoreError,
 };
 
 #[async_trait]
@@ -220,9 +220,9 @@ impl PeopleStore for SqliteStore {
         )
         .bind(&account.id)
         .bind(representation.representative_id)
-        .bind(kind_str(representation.kind))
+        .bind(<&str>::from(representation.kind))
         .bind(representation.consent_at)
-        .bind(method_str(representation.consent_method))
+        .bind(<&str>::from(representation.consent_method))
         .bind(representation.recorded_by)
         .execute(&mut *tx)
         .await?;
@@ -373,37 +373,13 @@ fn representation_from_row(row: &SqliteRow) -> Result<RepresentationRecord, Stor
         id: row.try_get("id")?,
         account_id: text("account_id")?,
         representative_id: text("representative_id")?,
-        kind: match text("kind")?.as_str() {
-            "minor" => RepresentedKind::Minor,
-            "protected_adult" => RepresentedKind::ProtectedAdult,
-            _ => return Err(StoreError::Corrupt),
-        },
+        kind: text("kind")?.parse().map_err(|_| StoreError::Corrupt)?,
         consent_at: row.try_get("consent_at")?,
-        consent_method: match text("consent_method")?.as_str() {
-            "in_person" => ConsentMethod::InPerson,
-            "written" => ConsentMethod::Written,
-            "court_decision" => ConsentMethod::CourtDecision,
-            _ => return Err(StoreError::Corrupt),
-        },
+        consent_method: text("consent_method")?.parse().map_err(|_| StoreError::Corrupt)?,
         recorded_by: text("recorded_by")?,
         withdrawn_at: row.try_get("withdrawn_at")?,
         given_name: text("given_name")?,
         family_name: text("family_name")?,
         birth_date: text("birth_date")?,
     })
-}
-
-fn kind_str(kind: RepresentedKind) -> &'static str {
-    match kind {
-        RepresentedKind::Minor => "minor",
-        RepresentedKind::ProtectedAdult => "protected_adult",
-    }
-}
-
-fn method_str(method: ConsentMethod) -> &'static str {
-    match method {
-        ConsentMethod::InPerson => "in_person",
-        ConsentMethod::Written => "written",
-        ConsentMethod::CourtDecision => "court_decision",
-    }
 }
