@@ -52,7 +52,7 @@ async fn post(
 
 /// An active account, made through the API like any other.
 async fn create_account(router: &Router, store: &SqliteStore, account: u32) {
-    use server::store::Store;
+    use server::store::OutboxStore;
     let signup = serde_json::json!({
         "contact": contact(account), "given_name": "Banc", "family_name": "Essai",
         "birth_date": "1970-01-01", "password": PASSWORD,

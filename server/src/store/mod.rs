@@ -4,6 +4,7 @@
 
 mod audit;
 mod emergency;
+mod outbox;
 mod people;
 mod profile;
 mod rate;
@@ -12,6 +13,7 @@ mod sqlite;
 
 pub use audit::*;
 pub use emergency::*;
+pub use outbox::*;
 pub use people::*;
 pub use profile::*;
 pub use rate::*;
@@ -231,33 +233,18 @@ pub struct SessionRecord {
     pub csrf_token: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "text", rename_all = "snake_case")]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
-/// A message waiting in (or read from) the local outbox.
-#[derive(Clone)]
-pub struct OutboxMessage {
-    pub id: i64,
-    pub channel: Channel,
-    pub recipient: String,
-    pub subject: String,
-    /// Empty once delivered or given up (it may have held a code).
-    pub body: String,
-    pub created_at: i64,
-    pub sent_at: Option<i64>,
-    /// Failed deliveries so far.
-    pub attempts: u32,
-    /// Given up after too many failures (the operator sees it with `carnet outbox`).
-    pub failed: bool,
-}
-
 #[async_trait]
 pub trait Store:
-    PeopleStore + RecordStore + EmergencyStore + ProfileStore + AuditStore + Send + Sync + 'static
+    PeopleStore
+    + RecordStore
+    + EmergencyStore
+    + ProfileStore
+    + AuditStore
+    + RateStore
+    + OutboxStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Proves the database answers a query now.
     async fn health(&self) -> Result<(), StoreError>;
@@ -392,51 +379,6 @@ pub trait Store:
         event: &Event<'_>,
     ) -> Result<(), StoreError>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
-
-    /// Counts a try against `key` unless it is blocked ([`RatePolicy::try_at`]); reading the
-    /// key's state and writing the next one are one transaction, so parallel tries cannot slip
-    /// through together.
-    async fn rate_limit_try(
-        &self,
-        key: &str,
-        now: i64,
-        policy: RatePolicy,
-    ) -> Result<RateDecision, StoreError>;
-    async fn rate_limit_reset(&self, key: &str) -> Result<(), StoreError>;
-    /// Resets every limit whose key starts with `prefix` (a card's, from every address); answers
-    /// how many there were.
-    async fn rate_limit_reset_prefix(&self, prefix: &str) -> Result<u64, StoreError>;
-    /// Takes back one counted try after it succeeded, so only failures add up (a block already
-    /// in force stays until it expires).
-    async fn rate_limit_forgive(&self, key: &str) -> Result<(), StoreError>;
-
-    async fn push_outbox(
-        &self,
-        channel: Channel,
-        recipient: &str,
-        subject: &str,
-        body: &str,
-        now: i64,
-    ) -> Result<(), StoreError>;
-    /// Newest first.
-    async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError>;
-    /// Messages of `channel` due for delivery (never sent, not given up, their next try come),
-    /// oldest first.
-    async fn outbox_due(
-        &self,
-        channel: Channel,
-        now: i64,
-        limit: u32,
-    ) -> Result<Vec<OutboxMessage>, StoreError>;
-    /// Delivered: the body (which may hold a code) is forgotten.
-    async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), StoreError>;
-    /// Not delivered: tried again at `next_try_at`, or given up when that is `None`.
-    async fn outbox_retry(
-        &self,
-        id: i64,
-        next_try_at: Option<i64>,
-        now: i64,
-    ) -> Result<u32, StoreError>;
 
     /// A code that never verifies, for a challenge that must look like a real one.
     async fn insert_decoy_code(

@@ -2,6 +2,10 @@
 //! block. The store keeps a [`RateState`] per key and applies [`RatePolicy::try_at`] to it in
 //! one transaction, so parallel tries are counted one after the other.
 
+use async_trait::async_trait;
+
+use super::StoreError;
+
 /// Escalating delays after failures: `free` tries, then `base_delay` seconds doubling up to
 /// `max_delay`, and locked for good once `lock_after` failures follow each other. A day with no
 /// counted try ([`FORGOTTEN_AFTER`]) starts the count again, unless the key is locked: a shared
@@ -75,6 +79,27 @@ impl From<Result<RateState, u32>> for RateDecision {
             Err(retry_after) => Self::Blocked { retry_after },
         }
     }
+}
+
+/// The rate limiter's storage: a [`RateState`] per key.
+#[async_trait]
+pub trait RateStore: Send + Sync + 'static {
+    /// Counts a try against `key` unless it is blocked ([`RatePolicy::try_at`]); reading the
+    /// key's state and writing the next one are one transaction, so parallel tries cannot slip
+    /// through together.
+    async fn rate_limit_try(
+        &self,
+        key: &str,
+        now: i64,
+        policy: RatePolicy,
+    ) -> Result<RateDecision, StoreError>;
+    async fn rate_limit_reset(&self, key: &str) -> Result<(), StoreError>;
+    /// Resets every limit whose key starts with `prefix` (a card's, from every address); answers
+    /// how many there were.
+    async fn rate_limit_reset_prefix(&self, prefix: &str) -> Result<u64, StoreError>;
+    /// Takes back one counted try after it succeeded, so only failures add up (a block already
+    /// in force stays until it expires).
+    async fn rate_limit_forgive(&self, key: &str) -> Result<(), StoreError>;
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::{
     audit::{AuditAction, AuditEntry},
-    store::{AuditStore, PeopleStore, Store},
+    store::{AuditStore, OutboxStore, PeopleStore},
 };
 
 use super::account::{logged_in, signed_up};

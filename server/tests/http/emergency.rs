@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::{
     emergency::EmergencyRules,
-    store::{EmergencyStore, PeopleStore, Store},
+    store::{EmergencyStore, OutboxStore, PeopleStore},
 };
 
 use super::account::{post, signed_up};

@@ -11,7 +11,7 @@ use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 use serde_json::{Value, json};
 use server::{
     account::lifecycle::{self, AccountRules},
-    store::{AccountStatus, ConsentMethod, PeopleStore, Store},
+    store::{AccountStatus, ConsentMethod, OutboxStore, PeopleStore, Store},
 };
 
 use super::account::{

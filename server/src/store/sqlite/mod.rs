@@ -14,14 +14,14 @@ use sqlx::{
 use app::account::Contact;
 
 use super::{
-    AccountRecord, Channel, CodeAttempt, CodeTry, Device, DeviceSeen, Event, EventOwner, NewCode,
-    NewSession, OutboxMessage, RateDecision, RatePolicy, RateState, SessionOwner, SessionRecord,
-    Store, StoreError, StoredSecret, TotpState,
+    AccountRecord, CodeAttempt, CodeTry, Device, DeviceSeen, Event, EventOwner, NewCode,
+    NewSession, SessionOwner, SessionRecord, Store, StoreError, StoredSecret, TotpState,
 };
 use crate::{audit::AuditRows, vault::WrappedKey};
 
 mod audit;
 mod emergency;
+mod outbox;
 
 impl SqliteStore {
     /// Sets one of the account's own settings (`column`, named here, never from input), with
@@ -124,6 +124,7 @@ async fn remember_device(
 }
 mod people;
 mod profile;
+mod rate;
 mod records;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -722,153 +723,6 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn rate_limit_try(
-        &self,
-        key: &str,
-        now: i64,
-        policy: RatePolicy,
-    ) -> Result<RateDecision, StoreError> {
-        // A write transaction from its first statement: a parallel try waits for this one's
-        // count before it reads the state.
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let kept: Option<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT failures, blocked_until, last_try FROM rate_limits WHERE key = ?",
-        )
-        .bind(key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let state = match kept {
-            Some((failures, blocked_until, last_try)) => RateState {
-                failures: u32::try_from(failures).map_err(|_| StoreError::Corrupt)?,
-                blocked_until,
-                last_try,
-            },
-            None => RateState::default(),
-        };
-        let tried = policy.try_at(state, now);
-        if let Ok(next) = tried {
-            sqlx::query(
-                "INSERT INTO rate_limits (key, failures, blocked_until, last_try) \
-                 VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = \
-                 excluded.failures, blocked_until = excluded.blocked_until, \
-                 last_try = excluded.last_try",
-            )
-            .bind(key)
-            .bind(i64::from(next.failures))
-            .bind(next.blocked_until)
-            .bind(next.last_try)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(tried.into())
-    }
-
-    async fn rate_limit_reset(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM rate_limits WHERE key = ?").bind(key).execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn rate_limit_reset_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
-        // A range rather than LIKE: nothing in the prefix is read as a pattern.
-        let reset = sqlx::query("DELETE FROM rate_limits WHERE key >= ?1 AND key < ?1 || x'ff'")
-            .bind(prefix)
-            .execute(&self.pool)
-            .await?;
-        Ok(reset.rows_affected())
-    }
-
-    async fn rate_limit_forgive(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE rate_limits SET failures = failures - 1 WHERE key = ? AND failures > 0",
-        )
-        .bind(key)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn push_outbox(
-        &self,
-        channel: Channel,
-        recipient: &str,
-        subject: &str,
-        body: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO outbox (channel, recipient, subject, body, created_at) \
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(channel)
-        .bind(recipient)
-        .bind(subject)
-        .bind(body)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, channel, recipient, subject, body, created_at, sent_at, attempts, \
-             failed_at FROM outbox ORDER BY id DESC LIMIT ?",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        outbox_rows(&rows)
-    }
-
-    async fn outbox_due(
-        &self,
-        channel: Channel,
-        now: i64,
-        limit: u32,
-    ) -> Result<Vec<OutboxMessage>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, channel, recipient, subject, body, created_at, sent_at, attempts, \
-             failed_at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_try_at <= ? AND channel = ? \
-             ORDER BY id LIMIT ?",
-        )
-        .bind(now)
-        .bind(channel)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        outbox_rows(&rows)
-    }
-
-    async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET sent_at = ?, body = '' WHERE id = ?")
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn outbox_retry(
-        &self,
-        id: i64,
-        next_try_at: Option<i64>,
-        now: i64,
-    ) -> Result<u32, StoreError> {
-        let attempts: i64 = sqlx::query_scalar(
-            "UPDATE outbox SET attempts = attempts + 1, next_try_at = coalesce(?1, next_try_at), \
-             failed_at = CASE WHEN ?1 IS NULL THEN ?2 END, \
-             body = CASE WHEN ?1 IS NULL THEN '' ELSE body END \
-             WHERE id = ?3 RETURNING attempts",
-        )
-        .bind(next_try_at)
-        .bind(now)
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
-        u32::try_from(attempts).map_err(|_| StoreError::Corrupt)
-    }
-
     async fn record_event(&self, event: &Event<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         write_event(&mut tx, event).await?;
@@ -981,25 +835,6 @@ fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
 /// the directory import run beside a busy server failed so ("database unavailable").
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
-fn outbox_rows(rows: &[SqliteRow]) -> Result<Vec<OutboxMessage>, StoreError> {
-    rows.iter()
-        .map(|row| {
-            Ok(OutboxMessage {
-                id: row.try_get("id")?,
-                channel: row.try_get("channel")?,
-                recipient: row.try_get("recipient")?,
-                subject: row.try_get("subject")?,
-                body: row.try_get("body")?,
-                created_at: row.try_get("created_at")?,
-                sent_at: row.try_get("sent_at")?,
-                attempts: u32::try_from(row.try_get::<i64, _>("attempts")?)
-                    .map_err(|_| StoreError::Corrupt)?,
-                failed: row.try_get::<Option<i64>, _>("failed_at")?.is_some(),
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1076,53 +911,6 @@ mod tests {
         assert_eq!(codes, 1, "codes survive: dropping the old table did not cascade");
         let session = store.touch_session(&[3], 2, 1000).await.unwrap().expect("session kept");
         assert_eq!(session.owner, SessionOwner::Account("a".into()));
-    }
-
-    #[tokio::test]
-    async fn rate_limits_count_in_parallel_forget_a_quiet_day_and_are_purged_then() {
-        use crate::store::{FORGOTTEN_AFTER, PeopleStore};
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
-        let policy = RatePolicy { free: 4, base_delay: 60, max_delay: 600, lock_after: 6 };
-        let now = 1_000_000;
-        // Ten tries at once: the four free ones pass, the others find the block the fourth set.
-        let mut tries = tokio::task::JoinSet::new();
-        for _ in 0..10 {
-            let store = store.clone();
-            tries.spawn(async move { store.rate_limit_try("k", now, policy).await.unwrap() });
-        }
-        let allowed = tries.join_all().await.into_iter().filter(|d| *d == RateDecision::Allowed);
-        let allowed = allowed.count();
-        assert_eq!(allowed, 4);
-        assert_eq!(
-            store.rate_limit_try("k", now + 59, policy).await.unwrap(),
-            RateDecision::Blocked { retry_after: 1 }
-        );
-        // A quiet day later the count starts again: four free tries.
-        let later = now + FORGOTTEN_AFTER;
-        for _ in 0..3 {
-            assert_eq!(
-                store.rate_limit_try("k", later, policy).await.unwrap(),
-                RateDecision::Allowed
-            );
-        }
-        store.rate_limit_forgive("k").await.unwrap();
-        assert_eq!(store.rate_limit_try("k", later, policy).await.unwrap(), RateDecision::Allowed);
-        // A locked key stays locked, and stays in the table; a forgotten one is purged.
-        for at in [later, later + 60, later + 180] {
-            assert_eq!(store.rate_limit_try("k", at, policy).await.unwrap(), RateDecision::Allowed);
-        }
-        let locked = RateDecision::Blocked { retry_after: u32::MAX };
-        assert_eq!(store.rate_limit_try("k", later + 1000, policy).await.unwrap(), locked);
-        store.rate_limit_try("quiet", now, policy).await.unwrap();
-        store.purge(later + 2 * FORGOTTEN_AFTER, 3600).await.unwrap();
-        let keys: Vec<String> =
-            sqlx::query_scalar("SELECT key FROM rate_limits").fetch_all(&store.pool).await.unwrap();
-        assert_eq!(keys, ["k"]);
-        assert_eq!(
-            store.rate_limit_try("k", later + 3 * FORGOTTEN_AFTER, policy).await.unwrap(),
-            locked
-        );
     }
 
     #[tokio::test]
