@@ -8,9 +8,10 @@ mod grants;
 pub mod history;
 pub mod timeline;
 pub(crate) mod trace;
+mod upload;
 
 pub(crate) use documents::item_of as item_of_document;
-pub use documents::{CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, UPLOAD_LIFETIME_SECONDS};
+pub use upload::{CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, UPLOAD_LIFETIME_SECONDS};
 
 use app::{
     account::validate::Date,
@@ -44,9 +45,9 @@ pub fn routes() -> crate::web::Routes {
         .route("/{record}/documents/{document}/withdraw", post(documents::withdraw))
         .route("/{record}/documents/{document}/mask", post(documents::mask))
         .route("/{record}/documents/{document}/announce", post(documents::announce))
-        .route("/{record}/uploads", post(documents::start_upload))
-        .route("/{record}/uploads/{upload}", get(documents::upload_status).put(documents::append))
-        .route("/{record}/uploads/{upload}/finish", post(documents::finish))
+        .route("/{record}/uploads", post(upload::start_upload))
+        .route("/{record}/uploads/{upload}", get(upload::upload_status).put(upload::append))
+        .route("/{record}/uploads/{upload}/finish", post(upload::finish))
         .route("/{record}/timeline", get(timeline::list))
         .route("/{record}/episodes", get(timeline::episodes).post(timeline::create_episode))
         .route("/{record}/episodes/{episode}/items", post(timeline::tag))
