@@ -11,13 +11,8 @@ pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 /// A query string (`?name=value&…`) of `pairs`, form-encoded as the server's `Query` extractor
 /// reads it; empty when there is no pair.
 pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut query = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
-    let mut any = false;
-    for (name, value) in pairs {
-        query.append_pair(name, value);
-        any = true;
-    }
-    if any { query.finish() } else { String::new() }
+    let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    if query.is_empty() { query } else { format!("?{query}") }
 }
 
 /// Why an input was refused. Serialised as a stable code the interface translates.

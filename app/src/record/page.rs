@@ -27,7 +27,7 @@ use crate::record::{
     documents::{DepositForm, DocumentCard, DocumentMeta, Opened, Viewer},
     filter::DocumentFilter,
 };
-use crate::ui::form::{FormAlert, failure_text};
+use crate::ui::form::FormAlert;
 
 /// Documents the home page shows, newest care first.
 const RECENT_DOCUMENTS: usize = 3;
@@ -119,7 +119,6 @@ pub fn with_abilities<V: IntoView + 'static>(
     record: &str,
     build: impl Fn(RecordAbilities) -> V + Send + Sync + 'static,
 ) -> impl Fn() -> Suspend<Either<V, AnyView>> + Send + Sync + 'static {
-    let i18n = use_i18n();
     let path = format!("/api/records/{record}/abilities");
     let abilities =
         Resource::new(move || path.clone(), |path| async move { client::get(&path).await });
@@ -133,10 +132,7 @@ pub fn with_abilities<V: IntoView + 'static>(
     });
     client::built_from(abilities, move |answer: Result<RecordAbilities, ApiFailure>| match answer {
         Ok(abilities) => Either::Left(build(abilities)),
-        Err(failure) => Either::Right(
-            view! { <p class="form__alert" role="alert">{failure_text(i18n, &failure)}</p> }
-                .into_any(),
-        ),
+        Err(failure) => Either::Right(view! { <FormAlert failure=Some(failure) /> }.into_any()),
     })
 }
 

@@ -28,7 +28,7 @@ pub struct Opening<'a> {
     pub idle_timeout: i64,
     /// The login also activates the account (its first code).
     pub activate: bool,
-    /// Its `auth_events` names (`activated`, `login`).
+    /// Its events, each an `auth_events` row (`account.activated`, `account.login`).
     pub names: &'a [AuditAction],
     /// Its one audit entry.
     pub entry: AuditEntry,
@@ -248,9 +248,7 @@ impl Session {
             let event = AuditAction::AccountActingForLapsed;
             let pending =
                 crate::audit::prepare_account(state, event, &account_id, "server", now).await?;
-            let names = [event];
-            let written =
-                crate::audit::account_event(&names[0], &account_id, "server", now, &pending);
+            let written = crate::audit::account_event(&event, &account_id, "server", now, &pending);
             state.store.set_acting_for(&any.token_hash, None, &written).await?;
             pending.written();
             acting_for = None;

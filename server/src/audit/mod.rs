@@ -339,7 +339,7 @@ pub async fn prepare_account<'s>(
     state.auditor.prepare(&*state.store, &entry).await
 }
 
-/// The account event to hand the store with the change (`name`: its `auth_events` row).
+/// The account event to hand the store with the change (`event`: its `auth_events` row).
 pub fn account_event<'a>(
     event: &'a AuditAction,
     account_id: &'a str,

@@ -1,6 +1,7 @@
-//! The rate limiter's rule, apart from its storage: what one more try does to a key's count and
-//! block. The store keeps a [`RateState`] per key and applies [`RatePolicy::try_at`] to it in
-//! one transaction, so parallel tries are counted one after the other.
+//! The rate limiter: its rule, a pure function of what one more try does to a key's count and
+//! block, and the storage it needs ([`RateStore`]), which keeps a [`RateState`] per key and
+//! applies [`RatePolicy::try_at`] to it in one transaction, so parallel tries are counted one
+//! after the other.
 
 use async_trait::async_trait;
 
