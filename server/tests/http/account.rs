@@ -6,7 +6,7 @@ use axum::{
     http::{Request, Response, StatusCode, header},
 };
 use serde_json::{Value, json};
-use server::store::{OutboxStore, Store};
+use server::store::{AccountStore, OutboxStore, SessionStore};
 use tower::ServiceExt;
 
 use crate::{START, TestApp, get, test_app, text};

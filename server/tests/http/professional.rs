@@ -11,7 +11,7 @@ use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 use serde_json::{Value, json};
 use server::{
     account::lifecycle::{self, AccountRules},
-    store::{AccountStatus, ConsentMethod, OutboxStore, PeopleStore, Store},
+    store::{AccountStatus, AccountStore, ConsentMethod, OutboxStore, PeopleStore},
 };
 
 use super::account::{

@@ -12,7 +12,7 @@ use axum::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use p256::ecdsa::{Signature, signature::Signer};
 use serde_json::{Value, json};
-use server::store::{PeopleStore, Store};
+use server::store::{AccountStore, PeopleStore, SecretStore};
 use tower::ServiceExt;
 
 use super::account::{Reply, post, reply, session_cookie, signed_up};

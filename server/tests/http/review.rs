@@ -5,7 +5,7 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::store::{AuditStore, OutboxStore, RateStore, Store};
+use server::store::{AuditStore, OutboxStore, RateStore, SecretStore};
 
 use super::records::{
     DOCTOR, NURSE, PDF, Session, call, deposit, grant_all, json_of, listed, meta,

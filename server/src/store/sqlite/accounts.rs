@@ -1,0 +1,156 @@
+//! [`AccountStore`] on SQLite.
+
+use app::account::Contact;
+use async_trait::async_trait;
+
+use super::{
+    ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, activate_in, insert_account,
+    write_event,
+};
+use crate::{
+    audit::AuditRows,
+    store::{AccountRecord, AccountStore, Event, StoreError},
+};
+
+impl SqliteStore {
+    /// Sets one of the account's own settings (`column`, named here, never from input), with
+    /// the change's audit entry.
+    async fn set_account_setting(
+        &self,
+        column: &'static str,
+        value: Option<&str>,
+        account_id: &str,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        sqlx::query(&format!("UPDATE accounts SET {column} = ? WHERE id = ?"))
+            .bind(value)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn create_account(
+        &self,
+        account: &AccountRecord,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        insert_account(&mut tx, account).await?;
+        write_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn account_by_contact(&self, contact: &str) -> Result<Option<AccountRecord>, StoreError> {
+        let row = sqlx::query(&format!("{ACCOUNT_COLUMNS} WHERE contact = ?"))
+            .bind(contact)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| account_from_row(&row)).transpose()
+    }
+
+    async fn account_by_id(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
+        let row = sqlx::query(&format!("{ACCOUNT_COLUMNS} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| account_from_row(&row)).transpose()
+    }
+
+    async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE accounts SET status = 'active', activated_at = ? \
+             WHERE id = ? AND status IN ('pending', 'awaiting') AND password_hash IS NOT NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_password(
+        &self,
+        account_id: &str,
+        password_hash: &str,
+        activate: bool,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        if activate {
+            activate_in(&mut tx, account_id, event.at).await?;
+        }
+        write_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_regular_doctor(
+        &self,
+        account_id: &str,
+        rpps: Option<&str>,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
+        self.set_account_setting("regular_doctor", rpps, account_id, audit).await
+    }
+
+    async fn set_contact(
+        &self,
+        account_id: &str,
+        contact: &Contact,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let (kind, value) = match contact {
+            Contact::Email(address) => ("email", address),
+            Contact::Phone(number) => ("phone", number),
+        };
+        sqlx::query("UPDATE accounts SET contact_kind = ?, contact = ? WHERE id = ?")
+            .bind(kind)
+            .bind(value)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        write_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM accounts WHERE id = ? AND status = 'pending'")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn notification_channels(&self, account_id: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT notify_outside FROM accounts WHERE id = ?")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(channels,)| channels))
+    }
+
+    async fn set_notification_channels(
+        &self,
+        account_id: &str,
+        channels: &str,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
+        self.set_account_setting("notify_outside", Some(channels), account_id, audit).await
+    }
+}
