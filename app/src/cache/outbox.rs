@@ -1,6 +1,6 @@
 //! Changes made without a network, waiting to be sent: what each one is, the request it becomes,
 //! and what an answer of the server means for it. Pure, so it is unit-tested on the host; the
-//! browser side (`offline.rs`) keeps them sealed in IndexedDB and sends them.
+//! browser side (`offline/sync.rs`) keeps them sealed in IndexedDB and sends them.
 //!
 //! Nothing is dropped without the user's say: a change the server refused, or one that meets a
 //! newer version written meanwhile, stays in the outbox with both versions until the user
