@@ -1,10 +1,20 @@
 //! One-time codes: 6 digits from a CSPRNG, bound to one attempt by a random challenge,
 //! valid 10 minutes, single use, at most 5 tries. Only digests are stored: the challenge's, and
-//! the code's bound to its challenge.
+//! the code's bound to its challenge. Below the pure part: storing a code (or a decoy), the
+//! message that carries it, and counting a try at it.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
+
+use app::account::{CodeMethod, CodeSent, messages::Kind, validate::Contact};
+
+use crate::{
+    AppState,
+    audit::AuditAction,
+    error::ApiError,
+    store::{CodeAttempt, CodePurpose, CodeTry, NewCode as StoredCode},
+};
 
 /// How long a code can be used.
 pub const CODE_TTL_SECONDS: i64 = 10 * 60;
@@ -50,6 +60,112 @@ pub fn code_digest(challenge: &str, code: &str) -> [u8; 32] {
 pub fn digests_match(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// Counts one try at the code sent by message for `challenge` and checks it. `expected`
+/// rejects a live code meant for something else (it then answers like an expired one).
+pub(crate) async fn try_message_code(
+    state: &AppState,
+    addr: &str,
+    challenge: &str,
+    code: &str,
+    expected: impl Fn(&CodeAttempt) -> bool,
+) -> Result<CodeAttempt, ApiError> {
+    let now = state.clock.now();
+    let attempt = match state
+        .store
+        .count_code_attempt(&challenge_digest(challenge), now, MAX_CODE_ATTEMPTS)
+        .await?
+    {
+        Some(CodeTry::Real(attempt)) if expected(&attempt) => attempt,
+        Some(CodeTry::Decoy { attempts }) => return Err(decoy_failed(state, addr, attempts).await?),
+        _ => return Err(ApiError::CodeExpired),
+    };
+    if !digests_match(&attempt.code_hash, &code_digest(challenge, code)) {
+        crate::audit::auth_event(
+            state,
+            AuditAction::AccountCodeFailed,
+            Some(&attempt.account_id),
+            addr,
+            now,
+        )
+        .await?;
+        return Err(ApiError::BadCode {
+            attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempt.attempts)),
+        });
+    }
+    Ok(attempt)
+}
+
+pub(crate) fn code_sent(new: &NewCode, contact: &Contact) -> CodeSent {
+    CodeSent {
+        challenge: new.challenge.clone(),
+        sent_to: contact.masked(),
+        expires_in: CODE_TTL_SECONDS as u32,
+        method: CodeMethod::Message,
+    }
+}
+
+/// The message that carries a code of this purpose.
+pub(crate) fn code_kind(purpose: CodePurpose, code: &str) -> Kind<'_> {
+    match purpose {
+        CodePurpose::Activation => Kind::ActivationCode(code),
+        CodePurpose::Login | CodePurpose::Totp => Kind::LoginCode(code),
+        CodePurpose::Recovery => Kind::RecoveryCode(code),
+        CodePurpose::Contact => Kind::ContactCode(code),
+    }
+}
+
+pub(super) async fn store_code(
+    state: &AppState,
+    new: &NewCode,
+    account_id: &str,
+    purpose: CodePurpose,
+) -> Result<(), ApiError> {
+    store_code_with(state, new, account_id, purpose, None).await
+}
+
+/// Stores a code with what it unlocks (the new contact of a contact change).
+pub(crate) async fn store_code_with(
+    state: &AppState,
+    new: &NewCode,
+    account_id: &str,
+    purpose: CodePurpose,
+    payload: Option<&str>,
+) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    state
+        .store
+        .insert_code(&StoredCode {
+            payload,
+            challenge_hash: &challenge_digest(&new.challenge),
+            account_id,
+            purpose,
+            code_hash: &code_digest(&new.challenge, &new.code),
+            created_at: now,
+            expires_at: now + CODE_TTL_SECONDS,
+        })
+        .await?;
+    Ok(())
+}
+
+/// A challenge answered like a real one whose code can never be right (the contact was someone
+/// else's, or nobody's): nothing ties it to an account.
+pub(crate) async fn store_decoy_code(state: &AppState, new: &NewCode) -> Result<(), ApiError> {
+    let expires_at = state.clock.now() + CODE_TTL_SECONDS;
+    state.store.insert_decoy_code(&challenge_digest(&new.challenge), expires_at).await?;
+    Ok(())
+}
+
+/// A try at a decoy code: the answer, the trace and the work of a wrong real code.
+pub(super) async fn decoy_failed(
+    state: &AppState,
+    addr: &str,
+    attempts: u32,
+) -> Result<ApiError, ApiError> {
+    crate::audit::auth_event(state, AuditAction::AccountCodeFailed, None, addr, state.clock.now())
+        .await?;
+    Ok(ApiError::BadCode { attempts_left: Some(MAX_CODE_ATTEMPTS.saturating_sub(attempts)) })
 }
 
 #[cfg(test)]

@@ -6,8 +6,15 @@ use app::account::{CodeRequest, CodeSent, ContactChange, Me, messages::Kind, val
 use axum::{Json, extract::State, http::StatusCode};
 
 use super::{
-    ADDRESS_POLICY, code_kind, code_sent, codes, codes::NewCode, confirm_password, limit, me_of,
-    notify, send, session::Session, store_code_with, try_message_code,
+    ADDRESS_POLICY,
+    codes::{
+        self, NewCode, code_kind, code_sent, store_code_with, store_decoy_code, try_message_code,
+    },
+    limit, me_of, notify,
+    password::confirm_password,
+    send,
+    session::Session,
+    signup::tell_already_registered,
 };
 use crate::{
     AppState,
@@ -38,8 +45,8 @@ pub async fn start(
     if taken {
         // The same answer, and a decoy code answered like a real one; the owner of that contact
         // is told, no code goes out.
-        super::store_decoy_code(&state, &new).await?;
-        super::tell_already_registered(&state, &contact, super::locale_of(&account)).await?;
+        store_decoy_code(&state, &new).await?;
+        tell_already_registered(&state, &contact, super::locale_of(&account)).await?;
     } else {
         store_code_with(&state, &new, &account.id, CodePurpose::Contact, Some(contact.as_str()))
             .await?;

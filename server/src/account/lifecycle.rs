@@ -8,7 +8,7 @@ use std::time::Duration;
 use app::account::{CloseRequest, messages::Kind, validate::Date};
 use axum::{extract::State, http::StatusCode};
 
-use super::{confirm_password, notify, session::Session};
+use super::{notify, password::confirm_password, session::Session};
 use crate::{
     AppState,
     error::ApiError,

@@ -1,16 +1,27 @@
 //! Passwords: Argon2id with OWASP's parameters, computed on the blocking pool with a cap on
 //! how many run at once (each takes 19 MiB and tens of milliseconds of a core), and the
 //! strength rule: 8 to 128 characters, no composition rules, and nothing a strength estimator
-//! (zxcvbn, which knows the most common passwords) finds easy to guess.
+//! (zxcvbn, which knows the most common passwords) finds easy to guess. And the person's side:
+//! confirming the password before a sensitive change, changing it, replacing it.
 
 use std::sync::Arc;
 
-use app::account::{InputError, Secret, validate::check_password_length};
+use app::account::{InputError, PasswordChange, Secret, messages::Kind, validate::check_password_length};
 use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version,
     password_hash::{SaltString, rand_core::OsRng},
 };
+use axum::{extract::State, http::StatusCode};
 use tokio::sync::Semaphore;
+
+use super::{ACCOUNT_POLICY, limit, notify, session::Session};
+use crate::{
+    AppState,
+    audit::AuditAction,
+    error::ApiError,
+    store::AccountRecord,
+    web::{ApiJson, ClientAddr},
+};
 
 /// OWASP Password Storage Cheat Sheet: m = 19 MiB, t = 2, p = 1.
 pub const MEMORY_KIB: u32 = 19 * 1024;
@@ -128,6 +139,94 @@ fn mostly_personal(password: &str, personal: &[&str]) -> bool {
         rest = rest.replace(token.as_str(), "");
     }
     rest.chars().count() < 4
+}
+
+/// The signed-in account, once its password was typed again (before a sensitive change).
+/// Wrong guesses are limited per account like logins.
+pub(crate) async fn confirm_password(
+    state: &AppState,
+    session: &Session,
+    password: &Secret,
+    addr: &str,
+) -> Result<AccountRecord, ApiError> {
+    let key = format!("password:{}", session.account_id);
+    limit(state, &key, ACCOUNT_POLICY).await?;
+    let account =
+        state.store.account_by_id(&session.account_id).await?.ok_or(ApiError::Unauthenticated)?;
+    if !state.passwords.verify(password.clone(), account.password_hash.clone()).await? {
+        let now = state.clock.now();
+        crate::audit::auth_event(
+            state,
+            AuditAction::AccountPasswordConfirmFailed,
+            Some(&account.id),
+            addr,
+            now,
+        )
+        .await?;
+        return Err(ApiError::BadCredentials);
+    }
+    state.store.rate_limit_reset(&key).await?;
+    Ok(account)
+}
+
+/// Changes the password of the signed-in account; its other sessions end.
+pub(super) async fn change(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: Session,
+    ApiJson(request): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let account = confirm_password(&state, &session, &request.current_password, &addr).await?;
+    check_personal_strength(&account, &request.new_password)?;
+    let keep = Some(session.token_hash.as_slice());
+    let change = Replacement {
+        event: AuditAction::AccountPasswordChanged,
+        activate: false,
+        keep,
+        addr: &addr,
+    };
+    replace_password(&state, &account, &request.new_password, change).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) fn check_personal_strength(
+    account: &AccountRecord,
+    password: &Secret,
+) -> Result<(), ApiError> {
+    let birth_year = account.birth_date.get(..4).unwrap_or_default();
+    check_strength(
+        password.expose(),
+        &[&account.given_name, &account.family_name, account.contact_text(), birth_year],
+    )
+    .map_err(|e| ApiError::input("new_password", e))
+}
+
+/// How a password is replaced: the event it writes, whether it activates the account (a record
+/// opened for the patient), and the session kept.
+pub(super) struct Replacement<'a> {
+    pub event: AuditAction,
+    pub activate: bool,
+    pub keep: Option<&'a [u8]>,
+    pub addr: &'a str,
+}
+
+/// Stores the new hash with its event, ends the other sessions and tells the person on their
+/// contact.
+pub(super) async fn replace_password(
+    state: &AppState,
+    account: &AccountRecord,
+    password: &Secret,
+    change: Replacement<'_>,
+) -> Result<(), ApiError> {
+    let hash = state.passwords.hash(password.clone()).await?;
+    let now = state.clock.now();
+    let pending =
+        crate::audit::prepare_account(state, change.event, &account.id, change.addr, now).await?;
+    let event = crate::audit::account_event(&change.event, &account.id, change.addr, now, &pending);
+    state.store.set_password(&account.id, &hash, change.activate, &event).await?;
+    pending.written();
+    state.store.delete_sessions_of(&account.id, change.keep).await?;
+    notify(state, account, Kind::PasswordChanged).await
 }
 
 #[cfg(test)]

@@ -1,10 +1,16 @@
 //! Authenticator apps: TOTP (RFC 6238), SHA-1, 6 digits, 30-second steps, one step of clock
 //! drift either way. A code is accepted once: the step it matched is remembered and a code of
-//! that step or an earlier one is refused afterwards.
+//! that step or an earlier one is refused afterwards. Setting one up and turning it on are the
+//! account owner's alone.
 
 use crate::audit::AuditAction;
+use app::account::{TotpConfirm, TotpSetup, messages::Kind, validate};
+use axum::{Json, extract::State, http::StatusCode};
 use totp_rs::{Algorithm, TOTP};
 use zeroize::Zeroizing;
+
+use super::{ACCOUNT_POLICY, limit, notify, password::confirm_password, session::Session};
+use crate::web::{ApiJson, ClientAddr};
 
 use crate::{AppState, error::ApiError, store::StoredSecret, vault::Vault};
 
@@ -133,6 +139,89 @@ pub fn matching_step(secret: &[u8], code: &str, now: i64) -> Option<u64> {
         let expected = totp.generate(step * STEP_SECONDS);
         super::codes::digests_match(expected.as_bytes(), code.as_bytes())
     })
+}
+
+/// Draws a new authenticator secret for the signed-in account. Until it is confirmed with
+/// `/totp/enable`, login keeps sending codes by message.
+/// Draws a new authenticator secret, pending until confirmed (an authenticator in use keeps
+/// working meanwhile). Only the account's owner: the password, and the code of the
+/// authenticator in use if there is one; a session alone is not enough.
+pub(super) async fn setup(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: Session,
+    ApiJson(request): ApiJson<app::account::TotpSetupRequest>,
+) -> Result<Json<TotpSetup>, ApiError> {
+    let account = confirm_password(&state, &session, &request.current_password, &addr).await?;
+    if state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled) {
+        let Some(code) = &request.current_code else {
+            return Err(ApiError::input("current_code", validate::InputError::CodeInvalid));
+        };
+        let code =
+            validate::parse_code(code.expose()).map_err(|e| ApiError::input("current_code", e))?;
+        limit(&state, &format!("totp:{}", account.id), ACCOUNT_POLICY).await?;
+        if !code_is_right(&state, &account.id, &code, state.clock.now()).await? {
+            return Err(ApiError::BadCode { attempts_left: None });
+        }
+        state.store.rate_limit_reset(&format!("totp:{}", account.id)).await?;
+    }
+    let secret = new_secret();
+    let (uri, base32) = enrolment(&secret, account.contact_text()).ok_or(ApiError::BadRequest)?;
+    store_secret(&state, &account.id, &secret, Some(&addr)).await?;
+    Ok(Json(TotpSetup { uri, secret: base32 }))
+}
+
+/// Turns the authenticator on once the person typed a code it produced.
+pub(super) async fn enable(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    session: Session,
+    ApiJson(request): ApiJson<TotpConfirm>,
+) -> Result<StatusCode, ApiError> {
+    let code =
+        validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
+    limit(&state, &format!("totp:{}", session.account_id), ACCOUNT_POLICY).await?;
+    let now = state.clock.now();
+    // The code of the secret being set up, not of the one in use.
+    let Some(pending_secret) = state.store.pending_totp(&session.account_id).await? else {
+        return Err(ApiError::CodeExpired);
+    };
+    let secret = open_secret(&state, &session.account_id, &pending_secret)?;
+    let Some(step) = matching_step(&secret, &code, now) else {
+        return Err(ApiError::BadCode { attempts_left: None });
+    };
+    state.store.rate_limit_reset(&format!("totp:{}", session.account_id)).await?;
+    let id = session.account_id.as_str();
+    let pending =
+        crate::audit::prepare_account(&state, AuditAction::AccountTotpEnabled, id, &addr, now)
+            .await?;
+    let event =
+        crate::audit::account_event(&AuditAction::AccountTotpEnabled, id, &addr, now, &pending);
+    let enabled = state.store.enable_totp(id, &event).await?;
+    pending.written();
+    if !enabled {
+        return Err(ApiError::CodeExpired);
+    }
+    // The code just typed cannot log in again.
+    state.store.use_totp_step(id, i64::try_from(step).map_err(|_| ApiError::BadRequest)?).await?;
+    if let Some(account) = state.store.account_by_id(id).await? {
+        notify(&state, &account, Kind::AuthenticatorChanged).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks an authenticator code and spends its time step, so it cannot be replayed.
+pub(super) async fn code_is_right(
+    state: &AppState,
+    account_id: &str,
+    code: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let Some(stored) = state.store.totp(account_id).await? else { return Ok(false) };
+    let secret = open_secret(state, account_id, &stored.secret)?;
+    let Some(step) = matching_step(&secret, code, now) else { return Ok(false) };
+    let step = i64::try_from(step).map_err(|_| ApiError::BadRequest)?;
+    Ok(state.store.use_totp_step(account_id, step).await?)
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ pub fn routes() -> crate::web::Routes {
         .route("/challenge", post(challenge))
         .route("/login", post(login))
         .route("/me", get(me))
-        .route("/logout", post(crate::account::logout))
+        .route("/logout", post(crate::account::login::logout))
         .route("/records", post(open_record))
         .route("/records/represented", post(open_represented_record))
         .route("/patients", get(patients))
