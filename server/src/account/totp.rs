@@ -197,11 +197,13 @@ pub(super) async fn enable(
             .await?;
     let event =
         crate::audit::account_event(&AuditAction::AccountTotpEnabled, id, &addr, now, &pending);
-    let enabled = state.store.enable_totp(id, &event).await?;
-    pending.written();
-    if !enabled {
+    if !state.store.enable_totp(id, &event).await? {
+        // Another request turned it on first: this one rolled back and wrote nothing, so the
+        // log's edge must not move on (it would then point past its last stored entry).
+        pending.abandoned();
         return Err(ApiError::CodeExpired);
     }
+    pending.written();
     // The code just typed cannot log in again.
     state.store.use_totp_step(id, i64::try_from(step).map_err(|_| ApiError::BadRequest)?).await?;
     if let Some(account) = state.store.account_by_id(id).await? {
