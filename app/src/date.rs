@@ -34,6 +34,19 @@ impl Date {
         }
     }
 
+    /// Days since 1970-01-01 (for spacing points in time, and the days between two dates).
+    pub fn day_number(self) -> i64 {
+        // Howard Hinnant's days-from-civil.
+        let (y, m, d) = (i64::from(self.year), i64::from(self.month), i64::from(self.day));
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// The date of a Unix time (UTC), for the server's "today".
     pub fn from_unix_seconds(seconds: i64) -> Self {
         // Howard Hinnant's days-from-civil inverse; exact for the proleptic Gregorian calendar.
@@ -69,5 +82,21 @@ fn days_in_month(year: u16, month: u8) -> u8 {
         }
         2 => 28,
         _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Date;
+
+    #[test]
+    fn day_numbers_count_from_1970_and_undo_unix_days() {
+        let day = |text| Date::parse(text).unwrap();
+        assert_eq!(day("1970-01-01").day_number(), 0);
+        assert_eq!(day("2026-11-25").day_number(), 1_795_564_800 / 86_400);
+        for text in ["1900-03-01", "2000-02-29", "2024-12-31", "2026-01-01"] {
+            let number = day(text).day_number();
+            assert_eq!(Date::from_unix_seconds(number * 86_400), day(text), "{text}");
+        }
     }
 }

@@ -2,7 +2,10 @@
 //! identifier, profession, specialty, place of practice). The server loads it from a file and is
 //! the only source of a professional's profession: what a browser says about it is never read.
 
+use leptos_i18n::I18nContext;
 use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Locale, t_string};
 
 /// What a person in the directory does. Access rights (a later, separate policy) follow from it.
 /// An insurer agent is a role of its own: it may open a record for a patient who is present,
@@ -31,6 +34,27 @@ pub enum Profession {
 }
 
 impl Profession {
+    /// The translated name of the profession.
+    pub fn label(self, i18n: I18nContext<Locale>) -> String {
+        match self {
+            Profession::Physician => t_string!(i18n, profession.physician),
+            Profession::Midwife => t_string!(i18n, profession.midwife),
+            Profession::Pharmacist => t_string!(i18n, profession.pharmacist),
+            Profession::Nurse => t_string!(i18n, profession.nurse),
+            Profession::Dentist => t_string!(i18n, profession.dentist),
+            Profession::Physiotherapist => t_string!(i18n, profession.physiotherapist),
+            Profession::Podiatrist => t_string!(i18n, profession.podiatrist),
+            Profession::SpeechTherapist => t_string!(i18n, profession.speech_therapist),
+            Profession::Orthoptist => t_string!(i18n, profession.orthoptist),
+            Profession::Radiographer => t_string!(i18n, profession.radiographer),
+            Profession::Dietitian => t_string!(i18n, profession.dietitian),
+            Profession::Psychologist => t_string!(i18n, profession.psychologist),
+            Profession::InsurerAgent => t_string!(i18n, profession.insurer_agent),
+            Profession::EmergencyCentre => t_string!(i18n, profession.emergency_centre),
+        }
+        .to_string()
+    }
+
     pub const ALL: [Self; 14] = [
         Self::Physician,
         Self::Midwife,

@@ -26,6 +26,7 @@ pub mod record;
 pub mod safety;
 pub mod summary;
 pub mod ui;
+pub mod vocabulary;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};

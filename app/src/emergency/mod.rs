@@ -1,16 +1,14 @@
 //! Emergency (break-glass) access: a professional without a grant opens a patient's record in
 //! an emergency, unless the patient refused it in advance; they give a reason, the access lasts
 //! a bounded time, the emergency mode shows on every professional screen, and the patient and
-//! the regular doctor are told. What crosses the wire, the reason's rules, and the pages.
+//! the regular doctor are told. What crosses the wire, the reason's rules, and the patient's
+//! side (notifications and their channels, the sessions on their record, the advance refusal);
+//! the professional's side (starting one, the banner) is in `pro`.
 
-mod banner;
 mod channels;
 mod patient;
-mod start;
 
-pub use banner::EmergencyBanner;
 pub use patient::{EmergencySection, NotificationsSection};
-pub use start::BreakGlassSection;
 
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,6 @@ use leptos::{prelude::*, task::spawn_local};
 use super::{BreakGlassInfo, BreakGlassRefusal, NotificationInfo, NotificationKind, moment};
 use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::pro::profession_label;
 use crate::ui::form::FormAlert;
 
 /// What the patient was told: every access notice, the unread ones marked, and a way to mark them
@@ -37,7 +36,7 @@ pub fn NotificationsSection() -> impl IntoView {
                     let who = n
                         .by
                         .as_ref()
-                        .map(|p| format!("{} {}, {}", p.given_name, p.family_name, profession_label(i18n, p.profession)))
+                        .map(|p| format!("{} {}, {}", p.given_name, p.family_name, p.profession.label(i18n)))
                         .unwrap_or_default();
                     let text = match n.kind {
                         NotificationKind::BreakGlass | NotificationKind::BreakGlassOfPatient => {
@@ -129,7 +128,7 @@ pub fn EmergencySection(record: String) -> impl IntoView {
                         "{} {}, {} ({})",
                         p.given_name,
                         p.family_name,
-                        profession_label(i18n, p.profession),
+                        p.profession.label(i18n),
                         p.place
                     );
                     let when = t_string!(i18n, emergency.from_to, from = moment(s.started_at), to = moment(s.until)).to_string();

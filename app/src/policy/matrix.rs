@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, de::DeserializeOwned};
 
 use crate::directory::{Profession, valid_specialty};
-use crate::record::{Category, Domain, Section};
+use crate::vocabulary::{Category, Domain, Section};
 
 pub const FORMAT: &str = "carnet-access-matrix/1";
 /// The default matrix, following the reference system.

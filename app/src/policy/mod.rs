@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::directory::Profession;
-use crate::record::{Category, Domain, Subject};
+use crate::vocabulary::{Category, Domain, Subject};
 
 /// What the actor wants to do. Every operation on a record is one of these, asked of [`decide`]
 /// with the item or the part of the record it concerns (the [`Subject`]).

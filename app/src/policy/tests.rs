@@ -3,7 +3,7 @@
 //! examples spelled out one by one.
 
 use super::*;
-use crate::record::Section;
+use crate::vocabulary::Section;
 
 const SELF: &str = "10000000009";
 const OTHER: &str = "10001234565";

@@ -4,8 +4,8 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::hooks::use_navigate;
 
-use super::{BreakGlassRequest, LiveBreakGlass};
 use crate::client::Submission;
+use crate::emergency::{BreakGlassRequest, LiveBreakGlass};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 
@@ -31,7 +31,7 @@ pub fn BreakGlassSection() -> impl IntoView {
         };
         let navigate = navigate.clone();
         let on_started = move |started: LiveBreakGlass| {
-            navigate(&crate::pro::record_href(&started.record_id), Default::default());
+            navigate(&super::record_href(&started.record_id), Default::default());
         };
         form.post_answered("/api/pro/break-glass", request, on_started);
     };

@@ -4,8 +4,8 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
 
-use super::{LiveBreakGlass, moment};
 use crate::client;
+use crate::emergency::{LiveBreakGlass, moment};
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]
@@ -22,7 +22,7 @@ pub fn EmergencyBanner() -> impl IntoView {
                 .into_iter()
                 .map(|session| {
                     let name = format!("{} {}", session.given_name, session.family_name);
-                    let href = crate::pro::record_href(&session.record_id);
+                    let href = super::record_href(&session.record_id);
                     let until = moment(session.expires_at);
                     let (csrf, id) = (csrf.clone(), session.id.clone());
                     let end = move |_| {

@@ -2,8 +2,10 @@
 //! patient who is present (an adult, or a minor or protected adult with their representative's
 //! consent). What crosses the wire, the card file's format, and the pages.
 
+mod break_glass;
 #[cfg(feature = "hydrate")]
 mod card;
+mod emergency_banner;
 mod login;
 mod open_record;
 mod page;
@@ -11,7 +13,7 @@ mod record;
 pub mod routes;
 
 pub use login::ProLoginPage;
-pub use page::{ProPage, profession_label};
+pub use page::ProPage;
 pub use record::{ProRecordHealthPage, ProRecordPage};
 
 use serde::{Deserialize, Serialize};

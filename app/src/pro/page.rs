@@ -8,13 +8,12 @@ use super::{
     ProMe,
     open_record::{OpenRecordSection, OpenRepresentedSection},
 };
+use super::{break_glass::BreakGlassSection, emergency_banner::EmergencyBanner};
 use crate::account::LogoutButton;
 use crate::client;
-use crate::directory::Profession;
-use crate::emergency::{BreakGlassSection, EmergencyBanner, NotificationInfo, moment};
-use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::emergency::{NotificationInfo, moment};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::layout::PageTitle;
-use leptos_i18n::I18nContext;
 
 #[component]
 pub fn ProPage() -> impl IntoView {
@@ -38,27 +37,6 @@ pub fn ProPage() -> impl IntoView {
     }
 }
 
-/// The translated name of a profession.
-pub fn profession_label(i18n: I18nContext<Locale>, profession: Profession) -> String {
-    match profession {
-        Profession::Physician => t_string!(i18n, profession.physician),
-        Profession::Midwife => t_string!(i18n, profession.midwife),
-        Profession::Pharmacist => t_string!(i18n, profession.pharmacist),
-        Profession::Nurse => t_string!(i18n, profession.nurse),
-        Profession::Dentist => t_string!(i18n, profession.dentist),
-        Profession::Physiotherapist => t_string!(i18n, profession.physiotherapist),
-        Profession::Podiatrist => t_string!(i18n, profession.podiatrist),
-        Profession::SpeechTherapist => t_string!(i18n, profession.speech_therapist),
-        Profession::Orthoptist => t_string!(i18n, profession.orthoptist),
-        Profession::Radiographer => t_string!(i18n, profession.radiographer),
-        Profession::Dietitian => t_string!(i18n, profession.dietitian),
-        Profession::Psychologist => t_string!(i18n, profession.psychologist),
-        Profession::InsurerAgent => t_string!(i18n, profession.insurer_agent),
-        Profession::EmergencyCentre => t_string!(i18n, profession.emergency_centre),
-    }
-    .to_string()
-}
-
 #[component]
 fn SignedIn(me: ProMe) -> impl IntoView {
     let i18n = use_i18n();
@@ -74,7 +52,7 @@ fn SignedIn(me: ProMe) -> impl IntoView {
         <h1>{name}</h1>
         <dl class="facts">
             <dt>{t!(i18n, pro.profession)}</dt>
-            <dd>{move || profession_label(i18n, profession)}</dd>
+            <dd>{move || profession.label(i18n)}</dd>
             {professional.specialty.clone().map(|specialty| view! {
                 <dt>{t!(i18n, pro.specialty)}</dt>
                 <dd>{specialty}</dd>

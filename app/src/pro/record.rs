@@ -7,11 +7,11 @@
 use leptos::{either::Either, prelude::*};
 use leptos_router::{components::A, hooks::use_params_map};
 
+use super::emergency_banner::EmergencyBanner;
 use super::{PatientSummary, ProMe};
 use crate::api::ErrorCode;
 use crate::chunk::{OnDemand, PartLoad};
 use crate::client;
-use crate::emergency::EmergencyBanner;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;

@@ -28,19 +28,6 @@ pub struct Geometry {
     pub last_day: Date,
 }
 
-/// Days since 1970-01-01 (for spacing points in time).
-pub fn day_number(day: Date) -> i64 {
-    // Howard Hinnant's days-from-civil.
-    let (y, m, d) = (i64::from(day.year), i64::from(day.month), i64::from(day.day));
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Places measurements `(day, value, second value)` in the drawing area, sorted by day. `None`
 /// with no point at all.
 pub fn geometry(measurements: &[(Date, f64, Option<f64>)]) -> Option<Geometry> {
@@ -54,12 +41,13 @@ pub fn geometry(measurements: &[(Date, f64, Option<f64>)]) -> Option<Geometry> {
     let margin = ((high - low) * 0.1).max(high.abs() * 0.05).max(0.5);
     low -= margin;
     high += margin;
-    let span_days = (day_number(last) - day_number(first)).max(1) as f64;
+    let span_days = (last.day_number() - first.day_number()).max(1) as f64;
     let place = |day: Date, value: f64| {
         let x = if first == last {
             LEFT + (WIDTH - LEFT - RIGHT) / 2.0
         } else {
-            LEFT + (day_number(day) - day_number(first)) as f64 / span_days * (WIDTH - LEFT - RIGHT)
+            LEFT + (day.day_number() - first.day_number()) as f64 / span_days
+                * (WIDTH - LEFT - RIGHT)
         };
         let y = TOP + (high - value) / (high - low) * (HEIGHT - TOP - BOTTOM);
         (round(x), round(y))
@@ -126,7 +114,5 @@ mod tests {
         assert_eq!(pressure.second.len(), 2);
         assert!(pressure.second[0].1 > pressure.points[0].1, "diastolic below systolic");
         assert!(geometry(&[]).is_none());
-        assert_eq!(day_number(day("1970-01-01")), 0);
-        assert_eq!(day_number(day("2026-11-25")), 1_795_564_800 / 86_400);
     }
 }

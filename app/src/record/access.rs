@@ -8,7 +8,6 @@ use crate::client::{self, Submission};
 use crate::directory::Professional;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::policy::{Consent, Scope};
-use crate::pro::profession_label;
 use crate::record::{
     Category, GrantInfo, GrantRequest, documents::category_label, preview::PreviewPanel,
 };
@@ -130,7 +129,7 @@ pub fn AccessSection(
                         view! {
                             <li class="person">
                                 <p class="person__name">{name.clone()}</p>
-                                <p class="person__detail">{move || profession_label(i18n, profession)} " · " {state}</p>
+                                <p class="person__detail">{move || profession.label(i18n)} " · " {state}</p>
                                 <div class="actions">{see_as} {buttons} {designate}</div>
                             </li>
                         }
@@ -225,7 +224,7 @@ fn GrantForm(path: String, refresh: Callback<()>, suggested: Option<String>) -> 
                 view! {
                     <li class="person">
                         <p class="person__name">{name}</p>
-                        <p class="person__detail">{move || profession_label(i18n, profession)} " · " {place}</p>
+                        <p class="person__detail">{move || profession.label(i18n)} " · " {place}</p>
                         <button type="button" class="button" aria-label=aria on:click=move |_| chosen.set(Some(p.clone()))>
                             {t!(i18n, access.choose)}
                         </button>

@@ -119,7 +119,7 @@ fn who(i18n: I18nContext<Locale>, event: &AccessEvent) -> String {
                 .and_then(|code| {
                     serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
                 })
-                .map(|profession| crate::pro::profession_label(i18n, profession));
+                .map(|profession: crate::directory::Profession| profession.label(i18n));
             match role {
                 Some(role) => format!("{} ({role})", event.actor_name),
                 None => event.actor_name.clone(),

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{AuthorInfo, Category, DocumentInfo};
-use crate::date::Date;
+use crate::{date::Date, vocabulary::fold};
 
 /// Longest search text, in characters.
 pub const QUERY_MAX_CHARS: usize = 100;
@@ -230,28 +230,6 @@ pub fn search_terms(text: &str, max_bytes: usize) -> String {
     out
 }
 
-/// Lower case without the accents of French and its neighbours, so that "echographie" finds
-/// "Échographie".
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => out.push('a'),
-            'ç' => out.push('c'),
-            'è' | 'é' | 'ê' | 'ë' => out.push('e'),
-            'ì' | 'í' | 'î' | 'ï' => out.push('i'),
-            'ñ' => out.push('n'),
-            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => out.push('o'),
-            'ù' | 'ú' | 'û' | 'ü' => out.push('u'),
-            'ÿ' | 'ý' => out.push('y'),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,10 +354,5 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(filter.query_string(), "?category=lab_results&q=%C3%A0+jeun");
-    }
-
-    #[test]
-    fn folding() {
-        assert_eq!(fold("Œdème, ÉCHOGRAPHIE, à jeun"), "oedeme, echographie, a jeun");
     }
 }

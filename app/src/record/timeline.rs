@@ -186,7 +186,7 @@ pub fn entry_words(entry: &Entry) -> String {
         Entry::OrganDonation { note, .. } => vec![note],
         Entry::EmergencyContact { name, relation, .. } => vec![name, relation],
     };
-    super::filter::fold(&parts.join(" "))
+    crate::vocabulary::fold(&parts.join(" "))
 }
 
 /// `POST /api/records/{record}/episodes`

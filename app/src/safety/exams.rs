@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
-use crate::record::{Category, valid_loinc};
+use crate::vocabulary::{Category, valid_loinc};
 
 /// The built-in windows.
 pub const DEFAULT_JSON: &str = include_str!("../../policy/exam-windows.json");
@@ -102,14 +102,13 @@ impl ExamWindows {
     ) -> Vec<RepeatedExam> {
         let Some(code) = type_code else { return Vec::new() };
         let Some(window) = self.window(category, code) else { return Vec::new() };
-        let day = crate::profile::chart::day_number(care_date);
+        let day = care_date.day_number();
         let mut found: Vec<RepeatedExam> = earlier
             .iter()
             .filter(|e| e.category == category && e.type_code == Some(code))
             .filter_map(|e| {
                 let other = Date::parse(e.care_date)?;
-                let apart =
-                    u32::try_from((day - crate::profile::chart::day_number(other)).abs()).ok()?;
+                let apart = u32::try_from((day - other.day_number()).abs()).ok()?;
                 (apart <= window).then(|| RepeatedExam {
                     document_id: e.id.to_owned(),
                     title: e.title.to_owned(),

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::filter::fold;
+use crate::vocabulary::fold;
 
 /// Where the data comes from, to show wherever it is shown.
 pub const SOURCE: &str = "ANSM, Thésaurus des interactions médicamenteuses, octobre 2020";

@@ -1,0 +1,263 @@
+//! The words a record is written in, shared by the policy, the safety checks, the server and
+//! the pages: document categories (the reference's), sections of the health profile, the
+//! clinical domains that make some items more sensitive than their category says, the media
+//! types a document may have, LOINC codes, and the folding that compares names whatever their
+//! accents. Nothing here knows of the wire, the policy or a page.
+
+use serde::{Deserialize, Serialize};
+
+/// A document's category, as in the reference system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Reports,
+    Summaries,
+    Imaging,
+    LabResults,
+    Prescriptions,
+    Dispensing,
+    CarePlans,
+    Certificates,
+    Reimbursement,
+    PatientOwn,
+    Administrative,
+}
+
+impl Category {
+    pub const ALL: [Self; 11] = [
+        Self::Reports,
+        Self::Summaries,
+        Self::Imaging,
+        Self::LabResults,
+        Self::Prescriptions,
+        Self::Dispensing,
+        Self::CarePlans,
+        Self::Certificates,
+        Self::Reimbursement,
+        Self::PatientOwn,
+        Self::Administrative,
+    ];
+}
+
+/// A section of the health profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    BloodGroup,
+    Allergies,
+    Conditions,
+    /// Implanted devices (pacemaker, prosthesis, stent…): an MRI or a defibrillator must know.
+    Implants,
+    Treatments,
+    Vaccinations,
+    Measurements,
+    AdvanceDirectives,
+    OrganDonation,
+    EmergencyContacts,
+    RegularDoctor,
+}
+
+impl Section {
+    pub const ALL: [Self; 11] = [
+        Self::BloodGroup,
+        Self::Allergies,
+        Self::Conditions,
+        Self::Implants,
+        Self::Treatments,
+        Self::Vaccinations,
+        Self::Measurements,
+        Self::AdvanceDirectives,
+        Self::OrganDonation,
+        Self::EmergencyContacts,
+        Self::RegularDoctor,
+    ];
+
+    /// Its name in addresses and on the wire (`allergies`, `blood_group`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::BloodGroup => "blood_group",
+            Self::Allergies => "allergies",
+            Self::Conditions => "conditions",
+            Self::Implants => "implants",
+            Self::Treatments => "treatments",
+            Self::Vaccinations => "vaccinations",
+            Self::Measurements => "measurements",
+            Self::AdvanceDirectives => "advance_directives",
+            Self::OrganDonation => "organ_donation",
+            Self::EmergencyContacts => "emergency_contacts",
+            Self::RegularDoctor => "regular_doctor",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|section| section.slug() == slug)
+    }
+}
+
+/// A clinical domain that some professions do not see whatever the category (a dentist does not
+/// read a psychiatric summary; a podiatrist does not read a delivery report).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Domain {
+    Psychiatry,
+    Obstetrics,
+    SexualHealth,
+    Genetics,
+}
+
+impl Domain {
+    pub const ALL: [Self; 4] =
+        [Self::Psychiatry, Self::Obstetrics, Self::SexualHealth, Self::Genetics];
+}
+
+/// What an access question is about: an item of the record (a document of a category, or an
+/// entry of a profile section), or a part of the record that is not an item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "of", rename_all = "snake_case")]
+pub enum Subject {
+    Document(Category),
+    Profile(Section),
+    /// Who may see the record: grants and blocks, emergency links, the notifications chosen, the
+    /// advance refusal of emergency access, the preview of a professional's view.
+    Sharing,
+    /// One professional's access: granting, revoking, blocking or unblocking them, designating
+    /// them as regular doctor.
+    ProfessionalAccess {
+        physician: bool,
+        blocked: bool,
+    },
+    /// Who accessed the record, and when.
+    AccessHistory,
+    /// The emergency accesses to the record, with their reasons.
+    BreakGlassReview,
+    /// The care episodes that group items.
+    Episodes,
+    /// The record itself: opening it in an emergency.
+    Record,
+}
+
+/// The kinds of file a document may be. Checked on the real bytes (magic numbers), never on
+/// what the browser or the file name says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MediaType {
+    #[serde(rename = "application/pdf")]
+    Pdf,
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    #[serde(rename = "image/png")]
+    Png,
+    #[serde(rename = "text/plain")]
+    Text,
+}
+
+impl MediaType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pdf => "application/pdf",
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Text => "text/plain; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Pdf => "pdf",
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Text => "txt",
+        }
+    }
+
+    /// Whether `content` really is of this type: the magic number for PDF, JPEG and PNG; for
+    /// text, valid UTF-8 without control characters other than tab and line ends.
+    pub fn matches(self, content: &[u8]) -> bool {
+        match self {
+            Self::Pdf => content.starts_with(b"%PDF-"),
+            Self::Jpeg => content.starts_with(&[0xFF, 0xD8, 0xFF]),
+            Self::Png => content.starts_with(b"\x89PNG\r\n\x1a\n"),
+            Self::Text => std::str::from_utf8(content)
+                .is_ok_and(|text| !text.chars().any(|c| c.is_control() && !"\t\n\r".contains(c))),
+        }
+    }
+
+    /// The type the bytes show, if any of ours.
+    pub fn sniff(content: &[u8]) -> Option<Self> {
+        [Self::Pdf, Self::Jpeg, Self::Png, Self::Text]
+            .into_iter()
+            .find(|kind| kind.matches(content))
+    }
+}
+
+/// A LOINC code: digits, a hyphen, a check digit (`11502-2`).
+pub fn valid_loinc(code: &str) -> bool {
+    let Some((number, check)) = code.split_once('-') else { return false };
+    (1..=7).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && check.len() == 1
+        && check.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Lower case without the accents of French and its neighbours, so that "echographie" finds
+/// "Échographie".
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match c {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => out.push('a'),
+            'ç' => out.push('c'),
+            'è' | 'é' | 'ê' | 'ë' => out.push('e'),
+            'ì' | 'í' | 'î' | 'ï' => out.push('i'),
+            'ñ' => out.push('n'),
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => out.push('o'),
+            'ù' | 'ú' | 'û' | 'ü' => out.push('u'),
+            'ÿ' | 'ý' => out.push('y'),
+            'œ' => out.push_str("oe"),
+            'æ' => out.push_str("ae"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_are_read_from_the_bytes() {
+        assert_eq!(MediaType::sniff(b"%PDF-1.7\n..."), Some(MediaType::Pdf));
+        assert_eq!(MediaType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(MediaType::Jpeg));
+        assert_eq!(MediaType::sniff(b"\x89PNG\r\n\x1a\nrest"), Some(MediaType::Png));
+        assert_eq!(MediaType::sniff("Tension 12/8.\n".as_bytes()), Some(MediaType::Text));
+        assert_eq!(MediaType::sniff(b"<script>\x00"), None);
+        assert_eq!(MediaType::sniff(b"MZ\x90\x00"), None, "an executable is none of ours");
+        assert!(!MediaType::Pdf.matches(b"<html>"));
+        assert!(!MediaType::Text.matches(&[0xC3]), "broken UTF-8");
+    }
+
+    #[test]
+    fn a_section_s_address_name_is_its_wire_name() {
+        for section in Section::ALL {
+            let wire = serde_json::to_value(section).unwrap();
+            assert_eq!(wire.as_str(), Some(section.slug()));
+            assert_eq!(Section::from_slug(section.slug()), Some(section));
+        }
+        assert_eq!(Section::from_slug("Allergies"), None);
+        assert_eq!(Section::from_slug(""), None);
+    }
+
+    #[test]
+    fn folding() {
+        assert_eq!(fold("Œdème, ÉCHOGRAPHIE, à jeun"), "oedeme, echographie, a jeun");
+    }
+
+    #[test]
+    fn loinc_codes() {
+        assert!(valid_loinc("11502-2"));
+        assert!(valid_loinc("60591-5"));
+        assert!(!valid_loinc("11502"));
+        assert!(!valid_loinc("1150a-2"));
+        assert!(!valid_loinc("11502-22"));
+    }
+}
