@@ -101,15 +101,14 @@ pub async fn verify(
         state.store.delete_pending_account(&pending.id).await?;
     }
     let event = AuditAction::AccountContactChanged;
-    let pending = crate::audit::prepare_account(&state, event, &account.id, &addr, now).await?;
-    let written = crate::audit::account_event(&event, &account.id, &addr, now, &pending);
-    state.store.set_contact(&account.id, &new_contact, &written).await.map_err(
-        |error| match error {
-            StoreError::Conflict(_) => ApiError::Refused(Refusal::RecordExists),
-            other => other.into(),
-        },
-    )?;
-    pending.written();
+    crate::audit::account_change(&state, event, &account.id, &addr, now, async |event| {
+        state.store.set_contact(&account.id, &new_contact, event).await
+    })
+    .await
+    .map_err(|error| match error {
+        StoreError::Conflict(_) => ApiError::Refused(Refusal::RecordExists),
+        other => other.into(),
+    })?;
     state.store.delete_sessions_of(&account.id, Some(&session.token_hash)).await?;
     // The old contact is told where codes now go.
     notify(&state, &account, Kind::ContactChanged { to: &new_contact.masked() }).await?;

@@ -60,10 +60,10 @@ pub async fn close(
     } else {
         AuditAction::AccountClosed
     };
-    let pending = crate::audit::prepare_account(&state, event, &account.id, &addr, now).await?;
-    let written = crate::audit::account_event(&event, &account.id, &addr, now, &pending);
-    state.store.close_account(&account.id, now, retained_until, erasure_due_at, &written).await?;
-    pending.written();
+    crate::audit::account_change(&state, event, &account.id, &addr, now, async |event| {
+        state.store.close_account(&account.id, now, retained_until, erasure_due_at, event).await
+    })
+    .await?;
     let day = |seconds: i64| Date::from_unix_seconds(seconds).to_string();
     match erasure_due_at {
         Some(due) => notify(&state, &account, Kind::ErasureScheduled { on: &day(due) }).await?,
@@ -85,23 +85,11 @@ pub async fn reopen(
         return Ok(StatusCode::NO_CONTENT);
     }
     let now = state.clock.now();
-    let pending = crate::audit::prepare_account(
-        &state,
-        AuditAction::AccountReopened,
-        &account.id,
-        &addr,
-        now,
-    )
+    let event = AuditAction::AccountReopened;
+    crate::audit::account_change(&state, event, &account.id, &addr, now, async |event| {
+        state.store.reopen_account(&account.id, event).await
+    })
     .await?;
-    let written = crate::audit::account_event(
-        &AuditAction::AccountReopened,
-        &account.id,
-        &addr,
-        now,
-        &pending,
-    );
-    state.store.reopen_account(&account.id, &written).await?;
-    pending.written();
     notify(&state, &account, Kind::Reopened).await?;
     Ok(StatusCode::NO_CONTENT)
 }

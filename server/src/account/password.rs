@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use app::account::{InputError, PasswordChange, Secret, messages::Kind, validate::check_password_length};
+use app::account::{
+    InputError, PasswordChange, Secret, messages::Kind, validate::check_password_length,
+};
 use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version,
     password_hash::{SaltString, rand_core::OsRng},
@@ -220,11 +222,15 @@ pub(super) async fn replace_password(
 ) -> Result<(), ApiError> {
     let hash = state.passwords.hash(password.clone()).await?;
     let now = state.clock.now();
-    let pending =
-        crate::audit::prepare_account(state, change.event, &account.id, change.addr, now).await?;
-    let event = crate::audit::account_event(&change.event, &account.id, change.addr, now, &pending);
-    state.store.set_password(&account.id, &hash, change.activate, &event).await?;
-    pending.written();
+    crate::audit::account_change(
+        state,
+        change.event,
+        &account.id,
+        change.addr,
+        now,
+        async |event| state.store.set_password(&account.id, &hash, change.activate, event).await,
+    )
+    .await?;
     state.store.delete_sessions_of(&account.id, change.keep).await?;
     notify(state, account, Kind::PasswordChanged).await
 }

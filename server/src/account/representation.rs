@@ -104,10 +104,10 @@ pub async fn set_acting_for(
         AuditAction::AccountActingForEnded
     };
     let (id, now) = (session.account_id.as_str(), state.clock.now());
-    let pending = crate::audit::prepare_account(&state, event, id, &addr, now).await?;
-    let written = crate::audit::account_event(&event, id, &addr, now, &pending);
-    state.store.set_acting_for(&session.token_hash, target.as_deref(), &written).await?;
-    pending.written();
+    crate::audit::account_change(&state, event, id, &addr, now, async |event| {
+        state.store.set_acting_for(&session.token_hash, target.as_deref(), event).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -121,16 +121,13 @@ pub async fn withdraw(
     let now = state.clock.now();
     let event = AuditAction::AccountRepresentationWithdrawn;
     let id = session.account_id.as_str();
-    let pending = crate::audit::prepare_account(&state, event, id, &addr, now).await?;
-    let written = crate::audit::account_event(&event, id, &addr, now, &pending);
-    let withdrawn = state
-        .store
-        .withdraw_representation(&request.account_id, id, "representative", now, &written)
-        .await?;
-    if !withdrawn {
+    let represented = &request.account_id;
+    let withdrawn = crate::audit::account_change(&state, event, id, &addr, now, async |event| {
+        state.store.withdraw_representation(represented, id, "representative", now, event).await
+    });
+    if withdrawn.await?.is_none() {
         return Err(ApiError::Refused(Refusal::NotRepresented));
     }
-    pending.written();
     Ok(StatusCode::NO_CONTENT)
 }
 

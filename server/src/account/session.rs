@@ -78,15 +78,18 @@ pub async fn open(
         activate: opening.activate,
         device,
     };
-    let event = Event {
-        names: opening.names,
-        owner: event_owner,
-        client_addr: &origin.client,
-        at: now,
-        audit: pending.rows(),
-    };
-    let seen = state.store.create_session(&session, &event).await?;
-    pending.written();
+    let seen = pending
+        .write(async |audit| {
+            let event = Event {
+                names: opening.names,
+                owner: event_owner,
+                client_addr: &origin.client,
+                at: now,
+                audit,
+            };
+            state.store.create_session(&session, &event).await
+        })
+        .await?;
     let mut jar = jar.add(session_cookie(token));
     if remembers && fresh {
         jar = jar.add(super::devices::cookie(device_token));
@@ -246,11 +249,11 @@ impl Session {
             // The server ends it, not the person: traced as such.
             let now = state.clock.now();
             let event = AuditAction::AccountActingForLapsed;
-            let pending =
-                crate::audit::prepare_account(state, event, &account_id, "server", now).await?;
-            let written = crate::audit::account_event(&event, &account_id, "server", now, &pending);
-            state.store.set_acting_for(&any.token_hash, None, &written).await?;
-            pending.written();
+            let id = &account_id;
+            crate::audit::account_change(state, event, id, "server", now, async |event| {
+                state.store.set_acting_for(&any.token_hash, None, event).await
+            })
+            .await?;
             acting_for = None;
         }
         Ok(Self { account_id, acting_for, csrf_token: any.csrf_token, token_hash: any.token_hash })

@@ -98,15 +98,18 @@ pub(super) async fn signup(
                 now,
             );
             let pending = state.auditor.prepare(&*state.store, &entry).await?;
-            let event = Event {
-                names: &[AuditAction::AccountSignup],
-                owner: EventOwner::Account(&id),
-                client_addr: &addr,
-                at: now,
-                audit: pending.rows(),
-            };
-            state.store.create_account(&account, &event).await?;
-            pending.written();
+            pending
+                .write(async |audit| {
+                    let event = Event {
+                        names: &[AuditAction::AccountSignup],
+                        owner: EventOwner::Account(&id),
+                        client_addr: &addr,
+                        at: now,
+                        audit,
+                    };
+                    state.store.create_account(&account, &event).await
+                })
+                .await?;
             store_code(&state, &new, &id, CodePurpose::Activation).await?;
             send(&state, &contact, locale, code_kind(CodePurpose::Activation, &new.code)).await?;
         }

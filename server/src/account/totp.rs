@@ -36,10 +36,10 @@ pub async fn store_secret(
         return Ok(());
     };
     let event = AuditAction::AccountTotpSetup;
-    let pending = crate::audit::prepare_account(state, event, account_id, client_addr, now).await?;
-    let written = crate::audit::account_event(&event, account_id, client_addr, now, &pending);
-    state.store.set_totp_secret(account_id, &data_key, key, content, now, Some(&written)).await?;
-    pending.written();
+    crate::audit::account_change(state, event, account_id, client_addr, now, async |event| {
+        state.store.set_totp_secret(account_id, &data_key, key, content, now, Some(event)).await
+    })
+    .await?;
     Ok(())
 }
 
@@ -52,11 +52,10 @@ pub async fn turn_off(
 ) -> Result<(), ApiError> {
     let now = state.clock.now();
     let event = AuditAction::AccountTotpDisabled;
-    let pending =
-        crate::audit::prepare_account(state, event, &account.id, client_addr, now).await?;
-    let written = crate::audit::account_event(&event, &account.id, client_addr, now, &pending);
-    state.store.disable_totp(&account.id, &written).await?;
-    pending.written();
+    crate::audit::account_change(state, event, &account.id, client_addr, now, async |event| {
+        state.store.disable_totp(&account.id, event).await
+    })
+    .await?;
     super::notify(state, account, app::account::messages::Kind::AuthenticatorRemoved).await
 }
 
@@ -192,18 +191,18 @@ pub(super) async fn enable(
     };
     state.store.rate_limit_reset(&format!("totp:{}", session.account_id)).await?;
     let id = session.account_id.as_str();
-    let pending =
-        crate::audit::prepare_account(&state, AuditAction::AccountTotpEnabled, id, &addr, now)
-            .await?;
-    let event =
-        crate::audit::account_event(&AuditAction::AccountTotpEnabled, id, &addr, now, &pending);
-    if !state.store.enable_totp(id, &event).await? {
-        // Another request turned it on first: this one rolled back and wrote nothing, so the
-        // log's edge must not move on (it would then point past its last stored entry).
-        pending.abandoned();
+    let enabled = crate::audit::account_change(
+        &state,
+        AuditAction::AccountTotpEnabled,
+        id,
+        &addr,
+        now,
+        async |event| state.store.enable_totp(id, event).await,
+    );
+    if enabled.await?.is_none() {
+        // Another request turned it on first: this one rolled back and wrote nothing.
         return Err(ApiError::CodeExpired);
     }
-    pending.written();
     // The code just typed cannot log in again.
     state.store.use_totp_step(id, i64::try_from(step).map_err(|_| ApiError::BadRequest)?).await?;
     if let Some(account) = state.store.account_by_id(id).await? {

@@ -15,7 +15,7 @@ use super::{
     merkle::{self, Frontier, Hash},
     sign_checkpoint,
 };
-use crate::store::{Store, StoreError};
+use crate::store::{Committed, Store, StoreError};
 
 const SEED_FILE: &str = "audit-ed25519.seed";
 
@@ -199,16 +199,36 @@ impl Pending<'_> {
         &self.rows
     }
 
+    /// Hands the rows to `change`, a store call that writes them in the transaction of its
+    /// change, and moves the log on exactly as far as the database went: past the entry when
+    /// the change committed, nowhere when it certainly rolled back (its answer says which,
+    /// [`Committed`]), and back to the database's own edge next time when an error leaves the
+    /// outcome unknown. The log is released either way, so a refusal can be traced after it.
+    pub async fn write<T: Committed>(
+        self,
+        change: impl AsyncFnOnce(&AuditRows) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let outcome = change(&self.rows).await;
+        match &outcome {
+            Ok(answer) if answer.committed() => {
+                self.written();
+            }
+            Ok(_) => self.abandoned(),
+            Err(_) => drop(self),
+        }
+        outcome
+    }
+
     /// The action's transaction was rolled back, certainly (nothing matched, nothing written):
     /// the log stays where it was, and the next writer need not read it again. (Dropping a
     /// `Pending` instead makes the next writer reload the whole log: the right thing only when
     /// the outcome is unknown.)
-    pub fn abandoned(mut self) {
+    pub(super) fn abandoned(mut self) {
         self.written = true;
     }
 
     /// The rows are in the database: the log moves on. Returns the entry's sequence number.
-    pub fn written(mut self) -> u64 {
+    pub(super) fn written(mut self) -> u64 {
         let seq = self.rows.stored.seq;
         if let Some(edge) = self.edge.as_mut() {
             edge.frontier.push(self.rows.stored.leaf);

@@ -17,7 +17,7 @@ use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::{Event, EventOwner};
+use crate::store::{Committed, Event, EventOwner};
 use merkle::{Frontier, Hash, leaf_hash};
 
 /// A checkpoint is signed after this many entries (and when asked for).
@@ -326,9 +326,8 @@ pub async fn professional_event(
     write_event(state, &entry, &[event], owner, client_addr, now).await
 }
 
-/// Prepares an account event's entry, for a store change to write in its own transaction with
-/// [`account_event`]; then `pending.written()`.
-pub async fn prepare_account<'s>(
+/// Prepares an account event's entry, for [`account_change`].
+async fn prepare_account<'s>(
     state: &'s crate::AppState,
     event: AuditAction,
     account_id: &str,
@@ -339,20 +338,38 @@ pub async fn prepare_account<'s>(
     state.auditor.prepare(&*state.store, &entry).await
 }
 
+/// An account's change written by `change` with its event (`event`: the `auth_events` row and
+/// the audit entry), in the change's own transaction.
+pub async fn account_change<T: Committed>(
+    state: &crate::AppState,
+    event: AuditAction,
+    account_id: &str,
+    client_addr: &str,
+    now: i64,
+    change: impl AsyncFnOnce(&Event<'_>) -> Result<T, crate::store::StoreError>,
+) -> Result<T, crate::store::StoreError> {
+    let pending = prepare_account(state, event, account_id, client_addr, now).await?;
+    pending
+        .write(async |rows| {
+            change(&account_event(&event, account_id, client_addr, now, rows)).await
+        })
+        .await
+}
+
 /// The account event to hand the store with the change (`event`: its `auth_events` row).
-pub fn account_event<'a>(
+fn account_event<'a>(
     event: &'a AuditAction,
     account_id: &'a str,
     client_addr: &'a str,
     now: i64,
-    pending: &'a Pending<'_>,
+    audit: &'a AuditRows,
 ) -> Event<'a> {
     Event {
         names: std::slice::from_ref(event),
         owner: EventOwner::Account(account_id),
         client_addr,
         at: now,
-        audit: pending.rows(),
+        audit,
     }
 }
 
@@ -365,10 +382,11 @@ async fn write_event(
     now: i64,
 ) -> Result<(), crate::store::StoreError> {
     let pending = state.auditor.prepare(&*state.store, entry).await?;
-    let event = Event { names, owner, client_addr, at: now, audit: pending.rows() };
-    state.store.record_event(&event).await?;
-    pending.written();
-    Ok(())
+    pending
+        .write(async |audit| {
+            state.store.record_event(&Event { names, owner, client_addr, at: now, audit }).await
+        })
+        .await
 }
 
 /// What a verification of the stored log found.

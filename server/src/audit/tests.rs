@@ -202,6 +202,29 @@ async fn a_known_rollback_keeps_the_edge_and_an_unknown_outcome_reloads_it() {
 }
 
 #[tokio::test]
+async fn a_write_moves_the_edge_exactly_as_far_as_the_database_went() {
+    use crate::store::{AuditStore, SqliteStore, StoreError};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
+    let auditor = Auditor::ephemeral();
+    // Committed with the change: stored, and the next entry follows it.
+    let pending = auditor.prepare(&store, &entry(1)).await.unwrap();
+    pending.write(async |rows| store.append_audit(rows).await).await.unwrap();
+    // Rolled back with it (a change that found nothing answers `None`): the edge stays where it
+    // was, still loaded. Moving it on here is what broke the chain after a lost totp race.
+    let pending = auditor.prepare(&store, &entry(2)).await.unwrap();
+    assert_eq!(pending.write(async |_| Ok(None::<()>)).await.unwrap(), None);
+    assert!(auditor.edge_loaded().await);
+    // An error: the outcome is unknown, so the next writer reads the edge from the database.
+    let pending = auditor.prepare(&store, &entry(3)).await.unwrap();
+    assert!(pending.write(async |_| Err::<(), _>(StoreError::Corrupt)).await.is_err());
+    assert!(!auditor.edge_loaded().await);
+    assert_eq!(auditor.append(&store, &entry(4)).await.unwrap(), 2, "no place skipped");
+    let report = verify_stored(&store, &auditor.public_key()).await.unwrap().unwrap();
+    assert_eq!(report.entries, 2);
+}
+
+#[tokio::test]
 async fn proofs_from_the_stored_subtrees_match_the_whole_tree_and_a_backfill_restores_them() {
     use crate::store::{AuditStore, SqliteStore};
     let dir = tempfile::tempdir().unwrap();

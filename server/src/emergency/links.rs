@@ -96,24 +96,18 @@ async fn create(
     }
     let id = new_token();
     let expires_at = now + i64::from(request.days) * DAY;
+    let new = NewEmergencyLink {
+        id: &id,
+        account_id: &asker.record.id,
+        jwe: &request.jwe,
+        fhir_jwe: &request.fhir_jwe,
+        passcode_hash: passcode_hash.as_deref(),
+        single_use: request.single_use,
+        created_at: now,
+        expires_at,
+    };
     let pending = trace::change(&state, &asker, &origin, ACTION, Some(&id)).await?;
-    state
-        .store
-        .create_emergency_link(
-            &NewEmergencyLink {
-                id: &id,
-                account_id: &asker.record.id,
-                jwe: &request.jwe,
-                fhir_jwe: &request.fhir_jwe,
-                passcode_hash: passcode_hash.as_deref(),
-                single_use: request.single_use,
-                created_at: now,
-                expires_at,
-            },
-            pending.rows(),
-        )
-        .await?;
-    pending.written();
+    pending.write(async |rows| state.store.create_emergency_link(&new, rows).await).await?;
     let manifest_url = format!("{}/api/shl/{id}", state.public_url);
     Ok((StatusCode::CREATED, Json(LinkCreated { id, manifest_url, expires_at })))
 }
@@ -141,12 +135,13 @@ async fn revoke(
     trace::sharing_write(&state, &asker, &origin, ACTION, Some(&link)).await?;
     let pending = trace::change(&state, &asker, &origin, ACTION, Some(&link)).await?;
     let now = state.clock.now();
-    if state.store.revoke_emergency_link(&link, &asker.record.id, now, pending.rows()).await? {
-        pending.written();
+    let account = &asker.record.id;
+    let revoked = pending
+        .write(async |rows| state.store.revoke_emergency_link(&link, account, now, rows).await);
+    if revoked.await?.is_some() {
         return Ok(StatusCode::NO_CONTENT);
     }
-    // Rolled back for certain (no such link of hers): the log stays where it was.
-    pending.abandoned();
+    // Rolled back for certain (no such link of hers): the log stayed where it was.
     let refused = Some(trace::NOT_FOUND.to_owned());
     trace::read(&state, &asker, &origin, ACTION, Some(&link), refused).await?;
     Err(ApiError::NotFound)
@@ -259,11 +254,12 @@ async fn manifest(
     };
     let entry = view_entry(&state, &origin, record, &id, None);
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    if !state.store.view_emergency_link(&id, reserved, now, PASSCODE_TRIES, pending.rows()).await? {
-        pending.abandoned();
+    let viewed = pending.write(async |rows| {
+        state.store.view_emergency_link(&id, reserved, now, PASSCODE_TRIES, rows).await
+    });
+    if viewed.await?.is_none() {
         return refuse_view(&state, &origin, record, &id, "link_gone", ApiError::NotFound).await;
     }
-    pending.written();
     // A view forgives its own try: only refusals add up for this address.
     state
         .store

@@ -222,24 +222,18 @@ async fn start(
         state.vault.seal(reason.as_bytes(), &data_key, &record.id, &reason_context(&id))?;
     let expires_at = now + state.emergency.break_glass_seconds;
     let entry = emergency_entry(&state, &actor, &origin, START, Some(&record.id), Some(&id), None);
+    let new = NewBreakGlass {
+        id: &id,
+        account_id: &record.id,
+        rpps: &session.rpps,
+        data_key: &data_key,
+        key: &sealed.key,
+        sealed_reason: &sealed.content,
+        started_at: now,
+        expires_at,
+    };
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    state
-        .store
-        .start_break_glass(
-            &NewBreakGlass {
-                id: &id,
-                account_id: &record.id,
-                rpps: &session.rpps,
-                data_key: &data_key,
-                key: &sealed.key,
-                sealed_reason: &sealed.content,
-                started_at: now,
-                expires_at,
-            },
-            pending.rows(),
-        )
-        .await?;
-    pending.written();
+    pending.write(async |rows| state.store.start_break_glass(&new, rows).await).await?;
 
     // The patient (and their legal representatives) always told, in the app and by message;
     // the regular doctor in the app.
@@ -327,8 +321,10 @@ async fn end(
         let record = Some(found.account_id.as_str());
         let entry = emergency_entry(&state, &actor, &origin, END, record, Some(&id), None);
         let pending = state.auditor.prepare(&*state.store, &entry).await?;
-        if state.store.end_break_glass(&id, &session.rpps, now, pending.rows()).await? {
-            pending.written();
+        let rpps = &session.rpps;
+        let ended =
+            pending.write(async |rows| state.store.end_break_glass(&id, rpps, now, rows).await);
+        if ended.await?.is_some() {
             return Ok(StatusCode::NO_CONTENT);
         }
     }
@@ -410,8 +406,11 @@ async fn set_refusal(
         if request.refused { AuditAction::BreakGlassRefuse } else { AuditAction::BreakGlassAccept };
     trace::sharing_write(&state, &asker, &origin, action, None).await?;
     let pending = trace::change(&state, &asker, &origin, action, None).await?;
-    state.store.set_break_glass_refused(&asker.record.id, request.refused, pending.rows()).await?;
-    pending.written();
+    pending
+        .write(async |rows| {
+            state.store.set_break_glass_refused(&asker.record.id, request.refused, rows).await
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -438,8 +437,11 @@ async fn set_channels(
     trace::sharing_write(&state, &asker, &origin, CHANGE, None).await?;
     let json = serde_json::to_string(&request).map_err(|_| ApiError::BadRequest)?;
     let pending = trace::change(&state, &asker, &origin, CHANGE, None).await?;
-    state.store.set_notification_channels(&asker.record.id, &json, pending.rows()).await?;
-    pending.written();
+    pending
+        .write(async |rows| {
+            state.store.set_notification_channels(&asker.record.id, &json, rows).await
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -519,8 +521,11 @@ async fn read_notifications(
         notification_entry(&state, &session, &recipient, &origin, AuditAction::NotificationsRead)
             .await?;
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    state.store.mark_notifications_read(&recipient, state.clock.now(), pending.rows()).await?;
-    pending.written();
+    pending
+        .write(async |rows| {
+            state.store.mark_notifications_read(&recipient, state.clock.now(), rows).await
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -497,9 +497,13 @@ async fn open_record(
     let entry =
         opening_entry(&state, &session, &origin, AuditAction::RecordOpen, &account.id).await?;
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    let event = opening_event(&account.id, &origin.client, now, pending.rows());
-    state.store.create_account(&account, &event).await.map_err(conflict_as_refusal)?;
-    pending.written();
+    pending
+        .write(async |rows| {
+            let event = opening_event(&account.id, &origin.client, now, rows);
+            state.store.create_account(&account, &event).await
+        })
+        .await
+        .map_err(conflict_as_refusal)?;
     state.store.rate_limit_forgive(&format!("open:{}", session.rpps)).await?;
     let by = crate::notices::professional_line(&state, &session.rpps).await?;
     let url = format!("{}/activer", state.public_url);
@@ -588,13 +592,13 @@ async fn open_represented_record(
     let action = AuditAction::RecordOpenRepresented;
     let entry = opening_entry(&state, &session, &origin, action, &account.id).await?;
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    let event = opening_event(&account.id, &origin.client, now, pending.rows());
-    state
-        .store
-        .create_represented_account(&account, &representation, &event)
+    pending
+        .write(async |rows| {
+            let event = opening_event(&account.id, &origin.client, now, rows);
+            state.store.create_represented_account(&account, &representation, &event).await
+        })
         .await
         .map_err(conflict_as_refusal)?;
-    pending.written();
     state.store.rate_limit_forgive(&format!("open:{}", session.rpps)).await?;
     let by = crate::notices::professional_line(&state, &session.rpps).await?;
     crate::account::notify(&state, &representative, Kind::Representing { by: &by, name: &name })

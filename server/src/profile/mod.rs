@@ -23,7 +23,7 @@ use crate::{
     account::new_key_ref,
     error::{ApiError, Refusal},
     record::{Asker, Names, author_info, author_of, context, trace},
-    store::{EntryRecord, NewEntry, NewVersion},
+    store::{EntryRecord, Matched, NewEntry, NewVersion},
     vault::Sealed,
     web::{ApiJson, IdempotencyKey, Origin},
 };
@@ -285,24 +285,18 @@ async fn create(
     let sealed = state.vault.seal(&plain, &data_key, &asker.record.id, &version_context(&id, 1))?;
     let pending =
         trace::change(&state, &asker, &origin, AuditAction::ProfileCreate, Some(&id)).await?;
-    state
-        .store
-        .create_entry(
-            &NewEntry {
-                id: &id,
-                account_id: &asker.record.id,
-                section: entry.section(),
-                data_key: &data_key,
-                key: &sealed.key,
-                author: &asker.party,
-                idempotency_key: idempotency_key.as_deref(),
-                sealed: &sealed.content,
-                now: state.clock.now(),
-            },
-            pending.rows(),
-        )
-        .await?;
-    pending.written();
+    let new = NewEntry {
+        id: &id,
+        account_id: &asker.record.id,
+        section: entry.section(),
+        data_key: &data_key,
+        key: &sealed.key,
+        author: &asker.party,
+        idempotency_key: idempotency_key.as_deref(),
+        sealed: &sealed.content,
+        now: state.clock.now(),
+    };
+    pending.write(async |rows| state.store.create_entry(&new, rows).await).await?;
     let stored = state.store.entry(&asker.record.id, &id).await?.ok_or(ApiError::NotFound)?;
     let stored = info(&state, &asker, &stored, &mut Names::new()).await?;
     let written = checks(&state, &asker, &entry, Some(&id), stored).await?;
@@ -366,17 +360,18 @@ async fn update(
     let pending =
         trace::change(&state, &asker, &origin, AuditAction::ProfileEdit, Some(&record.id)).await?;
     let account = &asker.record.id;
-    let added =
-        state.store.add_version(account, &record.id, base, &version, pending.rows()).await?;
-    if !added {
-        // Nothing written, the log released before the refusal is traced.
-        pending.abandoned();
+    let added = pending
+        .write(async |rows| {
+            state.store.add_version(account, &record.id, base, &version, rows).await
+        })
+        .await?;
+    if added.is_none() {
+        // Nothing written; the log is released, so the refusal can be traced.
         let conflict = Some("conflict".to_owned());
         trace::read(&state, &asker, &origin, AuditAction::ProfileEdit, Some(&record.id), conflict)
             .await?;
         return Err(ApiError::Refused(Refusal::Conflict));
     }
-    pending.written();
     let stored =
         state.store.entry(&asker.record.id, &record.id).await?.ok_or(ApiError::NotFound)?;
     let stored = info(&state, &asker, &stored, &mut Names::new()).await?;
@@ -420,8 +415,11 @@ async fn mask(
     trace::require(&state, &asker, &origin, action, entry_id, Action::Mask, &item).await?;
     let pending = trace::change(&state, &asker, &origin, action, Some(&record.id)).await?;
     let account = &asker.record.id;
-    state.store.set_entry_masked(account, &record.id, request.masked, pending.rows()).await?;
-    pending.written();
+    pending
+        .write(async |rows| {
+            state.store.set_entry_masked(account, &record.id, request.masked, rows).await
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -448,9 +446,9 @@ async fn remove(
         trace::change(&state, &asker, &origin, AuditAction::ProfileRemove, Some(&record.id))
             .await?;
     let now = state.clock.now();
-    let removed =
-        state.store.remove_entry(&asker.record.id, &record.id, now, pending.rows()).await?;
-    pending.written();
+    let Matched(removed) = pending
+        .write(async |rows| state.store.remove_entry(&asker.record.id, &record.id, now, rows).await)
+        .await?;
     if !removed {
         return Err(ApiError::Refused(Refusal::Withdrawn));
     }

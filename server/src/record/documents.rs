@@ -25,7 +25,7 @@ use super::{Asker, author_of, context, trace};
 use crate::{
     AppState,
     error::ApiError,
-    store::{DocumentRecord, Party, UploadRecord},
+    store::{DocumentRecord, Matched, Party, UploadRecord},
     vault::Sealed,
     web::{ApiJson, ApiQuery, Origin},
 };
@@ -517,8 +517,11 @@ pub async fn withdraw(
         trace::change(&state, &asker, &origin, AuditAction::DocumentWithdraw, Some(&document.id))
             .await?;
     let now = state.clock.now();
-    state.store.withdraw_document(&asker.record.id, &document.id, now, pending.rows()).await?;
-    pending.written();
+    pending
+        .write(async |rows| {
+            state.store.withdraw_document(&asker.record.id, &document.id, now, rows).await
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -547,9 +550,11 @@ pub async fn announce(
     let pending =
         trace::change(&state, &asker, &origin, AuditAction::DocumentAnnounce, Some(&document.id))
             .await?;
-    let announced =
-        state.store.announce_document(&asker.record.id, &document.id, pending.rows()).await?;
-    pending.written();
+    let Matched(announced) = pending
+        .write(async |rows| {
+            state.store.announce_document(&asker.record.id, &document.id, rows).await
+        })
+        .await?;
     if !announced {
         return Err(ApiError::NotFound);
     }
@@ -573,8 +578,11 @@ pub async fn mask(
     let (item, id) = (item_of(&document), Some(document.id.as_str()));
     trace::require(&state, &asker, &origin, action, id, Action::Mask, &item).await?;
     let pending = trace::change(&state, &asker, &origin, action, Some(&document.id)).await?;
-    state.store.set_masked(&asker.record.id, &document.id, request.masked, pending.rows()).await?;
-    pending.written();
+    pending
+        .write(async |rows| {
+            state.store.set_masked(&asker.record.id, &document.id, request.masked, rows).await
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -70,8 +70,11 @@ async fn store_consent(
 ) -> Result<StatusCode, ApiError> {
     let pending = trace::change(state, asker, origin, action, Some(rpps.as_str())).await?;
     let now = state.clock.now();
-    state.store.set_consent(&asker.record.id, rpps.as_str(), consent, now, pending.rows()).await?;
-    pending.written();
+    pending
+        .write(async |rows| {
+            state.store.set_consent(&asker.record.id, rpps.as_str(), consent, now, rows).await
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -166,8 +169,9 @@ pub async fn regular_doctor(
     let Some(rpps) = request.rpps else {
         trace::sharing_write(&state, &asker, &origin, ACTION, None).await?;
         let pending = trace::change(&state, &asker, &origin, ACTION, None).await?;
-        state.store.set_regular_doctor(&asker.record.id, None, pending.rows()).await?;
-        pending.written();
+        pending
+            .write(async |rows| state.store.set_regular_doctor(&asker.record.id, None, rows).await)
+            .await?;
         return Ok(StatusCode::NO_CONTENT);
     };
     let designate = Action::DesignateRegularDoctor;
@@ -179,7 +183,10 @@ pub async fn regular_doctor(
         other => other?,
     };
     let pending = trace::change(&state, &asker, &origin, ACTION, Some(rpps.as_str())).await?;
-    state.store.set_regular_doctor(&asker.record.id, Some(rpps.as_str()), pending.rows()).await?;
-    pending.written();
+    pending
+        .write(async |rows| {
+            state.store.set_regular_doctor(&asker.record.id, Some(rpps.as_str()), rows).await
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -331,22 +331,25 @@ pub async fn create_episode(
     let now = state.clock.now();
     let pending =
         trace::change(&state, &asker, &origin, AuditAction::EpisodeCreate, Some(&id)).await?;
-    state
-        .store
-        .create_episode(
-            &StoredEpisode {
-                id: &id,
-                account_id: &asker.record.id,
-                data_key: &data_key,
-                key: &sealed.key,
-                sealed_title: &sealed.content,
-                author: &asker.party,
-                now,
-            },
-            pending.rows(),
-        )
+    pending
+        .write(async |rows| {
+            state
+                .store
+                .create_episode(
+                    &StoredEpisode {
+                        id: &id,
+                        account_id: &asker.record.id,
+                        data_key: &data_key,
+                        key: &sealed.key,
+                        sealed_title: &sealed.content,
+                        author: &asker.party,
+                        now,
+                    },
+                    rows,
+                )
+                .await
+        })
         .await?;
-    pending.written();
     let author = author_info(&state, &asker.party, &mut Names::new()).await?;
     Ok((StatusCode::CREATED, Json(EpisodeInfo { id, title, author, created_at: now, items: 0 })))
 }
@@ -408,8 +411,9 @@ pub async fn tag(
     let pending =
         trace::change(&state, &asker, &origin, AuditAction::EpisodeTag, Some(item)).await?;
     let now = state.clock.now();
-    state.store.tag(&episode.id, item, &asker.party, now, pending.rows()).await?;
-    pending.written();
+    pending
+        .write(async |rows| state.store.tag(&episode.id, item, &asker.party, now, rows).await)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -439,7 +443,6 @@ pub async fn untag(
     trace::require(&state, &asker, &origin, action, Some(&item_id), Action::Withdraw, &tagged)
         .await?;
     let pending = trace::change(&state, &asker, &origin, action, Some(&item_id)).await?;
-    state.store.untag(&episode.id, &item_id, pending.rows()).await?;
-    pending.written();
+    pending.write(async |rows| state.store.untag(&episode.id, &item_id, rows).await).await?;
     Ok(StatusCode::NO_CONTENT)
 }

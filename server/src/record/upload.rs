@@ -177,33 +177,38 @@ pub async fn start_upload(
     };
     let pending =
         trace::change(&state, &asker, &origin, AuditAction::UploadStart, Some(&id)).await?;
-    state
-        .store
-        .create_upload(
-            &NewUpload {
-                id: &id,
-                account_id: &asker.record.id,
-                data_key: &data_key,
-                key: &sealed_title.key,
-                uploader: &asker.party,
-                idempotency_key: idempotency_key.as_deref(),
-                sealed_title: &sealed_title.content,
-                category: request.category,
-                domain: replaced.as_ref().map_or(request.domain, |document| document.domain),
-                type_code: request.type_code.as_deref(),
-                care_date: &care_date.to_string(),
-                media_type: request.media_type,
-                size: request.size,
-                replaces: request.replaces.as_deref(),
-                hidden_from_representatives,
-                awaiting_announcement,
-                sealed_terms: sealed_terms.as_deref(),
-                now: state.clock.now(),
-            },
-            pending.rows(),
-        )
+    pending
+        .write(async |rows| {
+            state
+                .store
+                .create_upload(
+                    &NewUpload {
+                        id: &id,
+                        account_id: &asker.record.id,
+                        data_key: &data_key,
+                        key: &sealed_title.key,
+                        uploader: &asker.party,
+                        idempotency_key: idempotency_key.as_deref(),
+                        sealed_title: &sealed_title.content,
+                        category: request.category,
+                        domain: replaced
+                            .as_ref()
+                            .map_or(request.domain, |document| document.domain),
+                        type_code: request.type_code.as_deref(),
+                        care_date: &care_date.to_string(),
+                        media_type: request.media_type,
+                        size: request.size,
+                        replaces: request.replaces.as_deref(),
+                        hidden_from_representatives,
+                        awaiting_announcement,
+                        sealed_terms: sealed_terms.as_deref(),
+                        now: state.clock.now(),
+                    },
+                    rows,
+                )
+                .await
+        })
         .await?;
-    pending.written();
     let repeated = match &replaced {
         // A new version is the same exam, not a repeated one.
         Some(_) => Vec::new(),
@@ -306,9 +311,11 @@ pub async fn append(
     let content = state.vault.seal_in(&upload.key, &upload.data_key, &body, &context)?;
     let pending =
         trace::change(&state, &asker, &origin, AuditAction::UploadChunk, Some(&upload.id)).await?;
-    let outcome =
-        state.store.append_chunk(&upload.id, offset, &content, length, pending.rows()).await?;
-    pending.written();
+    let outcome = pending
+        .write(async |rows| {
+            state.store.append_chunk(&upload.id, offset, &content, length, rows).await
+        })
+        .await?;
     match outcome {
         AppendOutcome::Appended => {
             let status = UploadStatus { received: offset + length, ..status_of(&upload) };
@@ -343,22 +350,17 @@ pub async fn finish(
     let pending =
         trace::change(&state, &asker, &origin, AuditAction::DocumentDeposit, Some(deposited_id))
             .await?;
-    let deposited = state
-        .store
-        .finish_upload(
-            &upload.id,
-            &document_id,
-            terms.as_deref(),
-            state.clock.now(),
-            pending.rows(),
-        )
+    let now = state.clock.now();
+    let deposited = pending
+        .write(async |rows| {
+            state.store.finish_upload(&upload.id, &document_id, terms.as_deref(), now, rows).await
+        })
         .await
         .map_err(|error| match error {
             crate::store::StoreError::Conflict(_) => ApiError::Refused(Refusal::Withdrawn),
             other => other.into(),
         })?
         .ok_or(ApiError::Refused(Refusal::UploadIncomplete))?;
-    pending.written();
     let document = state
         .store
         .document(&asker.record.id, &deposited.document_id)

@@ -9,6 +9,41 @@ use crate::audit::{
     merkle::{Hash, Node},
 };
 
+/// What a store change's answer says of the audit rows it was handed: committed with the change,
+/// or rolled back with it (nothing written). Every audited change answers a type that says so,
+/// and [`crate::audit::Pending::write`] moves the log's edge exactly as far as the database went.
+/// `bool` has no impl on purpose: a change that answers whether it found its row says which
+/// of the two it means ([`Matched`], or `Option`).
+pub trait Committed {
+    fn committed(&self) -> bool;
+}
+
+/// Committed: an error is the only other outcome.
+impl Committed for () {
+    fn committed(&self) -> bool {
+        true
+    }
+}
+
+/// `None`: the change found nothing to change (a session ended, a version replaced, a link
+/// gone) and was rolled back with its audit rows.
+impl<T> Committed for Option<T> {
+    fn committed(&self) -> bool {
+        self.is_some()
+    }
+}
+
+/// A change written with its audit entry whether or not it found its row; `Matched(true)` when
+/// it did. (Withdrawing a document already withdrawn is still an act that the log keeps.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Matched(pub bool);
+
+impl Committed for Matched {
+    fn committed(&self) -> bool {
+        true
+    }
+}
+
 #[async_trait]
 pub trait AuditStore: Send + Sync + 'static {
     /// Appends the entry at its place (refused if that place is taken), with its checkpoint if

@@ -138,7 +138,7 @@ pub trait EmergencyStore: Send + Sync + 'static {
         rpps: &str,
         now: i64,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Option<()>, StoreError>;
     /// Every break-glass session on this record, newest first.
     async fn break_glass_of_record(
         &self,
@@ -188,7 +188,7 @@ pub trait EmergencyStore: Send + Sync + 'static {
         account_id: &str,
         now: i64,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Option<()>, StoreError>;
     /// Counts one passcode try before it is checked, if the link is still live at `now` with
     /// fewer than `tries` failures: the new count, or `None` (dead). Parallel tries cannot pass
     /// the cap: each takes its place first.
@@ -207,7 +207,7 @@ pub trait EmergencyStore: Send + Sync + 'static {
         now: i64,
         tries: u32,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Option<()>, StoreError>;
 
     async fn mark_notifications_read(
         &self,

@@ -130,7 +130,7 @@ pub trait PeopleStore: Send + Sync + 'static {
         withdrawn_by: &str,
         now: i64,
         event: &super::Event<'_>,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Option<()>, StoreError>;
 
     /// Archives the record; with `erasure_due_at`, it is also erased at that time.
     async fn close_account(

@@ -4,7 +4,7 @@
 use app::record::Section;
 use async_trait::async_trait;
 
-use super::{Party, StoreError};
+use super::{Matched, Party, StoreError};
 use crate::audit::AuditRows;
 use crate::vault::WrappedKey;
 
@@ -97,7 +97,7 @@ pub trait ProfileStore: Send + Sync + 'static {
         after: u32,
         version: &NewVersion<'_>,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Option<()>, StoreError>;
     /// Every version, oldest first.
     async fn versions(&self, entry_id: &str) -> Result<Vec<VersionRecord>, StoreError>;
     /// Who wrote each version of each entry of the record, and when.
@@ -116,5 +116,5 @@ pub trait ProfileStore: Send + Sync + 'static {
         id: &str,
         now: i64,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Matched, StoreError>;
 }

@@ -7,7 +7,7 @@ use app::{
 };
 use async_trait::async_trait;
 
-use super::StoreError;
+use super::{Matched, StoreError};
 use crate::audit::AuditRows;
 use crate::vault::WrappedKey;
 
@@ -101,6 +101,13 @@ pub enum AppendOutcome {
     },
 }
 
+/// Both outcomes commit their audit entry: a chunk at the wrong offset is traced too.
+impl super::Committed for AppendOutcome {
+    fn committed(&self) -> bool {
+        true
+    }
+}
+
 #[async_trait]
 pub trait RecordStore: Send + Sync + 'static {
     /// Creates the upload and its data key together.
@@ -162,14 +169,14 @@ pub trait RecordStore: Send + Sync + 'static {
         id: &str,
         now: i64,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Matched, StoreError>;
     /// The result may now be read by the patient; `false` if it was not awaiting announcement.
     async fn announce_document(
         &self,
         account_id: &str,
         id: &str,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Matched, StoreError>;
     /// Forgets uploads never finished since `before`.
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError>;
 
@@ -204,14 +211,14 @@ pub trait RecordStore: Send + Sync + 'static {
         tagger: &Party,
         now: i64,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Matched, StoreError>;
     /// `false` if the item was not tagged with it.
     async fn untag(
         &self,
         episode_id: &str,
         item_id: &str,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Matched, StoreError>;
 }
 
 pub struct NewEpisode<'a> {

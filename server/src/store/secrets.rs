@@ -60,7 +60,11 @@ pub trait SecretStore: Send + Sync + 'static {
     async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError>;
     /// The pending secret (set up, not yet confirmed) becomes the one in use, enabled; `false`
     /// when there was none.
-    async fn enable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<bool, StoreError>;
+    async fn enable_totp(
+        &self,
+        account_id: &str,
+        event: &Event<'_>,
+    ) -> Result<Option<()>, StoreError>;
     /// The authenticator in use, if any (enabled or not).
     async fn totp(&self, account_id: &str) -> Result<Option<TotpState>, StoreError>;
     /// A secret set up and waiting for its first code.

@@ -64,6 +64,13 @@ pub enum DeviceSeen {
     New,
 }
 
+/// Opening a session commits its login's events whatever it learnt of the device.
+impl super::Committed for DeviceSeen {
+    fn committed(&self) -> bool {
+        true
+    }
+}
+
 /// A live session.
 pub struct SessionRecord {
     pub owner: SessionOwner,

@@ -42,18 +42,18 @@ async fn insert_checkpoint(
 }
 
 /// Commits a change of one row with its audit entry; a change that found no row (or several)
-/// is rolled back and `false`.
+/// is rolled back and `None`.
 pub(super) async fn commit_one(
     mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
     changed: sqlx::sqlite::SqliteQueryResult,
     audit: &AuditRows,
-) -> Result<bool, StoreError> {
+) -> Result<Option<()>, StoreError> {
     if changed.rows_affected() != 1 {
-        return Ok(false);
+        return Ok(None);
     }
     write_audit(&mut tx, audit).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(()))
 }
 
 /// Writes an audit entry's rows inside the caller's transaction.

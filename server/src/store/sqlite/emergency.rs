@@ -167,7 +167,7 @@ impl EmergencyStore for SqliteStore {
         rpps: &str,
         now: i64,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE break_glass_sessions SET ended_at = ?1 \
@@ -336,7 +336,7 @@ impl EmergencyStore for SqliteStore {
         account_id: &str,
         now: i64,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE emergency_links SET revoked_at = ? \
@@ -375,7 +375,7 @@ impl EmergencyStore for SqliteStore {
         now: i64,
         tries: u32,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         // A reserved try was counted: the link is live with one failure more than it has.
         let live = if reserved {

@@ -259,7 +259,7 @@ impl PeopleStore for SqliteStore {
         withdrawn_by: &str,
         now: i64,
         event: &Event<'_>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let result = sqlx::query(
             "UPDATE representations SET withdrawn_at = ?, withdrawn_by = ? \
@@ -279,11 +279,11 @@ impl PeopleStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         if result.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(None);
         }
         super::write_event(&mut tx, event).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(()))
     }
 
     async fn close_account(

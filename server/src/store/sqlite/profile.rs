@@ -10,7 +10,7 @@ use super::{
 use crate::{
     audit::AuditRows,
     store::{
-        EntryRecord, NewEntry, NewVersion, Party, ProfileStore, StoreError, VersionRecord,
+        EntryRecord, Matched, NewEntry, NewVersion, Party, ProfileStore, StoreError, VersionRecord,
         VersionStamp,
     },
     vault::WrappedKey,
@@ -154,7 +154,7 @@ impl ProfileStore for SqliteStore {
         after: u32,
         version: &NewVersion<'_>,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let moved = sqlx::query(
             "UPDATE profile_entries SET current_version = current_version + 1 \
@@ -166,7 +166,7 @@ impl ProfileStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         if moved.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(None);
         }
         let (kind, who) = party_columns(version.author);
         sqlx::query(
@@ -184,7 +184,7 @@ impl ProfileStore for SqliteStore {
         .await?;
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(()))
     }
 
     async fn versions(&self, entry_id: &str) -> Result<Vec<VersionRecord>, StoreError> {
@@ -253,7 +253,7 @@ impl ProfileStore for SqliteStore {
         id: &str,
         now: i64,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Matched, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE profile_entries SET removed_at = ? \
@@ -266,6 +266,6 @@ impl ProfileStore for SqliteStore {
         .await?;
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(Matched(done.rows_affected() == 1))
     }
 }

@@ -13,8 +13,8 @@ use super::{BEGIN_WRITE, SqliteStore, insert_data_key};
 use crate::{
     audit::AuditRows,
     store::{
-        AppendOutcome, Deposited, DocumentRecord, EpisodeRecord, NewEpisode, NewUpload, Party,
-        RecordStore, StoreError, TagRecord, UploadRecord,
+        AppendOutcome, Deposited, DocumentRecord, EpisodeRecord, Matched, NewEpisode, NewUpload,
+        Party, RecordStore, StoreError, TagRecord, UploadRecord,
     },
     vault::WrappedKey,
 };
@@ -409,7 +409,7 @@ impl RecordStore for SqliteStore {
         id: &str,
         now: i64,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Matched, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let result = sqlx::query(
             "UPDATE documents SET withdrawn_at = ? \
@@ -422,7 +422,7 @@ impl RecordStore for SqliteStore {
         .await?;
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(result.rows_affected() == 1)
+        Ok(Matched(result.rows_affected() == 1))
     }
 
     async fn announce_document(
@@ -430,7 +430,7 @@ impl RecordStore for SqliteStore {
         account_id: &str,
         id: &str,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Matched, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE documents SET awaiting_announcement = 0 \
@@ -442,7 +442,7 @@ impl RecordStore for SqliteStore {
         .await?;
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(Matched(done.rows_affected() == 1))
     }
 
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError> {
@@ -600,7 +600,7 @@ impl RecordStore for SqliteStore {
         tagger: &Party,
         now: i64,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Matched, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let (kind, who) = party_columns(tagger);
         let done = sqlx::query(
@@ -616,7 +616,7 @@ impl RecordStore for SqliteStore {
         .await?;
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(Matched(done.rows_affected() == 1))
     }
 
     async fn untag(
@@ -624,7 +624,7 @@ impl RecordStore for SqliteStore {
         episode_id: &str,
         item_id: &str,
         audit: &AuditRows,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Matched, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query("DELETE FROM episode_items WHERE episode_id = ? AND item_id = ?")
             .bind(episode_id)
@@ -633,7 +633,7 @@ impl RecordStore for SqliteStore {
             .await?;
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(Matched(done.rows_affected() == 1))
     }
 }
 

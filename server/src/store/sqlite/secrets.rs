@@ -133,7 +133,11 @@ impl SecretStore for SqliteStore {
         Ok(())
     }
 
-    async fn enable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<bool, StoreError> {
+    async fn enable_totp(
+        &self,
+        account_id: &str,
+        event: &Event<'_>,
+    ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let replaced: Option<Option<String>> = sqlx::query_scalar(
             "SELECT totp_data_key FROM accounts WHERE id = ? AND totp_pending_secret IS NOT NULL",
@@ -141,7 +145,7 @@ impl SecretStore for SqliteStore {
         .bind(account_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(replaced) = replaced else { return Ok(false) };
+        let Some(replaced) = replaced else { return Ok(None) };
         sqlx::query(
             "UPDATE accounts SET totp_secret = totp_pending_secret, \
              totp_data_key = totp_pending_data_key, totp_pending_secret = NULL, \
@@ -155,7 +159,7 @@ impl SecretStore for SqliteStore {
         }
         write_event(&mut tx, event).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(()))
     }
 
     async fn pending_totp(&self, account_id: &str) -> Result<Option<StoredSecret>, StoreError> {
