@@ -13,7 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{account::password::PasswordError, messages::MessageError, store::StoreError};
+use crate::{messages::MessageError, passwords::PasswordError, store::StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod messages;
 pub mod notices;
+pub mod passwords;
 pub mod professional;
 pub mod profile;
 pub mod record;

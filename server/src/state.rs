@@ -7,12 +7,10 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    account::{
-        lifecycle::AccountRules,
-        password::{PasswordError, Passwords},
-    },
+    account::lifecycle::AccountRules,
     clock::{Clock, SystemClock},
     messages::{MessageService, Outbox},
+    passwords::{PasswordError, Passwords},
     professional::card::{CardAuthority, SimulatedCards},
     store::Store,
     vault::Vault,

@@ -18,6 +18,12 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+/// A new random identifier (128 bits, in hex): of a data key, and of the row sealed under it.
+pub fn new_key_ref() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 const CURRENT_FILE: &str = "current";
 
 /// A data key as stored (table `data_keys`): which master key wrapped it, and the wrapped key.

@@ -166,12 +166,6 @@ pub(crate) fn locale_of(account: &AccountRecord) -> &'static str {
     if account.locale == "en" { "en" } else { "fr" }
 }
 
-/// A new random identifier for a data key.
-pub(crate) fn new_key_ref() -> String {
-    let bytes: [u8; 16] = rand::random();
-    hex(&bytes)
-}
-
 fn new_account_id() -> String {
     let bytes: [u8; 16] = rand::random();
     hex(&bytes)

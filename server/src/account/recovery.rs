@@ -9,7 +9,7 @@ use super::{
     codes::{self, NewCode, code_kind, code_sent, store_code, store_decoy_code, try_message_code},
     contact_key, limit, locale_of,
     login::second_factor_key,
-    password::{self, Replacement, check_personal_strength, replace_password},
+    password::{Replacement, check_personal_strength, replace_password},
     representation, send, totp,
 };
 use crate::{
@@ -89,7 +89,7 @@ pub(super) async fn finish(
     let code =
         validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
     // The rules that need no account first, so a weak password does not spend a try.
-    password::check_strength(request.new_password.expose(), &[])
+    crate::passwords::check_strength(request.new_password.expose(), &[])
         .map_err(|e| ApiError::input("new_password", e))?;
     let challenge_hash = codes::challenge_digest(&request.challenge);
     let now = state.clock.now();

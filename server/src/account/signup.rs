@@ -17,7 +17,7 @@ use axum::{
 use super::{
     ADDRESS_POLICY,
     codes::{self, NewCode, code_kind, code_sent, store_code, store_decoy_code},
-    hex, limit, new_account, password, request_locale, send, today,
+    hex, limit, new_account, request_locale, send, today,
 };
 use crate::{
     AppState,
@@ -46,7 +46,7 @@ pub(super) async fn signup(
         validate::parse_birth_date(&request.birth_date, today(&state), state.rules.majority_age)
             .map_err(|e| ApiError::input("birth_date", e))?;
     let birth_year = birth_date.year.to_string();
-    password::check_strength(
+    crate::passwords::check_strength(
         request.password.expose(),
         &[&given_name, &family_name, contact.as_str(), &birth_year],
     )

@@ -28,14 +28,14 @@ use axum::{
 use crate::{
     AppState,
     account::{
-        ADDRESS_POLICY, limit, new_key_ref,
+        ADDRESS_POLICY, limit,
         session::{AnySession, ProSession},
     },
     audit::{AuditActor, AuditEntry},
     error::{ApiError, Refusal},
     record::{Asker, trace},
     store::{BreakGlassRecord, NewBreakGlass, Recipient, SessionOwner},
-    vault::{Sealed, Vault, VaultError},
+    vault::{Sealed, Vault, VaultError, new_key_ref},
     web::{ApiJson, Origin},
 };
 

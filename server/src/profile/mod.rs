@@ -20,11 +20,10 @@ use axum::{
 
 use crate::{
     AppState,
-    account::new_key_ref,
     error::{ApiError, Refusal},
     record::{Asker, Names, author_info, author_of, context, trace},
     store::{EntryRecord, Matched, NewEntry, NewVersion},
-    vault::Sealed,
+    vault::{Sealed, new_key_ref},
     web::{ApiJson, IdempotencyKey, Origin},
 };
 

@@ -28,11 +28,10 @@ use axum::{
 use super::{Asker, Names, Who, author_info, documents, trace};
 use crate::{
     AppState,
-    account::new_key_ref,
     error::ApiError,
     profile,
     store::{DocumentRecord, EntryRecord, NewEpisode as StoredEpisode, UploadRecord},
-    vault::Sealed,
+    vault::{Sealed, new_key_ref},
     web::{ApiJson, ApiQuery, Origin},
 };
 

@@ -27,10 +27,10 @@ use super::documents::{
 use super::{Asker, Names, trace};
 use crate::{
     AppState,
-    account::new_key_ref,
     audit::AuditAction,
     error::{ApiError, Refusal},
     store::{AppendOutcome, NewUpload, UploadRecord},
+    vault::new_key_ref,
     web::{ApiJson, IdempotencyKey, Origin},
 };
 
