@@ -1,5 +1,5 @@
-//! The local outbox: every message (a code, a notice) is written here first, in the same
-//! transaction as what it tells of, and delivered from here (by SMTP when configured); a
+//! The local outbox: every message (a code, a notice) is written here first, right after what it
+//! tells of (in a transaction of its own), and delivered from here (by SMTP when configured); a
 //! delivered message's body is forgotten.
 
 use async_trait::async_trait;
