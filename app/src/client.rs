@@ -28,13 +28,47 @@ impl ApiFailure {
     }
 }
 
+/// The device's offline copy as the client reaches it, in the browser: told whether each request
+/// reached the server, handed the answers to keep, asked for one when there is no network. The
+/// copy (`cache`) attaches itself when a page starts; the client never imports the cache, which
+/// sends through the client. Until it is attached, a request without a network just fails.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+#[derive(Clone, Copy)]
+pub struct DeviceCopy {
+    pub network_answered: fn(bool),
+    pub is_unlocked: fn() -> bool,
+    pub recall: fn(String) -> LocalFuture<Result<Option<KeptAnswer>, ApiFailure>>,
+    pub remember: fn(String, zeroize::Zeroizing<String>) -> LocalFuture<()>,
+}
+
+/// An answer kept in the copy, opened.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub type KeptAnswer = zeroize::Zeroizing<Vec<u8>>;
+
+/// A future of this page's thread (the browser has one).
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub type LocalFuture<T> = std::pin::Pin<Box<dyn Future<Output = T>>>;
+
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+thread_local! {
+    static DEVICE_COPY: std::cell::Cell<Option<DeviceCopy>> = const { std::cell::Cell::new(None) };
+}
+
+/// Attaches the device's copy (see [`DeviceCopy`]), once per page.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub fn attach_device_copy(copy: DeviceCopy) {
+    DEVICE_COPY.set(Some(copy));
+}
+
 /// Awaits a request; the header's online indicator learns whether it reached the server.
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 async fn answered(
     sent: impl Future<Output = Result<gloo_net::http::Response, gloo_net::Error>>,
 ) -> Result<gloo_net::http::Response, ApiFailure> {
     let response = sent.await;
-    crate::cache::offline::network_answered(response.is_ok());
+    if let Some(copy) = DEVICE_COPY.get() {
+        (copy.network_answered)(response.is_ok());
+    }
     response.map_err(|_| ApiFailure::Network)
 }
 
@@ -92,25 +126,21 @@ pub fn get<R: DeserializeOwned + Send + 'static>(
 
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 async fn browser_get<R: DeserializeOwned>(path: String) -> Result<R, ApiFailure> {
-    use crate::cache::offline;
+    // The copy, when there is one and it is unlocked now.
+    let unlocked = || DEVICE_COPY.get().filter(|copy| (copy.is_unlocked)());
     let Ok(response) = answered(gloo_net::http::Request::get(&path).send()).await else {
         // No network: the device's copy, if it is unlocked and holds this answer. A copy that is
         // locked or absent answers nothing, and its code is not fetched to say so.
-        if !offline::split::is_unlocked() {
-            return Err(ApiFailure::Network);
-        }
-        let kept = offline::split::recall(path).await??.ok_or(ApiFailure::Network)?;
+        let copy = unlocked().ok_or(ApiFailure::Network)?;
+        let kept = (copy.recall)(path).await?.ok_or(ApiFailure::Network)?;
         return serde_json::from_slice(&kept).map_err(|_| ApiFailure::Network);
     };
     if !response.ok() || response.status() == 204 {
         return read(response).await?.ok_or(ApiFailure::Network);
     }
     let text = zeroize::Zeroizing::new(response.text().await.map_err(|_| ApiFailure::Network)?);
-    if offline::split::is_unlocked() {
-        let text = text.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = offline::split::remember(path, text).await;
-        });
+    if let Some(copy) = unlocked() {
+        wasm_bindgen_futures::spawn_local((copy.remember)(path, text.clone()));
     }
     serde_json::from_str(&text).map_err(|_| ApiFailure::Network)
 }

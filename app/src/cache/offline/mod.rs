@@ -83,6 +83,16 @@ pub enum UnlockError {
 
 pub(super) fn register(state: OfflineState) {
     STATE.set(Some(state));
+    crate::client::attach_device_copy(crate::client::DeviceCopy {
+        network_answered,
+        is_unlocked: split::is_unlocked,
+        recall: |path| Box::pin(async move { split::recall(path).await? }),
+        remember: |path, text| {
+            Box::pin(async move {
+                let _ = split::remember(path, text).await;
+            })
+        },
+    });
 }
 
 pub fn state() -> Option<OfflineState> {
@@ -92,7 +102,7 @@ pub fn state() -> Option<OfflineState> {
 /// A request reached the server (`true`) or found no network (`false`): the header's indicator
 /// follows what the last request found, not only the browser's `online` and `offline` events,
 /// which do not fire when the network fails while the device stays connected.
-pub fn network_answered(answered: bool) {
+fn network_answered(answered: bool) {
     if let Some(state) = state()
         && state.online.get_untracked() != answered
     {
