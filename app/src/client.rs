@@ -139,10 +139,12 @@ async fn browser_get<R: DeserializeOwned>(path: String) -> Result<R, ApiFailure>
         return read(response).await?.ok_or(ApiFailure::Network);
     }
     let text = zeroize::Zeroizing::new(response.text().await.map_err(|_| ApiFailure::Network)?);
+    let answer = serde_json::from_str(&text).map_err(|_| ApiFailure::Network)?;
+    // Kept only once it reads: the body moves to the copy, not copied.
     if let Some(copy) = unlocked() {
-        wasm_bindgen_futures::spawn_local((copy.remember)(path, text.clone()));
+        wasm_bindgen_futures::spawn_local((copy.remember)(path, text));
     }
-    serde_json::from_str(&text).map_err(|_| ApiFailure::Network)
+    Ok(answer)
 }
 
 /// The JSON API as the server's page renderer reaches it: a `GET` of an API path, made in process

@@ -18,9 +18,15 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-/// A new random identifier (128 bits, in hex): of a data key, and of the row sealed under it.
-pub fn new_key_ref() -> String {
+/// A new random identifier (128 bits, in hex): of an account, of a data key, and of the row
+/// sealed under it.
+pub fn new_id() -> String {
     let bytes: [u8; 16] = rand::random();
+    hex(&bytes)
+}
+
+/// Bytes in lower-case hex (identifiers, and the digests in rate-limit keys).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -67,7 +73,7 @@ pub struct Vault {
 
 fn key_id(key: &[u8; 32]) -> String {
     let digest = Sha256::new().chain_update(b"carnet/master-key-id\0").chain_update(key).finalize();
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    hex(&digest[..8])
 }
 
 fn decode_key(text: &str) -> Result<Zeroizing<[u8; 32]>, VaultError> {

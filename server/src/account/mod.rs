@@ -102,11 +102,7 @@ pub(crate) fn blocked_event(
 pub(crate) fn contact_key(contact: &str) -> String {
     // Hashed so the table of limits does not list people's addresses.
     let digest = codes::challenge_digest(contact);
-    format!("contact:{}", hex(&digest[..16]))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("contact:{}", crate::vault::hex(&digest[..16]))
 }
 
 pub(crate) fn today(state: &AppState) -> Date {
@@ -166,11 +162,6 @@ pub(crate) fn locale_of(account: &AccountRecord) -> &'static str {
     if account.locale == "en" { "en" } else { "fr" }
 }
 
-fn new_account_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    hex(&bytes)
-}
-
 /// A new account, not yet active, without password: callers set what differs.
 pub(crate) fn new_account(
     contact: Option<Contact>,
@@ -180,7 +171,7 @@ pub(crate) fn new_account(
     now: i64,
 ) -> AccountRecord {
     AccountRecord {
-        id: new_account_id(),
+        id: crate::vault::new_id(),
         contact,
         given_name,
         family_name,

@@ -17,7 +17,7 @@ use axum::{
 use super::{
     ADDRESS_POLICY,
     codes::{self, NewCode, code_kind, code_sent, store_code, store_decoy_code},
-    hex, limit, new_account, request_locale, send, today,
+    limit, new_account, request_locale, send, today,
 };
 use crate::{
     AppState,
@@ -129,7 +129,7 @@ pub(crate) async fn tell_already_registered(
     locale: &str,
 ) -> Result<(), ApiError> {
     let digest = codes::challenge_digest(contact.as_str());
-    let key = format!("already-registered:{}", hex(&digest[..16]));
+    let key = format!("already-registered:{}", crate::vault::hex(&digest[..16]));
     match state.store.rate_limit_try(&key, state.clock.now(), ALREADY_REGISTERED_POLICY).await? {
         RateDecision::Allowed => send(state, contact, locale, Kind::AlreadyRegistered).await,
         RateDecision::Blocked { .. } => Ok(()),

@@ -27,7 +27,7 @@ pub async fn store_secret(
     secret: &[u8],
     reset: Option<&str>,
 ) -> Result<(), ApiError> {
-    let data_key = crate::vault::new_key_ref();
+    let data_key = crate::vault::new_id();
     let sealed = state.vault.seal(secret, &data_key, account_id, &context(account_id))?;
     let now = state.clock.now();
     let (key, content) = (&sealed.key, &sealed.content);

@@ -35,7 +35,7 @@ use crate::{
     error::{ApiError, Refusal},
     record::{Asker, trace},
     store::{BreakGlassRecord, NewBreakGlass, Recipient, SessionOwner},
-    vault::{Sealed, Vault, VaultError, new_key_ref},
+    vault::{Sealed, Vault, VaultError, new_id},
     web::{ApiJson, Origin},
 };
 
@@ -216,8 +216,8 @@ async fn start(
         return Ok((StatusCode::OK, Json(live_info(&live, &record))));
     }
 
-    let id = new_key_ref();
-    let data_key = new_key_ref();
+    let id = new_id();
+    let data_key = new_id();
     let sealed =
         state.vault.seal(reason.as_bytes(), &data_key, &record.id, &reason_context(&id))?;
     let expires_at = now + state.emergency.break_glass_seconds;

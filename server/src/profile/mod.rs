@@ -23,7 +23,7 @@ use crate::{
     error::{ApiError, Refusal},
     record::{Asker, Names, author_info, author_of, context, trace},
     store::{EntryRecord, Matched, NewEntry, NewVersion},
-    vault::{Sealed, new_key_ref},
+    vault::{Sealed, new_id},
     web::{ApiJson, IdempotencyKey, Origin},
 };
 
@@ -278,8 +278,8 @@ async fn create(
         return trace::refuse(&state, &asker, &origin, AuditAction::ProfileCreate, "", reason)
             .await;
     }
-    let id = new_key_ref();
-    let data_key = new_key_ref();
+    let id = new_id();
+    let data_key = new_id();
     let plain = serde_json::to_vec(&entry).map_err(|_| ApiError::BadRequest)?;
     let sealed = state.vault.seal(&plain, &data_key, &asker.record.id, &version_context(&id, 1))?;
     let pending =

@@ -31,7 +31,7 @@ use crate::{
     error::ApiError,
     profile,
     store::{DocumentRecord, EntryRecord, NewEpisode as StoredEpisode, UploadRecord},
-    vault::{Sealed, new_key_ref},
+    vault::{Sealed, new_id},
     web::{ApiJson, ApiQuery, Origin},
 };
 
@@ -323,8 +323,8 @@ pub async fn create_episode(
     .await?;
     let title = timeline::episode_title(&request.title)
         .ok_or(ApiError::input("title", InputError::TitleInvalid))?;
-    let id = new_key_ref();
-    let data_key = new_key_ref();
+    let id = new_id();
+    let data_key = new_id();
     let sealed =
         state.vault.seal(title.as_bytes(), &data_key, &asker.record.id, &episode_context(&id))?;
     let now = state.clock.now();

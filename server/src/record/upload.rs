@@ -30,7 +30,7 @@ use crate::{
     audit::AuditAction,
     error::{ApiError, Refusal},
     store::{AppendOutcome, NewUpload, UploadRecord},
-    vault::new_key_ref,
+    vault::new_id,
     web::{ApiJson, IdempotencyKey, Origin},
 };
 
@@ -162,8 +162,8 @@ pub async fn start_upload(
         return Err(ApiError::input("substances", InputError::TextInvalid));
     };
 
-    let id = new_key_ref();
-    let data_key = new_key_ref();
+    let id = new_id();
+    let data_key = new_id();
     let sealed_title =
         state.vault.seal(title.as_bytes(), &data_key, &asker.record.id, &title_context(&id))?;
     let sealed_terms = if substances.is_empty() {
@@ -345,7 +345,7 @@ pub async fn finish(
         return Err(ApiError::input("file", InputError::MediaType));
     }
     let terms = super::timeline::seal_terms(&state, &upload, &content)?;
-    let document_id = new_key_ref();
+    let document_id = new_id();
     let deposited_id = upload.replaces.as_deref().unwrap_or(&document_id);
     let pending =
         trace::change(&state, &asker, &origin, AuditAction::DocumentDeposit, Some(deposited_id))

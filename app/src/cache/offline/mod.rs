@@ -81,6 +81,8 @@ pub enum UnlockError {
     Unavailable,
 }
 
+/// Keeps the page's offline state, and attaches the copy to the client (see
+/// [`crate::client::DeviceCopy`]): once per page, at its start.
 pub(super) fn register(state: OfflineState) {
     STATE.set(Some(state));
     crate::client::attach_device_copy(crate::client::DeviceCopy {
