@@ -150,9 +150,24 @@ export function watchPanics(context) {
   return panics;
 }
 
+// The pages `openPage` opened during the current test, each with its journal: the navigations,
+// the API calls with their status, failed requests and console messages, newest last. A failed
+// test prints them, with the alerts on screen, so that a failure in CI says what the page saw.
+const opened = [];
+
+async function tellWhatPagesSaw() {
+  for (const { page, journal } of opened.splice(0)) {
+    if (page.isClosed()) continue;
+    const alerts = await page.locator('[role="alert"]').allInnerTexts().catch(() => []);
+    console.log(`--- page ${page.url()}\n  alerts: ${JSON.stringify(alerts)}\n  ${journal.join('\n  ')}`);
+  }
+}
+
 export function useServerAndBrowser({ before, after, serverArgs = () => [] }) {
   const env = {};
-  afterEach(() => {
+  afterEach(async (t) => {
+    if (t.passed) opened.length = 0;
+    else await tellWhatPagesSaw();
     const seen = panics.splice(0);
     assert.deepEqual(seen, [], 'the app panicked or threw in the browser');
   });
@@ -185,6 +200,24 @@ export async function openPage(browser, viewport, { httpErrors = true, serviceWo
     // A navigation cancels the previous page's pending loads (ERR_ABORTED): not a failure.
     if (req.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${req.url()}`);
   });
+  const journal = [];
+  const started = Date.now();
+  const note = (line) => {
+    journal.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${line}`);
+    if (journal.length > 80) journal.shift();
+  };
+  page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) note(`navigated to ${frame.url()}`); });
+  page.on('request', (request) => {
+    const { pathname } = new URL(request.url());
+    if (pathname.startsWith('/api/') && request.method() !== 'GET') note(`sent ${request.method()} ${pathname}`);
+  });
+  page.on('response', (response) => {
+    const { pathname } = new URL(response.url());
+    if (pathname.startsWith('/api/')) note(`${response.request().method()} ${pathname} ${response.status()}`);
+  });
+  page.on('requestfailed', (req) => note(`failed ${req.method()} ${req.url()} ${req.failure()?.errorText}`));
+  page.on('console', (msg) => note(`console ${msg.type()}: ${msg.text().slice(0, 300)}`));
+  opened.push({ page, journal });
   return { context, page, problems };
 }
 
