@@ -68,7 +68,6 @@ pub async fn open(
     };
     let remembers = device.is_some();
     let now = opening.entry.at;
-    let pending = state.auditor.prepare(&*state.store, &opening.entry).await?;
     let session = NewSession {
         token_hash: &token_digest(&token),
         owner: &opening.owner,
@@ -78,8 +77,9 @@ pub async fn open(
         activate: opening.activate,
         device,
     };
-    let seen = pending
-        .write(async |audit| {
+    let seen = state
+        .auditor
+        .write(&*state.store, &opening.entry, async |audit| {
             let event = Event {
                 names: opening.names,
                 owner: event_owner,

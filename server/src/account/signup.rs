@@ -97,9 +97,9 @@ pub(super) async fn signup(
                 None,
                 now,
             );
-            let pending = state.auditor.prepare(&*state.store, &entry).await?;
-            pending
-                .write(async |audit| {
+            state
+                .auditor
+                .write(&*state.store, &entry, async |audit| {
                     let event = Event {
                         names: &[AuditAction::AccountSignup],
                         owner: EventOwner::Account(&id),

@@ -80,9 +80,9 @@ impl Auditor {
         self.key.verifying_key()
     }
 
-    /// Prepares the entry's rows and holds the log until they are written: the caller writes
-    /// them in the same transaction as the action they record, then [`Pending::written`].
-    /// Dropped unwritten (the action failed), nothing is taken from the log.
+    /// Prepares the entry's rows and holds the log until they are written, for a caller that
+    /// must read them first (their place in the log); [`Auditor::write`] otherwise. Dropped
+    /// unwritten (the action failed), nothing is taken from the log.
     pub async fn prepare(
         &self,
         store: &dyn Store,
@@ -113,6 +113,17 @@ impl Auditor {
             nodes,
         };
         Ok(Pending { edge, rows, written: false })
+    }
+
+    /// Records `entry` with a change, in one transaction: `change` is the store call that writes
+    /// the rows it is handed beside its own (see [`Pending::write`] for how far the log moves).
+    pub async fn write<T: Committed>(
+        &self,
+        store: &dyn Store,
+        entry: &AuditEntry,
+        change: impl AsyncFnOnce(&AuditRows) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.prepare(store, entry).await?.write(change).await
     }
 
     /// Appends an entry on its own (a read: the trace is written before the answer leaves).

@@ -326,18 +326,6 @@ pub async fn professional_event(
     write_event(state, &entry, &[event], owner, client_addr, now).await
 }
 
-/// Prepares an account event's entry, for [`account_change`].
-async fn prepare_account<'s>(
-    state: &'s crate::AppState,
-    event: AuditAction,
-    account_id: &str,
-    client_addr: &str,
-    now: i64,
-) -> Result<Pending<'s>, crate::store::StoreError> {
-    let entry = account_entry(event, Some(account_id), client_addr, None, now);
-    state.auditor.prepare(&*state.store, &entry).await
-}
-
 /// An account's change written by `change` with its event (`event`: the `auth_events` row and
 /// the audit entry), in the change's own transaction.
 pub async fn account_change<T: Committed>(
@@ -348,9 +336,10 @@ pub async fn account_change<T: Committed>(
     now: i64,
     change: impl AsyncFnOnce(&Event<'_>) -> Result<T, crate::store::StoreError>,
 ) -> Result<T, crate::store::StoreError> {
-    let pending = prepare_account(state, event, account_id, client_addr, now).await?;
-    pending
-        .write(async |rows| {
+    let entry = account_entry(event, Some(account_id), client_addr, None, now);
+    state
+        .auditor
+        .write(&*state.store, &entry, async |rows| {
             change(&account_event(&event, account_id, client_addr, now, rows)).await
         })
         .await
@@ -381,9 +370,9 @@ async fn write_event(
     client_addr: &str,
     now: i64,
 ) -> Result<(), crate::store::StoreError> {
-    let pending = state.auditor.prepare(&*state.store, entry).await?;
-    pending
-        .write(async |audit| {
+    state
+        .auditor
+        .write(&*state.store, entry, async |audit| {
             state.store.record_event(&Event { names, owner, client_addr, at: now, audit }).await
         })
         .await

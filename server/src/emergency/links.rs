@@ -253,8 +253,7 @@ async fn manifest(
         }
     };
     let entry = view_entry(&state, &origin, record, &id, None);
-    let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    let viewed = pending.write(async |rows| {
+    let viewed = state.auditor.write(&*state.store, &entry, async |rows| {
         state.store.view_emergency_link(&id, reserved, now, PASSCODE_TRIES, rows).await
     });
     if viewed.await?.is_none() {

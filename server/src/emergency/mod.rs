@@ -232,8 +232,10 @@ async fn start(
         started_at: now,
         expires_at,
     };
-    let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    pending.write(async |rows| state.store.start_break_glass(&new, rows).await).await?;
+    state
+        .auditor
+        .write(&*state.store, &entry, async |rows| state.store.start_break_glass(&new, rows).await)
+        .await?;
 
     // The patient (and their legal representatives) always told, in the app and by message;
     // the regular doctor in the app.
@@ -320,10 +322,10 @@ async fn end(
     if let Some(found) = &ours {
         let record = Some(found.account_id.as_str());
         let entry = emergency_entry(&state, &actor, &origin, END, record, Some(&id), None);
-        let pending = state.auditor.prepare(&*state.store, &entry).await?;
         let rpps = &session.rpps;
-        let ended =
-            pending.write(async |rows| state.store.end_break_glass(&id, rpps, now, rows).await);
+        let ended = state.auditor.write(&*state.store, &entry, async |rows| {
+            state.store.end_break_glass(&id, rpps, now, rows).await
+        });
         if ended.await?.is_some() {
             return Ok(StatusCode::NO_CONTENT);
         }
@@ -520,9 +522,9 @@ async fn read_notifications(
     let entry =
         notification_entry(&state, &session, &recipient, &origin, AuditAction::NotificationsRead)
             .await?;
-    let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    pending
-        .write(async |rows| {
+    state
+        .auditor
+        .write(&*state.store, &entry, async |rows| {
             state.store.mark_notifications_read(&recipient, state.clock.now(), rows).await
         })
         .await?;

@@ -496,9 +496,9 @@ async fn open_record(
     };
     let entry =
         opening_entry(&state, &session, &origin, AuditAction::RecordOpen, &account.id).await?;
-    let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    pending
-        .write(async |rows| {
+    state
+        .auditor
+        .write(&*state.store, &entry, async |rows| {
             let event = opening_event(&account.id, &origin.client, now, rows);
             state.store.create_account(&account, &event).await
         })
@@ -591,9 +591,9 @@ async fn open_represented_record(
     };
     let action = AuditAction::RecordOpenRepresented;
     let entry = opening_entry(&state, &session, &origin, action, &account.id).await?;
-    let pending = state.auditor.prepare(&*state.store, &entry).await?;
-    pending
-        .write(async |rows| {
+    state
+        .auditor
+        .write(&*state.store, &entry, async |rows| {
             let event = opening_event(&account.id, &origin.client, now, rows);
             state.store.create_represented_account(&account, &representation, &event).await
         })
