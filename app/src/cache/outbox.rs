@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{ErrorBody, ErrorCode, Refusal};
 use crate::profile::{Entry, EntryInfo, EntryRequest};
-use crate::record::{Category, DepositRequest};
+use crate::{record::DepositRequest, vocabulary::Category};
 
 /// One change waiting in the outbox.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -250,7 +250,7 @@ mod tests {
             category: Category::PatientOwn,
             type_code: None,
             care_date: "2026-12-01".into(),
-            media_type: crate::record::MediaType::Text,
+            media_type: crate::vocabulary::MediaType::Text,
             size,
             domain: None,
             replaces: None,

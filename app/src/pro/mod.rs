@@ -100,10 +100,10 @@ pub struct ProMe {
 /// profession read and deposit anywhere; in a given record a grant narrows it further.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfessionRights {
-    pub read: Vec<crate::record::Category>,
-    pub deposit: Vec<crate::record::Category>,
-    pub read_sections: Vec<crate::record::Section>,
-    pub write_sections: Vec<crate::record::Section>,
+    pub read: Vec<crate::vocabulary::Category>,
+    pub deposit: Vec<crate::vocabulary::Category>,
+    pub read_sections: Vec<crate::vocabulary::Section>,
+    pub write_sections: Vec<crate::vocabulary::Section>,
     /// May open a record in an emergency.
     pub break_glass: bool,
 }

@@ -95,10 +95,10 @@ fn RightsSection(rights: super::ProfessionRights) -> impl IntoView {
                 .into_any()
         }
     };
-    let categories = move |categories: &[crate::record::Category]| {
+    let categories = move |categories: &[crate::vocabulary::Category]| {
         categories.iter().map(|c| category_label(i18n, *c)).collect::<Vec<_>>()
     };
-    let sections = move |sections: &[crate::record::Section]| {
+    let sections = move |sections: &[crate::vocabulary::Section]| {
         sections.iter().map(|s| section_label(i18n, *s)).collect::<Vec<_>>()
     };
     view! {

@@ -12,10 +12,10 @@ use super::{
 use crate::chunk::{OnDemand, PartLoad};
 use crate::client::{self, ApiFailure};
 use crate::i18n::{t, t_string, use_i18n};
-use crate::record::Section;
 use crate::safety::interactions::{Duplicate, Finding, SOURCE};
 use crate::safety::view::findings_list;
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
+use crate::vocabulary::Section;
 
 fn code<T: serde::Serialize>(value: T) -> String {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::InputError;
 use crate::date::Date;
-use crate::record::Section;
+use crate::vocabulary::Section;
 
 /// Longest free text of an entry field, in characters.
 pub const TEXT_MAX_CHARS: usize = 200;

@@ -12,8 +12,8 @@ use super::{
 use crate::client;
 use crate::date::Date;
 use crate::i18n::{Locale, t, t_string, use_i18n};
-use crate::record::{MaskRequest, Section};
 use crate::ui::form::FormAlert;
+use crate::{record::MaskRequest, vocabulary::Section};
 use leptos_i18n::I18nContext;
 
 pub fn section_label(i18n: I18nContext<Locale>, section: Section) -> String {

@@ -8,10 +8,11 @@ use crate::client::{self, Submission};
 use crate::directory::Professional;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::policy::{Consent, Scope};
-use crate::record::{
-    Category, GrantInfo, GrantRequest, documents::category_label, preview::PreviewPanel,
-};
 use crate::ui::form::{FormAlert, SubmitButton};
+use crate::{
+    record::{GrantInfo, GrantRequest, documents::category_label, preview::PreviewPanel},
+    vocabulary::Category,
+};
 
 #[component]
 pub fn AccessSection(

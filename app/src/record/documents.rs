@@ -9,8 +9,11 @@ use crate::api::{ErrorBody, ErrorCode};
 use crate::client::{ApiFailure, Submission};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::policy::Action;
-use crate::record::{AuthorInfo, Category, DocumentInfo, MaskRequest, MediaType, valid_loinc};
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
+use crate::{
+    record::{AuthorInfo, DocumentInfo, MaskRequest},
+    vocabulary::{Category, MediaType, valid_loinc},
+};
 use leptos_i18n::I18nContext;
 
 pub fn category_label(i18n: I18nContext<Locale>, category: Category) -> String {
@@ -534,7 +537,7 @@ mod keeping {
     use crate::cache::Lock;
     use crate::client::Submission;
     use crate::i18n::{t, t_string, use_i18n};
-    use crate::record::{DocumentInfo, MediaType};
+    use crate::{record::DocumentInfo, vocabulary::MediaType};
 
     /// "Garder hors ligne", shown while the copy is unlocked.
     #[component]

@@ -233,7 +233,7 @@ pub fn search_terms(text: &str, max_bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::MediaType;
+    use crate::vocabulary::MediaType;
 
     fn document(
         title: &str,

@@ -6,9 +6,12 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::record::{
-    AuthorInfo, Category, CategoryCount, DocumentInfo, documents::category_label,
-    filter::DocumentFilter, timeline::EpisodeInfo,
+use crate::{
+    record::{
+        AuthorInfo, CategoryCount, DocumentInfo, documents::category_label, filter::DocumentFilter,
+        timeline::EpisodeInfo,
+    },
+    vocabulary::Category,
 };
 
 #[component]

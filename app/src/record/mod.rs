@@ -25,7 +25,7 @@ pub use page::{
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::vocabulary::{Category, Domain, MediaType, Section, Subject, valid_loinc};
+use crate::vocabulary::{Category, Domain, MediaType, Section};
 
 /// `POST /api/records/{record}/uploads`: the description of a document about to be sent in
 /// chunks. With `replaces`, a new version of that document.

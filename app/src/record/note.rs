@@ -7,8 +7,11 @@ use crate::account::InputError;
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 use crate::client::ApiFailure;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::record::{Category, DepositRequest, MediaType};
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
+use crate::{
+    record::DepositRequest,
+    vocabulary::{Category, MediaType},
+};
 
 /// Longest note, in characters.
 pub const NOTE_MAX_CHARS: usize = 20_000;

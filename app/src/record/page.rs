@@ -20,14 +20,17 @@ use crate::emergency::{EmergencySection, NotificationsSection};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
-use crate::record::{
-    AccessHistory, DocumentFinder, DocumentInfo, DocumentPage, RecordAbilities, Section,
-    TimelineSection,
-    access::AccessSection,
-    documents::{DepositForm, DocumentCard, DocumentMeta, Opened, Viewer},
-    filter::DocumentFilter,
-};
 use crate::ui::form::FormAlert;
+use crate::{
+    record::{
+        AccessHistory, DocumentFinder, DocumentInfo, DocumentPage, RecordAbilities,
+        TimelineSection,
+        access::AccessSection,
+        documents::{DepositForm, DocumentCard, DocumentMeta, Opened, Viewer},
+        filter::DocumentFilter,
+    },
+    vocabulary::Section,
+};
 
 /// Documents the home page shows, newest care first.
 const RECENT_DOCUMENTS: usize = 3;

@@ -16,7 +16,7 @@ use app::{
         NotificationInfo, NotificationKind, parse_reason,
     },
     policy::{Action, Consent, Decision, Item},
-    record::Subject,
+    vocabulary::Subject,
 };
 use axum::{
     Json,

@@ -357,7 +357,7 @@ fn rights_of(
             break_glass: BreakGlass::Off,
         })
     };
-    let record = Item::about(app::record::Subject::Record);
+    let record = Item::about(app::vocabulary::Subject::Record);
     app::pro::ProfessionRights {
         read: rights.read.iter().copied().collect(),
         deposit: rights.write.iter().copied().collect(),

@@ -8,8 +8,9 @@ use app::{
     account::validate::Date,
     policy::{Action, Decision, Item, decide},
     profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
-    record::{MaskRequest, Section, Subject},
+    record::MaskRequest,
     safety::interactions::{PRESCRIPTION_MAX_SUBSTANCES, Prescribed, PrescriptionCheck, Thesaurus},
+    vocabulary::{Section, Subject},
 };
 use axum::{
     Json,

@@ -7,11 +7,12 @@ use app::{
     account::{InputError, validate::Date},
     policy::{Action, Author, BreakGlass, Decision, Item, decide},
     record::{
-        AuthorInfo, Category, CategoryCount, DOCUMENTS_PER_PAGE, DocumentInfo, DocumentPage,
-        ExportedDocument, HiddenDocument, MaskRequest, MediaType, Preview, RecordExport,
-        RepeatedQuery, Section, Subject, filter::DocumentsQuery, valid_loinc,
+        AuthorInfo, CategoryCount, DOCUMENTS_PER_PAGE, DocumentInfo, DocumentPage,
+        ExportedDocument, HiddenDocument, MaskRequest, Preview, RecordExport, RepeatedQuery,
+        filter::DocumentsQuery,
     },
     safety::exams::{Earlier, RepeatedExam},
+    vocabulary::{Category, MediaType, Section, Subject, valid_loinc},
 };
 use axum::{
     Json,
@@ -55,7 +56,10 @@ fn decide_for(state: &AppState, asker: &Asker, action: Action, item: &Item<'_>) 
 }
 
 /// A document not deposited yet, as the policy sees it.
-pub(super) fn new_item(category: Category, domain: Option<app::record::Domain>) -> Item<'static> {
+pub(super) fn new_item(
+    category: Category,
+    domain: Option<app::vocabulary::Domain>,
+) -> Item<'static> {
     Item { domain, ..Item::about(Subject::Document(category)) }
 }
 
@@ -375,7 +379,7 @@ pub async fn counts(
 pub(super) async fn repeated_exams(
     state: &AppState,
     asker: &Asker,
-    category: app::record::Category,
+    category: app::vocabulary::Category,
     type_code: Option<&str>,
     care_date: Date,
 ) -> Result<Vec<RepeatedExam>, ApiError> {

@@ -8,7 +8,8 @@ use app::{
     directory::Profession,
     directory::Rpps,
     policy::{Action, Consent, Grant, Item},
-    record::{GrantInfo, GrantRequest, RegularDoctor, Subject},
+    record::{GrantInfo, GrantRequest, RegularDoctor},
+    vocabulary::Subject,
 };
 use axum::{
     Json,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use app::{
     policy::{Action, Allow, Item},
-    record::Subject,
+    vocabulary::Subject,
 };
 
 use super::{Asker, Who, trace};

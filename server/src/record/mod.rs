@@ -174,7 +174,7 @@ pub async fn regular_doctor_told(
     };
     let consent = state.store.consent(&record.id, rpps).await?;
     let actor = professional_actor(record, &professional, &consent, BreakGlass::Off);
-    let review = Item::about(app::record::Subject::BreakGlassReview);
+    let review = Item::about(app::vocabulary::Subject::BreakGlassReview);
     let decision = app::policy::decide(&context(state, record), &actor, Action::BeToldOf, &review);
     Ok(decision.allowed())
 }

@@ -10,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 use app::{
     account::{InputError, validate::Date},
     policy::{Action, Item},
-    record::Subject,
     record::{
         filter::{CheckedFilter, Facts, FilterError, search_terms},
         timeline::{
@@ -18,6 +17,7 @@ use app::{
             TimelinePage, TimelineQuery, care_events, entry_words,
         },
     },
+    vocabulary::Subject,
 };
 use axum::{
     Json,
@@ -65,7 +65,7 @@ pub fn seal_terms(
     upload: &UploadRecord,
     content: &[u8],
 ) -> Result<Option<Vec<u8>>, ApiError> {
-    if upload.media_type != app::record::MediaType::Text {
+    if upload.media_type != app::vocabulary::MediaType::Text {
         return Ok(None);
     }
     let announced = open_terms(state, upload)?.unwrap_or_default();

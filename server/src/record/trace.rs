@@ -2,7 +2,7 @@
 //! what, on which item, from where, and what the policy answered.
 
 use app::policy::{Action, Allow, BreakGlass, Decision, Deny, Item};
-use app::record::Subject;
+use app::vocabulary::Subject;
 
 use super::{Asker, Who};
 use crate::{

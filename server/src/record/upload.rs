@@ -6,10 +6,8 @@
 use app::{
     account::{InputError, validate::Date},
     policy::{Action, Item},
-    record::{
-        Category, DepositRequest, DocumentInfo, MediaType, TITLE_MAX_CHARS, UploadStatus,
-        valid_loinc,
-    },
+    record::{DepositRequest, DocumentInfo, TITLE_MAX_CHARS, UploadStatus},
+    vocabulary::{Category, MediaType, valid_loinc},
 };
 use axum::{
     Json,

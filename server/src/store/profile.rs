@@ -1,7 +1,7 @@
 //! Storage of the health profile: entries with every version kept, contents sealed before they
 //! arrive here.
 
-use app::record::Section;
+use app::vocabulary::Section;
 use async_trait::async_trait;
 
 use super::{Matched, Party, StoreError};

@@ -3,7 +3,7 @@
 
 use app::{
     policy::Consent,
-    record::{Category, Domain, MediaType},
+    vocabulary::{Category, Domain, MediaType},
 };
 use async_trait::async_trait;
 

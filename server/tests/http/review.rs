@@ -756,7 +756,10 @@ async fn the_server_says_what_each_person_may_do_on_the_record_and_on_each_item(
         (mine["deposit"].clone(), mine["sharing"].clone()),
         (json!(["patient_own"]), json!(true))
     );
-    assert_eq!(mine["write_sections"].as_array().unwrap().len(), app::record::Section::ALL.len());
+    assert_eq!(
+        mine["write_sections"].as_array().unwrap().len(),
+        app::vocabulary::Section::ALL.len()
+    );
     let hers = abilities(&nurse).await;
     // Her profession deposits reports and care plans; the patient's grant covers reports only.
     assert_eq!(

@@ -1,6 +1,6 @@
 use super::*;
 use crate::profile::MeasurementKind;
-use crate::record::{Category, MediaType};
+use crate::vocabulary::{Category, MediaType};
 
 fn day(text: &str) -> Date {
     Date::parse(text).unwrap()

@@ -3,7 +3,7 @@
 use app::{
     account::validate::Date,
     policy::{Consent, Grant, Scope},
-    record::Category,
+    vocabulary::Category,
 };
 use async_trait::async_trait;
 use serde::{Serialize, de::DeserializeOwned};
