@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 /// A document's category, as in the reference system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum Category {
     Reports,
     Summaries,
@@ -42,6 +44,8 @@ impl Category {
 /// A section of the health profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum Section {
     BloodGroup,
     Allergies,
@@ -74,23 +78,11 @@ impl Section {
 
     /// Its name in addresses and on the wire (`allergies`, `blood_group`).
     pub fn slug(self) -> &'static str {
-        match self {
-            Self::BloodGroup => "blood_group",
-            Self::Allergies => "allergies",
-            Self::Conditions => "conditions",
-            Self::Implants => "implants",
-            Self::Treatments => "treatments",
-            Self::Vaccinations => "vaccinations",
-            Self::Measurements => "measurements",
-            Self::AdvanceDirectives => "advance_directives",
-            Self::OrganDonation => "organ_donation",
-            Self::EmergencyContacts => "emergency_contacts",
-            Self::RegularDoctor => "regular_doctor",
-        }
+        self.into()
     }
 
     pub fn from_slug(slug: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|section| section.slug() == slug)
+        slug.parse().ok()
     }
 }
 
@@ -98,6 +90,8 @@ impl Section {
 /// read a psychiatric summary; a podiatrist does not read a delivery report).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum Domain {
     Psychiatry,
     Obstetrics,
@@ -138,15 +132,31 @@ pub enum Subject {
 
 /// The kinds of file a document may be. Checked on the real bytes (magic numbers), never on
 /// what the browser or the file name says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Named on the wire and in the store by its bare type (`text/plain`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 pub enum MediaType {
     #[serde(rename = "application/pdf")]
+    #[strum(serialize = "application/pdf")]
     Pdf,
     #[serde(rename = "image/jpeg")]
+    #[strum(serialize = "image/jpeg")]
     Jpeg,
     #[serde(rename = "image/png")]
+    #[strum(serialize = "image/png")]
     Png,
     #[serde(rename = "text/plain")]
+    #[strum(serialize = "text/plain")]
     Text,
 }
 
@@ -234,6 +244,27 @@ mod tests {
         assert_eq!(MediaType::sniff(b"MZ\x90\x00"), None, "an executable is none of ours");
         assert!(!MediaType::Pdf.matches(b"<html>"));
         assert!(!MediaType::Text.matches(&[0xC3]), "broken UTF-8");
+    }
+
+    /// The name the store keeps (strum's) is the wire's (serde's), for every word.
+    #[test]
+    fn every_word_is_stored_by_its_wire_name() {
+        fn same<
+            T: Serialize + Copy + Into<&'static str> + std::str::FromStr + PartialEq + std::fmt::Debug,
+        >(
+            all: &[T],
+        ) {
+            for &word in all {
+                let stored: &'static str = word.into();
+                assert_eq!(serde_json::to_value(word).unwrap().as_str(), Some(stored));
+                assert_eq!(stored.parse::<T>().ok(), Some(word));
+            }
+        }
+        same(&Category::ALL);
+        same(&Section::ALL);
+        same(&Domain::ALL);
+        same(&[MediaType::Pdf, MediaType::Jpeg, MediaType::Png, MediaType::Text]);
+        assert!("Reports".parse::<Category>().is_err());
     }
 
     #[test]

@@ -66,7 +66,7 @@ impl ProfileStore for SqliteStore {
         )
         .bind(entry.id)
         .bind(entry.account_id)
-        .bind(code(&entry.section))
+        .bind(code(entry.section))
         .bind(entry.data_key)
         .bind(kind)
         .bind(who)

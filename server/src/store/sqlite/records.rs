@@ -6,7 +6,6 @@ use app::{
     vocabulary::Category,
 };
 use async_trait::async_trait;
-use serde::{Serialize, de::DeserializeOwned};
 use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{BEGIN_WRITE, SqliteStore, insert_data_key};
@@ -19,17 +18,14 @@ use crate::{
     vault::WrappedKey,
 };
 
-/// The stable code of an enum (its serde name).
-pub(super) fn code<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(code)) => code,
-        _ => String::new(),
-    }
+/// How a word of the vocabulary is stored: its name on the wire (`lab_results`, `text/plain`).
+pub(super) fn code(word: impl Into<&'static str>) -> &'static str {
+    word.into()
 }
 
-pub(super) fn parse<T: DeserializeOwned>(code: &str) -> Result<T, StoreError> {
-    serde_json::from_value(serde_json::Value::String(code.to_owned()))
-        .map_err(|_| StoreError::Corrupt)
+/// A stored word read back; an unknown one is a corrupt row.
+pub(super) fn parse<T: std::str::FromStr>(code: &str) -> Result<T, StoreError> {
+    code.parse().map_err(|_| StoreError::Corrupt)
 }
 
 pub(super) fn party_columns(party: &Party) -> (&'static str, Option<&str>) {
@@ -163,11 +159,11 @@ impl RecordStore for SqliteStore {
         .bind(who.unwrap_or(""))
         .bind(upload.idempotency_key)
         .bind(upload.sealed_title)
-        .bind(code(&upload.category))
-        .bind(upload.domain.map(|d| code(&d)))
+        .bind(code(upload.category))
+        .bind(upload.domain.map(code))
         .bind(upload.type_code)
         .bind(upload.care_date)
-        .bind(code(&upload.media_type))
+        .bind(code(upload.media_type))
         .bind(i64::try_from(upload.size).map_err(|_| StoreError::Corrupt)?)
         .bind(upload.replaces)
         .bind(upload.hidden_from_representatives)
@@ -489,7 +485,7 @@ impl RecordStore for SqliteStore {
                 match scope {
                     Scope::All => ("granted", true, String::new(), true, until),
                     Scope::Some { categories, profile } => {
-                        let list: Vec<String> = categories.iter().map(code).collect();
+                        let list: Vec<&str> = categories.iter().copied().map(code).collect();
                         ("granted", false, list.join(","), *profile, until)
                     }
                 }
