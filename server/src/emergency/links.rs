@@ -106,8 +106,10 @@ async fn create(
         created_at: now,
         expires_at,
     };
-    let pending = trace::change(&state, &asker, &origin, ACTION, Some(&id)).await?;
-    pending.write(async |rows| state.store.create_emergency_link(&new, rows).await).await?;
+    trace::change(&state, &asker, &origin, ACTION, Some(&id), async |rows| {
+        state.store.create_emergency_link(&new, rows).await
+    })
+    .await?;
     let manifest_url = format!("{}/api/shl/{id}", state.public_url);
     Ok((StatusCode::CREATED, Json(LinkCreated { id, manifest_url, expires_at })))
 }
@@ -133,11 +135,11 @@ async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     const ACTION: AuditAction = AuditAction::EmergencyLinkRevoke;
     trace::sharing_write(&state, &asker, &origin, ACTION, Some(&link)).await?;
-    let pending = trace::change(&state, &asker, &origin, ACTION, Some(&link)).await?;
     let now = state.clock.now();
     let account = &asker.record.id;
-    let revoked = pending
-        .write(async |rows| state.store.revoke_emergency_link(&link, account, now, rows).await);
+    let revoked = trace::change(&state, &asker, &origin, ACTION, Some(&link), async |rows| {
+        state.store.revoke_emergency_link(&link, account, now, rows).await
+    });
     if revoked.await?.is_some() {
         return Ok(StatusCode::NO_CONTENT);
     }

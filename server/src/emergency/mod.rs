@@ -407,12 +407,10 @@ async fn set_refusal(
     let action =
         if request.refused { AuditAction::BreakGlassRefuse } else { AuditAction::BreakGlassAccept };
     trace::sharing_write(&state, &asker, &origin, action, None).await?;
-    let pending = trace::change(&state, &asker, &origin, action, None).await?;
-    pending
-        .write(async |rows| {
-            state.store.set_break_glass_refused(&asker.record.id, request.refused, rows).await
-        })
-        .await?;
+    trace::change(&state, &asker, &origin, action, None, async |rows| {
+        state.store.set_break_glass_refused(&asker.record.id, request.refused, rows).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -438,12 +436,10 @@ async fn set_channels(
     const CHANGE: AuditAction = AuditAction::NotificationsChannels;
     trace::sharing_write(&state, &asker, &origin, CHANGE, None).await?;
     let json = serde_json::to_string(&request).map_err(|_| ApiError::BadRequest)?;
-    let pending = trace::change(&state, &asker, &origin, CHANGE, None).await?;
-    pending
-        .write(async |rows| {
-            state.store.set_notification_channels(&asker.record.id, &json, rows).await
-        })
-        .await?;
+    trace::change(&state, &asker, &origin, CHANGE, None, async |rows| {
+        state.store.set_notification_channels(&asker.record.id, &json, rows).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -283,8 +283,6 @@ async fn create(
     let data_key = new_id();
     let plain = serde_json::to_vec(&entry).map_err(|_| ApiError::BadRequest)?;
     let sealed = state.vault.seal(&plain, &data_key, &asker.record.id, &version_context(&id, 1))?;
-    let pending =
-        trace::change(&state, &asker, &origin, AuditAction::ProfileCreate, Some(&id)).await?;
     let new = NewEntry {
         id: &id,
         account_id: &asker.record.id,
@@ -296,7 +294,10 @@ async fn create(
         sealed: &sealed.content,
         now: state.clock.now(),
     };
-    pending.write(async |rows| state.store.create_entry(&new, rows).await).await?;
+    trace::change(&state, &asker, &origin, AuditAction::ProfileCreate, Some(&id), async |rows| {
+        state.store.create_entry(&new, rows).await
+    })
+    .await?;
     let stored = state.store.entry(&asker.record.id, &id).await?.ok_or(ApiError::NotFound)?;
     let stored = info(&state, &asker, &stored, &mut Names::new()).await?;
     let written = checks(&state, &asker, &entry, Some(&id), stored).await?;
@@ -357,14 +358,16 @@ async fn update(
         idempotency_key: idempotency_key.as_deref(),
         now,
     };
-    let pending =
-        trace::change(&state, &asker, &origin, AuditAction::ProfileEdit, Some(&record.id)).await?;
     let account = &asker.record.id;
-    let added = pending
-        .write(async |rows| {
-            state.store.add_version(account, &record.id, base, &version, rows).await
-        })
-        .await?;
+    let added = trace::change(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::ProfileEdit,
+        Some(&record.id),
+        async |rows| state.store.add_version(account, &record.id, base, &version, rows).await,
+    )
+    .await?;
     if added.is_none() {
         // Nothing written; the log is released, so the refusal can be traced.
         let conflict = Some("conflict".to_owned());
@@ -413,13 +416,11 @@ async fn mask(
     let record = readable(&state, &asker, &origin, action, &id).await?;
     let (item, entry_id) = (item_of(&record), Some(record.id.as_str()));
     trace::require(&state, &asker, &origin, action, entry_id, Action::Mask, &item).await?;
-    let pending = trace::change(&state, &asker, &origin, action, Some(&record.id)).await?;
     let account = &asker.record.id;
-    pending
-        .write(async |rows| {
-            state.store.set_entry_masked(account, &record.id, request.masked, rows).await
-        })
-        .await?;
+    trace::change(&state, &asker, &origin, action, Some(&record.id), async |rows| {
+        state.store.set_entry_masked(account, &record.id, request.masked, rows).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -442,13 +443,16 @@ async fn remove(
         )
         .await;
     }
-    let pending =
-        trace::change(&state, &asker, &origin, AuditAction::ProfileRemove, Some(&record.id))
-            .await?;
     let now = state.clock.now();
-    let Matched(removed) = pending
-        .write(async |rows| state.store.remove_entry(&asker.record.id, &record.id, now, rows).await)
-        .await?;
+    let Matched(removed) = trace::change(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::ProfileRemove,
+        Some(&record.id),
+        async |rows| state.store.remove_entry(&asker.record.id, &record.id, now, rows).await,
+    )
+    .await?;
     if !removed {
         return Err(ApiError::Refused(Refusal::Withdrawn));
     }

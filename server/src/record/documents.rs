@@ -517,15 +517,16 @@ pub async fn withdraw(
         &item,
     )
     .await?;
-    let pending =
-        trace::change(&state, &asker, &origin, AuditAction::DocumentWithdraw, Some(&document.id))
-            .await?;
     let now = state.clock.now();
-    pending
-        .write(async |rows| {
-            state.store.withdraw_document(&asker.record.id, &document.id, now, rows).await
-        })
-        .await?;
+    trace::change(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::DocumentWithdraw,
+        Some(&document.id),
+        async |rows| state.store.withdraw_document(&asker.record.id, &document.id, now, rows).await,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -551,14 +552,15 @@ pub async fn announce(
         &item,
     )
     .await?;
-    let pending =
-        trace::change(&state, &asker, &origin, AuditAction::DocumentAnnounce, Some(&document.id))
-            .await?;
-    let Matched(announced) = pending
-        .write(async |rows| {
-            state.store.announce_document(&asker.record.id, &document.id, rows).await
-        })
-        .await?;
+    let Matched(announced) = trace::change(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::DocumentAnnounce,
+        Some(&document.id),
+        async |rows| state.store.announce_document(&asker.record.id, &document.id, rows).await,
+    )
+    .await?;
     if !announced {
         return Err(ApiError::NotFound);
     }
@@ -581,12 +583,10 @@ pub async fn mask(
     let document = readable(&state, &asker, &origin, action, &document_id).await?;
     let (item, id) = (item_of(&document), Some(document.id.as_str()));
     trace::require(&state, &asker, &origin, action, id, Action::Mask, &item).await?;
-    let pending = trace::change(&state, &asker, &origin, action, Some(&document.id)).await?;
-    pending
-        .write(async |rows| {
-            state.store.set_masked(&asker.record.id, &document.id, request.masked, rows).await
-        })
-        .await?;
+    trace::change(&state, &asker, &origin, action, Some(&document.id), async |rows| {
+        state.store.set_masked(&asker.record.id, &document.id, request.masked, rows).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

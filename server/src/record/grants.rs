@@ -69,13 +69,11 @@ async fn store_consent(
     rpps: &Rpps,
     consent: &Consent,
 ) -> Result<StatusCode, ApiError> {
-    let pending = trace::change(state, asker, origin, action, Some(rpps.as_str())).await?;
     let now = state.clock.now();
-    pending
-        .write(async |rows| {
-            state.store.set_consent(&asker.record.id, rpps.as_str(), consent, now, rows).await
-        })
-        .await?;
+    trace::change(state, asker, origin, action, Some(rpps.as_str()), async |rows| {
+        state.store.set_consent(&asker.record.id, rpps.as_str(), consent, now, rows).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -169,10 +167,10 @@ pub async fn regular_doctor(
     const ACTION: AuditAction = AuditAction::RegularDoctorSet;
     let Some(rpps) = request.rpps else {
         trace::sharing_write(&state, &asker, &origin, ACTION, None).await?;
-        let pending = trace::change(&state, &asker, &origin, ACTION, None).await?;
-        pending
-            .write(async |rows| state.store.set_regular_doctor(&asker.record.id, None, rows).await)
-            .await?;
+        trace::change(&state, &asker, &origin, ACTION, None, async |rows| {
+            state.store.set_regular_doctor(&asker.record.id, None, rows).await
+        })
+        .await?;
         return Ok(StatusCode::NO_CONTENT);
     };
     let designate = Action::DesignateRegularDoctor;
@@ -183,11 +181,9 @@ pub async fn regular_doctor(
         }
         other => other?,
     };
-    let pending = trace::change(&state, &asker, &origin, ACTION, Some(rpps.as_str())).await?;
-    pending
-        .write(async |rows| {
-            state.store.set_regular_doctor(&asker.record.id, Some(rpps.as_str()), rows).await
-        })
-        .await?;
+    trace::change(&state, &asker, &origin, ACTION, Some(rpps.as_str()), async |rows| {
+        state.store.set_regular_doctor(&asker.record.id, Some(rpps.as_str()), rows).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -328,27 +328,24 @@ pub async fn create_episode(
     let sealed =
         state.vault.seal(title.as_bytes(), &data_key, &asker.record.id, &episode_context(&id))?;
     let now = state.clock.now();
-    let pending =
-        trace::change(&state, &asker, &origin, AuditAction::EpisodeCreate, Some(&id)).await?;
-    pending
-        .write(async |rows| {
-            state
-                .store
-                .create_episode(
-                    &StoredEpisode {
-                        id: &id,
-                        account_id: &asker.record.id,
-                        data_key: &data_key,
-                        key: &sealed.key,
-                        sealed_title: &sealed.content,
-                        author: &asker.party,
-                        now,
-                    },
-                    rows,
-                )
-                .await
-        })
-        .await?;
+    trace::change(&state, &asker, &origin, AuditAction::EpisodeCreate, Some(&id), async |rows| {
+        state
+            .store
+            .create_episode(
+                &StoredEpisode {
+                    id: &id,
+                    account_id: &asker.record.id,
+                    data_key: &data_key,
+                    key: &sealed.key,
+                    sealed_title: &sealed.content,
+                    author: &asker.party,
+                    now,
+                },
+                rows,
+            )
+            .await
+    })
+    .await?;
     let author = author_info(&state, &asker.party, &mut Names::new()).await?;
     Ok((StatusCode::CREATED, Json(EpisodeInfo { id, title, author, created_at: now, items: 0 })))
 }
@@ -407,12 +404,11 @@ pub async fn tag(
         &episodes,
     )
     .await?;
-    let pending =
-        trace::change(&state, &asker, &origin, AuditAction::EpisodeTag, Some(item)).await?;
     let now = state.clock.now();
-    pending
-        .write(async |rows| state.store.tag(&episode.id, item, &asker.party, now, rows).await)
-        .await?;
+    trace::change(&state, &asker, &origin, AuditAction::EpisodeTag, Some(item), async |rows| {
+        state.store.tag(&episode.id, item, &asker.party, now, rows).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -441,7 +437,9 @@ pub async fn untag(
         Item { author: Some(super::author_of(&tag.tagger)), ..Item::about(Subject::Episodes) };
     trace::require(&state, &asker, &origin, action, Some(&item_id), Action::Withdraw, &tagged)
         .await?;
-    let pending = trace::change(&state, &asker, &origin, action, Some(&item_id)).await?;
-    pending.write(async |rows| state.store.untag(&episode.id, &item_id, rows).await).await?;
+    trace::change(&state, &asker, &origin, action, Some(&item_id), async |rows| {
+        state.store.untag(&episode.id, &item_id, rows).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

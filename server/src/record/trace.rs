@@ -7,8 +7,9 @@ use app::vocabulary::Subject;
 use super::{Asker, Who};
 use crate::{
     AppState,
-    audit::{AuditAction, AuditActor, AuditEntry, Pending},
+    audit::{AuditAction, AuditActor, AuditEntry, AuditRows},
     error::ApiError,
+    store::{Committed, StoreError},
     web::Origin,
 };
 
@@ -236,21 +237,27 @@ async fn notify_first_access(state: &AppState, asker: &Asker) -> Result<(), ApiE
     .await
 }
 
-/// Prepares the entry of a change, to be written in the change's own transaction.
-pub async fn change<'a>(
-    state: &'a AppState,
+/// Writes a change with its entry, in the change's own transaction: `change` is the store call
+/// that writes the rows it is handed beside its own (see [`crate::audit::Pending::write`]). A
+/// professional's first access to the record is told to the patient once the change is
+/// committed, never for one that was not.
+pub async fn change<T: Committed>(
+    state: &AppState,
     asker: &Asker,
     origin: &Origin,
     action: AuditAction,
     item: Option<&str>,
-) -> Result<Pending<'a>, ApiError> {
+    change: impl AsyncFnOnce(&AuditRows) -> Result<T, StoreError>,
+) -> Result<T, ApiError> {
     let entry = entry(state, asker, origin, action, item, None);
     let pending = state.auditor.prepare(&*state.store, &entry).await?;
     // The log is held: no other entry can take a place before this one meanwhile.
-    if first_access(state, asker, true, pending.rows().stored.seq).await? {
+    let first = first_access(state, asker, true, pending.rows().stored.seq).await?;
+    let answer = pending.write(change).await?;
+    if first && answer.committed() {
         notify_first_access(state, asker).await?;
     }
-    Ok(pending)
+    Ok(answer)
 }
 
 /// Refuses `action` on `item` for the policy's `reason`, traced.

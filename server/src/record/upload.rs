@@ -173,40 +173,35 @@ pub async fn start_upload(
         );
         Some(super::timeline::seal_words(&state, &id, &sealed_title.key, &data_key, &words)?)
     };
-    let pending =
-        trace::change(&state, &asker, &origin, AuditAction::UploadStart, Some(&id)).await?;
-    pending
-        .write(async |rows| {
-            state
-                .store
-                .create_upload(
-                    &NewUpload {
-                        id: &id,
-                        account_id: &asker.record.id,
-                        data_key: &data_key,
-                        key: &sealed_title.key,
-                        uploader: &asker.party,
-                        idempotency_key: idempotency_key.as_deref(),
-                        sealed_title: &sealed_title.content,
-                        category: request.category,
-                        domain: replaced
-                            .as_ref()
-                            .map_or(request.domain, |document| document.domain),
-                        type_code: request.type_code.as_deref(),
-                        care_date: &care_date.to_string(),
-                        media_type: request.media_type,
-                        size: request.size,
-                        replaces: request.replaces.as_deref(),
-                        hidden_from_representatives,
-                        awaiting_announcement,
-                        sealed_terms: sealed_terms.as_deref(),
-                        now: state.clock.now(),
-                    },
-                    rows,
-                )
-                .await
-        })
-        .await?;
+    trace::change(&state, &asker, &origin, AuditAction::UploadStart, Some(&id), async |rows| {
+        state
+            .store
+            .create_upload(
+                &NewUpload {
+                    id: &id,
+                    account_id: &asker.record.id,
+                    data_key: &data_key,
+                    key: &sealed_title.key,
+                    uploader: &asker.party,
+                    idempotency_key: idempotency_key.as_deref(),
+                    sealed_title: &sealed_title.content,
+                    category: request.category,
+                    domain: replaced.as_ref().map_or(request.domain, |document| document.domain),
+                    type_code: request.type_code.as_deref(),
+                    care_date: &care_date.to_string(),
+                    media_type: request.media_type,
+                    size: request.size,
+                    replaces: request.replaces.as_deref(),
+                    hidden_from_representatives,
+                    awaiting_announcement,
+                    sealed_terms: sealed_terms.as_deref(),
+                    now: state.clock.now(),
+                },
+                rows,
+            )
+            .await
+    })
+    .await?;
     let repeated = match &replaced {
         // A new version is the same exam, not a repeated one.
         Some(_) => Vec::new(),
@@ -307,13 +302,15 @@ pub async fn append(
     }
     let context = chunk_context(&upload.id, upload.chunks as usize);
     let content = state.vault.seal_in(&upload.key, &upload.data_key, &body, &context)?;
-    let pending =
-        trace::change(&state, &asker, &origin, AuditAction::UploadChunk, Some(&upload.id)).await?;
-    let outcome = pending
-        .write(async |rows| {
-            state.store.append_chunk(&upload.id, offset, &content, length, rows).await
-        })
-        .await?;
+    let outcome = trace::change(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::UploadChunk,
+        Some(&upload.id),
+        async |rows| state.store.append_chunk(&upload.id, offset, &content, length, rows).await,
+    )
+    .await?;
     match outcome {
         AppendOutcome::Appended => {
             let status = UploadStatus { received: offset + length, ..status_of(&upload) };
@@ -345,20 +342,25 @@ pub async fn finish(
     let terms = super::timeline::seal_terms(&state, &upload, &content)?;
     let document_id = new_id();
     let deposited_id = upload.replaces.as_deref().unwrap_or(&document_id);
-    let pending =
-        trace::change(&state, &asker, &origin, AuditAction::DocumentDeposit, Some(deposited_id))
-            .await?;
     let now = state.clock.now();
-    let deposited = pending
-        .write(async |rows| {
+    let deposited = trace::change(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::DocumentDeposit,
+        Some(deposited_id),
+        async |rows| {
             state.store.finish_upload(&upload.id, &document_id, terms.as_deref(), now, rows).await
-        })
-        .await
-        .map_err(|error| match error {
-            crate::store::StoreError::Conflict(_) => ApiError::Refused(Refusal::Withdrawn),
-            other => other.into(),
-        })?
-        .ok_or(ApiError::Refused(Refusal::UploadIncomplete))?;
+        },
+    )
+    .await
+    .map_err(|error| match error {
+        ApiError::Store(crate::store::StoreError::Conflict(_)) => {
+            ApiError::Refused(Refusal::Withdrawn)
+        }
+        other => other,
+    })?
+    .ok_or(ApiError::Refused(Refusal::UploadIncomplete))?;
     let document = state
         .store
         .document(&asker.record.id, &deposited.document_id)
