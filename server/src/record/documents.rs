@@ -1,34 +1,30 @@
-//! Documents: the list a page at a time, a document's description, content and preview, the
-//! record's export, withdrawing, masking and announcing. Their deposit is `upload.rs`. Contents
-//! and titles are sealed under the upload's data key.
+//! Documents: the list a page at a time, a document's description, what the asker may do with
+//! one and the policy's questions about it. Their deposit is `upload.rs`, their bytes and the
+//! export `content.rs`, their withdrawal, mask and announcement `document_changes.rs`, the
+//! repeated-exam check `exams.rs` and a professional's view `preview.rs`. Contents and titles
+//! are sealed under the upload's data key.
 
 use crate::audit::AuditAction;
 use app::{
-    account::{InputError, validate::Date},
-    policy::{Action, Author, BreakGlass, Decision, Item, decide},
+    policy::{Action, Decision, Item},
     record::{
         AuthorInfo, CategoryCount, DOCUMENTS_PER_PAGE, DocumentInfo, DocumentPage,
-        ExportedDocument, HiddenDocument, MaskRequest, Preview, RecordExport, RepeatedQuery,
         filter::DocumentsQuery,
     },
-    safety::exams::{Earlier, RepeatedExam},
-    vocabulary::{Category, MediaType, Section, Subject, valid_loinc},
+    vocabulary::{Category, Section, Subject},
 };
 use axum::{
     Json,
-    extract::{Path, Query, State},
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    extract::{Path, State},
 };
-use serde::Deserialize;
 
-use super::{Asker, author_of, context, trace};
+use super::{Asker, author_of, trace};
 use crate::{
     AppState,
     error::ApiError,
-    store::{DocumentRecord, Matched, Party, UploadRecord},
+    store::{DocumentRecord, UploadRecord},
     vault::Sealed,
-    web::{ApiJson, ApiQuery, Origin},
+    web::{ApiQuery, Origin},
 };
 
 pub(super) fn title_context(upload_id: &str) -> String {
@@ -51,7 +47,12 @@ pub(crate) fn item_of(document: &DocumentRecord) -> Item<'_> {
     }
 }
 
-fn decide_for(state: &AppState, asker: &Asker, action: Action, item: &Item<'_>) -> Decision {
+pub(super) fn decide_for(
+    state: &AppState,
+    asker: &Asker,
+    action: Action,
+    item: &Item<'_>,
+) -> Decision {
     asker.decide(state, action, item)
 }
 
@@ -143,7 +144,7 @@ pub(super) async fn readable(
     Err(ApiError::NotFound)
 }
 
-fn open_title(state: &AppState, upload: &UploadRecord) -> Result<String, ApiError> {
+pub(super) fn open_title(state: &AppState, upload: &UploadRecord) -> Result<String, ApiError> {
     let sealed = Sealed { key: upload.key.clone(), content: upload.sealed_title.clone() };
     let title = state.vault.open(&sealed, &upload.data_key, &title_context(&upload.id))?;
     String::from_utf8(title.to_vec()).map_err(|_| ApiError::BadRequest)
@@ -314,48 +315,6 @@ pub async fn one(
     Ok(Json(info))
 }
 
-/// Largest export, in bytes of document content: a larger record is saved document by document.
-pub const EXPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
-
-/// The record as the asker may read it, in one JSON file to keep or to take elsewhere: each
-/// readable document's description and content. Through the same policy as the list.
-pub async fn export(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-) -> Result<Response, ApiError> {
-    use base64::{Engine, engine::general_purpose::STANDARD};
-    let mut documents = Vec::new();
-    let mut names = Names::new();
-    let mut total = 0;
-    for document in state.store.documents(&asker.record.id).await? {
-        if !decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
-            continue;
-        }
-        total += document.upload.size;
-        if total > EXPORT_MAX_BYTES {
-            return Err(ApiError::TooLarge);
-        }
-        let content = content_of(&state, &document.upload).await?;
-        documents.push(ExportedDocument {
-            info: info(&state, &document, &mut names).await?,
-            content_base64: STANDARD.encode(content),
-        });
-    }
-    trace::read(&state, &asker, &origin, AuditAction::RecordExport, None, None).await?;
-    let export = RecordExport {
-        format: "carnet-export/1".into(),
-        exported_at: state.clock.now(),
-        documents,
-    };
-    let mut response = Json(export).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"carnet-export.json\""),
-    );
-    Ok(response)
-}
-
 /// How many documents of each category the asker may read (categories with none are left out).
 pub async fn counts(
     State(state): State<AppState>,
@@ -372,304 +331,4 @@ pub async fn counts(
     Ok(Json(
         counts.into_iter().map(|(category, count)| CategoryCount { category, count }).collect(),
     ))
-}
-
-/// The exams of this category and type the asker may read within the type's window around
-/// `care_date` (titles are opened only for those).
-pub(super) async fn repeated_exams(
-    state: &AppState,
-    asker: &Asker,
-    category: app::vocabulary::Category,
-    type_code: Option<&str>,
-    care_date: Date,
-) -> Result<Vec<RepeatedExam>, ApiError> {
-    let Some(code) = type_code.filter(|code| state.exam_windows.window(category, code).is_some())
-    else {
-        return Ok(Vec::new());
-    };
-    let mut same = Vec::new();
-    for document in state.store.documents(&asker.record.id).await? {
-        let candidate = document.category == category
-            && !document.withdrawn
-            && document.upload.type_code.as_deref() == Some(code)
-            && decide_for(state, asker, Action::Read, &item_of(&document)).allowed();
-        if candidate {
-            let title = open_title(state, &document.upload)?;
-            same.push((document, title));
-        }
-    }
-    let earlier: Vec<Earlier<'_>> = same
-        .iter()
-        .map(|(document, title)| Earlier {
-            id: &document.id,
-            title,
-            category: document.category,
-            type_code: document.upload.type_code.as_deref(),
-            care_date: &document.upload.care_date,
-        })
-        .collect();
-    Ok(state.exam_windows.repeated(category, Some(code), care_date, &earlier))
-}
-
-/// The repeated-exam check on its own, for a form about to deposit or prescribe an exam.
-pub async fn repeated(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-    ApiQuery(query): ApiQuery<RepeatedQuery>,
-) -> Result<Json<Vec<RepeatedExam>>, ApiError> {
-    if !valid_loinc(&query.type_code) {
-        return Err(ApiError::input("type_code", InputError::TypeCodeInvalid));
-    }
-    let care_date = Date::parse(&query.care_date)
-        .ok_or(ApiError::input("care_date", InputError::DateInvalid))?;
-    let found =
-        repeated_exams(&state, &asker, query.category, Some(&query.type_code), care_date).await?;
-    trace::read(&state, &asker, &origin, AuditAction::ExamsCheck, None, None).await?;
-    Ok(Json(found))
-}
-
-/// The whole content of an upload, opened.
-pub(super) async fn content_of(
-    state: &AppState,
-    upload: &UploadRecord,
-) -> Result<Vec<u8>, ApiError> {
-    let mut content = Vec::with_capacity(usize::try_from(upload.size).unwrap_or(0));
-    for (index, chunk) in state.store.chunks(&upload.id).await?.into_iter().enumerate() {
-        let sealed = Sealed { key: upload.key.clone(), content: chunk };
-        let plain =
-            state.vault.open(&sealed, &upload.data_key, &chunk_context(&upload.id, index))?;
-        content.extend_from_slice(&plain);
-    }
-    Ok(content)
-}
-
-#[derive(Deserialize)]
-pub struct Download {
-    #[serde(default)]
-    download: bool,
-}
-
-/// The document's bytes, never cached, never sniffed, shown in the app (PDF, images, text) or
-/// saved with `?download=true`.
-pub async fn content(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-    Path((_, document_id)): Path<(String, String)>,
-    Query(Download { download }): Query<Download>,
-) -> Result<Response, ApiError> {
-    // A withdrawn document stays readable by the patient's side and its author only: the same
-    // decision as the list, the search and the export.
-    let document =
-        readable(&state, &asker, &origin, AuditAction::DocumentRead, &document_id).await?;
-    trace::read(&state, &asker, &origin, AuditAction::DocumentRead, Some(&document.id), None)
-        .await?;
-    let bytes = content_of(&state, &document.upload).await?;
-    let media = document.upload.media_type;
-    let disposition = format!(
-        "{}; filename=\"document-{}-v{}.{}\"",
-        if download { "attachment" } else { "inline" },
-        &document.id[..8.min(document.id.len())],
-        document.version,
-        media.extension()
-    );
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // Shown alone, a document runs nothing and reaches nothing; it may be framed by the app
-    // only. A PDF is sandboxed too (a unique origin, no scripts of its own reach the app):
-    // Chromium's viewer still shows it, as tests/e2e shows; only the frame's own `sandbox`
-    // attribute would stop the viewer, so the frame has none.
-    let policy = if media == MediaType::Pdf {
-        "default-src 'none'; object-src 'self'; frame-ancestors 'self'; sandbox"
-    } else {
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; \
-         sandbox"
-    };
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
-    Ok(response)
-}
-
-/// The author withdraws their document: it stays in the history, marked withdrawn.
-pub async fn withdraw(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-    Path((_, document_id)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
-    let document =
-        readable(&state, &asker, &origin, AuditAction::DocumentWithdraw, &document_id).await?;
-    let item = item_of(&document);
-    let id = Some(document.id.as_str());
-    trace::require(
-        &state,
-        &asker,
-        &origin,
-        AuditAction::DocumentWithdraw,
-        id,
-        Action::Withdraw,
-        &item,
-    )
-    .await?;
-    let now = state.clock.now();
-    trace::change(
-        &state,
-        &asker,
-        &origin,
-        AuditAction::DocumentWithdraw,
-        Some(&document.id),
-        async |rows| state.store.withdraw_document(&asker.record.id, &document.id, now, rows).await,
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// The professional who deposited a result held back for announcement releases it to the
-/// patient (after telling them, in person).
-pub async fn announce(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-    Path((_, document_id)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
-    let document =
-        readable(&state, &asker, &origin, AuditAction::DocumentAnnounce, &document_id).await?;
-    let item = item_of(&document);
-    let id = Some(document.id.as_str());
-    trace::require(
-        &state,
-        &asker,
-        &origin,
-        AuditAction::DocumentAnnounce,
-        id,
-        Action::Announce,
-        &item,
-    )
-    .await?;
-    let Matched(announced) = trace::change(
-        &state,
-        &asker,
-        &origin,
-        AuditAction::DocumentAnnounce,
-        Some(&document.id),
-        async |rows| state.store.announce_document(&asker.record.id, &document.id, rows).await,
-    )
-    .await?;
-    if !announced {
-        return Err(ApiError::NotFound);
-    }
-    // Released: now the patient is told of it.
-    let document = DocumentRecord { awaiting_announcement: false, ..document };
-    tell_of_new_document(&state, &asker, &document).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// The patient (or their representative) masks or unmasks a document.
-pub async fn mask(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-    Path((_, document_id)): Path<(String, String)>,
-    ApiJson(request): ApiJson<MaskRequest>,
-) -> Result<StatusCode, ApiError> {
-    let action =
-        if request.masked { AuditAction::DocumentMask } else { AuditAction::DocumentUnmask };
-    let document = readable(&state, &asker, &origin, action, &document_id).await?;
-    let (item, id) = (item_of(&document), Some(document.id.as_str()));
-    trace::require(&state, &asker, &origin, action, id, Action::Mask, &item).await?;
-    trace::change(&state, &asker, &origin, action, Some(&document.id), async |rows| {
-        state.store.set_masked(&asker.record.id, &document.id, request.masked, rows).await
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Tells the patient's side of a professional's new document, through the policy: nobody while
-/// it is held back, not the representatives if it is hidden from them.
-pub(super) async fn tell_of_new_document(
-    state: &AppState,
-    asker: &Asker,
-    document: &DocumentRecord,
-) -> Result<(), ApiError> {
-    let Party::Professional(rpps) = &document.author else { return Ok(()) };
-    let by = crate::notices::professional_line(state, rpps).await?;
-    let url = crate::notices::record_url(state);
-    let about = crate::notices::About { id: &document.id, item: item_of(document) };
-    crate::notices::tell_patient(
-        state,
-        &asker.record.id,
-        app::emergency::NotificationKind::DocumentDeposited,
-        Some(rpps),
-        app::account::messages::Kind::DocumentDeposited { by: &by, url: &url },
-        Some(about),
-    )
-    .await
-}
-
-/// The record as a given professional would see it: for the patient side only, through the
-/// same policy the professional's own requests go through (without break-glass).
-pub async fn preview(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-    Path((_, rpps)): Path<(String, String)>,
-) -> Result<Json<Preview>, ApiError> {
-    let sharing = Item::about(Subject::Sharing);
-    let (action, id) = (Action::Read, Some(rpps.as_str()));
-    trace::require_or_nothing(
-        &state,
-        &asker,
-        &origin,
-        AuditAction::RecordPreview,
-        id,
-        action,
-        &sharing,
-    )
-    .await?;
-    let rpps = app::directory::Rpps::parse(&rpps).ok_or(ApiError::NotFound)?;
-    let professional = state
-        .store
-        .professional(rpps.as_str())
-        .await?
-        .filter(|record| record.active)
-        .ok_or(ApiError::NotFound)?;
-    let consent = state.store.consent(&asker.record.id, rpps.as_str()).await?;
-    let actor = super::professional_actor(&asker.record, &professional, &consent, BreakGlass::Off);
-    let context = context(&state, &asker.record);
-    let mut names = Names::new();
-    let (mut documents, mut hidden) = (Vec::new(), Vec::new());
-    for document in state.store.documents(&asker.record.id).await? {
-        let item = item_of(&document);
-        // Only what the asker may read themselves is listed, either way.
-        if !decide_for(&state, &asker, Action::Read, &item).allowed() {
-            continue;
-        }
-        match decide(&context, &actor, Action::Read, &item) {
-            Decision::Allow(_) => documents.push(info(&state, &document, &mut names).await?),
-            Decision::Deny(reason) => hidden.push(HiddenDocument {
-                id: document.id.clone(),
-                title: open_title(&state, &document.upload)?,
-                category: document.category,
-                care_date: document.upload.care_date.clone(),
-                reason,
-            }),
-        }
-    }
-    let profile = Section::ALL
-        .into_iter()
-        .filter(|section| {
-            let item =
-                Item { author: Some(Author::Patient), ..Item::about(Subject::Profile(*section)) };
-            decide(&context, &actor, Action::Read, &item).allowed()
-        })
-        .collect();
-    trace::read(&state, &asker, &origin, AuditAction::RecordPreview, Some(rpps.as_str()), None)
-        .await?;
-    Ok(Json(Preview { professional: professional.professional, documents, hidden, profile }))
 }

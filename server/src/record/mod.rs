@@ -3,9 +3,13 @@
 //! point resolves who asks ([`Asker`]) and asks `app::policy::decide` before touching an item;
 //! an item the asker may not read answers like one that does not exist.
 
+mod content;
+mod document_changes;
 mod documents;
+mod exams;
 mod grants;
 pub mod history;
+mod preview;
 pub mod timeline;
 pub(crate) mod trace;
 mod upload;
@@ -38,13 +42,13 @@ pub fn routes() -> crate::web::Routes {
         .route("/{record}/documents/pages/{page}", get(documents::page))
         .route("/{record}/documents/{document}", get(documents::one))
         .route("/{record}/abilities", get(documents::abilities))
-        .route("/{record}/export", get(documents::export))
-        .route("/{record}/exams/repeated", get(documents::repeated))
-        .route("/{record}/documents/{document}/content", get(documents::content))
-        .route("/{record}/preview/{rpps}", get(documents::preview))
-        .route("/{record}/documents/{document}/withdraw", post(documents::withdraw))
-        .route("/{record}/documents/{document}/mask", post(documents::mask))
-        .route("/{record}/documents/{document}/announce", post(documents::announce))
+        .route("/{record}/export", get(content::export))
+        .route("/{record}/exams/repeated", get(exams::repeated))
+        .route("/{record}/documents/{document}/content", get(content::content))
+        .route("/{record}/preview/{rpps}", get(preview::preview))
+        .route("/{record}/documents/{document}/withdraw", post(document_changes::withdraw))
+        .route("/{record}/documents/{document}/mask", post(document_changes::mask))
+        .route("/{record}/documents/{document}/announce", post(document_changes::announce))
         .route("/{record}/uploads", post(upload::start_upload))
         .route("/{record}/uploads/{upload}", get(upload::upload_status).put(upload::append))
         .route("/{record}/uploads/{upload}/finish", post(upload::finish))

@@ -86,7 +86,7 @@ pub fn open_terms(state: &AppState, upload: &UploadRecord) -> Result<Option<Stri
 pub async fn backfill_terms(state: &AppState) -> Result<usize, ApiError> {
     let uploads = state.store.uploads_without_terms().await?;
     for upload in &uploads {
-        let content = documents::content_of(state, upload).await?;
+        let content = super::content::content_of(state, upload).await?;
         if let Some(sealed) = seal_terms(state, upload, &content)? {
             state.store.set_upload_terms(&upload.id, &sealed).await?;
         }

@@ -18,11 +18,13 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::documents::{
-    allowed_actions, chunk_context, content_of, info, item_of, new_item, readable, repeated_exams,
-    tell_of_new_document, title_context,
-};
 use super::{Asker, Names, trace};
+use super::{
+    content::content_of,
+    document_changes::tell_of_new_document,
+    documents::{allowed_actions, chunk_context, info, item_of, new_item, readable, title_context},
+    exams::repeated_exams,
+};
 use crate::{
     AppState,
     audit::AuditAction,

@@ -1,0 +1,132 @@
+//! A document's bytes, opened from their sealed chunks: shown in the app or saved, and the
+//! whole record exported in one file, through the same policy as the list.
+
+use crate::audit::AuditAction;
+use app::{
+    policy::Action,
+    record::{ExportedDocument, RecordExport},
+    vocabulary::MediaType,
+};
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use super::{
+    Asker, Names,
+    documents::{chunk_context, decide_for, info, item_of, readable},
+    trace,
+};
+use crate::{AppState, error::ApiError, store::UploadRecord, vault::Sealed, web::Origin};
+
+/// Largest export, in bytes of document content: a larger record is saved document by document.
+pub const EXPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The record as the asker may read it, in one JSON file to keep or to take elsewhere: each
+/// readable document's description and content. Through the same policy as the list.
+pub async fn export(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+) -> Result<Response, ApiError> {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    let mut documents = Vec::new();
+    let mut names = Names::new();
+    let mut total = 0;
+    for document in state.store.documents(&asker.record.id).await? {
+        if !decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
+            continue;
+        }
+        total += document.upload.size;
+        if total > EXPORT_MAX_BYTES {
+            return Err(ApiError::TooLarge);
+        }
+        let content = content_of(&state, &document.upload).await?;
+        documents.push(ExportedDocument {
+            info: info(&state, &document, &mut names).await?,
+            content_base64: STANDARD.encode(content),
+        });
+    }
+    trace::read(&state, &asker, &origin, AuditAction::RecordExport, None, None).await?;
+    let export = RecordExport {
+        format: "carnet-export/1".into(),
+        exported_at: state.clock.now(),
+        documents,
+    };
+    let mut response = Json(export).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"carnet-export.json\""),
+    );
+    Ok(response)
+}
+
+/// The whole content of an upload, opened.
+pub(super) async fn content_of(
+    state: &AppState,
+    upload: &UploadRecord,
+) -> Result<Vec<u8>, ApiError> {
+    let mut content = Vec::with_capacity(usize::try_from(upload.size).unwrap_or(0));
+    for (index, chunk) in state.store.chunks(&upload.id).await?.into_iter().enumerate() {
+        let sealed = Sealed { key: upload.key.clone(), content: chunk };
+        let plain =
+            state.vault.open(&sealed, &upload.data_key, &chunk_context(&upload.id, index))?;
+        content.extend_from_slice(&plain);
+    }
+    Ok(content)
+}
+
+#[derive(Deserialize)]
+pub struct Download {
+    #[serde(default)]
+    download: bool,
+}
+
+/// The document's bytes, never cached, never sniffed, shown in the app (PDF, images, text) or
+/// saved with `?download=true`.
+pub async fn content(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+    Path((_, document_id)): Path<(String, String)>,
+    Query(Download { download }): Query<Download>,
+) -> Result<Response, ApiError> {
+    // A withdrawn document stays readable by the patient's side and its author only: the same
+    // decision as the list, the search and the export.
+    let document =
+        readable(&state, &asker, &origin, AuditAction::DocumentRead, &document_id).await?;
+    trace::read(&state, &asker, &origin, AuditAction::DocumentRead, Some(&document.id), None)
+        .await?;
+    let bytes = content_of(&state, &document.upload).await?;
+    let media = document.upload.media_type;
+    let disposition = format!(
+        "{}; filename=\"document-{}-v{}.{}\"",
+        if download { "attachment" } else { "inline" },
+        &document.id[..8.min(document.id.len())],
+        document.version,
+        media.extension()
+    );
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Shown alone, a document runs nothing and reaches nothing; it may be framed by the app
+    // only. A PDF is sandboxed too (a unique origin, no scripts of its own reach the app):
+    // Chromium's viewer still shows it, as tests/e2e shows; only the frame's own `sandbox`
+    // attribute would stop the viewer, so the frame has none.
+    let policy = if media == MediaType::Pdf {
+        "default-src 'none'; object-src 'self'; frame-ancestors 'self'; sandbox"
+    } else {
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; \
+         sandbox"
+    };
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    Ok(response)
+}

@@ -1,0 +1,137 @@
+//! What happens to a document once deposited: withdrawn by its author, masked by the patient,
+//! announced to the patient by the professional, and the patient told of a new one.
+
+use crate::audit::AuditAction;
+use app::{policy::Action, record::MaskRequest};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+
+use super::{
+    Asker,
+    documents::{item_of, readable},
+    trace,
+};
+use crate::{
+    AppState,
+    error::ApiError,
+    store::{DocumentRecord, Matched, Party},
+    web::{ApiJson, Origin},
+};
+
+/// The author withdraws their document: it stays in the history, marked withdrawn.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+    Path((_, document_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let document =
+        readable(&state, &asker, &origin, AuditAction::DocumentWithdraw, &document_id).await?;
+    let item = item_of(&document);
+    let id = Some(document.id.as_str());
+    trace::require(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::DocumentWithdraw,
+        id,
+        Action::Withdraw,
+        &item,
+    )
+    .await?;
+    let now = state.clock.now();
+    trace::change(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::DocumentWithdraw,
+        Some(&document.id),
+        async |rows| state.store.withdraw_document(&asker.record.id, &document.id, now, rows).await,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The professional who deposited a result held back for announcement releases it to the
+/// patient (after telling them, in person).
+pub async fn announce(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+    Path((_, document_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let document =
+        readable(&state, &asker, &origin, AuditAction::DocumentAnnounce, &document_id).await?;
+    let item = item_of(&document);
+    let id = Some(document.id.as_str());
+    trace::require(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::DocumentAnnounce,
+        id,
+        Action::Announce,
+        &item,
+    )
+    .await?;
+    let Matched(announced) = trace::change(
+        &state,
+        &asker,
+        &origin,
+        AuditAction::DocumentAnnounce,
+        Some(&document.id),
+        async |rows| state.store.announce_document(&asker.record.id, &document.id, rows).await,
+    )
+    .await?;
+    if !announced {
+        return Err(ApiError::NotFound);
+    }
+    // Released: now the patient is told of it.
+    let document = DocumentRecord { awaiting_announcement: false, ..document };
+    tell_of_new_document(&state, &asker, &document).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The patient (or their representative) masks or unmasks a document.
+pub async fn mask(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+    Path((_, document_id)): Path<(String, String)>,
+    ApiJson(request): ApiJson<MaskRequest>,
+) -> Result<StatusCode, ApiError> {
+    let action =
+        if request.masked { AuditAction::DocumentMask } else { AuditAction::DocumentUnmask };
+    let document = readable(&state, &asker, &origin, action, &document_id).await?;
+    let (item, id) = (item_of(&document), Some(document.id.as_str()));
+    trace::require(&state, &asker, &origin, action, id, Action::Mask, &item).await?;
+    trace::change(&state, &asker, &origin, action, Some(&document.id), async |rows| {
+        state.store.set_masked(&asker.record.id, &document.id, request.masked, rows).await
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Tells the patient's side of a professional's new document, through the policy: nobody while
+/// it is held back, not the representatives if it is hidden from them.
+pub(super) async fn tell_of_new_document(
+    state: &AppState,
+    asker: &Asker,
+    document: &DocumentRecord,
+) -> Result<(), ApiError> {
+    let Party::Professional(rpps) = &document.author else { return Ok(()) };
+    let by = crate::notices::professional_line(state, rpps).await?;
+    let url = crate::notices::record_url(state);
+    let about = crate::notices::About { id: &document.id, item: item_of(document) };
+    crate::notices::tell_patient(
+        state,
+        &asker.record.id,
+        app::emergency::NotificationKind::DocumentDeposited,
+        Some(rpps),
+        app::account::messages::Kind::DocumentDeposited { by: &by, url: &url },
+        Some(about),
+    )
+    .await
+}
