@@ -6,6 +6,8 @@ mod accounts;
 mod audit;
 mod codes;
 mod emergency;
+mod episodes;
+mod grants;
 mod outbox;
 mod people;
 mod profile;
@@ -19,6 +21,8 @@ pub use accounts::*;
 pub use audit::*;
 pub use codes::*;
 pub use emergency::*;
+pub use episodes::*;
+pub use grants::*;
 pub use outbox::*;
 pub use people::*;
 pub use profile::*;
@@ -80,6 +84,8 @@ pub trait Store:
     + SessionStore
     + PeopleStore
     + RecordStore
+    + GrantStore
+    + EpisodeStore
     + EmergencyStore
     + ProfileStore
     + AuditStore

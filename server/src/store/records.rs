@@ -1,10 +1,7 @@
-//! Storage of a record's documents (uploads, sealed chunks, versions) and of the patient's
-//! grants to professionals. Contents and titles arrive here already sealed.
+//! Storage of a record's documents (uploads, sealed chunks, versions). Contents and titles
+//! arrive here already sealed.
 
-use app::{
-    policy::Consent,
-    vocabulary::{Category, Domain, MediaType},
-};
+use app::vocabulary::{Category, Domain, MediaType};
 use async_trait::async_trait;
 
 use super::{Matched, StoreError};
@@ -179,72 +176,4 @@ pub trait RecordStore: Send + Sync + 'static {
     ) -> Result<Matched, StoreError>;
     /// Forgets uploads never finished since `before`.
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError>;
-
-    /// Where this professional stands with this patient (`Consent::None` without a row).
-    async fn consent(&self, account_id: &str, rpps: &str) -> Result<Consent, StoreError>;
-    async fn set_consent(
-        &self,
-        account_id: &str,
-        rpps: &str,
-        consent: &Consent,
-        now: i64,
-        audit: &AuditRows,
-    ) -> Result<(), StoreError>;
-    /// Every professional with a row for this patient: `(rpps, consent)`.
-    async fn consents(&self, account_id: &str) -> Result<Vec<(String, Consent)>, StoreError>;
-
-    /// Creates the episode and its data key together.
-    async fn create_episode(
-        &self,
-        episode: &NewEpisode<'_>,
-        audit: &AuditRows,
-    ) -> Result<(), StoreError>;
-    /// The record's episodes, oldest first.
-    async fn episodes(&self, account_id: &str) -> Result<Vec<EpisodeRecord>, StoreError>;
-    /// Every tag of the record's episodes.
-    async fn episode_tags(&self, account_id: &str) -> Result<Vec<TagRecord>, StoreError>;
-    /// `false` if the item was tagged with it already.
-    async fn tag(
-        &self,
-        episode_id: &str,
-        item_id: &str,
-        tagger: &Party,
-        now: i64,
-        audit: &AuditRows,
-    ) -> Result<Matched, StoreError>;
-    /// `false` if the item was not tagged with it.
-    async fn untag(
-        &self,
-        episode_id: &str,
-        item_id: &str,
-        audit: &AuditRows,
-    ) -> Result<Matched, StoreError>;
-}
-
-pub struct NewEpisode<'a> {
-    pub id: &'a str,
-    pub account_id: &'a str,
-    pub data_key: &'a str,
-    pub key: &'a WrappedKey,
-    pub sealed_title: &'a [u8],
-    pub author: &'a Party,
-    pub now: i64,
-}
-
-/// An episode of care. No `Debug`: the title opens to health content.
-#[derive(Clone)]
-pub struct EpisodeRecord {
-    pub id: String,
-    pub data_key: String,
-    pub key: WrappedKey,
-    pub sealed_title: Vec<u8>,
-    pub author: Party,
-    pub created_at: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TagRecord {
-    pub episode_id: String,
-    pub item_id: String,
-    pub tagger: Party,
 }

@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{
-    BEGIN_WRITE, SqliteStore, insert_data_key,
-    records::{account_rows, code, parse, party_at, party_columns, party_from},
+    BEGIN_WRITE, SqliteStore,
+    columns::{account_rows, code, parse, party_at, party_columns, party_from},
+    insert_data_key,
 };
 use crate::{
     audit::AuditRows,

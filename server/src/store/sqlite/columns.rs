@@ -1,0 +1,49 @@
+//! What several tables store alike: the words of the vocabulary by their wire names, the party
+//! who wrote a row in two columns, and the rows of one account.
+
+use sqlx::{Row, sqlite::SqliteRow};
+
+use super::SqliteStore;
+use crate::store::{Party, StoreError};
+
+/// How a word of the vocabulary is stored: its name on the wire (`lab_results`, `text/plain`).
+pub(super) fn code(word: impl Into<&'static str>) -> &'static str {
+    word.into()
+}
+
+/// A stored word read back; an unknown one is a corrupt row.
+pub(super) fn parse<T: std::str::FromStr>(code: &str) -> Result<T, StoreError> {
+    code.parse().map_err(|_| StoreError::Corrupt)
+}
+
+pub(super) fn party_columns(party: &Party) -> (&'static str, Option<&str>) {
+    match party {
+        Party::Patient(account) => ("patient", Some(account)),
+        Party::Professional(rpps) => ("professional", Some(rpps)),
+        Party::Insurer => ("insurer", None),
+    }
+}
+
+pub(super) fn party_from(kind: &str, who: Option<String>) -> Result<Party, StoreError> {
+    match (kind, who) {
+        ("patient", Some(account)) => Ok(Party::Patient(account)),
+        ("professional", Some(rpps)) => Ok(Party::Professional(rpps)),
+        ("insurer", _) => Ok(Party::Insurer),
+        _ => Err(StoreError::Corrupt),
+    }
+}
+
+/// The party named by two columns of a row (`…_kind` and its identifier).
+pub(super) fn party_at(row: &SqliteRow, kind: &str, id: &str) -> Result<Party, StoreError> {
+    let kind: String = row.try_get(kind)?;
+    party_from(&kind, row.try_get(id)?)
+}
+
+/// The rows a query with one parameter, an account, answers.
+pub(super) async fn account_rows(
+    store: &SqliteStore,
+    sql: &str,
+    account_id: &str,
+) -> Result<Vec<SqliteRow>, StoreError> {
+    sqlx::query(sql).bind(account_id).fetch_all(&store.pool).await.map_err(StoreError::from)
+}

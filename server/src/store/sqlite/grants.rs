@@ -1,0 +1,115 @@
+//! The grants in SQLite: one row per patient and professional.
+
+use app::{
+    account::validate::Date,
+    policy::{Consent, Grant, Scope},
+    vocabulary::Category,
+};
+use async_trait::async_trait;
+use sqlx::{Row, sqlite::SqliteRow};
+
+use super::{
+    BEGIN_WRITE, SqliteStore,
+    columns::{code, parse},
+};
+use crate::{
+    audit::AuditRows,
+    store::{GrantStore, StoreError},
+};
+
+#[async_trait]
+impl GrantStore for SqliteStore {
+    async fn consent(&self, account_id: &str, rpps: &str) -> Result<Consent, StoreError> {
+        let row = sqlx::query(
+            "SELECT state, scope_all, categories, profile, until FROM grants \
+             WHERE account_id = ? AND rpps = ?",
+        )
+        .bind(account_id)
+        .bind(rpps)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map_or(Ok(Consent::None), consent_from)
+    }
+
+    async fn set_consent(
+        &self,
+        account_id: &str,
+        rpps: &str,
+        consent: &Consent,
+        now: i64,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let (state, all, categories, profile, until) = match consent {
+            Consent::None | Consent::Revoked => ("revoked", false, String::new(), false, None),
+            Consent::Blocked => ("blocked", false, String::new(), false, None),
+            Consent::Granted(Grant { scope, until }) => {
+                let until = until.map(|day| day.to_string());
+                match scope {
+                    Scope::All => ("granted", true, String::new(), true, until),
+                    Scope::Some { categories, profile } => {
+                        let list: Vec<&str> = categories.iter().copied().map(code).collect();
+                        ("granted", false, list.join(","), *profile, until)
+                    }
+                }
+            }
+        };
+        sqlx::query(
+            "INSERT INTO grants (account_id, rpps, state, scope_all, categories, profile, until, \
+             changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (account_id, rpps) DO UPDATE SET state = ?3, scope_all = ?4, \
+             categories = ?5, profile = ?6, until = ?7, changed_at = ?8",
+        )
+        .bind(account_id)
+        .bind(rpps)
+        .bind(state)
+        .bind(all)
+        .bind(categories)
+        .bind(profile)
+        .bind(until)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn consents(&self, account_id: &str) -> Result<Vec<(String, Consent)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT rpps, state, scope_all, categories, profile, until FROM grants \
+             WHERE account_id = ? ORDER BY changed_at DESC",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("rpps")?, consent_from(row)?))).collect()
+    }
+}
+
+fn consent_from(row: &SqliteRow) -> Result<Consent, StoreError> {
+    let state: String = row.try_get("state")?;
+    match state.as_str() {
+        "revoked" => Ok(Consent::Revoked),
+        "blocked" => Ok(Consent::Blocked),
+        "granted" => {
+            let until = row
+                .try_get::<Option<String>, _>("until")?
+                .map(|day| Date::parse(&day).ok_or(StoreError::Corrupt))
+                .transpose()?;
+            let scope = if row.try_get::<bool, _>("scope_all")? {
+                Scope::All
+            } else {
+                let list: String = row.try_get("categories")?;
+                let categories = list
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(parse::<Category>)
+                    .collect::<Result<_, _>>()?;
+                Scope::Some { categories, profile: row.try_get("profile")? }
+            };
+            Ok(Consent::Granted(Grant { scope, until }))
+        }
+        _ => Err(StoreError::Corrupt),
+    }
+}
