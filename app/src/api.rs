@@ -10,7 +10,9 @@ pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
 /// A query string (`?name=value&…`) of `pairs`, form-encoded as the server's `Query` extractor
 /// reads it; empty when there is no pair.
-pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub fn query_string<K: AsRef<str>, V: AsRef<str>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> String {
     let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
     if query.is_empty() { query } else { format!("?{query}") }
 }

@@ -116,18 +116,12 @@ impl DocumentFilter {
 impl DocumentFilter {
     /// The filter as a query string (`?category=reports&q=…`), empty when it filters nothing.
     pub fn query_string(&self) -> String {
-        let pairs = self.pairs();
-        crate::api::query_string(pairs.iter().map(|(name, value)| (*name, value.as_str())))
+        crate::api::query_string(self.pairs())
     }
 
     /// The filter's fields that filter something, by their names in a query string.
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let category = self.category.map(|c| {
-            serde_json::to_value(c)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        });
+        let category = self.category.map(|c| <&str>::from(c).to_owned());
         [
             ("category", category),
             ("author", self.author.clone()),

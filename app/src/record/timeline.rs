@@ -109,7 +109,7 @@ impl TimelineQuery {
         let mut pairs = self.filter.pairs();
         pairs.extend(self.kind.map(|kind| ("kind", <&str>::from(kind).to_owned())));
         pairs.extend(self.offset.filter(|o| *o > 0).map(|offset| ("offset", offset.to_string())));
-        crate::api::query_string(pairs.iter().map(|(name, value)| (*name, value.as_str())))
+        crate::api::query_string(pairs)
     }
 }
 

@@ -215,8 +215,9 @@ async fn manifest(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<ManifestRequest>,
 ) -> Result<Json<Manifest>, ApiError> {
-    limit(&state, &format!("shl:{}", crate::web::limit_key(&origin.client)), ADDRESS_POLICY)
-        .await?;
+    // Tries are counted per address: a view forgives its own below.
+    let tries = format!("shl:{}", crate::web::limit_key(&origin.client));
+    limit(&state, &tries, ADDRESS_POLICY).await?;
     let recipient = request.recipient.trim();
     if recipient.is_empty() || recipient.chars().count() > 100 {
         return Err(ApiError::input("recipient", app::account::InputError::TextInvalid));
@@ -262,10 +263,7 @@ async fn manifest(
         return refuse_view(&state, &origin, record, &id, "link_gone", ApiError::NotFound).await;
     }
     // A view forgives its own try: only refusals add up for this address.
-    state
-        .store
-        .rate_limit_forgive(&format!("shl:{}", crate::web::limit_key(&origin.client)))
-        .await?;
+    state.store.rate_limit_forgive(&tries).await?;
     let at = app::emergency::moment(now);
     let url = format!("{}/dossier/urgence", state.public_url);
     crate::notices::tell_patient(
