@@ -15,6 +15,8 @@ pub mod offline;
 pub mod outbox;
 pub mod ui;
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+mod watch;
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 pub mod webcrypto;
 
 #[cfg(all(test, feature = "hydrate", target_arch = "wasm32"))]
@@ -139,7 +141,7 @@ pub fn provide() -> OfflineState {
     };
     provide_context(state);
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-    ui::watch(state);
+    watch::watch(state);
     state
 }
 
