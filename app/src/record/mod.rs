@@ -5,6 +5,7 @@
 pub mod access;
 mod access_history;
 mod chronology;
+pub mod deposit;
 pub mod documents;
 pub mod filter;
 mod finder;
