@@ -18,7 +18,7 @@ use std::pin::Pin;
 use leptos::prelude::*;
 
 use crate::i18n::{t, t_string, use_i18n};
-use crate::layout::PageTitle;
+use crate::ui::PageTitle;
 
 /// The code of a split function could not be fetched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,8 +28,8 @@ pub struct ChunkMissing;
 impl From<leptos::wasm_split::SplitLoaderError> for ChunkMissing {
     fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
         // The page says so (the header's notice), whichever caller meets it first.
-        if let Some(state) = crate::cache::offline::state() {
-            state.chunk_missing.set(true);
+        if let Some(network) = crate::network::Network::current() {
+            network.chunk_missing.set(true);
         }
         Self
     }
@@ -156,7 +156,7 @@ pub async fn prefetch(fetch: ChunkFetch) {
 #[component]
 pub fn PageUnavailable(fetch: ChunkFetch) -> impl IntoView {
     let i18n = use_i18n();
-    let online = crate::cache::use_offline().online;
+    let online = crate::network::use_network().online;
     let retry = move || {
         let _ = fetch;
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]

@@ -162,27 +162,6 @@ pub struct Professional {
 mod tests {
     use super::*;
 
-    /// The text codes (strum) of the enums stored or sent as text are their JSON names (serde):
-    /// the two derives must never disagree.
-    #[test]
-    fn codes_are_the_json_names() {
-        fn same<T: serde::Serialize + Into<&'static str> + Copy + std::fmt::Debug>(values: &[T]) {
-            for value in values {
-                assert_eq!(serde_json::to_value(value).unwrap(), (*value).into(), "{value:?}");
-            }
-        }
-        use crate::account::{ConsentMethod, RepresentedKind};
-        use crate::emergency::NotificationKind as N;
-        use crate::record::{history::HistoryFilter as H, timeline::TimelineKind as T};
-        same(&Profession::ALL);
-        same(&[N::BreakGlass, N::BreakGlassOfPatient, N::DocumentDeposited, N::FirstAccess]);
-        same(&[N::NewDevice, N::EmergencyLinkViewed]);
-        same(&[H::All, H::Professionals, H::BreakGlass, H::Refused]);
-        same(&[T::Document, T::ProfileChange, T::CareEvent]);
-        same(&[RepresentedKind::Minor, RepresentedKind::ProtectedAdult]);
-        same(&[ConsentMethod::InPerson, ConsentMethod::Written, ConsentMethod::CourtDecision]);
-    }
-
     #[test]
     fn rpps_check_digit() {
         assert!(Rpps::parse("10000000009").is_some());

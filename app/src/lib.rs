@@ -18,6 +18,7 @@ pub mod directory;
 pub mod emergency;
 pub mod i18n;
 pub mod layout;
+pub mod network;
 pub mod pages;
 pub mod policy;
 pub mod pro;
@@ -201,3 +202,6 @@ fn shell_unavailable() {
     let _ = window.add_event_listener_with_callback("online", reload.as_ref().unchecked_ref());
     reload.forget();
 }
+
+#[cfg(test)]
+mod tests;

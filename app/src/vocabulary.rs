@@ -39,6 +39,12 @@ impl Category {
         Self::PatientOwn,
         Self::Administrative,
     ];
+
+    /// Whether a document of this category names medicines (a prescription, a dispensing): only
+    /// those carry substances, checked for interactions with what the patient takes.
+    pub fn names_medicines(self) -> bool {
+        matches!(self, Self::Prescriptions | Self::Dispensing)
+    }
 }
 
 /// A section of the health profile.

@@ -1,6 +1,7 @@
 //! Time, injected: handlers ask the state's clock, so tests can move time forward to expire a
 //! code or a session without waiting.
 
+use app::date::Date;
 use std::sync::{
     Arc,
     atomic::{AtomicI64, Ordering},
@@ -9,6 +10,11 @@ use std::sync::{
 pub trait Clock: Send + Sync + 'static {
     /// Unix time in seconds (UTC).
     fn now(&self) -> i64;
+
+    /// Today's date (UTC).
+    fn today(&self) -> Date {
+        Date::from_unix_seconds(self.now())
+    }
 }
 
 /// The real clock.

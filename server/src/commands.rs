@@ -209,7 +209,7 @@ pub fn lock(data_dir: &Path, kind: Lock) -> Result<std::fs::File, Box<dyn std::e
 }
 
 pub async fn rotate_keys(store: &dyn Store, mut vault: Vault) -> Outcome {
-    let report = server::vault::rotate(store, &mut vault).await?;
+    let report = server::rotation::rotate(store, &mut vault).await?;
     println!(
         "Master key {} is current: {} data key(s) rewrapped, {} old key(s) {}.",
         vault.current_key_id(),

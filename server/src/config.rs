@@ -103,13 +103,13 @@ pub struct Config {
     /// forwarding header gives the client's address, for rate limits and the audit log. Without
     /// one, no forwarding header is believed; behind a proxy every client then shares its
     /// address.
-    #[arg(long, env = "CARNET_TRUSTED_PROXY", value_delimiter = ',', value_parser = crate::web::parse_network)]
+    #[arg(long, env = "CARNET_TRUSTED_PROXY", value_delimiter = ',', value_parser = crate::extract::parse_network)]
     pub trusted_proxy: Vec<ipnet::IpNet>,
 
     /// The header the trusted proxies write the client's address in (only that one is read).
     #[arg(long, env = "CARNET_FORWARDED_HEADER", value_enum,
-          default_value_t = crate::web::ForwardedHeader::XForwardedFor)]
-    pub forwarded_header: crate::web::ForwardedHeader,
+          default_value_t = crate::extract::ForwardedHeader::XForwardedFor)]
+    pub forwarded_header: crate::extract::ForwardedHeader,
 
     /// Directory holding the built site (`pkg/` with the wasm bundle, and the public files).
     #[arg(long, env = "CARNET_SITE_ROOT", default_value = "target/site")]
@@ -236,8 +236,8 @@ pub enum ConfigError {
 
 impl Config {
     /// The trusted reverse proxies and the header they write.
-    pub fn trusted_proxies(&self) -> crate::web::TrustedProxies {
-        crate::web::TrustedProxies::new(self.trusted_proxy.clone(), self.forwarded_header)
+    pub fn trusted_proxies(&self) -> crate::extract::TrustedProxies {
+        crate::extract::TrustedProxies::new(self.trusted_proxy.clone(), self.forwarded_header)
     }
 
     pub fn limits(&self) -> crate::state::Limits {

@@ -4,7 +4,7 @@
 
 pub use app::api::Refusal;
 use app::{
-    account::InputError,
+    api::InputError,
     api::{ErrorBody, ErrorCode},
 };
 use axum::{

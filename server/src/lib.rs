@@ -5,18 +5,24 @@
 //! a socket; `main.rs` only reads the configuration and serves it.
 
 pub mod account;
+pub mod asker;
 pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod emergency;
 pub mod error;
+pub mod extract;
 pub mod health;
+pub mod limits;
 pub mod messages;
 pub mod notices;
 pub mod passwords;
 pub mod professional;
 pub mod profile;
 pub mod record;
+pub mod representatives;
+pub mod rotation;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -113,7 +113,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         println!("Carnet is running at http://{bound}/ (public address {public_url})");
     }
 
-    let bound = server::vault::bind_owners(store.as_ref(), &state.vault).await?;
+    let bound = server::rotation::bind_owners(store.as_ref(), &state.vault).await?;
     if bound > 0 {
         tracing::info!(keys = bound, "data keys wrapped earlier now name their record");
     }

@@ -1,7 +1,8 @@
 //! Telling a patient what happened to their record or account: always in the app, and by
 //! message (e-mail or SMS) to them and to their legal representatives for the kinds they chose
 //! ([`Channels`]); a break-glass access always goes out. Messages name who acted, never the
-//! health content (no document title).
+//! health content (no document title). Also the one way a room sends a person a message to
+//! their contact ([`send`], [`notify`]: codes, account notices), in their language.
 
 use app::{
     account::messages::Kind,
@@ -10,11 +11,15 @@ use app::{
 
 use app::policy::{Action, Actor, Item, decide};
 
+use app::api::validate::Contact;
+use axum::http::HeaderMap;
+
 use crate::{
     AppState,
-    account::{notify, representation::representatives_now},
     error::ApiError,
-    store::{AccountRecord, Recipient},
+    messages::Message,
+    representatives::representatives_now,
+    store::{AccountRecord, Channel, Recipient},
 };
 
 /// The patient's choices, or the defaults when they made none (or the stored ones no longer
@@ -37,7 +42,7 @@ pub fn may_be_told(
     actor: &Actor<'_>,
     about: &About<'_>,
 ) -> bool {
-    let context = crate::record::context(state, record);
+    let context = state.policy_context(record);
     decide(&context, actor, Action::BeToldOf, &about.item).allowed()
 }
 
@@ -98,4 +103,44 @@ pub async fn professional_line(state: &AppState, rpps: &str) -> Result<String, A
 /// Where the patient reads their record, for a message.
 pub fn record_url(state: &AppState) -> String {
     format!("{}/dossier", state.public_url)
+}
+
+/// The language of the interface that made the request, for the messages we send.
+pub fn request_locale(headers: &HeaderMap) -> &'static str {
+    let chosen = headers
+        .get(axum::http::header::COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(app::i18n::language_in_cookie_header);
+    if chosen == Some("en") { "en" } else { "fr" }
+}
+
+pub fn locale_of(account: &AccountRecord) -> &'static str {
+    if account.locale == "en" { "en" } else { "fr" }
+}
+
+/// Sends a notice to the account's own contact, if it has one.
+pub async fn notify(
+    state: &AppState,
+    account: &AccountRecord,
+    kind: Kind<'_>,
+) -> Result<(), ApiError> {
+    match &account.contact {
+        Some(contact) => send(state, contact, locale_of(account), kind).await,
+        None => Ok(()),
+    }
+}
+
+pub async fn send(
+    state: &AppState,
+    contact: &Contact,
+    locale: &str,
+    kind: Kind<'_>,
+) -> Result<(), ApiError> {
+    let (subject, body) = app::account::messages::render(locale, kind);
+    let (channel, recipient) = match contact {
+        Contact::Email(address) => (Channel::Email, address.clone()),
+        Contact::Phone(number) => (Channel::Sms, number.clone()),
+    };
+    state.messages.send(Message { channel, recipient, subject, body }).await?;
+    Ok(())
 }

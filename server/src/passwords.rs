@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use app::account::{InputError, Secret, validate::check_password_length};
+use app::api::account::Secret;
+use app::api::{InputError, validate::check_password_length};
 use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version,
     password_hash::{SaltString, rand_core::OsRng},

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use app::policy::AccessMatrix;
+use app::policy::{AccessMatrix, Context};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
@@ -12,7 +12,7 @@ use crate::{
     messages::{MessageService, Outbox},
     passwords::{PasswordError, Passwords},
     professional::card::{CardAuthority, SimulatedCards},
-    store::Store,
+    store::{AccountRecord, AccountStatus, Store},
     vault::Vault,
 };
 
@@ -42,7 +42,7 @@ pub struct AppState {
     /// Appends to the audit log and signs its checkpoints.
     pub auditor: Arc<crate::audit::Auditor>,
     /// The reverse proxies whose forwarding header gives the client's address.
-    pub trusted_proxies: crate::web::TrustedProxies,
+    pub trusted_proxies: crate::extract::TrustedProxies,
 }
 
 /// Configurable sizes.
@@ -58,6 +58,17 @@ impl Default for Limits {
 }
 
 impl AppState {
+    /// What the policy needs to know about the record and the configuration.
+    pub fn policy_context(&self, record: &AccountRecord) -> Context<'_> {
+        Context {
+            matrix: &self.matrix,
+            today: self.clock.today(),
+            record_closed: record.status == AccountStatus::Closed,
+            break_glass_refused: record.break_glass_refused,
+            break_glass_sees_masked: self.emergency.sees_masked,
+        }
+    }
+
     /// Signs the audit log's checkpoints with this key (an ephemeral one otherwise).
     pub fn with_auditor(mut self, auditor: crate::audit::Auditor) -> Self {
         self.auditor = Arc::new(auditor);
@@ -95,7 +106,7 @@ impl AppState {
         self
     }
 
-    pub fn with_trusted_proxies(mut self, proxies: crate::web::TrustedProxies) -> Self {
+    pub fn with_trusted_proxies(mut self, proxies: crate::extract::TrustedProxies) -> Self {
         self.trusted_proxies = proxies;
         self
     }
@@ -145,7 +156,7 @@ impl AppState {
             emergency: crate::emergency::EmergencyRules::default(),
             exam_windows: Arc::new(app::safety::exams::ExamWindows::reference()),
             auditor: Arc::new(crate::audit::Auditor::ephemeral()),
-            trusted_proxies: crate::web::TrustedProxies::default(),
+            trusted_proxies: crate::extract::TrustedProxies::default(),
         })
     }
 }

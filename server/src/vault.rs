@@ -30,6 +30,12 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Compares two digests without an early exit.
+pub fn digests_match(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
 const CURRENT_FILE: &str = "current";
 
 /// A data key as stored (table `data_keys`): which master key wrapped it, and the wrapped key.
@@ -199,7 +205,7 @@ impl Vault {
 
     /// A data key wrapped before wrappings named their record, wrapped again with its record
     /// (`key.owner`, from the key's own row) under the current master key. Only the start-up
-    /// pass [`bind_owners`] reads the old wrapping; nothing else opens it.
+    /// pass [`crate::rotation::bind_owners`] reads the old wrapping; nothing else opens it.
     pub fn bind_owner(&self, key: &WrappedKey, key_ref: &str) -> Result<WrappedKey, VaultError> {
         let data_key = self.open_wrapping(key, &legacy_wrapping(key_ref))?;
         let wrapped = self.wrap(&data_key, key_ref, &key.owner)?;
@@ -261,51 +267,6 @@ impl Vault {
     }
 }
 
-/// What a rotation did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rotation {
-    pub rewrapped: usize,
-    pub forgotten: usize,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RotationError {
-    #[error(transparent)]
-    Vault(#[from] VaultError),
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-}
-
-/// Rotates the master key: with a key directory, a new key becomes current; every data key is
-/// rewrapped under the current key, in batches (an interruption leaves a mix that still opens,
-/// and running again finishes); then the other keys are forgotten.
-pub async fn rotate(
-    store: &dyn crate::store::Store,
-    vault: &mut Vault,
-) -> Result<Rotation, RotationError> {
-    bind_owners(store, vault).await?;
-    if vault.from_directory() {
-        vault.add_current_key()?;
-    }
-    let mut rewrapped = 0;
-    loop {
-        let batch = store.data_keys_not_under(vault.current_key_id(), 500).await?;
-        if batch.is_empty() {
-            break;
-        }
-        let mut updates = Vec::with_capacity(batch.len());
-        for (id, key) in &batch {
-            if let Some(new) = vault.rewrap(key, id)? {
-                updates.push((id.clone(), new));
-            }
-        }
-        store.replace_data_keys(&updates).await?;
-        rewrapped += updates.len();
-    }
-    let forgotten = vault.forget_other_keys()?;
-    Ok(Rotation { rewrapped, forgotten })
-}
-
 /// What a data key's wrapping is bound to: the key's identifier and its record. (The NUL
 /// separates them: identifiers never contain one.)
 fn wrapping(key_ref: &str, owner: &str) -> Vec<u8> {
@@ -315,47 +276,6 @@ fn wrapping(key_ref: &str, owner: &str) -> Vec<u8> {
 /// The wrapping of the first versions, bound to the key's identifier only.
 fn legacy_wrapping(key_ref: &str) -> Vec<u8> {
     format!("carnet/data-key\0{key_ref}").into_bytes()
-}
-
-/// Binds every data key still wrapped the old way to its record, in batches, once: run at the
-/// first start after the upgrade (and before a rotation), it then records that every key is
-/// bound. After that, a key wrapped the old way can only have been put back from an older copy
-/// of the database, with its row perhaps naming another record: it is never bound, only
-/// reported, and stays unopened. A key that does not open is logged and left (marked), so one
-/// bad row does not stop the server.
-pub async fn bind_owners(
-    store: &dyn crate::store::Store,
-    vault: &Vault,
-) -> Result<usize, RotationError> {
-    if store.data_keys_bound().await? {
-        let stray = store.unbound_data_keys(500).await?;
-        for (id, _) in &stray {
-            tracing::error!(key = %id, "a data key wrapped the old way reappeared after every key \
-                was bound (restored from an older copy?): it is not bound, and does not open");
-            store.set_data_key_unbindable(id).await?;
-        }
-        return Ok(0);
-    }
-    let mut bound = 0;
-    loop {
-        let batch = store.unbound_data_keys(500).await?;
-        if batch.is_empty() {
-            store.set_data_keys_bound().await?;
-            return Ok(bound);
-        }
-        let mut updates = Vec::with_capacity(batch.len());
-        for (id, key) in &batch {
-            match vault.bind_owner(key, id) {
-                Ok(new) => updates.push((id.clone(), new)),
-                Err(error) => {
-                    tracing::error!(key = %id, %error, "a data key does not open: left as it is");
-                    store.set_data_key_unbindable(id).await?;
-                }
-            }
-        }
-        store.replace_data_keys(&updates).await?;
-        bound += updates.len();
-    }
 }
 
 fn seal_with(key: &[u8; 32], plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, VaultError> {

@@ -3,7 +3,7 @@
 use leptos::{either::Either, ev::SubmitEvent, prelude::*};
 use leptos_router::hooks::use_navigate;
 
-use crate::account::{CodeMethod, CodeRequest, CodeSent, Me, Secret};
+use crate::api::account::{CodeMethod, CodeRequest, CodeSent, Me, Secret};
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::{Field, FormAlert, SubmitButton, input_error_text};
@@ -62,7 +62,7 @@ pub fn CodeStep(
             return;
         }
         form.clear();
-        let typed = match crate::account::validate::parse_code(&code.get_untracked()) {
+        let typed = match crate::api::validate::parse_code(&code.get_untracked()) {
             Ok(typed) => {
                 code_error.set(None);
                 typed

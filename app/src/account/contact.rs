@@ -3,7 +3,7 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use crate::account::{CodeRequest, CodeSent, ContactChange, Me, Secret};
+use crate::api::account::{CodeRequest, CodeSent, ContactChange, Me, Secret};
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};

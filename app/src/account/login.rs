@@ -3,10 +3,11 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::components::A;
 
-use crate::account::{CodeSent, LoginRequest, Secret, code_step::FormThenCode};
+use crate::account::code_step::FormThenCode;
+use crate::api::account::{CodeSent, LoginRequest, Secret};
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::layout::PageTitle;
+use crate::ui::PageTitle;
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 
 #[component]

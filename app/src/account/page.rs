@@ -5,15 +5,15 @@ use leptos::{either::Either, prelude::*};
 use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::account::{
-    Me,
     contact::ContactSection,
     password::ChangePasswordSection,
     records::{ActingForBanner, CloseSection, RepresentedSection},
     totp::AuthenticatorSection,
 };
+use crate::api::account::Me;
 use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::layout::PageTitle;
+use crate::ui::PageTitle;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {

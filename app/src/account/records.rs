@@ -4,7 +4,7 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use crate::account::{
+use crate::api::account::{
     ActingFor, CloseRequest, Closed, ReopenRequest, Represented, RepresentedKind, Secret,
     WithdrawRepresentation,
 };

@@ -5,10 +5,10 @@
 use leptos::{either::Either, ev::SubmitEvent, prelude::*};
 use leptos_router::components::A;
 
-use crate::account::{CodeSent, RecoverFinish, RecoverRequest, Secret};
+use crate::api::account::{CodeSent, RecoverFinish, RecoverRequest, Secret};
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::layout::PageTitle;
+use crate::ui::PageTitle;
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 
 #[component]

@@ -3,13 +3,13 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::components::A;
 
-use crate::account::{
-    CodeSent, InputError, Secret, SignupRequest, code_step::FormThenCode, validate,
-};
+use crate::account::code_step::FormThenCode;
+use crate::api::account::{CodeSent, Secret, SignupRequest};
 use crate::api::{ErrorBody, ErrorCode};
+use crate::api::{InputError, validate};
 use crate::client::{self, ApiFailure, Submission};
 use crate::i18n::{t, t_string, use_i18n};
-use crate::layout::PageTitle;
+use crate::ui::PageTitle;
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error, input_error_text};
 
 #[component]

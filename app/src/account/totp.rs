@@ -3,7 +3,7 @@
 
 use leptos::{either::EitherOf3, ev::SubmitEvent, prelude::*};
 
-use crate::account::{Secret, TotpConfirm, TotpSetup, TotpSetupRequest};
+use crate::api::account::{Secret, TotpConfirm, TotpSetup, TotpSetupRequest};
 use crate::client::{ApiFailure, Submission};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
@@ -39,7 +39,7 @@ pub fn AuthenticatorSection(enabled: bool) -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let typed = match crate::account::validate::parse_code(&code.get_untracked()) {
+        let typed = match crate::api::validate::parse_code(&code.get_untracked()) {
             Ok(typed) => typed,
             Err(error) => {
                 form.refuse(ApiFailure::Refused(crate::api::ErrorBody {

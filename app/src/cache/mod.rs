@@ -24,6 +24,8 @@ mod browser_tests;
 
 use leptos::prelude::*;
 
+use crate::network::Network;
+
 /// The IndexedDB database of the copy.
 pub const DB_NAME: &str = "carnet-offline";
 /// Wrong device codes in a row that wipe the copy.
@@ -58,7 +60,7 @@ pub enum ShellKept {
 /// The offline state the interface shows, one per page.
 #[derive(Clone, Copy)]
 pub struct OfflineState {
-    pub online: RwSignal<bool>,
+    pub network: Network,
     pub lock: RwSignal<Lock>,
     /// Changes in the outbox (counted without opening them).
     pub waiting: RwSignal<u32>,
@@ -79,9 +81,6 @@ pub struct OfflineState {
     pub filling: RwSignal<bool>,
     /// The copy was wiped after too many wrong codes.
     pub wiped: RwSignal<bool>,
-    /// Some of the app's code could not be fetched (no network, not kept yet): the header says
-    /// so until the network returns and it is fetched again.
-    pub chunk_missing: RwSignal<bool>,
     /// Whether the service worker keeps every file the app needs to start without a network.
     pub shell: RwSignal<ShellKept>,
     /// This page was started by the offline app shell (rendered in the browser, no server).
@@ -92,13 +91,13 @@ impl OfflineState {
     /// Whether the routed pages wait behind the unlock screen: a copy is there, locked, and
     /// there is no server to read from.
     pub fn gate_closed(&self) -> bool {
-        let no_server = self.from_shell || !self.online.get();
+        let no_server = self.from_shell || !self.network.online.get();
         if self.wiped.get() && no_server {
             return true;
         }
         match self.lock.get() {
             Lock::Unknown => self.from_shell,
-            Lock::Locked { .. } => self.from_shell || !self.online.get(),
+            Lock::Locked { .. } => self.from_shell || !self.network.online.get(),
             Lock::Off | Lock::Unlocked => false,
         }
     }
@@ -124,7 +123,7 @@ pub fn use_offline() -> OfflineState {
 /// the service worker (in the browser).
 pub fn provide() -> OfflineState {
     let state = OfflineState {
-        online: RwSignal::new(true),
+        network: Network::provide(),
         lock: RwSignal::new(Lock::Unknown),
         waiting: RwSignal::new(0),
         changes: RwSignal::new(Vec::new()),
@@ -135,7 +134,6 @@ pub fn provide() -> OfflineState {
         synced: RwSignal::new(0),
         filling: RwSignal::new(false),
         wiped: RwSignal::new(false),
-        chunk_missing: RwSignal::new(false),
         shell: RwSignal::new(ShellKept::Unknown),
         from_shell: started_from_shell(),
     };

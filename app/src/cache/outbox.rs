@@ -8,9 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::profile::{Entry, EntryInfo, EntryRequest};
 use crate::api::{ErrorBody, ErrorCode, Refusal};
-use crate::profile::{Entry, EntryInfo, EntryRequest};
-use crate::{record::DepositRequest, vocabulary::Category};
+use crate::{api::record::DepositRequest, vocabulary::Category};
 
 /// One change waiting in the outbox.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -163,8 +163,8 @@ pub fn new_id(now_ms: f64, random: [u8; 8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::AllergySeverity;
-    use crate::record::AuthorInfo;
+    use crate::api::profile::AllergySeverity;
+    use crate::api::record::AuthorInfo;
 
     fn allergy(substance: &str) -> Entry {
         Entry::Allergy {

@@ -4,9 +4,7 @@
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 use leptos::task::spawn_local;
 use leptos::{ev::SubmitEvent, prelude::*};
-use leptos_router::components::A;
 
-use super::outbox::{Change, State, What};
 use super::{AUTO_LOCK_MINUTES, Lock, ShellKept, use_offline};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::Field;
@@ -28,7 +26,7 @@ pub fn NetworkStatus() -> impl IntoView {
     // One text for the line, one for the alert: few view shapes, since every distinct one adds its
     // rendering code to the first download.
     let line = move || {
-        let mut line = String::from(if state.online.get() {
+        let mut line = String::from(if state.network.online.get() {
             t_string!(i18n, offline.online)
         } else {
             t_string!(i18n, offline.offline)
@@ -52,7 +50,7 @@ pub fn NetworkStatus() -> impl IntoView {
     // Missing code, a damaged copy: one alert, in words.
     let alert = move || {
         let mut alert = String::new();
-        if state.chunk_missing.get() {
+        if state.network.chunk_missing.get() {
             alert.push_str(t_string!(i18n, offline.chunk_missing));
         }
         if state.damaged.get() {
@@ -65,7 +63,7 @@ pub fn NetworkStatus() -> impl IntoView {
             .then(|| view! { <p class="notice notice--error" role="alert">{alert}</p> })
     };
     view! {
-        <div class="net-status" role="status" data-online=move || state.online.get().to_string()>
+        <div class="net-status" role="status" data-online=move || state.network.online.get().to_string()>
             <span class="net-status__dot" aria-hidden="true"></span>
             {line}
         </div>
@@ -76,96 +74,6 @@ pub fn NetworkStatus() -> impl IntoView {
             </div>
         })}
         {alert}
-    }
-}
-
-fn what_label(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, change: &Change) -> String {
-    match &change.what {
-        What::NewEntry { entry } => {
-            let summary = crate::profile::view::summary(i18n, entry);
-            format!("{} · {summary}", t_string!(i18n, offline.new_entry))
-        }
-        What::EditEntry { entry, .. } => {
-            let summary = crate::profile::view::summary(i18n, entry);
-            format!("{} · {summary}", t_string!(i18n, offline.edit_entry))
-        }
-        What::NewDocument { deposit } => {
-            format!("{} · {}", t_string!(i18n, offline.new_document), deposit.title)
-        }
-    }
-}
-
-/// The outbox, when it holds something: what waits, and what the user must decide.
-#[component]
-pub fn OutboxPanel() -> impl IntoView {
-    let i18n = use_i18n();
-    let state = use_offline();
-    let choose = move |id: String, keep_mine: bool| {
-        let _ = (&id, keep_mine);
-        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-        spawn_local(async move {
-            let _ = super::offline::split::resolve(id, keep_mine).await;
-        });
-    };
-    let item = move |change: Change| {
-        let label = what_label(i18n, &change);
-        let id = change.id.clone();
-        let sending_id = id.clone();
-        let progress = move || {
-            state.sending.get().filter(|(id, ..)| *id == sending_id).map(|(_, received, size)| {
-                let percent = (received * 100).checked_div(size).unwrap_or(0);
-                let label = t_string!(i18n, record.sending, percent = percent).to_string();
-                view! { <progress class="outbox__progress" max=size.to_string() value=received.to_string() aria-label=label></progress> }
-            })
-        };
-        let mine = change.entry().map(|entry| crate::profile::view::summary(i18n, entry));
-        let detail = match &change.state {
-            State::Waiting => view! { <p class="outbox__state">{t!(i18n, offline.waiting_one)}</p>{progress} }.into_any(),
-            State::Conflict { theirs, their_version } => {
-                let (mine_id, theirs_id) = (id.clone(), id.clone());
-                let version = *their_version;
-                view! {
-                    <p class="outbox__state"><strong>{t!(i18n, offline.conflict)}</strong></p>
-                    <dl class="outbox__versions">
-                        <dt>{t!(i18n, offline.mine)}</dt>
-                        <dd>{mine}</dd>
-                        <dt>{t_string!(i18n, offline.theirs, version = version).to_string()}</dt>
-                        <dd>{crate::profile::view::summary(i18n, theirs)}</dd>
-                    </dl>
-                    <p class="outbox__actions">
-                        <button type="button" class="button button--small" on:click=move |_| choose(mine_id.clone(), true)>{t!(i18n, offline.keep_mine)}</button>
-                        " "
-                        <button type="button" class="button button--secondary button--small" on:click=move |_| choose(theirs_id.clone(), false)>{t!(i18n, offline.keep_theirs)}</button>
-                    </p>
-                }.into_any()
-            }
-            State::Refused { .. } => view! {
-                <p class="outbox__state">{t!(i18n, offline.refused)}</p>
-                <p><button type="button" class="button button--secondary button--small" on:click=move |_| choose(id.clone(), false)>{t!(i18n, offline.discard)}</button></p>
-            }.into_any(),
-        };
-        view! { <li class="outbox__item"><p class="outbox__what">{label}</p>{detail}</li> }
-    };
-    let hydrated = super::use_hydrated();
-    move || {
-        if !hydrated.get() {
-            return None;
-        }
-        let changes = state.changes.get();
-        let locked_waiting = changes.is_empty() && state.waiting.get() > 0;
-        (!changes.is_empty() || locked_waiting).then(|| {
-            view! {
-                <section class="panel outbox" aria-labelledby="outbox-heading">
-                    <h2 id="outbox-heading">{t!(i18n, offline.outbox_heading)}</h2>
-                    {locked_waiting.then(|| view! {
-                        <p>{t!(i18n, offline.locked_outbox)}" "
-                            <A href="/mon-compte">{t!(i18n, offline.unlock_where)}</A>
-                        </p>
-                    })}
-                    <ul class="outbox__list">{changes.into_iter().map(item).collect_view()}</ul>
-                </section>
-            }
-        })
     }
 }
 
@@ -214,7 +122,7 @@ fn CodeForm(set_up: bool) -> impl IntoView {
                     state.lock.set(Lock::Unlocked);
                     // The pages read again, now from the copy if there is no network.
                     state.synced.update(|n| *n += 1);
-                    if state.online.get_untracked() {
+                    if state.network.online.get_untracked() {
                         // Said "ready" only once it holds the record: a lock meanwhile would
                         // leave the rest out.
                         state.filling.set(true);
@@ -294,7 +202,7 @@ pub fn UnlockGate() -> impl IntoView {
                 // Without the code that reads the copy, nothing to unlock with yet: say so.
                 Lock::Unknown => view! {
                     <p role="status">
-                        {move || if state.chunk_missing.get() {
+                        {move || if state.network.chunk_missing.get() {
                             t_string!(i18n, offline.unlock_missing)
                         } else {
                             t_string!(i18n, account.loading)

@@ -21,7 +21,7 @@ pub(super) fn watch(state: super::OfflineState) {
     let Some(window) = web_sys::window() else { return };
     let online = window.navigator().on_line();
     // After hydration: the first render must match the server's.
-    request_animation_frame(move || state.online.set(online));
+    request_animation_frame(move || state.network.online.set(online));
     // What the device holds: asked again when the network returns if its code was missing.
     let start = move |online: bool| {
         spawn_local(async move {
@@ -50,13 +50,13 @@ pub(super) fn watch(state: super::OfflineState) {
     });
     for (name, now_online) in [("online", true), ("offline", false)] {
         let changed = Closure::<dyn Fn()>::new(move || {
-            state.online.set(now_online);
+            state.network.online.set(now_online);
             if !now_online {
                 return;
             }
             // The code that could not be fetched without a network, fetched now.
-            if state.chunk_missing.get_untracked() {
-                state.chunk_missing.set(false);
+            if state.network.chunk_missing.get_untracked() {
+                state.network.chunk_missing.set(false);
                 // A copy is locked or unlocked only once its chunk is here.
                 if state.lock.get_untracked() == Lock::Unknown {
                     start(true);
@@ -90,7 +90,7 @@ pub(super) fn watch(state: super::OfflineState) {
             state.lock.set(Lock::Locked { tries_left: super::MAX_TRIES });
             state.changes.set(Vec::new());
         }
-        if state.online.get_untracked() && state.waiting.get_untracked() > 0 {
+        if state.network.online.get_untracked() && state.waiting.get_untracked() > 0 {
             spawn_local(async {
                 let _ = offline::split::flush().await;
             });

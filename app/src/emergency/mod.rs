@@ -12,7 +12,7 @@ pub use patient::{EmergencySection, NotificationsSection};
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::InputError;
+use crate::api::InputError;
 use crate::directory::Professional;
 
 /// Longest and shortest reason for a break-glass access, in characters.

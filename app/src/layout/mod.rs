@@ -7,7 +7,6 @@ mod language_switch;
 pub use language_switch::LanguageSwitch;
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_location};
 
 use crate::i18n::{t, t_string, use_i18n};
@@ -132,30 +131,5 @@ fn TabIcon(path: &'static str) -> impl IntoView {
         <svg class="tab-bar__icon" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
             <path d=path />
         </svg>
-    }
-}
-
-/// Sets the document title: "<page> · Carnet", in the current language. Every page has one,
-/// so it also tells when the page has come alive in the browser (see [`mark_interactive`]).
-#[component]
-pub fn PageTitle(#[prop(into)] text: Signal<String>) -> impl IntoView {
-    let i18n = use_i18n();
-    // Effects run only in the browser, once this page is hydrated or mounted — for a lazily
-    // loaded page, after its code has arrived.
-    Effect::new(|_| mark_interactive());
-    let full = move || format!("{} · {}", text.get(), t_string!(i18n, app_name));
-    view! { <Title text=full /> }
-}
-
-/// Marks `<html data-hydrated="true">`: the page on screen now answers clicks and typing. Tests
-/// wait for it; nothing else depends on it.
-fn mark_interactive() {
-    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-    if let Some(root) = web_sys::window()
-        .and_then(|window| window.document())
-        .and_then(|document| document.document_element())
-    {
-        // Ignoring the result: a failed marker changes nothing for the user.
-        let _ = root.set_attribute("data-hydrated", "true");
     }
 }

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::{t, t_string, use_i18n};
-use crate::layout::PageTitle;
+use crate::ui::PageTitle;
 
 /// What Carnet promises about privacy, in plain words.
 #[component]

@@ -12,7 +12,7 @@ use web_sys::{CryptoKey, SubtleCrypto};
 use zeroize::Zeroizing;
 
 use super::CardFile;
-use crate::account::InputError;
+use crate::api::InputError;
 
 /// Why the card could not sign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,11 +5,11 @@
 use leptos::{ev::SubmitEvent, html, prelude::*};
 use leptos_router::hooks::use_navigate;
 
-use crate::account::InputError;
+use crate::api::InputError;
 use crate::api::{ErrorBody, ErrorCode};
 use crate::client::{ApiFailure, Submission};
 use crate::i18n::{t, t_string, use_i18n};
-use crate::layout::PageTitle;
+use crate::ui::PageTitle;
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 
 /// A refusal decided in the browser, shown like the server's.

@@ -18,7 +18,7 @@ pub use record::{ProRecordHealthPage, ProRecordPage};
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::{ConsentMethod, RepresentedKind};
+use crate::api::account::{ConsentMethod, RepresentedKind};
 use crate::directory::{Professional, Rpps};
 
 /// Where a professional opens a patient's record: its documents (the server redirects the

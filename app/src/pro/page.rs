@@ -13,7 +13,7 @@ use crate::account::LogoutButton;
 use crate::client;
 use crate::emergency::{NotificationInfo, moment};
 use crate::i18n::{t, t_string, use_i18n};
-use crate::layout::PageTitle;
+use crate::ui::PageTitle;
 
 #[component]
 pub fn ProPage() -> impl IntoView {

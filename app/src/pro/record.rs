@@ -13,12 +13,12 @@ use crate::api::ErrorCode;
 use crate::chunk::{OnDemand, PartLoad};
 use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
-use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
 use crate::record::{
     AccessHistory, DocumentBrowse, DocumentSplit, TimelineSection, deposit_forms,
     filter::DocumentFilter, with_abilities,
 };
+use crate::ui::PageTitle;
 
 /// Which of the record's two pages a frame shows.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -181,7 +181,7 @@ fn documents(record: String) -> AnyView {
 /// The health profile (with the sections this professional may add to), the timeline and the
 /// accesses to the record; on a tablet, the profile beside the other two.
 fn health(record: String) -> AnyView {
-    crate::record::RecordChanged::provide();
+    crate::client::RecordChanged::provide();
     let (episodes, episodes_changed) = crate::record::use_episodes(&record);
     let filter = RwSignal::new(DocumentFilter::default());
     let profile = with_abilities(&record, {

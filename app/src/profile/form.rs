@@ -4,10 +4,10 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use super::{
+use super::view::{kind_label, section_label};
+use crate::api::profile::{
     AboGroup, AllergySeverity, DonationWish, Entry, EntryInfo, EntryRequest, EntryWritten,
     MeasurementKind, Rhesus,
-    view::{kind_label, section_label},
 };
 use crate::chunk::{OnDemand, PartLoad};
 use crate::client::{self, ApiFailure};
@@ -209,7 +209,7 @@ fn EntryForm(
         let Some(entry) = build() else {
             form.refuse(ApiFailure::Refused(crate::api::ErrorBody {
                 field: Some("choice".into()),
-                input: Some(crate::account::InputError::TextInvalid),
+                input: Some(crate::api::InputError::TextInvalid),
                 ..crate::api::ErrorBody::new(crate::api::ErrorCode::Input)
             }));
             return;

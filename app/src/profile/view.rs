@@ -5,15 +5,15 @@ use crate::policy::Action;
 use leptos::prelude::*;
 
 use super::{
-    AllergySeverity, DonationWish, Entry, EntryInfo, MeasurementKind,
     chart::{self, BOTTOM, HEIGHT, LEFT, WIDTH},
     form::EntryFormOnDemand,
 };
+use crate::api::profile::{AllergySeverity, DonationWish, Entry, EntryInfo, MeasurementKind};
 use crate::client;
 use crate::date::Date;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::ui::form::FormAlert;
-use crate::{record::MaskRequest, vocabulary::Section};
+use crate::{api::record::MaskRequest, vocabulary::Section};
 use leptos_i18n::I18nContext;
 
 pub fn section_label(i18n: I18nContext<Locale>, section: Section) -> String {
@@ -67,12 +67,12 @@ pub fn summary(i18n: I18nContext<Locale>, entry: &Entry) -> String {
     match entry {
         Entry::BloodGroup { group, rhesus } => {
             let group = match group {
-                super::AboGroup::A => "A",
-                super::AboGroup::B => "B",
-                super::AboGroup::Ab => "AB",
-                super::AboGroup::O => "O",
+                crate::api::profile::AboGroup::A => "A",
+                crate::api::profile::AboGroup::B => "B",
+                crate::api::profile::AboGroup::Ab => "AB",
+                crate::api::profile::AboGroup::O => "O",
             };
-            let sign = if *rhesus == super::Rhesus::Positive { "+" } else { "−" };
+            let sign = if *rhesus == crate::api::profile::Rhesus::Positive { "+" } else { "−" };
             format!("{group} {sign}")
         }
         Entry::Allergy { substance, reaction, severity } => {
@@ -189,7 +189,7 @@ pub fn ProfileSection(
         )
     };
     let editing = RwSignal::new(None::<EntryInfo>);
-    let changed = use_context::<crate::record::RecordChanged>();
+    let changed = use_context::<crate::client::RecordChanged>();
     let refresh = Callback::new(move |()| {
         entries.refetch();
         if let Some(changed) = changed {
@@ -255,7 +255,7 @@ pub fn ProfileSection(
                         let items = of
                             .into_iter()
                             .map(|e| {
-                                let author = crate::record::documents::author_name(i18n, &e.author);
+                                let author = crate::ui::author_name(i18n, &e.author);
                                 let written = crate::emergency::moment(e.written_at);
                                 let meta = t_string!(i18n, profile.written, by = author, at = written, version = e.version).to_string();
                                 let may = |action: Action| e.allowed.contains(&action);

@@ -10,7 +10,8 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::policy::{Consent, Scope};
 use crate::ui::form::{FormAlert, SubmitButton};
 use crate::{
-    record::{GrantInfo, GrantRequest, documents::category_label, preview::PreviewPanel},
+    api::record::{GrantInfo, GrantRequest},
+    record::{documents::category_label, preview::PreviewPanel},
     vocabulary::Category,
 };
 
@@ -80,7 +81,7 @@ pub fn AccessSection(
                             let aria = format!("{} — {name}", t_string!(i18n, access.make_regular));
                             let click = move |_| {
                                 let (uri, csrf) = (uri.clone(), csrf.clone());
-                                let body = crate::record::RegularDoctor { rpps: Some(rpps.clone()) };
+                                let body = crate::api::record::RegularDoctor { rpps: Some(rpps.clone()) };
                                 form.run(async move {
                                     client::put::<_, ()>(&uri, &body, &csrf).await?;
                                     refresh.run(());

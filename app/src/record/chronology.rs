@@ -4,11 +4,11 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use crate::client::{self, Submission};
+use crate::client::{self, RecordChanged, Submission};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::profile::view::{section_label, summary};
 use crate::record::{
-    documents::{author_name, category_label},
+    documents::category_label,
     filter::DocumentFilter,
     page::MoreButton,
     timeline::{
@@ -18,23 +18,6 @@ use crate::record::{
 };
 use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;
-
-/// Bumped whenever the page changes the record (a deposit, a profile entry), so the timeline
-/// reads it again. Provided by the record pages.
-#[derive(Clone, Copy)]
-pub struct RecordChanged(RwSignal<u32>);
-
-impl RecordChanged {
-    pub fn provide() -> Self {
-        let changed = Self(RwSignal::new(0));
-        provide_context(changed);
-        changed
-    }
-
-    pub fn mark(self) {
-        self.0.update(|n| *n = n.wrapping_add(1));
-    }
-}
 
 /// The record's care episodes the person may see, and a way to read them again. Read by the
 /// browser once the page is live (they label and filter; the page's content never waits on them).
@@ -120,7 +103,7 @@ pub fn TimelineSection(
         // change of the record reads the same address again.
         Resource::new(
             move || {
-                let changed = record_changed.map(|RecordChanged(changed)| changed.get());
+                let changed = record_changed.map(RecordChanged::count);
                 (refresh.get(), changed, format!("{path}{}", base.get().query_string()))
             },
             |(_, _, uri)| client::get::<TimelinePage>(&uri),
@@ -251,7 +234,8 @@ fn TimelineRow(
     let i18n = use_i18n();
     let (what, about) = describe(i18n, &item.happening);
     let item_id = item.happening.item_id().to_owned();
-    let by = t_string!(i18n, timeline.by, who = author_name(i18n, &item.author)).to_string();
+    let by =
+        t_string!(i18n, timeline.by, who = crate::ui::author_name(i18n, &item.author)).to_string();
     let tagged = item.episodes.clone();
     let chips = {
         let (episodes_path, csrf, item_id) = (episodes_path.clone(), csrf.clone(), item_id.clone());

@@ -5,7 +5,7 @@
 use leptos::{ev::SubmitEvent, html, prelude::*};
 
 use super::documents::category_label;
-use crate::account::InputError;
+use crate::api::InputError;
 #[cfg(feature = "hydrate")]
 use crate::api::{ErrorBody, ErrorCode};
 #[cfg(feature = "hydrate")]
@@ -14,7 +14,7 @@ use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 use crate::{
-    record::DepositRequest,
+    api::record::DepositRequest,
     vocabulary::{Category, MediaType, valid_loinc},
 };
 
@@ -70,7 +70,7 @@ pub fn build(fields: DepositFields) -> Result<Deposit, (&'static str, InputError
         "text/plain" => MediaType::Text,
         _ => return Err(("file", InputError::MediaType)),
     };
-    let names_drugs = matches!(fields.category, Category::Prescriptions | Category::Dispensing);
+    let names_drugs = fields.category.names_medicines();
     let substances = if names_drugs {
         fields
             .substances
@@ -121,7 +121,7 @@ fn local(field: &str, error: InputError) -> ApiFailure {
 #[component]
 pub fn DepositForm(
     record: String,
-    abilities: super::RecordAbilities,
+    abilities: crate::api::record::RecordAbilities,
     refresh: Callback<()>,
 ) -> impl IntoView {
     let csrf = crate::client::csrf();
@@ -149,8 +149,7 @@ pub fn DepositForm(
     // A prescription's substances, and what the thesaurus found of them (same: shown once).
     let substances = RwSignal::new(String::new());
     let prescribed = RwSignal::new(Vec::<crate::safety::interactions::Prescribed>::new());
-    let names_drugs =
-        move || matches!(category.get(), Category::Prescriptions | Category::Dispensing);
+    let names_drugs = move || category.get().names_medicines();
     // A prescription may prescribe an exam: checked against the same exams done recently.
     let exam_kind = RwSignal::new(String::new());
     let exam_code = RwSignal::new(String::new());
@@ -229,13 +228,19 @@ pub fn DepositForm(
                 }
                 let report = move |received, size| progress.set(Some((received, size)));
                 let key = super::upload::new_key().map_err(|_| ApiFailure::Network)?;
-                let mut sent =
-                    super::upload::upload(&record, &csrf, &key, &file, request.clone(), report)
-                        .await;
+                let mut sent = crate::client::upload::upload(
+                    &record,
+                    &csrf,
+                    &key,
+                    &file,
+                    request.clone(),
+                    report,
+                )
+                .await;
                 // No network: the patient's own document waits on the device.
                 if matches!(sent, Err(ApiFailure::Network))
                     && !professional
-                    && let Some(content) = super::upload::read_file(&file).await
+                    && let Some(content) = crate::client::upload::read_file(&file).await
                     && super::upload::keep_for_later(&record, key, request, content).await
                 {
                     queued.set(true);

@@ -8,7 +8,7 @@ use crate::client::Submission;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::policy::Action;
 use crate::{
-    record::{AuthorInfo, DocumentInfo, MaskRequest},
+    api::record::{DocumentInfo, MaskRequest},
     vocabulary::{Category, MediaType},
 };
 use leptos_i18n::I18nContext;
@@ -140,7 +140,7 @@ pub fn DocumentCard(
 #[component]
 pub fn DocumentMeta(document: DocumentInfo) -> impl IntoView {
     let i18n = use_i18n();
-    let author = author_name(i18n, &document.author);
+    let author = crate::ui::author_name(i18n, &document.author);
     view! {
         <p class="document__meta">
             {move || category_label(i18n, document.category)} " · "
@@ -150,15 +150,6 @@ pub fn DocumentMeta(document: DocumentInfo) -> impl IntoView {
             {document.awaiting_announcement.then(|| view! { " · " <strong>{t!(i18n, record.awaiting)}</strong> })}
             {document.hidden_from_representatives.then(|| view! { " · " <strong>{t!(i18n, record.confidential_mark)}</strong> })}
         </p>
-    }
-}
-
-/// Who wrote a document, as people say it.
-pub fn author_name(i18n: I18nContext<Locale>, author: &AuthorInfo) -> String {
-    match author {
-        AuthorInfo::Patient => t_string!(i18n, record.by_patient).to_string(),
-        AuthorInfo::Insurer => t_string!(i18n, record.by_insurer).to_string(),
-        AuthorInfo::Professional { name, .. } => name.clone(),
     }
 }
 
@@ -211,7 +202,7 @@ mod keeping {
     use crate::cache::Lock;
     use crate::client::Submission;
     use crate::i18n::{t, t_string, use_i18n};
-    use crate::{record::DocumentInfo, vocabulary::MediaType};
+    use crate::{api::record::DocumentInfo, vocabulary::MediaType};
 
     /// "Garder hors ligne", shown while the copy is unlocked.
     #[component]
@@ -291,7 +282,7 @@ mod keeping {
                     MediaType::Png => "image/png",
                     MediaType::Text => "text/plain;charset=utf-8",
                 };
-                let Some(blob) = crate::record::upload::blob_of(&bytes, Some(kind)) else {
+                let Some(blob) = crate::client::upload::blob_of(&bytes, Some(kind)) else {
                     return;
                 };
                 if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {

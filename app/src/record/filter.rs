@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AuthorInfo, Category, DocumentInfo};
+use crate::api::record::{AuthorInfo, DocumentInfo};
+use crate::vocabulary::Category;
 use crate::{date::Date, vocabulary::fold};
 
 /// Longest search text, in characters.

@@ -7,10 +7,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::{
-    record::{
-        AuthorInfo, CategoryCount, DocumentInfo, documents::category_label, filter::DocumentFilter,
-        timeline::EpisodeInfo,
-    },
+    api::record::{AuthorInfo, CategoryCount, DocumentInfo},
+    record::{documents::category_label, filter::DocumentFilter, timeline::EpisodeInfo},
     vocabulary::Category,
 };
 

@@ -3,13 +3,13 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use crate::account::InputError;
+use crate::api::InputError;
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 use crate::client::ApiFailure;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 use crate::{
-    record::DepositRequest,
+    api::record::DepositRequest,
     vocabulary::{Category, MediaType},
 };
 
@@ -72,9 +72,10 @@ pub fn NoteForm(record: String, refresh: Callback<()>) -> impl IntoView {
             form.run(async move {
                 use super::upload;
                 let content = zeroize::Zeroizing::new(body.into_bytes());
-                let sent = match (upload::new_key(), upload::blob_of(&content, None)) {
+                let sent = match (upload::new_key(), crate::client::upload::blob_of(&content, None))
+                {
                     (Ok(key), Some(blob)) => {
-                        match upload::upload(
+                        match crate::client::upload::upload(
                             &record,
                             &csrf,
                             &key,

@@ -13,18 +13,18 @@ use leptos_router::{
     hooks::{use_navigate, use_params_map, use_query_map},
 };
 
-use crate::account::Me;
+use crate::api::account::Me;
 use crate::chunk::{OnDemand, PartLoad};
 use crate::client::{self, ApiFailure};
 use crate::emergency::{EmergencySection, NotificationsSection};
 use crate::i18n::{Locale, t, t_string, use_i18n};
-use crate::layout::PageTitle;
 use crate::profile::ProfileSection;
+use crate::ui::PageTitle;
 use crate::ui::form::FormAlert;
 use crate::{
+    api::record::{DocumentInfo, DocumentPage, RecordAbilities, recent_documents_path},
     record::{
-        AccessHistory, DocumentFinder, DocumentInfo, DocumentPage, RecordAbilities,
-        TimelineSection,
+        AccessHistory, DocumentFinder, TimelineSection,
         access::AccessSection,
         deposit::DepositForm,
         documents::{DocumentCard, DocumentMeta, Opened, Viewer},
@@ -32,14 +32,6 @@ use crate::{
     },
     vocabulary::Section,
 };
-
-/// Documents the home page shows, newest care first.
-const RECENT_DOCUMENTS: usize = 3;
-
-/// Where *Accueil* reads the record's newest documents.
-pub fn recent_documents_path(record: &str) -> String {
-    format!("/api/records/{record}/documents?limit={RECENT_DOCUMENTS}")
-}
 
 /// The address of a page of the list of documents (`?page=N`, nothing for the first).
 fn page_query(page: usize) -> String {
@@ -179,7 +171,7 @@ fn home(session: RecordSession) -> AnyView {
     view! {
         <h1>{t_string!(i18n, record.heading, name = session.whose).to_string()}</h1>
         // What was changed without a network, and what waits for the patient's choice.
-        <crate::cache::ui::OutboxPanel />
+        <super::outbox::OutboxPanel />
         <nav class="shortcuts" aria-label=move || t_string!(i18n, dashboard.shortcuts).to_string()>
             <ul>
                 {shortcut("/dossier/sante?rubrique=allergies", |i18n| t_string!(i18n, dashboard.allergies).to_string())}
@@ -521,7 +513,7 @@ fn health(session: RecordSession) -> AnyView {
     let query = use_query_map();
     let only =
         Memo::new(move |_| query.with(|q| q.get("rubrique")).and_then(|s| Section::from_slug(&s)));
-    crate::record::RecordChanged::provide();
+    crate::client::RecordChanged::provide();
     let (episodes, episodes_changed) = crate::record::use_episodes(&record);
     let filter = RwSignal::new(DocumentFilter::default());
     let chip = move |section: Option<Section>| {

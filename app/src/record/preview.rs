@@ -3,9 +3,10 @@
 
 use leptos::prelude::*;
 
+use crate::api::record::Preview;
 use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::record::{Preview, documents::category_label};
+use crate::record::documents::category_label;
 use crate::ui::form::deny_text;
 
 #[component]

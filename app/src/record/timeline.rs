@@ -6,9 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AuthorInfo, DocumentInfo, filter::DocumentFilter};
+use super::filter::DocumentFilter;
+use crate::api::profile::Entry;
+use crate::api::record::{AuthorInfo, DocumentInfo};
 use crate::date::Date;
-use crate::profile::Entry;
 
 /// Items on one page of the timeline: a phone's first screen and a little more.
 pub const PAGE_ITEMS: usize = 30;

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::{EmptyReason, Part, Summary, SummaryPart};
-use crate::profile::{AllergySeverity, DonationWish, Entry, MeasurementKind};
+use crate::api::profile::{AllergySeverity, DonationWish, Entry, MeasurementKind};
 
 const LOINC: &str = "http://loinc.org";
 const UCUM: &str = "http://unitsofmeasure.org";
@@ -302,8 +302,11 @@ fn measurement_name(kind: MeasurementKind, english: bool) -> &'static str {
 }
 
 /// "O+", "AB−".
-pub fn blood_text(group: crate::profile::AboGroup, rhesus: crate::profile::Rhesus) -> String {
-    use crate::profile::{AboGroup, Rhesus};
+pub fn blood_text(
+    group: crate::api::profile::AboGroup,
+    rhesus: crate::api::profile::Rhesus,
+) -> String {
+    use crate::api::profile::{AboGroup, Rhesus};
     let group = match group {
         AboGroup::A => "A",
         AboGroup::B => "B",

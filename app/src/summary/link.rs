@@ -7,7 +7,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 
-use crate::account::Secret;
+use crate::api::account::Secret;
 
 /// Wrong passcodes a link survives in its whole life; the next kills it.
 pub const PASSCODE_TRIES: u32 = 10;

@@ -17,9 +17,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::profile::{Entry, EntryInfo, MeasurementKind};
 use crate::date::Date;
 use crate::directory::Professional;
-use crate::profile::{Entry, EntryInfo, MeasurementKind};
 
 /// The summary's format, in what a share link carries.
 pub const SUMMARY_VERSION: u32 = 1;
@@ -217,7 +217,7 @@ fn sort_items(part: Part, items: &mut [SummaryItem]) {
     if part == Part::Allergies {
         items.sort_by_key(|item| match &item.entry {
             Entry::Allergy { severity, .. } => std::cmp::Reverse(*severity),
-            _ => std::cmp::Reverse(crate::profile::AllergySeverity::Mild),
+            _ => std::cmp::Reverse(crate::api::profile::AllergySeverity::Mild),
         });
     }
 }

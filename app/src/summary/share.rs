@@ -11,14 +11,14 @@ use leptos_router::components::A;
 
 use super::link::{DEFAULT_DAYS, LinkCreated, LinkInfo, NewLink, Payload};
 use super::{EmptyReason, Part, PatientLine, REGULAR_DOCTOR, Summary};
-use crate::account::{Me, Secret};
+use crate::api::account::{Me, Secret};
+use crate::api::profile::EntryInfo;
+use crate::api::record::GrantInfo;
 use crate::client::{self, ApiFailure};
 use crate::date::Date;
 use crate::directory::Professional;
 use crate::i18n::{Locale, t, t_string, use_i18n};
-use crate::layout::PageTitle;
-use crate::profile::EntryInfo;
-use crate::record::GrantInfo;
+use crate::ui::PageTitle;
 use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;
 
@@ -201,7 +201,7 @@ fn Share(me: Me) -> impl IntoView {
             let parts = Part::ALL
                 .into_iter()
                 .map(|part| {
-                    let items: Vec<(String, crate::profile::Entry)> = candidates
+                    let items: Vec<(String, crate::api::profile::Entry)> = candidates
                         .get()
                         .into_iter()
                         .filter(|(_, entry)| Part::of(entry) == part)

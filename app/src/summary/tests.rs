@@ -1,8 +1,8 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::profile::{AboGroup, AllergySeverity, DonationWish, Rhesus};
-use crate::record::AuthorInfo;
+use crate::api::profile::{AboGroup, AllergySeverity, DonationWish, Rhesus};
+use crate::api::record::AuthorInfo;
 
 fn info(id: &str, entry: Entry, written_at: i64) -> EntryInfo {
     EntryInfo {

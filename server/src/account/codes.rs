@@ -7,7 +7,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
 
-use app::account::{CodeMethod, CodeSent, messages::Kind, validate::Contact};
+use app::account::messages::Kind;
+use app::api::account::{CodeMethod, CodeSent};
+use app::api::validate::Contact;
 
 use crate::{
     AppState,
@@ -56,12 +58,6 @@ pub fn code_digest(challenge: &str, code: &str) -> [u8; 32] {
         .into()
 }
 
-/// Compares two digests without an early exit.
-pub fn digests_match(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
-}
-
 /// Counts one try at the code sent by message for `challenge` and checks it. `expected`
 /// rejects a live code meant for something else (it then answers like an expired one).
 pub(crate) async fn try_message_code(
@@ -81,7 +77,7 @@ pub(crate) async fn try_message_code(
         Some(CodeTry::Decoy { attempts }) => return Err(decoy_failed(state, addr, attempts).await?),
         _ => return Err(ApiError::CodeExpired),
     };
-    if !digests_match(&attempt.code_hash, &code_digest(challenge, code)) {
+    if !crate::vault::digests_match(&attempt.code_hash, &code_digest(challenge, code)) {
         crate::audit::auth_event(
             state,
             AuditAction::AccountCodeFailed,
@@ -171,6 +167,7 @@ pub(super) async fn decoy_failed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vault::digests_match;
     use std::collections::HashSet;
 
     #[test]

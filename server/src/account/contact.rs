@@ -2,25 +2,28 @@
 //! once proven it replaces the old one, the old contact is told, and the other sessions end.
 
 use crate::audit::AuditAction;
-use app::account::{CodeRequest, CodeSent, ContactChange, Me, messages::Kind, validate};
+use app::account::messages::Kind;
+use app::api::account::{CodeRequest, CodeSent, ContactChange, Me};
+use app::api::validate;
 use axum::{Json, extract::State, http::StatusCode};
 
 use super::{
-    ADDRESS_POLICY,
     codes::{
         self, NewCode, code_kind, code_sent, store_code_with, store_decoy_code, try_message_code,
     },
-    limit, me_of, notify,
+    me_of,
     password::confirm_password,
-    send,
-    session::Session,
     signup::tell_already_registered,
 };
 use crate::{
     AppState,
     error::{ApiError, Refusal},
+    extract::ApiJson,
+    extract::ClientAddr,
     store::{AccountStatus, CodePurpose, StoreError},
-    web::{ApiJson, ClientAddr},
+};
+use crate::{
+    limits::ADDRESS_POLICY, limits::limit, notices::notify, notices::send, session::Session,
 };
 
 pub async fn start(
@@ -46,14 +49,14 @@ pub async fn start(
         // The same answer, and a decoy code answered like a real one; the owner of that contact
         // is told, no code goes out.
         store_decoy_code(&state, &new).await?;
-        tell_already_registered(&state, &contact, super::locale_of(&account)).await?;
+        tell_already_registered(&state, &contact, crate::notices::locale_of(&account)).await?;
     } else {
         store_code_with(&state, &new, &account.id, CodePurpose::Contact, Some(contact.as_str()))
             .await?;
         send(
             &state,
             &contact,
-            super::locale_of(&account),
+            crate::notices::locale_of(&account),
             code_kind(CodePurpose::Contact, &new.code),
         )
         .await?;

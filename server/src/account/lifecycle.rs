@@ -5,16 +5,20 @@
 use crate::audit::AuditAction;
 use std::time::Duration;
 
-use app::account::{CloseRequest, messages::Kind, validate::Date};
+use app::account::messages::Kind;
+use app::api::account::CloseRequest;
+use app::api::validate::Date;
 use axum::{extract::State, http::StatusCode};
 
-use super::{notify, password::confirm_password, session::Session};
+use super::password::confirm_password;
 use crate::{
     AppState,
     error::ApiError,
+    extract::ApiJson,
+    extract::ClientAddr,
     store::{AccountStatus, PurgeReport, Store, StoreError},
-    web::{ApiJson, ClientAddr},
 };
+use crate::{notices::notify, session::Session};
 
 const DAY: i64 = 86_400;
 
@@ -78,7 +82,7 @@ pub async fn reopen(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    ApiJson(request): ApiJson<app::account::ReopenRequest>,
+    ApiJson(request): ApiJson<app::api::account::ReopenRequest>,
 ) -> Result<StatusCode, ApiError> {
     let account = confirm_password(&state, &session, &request.password, &addr).await?;
     if account.status != AccountStatus::Closed {
@@ -96,7 +100,7 @@ pub async fn reopen(
 
 /// Erases what is due and forgets expired codes and sessions; logs the counts only.
 pub async fn purge(store: &dyn Store, now: i64) -> Result<PurgeReport, StoreError> {
-    let report = store.purge(now, super::session::ABSOLUTE_TIMEOUT_SECONDS).await?;
+    let report = store.purge(now, crate::session::ABSOLUTE_TIMEOUT_SECONDS).await?;
     store.purge_uploads(now - crate::record::UPLOAD_LIFETIME_SECONDS).await?;
     if report != PurgeReport::default() {
         tracing::info!(erased = report.erased, expired = report.expired, "records purged");

@@ -2,26 +2,37 @@
 //! authenticator app's), which opens the session; and logging out. Guesses are limited per
 //! address, per contact and per account, each refusal in the account's history.
 
-use app::account::{CodeMethod, CodeRequest, CodeSent, LoginRequest, messages::Kind, validate};
+use app::account::messages::Kind;
+use app::api::account::{CodeMethod, CodeRequest, CodeSent, LoginRequest};
+use app::api::validate;
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use axum_extra::extract::cookie::CookieJar;
 
 use super::{
-    ACCOUNT_POLICY, ADDRESS_POLICY, blocked_event,
     codes::{self, MAX_CODE_ATTEMPTS, NewCode, code_kind, code_sent, decoy_failed, store_code},
-    contact_key, limit, locale_of, me_of, notify, send,
-    session::{self, AnySession},
-    totp,
+    contact_key, me_of, totp,
 };
 use crate::{
     AppState,
     audit::AuditAction,
     error::ApiError,
+    extract::ApiJson,
+    extract::ClientAddr,
+    extract::Origin,
     store::{
         AccountRecord, AccountStatus, CodePurpose, CodeTry, DeviceSeen, RateDecision, RatePolicy,
         SessionOwner,
     },
-    web::{ApiJson, ClientAddr, Origin},
+};
+use crate::{
+    limits::ACCOUNT_POLICY,
+    limits::ADDRESS_POLICY,
+    limits::blocked_event,
+    limits::limit,
+    notices::locale_of,
+    notices::notify,
+    notices::send,
+    session::{self, AnySession},
 };
 
 pub(super) async fn login(
@@ -31,7 +42,7 @@ pub(super) async fn login(
 ) -> Result<impl IntoResponse, ApiError> {
     let contact =
         validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
-    limit(&state, &format!("login:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
+    limit(&state, &format!("login:{}", crate::extract::limit_key(&addr)), ADDRESS_POLICY).await?;
     let contact_limit = contact_key(contact.as_str());
     if let Err(blocked) = limit(&state, &contact_limit, ACCOUNT_POLICY).await {
         // The account's history shows the slow-down and the lock, like any other event.
@@ -64,7 +75,7 @@ pub(super) async fn login(
         return Err(ApiError::BadCredentials);
     };
     state.store.rate_limit_reset(&contact_limit).await?;
-    state.store.rate_limit_forgive(&format!("login:{}", crate::web::limit_key(&addr))).await?;
+    state.store.rate_limit_forgive(&format!("login:{}", crate::extract::limit_key(&addr))).await?;
 
     // With an authenticator app, its code is the second factor: nothing is sent.
     let totp_enabled = state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled);
@@ -109,7 +120,7 @@ pub(super) async fn verify(
     ApiJson(request): ApiJson<CodeRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let addr = origin.client.clone();
-    limit(&state, &format!("code:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
+    limit(&state, &format!("code:{}", crate::extract::limit_key(&addr)), ADDRESS_POLICY).await?;
     let code =
         validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
     let challenge_hash = codes::challenge_digest(&request.challenge);
@@ -148,9 +159,10 @@ pub(super) async fn verify(
         // contact (`/contact/verify`); neither opens a session.
         CodePurpose::Recovery | CodePurpose::Contact => return Err(ApiError::CodeExpired),
         CodePurpose::Totp => totp::code_is_right(&state, &attempt.account_id, &code, now).await?,
-        CodePurpose::Activation | CodePurpose::Login => {
-            codes::digests_match(&attempt.code_hash, &codes::code_digest(&request.challenge, &code))
-        }
+        CodePurpose::Activation | CodePurpose::Login => crate::vault::digests_match(
+            &attempt.code_hash,
+            &codes::code_digest(&request.challenge, &code),
+        ),
     };
     if !right {
         crate::audit::auth_event(
@@ -168,7 +180,7 @@ pub(super) async fn verify(
     if !state.store.use_code(&challenge_hash, now).await? {
         return Err(ApiError::CodeExpired);
     }
-    state.store.rate_limit_forgive(&format!("code:{}", crate::web::limit_key(&addr))).await?;
+    state.store.rate_limit_forgive(&format!("code:{}", crate::extract::limit_key(&addr))).await?;
     state.store.rate_limit_reset(&second_factor).await?;
     // The first code proves the contact: the account is activated as the session opens.
     let activate = attempt.purpose == CodePurpose::Activation;

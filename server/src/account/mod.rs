@@ -3,61 +3,34 @@
 //! the password ([`password`]) and the authenticator app ([`totp`]). Here: the routes, the rate
 //! policies and what those rooms share (the current account, new accounts, messages to the
 //! contact). Every input is checked with the same pure rules the interface uses
-//! (`app::account::validate`); nothing the browser says is trusted.
+//! (`app::api::validate`); nothing the browser says is trusted.
 
 pub mod codes;
 pub mod contact;
-pub mod devices;
 pub mod lifecycle;
 pub mod login;
 pub mod password;
 mod recovery;
 pub mod representation;
-pub mod session;
 mod signup;
 pub mod totp;
 
 use crate::audit::AuditAction;
-use app::account::{
-    Closed, Me,
-    messages::Kind,
-    validate::{Contact, Date},
-};
+use app::api::account::{Closed, Me};
+use app::api::validate::{Contact, Date};
 use axum::{
     Json,
     extract::State,
-    http::HeaderMap,
     routing::{get, post},
 };
 
+use crate::session::{self, Session};
 use crate::{
     AppState,
     error::ApiError,
-    messages::Message,
-    store::{AccountRecord, AccountStatus, Channel, RateDecision, RatePolicy},
-    web::Origin,
+    extract::Origin,
+    store::{AccountRecord, AccountStatus},
 };
-use session::Session;
-
-/// Per contact: 5 free tries, then 30 s doubling up to 1 h; locked after 100 in a row.
-pub const ACCOUNT_POLICY: RatePolicy =
-    RatePolicy { free: 5, base_delay: 30, max_delay: 3600, lock_after: 100 };
-
-/// Per client address: more room (many people share an address), never locked for good. A
-/// success forgives its own try, so only failures add up.
-pub const ADDRESS_POLICY: RatePolicy =
-    RatePolicy { free: 30, base_delay: 30, max_delay: 3600, lock_after: u32::MAX };
-
-/// A professional's card from one address: failures slow it down, never for good (card
-/// identifiers are public: a lock would let anyone lock anyone out); `carnet card unlock` lifts
-/// the delays.
-pub const CARD_POLICY: RatePolicy =
-    RatePolicy { free: 5, base_delay: 30, max_delay: 3600, lock_after: u32::MAX };
-
-/// Recovery requests per contact: they send messages, so they slow down, but a person must
-/// never be locked out of recovering their own account.
-pub const RECOVERY_POLICY: RatePolicy =
-    RatePolicy { free: 5, base_delay: 30, max_delay: 3600, lock_after: u32::MAX };
 
 pub fn routes() -> crate::web::Routes {
     crate::web::Routes::new()
@@ -80,42 +53,10 @@ pub fn routes() -> crate::web::Routes {
         .route("/representation/withdraw", post(representation::withdraw))
 }
 
-pub(crate) async fn limit(state: &AppState, key: &str, policy: RatePolicy) -> Result<(), ApiError> {
-    match state.store.rate_limit_try(key, state.clock.now(), policy).await? {
-        RateDecision::Allowed => Ok(()),
-        RateDecision::Blocked { retry_after } => Err(ApiError::TooManyAttempts { retry_after }),
-    }
-}
-
-/// The event recording a refusal by a rate limit: slowed down, or locked for good.
-pub(crate) fn blocked_event(
-    error: &ApiError,
-    slowed: AuditAction,
-    locked: AuditAction,
-) -> AuditAction {
-    match error {
-        ApiError::TooManyAttempts { retry_after: u32::MAX } => locked,
-        _ => slowed,
-    }
-}
-
 pub(crate) fn contact_key(contact: &str) -> String {
     // Hashed so the table of limits does not list people's addresses.
     let digest = codes::challenge_digest(contact);
     format!("contact:{}", crate::vault::hex(&digest[..16]))
-}
-
-pub(crate) fn today(state: &AppState) -> Date {
-    Date::from_unix_seconds(state.clock.now())
-}
-
-/// The language of the interface that made the request, for the messages we send.
-pub(crate) fn request_locale(headers: &HeaderMap) -> &'static str {
-    let chosen = headers
-        .get(axum::http::header::COOKIE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(app::i18n::language_in_cookie_header);
-    if chosen == Some("en") { "en" } else { "fr" }
 }
 
 async fn me(
@@ -158,10 +99,6 @@ pub(crate) async fn me_of(
     })
 }
 
-pub(crate) fn locale_of(account: &AccountRecord) -> &'static str {
-    if account.locale == "en" { "en" } else { "fr" }
-}
-
 /// A new account, not yet active, without password: callers set what differs.
 pub(crate) fn new_account(
     contact: Option<Contact>,
@@ -197,34 +134,7 @@ pub(crate) async fn own_read(
     origin: &Origin,
     action: AuditAction,
 ) -> Result<(), ApiError> {
-    use crate::record::trace;
+    use crate::asker::trace;
     let actor = trace::account_actor(account_id);
     trace::write(state, &trace::outside_entry(state, actor, origin, action, None, None, None)).await
-}
-
-/// Sends a notice to the account's own contact, if it has one.
-pub(crate) async fn notify(
-    state: &AppState,
-    account: &AccountRecord,
-    kind: Kind<'_>,
-) -> Result<(), ApiError> {
-    match &account.contact {
-        Some(contact) => send(state, contact, locale_of(account), kind).await,
-        None => Ok(()),
-    }
-}
-
-pub(crate) async fn send(
-    state: &AppState,
-    contact: &Contact,
-    locale: &str,
-    kind: Kind<'_>,
-) -> Result<(), ApiError> {
-    let (subject, body) = app::account::messages::render(locale, kind);
-    let (channel, recipient) = match contact {
-        Contact::Email(address) => (Channel::Email, address.clone()),
-        Contact::Phone(number) => (Channel::Sms, number.clone()),
-    };
-    state.messages.send(Message { channel, recipient, subject, body }).await?;
-    Ok(())
 }

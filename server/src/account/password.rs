@@ -1,18 +1,15 @@
 //! The person's password: typed again before a sensitive change, changed, replaced (after a
 //! recovery). Hashing and the strength rule are [`crate::passwords`].
 
-use app::account::{PasswordChange, Secret, messages::Kind};
+use app::account::messages::Kind;
+use app::api::account::{PasswordChange, Secret};
 use axum::{extract::State, http::StatusCode};
 
-use super::{ACCOUNT_POLICY, limit, notify, session::Session};
 use crate::{
-    AppState,
-    audit::AuditAction,
-    error::ApiError,
-    passwords::check_strength,
-    store::AccountRecord,
-    web::{ApiJson, ClientAddr},
+    AppState, audit::AuditAction, error::ApiError, extract::ApiJson, extract::ClientAddr,
+    passwords::check_strength, store::AccountRecord,
 };
+use crate::{limits::ACCOUNT_POLICY, limits::limit, notices::notify, session::Session};
 
 /// The signed-in account, once its password was typed again (before a sensitive change).
 /// Wrong guesses are limited per account like logins.

@@ -1,23 +1,28 @@
 //! Recovery through the contact: a code sent to it sets a new password (and activates a record
 //! opened for the patient). The answer is the same whether or not the contact has an account.
 
-use app::account::{RecoverFinish, RecoverRequest, validate};
+use app::api::account::{RecoverFinish, RecoverRequest};
+use app::api::validate;
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 
 use super::{
-    ADDRESS_POLICY, RECOVERY_POLICY,
     codes::{self, NewCode, code_kind, code_sent, store_code, store_decoy_code, try_message_code},
-    contact_key, limit, locale_of,
+    contact_key,
     login::second_factor_key,
     password::{Replacement, check_personal_strength, replace_password},
-    representation, send, totp,
+    totp,
 };
 use crate::{
     AppState,
     audit::AuditAction,
     error::ApiError,
+    extract::ApiJson,
+    extract::ClientAddr,
     store::{AccountStatus, CodePurpose},
-    web::{ApiJson, ClientAddr},
+};
+use crate::{
+    limits::ADDRESS_POLICY, limits::RECOVERY_POLICY, limits::limit, notices::locale_of,
+    notices::send,
 };
 
 /// Sends a code to set a new password. The answer is the same whether or not the contact has
@@ -29,7 +34,7 @@ pub(super) async fn recover(
 ) -> Result<impl IntoResponse, ApiError> {
     let contact =
         validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
-    limit(&state, &format!("recover:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
+    limit(&state, &format!("recover:{}", crate::extract::limit_key(&addr)), ADDRESS_POLICY).await?;
     limit(&state, &recovery_key(contact.as_str()), RECOVERY_POLICY).await?;
     let new = NewCode::draw();
     let account = state.store.account_by_contact(contact.as_str()).await?;
@@ -38,7 +43,9 @@ pub(super) async fn recover(
     let recoverable = match &account {
         Some(account) => match account.status {
             AccountStatus::Active | AccountStatus::Closed => true,
-            AccountStatus::Awaiting => !representation::is_represented(&state, &account.id).await?,
+            AccountStatus::Awaiting => {
+                !crate::representatives::is_represented(&state, &account.id).await?
+            }
             AccountStatus::Pending => false,
         },
         None => false,
@@ -85,7 +92,7 @@ pub(super) async fn finish(
     ClientAddr(addr): ClientAddr,
     ApiJson(request): ApiJson<RecoverFinish>,
 ) -> Result<StatusCode, ApiError> {
-    limit(&state, &format!("code:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
+    limit(&state, &format!("code:{}", crate::extract::limit_key(&addr)), ADDRESS_POLICY).await?;
     let code =
         validate::parse_code(request.code.expose()).map_err(|e| ApiError::input("code", e))?;
     // The rules that need no account first, so a weak password does not spend a try.
@@ -118,7 +125,7 @@ pub(super) async fn finish(
     if state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled) {
         totp::turn_off(&state, &account, &addr).await?;
     }
-    state.store.rate_limit_forgive(&format!("code:{}", crate::web::limit_key(&addr))).await?;
+    state.store.rate_limit_forgive(&format!("code:{}", crate::extract::limit_key(&addr))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

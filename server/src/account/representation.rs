@@ -4,77 +4,29 @@
 //! every request, so the end takes effect on the very next one.
 
 use crate::audit::AuditAction;
-use app::account::{
-    ActingFor, Represented, RepresentedKind, WithdrawRepresentation, validate::Date,
-};
+use app::api::account::{ActingFor, Represented, WithdrawRepresentation};
 use axum::{Json, extract::State, http::StatusCode};
 
-use super::session::Session;
+use crate::session::Session;
 use crate::{
     AppState,
     error::{ApiError, Refusal},
-    store::RepresentationRecord,
-    web::{ApiJson, ClientAddr},
+    extract::ApiJson,
+    extract::ClientAddr,
 };
-
-/// Whether a representation is in force on `today`.
-pub fn in_force(record: &RepresentationRecord, today: Date, majority_age: u32) -> bool {
-    if record.withdrawn_at.is_some() {
-        return false;
-    }
-    match record.kind {
-        RepresentedKind::ProtectedAdult => true,
-        RepresentedKind::Minor => {
-            Date::parse(&record.birth_date).is_some_and(|born| born.age_on(today) < majority_age)
-        }
-    }
-}
-
-/// Whether `representative` represents `represented` now.
-pub async fn represents(
-    state: &AppState,
-    representative: &str,
-    represented: &str,
-) -> Result<bool, ApiError> {
-    let today = super::today(state);
-    Ok(state.store.representations_by(representative).await?.iter().any(|record| {
-        record.account_id == represented && in_force(record, today, state.rules.majority_age)
-    }))
-}
-
-/// Whether anyone represents `account_id` now (its holder cannot act alone meanwhile).
-pub async fn is_represented(state: &AppState, account_id: &str) -> Result<bool, ApiError> {
-    Ok(!representatives_now(state, account_id).await?.is_empty())
-}
-
-/// The accounts of those who represent `account_id` now.
-pub async fn representatives_now(
-    state: &AppState,
-    account_id: &str,
-) -> Result<Vec<String>, ApiError> {
-    let today = super::today(state);
-    Ok(state
-        .store
-        .representations_of(account_id)
-        .await?
-        .into_iter()
-        .filter(|record| in_force(record, today, state.rules.majority_age))
-        .map(|record| record.representative_id)
-        .collect())
-}
 
 /// The people `representative` represents now, as the interface lists them.
 pub async fn represented_by(
     state: &AppState,
     representative: &str,
 ) -> Result<Vec<Represented>, ApiError> {
-    let today = super::today(state);
+    let today = state.clock.today();
     Ok(state
         .store
         .representations_by(representative)
         .await?
         .into_iter()
-        .filter(|record| in_force(record, today, state.rules.majority_age))
+        .filter(|record| crate::representatives::in_force(record, today, state.rules.majority_age))
         .map(|record| Represented {
             id: record.account_id,
             given_name: record.given_name,
@@ -94,7 +46,7 @@ pub async fn set_acting_for(
 ) -> Result<StatusCode, ApiError> {
     let target = request.account_id.filter(|id| *id != session.account_id);
     if let Some(represented) = &target
-        && !represents(&state, &session.account_id, represented).await?
+        && !crate::representatives::represents(&state, &session.account_id, represented).await?
     {
         return Err(ApiError::Refused(Refusal::NotRepresented));
     }
@@ -134,53 +86,10 @@ pub async fn withdraw(
 /// `GET /api/account/represented`: the people this account represents now.
 pub async fn list(
     State(state): State<AppState>,
-    origin: crate::web::Origin,
+    origin: crate::extract::Origin,
     session: Session,
 ) -> Result<Json<Vec<Represented>>, ApiError> {
     let represented = represented_by(&state, &session.account_id).await?;
     super::own_read(&state, &session.account_id, &origin, AuditAction::AccountRepresented).await?;
     Ok(Json(represented))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use app::account::ConsentMethod;
-
-    fn record(kind: RepresentedKind, birth_date: &str, withdrawn: bool) -> RepresentationRecord {
-        RepresentationRecord {
-            id: 1,
-            account_id: "child".into(),
-            representative_id: "parent".into(),
-            kind,
-            consent_at: 0,
-            consent_method: ConsentMethod::InPerson,
-            recorded_by: "10000000009".into(),
-            withdrawn_at: withdrawn.then_some(1),
-            given_name: "Léa".into(),
-            family_name: "Martin".into(),
-            birth_date: birth_date.into(),
-        }
-    }
-
-    #[test]
-    fn a_minor_is_represented_until_the_day_of_majority() {
-        let day = |s| Date::parse(s).unwrap();
-        let minor = record(RepresentedKind::Minor, "2010-06-15", false);
-        assert!(in_force(&minor, day("2028-06-14"), 18));
-        assert!(!in_force(&minor, day("2028-06-15"), 18), "18th birthday");
-        assert!(in_force(&minor, day("2028-06-15"), 19), "majority is configurable");
-        assert!(!in_force(
-            &record(RepresentedKind::Minor, "2010-06-15", true),
-            day("2020-01-01"),
-            18
-        ));
-    }
-
-    #[test]
-    fn a_protected_adult_is_represented_until_withdrawn() {
-        let day = Date::parse("2060-01-01").unwrap();
-        assert!(in_force(&record(RepresentedKind::ProtectedAdult, "1950-01-01", false), day, 18));
-        assert!(!in_force(&record(RepresentedKind::ProtectedAdult, "1950-01-01", true), day, 18));
-    }
 }

@@ -2,11 +2,9 @@
 //! that activates the account. A contact that already has an account gets the same answer (a
 //! decoy code) and its owner a notice, so the form does not tell who has an account.
 
-use app::account::{
-    SignupRequest,
-    messages::Kind,
-    validate::{self, Contact},
-};
+use app::account::messages::Kind;
+use app::api::account::SignupRequest;
+use app::api::validate::{self, Contact};
 use axum::{
     Json,
     extract::State,
@@ -15,19 +13,20 @@ use axum::{
 };
 
 use super::{
-    ADDRESS_POLICY,
     codes::{self, NewCode, code_kind, code_sent, store_code, store_decoy_code},
-    limit, new_account, request_locale, send, today,
+    new_account,
 };
 use crate::{
     AppState,
     audit::AuditAction,
     error::ApiError,
+    extract::ApiJson,
+    extract::ClientAddr,
     store::{
         AccountRecord, AccountStatus, CodePurpose, Event, EventOwner, RateDecision, RatePolicy,
     },
-    web::{ApiJson, ClientAddr},
 };
+use crate::{limits::ADDRESS_POLICY, limits::limit, notices::request_locale, notices::send};
 
 pub(super) async fn signup(
     State(state): State<AppState>,
@@ -35,16 +34,19 @@ pub(super) async fn signup(
     headers: HeaderMap,
     ApiJson(request): ApiJson<SignupRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    limit(&state, &format!("signup:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
+    limit(&state, &format!("signup:{}", crate::extract::limit_key(&addr)), ADDRESS_POLICY).await?;
     let contact =
         validate::parse_contact(&request.contact).map_err(|e| ApiError::input("contact", e))?;
     let given_name =
         validate::parse_name(&request.given_name).map_err(|e| ApiError::input("given_name", e))?;
     let family_name = validate::parse_name(&request.family_name)
         .map_err(|e| ApiError::input("family_name", e))?;
-    let birth_date =
-        validate::parse_birth_date(&request.birth_date, today(&state), state.rules.majority_age)
-            .map_err(|e| ApiError::input("birth_date", e))?;
+    let birth_date = validate::parse_birth_date(
+        &request.birth_date,
+        state.clock.today(),
+        state.rules.majority_age,
+    )
+    .map_err(|e| ApiError::input("birth_date", e))?;
     let birth_year = birth_date.year.to_string();
     crate::passwords::check_strength(
         request.password.expose(),

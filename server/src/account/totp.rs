@@ -4,13 +4,16 @@
 //! account owner's alone.
 
 use crate::audit::AuditAction;
-use app::account::{TotpConfirm, TotpSetup, messages::Kind, validate};
+use app::account::messages::Kind;
+use app::api::account::{TotpConfirm, TotpSetup};
+use app::api::validate;
 use axum::{Json, extract::State, http::StatusCode};
 use totp_rs::{Algorithm, TOTP};
 use zeroize::Zeroizing;
 
-use super::{ACCOUNT_POLICY, limit, notify, password::confirm_password, session::Session};
-use crate::web::{ApiJson, ClientAddr};
+use super::password::confirm_password;
+use crate::{extract::ApiJson, extract::ClientAddr};
+use crate::{limits::ACCOUNT_POLICY, limits::limit, notices::notify, session::Session};
 
 use crate::{AppState, error::ApiError, store::StoredSecret, vault::Vault};
 
@@ -56,7 +59,7 @@ pub async fn turn_off(
         state.store.disable_totp(&account.id, event).await
     })
     .await?;
-    super::notify(state, account, app::account::messages::Kind::AuthenticatorRemoved).await
+    crate::notices::notify(state, account, app::account::messages::Kind::AuthenticatorRemoved).await
 }
 
 pub fn open_secret(
@@ -136,7 +139,7 @@ pub fn matching_step(secret: &[u8], code: &str, now: i64) -> Option<u64> {
     let current = now / STEP_SECONDS;
     (current.saturating_sub(SKEW_STEPS)..=current + SKEW_STEPS).find(|step| {
         let expected = totp.generate(step * STEP_SECONDS);
-        super::codes::digests_match(expected.as_bytes(), code.as_bytes())
+        crate::vault::digests_match(expected.as_bytes(), code.as_bytes())
     })
 }
 
@@ -149,7 +152,7 @@ pub(super) async fn setup(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     session: Session,
-    ApiJson(request): ApiJson<app::account::TotpSetupRequest>,
+    ApiJson(request): ApiJson<app::api::account::TotpSetupRequest>,
 ) -> Result<Json<TotpSetup>, ApiError> {
     let account = confirm_password(&state, &session, &request.current_password, &addr).await?;
     if state.store.totp(&account.id).await?.is_some_and(|totp| totp.enabled) {

@@ -12,10 +12,10 @@ use zeroize::Zeroizing;
 
 use super::{
     AuditEntry, CHECKPOINT_EVERY, Checkpoint, StoredEntry, chain_hash,
-    merkle::{self, Frontier, Hash},
+    merkle::{self, Frontier},
     sign_checkpoint,
 };
-use crate::store::{Committed, Store, StoreError};
+use crate::store::{AuditRows, Committed, Hash, Store, StoreError};
 
 const SEED_FILE: &str = "audit-ed25519.seed";
 
@@ -174,18 +174,6 @@ impl Auditor {
         }
         Ok(checkpoint)
     }
-}
-
-/// The rows of one audit entry, ready to be written (with a checkpoint when one is due).
-pub struct AuditRows {
-    pub stored: StoredEntry,
-    pub at: i64,
-    pub record: Option<String>,
-    pub actor: Option<String>,
-    pub action: String,
-    pub checkpoint: Option<Checkpoint>,
-    /// The subtrees this entry completes, stored with it for inclusion proofs.
-    pub nodes: Vec<merkle::Node>,
 }
 
 /// An entry prepared and the log held for it.

@@ -5,7 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
-pub type Hash = [u8; 32];
+use crate::store::{Hash, Node};
 
 /// `SHA-256(0x00 || entry)`
 pub fn leaf_hash(entry: &[u8]) -> Hash {
@@ -108,15 +108,6 @@ pub fn verify_inclusion(
         sn >>= 1;
     }
     sn == 0 && r == *root
-}
-
-/// A stored node of the tree: the root of a perfect subtree above the leaves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Node {
-    /// 1 for a pair of leaves, …
-    pub height: u32,
-    pub index: u64,
-    pub hash: Hash,
 }
 
 /// The inclusion proof of leaf `index` in a tree of `size` leaves, from the roots of its

@@ -8,17 +8,15 @@ pub mod fhir;
 mod log;
 pub mod merkle;
 
-pub use log::{
-    AuditKeyError, AuditRows, Auditor, Pending, backfill_nodes, inclusion_proof, subtree_root,
-};
+pub use log::{AuditKeyError, Auditor, Pending, backfill_nodes, inclusion_proof, subtree_root};
 
 pub use app::audit::AuditAction;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::{Committed, Event, EventOwner};
-use merkle::{Frontier, Hash, leaf_hash};
+use crate::store::{AuditRows, Checkpoint, Committed, Event, EventOwner, Hash, StoredEntry};
+use merkle::{Frontier, leaf_hash};
 
 /// A checkpoint is signed after this many entries (and when asked for).
 pub const CHECKPOINT_EVERY: u64 = 64;
@@ -131,26 +129,23 @@ fn origin_commitment(origin: &[u8]) -> Hash {
     hasher.finalize().into()
 }
 
-/// An entry as stored: its place, its bytes and the hashes that bind it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredEntry {
-    /// 1, 2, 3, … without gaps.
-    pub seq: u64,
-    pub entry: Vec<u8>,
-    pub leaf: Hash,
-    /// `SHA-256(previous chain || leaf)`; the first entry's previous chain is 32 zero bytes.
-    pub chain: Hash,
-    /// The client's address and device, kept beside the entry, which commits to them.
-    pub origin: Option<Vec<u8>>,
-}
-
-/// A signed tree head: the root of the first `size` entries, signed with the server's key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Checkpoint {
-    pub size: u64,
-    pub root: Hash,
-    pub at: i64,
-    pub signature: Vec<u8>,
+/// The entries about one record, read from the store ([`crate::store::AuditStore::record_audit`]):
+/// newest first, only `actor`'s if given, only those older than the entry `before` if given.
+pub async fn record_entries(
+    store: &dyn crate::store::Store,
+    record_id: &str,
+    actor: Option<&str>,
+    before: Option<u64>,
+    limit: u32,
+) -> Result<Vec<(u64, AuditEntry)>, crate::store::StoreError> {
+    let rows = store.record_audit(record_id, actor, before, limit).await?;
+    rows.into_iter()
+        .map(|(seq, bytes)| {
+            let entry =
+                serde_json::from_slice(&bytes).map_err(|_| crate::store::StoreError::Corrupt)?;
+            Ok((seq, entry))
+        })
+        .collect()
 }
 
 pub fn chain_hash(previous: &Hash, leaf: &Hash) -> Hash {

@@ -6,7 +6,9 @@
 
 use crate::audit::AuditAction;
 use app::{
-    account::{Secret, messages::Kind, validate::Date},
+    account::messages::Kind,
+    api::account::Secret,
+    api::validate::Date,
     emergency::NotificationKind,
     summary::{
         self, PatientLine,
@@ -25,12 +27,16 @@ use axum::{
 
 use crate::{
     AppState,
-    account::{ADDRESS_POLICY, limit, session::new_token},
+    asker::Asker,
+    asker::trace,
     audit::{AuditActor, AuditEntry},
     error::{ApiError, Refusal},
-    record::{Asker, trace},
+    extract::ApiJson,
+    extract::Origin,
+    limits::ADDRESS_POLICY,
+    limits::limit,
+    session::new_token,
     store::{EmergencyLinkRecord, NewEmergencyLink},
-    web::{ApiJson, Origin},
 };
 
 const DAY: i64 = 86_400;
@@ -70,13 +76,13 @@ async fn create(
     const ACTION: AuditAction = AuditAction::EmergencyLinkCreate;
     trace::sharing_write(&state, &asker, &origin, ACTION, None).await?;
     if !jwe_shaped(&request.jwe) {
-        return Err(ApiError::input("jwe", app::account::InputError::TextInvalid));
+        return Err(ApiError::input("jwe", app::api::InputError::TextInvalid));
     }
     if !jwe_shaped(&request.fhir_jwe) {
-        return Err(ApiError::input("fhir_jwe", app::account::InputError::TextInvalid));
+        return Err(ApiError::input("fhir_jwe", app::api::InputError::TextInvalid));
     }
     if !(1..=MAX_DAYS).contains(&request.days) {
-        return Err(ApiError::input("days", app::account::InputError::ValueImplausible));
+        return Err(ApiError::input("days", app::api::InputError::ValueImplausible));
     }
     let passcode_hash = match request.passcode.as_ref().map(Secret::expose) {
         None | Some("") => None,
@@ -84,7 +90,7 @@ async fn create(
             let fine = PASSCODE_CHARS.contains(&code.chars().count())
                 && !code.chars().any(char::is_control);
             if !fine {
-                return Err(ApiError::input("passcode", app::account::InputError::TextInvalid));
+                return Err(ApiError::input("passcode", app::api::InputError::TextInvalid));
             }
             Some(state.passwords.hash(Secret::new(code)).await?)
         }
@@ -216,11 +222,11 @@ async fn manifest(
     ApiJson(request): ApiJson<ManifestRequest>,
 ) -> Result<Json<Manifest>, ApiError> {
     // Tries are counted per address: a view forgives its own below.
-    let tries = format!("shl:{}", crate::web::limit_key(&origin.client));
+    let tries = format!("shl:{}", crate::extract::limit_key(&origin.client));
     limit(&state, &tries, ADDRESS_POLICY).await?;
     let recipient = request.recipient.trim();
     if recipient.is_empty() || recipient.chars().count() > 100 {
-        return Err(ApiError::input("recipient", app::account::InputError::TextInvalid));
+        return Err(ApiError::input("recipient", app::api::InputError::TextInvalid));
     }
     let now = state.clock.now();
     let link = match state.store.emergency_link(&id).await? {

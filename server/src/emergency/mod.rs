@@ -29,13 +29,17 @@ use axum::{
 
 use crate::{
     AppState,
-    account::{ADDRESS_POLICY, limit, session::ProSession},
+    asker::Asker,
+    asker::trace,
     audit::{AuditActor, AuditEntry},
     error::{ApiError, Refusal},
-    record::{Asker, trace},
+    extract::ApiJson,
+    extract::Origin,
+    limits::ADDRESS_POLICY,
+    limits::limit,
+    session::ProSession,
     store::{BreakGlassRecord, NewBreakGlass, Recipient},
     vault::{Sealed, Vault, VaultError, new_id},
-    web::{ApiJson, Origin},
 };
 
 /// How long a break-glass session lasts and what it shows; from the configuration.
@@ -123,7 +127,7 @@ fn may_break_glass(
 ) -> Decision {
     let context = app::policy::Context {
         matrix: &state.matrix,
-        today: crate::account::today(state),
+        today: state.clock.today(),
         record_closed: closed,
         break_glass_refused: refused,
         break_glass_sees_masked: state.emergency.sees_masked,
@@ -168,7 +172,7 @@ async fn start(
     }
     // Searching records by identity is bounded like any guessing game.
     limit(&state, &format!("break-glass:{}", session.rpps), ADDRESS_POLICY).await?;
-    let today = crate::account::today(&state);
+    let today = state.clock.today();
     let person = crate::professional::parse_person(
         &request.given_name,
         &request.family_name,
@@ -253,7 +257,7 @@ async fn start(
     )
     .await?;
     if let Some(doctor) = record.regular_doctor.as_deref().filter(|doctor| *doctor != session.rpps)
-        && crate::record::regular_doctor_told(&state, &record, doctor).await?
+        && regular_doctor_told(&state, &record, doctor).await?
     {
         state
             .store
@@ -414,4 +418,29 @@ async fn set_refusal(
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether the professional `rpps` (the record's regular doctor) is told of an emergency access
+/// to the record: asked of the policy, so a blocked regular doctor, or a closed record, is told
+/// nothing.
+pub async fn regular_doctor_told(
+    state: &AppState,
+    record: &crate::store::AccountRecord,
+    rpps: &str,
+) -> Result<bool, ApiError> {
+    let Some(professional) = state.store.professional(rpps).await?.filter(|found| found.active)
+    else {
+        return Ok(false);
+    };
+    let consent = state.store.consent(&record.id, rpps).await?;
+    let actor = crate::asker::professional_actor(
+        record,
+        &professional,
+        &consent,
+        app::policy::BreakGlass::Off,
+    );
+    let review = Item::about(app::vocabulary::Subject::BreakGlassReview);
+    let decision =
+        app::policy::decide(&state.policy_context(record), &actor, Action::BeToldOf, &review);
+    Ok(decision.allowed())
 }

@@ -7,12 +7,14 @@ use axum::{Json, extract::State, http::StatusCode};
 
 use crate::{
     AppState,
-    account::session::AnySession,
+    asker::Asker,
+    asker::trace,
     audit::AuditEntry,
     error::ApiError,
-    record::{Asker, trace},
+    extract::ApiJson,
+    extract::Origin,
+    session::AnySession,
     store::{Recipient, SessionOwner},
-    web::{ApiJson, Origin},
 };
 
 /// Which notifications reach the patient by message: the patient side only.
@@ -174,6 +176,6 @@ async fn recipient_of(state: &AppState, session: &AnySession) -> Result<Recipien
     if let SessionOwner::Professional(rpps) = &session.owner {
         return Ok(Recipient::Professional(rpps.clone()));
     }
-    let session = crate::account::session::Session::from_any(session.clone(), state).await?;
+    let session = crate::session::Session::from_any(session.clone(), state).await?;
     Ok(Recipient::Patient(session.subject().to_owned()))
 }

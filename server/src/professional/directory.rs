@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use app::{
-    account::validate,
+    api::validate,
     directory::{Profession, Professional, Rpps, valid_specialty},
 };
 use serde::Deserialize;

@@ -13,23 +13,27 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use super::CHALLENGE_TTL_SECONDS;
 use crate::{
     AppState,
-    account::{
-        ADDRESS_POLICY, CARD_POLICY, blocked_event, codes, limit,
-        session::{self, ProSession},
-    },
+    account::codes,
+    asker::trace,
     error::ApiError,
-    record::trace,
+    extract::ApiJson,
+    extract::ClientAddr,
+    extract::Origin,
+    limits::ADDRESS_POLICY,
+    limits::CARD_POLICY,
+    limits::blocked_event,
+    limits::limit,
+    session::{self, ProSession},
     store::SessionOwner,
-    web::{ApiJson, ClientAddr, Origin},
 };
 
 fn challenge_key(addr: &str) -> String {
-    format!("card-challenge:{}", crate::web::limit_key(addr))
+    format!("card-challenge:{}", crate::extract::limit_key(addr))
 }
 
 /// The limit of one card from one client address.
 pub fn card_key(rpps: &str, addr: &str) -> String {
-    format!("{}{}", card_prefix(rpps), crate::web::limit_key(addr))
+    format!("{}{}", card_prefix(rpps), crate::extract::limit_key(addr))
 }
 
 /// Every card limit of this professional starts with it.
@@ -57,7 +61,7 @@ pub(super) async fn login(
     ApiJson(request): ApiJson<CardLogin>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (addr, device) = (origin.client.clone(), origin.device.as_deref());
-    limit(&state, &format!("card:{}", crate::web::limit_key(&addr)), ADDRESS_POLICY).await?;
+    limit(&state, &format!("card:{}", crate::extract::limit_key(&addr)), ADDRESS_POLICY).await?;
     let rpps = Rpps::parse(&request.rpps).ok_or(ApiError::BadCredentials)?;
     let now = state.clock.now();
     // Spent before anything else: a challenge serves one try, right or wrong; a made-up one
@@ -98,7 +102,7 @@ pub(super) async fn login(
         return Err(ApiError::BadCredentials);
     };
     state.store.rate_limit_reset(&card_limit).await?;
-    state.store.rate_limit_forgive(&format!("card:{}", crate::web::limit_key(&addr))).await?;
+    state.store.rate_limit_forgive(&format!("card:{}", crate::extract::limit_key(&addr))).await?;
 
     let entry = crate::audit::professional_entry(
         AuditAction::ProfessionalCardLogin,
@@ -115,7 +119,7 @@ pub(super) async fn login(
         entry,
     };
     let opened = session::open(&state, jar, opening, &origin).await?;
-    let csrf_token = crate::account::session::masked_csrf(&opened.csrf_token);
+    let csrf_token = crate::session::masked_csrf(&opened.csrf_token);
     let rights = rights_of(&state, &professional.professional);
     let me = ProMe { professional: professional.professional, csrf_token, rights };
     Ok((opened.jar, Json(me)))
@@ -137,7 +141,7 @@ pub(super) async fn me(
         trace::outside_entry(&state, actor, &origin, AuditAction::ProfessionalMe, None, None, None);
     trace::write(&state, &entry).await?;
     let rights = rights_of(&state, &record.professional);
-    let csrf_token = crate::account::session::masked_csrf(&session.csrf_token);
+    let csrf_token = crate::session::masked_csrf(&session.csrf_token);
     Ok(Json(ProMe { professional: record.professional, csrf_token, rights }))
 }
 
@@ -151,7 +155,7 @@ fn rights_of(
     let rights = state.matrix.rights(professional.profession, professional.specialty.as_deref());
     let context = Context {
         matrix: &state.matrix,
-        today: crate::account::today(state),
+        today: state.clock.today(),
         record_closed: false,
         break_glass_refused: false,
         break_glass_sees_masked: state.emergency.sees_masked,

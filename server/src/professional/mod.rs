@@ -20,8 +20,8 @@ use axum::{
 };
 
 use crate::{
-    AppState, account::session::ProSession, error::ApiError, record::trace, store::SessionOwner,
-    web::Origin,
+    AppState, asker::trace, error::ApiError, extract::Origin, session::ProSession,
+    store::SessionOwner,
 };
 
 /// Seconds a card challenge stays valid: time to type the PIN.
@@ -50,7 +50,7 @@ pub struct Search {
 pub async fn search(
     State(state): State<AppState>,
     origin: Origin,
-    session: crate::account::session::AnySession,
+    session: crate::session::AnySession,
     axum::extract::Query(Search { q }): axum::extract::Query<Search>,
 ) -> Result<Json<Vec<app::directory::Professional>>, ApiError> {
     let q = q.trim();
@@ -114,7 +114,7 @@ async fn patients(
     origin: Origin,
     session: ProSession,
 ) -> Result<Json<Vec<PatientSummary>>, ApiError> {
-    let today = crate::account::today(&state).to_string();
+    let today = state.clock.today().to_string();
     let rows = state.store.granted_records(&session.rpps, &today).await?;
     let mut patients: Vec<PatientSummary> = rows
         .into_iter()
@@ -158,7 +158,7 @@ async fn patient(
     session: ProSession,
     Path(record): Path<String>,
 ) -> Result<Json<PatientSummary>, ApiError> {
-    let today = crate::account::today(&state).to_string();
+    let today = state.clock.today().to_string();
     let granted = state.store.granted_record(&session.rpps, &today, &record).await?;
     let emergency_until = state
         .store

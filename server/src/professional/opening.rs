@@ -3,11 +3,10 @@
 
 use crate::audit::AuditAction;
 use app::{
-    account::{
-        Contact, RepresentedKind,
-        messages::Kind,
-        validate::{self, Date},
-    },
+    account::messages::Kind,
+    api::account::RepresentedKind,
+    api::validate::Contact,
+    api::validate::{self, Date},
     pro::{OpenRecord, OpenRepresentedRecord, RecordOpened},
 };
 use axum::{
@@ -18,10 +17,16 @@ use axum::{
 
 use crate::{
     AppState,
-    account::{ADDRESS_POLICY, limit, new_account, request_locale, send, session::ProSession},
+    account::new_account,
     error::{ApiError, Refusal},
+    extract::ApiJson,
+    extract::Origin,
+    limits::ADDRESS_POLICY,
+    limits::limit,
+    notices::request_locale,
+    notices::send,
+    session::ProSession,
     store::{AccountRecord, AccountStatus, Event, EventOwner, NewRepresentation, StoreError},
-    web::{ApiJson, Origin},
 };
 
 /// A person named by a professional: checked names and birth date.
@@ -73,8 +78,8 @@ async fn opening_entry(
     action: AuditAction,
     record: &str,
 ) -> Result<crate::audit::AuditEntry, ApiError> {
-    let actor = crate::record::trace::professional_actor(state, &session.rpps).await?;
-    Ok(crate::record::trace::outside_entry(state, actor, origin, action, Some(record), None, None))
+    let actor = crate::asker::trace::professional_actor(state, &session.rpps).await?;
+    Ok(crate::asker::trace::outside_entry(state, actor, origin, action, Some(record), None, None))
 }
 
 /// The new account's own event, written with it.
@@ -82,7 +87,7 @@ fn opening_event<'a>(
     account_id: &'a str,
     client_addr: &'a str,
     now: i64,
-    audit: &'a crate::audit::AuditRows,
+    audit: &'a crate::store::AuditRows,
 ) -> Event<'a> {
     Event {
         names: &[AuditAction::AccountOpenedByProfessional],
@@ -124,7 +129,7 @@ pub(super) async fn open_record(
     ApiJson(request): ApiJson<OpenRecord>,
 ) -> Result<(StatusCode, Json<RecordOpened>), ApiError> {
     limit(&state, &format!("open:{}", session.rpps), ADDRESS_POLICY).await?;
-    let today = crate::account::today(&state);
+    let today = state.clock.today();
     let person =
         parse_person(&request.given_name, &request.family_name, &request.birth_date, today)?;
     if person.birth_date.age_on(today) < state.rules.majority_age {
@@ -177,7 +182,7 @@ pub(super) async fn open_represented_record(
     ApiJson(request): ApiJson<OpenRepresentedRecord>,
 ) -> Result<(StatusCode, Json<RecordOpened>), ApiError> {
     limit(&state, &format!("open:{}", session.rpps), ADDRESS_POLICY).await?;
-    let today = crate::account::today(&state);
+    let today = state.clock.today();
     let person =
         parse_person(&request.given_name, &request.family_name, &request.birth_date, today)?;
     let of_age = person.birth_date.age_on(today) >= state.rules.majority_age;
@@ -258,7 +263,7 @@ pub(super) async fn open_represented_record(
         .map_err(conflict_as_refusal)?;
     state.store.rate_limit_forgive(&format!("open:{}", session.rpps)).await?;
     let by = crate::notices::professional_line(&state, &session.rpps).await?;
-    crate::account::notify(&state, &representative, Kind::Representing { by: &by, name: &name })
+    crate::notices::notify(&state, &representative, Kind::Representing { by: &by, name: &name })
         .await?;
     Ok((StatusCode::CREATED, Json(RecordOpened { notified: representative_contact.masked() })))
 }

@@ -5,10 +5,10 @@
 
 use crate::audit::AuditAction;
 use app::{
-    account::validate::Date,
+    api::profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
+    api::record::MaskRequest,
+    api::validate::Date,
     policy::{Action, Decision, Item, decide},
-    profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
-    record::MaskRequest,
     safety::interactions::{PRESCRIPTION_MAX_SUBSTANCES, Prescribed, PrescriptionCheck, Thesaurus},
     vocabulary::{Section, Subject},
 };
@@ -21,11 +21,17 @@ use axum::{
 
 use crate::{
     AppState,
+    asker::Asker,
+    asker::Names,
+    asker::author_info,
+    asker::author_of,
+    asker::trace,
     error::{ApiError, Refusal},
-    record::{Asker, Names, author_info, author_of, context, trace},
+    extract::ApiJson,
+    extract::IdempotencyKey,
+    extract::Origin,
     store::{EntryRecord, Matched, NewEntry, NewVersion},
     vault::{Sealed, new_id},
-    web::{ApiJson, IdempotencyKey, Origin},
 };
 
 /// Under `/api/records`.
@@ -57,7 +63,7 @@ fn item_of(entry: &EntryRecord) -> Item<'_> {
 }
 
 fn allowed(state: &AppState, asker: &Asker, action: Action, item: &Item<'_>) -> Decision {
-    decide(&context(state, &asker.record), &asker.actor(), action, item)
+    decide(&state.policy_context(&asker.record), &asker.actor(), action, item)
 }
 
 fn open_entry(
@@ -199,7 +205,7 @@ pub(crate) async fn check_prescription(
 
 /// The substances as typed, trimmed; refused if none, too many, or one is not a name.
 pub(crate) fn prescribed(substances: &[String]) -> Result<Vec<String>, ApiError> {
-    let bad = || ApiError::input("substances", app::account::InputError::TextInvalid);
+    let bad = || ApiError::input("substances", app::api::InputError::TextInvalid);
     if substances.is_empty() || substances.len() > PRESCRIPTION_MAX_SUBSTANCES {
         return Err(bad());
     }
@@ -208,7 +214,7 @@ pub(crate) fn prescribed(substances: &[String]) -> Result<Vec<String>, ApiError>
         .map(|name| {
             let name = name.trim();
             let fine = !name.is_empty()
-                && name.chars().count() <= app::profile::TEXT_MAX_CHARS
+                && name.chars().count() <= app::api::profile::TEXT_MAX_CHARS
                 && !name.chars().any(char::is_control);
             if fine { Ok(name.to_owned()) } else { Err(bad()) }
         })
@@ -345,7 +351,7 @@ async fn update(
     }
     let entry = checked(request.entry, &state)?;
     if entry.section() != record.section {
-        return Err(ApiError::input("section", app::account::InputError::SectionChanged));
+        return Err(ApiError::input("section", app::api::InputError::SectionChanged));
     }
     let base = request.base_version.unwrap_or(record.version);
     let plain = serde_json::to_vec(&entry).map_err(|_| ApiError::BadRequest)?;

@@ -3,8 +3,8 @@
 
 use crate::audit::AuditAction;
 use app::{
+    api::record::{ExportedDocument, RecordExport},
     policy::Action,
-    record::{ExportedDocument, RecordExport},
     vocabulary::MediaType,
 };
 use axum::{
@@ -15,12 +15,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{
-    Asker, Names,
-    documents::{chunk_context, decide_for, info, item_of, readable},
-    trace,
-};
-use crate::{AppState, error::ApiError, store::UploadRecord, vault::Sealed, web::Origin};
+use super::documents::{chunk_context, decide_for, info, item_of, readable};
+use crate::{AppState, error::ApiError, extract::Origin, store::UploadRecord, vault::Sealed};
+use crate::{asker::Asker, asker::Names, asker::trace};
 
 /// Largest export, in bytes of document content: a larger record is saved document by document.
 pub const EXPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;

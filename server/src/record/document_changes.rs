@@ -2,23 +2,21 @@
 //! announced to the patient by the professional, and the patient told of a new one.
 
 use crate::audit::AuditAction;
-use app::{policy::Action, record::MaskRequest};
+use app::{api::record::MaskRequest, policy::Action};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
 
-use super::{
-    Asker,
-    documents::{item_of, readable},
-    trace,
-};
+use super::documents::{item_of, readable};
 use crate::{
     AppState,
     error::ApiError,
+    extract::ApiJson,
+    extract::Origin,
     store::{DocumentRecord, Matched, Party},
-    web::{ApiJson, Origin},
 };
+use crate::{asker::Asker, asker::trace};
 
 /// The author withdraws their document: it stays in the history, marked withdrawn.
 pub async fn withdraw(

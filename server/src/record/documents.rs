@@ -6,11 +6,9 @@
 
 use crate::audit::AuditAction;
 use app::{
+    api::record::{AuthorInfo, CategoryCount, DOCUMENTS_PER_PAGE, DocumentInfo, DocumentPage},
     policy::{Action, Decision, Item},
-    record::{
-        AuthorInfo, CategoryCount, DOCUMENTS_PER_PAGE, DocumentInfo, DocumentPage,
-        filter::DocumentsQuery,
-    },
+    record::filter::DocumentsQuery,
     vocabulary::{Category, Section, Subject},
 };
 use axum::{
@@ -18,14 +16,15 @@ use axum::{
     extract::{Path, State},
 };
 
-use super::{Asker, author_of, trace};
 use crate::{
     AppState,
     error::ApiError,
+    extract::ApiQuery,
+    extract::Origin,
     store::{DocumentRecord, UploadRecord},
     vault::Sealed,
-    web::{ApiQuery, Origin},
 };
+use crate::{asker::Asker, asker::author_of, asker::trace};
 
 pub(super) fn title_context(upload_id: &str) -> String {
     format!("document-title/{upload_id}")
@@ -96,7 +95,7 @@ pub async fn abilities(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-) -> Result<Json<app::record::RecordAbilities>, ApiError> {
+) -> Result<Json<app::api::record::RecordAbilities>, ApiError> {
     let may = |action: Action, subject: Subject| {
         decide_for(&state, &asker, action, &Item::about(subject)).allowed()
     };
@@ -104,7 +103,7 @@ pub async fn abilities(
         .into_iter()
         .filter(|category| may(Action::Write, Subject::Document(*category)))
         .collect();
-    let abilities = app::record::RecordAbilities {
+    let abilities = app::api::record::RecordAbilities {
         write_sections: Section::ALL
             .into_iter()
             .filter(|section| may(Action::Write, Subject::Profile(*section)))
@@ -150,14 +149,14 @@ pub(super) fn open_title(state: &AppState, upload: &UploadRecord) -> Result<Stri
     String::from_utf8(title.to_vec()).map_err(|_| ApiError::BadRequest)
 }
 
-use super::Names;
+use crate::asker::Names;
 
 pub(super) async fn info(
     state: &AppState,
     document: &DocumentRecord,
     names: &mut Names,
 ) -> Result<DocumentInfo, ApiError> {
-    let author = super::author_info(state, &document.author, names).await?;
+    let author = crate::asker::author_info(state, &document.author, names).await?;
     Ok(described(document, open_title(state, &document.upload)?, author))
 }
 
@@ -223,7 +222,7 @@ async fn select(
         if !may_read(state, asker, &document) {
             continue;
         }
-        let author = super::author_info(state, &document.author, &mut names).await?;
+        let author = crate::asker::author_info(state, &document.author, &mut names).await?;
         let episodes = tags.get(&document.id).cloned().unwrap_or_default();
         if !facts_admit(filter, &document, &author, &episodes) {
             continue;

@@ -3,24 +3,17 @@
 
 use crate::audit::AuditAction;
 use app::{
-    account::{InputError, validate::Date},
+    api::record::RepeatedQuery,
+    api::{InputError, validate::Date},
     policy::Action,
-    record::RepeatedQuery,
     safety::exams::{Earlier, RepeatedExam},
     vocabulary::valid_loinc,
 };
 use axum::{Json, extract::State};
 
-use super::{
-    Asker,
-    documents::{decide_for, item_of, open_title},
-    trace,
-};
-use crate::{
-    AppState,
-    error::ApiError,
-    web::{ApiQuery, Origin},
-};
+use super::documents::{decide_for, item_of, open_title};
+use crate::{AppState, error::ApiError, extract::ApiQuery, extract::Origin};
+use crate::{asker::Asker, asker::trace};
 
 /// The exams of this category and type the asker may read within the type's window around
 /// `care_date` (titles are opened only for those).

@@ -4,11 +4,11 @@
 
 use crate::audit::AuditAction;
 use app::{
-    account::{InputError, validate::Date},
+    api::record::{GrantInfo, GrantRequest, RegularDoctor},
+    api::{InputError, validate::Date},
     directory::Profession,
     directory::Rpps,
     policy::{Action, Consent, Grant, Item},
-    record::{GrantInfo, GrantRequest, RegularDoctor},
     vocabulary::Subject,
 };
 use axum::{
@@ -17,12 +17,8 @@ use axum::{
     http::StatusCode,
 };
 
-use super::{Asker, trace};
-use crate::{
-    AppState,
-    error::ApiError,
-    web::{ApiJson, Origin},
-};
+use crate::{AppState, error::ApiError, extract::ApiJson, extract::Origin};
+use crate::{asker::Asker, asker::trace};
 
 /// A decision on one professional's access (`policy_action`: granting, revoking, blocking,
 /// designating), asked of the policy: first whether the asker manages the record's sharing at

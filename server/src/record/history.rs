@@ -2,7 +2,7 @@
 //! the log that the server signed.
 
 use crate::audit::AuditAction;
-use app::record::history::{AccessEvent, HISTORY_MAX, HistoryPage, HistoryQuery};
+use app::api::history::{AccessEvent, HISTORY_MAX, HistoryPage, HistoryQuery};
 use axum::{
     Json,
     extract::{Path, State},
@@ -15,13 +15,8 @@ use app::{
     vocabulary::Subject,
 };
 
-use super::{Asker, Who, trace};
-use crate::{
-    AppState,
-    audit::AuditEntry,
-    error::ApiError,
-    web::{ApiQuery, Origin},
-};
+use crate::{AppState, audit::AuditEntry, error::ApiError, extract::ApiQuery, extract::Origin};
+use crate::{asker::Asker, asker::Who, asker::trace};
 
 /// Which entries of the record's log the asker reads.
 #[derive(Clone, Copy)]
@@ -92,7 +87,7 @@ pub async fn list(
         _ => None,
     };
     // Read before this read is traced: the list shows what happened until now.
-    let mut names = super::Names::new();
+    let mut names = crate::asker::Names::new();
     let mut items = Readable::default();
     let mut page = HistoryPage::default();
     let mut cursor = query.before;
@@ -100,7 +95,14 @@ pub async fn list(
     let mut last_visible = None;
     let mut scanned = 0;
     'log: loop {
-        let batch = state.store.record_audit(&asker.record.id, actor, cursor, SCAN_BATCH).await?;
+        let batch = crate::audit::record_entries(
+            &*state.store,
+            &asker.record.id,
+            actor,
+            cursor,
+            SCAN_BATCH,
+        )
+        .await?;
         let ended = batch.len() < SCAN_BATCH as usize;
         for (seq, entry) in batch {
             scanned += 1;
@@ -157,7 +159,7 @@ pub async fn list(
 /// A professional's name from the directory, else their RPPS; looked up once per answer.
 async fn professional_name(
     state: &AppState,
-    names: &mut super::Names,
+    names: &mut crate::asker::Names,
     rpps: &str,
 ) -> Result<String, ApiError> {
     if let Some(name) = names.get(rpps) {
@@ -303,7 +305,7 @@ pub async fn proof(
         return Err(ApiError::NotFound);
     }
     // A proof costs reads of the log: a handful at once, then one a minute, per person.
-    crate::account::limit(&state, &format!("proof:{}", party_key(&asker)), PROOF_POLICY).await?;
+    crate::limits::limit(&state, &format!("proof:{}", party_key(&asker)), PROOF_POLICY).await?;
     trace::read(&state, &asker, &origin, AuditAction::HistoryProof, Some(&seq.to_string()), None)
         .await?;
     // Against the latest head the server signed (every 64 entries, and every minute while the

@@ -2,8 +2,8 @@
 
 use crate::audit::AuditAction;
 use app::{
+    api::record::{HiddenDocument, Preview},
     policy::{Action, Author, BreakGlass, Decision, Item, decide},
-    record::{HiddenDocument, Preview},
     vocabulary::{Section, Subject},
 };
 use axum::{
@@ -11,12 +11,9 @@ use axum::{
     extract::{Path, State},
 };
 
-use super::{
-    Asker, Names, context,
-    documents::{decide_for, info, item_of, open_title},
-    trace,
-};
-use crate::{AppState, error::ApiError, web::Origin};
+use super::documents::{decide_for, info, item_of, open_title};
+use crate::{AppState, error::ApiError, extract::Origin};
+use crate::{asker::Asker, asker::Names, asker::trace};
 
 /// The record as a given professional would see it: for the patient side only, through the
 /// same policy the professional's own requests go through (without break-glass).
@@ -46,8 +43,9 @@ pub async fn preview(
         .filter(|record| record.active)
         .ok_or(ApiError::NotFound)?;
     let consent = state.store.consent(&asker.record.id, rpps.as_str()).await?;
-    let actor = super::professional_actor(&asker.record, &professional, &consent, BreakGlass::Off);
-    let context = context(&state, &asker.record);
+    let actor =
+        crate::asker::professional_actor(&asker.record, &professional, &consent, BreakGlass::Off);
+    let context = state.policy_context(&asker.record);
     let mut names = Names::new();
     let (mut documents, mut hidden) = (Vec::new(), Vec::new());
     for document in state.store.documents(&asker.record.id).await? {

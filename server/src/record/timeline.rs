@@ -8,7 +8,7 @@ use crate::audit::AuditAction;
 use std::collections::{HashMap, HashSet};
 
 use app::{
-    account::{InputError, validate::Date},
+    api::{InputError, validate::Date},
     policy::{Action, Item},
     record::{
         filter::{CheckedFilter, Facts, FilterError, search_terms},
@@ -25,15 +25,18 @@ use axum::{
     http::StatusCode,
 };
 
-use super::{Asker, Names, Who, author_info, documents, trace};
+use super::documents;
 use crate::{
     AppState,
     error::ApiError,
+    extract::ApiJson,
+    extract::ApiQuery,
+    extract::Origin,
     profile,
     store::{DocumentRecord, EntryRecord, NewEpisode as StoredEpisode, UploadRecord},
     vault::{Sealed, new_id},
-    web::{ApiJson, ApiQuery, Origin},
 };
+use crate::{asker::Asker, asker::Names, asker::Who, asker::author_info, asker::trace};
 
 /// Most words kept for searching one text document (its distinct words, folded).
 pub const TERMS_MAX_BYTES: usize = 64 * 1024;
@@ -433,8 +436,10 @@ pub async fn untag(
         return Err(ApiError::NotFound);
     };
     // The patient's side, or whoever put it there.
-    let tagged =
-        Item { author: Some(super::author_of(&tag.tagger)), ..Item::about(Subject::Episodes) };
+    let tagged = Item {
+        author: Some(crate::asker::author_of(&tag.tagger)),
+        ..Item::about(Subject::Episodes)
+    };
     trace::require(&state, &asker, &origin, action, Some(&item_id), Action::Withdraw, &tagged)
         .await?;
     trace::change(&state, &asker, &origin, action, Some(&item_id), async |rows| {

@@ -4,10 +4,10 @@
 //! asked again at every chunk and at the end.
 
 use app::{
-    account::{InputError, validate::Date},
+    api::record::{DepositRequest, DocumentInfo, TITLE_MAX_CHARS, UploadStatus},
+    api::{InputError, validate::Date},
     policy::{Action, Item},
-    record::{DepositRequest, DocumentInfo, TITLE_MAX_CHARS, UploadStatus},
-    vocabulary::{Category, MediaType, valid_loinc},
+    vocabulary::{MediaType, valid_loinc},
 };
 use axum::{
     Json,
@@ -18,7 +18,6 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Asker, Names, trace};
 use super::{
     content::content_of,
     document_changes::tell_of_new_document,
@@ -29,10 +28,13 @@ use crate::{
     AppState,
     audit::AuditAction,
     error::{ApiError, Refusal},
+    extract::ApiJson,
+    extract::IdempotencyKey,
+    extract::Origin,
     store::{AppendOutcome, NewUpload, UploadRecord},
     vault::new_id,
-    web::{ApiJson, IdempotencyKey, Origin},
 };
+use crate::{asker::Asker, asker::Names, asker::trace};
 
 /// Largest chunk of a document accepted in one request (under the server's body limit).
 pub const CHUNK_BYTES: u64 = 512 * 1024;
@@ -156,7 +158,7 @@ pub async fn start_upload(
 
     let substances = if request.substances.is_empty() {
         Vec::new()
-    } else if matches!(request.category, Category::Prescriptions | Category::Dispensing) {
+    } else if request.category.names_medicines() {
         crate::profile::prescribed(&request.substances)?
     } else {
         return Err(ApiError::input("substances", InputError::TextInvalid));

@@ -2,11 +2,11 @@
 //! by contact or id, activated, their password, contact and own settings changed, and a pending
 //! one removed.
 
-use app::account::Contact;
+use app::api::validate::Contact;
 use async_trait::async_trait;
 
+use super::AuditRows;
 use super::{Event, StoreError};
-use crate::audit::AuditRows;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]

@@ -1,13 +1,58 @@
 //! Storage of the audit log: entries appended with their hashes (never changed, never deleted:
-//! the database refuses both), and signed checkpoints.
+//! the database refuses both), and signed checkpoints. The rows are declared here; what they
+//! mean (the entry, its hashing, the tree, the signatures) is [`crate::audit`]'s, which writes
+//! and reads them through this room.
 
 use async_trait::async_trait;
 
+use serde::{Deserialize, Serialize};
+
 use super::StoreError;
-use crate::audit::{
-    AuditEntry, AuditRows, Checkpoint, StoredEntry,
-    merkle::{Hash, Node},
-};
+
+pub type Hash = [u8; 32];
+
+/// An entry as stored: its place, its bytes and the hashes that bind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// 1, 2, 3, … without gaps.
+    pub seq: u64,
+    pub entry: Vec<u8>,
+    pub leaf: Hash,
+    /// `SHA-256(previous chain || leaf)`; the first entry's previous chain is 32 zero bytes.
+    pub chain: Hash,
+    /// The client's address and device, kept beside the entry, which commits to them.
+    pub origin: Option<Vec<u8>>,
+}
+
+/// A signed tree head: the root of the first `size` entries, signed with the server's key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub size: u64,
+    pub root: Hash,
+    pub at: i64,
+    pub signature: Vec<u8>,
+}
+
+/// A stored node of the tree: the root of a perfect subtree above the leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// 1 for a pair of leaves, …
+    pub height: u32,
+    pub index: u64,
+    pub hash: Hash,
+}
+
+/// The rows of one audit entry, ready to be written (with a checkpoint when one is due).
+pub struct AuditRows {
+    pub stored: StoredEntry,
+    pub at: i64,
+    pub record: Option<String>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub checkpoint: Option<Checkpoint>,
+    /// The subtrees this entry completes, stored with it for inclusion proofs.
+    pub nodes: Vec<Node>,
+}
 
 /// What a store change's answer says of the audit rows it was handed: committed with the change,
 /// or rolled back with it (nothing written). Every audited change answers a type that says so,
@@ -75,13 +120,13 @@ pub trait AuditStore: Send + Sync + 'static {
         actor_id: &str,
         before: u64,
     ) -> Result<bool, StoreError>;
-    /// The entries about one record, newest first; only `actor`'s if given; only those older
-    /// than the entry `before` if given.
+    /// The entries about one record (each as its JSON, read by [`crate::audit::record_entries`]),
+    /// newest first; only `actor`'s if given; only those older than the entry `before` if given.
     async fn record_audit(
         &self,
         record_id: &str,
         actor: Option<&str>,
         before: Option<u64>,
         limit: u32,
-    ) -> Result<Vec<(u64, AuditEntry)>, StoreError>;
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
 }

@@ -2,7 +2,7 @@
 //! reasons arrive sealed), finding a record by identity for a professional facing an
 //! emergency, and the in-app notifications that tell people what happened.
 
-use crate::audit::AuditRows;
+use super::AuditRows;
 use async_trait::async_trait;
 
 use super::{AccountRecord, StoreError};

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
+use super::AuditRows;
 use super::{Matched, Party, StoreError};
-use crate::audit::AuditRows;
 use crate::vault::WrappedKey;
 
 #[async_trait]

@@ -3,8 +3,8 @@
 use app::policy::Consent;
 use async_trait::async_trait;
 
+use super::AuditRows;
 use super::StoreError;
-use crate::audit::AuditRows;
 
 #[async_trait]
 pub trait GrantStore: Send + Sync + 'static {

@@ -2,7 +2,7 @@
 //! professionals' directory and their card challenges, legal representatives, and the life of
 //! a record after it is closed (archive, erasure).
 
-pub use app::account::{ConsentMethod, RepresentedKind};
+pub use app::api::account::{ConsentMethod, RepresentedKind};
 use app::directory::Professional;
 use async_trait::async_trait;
 

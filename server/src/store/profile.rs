@@ -4,8 +4,8 @@
 use app::vocabulary::Section;
 use async_trait::async_trait;
 
+use super::AuditRows;
 use super::{Matched, Party, StoreError};
-use crate::audit::AuditRows;
 use crate::vault::WrappedKey;
 
 pub struct NewEntry<'a> {

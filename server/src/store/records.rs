@@ -4,8 +4,8 @@
 use app::vocabulary::{Category, Domain, MediaType};
 use async_trait::async_trait;
 
+use super::AuditRows;
 use super::{Matched, StoreError};
-use crate::audit::AuditRows;
 use crate::vault::WrappedKey;
 
 /// Who sends or wrote something.

@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 
+use super::AuditRows;
 use super::StoreError;
-use crate::audit::AuditRows;
 
 /// Whose a session is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,8 +27,8 @@ pub enum EventOwner<'a> {
 /// they record: no change without its trace.
 pub struct Event<'a> {
     /// The events, oldest first (`account.activated`, then `account.login`), each an
-    /// `auth_events` row by its name ([`crate::audit::AuditAction::event_name`]).
-    pub names: &'a [crate::audit::AuditAction],
+    /// `auth_events` row by its name ([`app::audit::AuditAction::event_name`]).
+    pub names: &'a [app::audit::AuditAction],
     pub owner: EventOwner<'a>,
     pub client_addr: &'a str,
     pub at: i64,

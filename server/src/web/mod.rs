@@ -1,15 +1,10 @@
 //! The HTTP surface: routes, the layers every response passes through, static files and the
 //! server-rendered pages.
 
-mod extract;
 mod pages;
 mod routes;
 mod security;
 
-pub use extract::{
-    ApiJson, ApiQuery, ClientAddr, ForwardedHeader, IdempotencyKey, Origin, TrustedProxies,
-    limit_key, parse_network,
-};
 pub use routes::Routes;
 
 use std::time::Duration;
@@ -141,7 +136,7 @@ async fn pro_record_moved(uri: Uri) -> Redirect {
 /// No BREACH oracle: that attack reads a secret from the sizes of compressed answers that hold
 /// it beside text the attacker chose. No answer reflects a query's text, the session cookie is
 /// `SameSite=Strict` (a hostile site's requests are anonymous) and the one secret an answer
-/// holds, the CSRF token, is masked afresh in each ([`crate::account::session::masked_csrf`]).
+/// holds, the CSRF token, is masked afresh in each ([`crate::session::masked_csrf`]).
 fn compression() -> CompressionLayer<impl Predicate> {
     // Brotli's own default (quality 11) costs tens of milliseconds a page; 4 is nearly as small.
     CompressionLayer::new()

@@ -37,7 +37,7 @@ const PASSED_ON: [HeaderName; 6] = [
     header::USER_AGENT,
     header::ACCEPT_LANGUAGE,
     header::FORWARDED,
-    super::extract::X_FORWARDED_FOR,
+    crate::extract::X_FORWARDED_FOR,
     header::HOST,
 ];
 

@@ -816,7 +816,7 @@ pub fn database_bytes(app: &TestApp) -> Vec<u8> {
 
 #[tokio::test]
 async fn authenticator_secrets_are_sealed_and_survive_a_key_rotation() {
-    use server::vault::{self, Vault};
+    use server::vault::Vault;
     let keys = tempfile::tempdir().unwrap();
     let keys = keys.path().join("keys");
     let first = keys.clone();
@@ -847,7 +847,7 @@ async fn authenticator_secrets_are_sealed_and_survive_a_key_rotation() {
     // Rotate (the server stopped), restart with the new key: the app's codes still work.
     let mut vault = Vault::open_dir(&keys).unwrap();
     let before = vault.current_key_id().to_owned();
-    let rotation = vault::rotate(app.store.as_ref(), &mut vault).await.unwrap();
+    let rotation = server::rotation::rotate(app.store.as_ref(), &mut vault).await.unwrap();
     assert_eq!((rotation.rewrapped, rotation.forgotten), (1, 1));
     assert_ne!(vault.current_key_id(), before);
     assert_eq!(

@@ -514,7 +514,8 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
 #[tokio::test]
 async fn the_patient_reads_their_access_history_and_proves_an_entry_is_in_the_signed_log() {
     use base64::{Engine, engine::general_purpose::STANDARD};
-    use server::audit::{Checkpoint, checkpoint_holds, merkle};
+    use server::audit::{checkpoint_holds, merkle};
+    use server::store::{Checkpoint, Hash};
     let app = test_app_with(|state| state).await;
     let (doctor, _) = professionals(&app).await;
     let patient = signed_up(&app, "jeanne@example.fr").await;
@@ -569,10 +570,10 @@ async fn the_patient_reads_their_access_history_and_proves_an_entry_is_in_the_si
     assert_eq!(response.status(), StatusCode::OK);
     let proof: Value = serde_json::from_str(&crate::text(response).await).unwrap();
     let bytes = |v: &Value| STANDARD.decode(v.as_str().unwrap()).unwrap();
-    let hash = |v: &Value| -> merkle::Hash { bytes(v).try_into().unwrap() };
+    let hash = |v: &Value| -> Hash { bytes(v).try_into().unwrap() };
     let entry = bytes(&proof["entry"]);
     assert_eq!(merkle::leaf_hash(&entry), hash(&proof["leaf"]));
-    let path: Vec<merkle::Hash> = proof["path"].as_array().unwrap().iter().map(hash).collect();
+    let path: Vec<Hash> = proof["path"].as_array().unwrap().iter().map(hash).collect();
     let size = proof["tree_size"].as_u64().unwrap();
     assert!(path.len() <= (size as f64).log2().ceil() as usize + 1);
     let root = hash(&proof["root"]);

@@ -227,7 +227,7 @@ async fn failed_login(app: &TestApp, peer: &str, headers: &[(&str, &str)], n: us
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_has_its_own_limit_and_its_own_address_in_the_log() {
-    use server::web::{ForwardedHeader, TrustedProxies, parse_network};
+    use server::extract::{ForwardedHeader, TrustedProxies, parse_network};
     let app = crate::test_app_with(|state| {
         let proxy = parse_network("10.0.0.1").unwrap();
         state.with_trusted_proxies(TrustedProxies::new(vec![proxy], ForwardedHeader::XForwardedFor))
@@ -1010,9 +1010,9 @@ async fn a_document_row_moved_alone_to_another_record_does_not_open_there() {
     // Every key bound once, a key that turns up unbound later (put back from an older copy) is
     // never bound again: only reported and marked.
     let state = &app.state;
-    assert_eq!(server::vault::bind_owners(&*state.store, &state.vault).await.unwrap(), 0);
+    assert_eq!(server::rotation::bind_owners(&*state.store, &state.vault).await.unwrap(), 0);
     assert!(app.store.data_keys_bound().await.unwrap());
     behind_the_server(&app, "UPDATE data_keys SET owner_bound = 0", &[]).await;
-    assert_eq!(server::vault::bind_owners(&*state.store, &state.vault).await.unwrap(), 0);
+    assert_eq!(server::rotation::bind_owners(&*state.store, &state.vault).await.unwrap(), 0);
     assert!(app.store.unbound_data_keys(10).await.unwrap().is_empty(), "marked, not bound");
 }

@@ -61,11 +61,11 @@ async fn forget_answer(path: &str) {
 /// Fills the copy with the parts of the record the app shows, from the server (each answer is
 /// kept by [`remember`] on its way).
 pub async fn refresh_copy() {
-    use crate::account::Me;
+    use crate::api::account::Me;
     use crate::client;
     let Ok(me) = client::get::<Me>("/api/account/me").await else { return };
     let record = me.acting_for.as_ref().map_or(me.id.clone(), |person| person.id.clone());
-    let documents = client::get::<Vec<crate::record::DocumentInfo>>(&format!(
+    let documents = client::get::<Vec<crate::api::record::DocumentInfo>>(&format!(
         "/api/records/{record}/documents"
     ))
     .await;
@@ -73,20 +73,17 @@ pub async fn refresh_copy() {
         let _ = client::get::<serde_json::Value>(&format!("/api/records/{record}/{part}")).await;
     }
     // The history's first page, at the address its page reads.
-    let history = crate::record::history::history_uri(
-        &record,
-        crate::record::history::HistoryFilter::All,
-        None,
-    );
+    let history =
+        crate::api::history::history_uri(&record, crate::api::history::HistoryFilter::All, None);
     let _ = client::get::<serde_json::Value>(&history).await;
     // Where the whole history was kept before it was read a page at a time: no page reads it.
     forget_answer(&format!("/api/records/{record}/access-history")).await;
     // The newest documents, at the address *Accueil* reads.
-    let recent = crate::record::recent_documents_path(&record);
+    let recent = crate::api::record::recent_documents_path(&record);
     let _ = client::get::<serde_json::Value>(&recent).await;
     if let Ok(documents) = documents {
         // Each page of the list, at the address the documents' page reads.
-        let pages = documents.len().div_ceil(crate::record::DOCUMENTS_PER_PAGE).max(1);
+        let pages = documents.len().div_ceil(crate::api::record::DOCUMENTS_PER_PAGE).max(1);
         for page in 1..=pages {
             let path = format!("/api/records/{record}/documents/pages/{page}");
             let _ = client::get::<serde_json::Value>(&path).await;

@@ -99,7 +99,7 @@ pub async fn kept_content(document_id: &str, version: u32) -> Option<Zeroizing<V
 }
 
 /// The documents kept offline follow their new versions: with a network, after an unlock.
-pub(super) async fn refresh_kept(record: &str, documents: &[crate::record::DocumentInfo]) {
+pub(super) async fn refresh_kept(record: &str, documents: &[crate::api::record::DocumentInfo]) {
     for (id, version) in kept_documents().await {
         match documents.iter().find(|document| document.id == id) {
             Some(document) if document.version != version => {

@@ -106,9 +106,9 @@ pub fn state() -> Option<OfflineState> {
 /// which do not fire when the network fails while the device stays connected.
 fn network_answered(answered: bool) {
     if let Some(state) = state()
-        && state.online.get_untracked() != answered
+        && state.network.online.get_untracked() != answered
     {
-        state.online.set(answered);
+        state.network.online.set(answered);
     }
 }
 
@@ -349,11 +349,11 @@ pub async fn finish_pending_logout() {
 mod network {
     use gloo_net::http::Request;
 
-    use crate::account::Me;
+    use crate::api::account::Me;
+    use crate::api::profile::{EntryInfo, EntryWritten};
     use crate::cache::outbox::Change;
     use crate::client::ApiFailure;
     use crate::client::read;
-    use crate::profile::{EntryInfo, EntryWritten};
 
     pub async fn me() -> Result<Me, ApiFailure> {
         let response =

@@ -112,7 +112,7 @@ split_fn!(offline =>
     /// it and sends the outbox.
     pub async fn use_code(set_up: bool, code: Zeroizing<String>) -> Result<(), UnlockError> {
         if set_up {
-            let me = crate::client::get::<crate::account::Me>("/api/account/me")
+            let me = crate::client::get::<crate::api::account::Me>("/api/account/me")
                 .await
                 .map_err(|_| UnlockError::Storage)?;
             super::set_up(&me.id, &code).await?;

@@ -188,7 +188,7 @@ async fn send(unlocked: &Unlocked, change: &Change, csrf: &str) -> Result<Outcom
             error: crate::api::ErrorCode::Internal,
         }));
     };
-    let blob = crate::record::upload::blob_of(&content, None).ok_or(ApiFailure::Network)?;
+    let blob = crate::client::upload::blob_of(&content, None).ok_or(ApiFailure::Network)?;
     drop(content);
     let state = state();
     let report = |received, size| {
@@ -196,7 +196,7 @@ async fn send(unlocked: &Unlocked, change: &Change, csrf: &str) -> Result<Outcom
             state.sending.set(Some((change.id.clone(), received, size)));
         }
     };
-    let sent = crate::record::upload::upload(
+    let sent = crate::client::upload::upload(
         &change.record,
         csrf,
         &change.id,

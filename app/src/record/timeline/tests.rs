@@ -1,5 +1,5 @@
 use super::*;
-use crate::profile::MeasurementKind;
+use crate::api::profile::MeasurementKind;
 use crate::vocabulary::{Category, MediaType};
 
 fn day(text: &str) -> Date {

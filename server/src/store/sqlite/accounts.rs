@@ -1,16 +1,13 @@
 //! [`AccountStore`] on SQLite.
 
-use app::account::Contact;
+use app::api::validate::Contact;
 use async_trait::async_trait;
 
 use super::{
     ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, activate_in, insert_account,
     write_event,
 };
-use crate::{
-    audit::AuditRows,
-    store::{AccountRecord, AccountStore, Event, StoreError},
-};
+use crate::store::{AccountRecord, AccountStore, AuditRows, Event, StoreError};
 
 impl SqliteStore {
     /// Sets one of the account's own settings (`column`, named here, never from input), with

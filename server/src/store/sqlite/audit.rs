@@ -4,13 +4,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{BEGIN_WRITE, SqliteStore};
-use crate::{
-    audit::{
-        AuditEntry, AuditRows, Checkpoint, StoredEntry,
-        merkle::{Hash, Node},
-    },
-    store::{AuditStore, StoreError},
-};
+use crate::store::{AuditRows, AuditStore, Checkpoint, Hash, Node, StoreError, StoredEntry};
 
 fn hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
     bytes.try_into().map_err(|_| StoreError::Corrupt)
@@ -256,7 +250,7 @@ impl AuditStore for SqliteStore {
         actor: Option<&str>,
         before: Option<u64>,
         limit: u32,
-    ) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
         // None, or past the largest sequence number SQLite holds: older than every entry. A
         // plain `seq < ?` keeps the index's range (`?3 IS NULL OR …` made each read walk every
         // newer entry of the record).
@@ -272,12 +266,6 @@ impl AuditStore for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let bytes: Vec<u8> = row.try_get("entry")?;
-                let entry = serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt)?;
-                Ok((seq(row.try_get("seq")?)?, entry))
-            })
-            .collect()
+        rows.iter().map(|row| Ok((seq(row.try_get("seq")?)?, row.try_get("entry")?))).collect()
     }
 }

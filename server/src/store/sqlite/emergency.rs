@@ -1,6 +1,6 @@
 //! [`EmergencyStore`] on SQLite.
 
-use crate::audit::AuditRows;
+use crate::store::AuditRows;
 use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 

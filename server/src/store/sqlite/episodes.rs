@@ -9,8 +9,9 @@ use super::{
     insert_data_key,
 };
 use crate::{
-    audit::AuditRows,
-    store::{EpisodeRecord, EpisodeStore, Matched, NewEpisode, Party, StoreError, TagRecord},
+    store::{
+        AuditRows, EpisodeRecord, EpisodeStore, Matched, NewEpisode, Party, StoreError, TagRecord,
+    },
     vault::WrappedKey,
 };
 

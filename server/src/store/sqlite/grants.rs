@@ -1,7 +1,7 @@
 //! The grants in SQLite: one row per patient and professional.
 
 use app::{
-    account::validate::Date,
+    api::validate::Date,
     policy::{Consent, Grant, Scope},
     vocabulary::Category,
 };
@@ -12,10 +12,7 @@ use super::{
     BEGIN_WRITE, SqliteStore,
     columns::{code, parse},
 };
-use crate::{
-    audit::AuditRows,
-    store::{GrantStore, StoreError},
-};
+use crate::store::{AuditRows, GrantStore, StoreError};
 
 #[async_trait]
 impl GrantStore for SqliteStore {

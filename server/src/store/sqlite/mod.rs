@@ -11,7 +11,7 @@ use sqlx::{
     },
 };
 
-use app::account::Contact;
+use app::api::validate::Contact;
 
 use super::{AccountRecord, Event, EventOwner, Store, StoreError};
 use crate::vault::WrappedKey;

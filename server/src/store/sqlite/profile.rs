@@ -9,10 +9,9 @@ use super::{
     insert_data_key,
 };
 use crate::{
-    audit::AuditRows,
     store::{
-        EntryRecord, Matched, NewEntry, NewVersion, Party, ProfileStore, StoreError, VersionRecord,
-        VersionStamp,
+        AuditRows, EntryRecord, Matched, NewEntry, NewVersion, Party, ProfileStore, StoreError,
+        VersionRecord, VersionStamp,
     },
     vault::WrappedKey,
 };

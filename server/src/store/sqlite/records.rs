@@ -9,10 +9,9 @@ use super::{
     insert_data_key,
 };
 use crate::{
-    audit::AuditRows,
     store::{
-        AppendOutcome, Deposited, DocumentRecord, Matched, NewUpload, Party, RecordStore,
-        StoreError, UploadRecord,
+        AppendOutcome, AuditRows, Deposited, DocumentRecord, Matched, NewUpload, Party,
+        RecordStore, StoreError, UploadRecord,
     },
     vault::WrappedKey,
 };

@@ -7,10 +7,11 @@ use app::vocabulary::Subject;
 use super::{Asker, Who};
 use crate::{
     AppState,
-    audit::{AuditAction, AuditActor, AuditEntry, AuditRows},
+    audit::{AuditAction, AuditActor, AuditEntry},
     error::ApiError,
+    extract::Origin,
+    store::AuditRows,
     store::{Committed, StoreError},
-    web::Origin,
 };
 
 pub fn actor(asker: &Asker) -> AuditActor {

@@ -1,4 +1,5 @@
-//! Extractors shared by the API handlers.
+//! The request extractors every room uses: JSON and query strings with limits and clear
+//! refusals, the client's address (behind trusted proxies) and origin, the idempotency key.
 
 use std::{
     net::{IpAddr, SocketAddr},

@@ -2,7 +2,10 @@
 //! cookie, stored as its SHA-256 digest, with an idle and an absolute timeout. A new token is
 //! drawn at every login. The extractors resolve who is asking, once per request: [`Session`]
 //! for a patient or representative, [`ProSession`] for a professional, [`AnySession`] for
-//! what both may do (log out).
+//! what both may do (log out). A session lives on a device, known by a cookie of its own
+//! ([`device`]).
+
+pub mod device;
 
 use crate::audit::AuditAction;
 use axum::{
@@ -18,8 +21,8 @@ use crate::{
     AppState,
     audit::AuditEntry,
     error::ApiError,
+    extract::Origin,
     store::{Device, DeviceSeen, Event, EventOwner, NewSession, SessionOwner, SessionRecord},
-    web::Origin,
 };
 
 /// A proven login, about to open its session.
@@ -57,9 +60,9 @@ pub async fn open(
     }
     let token = new_token();
     let csrf_token = new_token();
-    let (device_token, fresh) = super::devices::token(&jar);
-    let device_hash = super::devices::digest(&device_token);
-    let device_label = super::devices::label(origin.device.as_deref());
+    let (device_token, fresh) = device::token(&jar);
+    let device_hash = device::digest(&device_token);
+    let device_label = device::label(origin.device.as_deref());
     let (event_owner, device) = match &opening.owner {
         SessionOwner::Account(id) => {
             (EventOwner::Account(id), Some(Device { hash: &device_hash, label: &device_label }))
@@ -92,7 +95,7 @@ pub async fn open(
         .await?;
     let mut jar = jar.add(session_cookie(token));
     if remembers && fresh {
-        jar = jar.add(super::devices::cookie(device_token));
+        jar = jar.add(device::cookie(device_token));
     }
     Ok(Opened { jar, csrf_token, device: seen, device_label })
 }
@@ -196,7 +199,7 @@ fn check_csrf(expected: &str, headers: &HeaderMap) -> Result<(), ApiError> {
                 masked.iter().zip(pad).map(|(byte, key)| byte ^ key).collect::<Vec<u8>>()
             },
         );
-    let matches = |sent: &[u8]| super::codes::digests_match(sent, expected.as_bytes());
+    let matches = |sent: &[u8]| crate::vault::digests_match(sent, expected.as_bytes());
     if unmasked.as_deref().is_some_and(matches) || matches(sent.as_bytes()) {
         Ok(())
     } else {
@@ -244,7 +247,7 @@ impl Session {
         };
         let mut acting_for = any.acting_for;
         if let Some(represented) = &acting_for
-            && !super::representation::represents(state, &account_id, represented).await?
+            && !crate::representatives::represents(state, &account_id, represented).await?
         {
             // The server ends it, not the person: traced as such.
             let now = state.clock.now();

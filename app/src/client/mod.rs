@@ -4,6 +4,8 @@
 //! person's data through the same policy and audit log as any other read. Every failure becomes
 //! an [`ApiFailure`] that the interface turns into a translated sentence.
 
+pub mod upload;
+
 use leptos::{prelude::*, task::spawn_local};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -459,5 +461,27 @@ impl Submission {
 impl Default for Submission {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Bumped whenever the page changes the record (a deposit, a profile entry), so the timeline
+/// reads it again. Provided by the record pages; the parts that read the record watch it.
+#[derive(Clone, Copy)]
+pub struct RecordChanged(RwSignal<u32>);
+
+impl RecordChanged {
+    pub fn provide() -> Self {
+        let changed = Self(RwSignal::new(0));
+        provide_context(changed);
+        changed
+    }
+
+    pub fn mark(self) {
+        self.0.update(|n| *n = n.wrapping_add(1));
+    }
+
+    /// How many times the record changed: read in a reactive closure, it runs again on the next.
+    pub fn count(self) -> u32 {
+        self.0.get()
     }
 }

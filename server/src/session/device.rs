@@ -16,7 +16,7 @@ pub fn token(jar: &CookieJar) -> (String, bool) {
         Some(token) if token.len() == 43 && token.bytes().all(is_token_byte) => {
             (token.to_owned(), false)
         }
-        _ => (super::session::new_token(), true),
+        _ => (super::new_token(), true),
     }
 }
 
@@ -29,7 +29,7 @@ pub fn digest(token: &str) -> [u8; 32] {
 }
 
 pub fn cookie(token: String) -> Cookie<'static> {
-    super::session::locked_cookie(COOKIE_NAME, token, time::Duration::days(COOKIE_DAYS))
+    super::locked_cookie(COOKIE_NAME, token, time::Duration::days(COOKIE_DAYS))
 }
 
 /// "Firefox, Android": the browser and system a user agent names, as far as it says.
@@ -93,7 +93,7 @@ mod tests {
     fn only_a_well_formed_token_is_kept() {
         let jar = CookieJar::new().add(Cookie::new(COOKIE_NAME, "short"));
         assert!(token(&jar).1, "replaced");
-        let good = super::super::session::new_token();
+        let good = super::super::new_token();
         let jar = CookieJar::new().add(Cookie::new(COOKIE_NAME, good.clone()));
         assert_eq!(token(&jar), (good, false));
     }

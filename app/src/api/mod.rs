@@ -1,5 +1,14 @@
-//! What every JSON API refusal looks like on the wire, shared by the server (which writes it)
-//! and the interface (which translates the code into a sentence).
+//! The contract between the browser and the server, shared by both: what each request and
+//! answer carries ([`account`], [`record`], [`history`], [`profile`]), the input rules both
+//! apply ([`validate`]), the headers, and what every refusal looks like on the wire (the server
+//! writes it; the interface translates its code into a sentence). Below the pages and the
+//! offline copy, above the pure core (policy, vocabulary, dates): it imports no page.
+
+pub mod account;
+pub mod history;
+pub mod profile;
+pub mod record;
+pub mod validate;
 
 use serde::{Deserialize, Serialize};
 

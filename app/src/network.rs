@@ -1,0 +1,43 @@
+//! What the page knows of its connection, one per page: whether the network answers, and whether
+//! some of the app's code could not be fetched. Below the code loader ([`crate::chunk`]) and the
+//! offline copy ([`crate::cache`]), which both read and set it; the header shows it.
+
+use leptos::prelude::*;
+
+#[derive(Clone, Copy)]
+pub struct Network {
+    /// Whether the network answers: the browser's `online` and `offline` events, corrected by
+    /// what the last request found.
+    pub online: RwSignal<bool>,
+    /// Some of the app's code could not be fetched (no network, not kept yet): the header says
+    /// so until the network returns and it is fetched again.
+    pub chunk_missing: RwSignal<bool>,
+}
+
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+thread_local! {
+    static NETWORK: std::cell::Cell<Option<Network>> = const { std::cell::Cell::new(None) };
+}
+
+impl Network {
+    /// Creates the page's network state, in context (once per page, at its start).
+    pub fn provide() -> Self {
+        let network = Self { online: RwSignal::new(true), chunk_missing: RwSignal::new(false) };
+        provide_context(network);
+        // Kept for what runs outside any component, e.g. a chunk's loader failing.
+        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+        NETWORK.set(Some(network));
+        network
+    }
+
+    /// The page's network state, wherever it is asked for (in the browser only).
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    pub fn current() -> Option<Self> {
+        NETWORK.get()
+    }
+}
+
+/// The page's network state, from the context.
+pub fn use_network() -> Network {
+    use_context::<Network>().unwrap_or_else(Network::provide)
+}

@@ -1,0 +1,205 @@
+//! What holds across the crate's rooms: the text codes of its enums, and the layers the modules
+//! of both crates import along (`docs/architecture.md`, "What may import what").
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The text codes (strum) of the enums stored or sent as text are their JSON names (serde):
+/// the two derives must never disagree.
+#[test]
+fn codes_are_the_json_names() {
+    fn same<T: serde::Serialize + Into<&'static str> + Copy + std::fmt::Debug>(values: &[T]) {
+        for value in values {
+            assert_eq!(serde_json::to_value(value).unwrap(), (*value).into(), "{value:?}");
+        }
+    }
+    use crate::api::account::{ConsentMethod, RepresentedKind};
+    use crate::api::history::HistoryFilter as H;
+    use crate::directory::Profession;
+    use crate::emergency::NotificationKind as N;
+    use crate::record::timeline::TimelineKind as T;
+    same(&Profession::ALL);
+    same(&[N::BreakGlass, N::BreakGlassOfPatient, N::DocumentDeposited, N::FirstAccess]);
+    same(&[N::NewDevice, N::EmergencyLinkViewed]);
+    same(&[H::All, H::Professionals, H::BreakGlass, H::Refused]);
+    same(&[T::Document, T::ProfileChange, T::CareEvent]);
+    same(&[RepresentedKind::Minor, RepresentedKind::ProtectedAdult]);
+    same(&[ConsentMethod::InPerson, ConsentMethod::Written, ConsentMethod::CourtDecision]);
+}
+
+/// Each top-level module of `app/src/` and its layer, from the bottom: a module imports from its
+/// own layer or below, never above. The table of `docs/architecture.md`; a new module is added
+/// to both.
+const APP_LAYERS: &[(&str, u8)] = &[
+    ("vocabulary", 1),
+    ("date", 1),
+    ("directory", 1),
+    ("audit", 1),
+    ("i18n", 1),
+    ("policy", 2),
+    ("safety", 2),
+    ("api", 3),
+    ("network", 4),
+    ("client", 4),
+    ("ui", 5),
+    ("chunk", 6),
+    ("cache", 7),
+    ("account", 8),
+    ("record", 8),
+    ("profile", 8),
+    ("emergency", 8),
+    ("pro", 8),
+    ("summary", 8),
+    ("layout", 9),
+    ("pages", 9),
+];
+
+/// The same for `server/src/`. The rooms a person uses (layer 8) sit on the plumbing they share;
+/// the composition root assembles them and may import anything.
+const SERVER_LAYERS: &[(&str, u8)] = &[
+    ("vault", 1),
+    ("clock", 1),
+    ("passwords", 1),
+    ("store", 2),
+    ("audit", 3),
+    ("messages", 3),
+    ("rotation", 3),
+    ("error", 4),
+    ("extract", 5),
+    ("health", 5),
+    ("limits", 5),
+    ("representatives", 5),
+    ("notices", 6),
+    ("session", 6),
+    ("asker", 7),
+    ("account", 8),
+    ("record", 8),
+    ("profile", 8),
+    ("emergency", 8),
+    ("professional", 8),
+];
+
+/// The server's composition root: the router, the state, the flags, the commands, start-up.
+const SERVER_ROOT: &[&str] = &["web", "state", "config", "commands", "main", "lib", "telemetry"];
+
+/// The top-level modules a source file names (`crate::x…`, `crate::{x::…, y::…}`), comments
+/// left out.
+fn imports(source: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for line in source.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            let name: String =
+                rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+            if !name.is_empty() {
+                found.insert(name);
+            }
+        }
+    }
+    // A group spans lines: `use crate::{a::X, b::{Y, Z}};`, each first segment at depth one.
+    let mut rest = source;
+    while let Some(at) = rest.find("crate::{") {
+        rest = &rest[at + "crate::{".len()..];
+        // `word`: the item's first segment so far; `named`: it is read, and the rest of the
+        // item's path is not a module of the crate's root.
+        let (mut depth, mut word, mut previous, mut named) = (1, String::new(), ' ', false);
+        let module = |word: &str| word.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        for c in rest.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' | ',' if depth == 1 => {
+                    if !named && !word.is_empty() && module(&word) {
+                        found.insert(word.clone());
+                    }
+                    (word, named) = (String::new(), false);
+                    if c == '}' {
+                        break;
+                    }
+                }
+                '}' => depth -= 1,
+                ':' if previous == ':' && depth == 1 && !named => {
+                    if !word.is_empty() && module(&word) {
+                        found.insert(word.clone());
+                    }
+                    named = true;
+                }
+                c if (c.is_ascii_alphanumeric() || c == '_') && depth == 1 && !named => {
+                    word.push(c)
+                }
+                _ => {}
+            }
+            previous = c;
+        }
+    }
+    found
+}
+
+fn sources(folder: &Path, into: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, into);
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            into.push(path);
+        }
+    }
+}
+
+/// What in the crate at `root` goes against `layers`: a module without a layer, an import from a
+/// layer above, two modules that import each other. `roots` may import anything.
+fn against_layers(root: &Path, layers: &[(&str, u8)], roots: &[&str]) -> Vec<String> {
+    let layer = |module: &str| layers.iter().find(|(name, _)| *name == module).map(|(_, n)| *n);
+    let mut files = Vec::new();
+    sources(root, &mut files);
+    let mut wrong = Vec::new();
+    let mut edges = BTreeSet::new();
+    for file in files {
+        let relative = file.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let module = relative.split('/').next().unwrap().trim_end_matches(".rs").to_owned();
+        if roots.contains(&module.as_str()) {
+            continue;
+        }
+        let Some(own) = layer(&module) else {
+            wrong.push(format!("{relative}: module `{module}` has no layer"));
+            continue;
+        };
+        for imported in imports(&std::fs::read_to_string(&file).unwrap()) {
+            let Some(theirs) = layer(&imported) else { continue };
+            if imported == module {
+                continue;
+            }
+            if theirs > own {
+                wrong.push(format!("{relative}: {module} ({own}) imports {imported} ({theirs})"));
+            }
+            edges.insert((module.clone(), imported));
+        }
+    }
+    for (from, to) in &edges {
+        if from < to && edges.contains(&(to.clone(), from.clone())) {
+            wrong.push(format!("{from} and {to} import each other"));
+        }
+    }
+    wrong
+}
+
+/// No module imports from a layer above its own, and no two import each other: neither crate
+/// has an import circle between its rooms (but the server's composition root), and a new one
+/// fails here.
+#[test]
+fn modules_import_only_from_their_layer_or_below() {
+    let app = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let wrong = against_layers(&app.join("src"), APP_LAYERS, &["lib", "tests"]);
+    assert!(wrong.is_empty(), "app/src against its layers:\n{}", wrong.join("\n"));
+    let server = app.join("../server/src");
+    let wrong = against_layers(&server, SERVER_LAYERS, SERVER_ROOT);
+    assert!(wrong.is_empty(), "server/src against its layers:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn imports_are_read_from_paths_and_groups() {
+    let source = "use crate::api::X; // crate::cache\nuse crate::{\n    record::{a::B, C},\n    ui::form::D,\n    chunk,\n};\nlet x = crate::client::get();";
+    let found: Vec<_> = imports(source).into_iter().collect();
+    assert_eq!(found, ["api", "chunk", "client", "record", "ui"]);
+}
