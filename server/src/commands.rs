@@ -163,7 +163,7 @@ pub async fn review_break_glass(store: &dyn Store, vault: &Vault, days: u32) -> 
             Some(record) => format!("{} {} ({})", record.given_name, record.family_name, record.id),
             None => session.account_id.clone(),
         };
-        let reason = server::emergency::open_reason(vault, &session)?;
+        let reason = server::emergency::review::open_reason(vault, &session)?;
         println!(
             "{} → {}{}\n  by {who}\n  record of {whose}\n  reason: {reason}",
             app::emergency::moment(session.started_at),

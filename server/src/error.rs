@@ -3,10 +3,7 @@
 //! into the body.
 
 pub use app::api::Refusal;
-use app::{
-    api::InputError,
-    api::{ErrorBody, ErrorCode},
-};
+use app::api::{ErrorBody, ErrorCode, InputError};
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},

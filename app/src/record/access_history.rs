@@ -7,7 +7,7 @@ use crate::api::history::{AccessEvent, HistoryFilter, HistoryPage, history_uri};
 use crate::audit::AuditAction;
 use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
-use crate::record::page::MoreButton;
+use crate::ui::MoreButton;
 use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;
 

@@ -10,12 +10,12 @@ use crate::profile::view::{section_label, summary};
 use crate::record::{
     documents::category_label,
     filter::DocumentFilter,
-    page::MoreButton,
     timeline::{
         CareEvent, EpisodeInfo, Happening, NewEpisode, TagRequest, TimelineItem, TimelineKind,
         TimelinePage, TimelineQuery,
     },
 };
+use crate::ui::MoreButton;
 use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;
 

@@ -3,6 +3,7 @@
 
 pub mod access;
 mod access_history;
+mod browse;
 mod chronology;
 pub mod deposit;
 pub mod documents;
@@ -17,6 +18,7 @@ pub mod timeline;
 pub mod upload;
 
 pub use access_history::AccessHistory;
+pub use browse::{DocumentBrowse, DocumentSplit};
 pub use chronology::{TimelineSection, use_episodes};
 pub use finder::DocumentFinder;
-pub use page::{DocumentBrowse, DocumentSplit, deposit_forms, with_abilities};
+pub use page::{deposit_forms, with_abilities};

@@ -44,3 +44,19 @@ fn mark_interactive() {
         let _ = root.set_attribute("data-hydrated", "true");
     }
 }
+
+/// The button under a list that appends its next page, busy while it reads.
+#[component]
+pub fn MoreButton(
+    #[prop(into)] loading: Signal<bool>,
+    label: fn(I18nContext<Locale>) -> String,
+    on_click: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button type="button" class="button button--secondary" on:click=move |_| on_click.run(())
+            aria-busy=move || loading.get().to_string()>
+            {move || if loading.get() { t_string!(i18n, account.loading).to_string() } else { label(i18n) }}
+        </button>
+    }
+}

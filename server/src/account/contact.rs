@@ -18,12 +18,13 @@ use super::{
 use crate::{
     AppState,
     error::{ApiError, Refusal},
-    extract::ApiJson,
-    extract::ClientAddr,
+    extract::{ApiJson, ClientAddr},
     store::{AccountStatus, CodePurpose, StoreError},
 };
 use crate::{
-    limits::ADDRESS_POLICY, limits::limit, notices::notify, notices::send, session::Session,
+    limits::{ADDRESS_POLICY, limit},
+    notices::{notify, send},
+    session::Session,
 };
 
 pub async fn start(

@@ -14,8 +14,7 @@ use super::password::confirm_password;
 use crate::{
     AppState,
     error::ApiError,
-    extract::ApiJson,
-    extract::ClientAddr,
+    extract::{ApiJson, ClientAddr},
     store::{AccountStatus, PurgeReport, Store, StoreError},
 };
 use crate::{notices::notify, session::Session};

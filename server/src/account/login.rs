@@ -16,22 +16,15 @@ use crate::{
     AppState,
     audit::AuditAction,
     error::ApiError,
-    extract::ApiJson,
-    extract::ClientAddr,
-    extract::Origin,
+    extract::{ApiJson, ClientAddr, Origin},
     store::{
         AccountRecord, AccountStatus, CodePurpose, CodeTry, DeviceSeen, RateDecision, RatePolicy,
         SessionOwner,
     },
 };
 use crate::{
-    limits::ACCOUNT_POLICY,
-    limits::ADDRESS_POLICY,
-    limits::blocked_event,
-    limits::limit,
-    notices::locale_of,
-    notices::notify,
-    notices::send,
+    limits::{ACCOUNT_POLICY, ADDRESS_POLICY, blocked_event, limit},
+    notices::{locale_of, notify, send},
     session::{self, AnySession},
 };
 

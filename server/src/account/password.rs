@@ -6,10 +6,18 @@ use app::api::account::{PasswordChange, Secret};
 use axum::{extract::State, http::StatusCode};
 
 use crate::{
-    AppState, audit::AuditAction, error::ApiError, extract::ApiJson, extract::ClientAddr,
-    passwords::check_strength, store::AccountRecord,
+    AppState,
+    audit::AuditAction,
+    error::ApiError,
+    extract::{ApiJson, ClientAddr},
+    passwords::check_strength,
+    store::AccountRecord,
 };
-use crate::{limits::ACCOUNT_POLICY, limits::limit, notices::notify, session::Session};
+use crate::{
+    limits::{ACCOUNT_POLICY, limit},
+    notices::notify,
+    session::Session,
+};
 
 /// The signed-in account, once its password was typed again (before a sensitive change).
 /// Wrong guesses are limited per account like logins.

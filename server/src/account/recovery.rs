@@ -16,13 +16,12 @@ use crate::{
     AppState,
     audit::AuditAction,
     error::ApiError,
-    extract::ApiJson,
-    extract::ClientAddr,
+    extract::{ApiJson, ClientAddr},
     store::{AccountStatus, CodePurpose},
 };
 use crate::{
-    limits::ADDRESS_POLICY, limits::RECOVERY_POLICY, limits::limit, notices::locale_of,
-    notices::send,
+    limits::{ADDRESS_POLICY, RECOVERY_POLICY, limit},
+    notices::{locale_of, send},
 };
 
 /// Sends a code to set a new password. The answer is the same whether or not the contact has

@@ -11,8 +11,7 @@ use crate::session::Session;
 use crate::{
     AppState,
     error::{ApiError, Refusal},
-    extract::ApiJson,
-    extract::ClientAddr,
+    extract::{ApiJson, ClientAddr},
 };
 
 /// The people `representative` represents now, as the interface lists them.

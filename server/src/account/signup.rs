@@ -20,13 +20,15 @@ use crate::{
     AppState,
     audit::AuditAction,
     error::ApiError,
-    extract::ApiJson,
-    extract::ClientAddr,
+    extract::{ApiJson, ClientAddr},
     store::{
         AccountRecord, AccountStatus, CodePurpose, Event, EventOwner, RateDecision, RatePolicy,
     },
 };
-use crate::{limits::ADDRESS_POLICY, limits::limit, notices::request_locale, notices::send};
+use crate::{
+    limits::{ADDRESS_POLICY, limit},
+    notices::{request_locale, send},
+};
 
 pub(super) async fn signup(
     State(state): State<AppState>,

@@ -12,8 +12,12 @@ use totp_rs::{Algorithm, TOTP};
 use zeroize::Zeroizing;
 
 use super::password::confirm_password;
-use crate::{extract::ApiJson, extract::ClientAddr};
-use crate::{limits::ACCOUNT_POLICY, limits::limit, notices::notify, session::Session};
+use crate::extract::{ApiJson, ClientAddr};
+use crate::{
+    limits::{ACCOUNT_POLICY, limit},
+    notices::notify,
+    session::Session,
+};
 
 use crate::{AppState, error::ApiError, store::StoredSecret, vault::Vault};
 

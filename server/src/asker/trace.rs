@@ -10,8 +10,7 @@ use crate::{
     audit::{AuditAction, AuditActor, AuditEntry},
     error::ApiError,
     extract::Origin,
-    store::AuditRows,
-    store::{Committed, StoreError},
+    store::{AuditRows, Committed, StoreError},
 };
 
 pub fn actor(asker: &Asker) -> AuditActor {

@@ -7,8 +7,7 @@
 use crate::audit::AuditAction;
 use app::{
     account::messages::Kind,
-    api::account::Secret,
-    api::validate::Date,
+    api::{account::Secret, validate::Date},
     emergency::NotificationKind,
     summary::{
         self, PatientLine,
@@ -27,14 +26,11 @@ use axum::{
 
 use crate::{
     AppState,
-    asker::Asker,
-    asker::trace,
+    asker::{Asker, trace},
     audit::{AuditActor, AuditEntry},
     error::{ApiError, Refusal},
-    extract::ApiJson,
-    extract::Origin,
-    limits::ADDRESS_POLICY,
-    limits::limit,
+    extract::{ApiJson, Origin},
+    limits::{ADDRESS_POLICY, limit},
     session::new_token,
     store::{EmergencyLinkRecord, NewEmergencyLink},
 };

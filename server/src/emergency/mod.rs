@@ -4,19 +4,18 @@
 //! in-app), and so is the regular doctor (in-app). The patient reviews every session, with its
 //! reason, on their record; the operator reviews them all with `carnet break-glass review`.
 //! The policy itself (`app::policy::decide`) decides what the session shows. The patient's
-//! notifications and their channels are `notifications.rs`; the summary's links `links.rs`.
+//! notifications and their channels are `notifications.rs`; the summary's links `links.rs`;
+//! what the patient reviews and refuses, `review.rs`.
 
 pub mod links;
 mod notifications;
+pub mod review;
 
 use crate::audit::AuditAction;
 use app::{
     account::messages::Kind,
     directory::Profession,
-    emergency::{
-        BreakGlassInfo, BreakGlassRefusal, BreakGlassRequest, LiveBreakGlass, NotificationKind,
-        parse_reason,
-    },
+    emergency::{BreakGlassRequest, LiveBreakGlass, NotificationKind, parse_reason},
     policy::{Action, Consent, Decision, Item},
     vocabulary::Subject,
 };
@@ -29,17 +28,14 @@ use axum::{
 
 use crate::{
     AppState,
-    asker::Asker,
     asker::trace,
     audit::{AuditActor, AuditEntry},
     error::{ApiError, Refusal},
-    extract::ApiJson,
-    extract::Origin,
-    limits::ADDRESS_POLICY,
-    limits::limit,
+    extract::{ApiJson, Origin},
+    limits::{ADDRESS_POLICY, limit},
     session::ProSession,
     store::{BreakGlassRecord, NewBreakGlass, Recipient},
-    vault::{Sealed, Vault, VaultError, new_id},
+    vault::new_id,
 };
 
 /// How long a break-glass session lasts and what it shows; from the configuration.
@@ -66,8 +62,8 @@ pub fn pro_routes() -> crate::web::Routes {
 /// Under `/api/records`.
 pub fn record_routes() -> crate::web::Routes {
     crate::web::Routes::new()
-        .route("/{record}/break-glass", get(review))
-        .route("/{record}/break-glass-refusal", get(refusal).put(set_refusal))
+        .route("/{record}/break-glass", get(review::review))
+        .route("/{record}/break-glass-refusal", get(review::refusal).put(review::set_refusal))
         .route(
             "/{record}/notification-channels",
             get(notifications::channels).put(notifications::set_channels),
@@ -345,80 +341,6 @@ async fn end(
 }
 
 const END: AuditAction = AuditAction::BreakGlassEnd;
-
-/// Every break-glass session on the record, with its reason: for the patient side, and for the
-/// regular doctor.
-async fn review(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-) -> Result<Json<Vec<BreakGlassInfo>>, ApiError> {
-    // The patient's side, and the regular doctor while neither blocked nor the record closed.
-    let review = Item::about(Subject::BreakGlassReview);
-    let action = Action::Read;
-    trace::require_or_nothing(
-        &state,
-        &asker,
-        &origin,
-        AuditAction::BreakGlassList,
-        None,
-        action,
-        &review,
-    )
-    .await?;
-    let now = state.clock.now();
-    let mut out = Vec::new();
-    for session in state.store.break_glass_of_record(&asker.record.id).await? {
-        let Some(professional) = state.store.professional(&session.rpps).await? else {
-            continue;
-        };
-        out.push(BreakGlassInfo {
-            id: session.id.clone(),
-            professional: professional.professional,
-            reason: open_reason(&state.vault, &session)?,
-            started_at: session.started_at,
-            until: session.until(),
-            live: session.live_at(now),
-        });
-    }
-    trace::read(&state, &asker, &origin, AuditAction::BreakGlassList, None, None).await?;
-    Ok(Json(out))
-}
-
-/// The reason of a session, opened (health content: never logged).
-pub fn open_reason(vault: &Vault, session: &BreakGlassRecord) -> Result<String, VaultError> {
-    let sealed = Sealed { key: session.key.clone(), content: session.sealed_reason.clone() };
-    let plain = vault.open(&sealed, &session.data_key, &reason_context(&session.id))?;
-    String::from_utf8(plain.to_vec()).map_err(|_| VaultError::Tampered)
-}
-
-async fn refusal(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-) -> Result<Json<BreakGlassRefusal>, ApiError> {
-    const READ: AuditAction = AuditAction::BreakGlassRefusalRead;
-    trace::sharing_read(&state, &asker, &origin, READ).await?;
-    trace::read(&state, &asker, &origin, READ, None, None).await?;
-    Ok(Json(BreakGlassRefusal { refused: asker.record.break_glass_refused }))
-}
-
-/// The patient (or their representative) refuses, or accepts again, emergency access.
-async fn set_refusal(
-    State(state): State<AppState>,
-    origin: Origin,
-    asker: Asker,
-    ApiJson(request): ApiJson<BreakGlassRefusal>,
-) -> Result<StatusCode, ApiError> {
-    let action =
-        if request.refused { AuditAction::BreakGlassRefuse } else { AuditAction::BreakGlassAccept };
-    trace::sharing_write(&state, &asker, &origin, action, None).await?;
-    trace::change(&state, &asker, &origin, action, None, async |rows| {
-        state.store.set_break_glass_refused(&asker.record.id, request.refused, rows).await
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
 
 /// Whether the professional `rpps` (the record's regular doctor) is told of an emergency access
 /// to the record: asked of the policy, so a blocked regular doctor, or a closed record, is told

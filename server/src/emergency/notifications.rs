@@ -7,12 +7,10 @@ use axum::{Json, extract::State, http::StatusCode};
 
 use crate::{
     AppState,
-    asker::Asker,
-    asker::trace,
+    asker::{Asker, trace},
     audit::AuditEntry,
     error::ApiError,
-    extract::ApiJson,
-    extract::Origin,
+    extract::{ApiJson, Origin},
     session::AnySession,
     store::{Recipient, SessionOwner},
 };

@@ -4,9 +4,10 @@
 use crate::audit::AuditAction;
 use app::{
     account::messages::Kind,
-    api::account::RepresentedKind,
-    api::validate::Contact,
-    api::validate::{self, Date},
+    api::{
+        account::RepresentedKind,
+        validate::{self, Contact, Date},
+    },
     pro::{OpenRecord, OpenRepresentedRecord, RecordOpened},
 };
 use axum::{
@@ -19,12 +20,9 @@ use crate::{
     AppState,
     account::new_account,
     error::{ApiError, Refusal},
-    extract::ApiJson,
-    extract::Origin,
-    limits::ADDRESS_POLICY,
-    limits::limit,
-    notices::request_locale,
-    notices::send,
+    extract::{ApiJson, Origin},
+    limits::{ADDRESS_POLICY, limit},
+    notices::{request_locale, send},
     session::ProSession,
     store::{AccountRecord, AccountStatus, Event, EventOwner, NewRepresentation, StoreError},
 };

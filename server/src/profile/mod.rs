@@ -1,16 +1,20 @@
 //! The health profile over HTTP. Every entry point resolves who asks ([`Asker`]) and asks
 //! `app::policy::decide` with the entry's section, author and mask; an entry the asker may not
 //! read answers like one that does not exist. A new treatment comes back with the interactions
-//! and duplicates the ANSM thesaurus finds among the current treatments the asker may read.
+//! and duplicates the ANSM thesaurus finds among the current treatments the asker may read
+//! (`checks.rs`).
+
+pub(crate) mod checks;
 
 use crate::audit::AuditAction;
 use app::{
-    api::profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
-    api::record::MaskRequest,
-    api::validate::Date,
+    api::{
+        profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
+        record::MaskRequest,
+        validate::Date,
+    },
     policy::{Action, Decision, Item, decide},
-    safety::interactions::{PRESCRIPTION_MAX_SUBSTANCES, Prescribed, PrescriptionCheck, Thesaurus},
-    vocabulary::{Section, Subject},
+    vocabulary::Subject,
 };
 use axum::{
     Json,
@@ -21,15 +25,9 @@ use axum::{
 
 use crate::{
     AppState,
-    asker::Asker,
-    asker::Names,
-    asker::author_info,
-    asker::author_of,
-    asker::trace,
+    asker::{Asker, Names, author_info, author_of, trace},
     error::{ApiError, Refusal},
-    extract::ApiJson,
-    extract::IdempotencyKey,
-    extract::Origin,
+    extract::{ApiJson, IdempotencyKey, Origin},
     store::{EntryRecord, Matched, NewEntry, NewVersion},
     vault::{Sealed, new_id},
 };
@@ -42,7 +40,7 @@ pub fn routes() -> crate::web::Routes {
         .route("/{record}/profile/{entry}/history", get(history))
         .route("/{record}/profile/{entry}/mask", post(mask))
         .route("/{record}/profile/{entry}/remove", post(remove))
-        .route("/{record}/interactions/check", post(check))
+        .route("/{record}/interactions/check", post(checks::check))
 }
 
 fn version_context(entry_id: &str, version: u32) -> String {
@@ -165,102 +163,6 @@ pub(crate) async fn readable_entries(
     Ok(out)
 }
 
-/// The substances of the current treatments the asker may read (a masked treatment stays masked,
-/// even here), but `except`.
-pub(crate) async fn current_treatments(
-    state: &AppState,
-    asker: &Asker,
-    except: Option<&str>,
-) -> Result<Vec<String>, ApiError> {
-    let today = Date::from_unix_seconds(state.clock.now());
-    let mut current = Vec::new();
-    for record in state.store.entries(&asker.record.id).await? {
-        let other = record.section != Section::Treatments
-            || record.removed
-            || Some(record.id.as_str()) == except
-            || !allowed(state, asker, Action::Read, &item_of(&record)).allowed();
-        if other {
-            continue;
-        }
-        let treatment = open_entry(state, &record, &record.sealed, record.version)?;
-        if let Entry::Treatment { substance, .. } = &treatment
-            && treatment.is_current(today)
-        {
-            current.push(substance.clone());
-        }
-    }
-    Ok(current)
-}
-
-/// Checks the substances of a prescription (1 to 20 names) against the current treatments the
-/// asker may read, and against each other.
-pub(crate) async fn check_prescription(
-    state: &AppState,
-    asker: &Asker,
-    substances: &[String],
-) -> Result<Vec<Prescribed>, ApiError> {
-    let current = current_treatments(state, asker, None).await?;
-    Ok(Thesaurus::embedded().check_prescription(substances, &current))
-}
-
-/// The substances as typed, trimmed; refused if none, too many, or one is not a name.
-pub(crate) fn prescribed(substances: &[String]) -> Result<Vec<String>, ApiError> {
-    let bad = || ApiError::input("substances", app::api::InputError::TextInvalid);
-    if substances.is_empty() || substances.len() > PRESCRIPTION_MAX_SUBSTANCES {
-        return Err(bad());
-    }
-    substances
-        .iter()
-        .map(|name| {
-            let name = name.trim();
-            let fine = !name.is_empty()
-                && name.chars().count() <= app::api::profile::TEXT_MAX_CHARS
-                && !name.chars().any(char::is_control);
-            if fine { Ok(name.to_owned()) } else { Err(bad()) }
-        })
-        .collect()
-}
-
-/// `POST /api/records/{record}/interactions/check`: the check a form runs before a prescription
-/// is deposited (the names travel in the body, never in the address).
-async fn check(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-    ApiJson(request): ApiJson<PrescriptionCheck>,
-) -> Result<Json<Vec<Prescribed>>, ApiError> {
-    let substances = prescribed(&request.substances)?;
-    let found = check_prescription(&state, &asker, &substances).await?;
-    trace::read(&state, &asker, &origin, AuditAction::InteractionsCheck, None, None).await?;
-    Ok(Json(found))
-}
-
-/// What the thesaurus says of a treatment about to be written, against the current treatments
-/// the asker may read (a masked treatment stays masked, even here); `except`: the entry being
-/// changed.
-async fn checks(
-    state: &AppState,
-    asker: &Asker,
-    entry: &Entry,
-    except: Option<&str>,
-    stored: EntryInfo,
-) -> Result<EntryWritten, ApiError> {
-    let Entry::Treatment { substance, .. } = entry else {
-        return Ok(EntryWritten {
-            entry: stored,
-            interactions: Vec::new(),
-            duplicates: Vec::new(),
-        });
-    };
-    let current = current_treatments(state, asker, except).await?;
-    let thesaurus = Thesaurus::embedded();
-    Ok(EntryWritten {
-        entry: stored,
-        interactions: thesaurus.check(substance, &current),
-        duplicates: thesaurus.duplicates(substance, &current),
-    })
-}
-
 /// Adds an entry. With an `Idempotency-Key` header, sending it twice adds it once.
 async fn create(
     State(state): State<AppState>,
@@ -306,7 +208,7 @@ async fn create(
     .await?;
     let stored = state.store.entry(&asker.record.id, &id).await?.ok_or(ApiError::NotFound)?;
     let stored = info(&state, &asker, &stored, &mut Names::new()).await?;
-    let written = checks(&state, &asker, &entry, Some(&id), stored).await?;
+    let written = checks::of_treatment(&state, &asker, &entry, Some(&id), stored).await?;
     Ok((StatusCode::CREATED, Json(written)))
 }
 
@@ -384,7 +286,7 @@ async fn update(
     let stored =
         state.store.entry(&asker.record.id, &record.id).await?.ok_or(ApiError::NotFound)?;
     let stored = info(&state, &asker, &stored, &mut Names::new()).await?;
-    Ok(Json(checks(&state, &asker, &entry, Some(&record.id), stored).await?))
+    Ok(Json(checks::of_treatment(&state, &asker, &entry, Some(&record.id), stored).await?))
 }
 
 /// Every version of an entry the asker may read, oldest first, with who wrote each.

@@ -16,8 +16,8 @@ use axum::{
 use serde::Deserialize;
 
 use super::documents::{chunk_context, decide_for, info, item_of, readable};
+use crate::asker::{Asker, Names, trace};
 use crate::{AppState, error::ApiError, extract::Origin, store::UploadRecord, vault::Sealed};
-use crate::{asker::Asker, asker::Names, asker::trace};
 
 /// Largest export, in bytes of document content: a larger record is saved document by document.
 pub const EXPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;

@@ -9,14 +9,13 @@ use axum::{
 };
 
 use super::documents::{item_of, readable};
+use crate::asker::{Asker, trace};
 use crate::{
     AppState,
     error::ApiError,
-    extract::ApiJson,
-    extract::Origin,
+    extract::{ApiJson, Origin},
     store::{DocumentRecord, Matched, Party},
 };
-use crate::{asker::Asker, asker::trace};
 
 /// The author withdraws their document: it stays in the history, marked withdrawn.
 pub async fn withdraw(

@@ -16,15 +16,14 @@ use axum::{
     extract::{Path, State},
 };
 
+use crate::asker::{Asker, author_of, trace};
 use crate::{
     AppState,
     error::ApiError,
-    extract::ApiQuery,
-    extract::Origin,
+    extract::{ApiQuery, Origin},
     store::{DocumentRecord, UploadRecord},
     vault::Sealed,
 };
-use crate::{asker::Asker, asker::author_of, asker::trace};
 
 pub(super) fn title_context(upload_id: &str) -> String {
     format!("document-title/{upload_id}")

@@ -3,8 +3,7 @@
 
 use crate::audit::AuditAction;
 use app::{
-    api::record::RepeatedQuery,
-    api::{InputError, validate::Date},
+    api::{InputError, record::RepeatedQuery, validate::Date},
     policy::Action,
     safety::exams::{Earlier, RepeatedExam},
     vocabulary::valid_loinc,
@@ -12,8 +11,12 @@ use app::{
 use axum::{Json, extract::State};
 
 use super::documents::{decide_for, item_of, open_title};
-use crate::{AppState, error::ApiError, extract::ApiQuery, extract::Origin};
-use crate::{asker::Asker, asker::trace};
+use crate::asker::{Asker, trace};
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{ApiQuery, Origin},
+};
 
 /// The exams of this category and type the asker may read within the type's window around
 /// `care_date` (titles are opened only for those).

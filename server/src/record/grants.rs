@@ -4,10 +4,12 @@
 
 use crate::audit::AuditAction;
 use app::{
-    api::record::{GrantInfo, GrantRequest, RegularDoctor},
-    api::{InputError, validate::Date},
-    directory::Profession,
-    directory::Rpps,
+    api::{
+        InputError,
+        record::{GrantInfo, GrantRequest, RegularDoctor},
+        validate::Date,
+    },
+    directory::{Profession, Rpps},
     policy::{Action, Consent, Grant, Item},
     vocabulary::Subject,
 };
@@ -17,8 +19,12 @@ use axum::{
     http::StatusCode,
 };
 
-use crate::{AppState, error::ApiError, extract::ApiJson, extract::Origin};
-use crate::{asker::Asker, asker::trace};
+use crate::asker::{Asker, trace};
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{ApiJson, Origin},
+};
 
 /// A decision on one professional's access (`policy_action`: granting, revoking, blocking,
 /// designating), asked of the policy: first whether the asker manages the record's sharing at

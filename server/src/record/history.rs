@@ -15,8 +15,13 @@ use app::{
     vocabulary::Subject,
 };
 
-use crate::{AppState, audit::AuditEntry, error::ApiError, extract::ApiQuery, extract::Origin};
-use crate::{asker::Asker, asker::Who, asker::trace};
+use crate::asker::{Asker, Who, trace};
+use crate::{
+    AppState,
+    audit::AuditEntry,
+    error::ApiError,
+    extract::{ApiQuery, Origin},
+};
 
 /// Which entries of the record's log the asker reads.
 #[derive(Clone, Copy)]

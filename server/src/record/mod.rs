@@ -6,6 +6,7 @@
 mod content;
 mod document_changes;
 mod documents;
+mod episodes;
 mod exams;
 mod grants;
 pub mod history;
@@ -36,9 +37,9 @@ pub fn routes() -> crate::web::Routes {
         .route("/{record}/uploads/{upload}", get(upload::upload_status).put(upload::append))
         .route("/{record}/uploads/{upload}/finish", post(upload::finish))
         .route("/{record}/timeline", get(timeline::list))
-        .route("/{record}/episodes", get(timeline::episodes).post(timeline::create_episode))
-        .route("/{record}/episodes/{episode}/items", post(timeline::tag))
-        .route("/{record}/episodes/{episode}/items/{item}/remove", post(timeline::untag))
+        .route("/{record}/episodes", get(episodes::episodes).post(episodes::create_episode))
+        .route("/{record}/episodes/{episode}/items", post(episodes::tag))
+        .route("/{record}/episodes/{episode}/items/{item}/remove", post(episodes::untag))
         .route("/{record}/access-history", get(history::list))
         .route("/{record}/access-history/{seq}/proof", get(history::proof))
         .route("/{record}/grants", get(grants::list))

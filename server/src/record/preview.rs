@@ -12,8 +12,8 @@ use axum::{
 };
 
 use super::documents::{decide_for, info, item_of, open_title};
+use crate::asker::{Asker, Names, trace};
 use crate::{AppState, error::ApiError, extract::Origin};
-use crate::{asker::Asker, asker::Names, asker::trace};
 
 /// The record as a given professional would see it: for the patient side only, through the
 /// same policy the professional's own requests go through (without break-glass).

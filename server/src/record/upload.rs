@@ -4,8 +4,11 @@
 //! asked again at every chunk and at the end.
 
 use app::{
-    api::record::{DepositRequest, DocumentInfo, TITLE_MAX_CHARS, UploadStatus},
-    api::{InputError, validate::Date},
+    api::{
+        InputError,
+        record::{DepositRequest, DocumentInfo, TITLE_MAX_CHARS, UploadStatus},
+        validate::Date,
+    },
     policy::{Action, Item},
     vocabulary::{MediaType, valid_loinc},
 };
@@ -24,17 +27,15 @@ use super::{
     documents::{allowed_actions, chunk_context, info, item_of, new_item, readable, title_context},
     exams::repeated_exams,
 };
+use crate::asker::{Asker, Names, trace};
 use crate::{
     AppState,
     audit::AuditAction,
     error::{ApiError, Refusal},
-    extract::ApiJson,
-    extract::IdempotencyKey,
-    extract::Origin,
+    extract::{ApiJson, IdempotencyKey, Origin},
     store::{AppendOutcome, NewUpload, UploadRecord},
     vault::new_id,
 };
-use crate::{asker::Asker, asker::Names, asker::trace};
 
 /// Largest chunk of a document accepted in one request (under the server's body limit).
 pub const CHUNK_BYTES: u64 = 512 * 1024;
@@ -159,7 +160,7 @@ pub async fn start_upload(
     let substances = if request.substances.is_empty() {
         Vec::new()
     } else if request.category.names_medicines() {
-        crate::profile::prescribed(&request.substances)?
+        crate::profile::checks::prescribed(&request.substances)?
     } else {
         return Err(ApiError::input("substances", InputError::TextInvalid));
     };
@@ -217,7 +218,7 @@ pub async fn start_upload(
     let interactions = if substances.is_empty() {
         Vec::new()
     } else {
-        crate::profile::check_prescription(&state, &asker, &substances).await?
+        crate::profile::checks::check_prescription(&state, &asker, &substances).await?
     };
     let status = UploadStatus {
         upload_id: id,
