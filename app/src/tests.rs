@@ -82,58 +82,86 @@ const SERVER_LAYERS: &[(&str, u8)] = &[
 /// The server's composition root: the router, the state, the flags, the commands, start-up.
 const SERVER_ROOT: &[&str] = &["web", "state", "config", "commands", "main", "lib", "telemetry"];
 
-/// The top-level modules a source file names (`crate::x…`, `crate::{x::…, y::…}`), comments
-/// left out.
-fn imports(source: &str) -> BTreeSet<String> {
+/// The top-level modules a source file names, comments left out: `crate::x…`,
+/// `crate::{x::…, y as z, …}`, and the same through `super::` where it is the crate's root
+/// (`depth` times in a file `depth` modules below it).
+fn imports(source: &str, depth: usize) -> BTreeSet<String> {
+    let module = |word: &str| {
+        !word.is_empty()
+            && word.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let code: String = source
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut found = BTreeSet::new();
-    for line in source.lines() {
-        let code = line.split("//").next().unwrap_or("");
-        let mut rest = code;
-        while let Some(at) = rest.find("crate::") {
-            rest = &rest[at + "crate::".len()..];
-            let name: String =
-                rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
-            if !name.is_empty() {
-                found.insert(name);
+    for root in ["crate::".to_owned(), "super::".repeat(depth)] {
+        let mut from = 0;
+        while let Some(at) = code[from..].find(&root) {
+            let start = from + at;
+            from = start + root.len();
+            // `super::super::x` is not `super::x` from one module further down.
+            if code[..start].ends_with("::")
+                || code[..start].ends_with(|c: char| c.is_alphanumeric())
+            {
+                continue;
             }
-        }
-    }
-    // A group spans lines: `use crate::{a::X, b::{Y, Z}};`, each first segment at depth one.
-    let mut rest = source;
-    while let Some(at) = rest.find("crate::{") {
-        rest = &rest[at + "crate::{".len()..];
-        // `word`: the item's first segment so far; `named`: it is read, and the rest of the
-        // item's path is not a module of the crate's root.
-        let (mut depth, mut word, mut previous, mut named) = (1, String::new(), ' ', false);
-        let module = |word: &str| word.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-        for c in rest.chars() {
-            match c {
-                '{' => depth += 1,
-                '}' | ',' if depth == 1 => {
-                    if !named && !word.is_empty() && module(&word) {
-                        found.insert(word.clone());
-                    }
-                    (word, named) = (String::new(), false);
-                    if c == '}' {
-                        break;
-                    }
-                }
-                '}' => depth -= 1,
-                ':' if previous == ':' && depth == 1 && !named => {
-                    if !word.is_empty() && module(&word) {
-                        found.insert(word.clone());
-                    }
-                    named = true;
-                }
-                c if (c.is_ascii_alphanumeric() || c == '_') && depth == 1 && !named => {
-                    word.push(c)
-                }
-                _ => {}
+            let rest = &code[from..];
+            // More `super::` than the file is deep: not the crate's root.
+            if rest.starts_with("super::") {
+                continue;
             }
-            previous = c;
+            if let Some(group) = rest.strip_prefix('{') {
+                group_imports(group, &module, &mut found);
+            } else {
+                let name: String =
+                    rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if module(&name) {
+                    found.insert(name);
+                }
+            }
         }
     }
     found
+}
+
+/// The first segment of each item of a `use` group (`x::…`, `x as y`, `x`), up to its closing
+/// brace.
+fn group_imports(group: &str, module: &dyn Fn(&str) -> bool, found: &mut BTreeSet<String>) {
+    // `word`: the item's first segment so far; `named`: it is read, and the rest of the item
+    // (its path, or `as` and a name) is not a module of the crate's root.
+    let (mut depth, mut word, mut previous, mut named) = (1, String::new(), ' ', false);
+    for c in group.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' | ',' if depth == 1 => {
+                if !named && module(&word) {
+                    found.insert(word.clone());
+                }
+                (word, named) = (String::new(), false);
+                if c == '}' {
+                    break;
+                }
+            }
+            '}' => depth -= 1,
+            ':' if previous == ':' && depth == 1 && !named => {
+                if module(&word) {
+                    found.insert(word.clone());
+                }
+                named = true;
+            }
+            c if c.is_whitespace() && depth == 1 && !named && !word.is_empty() => {
+                if module(&word) {
+                    found.insert(word.clone());
+                }
+                named = true;
+            }
+            c if (c.is_ascii_alphanumeric() || c == '_') && depth == 1 && !named => word.push(c),
+            _ => {}
+        }
+        previous = c;
+    }
 }
 
 fn sources(folder: &Path, into: &mut Vec<std::path::PathBuf>) {
@@ -147,8 +175,45 @@ fn sources(folder: &Path, into: &mut Vec<std::path::PathBuf>) {
     }
 }
 
+/// Every module that its imports lead back to, with the way round (`a -> b -> a`), once per
+/// circle's smallest module.
+fn circles(edges: &BTreeSet<(String, String)>) -> Vec<Vec<String>> {
+    fn way_back(
+        edges: &BTreeSet<(String, String)>,
+        start: &str,
+        path: &mut Vec<String>,
+        seen: &mut BTreeSet<String>,
+    ) -> bool {
+        let here = path.last().unwrap().clone();
+        for (_, next) in edges.iter().filter(|(from, _)| *from == here) {
+            if next == start {
+                path.push(next.clone());
+                return true;
+            }
+            // Only through modules after `start`, so each circle is found from its smallest.
+            if next.as_str() > start && seen.insert(next.clone()) {
+                path.push(next.clone());
+                if way_back(edges, start, path, seen) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    let modules: BTreeSet<&String> = edges.iter().map(|(from, _)| from).collect();
+    let mut found = Vec::new();
+    for start in modules {
+        let mut path = vec![start.clone()];
+        if way_back(edges, start, &mut path, &mut BTreeSet::new()) {
+            found.push(path);
+        }
+    }
+    found
+}
+
 /// What in the crate at `root` goes against `layers`: a module without a layer, an import from a
-/// layer above, two modules that import each other. `roots` may import anything.
+/// layer above, a circle of imports (within a layer). `roots` may import anything.
 fn against_layers(root: &Path, layers: &[(&str, u8)], roots: &[&str]) -> Vec<String> {
     let layer = |module: &str| layers.iter().find(|(name, _)| *name == module).map(|(_, n)| *n);
     let mut files = Vec::new();
@@ -165,7 +230,9 @@ fn against_layers(root: &Path, layers: &[(&str, u8)], roots: &[&str]) -> Vec<Str
             wrong.push(format!("{relative}: module `{module}` has no layer"));
             continue;
         };
-        for imported in imports(&std::fs::read_to_string(&file).unwrap()) {
+        // `x.rs` and `x/mod.rs` are one module below the root, `x/y.rs` two.
+        let depth = relative.trim_end_matches("/mod.rs").split('/').count();
+        for imported in imports(&std::fs::read_to_string(&file).unwrap(), depth) {
             let Some(theirs) = layer(&imported) else { continue };
             if imported == module {
                 continue;
@@ -176,11 +243,9 @@ fn against_layers(root: &Path, layers: &[(&str, u8)], roots: &[&str]) -> Vec<Str
             edges.insert((module.clone(), imported));
         }
     }
-    for (from, to) in &edges {
-        if from < to && edges.contains(&(to.clone(), from.clone())) {
-            wrong.push(format!("{from} and {to} import each other"));
-        }
-    }
+    wrong.extend(
+        circles(&edges).into_iter().map(|circle| format!("a circle: {}", circle.join(" -> "))),
+    );
     wrong
 }
 
@@ -198,8 +263,21 @@ fn modules_import_only_from_their_layer_or_below() {
 }
 
 #[test]
-fn imports_are_read_from_paths_and_groups() {
-    let source = "use crate::api::X; // crate::cache\nuse crate::{\n    record::{a::B, C},\n    ui::form::D,\n    chunk,\n};\nlet x = crate::client::get();";
-    let found: Vec<_> = imports(source).into_iter().collect();
-    assert_eq!(found, ["api", "chunk", "client", "record", "ui"]);
+fn imports_are_read_from_paths_groups_and_the_roots_super() {
+    let source = "use crate::api::X; // crate::cache\nuse crate::{\n    record::{a::B, C},\n    \
+        ui::form::D,\n    chunk,\n    i18n as words,\n};\nlet x = crate::client::get();\n\
+        use super::network::N;\nuse super::super::layout::L;";
+    let found: Vec<_> = imports(source, 1).into_iter().collect();
+    assert_eq!(found, ["api", "chunk", "client", "i18n", "network", "record", "ui"]);
+    let found: Vec<_> = imports(source, 2).into_iter().collect();
+    assert_eq!(found, ["api", "chunk", "client", "i18n", "layout", "record", "ui"]);
+}
+
+#[test]
+fn a_circle_of_three_is_found_once() {
+    let edges: BTreeSet<(String, String)> = [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]
+        .into_iter()
+        .map(|(from, to)| (from.to_owned(), to.to_owned()))
+        .collect();
+    assert_eq!(circles(&edges), [["a", "b", "c", "a"]]);
 }

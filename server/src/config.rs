@@ -1,5 +1,8 @@
 //! Configuration: command-line flags, each with an environment variable as fallback, and
 //! defaults that run Carnet with no configuration at all (SQLite file in `./data`).
+//!
+//! Longer than most files: it is one `clap` definition, the flags and subcommands in the order
+//! `carnet --help` prints them, then what each resolves to. Split, it would read worse.
 
 use std::{net::SocketAddr, path::PathBuf};
 

@@ -3,6 +3,9 @@
 //! call as contacts and the regular doctor as general practitioner) and one resource per item.
 //! A required section left empty carries its `emptyReason`. Pure: the caller gives the bundle's
 //! UUID and the moment.
+//!
+//! Longer than most files: one resource builder per kind of item, each a FHIR shape to read
+//! beside the others and beside the IPS profile they follow.
 
 use serde_json::{Value, json};
 
