@@ -17,6 +17,22 @@ use crate::{
     store::{DocumentRecord, Matched, Party},
 };
 
+/// The document `document_id`, if the asker may read it and do `action` on it; otherwise the
+/// refusal is traced as `audit_action` (a document they may not read answers as missing).
+async fn changeable(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    audit_action: AuditAction,
+    action: Action,
+    document_id: &str,
+) -> Result<DocumentRecord, ApiError> {
+    let document = readable(state, asker, origin, audit_action, document_id).await?;
+    let id = Some(document.id.as_str());
+    trace::require(state, asker, origin, audit_action, id, action, &item_of(&document)).await?;
+    Ok(document)
+}
+
 /// The author withdraws their document: it stays in the history, marked withdrawn.
 pub async fn withdraw(
     State(state): State<AppState>,
@@ -24,18 +40,13 @@ pub async fn withdraw(
     origin: Origin,
     Path((_, document_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let document =
-        readable(&state, &asker, &origin, AuditAction::DocumentWithdraw, &document_id).await?;
-    let item = item_of(&document);
-    let id = Some(document.id.as_str());
-    trace::require(
+    let document = changeable(
         &state,
         &asker,
         &origin,
         AuditAction::DocumentWithdraw,
-        id,
         Action::Withdraw,
-        &item,
+        &document_id,
     )
     .await?;
     let now = state.clock.now();
@@ -59,18 +70,13 @@ pub async fn announce(
     origin: Origin,
     Path((_, document_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let document =
-        readable(&state, &asker, &origin, AuditAction::DocumentAnnounce, &document_id).await?;
-    let item = item_of(&document);
-    let id = Some(document.id.as_str());
-    trace::require(
+    let document = changeable(
         &state,
         &asker,
         &origin,
         AuditAction::DocumentAnnounce,
-        id,
         Action::Announce,
-        &item,
+        &document_id,
     )
     .await?;
     let Matched(announced) = trace::change(
@@ -101,9 +107,7 @@ pub async fn mask(
 ) -> Result<StatusCode, ApiError> {
     let action =
         if request.masked { AuditAction::DocumentMask } else { AuditAction::DocumentUnmask };
-    let document = readable(&state, &asker, &origin, action, &document_id).await?;
-    let (item, id) = (item_of(&document), Some(document.id.as_str()));
-    trace::require(&state, &asker, &origin, action, id, Action::Mask, &item).await?;
+    let document = changeable(&state, &asker, &origin, action, Action::Mask, &document_id).await?;
     trace::change(&state, &asker, &origin, action, Some(&document.id), async |rows| {
         state.store.set_masked(&asker.record.id, &document.id, request.masked, rows).await
     })
