@@ -3,10 +3,7 @@
 //! stays masked, even here) and against each other.
 
 use app::{
-    api::{
-        profile::{Entry, EntryInfo, EntryWritten},
-        validate::Date,
-    },
+    api::profile::{Entry, EntryInfo, EntryWritten},
     policy::Action,
     safety::interactions::{PRESCRIPTION_MAX_SUBSTANCES, Prescribed, PrescriptionCheck, Thesaurus},
     vocabulary::Section,
@@ -29,7 +26,7 @@ async fn current_treatments(
     asker: &Asker,
     except: Option<&str>,
 ) -> Result<Vec<String>, ApiError> {
-    let today = Date::from_unix_seconds(state.clock.now());
+    let today = state.clock.today();
     let mut current = Vec::new();
     for record in state.store.entries(&asker.record.id).await? {
         let other = record.section != Section::Treatments

@@ -11,7 +11,6 @@ use app::{
     api::{
         profile::{Entry, EntryInfo, EntryRequest, EntryVersion, EntryWritten},
         record::MaskRequest,
-        validate::Date,
     },
     policy::{Action, Decision, Item, decide},
     vocabulary::Subject,
@@ -132,7 +131,7 @@ async fn readable(
 }
 
 fn checked(mut entry: Entry, state: &AppState) -> Result<Entry, ApiError> {
-    let today = Date::from_unix_seconds(state.clock.now());
+    let today = state.clock.today();
     entry.check(today).map_err(|(field, error)| ApiError::input(field, error))?;
     Ok(entry)
 }

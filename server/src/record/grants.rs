@@ -118,7 +118,7 @@ pub async fn grant(
         Some(day) => {
             let until =
                 Date::parse(day).ok_or(ApiError::input("until", InputError::BirthDateInvalid))?;
-            if until < Date::from_unix_seconds(state.clock.now()) {
+            if until < state.clock.today() {
                 return Err(ApiError::input("until", InputError::BirthDateInvalid));
             }
             Some(until)

@@ -170,7 +170,7 @@ pub async fn list(
 
     let profile_wanted = wanted(TimelineKind::ProfileChange) || wanted(TimelineKind::CareEvent);
     if profile_wanted && query.filter.category.is_none() {
-        let today = Date::from_unix_seconds(state.clock.now());
+        let today = state.clock.today();
         let mut stamps = HashMap::<String, Vec<crate::store::VersionStamp>>::new();
         for stamp in state.store.version_stamps(&asker.record.id).await? {
             stamps.entry(stamp.entry_id.clone()).or_default().push(stamp);

@@ -112,7 +112,7 @@ pub async fn start_upload(
     if request.type_code.as_deref().is_some_and(|code| !valid_loinc(code)) {
         return Err(ApiError::input("type_code", InputError::TypeCodeInvalid));
     }
-    let today = Date::from_unix_seconds(state.clock.now());
+    let today = state.clock.today();
     let care_date = Date::parse(&request.care_date)
         .filter(|date| date.year >= 1900)
         .ok_or(ApiError::input("care_date", InputError::BirthDateInvalid))?;
