@@ -8,6 +8,8 @@ mod codes;
 mod emergency;
 mod episodes;
 mod grants;
+mod links;
+mod notifications;
 mod outbox;
 mod people;
 mod profile;
@@ -16,6 +18,7 @@ mod records;
 mod secrets;
 mod sessions;
 mod sqlite;
+mod uploads;
 
 pub use accounts::*;
 pub use audit::*;
@@ -23,6 +26,8 @@ pub use codes::*;
 pub use emergency::*;
 pub use episodes::*;
 pub use grants::*;
+pub use links::*;
+pub use notifications::*;
 pub use outbox::*;
 pub use people::*;
 pub use profile::*;
@@ -31,6 +36,7 @@ pub use records::*;
 pub use secrets::*;
 pub use sessions::*;
 pub use sqlite::SqliteStore;
+pub use uploads::*;
 
 use async_trait::async_trait;
 
@@ -83,10 +89,13 @@ pub trait Store:
     + CodeStore
     + SessionStore
     + PeopleStore
+    + UploadStore
     + RecordStore
     + GrantStore
     + EpisodeStore
     + EmergencyStore
+    + EmergencyLinkStore
+    + NotificationStore
     + ProfileStore
     + AuditStore
     + RateStore

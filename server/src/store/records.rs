@@ -1,12 +1,10 @@
-//! Storage of a record's documents (uploads, sealed chunks, versions). Contents and titles
-//! arrive here already sealed.
+//! Storage of a record's documents: their current versions, masks, withdrawals and
+//! announcements. An upload becomes a document in [`super::UploadStore`].
 
-use app::vocabulary::{Category, Domain, MediaType};
+use app::vocabulary::{Category, Domain};
 use async_trait::async_trait;
 
-use super::AuditRows;
-use super::{Matched, StoreError};
-use crate::vault::WrappedKey;
+use super::{AuditRows, Matched, StoreError, UploadRecord};
 
 /// Who sends or wrote something.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,54 +13,6 @@ pub enum Party {
     Patient(String),
     Professional(String),
     Insurer,
-}
-
-pub struct NewUpload<'a> {
-    pub id: &'a str,
-    pub account_id: &'a str,
-    pub data_key: &'a str,
-    pub key: &'a WrappedKey,
-    pub uploader: &'a Party,
-    pub idempotency_key: Option<&'a str>,
-    pub sealed_title: &'a [u8],
-    pub category: Category,
-    pub domain: Option<Domain>,
-    pub type_code: Option<&'a str>,
-    pub care_date: &'a str,
-    pub media_type: MediaType,
-    pub size: u64,
-    pub replaces: Option<&'a str>,
-    pub hidden_from_representatives: bool,
-    pub awaiting_announcement: bool,
-    /// Words search finds the document by (a prescription's substances), sealed.
-    pub sealed_terms: Option<&'a [u8]>,
-    pub now: i64,
-}
-
-#[derive(Clone, Debug)]
-pub struct UploadRecord {
-    pub id: String,
-    pub account_id: String,
-    pub data_key: String,
-    pub key: WrappedKey,
-    pub uploader: Party,
-    pub sealed_title: Vec<u8>,
-    pub category: Category,
-    pub domain: Option<Domain>,
-    pub type_code: Option<String>,
-    pub care_date: String,
-    pub media_type: MediaType,
-    pub size: u64,
-    pub replaces: Option<String>,
-    pub received: u64,
-    pub chunks: u32,
-    pub finished: bool,
-    /// The folded words of a text document, sealed (see `documents::search_terms`).
-    pub sealed_terms: Option<Vec<u8>>,
-    pub created_at: i64,
-    /// The flags the deposit asked for (a new version takes its document's).
-    pub hidden_from_representatives: bool,
-    pub awaiting_announcement: bool,
 }
 
 /// A document with its current version's upload (title, content, dates).
@@ -82,70 +32,8 @@ pub struct DocumentRecord {
     pub upload: UploadRecord,
 }
 
-/// What finishing an upload made.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Deposited {
-    pub document_id: String,
-    pub version: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AppendOutcome {
-    Appended,
-    /// The chunk did not start where the upload stands: resume from `received`.
-    WrongOffset {
-        received: u64,
-    },
-}
-
-/// Both outcomes commit their audit entry: a chunk at the wrong offset is traced too.
-impl super::Committed for AppendOutcome {
-    fn committed(&self) -> bool {
-        true
-    }
-}
-
 #[async_trait]
 pub trait RecordStore: Send + Sync + 'static {
-    /// Creates the upload and its data key together.
-    async fn create_upload(
-        &self,
-        upload: &NewUpload<'_>,
-        audit: &AuditRows,
-    ) -> Result<(), StoreError>;
-    async fn upload(&self, account_id: &str, id: &str) -> Result<Option<UploadRecord>, StoreError>;
-    /// The upload this party started with this idempotency key, if any.
-    async fn upload_by_idempotency_key(
-        &self,
-        account_id: &str,
-        uploader: &Party,
-        key: &str,
-    ) -> Result<Option<UploadRecord>, StoreError>;
-    /// Appends a sealed chunk of `plain_len` bytes if the upload stands at `offset`, atomically.
-    async fn append_chunk(
-        &self,
-        upload_id: &str,
-        offset: u64,
-        sealed: &[u8],
-        plain_len: u64,
-        audit: &AuditRows,
-    ) -> Result<AppendOutcome, StoreError>;
-    /// The sealed chunks of an upload, in order.
-    async fn chunks(&self, upload_id: &str) -> Result<Vec<Vec<u8>>, StoreError>;
-    /// Turns a complete upload into a new document (`new_document_id`) or, with `replaces`, into
-    /// the next version of that document, in one transaction, with the sealed search terms of
-    /// a text document. `None` if it was finished before.
-    async fn finish_upload(
-        &self,
-        upload_id: &str,
-        new_document_id: &str,
-        sealed_terms: Option<&[u8]>,
-        now: i64,
-        audit: &AuditRows,
-    ) -> Result<Option<Deposited>, StoreError>;
-    /// Finished text uploads deposited before search terms were kept.
-    async fn uploads_without_terms(&self) -> Result<Vec<UploadRecord>, StoreError>;
-    async fn set_upload_terms(&self, upload_id: &str, sealed: &[u8]) -> Result<(), StoreError>;
     /// Every document of the record, newest first, withdrawn ones included.
     async fn documents(&self, account_id: &str) -> Result<Vec<DocumentRecord>, StoreError>;
     async fn document(
@@ -174,6 +62,4 @@ pub trait RecordStore: Send + Sync + 'static {
         id: &str,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError>;
-    /// Forgets uploads never finished since `before`.
-    async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError>;
 }

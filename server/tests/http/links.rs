@@ -6,7 +6,7 @@
 use app::summary::{jwe, link::PASSCODE_TRIES};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::store::{AuditStore, EmergencyStore, OutboxStore};
+use server::store::{AuditStore, EmergencyLinkStore, OutboxStore};
 
 use super::account::{Reply, database_bytes, post, signed_up};
 use super::records::{DOCTOR, Session, call, professionals, record_id};

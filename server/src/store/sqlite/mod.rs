@@ -23,6 +23,8 @@ mod columns;
 mod emergency;
 mod episodes;
 mod grants;
+mod links;
+mod notifications;
 mod outbox;
 mod people;
 mod profile;
@@ -30,6 +32,7 @@ mod rate;
 mod records;
 mod secrets;
 mod sessions;
+mod uploads;
 
 /// Writes the `auth_events` rows of an event and its audit entry inside the caller's
 /// transaction.

@@ -1,0 +1,95 @@
+//! [`NotificationStore`] on SQLite.
+
+use async_trait::async_trait;
+
+use crate::store::AuditRows;
+use sqlx::Row;
+
+use super::{BEGIN_WRITE, SqliteStore};
+use crate::store::{NotificationRecord, NotificationStore, Recipient, StoreError};
+
+fn recipient_columns(recipient: &Recipient) -> (&'static str, &str) {
+    match recipient {
+        Recipient::Patient(account) => ("patient", account),
+        Recipient::Professional(rpps) => ("professional", rpps),
+    }
+}
+
+#[async_trait]
+impl NotificationStore for SqliteStore {
+    async fn push_notification(
+        &self,
+        recipient: &Recipient,
+        kind: &str,
+        record_id: Option<&str>,
+        actor: Option<&str>,
+        item_id: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (recipient_kind, recipient) = recipient_columns(recipient);
+        sqlx::query(
+            "INSERT INTO notifications (recipient_kind, recipient, kind, record_id, actor, \
+             item_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(recipient_kind)
+        .bind(recipient)
+        .bind(kind)
+        .bind(record_id)
+        .bind(actor)
+        .bind(item_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+    async fn notifications(
+        &self,
+        recipient: &Recipient,
+        limit: u32,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        let (recipient_kind, recipient) = recipient_columns(recipient);
+        let rows = sqlx::query(
+            "SELECT id, kind, record_id, actor, item_id, created_at, read_at FROM notifications \
+             WHERE recipient_kind = ? AND recipient = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        )
+        .bind(recipient_kind)
+        .bind(recipient)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(NotificationRecord {
+                    id: row.try_get("id")?,
+                    kind: row.try_get("kind")?,
+                    record_id: row.try_get("record_id")?,
+                    actor: row.try_get("actor")?,
+                    item_id: row.try_get("item_id")?,
+                    created_at: row.try_get("created_at")?,
+                    read: row.try_get::<Option<i64>, _>("read_at")?.is_some(),
+                })
+            })
+            .collect()
+    }
+    async fn mark_notifications_read(
+        &self,
+        recipient: &Recipient,
+        now: i64,
+        audit: &AuditRows,
+    ) -> Result<(), StoreError> {
+        let (recipient_kind, recipient) = recipient_columns(recipient);
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        sqlx::query(
+            "UPDATE notifications SET read_at = ? \
+             WHERE recipient_kind = ? AND recipient = ? AND read_at IS NULL",
+        )
+        .bind(now)
+        .bind(recipient_kind)
+        .bind(recipient)
+        .execute(&mut *tx)
+        .await?;
+        super::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
