@@ -1,6 +1,7 @@
 //! The verifier against a log and its mutations: 10,000 random flips, deletions, reorderings and
 //! rewrites of a copy, every one of them caught.
 
+use super::merkle::{Frontier, leaf_hash};
 use super::*;
 
 fn key() -> SigningKey {
