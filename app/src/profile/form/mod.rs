@@ -2,12 +2,15 @@
 //! treatment comes back with what the ANSM thesaurus says of it against the current treatments,
 //! shown at once, with the source.
 
+mod fields;
+
 use leptos::{ev::SubmitEvent, prelude::*};
+
+use fields::{code, decode};
 
 use super::view::{kind_label, section_label};
 use crate::api::profile::{
-    AboGroup, AllergySeverity, DonationWish, Entry, EntryInfo, EntryRequest, EntryWritten,
-    MeasurementKind, Rhesus,
+    AllergySeverity, Entry, EntryInfo, EntryRequest, EntryWritten, MeasurementKind,
 };
 use crate::chunk::{OnDemand, PartLoad};
 use crate::client::{self, ApiFailure};
@@ -16,14 +19,6 @@ use crate::safety::interactions::{Duplicate, Finding, SOURCE};
 use crate::safety::view::findings_list;
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 use crate::vocabulary::Section;
-
-fn code<T: serde::Serialize>(value: T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-fn decode<T: serde::de::DeserializeOwned>(text: String) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(text)).ok()
-}
 
 /// The form, fetched with its code (and the interactions thesaurus's) the first time the person
 /// opens it, or edits an entry: reading the profile never pays for writing in it.
@@ -100,7 +95,7 @@ fn EntryForm(
     // Editing an entry: its section and fields in the form.
     Effect::new(move |_| {
         if let Some(info) = editing.get() {
-            let [fa, fb, fc, fd, fe, fchoice] = fill(&info.entry);
+            let [fa, fb, fc, fd, fe, fchoice] = fields::fill(&info.entry);
             section.set(code(info.entry.section()));
             for (signal, value) in [(a, fa), (b, fb), (c, fc), (d, fd), (e, fe), (choice, fchoice)]
             {
@@ -112,53 +107,9 @@ fn EntryForm(
     });
     let queued = RwSignal::new(false);
     let error_of = move |field| field_error(i18n, failure, field);
-    let number = |text: String| text.trim().replace(',', ".").parse::<f64>().unwrap_or(f64::NAN);
-    let optional = |text: String| Some(text).filter(|t| !t.trim().is_empty());
-
-    let build = move || -> Option<Entry> {
-        let (a, b, c, d, e) = (
-            a.get_untracked(),
-            b.get_untracked(),
-            c.get_untracked(),
-            d.get_untracked(),
-            e.get_untracked(),
-        );
-        let choice = choice.get_untracked();
-        Some(match decode::<Section>(section.get_untracked())? {
-            Section::BloodGroup => {
-                Entry::BloodGroup { group: decode::<AboGroup>(a)?, rhesus: decode::<Rhesus>(b)? }
-            }
-            Section::Allergies => Entry::Allergy {
-                substance: a,
-                reaction: b,
-                severity: decode::<AllergySeverity>(choice)?,
-            },
-            Section::Conditions => {
-                Entry::Condition { name: a, since: optional(b), until: optional(c) }
-            }
-            Section::Implants => Entry::Implant { device: a, since: optional(b), note: c },
-            Section::Treatments => Entry::Treatment {
-                substance: a,
-                dose: b,
-                prescriber: c,
-                since: optional(d),
-                until: optional(e),
-            },
-            Section::Vaccinations => Entry::Vaccination { vaccine: a, date: b, lot: c },
-            Section::Measurements => {
-                let kind = decode::<MeasurementKind>(choice)?;
-                let second = (kind == MeasurementKind::BloodPressure).then(|| number(b.clone()));
-                Entry::Measurement { kind, value: number(a), second, date: c }
-            }
-            Section::AdvanceDirectives => Entry::AdvanceDirectives { text: a, date: b },
-            Section::OrganDonation => {
-                Entry::OrganDonation { wish: decode::<DonationWish>(choice)?, note: a }
-            }
-            Section::EmergencyContacts => {
-                Entry::EmergencyContact { name: a, relation: b, phone: c }
-            }
-            Section::RegularDoctor => return None,
-        })
+    let build = move || {
+        let fields = [a, b, c, d, e, choice].map(|field| field.get_untracked());
+        fields::build(&section.get_untracked(), fields)
     };
     // Sends the entry (a new one, or the one being edited); kept on the device without network.
     let send = move |entry: Entry| {
@@ -391,50 +342,6 @@ fn EntryForm(
         } else {
             written.get().map(|_| view! { <p class="notice" role="status">{t!(i18n, profile.added)}</p> }).into_any()
         }}
-    }
-}
-
-/// The form's fields for an entry being edited: `a` to `e`, then the choice.
-fn fill(entry: &Entry) -> [String; 6] {
-    let text = |value: &str| value.to_owned();
-    let date = |value: &Option<String>| value.clone().unwrap_or_default();
-    let none = String::new;
-    match entry {
-        Entry::BloodGroup { group, rhesus } => {
-            [code(group), code(rhesus), none(), none(), none(), none()]
-        }
-        Entry::Allergy { substance, reaction, severity } => {
-            [text(substance), text(reaction), none(), none(), none(), code(severity)]
-        }
-        Entry::Condition { name, since, until } => {
-            [text(name), date(since), date(until), none(), none(), none()]
-        }
-        Entry::Implant { device, since, note } => {
-            [text(device), date(since), text(note), none(), none(), none()]
-        }
-        Entry::Treatment { substance, dose, prescriber, since, until } => {
-            [text(substance), text(dose), text(prescriber), date(since), date(until), none()]
-        }
-        Entry::Vaccination { vaccine, date: on, lot } => {
-            [text(vaccine), text(on), text(lot), none(), none(), none()]
-        }
-        Entry::Measurement { kind, value, second, date: on } => [
-            value.to_string(),
-            second.map(|s| s.to_string()).unwrap_or_default(),
-            text(on),
-            none(),
-            none(),
-            code(kind),
-        ],
-        Entry::AdvanceDirectives { text: words, date: on } => {
-            [text(words), text(on), none(), none(), none(), none()]
-        }
-        Entry::OrganDonation { wish, note } => {
-            [text(note), none(), none(), none(), none(), code(wish)]
-        }
-        Entry::EmergencyContact { name, relation, phone } => {
-            [text(name), text(relation), text(phone), none(), none(), none()]
-        }
     }
 }
 
