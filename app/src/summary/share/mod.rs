@@ -6,16 +6,22 @@
 
 use std::collections::BTreeSet;
 
+mod links;
+mod printed;
+mod send;
+
 use leptos::{either::Either, prelude::*};
 use leptos_router::components::A;
+use links::LinkList;
+use printed::{critical_lines, print, qr_svg};
+use send::{share, today};
 
-use super::link::{DEFAULT_DAYS, LinkCreated, LinkInfo, NewLink, Payload};
-use super::{EmptyReason, Part, PatientLine, REGULAR_DOCTOR, Summary};
-use crate::api::account::{Me, Secret};
+use super::link::{DEFAULT_DAYS, LinkInfo};
+use super::{EmptyReason, Part, PatientLine, REGULAR_DOCTOR};
+use crate::api::account::Me;
 use crate::api::profile::EntryInfo;
 use crate::api::record::GrantInfo;
 use crate::client::{self, ApiFailure};
-use crate::date::Date;
 use crate::directory::Professional;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::ui::PageTitle;
@@ -43,52 +49,6 @@ fn empty_text(i18n: I18nContext<Locale>, reason: Option<EmptyReason>) -> String 
         Some(EmptyReason::Withheld) => t_string!(i18n, share.withheld).to_string(),
         _ => t_string!(i18n, share.nothing_recorded).to_string(),
     }
-}
-
-/// A random UUID for the bundle, from the browser's CSPRNG.
-fn new_uuid() -> String {
-    use aes_gcm::aead::{OsRng, rand_core::RngCore};
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    super::fhir::uuid_v4(bytes)
-}
-
-fn today() -> Date {
-    Date::from_unix_seconds(now_seconds())
-}
-
-fn now_seconds() -> i64 {
-    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-    {
-        (js_sys::Date::now() / 1000.0) as i64
-    }
-    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
-    {
-        0
-    }
-}
-
-fn origin() -> String {
-    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-    {
-        web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
-    }
-    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
-    {
-        String::new()
-    }
-}
-
-/// The QR code of `text`, as SVG markup.
-fn qr_svg(text: &str) -> String {
-    qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .map(|code| {
-            code.render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(220, 220)
-                .quiet_zone(true)
-                .build()
-        })
-        .unwrap_or_default()
 }
 
 #[component]
@@ -304,63 +264,6 @@ fn Share(me: Me) -> impl IntoView {
         }
     };
 
-    let revoke = {
-        let (path, csrf) = (links_path.clone(), csrf.clone());
-        move |id: String| {
-            let (path, csrf) = (format!("{path}/{id}/revoke"), csrf.clone());
-            revoking.run(async move {
-                let revoked = client::post::<_, ()>(&path, &(), Some(&csrf)).await;
-                links.refetch();
-                revoked.map(|_| ())
-            });
-        }
-    };
-
-    let link_list = move || {
-        let revoke = revoke.clone();
-        links.get().map(|result| {
-            let list = result.unwrap_or_default();
-            if list.is_empty() {
-                return view! { <p>{t!(i18n, share.no_links)}</p> }.into_any();
-            }
-            let rows = list
-                .into_iter()
-                .map(|link| {
-                    let revoke = revoke.clone();
-                    let id = link.id.clone();
-                    let state = if link.live {
-                        t_string!(i18n, share.live).to_string()
-                    } else {
-                        t_string!(i18n, share.dead).to_string()
-                    };
-                    let detail = t_string!(
-                        i18n,
-                        share.link_detail,
-                        created = crate::emergency::moment(link.created_at),
-                        expires = crate::emergency::moment(link.expires_at),
-                        views = link.views,
-                        failures = link.failures
-                    )
-                    .to_string();
-                    view! {
-                        <li class="person">
-                            <p><strong>{state}</strong>
-                                {link.passcode.then(|| view! { " · " {t!(i18n, share.with_passcode)} })}
-                                {link.single_use.then(|| view! { " · " {t!(i18n, share.single_use)} })}
-                            </p>
-                            <p class="person__detail">{detail}</p>
-                            {link.live.then(|| view! {
-                                <button type="button" class="button button--secondary" disabled=revoking.pending()
-                                    on:click=move |_| revoke(id.clone())>{t!(i18n, share.revoke)}</button>
-                            })}
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! { <ul class="people">{rows}</ul> }.into_any()
-        })
-    };
-
     let new_link = move || {
         created.get().map(|url| {
             let svg = qr_svg(&url);
@@ -461,60 +364,10 @@ fn Share(me: Me) -> impl IntoView {
         </section>
         <section class="panel" aria-labelledby="share-links">
             <h2 id="share-links">{t!(i18n, share.links)}</h2>
-            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{link_list}</Suspense>
+            <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
+                <LinkList path=links_path.clone() csrf=csrf.clone() links revoking />
+            </Suspense>
         </section>
         <p><A href="/dossier">{t!(i18n, share.back)}</A></p>
     }
-}
-
-/// The few lines the printed card carries: blood group, allergies, current treatments.
-fn critical_lines(summary: &Summary, english: bool) -> Vec<String> {
-    [Part::BloodGroup, Part::Allergies, Part::Medications]
-        .into_iter()
-        .filter_map(|part| summary.part(part))
-        .flat_map(|part| part.items.iter().take(4))
-        .map(|item| super::fhir::line(&item.entry, english))
-        .collect()
-}
-
-fn print() {
-    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-    if let Some(window) = web_sys::window() {
-        let _ = window.print();
-    }
-}
-
-/// Encrypts the summary and its bundle under a fresh key, sends the ciphertext, and returns the
-/// link (the key in its fragment only).
-async fn share(
-    path: &str,
-    csrf: &str,
-    summary: &Summary,
-    passcode: &str,
-    days: u32,
-    single_use: bool,
-    english: bool,
-) -> Result<String, ApiFailure> {
-    let key = super::jwe::new_key();
-    let json = serde_json::to_vec(summary).unwrap_or_default();
-    let instant = super::fhir::instant(now_seconds());
-    let bundle = super::fhir::bundle(summary, &new_uuid(), &instant, english);
-    let request = NewLink {
-        jwe: super::jwe::encrypt(&key, &json),
-        fhir_jwe: super::jwe::encrypt(&key, bundle.to_string().as_bytes()),
-        passcode: (!passcode.trim().is_empty()).then(|| Secret::new(passcode.trim())),
-        days,
-        single_use,
-    };
-    let created: LinkCreated =
-        client::post(path, &request, Some(csrf)).await?.ok_or(ApiFailure::Network)?;
-    let payload = Payload {
-        url: created.manifest_url,
-        key: super::jwe::encode_key(&key),
-        exp: created.expires_at,
-        flag: Payload::flag_for(request.passcode.is_some(), days),
-        label: "Carnet".into(),
-        v: 1,
-    };
-    Ok(format!("{}/urgence.html#{}", origin(), payload.encode()))
 }
