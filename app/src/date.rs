@@ -1,87 +1,82 @@
-//! The calendar date the app and the server exchange (`YYYY-MM-DD` on the wire and in forms).
+//! The calendar date the app and the server exchange: `YYYY-MM-DD` on the wire, in forms and in
+//! the database. The calendar (month lengths, leap years, counting days) is the `time` crate's;
+//! this type fixes how a date is written and read.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
 
-/// A calendar date, as typed in an `<input type="date">` (`YYYY-MM-DD`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Date {
-    pub year: u16,
-    pub month: u8,
-    pub day: u8,
-}
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
+
+/// A calendar date, as typed in an `<input type="date">` (`YYYY-MM-DD`, years 0000 to 9999).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(time::Date);
+
+/// The Julian day number of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
 
 impl Date {
+    /// The date `YYYY-MM-DD` names, if it exists (no 30 February).
     pub fn parse(input: &str) -> Option<Self> {
         let mut parts = input.trim().splitn(3, '-');
         let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        let digits =
+            |part: &str, len| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
             return None;
         }
-        let date = Self { year: y.parse().ok()?, month: m.parse().ok()?, day: d.parse().ok()? };
-        let valid = (1..=12).contains(&date.month)
-            && date.day >= 1
-            && date.day <= days_in_month(date.year, date.month);
-        valid.then_some(date)
+        let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+        time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok().map(Self)
+    }
+
+    pub fn year(self) -> i32 {
+        self.0.year()
     }
 
     /// Full years from `self` to `today`.
     pub fn age_on(&self, today: Date) -> u32 {
-        let years = u32::from(today.year.saturating_sub(self.year));
-        if (today.month, today.day) < (self.month, self.day) {
-            years.saturating_sub(1)
-        } else {
-            years
-        }
+        let years = u32::try_from(today.year() - self.year()).unwrap_or(0);
+        let month_day = |date: time::Date| (u8::from(date.month()), date.day());
+        if month_day(today.0) < month_day(self.0) { years.saturating_sub(1) } else { years }
     }
 
     /// Days since 1970-01-01 (for spacing points in time, and the days between two dates).
     pub fn day_number(self) -> i64 {
-        // Howard Hinnant's days-from-civil.
-        let (y, m, d) = (i64::from(self.year), i64::from(self.month), i64::from(self.day));
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        i64::from(self.0.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY
     }
 
-    /// The date of a Unix time (UTC), for the server's "today".
+    /// The date of a Unix time (UTC), for the server's "today" (kept within years 0000–9999).
     pub fn from_unix_seconds(seconds: i64) -> Self {
-        // Howard Hinnant's days-from-civil inverse; exact for the proleptic Gregorian calendar.
-        let days = seconds.div_euclid(86_400);
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        Self {
-            year: u16::try_from(year).unwrap_or(u16::MAX),
-            month: u8::try_from(month).unwrap_or(1),
-            day: u8::try_from(day).unwrap_or(1),
-        }
+        let first = time::Date::from_ordinal_date(0, 1).unwrap_or(time::Date::MIN);
+        let last = time::Date::from_ordinal_date(9999, 365).unwrap_or(time::Date::MAX);
+        let day = seconds.div_euclid(86_400).saturating_add(UNIX_EPOCH_JULIAN_DAY);
+        let day = day.clamp(i64::from(first.to_julian_day()), i64::from(last.to_julian_day()));
+        let date = i32::try_from(day).ok().and_then(|day| time::Date::from_julian_day(day).ok());
+        Self(date.unwrap_or(last))
     }
 }
 
-impl std::fmt::Display for Date {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (year, month, day) = (self.0.year(), u8::from(self.0.month()), self.0.day());
+        write!(f, "{year:04}-{month:02}-{day:02}")
     }
 }
 
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        _ => 31,
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).ok_or_else(|| D::Error::custom("expected a date YYYY-MM-DD"))
     }
 }
 
@@ -89,14 +84,50 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 mod tests {
     use super::Date;
 
+    fn day(text: &str) -> Date {
+        Date::parse(text).unwrap()
+    }
+
     #[test]
     fn day_numbers_count_from_1970_and_undo_unix_days() {
-        let day = |text| Date::parse(text).unwrap();
         assert_eq!(day("1970-01-01").day_number(), 0);
         assert_eq!(day("2026-11-25").day_number(), 1_795_564_800 / 86_400);
         for text in ["1900-03-01", "2000-02-29", "2024-12-31", "2026-01-01"] {
             let number = day(text).day_number();
             assert_eq!(Date::from_unix_seconds(number * 86_400), day(text), "{text}");
         }
+        assert_eq!(Date::from_unix_seconds(i64::MAX).to_string(), "9999-12-31");
+        assert_eq!(Date::from_unix_seconds(i64::MIN).to_string(), "0000-01-01");
+    }
+
+    #[test]
+    fn only_a_date_that_exists_written_yyyy_mm_dd_is_read() {
+        assert_eq!(day(" 2024-02-29 ").to_string(), "2024-02-29");
+        for text in [
+            "2023-02-29",
+            "2026-13-01",
+            "2026-04-31",
+            "2026-1-01",
+            "26-01-01",
+            "+026-01-01",
+            "2026-01-0x",
+            "",
+        ] {
+            assert_eq!(Date::parse(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_date_is_a_string_on_the_wire() {
+        assert_eq!(serde_json::to_string(&day("2026-03-04")).unwrap(), "\"2026-03-04\"");
+        assert_eq!(serde_json::from_str::<Date>("\"2026-03-04\"").unwrap(), day("2026-03-04"));
+        assert!(serde_json::from_str::<Date>("\"2026-02-30\"").is_err());
+    }
+
+    #[test]
+    fn age_counts_full_years() {
+        assert_eq!(day("2000-11-26").age_on(day("2026-11-25")), 25);
+        assert_eq!(day("2000-11-25").age_on(day("2026-11-25")), 26);
+        assert_eq!(day("2027-01-01").age_on(day("2026-11-25")), 0);
     }
 }

@@ -297,7 +297,7 @@ fn past_day(
     today: Date,
 ) -> Result<Date, (&'static str, InputError)> {
     let day = Date::parse(value)
-        .filter(|day| day.year >= 1900)
+        .filter(|day| day.year() >= 1900)
         .ok_or((field, InputError::DateInvalid))?;
     if day > today {
         return Err((field, InputError::DateInFuture));
@@ -324,7 +324,7 @@ fn period(
     };
     if let Some(value) = until {
         let end = Date::parse(value)
-            .filter(|d| d.year >= 1900)
+            .filter(|d| d.year() >= 1900)
             .ok_or(("until", InputError::DateInvalid))?;
         if start.is_some_and(|start| end < start) {
             return Err(("until", InputError::PeriodInvalid));

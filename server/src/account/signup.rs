@@ -49,7 +49,7 @@ pub(super) async fn signup(
         state.rules.majority_age,
     )
     .map_err(|e| ApiError::input("birth_date", e))?;
-    let birth_year = birth_date.year.to_string();
+    let birth_year = birth_date.year().to_string();
     crate::passwords::check_strength(
         request.password.expose(),
         &[&given_name, &family_name, contact.as_str(), &birth_year],

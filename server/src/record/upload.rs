@@ -114,7 +114,7 @@ pub async fn start_upload(
     }
     let today = state.clock.today();
     let care_date = Date::parse(&request.care_date)
-        .filter(|date| date.year >= 1900)
+        .filter(|date| date.year() >= 1900)
         .ok_or(ApiError::input("care_date", InputError::BirthDateInvalid))?;
     if care_date > today {
         return Err(ApiError::input("care_date", InputError::DateInFuture));

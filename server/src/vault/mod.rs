@@ -18,11 +18,10 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-/// A new random identifier (128 bits, in hex): of an account, of a data key, and of the row
-/// sealed under it.
+/// A new random identifier, a version 4 UUID in 32 hex digits: of an account, of a data key, and
+/// of the row sealed under it.
 pub fn new_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    hex(&bytes)
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid().simple().to_string()
 }
 
 /// Bytes in lower-case hex (identifiers, and the digests in rate-limit keys).
