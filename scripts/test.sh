@@ -40,9 +40,13 @@ export RUSTC_WORKSPACE_WRAPPER
 RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
-step "lints: server and app (ssr), with every test and benchmark built"
+step "lints and unit and HTTP tests: server and app (ssr)"
 # --all-targets builds (and so lints) the benchmarks too; running them is left to their scripts.
 cargo test --workspace --all-targets --no-run
+# A guard, far above the two to three minutes they take: a test that hangs fails the run here,
+# after cargo's "has been running for over 60 seconds" line has named it, instead of holding CI
+# until its own limit.
+timeout -k 30 900 cargo test --workspace 2>&1 | tee -a "$log"
 
 step "release bundle and size budget"
 site_status=0
@@ -54,22 +58,14 @@ if (( site_status != 0 )); then
 fi
 node scripts/size-report.mjs
 
-# The end-to-end tests mostly wait on the browser and the server: from here, once the bundle and
-# the server binary exist, they run beside the unit tests and the wasm builds below, and their
-# report follows them. They use the server binary the test build above made
-# (target/debug/carnet; `cargo build -p server` would build another, with other features), and
-# each test starts its own server on a free port with its own data directory.
+# The end-to-end tests mostly wait on the browser and the server: they run beside the wasm
+# builds below, and their report follows them. They use the server binary the test build above
+# made (target/debug/carnet; `cargo build -p server` would build another, with other features).
 e2e_log=$(mktemp)
 # Each test has ten minutes at most (a guard: all of them together take about four).
 setsid node --test --test-concurrency=1 --test-timeout=600000 tests/e2e/ >"$e2e_log" 2>&1 &
 e2e=$!
 trap 'kill -- -"$site_build" -"$e2e" 2>/dev/null || true; rm -f "$log" "$site_log" "$e2e_log"' EXIT
-
-step "unit and HTTP tests: server and app (ssr)"
-# A guard, far above the two to three minutes they take: a test that hangs fails the run here,
-# after cargo's "has been running for over 60 seconds" line has named it, instead of holding CI
-# until its own limit.
-timeout -k 30 900 cargo test --workspace 2>&1 | tee -a "$log"
 
 step "lints and browser tests of the wasm code (hydrate, wasm32, headless Chromium)"
 # (The library as the browser gets it, without cfg(test), where what only tests use is dead
