@@ -886,7 +886,7 @@ async fn a_secret_written_in_clear_before_sealing_is_sealed_at_start() {
     let path = app.dir.path().join("carnet.db");
     let mut conn =
         sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-    sqlx::query("UPDATE accounts SET totp_secret = ?, totp_enabled = 1")
+    sqlx::query("UPDATE accounts SET totp_secret = $1, totp_enabled = 1")
         .bind(raw.as_slice())
         .execute(&mut conn)
         .await

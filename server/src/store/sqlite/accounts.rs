@@ -20,7 +20,7 @@ impl SqliteStore {
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query(&format!("UPDATE accounts SET {column} = ? WHERE id = ?"))
+        sqlx::query(&format!("UPDATE accounts SET {column} = $1 WHERE id = $2"))
             .bind(value)
             .bind(account_id)
             .execute(&mut *tx)
@@ -46,7 +46,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn account_by_contact(&self, contact: &str) -> Result<Option<AccountRecord>, StoreError> {
-        let row = sqlx::query(&format!("{ACCOUNT_COLUMNS} WHERE contact = ?"))
+        let row = sqlx::query(&format!("{ACCOUNT_COLUMNS} WHERE contact = $1"))
             .bind(contact)
             .fetch_optional(&self.pool)
             .await?;
@@ -54,7 +54,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn account_by_id(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
-        let row = sqlx::query(&format!("{ACCOUNT_COLUMNS} WHERE id = ?"))
+        let row = sqlx::query(&format!("{ACCOUNT_COLUMNS} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -63,8 +63,8 @@ impl AccountStore for SqliteStore {
 
     async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE accounts SET status = 'active', activated_at = ? \
-             WHERE id = ? AND status IN ('pending', 'awaiting') AND password_hash IS NOT NULL",
+            "UPDATE accounts SET status = 'active', activated_at = $1 \
+             WHERE id = $2 AND status IN ('pending', 'awaiting') AND password_hash IS NOT NULL",
         )
         .bind(now)
         .bind(id)
@@ -81,7 +81,7 @@ impl AccountStore for SqliteStore {
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(account_id)
             .execute(&mut *tx)
@@ -114,7 +114,7 @@ impl AccountStore for SqliteStore {
             Contact::Email(address) => ("email", address),
             Contact::Phone(number) => ("phone", number),
         };
-        sqlx::query("UPDATE accounts SET contact_kind = ?, contact = ? WHERE id = ?")
+        sqlx::query("UPDATE accounts SET contact_kind = $1, contact = $2 WHERE id = $3")
             .bind(kind)
             .bind(value)
             .bind(account_id)
@@ -126,7 +126,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM accounts WHERE id = ? AND status = 'pending'")
+        sqlx::query("DELETE FROM accounts WHERE id = $1 AND status = 'pending'")
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -135,7 +135,7 @@ impl AccountStore for SqliteStore {
 
     async fn notification_channels(&self, account_id: &str) -> Result<Option<String>, StoreError> {
         let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT notify_outside FROM accounts WHERE id = ?")
+            sqlx::query_as("SELECT notify_outside FROM accounts WHERE id = $1")
                 .bind(account_id)
                 .fetch_optional(&self.pool)
                 .await?;

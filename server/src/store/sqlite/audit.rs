@@ -23,7 +23,7 @@ async fn insert_checkpoint(
     checkpoint: &Checkpoint,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO audit_checkpoints (size, root, at, signature) VALUES (?, ?, ?, ?) \
+        "INSERT INTO audit_checkpoints (size, root, at, signature) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (size) DO NOTHING",
     )
     .bind(number(checkpoint.size)?)
@@ -57,7 +57,7 @@ pub(super) async fn write_audit(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_entries (seq, entry, leaf, chain, at, record_id, actor_id, action, \
-         origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(number(rows.stored.seq)?)
     .bind(rows.stored.entry.as_slice())
@@ -84,7 +84,7 @@ async fn insert_node<'e>(
     node: &Node,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO audit_nodes (height, idx, hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO audit_nodes (height, idx, hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(i64::from(node.height))
     .bind(number(node.index)?)
@@ -170,12 +170,12 @@ impl AuditStore for SqliteStore {
 
     async fn audit_subtree(&self, height: u32, index: u64) -> Result<Option<Hash>, StoreError> {
         let found: Option<Vec<u8>> = if height == 0 {
-            sqlx::query_scalar("SELECT leaf FROM audit_entries WHERE seq = ?")
+            sqlx::query_scalar("SELECT leaf FROM audit_entries WHERE seq = $1")
                 .bind(number(index + 1)?)
                 .fetch_optional(&self.pool)
                 .await
         } else {
-            sqlx::query_scalar("SELECT hash FROM audit_nodes WHERE height = ? AND idx = ?")
+            sqlx::query_scalar("SELECT hash FROM audit_nodes WHERE height = $1 AND idx = $2")
                 .bind(i64::from(height))
                 .bind(number(index)?)
                 .fetch_optional(&self.pool)
@@ -204,7 +204,7 @@ impl AuditStore for SqliteStore {
         seq: u64,
     ) -> Result<Option<(StoredEntry, Option<String>)>, StoreError> {
         let row = sqlx::query(
-            "SELECT seq, entry, leaf, chain, origin, record_id FROM audit_entries WHERE seq = ?",
+            "SELECT seq, entry, leaf, chain, origin, record_id FROM audit_entries WHERE seq = $1",
         )
         .bind(number(seq)?)
         .fetch_optional(&self.pool)
@@ -231,8 +231,8 @@ impl AuditStore for SqliteStore {
         // Allowed, outside an emergency: a refused try, or a break-glass access (told otherwise),
         // is not the first access the patient is told of.
         sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE record_id = ? AND actor_id = ? \
-             AND seq < ? \
+            "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE record_id = $1 AND actor_id = $2 \
+             AND seq < $3 \
              AND json_extract(CAST(entry AS TEXT), '$.outcome') = 'allowed' \
              AND json_extract(CAST(entry AS TEXT), '$.purpose') IS NULL)",
         )
@@ -256,9 +256,9 @@ impl AuditStore for SqliteStore {
         // newer entry of the record).
         let before = before.map_or(i64::MAX, |before| i64::try_from(before).unwrap_or(i64::MAX));
         let rows = sqlx::query(
-            "SELECT seq, entry FROM audit_entries WHERE record_id = ?1 \
-             AND (?2 IS NULL OR actor_id = ?2) AND seq < ?3 \
-             ORDER BY seq DESC LIMIT ?4",
+            "SELECT seq, entry FROM audit_entries WHERE record_id = $1 \
+             AND ($2 IS NULL OR actor_id = $2) AND seq < $3 \
+             ORDER BY seq DESC LIMIT $4",
         )
         .bind(record_id)
         .bind(actor)

@@ -11,7 +11,7 @@ impl CodeStore for SqliteStore {
     async fn insert_code(&self, code: &NewCode<'_>) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO one_time_codes (challenge_hash, account_id, purpose, code_hash, \
-             created_at, expires_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             created_at, expires_at, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(code.challenge_hash)
         .bind(code.account_id)
@@ -34,7 +34,7 @@ impl CodeStore for SqliteStore {
         // One statement: the cap holds even when tries arrive in parallel.
         let row = sqlx::query(
             "UPDATE one_time_codes SET attempts = attempts + 1 \
-             WHERE challenge_hash = ? AND used_at IS NULL AND expires_at > ? AND attempts < ? \
+             WHERE challenge_hash = $1 AND used_at IS NULL AND expires_at > $2 AND attempts < $3 \
              RETURNING account_id, purpose, code_hash, attempts, payload",
         )
         .bind(challenge_hash)
@@ -56,7 +56,7 @@ impl CodeStore for SqliteStore {
         }
         let decoy = sqlx::query(
             "UPDATE decoy_codes SET attempts = attempts + 1 \
-             WHERE challenge_hash = ? AND expires_at > ? AND attempts < ? RETURNING attempts",
+             WHERE challenge_hash = $1 AND expires_at > $2 AND attempts < $3 RETURNING attempts",
         )
         .bind(challenge_hash)
         .bind(now)
@@ -71,7 +71,7 @@ impl CodeStore for SqliteStore {
         challenge_hash: &[u8],
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO decoy_codes (challenge_hash, expires_at) VALUES (?, ?)")
+        sqlx::query("INSERT INTO decoy_codes (challenge_hash, expires_at) VALUES ($1, $2)")
             .bind(challenge_hash)
             .bind(expires_at)
             .execute(&self.pool)
@@ -81,7 +81,7 @@ impl CodeStore for SqliteStore {
 
     async fn use_code(&self, challenge_hash: &[u8], now: i64) -> Result<bool, StoreError> {
         let result = sqlx::query(
-            "UPDATE one_time_codes SET used_at = ? WHERE challenge_hash = ? AND used_at IS NULL",
+            "UPDATE one_time_codes SET used_at = $1 WHERE challenge_hash = $2 AND used_at IS NULL",
         )
         .bind(now)
         .bind(challenge_hash)

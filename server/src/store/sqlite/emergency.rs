@@ -41,7 +41,7 @@ impl EmergencyStore for SqliteStore {
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query("UPDATE accounts SET break_glass_refused = ? WHERE id = ?")
+        sqlx::query("UPDATE accounts SET break_glass_refused = $1 WHERE id = $2")
             .bind(refused)
             .bind(account_id)
             .execute(&mut *tx)
@@ -58,8 +58,8 @@ impl EmergencyStore for SqliteStore {
     ) -> Result<Vec<AccountRecord>, StoreError> {
         // At most two rows: one is an answer, two are an ambiguity; more says nothing more.
         let rows = sqlx::query(&format!(
-            "{ACCOUNT_COLUMNS} WHERE status IN ('active', 'awaiting') AND birth_date = ? \
-             AND lower(given_name) = lower(?) AND lower(family_name) = lower(?) LIMIT 2"
+            "{ACCOUNT_COLUMNS} WHERE status IN ('active', 'awaiting') AND birth_date = $1 \
+             AND lower(given_name) = lower($2) AND lower(family_name) = lower($3) LIMIT 2"
         ))
         .bind(birth_date)
         .bind(given_name)
@@ -84,7 +84,7 @@ impl EmergencyStore for SqliteStore {
         .await?;
         sqlx::query(
             "INSERT INTO break_glass_sessions (id, account_id, rpps, data_key, sealed_reason, \
-             started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             started_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(session.id)
         .bind(session.account_id)
@@ -100,7 +100,7 @@ impl EmergencyStore for SqliteStore {
         Ok(())
     }
     async fn break_glass_by_id(&self, id: &str) -> Result<Option<BreakGlassRecord>, StoreError> {
-        let row = sqlx::query(&format!("{BREAK_GLASS_COLUMNS} WHERE b.id = ?"))
+        let row = sqlx::query(&format!("{BREAK_GLASS_COLUMNS} WHERE b.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -112,7 +112,7 @@ impl EmergencyStore for SqliteStore {
         rpps: &str,
     ) -> Result<Option<BreakGlassRecord>, StoreError> {
         let row = sqlx::query(&format!(
-            "{BREAK_GLASS_COLUMNS} WHERE b.account_id = ? AND b.rpps = ? \
+            "{BREAK_GLASS_COLUMNS} WHERE b.account_id = $1 AND b.rpps = $2 \
              ORDER BY b.started_at DESC, b.rowid DESC LIMIT 1"
         ))
         .bind(account_id)
@@ -130,8 +130,8 @@ impl EmergencyStore for SqliteStore {
     ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
-            "UPDATE break_glass_sessions SET ended_at = ?1 \
-             WHERE id = ?2 AND rpps = ?3 AND ended_at IS NULL AND expires_at > ?1",
+            "UPDATE break_glass_sessions SET ended_at = $1 \
+             WHERE id = $2 AND rpps = $3 AND ended_at IS NULL AND expires_at > $1",
         )
         .bind(now)
         .bind(id)
@@ -145,7 +145,7 @@ impl EmergencyStore for SqliteStore {
         account_id: &str,
     ) -> Result<Vec<BreakGlassRecord>, StoreError> {
         let rows = sqlx::query(&format!(
-            "{BREAK_GLASS_COLUMNS} WHERE b.account_id = ? ORDER BY b.started_at DESC, b.rowid DESC"
+            "{BREAK_GLASS_COLUMNS} WHERE b.account_id = $1 ORDER BY b.started_at DESC, b.rowid DESC"
         ))
         .bind(account_id)
         .fetch_all(&self.pool)
@@ -158,7 +158,7 @@ impl EmergencyStore for SqliteStore {
         now: i64,
     ) -> Result<Vec<BreakGlassRecord>, StoreError> {
         let rows = sqlx::query(&format!(
-            "{BREAK_GLASS_COLUMNS} WHERE b.rpps = ?1 AND b.expires_at > ?2 \
+            "{BREAK_GLASS_COLUMNS} WHERE b.rpps = $1 AND b.expires_at > $2 \
              AND b.ended_at IS NULL ORDER BY b.started_at DESC"
         ))
         .bind(rpps)
@@ -169,7 +169,7 @@ impl EmergencyStore for SqliteStore {
     }
     async fn break_glass_since(&self, since: i64) -> Result<Vec<BreakGlassRecord>, StoreError> {
         let rows = sqlx::query(&format!(
-            "{BREAK_GLASS_COLUMNS} WHERE b.started_at >= ? ORDER BY b.started_at, b.rowid"
+            "{BREAK_GLASS_COLUMNS} WHERE b.started_at >= $1 ORDER BY b.started_at, b.rowid"
         ))
         .bind(since)
         .fetch_all(&self.pool)

@@ -28,7 +28,7 @@ impl EpisodeStore for SqliteStore {
         let (kind, who) = party_columns(episode.author);
         sqlx::query(
             "INSERT INTO episodes (id, account_id, data_key, sealed_title, author_kind, \
-             author_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(episode.id)
         .bind(episode.account_id)
@@ -47,7 +47,7 @@ impl EpisodeStore for SqliteStore {
     async fn episodes(&self, account_id: &str) -> Result<Vec<EpisodeRecord>, StoreError> {
         let sql = "SELECT e.id, e.account_id, e.data_key, k.key_id, k.wrapped_key, e.sealed_title, \
              e.author_kind, e.author_id, e.created_at FROM episodes e \
-             JOIN data_keys k ON k.id = e.data_key WHERE e.account_id = ? \
+             JOIN data_keys k ON k.id = e.data_key WHERE e.account_id = $1 \
              ORDER BY e.created_at, e.id";
         let rows = account_rows(self, sql, account_id).await?;
         let episode = |row: &SqliteRow| -> Result<EpisodeRecord, StoreError> {
@@ -71,7 +71,7 @@ impl EpisodeStore for SqliteStore {
     async fn episode_tags(&self, account_id: &str) -> Result<Vec<TagRecord>, StoreError> {
         let sql = "SELECT t.episode_id, t.item_id, t.tagger_kind, t.tagger_id \
              FROM episode_items t JOIN episodes e ON e.id = t.episode_id \
-             WHERE e.account_id = ? ORDER BY t.tagged_at, t.item_id";
+             WHERE e.account_id = $1 ORDER BY t.tagged_at, t.item_id";
         let rows = account_rows(self, sql, account_id).await?;
         let tag = |row: &SqliteRow| -> Result<TagRecord, StoreError> {
             Ok(TagRecord {
@@ -95,7 +95,7 @@ impl EpisodeStore for SqliteStore {
         let (kind, who) = party_columns(tagger);
         let done = sqlx::query(
             "INSERT INTO episode_items (episode_id, item_id, tagger_kind, tagger_id, tagged_at) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
         .bind(episode_id)
         .bind(item_id)
@@ -116,7 +116,7 @@ impl EpisodeStore for SqliteStore {
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let done = sqlx::query("DELETE FROM episode_items WHERE episode_id = ? AND item_id = ?")
+        let done = sqlx::query("DELETE FROM episode_items WHERE episode_id = $1 AND item_id = $2")
             .bind(episode_id)
             .bind(item_id)
             .execute(&mut *tx)

@@ -19,7 +19,7 @@ impl GrantStore for SqliteStore {
     async fn consent(&self, account_id: &str, rpps: &str) -> Result<Consent, StoreError> {
         let row = sqlx::query(
             "SELECT state, scope_all, categories, profile, until FROM grants \
-             WHERE account_id = ? AND rpps = ?",
+             WHERE account_id = $1 AND rpps = $2",
         )
         .bind(account_id)
         .bind(rpps)
@@ -53,9 +53,9 @@ impl GrantStore for SqliteStore {
         };
         sqlx::query(
             "INSERT INTO grants (account_id, rpps, state, scope_all, categories, profile, until, \
-             changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-             ON CONFLICT (account_id, rpps) DO UPDATE SET state = ?3, scope_all = ?4, \
-             categories = ?5, profile = ?6, until = ?7, changed_at = ?8",
+             changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (account_id, rpps) DO UPDATE SET state = $3, scope_all = $4, \
+             categories = $5, profile = $6, until = $7, changed_at = $8",
         )
         .bind(account_id)
         .bind(rpps)
@@ -75,7 +75,7 @@ impl GrantStore for SqliteStore {
     async fn consents(&self, account_id: &str) -> Result<Vec<(String, Consent)>, StoreError> {
         let rows = sqlx::query(
             "SELECT rpps, state, scope_all, categories, profile, until FROM grants \
-             WHERE account_id = ? ORDER BY changed_at DESC",
+             WHERE account_id = $1 ORDER BY changed_at DESC",
         )
         .bind(account_id)
         .fetch_all(&self.pool)

@@ -12,7 +12,7 @@ const LINK_COLUMNS: &str = "SELECT id, account_id, passcode_hash, failures, view
      created_at, expires_at, revoked_at FROM emergency_links";
 
 /// Still opens at `?now` (bound as `?1`) with fewer than `?2` wrong passcodes.
-const LINK_LIVE: &str = "revoked_at IS NULL AND expires_at > ?1 AND failures < ?2 \
+const LINK_LIVE: &str = "revoked_at IS NULL AND expires_at > $1 AND failures < $2 \
      AND NOT (single_use = 1 AND views > 0)";
 
 fn link_from(row: &SqliteRow) -> Result<EmergencyLinkRecord, StoreError> {
@@ -43,7 +43,7 @@ impl EmergencyLinkStore for SqliteStore {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "INSERT INTO emergency_links (id, account_id, jwe, fhir_jwe, passcode_hash, \
-             single_use, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             single_use, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(link.id)
         .bind(link.account_id)
@@ -64,7 +64,7 @@ impl EmergencyLinkStore for SqliteStore {
         account_id: &str,
     ) -> Result<Vec<EmergencyLinkRecord>, StoreError> {
         let rows = sqlx::query(&format!(
-            "{LINK_COLUMNS} WHERE account_id = ? ORDER BY created_at DESC, rowid DESC"
+            "{LINK_COLUMNS} WHERE account_id = $1 ORDER BY created_at DESC, rowid DESC"
         ))
         .bind(account_id)
         .fetch_all(&self.pool)
@@ -72,14 +72,14 @@ impl EmergencyLinkStore for SqliteStore {
         rows.iter().map(link_from).collect()
     }
     async fn emergency_link(&self, id: &str) -> Result<Option<EmergencyLinkRecord>, StoreError> {
-        let row = sqlx::query(&format!("{LINK_COLUMNS} WHERE id = ?"))
+        let row = sqlx::query(&format!("{LINK_COLUMNS} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(link_from).transpose()
     }
     async fn emergency_link_files(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
-        sqlx::query_as("SELECT jwe, fhir_jwe FROM emergency_links WHERE id = ?")
+        sqlx::query_as("SELECT jwe, fhir_jwe FROM emergency_links WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -94,8 +94,8 @@ impl EmergencyLinkStore for SqliteStore {
     ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
-            "UPDATE emergency_links SET revoked_at = ? \
-             WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
+            "UPDATE emergency_links SET revoked_at = $1 \
+             WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(id)
@@ -111,7 +111,7 @@ impl EmergencyLinkStore for SqliteStore {
         tries: u32,
     ) -> Result<Option<u32>, StoreError> {
         let row: Option<(i64,)> = sqlx::query_as(&format!(
-            "UPDATE emergency_links SET failures = failures + 1 WHERE id = ?3 AND {LINK_LIVE} \
+            "UPDATE emergency_links SET failures = failures + 1 WHERE id = $3 AND {LINK_LIVE} \
              RETURNING failures"
         ))
         .bind(now)
@@ -132,15 +132,15 @@ impl EmergencyLinkStore for SqliteStore {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         // A reserved try was counted: the link is live with one failure more than it has.
         let live = if reserved {
-            "revoked_at IS NULL AND expires_at > ?1 AND failures <= ?2 AND failures > 0 \
+            "revoked_at IS NULL AND expires_at > $1 AND failures <= $2 AND failures > 0 \
              AND NOT (single_use = 1 AND views > 0)"
         } else {
             LINK_LIVE
         };
         let done = sqlx::query(&format!(
-            "UPDATE emergency_links SET views = views + 1, failures = failures - ?4, \
-             revoked_at = CASE WHEN single_use = 1 THEN ?1 ELSE revoked_at END \
-             WHERE id = ?3 AND {live}"
+            "UPDATE emergency_links SET views = views + 1, failures = failures - $4, \
+             revoked_at = CASE WHEN single_use = 1 THEN $1 ELSE revoked_at END \
+             WHERE id = $3 AND {live}"
         ))
         .bind(now)
         .bind(i64::from(tries))

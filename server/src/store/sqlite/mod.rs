@@ -48,7 +48,7 @@ pub(super) async fn write_event(
     for name in event.names {
         sqlx::query(
             "INSERT INTO auth_events (at, event, account_id, professional_id, client_addr) \
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(event.at)
         .bind(name.event_name())
@@ -68,7 +68,7 @@ async fn activate_in(
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE accounts SET status = 'active', activated_at = ? WHERE id = ? \
+        "UPDATE accounts SET status = 'active', activated_at = $1 WHERE id = $2 \
          AND status IN ('pending', 'awaiting') AND password_hash IS NOT NULL",
     )
     .bind(now)
@@ -153,7 +153,7 @@ async fn insert_data_key(
     }
     sqlx::query(
         "INSERT INTO data_keys (id, account_id, key_id, wrapped_key, created_at, owner_bound) \
-         VALUES (?, ?, ?, ?, ?, 1)",
+         VALUES ($1, $2, $3, $4, $5, 1)",
     )
     .bind(id)
     .bind(account_id)
@@ -181,7 +181,7 @@ async fn insert_account(
     sqlx::query(
         "INSERT INTO accounts (id, kind, contact_kind, contact, given_name, family_name, \
          birth_date, locale, password_hash, status, created_at, opened_by) \
-         VALUES (?, 'patient', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, 'patient', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&account.id)
     .bind(contact_kind)
@@ -316,7 +316,7 @@ mod tests {
     async fn enums_are_stored_as_their_names_and_an_unknown_name_is_corrupt_data() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
-        let row = sqlx::query("SELECT ? AS status, 'frozen' AS unknown")
+        let row = sqlx::query("SELECT $1 AS status, 'frozen' AS unknown")
             .bind(AccountStatus::Awaiting)
             .fetch_one(&store.pool)
             .await

@@ -29,7 +29,7 @@ impl NotificationStore for SqliteStore {
         let (recipient_kind, recipient) = recipient_columns(recipient);
         sqlx::query(
             "INSERT INTO notifications (recipient_kind, recipient, kind, record_id, actor, \
-             item_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             item_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(recipient_kind)
         .bind(recipient)
@@ -50,7 +50,7 @@ impl NotificationStore for SqliteStore {
         let (recipient_kind, recipient) = recipient_columns(recipient);
         let rows = sqlx::query(
             "SELECT id, kind, record_id, actor, item_id, created_at, read_at FROM notifications \
-             WHERE recipient_kind = ? AND recipient = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+             WHERE recipient_kind = $1 AND recipient = $2 ORDER BY created_at DESC, id DESC LIMIT $3",
         )
         .bind(recipient_kind)
         .bind(recipient)
@@ -80,8 +80,8 @@ impl NotificationStore for SqliteStore {
         let (recipient_kind, recipient) = recipient_columns(recipient);
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
-            "UPDATE notifications SET read_at = ? \
-             WHERE recipient_kind = ? AND recipient = ? AND read_at IS NULL",
+            "UPDATE notifications SET read_at = $1 \
+             WHERE recipient_kind = $2 AND recipient = $3 AND read_at IS NULL",
         )
         .bind(now)
         .bind(recipient_kind)

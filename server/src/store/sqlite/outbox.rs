@@ -18,7 +18,7 @@ impl OutboxStore for SqliteStore {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO outbox (channel, recipient, subject, body, created_at) \
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(channel)
         .bind(recipient)
@@ -33,7 +33,7 @@ impl OutboxStore for SqliteStore {
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, channel, recipient, subject, body, created_at, sent_at, attempts, \
-             failed_at FROM outbox ORDER BY id DESC LIMIT ?",
+             failed_at FROM outbox ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -49,8 +49,8 @@ impl OutboxStore for SqliteStore {
     ) -> Result<Vec<OutboxMessage>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, channel, recipient, subject, body, created_at, sent_at, attempts, \
-             failed_at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_try_at <= ? AND channel = ? \
-             ORDER BY id LIMIT ?",
+             failed_at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_try_at <= $1 AND channel = $2 \
+             ORDER BY id LIMIT $3",
         )
         .bind(now)
         .bind(channel)
@@ -61,7 +61,7 @@ impl OutboxStore for SqliteStore {
     }
 
     async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET sent_at = ?, body = '' WHERE id = ?")
+        sqlx::query("UPDATE outbox SET sent_at = $1, body = '' WHERE id = $2")
             .bind(now)
             .bind(id)
             .execute(&self.pool)
@@ -76,10 +76,10 @@ impl OutboxStore for SqliteStore {
         now: i64,
     ) -> Result<u32, StoreError> {
         let attempts: i64 = sqlx::query_scalar(
-            "UPDATE outbox SET attempts = attempts + 1, next_try_at = coalesce(?1, next_try_at), \
-             failed_at = CASE WHEN ?1 IS NULL THEN ?2 END, \
-             body = CASE WHEN ?1 IS NULL THEN '' ELSE body END \
-             WHERE id = ?3 RETURNING attempts",
+            "UPDATE outbox SET attempts = attempts + 1, next_try_at = coalesce($1, next_try_at), \
+             failed_at = CASE WHEN $1 IS NULL THEN $2 END, \
+             body = CASE WHEN $1 IS NULL THEN '' ELSE body END \
+             WHERE id = $3 RETURNING attempts",
         )
         .bind(next_try_at)
         .bind(now)

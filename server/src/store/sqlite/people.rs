@@ -30,9 +30,9 @@ impl PeopleStore for SqliteStore {
         for entry in entries {
             sqlx::query(
                 "INSERT INTO professionals (rpps, given_name, family_name, profession, \
-                 specialty, place, active, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7) \
-                 ON CONFLICT (rpps) DO UPDATE SET given_name = ?2, family_name = ?3, \
-                 profession = ?4, specialty = ?5, place = ?6, active = 1, updated_at = ?7",
+                 specialty, place, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7) \
+                 ON CONFLICT (rpps) DO UPDATE SET given_name = $2, family_name = $3, \
+                 profession = $4, specialty = $5, place = $6, active = 1, updated_at = $7",
             )
             .bind(entry.rpps.as_str())
             .bind(&entry.given_name)
@@ -53,7 +53,7 @@ impl PeopleStore for SqliteStore {
         // Whoever is not in this file left the directory: no new login, no running session.
         for rpps in known.iter().filter(|rpps| !listed.contains(rpps.as_str())) {
             let gone = sqlx::query(
-                "UPDATE professionals SET active = 0, updated_at = ? WHERE rpps = ? AND active = 1",
+                "UPDATE professionals SET active = 0, updated_at = $1 WHERE rpps = $2 AND active = 1",
             )
             .bind(now)
             .bind(rpps)
@@ -74,7 +74,7 @@ impl PeopleStore for SqliteStore {
     async fn professional(&self, rpps: &str) -> Result<Option<ProfessionalRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT rpps, given_name, family_name, profession, specialty, place, public_key, \
-             active FROM professionals WHERE rpps = ?",
+             active FROM professionals WHERE rpps = $1",
         )
         .bind(rpps)
         .fetch_optional(&self.pool)
@@ -103,10 +103,10 @@ impl PeopleStore for SqliteStore {
     ) -> Result<Vec<Professional>, StoreError> {
         let pattern = format!("%{}%", query.to_lowercase().replace(['%', '_'], ""));
         let rows: Vec<String> = sqlx::query_scalar(
-            "SELECT rpps FROM professionals WHERE active = 1 AND (rpps = ?1 \
-             OR lower(given_name || ' ' || family_name) LIKE ?2 \
-             OR lower(family_name || ' ' || given_name) LIKE ?2) \
-             ORDER BY family_name, given_name LIMIT ?3",
+            "SELECT rpps FROM professionals WHERE active = 1 AND (rpps = $1 \
+             OR lower(given_name || ' ' || family_name) LIKE $2 \
+             OR lower(family_name || ' ' || given_name) LIKE $2) \
+             ORDER BY family_name, given_name LIMIT $3",
         )
         .bind(query.trim())
         .bind(pattern)
@@ -129,8 +129,8 @@ impl PeopleStore for SqliteStore {
     ) -> Result<Vec<(String, String, String, String)>, StoreError> {
         sqlx::query_as(
             "SELECT a.id, a.given_name, a.family_name, a.birth_date FROM grants g \
-             JOIN accounts a ON a.id = g.account_id WHERE g.rpps = ? AND g.state = 'granted' \
-             AND (g.until IS NULL OR g.until >= ?) AND a.status = 'active' \
+             JOIN accounts a ON a.id = g.account_id WHERE g.rpps = $1 AND g.state = 'granted' \
+             AND (g.until IS NULL OR g.until >= $2) AND a.status = 'active' \
              ORDER BY a.family_name, a.given_name",
         )
         .bind(rpps)
@@ -148,8 +148,8 @@ impl PeopleStore for SqliteStore {
     ) -> Result<Option<(String, String, String, String)>, StoreError> {
         sqlx::query_as(
             "SELECT a.id, a.given_name, a.family_name, a.birth_date FROM grants g \
-             JOIN accounts a ON a.id = g.account_id WHERE g.rpps = ? AND g.account_id = ? \
-             AND g.state = 'granted' AND (g.until IS NULL OR g.until >= ?) AND a.status = 'active'",
+             JOIN accounts a ON a.id = g.account_id WHERE g.rpps = $1 AND g.account_id = $2 \
+             AND g.state = 'granted' AND (g.until IS NULL OR g.until >= $3) AND a.status = 'active'",
         )
         .bind(rpps)
         .bind(account_id)
@@ -160,7 +160,7 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn set_card_key(&self, rpps: &str, public_key: &[u8]) -> Result<bool, StoreError> {
-        let result = sqlx::query("UPDATE professionals SET public_key = ? WHERE rpps = ?")
+        let result = sqlx::query("UPDATE professionals SET public_key = $1 WHERE rpps = $2")
             .bind(public_key)
             .bind(rpps)
             .execute(&self.pool)
@@ -173,7 +173,7 @@ impl PeopleStore for SqliteStore {
         challenge_hash: &[u8],
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO card_challenges (challenge_hash, expires_at) VALUES (?, ?)")
+        sqlx::query("INSERT INTO card_challenges (challenge_hash, expires_at) VALUES ($1, $2)")
             .bind(challenge_hash)
             .bind(expires_at)
             .execute(&self.pool)
@@ -187,8 +187,8 @@ impl PeopleStore for SqliteStore {
         now: i64,
     ) -> Result<bool, StoreError> {
         let result = sqlx::query(
-            "UPDATE card_challenges SET used_at = ?1 \
-             WHERE challenge_hash = ?2 AND used_at IS NULL AND expires_at > ?1",
+            "UPDATE card_challenges SET used_at = $1 \
+             WHERE challenge_hash = $2 AND used_at IS NULL AND expires_at > $1",
         )
         .bind(now)
         .bind(challenge_hash)
@@ -198,7 +198,7 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn professional_events(&self, rpps: &str) -> Result<Vec<(i64, String)>, StoreError> {
-        sqlx::query_as("SELECT at, event FROM auth_events WHERE professional_id = ? ORDER BY id")
+        sqlx::query_as("SELECT at, event FROM auth_events WHERE professional_id = $1 ORDER BY id")
             .bind(rpps)
             .fetch_all(&self.pool)
             .await
@@ -216,7 +216,7 @@ impl PeopleStore for SqliteStore {
         super::write_event(&mut tx, event).await?;
         sqlx::query(
             "INSERT INTO representations (account_id, representative_id, kind, consent_at, \
-             consent_method, recorded_by) VALUES (?, ?, ?, ?, ?, ?)",
+             consent_method, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&account.id)
         .bind(representation.representative_id)
@@ -234,7 +234,7 @@ impl PeopleStore for SqliteStore {
         &self,
         representative_id: &str,
     ) -> Result<Vec<RepresentationRecord>, StoreError> {
-        let rows = sqlx::query(&format!("{REPRESENTATION_COLUMNS} WHERE r.representative_id = ?"))
+        let rows = sqlx::query(&format!("{REPRESENTATION_COLUMNS} WHERE r.representative_id = $1"))
             .bind(representative_id)
             .fetch_all(&self.pool)
             .await?;
@@ -245,7 +245,7 @@ impl PeopleStore for SqliteStore {
         &self,
         account_id: &str,
     ) -> Result<Vec<RepresentationRecord>, StoreError> {
-        let rows = sqlx::query(&format!("{REPRESENTATION_COLUMNS} WHERE r.account_id = ?"))
+        let rows = sqlx::query(&format!("{REPRESENTATION_COLUMNS} WHERE r.account_id = $1"))
             .bind(account_id)
             .fetch_all(&self.pool)
             .await?;
@@ -262,8 +262,8 @@ impl PeopleStore for SqliteStore {
     ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let result = sqlx::query(
-            "UPDATE representations SET withdrawn_at = ?, withdrawn_by = ? \
-             WHERE account_id = ? AND representative_id = ? AND withdrawn_at IS NULL",
+            "UPDATE representations SET withdrawn_at = $1, withdrawn_by = $2 \
+             WHERE account_id = $3 AND representative_id = $4 AND withdrawn_at IS NULL",
         )
         .bind(now)
         .bind(withdrawn_by)
@@ -272,7 +272,7 @@ impl PeopleStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "UPDATE sessions SET acting_for = NULL WHERE account_id = ? AND acting_for = ?",
+            "UPDATE sessions SET acting_for = NULL WHERE account_id = $1 AND acting_for = $2",
         )
         .bind(representative_id)
         .bind(account_id)
@@ -296,8 +296,8 @@ impl PeopleStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
-            "UPDATE accounts SET status = 'closed', closed_at = coalesce(closed_at, ?), \
-             retained_until = ?, erasure_due_at = ? WHERE id = ? AND status IN ('active', 'closed')",
+            "UPDATE accounts SET status = 'closed', closed_at = coalesce(closed_at, $1), \
+             retained_until = $2, erasure_due_at = $3 WHERE id = $4 AND status IN ('active', 'closed')",
         )
         .bind(now)
         .bind(retained_until)
@@ -314,7 +314,7 @@ impl PeopleStore for SqliteStore {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "UPDATE accounts SET status = 'active', closed_at = NULL, retained_until = NULL, \
-             erasure_due_at = NULL WHERE id = ? AND status = 'closed'",
+             erasure_due_at = NULL WHERE id = $1 AND status = 'closed'",
         )
         .bind(account_id)
         .execute(&mut *tx)
@@ -327,29 +327,29 @@ impl PeopleStore for SqliteStore {
     async fn purge(&self, now: i64, absolute_timeout: i64) -> Result<PurgeReport, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let erased =
-            sqlx::query("DELETE FROM accounts WHERE status = 'closed' AND erasure_due_at <= ?")
+            sqlx::query("DELETE FROM accounts WHERE status = 'closed' AND erasure_due_at <= $1")
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
         let expired =
-            sqlx::query("DELETE FROM accounts WHERE status = 'closed' AND retained_until <= ?")
+            sqlx::query("DELETE FROM accounts WHERE status = 'closed' AND retained_until <= $1")
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
         // A session that timed out ends here, and its end is recorded like a logout.
         for statement in [
             "INSERT INTO auth_events (at, event, account_id, professional_id, client_addr) \
-             SELECT ?1, 'session_expired', account_id, professional_id, 'server' FROM sessions \
-             WHERE last_seen_at <= ?1 - idle_timeout OR created_at <= ?2",
-            "DELETE FROM sessions WHERE last_seen_at <= ?1 - idle_timeout OR created_at <= ?2",
-            "DELETE FROM one_time_codes WHERE expires_at <= ?1",
-            "DELETE FROM decoy_codes WHERE expires_at <= ?1",
-            "DELETE FROM card_challenges WHERE expires_at <= ?1",
+             SELECT $1, 'session_expired', account_id, professional_id, 'server' FROM sessions \
+             WHERE last_seen_at <= $1 - idle_timeout OR created_at <= $2",
+            "DELETE FROM sessions WHERE last_seen_at <= $1 - idle_timeout OR created_at <= $2",
+            "DELETE FROM one_time_codes WHERE expires_at <= $1",
+            "DELETE FROM decoy_codes WHERE expires_at <= $1",
+            "DELETE FROM card_challenges WHERE expires_at <= $1",
         ] {
             sqlx::query(statement).bind(now).bind(now - absolute_timeout).execute(&mut *tx).await?;
         }
         // Limits whose tries are forgotten and whose block is over say nothing any more.
-        sqlx::query("DELETE FROM rate_limits WHERE last_try <= ? AND blocked_until <= ?")
+        sqlx::query("DELETE FROM rate_limits WHERE last_try <= $1 AND blocked_until <= $2")
             .bind(now - crate::store::FORGOTTEN_AFTER)
             .bind(now)
             .execute(&mut *tx)

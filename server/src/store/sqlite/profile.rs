@@ -62,7 +62,7 @@ impl ProfileStore for SqliteStore {
         sqlx::query(
             "INSERT INTO profile_entries (id, account_id, section, data_key, author_kind, \
              author_id, idempotency_key, current_version, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
         )
         .bind(entry.id)
         .bind(entry.account_id)
@@ -76,7 +76,7 @@ impl ProfileStore for SqliteStore {
         .await?;
         sqlx::query(
             "INSERT INTO profile_versions (entry_id, version, sealed, author_kind, author_id, \
-             written_at) VALUES (?, 1, ?, ?, ?, ?)",
+             written_at) VALUES ($1, 1, $2, $3, $4, $5)",
         )
         .bind(entry.id)
         .bind(entry.sealed)
@@ -98,7 +98,7 @@ impl ProfileStore for SqliteStore {
     ) -> Result<Option<EntryRecord>, StoreError> {
         let (_, who) = party_columns(author);
         let row = sqlx::query(&format!(
-            "{ENTRY_COLUMNS} WHERE e.account_id = ? AND e.author_id IS ? AND e.idempotency_key = ?"
+            "{ENTRY_COLUMNS} WHERE e.account_id = $1 AND e.author_id IS $2 AND e.idempotency_key = $3"
         ))
         .bind(account_id)
         .bind(who)
@@ -117,7 +117,7 @@ impl ProfileStore for SqliteStore {
         let (kind, who) = party_columns(author);
         let version: Option<i64> = sqlx::query_scalar(
             "SELECT version FROM profile_versions \
-             WHERE entry_id = ? AND author_kind = ? AND author_id IS ? AND idempotency_key = ?",
+             WHERE entry_id = $1 AND author_kind = $2 AND author_id IS $3 AND idempotency_key = $4",
         )
         .bind(id)
         .bind(kind)
@@ -130,7 +130,7 @@ impl ProfileStore for SqliteStore {
 
     async fn entries(&self, account_id: &str) -> Result<Vec<EntryRecord>, StoreError> {
         let rows = sqlx::query(&format!(
-            "{ENTRY_COLUMNS} WHERE e.account_id = ? ORDER BY e.created_at DESC, e.rowid DESC"
+            "{ENTRY_COLUMNS} WHERE e.account_id = $1 ORDER BY e.created_at DESC, e.rowid DESC"
         ))
         .bind(account_id)
         .fetch_all(&self.pool)
@@ -139,7 +139,7 @@ impl ProfileStore for SqliteStore {
     }
 
     async fn entry(&self, account_id: &str, id: &str) -> Result<Option<EntryRecord>, StoreError> {
-        let row = sqlx::query(&format!("{ENTRY_COLUMNS} WHERE e.account_id = ? AND e.id = ?"))
+        let row = sqlx::query(&format!("{ENTRY_COLUMNS} WHERE e.account_id = $1 AND e.id = $2"))
             .bind(account_id)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -158,7 +158,7 @@ impl ProfileStore for SqliteStore {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let moved = sqlx::query(
             "UPDATE profile_entries SET current_version = current_version + 1 \
-             WHERE id = ? AND account_id = ? AND current_version = ? AND removed_at IS NULL",
+             WHERE id = $1 AND account_id = $2 AND current_version = $3 AND removed_at IS NULL",
         )
         .bind(id)
         .bind(account_id)
@@ -171,7 +171,7 @@ impl ProfileStore for SqliteStore {
         let (kind, who) = party_columns(version.author);
         sqlx::query(
             "INSERT INTO profile_versions (entry_id, version, sealed, author_kind, author_id, \
-             idempotency_key, written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             idempotency_key, written_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id)
         .bind(i64::from(after) + 1)
@@ -190,7 +190,7 @@ impl ProfileStore for SqliteStore {
     async fn versions(&self, entry_id: &str) -> Result<Vec<VersionRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT version, sealed, author_kind, author_id, written_at FROM profile_versions \
-             WHERE entry_id = ? ORDER BY version",
+             WHERE entry_id = $1 ORDER BY version",
         )
         .bind(entry_id)
         .fetch_all(&self.pool)
@@ -214,7 +214,7 @@ impl ProfileStore for SqliteStore {
     async fn version_stamps(&self, account_id: &str) -> Result<Vec<VersionStamp>, StoreError> {
         let sql = "SELECT v.entry_id, v.version, v.author_kind, v.author_id, v.written_at \
              FROM profile_versions v JOIN profile_entries e ON e.id = v.entry_id \
-             WHERE e.account_id = ? ORDER BY v.written_at, v.entry_id, v.version";
+             WHERE e.account_id = $1 ORDER BY v.written_at, v.entry_id, v.version";
         let rows = account_rows(self, sql, account_id).await?;
         let stamp = |row: &SqliteRow| -> Result<VersionStamp, StoreError> {
             let version: i64 = row.try_get("version")?;
@@ -236,7 +236,7 @@ impl ProfileStore for SqliteStore {
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query("UPDATE profile_entries SET masked = ? WHERE id = ? AND account_id = ?")
+        sqlx::query("UPDATE profile_entries SET masked = $1 WHERE id = $2 AND account_id = $3")
             .bind(masked)
             .bind(id)
             .bind(account_id)
@@ -256,8 +256,8 @@ impl ProfileStore for SqliteStore {
     ) -> Result<Matched, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
-            "UPDATE profile_entries SET removed_at = ? \
-             WHERE id = ? AND account_id = ? AND removed_at IS NULL",
+            "UPDATE profile_entries SET removed_at = $1 \
+             WHERE id = $2 AND account_id = $3 AND removed_at IS NULL",
         )
         .bind(now)
         .bind(id)

@@ -17,7 +17,7 @@ impl RateStore for SqliteStore {
         // count before it reads the state.
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let kept: Option<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT failures, blocked_until, last_try FROM rate_limits WHERE key = ?",
+            "SELECT failures, blocked_until, last_try FROM rate_limits WHERE key = $1",
         )
         .bind(key)
         .fetch_optional(&mut *tx)
@@ -34,7 +34,7 @@ impl RateStore for SqliteStore {
         if let Ok(next) = tried {
             sqlx::query(
                 "INSERT INTO rate_limits (key, failures, blocked_until, last_try) \
-                 VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET failures = \
                  excluded.failures, blocked_until = excluded.blocked_until, \
                  last_try = excluded.last_try",
             )
@@ -50,13 +50,13 @@ impl RateStore for SqliteStore {
     }
 
     async fn rate_limit_reset(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM rate_limits WHERE key = ?").bind(key).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM rate_limits WHERE key = $1").bind(key).execute(&self.pool).await?;
         Ok(())
     }
 
     async fn rate_limit_reset_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
         // A range rather than LIKE: nothing in the prefix is read as a pattern.
-        let reset = sqlx::query("DELETE FROM rate_limits WHERE key >= ?1 AND key < ?1 || x'ff'")
+        let reset = sqlx::query("DELETE FROM rate_limits WHERE key >= $1 AND key < $1 || x'ff'")
             .bind(prefix)
             .execute(&self.pool)
             .await?;
@@ -65,7 +65,7 @@ impl RateStore for SqliteStore {
 
     async fn rate_limit_forgive(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE rate_limits SET failures = failures - 1 WHERE key = ? AND failures > 0",
+            "UPDATE rate_limits SET failures = failures - 1 WHERE key = $1 AND failures > 0",
         )
         .bind(key)
         .execute(&self.pool)

@@ -49,7 +49,7 @@ fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
 impl RecordStore for SqliteStore {
     async fn documents(&self, account_id: &str) -> Result<Vec<DocumentRecord>, StoreError> {
         let rows = sqlx::query(&document_query(
-            "WHERE d.account_id = ? ORDER BY u.care_date DESC, v.deposited_at DESC",
+            "WHERE d.account_id = $1 ORDER BY u.care_date DESC, v.deposited_at DESC",
         ))
         .bind(account_id)
         .fetch_all(&self.pool)
@@ -61,7 +61,7 @@ impl RecordStore for SqliteStore {
         account_id: &str,
         id: &str,
     ) -> Result<Option<DocumentRecord>, StoreError> {
-        let row = sqlx::query(&document_query("WHERE d.account_id = ? AND d.id = ?"))
+        let row = sqlx::query(&document_query("WHERE d.account_id = $1 AND d.id = $2"))
             .bind(account_id)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -76,7 +76,7 @@ impl RecordStore for SqliteStore {
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query("UPDATE documents SET masked = ? WHERE account_id = ? AND id = ?")
+        sqlx::query("UPDATE documents SET masked = $1 WHERE account_id = $2 AND id = $3")
             .bind(masked)
             .bind(account_id)
             .bind(id)
@@ -95,8 +95,8 @@ impl RecordStore for SqliteStore {
     ) -> Result<Matched, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let result = sqlx::query(
-            "UPDATE documents SET withdrawn_at = ? \
-             WHERE account_id = ? AND id = ? AND withdrawn_at IS NULL",
+            "UPDATE documents SET withdrawn_at = $1 \
+             WHERE account_id = $2 AND id = $3 AND withdrawn_at IS NULL",
         )
         .bind(now)
         .bind(account_id)
@@ -116,7 +116,7 @@ impl RecordStore for SqliteStore {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE documents SET awaiting_announcement = 0 \
-             WHERE id = ? AND account_id = ? AND awaiting_announcement = 1",
+             WHERE id = $1 AND account_id = $2 AND awaiting_announcement = 1",
         )
         .bind(id)
         .bind(account_id)

@@ -26,13 +26,13 @@ impl SecretStore for SqliteStore {
         };
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let previous: Option<Option<String>> =
-            sqlx::query_scalar(&format!("SELECT {key_column} FROM accounts WHERE id = ?"))
+            sqlx::query_scalar(&format!("SELECT {key_column} FROM accounts WHERE id = $1"))
                 .bind(account_id)
                 .fetch_optional(&mut *tx)
                 .await?;
         insert_data_key(&mut tx, data_key, account_id, key, now).await?;
         sqlx::query(&format!(
-            "UPDATE accounts SET {secret_column} = ?, {key_column} = ? WHERE id = ?"
+            "UPDATE accounts SET {secret_column} = $1, {key_column} = $2 WHERE id = $3"
         ))
         .bind(sealed)
         .bind(data_key)
@@ -40,7 +40,7 @@ impl SecretStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         if let Some(Some(old)) = previous {
-            sqlx::query("DELETE FROM data_keys WHERE id = ?").bind(old).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM data_keys WHERE id = $1").bind(old).execute(&mut *tx).await?;
         }
         if let Some(event) = event {
             write_event(&mut tx, event).await?;
@@ -69,7 +69,7 @@ impl SecretStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<(String, WrappedKey)>, StoreError> {
         let rows: Vec<(String, String, Vec<u8>, String)> = sqlx::query_as(
-            "SELECT id, key_id, wrapped_key, account_id FROM data_keys WHERE key_id <> ? LIMIT ?",
+            "SELECT id, key_id, wrapped_key, account_id FROM data_keys WHERE key_id <> $1 LIMIT $2",
         )
         .bind(key_id)
         .bind(i64::from(limit))
@@ -84,7 +84,7 @@ impl SecretStore for SqliteStore {
     async fn unbound_data_keys(&self, limit: u32) -> Result<Vec<(String, WrappedKey)>, StoreError> {
         let rows: Vec<(String, String, Vec<u8>, String)> = sqlx::query_as(
             "SELECT id, key_id, wrapped_key, account_id FROM data_keys WHERE owner_bound = 0 \
-             LIMIT ?",
+             LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -110,7 +110,7 @@ impl SecretStore for SqliteStore {
     }
 
     async fn set_data_key_unbindable(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE data_keys SET owner_bound = 2 WHERE id = ? AND owner_bound = 0")
+        sqlx::query("UPDATE data_keys SET owner_bound = 2 WHERE id = $1 AND owner_bound = 0")
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -121,7 +121,7 @@ impl SecretStore for SqliteStore {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         for (id, key) in keys {
             sqlx::query(
-                "UPDATE data_keys SET key_id = ?, wrapped_key = ?, owner_bound = 1 WHERE id = ?",
+                "UPDATE data_keys SET key_id = $1, wrapped_key = $2, owner_bound = 1 WHERE id = $3",
             )
             .bind(&key.key_id)
             .bind(&key.wrapped)
@@ -140,7 +140,7 @@ impl SecretStore for SqliteStore {
     ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let replaced: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT totp_data_key FROM accounts WHERE id = ? AND totp_pending_secret IS NOT NULL",
+            "SELECT totp_data_key FROM accounts WHERE id = $1 AND totp_pending_secret IS NOT NULL",
         )
         .bind(account_id)
         .fetch_optional(&mut *tx)
@@ -149,13 +149,13 @@ impl SecretStore for SqliteStore {
         sqlx::query(
             "UPDATE accounts SET totp_secret = totp_pending_secret, \
              totp_data_key = totp_pending_data_key, totp_pending_secret = NULL, \
-             totp_pending_data_key = NULL, totp_enabled = 1, totp_last_step = NULL WHERE id = ?",
+             totp_pending_data_key = NULL, totp_enabled = 1, totp_last_step = NULL WHERE id = $1",
         )
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
         if let Some(old) = replaced {
-            sqlx::query("DELETE FROM data_keys WHERE id = ?").bind(old).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM data_keys WHERE id = $1").bind(old).execute(&mut *tx).await?;
         }
         write_event(&mut tx, event).await?;
         tx.commit().await?;
@@ -167,7 +167,7 @@ impl SecretStore for SqliteStore {
             sqlx::query_as(
                 "SELECT a.totp_pending_secret, a.totp_pending_data_key, k.key_id, k.wrapped_key \
                  FROM accounts a LEFT JOIN data_keys k ON k.id = a.totp_pending_data_key \
-                 WHERE a.id = ?",
+                 WHERE a.id = $1",
             )
             .bind(account_id)
             .fetch_optional(&self.pool)
@@ -188,7 +188,7 @@ impl SecretStore for SqliteStore {
     async fn disable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let keys: Option<(Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT totp_data_key, totp_pending_data_key FROM accounts WHERE id = ?",
+            "SELECT totp_data_key, totp_pending_data_key FROM accounts WHERE id = $1",
         )
         .bind(account_id)
         .fetch_optional(&mut *tx)
@@ -196,13 +196,13 @@ impl SecretStore for SqliteStore {
         sqlx::query(
             "UPDATE accounts SET totp_secret = NULL, totp_data_key = NULL, \
              totp_pending_secret = NULL, totp_pending_data_key = NULL, totp_enabled = 0, \
-             totp_last_step = NULL WHERE id = ?",
+             totp_last_step = NULL WHERE id = $1",
         )
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
         for key in keys.into_iter().flat_map(|(a, b)| [a, b]).flatten() {
-            sqlx::query("DELETE FROM data_keys WHERE id = ?").bind(key).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM data_keys WHERE id = $1").bind(key).execute(&mut *tx).await?;
         }
         write_event(&mut tx, event).await?;
         tx.commit().await?;
@@ -213,7 +213,7 @@ impl SecretStore for SqliteStore {
         let row: Option<(Option<Vec<u8>>, i64, Option<String>, Option<String>, Option<Vec<u8>>)> =
             sqlx::query_as(
                 "SELECT a.totp_secret, a.totp_enabled, a.totp_data_key, k.key_id, k.wrapped_key \
-                 FROM accounts a LEFT JOIN data_keys k ON k.id = a.totp_data_key WHERE a.id = ?",
+                 FROM accounts a LEFT JOIN data_keys k ON k.id = a.totp_data_key WHERE a.id = $1",
             )
             .bind(account_id)
             .fetch_optional(&self.pool)
@@ -234,8 +234,8 @@ impl SecretStore for SqliteStore {
 
     async fn use_totp_step(&self, account_id: &str, step: i64) -> Result<bool, StoreError> {
         let result = sqlx::query(
-            "UPDATE accounts SET totp_last_step = ?1 \
-             WHERE id = ?2 AND (totp_last_step IS NULL OR totp_last_step < ?1)",
+            "UPDATE accounts SET totp_last_step = $1 \
+             WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
         )
         .bind(step)
         .bind(account_id)

@@ -25,7 +25,7 @@ impl SessionStore for SqliteStore {
         }
         sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, professional_id, csrf_token, \
-             created_at, last_seen_at, idle_timeout) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             created_at, last_seen_at, idle_timeout) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(session.token_hash)
         .bind(account_id)
@@ -53,8 +53,8 @@ impl SessionStore for SqliteStore {
     ) -> Result<Option<SessionRecord>, StoreError> {
         // A professional who left the directory has no session, even a fresh one.
         let row = sqlx::query(
-            "UPDATE sessions SET last_seen_at = ?1 \
-             WHERE token_hash = ?2 AND last_seen_at > ?1 - idle_timeout AND created_at > ?3 \
+            "UPDATE sessions SET last_seen_at = $1 \
+             WHERE token_hash = $2 AND last_seen_at > $1 - idle_timeout AND created_at > $3 \
                AND (professional_id IS NULL OR EXISTS (SELECT 1 FROM professionals p \
                     WHERE p.rpps = professional_id AND p.active = 1)) \
              RETURNING account_id, professional_id, acting_for, csrf_token",
@@ -86,7 +86,7 @@ impl SessionStore for SqliteStore {
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query("UPDATE sessions SET acting_for = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET acting_for = $1 WHERE token_hash = $2")
             .bind(acting_for)
             .bind(token_hash)
             .execute(&mut *tx)
@@ -97,7 +97,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
@@ -109,7 +109,7 @@ impl SessionStore for SqliteStore {
         account_id: &str,
         keep: Option<&[u8]>,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE account_id = ? AND token_hash IS NOT ?")
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash IS NOT $2")
             .bind(account_id)
             .bind(keep)
             .execute(&self.pool)
@@ -125,7 +125,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn auth_events(&self, account_id: &str) -> Result<Vec<(i64, String)>, StoreError> {
-        sqlx::query_as("SELECT at, event FROM auth_events WHERE account_id = ? ORDER BY id")
+        sqlx::query_as("SELECT at, event FROM auth_events WHERE account_id = $1 ORDER BY id")
             .bind(account_id)
             .fetch_all(&self.pool)
             .await
@@ -141,8 +141,8 @@ async fn remember_device(
     now: i64,
 ) -> Result<DeviceSeen, StoreError> {
     let (known, this): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(device_hash = ?), 0) FROM known_devices \
-         WHERE account_id = ?",
+        "SELECT COUNT(*), COALESCE(SUM(device_hash = $1), 0) FROM known_devices \
+         WHERE account_id = $2",
     )
     .bind(device.hash)
     .bind(account_id)
@@ -150,7 +150,7 @@ async fn remember_device(
     .await?;
     sqlx::query(
         "INSERT INTO known_devices (account_id, device_hash, label, first_seen, last_seen) \
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, device_hash) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, device_hash) \
          DO UPDATE SET last_seen = excluded.last_seen, label = excluded.label",
     )
     .bind(account_id)

@@ -71,7 +71,7 @@ impl UploadStore for SqliteStore {
             "INSERT INTO uploads (id, account_id, data_key, uploader_kind, uploader, \
              idempotency_key, sealed_title, category, domain, type_code, care_date, media_type, \
              size, replaces, hidden_from_representatives, awaiting_announcement, sealed_terms, \
-             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(upload.id)
         .bind(upload.account_id)
@@ -100,7 +100,7 @@ impl UploadStore for SqliteStore {
     async fn upload(&self, account_id: &str, id: &str) -> Result<Option<UploadRecord>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {UPLOAD_COLUMNS} FROM uploads u JOIN data_keys k ON k.id = u.data_key \
-             WHERE u.account_id = ? AND u.id = ?"
+             WHERE u.account_id = $1 AND u.id = $2"
         ))
         .bind(account_id)
         .bind(id)
@@ -117,7 +117,7 @@ impl UploadStore for SqliteStore {
         let (_, who) = party_columns(uploader);
         let row = sqlx::query(&format!(
             "SELECT {UPLOAD_COLUMNS} FROM uploads u JOIN data_keys k ON k.id = u.data_key \
-             WHERE u.account_id = ? AND u.uploader = ? AND u.idempotency_key = ?"
+             WHERE u.account_id = $1 AND u.uploader = $2 AND u.idempotency_key = $3"
         ))
         .bind(account_id)
         .bind(who.unwrap_or(""))
@@ -140,8 +140,8 @@ impl UploadStore for SqliteStore {
         // Moving the counters only if the upload stands at `offset` serialises parallel sends
         // of the same chunk: one wins, the other is told where the upload now stands.
         let index: Option<i64> = sqlx::query_scalar(
-            "UPDATE uploads SET received = received + ?1, chunks = chunks + 1 \
-             WHERE id = ?2 AND received = ?3 AND finished_at IS NULL AND received + ?1 <= size \
+            "UPDATE uploads SET received = received + $1, chunks = chunks + 1 \
+             WHERE id = $2 AND received = $3 AND finished_at IS NULL AND received + $1 <= size \
              RETURNING chunks - 1",
         )
         .bind(length)
@@ -151,7 +151,7 @@ impl UploadStore for SqliteStore {
         .await?;
         let Some(index) = index else {
             let received: Option<i64> =
-                sqlx::query_scalar("SELECT received FROM uploads WHERE id = ?")
+                sqlx::query_scalar("SELECT received FROM uploads WHERE id = $1")
                     .bind(upload_id)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -161,7 +161,7 @@ impl UploadStore for SqliteStore {
             tx.commit().await?;
             return Ok(AppendOutcome::WrongOffset { received });
         };
-        sqlx::query("INSERT INTO content_chunks (upload_id, idx, sealed) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO content_chunks (upload_id, idx, sealed) VALUES ($1, $2, $3)")
             .bind(upload_id)
             .bind(index)
             .bind(sealed)
@@ -172,7 +172,7 @@ impl UploadStore for SqliteStore {
         Ok(AppendOutcome::Appended)
     }
     async fn chunks(&self, upload_id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
-        sqlx::query_scalar("SELECT sealed FROM content_chunks WHERE upload_id = ? ORDER BY idx")
+        sqlx::query_scalar("SELECT sealed FROM content_chunks WHERE upload_id = $1 ORDER BY idx")
             .bind(upload_id)
             .fetch_all(&self.pool)
             .await
@@ -188,7 +188,7 @@ impl UploadStore for SqliteStore {
     ) -> Result<Option<Deposited>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let row = sqlx::query(
-            "UPDATE uploads SET finished_at = ?, sealed_terms = COALESCE(?, sealed_terms) WHERE id = ? \
+            "UPDATE uploads SET finished_at = $1, sealed_terms = COALESCE($2, sealed_terms) WHERE id = $3 \
              AND finished_at IS NULL AND received = size RETURNING account_id, uploader_kind, uploader, category, \
              domain, replaces, hidden_from_representatives, awaiting_announcement",
         )
@@ -204,7 +204,7 @@ impl UploadStore for SqliteStore {
             Some(document_id) => {
                 let version: i64 = sqlx::query_scalar(
                     "UPDATE documents SET current_version = current_version + 1 \
-                     WHERE id = ? AND account_id = ? AND withdrawn_at IS NULL \
+                     WHERE id = $1 AND account_id = $2 AND withdrawn_at IS NULL \
                      RETURNING current_version",
                 )
                 .bind(&document_id)
@@ -223,7 +223,7 @@ impl UploadStore for SqliteStore {
                 sqlx::query(
                     "INSERT INTO documents (id, account_id, category, domain, author_kind, \
                      author_id, hidden_from_representatives, awaiting_announcement, \
-                     current_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                     current_version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)",
                 )
                 .bind(new_document_id)
                 .bind(&account_id)
@@ -241,7 +241,7 @@ impl UploadStore for SqliteStore {
         };
         sqlx::query(
             "INSERT INTO document_versions (document_id, version, upload_id, deposited_at) \
-             VALUES (?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(&deposited.document_id)
         .bind(i64::from(deposited.version))
@@ -263,7 +263,7 @@ impl UploadStore for SqliteStore {
         rows.iter().map(upload_from).collect()
     }
     async fn set_upload_terms(&self, upload_id: &str, sealed: &[u8]) -> Result<(), StoreError> {
-        sqlx::query("UPDATE uploads SET sealed_terms = ? WHERE id = ?")
+        sqlx::query("UPDATE uploads SET sealed_terms = $1 WHERE id = $2")
             .bind(sealed)
             .bind(upload_id)
             .execute(&self.pool)
@@ -273,13 +273,13 @@ impl UploadStore for SqliteStore {
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let keys: Vec<String> = sqlx::query_scalar(
-            "DELETE FROM uploads WHERE finished_at IS NULL AND created_at < ? RETURNING data_key",
+            "DELETE FROM uploads WHERE finished_at IS NULL AND created_at < $1 RETURNING data_key",
         )
         .bind(before)
         .fetch_all(&mut *tx)
         .await?;
         for key in &keys {
-            sqlx::query("DELETE FROM data_keys WHERE id = ?").bind(key).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM data_keys WHERE id = $1").bind(key).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(keys.len())
