@@ -98,7 +98,7 @@ impl ProfileStore for SqliteStore {
     ) -> Result<Option<EntryRecord>, StoreError> {
         let (_, who) = party_columns(author);
         let row = sqlx::query(&format!(
-            "{ENTRY_COLUMNS} WHERE e.account_id = $1 AND e.author_id IS $2 AND e.idempotency_key = $3"
+            "{ENTRY_COLUMNS} WHERE e.account_id = $1 AND e.author_id IS NOT DISTINCT FROM $2 AND e.idempotency_key = $3"
         ))
         .bind(account_id)
         .bind(who)
@@ -117,7 +117,7 @@ impl ProfileStore for SqliteStore {
         let (kind, who) = party_columns(author);
         let version: Option<i64> = sqlx::query_scalar(
             "SELECT version FROM profile_versions \
-             WHERE entry_id = $1 AND author_kind = $2 AND author_id IS $3 AND idempotency_key = $4",
+             WHERE entry_id = $1 AND author_kind = $2 AND author_id IS NOT DISTINCT FROM $3 AND idempotency_key = $4",
         )
         .bind(id)
         .bind(kind)

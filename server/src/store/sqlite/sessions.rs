@@ -109,11 +109,13 @@ impl SessionStore for SqliteStore {
         account_id: &str,
         keep: Option<&[u8]>,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash IS NOT $2")
-            .bind(account_id)
-            .bind(keep)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "DELETE FROM sessions WHERE account_id = $1 AND token_hash IS DISTINCT FROM $2",
+        )
+        .bind(account_id)
+        .bind(keep)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
