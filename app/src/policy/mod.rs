@@ -21,6 +21,9 @@
 //! block. The record as a whole: the regular doctor follows every professional's access and the
 //! emergency accesses, any other professional their own actions; a professional opens the record
 //! in an emergency unless blocked or the patient refused it in advance.
+//!
+//! Longer than most files, on purpose: every rule, its vocabulary (operations, consents, reasons)
+//! and `decide` sit together, so that a reviewer reads the whole policy in one place.
 
 mod matrix;
 

@@ -1,6 +1,9 @@
 //! The policy against an independent statement of the rules, over every combination of actor ×
 //! profession × item × consent × flags × break-glass × patient opt-out; then the reference's
 //! examples spelled out one by one.
+//!
+//! Longer than most files, on purpose: the independent statement of the rules is read against
+//! the policy line by line, so it stays in one file like the policy itself.
 
 use super::*;
 use crate::vocabulary::Section;
