@@ -315,6 +315,11 @@ pub(crate) async fn read<R: DeserializeOwned>(
 /// Today's date where the person is (UTC day of the device's clock), for checks in the browser.
 /// The server checks again with its own clock.
 pub fn today() -> crate::date::Date {
+    crate::date::Date::from_unix_seconds(now_seconds())
+}
+
+/// The device's clock, in Unix seconds (the server's when it renders the page).
+pub fn now_seconds() -> i64 {
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     let seconds = (js_sys::Date::now() / 1000.0) as i64;
     #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
@@ -322,7 +327,7 @@ pub fn today() -> crate::date::Date {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs() as i64)
         .unwrap_or(0);
-    crate::date::Date::from_unix_seconds(seconds)
+    seconds
 }
 
 /// Bumped whenever the page changes the record (a deposit, a profile entry), so the timeline

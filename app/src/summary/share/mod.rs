@@ -14,7 +14,7 @@ use leptos::{either::Either, prelude::*};
 use leptos_router::components::A;
 use links::LinkList;
 use printed::{critical_lines, print, qr_svg};
-use send::{share, today};
+use send::share;
 
 use super::link::{DEFAULT_DAYS, LinkInfo};
 use super::{EmptyReason, Part, PatientLine, REGULAR_DOCTOR};
@@ -126,8 +126,9 @@ fn Share(me: Me) -> impl IntoView {
     let summary = Memo::new(move |_| {
         entries.with(|list| {
             list.as_ref().map(|list| {
-                left_out
-                    .with(|out| super::summarize(patient.clone(), list, doctor.get(), out, today()))
+                left_out.with(|out| {
+                    super::summarize(patient.clone(), list, doctor.get(), out, client::today())
+                })
             })
         })
     });
@@ -136,7 +137,7 @@ fn Share(me: Me) -> impl IntoView {
         entries.with(|list| {
             list.as_ref()
                 .map(|list| {
-                    super::candidates(list, today())
+                    super::candidates(list, client::today())
                         .into_iter()
                         .map(|info| (info.id.clone(), info.entry.clone()))
                         .collect::<Vec<_>>()

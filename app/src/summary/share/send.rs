@@ -3,7 +3,6 @@
 
 use crate::api::account::Secret;
 use crate::client::{self, ApiFailure};
-use crate::date::Date;
 use crate::summary::Summary;
 use crate::summary::link::{LinkCreated, NewLink, Payload};
 
@@ -13,21 +12,6 @@ fn new_uuid() -> String {
     let mut bytes = [0u8; 16];
     OsRng.fill_bytes(&mut bytes);
     crate::summary::fhir::uuid_v4(bytes)
-}
-
-pub fn today() -> Date {
-    Date::from_unix_seconds(now_seconds())
-}
-
-fn now_seconds() -> i64 {
-    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-    {
-        (js_sys::Date::now() / 1000.0) as i64
-    }
-    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
-    {
-        0
-    }
 }
 
 fn origin() -> String {
@@ -54,7 +38,7 @@ pub async fn share(
 ) -> Result<String, ApiFailure> {
     let key = crate::summary::jwe::new_key();
     let json = serde_json::to_vec(summary).unwrap_or_default();
-    let instant = crate::summary::fhir::instant(now_seconds());
+    let instant = crate::summary::fhir::instant(client::now_seconds());
     let bundle = crate::summary::fhir::bundle(summary, &new_uuid(), &instant, english);
     let request = NewLink {
         jwe: crate::summary::jwe::encrypt(&key, &json),
