@@ -20,6 +20,13 @@ wasm=target/wasm32-unknown-unknown/wasm-release/app.wasm
 deny_warnings=0
 [ "${1:-}" = "--deny-warnings" ] && deny_warnings=1
 build=(cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate)
+# This build is also the lint of the code only the browser runs (the browser tests' build leaves
+# the pages out, see app/src/lib.rs): clippy-driver is rustc with the lints added, as the compiler
+# of the app crate alone. Their warnings are warnings here, so that `run.sh` builds what there is;
+# `--deny-warnings` fails on any. The same for both, so that they share one build.
+export RUSTC_WORKSPACE_WRAPPER
+RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
+unset CLIPPY_ARGS
 if (( deny_warnings )); then
   cargo_log=$(mktemp)
   trap 'rm -f "$cargo_log"' EXIT
