@@ -59,11 +59,12 @@ fi
 node scripts/size-report.mjs
 
 # The end-to-end tests mostly wait on the browser and the server: they run beside the wasm
-# builds below, and their report follows them. They use the server binary the test build above
+# build below, and their report follows it. They use the server binary the test build above
 # made (target/debug/carnet; `cargo build -p server` would build another, with other features).
+# Two files at a time (each has its own server, data and browser): 200 s instead of 300.
 e2e_log=$(mktemp)
-# Each test has ten minutes at most (a guard: all of them together take about four).
-setsid node --test --test-concurrency=1 --test-timeout=600000 tests/e2e/ >"$e2e_log" 2>&1 &
+# Each test has ten minutes at most (a guard: all of them together take about three).
+setsid node --test --test-concurrency=2 --test-timeout=600000 tests/e2e/ >"$e2e_log" 2>&1 &
 e2e=$!
 trap 'kill -- -"$site_build" -"$e2e" 2>/dev/null || true; rm -f "$log" "$site_log" "$e2e_log"' EXIT
 
