@@ -466,10 +466,14 @@ fn on_record(
     item: &Item<'_>,
 ) -> Decision {
     use Decision::{Allow as A, Deny as D};
+    let acting_as;
     let (pro, centre) = match actor {
         Actor::Patient | Actor::Representative => return holder_on_record(actor, action, item),
-        Actor::Professional(pro) => (pro.clone(), false),
-        Actor::EmergencyCentre { break_glass } => (emergency_centre(*break_glass), true),
+        Actor::Professional(pro) => (pro, false),
+        Actor::EmergencyCentre { break_glass } => {
+            acting_as = emergency_centre(*break_glass);
+            (&acting_as, true)
+        }
         Actor::EmergencyLinkHolder | Actor::InsurerFeed => return D(Deny::Unsupported),
     };
     let applies = matches!(
@@ -505,7 +509,7 @@ fn on_record(
                 !pro.rpps.is_empty() && item.author == Some(Author::Professional(pro.rpps));
             if tagger { A(Allow::Author) } else { D(Deny::NotYours) }
         }
-        (_, Subject::Episodes) => match basis(context, &pro, |_| true) {
+        (_, Subject::Episodes) => match basis(context, pro, |_| true) {
             Ok(basis) => A(basis),
             Err(refusal) => D(refusal),
         },
