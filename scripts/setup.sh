@@ -15,14 +15,15 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding Rust target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
-if [ "$want_test" = 1 ]; then
-  for component in clippy rustfmt; do
-    if ! rustup component list --installed | grep -q "^$component"; then
-      say "adding Rust component $component"
-      rustup component add "$component"
-    fi
-  done
-fi
+# clippy for every build (the browser bundle's build lints the pages), rustfmt for the tests.
+components=(clippy)
+[ "$want_test" = 1 ] && components+=(rustfmt)
+for component in "${components[@]}"; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    say "adding Rust component $component"
+    rustup component add "$component"
+  fi
+done
 
 # wasm-bindgen CLI: must be exactly the version of the wasm-bindgen crate in Cargo.lock.
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
