@@ -19,8 +19,7 @@ mod watch;
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
 pub mod webcrypto;
 
-#[cfg(all(test, feature = "hydrate", target_arch = "wasm32"))]
-mod browser_tests;
+// `browser_tests.rs` runs in headless Chromium; its build is the store alone (see `lib.rs`).
 
 use leptos::prelude::*;
 
