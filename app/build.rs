@@ -5,7 +5,7 @@
 //! It calls leptos_i18n's own parser and code generator, the two crates its `t!` macros are
 //! built on, rather than `leptos_i18n_build`: that one adds the ICU data exporter (with a
 //! downloader and a TLS stack) for the formatters Carnet does not use, and building it held up
-//! every build of this crate by three minutes of a cold test run.
+//! this crate's start by a minute and a half of a cold test run.
 
 use leptos_i18n_parser::parse_locales::options::{Config, ParseOptions};
 use std::path::PathBuf;

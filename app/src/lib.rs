@@ -9,77 +9,65 @@
 
 // The browser tests (`cargo test --target wasm32-unknown-unknown`, in headless Chromium) try the
 // sealed on-device store against the real IndexedDB and Web Crypto, and their build is that
-// store alone (`cache` at the bottom of this file). Everything else is left out of it: the
-// pages are built for the browser, linted and held to no warning, by the site's build
-// (`scripts/build-site.sh`), and compiling them a second time for the tests cost two minutes.
-// (One attribute per item, not a macro around them: rustfmt does not look into a macro.)
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod account;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod api;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod audit;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod cache;
+// store alone. Everything else is left out of it: the pages are built for the browser, linted
+// and held to no warning, by the site's build (`scripts/build-site.sh`), and compiling them a
+// second time for the tests cost two minutes. (`cfg_if!`, whose modules rustfmt still formats.)
+cfg_if::cfg_if! {
+    if #[cfg(all(test, target_arch = "wasm32"))] {
+        /// The sealed store and its tests, from `cache/`.
+        #[cfg(feature = "hydrate")]
+        #[path = "cache"]
+        pub mod cache {
+            pub mod crypto;
+            pub mod idb;
+            pub mod webcrypto;
+
+            mod browser_tests;
+        }
+    } else {
+        pub mod account;
+        pub mod api;
+        pub mod audit;
+        pub mod cache;
+        pub mod client;
+        pub mod date;
+        pub mod directory;
+        pub mod emergency;
+        pub mod i18n;
+        pub mod layout;
+        pub mod network;
+        pub mod pages;
+        pub mod policy;
+        pub mod pro;
+        pub mod profile;
+        pub mod record;
+        pub mod safety;
+        pub mod summary;
+        pub mod ui;
+        pub mod vocabulary;
+
+        use leptos::prelude::*;
+        use leptos_meta::{MetaTags, provide_meta_context};
+        use leptos_router::{
+            Lazy, SsrMode,
+            components::{Route, Router, Routes},
+            path,
+        };
+
+        use crate::account::routes::{AccountRoute, ActivateRoute, LoginRoute, RecoverRoute, SignupRoute};
+        use crate::i18n::I18nContextProvider;
+        use crate::layout::Shell;
+        use crate::pages::{About, ErrorPage, Home, NotFound};
+        use crate::pro::routes::{ProLoginRoute, ProRecordHealthRoute, ProRecordRoute, ProRoute};
+        use crate::record::routes::{
+            RecordDocumentsRoute, RecordHealthRoute, RecordRoute, RecordSharingRoute,
+        };
+    }
+}
+// Outside the macro: the `macro_export` macros it declares (`split_fn!`, `split_route!`) could
+// not be named by path if a macro declared their module.
 #[cfg(not(all(test, target_arch = "wasm32")))]
 pub mod chunk;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod client;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod date;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod directory;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod emergency;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod i18n;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod layout;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod network;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod pages;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod policy;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod pro;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod profile;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod record;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod safety;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod summary;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod ui;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-pub mod vocabulary;
-
-#[cfg(not(all(test, target_arch = "wasm32")))]
-use crate::account::routes::{AccountRoute, ActivateRoute, LoginRoute, RecoverRoute, SignupRoute};
-#[cfg(not(all(test, target_arch = "wasm32")))]
-use crate::i18n::I18nContextProvider;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-use crate::layout::Shell;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-use crate::pages::{About, ErrorPage, Home, NotFound};
-#[cfg(not(all(test, target_arch = "wasm32")))]
-use crate::pro::routes::{ProLoginRoute, ProRecordHealthRoute, ProRecordRoute, ProRoute};
-#[cfg(not(all(test, target_arch = "wasm32")))]
-use crate::record::routes::{
-    RecordDocumentsRoute, RecordHealthRoute, RecordRoute, RecordSharingRoute,
-};
-#[cfg(not(all(test, target_arch = "wasm32")))]
-use leptos::prelude::*;
-#[cfg(not(all(test, target_arch = "wasm32")))]
-use leptos_meta::{MetaTags, provide_meta_context};
-#[cfg(not(all(test, target_arch = "wasm32")))]
-use leptos_router::{
-    Lazy, SsrMode,
-    components::{Route, Router, Routes},
-    path,
-};
 
 /// Name of the generated JS glue and wasm files under `/pkg` (`carnet.js`, `carnet_bg.wasm`).
 pub const OUTPUT_NAME: &str = "carnet";
@@ -242,14 +230,3 @@ fn shell_unavailable() {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
-
-/// The browser tests' build: the sealed store and its tests, from `cache/`.
-#[cfg(all(test, target_arch = "wasm32", feature = "hydrate"))]
-#[path = "cache"]
-pub mod cache {
-    pub mod crypto;
-    pub mod idb;
-    pub mod webcrypto;
-
-    mod browser_tests;
-}

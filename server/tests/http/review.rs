@@ -394,15 +394,15 @@ async fn no_code_route_tells_a_taken_contact_from_a_fresh_one_by_answer_or_time(
     let _ = session_cookie;
 
     // Time: over 50 tries each way, a taken contact's answer takes about as long as a fresh
-    // one's, for each path: the median of the 50 paired differences, each pair run
-    // back to back in alternating order, so that the other tests running beside this one load
-    // both sides alike. (No slow-down is in the way: the contact change's is lifted before each
-    // try, the clock moves an hour between the others.)
-    // Each answer takes 30 to 45 ms (a password hash), and the tests beside this one can double
-    // that at random: the median then strays by chance (5.2 ms once, 9.9 with the end-to-end
-    // tests beside, against under 1 ms alone). So the test fails when the difference is over
-    // 5 ms by more than three standard errors of that median (alone, about 5.5 ms in all), and
-    // whatever the load over 15 ms, well under a password hash.
+    // one's, for each path: the median of the 50 paired differences, each pair run back to back
+    // in alternating order, so that the other tests running beside this one load both sides
+    // alike. (No slow-down is in the way: the contact change's is lifted before each try, the
+    // clock moves an hour between the others.)
+    // A contact change or a sign-up takes 30 to 45 ms (a password hash), and the tests beside
+    // this one can double that at random: the median then strays by chance (5.2 ms once, 9.9
+    // with the end-to-end tests beside, against under 1 ms alone). So the test fails when the
+    // difference is over 5 ms by more than three standard errors of that median (alone, about
+    // 5.5 ms in all), and whatever the load over 15 ms, well under a password hash.
     let jeanne_id = super::records::record_id(&app, "jeanne@example.fr").await;
     let mut slowest = 0.0_f64;
     for path in ["contact", "signup", "recover"] {
