@@ -7,11 +7,17 @@
 //! downloader and a TLS stack) for the formatters Carnet does not use, and building it held up
 //! this crate's start by a minute and a half of a cold test run.
 
-use leptos_i18n_parser::parse_locales::options::{Config, ParseOptions};
-use std::path::PathBuf;
-
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    // The browser tests' build (feature `store` alone) has no pages, so no translations.
+    #[cfg(feature = "ui")]
+    translations();
+}
+
+#[cfg(feature = "ui")]
+fn translations() {
+    use leptos_i18n_parser::parse_locales::options::{Config, ParseOptions};
+    use std::path::PathBuf;
 
     let out_dir = std::env::var_os("OUT_DIR").expect("cargo always sets OUT_DIR for build scripts");
     // French is the default language; English is the second.

@@ -9,5 +9,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 ./scripts/setup.sh --test
-cargo test -p app --lib --release --target wasm32-unknown-unknown --features hydrate \
+cargo test -p app --lib --release --target wasm32-unknown-unknown --features store \
   -- --include-ignored --nocapture bench_ 2>&1 | grep -E 'BENCH|test result|panicked|error' 

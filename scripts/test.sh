@@ -68,10 +68,11 @@ setsid node --test --test-concurrency=2 --test-timeout=600000 tests/e2e/ >"$e2e_
 e2e=$!
 trap 'kill -- -"$site_build" -"$e2e" 2>/dev/null || true; rm -f "$log" "$site_log" "$e2e_log"' EXIT
 
-step "browser tests of the on-device store (hydrate, wasm32, headless Chromium)"
-# Their build is the sealed store alone (app/src/lib.rs says why). The library as the browser
-# gets it, pages and all, is the release bundle's build above: linted, and failed by a warning.
-cargo test -p app --lib --target wasm32-unknown-unknown --features hydrate 2>&1 | tee -a "$log"
+step "browser tests of the on-device store (feature store, wasm32, headless Chromium)"
+# Their build is the sealed store alone, without the pages or the framework (app/src/lib.rs says
+# why). The library as the browser gets it, pages and all, is the release bundle's build above:
+# linted, and failed by a warning.
+cargo test -p app --lib --target wasm32-unknown-unknown --features store 2>&1 | tee -a "$log"
 
 step "end-to-end tests (real server, headless Chromium)"
 e2e_status=0

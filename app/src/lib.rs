@@ -7,21 +7,24 @@
 // Deep view types (the account page) need more than the default 128 when built for hydration.
 #![recursion_limit = "256"]
 
-// The browser tests (`cargo test --target wasm32-unknown-unknown`, in headless Chromium) try the
-// sealed on-device store against the real IndexedDB and Web Crypto, and their build is that
-// store alone. Everything else is left out of it: the pages are built for the browser, linted
-// and held to no warning, by the site's build (`scripts/build-site.sh`), and compiling them a
-// second time for the tests cost two minutes. (`cfg_if!`, whose modules rustfmt still formats.)
+// Feature `ui` is the pages (both `ssr` and `hydrate` turn it on). Without it, the crate is the
+// sealed on-device store alone: that is what the browser tests (`cargo test --target
+// wasm32-unknown-unknown --features store`, in headless Chromium) build to try it against the
+// real IndexedDB and Web Crypto, without compiling the framework and the pages for them. The
+// pages are built for the browser, linted and held to no warning by the site's build
+// (`scripts/build-site.sh`). (`cfg_if!`, whose modules rustfmt still formats.)
 cfg_if::cfg_if! {
-    if #[cfg(all(test, target_arch = "wasm32"))] {
+    if #[cfg(not(feature = "ui"))] {
         /// The sealed store and its tests, from `cache/`.
-        #[cfg(feature = "hydrate")]
         #[path = "cache"]
         pub mod cache {
             pub mod crypto;
+            #[cfg(all(feature = "store", target_arch = "wasm32"))]
             pub mod idb;
+            #[cfg(all(feature = "store", target_arch = "wasm32"))]
             pub mod webcrypto;
 
+            #[cfg(all(test, feature = "store", target_arch = "wasm32"))]
             mod browser_tests;
         }
     } else {
@@ -66,14 +69,14 @@ cfg_if::cfg_if! {
 }
 // Outside the macro: the `macro_export` macros it declares (`split_fn!`, `split_route!`) could
 // not be named by path if a macro declared their module.
-#[cfg(not(all(test, target_arch = "wasm32")))]
+#[cfg(feature = "ui")]
 pub mod chunk;
 
 /// Name of the generated JS glue and wasm files under `/pkg` (`carnet.js`, `carnet_bg.wasm`).
 pub const OUTPUT_NAME: &str = "carnet";
 
 /// The HTML document the server streams around the app. Rendered on the server only.
-#[cfg(not(all(test, target_arch = "wasm32")))]
+#[cfg(feature = "ui")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -98,7 +101,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The application: translations, then the layout around the routed page.
-#[cfg(not(all(test, target_arch = "wasm32")))]
+#[cfg(feature = "ui")]
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -228,5 +231,5 @@ fn shell_unavailable() {
     reload.forget();
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(all(test, feature = "ui", not(target_arch = "wasm32")))]
 mod tests;
