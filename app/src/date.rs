@@ -80,9 +80,16 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
+/// A moment as people read it, in UTC: `2026-12-01 14:05 UTC`.
+pub fn moment(seconds: i64) -> String {
+    let day = Date::from_unix_seconds(seconds);
+    let in_day = seconds.rem_euclid(86_400);
+    format!("{day} {:02}:{:02} UTC", in_day / 3600, in_day % 3600 / 60)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Date;
+    use super::{Date, moment};
 
     fn day(text: &str) -> Date {
         Date::parse(text).unwrap()
@@ -129,5 +136,10 @@ mod tests {
         assert_eq!(day("2000-11-26").age_on(day("2026-11-25")), 25);
         assert_eq!(day("2000-11-25").age_on(day("2026-11-25")), 26);
         assert_eq!(day("2027-01-01").age_on(day("2026-11-25")), 0);
+    }
+
+    #[test]
+    fn moments_are_read_in_utc() {
+        assert_eq!(moment(1_795_564_800 + 14 * 3600 + 5 * 60 + 59), "2026-11-25 14:05 UTC");
     }
 }

@@ -14,10 +14,10 @@ fn codes_are_the_json_names() {
         }
     }
     use crate::api::account::{ConsentMethod, RepresentedKind};
+    use crate::api::emergency::NotificationKind as N;
     use crate::api::history::HistoryFilter as H;
+    use crate::api::timeline::TimelineKind as T;
     use crate::directory::Profession;
-    use crate::emergency::NotificationKind as N;
-    use crate::record::timeline::TimelineKind as T;
     same(&Profession::ALL);
     same(&[N::BreakGlass, N::BreakGlassOfPatient, N::DocumentDeposited, N::FirstAccess]);
     same(&[N::NewDevice, N::EmergencyLinkViewed]);

@@ -166,8 +166,8 @@ pub async fn review_break_glass(store: &dyn Store, vault: &Vault, days: u32) -> 
         let reason = server::emergency::review::open_reason(vault, &session)?;
         println!(
             "{} → {}{}\n  by {who}\n  record of {whose}\n  reason: {reason}",
-            app::emergency::moment(session.started_at),
-            app::emergency::moment(session.until()),
+            app::date::moment(session.started_at),
+            app::date::moment(session.until()),
             if session.live_at(now) { " (live)" } else { "" },
         );
     }

@@ -6,7 +6,7 @@
 
 use app::{
     account::messages::Kind,
-    emergency::{Channels, NotificationKind},
+    api::emergency::{Channels, NotificationKind},
 };
 
 use app::policy::{Action, Actor, Item, decide};

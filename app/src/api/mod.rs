@@ -1,13 +1,18 @@
 //! The contract between the browser and the server, shared by both: what each request and
-//! answer carries ([`account`], [`record`], [`history`], [`profile`]), the input rules both
-//! apply ([`validate`]), the headers, and what every refusal looks like on the wire (the server
-//! writes it; the interface translates its code into a sentence). Below the pages and the
-//! offline copy, above the pure core (policy, vocabulary, dates): it imports no page.
+//! answer carries ([`account`], [`record`], [`filter`], [`timeline`], [`history`], [`profile`],
+//! [`emergency`], [`pro`]), the input rules both apply ([`validate`]), the headers, and what
+//! every refusal looks like on the wire (the server writes it; the interface translates its code
+//! into a sentence). Below the pages and the offline copy, above the pure core (policy,
+//! vocabulary, dates): it imports no page.
 
 pub mod account;
+pub mod emergency;
+pub mod filter;
 pub mod history;
+pub mod pro;
 pub mod profile;
 pub mod record;
+pub mod timeline;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};

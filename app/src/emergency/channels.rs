@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{CHOSEN_KINDS, Channels, NotificationKind};
+use crate::api::emergency::{CHOSEN_KINDS, Channels, NotificationKind};
 use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::ui::form::FormAlert;

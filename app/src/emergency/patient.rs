@@ -3,8 +3,11 @@
 
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{BreakGlassInfo, BreakGlassRefusal, NotificationInfo, NotificationKind, moment};
+use crate::api::emergency::{
+    BreakGlassInfo, BreakGlassRefusal, NotificationInfo, NotificationKind,
+};
 use crate::client;
+use crate::date::moment;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::FormAlert;
 

@@ -4,8 +4,8 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::hooks::use_navigate;
 
+use crate::api::emergency::{BreakGlassRequest, LiveBreakGlass};
 use crate::client::Submission;
-use crate::emergency::{BreakGlassRequest, LiveBreakGlass};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};
 

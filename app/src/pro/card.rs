@@ -11,8 +11,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 use zeroize::Zeroizing;
 
-use super::CardFile;
 use crate::api::InputError;
+use crate::api::pro::CardFile;
 
 /// Why the card could not sign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,8 +37,8 @@ impl From<CardFailure> for InputError {
 /// Reads a card file's text.
 pub fn parse(text: &str) -> Result<CardFile, CardFailure> {
     let card: CardFile = serde_json::from_str(text).map_err(|_| CardFailure::NotACard)?;
-    let sane =
-        card.format == super::CARD_FORMAT && (100_000..=10_000_000).contains(&card.iterations);
+    let sane = card.format == crate::api::pro::CARD_FORMAT
+        && (100_000..=10_000_000).contains(&card.iterations);
     sane.then_some(card).ok_or(CardFailure::NotACard)
 }
 

@@ -4,8 +4,9 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
 
+use crate::api::emergency::LiveBreakGlass;
 use crate::client;
-use crate::emergency::{LiveBreakGlass, moment};
+use crate::date::moment;
 use crate::i18n::{t, t_string, use_i18n};
 
 #[component]

@@ -36,7 +36,7 @@ pub fn ProLoginPage() -> impl IntoView {
             return;
         }
         let typed_pin = pin.get_untracked();
-        if !super::valid_pin(&typed_pin) {
+        if !crate::api::pro::valid_pin(&typed_pin) {
             form.refuse(local_failure("pin", InputError::PinInvalid));
             return;
         }
@@ -105,7 +105,8 @@ pub fn ProLoginPage() -> impl IntoView {
 async fn log_in(file: web_sys::File, pin: &str) -> Result<(), ApiFailure> {
     use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-    use super::{CardChallenge, CardLogin, ProMe, card};
+    use super::card;
+    use crate::api::pro::{CardChallenge, CardLogin, ProMe};
     use crate::client;
 
     let not_a_card = || local_failure("card", InputError::CardFileInvalid);
@@ -117,7 +118,7 @@ async fn log_in(file: web_sys::File, pin: &str) -> Result<(), ApiFailure> {
     let origin = web_sys::window()
         .and_then(|window| window.location().origin().ok())
         .ok_or(ApiFailure::Network)?;
-    let message = super::card_login_message(&origin, &challenge.challenge);
+    let message = crate::api::pro::card_login_message(&origin, &challenge.challenge);
     let signature = card::sign(&card, pin, &message).await.map_err(|failure| {
         let field = if failure == card::CardFailure::WrongPin { "pin" } else { "card" };
         local_failure(field, failure.into())

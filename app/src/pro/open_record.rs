@@ -4,8 +4,8 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use super::{OpenRecord, OpenRepresentedRecord, RecordOpened};
 use crate::api::account::{ConsentMethod, RepresentedKind};
+use crate::api::pro::{OpenRecord, OpenRepresentedRecord, RecordOpened};
 use crate::client::Submission;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::{Field, FormAlert, SubmitButton, field_error};

@@ -4,14 +4,13 @@
 use leptos::{either::Either, prelude::*};
 use leptos_router::components::A;
 
-use super::{
-    ProMe,
-    open_record::{OpenRecordSection, OpenRepresentedSection},
-};
+use super::open_record::{OpenRecordSection, OpenRepresentedSection};
 use super::{break_glass::BreakGlassSection, emergency_banner::EmergencyBanner};
 use crate::account::LogoutButton;
+use crate::api::emergency::NotificationInfo;
+use crate::api::pro::ProMe;
 use crate::client;
-use crate::emergency::{NotificationInfo, moment};
+use crate::date::moment;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::PageTitle;
 
@@ -83,7 +82,7 @@ fn SignedIn(me: ProMe) -> impl IntoView {
 /// What the server's access matrix lets this profession read and deposit (a patient's grant
 /// narrows it further in each record).
 #[component]
-fn RightsSection(rights: super::ProfessionRights) -> impl IntoView {
+fn RightsSection(rights: crate::api::pro::ProfessionRights) -> impl IntoView {
     use crate::profile::view::section_label;
     use crate::record::documents::category_label;
     let i18n = use_i18n();
@@ -121,8 +120,10 @@ fn RightsSection(rights: super::ProfessionRights) -> impl IntoView {
 #[component]
 fn PatientsSection() -> impl IntoView {
     let i18n = use_i18n();
-    let patients =
-        Resource::new(|| (), |()| client::get::<Vec<super::PatientSummary>>("/api/pro/patients"));
+    let patients = Resource::new(
+        || (),
+        |()| client::get::<Vec<crate::api::pro::PatientSummary>>("/api/pro/patients"),
+    );
     let list = client::built_from(patients, move |result| {
         let patients = result.unwrap_or_default();
         if patients.is_empty() {
@@ -138,7 +139,7 @@ fn PatientsSection() -> impl IntoView {
                             <p class="person__detail">{t_string!(i18n, pro.born, date = p.birth_date.clone()).to_string()}</p>
                             {p.emergency_until.map(|until| view! {
                                 <p class="person__detail"><span class="badge badge--alert">{t!(i18n, emergency.patient_emergency)}</span>" "
-                                    {t_string!(i18n, emergency.until, until = crate::emergency::moment(until)).to_string()}</p>
+                                    {t_string!(i18n, emergency.until, until = crate::date::moment(until)).to_string()}</p>
                             })}
                         </li>
                     }
@@ -194,7 +195,8 @@ fn ProNotifications() -> impl IntoView {
 #[component]
 fn GrantCodeSection() -> impl IntoView {
     let i18n = use_i18n();
-    let code = Resource::new(|| (), |()| client::get::<super::GrantCode>("/api/pro/grant-code"));
+    let code =
+        Resource::new(|| (), |()| client::get::<crate::api::pro::GrantCode>("/api/pro/grant-code"));
     let figure = client::built_from(code, move |result| {
         result.ok().map(|code| view! {
             <figure class="grant-code">

@@ -8,15 +8,15 @@ use leptos::{either::Either, prelude::*};
 use leptos_router::{components::A, hooks::use_params_map};
 
 use super::emergency_banner::EmergencyBanner;
-use super::{PatientSummary, ProMe};
 use crate::api::ErrorCode;
+use crate::api::filter::DocumentFilter;
+use crate::api::pro::{PatientSummary, ProMe};
 use crate::chunk::{OnDemand, PartLoad};
 use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::profile::ProfileSection;
 use crate::record::{
-    AccessHistory, DocumentBrowse, DocumentSplit, TimelineSection, deposit_forms,
-    filter::DocumentFilter, with_abilities,
+    AccessHistory, DocumentBrowse, DocumentSplit, TimelineSection, deposit_forms, with_abilities,
 };
 use crate::ui::PageTitle;
 

@@ -256,7 +256,7 @@ pub fn ProfileSection(
                             .into_iter()
                             .map(|e| {
                                 let author = crate::ui::author_name(i18n, &e.author);
-                                let written = crate::emergency::moment(e.written_at);
+                                let written = crate::date::moment(e.written_at);
                                 let meta = t_string!(i18n, profile.written, by = author, at = written, version = e.version).to_string();
                                 let may = |action: Action| e.allowed.contains(&action);
                                 let mask = may(Action::Mask).then(|| {

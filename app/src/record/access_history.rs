@@ -188,7 +188,7 @@ pub fn AccessHistory(record: String, #[prop(optional)] professional: bool) -> im
                     .into_iter()
                     .chain(more.get())
                     .map(|event| {
-                        let when = crate::emergency::moment(event.at);
+                        let when = crate::date::moment(event.at);
                         let what = action_label(i18n, &event.action);
                         let by = who(i18n, &event);
                         let urgent = event.break_glass;

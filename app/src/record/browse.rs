@@ -13,11 +13,11 @@ use crate::client::{self, ApiFailure};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::form::FormAlert;
 use crate::{
+    api::filter::DocumentFilter,
     api::record::{DocumentInfo, DocumentPage},
     record::{
         DocumentFinder,
         documents::{DocumentCard, DocumentMeta, Opened, Viewer},
-        filter::DocumentFilter,
     },
 };
 

@@ -4,17 +4,15 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
+use crate::api::filter::DocumentFilter;
+use crate::api::timeline::{
+    CareEvent, EpisodeInfo, Happening, NewEpisode, TagRequest, TimelineItem, TimelineKind,
+    TimelinePage, TimelineQuery,
+};
 use crate::client::{self, RecordChanged, Submission};
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::profile::view::{section_label, summary};
-use crate::record::{
-    documents::category_label,
-    filter::DocumentFilter,
-    timeline::{
-        CareEvent, EpisodeInfo, Happening, NewEpisode, TagRequest, TimelineItem, TimelineKind,
-        TimelinePage, TimelineQuery,
-    },
-};
+use crate::record::documents::category_label;
 use crate::ui::MoreButton;
 use crate::ui::form::FormAlert;
 use leptos_i18n::I18nContext;

@@ -7,8 +7,10 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use crate::client;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::{
+    api::filter::DocumentFilter,
     api::record::{AuthorInfo, CategoryCount, DocumentInfo},
-    record::{documents::category_label, filter::DocumentFilter, timeline::EpisodeInfo},
+    api::timeline::EpisodeInfo,
+    record::documents::category_label,
     vocabulary::Category,
 };
 

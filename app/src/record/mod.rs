@@ -1,5 +1,6 @@
 //! The record's pages: documents, their deposit, the timeline, access and its history. What
-//! they send and receive is [`crate::api::record`]'s and [`crate::api::history`]'s.
+//! they send and receive is [`crate::api::record`]'s, [`crate::api::filter`]'s,
+//! [`crate::api::timeline`]'s and [`crate::api::history`]'s.
 
 pub mod access;
 mod access_history;
@@ -7,14 +8,12 @@ mod browse;
 mod chronology;
 pub mod deposit;
 pub mod documents;
-pub mod filter;
 mod finder;
 pub mod note;
 mod outbox;
 mod page;
 mod preview;
 pub mod routes;
-pub mod timeline;
 pub mod upload;
 
 pub use access_history::AccessHistory;

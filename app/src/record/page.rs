@@ -22,11 +22,9 @@ use crate::profile::ProfileSection;
 use crate::ui::PageTitle;
 use crate::ui::form::FormAlert;
 use crate::{
+    api::filter::DocumentFilter,
     api::record::{DocumentInfo, RecordAbilities, recent_documents_path},
-    record::{
-        AccessHistory, TimelineSection, access::AccessSection, deposit::DepositForm,
-        filter::DocumentFilter,
-    },
+    record::{AccessHistory, TimelineSection, access::AccessSection, deposit::DepositForm},
     vocabulary::Section,
 };
 

@@ -195,13 +195,13 @@ pub(super) async fn verify(
     let account =
         state.store.account_by_id(&attempt.account_id).await?.ok_or(ApiError::CodeExpired)?;
     if opened.device == DeviceSeen::New {
-        let at = app::emergency::moment(now);
+        let at = app::date::moment(now);
         let url = crate::notices::record_url(&state);
         let device = &opened.device_label;
         crate::notices::tell_patient(
             &state,
             &account.id,
-            app::emergency::NotificationKind::NewDevice,
+            app::api::emergency::NotificationKind::NewDevice,
             None,
             Kind::NewDevice { device, at: &at, url: &url },
             None,

@@ -229,7 +229,7 @@ async fn notify_first_access(state: &AppState, asker: &Asker) -> Result<(), ApiE
     crate::notices::tell_patient(
         state,
         &asker.record.id,
-        app::emergency::NotificationKind::FirstAccess,
+        app::api::emergency::NotificationKind::FirstAccess,
         Some(record.professional.rpps.as_str()),
         app::account::messages::Kind::FirstAccess { by: &by, url: &url },
         None,

@@ -7,8 +7,7 @@
 use crate::audit::AuditAction;
 use app::{
     account::messages::Kind,
-    api::{account::Secret, validate::Date},
-    emergency::NotificationKind,
+    api::{account::Secret, emergency::NotificationKind, validate::Date},
     summary::{
         self, PatientLine,
         link::{
@@ -266,7 +265,7 @@ async fn manifest(
     }
     // A view forgives its own try: only refusals add up for this address.
     state.store.rate_limit_forgive(&tries).await?;
-    let at = app::emergency::moment(now);
+    let at = app::date::moment(now);
     let url = format!("{}/dossier/urgence", state.public_url);
     crate::notices::tell_patient(
         &state,

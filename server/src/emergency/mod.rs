@@ -14,8 +14,8 @@ pub mod review;
 use crate::audit::AuditAction;
 use app::{
     account::messages::Kind,
+    api::emergency::{BreakGlassRequest, LiveBreakGlass, NotificationKind, parse_reason},
     directory::Profession,
-    emergency::{BreakGlassRequest, LiveBreakGlass, NotificationKind, parse_reason},
     policy::{Action, Consent, Decision, Item},
     vocabulary::Subject,
 };

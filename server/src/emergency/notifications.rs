@@ -2,7 +2,7 @@
 //! also reach them by message (the patient side chooses; break-glass always goes out).
 
 use crate::audit::AuditAction;
-use app::emergency::{Channels, NotificationInfo, NotificationKind};
+use app::api::emergency::{Channels, NotificationInfo, NotificationKind};
 use axum::{Json, extract::State, http::StatusCode};
 
 use crate::{

@@ -3,7 +3,7 @@
 //! emergency access in advance.
 
 use app::{
-    emergency::{BreakGlassInfo, BreakGlassRefusal},
+    api::emergency::{BreakGlassInfo, BreakGlassRefusal},
     policy::{Action, Item},
     vocabulary::Subject,
 };

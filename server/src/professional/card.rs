@@ -9,8 +9,8 @@
 
 use aes_gcm::{Aes256Gcm, KeyInit, aead::Aead, aead::Payload};
 use app::{
+    api::pro::{CARD_FORMAT, CARD_PBKDF2_ROUNDS, CardFile},
     directory::Rpps,
-    pro::{CARD_FORMAT, CARD_PBKDF2_ROUNDS, CardFile},
 };
 use async_trait::async_trait;
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -60,7 +60,7 @@ pub enum CardError {
 /// A new card for `rpps`: the card file to hand to the professional, and the public key
 /// (SubjectPublicKeyInfo, DER) to record in the directory.
 pub fn issue(rpps: &Rpps, pin: &str) -> Result<(CardFile, Vec<u8>), CardError> {
-    if !app::pro::valid_pin(pin) {
+    if !app::api::pro::valid_pin(pin) {
         return Err(CardError::Pin);
     }
     let signing_key = loop {

@@ -3,8 +3,8 @@
 
 use crate::audit::AuditAction;
 use app::{
+    api::pro::{CardChallenge, CardLogin, ProMe},
     directory::Rpps,
-    pro::{CardChallenge, CardLogin, ProMe},
 };
 use axum::{Json, extract::State, response::IntoResponse};
 use axum_extra::extract::cookie::CookieJar;
@@ -78,7 +78,7 @@ pub(super) async fn login(
     }
     let professional = state.store.professional(rpps.as_str()).await?;
     let signature = URL_SAFE_NO_PAD.decode(&request.signature).unwrap_or_default();
-    let message = app::pro::card_login_message(&state.public_origin, &request.challenge);
+    let message = app::api::pro::card_login_message(&state.public_origin, &request.challenge);
     let proven = match &professional {
         Some(record) if record.active => {
             state.cards.verify(record, message.as_bytes(), &signature).await
@@ -145,7 +145,7 @@ pub(super) async fn me(
 fn rights_of(
     state: &AppState,
     professional: &app::directory::Professional,
-) -> app::pro::ProfessionRights {
+) -> app::api::pro::ProfessionRights {
     use app::policy::{Action, Actor, BreakGlass, Consent, Context, Item, Professional};
     let rights = state.matrix.rights(professional.profession, professional.specialty.as_deref());
     let context = Context {
@@ -168,7 +168,7 @@ fn rights_of(
         })
     };
     let record = Item::about(app::vocabulary::Subject::Record);
-    app::pro::ProfessionRights {
+    app::api::pro::ProfessionRights {
         read: rights.read.iter().copied().collect(),
         deposit: rights.write.iter().copied().collect(),
         read_sections: rights.profile.iter().copied().collect(),

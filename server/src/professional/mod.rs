@@ -12,7 +12,7 @@ pub use login::{card_key, card_prefix};
 pub(crate) use opening::parse_person;
 
 use crate::audit::AuditAction;
-use app::pro::PatientSummary;
+use app::api::pro::PatientSummary;
 use axum::{
     Json,
     extract::{Path, State},
@@ -95,7 +95,7 @@ async fn grant_code(
     State(state): State<AppState>,
     origin: Origin,
     session: ProSession,
-) -> Result<Json<app::pro::GrantCode>, ApiError> {
+) -> Result<Json<app::api::pro::GrantCode>, ApiError> {
     own_read(&state, &session, &origin, AuditAction::ProfessionalGrantCode).await?;
     let url = format!("{}/dossier/partage?pro={}", state.public_url, session.rpps);
     let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
@@ -105,7 +105,7 @@ async fn grant_code(
         .min_dimensions(200, 200)
         .quiet_zone(true)
         .build();
-    Ok(Json(app::pro::GrantCode { url, svg }))
+    Ok(Json(app::api::pro::GrantCode { url, svg }))
 }
 
 /// The patients whose records this professional may open today.

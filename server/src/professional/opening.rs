@@ -4,11 +4,11 @@
 use crate::audit::AuditAction;
 use app::{
     account::messages::Kind,
+    api::pro::{OpenRecord, OpenRepresentedRecord, RecordOpened},
     api::{
         account::RepresentedKind,
         validate::{self, Contact, Date},
     },
-    pro::{OpenRecord, OpenRepresentedRecord, RecordOpened},
 };
 use axum::{
     Json,

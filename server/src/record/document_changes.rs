@@ -129,7 +129,7 @@ pub(super) async fn tell_of_new_document(
     crate::notices::tell_patient(
         state,
         &asker.record.id,
-        app::emergency::NotificationKind::DocumentDeposited,
+        app::api::emergency::NotificationKind::DocumentDeposited,
         Some(rpps),
         app::account::messages::Kind::DocumentDeposited { by: &by, url: &url },
         Some(about),

@@ -6,9 +6,9 @@
 
 use crate::audit::AuditAction;
 use app::{
+    api::filter::DocumentsQuery,
     api::record::{AuthorInfo, CategoryCount, DOCUMENTS_PER_PAGE, DocumentInfo, DocumentPage},
     policy::{Action, Decision, Item},
-    record::filter::DocumentsQuery,
     vocabulary::{Category, Section, Subject},
 };
 use axum::{
@@ -186,12 +186,12 @@ fn described(document: &DocumentRecord, title: String, author: AuthorInfo) -> Do
 /// Whether the filter's facts (category, author, period of care, episode) admit a document; its
 /// words are looked for apart, as they need the sealed title and text opened.
 pub(super) fn facts_admit(
-    filter: &app::record::filter::CheckedFilter,
+    filter: &app::api::filter::CheckedFilter,
     document: &DocumentRecord,
     author: &AuthorInfo,
     episodes: &[String],
 ) -> bool {
-    filter.admits(&app::record::filter::Facts {
+    filter.admits(&app::api::filter::Facts {
         category: Some(document.category),
         author,
         date: &document.upload.care_date,
@@ -207,7 +207,7 @@ pub(super) fn facts_admit(
 async fn select(
     state: &AppState,
     asker: &Asker,
-    filter: &app::record::filter::CheckedFilter,
+    filter: &app::api::filter::CheckedFilter,
     shown: std::ops::Range<usize>,
     count_all: bool,
 ) -> Result<(Vec<DocumentInfo>, usize), ApiError> {

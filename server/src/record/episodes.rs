@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use app::{
     api::InputError,
+    api::timeline::{self, EpisodeInfo, NewEpisode, TagRequest},
     policy::{Action, Item},
-    record::timeline::{self, EpisodeInfo, NewEpisode, TagRequest},
     vocabulary::Subject,
 };
 use axum::{

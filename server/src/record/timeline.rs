@@ -1,20 +1,19 @@
 //! The timeline of a record over HTTP. It gathers the documents and profile entries the asker
 //! may read (each through `app::policy::decide`), turns them into items with
-//! `app::record::timeline`, filters, sorts and sends one page, each item with the care episodes
+//! `app::api::timeline`, filters, sorts and sends one page, each item with the care episodes
 //! it is tagged with (`episodes.rs`).
 
 use crate::audit::AuditAction;
 use std::collections::HashMap;
 
-use app::{
-    api::{InputError, validate::Date},
-    record::{
-        filter::{CheckedFilter, Facts, FilterError, search_terms},
-        timeline::{
-            self, Happening, TimelineItem, TimelineKind, TimelinePage, TimelineQuery, care_events,
-            entry_words,
-        },
+use app::api::{
+    InputError,
+    filter::{CheckedFilter, Facts, FilterError, search_terms},
+    timeline::{
+        self, Happening, TimelineItem, TimelineKind, TimelinePage, TimelineQuery, care_events,
+        entry_words,
     },
+    validate::Date,
 };
 use axum::{Json, extract::State};
 
@@ -97,7 +96,7 @@ pub async fn tags_by_item(
 }
 
 pub fn checked_filter(
-    filter: &app::record::filter::DocumentFilter,
+    filter: &app::api::filter::DocumentFilter,
 ) -> Result<CheckedFilter, ApiError> {
     filter.check().map_err(|error| match error {
         FilterError::Date => ApiError::input("from", InputError::DateInvalid),

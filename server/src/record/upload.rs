@@ -172,10 +172,8 @@ pub async fn start_upload(
     let sealed_terms = if substances.is_empty() {
         None
     } else {
-        let words = app::record::filter::search_terms(
-            &substances.join(" "),
-            super::timeline::TERMS_MAX_BYTES,
-        );
+        let words =
+            app::api::filter::search_terms(&substances.join(" "), super::timeline::TERMS_MAX_BYTES);
         Some(super::timeline::seal_words(&state, &id, &sealed_title.key, &data_key, &words)?)
     };
     trace::change(&state, &asker, &origin, AuditAction::UploadStart, Some(&id), async |rows| {

@@ -2,8 +2,8 @@
 //! representatives of minors and protected adults, and closing a record.
 
 use app::{
+    api::pro::card_login_message,
     directory::{Profession, Professional, Rpps},
-    pro::card_login_message,
 };
 use axum::http::StatusCode;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};

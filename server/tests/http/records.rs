@@ -2,8 +2,8 @@
 //! leaks to a professional without a grant, after a revocation or a mask.
 
 use app::{
+    api::pro::card_login_message,
     directory::{Profession, Professional, Rpps},
-    pro::card_login_message,
 };
 use axum::{
     body::Body,

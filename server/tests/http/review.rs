@@ -669,7 +669,7 @@ async fn card_login_from(app: &TestApp, rpps: &str, peer: &str) -> StatusCode {
     let challenge = post_from(app, "/api/pro/challenge", json!(null), peer, &[]).await;
     let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
     let signature: Signature =
-        key.sign(app::pro::card_login_message("http://localhost", &challenge).as_bytes());
+        key.sign(app::api::pro::card_login_message("http://localhost", &challenge).as_bytes());
     let body = json!({ "rpps": rpps, "challenge": challenge,
         "signature": URL_SAFE_NO_PAD.encode(signature.to_bytes()) });
     post_from(app, "/api/pro/login", body, peer, &[]).await.status

@@ -48,8 +48,8 @@ pub fn LinkList(
                     let detail = t_string!(
                         i18n,
                         share.link_detail,
-                        created = crate::emergency::moment(link.created_at),
-                        expires = crate::emergency::moment(link.expires_at),
+                        created = crate::date::moment(link.created_at),
+                        expires = crate::date::moment(link.expires_at),
                         views = link.views,
                         failures = link.failures
                     )
