@@ -40,7 +40,7 @@ impl From<leptos::wasm_split::SplitLoaderError> for ChunkMissing {
 /// chunk share it. `preload = name` also declares `async fn name() -> Result<(), ChunkMissing>`
 /// that fetches the chunk without calling anything (in the browser bundle only).
 ///
-/// In the browser tests' build and on the server there is no loader: the function is plain.
+/// In a test build and on the server there is no loader: the function is plain.
 #[macro_export]
 macro_rules! split_fn {
     ($chunk:ident $(, preload = $preload:ident)? =>

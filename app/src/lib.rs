@@ -176,8 +176,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Entry point called by the hydration script once the wasm is loaded. Left out of the
-/// browser tests' build, which has no split loader for the lazy routes it would pull in.
+/// Entry point called by the hydration script once the wasm is loaded. Left out of a test build,
+/// which has no split loader for the lazy routes it would pull in.
 #[cfg(all(feature = "hydrate", not(test)))]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
