@@ -157,40 +157,25 @@ pub async fn prefetch(fetch: ChunkFetch) {
 pub fn PageUnavailable(fetch: ChunkFetch) -> impl IntoView {
     let i18n = use_i18n();
     let online = crate::network::use_network().online;
-    // Disposed with the page: a later attempt then stops instead of reloading another page.
-    let shown = StoredValue::new(());
-    // Tries once after each of the given waits (milliseconds), while the page is shown; after a
-    // wait, only if the browser still says it is online.
-    let fetch_and_open = move |waits: &'static [u32]| {
-        let _ = (fetch, waits, shown);
+    let retry = move || {
+        let _ = fetch;
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
         leptos::task::spawn_local(async move {
-            for &wait in waits {
-                if wait > 0 {
-                    gloo_timers::future::TimeoutFuture::new(wait).await;
-                    if shown.is_disposed() || !online.get_untracked() {
-                        return;
-                    }
-                }
-                if fetch().await.is_ok() {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.location().reload();
-                    }
-                    return;
-                }
+            if fetch().await.is_ok()
+                && let Some(window) = web_sys::window()
+            {
+                let _ = window.location().reload();
             }
         });
     };
-    // Back online: at once, then again a little later while it still fails, since the network
-    // may answer only a moment after the browser says it is back.
+    // Back online: once more.
     Effect::new(move |was_online: Option<bool>| {
         let now = online.get();
         if now && was_online == Some(false) {
-            fetch_and_open(&[0, 1_000, 3_000, 10_000, 30_000]);
+            retry();
         }
         now
     });
-    let retry = move || fetch_and_open(&[0]);
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, offline.page_missing_heading).to_string()) />
         <section class="panel" aria-labelledby="unavailable-heading">
