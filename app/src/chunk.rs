@@ -156,7 +156,8 @@ pub async fn prefetch(fetch: ChunkFetch) {
 #[component]
 pub fn PageUnavailable(fetch: ChunkFetch) -> impl IntoView {
     let i18n = use_i18n();
-    let online = crate::network::use_network().online;
+    let returns = crate::network::use_network().returns;
+    let returns_at_start = returns.get_untracked();
     let retry = move || {
         let _ = fetch;
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
@@ -168,13 +169,11 @@ pub fn PageUnavailable(fetch: ChunkFetch) -> impl IntoView {
             }
         });
     };
-    // Back online: once more.
-    Effect::new(move |was_online: Option<bool>| {
-        let now = online.get();
-        if now && was_online == Some(false) {
+    // Back online: once more, at each return of the network since this page was shown.
+    Effect::new(move || {
+        if returns.get() != returns_at_start {
             retry();
         }
-        now
     });
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, offline.page_missing_heading).to_string()) />

@@ -12,6 +12,11 @@ pub struct Network {
     /// Some of the app's code could not be fetched (no network, not kept yet): the header says
     /// so until the network returns and it is fetched again.
     pub chunk_missing: RwSignal<bool>,
+    /// How many times the network has come back (the browser's `online` event) since the page
+    /// started. A count, not a flag: what waits for the network compares it with the count it
+    /// started with, so a return is never lost when the network goes and comes back before an
+    /// effect runs.
+    pub returns: RwSignal<u32>,
 }
 
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
@@ -22,7 +27,11 @@ thread_local! {
 impl Network {
     /// Creates the page's network state, in context (once per page, at its start).
     pub fn provide() -> Self {
-        let network = Self { online: RwSignal::new(true), chunk_missing: RwSignal::new(false) };
+        let network = Self {
+            online: RwSignal::new(true),
+            chunk_missing: RwSignal::new(false),
+            returns: RwSignal::new(0),
+        };
         provide_context(network);
         // Kept for what runs outside any component, e.g. a chunk's loader failing.
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]

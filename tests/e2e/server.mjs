@@ -188,6 +188,10 @@ export function useServerAndBrowser({ before, after, serverArgs = () => [] }) {
 export async function openPage(browser, viewport, { httpErrors = true, serviceWorkers = 'allow' } = {}) {
   const context = await browser.newContext({ viewport, locale: 'en-US', serviceWorkers });
   watchPanics(context);
+  // The network's comings and goings as the page saw them, in its console (so in the journal).
+  await context.addInitScript(() => {
+    for (const name of ['online', 'offline']) addEventListener(name, () => console.debug(`event ${name}`));
+  });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {
@@ -210,6 +214,8 @@ export async function openPage(browser, viewport, { httpErrors = true, serviceWo
   page.on('request', (request) => {
     const { pathname } = new URL(request.url());
     if (pathname.startsWith('/api/') && request.method() !== 'GET') note(`sent ${request.method()} ${pathname}`);
+    // The code fetched on demand: when a page's code is missing, whether it was asked for again.
+    if (/^\/pkg\/(chunk|split)_/.test(pathname)) note(`fetching ${pathname}`);
   });
   page.on('response', (response) => {
     const { pathname } = new URL(response.url());

@@ -54,6 +54,7 @@ pub(super) fn watch(state: super::OfflineState) {
             if !now_online {
                 return;
             }
+            state.network.returns.update(|returns| *returns = returns.wrapping_add(1));
             // The code that could not be fetched without a network, fetched now.
             if state.network.chunk_missing.get_untracked() {
                 state.network.chunk_missing.set(false);
