@@ -161,7 +161,7 @@ pub async fn review_break_glass(store: &dyn Store, vault: &Vault, days: u32) -> 
         };
         let whose = match store.account_by_id(&session.account_id).await? {
             Some(record) => format!("{} {} ({})", record.given_name, record.family_name, record.id),
-            None => session.account_id.clone(),
+            None => session.account_id.to_string(),
         };
         let reason = server::emergency::review::open_reason(vault, &session)?;
         println!(

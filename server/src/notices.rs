@@ -19,12 +19,12 @@ use crate::{
     error::ApiError,
     messages::Message,
     representatives::representatives_now,
-    store::{AccountRecord, Channel, Recipient},
+    store::{AccountId, AccountRecord, Channel, Recipient},
 };
 
 /// The patient's choices, or the defaults when they made none (or the stored ones no longer
 /// read).
-pub async fn channels(state: &AppState, patient: &str) -> Result<Channels, ApiError> {
+pub async fn channels(state: &AppState, patient: &AccountId) -> Result<Channels, ApiError> {
     let stored = state.store.notification_channels(patient).await?;
     Ok(stored.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default())
 }
@@ -53,7 +53,7 @@ pub fn may_be_told(
 /// hidden from them.
 pub async fn tell_patient(
     state: &AppState,
-    patient: &str,
+    patient: &AccountId,
     kind: NotificationKind,
     actor: Option<&str>,
     message: Kind<'_>,
@@ -67,7 +67,7 @@ pub async fn tell_patient(
         return Ok(());
     }
     let now = state.clock.now();
-    let recipient = Recipient::Patient(patient.to_owned());
+    let recipient = Recipient::Patient(patient.clone());
     let item_id = about.as_ref().map(|about| about.id);
     state
         .store

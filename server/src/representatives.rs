@@ -5,7 +5,11 @@
 use app::api::account::RepresentedKind;
 use app::date::Date;
 
-use crate::{AppState, error::ApiError, store::RepresentationRecord};
+use crate::{
+    AppState,
+    error::ApiError,
+    store::{AccountId, RepresentationRecord},
+};
 
 /// Whether a representation is in force on `today`.
 pub fn in_force(record: &RepresentationRecord, today: Date, majority_age: u32) -> bool {
@@ -23,25 +27,25 @@ pub fn in_force(record: &RepresentationRecord, today: Date, majority_age: u32) -
 /// Whether `representative` represents `represented` now.
 pub async fn represents(
     state: &AppState,
-    representative: &str,
-    represented: &str,
+    representative: &AccountId,
+    represented: &AccountId,
 ) -> Result<bool, ApiError> {
     let today = state.clock.today();
     Ok(state.store.representations_by(representative).await?.iter().any(|record| {
-        record.account_id == represented && in_force(record, today, state.rules.majority_age)
+        record.account_id == *represented && in_force(record, today, state.rules.majority_age)
     }))
 }
 
 /// Whether anyone represents `account_id` now (its holder cannot act alone meanwhile).
-pub async fn is_represented(state: &AppState, account_id: &str) -> Result<bool, ApiError> {
+pub async fn is_represented(state: &AppState, account_id: &AccountId) -> Result<bool, ApiError> {
     Ok(!representatives_now(state, account_id).await?.is_empty())
 }
 
 /// The accounts of those who represent `account_id` now.
 pub async fn representatives_now(
     state: &AppState,
-    account_id: &str,
-) -> Result<Vec<String>, ApiError> {
+    account_id: &AccountId,
+) -> Result<Vec<AccountId>, ApiError> {
     let today = state.clock.today();
     Ok(state
         .store

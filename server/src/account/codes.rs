@@ -15,7 +15,7 @@ use crate::{
     AppState,
     audit::AuditAction,
     error::ApiError,
-    store::{CodeAttempt, CodePurpose, CodeTry, NewCode as StoredCode},
+    store::{AccountId, CodeAttempt, CodePurpose, CodeTry, NewCode as StoredCode},
 };
 
 /// How long a code can be used.
@@ -115,7 +115,7 @@ pub(crate) fn code_kind(purpose: CodePurpose, code: &str) -> Kind<'_> {
 pub(super) async fn store_code(
     state: &AppState,
     new: &NewCode,
-    account_id: &str,
+    account_id: &AccountId,
     purpose: CodePurpose,
 ) -> Result<(), ApiError> {
     store_code_with(state, new, account_id, purpose, None).await
@@ -125,7 +125,7 @@ pub(super) async fn store_code(
 pub(crate) async fn store_code_with(
     state: &AppState,
     new: &NewCode,
-    account_id: &str,
+    account_id: &AccountId,
     purpose: CodePurpose,
     payload: Option<&str>,
 ) -> Result<(), ApiError> {

@@ -18,8 +18,8 @@ use crate::{
     error::ApiError,
     extract::{ApiJson, ClientAddr, Origin},
     store::{
-        AccountRecord, AccountStatus, CodePurpose, CodeTry, DeviceSeen, RateDecision, RatePolicy,
-        SessionOwner,
+        AccountId, AccountRecord, AccountStatus, CodePurpose, CodeTry, DeviceSeen, RateDecision,
+        RatePolicy, SessionOwner,
     },
 };
 use crate::{
@@ -60,7 +60,7 @@ pub(super) async fn login(
         crate::audit::auth_event(
             &state,
             AuditAction::AccountLoginFailed,
-            account_id.as_deref(),
+            account_id.as_ref(),
             &addr,
             now,
         )
@@ -241,7 +241,7 @@ pub(crate) async fn logout(
 }
 
 /// Wrong second-factor codes of one account, whatever the challenge and the address.
-pub(super) fn second_factor_key(account_id: &str) -> String {
+pub(super) fn second_factor_key(account_id: &AccountId) -> String {
     format!("second-factor:{account_id}")
 }
 

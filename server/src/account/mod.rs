@@ -29,7 +29,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::Origin,
-    store::{AccountRecord, AccountStatus},
+    store::{AccountId, AccountRecord, AccountStatus},
 };
 
 pub fn routes() -> crate::web::Routes {
@@ -82,7 +82,7 @@ pub(crate) async fn me_of(
         acting_for.and_then(|id| represents.iter().find(|person| person.id == id).cloned());
     let day = |seconds: i64| Date::from_unix_seconds(seconds).to_string();
     Ok(Me {
-        id: account.id.clone(),
+        id: account.id.to_string(),
         given_name: account.given_name.clone(),
         family_name: account.family_name.clone(),
         birth_date: account.birth_date.clone(),
@@ -108,7 +108,7 @@ pub(crate) fn new_account(
     now: i64,
 ) -> AccountRecord {
     AccountRecord {
-        id: crate::vault::new_id(),
+        id: AccountId::new(crate::vault::new_id()),
         contact,
         given_name,
         family_name,
@@ -130,7 +130,7 @@ pub(crate) fn new_account(
 /// is not filled with every page's look at who is signed in.
 pub(crate) async fn own_read(
     state: &AppState,
-    account_id: &str,
+    account_id: &AccountId,
     origin: &Origin,
     action: AuditAction,
 ) -> Result<(), ApiError> {

@@ -12,12 +12,13 @@ use crate::{
     AppState,
     error::{ApiError, Refusal},
     extract::{ApiJson, ClientAddr},
+    store::AccountId,
 };
 
 /// The people `representative` represents now, as the interface lists them.
 pub async fn represented_by(
     state: &AppState,
-    representative: &str,
+    representative: &AccountId,
 ) -> Result<Vec<Represented>, ApiError> {
     let today = state.clock.today();
     Ok(state
@@ -27,7 +28,7 @@ pub async fn represented_by(
         .into_iter()
         .filter(|record| crate::representatives::in_force(record, today, state.rules.majority_age))
         .map(|record| Represented {
-            id: record.account_id,
+            id: record.account_id.into(),
             given_name: record.given_name,
             family_name: record.family_name,
             birth_date: record.birth_date,
@@ -43,7 +44,7 @@ pub async fn set_acting_for(
     session: Session,
     ApiJson(request): ApiJson<ActingFor>,
 ) -> Result<StatusCode, ApiError> {
-    let target = request.account_id.filter(|id| *id != session.account_id);
+    let target = request.account_id.map(AccountId::new).filter(|id| *id != session.account_id);
     if let Some(represented) = &target
         && !crate::representatives::represents(&state, &session.account_id, represented).await?
     {
@@ -54,9 +55,9 @@ pub async fn set_acting_for(
     } else {
         AuditAction::AccountActingForEnded
     };
-    let (id, now) = (session.account_id.as_str(), state.clock.now());
+    let (id, now) = (&session.account_id, state.clock.now());
     crate::audit::account_change(&state, event, id, &addr, now, async |event| {
-        state.store.set_acting_for(&session.token_hash, target.as_deref(), event).await
+        state.store.set_acting_for(&session.token_hash, target.as_ref(), event).await
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -71,8 +72,8 @@ pub async fn withdraw(
 ) -> Result<StatusCode, ApiError> {
     let now = state.clock.now();
     let event = AuditAction::AccountRepresentationWithdrawn;
-    let id = session.account_id.as_str();
-    let represented = &request.account_id;
+    let id = &session.account_id;
+    let represented = &AccountId::new(request.account_id);
     let withdrawn = crate::audit::account_change(&state, event, id, &addr, now, async |event| {
         state.store.withdraw_representation(represented, id, "representative", now, event).await
     });

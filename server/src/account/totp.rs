@@ -19,10 +19,15 @@ use crate::{
     session::Session,
 };
 
-use crate::{AppState, error::ApiError, store::StoredSecret, vault::Vault};
+use crate::{
+    AppState,
+    error::ApiError,
+    store::{AccountId, StoredSecret},
+    vault::Vault,
+};
 
 /// What the sealed secret of `account_id` is bound to.
-fn context(account_id: &str) -> String {
+fn context(account_id: &AccountId) -> String {
     format!("totp/{account_id}")
 }
 
@@ -30,7 +35,7 @@ fn context(account_id: &str) -> String {
 /// from `client_addr` (its event written with it); otherwise the same secret sealed again.
 pub async fn store_secret(
     state: &AppState,
-    account_id: &str,
+    account_id: &AccountId,
     secret: &[u8],
     reset: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -68,7 +73,7 @@ pub async fn turn_off(
 
 pub fn open_secret(
     state: &AppState,
-    account_id: &str,
+    account_id: &AccountId,
     stored: &StoredSecret,
 ) -> Result<Zeroizing<Vec<u8>>, ApiError> {
     Ok(open_with(&state.vault, account_id, stored)?)
@@ -76,7 +81,7 @@ pub fn open_secret(
 
 fn open_with(
     vault: &Vault,
-    account_id: &str,
+    account_id: &AccountId,
     stored: &StoredSecret,
 ) -> Result<Zeroizing<Vec<u8>>, crate::vault::VaultError> {
     match stored {
@@ -197,7 +202,7 @@ pub(super) async fn enable(
         return Err(ApiError::BadCode { attempts_left: None });
     };
     state.store.rate_limit_reset(&format!("totp:{}", session.account_id)).await?;
-    let id = session.account_id.as_str();
+    let id = &session.account_id;
     let enabled = crate::audit::account_change(
         &state,
         AuditAction::AccountTotpEnabled,
@@ -221,7 +226,7 @@ pub(super) async fn enable(
 /// Checks an authenticator code and spends its time step, so it cannot be replayed.
 pub(super) async fn code_is_right(
     state: &AppState,
-    account_id: &str,
+    account_id: &AccountId,
     code: &str,
     now: i64,
 ) -> Result<bool, ApiError> {

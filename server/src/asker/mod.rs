@@ -18,7 +18,7 @@ use crate::{
     AppState,
     error::ApiError,
     session::{AnySession, Session},
-    store::{AccountRecord, AccountStatus, Party, ProfessionalRecord, SessionOwner},
+    store::{AccountId, AccountRecord, AccountStatus, Party, ProfessionalRecord, SessionOwner},
 };
 
 /// Who is asking about a record, as the server established it (never as the browser says).
@@ -131,7 +131,7 @@ impl FromRequestParts<AppState> for Asker {
         let record_id = params
             .iter()
             .find(|(name, _)| name == "record")
-            .map(|(_, value)| value.clone())
+            .map(|(_, value)| AccountId::new(value.as_str()))
             .ok_or(ApiError::NotFound)?;
         let any = AnySession::from_request_parts(parts, state).await?;
         let (who, party, csrf_token) = match &any.owner {

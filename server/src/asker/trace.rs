@@ -10,13 +10,13 @@ use crate::{
     audit::{AuditAction, AuditActor, AuditEntry},
     error::ApiError,
     extract::Origin,
-    store::{AuditRows, Committed, StoreError},
+    store::{AccountId, AuditRows, Committed, StoreError},
 };
 
 pub fn actor(asker: &Asker) -> AuditActor {
     match &asker.who {
         Who::Holder => {
-            AuditActor { kind: "patient".into(), id: Some(asker.record.id.clone()), role: None }
+            AuditActor { kind: "patient".into(), id: Some(asker.record.id.to_string()), role: None }
         }
         Who::Representative => {
             AuditActor { kind: "representative".into(), id: party_id(&asker.party), role: None }
@@ -27,9 +27,8 @@ pub fn actor(asker: &Asker) -> AuditActor {
 
 fn party_id(party: &crate::store::Party) -> Option<String> {
     match party {
-        crate::store::Party::Patient(id) | crate::store::Party::Professional(id) => {
-            Some(id.clone())
-        }
+        crate::store::Party::Patient(id) => Some(id.to_string()),
+        crate::store::Party::Professional(rpps) => Some(rpps.clone()),
         crate::store::Party::Insurer => None,
     }
 }
@@ -175,8 +174,8 @@ pub async fn sharing_write(
 }
 
 /// A signed-in account (patient or representative) acting on its own account.
-pub fn account_actor(account_id: &str) -> AuditActor {
-    AuditActor { kind: "account".into(), id: Some(account_id.to_owned()), role: None }
+pub fn account_actor(account_id: &AccountId) -> AuditActor {
+    AuditActor { kind: "account".into(), id: Some(account_id.to_string()), role: None }
 }
 
 /// Writes an entry now, before the answer leaves.

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 pub use verify::{Broken, Report, verify, verify_stored};
 
-use crate::store::{AuditRows, Checkpoint, Committed, Event, EventOwner, Hash, StoredEntry};
+use crate::store::{
+    AccountId, AuditRows, Checkpoint, Committed, Event, EventOwner, Hash, StoredEntry,
+};
 
 /// A checkpoint is signed after this many entries (and when asked for).
 pub const CHECKPOINT_EVERY: u64 = 64;
@@ -135,7 +137,7 @@ fn origin_commitment(origin: &[u8]) -> Hash {
 /// newest first, only `actor`'s if given, only those older than the entry `before` if given.
 pub async fn record_entries(
     store: &dyn crate::store::Store,
-    record_id: &str,
+    record_id: &AccountId,
     actor: Option<&str>,
     before: Option<u64>,
     limit: u32,
@@ -228,11 +230,11 @@ fn event_entry(
 pub async fn auth_event(
     state: &crate::AppState,
     event: AuditAction,
-    account_id: Option<&str>,
+    account_id: Option<&AccountId>,
     client_addr: &str,
     now: i64,
 ) -> Result<(), crate::store::StoreError> {
-    let entry = account_entry(event, account_id, client_addr, None, now);
+    let entry = account_entry(event, account_id.map(AccountId::as_str), client_addr, None, now);
     let owner = account_id.map_or(EventOwner::Nobody, EventOwner::Account);
     write_event(state, &entry, &[event], owner, client_addr, now).await
 }
@@ -255,12 +257,12 @@ pub async fn professional_event(
 pub async fn account_change<T: Committed>(
     state: &crate::AppState,
     event: AuditAction,
-    account_id: &str,
+    account_id: &AccountId,
     client_addr: &str,
     now: i64,
     change: impl AsyncFnOnce(&Event<'_>) -> Result<T, crate::store::StoreError>,
 ) -> Result<T, crate::store::StoreError> {
-    let entry = account_entry(event, Some(account_id), client_addr, None, now);
+    let entry = account_entry(event, Some(account_id.as_str()), client_addr, None, now);
     state
         .auditor
         .write(&*state.store, &entry, async |rows| {
@@ -272,7 +274,7 @@ pub async fn account_change<T: Committed>(
 /// The account event to hand the store with the change (`event`: its `auth_events` row).
 fn account_event<'a>(
     event: &'a AuditAction,
-    account_id: &'a str,
+    account_id: &'a AccountId,
     client_addr: &'a str,
     now: i64,
     audit: &'a AuditRows,

@@ -284,7 +284,7 @@ async fn start(
 fn live_info(session: &BreakGlassRecord, record: &crate::store::AccountRecord) -> LiveBreakGlass {
     LiveBreakGlass {
         id: session.id.clone(),
-        record_id: record.id.clone(),
+        record_id: record.id.to_string(),
         given_name: record.given_name.clone(),
         family_name: record.family_name.clone(),
         birth_date: record.birth_date.clone(),

@@ -175,5 +175,5 @@ async fn recipient_of(state: &AppState, session: &AnySession) -> Result<Recipien
         return Ok(Recipient::Professional(rpps.clone()));
     }
     let session = crate::session::Session::from_any(session.clone(), state).await?;
-    Ok(Recipient::Patient(session.subject().to_owned()))
+    Ok(Recipient::Patient(session.subject().clone()))
 }

@@ -20,8 +20,12 @@ use axum::{
 };
 
 use crate::{
-    AppState, asker::trace, error::ApiError, extract::Origin, session::ProSession,
-    store::SessionOwner,
+    AppState,
+    asker::trace,
+    error::ApiError,
+    extract::Origin,
+    session::ProSession,
+    store::{AccountId, SessionOwner},
 };
 
 /// Seconds a card challenge stays valid: time to type the PIN.
@@ -129,13 +133,13 @@ async fn patients(
     // And the records this professional holds open in an emergency, first.
     for live in state.store.live_break_glass_of(&session.rpps, state.clock.now()).await? {
         let until = live.until();
-        if let Some(known) = patients.iter_mut().find(|p| p.id == live.account_id) {
+        if let Some(known) = patients.iter_mut().find(|p| live.account_id == p.id) {
             known.emergency_until = Some(until);
         } else if let Some(record) = state.store.account_by_id(&live.account_id).await? {
             patients.insert(
                 0,
                 PatientSummary {
-                    id: record.id,
+                    id: record.id.into(),
                     given_name: record.given_name,
                     family_name: record.family_name,
                     birth_date: record.birth_date,
@@ -156,7 +160,7 @@ async fn patient(
     State(state): State<AppState>,
     origin: Origin,
     session: ProSession,
-    Path(record): Path<String>,
+    Path(record): Path<AccountId>,
 ) -> Result<Json<PatientSummary>, ApiError> {
     let today = state.clock.today().to_string();
     let granted = state.store.granted_record(&session.rpps, &today, &record).await?;
@@ -172,7 +176,7 @@ async fn patient(
         }
         (None, Some(until)) => {
             state.store.account_by_id(&record).await?.map(|account| PatientSummary {
-                id: account.id,
+                id: account.id.into(),
                 given_name: account.given_name,
                 family_name: account.family_name,
                 birth_date: account.birth_date,

@@ -24,7 +24,9 @@ use crate::{
     limits::{ADDRESS_POLICY, limit},
     notices::{request_locale, send},
     session::ProSession,
-    store::{AccountRecord, AccountStatus, Event, EventOwner, NewRepresentation, StoreError},
+    store::{
+        AccountId, AccountRecord, AccountStatus, Event, EventOwner, NewRepresentation, StoreError,
+    },
 };
 
 /// A person named by a professional: checked names and birth date.
@@ -74,7 +76,7 @@ async fn opening_entry(
     session: &ProSession,
     origin: &Origin,
     action: AuditAction,
-    record: &str,
+    record: &AccountId,
 ) -> Result<crate::audit::AuditEntry, ApiError> {
     let actor = crate::asker::trace::professional_actor(state, &session.rpps).await?;
     Ok(crate::asker::trace::outside_entry(state, actor, origin, action, Some(record), None, None))
@@ -82,7 +84,7 @@ async fn opening_entry(
 
 /// The new account's own event, written with it.
 fn opening_event<'a>(
-    account_id: &'a str,
+    account_id: &'a AccountId,
     client_addr: &'a str,
     now: i64,
     audit: &'a crate::store::AuditRows,

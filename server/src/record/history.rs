@@ -221,7 +221,8 @@ const PROOF_POLICY: crate::store::RatePolicy =
 
 fn party_key(asker: &Asker) -> String {
     match &asker.party {
-        crate::store::Party::Patient(id) | crate::store::Party::Professional(id) => id.clone(),
+        crate::store::Party::Patient(id) => id.to_string(),
+        crate::store::Party::Professional(rpps) => rpps.clone(),
         crate::store::Party::Insurer => "insurer".to_owned(),
     }
 }

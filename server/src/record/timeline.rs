@@ -24,7 +24,7 @@ use crate::{
     error::ApiError,
     extract::{ApiQuery, Origin},
     profile,
-    store::{DocumentRecord, EntryRecord, UploadRecord},
+    store::{AccountId, DocumentRecord, EntryRecord, UploadRecord},
     vault::Sealed,
 };
 
@@ -86,7 +86,7 @@ pub async fn backfill_terms(state: &AppState) -> Result<usize, ApiError> {
 /// Item identifier → the episodes it is tagged with.
 pub async fn tags_by_item(
     state: &AppState,
-    record_id: &str,
+    record_id: &AccountId,
 ) -> Result<HashMap<String, Vec<String>>, ApiError> {
     let mut tags = HashMap::<String, Vec<String>>::new();
     for tag in state.store.episode_tags(record_id).await? {

@@ -22,7 +22,9 @@ use crate::{
     audit::AuditEntry,
     error::ApiError,
     extract::Origin,
-    store::{Device, DeviceSeen, Event, EventOwner, NewSession, SessionOwner, SessionRecord},
+    store::{
+        AccountId, Device, DeviceSeen, Event, EventOwner, NewSession, SessionOwner, SessionRecord,
+    },
 };
 
 /// A proven login, about to open its session.
@@ -152,7 +154,7 @@ pub fn removal_cookie() -> Cookie<'static> {
 #[derive(Clone)]
 pub struct AnySession {
     pub owner: SessionOwner,
-    pub acting_for: Option<String>,
+    pub acting_for: Option<AccountId>,
     pub csrf_token: String,
     pub token_hash: [u8; 32],
 }
@@ -160,10 +162,10 @@ pub struct AnySession {
 /// The signed-in account behind this request (a patient, or a representative). Rejects with 401
 /// when there is none, 403 for a professional's session.
 pub struct Session {
-    pub account_id: String,
+    pub account_id: AccountId,
     /// The represented person whose record this session manages, checked to still be
     /// represented by this account at this request.
-    pub acting_for: Option<String>,
+    pub acting_for: Option<AccountId>,
     pub csrf_token: String,
     pub token_hash: [u8; 32],
 }
@@ -209,8 +211,8 @@ fn check_csrf(expected: &str, headers: &HeaderMap) -> Result<(), ApiError> {
 
 impl Session {
     /// Whose record this request is about: the represented person's, or the account's own.
-    pub fn subject(&self) -> &str {
-        self.acting_for.as_deref().unwrap_or(&self.account_id)
+    pub fn subject(&self) -> &AccountId {
+        self.acting_for.as_ref().unwrap_or(&self.account_id)
     }
 }
 

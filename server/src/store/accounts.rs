@@ -6,7 +6,7 @@ use app::api::validate::Contact;
 use async_trait::async_trait;
 
 use super::AuditRows;
-use super::{Event, StoreError};
+use super::{AccountId, Event, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
@@ -25,7 +25,7 @@ pub enum AccountStatus {
 /// activation has none yet, and a represented minor may have no contact.
 #[derive(Clone)]
 pub struct AccountRecord {
-    pub id: String,
+    pub id: AccountId,
     pub contact: Option<Contact>,
     pub given_name: String,
     pub family_name: String,
@@ -62,35 +62,38 @@ pub trait AccountStore: Send + Sync + 'static {
         event: &Event<'_>,
     ) -> Result<(), StoreError>;
     async fn account_by_contact(&self, contact: &str) -> Result<Option<AccountRecord>, StoreError>;
-    async fn account_by_id(&self, id: &str) -> Result<Option<AccountRecord>, StoreError>;
-    async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError>;
+    async fn account_by_id(&self, id: &AccountId) -> Result<Option<AccountRecord>, StoreError>;
+    async fn activate_account(&self, id: &AccountId, now: i64) -> Result<(), StoreError>;
     async fn set_password(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         password_hash: &str,
         activate: bool,
         event: &Event<'_>,
     ) -> Result<(), StoreError>;
     async fn set_regular_doctor(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         rpps: Option<&str>,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// Fails with `Conflict("accounts_contact_unique")` when another account holds it.
     async fn set_contact(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         contact: &Contact,
         event: &Event<'_>,
     ) -> Result<(), StoreError>;
     /// Removes an account that never proved its contact (its codes and sessions go with it).
-    async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError>;
+    async fn delete_pending_account(&self, id: &AccountId) -> Result<(), StoreError>;
     /// Which notifications reach the account outside the app, as stored (JSON), if it chose.
-    async fn notification_channels(&self, account_id: &str) -> Result<Option<String>, StoreError>;
+    async fn notification_channels(
+        &self,
+        account_id: &AccountId,
+    ) -> Result<Option<String>, StoreError>;
     async fn set_notification_channels(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         channels: &str,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use serde::{Deserialize, Serialize};
 
-use super::StoreError;
+use super::{AccountId, StoreError};
 
 pub type Hash = [u8; 32];
 
@@ -116,7 +116,7 @@ pub trait AuditStore: Send + Sync + 'static {
     /// outside break-glass.
     async fn has_acted(
         &self,
-        record_id: &str,
+        record_id: &AccountId,
         actor_id: &str,
         before: u64,
     ) -> Result<bool, StoreError>;
@@ -124,7 +124,7 @@ pub trait AuditStore: Send + Sync + 'static {
     /// newest first; only `actor`'s if given; only those older than the entry `before` if given.
     async fn record_audit(
         &self,
-        record_id: &str,
+        record_id: &AccountId,
         actor: Option<&str>,
         before: Option<u64>,
         limit: u32,

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::StoreError;
+use super::{AccountId, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
@@ -23,7 +23,7 @@ pub struct NewCode<'a> {
     /// What the code unlocks, when it carries data (the new contact of a contact change).
     pub payload: Option<&'a str>,
     pub challenge_hash: &'a [u8],
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub purpose: CodePurpose,
     pub code_hash: &'a [u8],
     pub created_at: i64,
@@ -41,7 +41,7 @@ pub enum CodeTry {
 /// One counted try at a code that was still usable (unused, unexpired, under the cap).
 pub struct CodeAttempt {
     pub payload: Option<String>,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub purpose: CodePurpose,
     pub code_hash: Vec<u8>,
     /// Tries counted so far, this one included.

@@ -4,12 +4,12 @@
 
 use async_trait::async_trait;
 
-use super::{AccountRecord, AuditRows, StoreError};
+use super::{AccountId, AccountRecord, AuditRows, StoreError};
 use crate::vault::WrappedKey;
 
 pub struct NewBreakGlass<'a> {
     pub id: &'a str,
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub rpps: &'a str,
     pub data_key: &'a str,
     pub key: &'a WrappedKey,
@@ -22,7 +22,7 @@ pub struct NewBreakGlass<'a> {
 #[derive(Clone)]
 pub struct BreakGlassRecord {
     pub id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub rpps: String,
     pub data_key: String,
     pub key: WrappedKey,
@@ -47,7 +47,7 @@ impl BreakGlassRecord {
 pub trait EmergencyStore: Send + Sync + 'static {
     async fn set_break_glass_refused(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         refused: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
@@ -69,7 +69,7 @@ pub trait EmergencyStore: Send + Sync + 'static {
     /// The newest break-glass session of this professional on this record, if any.
     async fn latest_break_glass(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         rpps: &str,
     ) -> Result<Option<BreakGlassRecord>, StoreError>;
     /// Ends the session early; `false` if it is not this professional's or was over already.
@@ -83,7 +83,7 @@ pub trait EmergencyStore: Send + Sync + 'static {
     /// Every break-glass session on this record, newest first.
     async fn break_glass_of_record(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> Result<Vec<BreakGlassRecord>, StoreError>;
     /// The professional's sessions still live at `now`, newest first.
     async fn live_break_glass_of(

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::AuditRows;
-use super::{Matched, Party, StoreError};
+use super::{AccountId, Matched, Party, StoreError};
 use crate::vault::WrappedKey;
 
 #[async_trait]
@@ -15,9 +15,9 @@ pub trait EpisodeStore: Send + Sync + 'static {
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// The record's episodes, oldest first.
-    async fn episodes(&self, account_id: &str) -> Result<Vec<EpisodeRecord>, StoreError>;
+    async fn episodes(&self, account_id: &AccountId) -> Result<Vec<EpisodeRecord>, StoreError>;
     /// Every tag of the record's episodes.
-    async fn episode_tags(&self, account_id: &str) -> Result<Vec<TagRecord>, StoreError>;
+    async fn episode_tags(&self, account_id: &AccountId) -> Result<Vec<TagRecord>, StoreError>;
     /// `false` if the item was tagged with it already.
     async fn tag(
         &self,
@@ -38,7 +38,7 @@ pub trait EpisodeStore: Send + Sync + 'static {
 
 pub struct NewEpisode<'a> {
     pub id: &'a str,
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub data_key: &'a str,
     pub key: &'a WrappedKey,
     pub sealed_title: &'a [u8],

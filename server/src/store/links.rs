@@ -3,12 +3,12 @@
 
 use async_trait::async_trait;
 
-use super::{AuditRows, StoreError};
+use super::{AccountId, AuditRows, StoreError};
 
 /// A share link of the emergency summary, as stored: ciphertext, never the key.
 pub struct NewEmergencyLink<'a> {
     pub id: &'a str,
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub jwe: &'a str,
     pub fhir_jwe: &'a str,
     pub passcode_hash: Option<&'a str>,
@@ -21,7 +21,7 @@ pub struct NewEmergencyLink<'a> {
 #[derive(Clone)]
 pub struct EmergencyLinkRecord {
     pub id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub passcode_hash: Option<String>,
     pub failures: u32,
     pub views: u32,
@@ -51,7 +51,7 @@ pub trait EmergencyLinkStore: Send + Sync + 'static {
     /// The patient's links, newest first.
     async fn emergency_links(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> Result<Vec<EmergencyLinkRecord>, StoreError>;
     async fn emergency_link(&self, id: &str) -> Result<Option<EmergencyLinkRecord>, StoreError>;
     /// The link's encrypted summary and bundle.
@@ -60,7 +60,7 @@ pub trait EmergencyLinkStore: Send + Sync + 'static {
     async fn revoke_emergency_link(
         &self,
         id: &str,
-        account_id: &str,
+        account_id: &AccountId,
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<()>, StoreError>;

@@ -3,13 +3,13 @@
 
 use async_trait::async_trait;
 
-use super::{AuditRows, StoreError};
+use super::{AccountId, AuditRows, StoreError};
 
 /// Who a notification is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Recipient {
     /// A patient's account.
-    Patient(String),
+    Patient(AccountId),
     /// A professional, by RPPS.
     Professional(String),
 }
@@ -19,7 +19,7 @@ pub enum Recipient {
 pub struct NotificationRecord {
     pub id: i64,
     pub kind: String,
-    pub record_id: Option<String>,
+    pub record_id: Option<AccountId>,
     pub actor: Option<String>,
     /// The item it is about (a document), if any.
     pub item_id: Option<String>,
@@ -33,7 +33,7 @@ pub trait NotificationStore: Send + Sync + 'static {
         &self,
         recipient: &Recipient,
         kind: &str,
-        record_id: Option<&str>,
+        record_id: Option<&AccountId>,
         actor: Option<&str>,
         item_id: Option<&str>,
         now: i64,

@@ -6,7 +6,7 @@ pub use app::api::account::{ConsentMethod, RepresentedKind};
 use app::directory::Professional;
 use async_trait::async_trait;
 
-use super::{AccountRecord, StoreError};
+use super::{AccountId, AccountRecord, StoreError};
 
 /// A directory entry as stored, with what the card login needs.
 #[derive(Clone)]
@@ -29,7 +29,7 @@ pub struct ImportReport {
 
 /// A new representation, with the consent as the professional recorded it.
 pub struct NewRepresentation<'a> {
-    pub representative_id: &'a str,
+    pub representative_id: &'a AccountId,
     pub kind: RepresentedKind,
     pub consent_method: ConsentMethod,
     pub consent_at: i64,
@@ -40,8 +40,8 @@ pub struct NewRepresentation<'a> {
 #[derive(Clone, Debug)]
 pub struct RepresentationRecord {
     pub id: i64,
-    pub account_id: String,
-    pub representative_id: String,
+    pub account_id: AccountId,
+    pub representative_id: AccountId,
     pub kind: RepresentedKind,
     pub consent_at: i64,
     pub consent_method: ConsentMethod,
@@ -89,7 +89,7 @@ pub trait PeopleStore: Send + Sync + 'static {
         &self,
         rpps: &str,
         today: &str,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> Result<Option<(String, String, String, String)>, StoreError>;
     /// Records the public key of a newly issued card; `false` if the entry is unknown.
     async fn set_card_key(&self, rpps: &str, public_key: &[u8]) -> Result<bool, StoreError>;
@@ -114,19 +114,19 @@ pub trait PeopleStore: Send + Sync + 'static {
     /// Representations where `representative_id` acts for someone, withdrawn ones included.
     async fn representations_by(
         &self,
-        representative_id: &str,
+        representative_id: &AccountId,
     ) -> Result<Vec<RepresentationRecord>, StoreError>;
     /// Representations of the person `account_id`, withdrawn ones included.
     async fn representations_of(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> Result<Vec<RepresentationRecord>, StoreError>;
     /// Ends a current representation; `false` if there was none. Sessions acting for the
     /// person under it go back to the representative's own record.
     async fn withdraw_representation(
         &self,
-        account_id: &str,
-        representative_id: &str,
+        account_id: &AccountId,
+        representative_id: &AccountId,
         withdrawn_by: &str,
         now: i64,
         event: &super::Event<'_>,
@@ -135,7 +135,7 @@ pub trait PeopleStore: Send + Sync + 'static {
     /// Archives the record; with `erasure_due_at`, it is also erased at that time.
     async fn close_account(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         now: i64,
         retained_until: i64,
         erasure_due_at: Option<i64>,
@@ -144,7 +144,7 @@ pub trait PeopleStore: Send + Sync + 'static {
     /// Opens an archived record again; a pending erasure is cancelled.
     async fn reopen_account(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         event: &super::Event<'_>,
     ) -> Result<(), StoreError>;
     /// Erases records whose erasure is due or whose retention ended, and forgets expired

@@ -5,12 +5,12 @@ use app::vocabulary::Section;
 use async_trait::async_trait;
 
 use super::AuditRows;
-use super::{Matched, Party, StoreError};
+use super::{AccountId, Matched, Party, StoreError};
 use crate::vault::WrappedKey;
 
 pub struct NewEntry<'a> {
     pub id: &'a str,
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub section: Section,
     pub data_key: &'a str,
     pub key: &'a WrappedKey,
@@ -34,7 +34,7 @@ pub struct NewVersion<'a> {
 #[derive(Clone)]
 pub struct EntryRecord {
     pub id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub section: Section,
     pub data_key: String,
     pub key: WrappedKey,
@@ -74,13 +74,17 @@ pub trait ProfileStore: Send + Sync + 'static {
     -> Result<(), StoreError>;
     async fn entry_by_idempotency_key(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         author: &Party,
         key: &str,
     ) -> Result<Option<EntryRecord>, StoreError>;
     /// Every entry of the record, removed ones included, newest first.
-    async fn entries(&self, account_id: &str) -> Result<Vec<EntryRecord>, StoreError>;
-    async fn entry(&self, account_id: &str, id: &str) -> Result<Option<EntryRecord>, StoreError>;
+    async fn entries(&self, account_id: &AccountId) -> Result<Vec<EntryRecord>, StoreError>;
+    async fn entry(
+        &self,
+        account_id: &AccountId,
+        id: &str,
+    ) -> Result<Option<EntryRecord>, StoreError>;
     /// The version of entry `id` this author wrote with this idempotency key, if any.
     async fn version_by_idempotency_key(
         &self,
@@ -92,7 +96,7 @@ pub trait ProfileStore: Send + Sync + 'static {
     /// `false` otherwise (someone wrote first: the caller reports a conflict).
     async fn add_version(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         after: u32,
         version: &NewVersion<'_>,
@@ -101,10 +105,11 @@ pub trait ProfileStore: Send + Sync + 'static {
     /// Every version, oldest first.
     async fn versions(&self, entry_id: &str) -> Result<Vec<VersionRecord>, StoreError>;
     /// Who wrote each version of each entry of the record, and when.
-    async fn version_stamps(&self, account_id: &str) -> Result<Vec<VersionStamp>, StoreError>;
+    async fn version_stamps(&self, account_id: &AccountId)
+    -> Result<Vec<VersionStamp>, StoreError>;
     async fn set_entry_masked(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         masked: bool,
         audit: &AuditRows,
@@ -112,7 +117,7 @@ pub trait ProfileStore: Send + Sync + 'static {
     /// `false` if it was removed already.
     async fn remove_entry(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         now: i64,
         audit: &AuditRows,

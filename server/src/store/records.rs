@@ -4,13 +4,13 @@
 use app::vocabulary::{Category, Domain};
 use async_trait::async_trait;
 
-use super::{AuditRows, Matched, StoreError, UploadRecord};
+use super::{AccountId, AuditRows, Matched, StoreError, UploadRecord};
 
 /// Who sends or wrote something.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Party {
     /// The holder or a representative, by account.
-    Patient(String),
+    Patient(AccountId),
     Professional(String),
     Insurer,
 }
@@ -19,7 +19,7 @@ pub enum Party {
 #[derive(Clone, Debug)]
 pub struct DocumentRecord {
     pub id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub category: Category,
     pub domain: Option<Domain>,
     pub author: Party,
@@ -35,22 +35,22 @@ pub struct DocumentRecord {
 #[async_trait]
 pub trait RecordStore: Send + Sync + 'static {
     /// Every document of the record, newest first, withdrawn ones included.
-    async fn documents(&self, account_id: &str) -> Result<Vec<DocumentRecord>, StoreError>;
+    async fn documents(&self, account_id: &AccountId) -> Result<Vec<DocumentRecord>, StoreError>;
     async fn document(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
     ) -> Result<Option<DocumentRecord>, StoreError>;
     async fn set_masked(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
     async fn withdraw_document(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         now: i64,
         audit: &AuditRows,
@@ -58,7 +58,7 @@ pub trait RecordStore: Send + Sync + 'static {
     /// The result may now be read by the patient; `false` if it was not awaiting announcement.
     async fn announce_document(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError>;

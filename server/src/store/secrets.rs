@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use super::{Event, StoreError};
+use super::{AccountId, Event, StoreError};
 use crate::vault::WrappedKey;
 
 /// An account's authenticator-app secret, sealed. No `Debug`: it is key material.
@@ -29,7 +29,7 @@ pub trait SecretStore: Send + Sync + 'static {
     /// its state kept. A replaced secret's data key goes with it.
     async fn set_totp_secret(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         data_key: &str,
         key: &WrappedKey,
         sealed: &[u8],
@@ -40,7 +40,7 @@ pub trait SecretStore: Send + Sync + 'static {
     /// that replaced content (zeroed there) leaves no older copy behind.
     async fn scrub(&self) -> Result<(), StoreError>;
     /// Accounts whose authenticator secret is still in clear.
-    async fn legacy_totp_accounts(&self) -> Result<Vec<String>, StoreError>;
+    async fn legacy_totp_accounts(&self) -> Result<Vec<AccountId>, StoreError>;
     /// Up to `limit` data keys not wrapped by the master key `key_id`.
     async fn data_keys_not_under(
         &self,
@@ -62,15 +62,22 @@ pub trait SecretStore: Send + Sync + 'static {
     /// when there was none.
     async fn enable_totp(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         event: &Event<'_>,
     ) -> Result<Option<()>, StoreError>;
     /// The authenticator in use, if any (enabled or not).
-    async fn totp(&self, account_id: &str) -> Result<Option<TotpState>, StoreError>;
+    async fn totp(&self, account_id: &AccountId) -> Result<Option<TotpState>, StoreError>;
     /// A secret set up and waiting for its first code.
-    async fn pending_totp(&self, account_id: &str) -> Result<Option<StoredSecret>, StoreError>;
+    async fn pending_totp(
+        &self,
+        account_id: &AccountId,
+    ) -> Result<Option<StoredSecret>, StoreError>;
     /// No authenticator any more (in use or pending).
-    async fn disable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError>;
+    async fn disable_totp(
+        &self,
+        account_id: &AccountId,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError>;
     /// Records that the code of `step` was used; `false` if that step or a later one already was.
-    async fn use_totp_step(&self, account_id: &str, step: i64) -> Result<bool, StoreError>;
+    async fn use_totp_step(&self, account_id: &AccountId, step: i64) -> Result<bool, StoreError>;
 }

@@ -5,19 +5,19 @@
 use async_trait::async_trait;
 
 use super::AuditRows;
-use super::StoreError;
+use super::{AccountId, StoreError};
 
 /// Whose a session is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SessionOwner {
-    Account(String),
+    Account(AccountId),
     Professional(String),
 }
 
 /// Whom an account or card event (a row of `auth_events`) is about.
 #[derive(Clone, Copy, Debug)]
 pub enum EventOwner<'a> {
-    Account(&'a str),
+    Account(&'a AccountId),
     Professional(&'a str),
     /// A failed login naming no known account.
     Nobody,
@@ -75,7 +75,7 @@ impl super::Committed for DeviceSeen {
 pub struct SessionRecord {
     pub owner: SessionOwner,
     /// The represented person whose record a representative is managing in this session.
-    pub acting_for: Option<String>,
+    pub acting_for: Option<AccountId>,
     pub csrf_token: String,
 }
 
@@ -102,19 +102,19 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn set_acting_for(
         &self,
         token_hash: &[u8],
-        acting_for: Option<&str>,
+        acting_for: Option<&AccountId>,
         event: &Event<'_>,
     ) -> Result<(), StoreError>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
     /// Ends every session of the account but `keep` (the one making the change, if any).
     async fn delete_sessions_of(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         keep: Option<&[u8]>,
     ) -> Result<(), StoreError>;
 
     /// Account and card events that change nothing else (a failed login, a code sent).
     async fn record_event(&self, event: &Event<'_>) -> Result<(), StoreError>;
     /// Events of one account, oldest first: `(at, event)`.
-    async fn auth_events(&self, account_id: &str) -> Result<Vec<(i64, String)>, StoreError>;
+    async fn auth_events(&self, account_id: &AccountId) -> Result<Vec<(i64, String)>, StoreError>;
 }

@@ -4,12 +4,12 @@
 use app::vocabulary::{Category, Domain, MediaType};
 use async_trait::async_trait;
 
-use super::{AuditRows, Party, StoreError};
+use super::{AccountId, AuditRows, Party, StoreError};
 use crate::vault::WrappedKey;
 
 pub struct NewUpload<'a> {
     pub id: &'a str,
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub data_key: &'a str,
     pub key: &'a WrappedKey,
     pub uploader: &'a Party,
@@ -32,7 +32,7 @@ pub struct NewUpload<'a> {
 #[derive(Clone, Debug)]
 pub struct UploadRecord {
     pub id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub data_key: String,
     pub key: WrappedKey,
     pub uploader: Party,
@@ -86,11 +86,15 @@ pub trait UploadStore: Send + Sync + 'static {
         upload: &NewUpload<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
-    async fn upload(&self, account_id: &str, id: &str) -> Result<Option<UploadRecord>, StoreError>;
+    async fn upload(
+        &self,
+        account_id: &AccountId,
+        id: &str,
+    ) -> Result<Option<UploadRecord>, StoreError>;
     /// The upload this party started with this idempotency key, if any.
     async fn upload_by_idempotency_key(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         uploader: &Party,
         key: &str,
     ) -> Result<Option<UploadRecord>, StoreError>;

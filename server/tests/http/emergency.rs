@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::{
     emergency::EmergencyRules,
-    store::{EmergencyStore, OutboxStore, PeopleStore},
+    store::{AccountId, EmergencyStore, OutboxStore, PeopleStore},
 };
 
 use super::account::{post, signed_up};
@@ -23,7 +23,7 @@ const AGENT: &str = "10005550008";
 
 struct Cast {
     patient: Session,
-    record: String,
+    record: AccountId,
     doctor: Session,
     nurse: Session,
     samu: Session,

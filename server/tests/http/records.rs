@@ -12,7 +12,7 @@ use axum::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use p256::ecdsa::{Signature, signature::Signer};
 use serde_json::{Value, json};
-use server::store::{AccountStore, PeopleStore, SecretStore};
+use server::store::{AccountId, AccountStore, PeopleStore, SecretStore};
 use tower::ServiceExt;
 
 use super::account::{Reply, post, reply, session_cookie, signed_up};
@@ -57,7 +57,7 @@ pub async fn card_session(app: &TestApp, rpps: &str) -> Session {
     (session_cookie(&login), login.body["csrf_token"].as_str().unwrap().to_owned())
 }
 
-pub async fn record_id(app: &TestApp, contact: &str) -> String {
+pub async fn record_id(app: &TestApp, contact: &str) -> AccountId {
     app.store.account_by_contact(contact).await.unwrap().unwrap().id
 }
 
@@ -128,7 +128,7 @@ pub async fn deposit(
 /// A minor's record (Léa Martin) opened by the physician with the written consent of her parent
 /// (Jeanne Martin), who then acts for her; answers the parent's and the doctor's sessions and
 /// Léa's record.
-pub async fn minor_with_parent(app: &TestApp) -> (Session, Session, String) {
+pub async fn minor_with_parent(app: &TestApp) -> (Session, Session, AccountId) {
     let entries = [directory_entry(DOCTOR, Profession::Physician)];
     app.store.import_directory(&entries, START).await.unwrap();
     let parent = signed_up(app, "jeanne@example.fr").await;
@@ -140,14 +140,14 @@ pub async fn minor_with_parent(app: &TestApp) -> (Session, Session, String) {
     assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
     let lea = record_id(app, "lea@example.fr").await;
     let switched =
-        call(app, "/api/account/acting-for", json!({ "account_id": lea }), &parent).await;
+        call(app, "/api/account/acting-for", json!({ "account_id": lea.as_str() }), &parent).await;
     assert_eq!(switched.status, StatusCode::NO_CONTENT);
     (parent, doctor, lea)
 }
 
 /// A patient (Jeanne Martin) and the physician and nurse of the directory, signed in; nothing
 /// granted. Answers the patient's session, her record, the doctor's and the nurse's sessions.
-pub async fn patient_doctor_nurse(app: &TestApp) -> (Session, String, Session, Session) {
+pub async fn patient_doctor_nurse(app: &TestApp) -> (Session, AccountId, Session, Session) {
     let entries =
         [directory_entry(DOCTOR, Profession::Physician), directory_entry(NURSE, Profession::Nurse)];
     app.store.import_directory(&entries, START).await.unwrap();
@@ -495,15 +495,15 @@ async fn a_patient_finds_professionals_and_a_professional_lists_who_granted_them
     let missing = one(doctor.clone(), "0".repeat(32)).await;
     assert_eq!(missing.0, StatusCode::NOT_FOUND);
     assert_eq!(patients(doctor.clone()).await, json!([]));
-    assert_eq!(one(doctor.clone(), record.clone()).await, missing, "not granted: as missing");
+    assert_eq!(one(doctor.clone(), record.to_string()).await, missing, "not granted: as missing");
     let until = json!({ "scope": "all", "until": "2026-11-30" }).to_string().into_bytes();
     put(&app, &format!("/api/records/{record}/grants/{DOCTOR}"), until, &patient, true).await;
     let listed = patients(doctor.clone()).await;
     assert_eq!(listed[0]["id"], record.as_str());
-    let (status, body) = one(doctor.clone(), record.clone()).await;
+    let (status, body) = one(doctor.clone(), record.to_string()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), listed[0]);
-    assert_eq!(one(nurse.clone(), record.clone()).await, missing, "granted to another");
+    assert_eq!(one(nurse.clone(), record.to_string()).await, missing, "granted to another");
     assert_eq!(patients(nurse).await, json!([]));
     let grants = get(&app.router, &format!("/api/records/{record}/grants"), Some(&patient.0)).await;
     let grants: Value = serde_json::from_str(&text(grants).await).unwrap();
@@ -511,7 +511,7 @@ async fn a_patient_finds_professionals_and_a_professional_lists_who_granted_them
     // The grant ends after its last day.
     app.clock.advance(6 * 86_400);
     let (doctor, _) = professionals(&app).await;
-    assert_eq!(one(doctor.clone(), record.clone()).await, missing, "the grant ended");
+    assert_eq!(one(doctor.clone(), record.to_string()).await, missing, "the grant ended");
     assert_eq!(patients(doctor).await, json!([]));
 }
 

@@ -5,7 +5,7 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::store::{AuditStore, OutboxStore, RateStore, SecretStore};
+use server::store::{AccountId, AuditStore, OutboxStore, RateStore, SecretStore};
 
 use super::records::{
     DOCTOR, NURSE, PDF, Session, call, deposit, grant_all, json_of, listed, meta,
@@ -808,7 +808,9 @@ async fn the_server_says_what_each_person_may_do_on_the_record_and_on_each_item(
 
 /// Jeanne with a report of her own, and Paul with a record of his: where the tests of rows moved
 /// between records start. (Jeanne, her record, Paul, his record, the report.)
-async fn a_report_and_another_record(app: &TestApp) -> (Session, String, Session, String, String) {
+async fn a_report_and_another_record(
+    app: &TestApp,
+) -> (Session, AccountId, Session, AccountId, String) {
     let (jeanne, first, _, _) = patient_doctor_nurse(app).await;
     let paul = super::account::signed_up(app, "paul@example.fr").await;
     let second = super::records::record_id(app, "paul@example.fr").await;

@@ -7,7 +7,7 @@ use super::{
     ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, activate_in, insert_account,
     write_event,
 };
-use crate::store::{AccountRecord, AccountStore, AuditRows, Event, StoreError};
+use crate::store::{AccountId, AccountRecord, AccountStore, AuditRows, Event, StoreError};
 
 impl SqliteStore {
     /// Sets one of the account's own settings (`column`, named here, never from input), with
@@ -16,7 +16,7 @@ impl SqliteStore {
         &self,
         column: &'static str,
         value: Option<&str>,
-        account_id: &str,
+        account_id: &AccountId,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
@@ -53,7 +53,7 @@ impl AccountStore for SqliteStore {
         row.map(|row| account_from_row(&row)).transpose()
     }
 
-    async fn account_by_id(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
+    async fn account_by_id(&self, id: &AccountId) -> Result<Option<AccountRecord>, StoreError> {
         let row = sqlx::query(&format!("{ACCOUNT_COLUMNS} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -61,7 +61,7 @@ impl AccountStore for SqliteStore {
         row.map(|row| account_from_row(&row)).transpose()
     }
 
-    async fn activate_account(&self, id: &str, now: i64) -> Result<(), StoreError> {
+    async fn activate_account(&self, id: &AccountId, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE accounts SET status = 'active', activated_at = $1 \
              WHERE id = $2 AND status IN ('pending', 'awaiting') AND password_hash IS NOT NULL",
@@ -75,7 +75,7 @@ impl AccountStore for SqliteStore {
 
     async fn set_password(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         password_hash: &str,
         activate: bool,
         event: &Event<'_>,
@@ -96,7 +96,7 @@ impl AccountStore for SqliteStore {
 
     async fn set_regular_doctor(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         rpps: Option<&str>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
@@ -105,7 +105,7 @@ impl AccountStore for SqliteStore {
 
     async fn set_contact(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         contact: &Contact,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
@@ -125,7 +125,7 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
-    async fn delete_pending_account(&self, id: &str) -> Result<(), StoreError> {
+    async fn delete_pending_account(&self, id: &AccountId) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM accounts WHERE id = $1 AND status = 'pending'")
             .bind(id)
             .execute(&self.pool)
@@ -133,7 +133,10 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
-    async fn notification_channels(&self, account_id: &str) -> Result<Option<String>, StoreError> {
+    async fn notification_channels(
+        &self,
+        account_id: &AccountId,
+    ) -> Result<Option<String>, StoreError> {
         let row: Option<(Option<String>,)> =
             sqlx::query_as("SELECT notify_outside FROM accounts WHERE id = $1")
                 .bind(account_id)
@@ -144,7 +147,7 @@ impl AccountStore for SqliteStore {
 
     async fn set_notification_channels(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         channels: &str,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {

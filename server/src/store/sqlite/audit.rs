@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{BEGIN_WRITE, SqliteStore};
-use crate::store::{AuditRows, AuditStore, Checkpoint, Hash, Node, StoreError, StoredEntry};
+use crate::store::{
+    AccountId, AuditRows, AuditStore, Checkpoint, Hash, Node, StoreError, StoredEntry,
+};
 
 fn hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
     bytes.try_into().map_err(|_| StoreError::Corrupt)
@@ -224,7 +226,7 @@ impl AuditStore for SqliteStore {
 
     async fn has_acted(
         &self,
-        record_id: &str,
+        record_id: &AccountId,
         actor_id: &str,
         before: u64,
     ) -> Result<bool, StoreError> {
@@ -246,7 +248,7 @@ impl AuditStore for SqliteStore {
 
     async fn record_audit(
         &self,
-        record_id: &str,
+        record_id: &AccountId,
         actor: Option<&str>,
         before: Option<u64>,
         limit: u32,

@@ -4,7 +4,7 @@
 use sqlx::{Row, sqlite::SqliteRow};
 
 use super::SqliteStore;
-use crate::store::{Party, StoreError};
+use crate::store::{AccountId, Party, StoreError};
 
 /// How a word of the vocabulary is stored: its name on the wire (`lab_results`, `text/plain`).
 pub(super) fn code(word: impl Into<&'static str>) -> &'static str {
@@ -18,7 +18,7 @@ pub(super) fn parse<T: std::str::FromStr>(code: &str) -> Result<T, StoreError> {
 
 pub(super) fn party_columns(party: &Party) -> (&'static str, Option<&str>) {
     match party {
-        Party::Patient(account) => ("patient", Some(account)),
+        Party::Patient(account) => ("patient", Some(account.as_str())),
         Party::Professional(rpps) => ("professional", Some(rpps)),
         Party::Insurer => ("insurer", None),
     }
@@ -26,7 +26,7 @@ pub(super) fn party_columns(party: &Party) -> (&'static str, Option<&str>) {
 
 pub(super) fn party_from(kind: &str, who: Option<String>) -> Result<Party, StoreError> {
     match (kind, who) {
-        ("patient", Some(account)) => Ok(Party::Patient(account)),
+        ("patient", Some(account)) => Ok(Party::Patient(AccountId::new(account))),
         ("professional", Some(rpps)) => Ok(Party::Professional(rpps)),
         ("insurer", _) => Ok(Party::Insurer),
         _ => Err(StoreError::Corrupt),
@@ -43,7 +43,7 @@ pub(super) fn party_at(row: &SqliteRow, kind: &str, id: &str) -> Result<Party, S
 pub(super) async fn account_rows(
     store: &SqliteStore,
     sql: &str,
-    account_id: &str,
+    account_id: &AccountId,
 ) -> Result<Vec<SqliteRow>, StoreError> {
     sqlx::query(sql).bind(account_id).fetch_all(&store.pool).await.map_err(StoreError::from)
 }

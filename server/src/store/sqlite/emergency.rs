@@ -6,7 +6,9 @@ use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, insert_data_key};
 use crate::{
-    store::{AccountRecord, BreakGlassRecord, EmergencyStore, NewBreakGlass, StoreError},
+    store::{
+        AccountId, AccountRecord, BreakGlassRecord, EmergencyStore, NewBreakGlass, StoreError,
+    },
     vault::WrappedKey,
 };
 
@@ -36,7 +38,7 @@ fn break_glass_from(row: &SqliteRow) -> Result<BreakGlassRecord, StoreError> {
 impl EmergencyStore for SqliteStore {
     async fn set_break_glass_refused(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         refused: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
@@ -108,7 +110,7 @@ impl EmergencyStore for SqliteStore {
     }
     async fn latest_break_glass(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         rpps: &str,
     ) -> Result<Option<BreakGlassRecord>, StoreError> {
         let row = sqlx::query(&format!(
@@ -142,7 +144,7 @@ impl EmergencyStore for SqliteStore {
     }
     async fn break_glass_of_record(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> Result<Vec<BreakGlassRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "{BREAK_GLASS_COLUMNS} WHERE b.account_id = $1 ORDER BY b.started_at DESC, b.rowid DESC"

@@ -10,7 +10,8 @@ use super::{
 };
 use crate::{
     store::{
-        AuditRows, EpisodeRecord, EpisodeStore, Matched, NewEpisode, Party, StoreError, TagRecord,
+        AccountId, AuditRows, EpisodeRecord, EpisodeStore, Matched, NewEpisode, Party, StoreError,
+        TagRecord,
     },
     vault::WrappedKey,
 };
@@ -44,7 +45,7 @@ impl EpisodeStore for SqliteStore {
         Ok(())
     }
 
-    async fn episodes(&self, account_id: &str) -> Result<Vec<EpisodeRecord>, StoreError> {
+    async fn episodes(&self, account_id: &AccountId) -> Result<Vec<EpisodeRecord>, StoreError> {
         let sql = "SELECT e.id, e.account_id, e.data_key, k.key_id, k.wrapped_key, e.sealed_title, \
              e.author_kind, e.author_id, e.created_at FROM episodes e \
              JOIN data_keys k ON k.id = e.data_key WHERE e.account_id = $1 \
@@ -68,7 +69,7 @@ impl EpisodeStore for SqliteStore {
         rows.iter().map(episode).collect()
     }
 
-    async fn episode_tags(&self, account_id: &str) -> Result<Vec<TagRecord>, StoreError> {
+    async fn episode_tags(&self, account_id: &AccountId) -> Result<Vec<TagRecord>, StoreError> {
         let sql = "SELECT t.episode_id, t.item_id, t.tagger_kind, t.tagger_id \
              FROM episode_items t JOIN episodes e ON e.id = t.episode_id \
              WHERE e.account_id = $1 ORDER BY t.tagged_at, t.item_id";

@@ -12,11 +12,11 @@ use super::{
     BEGIN_WRITE, SqliteStore,
     columns::{code, parse},
 };
-use crate::store::{AuditRows, GrantStore, StoreError};
+use crate::store::{AccountId, AuditRows, GrantStore, StoreError};
 
 #[async_trait]
 impl GrantStore for SqliteStore {
-    async fn consent(&self, account_id: &str, rpps: &str) -> Result<Consent, StoreError> {
+    async fn consent(&self, account_id: &AccountId, rpps: &str) -> Result<Consent, StoreError> {
         let row = sqlx::query(
             "SELECT state, scope_all, categories, profile, until FROM grants \
              WHERE account_id = $1 AND rpps = $2",
@@ -30,7 +30,7 @@ impl GrantStore for SqliteStore {
 
     async fn set_consent(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         rpps: &str,
         consent: &Consent,
         now: i64,
@@ -72,7 +72,7 @@ impl GrantStore for SqliteStore {
         Ok(())
     }
 
-    async fn consents(&self, account_id: &str) -> Result<Vec<(String, Consent)>, StoreError> {
+    async fn consents(&self, account_id: &AccountId) -> Result<Vec<(String, Consent)>, StoreError> {
         let rows = sqlx::query(
             "SELECT rpps, state, scope_all, categories, profile, until FROM grants \
              WHERE account_id = $1 ORDER BY changed_at DESC",

@@ -6,7 +6,9 @@ use crate::store::AuditRows;
 use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{BEGIN_WRITE, SqliteStore};
-use crate::store::{EmergencyLinkRecord, EmergencyLinkStore, NewEmergencyLink, StoreError};
+use crate::store::{
+    AccountId, EmergencyLinkRecord, EmergencyLinkStore, NewEmergencyLink, StoreError,
+};
 
 const LINK_COLUMNS: &str = "SELECT id, account_id, passcode_hash, failures, views, single_use, \
      created_at, expires_at, revoked_at FROM emergency_links";
@@ -61,7 +63,7 @@ impl EmergencyLinkStore for SqliteStore {
     }
     async fn emergency_links(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> Result<Vec<EmergencyLinkRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "{LINK_COLUMNS} WHERE account_id = $1 ORDER BY created_at DESC, rowid DESC"
@@ -88,7 +90,7 @@ impl EmergencyLinkStore for SqliteStore {
     async fn revoke_emergency_link(
         &self,
         id: &str,
-        account_id: &str,
+        account_id: &AccountId,
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<()>, StoreError> {

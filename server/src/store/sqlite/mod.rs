@@ -13,7 +13,7 @@ use sqlx::{
 
 use app::api::validate::Contact;
 
-use super::{AccountRecord, Event, EventOwner, Store, StoreError};
+use super::{AccountId, AccountRecord, Event, EventOwner, Store, StoreError};
 use crate::vault::WrappedKey;
 
 mod accounts;
@@ -64,7 +64,7 @@ pub(super) async fn write_event(
 /// Activates an account that proved its contact and has a password.
 async fn activate_in(
     tx: &mut sqlx::SqliteConnection,
-    account_id: &str,
+    account_id: &AccountId,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -143,12 +143,12 @@ impl Store for SqliteStore {
 async fn insert_data_key(
     tx: &mut sqlx::SqliteConnection,
     id: &str,
-    account_id: &str,
+    account_id: &AccountId,
     key: &WrappedKey,
     now: i64,
 ) -> Result<(), StoreError> {
     // The wrapping names the record; the row must say the same, or the key never opens.
-    if key.owner != account_id {
+    if key.owner != account_id.as_str() {
         return Err(StoreError::Corrupt);
     }
     sqlx::query(
@@ -210,7 +210,7 @@ fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
         _ => return Err(StoreError::Corrupt),
     };
     Ok(AccountRecord {
-        id: text("id")?,
+        id: row.try_get("id")?,
         contact,
         given_name: text("given_name")?,
         family_name: text("family_name")?,
@@ -299,10 +299,10 @@ mod tests {
         conn.close().await.unwrap();
 
         let store = SqliteStore::open(&path).await.unwrap();
-        let account = store.account_by_id("a").await.unwrap().expect("account kept");
+        let account = store.account_by_id(&"a".into()).await.unwrap().expect("account kept");
         assert_eq!(account.contact, Some(Contact::Email("a@b.fr".into())));
         assert_eq!(account.status, AccountStatus::Active);
-        assert!(store.totp("a").await.unwrap().is_none(), "no secret was stored");
+        assert!(store.totp(&"a".into()).await.unwrap().is_none(), "no secret was stored");
         let codes: i64 = sqlx::query_scalar("SELECT count(*) FROM one_time_codes")
             .fetch_one(&store.pool)
             .await

@@ -6,7 +6,7 @@ use crate::store::AuditRows;
 use sqlx::Row;
 
 use super::{BEGIN_WRITE, SqliteStore};
-use crate::store::{NotificationRecord, NotificationStore, Recipient, StoreError};
+use crate::store::{AccountId, NotificationRecord, NotificationStore, Recipient, StoreError};
 
 fn recipient_columns(recipient: &Recipient) -> (&'static str, &str) {
     match recipient {
@@ -21,7 +21,7 @@ impl NotificationStore for SqliteStore {
         &self,
         recipient: &Recipient,
         kind: &str,
-        record_id: Option<&str>,
+        record_id: Option<&AccountId>,
         actor: Option<&str>,
         item_id: Option<&str>,
         now: i64,

@@ -8,8 +8,8 @@ use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{BEGIN_WRITE, SqliteStore, insert_account};
 use crate::store::{
-    AccountRecord, Event, ImportReport, NewRepresentation, PeopleStore, ProfessionalRecord,
-    PurgeReport, RepresentationRecord, StoreError,
+    AccountId, AccountRecord, Event, ImportReport, NewRepresentation, PeopleStore,
+    ProfessionalRecord, PurgeReport, RepresentationRecord, StoreError,
 };
 
 #[async_trait]
@@ -144,7 +144,7 @@ impl PeopleStore for SqliteStore {
         &self,
         rpps: &str,
         today: &str,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> Result<Option<(String, String, String, String)>, StoreError> {
         sqlx::query_as(
             "SELECT a.id, a.given_name, a.family_name, a.birth_date FROM grants g \
@@ -232,7 +232,7 @@ impl PeopleStore for SqliteStore {
 
     async fn representations_by(
         &self,
-        representative_id: &str,
+        representative_id: &AccountId,
     ) -> Result<Vec<RepresentationRecord>, StoreError> {
         let rows = sqlx::query(&format!("{REPRESENTATION_COLUMNS} WHERE r.representative_id = $1"))
             .bind(representative_id)
@@ -243,7 +243,7 @@ impl PeopleStore for SqliteStore {
 
     async fn representations_of(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> Result<Vec<RepresentationRecord>, StoreError> {
         let rows = sqlx::query(&format!("{REPRESENTATION_COLUMNS} WHERE r.account_id = $1"))
             .bind(account_id)
@@ -254,8 +254,8 @@ impl PeopleStore for SqliteStore {
 
     async fn withdraw_representation(
         &self,
-        account_id: &str,
-        representative_id: &str,
+        account_id: &AccountId,
+        representative_id: &AccountId,
         withdrawn_by: &str,
         now: i64,
         event: &Event<'_>,
@@ -288,7 +288,7 @@ impl PeopleStore for SqliteStore {
 
     async fn close_account(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         now: i64,
         retained_until: i64,
         erasure_due_at: Option<i64>,
@@ -310,7 +310,11 @@ impl PeopleStore for SqliteStore {
         Ok(())
     }
 
-    async fn reopen_account(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
+    async fn reopen_account(
+        &self,
+        account_id: &AccountId,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "UPDATE accounts SET status = 'active', closed_at = NULL, retained_until = NULL, \
@@ -371,8 +375,8 @@ fn representation_from_row(row: &SqliteRow) -> Result<RepresentationRecord, Stor
     let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
     Ok(RepresentationRecord {
         id: row.try_get("id")?,
-        account_id: text("account_id")?,
-        representative_id: text("representative_id")?,
+        account_id: row.try_get("account_id")?,
+        representative_id: row.try_get("representative_id")?,
         kind: text("kind")?.parse().map_err(|_| StoreError::Corrupt)?,
         consent_at: row.try_get("consent_at")?,
         consent_method: text("consent_method")?.parse().map_err(|_| StoreError::Corrupt)?,

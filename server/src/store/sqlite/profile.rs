@@ -10,8 +10,8 @@ use super::{
 };
 use crate::{
     store::{
-        AuditRows, EntryRecord, Matched, NewEntry, NewVersion, Party, ProfileStore, StoreError,
-        VersionRecord, VersionStamp,
+        AccountId, AuditRows, EntryRecord, Matched, NewEntry, NewVersion, Party, ProfileStore,
+        StoreError, VersionRecord, VersionStamp,
     },
     vault::WrappedKey,
 };
@@ -28,7 +28,7 @@ fn entry_from(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
     let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(StoreError::from);
     Ok(EntryRecord {
         id: text("id")?,
-        account_id: text("account_id")?,
+        account_id: row.try_get("account_id")?,
         section: parse(&text("section")?)?,
         data_key: text("data_key")?,
         key: WrappedKey {
@@ -92,7 +92,7 @@ impl ProfileStore for SqliteStore {
 
     async fn entry_by_idempotency_key(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         author: &Party,
         key: &str,
     ) -> Result<Option<EntryRecord>, StoreError> {
@@ -128,7 +128,7 @@ impl ProfileStore for SqliteStore {
         version.map(|v| u32::try_from(v).map_err(|_| StoreError::Corrupt)).transpose()
     }
 
-    async fn entries(&self, account_id: &str) -> Result<Vec<EntryRecord>, StoreError> {
+    async fn entries(&self, account_id: &AccountId) -> Result<Vec<EntryRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "{ENTRY_COLUMNS} WHERE e.account_id = $1 ORDER BY e.created_at DESC, e.rowid DESC"
         ))
@@ -138,7 +138,11 @@ impl ProfileStore for SqliteStore {
         rows.iter().map(entry_from).collect()
     }
 
-    async fn entry(&self, account_id: &str, id: &str) -> Result<Option<EntryRecord>, StoreError> {
+    async fn entry(
+        &self,
+        account_id: &AccountId,
+        id: &str,
+    ) -> Result<Option<EntryRecord>, StoreError> {
         let row = sqlx::query(&format!("{ENTRY_COLUMNS} WHERE e.account_id = $1 AND e.id = $2"))
             .bind(account_id)
             .bind(id)
@@ -149,7 +153,7 @@ impl ProfileStore for SqliteStore {
 
     async fn add_version(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         after: u32,
         version: &NewVersion<'_>,
@@ -211,7 +215,10 @@ impl ProfileStore for SqliteStore {
             .collect()
     }
 
-    async fn version_stamps(&self, account_id: &str) -> Result<Vec<VersionStamp>, StoreError> {
+    async fn version_stamps(
+        &self,
+        account_id: &AccountId,
+    ) -> Result<Vec<VersionStamp>, StoreError> {
         let sql = "SELECT v.entry_id, v.version, v.author_kind, v.author_id, v.written_at \
              FROM profile_versions v JOIN profile_entries e ON e.id = v.entry_id \
              WHERE e.account_id = $1 ORDER BY v.written_at, v.entry_id, v.version";
@@ -230,7 +237,7 @@ impl ProfileStore for SqliteStore {
 
     async fn set_entry_masked(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         masked: bool,
         audit: &AuditRows,
@@ -249,7 +256,7 @@ impl ProfileStore for SqliteStore {
 
     async fn remove_entry(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         now: i64,
         audit: &AuditRows,

@@ -8,7 +8,7 @@ use super::{
     BEGIN_WRITE, SqliteStore,
     columns::{parse, party_from},
 };
-use crate::store::{AuditRows, DocumentRecord, Matched, RecordStore, StoreError};
+use crate::store::{AccountId, AuditRows, DocumentRecord, Matched, RecordStore, StoreError};
 
 const DOCUMENT_QUERY: &str = "SELECT d.id, d.account_id, d.category, d.domain, d.author_kind, \
      d.author_id, d.masked, d.hidden_from_representatives, d.awaiting_announcement, \
@@ -30,7 +30,7 @@ fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
     upload.key.owner = text("account_id")?;
     Ok(DocumentRecord {
         id: text("id")?,
-        account_id: text("account_id")?,
+        account_id: row.try_get("account_id")?,
         category: parse(&text("category")?)?,
         domain: row.try_get::<Option<String>, _>("domain")?.map(|d| parse(&d)).transpose()?,
         author: party_from(&text("author_kind")?, row.try_get("author_id")?)?,
@@ -47,7 +47,7 @@ fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
 
 #[async_trait]
 impl RecordStore for SqliteStore {
-    async fn documents(&self, account_id: &str) -> Result<Vec<DocumentRecord>, StoreError> {
+    async fn documents(&self, account_id: &AccountId) -> Result<Vec<DocumentRecord>, StoreError> {
         let rows = sqlx::query(&document_query(
             "WHERE d.account_id = $1 ORDER BY u.care_date DESC, v.deposited_at DESC",
         ))
@@ -58,7 +58,7 @@ impl RecordStore for SqliteStore {
     }
     async fn document(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
     ) -> Result<Option<DocumentRecord>, StoreError> {
         let row = sqlx::query(&document_query("WHERE d.account_id = $1 AND d.id = $2"))
@@ -70,7 +70,7 @@ impl RecordStore for SqliteStore {
     }
     async fn set_masked(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         masked: bool,
         audit: &AuditRows,
@@ -88,7 +88,7 @@ impl RecordStore for SqliteStore {
     }
     async fn withdraw_document(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         now: i64,
         audit: &AuditRows,
@@ -109,7 +109,7 @@ impl RecordStore for SqliteStore {
     }
     async fn announce_document(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::{BEGIN_WRITE, SqliteStore, insert_data_key, write_event};
 use crate::{
-    store::{Event, SecretStore, StoreError, StoredSecret, TotpState},
+    store::{AccountId, Event, SecretStore, StoreError, StoredSecret, TotpState},
     vault::WrappedKey,
 };
 
@@ -12,7 +12,7 @@ use crate::{
 impl SecretStore for SqliteStore {
     async fn set_totp_secret(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         data_key: &str,
         key: &WrappedKey,
         sealed: &[u8],
@@ -54,7 +54,7 @@ impl SecretStore for SqliteStore {
         Ok(())
     }
 
-    async fn legacy_totp_accounts(&self) -> Result<Vec<String>, StoreError> {
+    async fn legacy_totp_accounts(&self) -> Result<Vec<AccountId>, StoreError> {
         sqlx::query_scalar(
             "SELECT id FROM accounts WHERE totp_secret IS NOT NULL AND totp_data_key IS NULL",
         )
@@ -135,7 +135,7 @@ impl SecretStore for SqliteStore {
 
     async fn enable_totp(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         event: &Event<'_>,
     ) -> Result<Option<()>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
@@ -162,7 +162,10 @@ impl SecretStore for SqliteStore {
         Ok(Some(()))
     }
 
-    async fn pending_totp(&self, account_id: &str) -> Result<Option<StoredSecret>, StoreError> {
+    async fn pending_totp(
+        &self,
+        account_id: &AccountId,
+    ) -> Result<Option<StoredSecret>, StoreError> {
         let row: Option<(Option<Vec<u8>>, Option<String>, Option<String>, Option<Vec<u8>>)> =
             sqlx::query_as(
                 "SELECT a.totp_pending_secret, a.totp_pending_data_key, k.key_id, k.wrapped_key \
@@ -176,7 +179,7 @@ impl SecretStore for SqliteStore {
             Some((Some(content), Some(data_key), Some(key_id), Some(wrapped))) => {
                 Ok(Some(StoredSecret::Sealed {
                     data_key,
-                    key: WrappedKey { key_id, wrapped, owner: account_id.to_owned() },
+                    key: WrappedKey { key_id, wrapped, owner: account_id.to_string() },
                     content,
                 }))
             }
@@ -185,7 +188,11 @@ impl SecretStore for SqliteStore {
         }
     }
 
-    async fn disable_totp(&self, account_id: &str, event: &Event<'_>) -> Result<(), StoreError> {
+    async fn disable_totp(
+        &self,
+        account_id: &AccountId,
+        event: &Event<'_>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let keys: Option<(Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT totp_data_key, totp_pending_data_key FROM accounts WHERE id = $1",
@@ -209,7 +216,7 @@ impl SecretStore for SqliteStore {
         Ok(())
     }
 
-    async fn totp(&self, account_id: &str) -> Result<Option<TotpState>, StoreError> {
+    async fn totp(&self, account_id: &AccountId) -> Result<Option<TotpState>, StoreError> {
         let row: Option<(Option<Vec<u8>>, i64, Option<String>, Option<String>, Option<Vec<u8>>)> =
             sqlx::query_as(
                 "SELECT a.totp_secret, a.totp_enabled, a.totp_data_key, k.key_id, k.wrapped_key \
@@ -223,7 +230,7 @@ impl SecretStore for SqliteStore {
         };
         let secret = match (data_key, key_id, wrapped) {
             (Some(data_key), Some(key_id), Some(wrapped)) => {
-                let key = WrappedKey { key_id, wrapped, owner: account_id.to_owned() };
+                let key = WrappedKey { key_id, wrapped, owner: account_id.to_string() };
                 StoredSecret::Sealed { data_key, key, content }
             }
             (None, _, _) => StoredSecret::Legacy(content),
@@ -232,7 +239,7 @@ impl SecretStore for SqliteStore {
         Ok(Some(TotpState { secret, enabled: enabled == 1 }))
     }
 
-    async fn use_totp_step(&self, account_id: &str, step: i64) -> Result<bool, StoreError> {
+    async fn use_totp_step(&self, account_id: &AccountId, step: i64) -> Result<bool, StoreError> {
         let result = sqlx::query(
             "UPDATE accounts SET totp_last_step = $1 \
              WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",

@@ -5,7 +5,8 @@ use sqlx::Row;
 
 use super::{BEGIN_WRITE, SqliteStore, activate_in, write_event};
 use crate::store::{
-    Device, DeviceSeen, Event, NewSession, SessionOwner, SessionRecord, SessionStore, StoreError,
+    AccountId, Device, DeviceSeen, Event, NewSession, SessionOwner, SessionRecord, SessionStore,
+    StoreError,
 };
 
 #[async_trait]
@@ -16,7 +17,7 @@ impl SessionStore for SqliteStore {
         event: &Event<'_>,
     ) -> Result<DeviceSeen, StoreError> {
         let (account_id, professional_id) = match session.owner {
-            SessionOwner::Account(id) => (Some(id.as_str()), None),
+            SessionOwner::Account(id) => (Some(id), None),
             SessionOwner::Professional(rpps) => (None, Some(rpps.as_str())),
         };
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
@@ -65,7 +66,7 @@ impl SessionStore for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let account: Option<String> = row.try_get("account_id")?;
+        let account: Option<AccountId> = row.try_get("account_id")?;
         let professional: Option<String> = row.try_get("professional_id")?;
         let owner = match (account, professional) {
             (Some(id), None) => SessionOwner::Account(id),
@@ -82,7 +83,7 @@ impl SessionStore for SqliteStore {
     async fn set_acting_for(
         &self,
         token_hash: &[u8],
-        acting_for: Option<&str>,
+        acting_for: Option<&AccountId>,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
@@ -106,7 +107,7 @@ impl SessionStore for SqliteStore {
 
     async fn delete_sessions_of(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         keep: Option<&[u8]>,
     ) -> Result<(), StoreError> {
         sqlx::query(
@@ -126,7 +127,7 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
-    async fn auth_events(&self, account_id: &str) -> Result<Vec<(i64, String)>, StoreError> {
+    async fn auth_events(&self, account_id: &AccountId) -> Result<Vec<(i64, String)>, StoreError> {
         sqlx::query_as("SELECT at, event FROM auth_events WHERE account_id = $1 ORDER BY id")
             .bind(account_id)
             .fetch_all(&self.pool)
@@ -138,7 +139,7 @@ impl SessionStore for SqliteStore {
 /// Notes that the account signed in from this device, and whether it is a new one.
 async fn remember_device(
     tx: &mut sqlx::SqliteConnection,
-    account_id: &str,
+    account_id: &AccountId,
     device: &Device<'_>,
     now: i64,
 ) -> Result<DeviceSeen, StoreError> {

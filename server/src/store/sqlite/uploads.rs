@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     store::{
-        AppendOutcome, AuditRows, Deposited, NewUpload, Party, StoreError, UploadRecord,
+        AccountId, AppendOutcome, AuditRows, Deposited, NewUpload, Party, StoreError, UploadRecord,
         UploadStore,
     },
     vault::WrappedKey,
@@ -30,7 +30,7 @@ pub(super) fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
         |name: &str| number(name).and_then(|n| u64::try_from(n).map_err(|_| StoreError::Corrupt));
     Ok(UploadRecord {
         id: text("u_id")?,
-        account_id: text("u_account")?,
+        account_id: row.try_get("u_account")?,
         data_key: text("data_key")?,
         key: WrappedKey {
             key_id: text("key_id")?,
@@ -97,7 +97,11 @@ impl UploadStore for SqliteStore {
         tx.commit().await?;
         Ok(())
     }
-    async fn upload(&self, account_id: &str, id: &str) -> Result<Option<UploadRecord>, StoreError> {
+    async fn upload(
+        &self,
+        account_id: &AccountId,
+        id: &str,
+    ) -> Result<Option<UploadRecord>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {UPLOAD_COLUMNS} FROM uploads u JOIN data_keys k ON k.id = u.data_key \
              WHERE u.account_id = $1 AND u.id = $2"
@@ -110,7 +114,7 @@ impl UploadStore for SqliteStore {
     }
     async fn upload_by_idempotency_key(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         uploader: &Party,
         key: &str,
     ) -> Result<Option<UploadRecord>, StoreError> {
