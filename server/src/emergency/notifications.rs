@@ -12,7 +12,7 @@ use crate::{
     error::ApiError,
     extract::{ApiJson, Origin},
     session::AnySession,
-    store::{Recipient, SessionOwner},
+    store::{DocumentId, Recipient, SessionOwner},
 };
 
 /// Which notifications reach the patient by message: the patient side only.
@@ -154,7 +154,8 @@ impl Told {
         let (Some((record, representative)), Some(item_id)) = (&self.reader, item_id) else {
             return Ok(true);
         };
-        let Some(document) = state.store.document(&record.id, item_id).await? else {
+        let Some(document) = state.store.document(&record.id, &DocumentId::new(item_id)).await?
+        else {
             return Ok(false);
         };
         let actor = if *representative {

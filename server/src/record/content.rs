@@ -17,7 +17,13 @@ use serde::Deserialize;
 
 use super::documents::{chunk_context, decide_for, info, item_of, readable};
 use crate::asker::{Asker, Names, trace};
-use crate::{AppState, error::ApiError, extract::Origin, store::UploadRecord, vault::Sealed};
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::Origin,
+    store::{DocumentId, UploadRecord},
+    vault::Sealed,
+};
 
 /// Largest export, in bytes of document content: a larger record is saved document by document.
 pub const EXPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
@@ -88,7 +94,7 @@ pub async fn content(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, document_id)): Path<(String, String)>,
+    Path((_, document_id)): Path<(String, DocumentId)>,
     Query(Download { download }): Query<Download>,
 ) -> Result<Response, ApiError> {
     // A withdrawn document stays readable by the patient's side and its author only: the same

@@ -14,7 +14,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{ApiJson, Origin},
-    store::{DocumentRecord, Matched, Party},
+    store::{DocumentId, DocumentRecord, Matched, Party},
 };
 
 /// The document `document_id`, if the asker may read it and do `action` on it; otherwise the
@@ -25,7 +25,7 @@ async fn changeable(
     origin: &Origin,
     audit_action: AuditAction,
     action: Action,
-    document_id: &str,
+    document_id: &DocumentId,
 ) -> Result<DocumentRecord, ApiError> {
     let document = readable(state, asker, origin, audit_action, document_id).await?;
     let id = Some(document.id.as_str());
@@ -38,7 +38,7 @@ pub async fn withdraw(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, document_id)): Path<(String, String)>,
+    Path((_, document_id)): Path<(String, DocumentId)>,
 ) -> Result<StatusCode, ApiError> {
     let document = changeable(
         &state,
@@ -68,7 +68,7 @@ pub async fn announce(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, document_id)): Path<(String, String)>,
+    Path((_, document_id)): Path<(String, DocumentId)>,
 ) -> Result<StatusCode, ApiError> {
     let document = changeable(
         &state,
@@ -102,7 +102,7 @@ pub async fn mask(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, document_id)): Path<(String, String)>,
+    Path((_, document_id)): Path<(String, DocumentId)>,
     ApiJson(request): ApiJson<MaskRequest>,
 ) -> Result<StatusCode, ApiError> {
     let action =

@@ -21,7 +21,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{ApiQuery, Origin},
-    store::{DocumentRecord, UploadRecord},
+    store::{DocumentId, DocumentRecord, UploadRecord},
     vault::Sealed,
 };
 
@@ -129,7 +129,7 @@ pub(super) async fn readable(
     asker: &Asker,
     origin: &Origin,
     action: AuditAction,
-    document_id: &str,
+    document_id: &DocumentId,
 ) -> Result<DocumentRecord, ApiError> {
     let refused = match state.store.document(&asker.record.id, document_id).await? {
         Some(document) => match decide_for(state, asker, Action::Read, &item_of(&document)) {
@@ -163,7 +163,7 @@ pub(super) async fn info(
 /// actions left to fill).
 fn described(document: &DocumentRecord, title: String, author: AuthorInfo) -> DocumentInfo {
     DocumentInfo {
-        id: document.id.clone(),
+        id: document.id.to_string(),
         version: document.version,
         title,
         category: document.category,
@@ -222,7 +222,7 @@ async fn select(
             continue;
         }
         let author = crate::asker::author_info(state, &document.author, &mut names).await?;
-        let episodes = tags.get(&document.id).cloned().unwrap_or_default();
+        let episodes = tags.get(document.id.as_str()).cloned().unwrap_or_default();
         if !facts_admit(filter, &document, &author, &episodes) {
             continue;
         }
@@ -300,7 +300,7 @@ pub async fn one(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, document_id)): Path<(String, String)>,
+    Path((_, document_id)): Path<(String, DocumentId)>,
 ) -> Result<Json<DocumentInfo>, ApiError> {
     let document =
         readable(&state, &asker, &origin, AuditAction::DocumentInfo, &document_id).await?;
@@ -309,7 +309,7 @@ pub async fn one(
     let mut info = info(&state, &document, &mut Names::new()).await?;
     info.allowed = allowed_actions(&state, &asker, &document);
     let mut tags = super::timeline::tags_by_item(&state, &asker.record.id).await?;
-    info.episodes = tags.remove(&document.id).unwrap_or_default();
+    info.episodes = tags.remove(document.id.as_str()).unwrap_or_default();
     Ok(Json(info))
 }
 

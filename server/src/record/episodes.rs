@@ -24,7 +24,7 @@ use crate::{
     error::ApiError,
     extract::{ApiJson, Origin},
     profile,
-    store::NewEpisode as StoredEpisode,
+    store::{DocumentId, NewEpisode as StoredEpisode},
     vault::{Sealed, new_id},
 };
 
@@ -149,7 +149,9 @@ async fn visible(
 
 /// Whether the asker may read the document or profile entry with this identifier.
 async fn may_read_item(state: &AppState, asker: &Asker, item_id: &str) -> Result<bool, ApiError> {
-    if let Some(document) = state.store.document(&asker.record.id, item_id).await? {
+    if let Some(document) =
+        state.store.document(&asker.record.id, &DocumentId::new(item_id)).await?
+    {
         return Ok(documents::may_read(state, asker, &document));
     }
     if let Some(entry) = state.store.entry(&asker.record.id, item_id).await? {

@@ -21,6 +21,7 @@ use crate::{
     audit::AuditEntry,
     error::ApiError,
     extract::{ApiQuery, Origin},
+    store::{DocumentId, UploadId},
 };
 
 /// Which entries of the record's log the asker reads.
@@ -196,17 +197,18 @@ impl Readable {
             return Ok(*known);
         }
         let record = &asker.record.id;
-        let readable = if let Some(document) = state.store.document(record, item).await? {
-            super::documents::may_read(state, asker, &document)
-        } else if let Some(entry) = state.store.entry(record, item).await? {
-            crate::profile::may_read(state, asker, &entry)
-        } else if let Some(upload) = state.store.upload(record, item).await? {
-            super::documents::may_read_upload(state, asker, &upload)
-        } else {
-            // Not an item of the record (a link, a professional, an episode): the entry is about
-            // the asker's own record's sharing or history, which the view already decided.
-            true
-        };
+        let readable =
+            if let Some(document) = state.store.document(record, &DocumentId::new(item)).await? {
+                super::documents::may_read(state, asker, &document)
+            } else if let Some(entry) = state.store.entry(record, item).await? {
+                crate::profile::may_read(state, asker, &entry)
+            } else if let Some(upload) = state.store.upload(record, &UploadId::new(item)).await? {
+                super::documents::may_read_upload(state, asker, &upload)
+            } else {
+                // Not an item of the record (a link, a professional, an episode): the entry is about
+                // the asker's own record's sharing or history, which the view already decided.
+                true
+            };
         self.0.insert(item.to_owned(), readable);
         Ok(readable)
     }

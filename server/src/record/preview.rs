@@ -57,7 +57,7 @@ pub async fn preview(
         match decide(&context, &actor, Action::Read, &item) {
             Decision::Allow(_) => documents.push(info(&state, &document, &mut names).await?),
             Decision::Deny(reason) => hidden.push(HiddenDocument {
-                id: document.id.clone(),
+                id: document.id.to_string(),
                 title: open_title(&state, &document.upload)?,
                 category: document.category,
                 care_date: document.upload.care_date.clone(),

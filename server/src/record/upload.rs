@@ -33,7 +33,7 @@ use crate::{
     audit::AuditAction,
     error::{ApiError, Refusal},
     extract::{ApiJson, IdempotencyKey, Origin},
-    store::{AppendOutcome, NewUpload, UploadRecord},
+    store::{AppendOutcome, DocumentId, NewUpload, UploadId, UploadRecord},
     vault::new_id,
 };
 
@@ -75,7 +75,7 @@ async fn deposit_allowed(
 
 fn status_of(upload: &UploadRecord) -> UploadStatus {
     UploadStatus {
-        upload_id: upload.id.clone(),
+        upload_id: upload.id.to_string(),
         size: upload.size,
         received: upload.received,
         chunk_size: CHUNK_BYTES,
@@ -127,7 +127,8 @@ pub async fn start_upload(
     }
 
     // The policy decides on what the deposit would be: a new item, or a new version of one.
-    let replaced = match &request.replaces {
+    let replaces = request.replaces.as_deref().map(DocumentId::new);
+    let replaced = match &replaces {
         Some(id) => Some(readable(&state, &asker, &origin, AuditAction::UploadStart, id).await?),
         None => None,
     };
@@ -165,7 +166,7 @@ pub async fn start_upload(
         return Err(ApiError::input("substances", InputError::TextInvalid));
     };
 
-    let id = new_id();
+    let id = UploadId::new(new_id());
     let data_key = new_id();
     let sealed_title =
         state.vault.seal(title.as_bytes(), &data_key, &asker.record.id, &title_context(&id))?;
@@ -194,7 +195,7 @@ pub async fn start_upload(
                     care_date: &care_date.to_string(),
                     media_type: request.media_type,
                     size: request.size,
-                    replaces: request.replaces.as_deref(),
+                    replaces: replaces.as_ref(),
                     hidden_from_representatives,
                     awaiting_announcement,
                     sealed_terms: sealed_terms.as_deref(),
@@ -219,7 +220,7 @@ pub async fn start_upload(
         crate::profile::checks::check_prescription(&state, &asker, &substances).await?
     };
     let status = UploadStatus {
-        upload_id: id,
+        upload_id: id.into(),
         size: request.size,
         received: 0,
         chunk_size: CHUNK_BYTES,
@@ -237,7 +238,7 @@ async fn own_upload(
     asker: &Asker,
     origin: &Origin,
     action: AuditAction,
-    upload_id: &str,
+    upload_id: &UploadId,
 ) -> Result<UploadRecord, ApiError> {
     let now = state.clock.now();
     let upload = state
@@ -273,7 +274,7 @@ pub async fn upload_status(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, upload_id)): Path<(String, String)>,
+    Path((_, upload_id)): Path<(String, UploadId)>,
 ) -> Result<Json<UploadStatus>, ApiError> {
     let upload = own_upload(&state, &asker, &origin, AuditAction::UploadStatus, &upload_id).await?;
     trace::read(&state, &asker, &origin, AuditAction::UploadStatus, Some(&upload.id), None).await?;
@@ -291,7 +292,7 @@ pub async fn append(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, upload_id)): Path<(String, String)>,
+    Path((_, upload_id)): Path<(String, UploadId)>,
     Query(Offset { offset }): Query<Offset>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -331,7 +332,7 @@ pub async fn finish(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, upload_id)): Path<(String, String)>,
+    Path((_, upload_id)): Path<(String, UploadId)>,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
     let upload =
         own_upload(&state, &asker, &origin, AuditAction::DocumentDeposit, &upload_id).await?;
@@ -343,8 +344,8 @@ pub async fn finish(
         return Err(ApiError::input("file", InputError::MediaType));
     }
     let terms = super::timeline::seal_terms(&state, &upload, &content)?;
-    let document_id = new_id();
-    let deposited_id = upload.replaces.as_deref().unwrap_or(&document_id);
+    let document_id = DocumentId::new(new_id());
+    let deposited_id = upload.replaces.as_ref().unwrap_or(&document_id);
     let now = state.clock.now();
     let deposited = trace::change(
         &state,

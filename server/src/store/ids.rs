@@ -104,6 +104,10 @@ macro_rules! ids {
 ids! {
     /// An account: a patient's, a representative's, a represented person's (32 hex digits).
     AccountId;
+    /// A document of a record, whatever its version (32 hex digits).
+    DocumentId;
+    /// A deposit under way or done: one version of a document, received in chunks.
+    UploadId;
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use app::vocabulary::{Category, Domain};
 use async_trait::async_trait;
 
-use super::{AccountId, AuditRows, Matched, StoreError, UploadRecord};
+use super::{AccountId, AuditRows, DocumentId, Matched, StoreError, UploadRecord};
 
 /// Who sends or wrote something.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub enum Party {
 /// A document with its current version's upload (title, content, dates).
 #[derive(Clone, Debug)]
 pub struct DocumentRecord {
-    pub id: String,
+    pub id: DocumentId,
     pub account_id: AccountId,
     pub category: Category,
     pub domain: Option<Domain>,
@@ -39,19 +39,19 @@ pub trait RecordStore: Send + Sync + 'static {
     async fn document(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &DocumentId,
     ) -> Result<Option<DocumentRecord>, StoreError>;
     async fn set_masked(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &DocumentId,
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
     async fn withdraw_document(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &DocumentId,
         now: i64,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError>;
@@ -59,7 +59,7 @@ pub trait RecordStore: Send + Sync + 'static {
     async fn announce_document(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &DocumentId,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError>;
 }

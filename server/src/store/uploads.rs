@@ -4,11 +4,11 @@
 use app::vocabulary::{Category, Domain, MediaType};
 use async_trait::async_trait;
 
-use super::{AccountId, AuditRows, Party, StoreError};
+use super::{AccountId, AuditRows, DocumentId, Party, StoreError, UploadId};
 use crate::vault::WrappedKey;
 
 pub struct NewUpload<'a> {
-    pub id: &'a str,
+    pub id: &'a UploadId,
     pub account_id: &'a AccountId,
     pub data_key: &'a str,
     pub key: &'a WrappedKey,
@@ -21,7 +21,7 @@ pub struct NewUpload<'a> {
     pub care_date: &'a str,
     pub media_type: MediaType,
     pub size: u64,
-    pub replaces: Option<&'a str>,
+    pub replaces: Option<&'a DocumentId>,
     pub hidden_from_representatives: bool,
     pub awaiting_announcement: bool,
     /// Words search finds the document by (a prescription's substances), sealed.
@@ -31,7 +31,7 @@ pub struct NewUpload<'a> {
 
 #[derive(Clone, Debug)]
 pub struct UploadRecord {
-    pub id: String,
+    pub id: UploadId,
     pub account_id: AccountId,
     pub data_key: String,
     pub key: WrappedKey,
@@ -43,7 +43,7 @@ pub struct UploadRecord {
     pub care_date: String,
     pub media_type: MediaType,
     pub size: u64,
-    pub replaces: Option<String>,
+    pub replaces: Option<DocumentId>,
     pub received: u64,
     pub chunks: u32,
     pub finished: bool,
@@ -58,7 +58,7 @@ pub struct UploadRecord {
 /// What finishing an upload made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deposited {
-    pub document_id: String,
+    pub document_id: DocumentId,
     pub version: u32,
 }
 
@@ -89,7 +89,7 @@ pub trait UploadStore: Send + Sync + 'static {
     async fn upload(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &UploadId,
     ) -> Result<Option<UploadRecord>, StoreError>;
     /// The upload this party started with this idempotency key, if any.
     async fn upload_by_idempotency_key(
@@ -101,28 +101,29 @@ pub trait UploadStore: Send + Sync + 'static {
     /// Appends a sealed chunk of `plain_len` bytes if the upload stands at `offset`, atomically.
     async fn append_chunk(
         &self,
-        upload_id: &str,
+        upload_id: &UploadId,
         offset: u64,
         sealed: &[u8],
         plain_len: u64,
         audit: &AuditRows,
     ) -> Result<AppendOutcome, StoreError>;
     /// The sealed chunks of an upload, in order.
-    async fn chunks(&self, upload_id: &str) -> Result<Vec<Vec<u8>>, StoreError>;
+    async fn chunks(&self, upload_id: &UploadId) -> Result<Vec<Vec<u8>>, StoreError>;
     /// Turns a complete upload into a new document (`new_document_id`) or, with `replaces`, into
     /// the next version of that document, in one transaction, with the sealed search terms of
     /// a text document. `None` if it was finished before.
     async fn finish_upload(
         &self,
-        upload_id: &str,
-        new_document_id: &str,
+        upload_id: &UploadId,
+        new_document_id: &DocumentId,
         sealed_terms: Option<&[u8]>,
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<Deposited>, StoreError>;
     /// Finished text uploads deposited before search terms were kept.
     async fn uploads_without_terms(&self) -> Result<Vec<UploadRecord>, StoreError>;
-    async fn set_upload_terms(&self, upload_id: &str, sealed: &[u8]) -> Result<(), StoreError>;
+    async fn set_upload_terms(&self, upload_id: &UploadId, sealed: &[u8])
+    -> Result<(), StoreError>;
     /// Forgets uploads never finished since `before`.
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError>;
 }

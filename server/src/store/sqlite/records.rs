@@ -8,7 +8,9 @@ use super::{
     BEGIN_WRITE, SqliteStore,
     columns::{parse, party_from},
 };
-use crate::store::{AccountId, AuditRows, DocumentRecord, Matched, RecordStore, StoreError};
+use crate::store::{
+    AccountId, AuditRows, DocumentId, DocumentRecord, Matched, RecordStore, StoreError,
+};
 
 const DOCUMENT_QUERY: &str = "SELECT d.id, d.account_id, d.category, d.domain, d.author_kind, \
      d.author_id, d.masked, d.hidden_from_representatives, d.awaiting_announcement, \
@@ -29,7 +31,7 @@ fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
     // version) pointed at another record's upload does not open there.
     upload.key.owner = text("account_id")?;
     Ok(DocumentRecord {
-        id: text("id")?,
+        id: row.try_get("id")?,
         account_id: row.try_get("account_id")?,
         category: parse(&text("category")?)?,
         domain: row.try_get::<Option<String>, _>("domain")?.map(|d| parse(&d)).transpose()?,
@@ -59,7 +61,7 @@ impl RecordStore for SqliteStore {
     async fn document(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &DocumentId,
     ) -> Result<Option<DocumentRecord>, StoreError> {
         let row = sqlx::query(&document_query("WHERE d.account_id = $1 AND d.id = $2"))
             .bind(account_id)
@@ -71,7 +73,7 @@ impl RecordStore for SqliteStore {
     async fn set_masked(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &DocumentId,
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
@@ -89,7 +91,7 @@ impl RecordStore for SqliteStore {
     async fn withdraw_document(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &DocumentId,
         now: i64,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {
@@ -110,7 +112,7 @@ impl RecordStore for SqliteStore {
     async fn announce_document(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &DocumentId,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;

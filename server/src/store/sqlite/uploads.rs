@@ -10,8 +10,8 @@ use super::{
 };
 use crate::{
     store::{
-        AccountId, AppendOutcome, AuditRows, Deposited, NewUpload, Party, StoreError, UploadRecord,
-        UploadStore,
+        AccountId, AppendOutcome, AuditRows, Deposited, DocumentId, NewUpload, Party, StoreError,
+        UploadId, UploadRecord, UploadStore,
     },
     vault::WrappedKey,
 };
@@ -29,7 +29,7 @@ pub(super) fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
     let unsigned =
         |name: &str| number(name).and_then(|n| u64::try_from(n).map_err(|_| StoreError::Corrupt));
     Ok(UploadRecord {
-        id: text("u_id")?,
+        id: row.try_get("u_id")?,
         account_id: row.try_get("u_account")?,
         data_key: text("data_key")?,
         key: WrappedKey {
@@ -45,7 +45,7 @@ pub(super) fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
         care_date: text("care_date")?,
         media_type: parse(&text("media_type")?)?,
         size: unsigned("size")?,
-        replaces: optional("replaces")?,
+        replaces: row.try_get("replaces")?,
         received: unsigned("received")?,
         chunks: u32::try_from(number("chunks")?).map_err(|_| StoreError::Corrupt)?,
         finished: row.try_get::<Option<i64>, _>("finished_at")?.is_some(),
@@ -100,7 +100,7 @@ impl UploadStore for SqliteStore {
     async fn upload(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &UploadId,
     ) -> Result<Option<UploadRecord>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {UPLOAD_COLUMNS} FROM uploads u JOIN data_keys k ON k.id = u.data_key \
@@ -132,7 +132,7 @@ impl UploadStore for SqliteStore {
     }
     async fn append_chunk(
         &self,
-        upload_id: &str,
+        upload_id: &UploadId,
         offset: u64,
         sealed: &[u8],
         plain_len: u64,
@@ -175,7 +175,7 @@ impl UploadStore for SqliteStore {
         tx.commit().await?;
         Ok(AppendOutcome::Appended)
     }
-    async fn chunks(&self, upload_id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+    async fn chunks(&self, upload_id: &UploadId) -> Result<Vec<Vec<u8>>, StoreError> {
         sqlx::query_scalar("SELECT sealed FROM content_chunks WHERE upload_id = $1 ORDER BY idx")
             .bind(upload_id)
             .fetch_all(&self.pool)
@@ -184,8 +184,8 @@ impl UploadStore for SqliteStore {
     }
     async fn finish_upload(
         &self,
-        upload_id: &str,
-        new_document_id: &str,
+        upload_id: &UploadId,
+        new_document_id: &DocumentId,
         sealed_terms: Option<&[u8]>,
         now: i64,
         audit: &AuditRows,
@@ -204,7 +204,7 @@ impl UploadStore for SqliteStore {
         let Some(row) = row else { return Ok(None) };
         let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
         let account_id = text("account_id")?;
-        let deposited = match row.try_get::<Option<String>, _>("replaces")? {
+        let deposited = match row.try_get::<Option<DocumentId>, _>("replaces")? {
             Some(document_id) => {
                 let version: i64 = sqlx::query_scalar(
                     "UPDATE documents SET current_version = current_version + 1 \
@@ -266,7 +266,11 @@ impl UploadStore for SqliteStore {
         .await?;
         rows.iter().map(upload_from).collect()
     }
-    async fn set_upload_terms(&self, upload_id: &str, sealed: &[u8]) -> Result<(), StoreError> {
+    async fn set_upload_terms(
+        &self,
+        upload_id: &UploadId,
+        sealed: &[u8],
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE uploads SET sealed_terms = $1 WHERE id = $2")
             .bind(sealed)
             .bind(upload_id)
