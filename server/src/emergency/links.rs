@@ -31,7 +31,7 @@ use crate::{
     extract::{ApiJson, Origin},
     limits::{ADDRESS_POLICY, limit},
     session::new_token,
-    store::{EmergencyLinkRecord, NewEmergencyLink},
+    store::{EmergencyLinkRecord, LinkId, NewEmergencyLink},
 };
 
 const DAY: i64 = 86_400;
@@ -51,7 +51,7 @@ pub fn viewer_routes() -> crate::web::Routes {
 
 fn info(link: &EmergencyLinkRecord, now: i64) -> LinkInfo {
     LinkInfo {
-        id: link.id.clone(),
+        id: link.id.to_string(),
         created_at: link.created_at,
         expires_at: link.expires_at,
         passcode: link.passcode_hash.is_some(),
@@ -95,7 +95,7 @@ async fn create(
     if live.iter().filter(|link| link.live_at(now, PASSCODE_TRIES)).count() >= MAX_LIVE_LINKS {
         return Err(ApiError::Refused(Refusal::TooManyLinks));
     }
-    let id = new_token();
+    let id = LinkId::new(new_token());
     let expires_at = now + i64::from(request.days) * DAY;
     let new = NewEmergencyLink {
         id: &id,
@@ -112,7 +112,7 @@ async fn create(
     })
     .await?;
     let manifest_url = format!("{}/api/shl/{id}", state.public_url);
-    Ok((StatusCode::CREATED, Json(LinkCreated { id, manifest_url, expires_at })))
+    Ok((StatusCode::CREATED, Json(LinkCreated { id: id.into(), manifest_url, expires_at })))
 }
 
 async fn list(
@@ -132,7 +132,7 @@ async fn revoke(
     State(state): State<AppState>,
     origin: Origin,
     asker: Asker,
-    Path((_, link)): Path<(String, String)>,
+    Path((_, link)): Path<(String, LinkId)>,
 ) -> Result<StatusCode, ApiError> {
     const ACTION: AuditAction = AuditAction::EmergencyLinkRevoke;
     trace::sharing_write(&state, &asker, &origin, ACTION, Some(&link)).await?;
@@ -213,7 +213,7 @@ async fn refuse_view<T>(
 async fn manifest(
     State(state): State<AppState>,
     origin: Origin,
-    Path(id): Path<String>,
+    Path(id): Path<LinkId>,
     ApiJson(request): ApiJson<ManifestRequest>,
 ) -> Result<Json<Manifest>, ApiError> {
     // Tries are counted per address: a view forgives its own below.

@@ -34,7 +34,7 @@ use crate::{
     extract::{ApiJson, Origin},
     limits::{ADDRESS_POLICY, limit},
     session::ProSession,
-    store::{BreakGlassRecord, NewBreakGlass, Recipient},
+    store::{BreakGlassId, BreakGlassRecord, NewBreakGlass, Recipient},
     vault::new_id,
 };
 
@@ -218,7 +218,7 @@ async fn start(
         return Ok((StatusCode::OK, Json(live_info(&live, &record))));
     }
 
-    let id = new_id();
+    let id = BreakGlassId::new(new_id());
     let data_key = new_id();
     let sealed =
         state.vault.seal(reason.as_bytes(), &data_key, &record.id, &reason_context(&id))?;
@@ -283,7 +283,7 @@ async fn start(
 
 fn live_info(session: &BreakGlassRecord, record: &crate::store::AccountRecord) -> LiveBreakGlass {
     LiveBreakGlass {
-        id: session.id.clone(),
+        id: session.id.to_string(),
         record_id: record.id.to_string(),
         given_name: record.given_name.clone(),
         family_name: record.family_name.clone(),
@@ -316,7 +316,7 @@ async fn end(
     State(state): State<AppState>,
     origin: Origin,
     session: ProSession,
-    Path(id): Path<String>,
+    Path(id): Path<BreakGlassId>,
 ) -> Result<StatusCode, ApiError> {
     let now = state.clock.now();
     let actor = trace::professional_actor(&state, &session.rpps).await?;

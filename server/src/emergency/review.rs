@@ -47,7 +47,7 @@ pub(super) async fn review(
             continue;
         };
         out.push(BreakGlassInfo {
-            id: session.id.clone(),
+            id: session.id.to_string(),
             professional: professional.professional,
             reason: open_reason(&state.vault, &session)?,
             started_at: session.started_at,

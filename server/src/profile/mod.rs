@@ -27,7 +27,7 @@ use crate::{
     asker::{Asker, Names, author_info, author_of, trace},
     error::{ApiError, Refusal},
     extract::{ApiJson, IdempotencyKey, Origin},
-    store::{EntryRecord, Matched, NewEntry, NewVersion},
+    store::{EntryId, EntryRecord, Matched, NewEntry, NewVersion},
     vault::{Sealed, new_id},
 };
 
@@ -89,7 +89,7 @@ async fn info(
         .filter(|action| asker.decide(state, *action, &item).allowed())
         .collect();
     Ok(EntryInfo {
-        id: record.id.clone(),
+        id: record.id.to_string(),
         entry: open_entry(state, record, &record.sealed, record.version)?,
         version: record.version,
         author: author_info(state, &record.version_author, names).await?,
@@ -117,7 +117,7 @@ async fn readable(
     asker: &Asker,
     origin: &Origin,
     action: AuditAction,
-    id: &str,
+    id: &EntryId,
 ) -> Result<EntryRecord, ApiError> {
     let refused = match state.store.entry(&asker.record.id, id).await? {
         Some(record) => match allowed(state, asker, Action::Read, &item_of(&record)) {
@@ -186,7 +186,7 @@ async fn create(
         return trace::refuse(&state, &asker, &origin, AuditAction::ProfileCreate, "", reason)
             .await;
     }
-    let id = new_id();
+    let id = EntryId::new(new_id());
     let data_key = new_id();
     let plain = serde_json::to_vec(&entry).map_err(|_| ApiError::BadRequest)?;
     let sealed = state.vault.seal(&plain, &data_key, &asker.record.id, &version_context(&id, 1))?;
@@ -220,7 +220,7 @@ async fn update(
     asker: Asker,
     origin: Origin,
     IdempotencyKey(idempotency_key): IdempotencyKey,
-    Path((_, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, EntryId)>,
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<Json<EntryWritten>, ApiError> {
     let record = readable(&state, &asker, &origin, AuditAction::ProfileEdit, &id).await?;
@@ -293,7 +293,7 @@ async fn history(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, EntryId)>,
 ) -> Result<Json<Vec<EntryVersion>>, ApiError> {
     let record = readable(&state, &asker, &origin, AuditAction::ProfileHistory, &id).await?;
     let mut names = Names::new();
@@ -316,7 +316,7 @@ async fn mask(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, EntryId)>,
     ApiJson(request): ApiJson<MaskRequest>,
 ) -> Result<StatusCode, ApiError> {
     let action = if request.masked { AuditAction::ProfileMask } else { AuditAction::ProfileUnmask };
@@ -336,7 +336,7 @@ async fn remove(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, EntryId)>,
 ) -> Result<StatusCode, ApiError> {
     let record = readable(&state, &asker, &origin, AuditAction::ProfileRemove, &id).await?;
     if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {

@@ -24,7 +24,7 @@ use crate::{
     error::ApiError,
     extract::{ApiJson, Origin},
     profile,
-    store::{DocumentId, NewEpisode as StoredEpisode},
+    store::{DocumentId, EntryId, EpisodeId, NewEpisode as StoredEpisode},
     vault::{Sealed, new_id},
 };
 
@@ -40,7 +40,7 @@ async fn visible_episodes(state: &AppState, asker: &Asker) -> Result<Vec<Episode
         .map(|d| d.id.as_str())
         .chain(entries.iter().map(|e| e.id.as_str()))
         .collect();
-    let mut counts = HashMap::<String, u32>::new();
+    let mut counts = HashMap::<EpisodeId, u32>::new();
     for tag in state.store.episode_tags(&asker.record.id).await? {
         if readable.contains(tag.item_id.as_str()) {
             *counts.entry(tag.episode_id).or_default() += 1;
@@ -58,7 +58,7 @@ async fn visible_episodes(state: &AppState, asker: &Asker) -> Result<Vec<Episode
         let sealed = Sealed { key: episode.key.clone(), content: episode.sealed_title.clone() };
         let title = state.vault.open(&sealed, &episode.data_key, &episode_context(&episode.id))?;
         out.push(EpisodeInfo {
-            id: episode.id.clone(),
+            id: episode.id.to_string(),
             title: String::from_utf8_lossy(&title).into_owned(),
             author: author_info(state, &episode.author, &mut names).await?,
             created_at: episode.created_at,
@@ -98,7 +98,7 @@ pub async fn create_episode(
     .await?;
     let title = timeline::episode_title(&request.title)
         .ok_or(ApiError::input("title", InputError::TitleInvalid))?;
-    let id = new_id();
+    let id = EpisodeId::new(new_id());
     let data_key = new_id();
     let sealed =
         state.vault.seal(title.as_bytes(), &data_key, &asker.record.id, &episode_context(&id))?;
@@ -122,7 +122,10 @@ pub async fn create_episode(
     })
     .await?;
     let author = author_info(&state, &asker.party, &mut Names::new()).await?;
-    Ok((StatusCode::CREATED, Json(EpisodeInfo { id, title, author, created_at: now, items: 0 })))
+    Ok((
+        StatusCode::CREATED,
+        Json(EpisodeInfo { id: id.into(), title, author, created_at: now, items: 0 }),
+    ))
 }
 
 /// The episode if the asker may see it and the item if they may read it; otherwise as if they
@@ -132,11 +135,11 @@ async fn visible(
     asker: &Asker,
     origin: &Origin,
     action: AuditAction,
-    episode_id: &str,
+    episode_id: &EpisodeId,
     item_id: &str,
 ) -> Result<EpisodeInfo, ApiError> {
     let episode =
-        visible_episodes(state, asker).await?.into_iter().find(|episode| episode.id == episode_id);
+        visible_episodes(state, asker).await?.into_iter().find(|episode| *episode_id == episode.id);
     match episode {
         Some(episode) if may_read_item(state, asker, item_id).await? => Ok(episode),
         _ => {
@@ -154,7 +157,7 @@ async fn may_read_item(state: &AppState, asker: &Asker, item_id: &str) -> Result
     {
         return Ok(documents::may_read(state, asker, &document));
     }
-    if let Some(entry) = state.store.entry(&asker.record.id, item_id).await? {
+    if let Some(entry) = state.store.entry(&asker.record.id, &EntryId::new(item_id)).await? {
         return Ok(profile::may_read(state, asker, &entry));
     }
     Ok(false)
@@ -164,12 +167,11 @@ pub async fn tag(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, episode_id)): Path<(String, String)>,
+    Path((_, episode_id)): Path<(String, EpisodeId)>,
     ApiJson(request): ApiJson<TagRequest>,
 ) -> Result<StatusCode, ApiError> {
     let item = &request.item_id;
-    let episode =
-        visible(&state, &asker, &origin, AuditAction::EpisodeTag, &episode_id, item).await?;
+    visible(&state, &asker, &origin, AuditAction::EpisodeTag, &episode_id, item).await?;
     let episodes = Item::about(Subject::Episodes);
     trace::require(
         &state,
@@ -183,7 +185,7 @@ pub async fn tag(
     .await?;
     let now = state.clock.now();
     trace::change(&state, &asker, &origin, AuditAction::EpisodeTag, Some(item), async |rows| {
-        state.store.tag(&episode.id, item, &asker.party, now, rows).await
+        state.store.tag(&episode_id, item, &asker.party, now, rows).await
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -194,16 +196,16 @@ pub async fn untag(
     State(state): State<AppState>,
     asker: Asker,
     origin: Origin,
-    Path((_, episode_id, item_id)): Path<(String, String, String)>,
+    Path((_, episode_id, item_id)): Path<(String, EpisodeId, String)>,
 ) -> Result<StatusCode, ApiError> {
     let action = AuditAction::EpisodeUntag;
-    let episode = visible(&state, &asker, &origin, action, &episode_id, &item_id).await?;
+    visible(&state, &asker, &origin, action, &episode_id, &item_id).await?;
     let tag = state
         .store
         .episode_tags(&asker.record.id)
         .await?
         .into_iter()
-        .find(|tag| tag.episode_id == episode.id && tag.item_id == item_id);
+        .find(|tag| tag.episode_id == episode_id && tag.item_id == item_id);
     let Some(tag) = tag else {
         let refused = Some(trace::NOT_FOUND.to_owned());
         trace::read(&state, &asker, &origin, action, Some(&item_id), refused).await?;
@@ -217,7 +219,7 @@ pub async fn untag(
     trace::require(&state, &asker, &origin, action, Some(&item_id), Action::Withdraw, &tagged)
         .await?;
     trace::change(&state, &asker, &origin, action, Some(&item_id), async |rows| {
-        state.store.untag(&episode.id, &item_id, rows).await
+        state.store.untag(&episode_id, &item_id, rows).await
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)

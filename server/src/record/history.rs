@@ -21,7 +21,7 @@ use crate::{
     audit::AuditEntry,
     error::ApiError,
     extract::{ApiQuery, Origin},
-    store::{DocumentId, UploadId},
+    store::{DocumentId, EntryId, UploadId},
 };
 
 /// Which entries of the record's log the asker reads.
@@ -200,7 +200,7 @@ impl Readable {
         let readable =
             if let Some(document) = state.store.document(record, &DocumentId::new(item)).await? {
                 super::documents::may_read(state, asker, &document)
-            } else if let Some(entry) = state.store.entry(record, item).await? {
+            } else if let Some(entry) = state.store.entry(record, &EntryId::new(item)).await? {
                 crate::profile::may_read(state, asker, &entry)
             } else if let Some(upload) = state.store.upload(record, &UploadId::new(item)).await? {
                 super::documents::may_read_upload(state, asker, &upload)

@@ -24,7 +24,7 @@ use crate::{
     error::ApiError,
     extract::{ApiQuery, Origin},
     profile,
-    store::{AccountId, DocumentRecord, EntryRecord, UploadRecord},
+    store::{AccountId, DocumentRecord, EntryId, EntryRecord, UploadRecord},
     vault::Sealed,
 };
 
@@ -90,7 +90,7 @@ pub async fn tags_by_item(
 ) -> Result<HashMap<String, Vec<String>>, ApiError> {
     let mut tags = HashMap::<String, Vec<String>>::new();
     for tag in state.store.episode_tags(record_id).await? {
-        tags.entry(tag.item_id).or_default().push(tag.episode_id);
+        tags.entry(tag.item_id).or_default().push(tag.episode_id.into());
     }
     Ok(tags)
 }
@@ -170,7 +170,7 @@ pub async fn list(
     let profile_wanted = wanted(TimelineKind::ProfileChange) || wanted(TimelineKind::CareEvent);
     if profile_wanted && query.filter.category.is_none() {
         let today = state.clock.today();
-        let mut stamps = HashMap::<String, Vec<crate::store::VersionStamp>>::new();
+        let mut stamps = HashMap::<EntryId, Vec<crate::store::VersionStamp>>::new();
         for stamp in state.store.version_stamps(&asker.record.id).await? {
             stamps.entry(stamp.entry_id.clone()).or_default().push(stamp);
         }
@@ -198,7 +198,7 @@ pub async fn list(
                         author: author.clone(),
                         episodes: episodes.clone(),
                         happening: Happening::CareEvent {
-                            entry_id: entry.id.clone(),
+                            entry_id: entry.id.to_string(),
                             entry: content.clone(),
                             event,
                         },
@@ -214,7 +214,7 @@ pub async fn list(
                         author,
                         episodes: episodes.clone(),
                         happening: Happening::ProfileChange {
-                            entry_id: entry.id.clone(),
+                            entry_id: entry.id.to_string(),
                             entry: content.clone(),
                             version: stamp.version,
                             removed: false,
@@ -230,7 +230,7 @@ pub async fn list(
                         author,
                         episodes: episodes.clone(),
                         happening: Happening::ProfileChange {
-                            entry_id: entry.id.clone(),
+                            entry_id: entry.id.to_string(),
                             entry: content.clone(),
                             version: entry.version,
                             removed: true,

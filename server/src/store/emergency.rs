@@ -4,11 +4,11 @@
 
 use async_trait::async_trait;
 
-use super::{AccountId, AccountRecord, AuditRows, StoreError};
+use super::{AccountId, AccountRecord, AuditRows, BreakGlassId, StoreError};
 use crate::vault::WrappedKey;
 
 pub struct NewBreakGlass<'a> {
-    pub id: &'a str,
+    pub id: &'a BreakGlassId,
     pub account_id: &'a AccountId,
     pub rpps: &'a str,
     pub data_key: &'a str,
@@ -21,7 +21,7 @@ pub struct NewBreakGlass<'a> {
 /// A break-glass session as stored. No `Debug`: the reason, once opened, is health content.
 #[derive(Clone)]
 pub struct BreakGlassRecord {
-    pub id: String,
+    pub id: BreakGlassId,
     pub account_id: AccountId,
     pub rpps: String,
     pub data_key: String,
@@ -65,7 +65,10 @@ pub trait EmergencyStore: Send + Sync + 'static {
         session: &NewBreakGlass<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
-    async fn break_glass_by_id(&self, id: &str) -> Result<Option<BreakGlassRecord>, StoreError>;
+    async fn break_glass_by_id(
+        &self,
+        id: &BreakGlassId,
+    ) -> Result<Option<BreakGlassRecord>, StoreError>;
     /// The newest break-glass session of this professional on this record, if any.
     async fn latest_break_glass(
         &self,
@@ -75,7 +78,7 @@ pub trait EmergencyStore: Send + Sync + 'static {
     /// Ends the session early; `false` if it is not this professional's or was over already.
     async fn end_break_glass(
         &self,
-        id: &str,
+        id: &BreakGlassId,
         rpps: &str,
         now: i64,
         audit: &AuditRows,

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::AuditRows;
-use super::{AccountId, Matched, Party, StoreError};
+use super::{AccountId, EpisodeId, Matched, Party, StoreError};
 use crate::vault::WrappedKey;
 
 #[async_trait]
@@ -21,7 +21,7 @@ pub trait EpisodeStore: Send + Sync + 'static {
     /// `false` if the item was tagged with it already.
     async fn tag(
         &self,
-        episode_id: &str,
+        episode_id: &EpisodeId,
         item_id: &str,
         tagger: &Party,
         now: i64,
@@ -30,14 +30,14 @@ pub trait EpisodeStore: Send + Sync + 'static {
     /// `false` if the item was not tagged with it.
     async fn untag(
         &self,
-        episode_id: &str,
+        episode_id: &EpisodeId,
         item_id: &str,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError>;
 }
 
 pub struct NewEpisode<'a> {
-    pub id: &'a str,
+    pub id: &'a EpisodeId,
     pub account_id: &'a AccountId,
     pub data_key: &'a str,
     pub key: &'a WrappedKey,
@@ -49,7 +49,7 @@ pub struct NewEpisode<'a> {
 /// An episode of care. No `Debug`: the title opens to health content.
 #[derive(Clone)]
 pub struct EpisodeRecord {
-    pub id: String,
+    pub id: EpisodeId,
     pub data_key: String,
     pub key: WrappedKey,
     pub sealed_title: Vec<u8>,
@@ -59,7 +59,7 @@ pub struct EpisodeRecord {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TagRecord {
-    pub episode_id: String,
+    pub episode_id: EpisodeId,
     pub item_id: String,
     pub tagger: Party,
 }

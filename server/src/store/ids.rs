@@ -108,6 +108,14 @@ ids! {
     DocumentId;
     /// A deposit under way or done: one version of a document, received in chunks.
     UploadId;
+    /// An entry of the health profile (an allergy, a treatment, …), whatever its version.
+    EntryId;
+    /// An episode of care, which documents and profile entries are tagged with.
+    EpisodeId;
+    /// A share link of the emergency summary.
+    LinkId;
+    /// An emergency (break-glass) access to a record.
+    BreakGlassId;
 }
 
 #[cfg(test)]

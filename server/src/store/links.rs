@@ -3,11 +3,11 @@
 
 use async_trait::async_trait;
 
-use super::{AccountId, AuditRows, StoreError};
+use super::{AccountId, AuditRows, LinkId, StoreError};
 
 /// A share link of the emergency summary, as stored: ciphertext, never the key.
 pub struct NewEmergencyLink<'a> {
-    pub id: &'a str,
+    pub id: &'a LinkId,
     pub account_id: &'a AccountId,
     pub jwe: &'a str,
     pub fhir_jwe: &'a str,
@@ -20,7 +20,7 @@ pub struct NewEmergencyLink<'a> {
 /// A link's state; its encrypted files are read apart, for a view only.
 #[derive(Clone)]
 pub struct EmergencyLinkRecord {
-    pub id: String,
+    pub id: LinkId,
     pub account_id: AccountId,
     pub passcode_hash: Option<String>,
     pub failures: u32,
@@ -53,13 +53,16 @@ pub trait EmergencyLinkStore: Send + Sync + 'static {
         &self,
         account_id: &AccountId,
     ) -> Result<Vec<EmergencyLinkRecord>, StoreError>;
-    async fn emergency_link(&self, id: &str) -> Result<Option<EmergencyLinkRecord>, StoreError>;
+    async fn emergency_link(&self, id: &LinkId) -> Result<Option<EmergencyLinkRecord>, StoreError>;
     /// The link's encrypted summary and bundle.
-    async fn emergency_link_files(&self, id: &str) -> Result<Option<(String, String)>, StoreError>;
+    async fn emergency_link_files(
+        &self,
+        id: &LinkId,
+    ) -> Result<Option<(String, String)>, StoreError>;
     /// Ends the patient's link now; `false` if it is not theirs or already ended.
     async fn revoke_emergency_link(
         &self,
-        id: &str,
+        id: &LinkId,
         account_id: &AccountId,
         now: i64,
         audit: &AuditRows,
@@ -69,7 +72,7 @@ pub trait EmergencyLinkStore: Send + Sync + 'static {
     /// the cap: each takes its place first.
     async fn reserve_link_try(
         &self,
-        id: &str,
+        id: &LinkId,
         now: i64,
         tries: u32,
     ) -> Result<Option<u32>, StoreError>;
@@ -77,7 +80,7 @@ pub trait EmergencyLinkStore: Send + Sync + 'static {
     /// counts the view and ends a single-use link. `false` if the link died meanwhile.
     async fn view_emergency_link(
         &self,
-        id: &str,
+        id: &LinkId,
         reserved: bool,
         now: i64,
         tries: u32,

@@ -5,11 +5,11 @@ use app::vocabulary::Section;
 use async_trait::async_trait;
 
 use super::AuditRows;
-use super::{AccountId, Matched, Party, StoreError};
+use super::{AccountId, EntryId, Matched, Party, StoreError};
 use crate::vault::WrappedKey;
 
 pub struct NewEntry<'a> {
-    pub id: &'a str,
+    pub id: &'a EntryId,
     pub account_id: &'a AccountId,
     pub section: Section,
     pub data_key: &'a str,
@@ -33,7 +33,7 @@ pub struct NewVersion<'a> {
 /// An entry with its current version. No `Debug`: `sealed` opens to health content.
 #[derive(Clone)]
 pub struct EntryRecord {
-    pub id: String,
+    pub id: EntryId,
     pub account_id: AccountId,
     pub section: Section,
     pub data_key: String,
@@ -61,7 +61,7 @@ pub struct VersionRecord {
 /// Who wrote a version and when, without its content.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionStamp {
-    pub entry_id: String,
+    pub entry_id: EntryId,
     pub version: u32,
     pub author: Party,
     pub written_at: i64,
@@ -83,12 +83,12 @@ pub trait ProfileStore: Send + Sync + 'static {
     async fn entry(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &EntryId,
     ) -> Result<Option<EntryRecord>, StoreError>;
     /// The version of entry `id` this author wrote with this idempotency key, if any.
     async fn version_by_idempotency_key(
         &self,
-        id: &str,
+        id: &EntryId,
         author: &Party,
         key: &str,
     ) -> Result<Option<u32>, StoreError>;
@@ -97,20 +97,20 @@ pub trait ProfileStore: Send + Sync + 'static {
     async fn add_version(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &EntryId,
         after: u32,
         version: &NewVersion<'_>,
         audit: &AuditRows,
     ) -> Result<Option<()>, StoreError>;
     /// Every version, oldest first.
-    async fn versions(&self, entry_id: &str) -> Result<Vec<VersionRecord>, StoreError>;
+    async fn versions(&self, entry_id: &EntryId) -> Result<Vec<VersionRecord>, StoreError>;
     /// Who wrote each version of each entry of the record, and when.
     async fn version_stamps(&self, account_id: &AccountId)
     -> Result<Vec<VersionStamp>, StoreError>;
     async fn set_entry_masked(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &EntryId,
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
@@ -118,7 +118,7 @@ pub trait ProfileStore: Send + Sync + 'static {
     async fn remove_entry(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &EntryId,
         now: i64,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError>;

@@ -7,7 +7,8 @@ use sqlx::{Row, sqlite::SqliteRow};
 use super::{ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, insert_data_key};
 use crate::{
     store::{
-        AccountId, AccountRecord, BreakGlassRecord, EmergencyStore, NewBreakGlass, StoreError,
+        AccountId, AccountRecord, BreakGlassId, BreakGlassRecord, EmergencyStore, NewBreakGlass,
+        StoreError,
     },
     vault::WrappedKey,
 };
@@ -101,7 +102,10 @@ impl EmergencyStore for SqliteStore {
         tx.commit().await?;
         Ok(())
     }
-    async fn break_glass_by_id(&self, id: &str) -> Result<Option<BreakGlassRecord>, StoreError> {
+    async fn break_glass_by_id(
+        &self,
+        id: &BreakGlassId,
+    ) -> Result<Option<BreakGlassRecord>, StoreError> {
         let row = sqlx::query(&format!("{BREAK_GLASS_COLUMNS} WHERE b.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -125,7 +129,7 @@ impl EmergencyStore for SqliteStore {
     }
     async fn end_break_glass(
         &self,
-        id: &str,
+        id: &BreakGlassId,
         rpps: &str,
         now: i64,
         audit: &AuditRows,

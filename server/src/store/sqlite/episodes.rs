@@ -10,8 +10,8 @@ use super::{
 };
 use crate::{
     store::{
-        AccountId, AuditRows, EpisodeRecord, EpisodeStore, Matched, NewEpisode, Party, StoreError,
-        TagRecord,
+        AccountId, AuditRows, EpisodeId, EpisodeRecord, EpisodeStore, Matched, NewEpisode, Party,
+        StoreError, TagRecord,
     },
     vault::WrappedKey,
 };
@@ -54,7 +54,7 @@ impl EpisodeStore for SqliteStore {
         let episode = |row: &SqliteRow| -> Result<EpisodeRecord, StoreError> {
             let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
             Ok(EpisodeRecord {
-                id: text("id")?,
+                id: row.try_get("id")?,
                 data_key: text("data_key")?,
                 key: WrappedKey {
                     key_id: text("key_id")?,
@@ -86,7 +86,7 @@ impl EpisodeStore for SqliteStore {
 
     async fn tag(
         &self,
-        episode_id: &str,
+        episode_id: &EpisodeId,
         item_id: &str,
         tagger: &Party,
         now: i64,
@@ -112,7 +112,7 @@ impl EpisodeStore for SqliteStore {
 
     async fn untag(
         &self,
-        episode_id: &str,
+        episode_id: &EpisodeId,
         item_id: &str,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {

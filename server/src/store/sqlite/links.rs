@@ -7,7 +7,7 @@ use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{BEGIN_WRITE, SqliteStore};
 use crate::store::{
-    AccountId, EmergencyLinkRecord, EmergencyLinkStore, NewEmergencyLink, StoreError,
+    AccountId, EmergencyLinkRecord, EmergencyLinkStore, LinkId, NewEmergencyLink, StoreError,
 };
 
 const LINK_COLUMNS: &str = "SELECT id, account_id, passcode_hash, failures, views, single_use, \
@@ -73,14 +73,17 @@ impl EmergencyLinkStore for SqliteStore {
         .await?;
         rows.iter().map(link_from).collect()
     }
-    async fn emergency_link(&self, id: &str) -> Result<Option<EmergencyLinkRecord>, StoreError> {
+    async fn emergency_link(&self, id: &LinkId) -> Result<Option<EmergencyLinkRecord>, StoreError> {
         let row = sqlx::query(&format!("{LINK_COLUMNS} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(link_from).transpose()
     }
-    async fn emergency_link_files(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
+    async fn emergency_link_files(
+        &self,
+        id: &LinkId,
+    ) -> Result<Option<(String, String)>, StoreError> {
         sqlx::query_as("SELECT jwe, fhir_jwe FROM emergency_links WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -89,7 +92,7 @@ impl EmergencyLinkStore for SqliteStore {
     }
     async fn revoke_emergency_link(
         &self,
-        id: &str,
+        id: &LinkId,
         account_id: &AccountId,
         now: i64,
         audit: &AuditRows,
@@ -108,7 +111,7 @@ impl EmergencyLinkStore for SqliteStore {
     }
     async fn reserve_link_try(
         &self,
-        id: &str,
+        id: &LinkId,
         now: i64,
         tries: u32,
     ) -> Result<Option<u32>, StoreError> {
@@ -125,7 +128,7 @@ impl EmergencyLinkStore for SqliteStore {
     }
     async fn view_emergency_link(
         &self,
-        id: &str,
+        id: &LinkId,
         reserved: bool,
         now: i64,
         tries: u32,

@@ -10,8 +10,8 @@ use super::{
 };
 use crate::{
     store::{
-        AccountId, AuditRows, EntryRecord, Matched, NewEntry, NewVersion, Party, ProfileStore,
-        StoreError, VersionRecord, VersionStamp,
+        AccountId, AuditRows, EntryId, EntryRecord, Matched, NewEntry, NewVersion, Party,
+        ProfileStore, StoreError, VersionRecord, VersionStamp,
     },
     vault::WrappedKey,
 };
@@ -27,7 +27,7 @@ fn entry_from(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
     let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
     let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(StoreError::from);
     Ok(EntryRecord {
-        id: text("id")?,
+        id: row.try_get("id")?,
         account_id: row.try_get("account_id")?,
         section: parse(&text("section")?)?,
         data_key: text("data_key")?,
@@ -110,7 +110,7 @@ impl ProfileStore for SqliteStore {
 
     async fn version_by_idempotency_key(
         &self,
-        id: &str,
+        id: &EntryId,
         author: &Party,
         key: &str,
     ) -> Result<Option<u32>, StoreError> {
@@ -141,7 +141,7 @@ impl ProfileStore for SqliteStore {
     async fn entry(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &EntryId,
     ) -> Result<Option<EntryRecord>, StoreError> {
         let row = sqlx::query(&format!("{ENTRY_COLUMNS} WHERE e.account_id = $1 AND e.id = $2"))
             .bind(account_id)
@@ -154,7 +154,7 @@ impl ProfileStore for SqliteStore {
     async fn add_version(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &EntryId,
         after: u32,
         version: &NewVersion<'_>,
         audit: &AuditRows,
@@ -191,7 +191,7 @@ impl ProfileStore for SqliteStore {
         Ok(Some(()))
     }
 
-    async fn versions(&self, entry_id: &str) -> Result<Vec<VersionRecord>, StoreError> {
+    async fn versions(&self, entry_id: &EntryId) -> Result<Vec<VersionRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT version, sealed, author_kind, author_id, written_at FROM profile_versions \
              WHERE entry_id = $1 ORDER BY version",
@@ -238,7 +238,7 @@ impl ProfileStore for SqliteStore {
     async fn set_entry_masked(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &EntryId,
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
@@ -257,7 +257,7 @@ impl ProfileStore for SqliteStore {
     async fn remove_entry(
         &self,
         account_id: &AccountId,
-        id: &str,
+        id: &EntryId,
         now: i64,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {
