@@ -17,13 +17,15 @@ pub struct NewEmergencyLink<'a> {
     pub expires_at: i64,
 }
 
-/// A link's state; its encrypted files are read apart, for a view only.
-#[derive(Clone)]
+/// A link's state; its encrypted files are read apart, for a view only. Read as the row is.
+#[derive(Clone, sqlx::FromRow)]
 pub struct EmergencyLinkRecord {
     pub id: LinkId,
     pub account_id: AccountId,
     pub passcode_hash: Option<String>,
+    #[sqlx(try_from = "i64")]
     pub failures: u32,
+    #[sqlx(try_from = "i64")]
     pub views: u32,
     pub single_use: bool,
     pub created_at: i64,

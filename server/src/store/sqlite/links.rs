@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 
 use crate::store::AuditRows;
-use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{BEGIN_WRITE, SqliteStore};
 use crate::store::{
@@ -16,24 +15,6 @@ const LINK_COLUMNS: &str = "SELECT id, account_id, passcode_hash, failures, view
 /// Still opens at `?now` (bound as `?1`) with fewer than `?2` wrong passcodes.
 const LINK_LIVE: &str = "revoked_at IS NULL AND expires_at > $1 AND failures < $2 \
      AND NOT (single_use = 1 AND views > 0)";
-
-fn link_from(row: &SqliteRow) -> Result<EmergencyLinkRecord, StoreError> {
-    let count = |name: &str| -> Result<u32, StoreError> {
-        let value: i64 = row.try_get(name)?;
-        u32::try_from(value).map_err(|_| StoreError::Corrupt)
-    };
-    Ok(EmergencyLinkRecord {
-        id: row.try_get("id")?,
-        account_id: row.try_get("account_id")?,
-        passcode_hash: row.try_get("passcode_hash")?,
-        failures: count("failures")?,
-        views: count("views")?,
-        single_use: row.try_get::<i64, _>("single_use")? != 0,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
-}
 
 #[async_trait]
 impl EmergencyLinkStore for SqliteStore {
@@ -65,20 +46,13 @@ impl EmergencyLinkStore for SqliteStore {
         &self,
         account_id: &AccountId,
     ) -> Result<Vec<EmergencyLinkRecord>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{LINK_COLUMNS} WHERE account_id = $1 ORDER BY created_at DESC, rowid DESC"
-        ))
-        .bind(account_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(link_from).collect()
+        let query =
+            format!("{LINK_COLUMNS} WHERE account_id = $1 ORDER BY created_at DESC, rowid DESC");
+        Ok(sqlx::query_as(&query).bind(account_id).fetch_all(&self.pool).await?)
     }
     async fn emergency_link(&self, id: &LinkId) -> Result<Option<EmergencyLinkRecord>, StoreError> {
-        let row = sqlx::query(&format!("{LINK_COLUMNS} WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(link_from).transpose()
+        let query = format!("{LINK_COLUMNS} WHERE id = $1");
+        Ok(sqlx::query_as(&query).bind(id).fetch_optional(&self.pool).await?)
     }
     async fn emergency_link_files(
         &self,
