@@ -109,6 +109,7 @@ impl Auditor {
             record: entry.record.clone(),
             actor: entry.actor.id.clone(),
             action: entry.action.clone(),
+            plain_access: entry.outcome == "allowed" && entry.purpose.is_none(),
             checkpoint,
             nodes,
         };

@@ -49,6 +49,9 @@ pub struct AuditRows {
     pub record: Option<String>,
     pub actor: Option<String>,
     pub action: String,
+    /// An action allowed without a stated purpose (not under break-glass): what counts as a
+    /// professional's access to a record (see [`AuditStore::has_acted`]).
+    pub plain_access: bool,
     pub checkpoint: Option<Checkpoint>,
     /// The subtrees this entry completes, stored with it for inclusion proofs.
     pub nodes: Vec<Node>,

@@ -59,7 +59,7 @@ pub(super) async fn write_audit(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_entries (seq, entry, leaf, chain, at, record_id, actor_id, action, \
-         origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         origin, plain_access) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(number(rows.stored.seq)?)
     .bind(rows.stored.entry.as_slice())
@@ -70,6 +70,7 @@ pub(super) async fn write_audit(
     .bind(rows.actor.as_deref())
     .bind(&rows.action)
     .bind(rows.stored.origin.as_deref())
+    .bind(rows.plain_access)
     .execute(&mut *tx)
     .await?;
     for node in &rows.nodes {
@@ -234,13 +235,12 @@ impl AuditStore for SqliteStore {
         // is not the first access the patient is told of.
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE record_id = $1 AND actor_id = $2 \
-             AND seq < $3 \
-             AND json_extract(CAST(entry AS TEXT), '$.outcome') = 'allowed' \
-             AND json_extract(CAST(entry AS TEXT), '$.purpose') IS NULL)",
+             AND seq < $3 AND plain_access = $4)",
         )
         .bind(record_id)
         .bind(actor_id)
         .bind(number(before)?)
+        .bind(true)
         .fetch_one(&self.pool)
         .await
         .map_err(StoreError::from)

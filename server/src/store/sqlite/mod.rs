@@ -312,6 +312,56 @@ mod tests {
         assert_eq!(session.owner, SessionOwner::Account("a".into()));
     }
 
+    /// The entries written before the audit log had its `plain_access` column get it from what
+    /// they say inside, and the log is append-only again afterwards.
+    #[tokio::test]
+    async fn entries_logged_before_get_their_plain_access_and_the_log_stays_append_only() {
+        use sqlx::{ConnectOptions, Connection};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("carnet.db");
+        let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let mut conn = options.clone().connect().await.unwrap();
+        let migration = MIGRATIONS
+            .iter()
+            .position(|m| m.description.contains("audit plain access"))
+            .expect("the migration exists");
+        let before = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                MIGRATIONS.iter().take(migration).cloned().collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(&mut conn).await.unwrap();
+        for (seq, entry) in [
+            (1, r#"{"outcome":"allowed"}"#),
+            (2, r#"{"outcome":"allowed","purpose":"break-glass"}"#),
+            (3, r#"{"outcome":"denied","reason":"no_grant"}"#),
+        ] {
+            sqlx::query(
+                "INSERT INTO audit_entries (seq, entry, leaf, chain, at, record_id, actor_id, \
+                 action) VALUES ($1, $2, x'00', x'00', 1, 'r', 'p', 'document.read')",
+            )
+            .bind(seq)
+            .bind(entry.as_bytes())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        conn.close().await.unwrap();
+
+        let store = SqliteStore::open(&path).await.unwrap();
+        let plain: Vec<(i64, bool)> =
+            sqlx::query_as("SELECT seq, plain_access FROM audit_entries ORDER BY seq")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(plain, [(1, true), (2, false), (3, false)]);
+        let changed = sqlx::query("UPDATE audit_entries SET plain_access = 0 WHERE seq = 1")
+            .execute(&store.pool)
+            .await;
+        assert!(changed.is_err(), "the log refuses changes again");
+    }
+
     #[tokio::test]
     async fn enums_are_stored_as_their_names_and_an_unknown_name_is_corrupt_data() {
         let dir = tempfile::tempdir().unwrap();
