@@ -272,20 +272,28 @@ mod tests {
         again.health().await.unwrap();
     }
 
+    /// A new database file at `path` with only its first `count` migrations run, to write rows
+    /// as a server of that time did before the next ones run.
+    async fn migrated_until(path: &Path, count: usize) -> sqlx::SqliteConnection {
+        use sqlx::ConnectOptions;
+        let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
+        let mut conn = options.connect().await.unwrap();
+        let before = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(MIGRATIONS.iter().take(count).cloned().collect()),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(&mut conn).await.unwrap();
+        conn
+    }
+
     /// Accounts, codes and sessions made before the professionals' migration (which rebuilds
     /// the accounts and sessions tables) are all still there after it.
     #[tokio::test]
     async fn rebuilding_tables_keeps_every_row() {
-        use sqlx::{ConnectOptions, Connection};
+        use sqlx::Connection;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("carnet.db");
-        let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
-        let mut conn = options.clone().connect().await.unwrap();
-        let before = sqlx::migrate::Migrator {
-            migrations: std::borrow::Cow::Owned(MIGRATIONS.iter().take(4).cloned().collect()),
-            ..sqlx::migrate::Migrator::DEFAULT
-        };
-        before.run(&mut conn).await.unwrap();
+        let mut conn = migrated_until(&path, 4).await;
         for statement in [
             "INSERT INTO accounts (id, kind, contact_kind, contact, given_name, family_name, \
              birth_date, password_hash, status, created_at, totp_enabled) VALUES ('a', 'patient', \
@@ -316,22 +324,14 @@ mod tests {
     /// they say inside, and the log is append-only again afterwards.
     #[tokio::test]
     async fn entries_logged_before_get_their_plain_access_and_the_log_stays_append_only() {
-        use sqlx::{ConnectOptions, Connection};
+        use sqlx::Connection;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("carnet.db");
-        let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
-        let mut conn = options.clone().connect().await.unwrap();
         let migration = MIGRATIONS
             .iter()
             .position(|m| m.description.contains("audit plain access"))
             .expect("the migration exists");
-        let before = sqlx::migrate::Migrator {
-            migrations: std::borrow::Cow::Owned(
-                MIGRATIONS.iter().take(migration).cloned().collect(),
-            ),
-            ..sqlx::migrate::Migrator::DEFAULT
-        };
-        before.run(&mut conn).await.unwrap();
+        let mut conn = migrated_until(&path, migration).await;
         for (seq, entry) in [
             (1, r#"{"outcome":"allowed"}"#),
             (2, r#"{"outcome":"allowed","purpose":"break-glass"}"#),
