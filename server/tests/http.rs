@@ -5,20 +5,34 @@
 mod account;
 #[path = "http/audit.rs"]
 mod audit;
+#[path = "http/authenticator.rs"]
+mod authenticator;
+#[path = "http/cards.rs"]
+mod cards;
 #[path = "http/emergency.rs"]
 mod emergency;
+#[path = "http/guessing.rs"]
+mod guessing;
+#[path = "http/history.rs"]
+mod history;
 #[path = "http/leaks.rs"]
 mod leaks;
+#[path = "http/limits.rs"]
+mod limits;
 #[path = "http/links.rs"]
 mod links;
 #[path = "http/messages.rs"]
 mod messages;
+#[path = "http/notices.rs"]
+mod notices;
 #[path = "http/professional.rs"]
 mod professional;
 #[path = "http/profile.rs"]
 mod profile;
 #[path = "http/records.rs"]
 mod records;
+#[path = "http/recovery.rs"]
+mod recovery;
 #[path = "http/review.rs"]
 mod review;
 #[path = "http/routes.rs"]
