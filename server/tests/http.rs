@@ -11,6 +11,8 @@ mod authenticator;
 mod cards;
 #[path = "http/emergency.rs"]
 mod emergency;
+#[path = "http/fixtures.rs"]
+mod fixtures;
 #[path = "http/guessing.rs"]
 mod guessing;
 #[path = "http/history.rs"]

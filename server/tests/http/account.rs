@@ -1,134 +1,20 @@
-//! Accounts: sign-up, activation, login with a code, sessions, logout, and every refusal; the
-//! helpers the other areas sign up and log in with. Guessing has its own file (`limits.rs`), as
-//! have the authenticator app (`authenticator.rs`) and changing a password or contact
-//! (`recovery.rs`).
+//! Accounts: sign-up, activation, login with a code, sessions, logout, and every refusal.
+//! Guessing has its own file (`limits.rs`), as have the authenticator app (`authenticator.rs`)
+//! and changing a password or contact (`recovery.rs`).
 
 use axum::{
-    Router,
     body::Body,
-    http::{Request, Response, StatusCode, header},
+    http::{Request, StatusCode, header},
 };
 use serde_json::{Value, json};
 use server::store::{AccountStore, OutboxStore, SessionStore};
 use tower::ServiceExt;
 
-use crate::{START, TestApp, get, test_app, text};
-
-pub const PASSWORD: &str = "marée basse à Étretat";
-
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: axum::http::HeaderMap,
-    pub body: Value,
-}
-
-pub async fn post(
-    router: &Router,
-    uri: &str,
-    body: Value,
-    cookie: Option<&str>,
-    extra: &[(&str, &str)],
-) -> Reply {
-    let mut request = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    for (name, value) in extra {
-        request = request.header(*name, *value);
-    }
-    let response =
-        router.clone().oneshot(request.body(Body::from(body.to_string())).unwrap()).await.unwrap();
-    reply(response).await
-}
-
-pub async fn reply(response: Response<Body>) -> Reply {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let raw = text(response).await;
-    let body = if raw.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&raw).unwrap_or(Value::String(raw))
-    };
-    Reply { status, headers, body }
-}
-
-pub fn signup_body(contact: &str) -> Value {
-    json!({
-        "contact": contact,
-        "given_name": "Jeanne",
-        "family_name": "Martin",
-        "birth_date": "1980-05-17",
-        "password": PASSWORD,
-    })
-}
-
-/// The code in the newest outbox message to `recipient`.
-pub async fn last_code(app: &TestApp, recipient: &str) -> String {
-    let messages = app.store.outbox(50).await.unwrap();
-    let message = messages.iter().find(|m| m.recipient == recipient).expect("a message was sent");
-    code_in(&message.body).expect("the message carries a code")
-}
-
-pub fn code_in(body: &str) -> Option<String> {
-    body.split(|c: char| !c.is_ascii_digit()).find(|run| run.len() == 6).map(str::to_owned)
-}
-
-/// The `name=value` part of the session cookie set by a response.
-pub fn session_cookie(reply: &Reply) -> String {
-    set_cookie(reply, "carnet_session")
-}
-
-/// The `name=value` part of the cookie `name` set by a response, checked to be locked down.
-pub fn set_cookie(reply: &Reply, name: &str) -> String {
-    let set = reply
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|value| value.to_str().unwrap())
-        .find(|value| value.starts_with(&format!("{name}=")))
-        .expect("the cookie is set");
-    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
-        assert!(set.contains(attribute), "{set} lacks {attribute}");
-    }
-    set.split(';').next().unwrap().to_owned()
-}
-
-/// Signs up and activates `contact`; returns the session cookie and the CSRF token.
-pub async fn signed_up(app: &TestApp, contact: &str) -> (String, String) {
-    let sent = post(&app.router, "/api/account/signup", signup_body(contact), None, &[]).await;
-    assert_eq!(sent.status, StatusCode::ACCEPTED, "{:?}", sent.body);
-    let code = last_code(app, contact).await;
-    let verified = verify(app, &sent.body["challenge"], &code).await;
-    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
-    (session_cookie(&verified), verified.body["csrf_token"].as_str().unwrap().to_owned())
-}
-
-/// Logs in an active account again (password, then the code sent to the contact).
-pub async fn logged_in(app: &TestApp, contact: &str) -> (String, String) {
-    let challenge = login_challenge(app, contact, PASSWORD).await;
-    assert_eq!(challenge.status, StatusCode::ACCEPTED, "{:?}", challenge.body);
-    let code = last_code(app, contact).await;
-    let verified = verify(app, &challenge.body["challenge"], &code).await;
-    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
-    (session_cookie(&verified), verified.body["csrf_token"].as_str().unwrap().to_owned())
-}
-
-pub async fn verify(app: &TestApp, challenge: &Value, code: &str) -> Reply {
-    let body = json!({ "challenge": challenge, "code": code });
-    post(&app.router, "/api/account/verify", body, None, &[]).await
-}
-
-pub async fn login_challenge(app: &TestApp, contact: &str, password: &str) -> Reply {
-    post(
-        &app.router,
-        "/api/account/login",
-        json!({ "contact": contact, "password": password }),
-        None,
-        &[],
-    )
-    .await
-}
+use super::fixtures::{
+    PASSWORD, code_in, last_code, login_challenge, post, reply, session_cookie, signed_up,
+    signup_body, verify,
+};
+use crate::{START, get, test_app, text};
 
 #[tokio::test]
 async fn sign_up_activate_log_out_log_in_again() {
@@ -443,12 +329,4 @@ async fn messages_follow_the_interface_language() {
     assert_eq!(sent.status, StatusCode::ACCEPTED);
     let message = &app.store.outbox(1).await.unwrap()[0];
     assert_eq!(message.subject, "Your Carnet activation code");
-}
-
-/// Bytes of the database files (main file and write-ahead log), as someone copying them would.
-pub fn database_bytes(app: &TestApp) -> Vec<u8> {
-    let path = app.dir.path().join("carnet.db");
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
-    bytes
 }

@@ -14,10 +14,10 @@ use server::{
     store::AuditStore,
 };
 
-use super::account::{logged_in, signed_up};
-use super::records::{
+use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, call, deposit, meta, professionals, put, record_id,
 };
+use super::fixtures::{logged_in, signed_up};
 use crate::{TestApp, get, test_app};
 
 /// The log's entries, each of an action the pages have words for (`AuditAction`).

@@ -7,17 +7,11 @@ use axum::{Router, http::StatusCode};
 use serde_json::{Value, json};
 use server::store::OutboxStore;
 
-use super::account::{PASSWORD, database_bytes, login_challenge, post, signed_up, verify};
-use super::guessing::{password_then_code, post_from};
+use super::fixtures::{
+    PASSWORD, authenticator_code, database_bytes, login_challenge, password_then_code, post,
+    post_from, signed_up, verify,
+};
 use crate::{TestApp, get, test_app, text};
-
-/// The code an authenticator app holding `secret_base32` shows at `time`.
-pub fn authenticator_code(secret_base32: &str, time: i64) -> String {
-    let secret = totp_rs::Secret::Encoded(secret_base32.to_owned()).to_bytes().unwrap();
-    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, secret, None, String::new())
-        .unwrap();
-    totp.generate(time as u64)
-}
 
 #[tokio::test]
 async fn an_authenticator_app_replaces_the_message_code() {
@@ -193,9 +187,9 @@ async fn a_secret_written_in_clear_before_sealing_is_sealed_at_start() {
 
 #[tokio::test]
 async fn an_authenticator_is_replaced_only_by_its_owner_and_a_lost_one_is_turned_off_by_recovery() {
-    use super::{account::PASSWORD, authenticator::authenticator_code};
+    use super::fixtures::{PASSWORD, authenticator_code};
     let app = test_app().await;
-    let (cookie, csrf) = super::account::signed_up(&app, "jeanne@example.fr").await;
+    let (cookie, csrf) = super::fixtures::signed_up(&app, "jeanne@example.fr").await;
     let headers = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
     let setup =
         |body: Value| post_from(&app, "/api/account/totp/setup", body, "198.51.100.1", &headers);
@@ -253,7 +247,7 @@ async fn an_authenticator_is_replaced_only_by_its_owner_and_a_lost_one_is_turned
         &[],
     )
     .await;
-    let code = super::account::last_code(&app, "jeanne@example.fr").await;
+    let code = super::fixtures::last_code(&app, "jeanne@example.fr").await;
     let finish = json!({ "challenge": asked.body["challenge"], "code": code, "new_password": "une nouvelle phrase de passe" });
     assert_eq!(
         post_from(&app, "/api/account/recover/finish", finish, "198.51.100.3", &[]).await.status,
@@ -275,12 +269,9 @@ async fn an_authenticator_is_replaced_only_by_its_owner_and_a_lost_one_is_turned
 
 #[tokio::test]
 async fn a_closed_record_still_asks_for_the_authenticator() {
-    use super::{
-        account::{PASSWORD, login_challenge, post},
-        authenticator::authenticator_code,
-    };
+    use super::fixtures::{PASSWORD, authenticator_code, login_challenge, post};
     let app = test_app().await;
-    let (cookie, csrf) = super::account::signed_up(&app, "jeanne@example.fr").await;
+    let (cookie, csrf) = super::fixtures::signed_up(&app, "jeanne@example.fr").await;
     let headers = [("x-csrf-token", csrf.as_str())];
     let setup = json!({ "current_password": PASSWORD });
     let setup = post(&app.router, "/api/account/totp/setup", setup, Some(&cookie), &headers).await;

@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::store::{AuditStore, RateStore};
 
-use super::guessing::post_from;
-use super::records::{DOCTOR, patient_doctor_nurse};
+use super::fixtures::post_from;
+use super::fixtures::{DOCTOR, patient_doctor_nurse};
 use crate::{TestApp, test_app};
 
 #[tokio::test]

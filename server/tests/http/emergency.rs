@@ -11,11 +11,11 @@ use server::{
     store::{AccountId, EmergencyStore, OutboxStore, PeopleStore},
 };
 
-use super::account::{post, signed_up};
-use super::records::{
+use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, json_of, listed,
     meta, put, record_id,
 };
+use super::fixtures::{post, signed_up};
 use crate::{START, TestApp, test_app, test_app_with};
 
 const SAMU: &str = "10009876540";
@@ -159,7 +159,7 @@ async fn break_glass_opens_a_record_for_a_bounded_time_and_tells_the_patient_and
     // (Idle professional sessions end after 15 minutes: the nurse signs in again.)
     app.clock.advance(4 * 3600);
     let nurse = card_session(&app, NURSE).await;
-    let patient = super::account::logged_in(&app, "jeanne@example.fr").await;
+    let patient = super::fixtures::logged_in(&app, "jeanne@example.fr").await;
     assert!(listed(&app, record, &nurse).await.is_empty());
     let (_, live) = json_of(&app, "/api/pro/break-glass", &nurse).await;
     assert_eq!(live, json!([]));

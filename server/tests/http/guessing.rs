@@ -8,30 +8,10 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::store::{AuditStore, OutboxStore, RateStore};
 
-use super::records::{DOCTOR, call, grant_all, json_of, patient_doctor_nurse};
-use super::review::told;
+use super::fixtures::{
+    DOCTOR, call, grant_all, json_of, password_then_code, patient_doctor_nurse, post_from, told,
+};
 use crate::{TestApp, get, test_app};
-
-/// A POST as it reaches the server from `peer` (the socket), with these extra headers.
-pub async fn post_from(
-    app: &TestApp,
-    uri: &str,
-    body: Value,
-    peer: &str,
-    headers: &[(&str, &str)],
-) -> super::account::Reply {
-    use axum::{body::Body, extract::ConnectInfo, http::Request};
-    use tower::ServiceExt;
-    let mut request = Request::post(uri).header("content-type", "application/json");
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let mut request = request.body(Body::from(body.to_string())).unwrap();
-    let peer: std::net::SocketAddr =
-        format!("{peer}:4711").parse().or_else(|_| format!("[{peer}]:4711").parse()).unwrap();
-    request.extensions_mut().insert(ConnectInfo(peer));
-    super::account::reply(app.router.clone().oneshot(request).await.unwrap()).await
-}
 
 /// A failed login (an unknown contact, each time another) from `peer`; its status.
 async fn failed_login(app: &TestApp, peer: &str, headers: &[(&str, &str)], n: usize) -> StatusCode {
@@ -115,10 +95,10 @@ fn median(mut times: Vec<f64>) -> f64 {
 
 #[tokio::test]
 async fn no_code_route_tells_a_taken_contact_from_a_fresh_one_by_answer_or_time() {
-    use super::account::{PASSWORD, session_cookie, signup_body};
+    use super::fixtures::{PASSWORD, session_cookie, signup_body};
     let app = test_app().await;
-    let jeanne = super::account::signed_up(&app, "jeanne@example.fr").await;
-    super::account::signed_up(&app, "paul@example.fr").await;
+    let jeanne = super::fixtures::signed_up(&app, "jeanne@example.fr").await;
+    super::fixtures::signed_up(&app, "paul@example.fr").await;
 
     // Sign-up: a taken contact and a fresh one, then wrong codes for each.
     let taken =
@@ -217,7 +197,7 @@ async fn no_code_route_tells_a_taken_contact_from_a_fresh_one_by_answer_or_time(
     // with the end-to-end tests beside, against under 1 ms alone). So the test fails when the
     // difference is over 5 ms by more than three standard errors of that median (alone, about
     // 5.5 ms in all), and whatever the load over 15 ms, well under a password hash.
-    let jeanne_id = super::records::record_id(&app, "jeanne@example.fr").await;
+    let jeanne_id = super::fixtures::record_id(&app, "jeanne@example.fr").await;
     let mut slowest = 0.0_f64;
     for path in ["contact", "signup", "recover"] {
         let (mut taken_times, mut fresh_times) = (Vec::new(), Vec::new());
@@ -284,26 +264,10 @@ async fn no_code_route_tells_a_taken_contact_from_a_fresh_one_by_answer_or_time(
     eprintln!("largest median difference: {slowest:.2} ms");
 }
 
-/// Logs in with the password from `peer` and answers the challenge with `code` (a wrong one by
-/// default); the verify answer.
-pub async fn password_then_code(
-    app: &TestApp,
-    contact: &str,
-    peer: &str,
-    code: &str,
-) -> super::account::Reply {
-    use super::account::PASSWORD;
-    let body = json!({ "contact": contact, "password": PASSWORD });
-    let challenge = post_from(app, "/api/account/login", body, peer, &[]).await;
-    assert_eq!(challenge.status, StatusCode::ACCEPTED, "{:?}", challenge.body);
-    let answer = json!({ "challenge": challenge.body["challenge"], "code": code });
-    post_from(app, "/api/account/verify", answer, peer, &[]).await
-}
-
 #[tokio::test]
 async fn second_factor_guesses_are_counted_per_account_whatever_the_address() {
     let app = test_app().await;
-    super::account::signed_up(&app, "jeanne@example.fr").await;
+    super::fixtures::signed_up(&app, "jeanne@example.fr").await;
     // With the password, a new address for every round: five wrong codes go through, then the
     // account waits, from any address.
     for round in 0..5 {
@@ -316,9 +280,9 @@ async fn second_factor_guesses_are_counted_per_account_whatever_the_address() {
     // Past the delay, the right code logs in, and that resets the count.
     app.clock.advance(31);
     let code = {
-        let body = json!({ "contact": "jeanne@example.fr", "password": super::account::PASSWORD });
+        let body = json!({ "contact": "jeanne@example.fr", "password": super::fixtures::PASSWORD });
         let challenge = post_from(&app, "/api/account/login", body, "203.0.113.10", &[]).await;
-        let code = super::account::last_code(&app, "jeanne@example.fr").await;
+        let code = super::fixtures::last_code(&app, "jeanne@example.fr").await;
         let answer = json!({ "challenge": challenge.body["challenge"], "code": code });
         post_from(&app, "/api/account/verify", answer, "203.0.113.10", &[]).await
     };
@@ -353,8 +317,8 @@ async fn second_factor_guesses_are_counted_per_account_whatever_the_address() {
         &[],
     )
     .await;
-    let code = super::account::last_code(&app, "jeanne@example.fr").await;
-    let finish = json!({ "challenge": asked.body["challenge"], "code": code, "new_password": super::account::PASSWORD });
+    let code = super::fixtures::last_code(&app, "jeanne@example.fr").await;
+    let finish = json!({ "challenge": asked.body["challenge"], "code": code, "new_password": super::fixtures::PASSWORD });
     assert_eq!(
         post_from(&app, "/api/account/recover/finish", finish, "203.0.113.13", &[]).await.status,
         StatusCode::NO_CONTENT
@@ -434,7 +398,7 @@ async fn refused_tries_of_one_kind_or_another_close_the_small_gaps() {
 #[tokio::test]
 async fn a_contact_is_told_of_sign_ups_with_it_a_few_times_only() {
     let app = test_app().await;
-    super::account::signed_up(&app, "jeanne@example.fr").await;
+    super::fixtures::signed_up(&app, "jeanne@example.fr").await;
     let before = app.store.outbox(1000).await.unwrap().len();
     for n in 0..8 {
         let peer = format!("198.51.100.{}", n + 10);

@@ -4,8 +4,8 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::account::signed_up;
-use super::records::{
+use super::fixtures::signed_up;
+use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, deposit, grant_all, json_of, meta, patient_doctor_nurse,
     professionals, put, record_id,
 };

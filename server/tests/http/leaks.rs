@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::store::PeopleStore;
 
-use super::account::signed_up;
-use super::records::{
+use super::fixtures::signed_up;
+use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, listed, meta,
     minor_with_parent, put, record_id,
 };

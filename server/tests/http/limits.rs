@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use serde_json::json;
 use server::store::{AccountStore, SessionStore};
 
-use super::account::{PASSWORD, Reply, last_code, login_challenge, post, signed_up, verify};
+use super::fixtures::{PASSWORD, Reply, last_code, login_challenge, post, signed_up, verify};
 use crate::{get, test_app};
 
 #[tokio::test]

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::store::{AuditStore, EmergencyLinkStore, OutboxStore};
 
-use super::account::{Reply, database_bytes, post, signed_up};
-use super::records::{DOCTOR, Session, call, professionals, record_id};
+use super::fixtures::{DOCTOR, Session, call, professionals, record_id};
+use super::fixtures::{Reply, database_bytes, post, signed_up};
 use crate::{TestApp, get, test_app};
 
 const SUMMARY: &str = r#"{"allergies":["pénicilline (œdème de Quincke)"],"blood":"O−"}"#;
@@ -165,7 +165,7 @@ async fn revocation_expiry_and_single_use_take_effect_on_the_next_request() {
     assert_eq!(view(&app, "no-such-link", None).await.status, StatusCode::NOT_FOUND);
 
     // A day later the session is over too: signed in again.
-    let patient = super::account::logged_in(&app, "jeanne@example.fr").await;
+    let patient = super::fixtures::logged_in(&app, "jeanne@example.fr").await;
     let response = get(&app.router, &base, Some(&patient.0)).await;
     let listed: Value = serde_json::from_str(&crate::text(response).await).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 3);
@@ -182,7 +182,7 @@ async fn only_the_patient_side_shares_and_bad_input_is_refused() {
     let patient = signed_up(&app, "jeanne@example.fr").await;
     let record = record_id(&app, "jeanne@example.fr").await;
     let all = json!({ "scope": "all" }).to_string().into_bytes();
-    super::records::put(
+    super::fixtures::put(
         &app,
         &format!("/api/records/{record}/grants/{DOCTOR}"),
         all,

@@ -12,7 +12,7 @@ use tokio::{
     sync::mpsc,
 };
 
-use crate::account::{code_in, post, signup_body, verify};
+use crate::fixtures::{code_in, post, signup_body, verify};
 use crate::test_app_with;
 
 /// A minimal SMTP server that accepts every message and hands its DATA to the test.

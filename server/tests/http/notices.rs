@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::store::{OutboxStore, PeopleStore};
 
-use super::account::signed_up;
-use super::records::{
+use super::fixtures::signed_up;
+use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, call, deposit, meta, professionals, put, record_id,
 };
 use crate::{TestApp, get, test_app, test_app_with};
@@ -120,15 +120,17 @@ async fn notifications_go_out_by_message_as_the_patient_chose_and_break_glass_al
     let none = json!({ "document_deposited": false, "first_access": false, "new_device": false, "emergency_link_viewed": false });
     put(&app, &uri, none.to_string().into_bytes(), &patient, true).await;
     put(&app, &format!("{base}/grants/{NURSE}/revoke"), Vec::new(), &patient, true).await;
-    let third =
-        super::records::directory_entry("10009876540", app::directory::Profession::EmergencyCentre);
+    let third = super::fixtures::directory_entry(
+        "10009876540",
+        app::directory::Profession::EmergencyCentre,
+    );
     let entries = [
-        super::records::directory_entry(DOCTOR, app::directory::Profession::Physician),
-        super::records::directory_entry(NURSE, app::directory::Profession::Nurse),
+        super::fixtures::directory_entry(DOCTOR, app::directory::Profession::Physician),
+        super::fixtures::directory_entry(NURSE, app::directory::Profession::Nurse),
         third,
     ];
     app.store.import_directory(&entries, crate::START).await.unwrap();
-    let samu = super::records::card_session(&app, "10009876540").await;
+    let samu = super::fixtures::card_session(&app, "10009876540").await;
     let emergency = json!({ "given_name": "Jeanne", "family_name": "Martin",
         "birth_date": "1980-05-17", "reason": "Patiente inconsciente aux urgences" });
     assert_eq!(
@@ -143,7 +145,7 @@ const FIREFOX: &str = "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Fi
 
 #[tokio::test]
 async fn a_login_from_a_new_device_is_told_and_a_known_device_is_not() {
-    use super::account::{PASSWORD, last_code, login_challenge, set_cookie};
+    use super::fixtures::{PASSWORD, last_code, login_challenge, set_cookie};
     const JEANNE: &str = "jeanne@example.fr";
     let app = test_app().await;
     let patient = signed_up(&app, JEANNE).await;
@@ -157,7 +159,7 @@ async fn a_login_from_a_new_device_is_told_and_a_known_device_is_not() {
             let code = last_code(app, JEANNE).await;
             let body = json!({ "challenge": challenge.body["challenge"], "code": code });
             let cookie = device.as_deref();
-            let verified = super::account::post(
+            let verified = super::fixtures::post(
                 &app.router,
                 "/api/account/verify",
                 body,

@@ -14,7 +14,7 @@ use server::{
     store::{AccountStatus, AccountStore, ConsentMethod, OutboxStore, PeopleStore},
 };
 
-use super::account::{
+use super::fixtures::{
     PASSWORD, Reply, last_code, login_challenge, post, session_cookie, signed_up, verify,
 };
 use crate::{START, TestApp, get, test_app, test_app_with};
@@ -197,7 +197,7 @@ async fn a_record_opened_for_a_patient_is_unusable_until_they_activate_it() {
     // Nobody can log in to it, nor take it over by signing up; a second opening is refused.
     let login = login_challenge(&app, "paul@example.fr", PASSWORD).await;
     assert_eq!(login.status, StatusCode::UNAUTHORIZED);
-    let mut signup = super::account::signup_body("paul@example.fr");
+    let mut signup = super::fixtures::signup_body("paul@example.fr");
     signup["given_name"] = json!("Intrus");
     let taken = post(&app.router, "/api/account/signup", signup, None, &[]).await;
     assert_eq!(taken.status, StatusCode::ACCEPTED, "same answer as a sign-up");
@@ -439,7 +439,7 @@ async fn a_closed_record_is_archived_reopened_or_erased_after_the_delay() {
     let guessed =
         signed_post(&app, "/api/account/reopen", json!({ "password": "not it" }), &session).await;
     assert_eq!(guessed.status, StatusCode::UNAUTHORIZED);
-    let password = json!({ "password": crate::account::PASSWORD });
+    let password = json!({ "password": crate::fixtures::PASSWORD });
     let reopened = signed_post(&app, "/api/account/reopen", password, &session).await;
     assert_eq!(reopened.status, StatusCode::NO_CONTENT);
     let (_, me) = json_get(&app, "/api/account/me", &session.0).await;

@@ -8,8 +8,10 @@ use serde_json::{Value, json};
 use server::store::PeopleStore;
 use tower::ServiceExt;
 
-use super::account::{Reply, reply, signed_up};
-use super::records::{DOCTOR, NURSE, Session, call, card_session, directory_entry, put, record_id};
+use super::fixtures::{
+    DOCTOR, NURSE, Session, call, card_session, directory_entry, put, record_id,
+};
+use super::fixtures::{Reply, reply, signed_up};
 use crate::{START, TestApp, get, test_app, text};
 
 const PHARMACIST: &str = "10001234565";
@@ -318,7 +320,7 @@ async fn professionals_read_and_write_the_profile_within_their_rights() {
 
 #[tokio::test]
 async fn a_prescription_is_checked_before_its_deposit_and_found_by_its_substances() {
-    use super::records::{PDF, deposit, meta};
+    use super::fixtures::{PDF, deposit, meta};
     let app = test_app().await;
     app.store
         .import_directory(&[directory_entry(DOCTOR, Profession::Physician)], START)
@@ -362,7 +364,7 @@ async fn a_prescription_is_checked_before_its_deposit_and_found_by_its_substance
         let refused = call(&app, &check, json!({ "substances": bad }), &doctor).await;
         assert_eq!(refused.body["input"], "text_invalid", "{bad}");
     }
-    let no_csrf = super::account::post(
+    let no_csrf = super::fixtures::post(
         &app.router,
         &check,
         json!({ "substances": ["lithium"] }),

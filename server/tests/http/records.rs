@@ -1,165 +1,19 @@
 //! Documents and grants: resumable, sealed deposits; the policy at every entry point; nothing
 //! leaks to a professional without a grant, after a revocation or a mask.
 
-use app::{
-    api::pro::card_login_message,
-    directory::{Profession, Professional, Rpps},
-};
 use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use p256::ecdsa::{Signature, signature::Signer};
 use serde_json::{Value, json};
-use server::store::{AccountId, AccountStore, PeopleStore, SecretStore};
+use server::store::SecretStore;
 use tower::ServiceExt;
 
-use super::account::{Reply, post, reply, session_cookie, signed_up};
-use crate::{START, TestApp, get, test_app, text};
-
-pub const DOCTOR: &str = "10000000009";
-pub const NURSE: &str = "10004567896";
-pub const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
-pub type Session = (String, String);
-
-pub async fn professionals(app: &TestApp) -> (Session, Session) {
-    let entries =
-        [directory_entry(DOCTOR, Profession::Physician), directory_entry(NURSE, Profession::Nurse)];
-    app.store.import_directory(&entries, START).await.unwrap();
-    (card_session(app, DOCTOR).await, card_session(app, NURSE).await)
-}
-
-pub fn directory_entry(rpps: &str, profession: Profession) -> Professional {
-    Professional {
-        rpps: Rpps::parse(rpps).unwrap(),
-        given_name: "Anne".into(),
-        family_name: "Martin".into(),
-        profession,
-        specialty: None,
-        place: "Le Havre".into(),
-    }
-}
-
-/// Issues a card for a professional of the directory and logs in with it.
-pub async fn card_session(app: &TestApp, rpps: &str) -> Session {
-    let (public, key) = crate::test_card(rpps);
-    app.store.set_card_key(rpps, &public).await.unwrap();
-    let challenge = post(&app.router, "/api/pro/challenge", json!(null), None, &[]).await;
-    let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
-    let signature: Signature =
-        key.sign(card_login_message("http://localhost", &challenge).as_bytes());
-    let body = json!({ "rpps": rpps, "challenge": challenge,
-        "signature": URL_SAFE_NO_PAD.encode(signature.to_bytes()) });
-    let login = post(&app.router, "/api/pro/login", body, None, &[]).await;
-    (session_cookie(&login), login.body["csrf_token"].as_str().unwrap().to_owned())
-}
-
-pub async fn record_id(app: &TestApp, contact: &str) -> AccountId {
-    app.store.account_by_contact(contact).await.unwrap().unwrap().id
-}
-
-pub async fn call(app: &TestApp, uri: &str, body: Value, session: &Session) -> Reply {
-    post(&app.router, uri, body, Some(&session.0), &[("x-csrf-token", &session.1)]).await
-}
-
-pub async fn put(app: &TestApp, uri: &str, body: Vec<u8>, session: &Session, json: bool) -> Reply {
-    let request = Request::put(uri)
-        .header(header::COOKIE, &session.0)
-        .header("x-csrf-token", &session.1)
-        .header(
-            header::CONTENT_TYPE,
-            if json { "application/json" } else { "application/octet-stream" },
-        )
-        .body(Body::from(body))
-        .unwrap();
-    reply(app.router.clone().oneshot(request).await.unwrap()).await
-}
-
-/// A `GET` as the session: its status and JSON body (`null` when there is none).
-pub async fn json_of(app: &TestApp, uri: &str, session: &Session) -> (StatusCode, Value) {
-    let response = get(&app.router, uri, Some(&session.0)).await;
-    let status = response.status();
-    let body = text(response).await;
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
-
-/// The patient grants `rpps` the whole record.
-pub async fn grant_all(app: &TestApp, record: &str, rpps: &str, patient: &Session) {
-    let all = json!({ "scope": "all" }).to_string().into_bytes();
-    let granted =
-        put(app, &format!("/api/records/{record}/grants/{rpps}"), all, patient, true).await;
-    assert_eq!(granted.status, StatusCode::NO_CONTENT);
-}
-
-pub async fn listed(app: &TestApp, record: &str, session: &Session) -> Vec<Value> {
-    let response =
-        get(&app.router, &format!("/api/records/{record}/documents"), Some(&session.0)).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    serde_json::from_str::<Value>(&text(response).await).unwrap().as_array().unwrap().clone()
-}
-
-/// Deposits `content` in chunks of `chunk` bytes; returns the finished document's answer.
-pub async fn deposit(
-    app: &TestApp,
-    record: &str,
-    session: &Session,
-    meta: Value,
-    content: &[u8],
-    chunk: usize,
-) -> Reply {
-    let started = call(app, &format!("/api/records/{record}/uploads"), meta, session).await;
-    if started.status != StatusCode::CREATED {
-        return started;
-    }
-    let upload = started.body["upload_id"].as_str().unwrap().to_owned();
-    for (i, piece) in content.chunks(chunk).enumerate() {
-        let uri = format!("/api/records/{record}/uploads/{upload}?offset={}", i * chunk);
-        let sent = put(app, &uri, piece.to_vec(), session, false).await;
-        if sent.status != StatusCode::OK {
-            return sent;
-        }
-    }
-    call(app, &format!("/api/records/{record}/uploads/{upload}/finish"), json!(null), session).await
-}
-
-/// A minor's record (Léa Martin) opened by the physician with the written consent of her parent
-/// (Jeanne Martin), who then acts for her; answers the parent's and the doctor's sessions and
-/// Léa's record.
-pub async fn minor_with_parent(app: &TestApp) -> (Session, Session, AccountId) {
-    let entries = [directory_entry(DOCTOR, Profession::Physician)];
-    app.store.import_directory(&entries, START).await.unwrap();
-    let parent = signed_up(app, "jeanne@example.fr").await;
-    let doctor = card_session(app, DOCTOR).await;
-    let minor = json!({ "given_name": "Léa", "family_name": "Martin", "birth_date": "2011-04-02",
-        "kind": "minor", "contact": "lea@example.fr", "representative_contact": "jeanne@example.fr",
-        "consent": "written" });
-    let opened = call(app, "/api/pro/records/represented", minor, &doctor).await;
-    assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
-    let lea = record_id(app, "lea@example.fr").await;
-    let switched =
-        call(app, "/api/account/acting-for", json!({ "account_id": lea.as_str() }), &parent).await;
-    assert_eq!(switched.status, StatusCode::NO_CONTENT);
-    (parent, doctor, lea)
-}
-
-/// A patient (Jeanne Martin) and the physician and nurse of the directory, signed in; nothing
-/// granted. Answers the patient's session, her record, the doctor's and the nurse's sessions.
-pub async fn patient_doctor_nurse(app: &TestApp) -> (Session, AccountId, Session, Session) {
-    let entries =
-        [directory_entry(DOCTOR, Profession::Physician), directory_entry(NURSE, Profession::Nurse)];
-    app.store.import_directory(&entries, START).await.unwrap();
-    let patient = signed_up(app, "jeanne@example.fr").await;
-    let record = record_id(app, "jeanne@example.fr").await;
-    (patient, record, card_session(app, DOCTOR).await, card_session(app, NURSE).await)
-}
-
-pub fn meta(title: &str, category: &str, media: &str, size: usize) -> Value {
-    json!({ "title": title, "category": category, "care_date": "2026-11-20",
-        "media_type": media, "size": size, "type_code": "11502-2" })
-}
+use super::fixtures::{
+    DOCTOR, NURSE, PDF, Session, call, deposit, grant_all, json_of, listed, meta,
+    patient_doctor_nurse, post, professionals, put, record_id, signed_up,
+};
+use crate::{get, test_app, text};
 
 #[tokio::test]
 async fn a_deposit_resumes_after_a_dropped_chunk_and_is_sealed_at_rest() {
@@ -610,7 +464,7 @@ async fn record_pages_render_the_persons_data_read_once_through_the_policy() {
     assert_eq!(lists(&history(&patient).await), before + 1, "one read of the list, audited");
 
     // The same page for another person shows their own (empty) record, and no one else's.
-    let other = super::account::signed_up(&app, "paul@example.fr").await;
+    let other = super::fixtures::signed_up(&app, "paul@example.fr").await;
     let theirs = text(get(&app.router, "/dossier/documents", Some(&other.0)).await).await;
     assert!(!theirs.contains("Compte rendu de cardiologie"));
     // Without a session: the page says so, and reads nothing.
@@ -775,7 +629,7 @@ async fn documents_come_a_page_at_a_time_and_one_alone_through_the_policy() {
     assert_eq!(one(&nurse, &report).await.1["title"], "Compte rendu de cardiologie");
     assert_eq!(one(&nurse, &note).await.0, StatusCode::NOT_FOUND, "not in her grant");
     assert_eq!(one(&nurse, "d0000000000000000").await.0, StatusCode::NOT_FOUND);
-    let other = super::account::signed_up(&app, "paul@example.fr").await;
+    let other = super::fixtures::signed_up(&app, "paul@example.fr").await;
     assert_eq!(one(&other, &note).await.0, StatusCode::NOT_FOUND, "another person's record");
 
     // In the patient's access history: each page read once, each description read or refused.
@@ -805,7 +659,7 @@ async fn pages_rendered_at_the_same_time_each_keep_their_own_person_and_nonce() 
         deposit(&app, &record, &doctor, report, PDF, 1024).await.status,
         StatusCode::CREATED
     );
-    let other = super::account::signed_up(&app, "paul@example.fr").await;
+    let other = super::fixtures::signed_up(&app, "paul@example.fr").await;
     for _ in 0..6 {
         let renderings: Vec<_> = (0..9)
             .map(|k| {

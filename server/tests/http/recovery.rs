@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 use server::store::OutboxStore;
 
-use super::account::{
+use super::fixtures::{
     PASSWORD, code_in, last_code, login_challenge, post, session_cookie, signed_up, verify,
 };
 use crate::{get, test_app};

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::store::{AccountId, AuditStore, OutboxStore, SecretStore};
 
-use super::records::{
+use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, call, deposit, grant_all, json_of, listed, meta,
-    minor_with_parent, patient_doctor_nurse, put,
+    minor_with_parent, patient_doctor_nurse, put, told,
 };
 use crate::{TestApp, get, test_app, text};
 
@@ -23,13 +23,6 @@ fn flagged(title: &str, category: &str, flag: &str) -> Value {
     let mut body = meta(title, category, "application/pdf", PDF.len());
     body[flag] = json!(true);
     body
-}
-
-/// The kinds of the notifications the session reads.
-pub async fn told(app: &TestApp, session: &Session) -> Vec<String> {
-    let (status, list) = json_of(app, "/api/notifications", session).await;
-    assert_eq!(status, StatusCode::OK);
-    list.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
 }
 
 /// The items of the access history the session reads; read whole, then a page of one at a time
@@ -269,8 +262,8 @@ async fn a_report_and_another_record(
     app: &TestApp,
 ) -> (Session, AccountId, Session, AccountId, String) {
     let (jeanne, first, _, _) = patient_doctor_nurse(app).await;
-    let paul = super::account::signed_up(app, "paul@example.fr").await;
-    let second = super::records::record_id(app, "paul@example.fr").await;
+    let paul = super::fixtures::signed_up(app, "paul@example.fr").await;
+    let second = super::fixtures::record_id(app, "paul@example.fr").await;
     let note = meta("Compte rendu", "patient_own", "application/pdf", PDF.len());
     let report = deposited(app, &first, &jeanne, note).await;
     (jeanne, first, paul, second, report)

@@ -11,8 +11,8 @@ use axum::{
 use serde_json::json;
 use tower::ServiceExt;
 
-use super::account::{reply, signed_up};
-use super::records::{Session, patient_doctor_nurse, record_id};
+use super::fixtures::{Session, patient_doctor_nurse, record_id};
+use super::fixtures::{reply, signed_up};
 use crate::{TestApp, test_app};
 
 /// Routes that change state without a session (so without a CSRF token): the same-origin check

@@ -5,8 +5,8 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::account::signed_up;
-use super::records::{
+use super::fixtures::signed_up;
+use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, call, deposit, meta, professionals, put, record_id,
 };
 use crate::{TestApp, get, test_app_with, text};

@@ -1,0 +1,335 @@
+//! What the HTTP tests share: signing up and logging in, professionals and their cards, calls
+//! with a session, deposits, and the records of a patient, a minor and their parent. One module,
+//! so that a test file imports its fixtures from here and from no other test file.
+
+use app::{
+    api::pro::card_login_message,
+    directory::{Profession, Professional, Rpps},
+};
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, Response, StatusCode, header},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use p256::ecdsa::{Signature, signature::Signer};
+use serde_json::{Value, json};
+use server::store::{AccountId, AccountStore, OutboxStore, PeopleStore};
+use tower::ServiceExt;
+
+use crate::{START, TestApp, get, text};
+
+pub const PASSWORD: &str = "marée basse à Étretat";
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+pub async fn post(
+    router: &Router,
+    uri: &str,
+    body: Value,
+    cookie: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Reply {
+    let mut request = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    let response =
+        router.clone().oneshot(request.body(Body::from(body.to_string())).unwrap()).await.unwrap();
+    reply(response).await
+}
+
+pub async fn reply(response: Response<Body>) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let raw = text(response).await;
+    let body = if raw.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&raw).unwrap_or(Value::String(raw))
+    };
+    Reply { status, headers, body }
+}
+
+pub fn signup_body(contact: &str) -> Value {
+    json!({
+        "contact": contact,
+        "given_name": "Jeanne",
+        "family_name": "Martin",
+        "birth_date": "1980-05-17",
+        "password": PASSWORD,
+    })
+}
+
+/// The code in the newest outbox message to `recipient`.
+pub async fn last_code(app: &TestApp, recipient: &str) -> String {
+    let messages = app.store.outbox(50).await.unwrap();
+    let message = messages.iter().find(|m| m.recipient == recipient).expect("a message was sent");
+    code_in(&message.body).expect("the message carries a code")
+}
+
+pub fn code_in(body: &str) -> Option<String> {
+    body.split(|c: char| !c.is_ascii_digit()).find(|run| run.len() == 6).map(str::to_owned)
+}
+
+/// The `name=value` part of the session cookie set by a response.
+pub fn session_cookie(reply: &Reply) -> String {
+    set_cookie(reply, "carnet_session")
+}
+
+/// The `name=value` part of the cookie `name` set by a response, checked to be locked down.
+pub fn set_cookie(reply: &Reply, name: &str) -> String {
+    let set = reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap())
+        .find(|value| value.starts_with(&format!("{name}=")))
+        .expect("the cookie is set");
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attribute), "{set} lacks {attribute}");
+    }
+    set.split(';').next().unwrap().to_owned()
+}
+
+/// Signs up and activates `contact`; returns the session cookie and the CSRF token.
+pub async fn signed_up(app: &TestApp, contact: &str) -> (String, String) {
+    let sent = post(&app.router, "/api/account/signup", signup_body(contact), None, &[]).await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "{:?}", sent.body);
+    let code = last_code(app, contact).await;
+    let verified = verify(app, &sent.body["challenge"], &code).await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    (session_cookie(&verified), verified.body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+/// Logs in an active account again (password, then the code sent to the contact).
+pub async fn logged_in(app: &TestApp, contact: &str) -> (String, String) {
+    let challenge = login_challenge(app, contact, PASSWORD).await;
+    assert_eq!(challenge.status, StatusCode::ACCEPTED, "{:?}", challenge.body);
+    let code = last_code(app, contact).await;
+    let verified = verify(app, &challenge.body["challenge"], &code).await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    (session_cookie(&verified), verified.body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+pub async fn verify(app: &TestApp, challenge: &Value, code: &str) -> Reply {
+    let body = json!({ "challenge": challenge, "code": code });
+    post(&app.router, "/api/account/verify", body, None, &[]).await
+}
+
+pub async fn login_challenge(app: &TestApp, contact: &str, password: &str) -> Reply {
+    post(
+        &app.router,
+        "/api/account/login",
+        json!({ "contact": contact, "password": password }),
+        None,
+        &[],
+    )
+    .await
+}
+
+/// Bytes of the database files (main file and write-ahead log), as someone copying them would.
+pub fn database_bytes(app: &TestApp) -> Vec<u8> {
+    let path = app.dir.path().join("carnet.db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
+    bytes
+}
+
+pub const DOCTOR: &str = "10000000009";
+
+pub const NURSE: &str = "10004567896";
+
+pub const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+pub type Session = (String, String);
+
+pub async fn professionals(app: &TestApp) -> (Session, Session) {
+    let entries =
+        [directory_entry(DOCTOR, Profession::Physician), directory_entry(NURSE, Profession::Nurse)];
+    app.store.import_directory(&entries, START).await.unwrap();
+    (card_session(app, DOCTOR).await, card_session(app, NURSE).await)
+}
+
+pub fn directory_entry(rpps: &str, profession: Profession) -> Professional {
+    Professional {
+        rpps: Rpps::parse(rpps).unwrap(),
+        given_name: "Anne".into(),
+        family_name: "Martin".into(),
+        profession,
+        specialty: None,
+        place: "Le Havre".into(),
+    }
+}
+
+/// Issues a card for a professional of the directory and logs in with it.
+pub async fn card_session(app: &TestApp, rpps: &str) -> Session {
+    let (public, key) = crate::test_card(rpps);
+    app.store.set_card_key(rpps, &public).await.unwrap();
+    let challenge = post(&app.router, "/api/pro/challenge", json!(null), None, &[]).await;
+    let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
+    let signature: Signature =
+        key.sign(card_login_message("http://localhost", &challenge).as_bytes());
+    let body = json!({ "rpps": rpps, "challenge": challenge,
+        "signature": URL_SAFE_NO_PAD.encode(signature.to_bytes()) });
+    let login = post(&app.router, "/api/pro/login", body, None, &[]).await;
+    (session_cookie(&login), login.body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+pub async fn record_id(app: &TestApp, contact: &str) -> AccountId {
+    app.store.account_by_contact(contact).await.unwrap().unwrap().id
+}
+
+pub async fn call(app: &TestApp, uri: &str, body: Value, session: &Session) -> Reply {
+    post(&app.router, uri, body, Some(&session.0), &[("x-csrf-token", &session.1)]).await
+}
+
+pub async fn put(app: &TestApp, uri: &str, body: Vec<u8>, session: &Session, json: bool) -> Reply {
+    let request = Request::put(uri)
+        .header(header::COOKIE, &session.0)
+        .header("x-csrf-token", &session.1)
+        .header(
+            header::CONTENT_TYPE,
+            if json { "application/json" } else { "application/octet-stream" },
+        )
+        .body(Body::from(body))
+        .unwrap();
+    reply(app.router.clone().oneshot(request).await.unwrap()).await
+}
+
+/// A `GET` as the session: its status and JSON body (`null` when there is none).
+pub async fn json_of(app: &TestApp, uri: &str, session: &Session) -> (StatusCode, Value) {
+    let response = get(&app.router, uri, Some(&session.0)).await;
+    let status = response.status();
+    let body = text(response).await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// The patient grants `rpps` the whole record.
+pub async fn grant_all(app: &TestApp, record: &str, rpps: &str, patient: &Session) {
+    let all = json!({ "scope": "all" }).to_string().into_bytes();
+    let granted =
+        put(app, &format!("/api/records/{record}/grants/{rpps}"), all, patient, true).await;
+    assert_eq!(granted.status, StatusCode::NO_CONTENT);
+}
+
+pub async fn listed(app: &TestApp, record: &str, session: &Session) -> Vec<Value> {
+    let response =
+        get(&app.router, &format!("/api/records/{record}/documents"), Some(&session.0)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    serde_json::from_str::<Value>(&text(response).await).unwrap().as_array().unwrap().clone()
+}
+
+/// Deposits `content` in chunks of `chunk` bytes; returns the finished document's answer.
+pub async fn deposit(
+    app: &TestApp,
+    record: &str,
+    session: &Session,
+    meta: Value,
+    content: &[u8],
+    chunk: usize,
+) -> Reply {
+    let started = call(app, &format!("/api/records/{record}/uploads"), meta, session).await;
+    if started.status != StatusCode::CREATED {
+        return started;
+    }
+    let upload = started.body["upload_id"].as_str().unwrap().to_owned();
+    for (i, piece) in content.chunks(chunk).enumerate() {
+        let uri = format!("/api/records/{record}/uploads/{upload}?offset={}", i * chunk);
+        let sent = put(app, &uri, piece.to_vec(), session, false).await;
+        if sent.status != StatusCode::OK {
+            return sent;
+        }
+    }
+    call(app, &format!("/api/records/{record}/uploads/{upload}/finish"), json!(null), session).await
+}
+
+/// A minor's record (Léa Martin) opened by the physician with the written consent of her parent
+/// (Jeanne Martin), who then acts for her; answers the parent's and the doctor's sessions and
+/// Léa's record.
+pub async fn minor_with_parent(app: &TestApp) -> (Session, Session, AccountId) {
+    let entries = [directory_entry(DOCTOR, Profession::Physician)];
+    app.store.import_directory(&entries, START).await.unwrap();
+    let parent = signed_up(app, "jeanne@example.fr").await;
+    let doctor = card_session(app, DOCTOR).await;
+    let minor = json!({ "given_name": "Léa", "family_name": "Martin", "birth_date": "2011-04-02",
+        "kind": "minor", "contact": "lea@example.fr", "representative_contact": "jeanne@example.fr",
+        "consent": "written" });
+    let opened = call(app, "/api/pro/records/represented", minor, &doctor).await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
+    let lea = record_id(app, "lea@example.fr").await;
+    let switched =
+        call(app, "/api/account/acting-for", json!({ "account_id": lea.as_str() }), &parent).await;
+    assert_eq!(switched.status, StatusCode::NO_CONTENT);
+    (parent, doctor, lea)
+}
+
+/// A patient (Jeanne Martin) and the physician and nurse of the directory, signed in; nothing
+/// granted. Answers the patient's session, her record, the doctor's and the nurse's sessions.
+pub async fn patient_doctor_nurse(app: &TestApp) -> (Session, AccountId, Session, Session) {
+    let entries =
+        [directory_entry(DOCTOR, Profession::Physician), directory_entry(NURSE, Profession::Nurse)];
+    app.store.import_directory(&entries, START).await.unwrap();
+    let patient = signed_up(app, "jeanne@example.fr").await;
+    let record = record_id(app, "jeanne@example.fr").await;
+    (patient, record, card_session(app, DOCTOR).await, card_session(app, NURSE).await)
+}
+
+pub fn meta(title: &str, category: &str, media: &str, size: usize) -> Value {
+    json!({ "title": title, "category": category, "care_date": "2026-11-20",
+        "media_type": media, "size": size, "type_code": "11502-2" })
+}
+
+/// The code an authenticator app holding `secret_base32` shows at `time`.
+pub fn authenticator_code(secret_base32: &str, time: i64) -> String {
+    let secret = totp_rs::Secret::Encoded(secret_base32.to_owned()).to_bytes().unwrap();
+    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, secret, None, String::new())
+        .unwrap();
+    totp.generate(time as u64)
+}
+
+/// A POST as it reaches the server from `peer` (the socket), with these extra headers.
+pub async fn post_from(
+    app: &TestApp,
+    uri: &str,
+    body: Value,
+    peer: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
+    use axum::{body::Body, extract::ConnectInfo, http::Request};
+    use tower::ServiceExt;
+    let mut request = Request::post(uri).header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(Body::from(body.to_string())).unwrap();
+    let peer: std::net::SocketAddr =
+        format!("{peer}:4711").parse().or_else(|_| format!("[{peer}]:4711").parse()).unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    reply(app.router.clone().oneshot(request).await.unwrap()).await
+}
+
+/// Logs in with the password from `peer` and answers the challenge with `code` (a wrong one by
+/// default); the verify answer.
+pub async fn password_then_code(app: &TestApp, contact: &str, peer: &str, code: &str) -> Reply {
+    let body = json!({ "contact": contact, "password": PASSWORD });
+    let challenge = post_from(app, "/api/account/login", body, peer, &[]).await;
+    assert_eq!(challenge.status, StatusCode::ACCEPTED, "{:?}", challenge.body);
+    let answer = json!({ "challenge": challenge.body["challenge"], "code": code });
+    post_from(app, "/api/account/verify", answer, peer, &[]).await
+}
+
+/// The kinds of the notifications the session reads.
+pub async fn told(app: &TestApp, session: &Session) -> Vec<String> {
+    let (status, list) = json_of(app, "/api/notifications", session).await;
+    assert_eq!(status, StatusCode::OK);
+    list.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
+}
