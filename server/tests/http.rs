@@ -27,6 +27,8 @@ mod links;
 mod messages;
 #[path = "http/notices.rs"]
 mod notices;
+#[path = "http/pages.rs"]
+mod pages;
 #[path = "http/professional.rs"]
 mod professional;
 #[path = "http/profile.rs"]

@@ -7,6 +7,10 @@
 // in another browser: both versions are shown and kept. A flipped byte in a stored record makes
 // it fail to open. A new build is announced. Logging out, even offline, leaves nothing behind.
 // Accessibility checked at each screen.
+//
+// Longer than most files, on purpose: each file of end-to-end tests starts its own server and
+// browser, which its tests share; split, the suite would start another pair and take longer on
+// the two-core machine.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
