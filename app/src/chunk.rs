@@ -139,9 +139,12 @@ pub type ChunkFetch = fn() -> Pin<Box<dyn Future<Output = Result<(), ChunkMissin
 
 /// The page the chunk renders, or [`PageUnavailable`] when it cannot be fetched.
 pub async fn page_or_unavailable(page: PageLoad, fetch: ChunkFetch) -> AnyView {
+    // Counted before the fetch: a return while it fails is one to try again at.
+    let seen =
+        use_context::<crate::network::Network>().map(|network| network.returns.get_untracked());
     match page().await {
         Ok(page) => page,
-        Err(ChunkMissing) => view! { <PageUnavailable fetch /> }.into_any(),
+        Err(ChunkMissing) => view! { <PageUnavailable fetch seen /> }.into_any(),
     }
 }
 
@@ -151,13 +154,14 @@ pub async fn prefetch(fetch: ChunkFetch) {
 }
 
 /// Instead of a page whose code is not on this device: what is missing, and why. It fetches the
-/// code again when the network returns, or when asked, and once it has arrived opens the page
-/// anew (a reload: the page was never shown, so nothing typed is lost).
+/// code again when the network returns (any return after `seen`, the count of returns when the
+/// code was asked for), or when asked, and once it has arrived opens the page anew (a reload: the
+/// page was never shown, so nothing typed is lost).
 #[component]
-pub fn PageUnavailable(fetch: ChunkFetch) -> impl IntoView {
+pub fn PageUnavailable(fetch: ChunkFetch, seen: Option<u32>) -> impl IntoView {
     let i18n = use_i18n();
     let returns = crate::network::use_network().returns;
-    let returns_at_start = returns.get_untracked();
+    let seen = seen.unwrap_or_else(|| returns.get_untracked());
     let retry = move || {
         let _ = fetch;
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
@@ -171,7 +175,7 @@ pub fn PageUnavailable(fetch: ChunkFetch) -> impl IntoView {
     };
     // Back online: once more, at each return of the network since this page was shown.
     Effect::new(move || {
-        if returns.get() != returns_at_start {
+        if returns.get() != seen {
             retry();
         }
     });

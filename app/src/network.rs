@@ -12,10 +12,9 @@ pub struct Network {
     /// Some of the app's code could not be fetched (no network, not kept yet): the header says
     /// so until the network returns and it is fetched again.
     pub chunk_missing: RwSignal<bool>,
-    /// How many times the network has come back (the browser's `online` event) since the page
-    /// started. A count, not a flag: what waits for the network compares it with the count it
-    /// started with, so a return is never lost when the network goes and comes back before an
-    /// effect runs.
+    /// How many times the network has come back since the page started ([`Network::set_online`]).
+    /// A count, not a flag: what waits for the network compares it with the count it started
+    /// with, so a return is never lost when the network goes and comes back before an effect runs.
     pub returns: RwSignal<u32>,
 }
 
@@ -37,6 +36,18 @@ impl Network {
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
         NETWORK.set(Some(network));
         network
+    }
+
+    /// Whether the network answers now (the browser's events, or what a request found); a return
+    /// from not answering is counted in [`Network::returns`].
+    pub fn set_online(self, online: bool) {
+        if self.online.get_untracked() == online {
+            return;
+        }
+        self.online.set(online);
+        if online {
+            self.returns.update(|returns| *returns = returns.wrapping_add(1));
+        }
     }
 
     /// The page's network state, wherever it is asked for (in the browser only).

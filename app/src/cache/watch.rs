@@ -50,11 +50,10 @@ pub(super) fn watch(state: super::OfflineState) {
     });
     for (name, now_online) in [("online", true), ("offline", false)] {
         let changed = Closure::<dyn Fn()>::new(move || {
-            state.network.online.set(now_online);
+            state.network.set_online(now_online);
             if !now_online {
                 return;
             }
-            state.network.returns.update(|returns| *returns = returns.wrapping_add(1));
             // The code that could not be fetched without a network, fetched now.
             if state.network.chunk_missing.get_untracked() {
                 state.network.chunk_missing.set(false);

@@ -14,7 +14,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use leptos::prelude::{GetUntracked, Set};
+use leptos::prelude::Set;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -105,10 +105,8 @@ pub fn state() -> Option<OfflineState> {
 /// follows what the last request found, not only the browser's `online` and `offline` events,
 /// which do not fire when the network fails while the device stays connected.
 fn network_answered(answered: bool) {
-    if let Some(state) = state()
-        && state.network.online.get_untracked() != answered
-    {
-        state.network.online.set(answered);
+    if let Some(state) = state() {
+        state.network.set_online(answered);
     }
 }
 
