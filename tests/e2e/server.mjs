@@ -208,7 +208,7 @@ export async function openPage(browser, viewport, { httpErrors = true, serviceWo
   const started = Date.now();
   const note = (line) => {
     journal.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${line}`);
-    if (journal.length > 80) journal.shift();
+    if (journal.length > 150) journal.shift();
   };
   page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) note(`navigated to ${frame.url()}`); });
   page.on('request', (request) => {

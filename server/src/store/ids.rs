@@ -3,8 +3,9 @@
 //! refuses it. They read as text (`Deref<Target = str>`) wherever text is wanted: a log field, a
 //! digest, an answer on the wire.
 //!
-//! They are read from a path as text (`Path<AccountId>`). Making one from text checks nothing: an identifier that comes from a client is only ever
-//! looked up, and one that names nothing is not found.
+//! They are read from a path as text (`Path<AccountId>`). Making one from text checks nothing:
+//! an identifier that comes from a client is only ever looked up, and one that names nothing is
+//! not found.
 
 macro_rules! ids {
     ($($(#[$meta:meta])* $name:ident;)*) => {$(

@@ -1,6 +1,6 @@
 //! Accounts: sign-up, activation, login with a code, sessions, logout, and every refusal.
-//! Guessing has its own file (`limits.rs`), as have the authenticator app (`authenticator.rs`)
-//! and changing a password or contact (`recovery.rs`).
+//! Guessing has its own files (`limits.rs`, and the review's findings in `guessing.rs`), as have
+//! the authenticator app (`authenticator.rs`) and changing a password or contact (`recovery.rs`).
 
 use axum::{
     body::Body,

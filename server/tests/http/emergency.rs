@@ -13,9 +13,8 @@ use server::{
 
 use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, json_of, listed,
-    meta, put, record_id,
+    meta, post, put, record_id, signed_up,
 };
-use super::fixtures::{post, signed_up};
 use crate::{START, TestApp, test_app, test_app_with};
 
 const SAMU: &str = "10009876540";

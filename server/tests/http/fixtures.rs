@@ -1,6 +1,7 @@
 //! What the HTTP tests share: signing up and logging in, professionals and their cards, calls
 //! with a session, deposits, and the records of a patient, a minor and their parent. One module,
-//! so that a test file imports its fixtures from here and from no other test file.
+//! so that a test file imports its fixtures from here and from no other test file; the app under
+//! test itself (its state, clock, card and requests) is the test binary's root, `http.rs`.
 
 use app::{
     api::pro::card_login_message,

@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::store::{AuditStore, EmergencyLinkStore, OutboxStore};
 
-use super::fixtures::{DOCTOR, Session, call, professionals, record_id};
-use super::fixtures::{Reply, database_bytes, post, signed_up};
+use super::fixtures::{
+    DOCTOR, Reply, Session, call, database_bytes, post, professionals, record_id, signed_up,
+};
 use crate::{TestApp, get, test_app};
 
 const SUMMARY: &str = r#"{"allergies":["pénicilline (œdème de Quincke)"],"blood":"O−"}"#;

@@ -1,7 +1,10 @@
 //! What the security review of December 2026 found, each as a test that failed before its fix:
 //! hidden and held-back items leaking through notices and the access history, a blocked regular
 //! doctor still following the record, withdrawn content in the export, a deposit finished after
-//! the grant was revoked.
+//! the grant was revoked, what the server says each person may do, items and document rows moved
+//! to another record in the database, an inclusion proof naming other actors' addresses, and a
+//! first access told of once however many requests open it. (Its findings on guessing are in
+//! `guessing.rs`, on cards in `cards.rs`.)
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};

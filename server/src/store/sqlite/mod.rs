@@ -321,7 +321,8 @@ mod tests {
     }
 
     /// The entries written before the audit log had its `plain_access` column get it from what
-    /// they say inside, and the log is append-only again afterwards.
+    /// they say inside (a damaged one does not stop the migration), and the log is append-only
+    /// again afterwards.
     #[tokio::test]
     async fn entries_logged_before_get_their_plain_access_and_the_log_stays_append_only() {
         use sqlx::Connection;
@@ -336,6 +337,7 @@ mod tests {
             (1, r#"{"outcome":"allowed"}"#),
             (2, r#"{"outcome":"allowed","purpose":"break-glass"}"#),
             (3, r#"{"outcome":"denied","reason":"no_grant"}"#),
+            (4, "not json"),
         ] {
             sqlx::query(
                 "INSERT INTO audit_entries (seq, entry, leaf, chain, at, record_id, actor_id, \
@@ -355,7 +357,7 @@ mod tests {
                 .fetch_all(&store.pool)
                 .await
                 .unwrap();
-        assert_eq!(plain, [(1, true), (2, false), (3, false)]);
+        assert_eq!(plain, [(1, true), (2, false), (3, false), (4, false)]);
         let changed = sqlx::query("UPDATE audit_entries SET plain_access = 0 WHERE seq = 1")
             .execute(&store.pool)
             .await;
