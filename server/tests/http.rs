@@ -9,6 +9,8 @@ mod audit;
 mod authenticator;
 #[path = "http/cards.rs"]
 mod cards;
+#[path = "http/closing.rs"]
+mod closing;
 #[path = "http/emergency.rs"]
 mod emergency;
 #[path = "http/fixtures.rs"]
@@ -37,6 +39,8 @@ mod profile;
 mod records;
 #[path = "http/recovery.rs"]
 mod recovery;
+#[path = "http/representatives.rs"]
+mod representatives;
 #[path = "http/review.rs"]
 mod review;
 #[path = "http/routes.rs"]

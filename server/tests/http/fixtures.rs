@@ -13,7 +13,7 @@ use axum::{
     http::{Request, Response, StatusCode, header},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use p256::ecdsa::{Signature, signature::Signer};
+use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 use serde_json::{Value, json};
 use server::store::{AccountId, AccountStore, OutboxStore, PeopleStore};
 use tower::ServiceExt;
@@ -333,4 +333,83 @@ pub async fn told(app: &TestApp, session: &Session) -> Vec<String> {
     let (status, list) = json_of(app, "/api/notifications", session).await;
     assert_eq!(status, StatusCode::OK);
     list.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+// The professionals of the directory the professional space is tested with, and their sessions.
+
+pub const AGENT: &str = "10001234565";
+pub const DENTIST: &str = "10002345675";
+pub const DAY: i64 = 86_400;
+
+pub fn named_entry(rpps: &str, family_name: &str, profession: Profession) -> Professional {
+    Professional {
+        rpps: Rpps::parse(rpps).unwrap(),
+        given_name: "Anne".into(),
+        family_name: family_name.into(),
+        profession,
+        specialty: (profession == Profession::Physician).then(|| "general_practice".into()),
+        place: "Cabinet du Port, Le Havre".into(),
+    }
+}
+
+/// The directory with a physician (`DOCTOR`), an insurer agent and a dentist, each with a card.
+pub async fn directory_with_cards(app: &TestApp) -> [SigningKey; 3] {
+    let entries = [
+        named_entry(DOCTOR, "Martin", Profession::Physician),
+        named_entry(AGENT, "Caisse", Profession::InsurerAgent),
+        named_entry(DENTIST, "Durand", Profession::Dentist),
+    ];
+    app.store.import_directory(&entries, START).await.unwrap();
+    let mut keys = Vec::new();
+    for rpps in [DOCTOR, AGENT, DENTIST] {
+        let (public_key, key) = crate::test_card(rpps);
+        assert!(app.store.set_card_key(rpps, &public_key).await.unwrap());
+        keys.push(key);
+    }
+    keys.try_into().ok().unwrap()
+}
+
+pub async fn card_login(app: &TestApp, rpps: &str, key: &SigningKey) -> Reply {
+    let challenge = post(&app.router, "/api/pro/challenge", json!(null), None, &[]).await;
+    assert_eq!(challenge.status, StatusCode::OK, "{:?}", challenge.body);
+    let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
+    let message = card_login_message("http://localhost", &challenge);
+    let signature: Signature = key.sign(message.as_bytes());
+    let body = json!({
+        "rpps": rpps,
+        "challenge": challenge,
+        "signature": URL_SAFE_NO_PAD.encode(signature.to_bytes()),
+    });
+    post(&app.router, "/api/pro/login", body, None, &[]).await
+}
+
+pub async fn pro_session(app: &TestApp, rpps: &str, key: &SigningKey) -> (String, String) {
+    let reply = card_login(app, rpps, key).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    (session_cookie(&reply), reply.body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+/// Logs in again (sessions end after 30 idle minutes, and these tests skip days).
+pub async fn fresh_session(app: &TestApp, contact: &str) -> (String, String) {
+    let challenge = login_challenge(app, contact, PASSWORD).await;
+    let code = last_code(app, contact).await;
+    let verified = verify(app, &challenge.body["challenge"], &code).await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    (session_cookie(&verified), verified.body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+pub async fn json_get(app: &TestApp, uri: &str, cookie: &str) -> (StatusCode, Value) {
+    let response = get(&app.router, uri, Some(cookie)).await;
+    let status = response.status();
+    let body = text(response).await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+pub async fn signed_post(
+    app: &TestApp,
+    uri: &str,
+    body: Value,
+    session: &(String, String),
+) -> Reply {
+    post(&app.router, uri, body, Some(&session.0), &[("x-csrf-token", &session.1)]).await
 }
