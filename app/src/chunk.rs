@@ -173,7 +173,7 @@ pub fn PageUnavailable(fetch: ChunkFetch, seen: Option<u32>) -> impl IntoView {
             }
         });
     };
-    // Back online: once more, at each return of the network since this page was shown.
+    // Back online: once more, at each return of the network since its code was asked for.
     Effect::new(move || {
         if returns.get() != seen {
             retry();

@@ -21,7 +21,7 @@ pub(super) fn watch(state: super::OfflineState) {
     let Some(window) = web_sys::window() else { return };
     let online = window.navigator().on_line();
     // After hydration: the first render must match the server's.
-    request_animation_frame(move || state.network.online.set(online));
+    request_animation_frame(move || state.network.set_online(online));
     // What the device holds: asked again when the network returns if its code was missing.
     let start = move |online: bool| {
         spawn_local(async move {
