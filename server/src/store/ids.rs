@@ -10,7 +10,7 @@
 macro_rules! ids {
     ($($(#[$meta:meta])* $name:ident;)*) => {$(
         $(#[$meta])*
-        #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         #[derive(sqlx::Type, serde::Serialize, serde::Deserialize)]
         #[sqlx(transparent)]
         #[serde(transparent)]
@@ -30,18 +30,6 @@ macro_rules! ids {
             type Target = str;
 
             fn deref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl std::borrow::Borrow<str> for $name {
-            fn borrow(&self) -> &str {
                 &self.0
             }
         }
@@ -70,27 +58,9 @@ macro_rules! ids {
             }
         }
 
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                self.0 == other
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
-            }
-        }
-
         impl PartialEq<$name> for String {
             fn eq(&self, other: &$name) -> bool {
                 *self == other.0
-            }
-        }
-
-        impl PartialEq<$name> for str {
-            fn eq(&self, other: &$name) -> bool {
-                self == other.0
             }
         }
 
@@ -127,9 +97,9 @@ mod tests {
     fn an_id_reads_as_its_text_and_compares_with_it() {
         let id = AccountId::new("0123abcd");
         assert_eq!(&*id, "0123abcd");
-        assert_eq!(id, "0123abcd");
         assert_eq!(id.to_string(), "0123abcd");
         assert_eq!(String::from(id.clone()), "0123abcd");
+        assert_eq!(id, "0123abcd".to_owned());
         assert_ne!(id, AccountId::new("0123abce"));
     }
 }

@@ -8,26 +8,18 @@ use server::{
     store::{AccountStore, OutboxStore},
 };
 
-use super::fixtures::{
-    DAY, PASSWORD, fresh_session, json_get, login_challenge, signed_post, signed_up,
-};
+use super::fixtures::{DAY, PASSWORD, call, json_get, logged_in, login_challenge, signed_up};
 use crate::{test_app, test_app_with};
 
 #[tokio::test]
 async fn a_closed_record_is_archived_reopened_or_erased_after_the_delay() {
     let app = test_app().await;
     let session = signed_up(&app, "jeanne@example.fr").await;
-    let wrong = signed_post(
-        &app,
-        "/api/account/close",
-        json!({ "password": "not the password" }),
-        &session,
-    )
-    .await;
+    let wrong =
+        call(&app, "/api/account/close", json!({ "password": "not the password" }), &session).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
 
-    let closed =
-        signed_post(&app, "/api/account/close", json!({ "password": PASSWORD }), &session).await;
+    let closed = call(&app, "/api/account/close", json!({ "password": PASSWORD }), &session).await;
     assert_eq!(closed.status, StatusCode::NO_CONTENT);
     let (_, me) = json_get(&app, "/api/account/me", &session.0).await;
     assert_eq!(me["closed"]["closed_on"], "2026-11-25");
@@ -42,21 +34,21 @@ async fn a_closed_record_is_archived_reopened_or_erased_after_the_delay() {
 
     // Reopening asks for the password too.
     let guessed =
-        signed_post(&app, "/api/account/reopen", json!({ "password": "not it" }), &session).await;
+        call(&app, "/api/account/reopen", json!({ "password": "not it" }), &session).await;
     assert_eq!(guessed.status, StatusCode::UNAUTHORIZED);
     let password = json!({ "password": crate::fixtures::PASSWORD });
-    let reopened = signed_post(&app, "/api/account/reopen", password, &session).await;
+    let reopened = call(&app, "/api/account/reopen", password, &session).await;
     assert_eq!(reopened.status, StatusCode::NO_CONTENT);
     let (_, me) = json_get(&app, "/api/account/me", &session.0).await;
     assert_eq!(me["closed"], Value::Null);
 
     let erase = json!({ "password": PASSWORD, "erase": true });
-    signed_post(&app, "/api/account/close", erase.clone(), &session).await;
+    call(&app, "/api/account/close", erase.clone(), &session).await;
     let (_, me) = json_get(&app, "/api/account/me", &session.0).await;
     assert_eq!(me["closed"]["erasure_on"], "2026-12-25");
     app.clock.advance(10 * DAY);
-    let session = fresh_session(&app, "jeanne@example.fr").await;
-    signed_post(&app, "/api/account/close", erase, &session).await;
+    let session = logged_in(&app, "jeanne@example.fr").await;
+    call(&app, "/api/account/close", erase, &session).await;
     let (_, me) = json_get(&app, "/api/account/me", &session.0).await;
     assert_eq!(me["closed"]["erasure_on"], "2026-12-25", "asking again does not postpone it");
 
@@ -76,7 +68,7 @@ async fn an_archive_is_erased_when_its_retention_ends() {
     let rules = AccountRules { retention_days: 10, ..AccountRules::default() };
     let app = test_app_with(|state| state.with_rules(rules)).await;
     let session = signed_up(&app, "jeanne@example.fr").await;
-    signed_post(&app, "/api/account/close", json!({ "password": PASSWORD }), &session).await;
+    call(&app, "/api/account/close", json!({ "password": PASSWORD }), &session).await;
     app.clock.advance(10 * DAY - 1);
     assert_eq!(lifecycle::purge(app.store.as_ref(), app.clock_now()).await.unwrap().expired, 0);
     app.clock.advance(1);

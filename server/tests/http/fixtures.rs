@@ -136,6 +136,11 @@ pub async fn login_challenge(app: &TestApp, contact: &str, password: &str) -> Re
     .await
 }
 
+/// Asks for a recovery code for `contact` (to reset a forgotten password, or to activate).
+pub async fn ask_recovery(app: &TestApp, contact: &str) -> Reply {
+    post(&app.router, "/api/account/recover", json!({ "contact": contact }), None, &[]).await
+}
+
 /// Bytes of the database files (main file and write-ahead log), as someone copying them would.
 pub fn database_bytes(app: &TestApp) -> Vec<u8> {
     let path = app.dir.path().join("carnet.db");
@@ -175,14 +180,7 @@ pub fn directory_entry(rpps: &str, profession: Profession) -> Professional {
 pub async fn card_session(app: &TestApp, rpps: &str) -> Session {
     let (public, key) = crate::test_card(rpps);
     app.store.set_card_key(rpps, &public).await.unwrap();
-    let challenge = post(&app.router, "/api/pro/challenge", json!(null), None, &[]).await;
-    let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
-    let signature: Signature =
-        key.sign(card_login_message("http://localhost", &challenge).as_bytes());
-    let body = json!({ "rpps": rpps, "challenge": challenge,
-        "signature": URL_SAFE_NO_PAD.encode(signature.to_bytes()) });
-    let login = post(&app.router, "/api/pro/login", body, None, &[]).await;
-    (session_cookie(&login), login.body["csrf_token"].as_str().unwrap().to_owned())
+    pro_session(app, rpps, &key).await
 }
 
 pub async fn record_id(app: &TestApp, contact: &str) -> AccountId {
@@ -208,10 +206,7 @@ pub async fn put(app: &TestApp, uri: &str, body: Vec<u8>, session: &Session, jso
 
 /// A `GET` as the session: its status and JSON body (`null` when there is none).
 pub async fn json_of(app: &TestApp, uri: &str, session: &Session) -> (StatusCode, Value) {
-    let response = get(&app.router, uri, Some(&session.0)).await;
-    let status = response.status();
-    let body = text(response).await;
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    json_get(app, uri, &session.0).await
 }
 
 /// The patient grants `rpps` the whole record.
@@ -389,27 +384,9 @@ pub async fn pro_session(app: &TestApp, rpps: &str, key: &SigningKey) -> (String
     (session_cookie(&reply), reply.body["csrf_token"].as_str().unwrap().to_owned())
 }
 
-/// Logs in again (sessions end after 30 idle minutes, and these tests skip days).
-pub async fn fresh_session(app: &TestApp, contact: &str) -> (String, String) {
-    let challenge = login_challenge(app, contact, PASSWORD).await;
-    let code = last_code(app, contact).await;
-    let verified = verify(app, &challenge.body["challenge"], &code).await;
-    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
-    (session_cookie(&verified), verified.body["csrf_token"].as_str().unwrap().to_owned())
-}
-
 pub async fn json_get(app: &TestApp, uri: &str, cookie: &str) -> (StatusCode, Value) {
     let response = get(&app.router, uri, Some(cookie)).await;
     let status = response.status();
     let body = text(response).await;
     (status, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
-
-pub async fn signed_post(
-    app: &TestApp,
-    uri: &str,
-    body: Value,
-    session: &(String, String),
-) -> Reply {
-    post(&app.router, uri, body, Some(&session.0), &[("x-csrf-token", &session.1)]).await
 }

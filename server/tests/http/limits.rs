@@ -6,7 +6,9 @@ use axum::http::{StatusCode, header};
 use serde_json::json;
 use server::store::{AccountStore, SessionStore};
 
-use super::fixtures::{PASSWORD, Reply, last_code, login_challenge, post, signed_up, verify};
+use super::fixtures::{
+    PASSWORD, Reply, ask_recovery, last_code, login_challenge, post, signed_up, verify,
+};
 use crate::{get, test_app};
 
 #[tokio::test]
@@ -97,14 +99,7 @@ async fn successes_never_add_up_against_an_address() {
     }
     // Recovery requests slow down but never lock a person out.
     for _ in 0..120 {
-        let reply = post(
-            &app.router,
-            "/api/account/recover",
-            json!({ "contact": "jeanne@example.fr" }),
-            None,
-            &[],
-        )
-        .await;
+        let reply = ask_recovery(&app, "jeanne@example.fr").await;
         if reply.status == StatusCode::TOO_MANY_REQUESTS {
             let wait = reply.body["retry_after"].as_i64().unwrap();
             assert!(wait <= 3600, "{wait}");
@@ -112,14 +107,7 @@ async fn successes_never_add_up_against_an_address() {
         }
     }
     app.clock.advance(3600);
-    let reply = post(
-        &app.router,
-        "/api/account/recover",
-        json!({ "contact": "jeanne@example.fr" }),
-        None,
-        &[],
-    )
-    .await;
+    let reply = ask_recovery(&app, "jeanne@example.fr").await;
     assert_eq!(reply.status, StatusCode::ACCEPTED);
 }
 

@@ -12,9 +12,9 @@ use server::{
 };
 
 use super::fixtures::{
-    AGENT, DENTIST, DOCTOR, PASSWORD, card_login, directory_with_cards, json_get, last_code,
-    login_challenge, named_entry, post, pro_session, session_cookie, signed_post, signed_up,
-    verify,
+    AGENT, DENTIST, DOCTOR, PASSWORD, ask_recovery, call, card_login, directory_with_cards,
+    json_get, last_code, login_challenge, named_entry, post, pro_session, session_cookie,
+    signed_up, verify,
 };
 use crate::{START, test_app};
 
@@ -103,17 +103,17 @@ async fn a_record_opened_for_a_patient_is_unusable_until_they_activate_it() {
     let no_csrf = post(&app.router, "/api/pro/records", patient.clone(), Some(&pro.0), &[]).await;
     assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
     let jeanne = signed_up(&app, "jeanne@example.fr").await;
-    let as_patient = signed_post(&app, "/api/pro/records", patient.clone(), &jeanne).await;
+    let as_patient = call(&app, "/api/pro/records", patient.clone(), &jeanne).await;
     assert_eq!(as_patient.status, StatusCode::FORBIDDEN);
     let mut minor = patient.clone();
     minor["birth_date"] = json!("2015-01-01");
-    let refused = signed_post(&app, "/api/pro/records", minor, &pro).await;
+    let refused = call(&app, "/api/pro/records", minor, &pro).await;
     assert_eq!(
         (refused.status, refused.body["input"].clone()),
         (StatusCode::UNPROCESSABLE_ENTITY, json!("minor"))
     );
 
-    let opened = signed_post(&app, "/api/pro/records", patient.clone(), &pro).await;
+    let opened = call(&app, "/api/pro/records", patient.clone(), &pro).await;
     assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
     assert_eq!(opened.body["notified"], "p•••@example.fr");
     let account = app.store.account_by_contact("paul@example.fr").await.unwrap().unwrap();
@@ -132,21 +132,14 @@ async fn a_record_opened_for_a_patient_is_unusable_until_they_activate_it() {
     let still = app.store.account_by_contact("paul@example.fr").await.unwrap().unwrap();
     assert_eq!((still.given_name.as_str(), still.status), ("Paul", AccountStatus::Awaiting));
     let agent_session = pro_session(&app, AGENT, &agent).await;
-    let again = signed_post(&app, "/api/pro/records", patient, &agent_session).await;
+    let again = call(&app, "/api/pro/records", patient, &agent_session).await;
     assert_eq!(
         (again.status, again.body["reason"].clone()),
         (StatusCode::CONFLICT, json!("record_exists"))
     );
 
     // The patient activates: a code to the contact, then their password.
-    let asked = post(
-        &app.router,
-        "/api/account/recover",
-        json!({ "contact": "paul@example.fr" }),
-        None,
-        &[],
-    )
-    .await;
+    let asked = ask_recovery(&app, "paul@example.fr").await;
     assert_eq!(asked.status, StatusCode::ACCEPTED);
     let message = &app.store.outbox(1).await.unwrap()[0];
     assert!(message.subject.contains("activation"), "{}", message.subject);

@@ -6,7 +6,8 @@ use serde_json::json;
 use server::store::OutboxStore;
 
 use super::fixtures::{
-    PASSWORD, code_in, last_code, login_challenge, post, session_cookie, signed_up, verify,
+    PASSWORD, ask_recovery, code_in, last_code, login_challenge, post, session_cookie, signed_up,
+    verify,
 };
 use crate::{get, test_app};
 
@@ -25,14 +26,7 @@ async fn a_forgotten_password_is_replaced_with_a_code_and_every_session_ends() {
     assert_eq!(unknown.status, StatusCode::ACCEPTED);
     assert_eq!(app.store.outbox(100).await.unwrap().len(), before);
 
-    let sent = post(
-        &app.router,
-        "/api/account/recover",
-        json!({ "contact": "jeanne@example.fr" }),
-        None,
-        &[],
-    )
-    .await;
+    let sent = ask_recovery(&app, "jeanne@example.fr").await;
     assert_eq!(sent.status, StatusCode::ACCEPTED);
     assert_eq!(sent.body.as_object().unwrap().len(), unknown.body.as_object().unwrap().len());
     let message = &app.store.outbox(1).await.unwrap()[0];
@@ -41,14 +35,7 @@ async fn a_forgotten_password_is_replaced_with_a_code_and_every_session_ends() {
 
     // A recovery code never opens a session by itself.
     assert_eq!(verify(&app, &sent.body["challenge"], &code).await.status, StatusCode::GONE);
-    let sent = post(
-        &app.router,
-        "/api/account/recover",
-        json!({ "contact": "jeanne@example.fr" }),
-        None,
-        &[],
-    )
-    .await;
+    let sent = ask_recovery(&app, "jeanne@example.fr").await;
     let code = last_code(&app, "jeanne@example.fr").await;
     let finish = |password: &str, code: &str| json!({ "challenge": sent.body["challenge"], "code": code, "new_password": password });
 

@@ -9,8 +9,8 @@ use server::{
 };
 
 use super::fixtures::{
-    AGENT, DAY, DOCTOR, PASSWORD, directory_with_cards, fresh_session, json_get, last_code,
-    login_challenge, post, pro_session, session_cookie, signed_post, signed_up, verify,
+    AGENT, DAY, DOCTOR, PASSWORD, ask_recovery, call, directory_with_cards, json_get, last_code,
+    logged_in, login_challenge, post, pro_session, session_cookie, signed_up, verify,
 };
 use crate::{START, test_app, test_app_with};
 
@@ -27,7 +27,7 @@ async fn a_representative_manages_a_minors_record_until_the_minor_comes_of_age()
     let pro = pro_session(&app, DOCTOR, &doctor).await;
     let parent = signed_up(&app, "jeanne@example.fr").await;
 
-    let unknown = signed_post(
+    let unknown = call(
         &app,
         "/api/pro/records/represented",
         minor_body("2008-12-01", "nobody@example.fr"),
@@ -35,7 +35,7 @@ async fn a_representative_manages_a_minors_record_until_the_minor_comes_of_age()
     )
     .await;
     assert_eq!(unknown.body["reason"], "representative_unknown");
-    let adult = signed_post(
+    let adult = call(
         &app,
         "/api/pro/records/represented",
         minor_body("2000-01-01", "jeanne@example.fr"),
@@ -45,7 +45,7 @@ async fn a_representative_manages_a_minors_record_until_the_minor_comes_of_age()
     assert_eq!(adult.body["input"], "not_a_minor");
 
     // Léa turns 18 on 2026-12-01, six days after START.
-    let opened = signed_post(
+    let opened = call(
         &app,
         "/api/pro/records/represented",
         minor_body("2008-12-01", "jeanne@example.fr"),
@@ -53,7 +53,7 @@ async fn a_representative_manages_a_minors_record_until_the_minor_comes_of_age()
     )
     .await;
     assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
-    let twice = signed_post(
+    let twice = call(
         &app,
         "/api/pro/records/represented",
         minor_body("2008-12-01", "jeanne@example.fr"),
@@ -74,8 +74,7 @@ async fn a_representative_manages_a_minors_record_until_the_minor_comes_of_age()
     let (_, me) = json_get(&app, "/api/account/me", &parent.0).await;
     assert_eq!(me["represents"][0]["id"], lea.id.as_str());
     let switched =
-        signed_post(&app, "/api/account/acting-for", json!({ "account_id": lea.id }), &parent)
-            .await;
+        call(&app, "/api/account/acting-for", json!({ "account_id": lea.id }), &parent).await;
     assert_eq!(switched.status, StatusCode::NO_CONTENT);
     let (_, me) = json_get(&app, "/api/account/me", &parent.0).await;
     assert_eq!(me["acting_for"]["given_name"], "Léa");
@@ -88,26 +87,18 @@ async fn a_representative_manages_a_minors_record_until_the_minor_comes_of_age()
 
     // On her 18th birthday the next request is already back on Jeanne's own record…
     app.clock.advance(6 * DAY - 60);
-    let parent = fresh_session(&app, "jeanne@example.fr").await;
-    signed_post(&app, "/api/account/acting-for", json!({ "account_id": lea.id }), &parent).await;
+    let parent = logged_in(&app, "jeanne@example.fr").await;
+    call(&app, "/api/account/acting-for", json!({ "account_id": lea.id }), &parent).await;
     let (_, me) = json_get(&app, "/api/account/me", &parent.0).await;
     assert_eq!(me["acting_for"]["given_name"], "Léa", "still 17 a minute before midnight");
     app.clock.advance(60);
     let (_, me) = json_get(&app, "/api/account/me", &parent.0).await;
     assert_eq!((me["acting_for"].clone(), me["represents"].clone()), (Value::Null, json!([])));
     let refused =
-        signed_post(&app, "/api/account/acting-for", json!({ "account_id": lea.id }), &parent)
-            .await;
+        call(&app, "/api/account/acting-for", json!({ "account_id": lea.id }), &parent).await;
     assert_eq!(refused.body["reason"], "not_represented");
     // …and Léa takes over her record.
-    let asked = post(
-        &app.router,
-        "/api/account/recover",
-        json!({ "contact": "lea@example.fr" }),
-        None,
-        &[],
-    )
-    .await;
+    let asked = ask_recovery(&app, "lea@example.fr").await;
     let code = last_code(&app, "lea@example.fr").await;
     let finish =
         json!({ "challenge": asked.body["challenge"], "code": code, "new_password": PASSWORD });
@@ -127,7 +118,7 @@ async fn a_majority_age_of_nineteen_keeps_the_representative_a_year_longer() {
     let pro = pro_session(&app, DOCTOR, &doctor).await;
     let parent = signed_up(&app, "jeanne@example.fr").await;
     let body = minor_body("2008-01-01", "jeanne@example.fr");
-    let opened = signed_post(&app, "/api/pro/records/represented", body, &pro).await;
+    let opened = call(&app, "/api/pro/records/represented", body, &pro).await;
     assert_eq!(opened.status, StatusCode::CREATED, "18 is still a minor here: {:?}", opened.body);
     let (_, me) = json_get(&app, "/api/account/me", &parent.0).await;
     assert_eq!(me["represents"].as_array().unwrap().len(), 1);
@@ -143,7 +134,7 @@ async fn a_withdrawn_representation_ends_on_the_next_request() {
     let body = json!({ "given_name": "Marcel", "family_name": "Petit", "birth_date": "1940-07-14",
         "kind": "protected_adult", "contact": "", "representative_contact": "tuteur@example.fr",
         "consent": "court_decision" });
-    let opened = signed_post(&app, "/api/pro/records/represented", body.clone(), &pro).await;
+    let opened = call(&app, "/api/pro/records/represented", body.clone(), &pro).await;
     assert_eq!(
         opened.status,
         StatusCode::CREATED,
@@ -154,8 +145,7 @@ async fn a_withdrawn_representation_ends_on_the_next_request() {
     let marcel = me["represents"][0]["id"].as_str().unwrap().to_owned();
 
     let intrusion =
-        signed_post(&app, "/api/account/acting-for", json!({ "account_id": marcel }), &stranger)
-            .await;
+        call(&app, "/api/account/acting-for", json!({ "account_id": marcel }), &stranger).await;
     assert_eq!(
         (intrusion.status, intrusion.body["reason"].clone()),
         (StatusCode::FORBIDDEN, json!("not_represented"))
@@ -166,8 +156,8 @@ async fn a_withdrawn_representation_ends_on_the_next_request() {
     let code = last_code(&app, "tuteur@example.fr").await;
     let other = verify(&app, &other_login.body["challenge"], &code).await;
     let other = (session_cookie(&other), other.body["csrf_token"].as_str().unwrap().to_owned());
-    signed_post(&app, "/api/account/acting-for", json!({ "account_id": marcel }), &other).await;
-    let withdrawn = signed_post(
+    call(&app, "/api/account/acting-for", json!({ "account_id": marcel }), &other).await;
+    let withdrawn = call(
         &app,
         "/api/account/representation/withdraw",
         json!({ "account_id": marcel }),
@@ -177,7 +167,7 @@ async fn a_withdrawn_representation_ends_on_the_next_request() {
     assert_eq!(withdrawn.status, StatusCode::NO_CONTENT);
     let (_, me) = json_get(&app, "/api/account/me", &other.0).await;
     assert_eq!(me["acting_for"], Value::Null, "the other session is back on its own record");
-    let again = signed_post(
+    let again = call(
         &app,
         "/api/account/representation/withdraw",
         json!({ "account_id": marcel }),
