@@ -42,14 +42,18 @@ else
   "${build[@]}"
 fi
 
+# The tools below: installed now if missing, or, when the test command is installing them beside
+# this build, once that install has finished.
+./scripts/tools.sh
+
 # Everything the site is made of: when none of it changed since the last build, the site in
 # place is the one this build would make (a warm test run saves wasm-opt's minute and a half).
-# The tools' versions are pinned in setup.sh, hashed with the rest.
+# The tools' versions are pinned in tools.sh, hashed with the rest.
 inputs=$({
   sha256sum "$wasm" style/carnet.css app/data/ansm-interactions.json package-lock.json \
     scripts/build-site.sh scripts/wasm-merge-chunks.mjs scripts/wasm-opt-all.mjs scripts/sw-stamp.mjs \
     scripts/precompress.mjs \
-    scripts/setup.sh
+    scripts/tools.sh
   find public -type f -print0 | sort -z | xargs -0 sha256sum
   wasm-bindgen --version
 } | sha256sum | cut -d' ' -f1)

@@ -6,7 +6,14 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+without_rust_tools=0
+for argument in "$@"; do
+  case "$argument" in
+    --test) want_test=1 ;;
+    --without-rust-tools) without_rust_tools=1 ;;
+    *) echo "setup.sh: unknown option $argument" >&2; exit 2 ;;
+  esac
+done
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
@@ -25,14 +32,9 @@ for component in "${components[@]}"; do
   fi
 done
 
-# wasm-bindgen CLI: must be exactly the version of the wasm-bindgen crate in Cargo.lock.
-bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
-if [ "$("$cargo_bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ]; then
-  say "installing wasm-bindgen-cli $bindgen_version (about 2 minutes, once)"
-  # Not --locked: the CLI's own lock names a webpki-roots version the registry no longer has.
-  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
-fi
+# wasm-bindgen's and wasm-split's command-line tools (scripts/tools.sh). The test command
+# builds them beside its first builds instead (`--without-rust-tools`).
+[ "$without_rust_tools" = 1 ] || ./scripts/tools.sh
 
 apt_install() {
   local sudo_cmd=""
@@ -44,14 +46,6 @@ apt_install() {
 if ! command -v npm >/dev/null; then
   say "installing Debian nodejs and npm"
   apt_install nodejs npm
-fi
-
-# wasm-split: cuts the bundle at the lazy routes (leptos's `#[lazy_route]`, wasm_split_helpers
-# 0.2) into chunks loaded on demand. The CLI of the same project, pinned.
-split_version=0.2.4
-if ! cargo install --list | grep -qx "wasm_split_cli_support v$split_version:"; then
-  say "installing wasm-split-cli $split_version (about 2 minutes, once)"
-  cargo install --locked wasm_split_cli_support --version "$split_version" --features build-binary
 fi
 
 # npm packages: wasm-opt (binaryen 132; Debian's older one miscompiles), and for tests

@@ -14,7 +14,13 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 step "set-up"
-./scripts/setup.sh --test
+./scripts/setup.sh --test --without-rust-tools
+# The two Rust tools (three minutes on a fresh machine, scripts/tools.sh) build beside the steps
+# below instead of before them. The site's build waits for them before its first use of them.
+tools_log=$(mktemp)
+setsid ./scripts/tools.sh >"$tools_log" 2>&1 &
+tools=$!
+trap 'kill -- -"$tools" 2>/dev/null || true; rm -f "$log" "$tools_log"' EXIT
 
 # The release bundle builds beside the lints and the tests: its slowest part (the whole-program
 # optimisation of the wasm, then wasm-opt) runs on one core while the debug builds use the other.
@@ -23,7 +29,7 @@ step "set-up"
 site_log=$(mktemp)
 setsid ./scripts/build-site.sh --deny-warnings >"$site_log" 2>&1 &
 site_build=$!
-trap 'kill -- -"$site_build" 2>/dev/null || true; rm -f "$log" "$site_log"' EXIT
+trap 'kill -- -"$tools" -"$site_build" 2>/dev/null || true; rm -f "$log" "$tools_log" "$site_log"' EXIT
 
 step "format"
 cargo fmt --all --check
@@ -49,6 +55,13 @@ cargo test --workspace --all-targets --no-run
 timeout -k 30 900 cargo test --workspace 2>&1 | tee -a "$log"
 
 step "release bundle and size budget"
+tools_status=0
+wait "$tools" || tools_status=$?
+grep -v '^ *\(Compiling\|Downloaded\) ' "$tools_log" || true
+if (( tools_status != 0 )); then
+  echo "installing the Rust tools failed (exit $tools_status)" >&2
+  exit "$tools_status"
+fi
 site_status=0
 wait "$site_build" || site_status=$?
 grep -v '^ *Compiling ' "$site_log" || true
@@ -66,7 +79,7 @@ e2e_log=$(mktemp)
 # Each test has ten minutes at most (a guard: all of them together take about three).
 setsid node --test --test-concurrency=2 --test-timeout=600000 tests/e2e/ >"$e2e_log" 2>&1 &
 e2e=$!
-trap 'kill -- -"$site_build" -"$e2e" 2>/dev/null || true; rm -f "$log" "$site_log" "$e2e_log"' EXIT
+trap 'kill -- -"$tools" -"$site_build" -"$e2e" 2>/dev/null || true; rm -f "$log" "$tools_log" "$site_log" "$e2e_log"' EXIT
 
 step "browser tests of the on-device store (feature store, wasm32, headless Chromium)"
 # Their build is the sealed store alone, without the pages or the framework (app/src/lib.rs says
