@@ -15,8 +15,8 @@ staging=target/site.staging
 wasm=target/wasm32-unknown-unknown/wasm-release/app.wasm
 
 # `--deny-warnings` (the test command): a warning in the app crate fails the build. This is the
-# one build of the browser's code without cfg(test), so the one where code that only tests use
-# is dead. Cargo says a fresh crate's warnings again, so a warm build fails on them too.
+# one build of the browser's code, so the one where code that only the server uses is dead.
+# Cargo says a fresh crate's warnings again, so a warm build fails on them too.
 deny_warnings=0
 [ "${1:-}" = "--deny-warnings" ] && deny_warnings=1
 build=(cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate)

@@ -230,6 +230,3 @@ fn shell_unavailable() {
     let _ = window.add_event_listener_with_callback("online", reload.as_ref().unchecked_ref());
     reload.forget();
 }
-
-#[cfg(all(test, feature = "ui", not(target_arch = "wasm32")))]
-mod tests;

@@ -383,6 +383,3 @@ pub struct EntryWritten {
     #[serde(default)]
     pub duplicates: Vec<crate::safety::interactions::Duplicate>,
 }
-
-#[cfg(test)]
-mod tests;

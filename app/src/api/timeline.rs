@@ -223,6 +223,3 @@ pub fn episode_title(text: &str) -> Option<String> {
         && !title.chars().any(char::is_control);
     fine.then(|| title.to_owned())
 }
-
-#[cfg(test)]
-mod tests;

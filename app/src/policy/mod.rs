@@ -553,6 +553,3 @@ fn holder_on_record(actor: &Actor<'_>, action: Action, item: &Item<'_>) -> Decis
         _ => D(Deny::Unsupported),
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -6,7 +6,7 @@
 //! input rules are [`crate::api::profile`]'s.
 
 pub mod chart;
-mod form;
+pub mod form;
 pub(crate) mod view;
 
 pub use view::ProfileSection;

@@ -301,6 +301,3 @@ impl Thesaurus {
         names
     }
 }
-
-#[cfg(test)]
-mod tests;

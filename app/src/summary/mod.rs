@@ -221,6 +221,3 @@ fn sort_items(part: Part, items: &mut [SummaryItem]) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests;

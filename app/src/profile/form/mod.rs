@@ -2,7 +2,7 @@
 //! treatment comes back with what the ANSM thesaurus says of it against the current treatments,
 //! shown at once, with the source.
 
-mod fields;
+pub mod fields;
 
 use leptos::{ev::SubmitEvent, prelude::*};
 

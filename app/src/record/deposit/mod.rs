@@ -3,7 +3,7 @@
 //! document kept for later. What the fields make is [`request::build`], pure and tested on the
 //! host.
 
-mod request;
+pub mod request;
 
 pub use request::{Deposit, DepositFields, build};
 

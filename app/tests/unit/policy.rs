@@ -5,8 +5,10 @@
 //! Longer than most files, on purpose: the independent statement of the rules is read against
 //! the policy line by line, so it stays in one file like the policy itself.
 
-use super::*;
-use crate::vocabulary::Section;
+use app::date::Date;
+use app::directory::Profession;
+use app::policy::*;
+use app::vocabulary::{Category, Domain, Section, Subject};
 
 const SELF: &str = "10000000009";
 const OTHER: &str = "10001234565";

@@ -1,7 +1,8 @@
 //! The check against pairs drawn from the thesaurus: substance pairs and class-level pairs at
 //! each of the four severities, found from either side, and pairs known not to interact.
 
-use super::*;
+use app::safety::interactions::*;
+use std::collections::HashSet;
 
 fn thesaurus() -> &'static Thesaurus {
     Thesaurus::embedded()

@@ -1,6 +1,9 @@
 //! The input rules of the profile's entries.
 
-use super::*;
+use app::api::InputError;
+use app::api::profile::*;
+use app::date::Date;
+use app::vocabulary::Section;
 
 fn today() -> Date {
     Date::parse("2026-11-25").unwrap()

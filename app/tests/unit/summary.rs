@@ -1,8 +1,14 @@
+mod jwe;
+mod link;
+
 use std::collections::BTreeSet;
 
-use super::*;
-use crate::api::profile::{AboGroup, AllergySeverity, DonationWish, Rhesus};
-use crate::api::record::AuthorInfo;
+use app::api::profile::{
+    AboGroup, AllergySeverity, DonationWish, Entry, EntryInfo, MeasurementKind, Rhesus,
+};
+use app::api::record::AuthorInfo;
+use app::date::Date;
+use app::summary::*;
 
 fn info(id: &str, entry: Entry, written_at: i64) -> EntryInfo {
     EntryInfo {
@@ -157,11 +163,11 @@ fn the_patient_leaves_out_any_item_and_masked_ones_start_out() {
     left_out.insert("peanut".into());
     left_out.insert("bisoprolol".into());
     left_out.insert(REGULAR_DOCTOR.into());
-    let doctor = crate::directory::Professional {
-        rpps: crate::directory::Rpps::parse("10000000009").unwrap(),
+    let doctor = app::directory::Professional {
+        rpps: app::directory::Rpps::parse("10000000009").unwrap(),
         given_name: "Anne".into(),
         family_name: "Martin".into(),
-        profession: crate::directory::Profession::Physician,
+        profession: app::directory::Profession::Physician,
         specialty: None,
         place: "Le Havre".into(),
     };
@@ -183,10 +189,10 @@ fn the_summary_round_trips_as_json_and_fits_a_link() {
     let json = serde_json::to_vec(&summary).unwrap();
     let back: Summary = serde_json::from_slice(&json).unwrap();
     assert_eq!(back, summary);
-    let key = jwe::new_key();
-    let sealed = jwe::encrypt(&key, &json);
+    let key = app::summary::jwe::new_key();
+    let sealed = app::summary::jwe::encrypt(&key, &json);
     assert!(sealed.len() < 8 * 1024, "{} bytes", sealed.len());
-    assert_eq!(&jwe::decrypt(&key, &sealed).unwrap()[..], &json[..]);
+    assert_eq!(&app::summary::jwe::decrypt(&key, &sealed).unwrap()[..], &json[..]);
 }
 
 #[test]

@@ -1,6 +1,9 @@
-use super::*;
-use crate::api::profile::MeasurementKind;
-use crate::vocabulary::{Category, MediaType};
+use app::api::filter::DocumentFilter;
+use app::api::profile::{Entry, MeasurementKind};
+use app::api::record::{AuthorInfo, DocumentInfo};
+use app::api::timeline::*;
+use app::date::Date;
+use app::vocabulary::{Category, MediaType};
 
 fn day(text: &str) -> Date {
     Date::parse(text).unwrap()

@@ -13,11 +13,11 @@ fn codes_are_the_json_names() {
             assert_eq!(serde_json::to_value(value).unwrap(), (*value).into(), "{value:?}");
         }
     }
-    use crate::api::account::{ConsentMethod, RepresentedKind};
-    use crate::api::emergency::NotificationKind as N;
-    use crate::api::history::HistoryFilter as H;
-    use crate::api::timeline::TimelineKind as T;
-    use crate::directory::Profession;
+    use app::api::account::{ConsentMethod, RepresentedKind};
+    use app::api::emergency::NotificationKind as N;
+    use app::api::history::HistoryFilter as H;
+    use app::api::timeline::TimelineKind as T;
+    use app::directory::Profession;
     same(&Profession::ALL);
     same(&[N::BreakGlass, N::BreakGlassOfPatient, N::DocumentDeposited, N::FirstAccess]);
     same(&[N::NewDevice, N::EmergencyLinkViewed]);
