@@ -8,7 +8,7 @@
 #![recursion_limit = "256"]
 
 // Feature `ui` is the pages (both `ssr` and `hydrate` turn it on). Without it, the crate is the
-// sealed on-device store alone: that is what the browser tests (`cargo test --target
+// sealed on-device store alone: that is what the browser tests (`cargo test --lib --target
 // wasm32-unknown-unknown --features store`, in headless Chromium) build to try it against the
 // real IndexedDB and Web Crypto, without compiling the framework and the pages for them. The
 // pages are built for the browser, linted and held to no warning by the site's build

@@ -165,7 +165,7 @@ impl Thesaurus {
 
     /// The data built into the server (the browser fetches the same file rather than carry it
     /// in its bundle).
-    #[cfg(any(test, not(target_arch = "wasm32")))]
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn embedded() -> &'static Self {
         static THESAURUS: std::sync::OnceLock<Thesaurus> = std::sync::OnceLock::new();
         THESAURUS.get_or_init(|| {
