@@ -11,25 +11,41 @@ started=$(date +%s)
 step() { printf '\n\033[1m== %s\033[0m (at %d s)\n' "$*" "$(( $(date +%s) - started ))"; }
 # Every runner's output also goes to this log, so the closing line can add up all the counts.
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# The jobs that run beside the steps, each in a process group of its own (so that a step failing
+# before a job is awaited stops it and all it started), and the files of their output.
+groups=()
+files=("$log")
+trap 'kill -- "${groups[@]/#/-}" 2>/dev/null || true; rm -f "${files[@]}"' EXIT
+# Waits for such a job, adds its output (without cargo's "Compiling" lines) to the log, and stops
+# the run if it failed.
+await_job() {
+  local what=$1 job=$2 output=$3 status=0
+  wait "$job" || status=$?
+  grep -v '^ *\(Compiling\|Downloaded\) ' "$output" | tee -a "$log" || true
+  if (( status != 0 )); then
+    echo "$what failed (exit $status)" >&2
+    exit "$status"
+  fi
+}
 
 step "set-up"
 ./scripts/setup.sh --test --without-rust-tools
 # The two Rust tools (three minutes on a fresh machine, scripts/tools.sh) build beside the steps
 # below instead of before them. The site's build waits for them before its first use of them.
 tools_log=$(mktemp)
+files+=("$tools_log")
 setsid ./scripts/tools.sh >"$tools_log" 2>&1 &
 tools=$!
-trap 'kill -- -"$tools" 2>/dev/null || true; rm -f "$log" "$tools_log"' EXIT
+groups+=("$tools")
 
 # The release bundle builds beside the lints and the tests: its slowest part (the whole-program
 # optimisation of the wasm, then wasm-opt) runs on one core while the debug builds use the other.
 # Another profile, so another build lock: the two cargo runs never wait for each other.
-# In a process group of its own, so that a step failing before it is awaited stops it too.
 site_log=$(mktemp)
+files+=("$site_log")
 setsid ./scripts/build-site.sh --deny-warnings >"$site_log" 2>&1 &
 site_build=$!
-trap 'kill -- -"$tools" -"$site_build" 2>/dev/null || true; rm -f "$log" "$tools_log" "$site_log"' EXIT
+groups+=("$site_build")
 
 step "format"
 cargo fmt --all --check
@@ -57,20 +73,8 @@ cargo test --workspace --tests --benches --no-run
 timeout -k 30 900 cargo test --workspace 2>&1 | tee -a "$log"
 
 step "release bundle and size budget"
-tools_status=0
-wait "$tools" || tools_status=$?
-grep -v '^ *\(Compiling\|Downloaded\) ' "$tools_log" || true
-if (( tools_status != 0 )); then
-  echo "installing the Rust tools failed (exit $tools_status)" >&2
-  exit "$tools_status"
-fi
-site_status=0
-wait "$site_build" || site_status=$?
-grep -v '^ *Compiling ' "$site_log" || true
-if (( site_status != 0 )); then
-  echo "the release bundle failed to build (exit $site_status)" >&2
-  exit "$site_status"
-fi
+await_job "installing the Rust tools" "$tools" "$tools_log"
+await_job "building the release bundle" "$site_build" "$site_log"
 node scripts/size-report.mjs
 
 # The end-to-end tests mostly wait on the browser and the server: they run beside the wasm
@@ -78,19 +82,19 @@ node scripts/size-report.mjs
 # made (target/debug/carnet; `cargo build -p server` would build another, with other features).
 # Two files at a time (each has its own server, data and browser): 200 s instead of 300.
 e2e_log=$(mktemp)
+files+=("$e2e_log")
 # Each test has ten minutes at most (a guard: all of them together take about three).
 setsid node --test --test-concurrency=2 --test-timeout=600000 tests/e2e/ >"$e2e_log" 2>&1 &
 e2e=$!
-trap 'kill -- -"$tools" -"$site_build" -"$e2e" 2>/dev/null || true; rm -f "$log" "$tools_log" "$site_log" "$e2e_log"' EXIT
+groups+=("$e2e")
 
 step "browser tests of the on-device store (feature store, wasm32, headless Chromium)"
 # Their build is the sealed store alone, without the pages or the framework (app/src/lib.rs says
 # why). The library as the browser gets it, pages and all, is the release bundle's build above:
 # linted, and failed by a warning.
 store_log=$(mktemp)
-trap 'kill -- -"$tools" -"$site_build" -"$e2e" 2>/dev/null || true; rm -f "$log" "$tools_log" "$site_log" "$e2e_log" "$store_log"' EXIT
-cargo test -p app --lib --target wasm32-unknown-unknown --features store 2>&1 | tee "$store_log"
-cat "$store_log" >>"$log"
+files+=("$store_log")
+cargo test -p app --lib --target wasm32-unknown-unknown --features store 2>&1 | tee -a "$log" "$store_log"
 # `--lib` names the library although its host test harness is off (app/Cargo.toml); were cargo
 # to stop building it when named, this step would pass on no test at all instead of failing.
 if ! grep -q '^test result: ok\. [1-9]' "$store_log"; then
@@ -99,13 +103,7 @@ if ! grep -q '^test result: ok\. [1-9]' "$store_log"; then
 fi
 
 step "end-to-end tests (real server, headless Chromium)"
-e2e_status=0
-wait "$e2e" || e2e_status=$?
-tee -a "$log" <"$e2e_log"
-if (( e2e_status != 0 )); then
-  echo "end-to-end tests failed (exit $e2e_status)" >&2
-  exit "$e2e_status"
-fi
+await_job "the end-to-end tests" "$e2e" "$e2e_log"
 
 passed=$(awk '/^test result:/ { n += $4 } /^# pass / { n += $3 } END { print n + 0 }' "$log")
 failed=$(awk '/^test result:/ { n += $6 } /^# fail / { n += $3 } END { print n + 0 }' "$log")

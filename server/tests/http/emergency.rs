@@ -12,7 +12,7 @@ use server::{
 };
 
 use super::fixtures::{
-    DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, json_of, listed,
+    DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, json_get, listed,
     meta, post, put, record_id, signed_up,
 };
 use crate::{START, TestApp, test_app, test_app_with};
@@ -118,12 +118,12 @@ async fn break_glass_opens_a_record_for_a_bounded_time_and_tells_the_patient_and
     );
 
     // The professional's screens know: the live session, and the patient in their list.
-    let (_, live) = json_of(&app, "/api/pro/break-glass", &c.nurse).await;
+    let (_, live) = json_get(&app, "/api/pro/break-glass", &c.nurse.0).await;
     assert_eq!(live.as_array().unwrap().len(), 1);
-    let (_, patients) = json_of(&app, "/api/pro/patients", &c.nurse).await;
+    let (_, patients) = json_get(&app, "/api/pro/patients", &c.nurse.0).await;
     assert_eq!(patients[0]["id"], json!(record));
     assert_eq!(patients[0]["emergency_until"], json!(START + 4 * 3600));
-    let (_, one) = json_of(&app, &format!("/api/pro/patients/{record}"), &c.nurse).await;
+    let (_, one) = json_get(&app, &format!("/api/pro/patients/{record}"), &c.nurse.0).await;
     assert_eq!(one, patients[0], "the record's own page knows it as the list does");
 
     // The patient is told by message and in the app; the regular doctor in the app.
@@ -132,27 +132,27 @@ async fn break_glass_opens_a_record_for_a_bounded_time_and_tells_the_patient_and
     assert_eq!(messages[0].recipient, "jeanne@example.fr");
     assert_eq!(messages[0].subject, "Accès en urgence à votre dossier Carnet");
     assert!(!messages[0].body.contains(reason), "the reason stays in the record");
-    let (_, told) = json_of(&app, "/api/notifications", &c.patient).await;
+    let (_, told) = json_get(&app, "/api/notifications", &c.patient.0).await;
     assert_eq!(told[0]["kind"], "break_glass");
     assert_eq!(told[0]["by"]["rpps"], NURSE);
     assert_eq!(told[0]["read"], false);
-    let (_, doctor_told) = json_of(&app, "/api/notifications", &c.doctor).await;
+    let (_, doctor_told) = json_get(&app, "/api/notifications", &c.doctor.0).await;
     assert_eq!(doctor_told[0]["kind"], "break_glass_of_patient");
     assert_eq!(doctor_told[0]["patient"], "Jeanne Martin");
-    let (_, nurse_told) = json_of(&app, "/api/notifications", &c.nurse).await;
+    let (_, nurse_told) = json_get(&app, "/api/notifications", &c.nurse.0).await;
     assert_eq!(nurse_told, json!([]));
     let read = call(&app, "/api/notifications/read", json!(null), &c.patient).await;
     assert_eq!(read.status, StatusCode::NO_CONTENT);
-    let (_, told) = json_of(&app, "/api/notifications", &c.patient).await;
+    let (_, told) = json_get(&app, "/api/notifications", &c.patient.0).await;
     assert_eq!(told[0]["read"], true);
 
     // The review list, with the reason, for the patient and the regular doctor; nobody else.
     let review = format!("/api/records/{record}/break-glass");
-    let (_, sessions) = json_of(&app, &review, &c.patient).await;
+    let (_, sessions) = json_get(&app, &review, &c.patient.0).await;
     assert_eq!(sessions[0]["reason"], reason);
     assert_eq!(sessions[0]["live"], true);
-    assert_eq!(json_of(&app, &review, &c.doctor).await.0, StatusCode::OK);
-    assert_eq!(json_of(&app, &review, &c.nurse).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(json_get(&app, &review, &c.doctor.0).await.0, StatusCode::OK);
+    assert_eq!(json_get(&app, &review, &c.nurse.0).await.0, StatusCode::NOT_FOUND);
 
     // Four hours later it is over, on the very next request.
     // (Idle professional sessions end after 15 minutes: the nurse signs in again.)
@@ -160,9 +160,9 @@ async fn break_glass_opens_a_record_for_a_bounded_time_and_tells_the_patient_and
     let nurse = card_session(&app, NURSE).await;
     let patient = super::fixtures::logged_in(&app, "jeanne@example.fr").await;
     assert!(listed(&app, record, &nurse).await.is_empty());
-    let (_, live) = json_of(&app, "/api/pro/break-glass", &nurse).await;
+    let (_, live) = json_get(&app, "/api/pro/break-glass", &nurse.0).await;
     assert_eq!(live, json!([]));
-    let (_, sessions) = json_of(&app, &review, &patient).await;
+    let (_, sessions) = json_get(&app, &review, &patient.0).await;
     assert_eq!(sessions[0]["live"], false);
 
     // A new session can be ended early by its professional, and by nobody else.
@@ -175,7 +175,7 @@ async fn break_glass_opens_a_record_for_a_bounded_time_and_tells_the_patient_and
     assert_eq!(call(&app, &end, json!(null), &nurse).await.status, StatusCode::NO_CONTENT);
     assert!(listed(&app, record, &nurse).await.is_empty());
     assert_eq!(call(&app, &end, json!(null), &nurse).await.status, StatusCode::NOT_FOUND);
-    let (_, sessions) = json_of(&app, &review, &patient).await;
+    let (_, sessions) = json_get(&app, &review, &patient.0).await;
     assert_eq!(sessions.as_array().unwrap().len(), 2);
 }
 
@@ -187,13 +187,13 @@ async fn an_advance_refusal_or_a_block_keeps_the_record_closed_in_an_emergency()
     let start = "/api/pro/break-glass";
     let reason = "Patiente inconsciente, admise au SAU";
     let refusal = format!("/api/records/{record}/break-glass-refusal");
-    assert_eq!(json_of(&app, &refusal, &c.patient).await.1, json!({ "refused": false }));
+    assert_eq!(json_get(&app, &refusal, &c.patient.0).await.1, json!({ "refused": false }));
     // Only the patient side sets it.
     let by_nurse = put(&app, &refusal, br#"{"refused":false}"#.to_vec(), &c.nurse, true).await;
     assert_eq!(by_nurse.status, StatusCode::FORBIDDEN);
     let set = put(&app, &refusal, br#"{"refused":true}"#.to_vec(), &c.patient, true).await;
     assert_eq!(set.status, StatusCode::NO_CONTENT);
-    assert_eq!(json_of(&app, &refusal, &c.patient).await.1, json!({ "refused": true }));
+    assert_eq!(json_get(&app, &refusal, &c.patient.0).await.1, json!({ "refused": true }));
 
     let refused = call(&app, start, emergency(reason), &c.nurse).await;
     assert_eq!(
@@ -270,7 +270,7 @@ async fn the_patient_previews_exactly_what_a_professional_sees_and_why_not_the_r
     let c = cast(&app).await;
     let record = &c.record;
     let preview = format!("/api/records/{record}/preview/{NURSE}");
-    let (status, nothing) = json_of(&app, &preview, &c.patient).await;
+    let (status, nothing) = json_get(&app, &preview, &c.patient.0).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(nothing["documents"], json!([]));
     assert_eq!(nothing["hidden"][0]["reason"], "no_grant");
@@ -279,7 +279,7 @@ async fn the_patient_previews_exactly_what_a_professional_sees_and_why_not_the_r
     let grant = json!({ "scope": { "some": { "categories": ["patient_own"], "profile": true } } });
     let uri = format!("/api/records/{record}/grants/{NURSE}");
     put(&app, &uri, grant.to_string().into_bytes(), &c.patient, true).await;
-    let (_, shown) = json_of(&app, &preview, &c.patient).await;
+    let (_, shown) = json_get(&app, &preview, &c.patient.0).await;
     let nurse_sees = listed(&app, record, &c.nurse).await;
     assert_eq!(shown["documents"], Value::Array(nurse_sees), "the preview is the nurse's own view");
     let hidden = shown["hidden"].as_array().unwrap();
@@ -291,20 +291,20 @@ async fn the_patient_previews_exactly_what_a_professional_sees_and_why_not_the_r
     assert!(shown["profile"].as_array().unwrap().contains(&json!("allergies")));
 
     // Only the patient side previews; an unknown or malformed identifier is not found.
-    assert_eq!(json_of(&app, &preview, &c.nurse).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(json_get(&app, &preview, &c.nurse.0).await.0, StatusCode::NOT_FOUND);
     let bad = format!("/api/records/{record}/preview/10000000008");
-    assert_eq!(json_of(&app, &bad, &c.patient).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(json_get(&app, &bad, &c.patient.0).await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn a_professional_shows_a_code_that_opens_the_patients_record_on_them() {
     let app = test_app().await;
     let c = cast(&app).await;
-    let (status, code) = json_of(&app, "/api/pro/grant-code", &c.nurse).await;
+    let (status, code) = json_get(&app, "/api/pro/grant-code", &c.nurse.0).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(code["url"], format!("http://localhost/dossier/partage?pro={NURSE}"));
     let svg = code["svg"].as_str().unwrap();
     assert!(svg.contains("<svg") && svg.contains("</svg>") && !svg.contains("<script"), "{svg}");
     // A patient has no such code.
-    assert_eq!(json_of(&app, "/api/pro/grant-code", &c.patient).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(json_get(&app, "/api/pro/grant-code", &c.patient.0).await.0, StatusCode::FORBIDDEN);
 }

@@ -204,11 +204,6 @@ pub async fn put(app: &TestApp, uri: &str, body: Vec<u8>, session: &Session, jso
     reply(app.router.clone().oneshot(request).await.unwrap()).await
 }
 
-/// A `GET` as the session: its status and JSON body (`null` when there is none).
-pub async fn json_of(app: &TestApp, uri: &str, session: &Session) -> (StatusCode, Value) {
-    json_get(app, uri, &session.0).await
-}
-
 /// The patient grants `rpps` the whole record.
 pub async fn grant_all(app: &TestApp, record: &str, rpps: &str, patient: &Session) {
     let all = json!({ "scope": "all" }).to_string().into_bytes();
@@ -325,7 +320,7 @@ pub async fn password_then_code(app: &TestApp, contact: &str, peer: &str, code: 
 
 /// The kinds of the notifications the session reads.
 pub async fn told(app: &TestApp, session: &Session) -> Vec<String> {
-    let (status, list) = json_of(app, "/api/notifications", session).await;
+    let (status, list) = json_get(app, "/api/notifications", &session.0).await;
     assert_eq!(status, StatusCode::OK);
     list.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
 }
@@ -384,6 +379,7 @@ pub async fn pro_session(app: &TestApp, rpps: &str, key: &SigningKey) -> (String
     (session_cookie(&reply), reply.body["csrf_token"].as_str().unwrap().to_owned())
 }
 
+/// A `GET` with the session cookie: its status and JSON body (`null` when there is none).
 pub async fn json_get(app: &TestApp, uri: &str, cookie: &str) -> (StatusCode, Value) {
     let response = get(&app.router, uri, Some(cookie)).await;
     let status = response.status();

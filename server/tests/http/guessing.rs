@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use server::store::{AuditStore, OutboxStore, RateStore};
 
 use super::fixtures::{
-    DOCTOR, call, grant_all, json_of, password_then_code, patient_doctor_nurse, post_from, told,
+    DOCTOR, call, grant_all, json_get, password_then_code, patient_doctor_nurse, post_from, told,
 };
 use crate::{TestApp, get, test_app};
 
@@ -334,13 +334,13 @@ async fn a_proof_signs_nothing_and_proofs_are_limited() {
     let app = test_app().await;
     let (patient, record, _, _) = patient_doctor_nurse(&app).await;
     let history = format!("/api/records/{record}/access-history");
-    json_of(&app, &history, &patient).await;
+    json_get(&app, &history, &patient.0).await;
     app.sign_head().await;
     let heads = app.store.checkpoints().await.unwrap().len();
     let proof = format!("/api/records/{record}/access-history/1/proof");
     let mut statuses = Vec::new();
     for _ in 0..25 {
-        statuses.push(json_of(&app, &proof, &patient).await.0);
+        statuses.push(json_get(&app, &proof, &patient.0).await.0);
     }
     assert_eq!(statuses[0], StatusCode::OK);
     assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
@@ -378,11 +378,15 @@ async fn refused_tries_of_one_kind_or_another_close_the_small_gaps() {
 
     // A refused first try does not spend the patient's notice of a first access.
     let grants = format!("/api/records/{record}/grants");
-    assert_eq!(json_of(&app, &grants, &doctor).await.0, StatusCode::NOT_FOUND, "refused, traced");
+    assert_eq!(
+        json_get(&app, &grants, &doctor.0).await.0,
+        StatusCode::NOT_FOUND,
+        "refused, traced"
+    );
     assert_eq!(told(&app, &patient).await.iter().filter(|k| *k == "first_access").count(), 0);
     grant_all(&app, &record, DOCTOR, &patient).await;
     let content = format!("/api/records/{record}/documents");
-    json_of(&app, &content, &doctor).await;
+    json_get(&app, &content, &doctor.0).await;
     assert_eq!(told(&app, &patient).await.iter().filter(|k| *k == "first_access").count(), 1);
 
     // A professional who tests a contact for an account is counted and traced.

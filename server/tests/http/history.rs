@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::fixtures::signed_up;
 use super::fixtures::{
-    DOCTOR, NURSE, PDF, Session, deposit, grant_all, json_of, meta, patient_doctor_nurse,
+    DOCTOR, NURSE, PDF, Session, deposit, grant_all, json_get, meta, patient_doctor_nurse,
     professionals, put, record_id,
 };
 use crate::{get, test_app, test_app_with};
@@ -121,7 +121,7 @@ async fn the_access_history_is_read_a_page_at_a_time_and_filtered_on_the_server(
     let page = |query: &str| {
         let uri = format!("{base}/access-history{query}");
         let (app, patient) = (&app, &patient);
-        async move { json_of(app, &uri, patient).await }
+        async move { json_get(app, &uri, &patient.0).await }
     };
     let seqs = |page: &Value| -> Vec<u64> {
         page["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect()

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::fixtures::{
-    DOCTOR, NURSE, PDF, Session, deposit, grant_all, json_of, listed, meta, patient_doctor_nurse,
+    DOCTOR, NURSE, PDF, Session, deposit, grant_all, json_get, listed, meta, patient_doctor_nurse,
     put,
 };
 use crate::{get, test_app, text};
@@ -61,7 +61,7 @@ async fn record_pages_render_the_persons_data_read_once_through_the_policy() {
 
     // The professional's list and a document's own page, rendered likewise for the doctor the
     // record is open to, and for no one else (the nurse has no access).
-    let (_, listed) = json_of(&app, &format!("/api/records/{record}/documents"), &patient).await;
+    let (_, listed) = json_get(&app, &format!("/api/records/{record}/documents"), &patient.0).await;
     let id = listed[0]["id"].as_str().unwrap().to_owned();
     let documents = format!("/pro/dossier/{record}/documents");
     for page in [documents.clone(), format!("{documents}/{id}")] {
@@ -111,7 +111,7 @@ async fn a_list_of_documents_is_as_long_as_asked_and_the_home_page_reads_the_new
     let answer = |query: &str| {
         let uri = format!("/api/records/{record}/documents{query}");
         let (app, patient) = (&app, &patient);
-        async move { json_of(app, &uri, patient).await }
+        async move { json_get(app, &uri, &patient.0).await }
     };
     let (status, two) = answer("?limit=2").await;
     assert_eq!(status, StatusCode::OK);
@@ -157,7 +157,7 @@ async fn documents_come_a_page_at_a_time_and_one_alone_through_the_policy() {
     let page = |session: &Session, query: &str| {
         let uri = format!("/api/records/{record}/documents/pages/{query}");
         let (app, session) = (&app, session.clone());
-        async move { json_of(app, &uri, &session).await }
+        async move { json_get(app, &uri, &session.0).await }
     };
     let titles = |page: &Value| -> Vec<String> {
         let documents = page["documents"].as_array().unwrap();
@@ -206,7 +206,7 @@ async fn documents_come_a_page_at_a_time_and_one_alone_through_the_policy() {
     let one = |session: &Session, id: &str| {
         let uri = format!("/api/records/{record}/documents/{id}");
         let (app, session) = (&app, session.clone());
-        async move { json_of(app, &uri, &session).await }
+        async move { json_get(app, &uri, &session.0).await }
     };
     let (status, alone) = one(&doctor, &note).await;
     assert_eq!(status, StatusCode::OK);
@@ -220,7 +220,7 @@ async fn documents_come_a_page_at_a_time_and_one_alone_through_the_policy() {
 
     // In the patient's access history: each page read once, each description read or refused.
     let (_, history) =
-        json_of(&app, &format!("/api/records/{record}/access-history"), &patient).await;
+        json_get(&app, &format!("/api/records/{record}/access-history"), &patient.0).await;
     let events = history["events"].as_array().unwrap();
     let count = |action: &str, allowed: bool, actor: &str| {
         let matching = |e: &&Value| {

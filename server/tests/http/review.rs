@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use server::store::{AccountId, AuditStore, OutboxStore, SecretStore};
 
 use super::fixtures::{
-    DOCTOR, NURSE, PDF, Session, call, deposit, grant_all, json_of, listed, meta,
+    DOCTOR, NURSE, PDF, Session, call, deposit, grant_all, json_get, listed, meta,
     minor_with_parent, patient_doctor_nurse, put, told,
 };
 use crate::{TestApp, get, test_app, text};
@@ -33,13 +33,13 @@ fn flagged(title: &str, category: &str, flag: &str) -> Value {
 /// place would say that something happened there).
 async fn history_items(app: &TestApp, record: &str, session: &Session) -> Vec<String> {
     let history = format!("/api/records/{record}/access-history");
-    let (status, list) = json_of(app, &history, session).await;
+    let (status, list) = json_get(app, &history, &session.0).await;
     assert_eq!(status, StatusCode::OK);
     let events = list["events"].as_array().unwrap();
     let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     let mut before = seqs.first().map_or(0, |newest| newest + 1);
     while let Some(next) =
-        json_of(app, &format!("{history}?limit=1&before={before}"), session).await.1["older"]
+        json_get(app, &format!("{history}?limit=1&before={before}"), &session.0).await.1["older"]
             .as_u64()
     {
         assert!(seqs.contains(&next), "{next} is not in {seqs:?}");
@@ -118,16 +118,16 @@ async fn blocking_the_regular_doctor_ends_the_history_the_review_and_the_notices
     assert_eq!(put(&app, &uri, designate, &patient, true).await.status, StatusCode::NO_CONTENT);
     let history = format!("/api/records/{record}/access-history");
     let review = format!("/api/records/{record}/break-glass");
-    assert_eq!(json_of(&app, &history, &doctor).await.0, StatusCode::OK);
-    assert_eq!(json_of(&app, &review, &doctor).await.0, StatusCode::OK);
+    assert_eq!(json_get(&app, &history, &doctor.0).await.0, StatusCode::OK);
+    assert_eq!(json_get(&app, &review, &doctor.0).await.0, StatusCode::OK);
 
     let block = format!("/api/records/{record}/grants/{DOCTOR}/block");
     assert_eq!(call(&app, &block, json!(null), &patient).await.status, StatusCode::NO_CONTENT);
     // The very next requests.
-    assert_eq!(json_of(&app, &history, &doctor).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(json_of(&app, &review, &doctor).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(json_get(&app, &history, &doctor.0).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(json_get(&app, &review, &doctor.0).await.0, StatusCode::NOT_FOUND);
     let proof = format!("/api/records/{record}/access-history/1/proof");
-    assert_eq!(json_of(&app, &proof, &doctor).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(json_get(&app, &proof, &doctor.0).await.0, StatusCode::NOT_FOUND);
     // An emergency access is no longer told to them.
     let emergency = json!({ "given_name": "jeanne", "family_name": "MARTIN",
         "birth_date": "1980-05-17", "reason": "Patiente inconsciente, admise au SAU" });
@@ -152,17 +152,17 @@ async fn withdrawn_content_reaches_no_granted_professional_through_the_export_or
     let withdraw = format!("/api/records/{record}/documents/{report}/withdraw");
     assert_eq!(call(&app, &withdraw, json!(null), &doctor).await.status, StatusCode::NO_CONTENT);
 
-    let (status, export) = json_of(&app, &format!("/api/records/{record}/export"), &nurse).await;
+    let (status, export) = json_get(&app, &format!("/api/records/{record}/export"), &nurse.0).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(export["documents"], json!([]), "the export holds no withdrawn content");
     assert!(listed(&app, &record, &nurse).await.is_empty());
     let content = format!("/api/records/{record}/documents/{report}/content");
-    assert_eq!(json_of(&app, &content, &nurse).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(json_get(&app, &content, &nurse.0).await.0, StatusCode::NOT_FOUND);
     // Its author and the patient still read it; a PDF comes sandboxed like any document.
     let pdf = get(&app.router, &content, Some(&doctor.0)).await;
     assert_eq!(pdf.status(), StatusCode::OK);
     assert!(crate::header(&pdf, "content-security-policy").ends_with("; sandbox"));
-    let (_, theirs) = json_of(&app, &format!("/api/records/{record}/export"), &patient).await;
+    let (_, theirs) = json_get(&app, &format!("/api/records/{record}/export"), &patient.0).await;
     assert_eq!(theirs["documents"].as_array().unwrap().len(), 1);
 }
 
@@ -213,7 +213,7 @@ async fn the_server_says_what_each_person_may_do_on_the_record_and_on_each_item(
         let uri = format!("/api/records/{record}/abilities");
         let app = &app;
         let session = session.clone();
-        async move { json_of(app, &uri, &session).await.1 }
+        async move { json_get(app, &uri, &session.0).await.1 }
     };
     let mine = abilities(&patient).await;
     assert_eq!(
@@ -302,7 +302,7 @@ async fn an_item_moved_to_another_record_in_the_database_does_not_open_there() {
     let moved = get(&app.router, &content(&second), Some(&paul.0)).await;
     assert_eq!(moved.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(!text(moved).await.contains("Compte rendu"));
-    let (listed, _) = json_of(&app, &format!("/api/records/{second}/documents"), &paul).await;
+    let (listed, _) = json_get(&app, &format!("/api/records/{second}/documents"), &paul.0).await;
     assert_ne!(listed, StatusCode::OK, "its sealed title does not open in Paul's record either");
 }
 
@@ -318,7 +318,7 @@ async fn an_inclusion_proof_shows_no_other_actors_address() {
     let content = format!("/api/records/{record}/documents/{report}/content");
     assert_eq!(get(&app.router, &content, Some(&doctor.0)).await.status(), StatusCode::OK);
     let (_, history) =
-        json_of(&app, &format!("/api/records/{record}/access-history"), &patient).await;
+        json_get(&app, &format!("/api/records/{record}/access-history"), &patient.0).await;
     let read = history["events"]
         .as_array()
         .unwrap()
@@ -328,7 +328,8 @@ async fn an_inclusion_proof_shows_no_other_actors_address() {
     let seq = read["seq"].as_u64().unwrap();
     app.sign_head().await;
     let (status, proof) =
-        json_of(&app, &format!("/api/records/{record}/access-history/{seq}/proof"), &patient).await;
+        json_get(&app, &format!("/api/records/{record}/access-history/{seq}/proof"), &patient.0)
+            .await;
     assert_eq!(status, StatusCode::OK);
     let shown = STANDARD.decode(proof["entry"].as_str().unwrap()).unwrap();
     assert_eq!(
