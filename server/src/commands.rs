@@ -45,7 +45,7 @@ pub async fn import_directory(store: &dyn Store, file: &Path) -> Outcome {
 pub async fn issue_card(store: &dyn Store, rpps: &str, out: &Path) -> Outcome {
     let rpps = Rpps::parse(rpps).ok_or("--rpps must be 11 digits with a valid check digit")?;
     let entry = store
-        .professional(rpps.as_str())
+        .professional(&rpps)
         .await?
         .filter(|entry| entry.active)
         .ok_or_else(|| format!("{rpps} is not an active entry of the directory"))?;
@@ -62,7 +62,7 @@ pub async fn issue_card(store: &dyn Store, rpps: &str, out: &Path) -> Outcome {
     // Written before the key is recorded: a failure leaves the old card working.
     std::fs::write(out, json)
         .map_err(|error| format!("cannot write {}: {error}", out.display()))?;
-    store.set_card_key(rpps.as_str(), &public_key).await?;
+    store.set_card_key(&rpps, &public_key).await?;
     let p = entry.professional;
     println!(
         "Card issued for {} {} ({rpps}) in {}; any earlier card of theirs no longer works.",
@@ -83,14 +83,13 @@ pub async fn unlock_card(
     let rpps = Rpps::parse(rpps).ok_or("--rpps must be 11 digits with a valid check digit")?;
     let entry = server::audit::professional_entry(
         AuditAction::ProfessionalCardUnlocked,
-        Some(rpps.as_str()),
+        Some(&rpps),
         "command-line",
         None,
         SystemClock.now(),
     );
     auditor.append(store, &entry).await?;
-    let lifted =
-        store.rate_limit_reset_prefix(&server::professional::card_prefix(rpps.as_str())).await?;
+    let lifted = store.rate_limit_reset_prefix(&server::professional::card_prefix(&rpps)).await?;
     println!("Card {rpps}: delays lifted from {lifted} address(es); recorded in the audit log.");
     Ok(())
 }
@@ -157,7 +156,7 @@ pub async fn review_break_glass(store: &dyn Store, vault: &Vault, days: u32) -> 
                 entry.professional.profession.code(),
                 session.rpps
             ),
-            None => session.rpps.clone(),
+            None => session.rpps.to_string(),
         };
         let whose = match store.account_by_id(&session.account_id).await? {
             Some(record) => format!("{} {} ({})", record.given_name, record.family_name, record.id),

@@ -19,7 +19,7 @@ use crate::{
     error::ApiError,
     messages::Message,
     representatives::representatives_now,
-    store::{AccountId, AccountRecord, Channel, Recipient},
+    store::{AccountId, AccountRecord, Channel, Recipient, Rpps},
 };
 
 /// The patient's choices, or the defaults when they made none (or the stored ones no longer
@@ -55,7 +55,7 @@ pub async fn tell_patient(
     state: &AppState,
     patient: &AccountId,
     kind: NotificationKind,
-    actor: Option<&str>,
+    actor: Option<&Rpps>,
     message: Kind<'_>,
     about: Option<About<'_>>,
 ) -> Result<(), ApiError> {
@@ -93,10 +93,10 @@ pub fn line(professional: &app::directory::Professional) -> String {
 }
 
 /// The same from the directory; the bare RPPS if it no longer lists them.
-pub async fn professional_line(state: &AppState, rpps: &str) -> Result<String, ApiError> {
+pub async fn professional_line(state: &AppState, rpps: &Rpps) -> Result<String, ApiError> {
     Ok(match state.store.professional(rpps).await? {
         Some(record) => line(&record.professional),
-        None => rpps.to_owned(),
+        None => rpps.to_string(),
     })
 }
 

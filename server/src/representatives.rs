@@ -70,7 +70,7 @@ mod tests {
             kind,
             consent_at: 0,
             consent_method: ConsentMethod::InPerson,
-            recorded_by: "10000000009".into(),
+            recorded_by: app::directory::Rpps::parse("10000000009").unwrap(),
             withdrawn_at: withdrawn.then_some(1),
             given_name: "Léa".into(),
             family_name: "Martin".into(),

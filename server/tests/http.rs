@@ -69,6 +69,11 @@ pub const CARD_PIN: &str = "2468";
 /// A card's public key, and its signing key.
 pub type TestCard = (Vec<u8>, p256::ecdsa::SigningKey);
 
+/// A test's professional, by a well-formed RPPS.
+pub fn rpps(text: &str) -> app::directory::Rpps {
+    app::directory::Rpps::parse(text).unwrap()
+}
+
 /// A real card for `rpps` (its public key, and its signing key opened with [`CARD_PIN`]),
 /// issued and opened once per test process. Sealing a card costs 600,000 PBKDF2 rounds each
 /// way, run unoptimised in a test build: issued per test, cards were most of this binary's
@@ -79,8 +84,8 @@ pub fn test_card(rpps: &str) -> TestCard {
     cards
         .entry(rpps.to_owned())
         .or_insert_with(|| {
-            let rpps = app::directory::Rpps::parse(rpps).unwrap();
-            let (file, public) = server::professional::card::issue(&rpps, CARD_PIN).unwrap();
+            let (file, public) =
+                server::professional::card::issue(&self::rpps(rpps), CARD_PIN).unwrap();
             (public, server::professional::card::open(&file, CARD_PIN).unwrap())
         })
         .clone()

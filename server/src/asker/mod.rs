@@ -18,7 +18,9 @@ use crate::{
     AppState,
     error::ApiError,
     session::{AnySession, Session},
-    store::{AccountId, AccountRecord, AccountStatus, Party, ProfessionalRecord, SessionOwner},
+    store::{
+        AccountId, AccountRecord, AccountStatus, Party, ProfessionalRecord, Rpps, SessionOwner,
+    },
 };
 
 /// Who is asking about a record, as the server established it (never as the browser says).
@@ -60,14 +62,14 @@ pub fn author_of(party: &Party) -> app::policy::Author<'_> {
     use app::policy::Author;
     match party {
         Party::Patient(_) => Author::Patient,
-        Party::Professional(rpps) => Author::Professional(rpps),
+        Party::Professional(rpps) => Author::Professional(rpps.as_str()),
         Party::Insurer => Author::Insurer,
     }
 }
 
 /// Authors' names already looked up while building one answer (a list names the same few
 /// professionals many times).
-pub type Names = std::collections::HashMap<String, String>;
+pub type Names = std::collections::HashMap<Rpps, String>;
 
 /// Who wrote an item, as people read it (a professional by name, looked up once per answer).
 pub async fn author_info(
@@ -95,7 +97,7 @@ pub async fn author_info(
                     name
                 }
             };
-            AuthorInfo::Professional { rpps: rpps.clone(), name }
+            AuthorInfo::Professional { rpps: rpps.to_string(), name }
         }
     })
 }
@@ -115,7 +117,7 @@ pub fn professional_actor<'a>(
         rpps: entry.rpps.as_str(),
         profession: entry.profession,
         specialty: entry.specialty.as_deref(),
-        regular_doctor: patient.regular_doctor.as_deref() == Some(entry.rpps.as_str()),
+        regular_doctor: patient.regular_doctor.as_ref() == Some(&entry.rpps),
         consent: consent.clone(),
         break_glass,
     })

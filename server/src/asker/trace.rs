@@ -10,7 +10,7 @@ use crate::{
     audit::{AuditAction, AuditActor, AuditEntry},
     error::ApiError,
     extract::Origin,
-    store::{AccountId, AuditRows, Committed, StoreError},
+    store::{AccountId, AuditRows, Committed, Rpps, StoreError},
 };
 
 pub fn actor(asker: &Asker) -> AuditActor {
@@ -28,7 +28,7 @@ pub fn actor(asker: &Asker) -> AuditActor {
 fn party_id(party: &crate::store::Party) -> Option<String> {
     match party {
         crate::store::Party::Patient(id) => Some(id.to_string()),
-        crate::store::Party::Professional(rpps) => Some(rpps.clone()),
+        crate::store::Party::Professional(rpps) => Some(rpps.to_string()),
         crate::store::Party::Insurer => None,
     }
 }
@@ -94,10 +94,10 @@ pub fn outside_entry(
 
 /// A signed-in professional as the log names them, with their profession when the directory
 /// still lists them.
-pub async fn professional_actor(state: &AppState, rpps: &str) -> Result<AuditActor, ApiError> {
+pub async fn professional_actor(state: &AppState, rpps: &Rpps) -> Result<AuditActor, ApiError> {
     Ok(match state.store.professional(rpps).await? {
         Some(record) => actor_of(&record.professional),
-        None => AuditActor { kind: "professional".into(), id: Some(rpps.to_owned()), role: None },
+        None => AuditActor { kind: "professional".into(), id: Some(rpps.to_string()), role: None },
     })
 }
 
@@ -229,7 +229,7 @@ async fn notify_first_access(state: &AppState, asker: &Asker) -> Result<(), ApiE
         state,
         &asker.record.id,
         app::api::emergency::NotificationKind::FirstAccess,
-        Some(record.professional.rpps.as_str()),
+        Some(&record.professional.rpps),
         app::account::messages::Kind::FirstAccess { by: &by, url: &url },
         None,
     )

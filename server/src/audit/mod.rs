@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 pub use verify::{Broken, Report, verify, verify_stored};
 
 use crate::store::{
-    AccountId, AuditRows, Checkpoint, Committed, Event, EventOwner, Hash, StoredEntry,
+    AccountId, AuditRows, Checkpoint, Committed, Event, EventOwner, Hash, Rpps, StoredEntry,
 };
 
 /// A checkpoint is signed after this many entries (and when asked for).
@@ -192,12 +192,13 @@ pub fn account_entry(
 /// The entry of a professional's card or session event (`professional.card_login`, …).
 pub fn professional_entry(
     event: AuditAction,
-    rpps: Option<&str>,
+    rpps: Option<&Rpps>,
     client_addr: &str,
     device: Option<&str>,
     now: i64,
 ) -> AuditEntry {
-    let actor = AuditActor { kind: "professional".into(), id: rpps.map(str::to_owned), role: None };
+    let actor =
+        AuditActor { kind: "professional".into(), id: rpps.map(Rpps::to_string), role: None };
     event_entry(actor, event, None, client_addr, device, now)
 }
 
@@ -243,7 +244,7 @@ pub async fn auth_event(
 pub async fn professional_event(
     state: &crate::AppState,
     event: AuditAction,
-    rpps: Option<&str>,
+    rpps: Option<&Rpps>,
     client_addr: &str,
     now: i64,
 ) -> Result<(), crate::store::StoreError> {

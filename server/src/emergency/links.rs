@@ -160,7 +160,7 @@ async fn fhir_export(
     const ACTION: AuditAction = AuditAction::SummaryExport;
     trace::sharing_read(&state, &asker, &origin, ACTION).await?;
     let entries = crate::profile::readable_entries(&state, &asker).await?;
-    let doctor = match asker.record.regular_doctor.as_deref() {
+    let doctor = match &asker.record.regular_doctor {
         Some(rpps) => state.store.professional(rpps).await?.map(|record| record.professional),
         None => None,
     };

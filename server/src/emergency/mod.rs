@@ -34,7 +34,7 @@ use crate::{
     extract::{ApiJson, Origin},
     limits::{ADDRESS_POLICY, limit},
     session::ProSession,
-    store::{BreakGlassId, BreakGlassRecord, NewBreakGlass, Recipient},
+    store::{BreakGlassId, BreakGlassRecord, NewBreakGlass, Recipient, Rpps},
     vault::new_id,
 };
 
@@ -252,13 +252,13 @@ async fn start(
         None,
     )
     .await?;
-    if let Some(doctor) = record.regular_doctor.as_deref().filter(|doctor| *doctor != session.rpps)
+    if let Some(doctor) = record.regular_doctor.as_ref().filter(|doctor| **doctor != session.rpps)
         && regular_doctor_told(&state, &record, doctor).await?
     {
         state
             .store
             .push_notification(
-                &Recipient::Professional(doctor.to_owned()),
+                &Recipient::Professional(doctor.clone()),
                 NotificationKind::BreakGlassOfPatient.code(),
                 Some(&record.id),
                 Some(&session.rpps),
@@ -348,7 +348,7 @@ const END: AuditAction = AuditAction::BreakGlassEnd;
 pub async fn regular_doctor_told(
     state: &AppState,
     record: &crate::store::AccountRecord,
-    rpps: &str,
+    rpps: &Rpps,
 ) -> Result<bool, ApiError> {
     let Some(professional) = state.store.professional(rpps).await?.filter(|found| found.active)
     else {

@@ -27,12 +27,12 @@ fn challenge_key(addr: &str) -> String {
 }
 
 /// The limit of one card from one client address.
-pub fn card_key(rpps: &str, addr: &str) -> String {
+pub fn card_key(rpps: &Rpps, addr: &str) -> String {
     format!("{}{}", card_prefix(rpps), crate::extract::limit_key(addr))
 }
 
 /// Every card limit of this professional starts with it.
-pub fn card_prefix(rpps: &str) -> String {
+pub fn card_prefix(rpps: &Rpps) -> String {
     format!("card:{rpps}:")
 }
 
@@ -66,17 +66,17 @@ pub(super) async fn login(
     }
     state.store.rate_limit_forgive(&challenge_key(&addr)).await?;
     // This card from this address: slowed down after failures, never locked for good.
-    let card_limit = card_key(rpps.as_str(), &addr);
+    let card_limit = card_key(&rpps, &addr);
     if let Err(blocked) = limit(&state, &card_limit, CARD_POLICY).await {
         let event = blocked_event(
             &blocked,
             AuditAction::ProfessionalCardLoginBlocked,
             AuditAction::ProfessionalCardLocked,
         );
-        crate::audit::professional_event(&state, event, Some(rpps.as_str()), &addr, now).await?;
+        crate::audit::professional_event(&state, event, Some(&rpps), &addr, now).await?;
         return Err(blocked);
     }
-    let professional = state.store.professional(rpps.as_str()).await?;
+    let professional = state.store.professional(&rpps).await?;
     let signature = URL_SAFE_NO_PAD.decode(&request.signature).unwrap_or_default();
     let message = app::api::pro::card_login_message(&state.public_origin, &request.challenge);
     let proven = match &professional {
@@ -89,7 +89,7 @@ pub(super) async fn login(
         crate::audit::professional_event(
             &state,
             AuditAction::ProfessionalCardLoginFailed,
-            Some(rpps.as_str()),
+            Some(&rpps),
             &addr,
             now,
         )
@@ -101,13 +101,13 @@ pub(super) async fn login(
 
     let entry = crate::audit::professional_entry(
         AuditAction::ProfessionalCardLogin,
-        Some(rpps.as_str()),
+        Some(&rpps),
         &addr,
         device,
         now,
     );
     let opening = session::Opening {
-        owner: SessionOwner::Professional(rpps.to_string()),
+        owner: SessionOwner::Professional(rpps.clone()),
         idle_timeout: session::PRO_IDLE_TIMEOUT_SECONDS,
         activate: false,
         names: &[AuditAction::ProfessionalCardLogin],

@@ -107,7 +107,7 @@ async fn refuse_opening<T>(
     error: ApiError,
 ) -> Result<T, ApiError> {
     let now = state.clock.now();
-    let (rpps, client) = (Some(session.rpps.as_str()), &origin.client);
+    let (rpps, client) = (Some(&session.rpps), &origin.client);
     crate::audit::professional_event(
         state,
         AuditAction::ProfessionalRecordOpenRefused,

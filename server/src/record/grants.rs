@@ -43,7 +43,7 @@ async fn checked(
     let known = match Rpps::parse(rpps) {
         Some(parsed) => state
             .store
-            .professional(parsed.as_str())
+            .professional(&parsed)
             .await?
             .filter(|record| record.active)
             .map(|record| (parsed, record.professional.profession)),
@@ -54,7 +54,7 @@ async fn checked(
         trace::read(state, asker, origin, action, Some(rpps), refused).await?;
         return Err(ApiError::NotFound);
     };
-    let blocked = state.store.consent(&asker.record.id, rpps.as_str()).await? == Consent::Blocked;
+    let blocked = state.store.consent(&asker.record.id, &rpps).await? == Consent::Blocked;
     let subject =
         Subject::ProfessionalAccess { physician: profession == Profession::Physician, blocked };
     let item = Item::about(subject);
@@ -73,7 +73,7 @@ async fn store_consent(
 ) -> Result<StatusCode, ApiError> {
     let now = state.clock.now();
     trace::change(state, asker, origin, action, Some(rpps.as_str()), async |rows| {
-        state.store.set_consent(&asker.record.id, rpps.as_str(), consent, now, rows).await
+        state.store.set_consent(&asker.record.id, rpps, consent, now, rows).await
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -96,7 +96,7 @@ pub async fn list(
     }
     for (rpps, consent) in rows {
         if let Some(record) = state.store.professional(&rpps).await? {
-            let regular_doctor = regular.as_deref() == Some(rpps.as_str());
+            let regular_doctor = regular.as_ref() == Some(&rpps);
             out.push(GrantInfo { professional: record.professional, consent, regular_doctor });
         }
     }
@@ -184,7 +184,7 @@ pub async fn regular_doctor(
         other => other?,
     };
     trace::change(&state, &asker, &origin, ACTION, Some(rpps.as_str()), async |rows| {
-        state.store.set_regular_doctor(&asker.record.id, Some(rpps.as_str()), rows).await
+        state.store.set_regular_doctor(&asker.record.id, Some(&rpps), rows).await
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)

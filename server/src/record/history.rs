@@ -21,7 +21,7 @@ use crate::{
     audit::AuditEntry,
     error::ApiError,
     extract::{ApiQuery, Origin},
-    store::{DocumentId, EntryId, UploadId},
+    store::{DocumentId, EntryId, Rpps, UploadId},
 };
 
 /// Which entries of the record's log the asker reads.
@@ -162,22 +162,24 @@ pub async fn list(
     Ok(Json(page))
 }
 
-/// A professional's name from the directory, else their RPPS; looked up once per answer.
+/// A professional's name from the directory, else the identifier the entry gives; looked up
+/// once per answer.
 async fn professional_name(
     state: &AppState,
     names: &mut crate::asker::Names,
-    rpps: &str,
+    id: &str,
 ) -> Result<String, ApiError> {
-    if let Some(name) = names.get(rpps) {
+    let Some(rpps) = Rpps::parse(id) else { return Ok(id.to_owned()) };
+    if let Some(name) = names.get(&rpps) {
         return Ok(name.clone());
     }
-    let name = match state.store.professional(rpps).await? {
+    let name = match state.store.professional(&rpps).await? {
         Some(found) => {
             format!("{} {}", found.professional.given_name, found.professional.family_name)
         }
-        None => rpps.to_owned(),
+        None => rpps.to_string(),
     };
-    names.insert(rpps.to_owned(), name.clone());
+    names.insert(rpps, name.clone());
     Ok(name)
 }
 
@@ -224,7 +226,7 @@ const PROOF_POLICY: crate::store::RatePolicy =
 fn party_key(asker: &Asker) -> String {
     match &asker.party {
         crate::store::Party::Patient(id) => id.to_string(),
-        crate::store::Party::Professional(rpps) => rpps.clone(),
+        crate::store::Party::Professional(rpps) => rpps.to_string(),
         crate::store::Party::Insurer => "insurer".to_owned(),
     }
 }

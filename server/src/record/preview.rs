@@ -38,11 +38,11 @@ pub async fn preview(
     let rpps = app::directory::Rpps::parse(&rpps).ok_or(ApiError::NotFound)?;
     let professional = state
         .store
-        .professional(rpps.as_str())
+        .professional(&rpps)
         .await?
         .filter(|record| record.active)
         .ok_or(ApiError::NotFound)?;
-    let consent = state.store.consent(&asker.record.id, rpps.as_str()).await?;
+    let consent = state.store.consent(&asker.record.id, &rpps).await?;
     let actor =
         crate::asker::professional_actor(&asker.record, &professional, &consent, BreakGlass::Off);
     let context = state.policy_context(&asker.record);

@@ -23,7 +23,8 @@ use crate::{
     error::ApiError,
     extract::Origin,
     store::{
-        AccountId, Device, DeviceSeen, Event, EventOwner, NewSession, SessionOwner, SessionRecord,
+        AccountId, Device, DeviceSeen, Event, EventOwner, NewSession, Rpps, SessionOwner,
+        SessionRecord,
     },
 };
 
@@ -172,7 +173,7 @@ pub struct Session {
 
 /// The signed-in professional behind this request; 403 for a patient's session.
 pub struct ProSession {
-    pub rpps: String,
+    pub rpps: Rpps,
     pub csrf_token: String,
     pub token_hash: [u8; 32],
 }

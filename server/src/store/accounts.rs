@@ -6,7 +6,7 @@ use app::api::validate::Contact;
 use async_trait::async_trait;
 
 use super::AuditRows;
-use super::{AccountId, Event, StoreError};
+use super::{AccountId, Event, Rpps, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
@@ -35,12 +35,12 @@ pub struct AccountRecord {
     pub status: AccountStatus,
     pub created_at: i64,
     /// The professional who opened it, when it was not a sign-up.
-    pub opened_by: Option<String>,
+    pub opened_by: Option<Rpps>,
     pub closed_at: Option<i64>,
     pub retained_until: Option<i64>,
     pub erasure_due_at: Option<i64>,
     /// The designated regular doctor (RPPS).
-    pub regular_doctor: Option<String>,
+    pub regular_doctor: Option<Rpps>,
     /// The patient refused break-glass (emergency) access in advance.
     pub break_glass_refused: bool,
 }
@@ -74,7 +74,7 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn set_regular_doctor(
         &self,
         account_id: &AccountId,
-        rpps: Option<&str>,
+        rpps: Option<&Rpps>,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// Fails with `Conflict("accounts_contact_unique")` when another account holds it.

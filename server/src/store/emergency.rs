@@ -4,13 +4,13 @@
 
 use async_trait::async_trait;
 
-use super::{AccountId, AccountRecord, AuditRows, BreakGlassId, StoreError};
+use super::{AccountId, AccountRecord, AuditRows, BreakGlassId, Rpps, StoreError};
 use crate::vault::WrappedKey;
 
 pub struct NewBreakGlass<'a> {
     pub id: &'a BreakGlassId,
     pub account_id: &'a AccountId,
-    pub rpps: &'a str,
+    pub rpps: &'a Rpps,
     pub data_key: &'a str,
     pub key: &'a WrappedKey,
     pub sealed_reason: &'a [u8],
@@ -23,7 +23,7 @@ pub struct NewBreakGlass<'a> {
 pub struct BreakGlassRecord {
     pub id: BreakGlassId,
     pub account_id: AccountId,
-    pub rpps: String,
+    pub rpps: Rpps,
     pub data_key: String,
     pub key: WrappedKey,
     pub sealed_reason: Vec<u8>,
@@ -73,13 +73,13 @@ pub trait EmergencyStore: Send + Sync + 'static {
     async fn latest_break_glass(
         &self,
         account_id: &AccountId,
-        rpps: &str,
+        rpps: &Rpps,
     ) -> Result<Option<BreakGlassRecord>, StoreError>;
     /// Ends the session early; `false` if it is not this professional's or was over already.
     async fn end_break_glass(
         &self,
         id: &BreakGlassId,
-        rpps: &str,
+        rpps: &Rpps,
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<()>, StoreError>;
@@ -91,7 +91,7 @@ pub trait EmergencyStore: Send + Sync + 'static {
     /// The professional's sessions still live at `now`, newest first.
     async fn live_break_glass_of(
         &self,
-        rpps: &str,
+        rpps: &Rpps,
         now: i64,
     ) -> Result<Vec<BreakGlassRecord>, StoreError>;
     /// Every session started since `since`, oldest first (the review list).

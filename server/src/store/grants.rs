@@ -4,20 +4,20 @@ use app::policy::Consent;
 use async_trait::async_trait;
 
 use super::AuditRows;
-use super::{AccountId, StoreError};
+use super::{AccountId, Rpps, StoreError};
 
 #[async_trait]
 pub trait GrantStore: Send + Sync + 'static {
     /// Where this professional stands with this patient (`Consent::None` without a row).
-    async fn consent(&self, account_id: &AccountId, rpps: &str) -> Result<Consent, StoreError>;
+    async fn consent(&self, account_id: &AccountId, rpps: &Rpps) -> Result<Consent, StoreError>;
     async fn set_consent(
         &self,
         account_id: &AccountId,
-        rpps: &str,
+        rpps: &Rpps,
         consent: &Consent,
         now: i64,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;
     /// Every professional with a row for this patient: `(rpps, consent)`.
-    async fn consents(&self, account_id: &AccountId) -> Result<Vec<(String, Consent)>, StoreError>;
+    async fn consents(&self, account_id: &AccountId) -> Result<Vec<(Rpps, Consent)>, StoreError>;
 }

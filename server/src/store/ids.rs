@@ -1,11 +1,13 @@
 //! Identifiers as types. Each is the text the database stores, but a function that wants an
-//! account cannot be handed a document's id, or a professional's RPPS, by mistake: the compiler
-//! refuses it. They read as text (`Deref<Target = str>`) wherever text is wanted: a log field, a
-//! digest, an answer on the wire.
+//! account cannot be handed a document's id by mistake: the compiler refuses it. They read as
+//! text (`Deref<Target = str>`) wherever text is wanted: a log field, a digest, an answer on the
+//! wire. A professional is named by `app::directory::Rpps`, which also checks its digits.
 //!
 //! They are read from a path as text (`Path<AccountId>`). Making one from text checks nothing:
 //! an identifier that comes from a client is only ever looked up, and one that names nothing is
 //! not found.
+
+pub use app::directory::Rpps;
 
 macro_rules! ids {
     ($($(#[$meta:meta])* $name:ident;)*) => {$(

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{AccountId, AuditRows, StoreError};
+use super::{AccountId, AuditRows, Rpps, StoreError};
 
 /// Who a notification is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,7 +11,7 @@ pub enum Recipient {
     /// A patient's account.
     Patient(AccountId),
     /// A professional, by RPPS.
-    Professional(String),
+    Professional(Rpps),
 }
 
 /// A notification as stored: what happened, on whose record, by whom (an RPPS). No content.
@@ -20,7 +20,7 @@ pub struct NotificationRecord {
     pub id: i64,
     pub kind: String,
     pub record_id: Option<AccountId>,
-    pub actor: Option<String>,
+    pub actor: Option<Rpps>,
     /// The item it is about (a document), if any.
     pub item_id: Option<String>,
     pub created_at: i64,
@@ -34,7 +34,7 @@ pub trait NotificationStore: Send + Sync + 'static {
         recipient: &Recipient,
         kind: &str,
         record_id: Option<&AccountId>,
-        actor: Option<&str>,
+        actor: Option<&Rpps>,
         item_id: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError>;

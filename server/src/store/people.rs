@@ -6,7 +6,7 @@ pub use app::api::account::{ConsentMethod, RepresentedKind};
 use app::directory::Professional;
 use async_trait::async_trait;
 
-use super::{AccountId, AccountRecord, StoreError};
+use super::{AccountId, AccountRecord, Rpps, StoreError};
 
 /// A directory entry as stored, with what the card login needs.
 #[derive(Clone)]
@@ -33,7 +33,7 @@ pub struct NewRepresentation<'a> {
     pub kind: RepresentedKind,
     pub consent_method: ConsentMethod,
     pub consent_at: i64,
-    pub recorded_by: &'a str,
+    pub recorded_by: &'a Rpps,
 }
 
 /// A representation as stored, with the represented person's names.
@@ -45,7 +45,7 @@ pub struct RepresentationRecord {
     pub kind: RepresentedKind,
     pub consent_at: i64,
     pub consent_method: ConsentMethod,
-    pub recorded_by: String,
+    pub recorded_by: Rpps,
     pub withdrawn_at: Option<i64>,
     pub given_name: String,
     pub family_name: String,
@@ -70,7 +70,7 @@ pub trait PeopleStore: Send + Sync + 'static {
         entries: &[Professional],
         now: i64,
     ) -> Result<ImportReport, StoreError>;
-    async fn professional(&self, rpps: &str) -> Result<Option<ProfessionalRecord>, StoreError>;
+    async fn professional(&self, rpps: &Rpps) -> Result<Option<ProfessionalRecord>, StoreError>;
     /// Active professionals whose identifier is `query`, or whose name contains it.
     async fn search_professionals(
         &self,
@@ -81,18 +81,18 @@ pub trait PeopleStore: Send + Sync + 'static {
     /// `(id, given name, family name, birth date)`.
     async fn granted_records(
         &self,
-        rpps: &str,
+        rpps: &Rpps,
         today: &str,
     ) -> Result<Vec<(String, String, String, String)>, StoreError>;
     /// The one of those records that is `account_id`, if it is one of them.
     async fn granted_record(
         &self,
-        rpps: &str,
+        rpps: &Rpps,
         today: &str,
         account_id: &AccountId,
     ) -> Result<Option<(String, String, String, String)>, StoreError>;
     /// Records the public key of a newly issued card; `false` if the entry is unknown.
-    async fn set_card_key(&self, rpps: &str, public_key: &[u8]) -> Result<bool, StoreError>;
+    async fn set_card_key(&self, rpps: &Rpps, public_key: &[u8]) -> Result<bool, StoreError>;
     async fn insert_card_challenge(
         &self,
         challenge_hash: &[u8],
@@ -102,7 +102,7 @@ pub trait PeopleStore: Send + Sync + 'static {
     async fn use_card_challenge(&self, challenge_hash: &[u8], now: i64)
     -> Result<bool, StoreError>;
     /// Events of one professional, oldest first: `(at, event)`.
-    async fn professional_events(&self, rpps: &str) -> Result<Vec<(i64, String)>, StoreError>;
+    async fn professional_events(&self, rpps: &Rpps) -> Result<Vec<(i64, String)>, StoreError>;
 
     /// Creates a represented person's account and its first representation together.
     async fn create_represented_account(

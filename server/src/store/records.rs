@@ -4,14 +4,14 @@
 use app::vocabulary::{Category, Domain};
 use async_trait::async_trait;
 
-use super::{AccountId, AuditRows, DocumentId, Matched, StoreError, UploadRecord};
+use super::{AccountId, AuditRows, DocumentId, Matched, Rpps, StoreError, UploadRecord};
 
 /// Who sends or wrote something.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Party {
     /// The holder or a representative, by account.
     Patient(AccountId),
-    Professional(String),
+    Professional(Rpps),
     Insurer,
 }
 

@@ -5,20 +5,20 @@
 use async_trait::async_trait;
 
 use super::AuditRows;
-use super::{AccountId, StoreError};
+use super::{AccountId, Rpps, StoreError};
 
 /// Whose a session is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SessionOwner {
     Account(AccountId),
-    Professional(String),
+    Professional(Rpps),
 }
 
 /// Whom an account or card event (a row of `auth_events`) is about.
 #[derive(Clone, Copy, Debug)]
 pub enum EventOwner<'a> {
     Account(&'a AccountId),
-    Professional(&'a str),
+    Professional(&'a Rpps),
     /// A failed login naming no known account.
     Nobody,
 }

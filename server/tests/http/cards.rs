@@ -41,7 +41,7 @@ async fn card_login_from(app: &TestApp, rpps: &str, peer: &str) -> StatusCode {
     use p256::ecdsa::{Signature, signature::Signer};
     use server::store::PeopleStore;
     let (public, key) = crate::test_card(rpps);
-    app.store.set_card_key(rpps, &public).await.unwrap();
+    app.store.set_card_key(&crate::rpps(rpps), &public).await.unwrap();
     let challenge = post_from(app, "/api/pro/challenge", json!(null), peer, &[]).await;
     let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
     let signature: Signature =
@@ -91,7 +91,7 @@ async fn the_operator_unlocks_a_card_and_the_log_says_so() {
     assert!(!refused.status.success());
     let unlocked = run(&["card", "unlock", "--rpps", DOCTOR]);
     assert!(unlocked.status.success(), "{}", String::from_utf8_lossy(&unlocked.stderr));
-    let prefix = server::professional::card_prefix(DOCTOR);
+    let prefix = server::professional::card_prefix(&crate::rpps(DOCTOR));
     let left = app.store.rate_limit_reset_prefix(&prefix).await.unwrap();
     assert_eq!(left, 0, "the command lifted every delay on the card");
     let last = app.store.audit_log().await.unwrap().pop().unwrap();

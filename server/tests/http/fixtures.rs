@@ -179,7 +179,7 @@ pub fn directory_entry(rpps: &str, profession: Profession) -> Professional {
 /// Issues a card for a professional of the directory and logs in with it.
 pub async fn card_session(app: &TestApp, rpps: &str) -> Session {
     let (public, key) = crate::test_card(rpps);
-    app.store.set_card_key(rpps, &public).await.unwrap();
+    app.store.set_card_key(&crate::rpps(rpps), &public).await.unwrap();
     pro_session(app, rpps, &key).await
 }
 
@@ -353,7 +353,7 @@ pub async fn directory_with_cards(app: &TestApp) -> [SigningKey; 3] {
     let mut keys = Vec::new();
     for rpps in [DOCTOR, AGENT, DENTIST] {
         let (public_key, key) = crate::test_card(rpps);
-        assert!(app.store.set_card_key(rpps, &public_key).await.unwrap());
+        assert!(app.store.set_card_key(&crate::rpps(rpps), &public_key).await.unwrap());
         keys.push(key);
     }
     keys.try_into().ok().unwrap()

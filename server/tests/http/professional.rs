@@ -61,7 +61,7 @@ async fn the_card_proves_who_logs_in_and_the_directory_says_what_they_are() {
     let replayed = post(&app.router, "/api/pro/login", body, None, &[]).await;
     assert_eq!(replayed.status, StatusCode::GONE, "a spent challenge");
 
-    let events = app.store.professional_events(DOCTOR).await.unwrap();
+    let events = app.store.professional_events(&crate::rpps(DOCTOR)).await.unwrap();
     let names: Vec<&str> = events.iter().map(|(_, event)| event.as_str()).collect();
     assert!(names.starts_with(&["card_login", "card_login_failed"]), "{names:?}");
 
@@ -87,7 +87,7 @@ async fn a_professional_session_ends_after_fifteen_idle_minutes() {
     app.clock.advance(15 * 60 + 1);
     assert_eq!(json_get(&app, "/api/pro/me", &cookie).await.0, StatusCode::UNAUTHORIZED);
     lifecycle::purge(app.store.as_ref(), app.clock_now()).await.unwrap();
-    let events = app.store.professional_events(DOCTOR).await.unwrap();
+    let events = app.store.professional_events(&crate::rpps(DOCTOR)).await.unwrap();
     assert_eq!(events.last().map(|(_, event)| event.as_str()), Some("session_expired"));
 }
 
@@ -118,7 +118,7 @@ async fn a_record_opened_for_a_patient_is_unusable_until_they_activate_it() {
     assert_eq!(opened.body["notified"], "p•••@example.fr");
     let account = app.store.account_by_contact("paul@example.fr").await.unwrap().unwrap();
     assert_eq!(account.status, AccountStatus::Awaiting);
-    assert_eq!(account.opened_by.as_deref(), Some(DOCTOR));
+    assert_eq!(account.opened_by.as_ref().map(|rpps| rpps.as_str()), Some(DOCTOR));
     let notice = &app.store.outbox(1).await.unwrap()[0];
     assert!(notice.body.contains("http://localhost/activer") && notice.body.contains("Martin"));
 

@@ -7,7 +7,7 @@ use super::{
     ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, activate_in, insert_account,
     write_event,
 };
-use crate::store::{AccountId, AccountRecord, AccountStore, AuditRows, Event, StoreError};
+use crate::store::{AccountId, AccountRecord, AccountStore, AuditRows, Event, Rpps, StoreError};
 
 impl SqliteStore {
     /// Sets one of the account's own settings (`column`, named here, never from input), with
@@ -97,10 +97,10 @@ impl AccountStore for SqliteStore {
     async fn set_regular_doctor(
         &self,
         account_id: &AccountId,
-        rpps: Option<&str>,
+        rpps: Option<&Rpps>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        self.set_account_setting("regular_doctor", rpps, account_id, audit).await
+        self.set_account_setting("regular_doctor", rpps.map(Rpps::as_str), account_id, audit).await
     }
 
     async fn set_contact(

@@ -4,7 +4,7 @@
 use sqlx::{Row, sqlite::SqliteRow};
 
 use super::SqliteStore;
-use crate::store::{AccountId, Party, StoreError};
+use crate::store::{AccountId, Party, Rpps, StoreError};
 
 /// How a word of the vocabulary is stored: its name on the wire (`lab_results`, `text/plain`).
 pub(super) fn code(word: impl Into<&'static str>) -> &'static str {
@@ -16,10 +16,25 @@ pub(super) fn parse<T: std::str::FromStr>(code: &str) -> Result<T, StoreError> {
     code.parse().map_err(|_| StoreError::Corrupt)
 }
 
+/// A stored RPPS read back; one that does not check is a corrupt row.
+pub(super) fn rpps(text: &str) -> Result<Rpps, StoreError> {
+    Rpps::parse(text).ok_or(StoreError::Corrupt)
+}
+
+/// The RPPS in a row's column.
+pub(super) fn rpps_at(row: &SqliteRow, column: &str) -> Result<Rpps, StoreError> {
+    rpps(row.try_get(column)?)
+}
+
+/// The RPPS in a row's column, if any.
+pub(super) fn optional_rpps_at(row: &SqliteRow, column: &str) -> Result<Option<Rpps>, StoreError> {
+    row.try_get::<Option<&str>, _>(column)?.map(rpps).transpose()
+}
+
 pub(super) fn party_columns(party: &Party) -> (&'static str, Option<&str>) {
     match party {
         Party::Patient(account) => ("patient", Some(account.as_str())),
-        Party::Professional(rpps) => ("professional", Some(rpps)),
+        Party::Professional(rpps) => ("professional", Some(rpps.as_str())),
         Party::Insurer => ("insurer", None),
     }
 }
@@ -27,7 +42,7 @@ pub(super) fn party_columns(party: &Party) -> (&'static str, Option<&str>) {
 pub(super) fn party_from(kind: &str, who: Option<String>) -> Result<Party, StoreError> {
     match (kind, who) {
         ("patient", Some(account)) => Ok(Party::Patient(AccountId::new(account))),
-        ("professional", Some(rpps)) => Ok(Party::Professional(rpps)),
+        ("professional", Some(who)) => Ok(Party::Professional(rpps(&who)?)),
         ("insurer", _) => Ok(Party::Insurer),
         _ => Err(StoreError::Corrupt),
     }

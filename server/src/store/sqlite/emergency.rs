@@ -4,11 +4,12 @@ use crate::store::AuditRows;
 use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
+use super::columns::rpps_at;
 use super::{ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, insert_data_key};
 use crate::{
     store::{
         AccountId, AccountRecord, BreakGlassId, BreakGlassRecord, EmergencyStore, NewBreakGlass,
-        StoreError,
+        Rpps, StoreError,
     },
     vault::WrappedKey,
 };
@@ -21,7 +22,7 @@ fn break_glass_from(row: &SqliteRow) -> Result<BreakGlassRecord, StoreError> {
     Ok(BreakGlassRecord {
         id: row.try_get("id")?,
         account_id: row.try_get("account_id")?,
-        rpps: row.try_get("rpps")?,
+        rpps: rpps_at(row, "rpps")?,
         data_key: row.try_get("data_key")?,
         key: WrappedKey {
             key_id: row.try_get("key_id")?,
@@ -91,7 +92,7 @@ impl EmergencyStore for SqliteStore {
         )
         .bind(session.id)
         .bind(session.account_id)
-        .bind(session.rpps)
+        .bind(session.rpps.as_str())
         .bind(session.data_key)
         .bind(session.sealed_reason)
         .bind(session.started_at)
@@ -115,14 +116,14 @@ impl EmergencyStore for SqliteStore {
     async fn latest_break_glass(
         &self,
         account_id: &AccountId,
-        rpps: &str,
+        rpps: &Rpps,
     ) -> Result<Option<BreakGlassRecord>, StoreError> {
         let row = sqlx::query(&format!(
             "{BREAK_GLASS_COLUMNS} WHERE b.account_id = $1 AND b.rpps = $2 \
              ORDER BY b.started_at DESC, b.rowid DESC LIMIT 1"
         ))
         .bind(account_id)
-        .bind(rpps)
+        .bind(rpps.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(break_glass_from).transpose()
@@ -130,7 +131,7 @@ impl EmergencyStore for SqliteStore {
     async fn end_break_glass(
         &self,
         id: &BreakGlassId,
-        rpps: &str,
+        rpps: &Rpps,
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<()>, StoreError> {
@@ -141,7 +142,7 @@ impl EmergencyStore for SqliteStore {
         )
         .bind(now)
         .bind(id)
-        .bind(rpps)
+        .bind(rpps.as_str())
         .execute(&mut *tx)
         .await?;
         super::audit::commit_one(tx, done, audit).await
@@ -160,14 +161,14 @@ impl EmergencyStore for SqliteStore {
     }
     async fn live_break_glass_of(
         &self,
-        rpps: &str,
+        rpps: &Rpps,
         now: i64,
     ) -> Result<Vec<BreakGlassRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "{BREAK_GLASS_COLUMNS} WHERE b.rpps = $1 AND b.expires_at > $2 \
              AND b.ended_at IS NULL ORDER BY b.started_at DESC"
         ))
-        .bind(rpps)
+        .bind(rpps.as_str())
         .bind(now)
         .fetch_all(&self.pool)
         .await?;

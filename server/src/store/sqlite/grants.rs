@@ -10,19 +10,19 @@ use sqlx::{Row, sqlite::SqliteRow};
 
 use super::{
     BEGIN_WRITE, SqliteStore,
-    columns::{code, parse},
+    columns::{code, parse, rpps_at},
 };
-use crate::store::{AccountId, AuditRows, GrantStore, StoreError};
+use crate::store::{AccountId, AuditRows, GrantStore, Rpps, StoreError};
 
 #[async_trait]
 impl GrantStore for SqliteStore {
-    async fn consent(&self, account_id: &AccountId, rpps: &str) -> Result<Consent, StoreError> {
+    async fn consent(&self, account_id: &AccountId, rpps: &Rpps) -> Result<Consent, StoreError> {
         let row = sqlx::query(
             "SELECT state, scope_all, categories, profile, until FROM grants \
              WHERE account_id = $1 AND rpps = $2",
         )
         .bind(account_id)
-        .bind(rpps)
+        .bind(rpps.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map_or(Ok(Consent::None), consent_from)
@@ -31,7 +31,7 @@ impl GrantStore for SqliteStore {
     async fn set_consent(
         &self,
         account_id: &AccountId,
-        rpps: &str,
+        rpps: &Rpps,
         consent: &Consent,
         now: i64,
         audit: &AuditRows,
@@ -58,7 +58,7 @@ impl GrantStore for SqliteStore {
              categories = $5, profile = $6, until = $7, changed_at = $8",
         )
         .bind(account_id)
-        .bind(rpps)
+        .bind(rpps.as_str())
         .bind(state)
         .bind(all)
         .bind(categories)
@@ -72,7 +72,7 @@ impl GrantStore for SqliteStore {
         Ok(())
     }
 
-    async fn consents(&self, account_id: &AccountId) -> Result<Vec<(String, Consent)>, StoreError> {
+    async fn consents(&self, account_id: &AccountId) -> Result<Vec<(Rpps, Consent)>, StoreError> {
         let rows = sqlx::query(
             "SELECT rpps, state, scope_all, categories, profile, until FROM grants \
              WHERE account_id = $1 ORDER BY changed_at DESC",
@@ -80,7 +80,7 @@ impl GrantStore for SqliteStore {
         .bind(account_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|row| Ok((row.try_get("rpps")?, consent_from(row)?))).collect()
+        rows.iter().map(|row| Ok((rpps_at(row, "rpps")?, consent_from(row)?))).collect()
     }
 }
 

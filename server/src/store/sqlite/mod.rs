@@ -13,7 +13,7 @@ use sqlx::{
 
 use app::api::validate::Contact;
 
-use super::{AccountId, AccountRecord, Event, EventOwner, Store, StoreError};
+use super::{AccountId, AccountRecord, Event, EventOwner, Rpps, Store, StoreError};
 use crate::vault::WrappedKey;
 
 mod accounts;
@@ -42,7 +42,7 @@ pub(super) async fn write_event(
 ) -> Result<(), StoreError> {
     let (account_id, professional_id) = match event.owner {
         EventOwner::Account(id) => (Some(id), None),
-        EventOwner::Professional(rpps) => (None, Some(rpps)),
+        EventOwner::Professional(rpps) => (None, Some(rpps.as_str())),
         EventOwner::Nobody => (None, None),
     };
     for name in event.names {
@@ -193,7 +193,7 @@ async fn insert_account(
     .bind(&account.password_hash)
     .bind(account.status)
     .bind(account.created_at)
-    .bind(&account.opened_by)
+    .bind(account.opened_by.as_ref().map(Rpps::as_str))
     .execute(conn)
     .await?;
     Ok(())
@@ -219,11 +219,11 @@ fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
         password_hash: optional("password_hash")?,
         status: row.try_get("status")?,
         created_at: row.try_get("created_at")?,
-        opened_by: optional("opened_by")?,
+        opened_by: columns::optional_rpps_at(row, "opened_by")?,
         closed_at: time("closed_at")?,
         retained_until: time("retained_until")?,
         erasure_due_at: time("erasure_due_at")?,
-        regular_doctor: optional("regular_doctor")?,
+        regular_doctor: columns::optional_rpps_at(row, "regular_doctor")?,
         break_glass_refused: row.try_get("break_glass_refused")?,
     })
 }

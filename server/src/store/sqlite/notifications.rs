@@ -5,13 +5,13 @@ use async_trait::async_trait;
 use crate::store::AuditRows;
 use sqlx::Row;
 
-use super::{BEGIN_WRITE, SqliteStore};
-use crate::store::{AccountId, NotificationRecord, NotificationStore, Recipient, StoreError};
+use super::{BEGIN_WRITE, SqliteStore, columns::optional_rpps_at};
+use crate::store::{AccountId, NotificationRecord, NotificationStore, Recipient, Rpps, StoreError};
 
 fn recipient_columns(recipient: &Recipient) -> (&'static str, &str) {
     match recipient {
         Recipient::Patient(account) => ("patient", account),
-        Recipient::Professional(rpps) => ("professional", rpps),
+        Recipient::Professional(rpps) => ("professional", rpps.as_str()),
     }
 }
 
@@ -22,7 +22,7 @@ impl NotificationStore for SqliteStore {
         recipient: &Recipient,
         kind: &str,
         record_id: Option<&AccountId>,
-        actor: Option<&str>,
+        actor: Option<&Rpps>,
         item_id: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
@@ -35,7 +35,7 @@ impl NotificationStore for SqliteStore {
         .bind(recipient)
         .bind(kind)
         .bind(record_id)
-        .bind(actor)
+        .bind(actor.map(Rpps::as_str))
         .bind(item_id)
         .bind(now)
         .execute(&self.pool)
@@ -63,7 +63,7 @@ impl NotificationStore for SqliteStore {
                     id: row.try_get("id")?,
                     kind: row.try_get("kind")?,
                     record_id: row.try_get("record_id")?,
-                    actor: row.try_get("actor")?,
+                    actor: optional_rpps_at(row, "actor")?,
                     item_id: row.try_get("item_id")?,
                     created_at: row.try_get("created_at")?,
                     read: row.try_get::<Option<i64>, _>("read_at")?.is_some(),

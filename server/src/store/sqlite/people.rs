@@ -6,7 +6,7 @@ use app::directory::{Profession, Professional, Rpps};
 use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
-use super::{BEGIN_WRITE, SqliteStore, insert_account};
+use super::{BEGIN_WRITE, SqliteStore, columns, insert_account};
 use crate::store::{
     AccountId, AccountRecord, Event, ImportReport, NewRepresentation, PeopleStore,
     ProfessionalRecord, PurgeReport, RepresentationRecord, StoreError,
@@ -56,7 +56,7 @@ impl PeopleStore for SqliteStore {
                 "UPDATE professionals SET active = 0, updated_at = $1 WHERE rpps = $2 AND active = 1",
             )
             .bind(now)
-            .bind(rpps)
+            .bind(rpps.as_str())
             .execute(&mut *tx)
             .await?;
             report.deactivated += usize::try_from(gone.rows_affected()).unwrap_or(0);
@@ -71,19 +71,19 @@ impl PeopleStore for SqliteStore {
         Ok(report)
     }
 
-    async fn professional(&self, rpps: &str) -> Result<Option<ProfessionalRecord>, StoreError> {
+    async fn professional(&self, rpps: &Rpps) -> Result<Option<ProfessionalRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT rpps, given_name, family_name, profession, specialty, place, public_key, \
              active FROM professionals WHERE rpps = $1",
         )
-        .bind(rpps)
+        .bind(rpps.as_str())
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
         Ok(Some(ProfessionalRecord {
             professional: Professional {
-                rpps: Rpps::parse(&text("rpps")?).ok_or(StoreError::Corrupt)?,
+                rpps: columns::rpps(&text("rpps")?)?,
                 given_name: text("given_name")?,
                 family_name: text("family_name")?,
                 profession: Profession::from_code(&text("profession")?)
@@ -114,8 +114,8 @@ impl PeopleStore for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         let mut found = Vec::with_capacity(rows.len());
-        for rpps in rows {
-            if let Some(record) = self.professional(&rpps).await? {
+        for text in rows {
+            if let Some(record) = self.professional(&columns::rpps(&text)?).await? {
                 found.push(record.professional);
             }
         }
@@ -124,7 +124,7 @@ impl PeopleStore for SqliteStore {
 
     async fn granted_records(
         &self,
-        rpps: &str,
+        rpps: &Rpps,
         today: &str,
     ) -> Result<Vec<(String, String, String, String)>, StoreError> {
         sqlx::query_as(
@@ -133,7 +133,7 @@ impl PeopleStore for SqliteStore {
              AND (g.until IS NULL OR g.until >= $2) AND a.status = 'active' \
              ORDER BY a.family_name, a.given_name",
         )
-        .bind(rpps)
+        .bind(rpps.as_str())
         .bind(today)
         .fetch_all(&self.pool)
         .await
@@ -142,7 +142,7 @@ impl PeopleStore for SqliteStore {
 
     async fn granted_record(
         &self,
-        rpps: &str,
+        rpps: &Rpps,
         today: &str,
         account_id: &AccountId,
     ) -> Result<Option<(String, String, String, String)>, StoreError> {
@@ -151,7 +151,7 @@ impl PeopleStore for SqliteStore {
              JOIN accounts a ON a.id = g.account_id WHERE g.rpps = $1 AND g.account_id = $2 \
              AND g.state = 'granted' AND (g.until IS NULL OR g.until >= $3) AND a.status = 'active'",
         )
-        .bind(rpps)
+        .bind(rpps.as_str())
         .bind(account_id)
         .bind(today)
         .fetch_optional(&self.pool)
@@ -159,10 +159,10 @@ impl PeopleStore for SqliteStore {
         .map_err(StoreError::from)
     }
 
-    async fn set_card_key(&self, rpps: &str, public_key: &[u8]) -> Result<bool, StoreError> {
+    async fn set_card_key(&self, rpps: &Rpps, public_key: &[u8]) -> Result<bool, StoreError> {
         let result = sqlx::query("UPDATE professionals SET public_key = $1 WHERE rpps = $2")
             .bind(public_key)
-            .bind(rpps)
+            .bind(rpps.as_str())
             .execute(&self.pool)
             .await?;
         Ok(result.rows_affected() == 1)
@@ -197,9 +197,9 @@ impl PeopleStore for SqliteStore {
         Ok(result.rows_affected() == 1)
     }
 
-    async fn professional_events(&self, rpps: &str) -> Result<Vec<(i64, String)>, StoreError> {
+    async fn professional_events(&self, rpps: &Rpps) -> Result<Vec<(i64, String)>, StoreError> {
         sqlx::query_as("SELECT at, event FROM auth_events WHERE professional_id = $1 ORDER BY id")
-            .bind(rpps)
+            .bind(rpps.as_str())
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::from)
@@ -223,7 +223,7 @@ impl PeopleStore for SqliteStore {
         .bind(<&str>::from(representation.kind))
         .bind(representation.consent_at)
         .bind(<&str>::from(representation.consent_method))
-        .bind(representation.recorded_by)
+        .bind(representation.recorded_by.as_str())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -380,7 +380,7 @@ fn representation_from_row(row: &SqliteRow) -> Result<RepresentationRecord, Stor
         kind: text("kind")?.parse().map_err(|_| StoreError::Corrupt)?,
         consent_at: row.try_get("consent_at")?,
         consent_method: text("consent_method")?.parse().map_err(|_| StoreError::Corrupt)?,
-        recorded_by: text("recorded_by")?,
+        recorded_by: columns::rpps(&text("recorded_by")?)?,
         withdrawn_at: row.try_get("withdrawn_at")?,
         given_name: text("given_name")?,
         family_name: text("family_name")?,

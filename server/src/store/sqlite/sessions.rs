@@ -70,7 +70,7 @@ impl SessionStore for SqliteStore {
         let professional: Option<String> = row.try_get("professional_id")?;
         let owner = match (account, professional) {
             (Some(id), None) => SessionOwner::Account(id),
-            (None, Some(rpps)) => SessionOwner::Professional(rpps),
+            (None, Some(rpps)) => SessionOwner::Professional(super::columns::rpps(&rpps)?),
             _ => return Err(StoreError::Corrupt),
         };
         Ok(Some(SessionRecord {
