@@ -11,21 +11,17 @@ use crate::summary::link::LinkInfo;
 #[component]
 pub fn LinkList(
     path: String,
-    csrf: String,
     links: Resource<Result<Vec<LinkInfo>, ApiFailure>>,
     revoking: Submission,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let revoke = {
-        let (path, csrf) = (path.clone(), csrf.clone());
-        move |id: String| {
-            let (path, csrf) = (format!("{path}/{id}/revoke"), csrf.clone());
-            revoking.run(async move {
-                let revoked = client::post::<_, ()>(&path, &(), Some(&csrf)).await;
-                links.refetch();
-                revoked.map(|_| ())
-            });
-        }
+    let revoke = move |id: String| {
+        let (path, csrf) = (format!("{path}/{id}/revoke"), revoking.csrf());
+        revoking.run(async move {
+            let revoked = client::post::<_, ()>(&path, &(), Some(&csrf)).await;
+            links.refetch();
+            revoked.map(|_| ())
+        });
     };
 
     move || {

@@ -92,7 +92,8 @@ fn Share(me: Me) -> impl IntoView {
             },
         ),
     };
-    let csrf = me.csrf_token.clone();
+    // The forms below read the session's token from here.
+    client::provide_csrf(me.csrf_token.clone());
     let entries = RwSignal::new(None::<Vec<EntryInfo>>);
     let doctor = RwSignal::new(None::<Professional>);
     let left_out = RwSignal::new(BTreeSet::<String>::new());
@@ -243,11 +244,11 @@ fn Share(me: Me) -> impl IntoView {
     });
 
     let create = {
-        let (path, csrf) = (links_path.clone(), csrf.clone());
+        let path = links_path.clone();
         move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
             let Some(summary) = summary.get_untracked() else { return };
-            let (path, csrf) = (path.clone(), csrf.clone());
+            let (path, csrf) = (path.clone(), form.csrf());
             let code = passcode.get_untracked();
             let (days, single_use) = match life.get_untracked().as_str() {
                 "handover" => (1, true),
@@ -366,7 +367,7 @@ fn Share(me: Me) -> impl IntoView {
         <section class="panel" aria-labelledby="share-links">
             <h2 id="share-links">{t!(i18n, share.links)}</h2>
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
-                <LinkList path=links_path.clone() csrf=csrf.clone() links revoking />
+                <LinkList path=links_path.clone() links revoking />
             </Suspense>
         </section>
         <p><A href="/dossier">{t!(i18n, share.back)}</A></p>
