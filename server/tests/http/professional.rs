@@ -118,7 +118,7 @@ async fn a_record_opened_for_a_patient_is_unusable_until_they_activate_it() {
     assert_eq!(opened.body["notified"], "p•••@example.fr");
     let account = app.store.account_by_contact("paul@example.fr").await.unwrap().unwrap();
     assert_eq!(account.status, AccountStatus::Awaiting);
-    assert_eq!(account.opened_by.as_ref().map(|rpps| rpps.as_str()), Some(DOCTOR));
+    assert_eq!(account.opened_by.as_ref().map(app::directory::Rpps::as_str), Some(DOCTOR));
     let notice = &app.store.outbox(1).await.unwrap()[0];
     assert!(notice.body.contains("http://localhost/activer") && notice.body.contains("Martin"));
 

@@ -56,7 +56,7 @@ impl PeopleStore for SqliteStore {
                 "UPDATE professionals SET active = 0, updated_at = $1 WHERE rpps = $2 AND active = 1",
             )
             .bind(now)
-            .bind(rpps.as_str())
+            .bind(rpps)
             .execute(&mut *tx)
             .await?;
             report.deactivated += usize::try_from(gone.rows_affected()).unwrap_or(0);
