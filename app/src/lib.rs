@@ -37,6 +37,7 @@ cfg_if::cfg_if! {
         pub mod directory;
         pub mod emergency;
         pub mod i18n;
+        pub mod ins;
         pub mod layout;
         pub mod network;
         pub mod pages;

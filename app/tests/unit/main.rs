@@ -25,6 +25,7 @@ mod cache;
 mod date;
 mod directory;
 mod i18n;
+mod ins;
 mod policy;
 mod profile {
     mod chart;

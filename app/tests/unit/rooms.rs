@@ -36,6 +36,7 @@ const APP_LAYERS: &[(&str, u8)] = &[
     ("directory", 1),
     ("audit", 1),
     ("i18n", 1),
+    ("ins", 1),
     ("policy", 2),
     ("safety", 2),
     ("api", 3),
