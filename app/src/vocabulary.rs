@@ -132,6 +132,9 @@ pub enum Subject {
     BreakGlassReview,
     /// The care episodes that group items.
     Episodes,
+    /// Whom the record is of, as the health insurer names them: the national health identifier
+    /// (INS), declared by the patient's side or verified by a professional.
+    Identity,
     /// The record itself: opening it in an emergency.
     Record,
 }

@@ -174,7 +174,7 @@ pub struct Item<'a> {
 
 impl Item<'_> {
     /// A part of the record that is not an item: its sharing, its history, the record itself.
-    pub fn about(subject: Subject) -> Self {
+    pub const fn about(subject: Subject) -> Self {
         Self {
             subject,
             domain: None,
@@ -457,8 +457,8 @@ fn grant_covers(grant: &Grant, item: &Item<'_>) -> bool {
     }
 }
 
-/// An operation on the record as a whole: its sharing, its history, its care episodes, opening it
-/// in an emergency.
+/// An operation on the record as a whole: its sharing, its history, its care episodes, its
+/// identity, opening it in an emergency.
 fn on_record(
     context: &Context<'_>,
     actor: &Actor<'_>,
@@ -481,6 +481,7 @@ fn on_record(
         (Action::Read, Subject::AccessHistory)
             | (Action::Read | Action::BeToldOf, Subject::BreakGlassReview)
             | (Action::Write | Action::Withdraw, Subject::Episodes)
+            | (Action::Read | Action::Write, Subject::Identity)
             | (Action::BreakGlass, Subject::Record)
     );
     if !applies {
@@ -513,6 +514,13 @@ fn on_record(
             Ok(basis) => A(basis),
             Err(refusal) => D(refusal),
         },
+        // The identity: read by whoever may read the record; verified (written) with the patient
+        // in front of them, by a professional with a basis, never by the call centre.
+        (Action::Write, Subject::Identity) if centre => D(Deny::NotForProfession),
+        (_, Subject::Identity) => match basis(context, pro, |_| true) {
+            Ok(basis) => A(basis),
+            Err(refusal) => D(refusal),
+        },
         // Break-glass: any profession that reads something, unless the patient refused it.
         _ => {
             let rights = context.matrix.rights(pro.profession, pro.specialty);
@@ -535,7 +543,8 @@ fn holder_on_record(actor: &Actor<'_>, action: Action, item: &Item<'_>) -> Decis
         (Action::Read | Action::Write, Subject::Sharing)
         | (Action::Read, Subject::AccessHistory)
         | (Action::Read | Action::BeToldOf, Subject::BreakGlassReview)
-        | (Action::Write | Action::Withdraw, Subject::Episodes) => A(as_who),
+        | (Action::Write | Action::Withdraw, Subject::Episodes)
+        | (Action::Read | Action::Write, Subject::Identity) => A(as_who),
         // A block stands until the patient lifts it: a representative cannot grant, unblock or
         // designate a blocked professional.
         (Action::Write, Subject::ProfessionalAccess { blocked, .. }) => {

@@ -50,6 +50,7 @@ fn subjects() -> Vec<Subject> {
         Subject::AccessHistory,
         Subject::BreakGlassReview,
         Subject::Episodes,
+        Subject::Identity,
         Subject::Record,
     ]);
     for physician in [false, true] {
@@ -127,6 +128,8 @@ fn expected(context: &Context<'_>, actor: &Actor<'_>, action: Action, item: &Ite
             (Subject::AccessHistory, Do::Read) => A(me),
             (Subject::BreakGlassReview, Do::Read | Do::BeToldOf) => A(me),
             (Subject::Episodes, Do::Write | Do::Withdraw) => A(me),
+            // The patient's side declares the identity; it is not yet verified.
+            (Subject::Identity, Do::Read | Do::Write) => A(me),
             (Subject::ProfessionalAccess { blocked, .. }, Do::Write) => {
                 if representative && blocked { D(Deny::Blocked) } else { A(me) }
             }
@@ -168,6 +171,7 @@ fn expected(context: &Context<'_>, actor: &Actor<'_>, action: Action, item: &Ite
         (Subject::AccessHistory, Do::Read)
             | (Subject::BreakGlassReview, Do::Read | Do::BeToldOf)
             | (Subject::Episodes, Do::Write | Do::Withdraw)
+            | (Subject::Identity, Do::Read | Do::Write)
             | (Subject::Record, Do::BreakGlass)
     );
     if !is_item && !record_question {
@@ -256,6 +260,13 @@ fn expected(context: &Context<'_>, actor: &Actor<'_>, action: Action, item: &Ite
                 }
             }
             (Subject::Episodes, _) => match basis(true) {
+                Ok(why) => A(why),
+                Err(why) => D(why),
+            },
+            // Whoever may read the record reads whom it is of; a professional with the patient in
+            // front of them verifies it, the call centre never.
+            (Subject::Identity, Do::Write) if centre => D(Deny::NotForProfession),
+            (Subject::Identity, _) => match basis(true) {
                 Ok(why) => A(why),
                 Err(why) => D(why),
             },
