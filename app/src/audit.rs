@@ -100,6 +100,10 @@ pub enum AuditAction {
     NotificationsChannelsRead,
     #[strum(serialize = "regular_doctor.set")]
     RegularDoctorSet,
+    #[strum(serialize = "identity.read")]
+    IdentityRead,
+    #[strum(serialize = "identity.set")]
+    IdentitySet,
     #[strum(serialize = "history.list")]
     HistoryList,
     #[strum(serialize = "history.proof")]

@@ -89,7 +89,8 @@ impl ApiError {
                     Refusal::UploadIncomplete
                     | Refusal::IdentityAmbiguous
                     | Refusal::Conflict
-                    | Refusal::TooManyLinks => StatusCode::CONFLICT,
+                    | Refusal::TooManyLinks
+                    | Refusal::InsTaken => StatusCode::CONFLICT,
                     Refusal::Withdrawn => StatusCode::GONE,
                 },
                 ErrorBody { reason: Some(*reason), ..ErrorBody::new(C::Refused) },

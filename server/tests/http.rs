@@ -19,6 +19,8 @@ mod fixtures;
 mod guessing;
 #[path = "http/history.rs"]
 mod history;
+#[path = "http/identity.rs"]
+mod identity;
 #[path = "http/leaks.rs"]
 mod leaks;
 #[path = "http/limits.rs"]

@@ -80,6 +80,8 @@ pub enum InputError {
     PhoneInvalid,
     /// A new version of an entry must stay in its section.
     SectionChanged,
+    /// Not a national health identifier (INS): 15 characters whose key does not check.
+    InsInvalid,
 }
 
 /// A stable machine-readable reason. The interface has a translated sentence for each.
@@ -155,6 +157,8 @@ pub enum Refusal {
     Conflict,
     /// The patient has as many live emergency links as allowed: withdraw one first.
     TooManyLinks,
+    /// This national health identifier is already verified on another record.
+    InsTaken,
 }
 
 impl ErrorBody {

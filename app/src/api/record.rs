@@ -172,6 +172,29 @@ pub struct RegularDoctor {
     pub rpps: Option<String>,
 }
 
+/// `GET /api/records/{record}/identity`: whom the record is of, as the health insurer names
+/// them (its feed is matched on a verified INS only).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IdentityInfo {
+    pub ins: Option<crate::ins::Ins>,
+    /// Who verified it, with the patient in front of them; `None` while it is only declared.
+    pub verified: Option<IdentityVerification>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IdentityVerification {
+    /// The professional's name from the directory (or their RPPS if it no longer lists them).
+    pub by: String,
+    pub at: i64,
+}
+
+/// `PUT /api/records/{record}/identity`: the patient's side declares the INS, a professional
+/// verifies it; `null` removes it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IdentityChange {
+    pub ins: Option<String>,
+}
+
 /// `GET /api/records/{record}/export`: the record as the asker may read it, in one file.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RecordExport {

@@ -50,6 +50,8 @@ fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
         NotificationsChannels => t_string!(i18n, history.channels),
         BreakGlassRefuse | BreakGlassAccept | RegularDoctorSet => t_string!(i18n, history.settings),
         HistoryList | HistoryProof => t_string!(i18n, history.history_read),
+        IdentityRead => t_string!(i18n, history.identity_read),
+        IdentitySet => t_string!(i18n, history.identity_write),
         BreakGlassStart | AccountBreakGlassAccess => t_string!(i18n, history.break_glass_start),
         BreakGlassEnd | ProfessionalBreakGlassEnded => t_string!(i18n, history.break_glass_end),
         BreakGlassList | BreakGlassLive | BreakGlassRefusalRead => {

@@ -154,6 +154,7 @@ pub fn input_error_text(i18n: I18nContext<Locale>, error: InputError) -> String 
         InputError::TextInvalid => t_string!(i18n, errors.text_invalid).to_string(),
         InputError::PhoneInvalid => t_string!(i18n, errors.phone_invalid).to_string(),
         InputError::SectionChanged => t_string!(i18n, errors.section_changed).to_string(),
+        InputError::InsInvalid => t_string!(i18n, errors.ins_invalid).to_string(),
     }
 }
 
@@ -224,6 +225,7 @@ pub fn failure_text(i18n: I18nContext<Locale>, failure: &ApiFailure) -> String {
             Some(Refusal::Withdrawn) => t_string!(i18n, errors.withdrawn).to_string(),
             Some(Refusal::Conflict) => t_string!(i18n, errors.conflict).to_string(),
             Some(Refusal::TooManyLinks) => t_string!(i18n, errors.too_many_links).to_string(),
+            Some(Refusal::InsTaken) => t_string!(i18n, errors.ins_taken).to_string(),
             Some(Refusal::IdentityAmbiguous) => {
                 t_string!(i18n, errors.identity_ambiguous).to_string()
             }

@@ -51,7 +51,8 @@ fn action_code(action: AuditAction) -> &'static str {
         | BreakGlassRefusalRead
         | AccountRepresented
         | ProfessionalPatient
-        | ProfessionalGrantCode => "R",
+        | ProfessionalGrantCode
+        | IdentityRead => "R",
         DocumentDeposit | UploadStart | EpisodeCreate | EpisodeTag | ProfileCreate | GrantGive
         | EmergencyLinkCreate | BreakGlassStart | AccountSignup => "C",
         DocumentWithdraw | EpisodeUntag | ProfileRemove => "D",
@@ -67,6 +68,7 @@ fn action_code(action: AuditAction) -> &'static str {
         | GrantUnblock
         | EmergencyLinkRevoke
         | RegularDoctorSet
+        | IdentitySet
         | NotificationsChannels
         | BreakGlassRefuse
         | BreakGlassAccept

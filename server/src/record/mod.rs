@@ -10,6 +10,7 @@ mod episodes;
 mod exams;
 mod grants;
 pub mod history;
+mod identity;
 mod preview;
 pub mod timeline;
 mod upload;
@@ -44,6 +45,7 @@ pub fn routes() -> crate::web::Routes {
         .route("/{record}/access-history/{seq}/proof", get(history::proof))
         .route("/{record}/grants", get(grants::list))
         .route("/{record}/regular-doctor", put(grants::regular_doctor))
+        .route("/{record}/identity", get(identity::identity).put(identity::set_identity))
         .route("/{record}/grants/{rpps}", put(grants::grant))
         .route("/{record}/grants/{rpps}/{change}", post(grants::change))
 }

@@ -8,6 +8,7 @@ mod codes;
 mod emergency;
 mod episodes;
 mod grants;
+mod identities;
 mod ids;
 mod links;
 mod notifications;
@@ -27,6 +28,7 @@ pub use codes::*;
 pub use emergency::*;
 pub use episodes::*;
 pub use grants::*;
+pub use identities::*;
 pub use ids::*;
 pub use links::*;
 pub use notifications::*;
@@ -74,6 +76,9 @@ impl From<sqlx::Error> for StoreError {
             if db.message().contains("representations.account_id") {
                 return Self::Conflict("representations_current");
             }
+            if db.message().contains("identities.ins") {
+                return Self::Conflict("identities_verified_ins");
+            }
         }
         // A value that does not decode (an enum's text unknown to this build) is not the
         // database being down.
@@ -94,6 +99,7 @@ pub trait Store:
     + UploadStore
     + RecordStore
     + GrantStore
+    + IdentityStore
     + EpisodeStore
     + EmergencyStore
     + EmergencyLinkStore

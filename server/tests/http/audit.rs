@@ -21,7 +21,7 @@ use super::fixtures::{logged_in, signed_up};
 use crate::{TestApp, get, test_app};
 
 /// The log's entries, each of an action the pages have words for (`AuditAction`).
-async fn entries(app: &TestApp) -> Vec<AuditEntry> {
+pub async fn entries(app: &TestApp) -> Vec<AuditEntry> {
     let log = app.store.audit_log().await.unwrap();
     let entries: Vec<AuditEntry> =
         log.iter().map(|stored| serde_json::from_slice(&stored.entry).unwrap()).collect();
@@ -373,6 +373,21 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
             Call::Put(format!("{base}/regular-doctor"), json!({ "rpps": DOCTOR })),
             StatusCode::NO_CONTENT,
             "regular_doctor.set",
+            false,
+        ),
+        (&patient, Call::Get(format!("{base}/identity")), StatusCode::OK, "identity.read", false),
+        (
+            &patient,
+            Call::Put(format!("{base}/identity"), json!({ "ins": "163127847704294" })),
+            StatusCode::NO_CONTENT,
+            "identity.set",
+            false,
+        ),
+        (
+            &doctor,
+            Call::Put(format!("{base}/identity"), json!({ "ins": "163127847704294" })),
+            StatusCode::NO_CONTENT,
+            "identity.set",
             false,
         ),
         (

@@ -23,6 +23,7 @@ mod columns;
 mod emergency;
 mod episodes;
 mod grants;
+mod identities;
 mod links;
 mod notifications;
 mod outbox;
