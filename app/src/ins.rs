@@ -19,10 +19,11 @@ use serde::{Deserialize, Serialize};
 pub struct Ins(String);
 
 impl Ins {
-    /// Reads an INS as people write it: with or without spaces, `2a` as `2A`.
+    /// Reads an INS as people write it: with or without spaces (a pasted non-breaking one too),
+    /// `2a` as `2A`.
     pub fn parse(input: &str) -> Option<Self> {
         let compact: String =
-            input.chars().filter(|c| *c != ' ').map(|c| c.to_ascii_uppercase()).collect();
+            input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
         let b = compact.as_bytes();
         let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
         if b.len() != 15 || !digits(0..5) || !digits(7..15) {

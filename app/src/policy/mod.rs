@@ -514,9 +514,17 @@ fn on_record(
             Ok(basis) => A(basis),
             Err(refusal) => D(refusal),
         },
-        // The identity: read by whoever may read the record; verified (written) with the patient
-        // in front of them, by a professional with a basis, never by the call centre.
+        // The identity: read by whoever may read the record. Verified (written) with the patient
+        // in front of them: by the regular doctor or on a live grant, never on break-glass alone
+        // (which any professional may start) and never by the call centre.
         (Action::Write, Subject::Identity) if centre => D(Deny::NotForProfession),
+        (Action::Write, Subject::Identity) => {
+            let without_break_glass = Professional { break_glass: BreakGlass::Off, ..pro.clone() };
+            match basis(context, &without_break_glass, |_| true) {
+                Ok(basis) => A(basis),
+                Err(refusal) => D(refusal),
+            }
+        }
         (_, Subject::Identity) => match basis(context, pro, |_| true) {
             Ok(basis) => A(basis),
             Err(refusal) => D(refusal),
@@ -544,7 +552,8 @@ fn holder_on_record(actor: &Actor<'_>, action: Action, item: &Item<'_>) -> Decis
         | (Action::Read, Subject::AccessHistory)
         | (Action::Read | Action::BeToldOf, Subject::BreakGlassReview)
         | (Action::Write | Action::Withdraw, Subject::Episodes)
-        | (Action::Read | Action::Write, Subject::Identity) => A(as_who),
+        // The patient's side declares the identity, and removes it.
+        | (Action::Read | Action::Write | Action::Withdraw, Subject::Identity) => A(as_who),
         // A block stands until the patient lifts it: a representative cannot grant, unblock or
         // designate a blocked professional.
         (Action::Write, Subject::ProfessionalAccess { blocked, .. }) => {

@@ -12,6 +12,12 @@ fn an_ins_is_read_with_or_without_spaces_and_its_key_checked() {
     assert!(Ins::parse("1 63 12 78 477 042 9").is_none(), "too short");
     assert!(Ins::parse("1 63 12 78 477 042 944").is_none(), "too long");
     assert!(Ins::parse("").is_none());
+    assert_eq!(
+        Ins::parse("1\u{a0}63\u{a0}12 78 477 042 94"),
+        Some(ins),
+        "pasted with no-break spaces"
+    );
+    assert!(Ins::parse("1 63 12 78 477 042 9é").is_none(), "a letter of two bytes");
 }
 
 #[test]

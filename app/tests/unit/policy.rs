@@ -128,8 +128,8 @@ fn expected(context: &Context<'_>, actor: &Actor<'_>, action: Action, item: &Ite
             (Subject::AccessHistory, Do::Read) => A(me),
             (Subject::BreakGlassReview, Do::Read | Do::BeToldOf) => A(me),
             (Subject::Episodes, Do::Write | Do::Withdraw) => A(me),
-            // The patient's side declares the identity; it is not yet verified.
-            (Subject::Identity, Do::Read | Do::Write) => A(me),
+            // The patient's side declares the identity (it is not verified so) and removes it.
+            (Subject::Identity, Do::Read | Do::Write | Do::Withdraw) => A(me),
             (Subject::ProfessionalAccess { blocked, .. }, Do::Write) => {
                 if representative && blocked { D(Deny::Blocked) } else { A(me) }
             }
@@ -263,9 +263,15 @@ fn expected(context: &Context<'_>, actor: &Actor<'_>, action: Action, item: &Ite
                 Ok(why) => A(why),
                 Err(why) => D(why),
             },
-            // Whoever may read the record reads whom it is of; a professional with the patient in
-            // front of them verifies it, the call centre never.
+            // Whoever may read the record reads whom it is of. A professional with the patient in
+            // front of them verifies it: the regular doctor, or on a live grant; break-glass,
+            // which anyone may start, is no ground for it, and the call centre never does.
             (Subject::Identity, Do::Write) if centre => D(Deny::NotForProfession),
+            (Subject::Identity, Do::Write) if pro.regular_doctor => A(Allow::RegularDoctor),
+            (Subject::Identity, Do::Write) => match grant_refusal(true) {
+                None => A(Allow::Granted),
+                Some(why) => D(why),
+            },
             (Subject::Identity, _) => match basis(true) {
                 Ok(why) => A(why),
                 Err(why) => D(why),

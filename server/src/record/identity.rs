@@ -21,7 +21,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{ApiJson, Origin},
-    store::{IdentityRecord, StoreError},
+    store::{IdentityRecord, IdentityWrite, StoreError},
 };
 
 const IDENTITY: Item<'static> = Item::about(Subject::Identity);
@@ -47,7 +47,7 @@ pub async fn identity(
 }
 
 /// Declared by the patient's side (a verified INS declared again as it is stays verified),
-/// verified by a professional; `null` removes it.
+/// verified by a professional; `null` removes it (the patient's side only).
 pub async fn set_identity(
     State(state): State<AppState>,
     asker: Asker,
@@ -55,34 +55,28 @@ pub async fn set_identity(
     ApiJson(request): ApiJson<IdentityChange>,
 ) -> Result<StatusCode, ApiError> {
     const ACTION: AuditAction = AuditAction::IdentitySet;
+    let action = if request.ins.is_some() { Action::Write } else { Action::Withdraw };
+    trace::require(&state, &asker, &origin, ACTION, None, action, &IDENTITY).await?;
     let ins = match request.ins.as_deref() {
         Some(text) => Some(Ins::parse(text).ok_or(ApiError::input("ins", InputError::InsInvalid))?),
         None => None,
     };
-    trace::require(&state, &asker, &origin, ACTION, None, Action::Write, &IDENTITY).await?;
-    let now = state.clock.now();
-    let identity = match ins {
-        None => None,
-        Some(ins) => {
-            let verified = match &asker.who {
-                Who::Professional { record, .. } => Some((record.professional.rpps.clone(), now)),
-                Who::Holder | Who::Representative => {
-                    let stored = state.store.identity(&asker.record.id).await?;
-                    stored.filter(|stored| stored.ins == ins).and_then(|stored| stored.verified)
-                }
-            };
-            Some(IdentityRecord { ins, verified })
+    let change = match (&ins, &asker.who) {
+        (None, _) => IdentityWrite::Remove,
+        (Some(ins), Who::Professional { record, .. }) => {
+            IdentityWrite::Verify(ins, &record.professional.rpps)
         }
+        (Some(ins), Who::Holder | Who::Representative) => IdentityWrite::Declare(ins),
     };
-    let record = &asker.record.id;
+    let (record, now) = (&asker.record.id, state.clock.now());
     let written = trace::change(&state, &asker, &origin, ACTION, None, async |rows| {
-        state.store.set_identity(record, identity.as_ref(), now, rows).await
+        state.store.set_identity(record, change, now, rows).await
     })
     .await;
     match written {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         // Nothing was written, the entry with it: the refusal is traced on its own.
-        Err(ApiError::Store(StoreError::Conflict(_))) => {
+        Err(ApiError::Store(StoreError::Conflict(VERIFIED_ELSEWHERE))) => {
             let refused = Some("ins_taken".to_owned());
             trace::read(&state, &asker, &origin, ACTION, None, refused).await?;
             Err(ApiError::Refused(Refusal::InsTaken))
@@ -90,3 +84,6 @@ pub async fn set_identity(
         Err(other) => Err(other),
     }
 }
+
+/// The store's name for the rule that one record at most holds an INS verified.
+const VERIFIED_ELSEWHERE: &str = "identities_verified_ins";

@@ -14,15 +14,24 @@ pub struct IdentityRecord {
     pub verified: Option<(Rpps, i64)>,
 }
 
+/// A change to a record's INS.
+pub enum IdentityWrite<'a> {
+    /// The patient's side says it: verified only if it is the INS already verified.
+    Declare(&'a Ins),
+    /// A professional verified it.
+    Verify(&'a Ins, &'a Rpps),
+    Remove,
+}
+
 #[async_trait]
 pub trait IdentityStore: Send + Sync + 'static {
     async fn identity(&self, account_id: &AccountId) -> Result<Option<IdentityRecord>, StoreError>;
-    /// Sets the record's INS (`None` removes it), with its audit entry. Fails with
+    /// Changes the record's INS at `now`, with its audit entry. Fails with
     /// `Conflict("identities_verified_ins")` when another record holds the same INS verified.
     async fn set_identity(
         &self,
         account_id: &AccountId,
-        identity: Option<&IdentityRecord>,
+        change: IdentityWrite<'_>,
         now: i64,
         audit: &AuditRows,
     ) -> Result<(), StoreError>;

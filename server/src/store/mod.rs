@@ -69,14 +69,18 @@ impl From<sqlx::Error> for StoreError {
         if let sqlx::Error::Database(db) = &error
             && db.kind() == sqlx::error::ErrorKind::UniqueViolation
         {
-            // SQLite names the columns, not the constraint; map the unique rules we have.
-            if db.message().contains("accounts.contact") {
+            // SQLite names the columns, not the constraint (PostgreSQL names the constraint,
+            // which is the index's name); map the unique rules we have.
+            let broken = |index: &str, columns: &str| {
+                db.constraint() == Some(index) || db.message().contains(columns)
+            };
+            if broken("accounts_contact_unique", "accounts.contact") {
                 return Self::Conflict("accounts_contact_unique");
             }
-            if db.message().contains("representations.account_id") {
+            if broken("representations_current", "representations.account_id") {
                 return Self::Conflict("representations_current");
             }
-            if db.message().contains("identities.ins") {
+            if broken("identities_verified_ins", "identities.ins") {
                 return Self::Conflict("identities_verified_ins");
             }
         }

@@ -78,6 +78,10 @@ async fn the_patient_declares_the_ins_and_a_professional_with_access_verifies_it
         json!({ "ins": "262087503203977", "verified": null })
     );
 
+    // Removing it is the patient's side's alone.
+    let (status, body) = set(&app, record, Value::Null, &doctor).await;
+    assert_eq!((status, &body["denied"]), (StatusCode::FORBIDDEN, &json!("unsupported")));
+
     // A revocation takes effect on the next request.
     let revoke = format!("/api/records/{record}/grants/{DOCTOR}/revoke");
     assert_eq!(

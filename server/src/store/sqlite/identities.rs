@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{BEGIN_WRITE, SqliteStore, columns::optional_rpps_at};
-use crate::store::{AccountId, AuditRows, IdentityRecord, IdentityStore, StoreError};
+use crate::store::{
+    AccountId, AuditRows, IdentityRecord, IdentityStore, IdentityWrite, StoreError,
+};
 
 #[async_trait]
 impl IdentityStore for SqliteStore {
@@ -29,35 +31,42 @@ impl IdentityStore for SqliteStore {
     async fn set_identity(
         &self,
         account_id: &AccountId,
-        identity: Option<&IdentityRecord>,
+        change: IdentityWrite<'_>,
         now: i64,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        match identity {
-            Some(IdentityRecord { ins, verified }) => {
-                let (by, at) = verified.as_ref().map(|(rpps, at)| (rpps.as_str(), *at)).unzip();
-                sqlx::query(
-                    "INSERT INTO identities (account_id, ins, verified_by, verified_at, \
-                     changed_at) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (account_id) DO UPDATE SET ins = $2, verified_by = $3, \
-                     verified_at = $4, changed_at = $5",
-                )
-                .bind(account_id)
-                .bind(ins.as_str())
-                .bind(by)
-                .bind(at)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            None => {
+        let (ins, by, at) = match change {
+            IdentityWrite::Declare(ins) => (ins, None, None),
+            IdentityWrite::Verify(ins, rpps) => (ins, Some(rpps.as_str()), Some(now)),
+            IdentityWrite::Remove => {
                 sqlx::query("DELETE FROM identities WHERE account_id = $1")
                     .bind(account_id)
                     .execute(&mut *tx)
                     .await?;
+                super::audit::write_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                return Ok(());
             }
-        }
+        };
+        // A declaration of the INS already verified keeps its verification; decided on the row
+        // as it stands in this transaction (the expressions read the row before the update).
+        sqlx::query(
+            "INSERT INTO identities (account_id, ins, verified_by, verified_at, changed_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET \
+             verified_by = CASE WHEN excluded.verified_by IS NULL AND identities.ins = excluded.ins \
+                 THEN identities.verified_by ELSE excluded.verified_by END, \
+             verified_at = CASE WHEN excluded.verified_by IS NULL AND identities.ins = excluded.ins \
+                 THEN identities.verified_at ELSE excluded.verified_at END, \
+             ins = excluded.ins, changed_at = excluded.changed_at",
+        )
+        .bind(account_id)
+        .bind(ins.as_str())
+        .bind(by)
+        .bind(at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
