@@ -510,10 +510,6 @@ fn on_record(
                 !pro.rpps.is_empty() && item.author == Some(Author::Professional(pro.rpps));
             if tagger { A(Allow::Author) } else { D(Deny::NotYours) }
         }
-        (_, Subject::Episodes) => match basis(context, pro, |_| true) {
-            Ok(basis) => A(basis),
-            Err(refusal) => D(refusal),
-        },
         // The identity: read by whoever may read the record. Verified (written) with the patient
         // in front of them: by the regular doctor or on a live grant, never on break-glass alone
         // (which any professional may start) and never by the call centre.
@@ -525,7 +521,7 @@ fn on_record(
                 Err(refusal) => D(refusal),
             }
         }
-        (_, Subject::Identity) => match basis(context, pro, |_| true) {
+        (_, Subject::Episodes | Subject::Identity) => match basis(context, pro, |_| true) {
             Ok(basis) => A(basis),
             Err(refusal) => D(refusal),
         },

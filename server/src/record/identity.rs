@@ -57,10 +57,9 @@ pub async fn set_identity(
     const ACTION: AuditAction = AuditAction::IdentitySet;
     let action = if request.ins.is_some() { Action::Write } else { Action::Withdraw };
     trace::require(&state, &asker, &origin, ACTION, None, action, &IDENTITY).await?;
-    let ins = match request.ins.as_deref() {
-        Some(text) => Some(Ins::parse(text).ok_or(ApiError::input("ins", InputError::InsInvalid))?),
-        None => None,
-    };
+    let invalid = || ApiError::input("ins", InputError::InsInvalid);
+    let ins =
+        request.ins.as_deref().map(|text| Ins::parse(text).ok_or_else(invalid)).transpose()?;
     let change = match (&ins, &asker.who) {
         (None, _) => IdentityWrite::Remove,
         (Some(ins), Who::Professional { record, .. }) => {

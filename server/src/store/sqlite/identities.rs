@@ -9,6 +9,17 @@ use crate::store::{
     AccountId, AuditRows, IdentityRecord, IdentityStore, IdentityWrite, StoreError,
 };
 
+/// Writes a record's INS. A declaration of the INS already verified keeps its verification:
+/// decided on the row as it stands inside the write's transaction (the expressions of an update
+/// read the row before it).
+const UPSERT: &str = "INSERT INTO identities (account_id, ins, verified_by, verified_at, \
+     changed_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET \
+     verified_by = CASE WHEN excluded.verified_by IS NULL AND identities.ins = excluded.ins \
+         THEN identities.verified_by ELSE excluded.verified_by END, \
+     verified_at = CASE WHEN excluded.verified_by IS NULL AND identities.ins = excluded.ins \
+         THEN identities.verified_at ELSE excluded.verified_at END, \
+     ins = excluded.ins, changed_at = excluded.changed_at";
+
 #[async_trait]
 impl IdentityStore for SqliteStore {
     async fn identity(&self, account_id: &AccountId) -> Result<Option<IdentityRecord>, StoreError> {
@@ -35,38 +46,19 @@ impl IdentityStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let (ins, by, at) = match change {
-            IdentityWrite::Declare(ins) => (ins, None, None),
-            IdentityWrite::Verify(ins, rpps) => (ins, Some(rpps.as_str()), Some(now)),
-            IdentityWrite::Remove => {
-                sqlx::query("DELETE FROM identities WHERE account_id = $1")
-                    .bind(account_id)
-                    .execute(&mut *tx)
-                    .await?;
-                super::audit::write_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                return Ok(());
-            }
+        let written = match change {
+            IdentityWrite::Declare(ins) => Some((ins, None, None)),
+            IdentityWrite::Verify(ins, rpps) => Some((ins, Some(rpps.as_str()), Some(now))),
+            IdentityWrite::Remove => None,
         };
-        // A declaration of the INS already verified keeps its verification; decided on the row
-        // as it stands in this transaction (the expressions read the row before the update).
-        sqlx::query(
-            "INSERT INTO identities (account_id, ins, verified_by, verified_at, changed_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET \
-             verified_by = CASE WHEN excluded.verified_by IS NULL AND identities.ins = excluded.ins \
-                 THEN identities.verified_by ELSE excluded.verified_by END, \
-             verified_at = CASE WHEN excluded.verified_by IS NULL AND identities.ins = excluded.ins \
-                 THEN identities.verified_at ELSE excluded.verified_at END, \
-             ins = excluded.ins, changed_at = excluded.changed_at",
-        )
-        .bind(account_id)
-        .bind(ins.as_str())
-        .bind(by)
-        .bind(at)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let change = match written {
+            Some((ins, by, at)) => {
+                sqlx::query(UPSERT).bind(account_id).bind(ins.as_str()).bind(by).bind(at).bind(now)
+            }
+            None => sqlx::query("DELETE FROM identities WHERE account_id = $1").bind(account_id),
+        };
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        change.execute(&mut *tx).await?;
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
