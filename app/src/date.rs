@@ -43,6 +43,18 @@ impl Date {
         i64::from(self.0.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY
     }
 
+    /// The same day `months` months earlier; the month's last day when it has no such day
+    /// (31 March less one month is the last day of February).
+    pub fn months_before(self, months: u32) -> Self {
+        let total = self.0.year() * 12 + i32::from(u8::from(self.0.month())) - 1;
+        let total = total - i32::try_from(months).unwrap_or(i32::MAX / 2);
+        let (year, month) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+        let month = u8::try_from(month).ok().and_then(|m| time::Month::try_from(m).ok());
+        let Some(month) = month else { return self };
+        let day = self.0.day().min(month.length(year));
+        time::Date::from_calendar_date(year, month, day).map_or(self, Self)
+    }
+
     /// The date of a Unix time (UTC), for the server's "today" (kept within years 0000–9999).
     pub fn from_unix_seconds(seconds: i64) -> Self {
         let first = time::Date::from_ordinal_date(0, 1).unwrap_or(time::Date::MIN);

@@ -47,6 +47,27 @@ impl Category {
     }
 }
 
+/// The kind of a line of the care history (what the health insurer reimbursed): how the
+/// history groups them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum CareKind {
+    Consultation,
+    /// A technical act (a nurse's care, physiotherapy, a procedure).
+    Act,
+    Pharmacy,
+    Lab,
+    Imaging,
+    Hospital,
+}
+
+impl CareKind {
+    pub const ALL: [Self; 6] =
+        [Self::Consultation, Self::Act, Self::Pharmacy, Self::Lab, Self::Imaging, Self::Hospital];
+}
+
 /// A section of the health profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

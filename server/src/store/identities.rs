@@ -26,6 +26,8 @@ pub enum IdentityWrite<'a> {
 #[async_trait]
 pub trait IdentityStore: Send + Sync + 'static {
     async fn identity(&self, account_id: &AccountId) -> Result<Option<IdentityRecord>, StoreError>;
+    /// The record that holds this INS verified (a declared one names nobody).
+    async fn verified_owner(&self, ins: &Ins) -> Result<Option<AccountId>, StoreError>;
     /// Changes the record's INS at `now`, with its audit entry. Fails with
     /// `Conflict("identities_verified_ins")` when another record holds the same INS verified.
     async fn set_identity(

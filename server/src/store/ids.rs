@@ -89,6 +89,8 @@ ids! {
     LinkId;
     /// An emergency (break-glass) access to a record.
     BreakGlassId;
+    /// A line of a record's care history (from the insurer's feed), whatever its version.
+    CareLineId;
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod care;
 mod codes;
 mod emergency;
 mod episodes;
@@ -24,6 +25,7 @@ mod uploads;
 
 pub use accounts::*;
 pub use audit::*;
+pub use care::*;
 pub use codes::*;
 pub use emergency::*;
 pub use episodes::*;
@@ -104,6 +106,7 @@ pub trait Store:
     + RecordStore
     + GrantStore
     + IdentityStore
+    + CareStore
     + EpisodeStore
     + EmergencyStore
     + EmergencyLinkStore

@@ -39,6 +39,15 @@ impl IdentityStore for SqliteStore {
         Ok(Some(IdentityRecord { ins, verified }))
     }
 
+    async fn verified_owner(&self, ins: &Ins) -> Result<Option<AccountId>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT account_id FROM identities WHERE ins = $1 AND verified_by IS NOT NULL",
+        )
+        .bind(ins.as_str())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     async fn set_identity(
         &self,
         account_id: &AccountId,

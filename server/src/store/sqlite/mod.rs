@@ -18,6 +18,7 @@ use crate::vault::WrappedKey;
 
 mod accounts;
 mod audit;
+mod care;
 mod codes;
 mod columns;
 mod emergency;
