@@ -104,6 +104,21 @@ pub enum AuditAction {
     IdentityRead,
     #[strum(serialize = "identity.set")]
     IdentitySet,
+    // The care history the insurer's feed writes, and the feeds themselves.
+    #[strum(serialize = "care_history.feed")]
+    CareHistoryFeed,
+    #[strum(serialize = "care_history.read")]
+    CareHistoryRead,
+    #[strum(serialize = "care_history.mask")]
+    CareHistoryMask,
+    #[strum(serialize = "care_history.unmask")]
+    CareHistoryUnmask,
+    #[strum(serialize = "care_history.prune")]
+    CareHistoryPrune,
+    #[strum(serialize = "feed.add")]
+    FeedAdd,
+    #[strum(serialize = "feed.revoke")]
+    FeedRevoke,
     #[strum(serialize = "history.list")]
     HistoryList,
     #[strum(serialize = "history.proof")]

@@ -1,5 +1,6 @@
-//! The administration commands: load the directory, issue a card, purge, rotate keys. They print a short
-//! report to standard output and never any secret.
+//! The administration commands: load the directory, issue a card, purge, rotate keys, configure
+//! the insurer's feeds. They print a short report to standard output and never any secret, but
+//! the token a new feed is given, once.
 
 #![allow(clippy::print_stdout)]
 
@@ -173,11 +174,142 @@ pub async fn review_break_glass(store: &dyn Store, vault: &Vault, days: u32) -> 
     Ok(())
 }
 
-pub async fn purge(store: &dyn Store) -> Outcome {
-    let report = lifecycle::purge(store, SystemClock.now()).await?;
+pub async fn purge(store: &dyn Store, auditor: &server::audit::Auditor) -> Outcome {
+    let now = SystemClock.now();
+    let report = lifecycle::purge(store, now).await?;
+    let pruned = server::feed::prune(store, auditor, now).await?;
     println!(
-        "Purged: {} record(s) erased on request, {} past their retention period.",
+        "Purged: {} record(s) erased on request, {} past their retention period; \
+         {pruned} line(s) of care older than 24 months.",
         report.erased, report.expired
+    );
+    Ok(())
+}
+
+/// `carnet feed add|revoke|list`: the feeds' credentials. Adding and revoking are in the audit
+/// log, as the operator's acts.
+pub async fn feeds(
+    store: &dyn Store,
+    auditor: &server::audit::Auditor,
+    command: &server::config::FeedCommand,
+) -> Outcome {
+    use server::config::FeedCommand;
+    let now = SystemClock.now();
+    let entry = |action: AuditAction, name: &str| {
+        let operator = server::audit::AuditActor { kind: "operator".into(), id: None, role: None };
+        let mut entry =
+            server::audit::event_entry(operator, action, None, "command-line", None, now);
+        entry.item = Some(name.to_owned());
+        entry
+    };
+    match command {
+        FeedCommand::Add { name } => {
+            if !server::feed::valid_name(name) {
+                return Err("a feed's name is 1 to 40 letters, digits, '-' or '_'".into());
+            }
+            let token = zeroize::Zeroizing::new(server::feed::new_token());
+            match store.add_feed(name, &server::feed::token_digest(&token), now).await {
+                Err(server::store::StoreError::Conflict(_)) => {
+                    return Err(format!("a feed named {name} exists already").into());
+                }
+                other => other?,
+            }
+            auditor.append(store, &entry(AuditAction::FeedAdd, name)).await?;
+            println!(
+                "Feed {name} added. Its token, shown this once (keep it secret; the insurer's \
+                 system sends it as \"Authorization: Bearer <token>\" to /api/feed/batch):\n{}",
+                *token
+            );
+        }
+        FeedCommand::Revoke { name } => {
+            let server::store::Matched(revoked) = store.revoke_feed(name, now).await?;
+            if !revoked {
+                return Err(format!("no live feed is named {name}").into());
+            }
+            auditor.append(store, &entry(AuditAction::FeedRevoke, name)).await?;
+            println!("Feed {name} revoked: its token no longer works. Its lines stay.");
+        }
+        FeedCommand::List => {
+            let feeds = store.feeds().await?;
+            if feeds.is_empty() {
+                println!("No feed is configured: add one with `carnet feed add NAME`.");
+            }
+            for feed in feeds {
+                let state = match feed.revoked_at {
+                    Some(at) => format!("revoked {}", app::date::moment(at)),
+                    None => "live".to_owned(),
+                };
+                println!("{}  added {}  {state}", feed.name, app::date::moment(feed.created_at));
+            }
+        }
+        // Needs the whole server's state: `import_feed`.
+        FeedCommand::Import { .. } => return Err("use `carnet feed import`".into()),
+    }
+    Ok(())
+}
+
+/// Largest file `carnet feed import` reads, and most lines in it.
+const MAX_FEED_FILE_BYTES: u64 = 1024 * 1024 * 1024;
+const MAX_FEED_FILE_LINES: usize = 2_000_000;
+
+/// `carnet feed import --feed NAME FILE`: a first load, as the feed would send it, with its
+/// progress on standard error and the line-by-line report on standard output.
+pub async fn import_feed(state: &server::AppState, feed: &str, file: &Path) -> Outcome {
+    use server::feed::fhir::Outcome as Line;
+    let live = state.store.feeds().await?;
+    if !live.iter().any(|known| known.name == feed && known.revoked_at.is_none()) {
+        return Err(format!("no live feed is named {feed}: see `carnet feed list`").into());
+    }
+    let size = std::fs::metadata(file)
+        .map_err(|error| format!("cannot read {}: {error}", file.display()))?
+        .len();
+    if size > MAX_FEED_FILE_BYTES {
+        return Err(format!("{} is larger than 1 GiB: split it", file.display()).into());
+    }
+    let body =
+        std::fs::read(file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+    let entries = server::feed::fhir::read_bundle(&body, MAX_FEED_FILE_LINES).map_err(|error| {
+        format!("{}: {}; nothing was imported", file.display(), error.message())
+    })?;
+    drop(body);
+    let mut progress = |done: usize, total: usize| {
+        let percent = if total == 0 { 100 } else { done * 100 / total };
+        eprint!("\rImporting {}: {done}/{total} lines ({percent}%)", file.display());
+        if done == total {
+            eprintln!();
+        }
+    };
+    let answers =
+        server::feed::ingest::ingest(state, feed, "command-line", entries, &mut progress).await?;
+    let (mut stored, mut updated, mut unchanged, mut refused) = (0, 0, 0, 0);
+    for (number, (resource, outcome)) in answers.iter().enumerate() {
+        let name = resource.map_or("entry", |resource| resource.name());
+        let said = match outcome {
+            Line::Stored { id } => {
+                stored += 1;
+                format!("stored as {name}/{id}")
+            }
+            Line::Updated { id, version } => {
+                updated += 1;
+                format!("updated: {name}/{id} is at version {version}")
+            }
+            Line::Unchanged { id, .. } => {
+                unchanged += 1;
+                format!("unchanged ({name}/{id})")
+            }
+            Line::Refused(refusal) => {
+                refused += 1;
+                match refusal.field {
+                    Some(field) => format!("refused: {} ({field})", refusal.reason.code()),
+                    None => format!("refused: {}", refusal.reason.code()),
+                }
+            }
+        };
+        println!("line {}: {said}", number + 1);
+    }
+    println!(
+        "{} line(s): {stored} stored, {updated} updated, {unchanged} unchanged, {refused} refused.",
+        answers.len()
     );
     Ok(())
 }

@@ -145,12 +145,34 @@ pub enum Command {
     /// Break-glass (emergency) accesses.
     #[command(subcommand)]
     BreakGlass(BreakGlassCommand),
-    /// Erase the records whose erasure is due or whose retention ended, and forget expired
-    /// codes and sessions (the server also does it every hour).
+    /// Erase the records whose erasure is due or whose retention ended, remove care older than
+    /// 24 months from the care history, and forget expired codes and sessions (the server also
+    /// does it every hour).
     Purge,
+    /// The health insurer's feeds: their credentials, and a first load from a file.
+    #[command(subcommand)]
+    Feed(FeedCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum FeedCommand {
+    /// Configure a feed named NAME and print its token, once: the insurer's system sends it as
+    /// `Authorization: Bearer <token>` to `POST /api/feed/batch`, the one route it reaches.
+    Add { name: String },
+    /// Revoke the feed NAME: its token stops working at once. Its lines stay.
+    Revoke { name: String },
+    /// The feeds configured, live or revoked.
+    List,
+    /// Load a FHIR R4 batch Bundle from FILE, as the feed NAME would send it (a first load),
+    /// with its progress; prints the same line-by-line report as the API's answer.
+    Import {
+        #[arg(long)]
+        feed: String,
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]

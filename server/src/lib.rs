@@ -12,6 +12,7 @@ pub mod config;
 pub mod emergency;
 pub mod error;
 pub mod extract;
+pub mod feed;
 pub mod health;
 pub mod limits;
 pub mod messages;

@@ -7,7 +7,7 @@ use server::{
     AppState, app,
     config::{
         BreakGlassCommand, CardCommand, Command, Config, DatabaseChoice, DirectoryCommand,
-        KeysCommand,
+        FeedCommand, KeysCommand,
     },
     messages::{Courier, Outbox},
     store::{SqliteStore, Store},
@@ -63,7 +63,18 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         Some(Command::Card(CardCommand::Unlock { rpps })) => {
             return commands::unlock_card(store.as_ref(), &config.auditor()?, rpps).await;
         }
-        Some(Command::Purge) => return commands::purge(store.as_ref()).await,
+        Some(Command::Purge) => {
+            return commands::purge(store.as_ref(), &config.auditor()?).await;
+        }
+        Some(Command::Feed(FeedCommand::Import { feed, file })) => {
+            let state = AppState::new(store.clone(), config.vault()?, &config.site_root, "/")?
+                .with_matrix(config.access_matrix()?)
+                .with_auditor(config.auditor()?);
+            return commands::import_feed(&state, feed, file).await;
+        }
+        Some(Command::Feed(command)) => {
+            return commands::feeds(store.as_ref(), &config.auditor()?, command).await;
+        }
         Some(Command::Audit(command)) => {
             return commands::audit(store.as_ref(), &config.auditor()?, command).await;
         }
@@ -133,10 +144,15 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         state.clone(),
         std::time::Duration::from_secs(3600),
     ));
+    let pruning = tokio::spawn(server::feed::prune_periodically(
+        state.clone(),
+        std::time::Duration::from_secs(3600),
+    ));
     let signing = tokio::spawn(server::record::history::checkpoint_periodically(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     purging.abort();
+    pruning.abort();
     signing.abort();
     if let Some(courier) = courier {
         courier.abort();

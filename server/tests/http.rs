@@ -13,6 +13,8 @@ mod cards;
 mod closing;
 #[path = "http/emergency.rs"]
 mod emergency;
+#[path = "http/feed.rs"]
+mod feed;
 #[path = "http/fixtures.rs"]
 mod fixtures;
 #[path = "http/guessing.rs"]

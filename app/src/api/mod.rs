@@ -6,6 +6,7 @@
 //! vocabulary, dates): it imports no page.
 
 pub mod account;
+pub mod care;
 pub mod emergency;
 pub mod filter;
 pub mod history;

@@ -274,6 +274,12 @@ pub fn decide(
         Actor::EmergencyLinkHolder => return D(Deny::SummaryOnly),
         Actor::InsurerFeed => {
             return match (action, item.subject) {
+                // A closed record takes nothing more, from anyone.
+                (Action::Write, Subject::Document(Category::Reimbursement))
+                    if context.record_closed =>
+                {
+                    D(Deny::RecordClosed)
+                }
                 (Action::Write, Subject::Document(Category::Reimbursement)) => {
                     A(Allow::InsurerFeed)
                 }

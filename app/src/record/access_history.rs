@@ -52,6 +52,11 @@ fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
         HistoryList | HistoryProof => t_string!(i18n, history.history_read),
         IdentityRead => t_string!(i18n, history.identity_read),
         IdentitySet => t_string!(i18n, history.identity_write),
+        CareHistoryRead => t_string!(i18n, history.care_read),
+        CareHistoryFeed => t_string!(i18n, history.care_fed),
+        CareHistoryMask | CareHistoryUnmask => t_string!(i18n, history.care_mask),
+        CareHistoryPrune => t_string!(i18n, history.care_prune),
+        FeedAdd | FeedRevoke => t_string!(i18n, history.feed),
         BreakGlassStart | AccountBreakGlassAccess => t_string!(i18n, history.break_glass_start),
         BreakGlassEnd | ProfessionalBreakGlassEnded => t_string!(i18n, history.break_glass_end),
         BreakGlassList | BreakGlassLive | BreakGlassRefusalRead => {
@@ -114,6 +119,7 @@ fn who(i18n: I18nContext<Locale>, event: &AccessEvent) -> String {
         "representative" => t_string!(i18n, history.representative).to_string(),
         "insurer" => t_string!(i18n, record.by_insurer).to_string(),
         "responder" => t_string!(i18n, history.responder).to_string(),
+        "server" => t_string!(i18n, history.server).to_string(),
         _ => {
             let role = event
                 .role

@@ -69,16 +69,17 @@ fn expected(context: &Context<'_>, actor: &Actor<'_>, action: Action, item: &Ite
     let is_item = matches!(item.subject, Subject::Document(_) | Subject::Profile(_));
 
     // Statement 1. The emergency-link holder reads the summary and nothing of the record; the
-    // insurer's feed deposits reimbursement documents and does nothing else.
+    // insurer's feed deposits reimbursement data, into an open record, and does nothing else.
     if *actor == Actor::EmergencyLinkHolder {
         return D(Deny::SummaryOnly);
     }
     if *actor == Actor::InsurerFeed {
-        return if action == Do::Write && item.subject == Subject::Document(Category::Reimbursement)
-        {
-            A(Allow::InsurerFeed)
-        } else {
-            D(Deny::FeedDepositsOnly)
+        let deposit =
+            action == Do::Write && item.subject == Subject::Document(Category::Reimbursement);
+        return match (deposit, context.record_closed) {
+            (false, _) => D(Deny::FeedDepositsOnly),
+            (true, true) => D(Deny::RecordClosed),
+            (true, false) => A(Allow::InsurerFeed),
         };
     }
 

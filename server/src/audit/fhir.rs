@@ -52,10 +52,11 @@ fn action_code(action: AuditAction) -> &'static str {
         | AccountRepresented
         | ProfessionalPatient
         | ProfessionalGrantCode
-        | IdentityRead => "R",
+        | IdentityRead
+        | CareHistoryRead => "R",
         DocumentDeposit | UploadStart | EpisodeCreate | EpisodeTag | ProfileCreate | GrantGive
-        | EmergencyLinkCreate | BreakGlassStart | AccountSignup => "C",
-        DocumentWithdraw | EpisodeUntag | ProfileRemove => "D",
+        | EmergencyLinkCreate | BreakGlassStart | AccountSignup | FeedAdd => "C",
+        DocumentWithdraw | EpisodeUntag | ProfileRemove | CareHistoryPrune => "D",
         DocumentAnnounce
         | DocumentMask
         | DocumentUnmask
@@ -69,6 +70,10 @@ fn action_code(action: AuditAction) -> &'static str {
         | EmergencyLinkRevoke
         | RegularDoctorSet
         | IdentitySet
+        | CareHistoryFeed
+        | CareHistoryMask
+        | CareHistoryUnmask
+        | FeedRevoke
         | NotificationsChannels
         | BreakGlassRefuse
         | BreakGlassAccept

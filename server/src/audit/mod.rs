@@ -203,7 +203,7 @@ pub fn professional_entry(
 }
 
 /// An event's entry: no item, allowed.
-fn event_entry(
+pub fn event_entry(
     actor: AuditActor,
     action: AuditAction,
     record: Option<&str>,

@@ -24,7 +24,6 @@ use tower_http::{
         CompressionLayer, CompressionLevel,
         predicate::{DefaultPredicate, NotForContentType, Predicate},
     },
-    limit::RequestBodyLimitLayer,
     services::ServeDir,
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
@@ -35,6 +34,31 @@ use crate::{AppState, error::ApiError, health::healthz};
 
 /// Largest request body accepted until an endpoint asks for more (document uploads will).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Every request body is cut at its route's limit as it streams, and one that says it is larger
+/// is refused before it is read (413): 1 MiB, or the insurer's batches' own limit.
+async fn body_limit(
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if request.uri().path() == "/api/feed/batch" {
+        crate::feed::MAX_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return ApiError::TooLarge.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let body = Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
+}
+
 /// A request taking longer than this is cut; a phone on a weak network retries.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -95,7 +119,7 @@ pub fn app(state: AppState) -> Router {
         .route_layer(compression())
         .fallback_service(static_files)
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state_for_origin.clone(),
             security::same_origin,
@@ -155,8 +179,10 @@ pub fn api_routes() -> Routes {
             crate::record::routes()
                 .merge(crate::emergency::record_routes())
                 .merge(crate::emergency::links::record_routes())
-                .merge(crate::profile::routes()),
+                .merge(crate::profile::routes())
+                .merge(crate::feed::history::record_routes()),
         )
+        .merge(crate::feed::routes())
         .merge(crate::emergency::notification_routes())
         .merge(crate::emergency::links::viewer_routes())
         .route("/directory", axum::routing::get(crate::professional::search))

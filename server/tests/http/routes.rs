@@ -17,7 +17,7 @@ use crate::{TestApp, test_app};
 
 /// Routes that change state without a session (so without a CSRF token): the same-origin check
 /// and their own limits protect them.
-const PUBLIC: [(&str, &str); 8] = [
+const PUBLIC: [(&str, &str); 9] = [
     ("/account/signup", "creates an account: nobody is signed in yet"),
     ("/account/login", "the password step of a login"),
     ("/account/verify", "the code step of a login or a sign-up"),
@@ -26,6 +26,7 @@ const PUBLIC: [(&str, &str); 8] = [
     ("/pro/challenge", "the challenge a card signs to log in"),
     ("/pro/login", "the card's signature"),
     ("/shl/{link}", "a responder opens an emergency link, without an account"),
+    ("/feed/batch", "the insurer's machine client, by its own token: never a session (tests/feed)"),
 ];
 
 const UNSAFE: [Method; 4] = [Method::POST, Method::PUT, Method::DELETE, Method::PATCH];
