@@ -248,9 +248,10 @@ pub async fn feeds(
     Ok(())
 }
 
-/// Largest file `carnet feed import` reads, and most lines in it.
-const MAX_FEED_FILE_BYTES: u64 = 1024 * 1024 * 1024;
-const MAX_FEED_FILE_LINES: usize = 2_000_000;
+/// Largest file `carnet feed import` reads (held in memory, its entries read one by one), and
+/// most lines in it.
+const MAX_FEED_FILE_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_FEED_FILE_LINES: usize = 500_000;
 
 /// `carnet feed import --feed NAME FILE`: a first load, as the feed would send it, with its
 /// progress on standard error and the line-by-line report on standard output.
@@ -264,7 +265,7 @@ pub async fn import_feed(state: &server::AppState, feed: &str, file: &Path) -> O
         .map_err(|error| format!("cannot read {}: {error}", file.display()))?
         .len();
     if size > MAX_FEED_FILE_BYTES {
-        return Err(format!("{} is larger than 1 GiB: split it", file.display()).into());
+        return Err(format!("{} is larger than 256 MiB: split it", file.display()).into());
     }
     let body =
         std::fs::read(file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;

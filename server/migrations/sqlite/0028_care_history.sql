@@ -13,12 +13,15 @@ CREATE TABLE feeds (
 -- Its content (codes, labels, amounts, who prescribed and performed) is sealed under the line's
 -- own data key, each version with its number in the associated data; what a list sorts and the
 -- purge reads (the kind of care and its date) is in clear, as a document's category and date are.
+-- `ins` is the verified INS the line was matched on: when the record's verified INS changes or
+-- goes, the lines it drew in go with it (in the same transaction).
 CREATE TABLE care_lines (
     id              TEXT    PRIMARY KEY,
     account_id      TEXT    NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     feed            TEXT    NOT NULL REFERENCES feeds (name),
     source_system   TEXT    NOT NULL,
     source_value    TEXT    NOT NULL,
+    ins             TEXT    NOT NULL,
     kind            TEXT    NOT NULL,
     care_date       TEXT    NOT NULL,
     data_key        TEXT    NOT NULL REFERENCES data_keys (id),

@@ -56,8 +56,8 @@ pub enum Reason {
     BadQuantity,
     /// A text longer than the feed may send.
     TooLong,
-    /// The record is closed, or the policy refuses the feed this record.
-    Refused,
+    /// The insurer's identifier names a line another feed wrote.
+    OtherFeed,
     /// The same line was being written by another batch: send it again.
     Raced,
 }
@@ -80,7 +80,7 @@ impl Reason {
             Self::BadAmount => "bad_amount",
             Self::BadQuantity => "bad_quantity",
             Self::TooLong => "too_long",
-            Self::Refused => "refused",
+            Self::OtherFeed => "other_feed",
             Self::Raced => "raced",
         }
     }
@@ -90,10 +90,11 @@ impl Reason {
         match self {
             Self::UnknownPatient => ("not-found", "404 Not Found"),
             Self::Raced => ("conflict", "409 Conflict"),
-            Self::Duplicate | Self::OtherPatient | Self::TooOld | Self::FutureDate => {
-                ("business-rule", "422 Unprocessable Entity")
-            }
-            Self::Refused => ("forbidden", "403 Forbidden"),
+            Self::Duplicate
+            | Self::OtherPatient
+            | Self::OtherFeed
+            | Self::TooOld
+            | Self::FutureDate => ("business-rule", "422 Unprocessable Entity"),
             Self::UnsupportedResource | Self::UnsupportedStatus => {
                 ("not-supported", "422 Unprocessable Entity")
             }
@@ -193,23 +194,34 @@ impl BatchError {
 }
 
 #[derive(Deserialize)]
-struct Bundle {
+struct Bundle<'a> {
     #[serde(rename = "resourceType")]
     resource_type: String,
     #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
-    entry: Vec<Value>,
+    /// Each entry as its text: read into a tree one at a time, never the whole batch at once.
+    #[serde(default, borrow)]
+    entry: Vec<&'a serde_json::value::RawValue>,
 }
 
-/// The batch's entries, each read on its own: a bad one never stops the others.
-/// At most `max_entries` (an API request, a file loaded by command).
+#[derive(Deserialize)]
+struct Entry {
+    resource: Option<Value>,
+}
+
+/// The batch's entries, each read on its own: a bad one never stops the others. At most
+/// `max_entries` (an API request, a file loaded by command).
 pub fn read_bundle(
     body: &[u8],
     max_entries: usize,
 ) -> Result<Vec<Result<Line, Refusal>>, BatchError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| BatchError::NotJson)?;
-    let bundle: Bundle = serde_json::from_value(value).map_err(|_| BatchError::NotABatch)?;
+    let bundle: Bundle<'_> =
+        serde_json::from_slice(body).map_err(|_| {
+            match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                Ok(_) => BatchError::NotABatch,
+                Err(_) => BatchError::NotJson,
+            }
+        })?;
     if bundle.resource_type != "Bundle" || bundle.kind != "batch" {
         return Err(BatchError::NotABatch);
     }
@@ -219,7 +231,10 @@ pub fn read_bundle(
     Ok(bundle
         .entry
         .into_iter()
-        .map(|mut entry| read_entry(entry.get_mut("resource").map(Value::take)))
+        .map(|raw| {
+            let entry: Option<Entry> = serde_json::from_str(raw.get()).ok();
+            read_entry(entry.and_then(|entry| entry.resource))
+        })
         .collect())
 }
 
@@ -426,8 +441,8 @@ fn explanation_of_benefit(eob: ExplanationOfBenefit) -> Result<Line, Refusal> {
             substances: Vec::new(),
             prescriber: named(prescriber.and_then(|member| member.provider.as_ref()))?,
             performer: named(eob.provider.as_ref())?,
-            charged_cents: amount(charged, "total.amount")?,
-            reimbursed_cents: amount(reimbursed, "total.amount")?,
+            charged_cents: amount(charged, "total.submitted")?,
+            reimbursed_cents: amount(reimbursed, "total.benefit")?,
         },
     })
 }
@@ -551,9 +566,16 @@ fn first_code<'a>(concept: &'a Concept, system: Option<&str>) -> Option<&'a str>
 /// A date, or the date part of a dateTime (`2026-03-02T10:00:00+01:00`). A partial date (a
 /// month, a year) is not a day of care.
 fn care_date(text: Option<&str>, field: &'static str) -> Result<Date, Refusal> {
-    let text = text.ok_or(refuse(Reason::BadDate, field))?;
-    let day = text.split_once('T').map_or(text, |(day, _)| day);
-    Date::parse(day).filter(|_| day.len() == 10).ok_or(refuse(Reason::BadDate, field))
+    let bad = refuse(Reason::BadDate, field);
+    let text = text.ok_or(bad)?;
+    let (day, time) = text.split_once('T').unwrap_or((text, ""));
+    // A time of day, as FHIR writes one (`10:30:00`, `10:30:00.123+01:00`, `…Z`): checked for
+    // its characters and length only, since only the day is kept.
+    let time_ok = time.len() <= 32
+        && time
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b':' | b'.' | b'+' | b'-' | b'Z'));
+    Date::parse(day).filter(|_| day.len() == 10 && time_ok).ok_or(bad)
 }
 
 fn code_and_label(
@@ -615,8 +637,14 @@ fn named(reference: Option<&Reference>) -> Result<Option<Named>, Refusal> {
 /// A whole number of units (boxes, days).
 fn count(quantity: &Quantity, field: &'static str) -> Result<u32, Refusal> {
     let value = quantity.value.as_ref().ok_or(refuse(Reason::BadQuantity, field))?;
-    value
-        .as_u64()
+    // FHIR writes a quantity as a decimal: 2 or 2.0 is two boxes, 2.5 is not a count.
+    let whole = value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|v| v.fract() == 0.0 && (0.0..=10_000.0).contains(v))
+            .map(|v| v as u64)
+    });
+    whole
         .and_then(|value| u32::try_from(value).ok())
         .filter(|value| (1..=10_000).contains(value))
         .ok_or(refuse(Reason::BadQuantity, field))

@@ -22,6 +22,9 @@ use crate::{
     vault::new_id,
 };
 
+/// Held while a batch is written (see [`ingest`]).
+static FEEDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// How far back the care history goes: older care is never stored, and is pruned as it ages.
 pub const MONTHS_KEPT: u32 = 24;
 
@@ -59,13 +62,17 @@ pub async fn ingest(
     entries: Vec<Result<Line, Refusal>>,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Vec<Answer>, ApiError> {
+    // One batch at a time: two at once would only race for the same lines.
+    let _alone = FEEDING.lock().await;
     let total = entries.len();
     let today = state.clock.today();
+    // A care dated tomorrow may be today where it happened (the server counts days in UTC).
+    let latest = Date::from_unix_seconds((today.day_number() + 1) * 86_400);
     let oldest = oldest_kept(today);
     let mut answers: Vec<Option<Answer>> = vec![None; total];
     let mut seen = HashSet::new();
     let mut owners: HashMap<Ins, Result<AccountId, Reason>> = HashMap::new();
-    let mut by_record: HashMap<AccountId, Vec<Bound>> = HashMap::new();
+    let mut by_record: HashMap<AccountId, (Ins, Vec<Bound>)> = HashMap::new();
     for (index, entry) in entries.into_iter().enumerate() {
         let line = match entry {
             Ok(line) => line,
@@ -76,7 +83,7 @@ pub async fn ingest(
         };
         let resource = Some(line.content.resource);
         let refused = |reason, field| Some((resource, Outcome::Refused(Refusal { reason, field })));
-        if line.content.date > today {
+        if line.content.date > latest {
             answers[index] = refused(Reason::FutureDate, Some("date"));
             continue;
         }
@@ -99,7 +106,9 @@ pub async fn ingest(
         match owner {
             Ok(account) => {
                 let plain = serde_json::to_vec(&line.content).map_err(|_| ApiError::BadRequest)?;
-                by_record.entry(account).or_default().push(Bound { index, line, plain });
+                let ins = line.patient.clone();
+                let record = by_record.entry(account).or_insert_with(|| (ins, Vec::new()));
+                record.1.push(Bound { index, line, plain });
             }
             Err(reason) => answers[index] = refused(reason, Some("patient")),
         }
@@ -108,7 +117,7 @@ pub async fn ingest(
     progress(done, total);
 
     let sources: Vec<&SourceId> =
-        by_record.values().flatten().map(|bound| &bound.line.source).collect();
+        by_record.values().flat_map(|(_, lines)| lines).map(|bound| &bound.line.source).collect();
     let stored: HashMap<SourceId, CareLineRecord> = state
         .store
         .care_lines_by_source(&sources)
@@ -119,9 +128,10 @@ pub async fn ingest(
     // Records in a fixed order: a batch sent twice writes in the same order.
     let mut records: Vec<_> = by_record.into_iter().collect();
     records.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
-    for (account, lines) in records {
+    for (account, (ins, lines)) in records {
         let count = lines.len();
-        write_record(state, feed, client, &account, lines, &stored, &mut answers).await?;
+        let record = Record { feed, client, account: &account, ins: &ins };
+        write_record(state, &record, lines, &stored, &mut answers).await?;
         done += count;
         progress(done, total);
     }
@@ -135,7 +145,8 @@ pub async fn ingest(
 }
 
 /// The record that holds this INS verified, if the feed may write to it. A refusal by the policy
-/// (a closed record) is traced once per batch and record.
+/// (a closed record) is traced once per batch and record, and answered as no record at all: the
+/// feed need not learn that the person has a closed record.
 async fn owner_of(
     state: &AppState,
     feed: &str,
@@ -157,7 +168,7 @@ async fn owner_of(
             entry.outcome = "denied".to_owned();
             entry.reason = Some(crate::asker::trace::reason(why));
             state.auditor.append(&*state.store, &entry).await?;
-            Ok(Err(Reason::Refused))
+            Ok(Err(Reason::UnknownPatient))
         }
     }
 }
@@ -174,24 +185,38 @@ enum Plan {
     Version { id: CareLineId, after: u32, sealed: Vec<u8> },
 }
 
+/// A record a batch writes to: by which feed, from where, matched on which INS.
+struct Record<'a> {
+    feed: &'a str,
+    client: &'a str,
+    account: &'a AccountId,
+    ins: &'a Ins,
+}
+
 /// Seals and writes one record's lines in one transaction, with the record's audit entry.
 async fn write_record(
     state: &AppState,
-    feed: &str,
-    client: &str,
-    account: &AccountId,
+    record: &Record<'_>,
     lines: Vec<Bound>,
     stored: &HashMap<SourceId, CareLineRecord>,
     answers: &mut [Option<Answer>],
 ) -> Result<(), ApiError> {
+    let (feed, account) = (record.feed, record.account);
     let mut plans = Vec::new();
     for bound in &lines {
         let resource = Some(bound.line.content.resource);
         let answer = &mut answers[bound.index];
+        let refused = |reason| {
+            Some((resource, Outcome::Refused(Refusal { reason, field: Some("identifier") })))
+        };
         let plan = match stored.get(&bound.line.source) {
             Some(existing) if existing.account_id != *account => {
-                let refusal = Refusal { reason: Reason::OtherPatient, field: Some("identifier") };
-                *answer = Some((resource, Outcome::Refused(refusal)));
+                *answer = refused(Reason::OtherPatient);
+                continue;
+            }
+            // A feed corrects its own lines only.
+            Some(existing) if existing.feed != feed => {
+                *answer = refused(Reason::OtherFeed);
                 continue;
             }
             Some(existing) => {
@@ -207,7 +232,11 @@ async fn write_record(
                     *answer = Some((resource, Outcome::Unchanged { id, version }));
                     continue;
                 }
-                let next = sealing_context(&existing.id, existing.version + 1);
+                let Some(version) = existing.version.checked_add(1) else {
+                    *answer = refused(Reason::Raced);
+                    continue;
+                };
+                let next = sealing_context(&existing.id, version);
                 let sealed =
                     state.vault.seal_in(&existing.key, &existing.data_key, &bound.plain, &next)?;
                 Plan::Version { id: existing.id.clone(), after: existing.version, sealed }
@@ -250,13 +279,22 @@ async fn write_record(
         })
         .collect();
     let now = state.clock.now();
-    let entry = entry(state, feed, client, account);
+    let entry = entry(state, feed, record.client, account);
     let written = state
         .auditor
         .write(&*state.store, &entry, async |rows| {
-            state.store.write_care_lines(account, feed, &writes, now, rows).await
+            state.store.write_care_lines(account, record.ins, feed, &writes, now, rows).await
         })
         .await?;
+    // The record was closed, or its INS changed, while the batch ran: it takes nothing.
+    let Some(written) = written else {
+        for (bound, _) in &plans {
+            let refusal = Refusal { reason: Reason::UnknownPatient, field: Some("patient") };
+            answers[bound.index] =
+                Some((Some(bound.line.content.resource), Outcome::Refused(refusal)));
+        }
+        return Ok(());
+    };
     for ((bound, plan), written) in plans.iter().zip(written) {
         let resource = Some(bound.line.content.resource);
         let id = match plan {

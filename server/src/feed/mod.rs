@@ -84,6 +84,23 @@ fn unauthenticated() -> Response {
     response
 }
 
+/// A batch sent as FHIR JSON: checked before its body is read.
+pub struct FhirMedia;
+
+impl<S: Send + Sync> FromRequestParts<S> for FhirMedia {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        let media = parts.headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+        let media = media.unwrap_or("").split(';').next().unwrap_or("").trim();
+        if matches!(media, "application/fhir+json" | "application/json") {
+            return Ok(Self);
+        }
+        let message = "send the batch as application/fhir+json";
+        Err(fhir_json(StatusCode::UNSUPPORTED_MEDIA_TYPE, &fhir::request_outcome(message)))
+    }
+}
+
 fn fhir_json(status: StatusCode, body: &serde_json::Value) -> Response {
     let mut response = (status, body.to_string()).into_response();
     response
@@ -97,16 +114,10 @@ fn fhir_json(status: StatusCode, body: &serde_json::Value) -> Response {
 pub async fn batch(
     State(state): State<AppState>,
     feed: FeedClient,
+    _media: FhirMedia,
     origin: Origin,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let media = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
-    let media = media.unwrap_or("").split(';').next().unwrap_or("").trim();
-    if !matches!(media, "application/fhir+json" | "application/json") {
-        let message = "send the batch as application/fhir+json";
-        return Ok(fhir_json(StatusCode::UNSUPPORTED_MEDIA_TYPE, &fhir::request_outcome(message)));
-    }
     let entries = match fhir::read_bundle(&body, fhir::MAX_ENTRIES) {
         Ok(entries) => entries,
         Err(error) => {
@@ -135,7 +146,7 @@ pub async fn prune(store: &dyn Store, auditor: &Auditor, now: i64) -> Result<u64
         let deleted = auditor
             .write(store, &entry, async |rows| store.prune_care_lines(account, before, rows).await)
             .await?;
-        pruned += deleted.0;
+        pruned += deleted.map_or(0, |deleted| deleted.0);
     }
     Ok(pruned)
 }

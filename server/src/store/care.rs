@@ -2,7 +2,7 @@
 //! line's content arrives here already sealed; what a list sorts and the purge reads (its kind
 //! and date) is in clear, as a document's category and date are.
 
-use app::{date::Date, vocabulary::CareKind};
+use app::{date::Date, ins::Ins, vocabulary::CareKind};
 use async_trait::async_trait;
 
 use super::{AccountId, AuditRows, CareLineId, Matched, StoreError};
@@ -28,6 +28,8 @@ pub struct SourceId {
 pub struct CareLineRecord {
     pub id: CareLineId,
     pub account_id: AccountId,
+    /// The feed that wrote it: the only one that may correct it.
+    pub feed: String,
     pub source: SourceId,
     pub kind: CareKind,
     pub care_date: Date,
@@ -74,16 +76,9 @@ impl super::Committed for Vec<CareWritten> {
     }
 }
 
-/// How many lines a pruning deleted: committed with its audit entry, even if another pruning
-/// took them first.
+/// How many lines a pruning deleted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Deleted(pub u64);
-
-impl super::Committed for Deleted {
-    fn committed(&self) -> bool {
-        true
-    }
-}
 
 /// How many lines a record lost to the 24-month limit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,16 +101,18 @@ pub trait CareStore: Send + Sync + 'static {
         &self,
         sources: &[&SourceId],
     ) -> Result<Vec<CareLineRecord>, StoreError>;
-    /// Writes a batch's lines of one record, with its audit entry, in one transaction; answers
-    /// what became of each, in order.
+    /// Writes a batch's lines of one record, matched on `ins`, with its audit entry, in one
+    /// transaction; answers what became of each, in order. `None`, and nothing written, when the
+    /// record no longer holds `ins` verified or was closed meanwhile.
     async fn write_care_lines(
         &self,
         account_id: &AccountId,
+        ins: &Ins,
         feed: &str,
         writes: &[CareWrite<'_>],
         now: i64,
         audit: &AuditRows,
-    ) -> Result<Vec<CareWritten>, StoreError>;
+    ) -> Result<Option<Vec<CareWritten>>, StoreError>;
     /// The record's lines, newest care first.
     async fn care_lines(&self, account_id: &AccountId) -> Result<Vec<CareLineRecord>, StoreError>;
     async fn set_care_line_masked(
@@ -128,11 +125,12 @@ pub trait CareStore: Send + Sync + 'static {
     /// The records that hold lines of care before `before`, and how many.
     async fn care_lines_before(&self, before: Date) -> Result<Vec<Pruned>, StoreError>;
     /// Deletes the record's lines of care before `before` (their versions and keys with them),
-    /// with the audit entry that says so; answers how many.
+    /// with the audit entry that says so; answers how many, `None` (and no entry) if another
+    /// pruning took them first.
     async fn prune_care_lines(
         &self,
         account_id: &AccountId,
         before: Date,
         audit: &AuditRows,
-    ) -> Result<Deleted, StoreError>;
+    ) -> Result<Option<Deleted>, StoreError>;
 }

@@ -253,8 +253,9 @@ async fn a_24_month_history_for_100_patients_is_stored_line_by_line_and_sending_
         let date = today.to_string();
         bad.push((consultation(&format!("u{k}"), &unknown, &date, 1.0), "unknown_patient"));
         bad.push((dispense(&format!("c{k}"), &ins0, &date, "3400934857680"), "bad_code"));
-        let tomorrow = date_after(today, 1);
-        bad.push((consultation(&format!("f{k}"), &ins0, &tomorrow, 1.0), "future_date"));
+        // Tomorrow may be today where the care happened: the day after is the future.
+        let later = date_after(today, 2);
+        bad.push((consultation(&format!("f{k}"), &ins0, &later, 1.0), "future_date"));
         let old = date_after(today.months_before(24), -1);
         bad.push((consultation(&format!("o{k}"), &ins0, &old, 1.0), "too_old"));
         let again = today.months_before(3).to_string();
@@ -609,4 +610,44 @@ async fn the_commands_add_a_feed_load_a_file_with_its_report_and_revoke_the_feed
     assert_eq!(app.store.feed_by_token(&server::feed::token_digest(&token)).await.unwrap(), None);
     assert!(said(&run(&["feed", "list"])).contains(" revoked "));
     assert!(!run(&["feed", "revoke", "cnam"]).status.success());
+}
+
+#[tokio::test]
+async fn a_changed_identity_takes_its_care_history_with_it_and_a_feed_corrects_only_its_own() {
+    let app = test_app().await;
+    directory(&app).await;
+    let record = verified_record(&app, 0).await;
+    let token = feed(&app).await;
+    let today = today(&app).to_string();
+    let line = batch(vec![consultation("a", &patient_ins(0), &today, 21.0)]);
+    assert_eq!(answers(&send(&app, &token, &line).await.1)[0].0, "201 Created");
+
+    // Another feed cannot correct, or learn the content of, the first feed's line.
+    let other = server::feed::new_token();
+    let digest = server::feed::token_digest(&other);
+    app.store.add_feed("other", &digest, app.clock_now()).await.unwrap();
+    let changed = batch(vec![consultation("a", &patient_ins(0), &today, 99.0)]);
+    assert_eq!(answers(&send(&app, &other, &changed).await.1)[0].1, "other_feed");
+    assert_eq!(answers(&send(&app, &other, &line).await.1)[0].1, "other_feed");
+
+    // The INS verified on the record was wrong: verified again as another one, the lines the old
+    // one drew in go, with their keys; the feed's next line for the old INS finds nobody.
+    verify(&app, &record, &patient_ins(1)).await;
+    assert!(app.store.care_lines(&record).await.unwrap().is_empty());
+    assert_eq!(answers(&send(&app, &token, &line).await.1)[0].1, "unknown_patient");
+    let moved = batch(vec![consultation("b", &patient_ins(1), &today, 21.0)]);
+    assert_eq!(answers(&send(&app, &token, &moved).await.1)[0].0, "201 Created");
+    assert_eq!(app.store.care_lines(&record).await.unwrap().len(), 1);
+
+    // A closed record takes nothing, and the feed is not told that it exists.
+    let closed = verified_record(&app, 2).await;
+    let now = app.clock_now();
+    let event = AuditAction::AccountClosed;
+    server::audit::account_change(&app.state, event, &closed, "test", now, async |e| {
+        app.store.close_account(&closed, now, now + 86_400 * 365, None, e).await
+    })
+    .await
+    .unwrap();
+    let line = batch(vec![consultation("c", &patient_ins(2), &today, 21.0)]);
+    assert_eq!(answers(&send(&app, &token, &line).await.1)[0].1, "unknown_patient");
 }

@@ -1,6 +1,6 @@
 //! [`CareStore`] on SQLite.
 
-use app::date::Date;
+use app::{date::Date, ins::Ins};
 use async_trait::async_trait;
 use sqlx::{Row, sqlite::SqliteRow};
 
@@ -16,7 +16,7 @@ use crate::{
     vault::WrappedKey,
 };
 
-const LINE_COLUMNS: &str = "SELECT l.id, l.account_id, l.source_system, l.source_value, \
+const LINE_COLUMNS: &str = "SELECT l.id, l.account_id, l.feed, l.source_system, l.source_value, \
      l.kind, l.care_date, l.data_key, k.key_id, k.wrapped_key, l.current_version, l.masked, \
      l.updated_at, v.sealed \
      FROM care_lines l JOIN data_keys k ON k.id = l.data_key \
@@ -24,7 +24,7 @@ const LINE_COLUMNS: &str = "SELECT l.id, l.account_id, l.source_system, l.source
 
 /// The lines of the identifiers bound after it, driven by them (each found by the unique index,
 /// never by scanning the table).
-const LINE_COLUMNS_BY_SOURCE: &str = "SELECT l.id, l.account_id, l.source_system, \
+const LINE_COLUMNS_BY_SOURCE: &str = "SELECT l.id, l.account_id, l.feed, l.source_system, \
      l.source_value, l.kind, l.care_date, l.data_key, k.key_id, k.wrapped_key, \
      l.current_version, l.masked, l.updated_at, v.sealed FROM (";
 const LINE_JOINS_BY_SOURCE: &str = ") AS wanted \
@@ -34,7 +34,7 @@ const LINE_JOINS_BY_SOURCE: &str = ") AS wanted \
 
 /// Identifiers looked up per query: two bound values each, well under SQLite's limit.
 const SOURCES_PER_QUERY: usize = 400;
-/// Rows per multi-row insert: at most 11 bound values each, under SQLite's 32,766.
+/// Rows per multi-row insert: at most 12 bound values each, under SQLite's 32,766.
 const ROWS_PER_INSERT: usize = 500;
 
 fn line_from(row: &SqliteRow) -> Result<CareLineRecord, StoreError> {
@@ -42,6 +42,7 @@ fn line_from(row: &SqliteRow) -> Result<CareLineRecord, StoreError> {
     Ok(CareLineRecord {
         id: row.try_get("id")?,
         account_id: row.try_get("account_id")?,
+        feed: text("feed")?,
         source: SourceId { system: text("source_system")?, value: text("source_value")? },
         kind: parse(&text("kind")?)?,
         care_date: Date::parse(&text("care_date")?).ok_or(StoreError::Corrupt)?,
@@ -132,12 +133,27 @@ impl CareStore for SqliteStore {
     async fn write_care_lines(
         &self,
         account_id: &AccountId,
+        ins: &Ins,
         feed: &str,
         writes: &[CareWrite<'_>],
         now: i64,
         audit: &AuditRows,
-    ) -> Result<Vec<CareWritten>, StoreError> {
+    ) -> Result<Option<Vec<CareWritten>>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        // Decided on the rows as they stand in this transaction: a record closed, or whose INS
+        // was changed or un-verified while the batch ran, takes nothing.
+        let still: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM identities i JOIN accounts a ON a.id = i.account_id \
+             WHERE i.account_id = $1 AND i.ins = $2 AND i.verified_by IS NOT NULL \
+             AND a.status <> 'closed'",
+        )
+        .bind(account_id)
+        .bind(ins.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if still.is_none() {
+            return Ok(None);
+        }
         let mut written = vec![CareWritten::Raced; writes.len()];
         // New lines whose identifier another batch took meanwhile are reported, not written.
         let sources: Vec<&SourceId> = writes
@@ -176,10 +192,12 @@ impl CareStore for SqliteStore {
                     }
                 }
                 CareWrite::Version { id, after, kind, care_date, sealed } => {
+                    let Some(next) = after.checked_add(1) else { continue };
                     let moved = sqlx::query(
                         "UPDATE care_lines SET current_version = $3 + 1, kind = $4, \
-                         care_date = $5, feed = $6, updated_at = $7 \
-                         WHERE id = $1 AND account_id = $2 AND current_version = $3",
+                         care_date = $5, updated_at = $7 \
+                         WHERE id = $1 AND account_id = $2 AND current_version = $3 \
+                         AND feed = $6",
                     )
                     .bind(*id)
                     .bind(account_id)
@@ -191,18 +209,18 @@ impl CareStore for SqliteStore {
                     .execute(&mut *tx)
                     .await?;
                     if moved.rows_affected() == 1 {
-                        insert_versions(&mut tx, &[(id, after + 1, sealed)], now).await?;
-                        written[index] = CareWritten::Updated { version: after + 1 };
+                        insert_versions(&mut tx, &[(id, next, sealed)], now).await?;
+                        written[index] = CareWritten::Updated { version: next };
                     }
                 }
             }
         }
         for chunk in fresh.chunks(ROWS_PER_INSERT) {
-            insert_new(&mut tx, account_id, feed, chunk, now).await?;
+            insert_new(&mut tx, account_id, ins, feed, chunk, now).await?;
         }
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(written)
+        Ok(Some(written))
     }
 
     async fn care_lines(&self, account_id: &AccountId) -> Result<Vec<CareLineRecord>, StoreError> {
@@ -259,28 +277,45 @@ impl CareStore for SqliteStore {
         account_id: &AccountId,
         before: Date,
         audit: &AuditRows,
-    ) -> Result<Deleted, StoreError> {
+    ) -> Result<Option<Deleted>, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let keys: Vec<String> = sqlx::query_scalar(
-            "DELETE FROM care_lines WHERE account_id = $1 AND care_date < $2 RETURNING data_key",
-        )
-        .bind(account_id)
-        .bind(before.to_string())
-        .fetch_all(&mut *tx)
-        .await?;
-        for key in &keys {
-            sqlx::query("DELETE FROM data_keys WHERE id = $1").bind(key).execute(&mut *tx).await?;
+        let deleted =
+            delete_lines(&mut tx, account_id, "care_date < $2", &before.to_string()).await?;
+        if deleted == 0 {
+            return Ok(None);
         }
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(Deleted(keys.len() as u64))
+        Ok(Some(Deleted(deleted)))
     }
+}
+
+/// Deletes the record's lines that `condition` (on `$2`) names, their versions and their keys;
+/// answers how many.
+pub(super) async fn delete_lines(
+    tx: &mut sqlx::SqliteConnection,
+    account_id: &AccountId,
+    condition: &str,
+    value: &str,
+) -> Result<u64, StoreError> {
+    let keys: Vec<String> = sqlx::query_scalar(&format!(
+        "DELETE FROM care_lines WHERE account_id = $1 AND {condition} RETURNING data_key"
+    ))
+    .bind(account_id)
+    .bind(value)
+    .fetch_all(&mut *tx)
+    .await?;
+    for key in &keys {
+        sqlx::query("DELETE FROM data_keys WHERE id = $1").bind(key).execute(&mut *tx).await?;
+    }
+    Ok(keys.len() as u64)
 }
 
 /// New lines with their data keys and first versions, a few statements for many rows.
 async fn insert_new(
     tx: &mut sqlx::SqliteConnection,
     account_id: &AccountId,
+    ins: &Ins,
     feed: &str,
     lines: &[&CareWrite<'_>],
     now: i64,
@@ -307,7 +342,7 @@ async fn insert_new(
     });
     keys.build().execute(&mut *tx).await?;
     let mut rows = sqlx::QueryBuilder::new(
-        "INSERT INTO care_lines (id, account_id, feed, source_system, source_value, kind, \
+        "INSERT INTO care_lines (id, account_id, feed, source_system, source_value, ins, kind, \
          care_date, data_key, current_version, created_at, updated_at) ",
     );
     rows.push_values(&new, |mut row, (id, source, data_key, _, kind, care_date, _)| {
@@ -316,6 +351,7 @@ async fn insert_new(
             .push_bind(feed)
             .push_bind(&source.system)
             .push_bind(&source.value)
+            .push_bind(ins.as_str())
             .push_bind(code(*kind))
             .push_bind(care_date.to_string())
             .push_bind(*data_key)

@@ -68,6 +68,16 @@ impl IdentityStore for SqliteStore {
         };
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         change.execute(&mut *tx).await?;
+        // The care history the insurer's feed drew in under another verified INS (or under one
+        // no longer verified) is not this record's: it goes with the change.
+        let verified: Option<String> = sqlx::query_scalar(
+            "SELECT ins FROM identities WHERE account_id = $1 AND verified_by IS NOT NULL",
+        )
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let verified = verified.unwrap_or_default();
+        super::care::delete_lines(&mut tx, account_id, "ins <> $2", &verified).await?;
         super::audit::write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
