@@ -52,6 +52,7 @@ cargo fmt --all --check
 
 step "embedded data is what its committed conversion makes"
 node scripts/ansm-convert.mjs --check
+node scripts/bdpm-convert.mjs --check
 
 # The lints run inside the test builds. clippy-driver is rustc with the lints added; as the
 # compiler of the workspace's own crates it lints them while building them, and the dependencies

@@ -3,6 +3,7 @@
 
 pub mod exams;
 pub mod interactions;
+pub mod medicines;
 #[cfg(feature = "hydrate")]
 pub mod on_device;
 pub(crate) mod view;

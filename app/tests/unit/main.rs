@@ -43,6 +43,7 @@ mod rooms;
 mod safety {
     mod exams;
     mod interactions;
+    mod medicines;
 }
 mod summary;
 mod vocabulary;

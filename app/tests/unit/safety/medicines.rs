@@ -1,0 +1,59 @@
+//! Medicines by the names people type and the codes pharmacies dispense, against the embedded
+//! database (BDPM, June 2022), and what the interaction check makes of them.
+
+use app::safety::{interactions::Thesaurus, medicines::Medicines};
+
+fn medicines() -> &'static Medicines {
+    Medicines::embedded()
+}
+
+#[test]
+fn brands_common_names_and_packs_resolve_to_the_thesaurus_substances() {
+    let aspirin = vec!["acide acetylsalicylique".to_owned()];
+    // A brand as a new user types it, accents and case as they come, with or without its dose.
+    assert_eq!(medicines().substances("Kardégic"), aspirin);
+    assert_eq!(medicines().substances("KARDEGIC 75 mg, poudre pour solution buvable"), aspirin);
+    assert_eq!(medicines().substances("Doliprane 1000 mg"), ["paracetamol"]);
+    // A salt is named as the thesaurus names it.
+    assert_eq!(medicines().substances("Coumadine"), ["warfarine"]);
+    // A substance is itself; the pack a pharmacy dispensed is its medicine's substances.
+    assert_eq!(medicines().substances("Paracétamol"), ["paracetamol"]);
+    assert_eq!(medicines().substances("3400934744198"), aspirin);
+    assert_eq!(medicines().pack("3400934744198"), Some(aspirin));
+    // What it does not know, it does not guess.
+    assert!(medicines().substances("Potion magique").is_empty());
+    assert_eq!(medicines().pack("3400900000000"), None);
+    assert_eq!(medicines().pack("12345"), None);
+    assert!(medicines().medicine_count() > 9_000);
+}
+
+#[test]
+fn what_a_patient_types_reaches_the_interaction_check() {
+    // "Kardégic" on warfarin: the thesaurus speaks of their substances.
+    let thesaurus = Thesaurus::embedded();
+    let current = medicines().substances("Coumadine");
+    let found: Vec<_> = medicines()
+        .substances("Kardégic")
+        .iter()
+        .flat_map(|substance| thesaurus.check(substance, &current))
+        .collect();
+    assert!(!found.is_empty());
+}
+
+#[test]
+fn suggestions_start_with_what_was_typed() {
+    let found = medicines().suggest("kardeg", 10);
+    assert_eq!(found, ["KARDEGIC"]);
+    assert!(medicines().suggest("d", 10).is_empty(), "one letter suggests nothing");
+    assert_eq!(medicines().suggest("dol", 3).len(), 3);
+}
+
+#[test]
+fn a_file_that_is_not_the_database_is_refused() {
+    assert!(Medicines::parse("{}").is_err());
+    let bad_index =
+        r#"{"format":"carnet-bdpm-medicines/1","substances":["a"],"medicines":[["X",[3],[]]]}"#;
+    assert!(Medicines::parse(bad_index).is_err());
+    let overflow = r#"{"format":"carnet-bdpm-medicines/1","substances":["a"],"medicines":[["X",[0],[4294967295,1]]]}"#;
+    assert!(Medicines::parse(overflow).is_err());
+}

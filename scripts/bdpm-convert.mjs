@@ -1,0 +1,151 @@
+// Converts France's public medicines database (reference/bdpm-2022-06/, BDPM snapshot of June
+// 2022; reference/README.md says what it is and where it comes from) into the compact file
+// Carnet embeds: app/data/bdpm-medicines.json. Reproducible: the same input gives the same bytes.
+//
+//   node scripts/bdpm-convert.mjs            # write the file
+//   node scripts/bdpm-convert.mjs --check    # fail if the committed file differs
+//
+// What it keeps: each medicine's name as people say it (the name as sold up to its dose or its
+// form: "KARDEGIC 75 mg, poudre…" is KARDEGIC), the substances it contains by the names the ANSM
+// interaction thesaurus uses (a therapeutic fraction, FT, rather than its salt, SA: KARDEGIC is
+// ACIDE ACÉTYLSALICYLIQUE, not ACÉTYLSALICYLATE DE DL-LYSINE), and the CIP13 codes of its packs
+// (all begin 34009: the eight digits after are kept). Medicines of one name and the same
+// substances are one entry. A substance named as its salt (WARFARINE SODIQUE, CHLORHYDRATE DE
+// MÉTFORMINE) is written as the thesaurus names it (warfarine, metformine) when the thesaurus
+// (reference/ansm/) knows it under a shorter name; otherwise as the BDPM writes it.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const source = process.env.BDPM_DIR ?? join(root, 'reference/bdpm-2022-06');
+const out = join(root, 'app/data/bdpm-medicines.json');
+
+const rows = (file) =>
+  new TextDecoder('latin1')
+    .decode(readFileSync(join(source, file)))
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''))
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.split('\t').map((field) => field.trim()));
+
+// The name people use: up to the first word that starts with a digit, or the first comma.
+function spoken(name) {
+  const head = name.split(',')[0];
+  const words = [];
+  for (const word of head.split(/\s+/)) {
+    if (/^[0-9]/.test(word)) break;
+    words.push(word);
+  }
+  return (words.length ? words : head.split(/\s+/).slice(0, 1)).join(' ').trim();
+}
+
+// Names compared as Carnet compares them: lower case, no accents.
+const fold = (text) =>
+  text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\s+/g, ' ').trim();
+const thesaurus = new Map(
+  JSON.parse(readFileSync(join(root, 'reference/ansm/substances-2020-10.json'), 'utf8')).map(
+    ({ substance }) => [fold(substance), substance],
+  ),
+);
+const SALT_WORDS = /^(?:mono|di|tri)?(?:sodique|potassique|calcique|magnesique|hemihydrate|monohydrate|dihydrate|trihydrate|sesquihydrate|anhydre|base)$/;
+// The names a substance may go by in the thesaurus, longest first: as written, without its
+// hydration or its cation, without the acid or salt it is a salt of ("chlorhydrate de X" is X).
+function candidates(name) {
+  const found = [];
+  let words = fold(name).split(' ');
+  const add = () => found.push(words.join(' '));
+  add();
+  while (words.length > 1 && SALT_WORDS.test(words[words.length - 1])) {
+    words = words.slice(0, -1);
+    add();
+  }
+  const of = words.findIndex((word) => word === 'de' || word.startsWith("d'"));
+  if (of === 1 && words.length > 2) {
+    words = words.slice(2);
+    add();
+  } else if (of === 1 && words[1].startsWith("d'")) {
+    words = [words[1].slice(2), ...words.slice(2)];
+    add();
+  }
+  return found;
+}
+const known = (name) => {
+  for (const candidate of candidates(name)) {
+    if (thesaurus.has(candidate)) return thesaurus.get(candidate);
+  }
+  return name;
+};
+
+const names = new Map(); // CIS → spoken name
+for (const [cis, name] of rows('CIS_bdpm.txt')) names.set(cis, spoken(name));
+
+// CIS → link number → { fractions, salts }
+const composition = new Map();
+for (const [cis, , , substance, , , nature, link] of rows('CIS_COMPO_bdpm.txt')) {
+  if (!substance) continue;
+  const links = composition.get(cis) ?? new Map();
+  composition.set(cis, links);
+  const group = links.get(link) ?? { FT: new Set(), SA: new Set() };
+  links.set(link, group);
+  if (nature === 'FT' || nature === 'SA') group[nature].add(substance);
+}
+const substancesOf = (cis) => {
+  const found = new Set();
+  for (const group of (composition.get(cis) ?? new Map()).values()) {
+    for (const name of group.FT.size ? group.FT : group.SA) found.add(known(name));
+  }
+  return [...found].sort();
+};
+
+const packs = new Map(); // CIS → CIP13 suffixes
+for (const fields of rows('CIS_CIP_bdpm.txt')) {
+  const [cis, cip13] = [fields[0], fields[6]];
+  if (!/^34009[0-9]{8}$/.test(cip13 ?? '')) continue;
+  const list = packs.get(cis) ?? [];
+  packs.set(cis, list);
+  list.push(Number(cip13.slice(5)));
+}
+
+// One entry per name and substances.
+const entries = new Map();
+for (const [cis, name] of names) {
+  const substances = substancesOf(cis);
+  if (!substances.length) continue;
+  const key = `${name}\u0000${substances.join('\u0000')}`;
+  const entry = entries.get(key) ?? { name, substances, packs: [] };
+  entries.set(key, entry);
+  entry.packs.push(...(packs.get(cis) ?? []));
+}
+
+const allSubstances = [...new Set([...entries.values()].flatMap((entry) => entry.substances))].sort();
+const index = new Map(allSubstances.map((name, i) => [name, i]));
+const medicines = [...entries.values()]
+  .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.substances.join() < b.substances.join() ? -1 : 1))
+  .map((entry) => {
+    const sorted = [...new Set(entry.packs)].sort((a, b) => a - b);
+    // Packs as differences from the one before: small numbers, a smaller file.
+    const deltas = sorted.map((cip, i) => (i === 0 ? cip : cip - sorted[i - 1]));
+    return [entry.name, entry.substances.map((name) => index.get(name)), deltas];
+  });
+
+const file = {
+  format: 'carnet-bdpm-medicines/1',
+  source: 'ANSM — base de données publique des médicaments, juin 2022',
+  substances: allSubstances,
+  medicines,
+};
+const text = `${JSON.stringify(file)}\n`;
+
+if (process.argv.includes('--check')) {
+  let committed = '';
+  try {
+    committed = readFileSync(out, 'utf8');
+  } catch {}
+  if (committed !== text) {
+    console.error(`${out} is not what scripts/bdpm-convert.mjs makes: run it and commit the result`);
+    process.exit(1);
+  }
+} else {
+  writeFileSync(out, text);
+  console.log(`${out}: ${medicines.length} medicines, ${allSubstances.length} substances, ${text.length} bytes`);
+}
