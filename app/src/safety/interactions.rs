@@ -57,6 +57,10 @@ pub struct Finding {
     /// The current treatment's substance, as the person wrote it.
     pub current: String,
     pub interaction: Interaction,
+    /// When the current treatment is a medicine the pharmacy dispensed (the care history), the
+    /// day it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispensed: Option<crate::date::Date>,
 }
 
 /// Why a new treatment duplicates a current one.
@@ -72,6 +76,9 @@ pub enum Duplication {
 pub struct Duplicate {
     pub current: String,
     pub reason: Duplication,
+    /// As for [`Finding::dispensed`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispensed: Option<crate::date::Date>,
 }
 
 /// What the check found for one substance of a prescription: against the current treatments and
@@ -219,6 +226,7 @@ impl Thesaurus {
             found.extend(indices.into_iter().map(|index| Finding {
                 current: other.clone(),
                 interaction: self.interactions[index as usize].clone(),
+                dispensed: None,
             }));
         }
         found.sort_by_key(|finding| finding.interaction.severity());
@@ -242,7 +250,8 @@ impl Thesaurus {
         for other in current {
             let theirs = fold(other.trim());
             if theirs == own {
-                out.push(Duplicate { current: other.clone(), reason: Duplication::SameSubstance });
+                let reason = Duplication::SameSubstance;
+                out.push(Duplicate { current: other.clone(), reason, dispensed: None });
                 continue;
             }
             let shared = self
@@ -262,6 +271,7 @@ impl Thesaurus {
                 out.push(Duplicate {
                     current: other.clone(),
                     reason: Duplication::SameClass(class),
+                    dispensed: None,
                 });
             }
         }

@@ -17,6 +17,11 @@ pub(crate) fn severity_text(i18n: I18nContext<Locale>, severity: Severity) -> St
     .to_string()
 }
 
+/// Where a current treatment comes from when the pharmacy dispensed it.
+fn dispensed(i18n: I18nContext<Locale>, day: Option<crate::date::Date>) -> Option<String> {
+    day.map(|day| format!(" — {}", t_string!(i18n, safety.dispensed_on, day = day.to_string())))
+}
+
 /// What the thesaurus found: interactions (severity, mechanism, advice) and duplicates.
 pub(crate) fn findings_list(
     i18n: I18nContext<Locale>,
@@ -32,7 +37,8 @@ pub(crate) fn findings_list(
         view! {
             <li class="finding">
                 <p><strong>{t_string!(i18n, safety.with, current = finding.current.clone()).to_string()}</strong>
-                    " (" {interaction.main} " + " {interaction.plus} ")"</p>
+                    " (" {interaction.main} " + " {interaction.plus} ")"
+                    {dispensed(i18n, finding.dispensed)}</p>
                 <p>{t!(i18n, safety.mechanism)}" "{interaction.mechanism}</p>
                 <ul>{levels}</ul>
             </li>
@@ -50,7 +56,7 @@ pub(crate) fn findings_list(
                         .to_string()
                 }
             };
-            view! { <li>{text}</li> }
+            view! { <li>{text}{dispensed(i18n, duplicate.dispensed)}</li> }
         })
         .collect_view();
     view! {

@@ -67,12 +67,16 @@ pub async fn list(
     Ok(Json(CareHistory { lines }))
 }
 
-fn open(state: &AppState, line: &CareLineRecord) -> Result<CareLine, ApiError> {
+/// A line's content, unsealed.
+fn content(state: &AppState, line: &CareLineRecord) -> Result<Content, ApiError> {
     let sealed = Sealed { key: line.key.clone(), content: line.sealed.clone() };
-    let plain =
-        state.vault.open(&sealed, &line.data_key, &sealing_context(&line.id, line.version))?;
-    let content: Content =
-        serde_json::from_slice(&plain).map_err(|_| crate::store::StoreError::Corrupt)?;
+    let context = sealing_context(&line.id, line.version);
+    let plain = state.vault.open(&sealed, &line.data_key, &context)?;
+    Ok(serde_json::from_slice(&plain).map_err(|_| crate::store::StoreError::Corrupt)?)
+}
+
+fn open(state: &AppState, line: &CareLineRecord) -> Result<CareLine, ApiError> {
+    let content = content(state, line)?;
     let name = |named: Option<Named>| named.and_then(|named| named.name.or(named.rpps));
     Ok(CareLine {
         id: line.id.to_string(),
@@ -90,6 +94,53 @@ fn open(state: &AppState, line: &CareLineRecord) -> Result<CareLine, ApiError> {
         version: line.version,
         masked: line.masked,
     })
+}
+
+/// A medicine the pharmacy dispensed whose course has not ended: a current treatment for the
+/// interaction check.
+pub struct Dispensed {
+    /// As the thesaurus names them (from the line, or its CIP13 through the medicines database).
+    pub substances: Vec<String>,
+    /// The medicine as the pharmacy named it.
+    pub label: String,
+    pub date: app::date::Date,
+}
+
+/// How long a dispensed medicine lasts when the line does not say (a month's box).
+pub const DEFAULT_COURSE_DAYS: u32 = 30;
+/// No course is counted longer than a year, whatever a line says.
+const LONGEST_COURSE_DAYS: i64 = 366;
+
+/// The dispensed medicines of the record that the asker may read (a masked line stays masked,
+/// even here) and whose course runs on `today`.
+pub async fn dispensed(state: &AppState, asker: &Asker) -> Result<Vec<Dispensed>, ApiError> {
+    let today = state.clock.today().day_number();
+    let mut current = Vec::new();
+    for line in state.store.care_lines(&asker.record.id).await? {
+        let recent = today - line.care_date.day_number() <= LONGEST_COURSE_DAYS;
+        if line.kind != app::vocabulary::CareKind::Pharmacy || !recent {
+            continue;
+        }
+        if !asker.decide(state, Action::Read, &item_of(line.masked)).allowed() {
+            continue;
+        }
+        let content = content(state, &line)?;
+        let days = i64::from(content.days_supply.unwrap_or(DEFAULT_COURSE_DAYS));
+        if content.date.day_number() + days.min(LONGEST_COURSE_DAYS) < today {
+            continue;
+        }
+        let mut substances = content.substances;
+        if substances.is_empty()
+            && let Some(code) = content.code.as_ref().filter(|code| code.system == super::fhir::CIP)
+        {
+            substances =
+                app::safety::medicines::Medicines::embedded().pack(&code.code).unwrap_or_default();
+        }
+        if !substances.is_empty() {
+            current.push(Dispensed { substances, label: content.label, date: content.date });
+        }
+    }
+    Ok(current)
 }
 
 /// `POST /api/records/{record}/care-history/{line}/mask`: the patient's side masks or unmasks

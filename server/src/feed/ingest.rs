@@ -103,6 +103,15 @@ pub async fn ingest(
                 owner
             }
         };
+        let mut line = line;
+        // A pack the pharmacy dispensed, without its substances: the medicines database's.
+        if line.content.substances.is_empty()
+            && let Some(code) =
+                line.content.code.as_ref().filter(|code| code.system == super::fhir::CIP)
+        {
+            line.content.substances =
+                app::safety::medicines::Medicines::embedded().pack(&code.code).unwrap_or_default();
+        }
         match owner {
             Ok(account) => {
                 let plain = serde_json::to_vec(&line.content).map_err(|_| ApiError::BadRequest)?;

@@ -4,8 +4,12 @@
 
 use app::{
     api::profile::{Entry, EntryInfo, EntryWritten},
+    date::Date,
     policy::Action,
-    safety::interactions::{PRESCRIPTION_MAX_SUBSTANCES, Prescribed, PrescriptionCheck, Thesaurus},
+    safety::{
+        interactions::{PRESCRIPTION_MAX_SUBSTANCES, Prescribed, PrescriptionCheck, Thesaurus},
+        medicines::Medicines,
+    },
     vocabulary::Section,
 };
 use axum::{Json, extract::State};
@@ -19,13 +23,28 @@ use crate::{
     extract::{ApiJson, Origin},
 };
 
-/// The substances of the current treatments the asker may read (a masked treatment stays masked,
-/// even here), but `except`.
+/// A current treatment as the check asks about it: one substance, the name the patient knows
+/// the treatment by, and the day the pharmacy dispensed it when it comes from the care history.
+struct Current {
+    substance: String,
+    label: String,
+    dispensed: Option<Date>,
+}
+
+/// The substances a name stands for: a medicine's ("Kardégic"), a substance's own, or, when the
+/// medicines database does not know it, the name as typed.
+fn substances_of(name: &str) -> Vec<String> {
+    let found = Medicines::embedded().substances(name);
+    if found.is_empty() { vec![name.trim().to_owned()] } else { found }
+}
+
+/// The current treatments the asker may read (a masked one stays masked, even here), but
+/// `except`: the profile's, and the medicines the pharmacy dispensed whose course runs today.
 async fn current_treatments(
     state: &AppState,
     asker: &Asker,
     except: Option<&str>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<Current>, ApiError> {
     let today = state.clock.today();
     let mut current = Vec::new();
     for record in state.store.entries(&asker.record.id).await? {
@@ -40,10 +59,34 @@ async fn current_treatments(
         if let Entry::Treatment { substance, .. } = &treatment
             && treatment.is_current(today)
         {
-            current.push(substance.clone());
+            for one in substances_of(substance) {
+                current.push(Current { substance: one, label: substance.clone(), dispensed: None });
+            }
+        }
+    }
+    for medicine in crate::feed::history::dispensed(state, asker).await? {
+        for substance in medicine.substances {
+            let (label, dispensed) = (medicine.label.clone(), Some(medicine.date));
+            current.push(Current { substance, label, dispensed });
         }
     }
     Ok(current)
+}
+
+/// Findings and duplicates named as the patient knows the current treatment, with where it
+/// comes from: the thesaurus answers in substances.
+fn named(current: &[Current], prescribed: &mut Prescribed) {
+    let of = |substance: &str| current.iter().find(|one| one.substance == substance);
+    for finding in &mut prescribed.interactions {
+        if let Some(one) = of(&finding.current) {
+            (finding.current, finding.dispensed) = (one.label.clone(), one.dispensed);
+        }
+    }
+    for duplicate in &mut prescribed.duplicates {
+        if let Some(one) = of(&duplicate.current) {
+            (duplicate.current, duplicate.dispensed) = (one.label.clone(), one.dispensed);
+        }
+    }
 }
 
 /// Checks the substances of a prescription (1 to 20 names) against the current treatments the
@@ -54,7 +97,12 @@ pub(crate) async fn check_prescription(
     substances: &[String],
 ) -> Result<Vec<Prescribed>, ApiError> {
     let current = current_treatments(state, asker, None).await?;
-    Ok(Thesaurus::embedded().check_prescription(substances, &current))
+    let names: Vec<String> = current.iter().map(|one| one.substance.clone()).collect();
+    let mut found = Thesaurus::embedded().check_prescription(substances, &names);
+    for prescribed in &mut found {
+        named(&current, prescribed);
+    }
+    Ok(found)
 }
 
 /// The substances as typed, trimmed; refused if none, too many, or one is not a name.
@@ -108,9 +156,32 @@ pub(super) async fn of_treatment(
     };
     let current = current_treatments(state, asker, except).await?;
     let thesaurus = Thesaurus::embedded();
+    // Each current treatment on its own, so each finding names its own (the same substance may
+    // be typed in the profile and dispensed at the pharmacy).
+    let mut found = Prescribed {
+        substance: substance.clone(),
+        interactions: Vec::new(),
+        duplicates: Vec::new(),
+    };
+    for new in substances_of(substance) {
+        for one in &current {
+            let against = [one.substance.clone()];
+            let mut interactions = thesaurus.check(&new, &against);
+            let mut duplicates = thesaurus.duplicates(&new, &against);
+            for finding in &mut interactions {
+                (finding.current, finding.dispensed) = (one.label.clone(), one.dispensed);
+            }
+            for duplicate in &mut duplicates {
+                (duplicate.current, duplicate.dispensed) = (one.label.clone(), one.dispensed);
+            }
+            found.interactions.extend(interactions);
+            found.duplicates.extend(duplicates);
+        }
+    }
+    found.interactions.sort_by_key(|finding| finding.interaction.severity());
     Ok(EntryWritten {
         entry: stored,
-        interactions: thesaurus.check(substance, &current),
-        duplicates: thesaurus.duplicates(substance, &current),
+        interactions: found.interactions,
+        duplicates: found.duplicates,
     })
 }

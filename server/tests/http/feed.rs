@@ -22,6 +22,8 @@ use crate::{START, TestApp, test_app};
 const EOB_SYSTEM: &str = "https://assurance-maladie.example/eob";
 const DISPENSE_SYSTEM: &str = "https://assurance-maladie.example/dispense";
 const KARDEGIC: &str = "3400934857683";
+/// COUMADINE 2 mg, comprimé sécable, 20 tablets (warfarin), as the medicines database lists it.
+const COUMADINE: &str = "3400930264546";
 
 /// An INS from its 13 digits: the key is 97 − (n mod 97).
 fn ins(digits: &str) -> String {
@@ -650,4 +652,56 @@ async fn a_changed_identity_takes_its_care_history_with_it_and_a_feed_corrects_o
     .unwrap();
     let line = batch(vec![consultation("c", &patient_ins(2), &today, 21.0)]);
     assert_eq!(answers(&send(&app, &token, &line).await.1)[0].1, "unknown_patient");
+}
+
+#[tokio::test]
+async fn a_dispensed_medicine_is_a_current_treatment_for_the_interaction_check_until_its_course_ends()
+ {
+    let app = test_app().await;
+    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    let record = record.as_str();
+    let token = feed(&app).await;
+    let ins0 = patient_ins(0);
+    grant_all(&app, record, DOCTOR, &patient).await;
+    let body = json!({ "ins": ins0 }).to_string().into_bytes();
+    let uri = format!("/api/records/{record}/identity");
+    assert_eq!(put(&app, &uri, body, &doctor, true).await.status, StatusCode::NO_CONTENT);
+
+    // Warfarin dispensed ten days ago, named by its pack's CIP13 only (COUMADINE 2 mg): the
+    // medicines database gives its substance.
+    let dispensed_on = date_after(today(&app), -10);
+    let mut coumadine = dispense("w", &ins0, &dispensed_on, COUMADINE);
+    coumadine.as_object_mut().unwrap().remove("contained");
+    coumadine["medicationReference"] = Value::Null;
+    coumadine["medicationCodeableConcept"] = json!({ "coding": [{
+        "system": server::feed::fhir::CIP, "code": COUMADINE, "display": "COUMADINE 2 mg" }] });
+    let (_, answer) = send(&app, &token, &batch(vec![coumadine])).await;
+    assert_eq!(answers(&answer)[0].0, "201 Created", "{answer}");
+    let lines = json_get(&app, &format!("/api/records/{record}/care-history"), &patient.0).await.1;
+    assert_eq!(lines["lines"][0]["substances"], json!(["warfarine"]));
+
+    // The patient adds "Kardégic", as they know it: the warning names the dispensed medicine.
+    let profile = format!("/api/records/{record}/profile");
+    let add = |substance: &str| {
+        let entry = json!({ "entry": { "section": "treatment", "substance": substance,
+            "dose": "1 sachet/j", "since": dispensed_on } });
+        call(&app, &profile, entry, &patient)
+    };
+    let added = add("Kardégic").await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let found = &added.body["interactions"][0];
+    assert_eq!(found["current"], "COUMADINE 2 mg");
+    assert_eq!(found["dispensed"], json!(dispensed_on));
+    assert_eq!(found["interaction"]["levels"][0]["severity"], "contraindication");
+
+    // A medicine whose course (30 days) ended is no longer current: ibuprofen dispensed 45 days
+    // ago warns of nothing, while the warfarin still does.
+    let mut ibuprofen = dispense("i", &ins0, &date_after(today(&app), -45), KARDEGIC);
+    ibuprofen["contained"][0]["code"]["coding"][0]["display"] = json!("IBUPROFENE 400 mg");
+    ibuprofen["contained"][0]["ingredient"][0]["itemCodeableConcept"]["text"] = json!("ibuprofène");
+    assert_eq!(answers(&send(&app, &token, &batch(vec![ibuprofen])).await.1)[0].0, "201 Created");
+    let later = add("Aspégic").await;
+    let found = later.body["interactions"].as_array().expect("interactions").clone();
+    assert!(found.iter().any(|f| f["current"] == "COUMADINE 2 mg"), "{}", later.body);
+    assert!(found.iter().all(|f| f["current"] != "IBUPROFENE 400 mg"), "{}", later.body);
 }

@@ -137,7 +137,11 @@ fn duplicates_by_substance_and_by_class() {
     let current = ["Warfarine", "amlodipine"].map(str::to_owned);
     assert_eq!(
         thesaurus().duplicates("warfarine", &current),
-        [Duplicate { current: "Warfarine".into(), reason: Duplication::SameSubstance }]
+        [Duplicate {
+            current: "Warfarine".into(),
+            reason: Duplication::SameSubstance,
+            dispensed: None
+        }]
     );
     let found = thesaurus().duplicates("apixaban", &current);
     assert_eq!(found.len(), 1);
