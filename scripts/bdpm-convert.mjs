@@ -18,9 +18,11 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const source = process.env.BDPM_DIR ?? join(root, 'reference/bdpm-2022-06');
-const out = join(root, 'app/data/bdpm-medicines.json');
+const out = process.env.BDPM_OUT ?? join(root, 'app/data/bdpm-medicines.json');
 
 const rows = (file) =>
+  // (Decoded as windows-1252, which is what 'latin1' means to TextDecoder: the files' 0x92
+  // apostrophes are its right single quotes.)
   new TextDecoder('latin1')
     .decode(readFileSync(join(source, file)))
     .split('\n')
@@ -48,32 +50,66 @@ const thesaurus = new Map(
   ),
 );
 const SALT_WORDS = /^(?:mono|di|tri)?(?:sodique|potassique|calcique|magnesique|hemihydrate|monohydrate|dihydrate|trihydrate|sesquihydrate|anhydre|base)$/;
-// The names a substance may go by in the thesaurus, longest first: as written, without its
-// hydration or its cation, without the acid or salt it is a salt of ("chlorhydrate de X" is X).
+// The cations a salt of an active anion is written with ("SODIUM (VALPROATE DE)").
+const CATIONS = new Set(['sodium', 'potassium', 'calcium', 'magnesium', 'zinc', 'aluminium']);
+// The thesaurus names a few substances otherwise than the BDPM does.
+const ALIASES = new Map([
+  ['valproate', 'acide valproique'],
+  ['valproate de sodium', 'acide valproique'],
+  ['valpromide', 'acide valproique'],
+]);
+// The names a substance may go by in the thesaurus, longest first: as written, as the BDPM's
+// bracketed form reads ("AMIODARONE (CHLORHYDRATE D')" is chlorhydrate d'amiodarone, that is
+// amiodarone; "SODIUM (VALPROATE DE)" is valproate de sodium; "ACÉTYLSALICYLIQUE (ACIDE)" is
+// acide acétylsalicylique), without its hydration or its cation, without the acid or salt it is
+// a salt of ("chlorhydrate de X" is X).
 function candidates(name) {
   const found = [];
-  let words = fold(name).split(' ');
-  const add = () => found.push(words.join(' '));
-  add();
+  const add = (words) => {
+    const text = words.join(' ');
+    found.push(text);
+    if (ALIASES.has(text)) found.push(ALIASES.get(text));
+  };
+  let folded = fold(name);
+  const bracket = folded.match(/^(.+?) \((.+)\)$/);
+  if (bracket) {
+    const [, base, salt] = bracket;
+    const of = salt.match(/^(.+?) (?:de|d')$/);
+    if (salt === 'acide') {
+      folded = `acide ${base}`;
+    } else if (of && CATIONS.has(base)) {
+      add([of[1], 'de', base]);
+      folded = of[1];
+    } else if (of) {
+      add([`${of[1]} ${salt.endsWith("d'") ? `d'${base}` : `de ${base}`}`]);
+      folded = base;
+    } else {
+      add([folded]);
+      folded = base;
+    }
+  }
+  let words = folded.split(' ');
+  add(words);
   while (words.length > 1 && SALT_WORDS.test(words[words.length - 1])) {
     words = words.slice(0, -1);
-    add();
+    add(words);
   }
   const of = words.findIndex((word) => word === 'de' || word.startsWith("d'"));
   if (of === 1 && words.length > 2) {
     words = words.slice(2);
-    add();
+    add(words);
   } else if (of === 1 && words[1].startsWith("d'")) {
     words = [words[1].slice(2), ...words.slice(2)];
-    add();
+    add(words);
   }
   return found;
 }
-const known = (name) => {
+// The thesaurus's name for a substance, if it knows it.
+const thesaurusName = (name) => {
   for (const candidate of candidates(name)) {
     if (thesaurus.has(candidate)) return thesaurus.get(candidate);
   }
-  return name;
+  return undefined;
 };
 
 const names = new Map(); // CIS → spoken name
@@ -81,18 +117,25 @@ for (const [cis, name] of rows('CIS_bdpm.txt')) names.set(cis, spoken(name));
 
 // CIS → link number → { fractions, salts }
 const composition = new Map();
-for (const [cis, , , substance, , , nature, link] of rows('CIS_COMPO_bdpm.txt')) {
+for (const [cis, element, , substance, , , nature, link] of rows('CIS_COMPO_bdpm.txt')) {
   if (!substance) continue;
   const links = composition.get(cis) ?? new Map();
   composition.set(cis, links);
-  const group = links.get(link) ?? { FT: new Set(), SA: new Set() };
-  links.set(link, group);
+  const key = `${element}\u0000${link}`;
+  const group = links.get(key) ?? { FT: new Set(), SA: new Set() };
+  links.set(key, group);
   if (nature === 'FT' || nature === 'SA') group[nature].add(substance);
 }
+// Of a substance and its therapeutic fraction, the one the thesaurus knows (the fraction first);
+// as the BDPM writes it when the thesaurus knows neither.
 const substancesOf = (cis) => {
   const found = new Set();
   for (const group of (composition.get(cis) ?? new Map()).values()) {
-    for (const name of group.FT.size ? group.FT : group.SA) found.add(known(name));
+    const known = (names) => [...names].map(thesaurusName);
+    const [fractions, salts] = [known(group.FT), known(group.SA)];
+    if (fractions.length && fractions.every(Boolean)) fractions.forEach((name) => found.add(name));
+    else if (salts.length && salts.every(Boolean)) salts.forEach((name) => found.add(name));
+    else for (const name of group.FT.size ? group.FT : group.SA) found.add(name);
   }
   return [...found].sort();
 };

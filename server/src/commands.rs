@@ -274,7 +274,7 @@ pub async fn import_feed(state: &server::AppState, feed: &str, file: &Path) -> O
     })?;
     drop(body);
     let mut progress = |done: usize, total: usize| {
-        let percent = if total == 0 { 100 } else { done * 100 / total };
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
         eprint!("\rImporting {}: {done}/{total} lines ({percent}%)", file.display());
         if done == total {
             eprintln!();

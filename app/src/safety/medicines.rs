@@ -72,7 +72,7 @@ impl Medicines {
                 pack = pack.checked_add(*delta).ok_or(MedicinesError::Format)?;
                 by_pack.insert(pack, index);
             }
-            by_name.entry(fold(&name)).or_default().push(index);
+            by_name.entry(key(&name)).or_default().push(index);
             medicines.push((name, substances, packs.len()));
         }
         Ok(Self { substances: file.substances, medicines, by_name, by_pack, by_substance })
@@ -120,10 +120,15 @@ impl Medicines {
         if let Some(&index) = self.by_substance.get(&folded) {
             return vec![self.substances[usize::from(index)].clone()];
         }
-        let spoken = spoken(&folded);
-        for name in [folded.as_str(), spoken.as_str()] {
-            let best = self.by_name.get(name).and_then(|found| {
-                found.iter().copied().max_by_key(|&index| self.medicines[index as usize].2)
+        let spoken = key(&spoken(&folded));
+        for name in [key(&folded), spoken] {
+            // Of several medicines of one name, the plainest (fewest substances: not the one
+            // combined with another), then the most common (most packs), then the first.
+            let best = self.by_name.get(&name).and_then(|found| {
+                found.iter().copied().min_by_key(|&index| {
+                    let (_, substances, packs) = &self.medicines[index as usize];
+                    (substances.len(), std::cmp::Reverse(*packs), index)
+                })
             });
             if let Some(medicine) = best {
                 return self.names_of(medicine);
@@ -150,6 +155,17 @@ impl Medicines {
         names.truncate(limit);
         names
     }
+}
+
+/// A name as the index keeps it: folded, without a trailing mark of form or kind that people
+/// leave out ("OXYCONTIN LP" is said "Oxycontin"; a generic's "Gé").
+fn key(name: &str) -> String {
+    let folded = fold(name);
+    let mut words: Vec<&str> = folded.split_whitespace().collect();
+    while words.len() > 1 && matches!(words.last(), Some(&("lp" | "l.p." | "ge"))) {
+        words.pop();
+    }
+    words.join(" ")
 }
 
 /// A medicine's name as people say it: up to its dose (the first word that starts with a digit)

@@ -10,7 +10,7 @@ use app::{
         interactions::{PRESCRIPTION_MAX_SUBSTANCES, Prescribed, PrescriptionCheck, Thesaurus},
         medicines::Medicines,
     },
-    vocabulary::Section,
+    vocabulary::{Section, fold},
 };
 use axum::{Json, extract::State};
 
@@ -34,6 +34,10 @@ struct Current {
 /// The substances a name stands for: a medicine's ("Kardégic"), a substance's own, or, when the
 /// medicines database does not know it, the name as typed.
 fn substances_of(name: &str) -> Vec<String> {
+    // A name the thesaurus knows is checked as it is.
+    if Thesaurus::embedded().knows(name) {
+        return vec![name.trim().to_owned()];
+    }
     let found = Medicines::embedded().substances(name);
     if found.is_empty() { vec![name.trim().to_owned()] } else { found }
 }
@@ -64,12 +68,24 @@ async fn current_treatments(
             }
         }
     }
+    // A substance the profile names already is the patient's own word for it: one finding, not
+    // two. Of several dispenses of one substance (monthly refills), the latest.
+    let typed: Vec<String> = current.iter().map(|one| fold(&one.substance)).collect();
+    let mut dispensed: Vec<Current> = Vec::new();
     for medicine in crate::feed::history::dispensed(state, asker).await? {
         for substance in medicine.substances {
-            let (label, dispensed) = (medicine.label.clone(), Some(medicine.date));
-            current.push(Current { substance, label, dispensed });
+            if typed.contains(&fold(&substance)) {
+                continue;
+            }
+            let (label, date) = (medicine.label.clone(), Some(medicine.date));
+            match dispensed.iter_mut().find(|one| fold(&one.substance) == fold(&substance)) {
+                Some(one) if one.dispensed < date => (one.label, one.dispensed) = (label, date),
+                Some(_) => {}
+                None => dispensed.push(Current { substance, label, dispensed: date }),
+            }
         }
     }
+    current.extend(dispensed);
     Ok(current)
 }
 

@@ -376,7 +376,7 @@ async fn the_24_month_boundary_holds_on_the_way_in_and_as_lines_age() {
         .iter()
         .map(|line| line.care_date.to_string())
         .collect();
-    assert_eq!(left, [day_after.clone()]);
+    assert_eq!(left, std::slice::from_ref(&day_after));
     app.clock.advance(86_400);
     assert_eq!(prune().await, 1);
     assert!(app.store.care_lines(&record).await.unwrap().is_empty());

@@ -14,8 +14,15 @@ fn brands_common_names_and_packs_resolve_to_the_thesaurus_substances() {
     assert_eq!(medicines().substances("Kardégic"), aspirin);
     assert_eq!(medicines().substances("KARDEGIC 75 mg, poudre pour solution buvable"), aspirin);
     assert_eq!(medicines().substances("Doliprane 1000 mg"), ["paracetamol"]);
-    // A salt is named as the thesaurus names it.
+    // A salt is named as the thesaurus names it, in whichever form the database writes it.
     assert_eq!(medicines().substances("Coumadine"), ["warfarine"]);
+    assert_eq!(medicines().substances("Cordarone"), ["amiodarone"]);
+    assert_eq!(medicines().substances("Dépakine"), ["acide valproique"]);
+    assert_eq!(medicines().substances("Aspro"), aspirin);
+    // Of a plain medicine and one combined with another under the same name, the plain one.
+    assert_eq!(medicines().substances("Scandonest").len(), 1);
+    // A mark of form people leave out.
+    assert!(!medicines().substances("Oxycontin").is_empty());
     // A substance is itself; the pack a pharmacy dispensed is its medicine's substances.
     assert_eq!(medicines().substances("Paracétamol"), ["paracetamol"]);
     assert_eq!(medicines().substances("3400934744198"), aspirin);
