@@ -24,8 +24,7 @@ use server::{
     audit::{AuditActor, AuditEntry},
     clock::{Clock, SystemClock},
     store::{
-        AccountId, AccountRecord, AccountStatus, AccountStore, CareStore, IdentityStore,
-        PeopleStore, SqliteStore,
+        AccountId, AccountStatus, AccountStore, CareStore, IdentityStore, PeopleStore, SqliteStore,
     },
     vault::Vault,
 };
@@ -43,19 +42,8 @@ fn ins(i: usize) -> String {
 }
 
 fn entry(action: AuditAction, record: &AccountId, now: i64) -> AuditEntry {
-    AuditEntry {
-        at: now,
-        actor: AuditActor { kind: "professional".into(), id: Some(DOCTOR.into()), role: None },
-        action: action.as_str().into(),
-        item: None,
-        record: Some(record.to_string()),
-        client: "bench".into(),
-        device: None,
-        outcome: "allowed".into(),
-        reason: None,
-        purpose: None,
-        origin: None,
-    }
+    let actor = AuditActor { kind: "professional".into(), id: Some(DOCTOR.into()), role: None };
+    server::audit::event_entry(actor, action, Some(record.as_str()), "bench", None, now)
 }
 
 async fn patients(state: &AppState, store: &SqliteStore) {
@@ -71,25 +59,14 @@ async fn patients(state: &AppState, store: &SqliteStore) {
     };
     store.import_directory(&[professional], now).await.expect("directory");
     for i in 0..PATIENTS {
-        let id = AccountId::new(server::vault::new_id());
         let contact = app::api::validate::parse_contact(&format!("p{i}@example.fr"));
-        let account = AccountRecord {
-            id: id.clone(),
-            contact: Some(contact.expect("contact")),
-            given_name: format!("Patient{i}"),
-            family_name: "Test".into(),
-            birth_date: "1980-01-01".into(),
-            locale: "fr".into(),
-            password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
-            status: AccountStatus::Active,
-            created_at: now,
-            opened_by: None,
-            closed_at: None,
-            retained_until: None,
-            erasure_due_at: None,
-            regular_doctor: None,
-            break_glass_refused: false,
-        };
+        let (born, names) = (Date::parse("1980-01-01"), [format!("Patient{i}"), "Test".into()]);
+        let born = born.expect("date");
+        let mut account =
+            server::account::new_account(Some(contact.expect("contact")), names, born, "fr", now);
+        account.password_hash = Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into());
+        account.status = AccountStatus::Active;
+        let id = account.id.clone();
         server::audit::account_change(state, AuditAction::AccountSignup, &id, "bench", now, {
             let account = account.clone();
             async move |event| store.create_account(&account, event).await

@@ -100,7 +100,7 @@ pub(crate) async fn me_of(
 }
 
 /// A new account, not yet active, without password: callers set what differs.
-pub(crate) fn new_account(
+pub fn new_account(
     contact: Option<Contact>,
     [given_name, family_name]: [String; 2],
     birth_date: Date,

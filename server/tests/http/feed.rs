@@ -9,8 +9,8 @@ use server::{
     audit::{AuditActor, AuditEntry},
     clock::Clock,
     store::{
-        AccountId, AccountRecord, AccountStatus, AccountStore, AuditStore, CareStore,
-        IdentityStore, IdentityWrite, PeopleStore,
+        AccountId, AccountStatus, AccountStore, AuditStore, CareStore, IdentityStore,
+        IdentityWrite, PeopleStore,
     },
 };
 
@@ -104,26 +104,15 @@ fn dispense(id: &str, ins: &str, date: &str, cip: &str) -> Value {
 /// A record with a verified INS, made in the store (a hundred sign-ups through the API would
 /// only test sign-up again). Verified by the directory's physician.
 async fn verified_record(app: &TestApp, i: usize) -> AccountId {
-    let id = AccountId::new(server::vault::new_id());
     let now = app.clock_now();
-    let account = AccountRecord {
-        id: id.clone(),
-        contact: Some(app::api::validate::parse_contact(&format!("p{i}@example.fr")).unwrap()),
-        given_name: format!("Patient{i}"),
-        family_name: "Test".into(),
-        birth_date: "1980-01-01".into(),
-        locale: "fr".into(),
-        // Never used: these patients do not log in.
-        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
-        status: AccountStatus::Active,
-        created_at: now,
-        opened_by: None,
-        closed_at: None,
-        retained_until: None,
-        erasure_due_at: None,
-        regular_doctor: None,
-        break_glass_refused: false,
-    };
+    let contact = app::api::validate::parse_contact(&format!("p{i}@example.fr")).unwrap();
+    let born = Date::parse("1980-01-01").unwrap();
+    let names = [format!("Patient{i}"), "Test".to_owned()];
+    let mut account = server::account::new_account(Some(contact), names, born, "fr", now);
+    // Never used: these patients do not log in.
+    account.password_hash = Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into());
+    account.status = AccountStatus::Active;
+    let id = account.id.clone();
     let state = &app.state;
     server::audit::account_change(state, AuditAction::AccountSignup, &id, "test", now, async |e| {
         app.store.create_account(&account, e).await
@@ -137,19 +126,11 @@ async fn verified_record(app: &TestApp, i: usize) -> AccountId {
 async fn verify(app: &TestApp, id: &AccountId, ins: &str) {
     let ins = Ins::parse(ins).unwrap();
     let doctor = crate::rpps(DOCTOR);
-    let entry = AuditEntry {
-        at: app.clock_now(),
-        actor: AuditActor { kind: "professional".into(), id: Some(DOCTOR.into()), role: None },
-        action: AuditAction::IdentitySet.as_str().into(),
-        item: None,
-        record: Some(id.to_string()),
-        client: "test".into(),
-        device: None,
-        outcome: "allowed".into(),
-        reason: None,
-        purpose: None,
-        origin: None,
-    };
+    let doctor_actor =
+        AuditActor { kind: "professional".into(), id: Some(DOCTOR.into()), role: None };
+    let (action, record) = (AuditAction::IdentitySet, Some(id.as_str()));
+    let entry =
+        server::audit::event_entry(doctor_actor, action, record, "test", None, app.clock_now());
     let (store, now) = (&app.store, app.clock_now());
     app.state
         .auditor
