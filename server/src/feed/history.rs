@@ -99,7 +99,7 @@ fn open(state: &AppState, line: &CareLineRecord) -> Result<CareLine, ApiError> {
 /// A medicine the pharmacy dispensed whose course has not ended: a current treatment for the
 /// interaction check.
 pub struct Dispensed {
-    /// As the thesaurus names them (from the line, or its CIP13 through the medicines database).
+    /// As the thesaurus names them (from the line, or from its CIP13 as it was stored).
     pub substances: Vec<String>,
     /// The medicine as the pharmacy named it.
     pub label: String,
@@ -141,15 +141,10 @@ pub async fn dispensed(state: &AppState, asker: &Asker) -> Result<Vec<Dispensed>
         if content.date.day_number() + days.min(LONGEST_COURSE_DAYS) < today {
             continue;
         }
-        let mut substances = content.substances;
-        if substances.is_empty()
-            && let Some(code) = content.code.as_ref().filter(|code| code.system == super::fhir::CIP)
-        {
-            substances =
-                app::safety::medicines::Medicines::embedded().pack(&code.code).unwrap_or_default();
-        }
-        if !substances.is_empty() {
-            current.push(Dispensed { substances, label: content.label, date: content.date });
+        // A pack's substances were filled in from its CIP13 when the line was stored.
+        if !content.substances.is_empty() {
+            let (substances, label, date) = (content.substances, content.label, content.date);
+            current.push(Dispensed { substances, label, date });
         }
     }
     Ok(current)
@@ -166,8 +161,7 @@ pub async fn mask(
 ) -> Result<StatusCode, ApiError> {
     let action =
         if request.masked { AuditAction::CareHistoryMask } else { AuditAction::CareHistoryUnmask };
-    let lines = state.store.care_lines(&asker.record.id).await?;
-    let Some(line) = lines.iter().find(|line| line.id == line_id) else {
+    let Some(line) = state.store.care_line(&asker.record.id, &line_id).await? else {
         trace::read(&state, &asker, &origin, action, Some(&line_id), Some(trace::NOT_FOUND.into()))
             .await?;
         return Err(ApiError::NotFound);

@@ -115,6 +115,11 @@ pub trait CareStore: Send + Sync + 'static {
     ) -> Result<Option<Vec<CareWritten>>, StoreError>;
     /// The record's lines, newest care first.
     async fn care_lines(&self, account_id: &AccountId) -> Result<Vec<CareLineRecord>, StoreError>;
+    async fn care_line(
+        &self,
+        account_id: &AccountId,
+        id: &CareLineId,
+    ) -> Result<Option<CareLineRecord>, StoreError>;
     async fn set_care_line_masked(
         &self,
         account_id: &AccountId,

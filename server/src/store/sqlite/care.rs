@@ -233,6 +233,19 @@ impl CareStore for SqliteStore {
         rows.iter().map(line_from).collect()
     }
 
+    async fn care_line(
+        &self,
+        account_id: &AccountId,
+        id: &CareLineId,
+    ) -> Result<Option<CareLineRecord>, StoreError> {
+        let row = sqlx::query(&format!("{LINE_COLUMNS} WHERE l.account_id = $1 AND l.id = $2"))
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(line_from).transpose()
+    }
+
     async fn set_care_line_masked(
         &self,
         account_id: &AccountId,
