@@ -50,7 +50,7 @@ fi
 # place is the one this build would make (a warm test run saves wasm-opt's minute and a half).
 # The tools' versions are pinned in tools.sh, hashed with the rest.
 inputs=$({
-  sha256sum "$wasm" style/carnet.css app/data/ansm-interactions.json package-lock.json \
+  sha256sum "$wasm" style/carnet.css app/data/ansm-interactions.json app/data/bdpm-medicines.json package-lock.json \
     scripts/build-site.sh scripts/wasm-merge-chunks.mjs scripts/wasm-opt-all.mjs scripts/sw-stamp.mjs \
     scripts/precompress.mjs \
     scripts/tools.sh
@@ -80,7 +80,7 @@ cp style/carnet.css "$staging/pkg/carnet.css"
 cp -R public/. "$staging/"
 # Reference data the pages fetch when they need it (the server embeds the same file).
 mkdir -p "$staging/data"
-cp app/data/ansm-interactions.json "$staging/data/"
+cp app/data/ansm-interactions.json app/data/bdpm-medicines.json "$staging/data/"
 # The service worker learns the build's app shell and version.
 node scripts/sw-stamp.mjs "$staging"
 node scripts/precompress.mjs "$staging"

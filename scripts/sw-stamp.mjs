@@ -17,7 +17,8 @@ function walk(folder) {
 }
 
 // What the app needs to start and run with no server: its page, code, style, icons, fonts, the
-// thesaurus it checks treatments against, and the emergency card's page.
+// thesaurus it checks treatments against, the medicines database that names them, and the
+// emergency card's page.
 const wanted = (path) =>
   /^pkg\/.+\.(js|wasm|css)$/.test(path) ||
   /^icons\/.+\.png$/.test(path) ||
@@ -25,6 +26,7 @@ const wanted = (path) =>
   [
     'app.html', 'boot.js', 'manifest.webmanifest', 'favicon.svg',
     'carte-urgence.html', 'urgence.js', 'urgence.css', 'data/ansm-interactions.json',
+    'data/bdpm-medicines.json',
   ].includes(path);
 
 const files = walk(site)

@@ -31,6 +31,11 @@ impl Date {
         self.0.year()
     }
 
+    /// The month, 1 to 12.
+    pub fn month(self) -> u8 {
+        u8::from(self.0.month())
+    }
+
     /// Full years from `self` to `today`.
     pub fn age_on(&self, today: Date) -> u32 {
         let years = u32::try_from(today.year() - self.year()).unwrap_or(0);

@@ -64,7 +64,7 @@ cfg_if::cfg_if! {
         use crate::pages::{About, ErrorPage, Home, NotFound};
         use crate::pro::routes::{ProLoginRoute, ProRecordHealthRoute, ProRecordRoute, ProRoute};
         use crate::record::routes::{
-            RecordDocumentsRoute, RecordHealthRoute, RecordRoute, RecordSharingRoute,
+            RecordCareRoute, RecordDocumentsRoute, RecordHealthRoute, RecordRoute, RecordSharingRoute,
         };
     }
 }
@@ -143,6 +143,10 @@ pub fn App() -> impl IntoView {
                             <Route
                                 path=path!("/dossier/sante")
                                 view={Lazy::<RecordHealthRoute>::new()} ssr=SsrMode::InOrder
+                            />
+                            <Route
+                                path=path!("/dossier/soins")
+                                view={Lazy::<RecordCareRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route
                                 path=path!("/dossier/partage")

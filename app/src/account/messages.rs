@@ -61,6 +61,10 @@ pub enum Kind<'a> {
         at: &'a str,
         url: &'a str,
     },
+    /// The health insurer's feed added to the care history, which is at `url`.
+    CareHistoryUpdated {
+        url: &'a str,
+    },
     /// Too many wrong second-factor codes: logging in is locked until a new password is chosen.
     SecondFactorLocked,
     /// An authenticator app now gives the account's second factor.
@@ -124,6 +128,10 @@ pub fn render(locale: &str, kind: Kind<'_>) -> (String, String) {
         Kind::DocumentDeposited { by, url } => (
             td_string!(locale, messages.document_subject).to_string(),
             td_string!(locale, messages.document_body, by = by, url = url).to_string(),
+        ),
+        Kind::CareHistoryUpdated { url } => (
+            td_string!(locale, messages.care_history_subject).to_string(),
+            td_string!(locale, messages.care_history_body, url = url).to_string(),
         ),
         Kind::FirstAccess { by, url } => (
             td_string!(locale, messages.first_access_subject).to_string(),

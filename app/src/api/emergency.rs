@@ -84,13 +84,16 @@ pub enum NotificationKind {
     NewDevice,
     /// Someone opened one of the patient's emergency-summary links (to the patient).
     EmergencyLinkViewed,
+    /// The health insurer's feed added or corrected lines of the care history (to the patient).
+    CareHistoryUpdated,
 }
 
 /// The kinds a patient may choose to receive outside the app too.
-pub const CHOSEN_KINDS: [NotificationKind; 3] = [
+pub const CHOSEN_KINDS: [NotificationKind; 4] = [
     NotificationKind::DocumentDeposited,
     NotificationKind::FirstAccess,
     NotificationKind::NewDevice,
+    NotificationKind::CareHistoryUpdated,
 ];
 
 impl NotificationKind {
@@ -114,6 +117,9 @@ pub struct Channels {
     pub first_access: bool,
     pub new_device: bool,
     pub emergency_link_viewed: bool,
+    /// Choices stored before the care history existed leave it out: off.
+    #[serde(default)]
+    pub care_history_updated: bool,
 }
 
 impl Default for Channels {
@@ -124,6 +130,7 @@ impl Default for Channels {
             first_access: true,
             new_device: true,
             emergency_link_viewed: true,
+            care_history_updated: false,
         }
     }
 }
@@ -138,6 +145,7 @@ impl Channels {
             NotificationKind::FirstAccess => self.first_access,
             NotificationKind::NewDevice => self.new_device,
             NotificationKind::EmergencyLinkViewed => self.emergency_link_viewed,
+            NotificationKind::CareHistoryUpdated => self.care_history_updated,
         }
     }
 
@@ -148,6 +156,7 @@ impl Channels {
             NotificationKind::FirstAccess => self.first_access = on,
             NotificationKind::NewDevice => self.new_device = on,
             NotificationKind::EmergencyLinkViewed => self.emergency_link_viewed = on,
+            NotificationKind::CareHistoryUpdated => self.care_history_updated = on,
             NotificationKind::BreakGlass | NotificationKind::BreakGlassOfPatient => {}
         }
         self

@@ -18,6 +18,9 @@ fn kind_label(i18n: I18nContext<Locale>, kind: NotificationKind) -> String {
             t_string!(i18n, emergency.channel_first_access).to_string()
         }
         NotificationKind::NewDevice => t_string!(i18n, emergency.channel_new_device).to_string(),
+        NotificationKind::CareHistoryUpdated => {
+            t_string!(i18n, emergency.channel_care_history).to_string()
+        }
         NotificationKind::EmergencyLinkViewed => {
             t_string!(i18n, emergency.channel_link_viewed).to_string()
         }

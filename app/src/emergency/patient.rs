@@ -57,6 +57,9 @@ pub fn NotificationsSection() -> impl IntoView {
                         NotificationKind::EmergencyLinkViewed => {
                             t_string!(i18n, emergency.notified_link_viewed, at = moment(n.at)).to_string()
                         }
+                        NotificationKind::CareHistoryUpdated => {
+                            t_string!(i18n, emergency.notified_care_history, at = moment(n.at)).to_string()
+                        }
                     };
                     view! {
                         <li class="notification" class:notification--unread=!n.read>

@@ -5,6 +5,7 @@
 pub mod access;
 mod access_history;
 mod browse;
+mod care_history;
 mod chronology;
 pub mod deposit;
 pub mod documents;
@@ -18,6 +19,7 @@ pub mod upload;
 
 pub use access_history::AccessHistory;
 pub use browse::{DocumentBrowse, DocumentSplit};
+pub use care_history::CareHistorySection;
 pub use chronology::{TimelineSection, use_episodes};
 pub use finder::DocumentFinder;
 pub use page::{deposit_forms, with_abilities};

@@ -170,6 +170,7 @@ fn home(session: RecordSession) -> AnyView {
                 {shortcut("/dossier/sante?rubrique=treatments", |i18n| t_string!(i18n, dashboard.treatments).to_string())}
                 {shortcut("/dossier/urgence", |i18n| t_string!(i18n, dashboard.emergency_card).to_string())}
                 {shortcut("/dossier/partage", |i18n| t_string!(i18n, dashboard.who_sees).to_string())}
+                {shortcut("/dossier/soins", |i18n| t_string!(i18n, dashboard.care_history).to_string())}
             </ul>
         </nav>
         <section class="panel" aria-labelledby="recent-heading">
@@ -284,7 +285,24 @@ fn health(session: RecordSession) -> AnyView {
             </ul>
         </nav>
         <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{profile}</Suspense>
+        <p><A href="/dossier/soins" attr:class="button button--secondary">{t!(i18n, care.open)}</A></p>
         <TimelineSection record filter episodes episodes_changed />
+    }
+    .into_any()
+}
+
+/// *Historique des soins*: what the health insurer's feed wrote into the record, reached from
+/// *Santé* and *Accueil*.
+#[component]
+pub fn RecordCarePage() -> impl IntoView {
+    view! { <RecordFrame title=|i18n| t_string!(i18n, care.heading).to_string() page=care /> }
+}
+
+fn care(session: RecordSession) -> AnyView {
+    let i18n = use_i18n();
+    view! {
+        <h1>{t!(i18n, care.heading)}</h1>
+        <crate::record::CareHistorySection record=session.record patient_side=true />
     }
     .into_any()
 }

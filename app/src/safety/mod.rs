@@ -6,4 +6,5 @@ pub mod interactions;
 pub mod medicines;
 #[cfg(feature = "hydrate")]
 pub mod on_device;
+pub mod treatments;
 pub(crate) mod view;

@@ -1,37 +1,89 @@
-//! The interaction thesaurus on the device: fetched once from the site (`/data/…`, served
-//! compressed and kept by the browser's HTTP cache, so it is there offline once seen), parsed
-//! once, then every check runs in the page without the network. Reference data only: no health
-//! data goes in or comes out of this request.
+//! The interaction thesaurus and the medicines database on the device: each fetched once from
+//! the site (`/data/…`, served compressed, kept by the service worker and the browser's HTTP
+//! cache, so they are there offline), parsed once, then every check runs in the page without
+//! the network. Reference data only: no health data goes in or comes out of these requests.
 
 use std::{cell::RefCell, rc::Rc};
 
-use super::interactions::Thesaurus;
+use super::interactions::{Prescribed, Thesaurus};
+use super::medicines::Medicines;
+use super::treatments;
 
-/// Where the site serves the same file the server embeds.
+/// Where the site serves the same files the server embeds.
 pub const THESAURUS_PATH: &str = "/data/ansm-interactions.json";
+pub const MEDICINES_PATH: &str = "/data/bdpm-medicines.json";
 
 thread_local! {
-    static LOADED: RefCell<Option<Rc<Thesaurus>>> = const { RefCell::new(None) };
+    static THESAURUS: RefCell<Option<Rc<Thesaurus>>> = const { RefCell::new(None) };
+    static MEDICINES: RefCell<Option<Rc<Medicines>>> = const { RefCell::new(None) };
+}
+
+type Slot<T> = std::thread::LocalKey<RefCell<Option<Rc<T>>>>;
+
+/// The file at `path` parsed, from `slot` once it has been.
+async fn load<T>(
+    slot: &'static Slot<T>,
+    path: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Option<Rc<T>> {
+    if let Some(loaded) = slot.with(|cell| cell.borrow().clone()) {
+        return Some(loaded);
+    }
+    let text = fetch(path).await?;
+    // Parsing takes a few tens of milliseconds on a phone, once; yield first so the press of the
+    // button is painted before.
+    gloo_timers::future::TimeoutFuture::new(0).await;
+    let parsed = Rc::new(parse(&text)?);
+    slot.with(|cell| *cell.borrow_mut() = Some(parsed.clone()));
+    Some(parsed)
 }
 
 /// The thesaurus, loaded on first use; `None` if it cannot be had now (never fetched and
 /// offline): the server's check still runs when the entry is sent.
 pub async fn thesaurus() -> Option<Rc<Thesaurus>> {
-    if let Some(loaded) = LOADED.with(|cell| cell.borrow().clone()) {
-        return Some(loaded);
-    }
-    let text = fetch().await?;
-    // Parsing takes a few tens of milliseconds on a phone, once; yield first so the press of the
-    // button is painted before.
-    gloo_timers::future::TimeoutFuture::new(0).await;
-    let parsed = Rc::new(Thesaurus::parse(&text).ok()?);
-    LOADED.with(|cell| *cell.borrow_mut() = Some(parsed.clone()));
-    Some(parsed)
+    load(&THESAURUS, THESAURUS_PATH, |text| Thesaurus::parse(text).ok()).await
+}
+
+/// The medicines database (brands, common names, CIP13 codes), loaded on first use, only by the
+/// forms that name a treatment; `None` if it cannot be had now.
+pub async fn medicines() -> Option<Rc<Medicines>> {
+    load(&MEDICINES, MEDICINES_PATH, |text| Medicines::parse(text).ok()).await
+}
+
+/// The thesaurus if it is loaded already.
+pub fn thesaurus_loaded() -> Option<Rc<Thesaurus>> {
+    THESAURUS.with(|cell| cell.borrow().clone())
+}
+
+/// The medicines database if it is loaded already (for suggestions while typing, which never
+/// wait for it).
+pub fn medicines_loaded() -> Option<Rc<Medicines>> {
+    MEDICINES.with(|cell| cell.borrow().clone())
+}
+
+/// What the thesaurus says of the treatment named `new` against the current ones: those of the
+/// profile shown (`typed`) and the medicines dispensed whose course runs, from the care history
+/// of `record` as the asker may read it (the device's copy when offline). The same code as the
+/// server's check. `None` when the thesaurus cannot be had here.
+pub async fn check_treatment(record: &str, new: &str, typed: &[String]) -> Option<Prescribed> {
+    let thesaurus = thesaurus().await?;
+    // The medicines database only when a name is not a substance the thesaurus knows.
+    let needed = !thesaurus.knows(new) || typed.iter().any(|name| !thesaurus.knows(name));
+    let medicines = if needed { medicines().await } else { None };
+    let path = format!("/api/records/{record}/care-history");
+    let lines = crate::client::get::<crate::api::care::CareHistory>(&path)
+        .await
+        .map(|history| history.lines)
+        .unwrap_or_default();
+    let dispensed = treatments::dispensed_now(&lines, crate::client::today());
+    let current =
+        treatments::current_treatments(&thesaurus, medicines.as_deref(), typed, &dispensed);
+    Some(treatments::check_treatment(&thesaurus, medicines.as_deref(), new, &current))
 }
 
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-async fn fetch() -> Option<String> {
-    let response = gloo_net::http::Request::get(THESAURUS_PATH).send().await.ok()?;
+async fn fetch(path: &str) -> Option<String> {
+    let response = gloo_net::http::Request::get(path).send().await.ok()?;
     if !response.ok() {
         return None;
     }
@@ -39,6 +91,6 @@ async fn fetch() -> Option<String> {
 }
 
 #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
-async fn fetch() -> Option<String> {
+async fn fetch(_: &str) -> Option<String> {
     None
 }

@@ -25,6 +25,9 @@ pub fn Field(
     /// The field may be left empty.
     #[prop(optional)]
     optional: bool,
+    /// The id of a `<datalist>` of suggestions.
+    #[prop(optional)]
+    list: Option<&'static str>,
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
@@ -52,6 +55,7 @@ pub fn Field(
                 type=kind
                 autocomplete=autocomplete
                 inputmode=inputmode
+                list=list
                 required=!optional
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by

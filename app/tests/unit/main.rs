@@ -12,6 +12,7 @@ mod account {
 }
 mod api {
     mod account;
+    mod care;
     mod emergency;
     mod filter;
     mod history;
@@ -44,6 +45,7 @@ mod safety {
     mod exams;
     mod interactions;
     mod medicines;
+    mod treatments;
 }
 mod summary;
 mod vocabulary;

@@ -8,6 +8,7 @@ use app::{
         record::MaskRequest,
     },
     policy::{Action, Author, Item},
+    safety::treatments::{Dispensed, LONGEST_COURSE_DAYS, course_runs},
     vocabulary::{Category, Subject},
 };
 use axum::{
@@ -59,8 +60,13 @@ pub async fn list(
     trace::require(&state, &asker, &origin, ACTION, None, Action::Read, &item_of(false)).await?;
     let mut lines = Vec::new();
     for line in state.store.care_lines(&asker.record.id).await? {
-        if asker.decide(&state, Action::Read, &item_of(line.masked)).allowed() {
-            lines.push(open(&state, &line)?);
+        let item = item_of(line.masked);
+        if asker.decide(&state, Action::Read, &item).allowed() {
+            let mut shown = open(&state, &line)?;
+            if asker.decide(&state, Action::Mask, &item).allowed() {
+                shown.allowed.push(Action::Mask);
+            }
+            lines.push(shown);
         }
     }
     trace::read(&state, &asker, &origin, ACTION, None, None).await?;
@@ -93,32 +99,19 @@ fn open(state: &AppState, line: &CareLineRecord) -> Result<CareLine, ApiError> {
         reimbursed_cents: content.reimbursed_cents,
         version: line.version,
         masked: line.masked,
+        allowed: Vec::new(),
     })
 }
 
-/// A medicine the pharmacy dispensed whose course has not ended: a current treatment for the
-/// interaction check.
-pub struct Dispensed {
-    /// As the thesaurus names them (from the line, or from its CIP13 as it was stored).
-    pub substances: Vec<String>,
-    /// The medicine as the pharmacy named it.
-    pub label: String,
-    pub date: app::date::Date,
-}
-
-/// How long a dispensed medicine lasts when the line does not say (a month's box).
-pub const DEFAULT_COURSE_DAYS: u32 = 30;
-/// No course is counted longer than a year, whatever a line says.
-const LONGEST_COURSE_DAYS: i64 = 366;
-
 /// The dispensed medicines of the record that the asker may read (a masked line stays masked,
-/// even here) and whose course runs on `today`.
+/// even here) and whose course runs today (the same rule as the device's:
+/// [`app::safety::treatments::course_runs`]).
 pub async fn dispensed(state: &AppState, asker: &Asker) -> Result<Vec<Dispensed>, ApiError> {
-    let today = state.clock.today().day_number();
+    let today = state.clock.today();
     let mut current = Vec::new();
     // Newest care first: the lines past the longest course end the walk.
     for line in state.store.care_lines(&asker.record.id).await? {
-        if today - line.care_date.day_number() > LONGEST_COURSE_DAYS {
+        if today.day_number() - line.care_date.day_number() > LONGEST_COURSE_DAYS {
             break;
         }
         if line.kind != app::vocabulary::CareKind::Pharmacy
@@ -137,12 +130,8 @@ pub async fn dispensed(state: &AppState, asker: &Asker) -> Result<Vec<Dispensed>
                 continue;
             }
         };
-        let days = i64::from(content.days_supply.unwrap_or(DEFAULT_COURSE_DAYS));
-        if content.date.day_number() + days.min(LONGEST_COURSE_DAYS) < today {
-            continue;
-        }
         // A pack's substances were filled in from its CIP13 when the line was stored.
-        if !content.substances.is_empty() {
+        if !content.substances.is_empty() && course_runs(content.date, content.days_supply, today) {
             let (substances, label, date) = (content.substances, content.label, content.date);
             current.push(Dispensed { substances, label, date });
         }

@@ -318,5 +318,30 @@ async fn write_record(
         };
         answers[bound.index] = Some((resource, outcome));
     }
+    tell_patient(state, account, &plans).await;
     Ok(())
+}
+
+/// Tells the patient their care history changed: in the app, and by message if they chose to
+/// (off by default). The notice is of the history, not of a line (it names none, and a line is
+/// never hidden from the representatives as a document may be). The lines are written whatever
+/// happens here: a notice that fails is logged, never a reason to answer the feed that its
+/// lines were refused.
+async fn tell_patient(state: &AppState, account: &AccountId, plans: &[(&Bound, Plan)]) {
+    if plans.is_empty() {
+        return;
+    }
+    let url = format!("{}/dossier/soins", state.public_url);
+    let told = crate::notices::tell_patient(
+        state,
+        account,
+        app::api::emergency::NotificationKind::CareHistoryUpdated,
+        None,
+        app::account::messages::Kind::CareHistoryUpdated { url: &url },
+        None,
+    )
+    .await;
+    if let Err(error) = told {
+        tracing::error!(error = %error, "the patient could not be told of their care history");
+    }
 }

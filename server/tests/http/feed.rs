@@ -10,7 +10,7 @@ use server::{
     clock::Clock,
     store::{
         AccountId, AccountStatus, AccountStore, AuditStore, CareStore, IdentityStore,
-        IdentityWrite, PeopleStore,
+        IdentityWrite, OutboxStore, PeopleStore,
     },
 };
 
@@ -498,13 +498,16 @@ async fn the_patient_reads_and_masks_the_care_history_and_professionals_read_wha
         (json!(3000), json!(2100))
     );
     assert_eq!(visit["performer"], "Dr Anne Martin");
+    assert_eq!(visit["allowed"], json!(["mask"]), "the patient's side may mask a line");
     let medicine = seen.iter().find(|line| line["kind"] == "pharmacy").unwrap();
     assert_eq!(medicine["code"]["code"], KARDEGIC);
     assert_eq!(medicine["substances"], json!(["acide acétylsalicylique"]));
     assert_eq!(medicine["days_supply"], 30);
 
     // The physician reads it (the matrix gives physicians reimbursement data); the nurse not.
-    assert_eq!(history(&app, record, &doctor).await.1["lines"].as_array().unwrap().len(), 2);
+    let (_, read) = history(&app, record, &doctor).await;
+    assert_eq!(read["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(read["lines"][0]["allowed"], json!([]), "a professional masks nothing");
     let (status, body) = history(&app, record, &nurse).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 
@@ -685,4 +688,53 @@ async fn a_dispensed_medicine_is_a_current_treatment_for_the_interaction_check_u
     let found = later.body["interactions"].as_array().expect("interactions").clone();
     assert!(found.iter().any(|f| f["current"] == "COUMADINE 2 mg"), "{}", later.body);
     assert!(found.iter().all(|f| f["current"] != "IBUPROFENE 400 mg"), "{}", later.body);
+}
+
+/// The patient's notices, newest first: their kinds.
+async fn notice_kinds(app: &TestApp, session: &Session) -> Vec<String> {
+    let (_, told) = json_get(app, "/api/notifications", &session.0).await;
+    told.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn the_patient_is_told_of_new_care_in_the_app_and_by_message_only_if_they_chose_it() {
+    let app = test_app().await;
+    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    let record = record.as_str();
+    let token = feed(&app).await;
+    let ins0 = patient_ins(0);
+    let body = json!({ "ins": ins0 }).to_string().into_bytes();
+    grant_all(&app, record, DOCTOR, &patient).await;
+    let uri = format!("/api/records/{record}/identity");
+    assert_eq!(put(&app, &uri, body, &doctor, true).await.status, StatusCode::NO_CONTENT);
+    let sent = async || app.store.outbox(500).await.unwrap().len();
+    let (before, today) = (sent().await, today(&app).to_string());
+
+    // Off by default: in the app, not by message; once per batch, not once per line.
+    let lines = batch(vec![
+        consultation("n1", &ins0, &today, 21.0),
+        consultation("n2", &ins0, &today, 21.0),
+    ]);
+    send(&app, &token, &lines).await;
+    let told = notice_kinds(&app, &patient).await;
+    assert_eq!(told.iter().filter(|kind| *kind == "care_history_updated").count(), 1, "{told:?}");
+    assert_eq!(sent().await, before);
+    // A batch that changes nothing tells nothing.
+    send(&app, &token, &lines).await;
+    let again = notice_kinds(&app, &patient).await;
+    assert_eq!(again.iter().filter(|kind| *kind == "care_history_updated").count(), 1);
+
+    // Chosen, a correction goes out by message too, with no health data in it.
+    let channels = format!("/api/records/{record}/notification-channels");
+    let (_, mut choice) = json_get(&app, &channels, &patient.0).await;
+    assert_eq!(choice["care_history_updated"], false);
+    choice["care_history_updated"] = json!(true);
+    let saved = put(&app, &channels, choice.to_string().into_bytes(), &patient, true).await;
+    assert_eq!(saved.status, StatusCode::NO_CONTENT);
+    send(&app, &token, &batch(vec![consultation("n1", &ins0, &today, 23.0)])).await;
+    let messages = app.store.outbox(500).await.unwrap();
+    assert_eq!(messages.len(), before + 1);
+    assert_eq!(messages[0].subject, "Votre historique des soins a été mis à jour");
+    assert!(messages[0].body.contains("/dossier/soins"));
+    assert!(!messages[0].body.contains("Consultation"), "no care named in a message");
 }

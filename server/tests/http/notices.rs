@@ -84,7 +84,7 @@ async fn notifications_go_out_by_message_as_the_patient_chose_and_break_glass_al
     assert_eq!(
         serde_json::from_str::<Value>(&body).unwrap(),
         json!({ "document_deposited": false, "first_access": true, "new_device": true,
-            "emergency_link_viewed": true })
+            "emergency_link_viewed": true, "care_history_updated": false })
     );
     get(&app.router, &format!("{base}/documents"), Some(&doctor.0)).await;
     assert_eq!(sent().await.len(), at_first + 1);

@@ -83,12 +83,16 @@ fn EntryForm(
     let written = RwSignal::new(None::<EntryWritten>);
     // What the thesaurus on the device found for this substance; once shown, the next send goes.
     let on_device = RwSignal::new(None::<(String, Vec<Finding>, Vec<Duplicate>)>);
+    // The medicines database is here: names are suggested while typing a treatment.
+    let medicines_ready = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         // Loaded as soon as a treatment may be entered, so the check is there offline too.
         if section.get() == code(Section::Treatments) {
-            leptos::task::spawn_local(async {
+            leptos::task::spawn_local(async move {
                 crate::safety::on_device::thesaurus().await;
+                crate::safety::on_device::medicines().await;
+                medicines_ready.set(true);
             });
         }
     });
@@ -111,6 +115,8 @@ fn EntryForm(
         let fields = [a, b, c, d, e, choice].map(|field| field.get_untracked());
         fields::build(&section.get_untracked(), fields)
     };
+    #[cfg(feature = "hydrate")]
+    let record = record_of(&path);
     // Sends the entry (a new one, or the one being edited); kept on the device without network.
     let send = move |entry: Entry| {
         let path = path.clone();
@@ -174,13 +180,12 @@ fn EntryForm(
             if !seen {
                 let current = current.get_untracked();
                 let send = send.clone();
+                let record = record.clone();
                 form.run(async move {
-                    let found = crate::safety::on_device::thesaurus().await.map(|thesaurus| {
-                        (
-                            thesaurus.check(&substance, &current),
-                            thesaurus.duplicates(&substance, &current),
-                        )
-                    });
+                    let found =
+                        crate::safety::on_device::check_treatment(&record, &substance, &current)
+                            .await
+                            .map(|found| (found.interactions, found.duplicates));
                     match found {
                         Some((interactions, duplicates))
                             if !interactions.is_empty() || !duplicates.is_empty() =>
@@ -226,6 +231,18 @@ fn EntryForm(
             </div>
         }
     };
+    // Medicines and substances whose name starts with what is typed, once the medicines
+    // database is here (the thesaurus's names as well): the browser offers them under the field.
+    let suggestions = move || {
+        let typed = a.get();
+        if !medicines_ready.get() || typed.trim().chars().count() < 2 {
+            return Vec::new();
+        }
+        suggest(&typed)
+            .into_iter()
+            .map(|name| view! { <option value=name.clone()></option> })
+            .collect::<Vec<_>>()
+    };
     let fields = move || {
         let chosen = decode::<Section>(section.get()).unwrap_or(Section::Allergies);
         let text = |id: &'static str, name: String, signal| view! { <Field id=id label=label(name) value=signal autocomplete="off" error=error_of(field_name(id)) /> };
@@ -252,7 +269,8 @@ fn EntryForm(
                 {optional_text("entry-note", t_string!(i18n, profile.device_note).to_string(), c)}
             }.into_any(),
             Section::Treatments => view! {
-                {text("entry-substance", t_string!(i18n, profile.substance).to_string(), a)}
+                <Field id="entry-substance" label=label(t_string!(i18n, profile.substance).to_string()) value=a autocomplete="off" list="substance-suggestions" error=error_of(field_name("entry-substance")) />
+                <datalist id="substance-suggestions">{suggestions}</datalist>
                 {text("entry-dose", t_string!(i18n, profile.dose).to_string(), b)}
                 {optional_text("entry-prescriber", t_string!(i18n, profile.prescriber).to_string(), c)}
                 {date("entry-since", t_string!(i18n, profile.since_field).to_string(), d, true)}
@@ -347,6 +365,35 @@ fn EntryForm(
 
 /// No network: the change goes to the device's outbox when the offline copy is unlocked.
 /// `false` when it cannot (no copy, locked): the user then sees the network failure.
+/// Up to eight names for a treatment starting with `typed`: medicines first, then substances.
+#[cfg(feature = "hydrate")]
+fn suggest(typed: &str) -> Vec<String> {
+    const SHOWN: usize = 8;
+    let mut names: Vec<String> = crate::safety::on_device::medicines_loaded()
+        .map(|medicines| medicines.suggest(typed, SHOWN).into_iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    if let Some(thesaurus) = crate::safety::on_device::thesaurus_loaded() {
+        for name in thesaurus.suggest(typed, SHOWN) {
+            if names.len() < SHOWN && !names.iter().any(|known| known.eq_ignore_ascii_case(name)) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn suggest(_: &str) -> Vec<String> {
+    Vec::new()
+}
+
+/// The record a profile address (`/api/records/{record}/profile`) is of.
+#[cfg(feature = "hydrate")]
+fn record_of(path: &str) -> String {
+    let record = path.trim_start_matches("/api/records/");
+    record.split('/').next().unwrap_or_default().to_owned()
+}
+
 async fn keep_for_later(path: &str, edited: Option<EntryInfo>, entry: Entry) -> bool {
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
