@@ -89,7 +89,13 @@ impl Auditor {
         entry: &AuditEntry,
     ) -> Result<Pending<'_>, StoreError> {
         let mut edge = self.edge.lock().await;
-        if edge.is_none() {
+        // Another process may have appended since (a command of the operator's, `carnet feed
+        // add` on a live server): the edge is read again then, not taken from memory.
+        let stale = match edge.as_ref() {
+            Some(known) => store.audit_size().await? != known.frontier.size(),
+            None => true,
+        };
+        if stale {
             *edge = Some(load(store).await?);
         }
         let current = edge.as_ref().ok_or(StoreError::Corrupt)?;

@@ -108,6 +108,8 @@ pub trait AuditStore: Send + Sync + 'static {
     /// The root of the perfect subtree of `height` and `index` (height 0: a leaf).
     async fn audit_subtree(&self, height: u32, index: u64) -> Result<Option<Hash>, StoreError>;
     async fn audit_node_count(&self) -> Result<u64, StoreError>;
+    /// How many entries the log holds (its last sequence number).
+    async fn audit_size(&self) -> Result<u64, StoreError>;
     /// Stores subtrees (those already there are kept).
     async fn insert_audit_nodes(&self, nodes: &[Node]) -> Result<(), StoreError>;
     /// One entry and the record it is about.

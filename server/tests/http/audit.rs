@@ -799,3 +799,25 @@ async fn the_account_professional_and_notification_entry_points_write_exactly_on
         ["account.logout"]
     );
 }
+
+#[tokio::test]
+async fn an_entry_another_process_appended_moves_the_servers_log_on() {
+    let app = test_app().await;
+    let patient = signed_up(&app, "jeanne@example.fr").await;
+    let me = "/api/account/me";
+    assert_eq!(get(&app.router, me, Some(&patient.0)).await.status(), StatusCode::OK);
+    // Another process on the same database (the operator's `carnet feed add` while the server
+    // runs) appends with its own edge of the log.
+    let other = server::audit::Auditor::ephemeral();
+    let operator = server::audit::AuditActor { kind: "operator".into(), id: None, role: None };
+    let action = AuditAction::FeedAdd;
+    let entry = server::audit::event_entry(operator, action, None, "command-line", None, 0);
+    other.append(&*app.store, &entry).await.unwrap();
+    // The server's next audited request and change chain after it, and the log verifies.
+    assert_eq!(get(&app.router, me, Some(&patient.0)).await.status(), StatusCode::OK);
+    let logout = call(&app, "/api/account/logout", json!({}), &patient).await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    let key = app.state.auditor.public_key();
+    let report = server::audit::verify_stored(&*app.store, &key).await.unwrap();
+    assert!(report.is_ok(), "{report:?}");
+}

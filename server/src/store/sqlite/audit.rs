@@ -193,6 +193,13 @@ impl AuditStore for SqliteStore {
         u64::try_from(count).map_err(|_| StoreError::Corrupt)
     }
 
+    async fn audit_size(&self) -> Result<u64, StoreError> {
+        let size: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM audit_entries")
+            .fetch_one(&self.pool)
+            .await?;
+        u64::try_from(size).map_err(|_| StoreError::Corrupt)
+    }
+
     async fn insert_audit_nodes(&self, nodes: &[Node]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         for node in nodes {
