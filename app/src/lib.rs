@@ -62,7 +62,9 @@ cfg_if::cfg_if! {
         use crate::i18n::I18nContextProvider;
         use crate::layout::Shell;
         use crate::pages::{About, ErrorPage, Home, NotFound};
-        use crate::pro::routes::{ProLoginRoute, ProRecordHealthRoute, ProRecordRoute, ProRoute};
+        use crate::pro::routes::{
+            ProLoginRoute, ProRecordCareRoute, ProRecordHealthRoute, ProRecordRoute, ProRoute,
+        };
         use crate::record::routes::{
             RecordCareRoute, RecordDocumentsRoute, RecordHealthRoute, RecordRoute, RecordSharingRoute,
         };
@@ -167,6 +169,10 @@ pub fn App() -> impl IntoView {
                             <Route
                                 path=path!("/pro/dossier/:id/sante")
                                 view={Lazy::<ProRecordHealthRoute>::new()} ssr=SsrMode::InOrder
+                            />
+                            <Route
+                                path=path!("/pro/dossier/:id/soins")
+                                view={Lazy::<ProRecordCareRoute>::new()} ssr=SsrMode::InOrder
                             />
                             <Route
                                 path=path!("/pro/connexion")

@@ -58,11 +58,13 @@ test('no page transfers more than its budget on a first visit', async () => {
     '/dossier/documents': async (p) => p.getByRole('search', { name: 'Chercher dans les documents' }).waitFor(),
     '/dossier/sante': async (p) => p.getByRole('region', { name: 'Chronologie' }).waitFor(),
     '/dossier/partage': async (p) => p.getByRole('region', { name: 'Historique des accès' }).waitFor(),
+    '/dossier/soins': async (p) => p.getByRole('region', { name: 'Identifiant national de santé (INS)' }).waitFor(),
     '/mon-compte': async (p) => p.getByRole('region', { name: 'Mon dossier sans réseau' }).waitFor(),
     '/dossier/urgence': async (p) => p.getByRole('heading', { level: 1 }).waitFor(),
     '/pro': async (p) => p.getByRole('heading', { name: 'Anne Martin' }).waitFor(),
     '/pro/dossier/:id/documents': async (p) => p.getByRole('button', { name: 'Ajouter un document', exact: true }).waitFor(),
     '/pro/dossier/:id/sante': async (p) => p.getByRole('region', { name: 'Chronologie' }).waitFor(),
+    '/pro/dossier/:id/soins': async (p) => p.getByRole('region', { name: 'Identifiant national de santé (INS)' }).waitFor(),
   };
   assert.deepEqual(Object.keys(pages).sort(), Object.keys(budgets.pages).sort(), 'every page has a budget');
   const over = [];

@@ -15,7 +15,7 @@ pub mod routes;
 
 pub use login::ProLoginPage;
 pub use page::ProPage;
-pub use record::{ProRecordHealthPage, ProRecordPage};
+pub use record::{ProRecordCarePage, ProRecordHealthPage, ProRecordPage};
 
 /// Where a professional opens a patient's record: its documents (the server redirects the
 /// record's own address, `/pro/dossier/{record}`, here).

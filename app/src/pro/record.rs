@@ -1,8 +1,9 @@
 //! A patient's record as a professional sees it: what the policy lets them read, and a
 //! deposit form offering the categories their profession may deposit (from the same access
-//! matrix the server enforces). Two pages, each its own route and chunk, as the patient's are:
-//! the documents with the deposit form (`/pro/dossier/:id`), and the health profile with the
-//! timeline and the accesses (`/pro/dossier/:id/sante`). Neither loads the other's code.
+//! matrix the server enforces). Three pages, each its own route and chunk, as the patient's
+//! are: the documents with the deposit form (`/pro/dossier/:id`), the health profile with the
+//! timeline and the accesses (`/pro/dossier/:id/sante`), and the INS with the care history
+//! (`/pro/dossier/:id/soins`). None loads another's code.
 
 use leptos::{either::Either, prelude::*};
 use leptos_router::{components::A, hooks::use_params_map};
@@ -25,6 +26,7 @@ use crate::ui::PageTitle;
 enum Part {
     Documents,
     Health,
+    Care,
 }
 
 impl Part {
@@ -32,6 +34,7 @@ impl Part {
         match self {
             Part::Documents => super::record_href(record),
             Part::Health => format!("/pro/dossier/{record}/sante"),
+            Part::Care => format!("/pro/dossier/{record}/soins"),
         }
     }
 
@@ -40,6 +43,7 @@ impl Part {
         match self {
             Part::Documents => t_string!(i18n, tabs.documents),
             Part::Health => t_string!(i18n, tabs.health),
+            Part::Care => t_string!(i18n, care.heading),
         }
     }
 }
@@ -52,6 +56,11 @@ pub fn ProRecordPage() -> impl IntoView {
 #[component]
 pub fn ProRecordHealthPage() -> impl IntoView {
     view! { <ProRecordFrame part=Part::Health content=health /> }
+}
+
+#[component]
+pub fn ProRecordCarePage() -> impl IntoView {
+    view! { <ProRecordFrame part=Part::Care content=care /> }
 }
 
 /// What both pages share: the patient this professional may open (a `Resource` the server
@@ -132,7 +141,7 @@ fn PatientHeader(
         {emergency.then(|| view! { <p class="notice notice--alert">{t!(i18n, emergency.mode_intro)}</p> })}
         <p>{t_string!(i18n, pro.born, date = patient.birth_date.clone()).to_string()}</p>
         <nav class="section-chips" aria-label=move || t_string!(i18n, pro.record_parts).to_string()>
-            <ul>{link(Part::Documents)}{link(Part::Health)}</ul>
+            <ul>{link(Part::Documents)}{link(Part::Health)}{link(Part::Care)}</ul>
         </nav>
         {content(record.clone())}
         <p><A href="/pro">{t!(i18n, pro.back)}</A></p>
@@ -200,6 +209,16 @@ fn health(record: String) -> AnyView {
                 <AccessHistory record professional=true />
             </div>
         </div>
+    }
+    .into_any()
+}
+
+/// The patient's INS, which this professional verifies with the patient in front of them, and
+/// the care history the access matrix lets their profession read.
+fn care(record: String) -> AnyView {
+    view! {
+        <crate::record::IdentityPanel record=record.clone() professional=true />
+        <crate::record::CareHistorySection record />
     }
     .into_any()
 }

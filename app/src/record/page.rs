@@ -302,7 +302,8 @@ fn care(session: RecordSession) -> AnyView {
     let i18n = use_i18n();
     view! {
         <h1>{t!(i18n, care.heading)}</h1>
-        <crate::record::CareHistorySection record=session.record patient_side=true />
+        <crate::record::CareHistorySection record=session.record.clone() patient_side=true />
+        <crate::record::IdentityPanel record=session.record />
     }
     .into_any()
 }

@@ -50,6 +50,10 @@ pub struct RepeatedExam {
     pub days_apart: u32,
     /// The window of this type, in days.
     pub window_days: u32,
+    /// Known from the health insurer's care history (a reimbursed exam), not from a document:
+    /// `document_id` is then the care line's.
+    #[serde(default)]
+    pub reimbursed: bool,
 }
 
 /// An earlier document, as the check needs it.
@@ -59,6 +63,8 @@ pub struct Earlier<'a> {
     pub category: Category,
     pub type_code: Option<&'a str>,
     pub care_date: &'a str,
+    /// A reimbursed exam from the care history.
+    pub reimbursed: bool,
 }
 
 impl ExamWindows {
@@ -115,6 +121,7 @@ impl ExamWindows {
                     care_date: e.care_date.to_owned(),
                     days_apart: apart,
                     window_days: window,
+                    reimbursed: e.reimbursed,
                 })
             })
             .collect();

@@ -16,6 +16,8 @@ pub const INS_NIR: &str = "urn:oid:1.2.250.1.213.1.4.8";
 pub const CIP: &str = "urn:oid:1.2.250.1.213.2.3.2";
 /// A professional's national identifier (RPPS).
 pub const RPPS: &str = "urn:oid:1.2.250.1.71.4.2.1";
+/// LOINC, in which a lab test or an imaging exam may be coded beside the insurer's own code.
+pub const LOINC: &str = "http://loinc.org";
 /// Where Carnet's reasons for refusing a line are defined.
 pub const REASONS: &str = "https://carnet.example/fhir/CodeSystem/feed-line";
 
@@ -145,6 +147,11 @@ pub struct Content {
     pub performer: Option<Named>,
     pub charged_cents: Option<i64>,
     pub reimbursed_cents: Option<i64>,
+    /// A lab test's or an imaging exam's LOINC code, when the insurer codes the exam in LOINC
+    /// too (beside its own NABM or CCAM code): what the repeated-exam check compares. Lines
+    /// sealed before it existed read as without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exam_code: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -411,6 +418,14 @@ fn explanation_of_benefit(eob: ExplanationOfBenefit) -> Result<Line, Refusal> {
     let date = care_date(date, "item.servicedDate")?;
     let product = item.and_then(|item| item.product_or_service.as_ref());
     let (code, label) = code_and_label(product, "item.productOrService")?;
+    let exam_code = match kind {
+        CareKind::Lab | CareKind::Imaging => product
+            .and_then(|concept| first_code(concept, Some(LOINC)))
+            .map(str::trim)
+            .filter(|code| app::vocabulary::valid_loinc(code))
+            .map(str::to_owned),
+        _ => None,
+    };
     let quantity = match item.and_then(|item| item.quantity.as_ref()) {
         Some(quantity) => Some(count(quantity, "item.quantity")?),
         None => None,
@@ -443,6 +458,7 @@ fn explanation_of_benefit(eob: ExplanationOfBenefit) -> Result<Line, Refusal> {
             performer: named(eob.provider.as_ref())?,
             charged_cents: amount(charged, "total.submitted")?,
             reimbursed_cents: amount(reimbursed, "total.benefit")?,
+            exam_code,
         },
     })
 }
@@ -521,6 +537,7 @@ fn medication_dispense(dispense: MedicationDispense) -> Result<Line, Refusal> {
             performer: named(performer)?,
             charged_cents: None,
             reimbursed_cents: None,
+            exam_code: None,
         },
     })
 }

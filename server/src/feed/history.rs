@@ -9,7 +9,7 @@ use app::{
     },
     policy::{Action, Author, Item},
     safety::treatments::{Dispensed, LONGEST_COURSE_DAYS, course_runs},
-    vocabulary::{Category, Subject},
+    vocabulary::{CareKind, Category, Subject},
 };
 use axum::{
     Json,
@@ -114,7 +114,7 @@ pub async fn dispensed(state: &AppState, asker: &Asker) -> Result<Vec<Dispensed>
         if today.day_number() - line.care_date.day_number() > LONGEST_COURSE_DAYS {
             break;
         }
-        if line.kind != app::vocabulary::CareKind::Pharmacy
+        if line.kind != CareKind::Pharmacy
             || !asker.decide(state, Action::Read, &item_of(line.masked)).allowed()
         {
             continue;
@@ -137,6 +137,49 @@ pub async fn dispensed(state: &AppState, asker: &Asker) -> Result<Vec<Dispensed>
         }
     }
     Ok(current)
+}
+
+/// An exam the health insurer reimbursed, as the repeated-exam check needs it.
+pub struct ReimbursedExam {
+    pub id: String,
+    pub label: String,
+    pub date: app::date::Date,
+}
+
+/// The reimbursed exams of `category` (lab results, imaging) coded `loinc` in the lines the
+/// asker may read (a masked line stays masked, even here).
+pub async fn exams(
+    state: &AppState,
+    asker: &Asker,
+    category: Category,
+    loinc: &str,
+) -> Result<Vec<ReimbursedExam>, ApiError> {
+    let kind = match category {
+        Category::LabResults => CareKind::Lab,
+        Category::Imaging => CareKind::Imaging,
+        _ => return Ok(Vec::new()),
+    };
+    // Not the reimbursement data this asker may read: no exam from it (and no refusal either,
+    // the documents' check still answers).
+    if !asker.decide(state, Action::Read, &item_of(false)).allowed() {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    for line in state.store.care_lines(&asker.record.id).await? {
+        if line.kind != kind || !asker.decide(state, Action::Read, &item_of(line.masked)).allowed()
+        {
+            continue;
+        }
+        let content = content(state, &line)?;
+        if content.exam_code.as_deref() == Some(loinc) {
+            found.push(ReimbursedExam {
+                id: line.id.to_string(),
+                label: content.label,
+                date: content.date,
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// `POST /api/records/{record}/care-history/{line}/mask`: the patient's side masks or unmasks

@@ -1,5 +1,6 @@
 //! Repeated exams: the earlier exams of a category and type within the type's window, for the
-//! check a professional sees before prescribing or depositing one again.
+//! check a professional sees before prescribing or depositing one again: those deposited as
+//! documents, and those the health insurer reimbursed (the care history).
 
 use crate::audit::AuditAction;
 use app::{
@@ -42,7 +43,11 @@ pub(super) async fn repeated_exams(
             same.push((document, title));
         }
     }
-    let earlier: Vec<Earlier<'_>> = same
+    // The same exam reimbursed by the health insurer, from the care history the asker may read.
+    let reimbursed = crate::feed::history::exams(state, asker, category, code).await?;
+    let reimbursed: Vec<(String, String, String)> =
+        reimbursed.into_iter().map(|exam| (exam.id, exam.label, exam.date.to_string())).collect();
+    let mut earlier: Vec<Earlier<'_>> = same
         .iter()
         .map(|(document, title)| Earlier {
             id: &document.id,
@@ -50,8 +55,17 @@ pub(super) async fn repeated_exams(
             category: document.category,
             type_code: document.upload.type_code.as_deref(),
             care_date: &document.upload.care_date,
+            reimbursed: false,
         })
         .collect();
+    earlier.extend(reimbursed.iter().map(|(id, label, date)| Earlier {
+        id,
+        title: label,
+        category,
+        type_code: Some(code),
+        care_date: date,
+        reimbursed: true,
+    }));
     Ok(state.exam_windows.repeated(category, Some(code), care_date, &earlier))
 }
 

@@ -141,6 +141,21 @@ async fn verify(app: &TestApp, id: &AccountId, ins: &str) {
         .unwrap();
 }
 
+/// The patient grants the physician, who verifies the record's INS with the patient in front
+/// of them.
+async fn verified_by_doctor(
+    app: &TestApp,
+    record: &str,
+    patient: &Session,
+    doctor: &Session,
+    ins: &str,
+) {
+    grant_all(app, record, DOCTOR, patient).await;
+    let body = json!({ "ins": ins }).to_string().into_bytes();
+    let uri = format!("/api/records/{record}/identity");
+    assert_eq!(put(app, &uri, body, doctor, true).await.status, StatusCode::NO_CONTENT);
+}
+
 async fn directory(app: &TestApp) {
     use app::directory::Profession;
     let entries = [
@@ -646,10 +661,7 @@ async fn a_dispensed_medicine_is_a_current_treatment_for_the_interaction_check_u
     let record = record.as_str();
     let token = feed(&app).await;
     let ins0 = patient_ins(0);
-    grant_all(&app, record, DOCTOR, &patient).await;
-    let body = json!({ "ins": ins0 }).to_string().into_bytes();
-    let uri = format!("/api/records/{record}/identity");
-    assert_eq!(put(&app, &uri, body, &doctor, true).await.status, StatusCode::NO_CONTENT);
+    verified_by_doctor(&app, record, &patient, &doctor, &ins0).await;
 
     // Warfarin dispensed ten days ago, named by its pack's CIP13 only (COUMADINE 2 mg): the
     // medicines database gives its substance.
@@ -703,10 +715,7 @@ async fn the_patient_is_told_of_new_care_in_the_app_and_by_message_only_if_they_
     let record = record.as_str();
     let token = feed(&app).await;
     let ins0 = patient_ins(0);
-    let body = json!({ "ins": ins0 }).to_string().into_bytes();
-    grant_all(&app, record, DOCTOR, &patient).await;
-    let uri = format!("/api/records/{record}/identity");
-    assert_eq!(put(&app, &uri, body, &doctor, true).await.status, StatusCode::NO_CONTENT);
+    verified_by_doctor(&app, record, &patient, &doctor, &ins0).await;
     let sent = async || app.store.outbox(500).await.unwrap().len();
     let (before, today) = (sent().await, today(&app).to_string());
 
@@ -737,4 +746,43 @@ async fn the_patient_is_told_of_new_care_in_the_app_and_by_message_only_if_they_
     assert_eq!(messages[0].subject, "Votre historique des soins a été mis à jour");
     assert!(messages[0].body.contains("/dossier/soins"));
     assert!(!messages[0].body.contains("Consultation"), "no care named in a message");
+}
+
+#[tokio::test]
+async fn a_reimbursed_exam_coded_in_loinc_counts_for_the_repeated_exam_check() {
+    let app = test_app().await;
+    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    let record = record.as_str();
+    let token = feed(&app).await;
+    let ins0 = patient_ins(0);
+    verified_by_doctor(&app, record, &patient, &doctor, &ins0).await;
+    // An HbA1c reimbursed 30 days ago, coded by the insurer in NABM and in LOINC.
+    let day = date_after(today(&app), -30);
+    let mut hba1c = consultation("lab1", &ins0, &day, 8.1);
+    hba1c["item"][0]["category"] = json!({ "coding": [{ "code": "5" }] });
+    hba1c["item"][0]["productOrService"] = json!({ "coding": [
+        { "system": "https://nabm.example", "code": "1577", "display": "Hémoglobine glyquée" },
+        { "system": "http://loinc.org", "code": "4548-4" },
+    ] });
+    let (_, answer) = send(&app, &token, &batch(vec![hba1c])).await;
+    assert_eq!(answers(&answer)[0].0, "201 Created", "{answer}");
+
+    let check = format!(
+        "/api/records/{record}/exams/repeated?category=lab_results&type_code=4548-4&care_date={}",
+        today(&app)
+    );
+    let (status, found) = json_get(&app, &check, &doctor.0).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found[0]["title"], "Hémoglobine glyquée");
+    assert_eq!(found[0]["days_apart"], 30);
+    assert_eq!(found[0]["reimbursed"], true);
+    // Another exam's code finds nothing; a line the patient masks is masked here too.
+    let other = check.replace("4548-4", "2093-3");
+    assert_eq!(json_get(&app, &other, &doctor.0).await.1, json!([]));
+    let (_, lines) = history(&app, record, &patient).await;
+    let id = lines["lines"][0]["id"].as_str().unwrap();
+    let mask = format!("/api/records/{record}/care-history/{id}/mask");
+    call(&app, &mask, json!({ "masked": true }), &patient).await;
+    assert_eq!(json_get(&app, &check, &doctor.0).await.1, json!([]));
 }

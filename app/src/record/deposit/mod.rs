@@ -275,7 +275,8 @@ pub fn DepositForm(
             {move || repeated.with(|found| (!found.is_empty()).then(|| {
                 let items = found.iter().map(|exam| {
                     let text = t_string!(i18n, record.repeated_item, title = exam.title.clone(), date = exam.care_date.clone(), days = exam.days_apart).to_string();
-                    view! { <li>{text}</li> }
+                    let origin = exam.reimbursed.then(|| format!(" — {}", t_string!(i18n, record.repeated_reimbursed)));
+                    view! { <li>{text}{origin}</li> }
                 }).collect_view();
                 let window = found.first().map_or(0, |exam| exam.window_days);
                 view! {

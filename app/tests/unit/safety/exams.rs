@@ -7,7 +7,7 @@ fn day(text: &str) -> Date {
 }
 
 fn earlier<'a>(id: &'a str, category: Category, code: &'a str, date: &'a str) -> Earlier<'a> {
-    Earlier { id, title: id, category, type_code: Some(code), care_date: date }
+    Earlier { id, title: id, category, type_code: Some(code), care_date: date, reimbursed: false }
 }
 
 #[test]
