@@ -2,7 +2,8 @@
 // then verified by their physician on hers; the insurer's system sends a FHIR batch with its own credential; the patient
 // is told, finds the care history by month on a phone, narrows it by kind and by words, masks a
 // line; then adds "Kardégic" (a brand) while the pharmacy dispensed warfarin: warned on the
-// device before sending, the dispensed medicine named with its day, and by the server after.
+// device before sending, the dispensed medicine named with its day, and by the server after;
+// the emergency summary offers that medicine, marked as dispensed.
 // Accessibility checked at 320 px and on a tablet.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -197,6 +198,17 @@ test('the care history arrives, is found on a phone, and a dispensed medicine wa
   await profile.getByText('Kardégic, 75 mg le matin').waitFor();
   const alert = profile.getByRole('alert').filter({ hasText: 'Interaction avec COUMADINE 2 mg, comprimé sécable' });
   await alert.getByText(`délivré en pharmacie le ${daysAgo(5)}`).first().waitFor();
+
+  // The emergency summary offers the medicine dispensed lately beside the typed ones, marked
+  // as dispensed, to share or leave out like any item.
+  await tab(page, 'Partage').click();
+  await page.getByRole('link', { name: 'Voir et partager mon résumé' }).click();
+  await page.waitForURL('**/dossier/urgence');
+  const dispensedItem = page.getByLabel(`COUMADINE 2 mg, comprimé sécable — délivré en pharmacie le ${daysAgo(5)}`);
+  await dispensedItem.waitFor();
+  assert.equal(await dispensedItem.isChecked(), true);
+  await page.getByLabel('Kardégic — 75 mg le matin').waitFor();
+  await assertAccessible(page, 'emergency summary with a dispensed medicine');
   assert.deepEqual(patient.problems, []);
   await patient.context.close();
 });

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     date::Date,
+    safety::treatments::{Dispensed, course_runs},
     vocabulary::{CareKind, fold},
 };
 
@@ -134,4 +135,33 @@ pub fn euros(cents: i64, french: bool) -> String {
     } else {
         format!("{sign}€{grouped}.{rest:02}")
     }
+}
+
+/// The lines of medicines the pharmacy dispensed (with their substances) whose course runs on
+/// `today`: current treatments for the checks and the emergency summary. The lines are those
+/// the asker may read: a line masked from someone stays out.
+pub fn dispensed_lines<'a>(
+    lines: impl IntoIterator<Item = &'a CareLine>,
+    today: Date,
+) -> Vec<&'a CareLine> {
+    lines
+        .into_iter()
+        .filter(|line| line.kind == CareKind::Pharmacy && !line.substances.is_empty())
+        .filter(|line| course_runs(line.date, line.days_supply, today))
+        .collect()
+}
+
+/// The same, as the treatment check reads them.
+pub fn dispensed_now<'a>(
+    lines: impl IntoIterator<Item = &'a CareLine>,
+    today: Date,
+) -> Vec<Dispensed> {
+    dispensed_lines(lines, today)
+        .into_iter()
+        .map(|line| Dispensed {
+            substances: line.substances.clone(),
+            label: line.label.clone(),
+            date: line.date,
+        })
+        .collect()
 }

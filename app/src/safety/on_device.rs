@@ -5,9 +5,8 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use super::interactions::{Prescribed, Thesaurus};
+use super::interactions::Thesaurus;
 use super::medicines::Medicines;
-use super::treatments;
 
 /// Where the site serves the same files the server embeds.
 pub const THESAURUS_PATH: &str = "/data/ansm-interactions.json";
@@ -59,26 +58,6 @@ pub fn thesaurus_loaded() -> Option<Rc<Thesaurus>> {
 /// wait for it).
 pub fn medicines_loaded() -> Option<Rc<Medicines>> {
     MEDICINES.with(|cell| cell.borrow().clone())
-}
-
-/// What the thesaurus says of the treatment named `new` against the current ones: those of the
-/// profile shown (`typed`) and the medicines dispensed whose course runs, from the care history
-/// of `record` as the asker may read it (the device's copy when offline). The same code as the
-/// server's check. `None` when the thesaurus cannot be had here.
-pub async fn check_treatment(record: &str, new: &str, typed: &[String]) -> Option<Prescribed> {
-    let thesaurus = thesaurus().await?;
-    // The medicines database only when a name is not a substance the thesaurus knows.
-    let needed = !thesaurus.knows(new) || typed.iter().any(|name| !thesaurus.knows(name));
-    let medicines = if needed { medicines().await } else { None };
-    let path = format!("/api/records/{record}/care-history");
-    let lines = crate::client::get::<crate::api::care::CareHistory>(&path)
-        .await
-        .map(|history| history.lines)
-        .unwrap_or_default();
-    let dispensed = treatments::dispensed_now(&lines, crate::client::today());
-    let current =
-        treatments::current_treatments(&thesaurus, medicines.as_deref(), typed, &dispensed);
-    Some(treatments::check_treatment(&thesaurus, medicines.as_deref(), new, &current))
 }
 
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]

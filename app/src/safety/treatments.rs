@@ -2,13 +2,13 @@
 //! are called ("Kardégic", "Doliprane", a substance), and the medicines the pharmacy dispensed
 //! whose course still runs. Pure, so the server (when the entry is written) and the device
 //! (before it is sent, offline too) give the same answer from the same data: the thesaurus, the
-//! medicines database, and the lines of the care history the asker may read.
+//! medicines database, and the lines of the care history the asker may read
+//! ([`crate::api::care::dispensed_now`]).
 
-use crate::api::care::CareLine;
 use crate::date::Date;
 use crate::safety::interactions::{Duplicate, Finding, Prescribed, Thesaurus};
 use crate::safety::medicines::Medicines;
-use crate::vocabulary::{CareKind, fold};
+use crate::vocabulary::fold;
 
 /// How long a dispensed medicine lasts when the line does not say (a month's box).
 pub const DEFAULT_COURSE_DAYS: u32 = 30;
@@ -29,24 +29,6 @@ pub struct Dispensed {
     /// The medicine as the pharmacy named it.
     pub label: String,
     pub date: Date,
-}
-
-/// The dispensed medicines among care-history lines whose course runs on `today` (the lines
-/// are those the asker may read: a masked line the patient hid from someone stays out).
-pub fn dispensed_now<'a>(
-    lines: impl IntoIterator<Item = &'a CareLine>,
-    today: Date,
-) -> Vec<Dispensed> {
-    lines
-        .into_iter()
-        .filter(|line| line.kind == CareKind::Pharmacy && !line.substances.is_empty())
-        .filter(|line| course_runs(line.date, line.days_supply, today))
-        .map(|line| Dispensed {
-            substances: line.substances.clone(),
-            label: line.label.clone(),
-            date: line.date,
-        })
-        .collect()
 }
 
 /// A current treatment as the check asks about it: one substance, the name the patient knows

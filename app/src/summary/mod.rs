@@ -2,7 +2,8 @@
 //! by one pure function ([`summarize`]), in the shape of the International Patient Summary —
 //! problems, allergies and medications always there (an empty one says why), immunisations,
 //! results and advance directives when present, and what an emergency needs beyond the IPS:
-//! blood group, organ-donation wish, people to call, the regular doctor. The patient sees
+//! blood group, organ-donation wish, people to call, the regular doctor; and the medicines the
+//! pharmacy dispensed lately, marked so ([`dispensed_treatments`]). The patient sees
 //! exactly this before sharing, and leaves out any item. [`fhir`] writes it as an IPS FHIR R4
 //! bundle; [`jwe`] encrypts it for a share link.
 
@@ -17,9 +18,12 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::care::CareLine;
 use crate::api::profile::{Entry, EntryInfo, MeasurementKind};
 use crate::date::Date;
 use crate::directory::Professional;
+use crate::safety::treatments;
+use crate::vocabulary::fold;
 
 /// The summary's format, in what a share link carries.
 pub const SUMMARY_VERSION: u32 = 1;
@@ -211,6 +215,69 @@ pub fn summarize(
 
 /// What the patient leaves out to keep the regular doctor off the summary.
 pub const REGULAR_DOCTOR: &str = "regular_doctor";
+
+/// What the patient leaves out to keep a dispensed medicine off the summary: `care:` and the
+/// care line's identifier.
+pub const DISPENSED_PREFIX: &str = "care:";
+
+/// The medicines the pharmacy dispensed whose course runs on `today` (from the care history the
+/// asker may read), as treatments the summary may include beside the profile's: marked as
+/// dispensed in their dose (*délivré en pharmacie le …*), the latest dispense of each medicine,
+/// none whose substance a current treatment of the profile already names. Each is known by its
+/// care line ([`DISPENSED_PREFIX`]), so the patient leaves it out like an entry; a line they
+/// masked starts left out, as a masked entry does.
+pub fn dispensed_treatments(
+    profile: &[EntryInfo],
+    lines: &[CareLine],
+    today: Date,
+    english: bool,
+) -> Vec<EntryInfo> {
+    let typed: Vec<String> = profile
+        .iter()
+        .filter(|info| !info.removed && info.entry.is_current(today))
+        .filter_map(|info| match &info.entry {
+            Entry::Treatment { substance, .. } => Some(fold(substance.trim())),
+            _ => None,
+        })
+        .collect();
+    let mut newest: Vec<&CareLine> = crate::api::care::dispensed_lines(lines, today);
+    newest.sort_by_key(|line| std::cmp::Reverse(line.date));
+    let mut out: Vec<EntryInfo> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for line in newest {
+        let named = line.substances.iter().any(|substance| typed.contains(&fold(substance)));
+        if named || seen.contains(&fold(&line.label)) {
+            continue;
+        }
+        seen.push(fold(&line.label));
+        let days = i64::from(line.days_supply.unwrap_or(treatments::DEFAULT_COURSE_DAYS))
+            .min(treatments::LONGEST_COURSE_DAYS);
+        let until = Date::from_unix_seconds((line.date.day_number() + days) * 86_400);
+        let dose = if english {
+            format!("dispensed at the pharmacy on {}", line.date)
+        } else {
+            format!("délivré en pharmacie le {}", line.date)
+        };
+        out.push(EntryInfo {
+            id: format!("{DISPENSED_PREFIX}{}", line.id),
+            entry: Entry::Treatment {
+                substance: line.label.clone(),
+                dose,
+                prescriber: line.prescriber.clone().unwrap_or_default(),
+                since: Some(line.date.to_string()),
+                until: Some(until.to_string()),
+            },
+            version: line.version,
+            author: crate::api::record::AuthorInfo::Insurer,
+            written_at: 0,
+            created_at: 0,
+            masked: line.masked,
+            removed: false,
+            allowed: Vec::new(),
+        });
+    }
+    out
+}
 
 /// The most severe allergy first; the rest as entered.
 fn sort_items(part: Part, items: &mut [SummaryItem]) {

@@ -3,12 +3,14 @@ mod link;
 
 use std::collections::BTreeSet;
 
+use app::api::care::CareLine;
 use app::api::profile::{
     AboGroup, AllergySeverity, DonationWish, Entry, EntryInfo, MeasurementKind, Rhesus,
 };
 use app::api::record::AuthorInfo;
 use app::date::Date;
 use app::summary::*;
+use app::vocabulary::CareKind;
 
 fn info(id: &str, entry: Entry, written_at: i64) -> EntryInfo {
     EntryInfo {
@@ -270,4 +272,78 @@ fn instants_and_uuids_have_their_shapes() {
     assert_eq!(fhir::instant(1_795_564_800 + 3661), "2026-11-25T01:01:01Z");
     let uuid = fhir::uuid_v4([0xff; 16]);
     assert_eq!(uuid, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+}
+
+fn dispensed(id: &str, date: &str, label: &str, substance: &str, masked: bool) -> CareLine {
+    CareLine {
+        id: id.into(),
+        kind: CareKind::Pharmacy,
+        date: Date::parse(date).unwrap(),
+        code: None,
+        label: label.into(),
+        quantity: Some(1),
+        days_supply: Some(30),
+        substances: vec![substance.into()],
+        prescriber: Some("Dr Anne Martin".into()),
+        performer: None,
+        charged_cents: None,
+        reimbursed_cents: None,
+        version: 1,
+        masked,
+        allowed: Vec::new(),
+    }
+}
+
+#[test]
+fn medicines_dispensed_lately_may_go_in_marked_so_and_left_out_like_an_entry() {
+    let typed = vec![info(
+        "t",
+        Entry::Treatment {
+            substance: "Bisoprolol".into(),
+            dose: "2,5 mg".into(),
+            prescriber: String::new(),
+            since: None,
+            until: None,
+        },
+        1,
+    )];
+    let lines = [
+        // The latest of two refills; the other one, and a course that ended, are not.
+        dispensed("w2", "2026-11-25", "COUMADINE 2 mg", "warfarine", false),
+        dispensed("w1", "2026-10-28", "COUMADINE 2 mg", "warfarine", false),
+        dispensed("old", "2026-09-01", "AUGMENTIN", "amoxicilline", false),
+        // Named by the profile already.
+        dispensed("b", "2026-11-30", "BISOCE 2,5 mg", "bisoprolol", false),
+        // Masked by the patient: offered, but left out at first.
+        dispensed("m", "2026-11-20", "SERESTA 10 mg", "oxazepam", true),
+    ];
+    let extra = dispensed_treatments(&typed, &lines, today(), false);
+    let ids: Vec<&str> = extra.iter().map(|info| info.id.as_str()).collect();
+    assert_eq!(ids, ["care:w2", "care:m"]);
+    assert_eq!(
+        extra[0].entry,
+        Entry::Treatment {
+            substance: "COUMADINE 2 mg".into(),
+            dose: "délivré en pharmacie le 2026-11-25".into(),
+            prescriber: "Dr Anne Martin".into(),
+            since: Some("2026-11-25".into()),
+            until: Some("2026-12-25".into()),
+        }
+    );
+    let english = dispensed_treatments(&typed, &lines, today(), true);
+    assert!(matches!(&english[0].entry, Entry::Treatment { dose, .. }
+        if dose == "dispensed at the pharmacy on 2026-11-25"));
+
+    let mut all = typed.clone();
+    all.extend(extra);
+    let left_out = left_out_at_first(&all);
+    let summary = summarize(jeanne(), &all, None, &left_out, today());
+    let shown: Vec<&str> = summary
+        .part(Part::Medications)
+        .unwrap()
+        .items
+        .iter()
+        .map(|item| item.id.as_str())
+        .collect();
+    assert_eq!(shown, ["t", "care:w2"]);
 }

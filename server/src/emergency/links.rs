@@ -159,7 +159,8 @@ async fn fhir_export(
 ) -> Result<([(axum::http::HeaderName, &'static str); 1], Json<serde_json::Value>), ApiError> {
     const ACTION: AuditAction = AuditAction::SummaryExport;
     trace::sharing_read(&state, &asker, &origin, ACTION).await?;
-    let entries = crate::profile::readable_entries(&state, &asker).await?;
+    let mut entries = crate::profile::readable_entries(&state, &asker).await?;
+    let lines = crate::feed::history::readable_lines(&state, &asker).await?;
     let doctor = match &asker.record.regular_doctor {
         Some(rpps) => state.store.professional(rpps).await?.map(|record| record.professional),
         None => None,
@@ -170,10 +171,11 @@ async fn fhir_export(
         family_name: asker.record.family_name.clone(),
         birth_date: asker.record.birth_date.clone(),
     };
-    let left_out = summary::left_out_at_first(&entries);
     let today = Date::from_unix_seconds(now);
-    let built = summary::summarize(patient, &entries, doctor, &left_out, today);
     let english = asker.record.locale == "en";
+    entries.extend(summary::dispensed_treatments(&entries, &lines, today, english));
+    let left_out = summary::left_out_at_first(&entries);
+    let built = summary::summarize(patient, &entries, doctor, &left_out, today);
     let uuid = summary::fhir::uuid_v4(rand::random());
     let bundle = summary::fhir::bundle(&built, &uuid, &summary::fhir::instant(now), english);
     trace::read(&state, &asker, &origin, ACTION, None, None).await?;

@@ -58,19 +58,26 @@ pub async fn list(
 ) -> Result<Json<CareHistory>, ApiError> {
     const ACTION: AuditAction = AuditAction::CareHistoryRead;
     trace::require(&state, &asker, &origin, ACTION, None, Action::Read, &item_of(false)).await?;
+    let lines = readable_lines(&state, &asker).await?;
+    trace::read(&state, &asker, &origin, ACTION, None, None).await?;
+    Ok(Json(CareHistory { lines }))
+}
+
+/// The lines the asker may read, newest care first, each with what the asker may do with it
+/// (none at all when the access matrix gives them no reimbursement data).
+pub async fn readable_lines(state: &AppState, asker: &Asker) -> Result<Vec<CareLine>, ApiError> {
     let mut lines = Vec::new();
     for line in state.store.care_lines(&asker.record.id).await? {
         let item = item_of(line.masked);
-        if asker.decide(&state, Action::Read, &item).allowed() {
-            let mut shown = open(&state, &line)?;
-            if asker.decide(&state, Action::Mask, &item).allowed() {
+        if asker.decide(state, Action::Read, &item).allowed() {
+            let mut shown = open(state, &line)?;
+            if asker.decide(state, Action::Mask, &item).allowed() {
                 shown.allowed.push(Action::Mask);
             }
             lines.push(shown);
         }
     }
-    trace::read(&state, &asker, &origin, ACTION, None, None).await?;
-    Ok(Json(CareHistory { lines }))
+    Ok(lines)
 }
 
 /// A line's content, unsealed.

@@ -85,15 +85,27 @@ fn EntryForm(
     let on_device = RwSignal::new(None::<(String, Vec<Finding>, Vec<Duplicate>)>);
     // The medicines database is here: names are suggested while typing a treatment.
     let medicines_ready = RwSignal::new(false);
+    // The care history's lines (the medicines dispensed), read once treatments are offered: the
+    // check before sending counts them, offline too.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        // Loaded as soon as a treatment may be entered, so the check is there offline too.
-        if section.get() == code(Section::Treatments) {
-            leptos::task::spawn_local(async move {
-                crate::safety::on_device::thesaurus().await;
-                crate::safety::on_device::medicines().await;
-                medicines_ready.set(true);
-            });
+    let care_lines = StoredValue::new(None::<Vec<crate::api::care::CareLine>>);
+    #[cfg(feature = "hydrate")]
+    Effect::new({
+        let care = format!("/api/records/{}/care-history", record_of(&path));
+        move |_| {
+            // Loaded as soon as a treatment may be entered, so the check is there offline too.
+            if section.get() == code(Section::Treatments) {
+                let care = care.clone();
+                leptos::task::spawn_local(async move {
+                    if care_lines.with_value(Option::is_none) {
+                        let read = client::get::<crate::api::care::CareHistory>(&care).await;
+                        care_lines.set_value(read.ok().map(|history| history.lines));
+                    }
+                    crate::safety::on_device::thesaurus().await;
+                    crate::safety::on_device::medicines().await;
+                    medicines_ready.set(true);
+                });
+            }
         }
     });
     // Editing an entry: its section and fields in the form.
@@ -115,8 +127,6 @@ fn EntryForm(
         let fields = [a, b, c, d, e, choice].map(|field| field.get_untracked());
         fields::build(&section.get_untracked(), fields)
     };
-    #[cfg(feature = "hydrate")]
-    let record = record_of(&path);
     // Sends the entry (a new one, or the one being edited); kept on the device without network.
     let send = move |entry: Entry| {
         let path = path.clone();
@@ -180,12 +190,11 @@ fn EntryForm(
             if !seen {
                 let current = current.get_untracked();
                 let send = send.clone();
-                let record = record.clone();
+                let lines = care_lines.with_value(|lines| lines.clone().unwrap_or_default());
                 form.run(async move {
-                    let found =
-                        crate::safety::on_device::check_treatment(&record, &substance, &current)
-                            .await
-                            .map(|found| (found.interactions, found.duplicates));
+                    let found = check_on_device(&substance, &current, &lines)
+                        .await
+                        .map(|found| (found.interactions, found.duplicates));
                     match found {
                         Some((interactions, duplicates))
                             if !interactions.is_empty() || !duplicates.is_empty() =>
@@ -363,8 +372,27 @@ fn EntryForm(
     }
 }
 
-/// No network: the change goes to the device's outbox when the offline copy is unlocked.
-/// `false` when it cannot (no copy, locked): the user then sees the network failure.
+/// What the thesaurus says of the treatment named `new` against the current ones: those of the
+/// profile shown (`typed`) and the medicines dispensed whose course runs, from the care-history
+/// `lines` the asker may read (read when the form offered treatments). The same code as the
+/// server's check. `None` when the thesaurus cannot be had here.
+#[cfg(feature = "hydrate")]
+async fn check_on_device(
+    new: &str,
+    typed: &[String],
+    lines: &[crate::api::care::CareLine],
+) -> Option<crate::safety::interactions::Prescribed> {
+    use crate::safety::{on_device, treatments};
+    let thesaurus = on_device::thesaurus().await?;
+    // The medicines database only when a name is not a substance the thesaurus knows.
+    let needed = !thesaurus.knows(new) || typed.iter().any(|name| !thesaurus.knows(name));
+    let medicines = if needed { on_device::medicines().await } else { None };
+    let dispensed = crate::api::care::dispensed_now(lines, crate::client::today());
+    let current =
+        treatments::current_treatments(&thesaurus, medicines.as_deref(), typed, &dispensed);
+    Some(treatments::check_treatment(&thesaurus, medicines.as_deref(), new, &current))
+}
+
 /// Up to eight names for a treatment starting with `typed`: medicines first, then substances.
 #[cfg(feature = "hydrate")]
 fn suggest(typed: &str) -> Vec<String> {
@@ -394,6 +422,8 @@ fn record_of(path: &str) -> String {
     record.split('/').next().unwrap_or_default().to_owned()
 }
 
+/// No network: the change goes to the device's outbox when the offline copy is unlocked.
+/// `false` when it cannot (no copy, locked): the user then sees the network failure.
 async fn keep_for_later(path: &str, edited: Option<EntryInfo>, entry: Entry) -> bool {
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {

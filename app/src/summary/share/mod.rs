@@ -19,6 +19,7 @@ use send::share;
 use super::link::{DEFAULT_DAYS, LinkInfo};
 use super::{EmptyReason, Part, PatientLine, REGULAR_DOCTOR};
 use crate::api::account::Me;
+use crate::api::care::CareHistory;
 use crate::api::profile::EntryInfo;
 use crate::api::record::GrantInfo;
 use crate::client::{self, ApiFailure};
@@ -120,7 +121,14 @@ fn Share(me: Me) -> impl IntoView {
                         .await
                         .unwrap_or_default();
                 let doctor = grants.into_iter().find(|g| g.regular_doctor).map(|g| g.professional);
-                Ok::<_, ApiFailure>((list, doctor))
+                // The medicines the pharmacy dispensed lately may go in too (none when the
+                // care history cannot be read).
+                let care = format!("/api/records/{record}/care-history");
+                let lines = client::get::<CareHistory>(&care)
+                    .await
+                    .map(|history| history.lines)
+                    .unwrap_or_default();
+                Ok::<_, ApiFailure>((list, doctor, lines))
             },
         )
     };
@@ -308,7 +316,10 @@ fn Share(me: Me) -> impl IntoView {
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>
                 {client::built_from(loaded, move |result| {
                     match result {
-                        Ok((list, regular)) => {
+                        Ok((mut list, regular, lines)) => {
+                            let english = i18n.get_locale_untracked() == Locale::en;
+                            let today = client::today();
+                            list.extend(super::dispensed_treatments(&list, &lines, today, english));
                             left_out.set(super::left_out_at_first(&list));
                             entries.set(Some(list));
                             doctor.set(regular);

@@ -3,11 +3,12 @@
 //! current until their course ends, one finding per substance.
 
 use app::api::care::CareLine;
+use app::api::care::dispensed_now;
 use app::date::Date;
 use app::safety::interactions::{Severity, Thesaurus};
 use app::safety::medicines::Medicines;
 use app::safety::treatments::{
-    Dispensed, check_treatment, course_runs, current_treatments, dispensed_now, substances_of,
+    Dispensed, check_treatment, course_runs, current_treatments, substances_of,
 };
 use app::vocabulary::CareKind;
 
