@@ -3,13 +3,17 @@
 // is told, finds the care history by month on a phone, narrows it by kind and by words, masks a
 // line; then adds "Kardégic" (a brand) while the pharmacy dispensed warfarin: warned on the
 // device before sending, the dispensed medicine named with its day, and by the server after;
-// the emergency summary offers that medicine, marked as dispensed.
+// the emergency summary offers that medicine, marked as dispensed; and the history opens offline
+// from the device's encrypted copy.
 // Accessibility checked at 320 px and on a tablet.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, pageHelpers, tab, useServerAndBrowser, waitForHydration } from './server.mjs';
+import {
+  availableOffline, openPage, pageHelpers, tab, useServerAndBrowser, waitForHydration,
+} from './server.mjs';
 
 const PASSWORD = 'falaises d\'Étretat au matin';
+const DEVICE_CODE = '482 Cormoran';
 const PHYSICIAN = '10000000009';
 const INS_NIR = 'urn:oid:1.2.250.1.213.1.4.8';
 const CIP = 'urn:oid:1.2.250.1.213.2.3.2';
@@ -210,5 +214,29 @@ test('the care history arrives, is found on a phone, and a dispensed medicine wa
   await page.getByLabel('Kardégic — 75 mg le matin').waitFor();
   await assertAccessible(page, 'emergency summary with a dispensed medicine');
   assert.deepEqual(patient.problems, []);
+
+  // Offline, from the device's encrypted copy, like the other record pages.
+  await hydrated(page, '/mon-compte');
+  await availableOffline(page);
+  const copy = page.getByRole('region', { name: 'Mon dossier sans réseau' });
+  await copy.getByLabel('Code de l\'appareil').fill(DEVICE_CODE);
+  await copy.getByLabel('Le même code, une seconde fois').fill(DEVICE_CODE);
+  await copy.getByRole('button', { name: 'Garder une copie sur cet appareil' }).click();
+  await copy.getByText('Copie chiffrée sur cet appareil : déverrouillée.').waitFor();
+  await page.waitForFunction(async (key) => {
+    const db = await new Promise((resolve) => { const r = indexedDB.open('carnet-offline'); r.onsuccess = () => resolve(r.result); });
+    const keys = await new Promise((resolve) => { const r = db.transaction('records').objectStore('records').getAllKeys(); r.onsuccess = () => resolve(r.result); });
+    db.close();
+    return keys.includes(key);
+  }, `/api/records/${record}/care-history`);
+  await patient.context.setOffline(true);
+  await page.reload();
+  await page.getByLabel('Code de l\'appareil').fill(DEVICE_CODE);
+  await page.getByRole('button', { name: 'Déverrouiller' }).click();
+  await tab(page, 'Accueil').click();
+  await page.getByRole('link', { name: 'Mes soins remboursés' }).click();
+  await page.locator('.care__line', { hasText: 'COUMADINE 2 mg' }).waitFor();
+  await summary.getByText('4 ligne(s)').waitFor();
+  await assertAccessible(page, 'care history from the copy, offline');
   await patient.context.close();
 });

@@ -11,7 +11,7 @@ use crate::api::record::MaskRequest;
 use crate::client;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::policy::Action;
-use crate::ui::form::FormAlert;
+use crate::ui::form::{FormAlert, failure_text};
 use crate::vocabulary::CareKind;
 
 /// Months shown at first, and added by "earlier months".
@@ -103,7 +103,8 @@ pub fn CareHistorySection(record: String, #[prop(optional)] patient_side: bool) 
     let refresh = Callback::new(move |()| history.refetch());
     let list = move || {
         history.get().map(|answer| match answer {
-            Err(_) => view! { <p role="alert">{t!(i18n, errors.network)}</p> }.into_any(),
+            // Why, in words: no network, or a profession the matrix gives no care history.
+            Err(failure) => view! { <p role="alert">{failure_text(i18n, &failure)}</p> }.into_any(),
             Ok(history) if history.lines.is_empty() => view! {
                 <p>{t!(i18n, care.empty)}</p>
                 {patient_side.then(|| view! { <p class="hint">{t!(i18n, care.how)}</p> })}

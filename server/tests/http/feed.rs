@@ -786,3 +786,34 @@ async fn a_reimbursed_exam_coded_in_loinc_counts_for_the_repeated_exam_check() {
     call(&app, &mask, json!({ "masked": true }), &patient).await;
     assert_eq!(json_get(&app, &check, &doctor.0).await.1, json!([]));
 }
+
+#[tokio::test]
+async fn a_minors_legal_representative_declares_the_ins_reads_and_masks_the_care_history() {
+    let app = test_app().await;
+    let (parent, doctor, lea) = super::fixtures::minor_with_parent(&app).await;
+    let record = lea.as_str();
+    let token = feed(&app).await;
+    let ins = patient_ins(7);
+    // The parent, acting for Léa, declares her INS and gives the physician access; the
+    // physician verifies it.
+    grant_all(&app, record, DOCTOR, &parent).await;
+    let uri = format!("/api/records/{record}/identity");
+    let body = json!({ "ins": ins }).to_string().into_bytes();
+    assert_eq!(put(&app, &uri, body.clone(), &parent, true).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(put(&app, &uri, body, &doctor, true).await.status, StatusCode::NO_CONTENT);
+    let today = today(&app).to_string();
+    let (_, answer) =
+        send(&app, &token, &batch(vec![consultation("lea1", &ins, &today, 21.0)])).await;
+    assert_eq!(answers(&answer)[0].0, "201 Created", "{answer}");
+
+    // The representative reads it and masks a line, as the record's holder would.
+    let (status, seen) = history(&app, record, &parent).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    let line = &seen["lines"][0];
+    assert_eq!(line["allowed"], json!(["mask"]));
+    let mask = format!("/api/records/{record}/care-history/{}/mask", line["id"].as_str().unwrap());
+    let masked = call(&app, &mask, json!({ "masked": true }), &parent).await;
+    assert_eq!(masked.status, StatusCode::NO_CONTENT);
+    let (_, after) = history(&app, record, &doctor).await;
+    assert_eq!(after["lines"], json!([]), "masked from the physician at once");
+}

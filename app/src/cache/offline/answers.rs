@@ -69,7 +69,9 @@ pub async fn refresh_copy() {
         "/api/records/{record}/documents"
     ))
     .await;
-    for part in ["abilities", "profile", "timeline", "episodes", "grants"] {
+    for part in
+        ["abilities", "profile", "timeline", "episodes", "grants", "care-history", "identity"]
+    {
         let _ = client::get::<serde_json::Value>(&format!("/api/records/{record}/{part}")).await;
     }
     // The history's first page, at the address its page reads.
