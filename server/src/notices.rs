@@ -31,7 +31,9 @@ pub async fn channels(state: &AppState, patient: &AccountId) -> Result<Channels,
 
 /// An item a notice is about (a new document), as the access policy sees it.
 pub struct About<'a> {
-    pub id: &'a str,
+    /// The document the notice points to; `None` for a notice of a whole part of the record
+    /// (the care history), which the policy still decides on as `item`.
+    pub id: Option<&'a str>,
     pub item: Item<'a>,
 }
 
@@ -68,7 +70,7 @@ pub async fn tell_patient(
     }
     let now = state.clock.now();
     let recipient = Recipient::Patient(patient.clone());
-    let item_id = about.as_ref().map(|about| about.id);
+    let item_id = about.as_ref().and_then(|about| about.id);
     state
         .store
         .push_notification(&recipient, kind.code(), Some(patient), actor, item_id, now)

@@ -164,7 +164,7 @@ impl Told {
             app::policy::Actor::Patient
         };
         let about = crate::notices::About {
-            id: &document.id,
+            id: Some(&document.id),
             item: crate::record::item_of_document(&document),
         };
         Ok(crate::notices::may_be_told(state, record, &actor, &about))

@@ -38,7 +38,7 @@ pub fn record_routes() -> crate::web::Routes {
 }
 
 /// A line as the policy sees it: reimbursement data, written by the insurer.
-fn item_of(masked: bool) -> Item<'static> {
+pub(super) fn item_of(masked: bool) -> Item<'static> {
     Item {
         subject: Subject::Document(Category::Reimbursement),
         domain: None,
@@ -177,7 +177,17 @@ pub async fn exams(
         {
             continue;
         }
-        let content = content(state, &line)?;
+        // A line that does not open is the store's fault, not the check's: left out, and said.
+        let content = match content(state, &line) {
+            Ok(content) => content,
+            Err(error) => {
+                tracing::error!(
+                    error = &error as &dyn std::error::Error,
+                    "a care line does not open"
+                );
+                continue;
+            }
+        };
         if content.exam_code.as_deref() == Some(loinc) {
             found.push(ReimbursedExam {
                 id: line.id.to_string(),

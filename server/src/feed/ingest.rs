@@ -304,41 +304,49 @@ async fn write_record(
         }
         return Ok(());
     };
+    // Told only when a line was stored or corrected (a line raced away changes nothing).
+    let mut changed = false;
     for ((bound, plan), written) in plans.iter().zip(written) {
         let resource = Some(bound.line.content.resource);
         let id = match plan {
             Plan::New { id, .. } | Plan::Version { id, .. } => id.to_string(),
         };
         let outcome = match written {
-            CareWritten::Stored => Outcome::Stored { id },
-            CareWritten::Updated { version } => Outcome::Updated { id, version },
+            CareWritten::Stored => {
+                changed = true;
+                Outcome::Stored { id }
+            }
+            CareWritten::Updated { version } => {
+                changed = true;
+                Outcome::Updated { id, version }
+            }
             CareWritten::Raced => {
                 Outcome::Refused(Refusal { reason: Reason::Raced, field: Some("identifier") })
             }
         };
         answers[bound.index] = Some((resource, outcome));
     }
-    tell_patient(state, account, &plans).await;
+    if changed {
+        tell_patient(state, account).await;
+    }
     Ok(())
 }
 
 /// Tells the patient their care history changed: in the app, and by message if they chose to
-/// (off by default). The notice is of the history, not of a line (it names none, and a line is
-/// never hidden from the representatives as a document may be). The lines are written whatever
-/// happens here: a notice that fails is logged, never a reason to answer the feed that its
-/// lines were refused.
-async fn tell_patient(state: &AppState, account: &AccountId, plans: &[(&Bound, Plan)]) {
-    if plans.is_empty() {
-        return;
-    }
+/// (off by default), each as the policy lets them be told of reimbursement data. The notice is
+/// of the history, not of a line (it names none). The lines are written whatever happens here:
+/// a notice that fails is logged, never a reason to answer the feed that its lines were
+/// refused.
+async fn tell_patient(state: &AppState, account: &AccountId) {
     let url = format!("{}/dossier/soins", state.public_url);
+    let about = crate::notices::About { id: None, item: super::history::item_of(false) };
     let told = crate::notices::tell_patient(
         state,
         account,
         app::api::emergency::NotificationKind::CareHistoryUpdated,
         None,
         app::account::messages::Kind::CareHistoryUpdated { url: &url },
-        None,
+        Some(about),
     )
     .await;
     if let Err(error) = told {

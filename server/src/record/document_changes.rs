@@ -125,7 +125,7 @@ pub(super) async fn tell_of_new_document(
     let Party::Professional(rpps) = &document.author else { return Ok(()) };
     let by = crate::notices::professional_line(state, rpps).await?;
     let url = crate::notices::record_url(state);
-    let about = crate::notices::About { id: &document.id, item: item_of(document) };
+    let about = crate::notices::About { id: Some(&document.id), item: item_of(document) };
     crate::notices::tell_patient(
         state,
         &asker.record.id,

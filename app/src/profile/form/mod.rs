@@ -97,9 +97,14 @@ fn EntryForm(
             if section.get() == code(Section::Treatments) {
                 let care = care.clone();
                 leptos::task::spawn_local(async move {
+                    // Once per form: an asker whose profession reads no reimbursement data is
+                    // refused once (and traced once), not at every choice of the section.
                     if care_lines.with_value(Option::is_none) {
+                        care_lines.set_value(Some(Vec::new()));
                         let read = client::get::<crate::api::care::CareHistory>(&care).await;
-                        care_lines.set_value(read.ok().map(|history| history.lines));
+                        if let Ok(history) = read {
+                            care_lines.set_value(Some(history.lines));
+                        }
                     }
                     crate::safety::on_device::thesaurus().await;
                     crate::safety::on_device::medicines().await;
