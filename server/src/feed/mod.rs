@@ -16,7 +16,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -36,10 +35,8 @@ pub fn routes() -> crate::web::Routes {
     crate::web::Routes::new().route("/feed/batch", batches)
 }
 
-/// A new feed token: 256 random bits, shown once.
-pub fn new_token() -> String {
-    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-}
+/// A new feed token: 256 random bits, shown once (made as a session's token is).
+pub use crate::session::new_token;
 
 /// What the store keeps of a token.
 pub fn token_digest(token: &str) -> [u8; 32] {
