@@ -2,7 +2,8 @@
 // e.g. `target/release/carnet` after `cargo build --release -p server`, or the debug build as the
 // end-to-end tests do; the site from target/site), creates a patient with ten health-profile
 // entries, runs Lighthouse's mobile preset (simulated slow 4G: 150 ms RTT, 1.6 Mbps; 4× CPU
-// slowdown) with Debian's Chromium on every page, then again on the record with 200 documents,
+// slowdown) with Debian's Chromium on every page, then again on the record with 200 documents
+// and 24 months of care history from the insurer's feed,
 // and prints one Markdown table: performance score, LCP, TBT, CLS, bytes and requests of a first
 // visit, each the run of median score among RUNS (3). Times vary from run to run; the bytes do
 // not. Asserts nothing. The professional's pages are measured with Dr Martin of
@@ -22,6 +23,8 @@ const PASSWORD = 'marée basse à Étretat';
 const DOCTOR = '10000000009';
 const PIN = '2468';
 const DOCUMENTS = 200;
+// The bench patient's INS, before its key.
+const INS_DIGITS = '1750276123456';
 const CHROME_FLAGS = '--headless --no-sandbox --disable-gpu --disable-background-networking '
   + '--disable-component-update --disable-sync --no-first-run';
 
@@ -101,11 +104,53 @@ try {
 
   // The professional, granted the record, with a card the server's own command issues (which
   // imports the directory the grant names her from).
+  const patientCookie = cookie;
   cookie = await server.cardSession(DOCTOR, PIN);
   await server.call('PUT', `${record}/grants/${DOCTOR}`, { scope: 'all' }, auth);
+  // The care history: the INS declared and verified, then 24 months of care from the insurer's
+  // feed (a consultation, a lab test and a pharmacy dispense each month, and a few more).
+  const ins = INS_DIGITS + String(97n - (BigInt(INS_DIGITS) % 97n)).padStart(2, '0');
+  await server.call('PUT', `${record}/identity`, { ins }, auth);
+  const pro = await (await server.call('GET', '/api/pro/me', undefined, { cookie })).json();
+  await server.call('PUT', `${record}/identity`, { ins }, { cookie, 'x-csrf-token': pro.csrf_token });
+  const token = server.command(['feed', 'add', 'bench']).trim().split('\n').at(-1);
+  const day = (months, d) => new Date(Date.now() - (months * 30 + d) * 86_400_000).toISOString().slice(0, 10);
+  const care = (id, date, category, code, display) => ({
+    resourceType: 'ExplanationOfBenefit', status: 'active',
+    identifier: [{ system: 'https://assurance-maladie.example/eob', value: id }],
+    patient: { identifier: { system: 'urn:oid:1.2.250.1.213.1.4.8', value: ins } },
+    provider: { display: 'Dr Anne Martin' },
+    item: [{ category: { coding: [{ code: category }] }, servicedDate: date,
+      productOrService: { coding: [{ system: 'https://nomenclature.example', code, display }] } }],
+    total: [{ category: { coding: [{ code: 'submitted' }] }, amount: { value: 30, currency: 'EUR' } },
+      { category: { coding: [{ code: 'benefit' }] }, amount: { value: 21, currency: 'EUR' } }],
+  });
+  const entry = [];
+  for (let m = 0; m < 24; m++) {
+    entry.push(care(`c${m}`, day(m, 2), '3', 'G', 'Consultation de médecine générale'));
+    entry.push(care(`l${m}`, day(m, 4), '5', '1577', 'Hémoglobine glyquée'));
+    entry.push(care(`a${m}`, day(m, 6), '1', 'AMI', 'Soins infirmiers'));
+    entry.push({ resourceType: 'MedicationDispense', status: 'completed',
+      identifier: [{ system: 'https://assurance-maladie.example/dispense', value: `d${m}` }],
+      subject: { identifier: { system: 'urn:oid:1.2.250.1.213.1.4.8', value: ins } },
+      medicationCodeableConcept: { coding: [{ system: 'urn:oid:1.2.250.1.213.2.3.2', code: '3400930264546', display: 'COUMADINE 2 mg' }] },
+      quantity: { value: 1 }, daysSupply: { value: 30 }, whenHandedOver: `${day(m, 1)}T10:00:00Z` });
+  }
+  const fed = await fetch(`${server.url}/api/feed/batch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: entry.map((resource) => ({ resource })) }),
+  });
+  if (!fed.ok) throw new Error(`feed: ${fed.status}`);
+  // The patient's care page, as the patient; then the professional's pages.
+  const proCookie = cookie;
+  cookie = patientCookie;
+  measure(`\`/dossier/soins\`, ${entry.length} lines`, '/dossier/soins', true);
+  cookie = proCookie;
   measure('`/pro`', '/pro', true);
   measure(`\`/pro/dossier/…/documents\`, ${DOCUMENTS} documents`, `/pro/dossier/${me.id}/documents`, true);
   measure('`/pro/dossier/…/sante`', `/pro/dossier/${me.id}/sante`, true);
+  measure(`\`/pro/dossier/…/soins\`, ${entry.length} lines`, `/pro/dossier/${me.id}/soins`, true);
 
   const version = JSON.parse(readFileSync(join(dir, '0.json'), 'utf8')).lighthouseVersion;
   console.log(`Lighthouse ${version}, mobile preset (simulated throttling), ${process.env.CARNET_BIN ?? 'debug'} server, median of ${runs} runs\n`);
