@@ -311,7 +311,7 @@ pub fn ProfileSection(
             <h2 id="profile-heading">{t!(i18n, profile.heading)}</h2>
             <FormAlert failure />
             <Suspense fallback=move || view! { <p role="status">{t!(i18n, account.loading)}</p> }>{body}</Suspense>
-            {(!writable.is_empty()).then(|| view! { <EntryFormOnDemand path writable refresh current editing /> })}
+            {(!writable.is_empty()).then(|| view! { <EntryFormOnDemand record=record.clone() writable refresh current editing /> })}
         </section>
     }
 }

@@ -15,10 +15,15 @@ pub const DEFAULT_COURSE_DAYS: u32 = 30;
 /// No course is counted longer than a year, whatever a line says.
 pub const LONGEST_COURSE_DAYS: i64 = 366;
 
+/// The last day of the course of a medicine dispensed on `date` for `days_supply` days.
+pub fn course_end(date: Date, days_supply: Option<u32>) -> Date {
+    let days = i64::from(days_supply.unwrap_or(DEFAULT_COURSE_DAYS)).min(LONGEST_COURSE_DAYS);
+    Date::from_unix_seconds((date.day_number() + days) * 86_400)
+}
+
 /// Whether a medicine dispensed on `date` for `days_supply` days is still taken on `today`.
 pub fn course_runs(date: Date, days_supply: Option<u32>, today: Date) -> bool {
-    let days = i64::from(days_supply.unwrap_or(DEFAULT_COURSE_DAYS)).min(LONGEST_COURSE_DAYS);
-    date.day_number() + days >= today.day_number()
+    course_end(date, days_supply) >= today
 }
 
 /// A medicine the pharmacy dispensed whose course has not ended.

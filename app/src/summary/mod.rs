@@ -250,9 +250,7 @@ pub fn dispensed_treatments(
             continue;
         }
         seen.push(fold(&line.label));
-        let days = i64::from(line.days_supply.unwrap_or(treatments::DEFAULT_COURSE_DAYS))
-            .min(treatments::LONGEST_COURSE_DAYS);
-        let until = Date::from_unix_seconds((line.date.day_number() + days) * 86_400);
+        let until = treatments::course_end(line.date, line.days_supply);
         let dose = if english {
             format!("dispensed at the pharmacy on {}", line.date)
         } else {

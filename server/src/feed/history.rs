@@ -121,22 +121,10 @@ pub async fn dispensed(state: &AppState, asker: &Asker) -> Result<Vec<Dispensed>
         if today.day_number() - line.care_date.day_number() > LONGEST_COURSE_DAYS {
             break;
         }
-        if line.kind != CareKind::Pharmacy
-            || !asker.decide(state, Action::Read, &item_of(line.masked)).allowed()
-        {
+        if line.kind != CareKind::Pharmacy {
             continue;
         }
-        // A line that does not open is the store's fault, not the check's: left out, and said.
-        let content = match content(state, &line) {
-            Ok(content) => content,
-            Err(error) => {
-                tracing::error!(
-                    error = &error as &dyn std::error::Error,
-                    "a care line does not open"
-                );
-                continue;
-            }
-        };
+        let Some(content) = open_for_check(state, asker, &line) else { continue };
         // A pack's substances were filled in from its CIP13 when the line was stored.
         if !content.substances.is_empty() && course_runs(content.date, content.days_supply, today) {
             let (substances, label, date) = (content.substances, content.label, content.date);
@@ -150,7 +138,24 @@ pub async fn dispensed(state: &AppState, asker: &Asker) -> Result<Vec<Dispensed>
 pub struct ReimbursedExam {
     pub id: String,
     pub label: String,
-    pub date: app::date::Date,
+    /// `YYYY-MM-DD`, as a document's day of care.
+    pub care_date: String,
+}
+
+/// A line's content for a check, if the asker may read the line (a masked line stays masked,
+/// even here). A line that does not open is the store's fault, not the check's: left out, and
+/// said, so that a check never turns the request it serves into an error.
+fn open_for_check(state: &AppState, asker: &Asker, line: &CareLineRecord) -> Option<Content> {
+    if !asker.decide(state, Action::Read, &item_of(line.masked)).allowed() {
+        return None;
+    }
+    match content(state, line) {
+        Ok(content) => Some(content),
+        Err(error) => {
+            tracing::error!(error = &error as &dyn std::error::Error, "a care line does not open");
+            None
+        }
+    }
 }
 
 /// The reimbursed exams of `category` (lab results, imaging) coded `loinc` in the lines the
@@ -173,27 +178,13 @@ pub async fn exams(
     }
     let mut found = Vec::new();
     for line in state.store.care_lines(&asker.record.id).await? {
-        if line.kind != kind || !asker.decide(state, Action::Read, &item_of(line.masked)).allowed()
-        {
+        if line.kind != kind {
             continue;
         }
-        // A line that does not open is the store's fault, not the check's: left out, and said.
-        let content = match content(state, &line) {
-            Ok(content) => content,
-            Err(error) => {
-                tracing::error!(
-                    error = &error as &dyn std::error::Error,
-                    "a care line does not open"
-                );
-                continue;
-            }
-        };
+        let Some(content) = open_for_check(state, asker, &line) else { continue };
         if content.exam_code.as_deref() == Some(loinc) {
-            found.push(ReimbursedExam {
-                id: line.id.to_string(),
-                label: content.label,
-                date: content.date,
-            });
+            let (id, label) = (line.id.to_string(), content.label);
+            found.push(ReimbursedExam { id, label, care_date: content.date.to_string() });
         }
     }
     Ok(found)

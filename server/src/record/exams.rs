@@ -45,8 +45,6 @@ pub(super) async fn repeated_exams(
     }
     // The same exam reimbursed by the health insurer, from the care history the asker may read.
     let reimbursed = crate::feed::history::exams(state, asker, category, code).await?;
-    let reimbursed: Vec<(String, String, String)> =
-        reimbursed.into_iter().map(|exam| (exam.id, exam.label, exam.date.to_string())).collect();
     let mut earlier: Vec<Earlier<'_>> = same
         .iter()
         .map(|(document, title)| Earlier {
@@ -58,12 +56,12 @@ pub(super) async fn repeated_exams(
             reimbursed: false,
         })
         .collect();
-    earlier.extend(reimbursed.iter().map(|(id, label, date)| Earlier {
-        id,
-        title: label,
+    earlier.extend(reimbursed.iter().map(|exam| Earlier {
+        id: &exam.id,
+        title: &exam.label,
         category,
         type_code: Some(code),
-        care_date: date,
+        care_date: &exam.care_date,
         reimbursed: true,
     }));
     Ok(state.exam_windows.repeated(category, Some(code), care_date, &earlier))

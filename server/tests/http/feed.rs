@@ -156,6 +156,15 @@ async fn verified_by_doctor(
     assert_eq!(put(app, &uri, body, doctor, true).await.status, StatusCode::NO_CONTENT);
 }
 
+/// A patient whose INS the physician verified, and a feed's token: the patient's session, the
+/// record, the physician's session, the token and the INS.
+async fn fed_patient(app: &TestApp) -> (Session, String, Session, String, String) {
+    let (patient, record, doctor, _) = patient_doctor_nurse(app).await;
+    let (token, ins) = (feed(app).await, patient_ins(0));
+    verified_by_doctor(app, record.as_str(), &patient, &doctor, &ins).await;
+    (patient, record.as_str().to_owned(), doctor, token, ins)
+}
+
 async fn directory(app: &TestApp) {
     use app::directory::Profession;
     let entries = [
@@ -657,11 +666,8 @@ async fn a_changed_identity_takes_its_care_history_with_it_and_a_feed_corrects_o
 async fn a_dispensed_medicine_is_a_current_treatment_for_the_interaction_check_until_its_course_ends()
  {
     let app = test_app().await;
-    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    let (patient, record, _, token, ins0) = fed_patient(&app).await;
     let record = record.as_str();
-    let token = feed(&app).await;
-    let ins0 = patient_ins(0);
-    verified_by_doctor(&app, record, &patient, &doctor, &ins0).await;
 
     // Warfarin dispensed ten days ago, named by its pack's CIP13 only (COUMADINE 2 mg): the
     // medicines database gives its substance.
@@ -711,11 +717,8 @@ async fn notice_kinds(app: &TestApp, session: &Session) -> Vec<String> {
 #[tokio::test]
 async fn the_patient_is_told_of_new_care_in_the_app_and_by_message_only_if_they_chose_it() {
     let app = test_app().await;
-    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    let (patient, record, _, token, ins0) = fed_patient(&app).await;
     let record = record.as_str();
-    let token = feed(&app).await;
-    let ins0 = patient_ins(0);
-    verified_by_doctor(&app, record, &patient, &doctor, &ins0).await;
     let sent = async || app.store.outbox(500).await.unwrap().len();
     let (before, today) = (sent().await, today(&app).to_string());
 
@@ -751,11 +754,8 @@ async fn the_patient_is_told_of_new_care_in_the_app_and_by_message_only_if_they_
 #[tokio::test]
 async fn a_reimbursed_exam_coded_in_loinc_counts_for_the_repeated_exam_check() {
     let app = test_app().await;
-    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    let (patient, record, doctor, token, ins0) = fed_patient(&app).await;
     let record = record.as_str();
-    let token = feed(&app).await;
-    let ins0 = patient_ins(0);
-    verified_by_doctor(&app, record, &patient, &doctor, &ins0).await;
     // An HbA1c reimbursed 30 days ago, coded by the insurer in NABM and in LOINC.
     let day = date_after(today(&app), -30);
     let mut hba1c = consultation("lab1", &ins0, &day, 8.1);

@@ -24,7 +24,7 @@ use crate::vocabulary::Section;
 /// opens it, or edits an entry: reading the profile never pays for writing in it.
 #[component]
 pub fn EntryFormOnDemand(
-    path: String,
+    record: String,
     writable: Vec<Section>,
     refresh: Callback<()>,
     current: Signal<Vec<String>>,
@@ -38,10 +38,10 @@ pub fn EntryFormOnDemand(
             wanted.set(true);
         }
     });
-    let props = StoredValue::new((path, writable));
+    let props = StoredValue::new((record, writable));
     let load = move || -> PartLoad {
-        let (path, writable) = props.get_value();
-        Box::pin(entry_form(EntryFormProps { path, writable, refresh, current, editing }))
+        let (record, writable) = props.get_value();
+        Box::pin(entry_form(EntryFormProps { record, writable, refresh, current, editing }))
     };
     view! {
         <OnDemand wanted load focus="entry-section" placeholder=move || view! {
@@ -62,7 +62,8 @@ crate::split_fn!(profile_entry_form =>
 
 #[component]
 fn EntryForm(
-    path: String,
+    /// Whose profile: entries go to `/api/records/{record}/profile`.
+    record: String,
     writable: Vec<Section>,
     refresh: Callback<()>,
     /// The current treatments shown on the page: what a new one is checked against on the
@@ -73,6 +74,7 @@ fn EntryForm(
     editing: RwSignal<Option<EntryInfo>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let path = format!("/api/records/{record}/profile");
     let first = writable.first().copied().unwrap_or(Section::Allergies);
     let section = RwSignal::new(code(first));
     // One signal per field of any section; the chosen section decides which are shown and read.
@@ -91,7 +93,7 @@ fn EntryForm(
     let care_lines = StoredValue::new(None::<Vec<crate::api::care::CareLine>>);
     #[cfg(feature = "hydrate")]
     Effect::new({
-        let care = format!("/api/records/{}/care-history", record_of(&path));
+        let care = format!("/api/records/{record}/care-history");
         move |_| {
             // Loaded as soon as a treatment may be entered, so the check is there offline too.
             if section.get() == code(Section::Treatments) {
@@ -134,7 +136,7 @@ fn EntryForm(
     };
     // Sends the entry (a new one, or the one being edited); kept on the device without network.
     let send = move |entry: Entry| {
-        let path = path.clone();
+        let (path, record) = (path.clone(), record.clone());
         written.set(None);
         on_device.set(None);
         queued.set(false);
@@ -164,7 +166,7 @@ fn EntryForm(
                     written.set(answer);
                     refresh.run(());
                 }
-                Err(ApiFailure::Network) if keep_for_later(&path, edited, entry).await => {
+                Err(ApiFailure::Network) if keep_for_later(&record, edited, entry).await => {
                     clear();
                     queued.set(true);
                 }
@@ -420,24 +422,12 @@ fn suggest(_: &str) -> Vec<String> {
     Vec::new()
 }
 
-/// The record a profile address (`/api/records/{record}/profile`) is of.
-#[cfg(feature = "hydrate")]
-fn record_of(path: &str) -> String {
-    let record = path.trim_start_matches("/api/records/");
-    record.split('/').next().unwrap_or_default().to_owned()
-}
-
 /// No network: the change goes to the device's outbox when the offline copy is unlocked.
 /// `false` when it cannot (no copy, locked): the user then sees the network failure.
-async fn keep_for_later(path: &str, edited: Option<EntryInfo>, entry: Entry) -> bool {
+async fn keep_for_later(record: &str, edited: Option<EntryInfo>, entry: Entry) -> bool {
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
         use crate::cache::outbox::{Change, What, new_id};
-        let Some(record) =
-            path.strip_prefix("/api/records/").and_then(|p| p.strip_suffix("/profile"))
-        else {
-            return false;
-        };
         let mut random = [0u8; 8];
         if getrandom::getrandom(&mut random).is_err() {
             return false;
@@ -451,7 +441,7 @@ async fn keep_for_later(path: &str, edited: Option<EntryInfo>, entry: Entry) -> 
     }
     #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
     {
-        let _ = (path, edited, entry);
+        let _ = (record, edited, entry);
         false
     }
 }
