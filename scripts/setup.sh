@@ -56,6 +56,13 @@ if [ ! -f node_modules/.carnet-stamp ] || ! cmp -s package-lock.json node_module
   cp package-lock.json node_modules/.carnet-stamp
 fi
 
+# PostgreSQL for tests (scripts/postgres.sh makes a throwaway server): Debian's package, whose
+# programs live in /usr/lib/postgresql/VERSION/bin.
+if [ "$want_test" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  say "installing Debian postgresql"
+  apt_install postgresql
+fi
+
 # Browser for tests: Debian's Chromium and its driver (tools that fetch their own browser fail here).
 if [ "$want_test" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
   say "installing Debian chromium and chromium-driver"

@@ -63,6 +63,15 @@ export RUSTC_WORKSPACE_WRAPPER
 RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
+# A PostgreSQL server of the run's own (Debian's package, a cluster in a temporary folder,
+# removed at the end): the store's tests run on both databases, and the HTTP tests run again
+# on it below.
+step "PostgreSQL server for the tests"
+pg_dir=$(mktemp -d)
+trap 'kill -- "${groups[@]/#/-}" 2>/dev/null || true; rm -f "${files[@]}"; ./scripts/postgres.sh stop "$pg_dir"' EXIT
+CARNET_TEST_POSTGRES=$(./scripts/postgres.sh start "$pg_dir")
+export CARNET_TEST_POSTGRES
+
 step "lints and unit and HTTP tests: server and app (ssr)"
 # --tests --benches: every test target, and the benchmarks too (so they are linted); running them
 # is left to their scripts. Not --all-targets, which would also build the app library's own test
@@ -72,6 +81,9 @@ cargo test --workspace --tests --benches --no-run
 # after cargo's "has been running for over 60 seconds" line has named it, instead of holding CI
 # until its own limit.
 timeout -k 30 900 cargo test --workspace 2>&1 | tee -a "$log"
+
+step "HTTP tests again, on PostgreSQL"
+CARNET_TEST_STORE=postgres timeout -k 30 600 cargo test -p server --test http 2>&1 | tee -a "$log"
 
 step "release bundle and size budget"
 await_job "installing the Rust tools" "$tools" "$tools_log"

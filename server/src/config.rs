@@ -239,18 +239,26 @@ pub enum LogFormat {
 }
 
 /// The storage a configuration asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseChoice {
     /// An SQLite file at this path.
     Sqlite(PathBuf),
-    /// A PostgreSQL URL (not supported by this build yet).
-    Postgres,
+    /// A PostgreSQL server, by its URL (which may hold a password).
+    Postgres(String),
+}
+
+/// Says which database, never the PostgreSQL URL: it may hold a password.
+impl std::fmt::Debug for DatabaseChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Self::Postgres(_) => f.write_str("Postgres(…)"),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
-    #[error("DATABASE_URL must start with sqlite:// (PostgreSQL support is not built yet)")]
-    PostgresNotYetSupported,
     #[error("DATABASE_URL must start with sqlite:// or postgres://")]
     UnknownDatabase,
     #[error(
@@ -339,7 +347,7 @@ impl Config {
             return Ok(DatabaseChoice::Sqlite(PathBuf::from(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(ConfigError::PostgresNotYetSupported);
+            return Ok(DatabaseChoice::Postgres(url.to_owned()));
         }
         Err(ConfigError::UnknownDatabase)
     }
@@ -437,7 +445,9 @@ mod tests {
         assert_eq!(error, ConfigError::UnknownDatabase);
         assert!(!error.to_string().contains("secret"), "the URL's password leaked");
         let config = parse(&["--database-url", "postgres://u:secret@h/db"]);
-        assert_eq!(config.database(), Err(ConfigError::PostgresNotYetSupported));
+        let choice = config.database().unwrap();
+        assert_eq!(choice, DatabaseChoice::Postgres("postgres://u:secret@h/db".into()));
+        assert!(!format!("{choice:?}").contains("secret"), "the URL's password leaked");
         assert!(Config::try_parse_from(["carnet", "--majority-age", "3"]).is_err());
         assert!(Config::try_parse_from(["carnet", "--retention-days", "0"]).is_err());
         for bad in [

@@ -10,7 +10,7 @@ use server::{
         FeedCommand, KeysCommand,
     },
     messages::{Courier, Outbox},
-    store::{SqliteStore, Store},
+    store::{PgStore, SqliteStore, Store},
     telemetry,
 };
 use tokio::net::TcpListener;
@@ -47,10 +47,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    let DatabaseChoice::Sqlite(path) = config.database()? else {
-        return Err("only SQLite is supported by this build".into());
+    let store: Arc<dyn Store> = match config.database()? {
+        DatabaseChoice::Sqlite(path) => Arc::new(SqliteStore::open(&path).await?),
+        DatabaseChoice::Postgres(url) => Arc::new(PgStore::connect(&url).await?),
     };
-    let store = Arc::new(SqliteStore::open(&path).await?);
     match &config.command {
         None | Some(Command::Serve) => {}
         Some(Command::Outbox { limit }) => return print_outbox(store.as_ref(), *limit).await,

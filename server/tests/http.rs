@@ -1,4 +1,7 @@
-//! HTTP tests: the whole `app(state)` driven with `oneshot`, over a fresh SQLite file per test.
+//! HTTP tests: the whole `app(state)` driven with `oneshot`, over a fresh database per test: an
+//! SQLite file, or, with `CARNET_TEST_STORE=postgres`, a new database on the PostgreSQL server
+//! named by `CARNET_TEST_POSTGRES` (the test command runs this binary both ways, see
+//! `scripts/test.sh`).
 //! One test binary; each area of the API has its module.
 
 #[path = "http/account.rs"]
@@ -63,7 +66,11 @@ use axum::{
     http::{Request, Response, StatusCode, header},
 };
 use http_body_util::BodyExt;
-use server::{AppState, app, clock::ManualClock, store::SqliteStore};
+use server::{
+    AppState, app,
+    clock::ManualClock,
+    store::{PgStore, SqliteStore, Store},
+};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -99,9 +106,18 @@ pub struct TestApp {
     pub router: Router,
     /// The state behind the router (its auditor, its messages…).
     pub state: AppState,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     pub clock: ManualClock,
     pub dir: TempDir,
+    /// Where the store keeps this test's data.
+    pub database: TestDatabase,
+}
+
+/// Where a test's data lives: its SQLite file, or its database on the test PostgreSQL server.
+pub enum TestDatabase {
+    Sqlite(std::path::PathBuf),
+    /// The URL of the test's own database.
+    Postgres(String),
 }
 
 /// 2026-11-25 00:00 UTC.
@@ -119,6 +135,32 @@ impl TestApp {
         )
         .unwrap();
         app(adjust(state))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.database, TestDatabase::Postgres(_))
+    }
+
+    /// A connection to the test's database behind the server's back, as someone who can write
+    /// to its disk, or log in to its database server, would have one.
+    pub async fn behind_the_server(&self) -> sqlx::AnyConnection {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let url = match &self.database {
+            TestDatabase::Sqlite(path) => format!("sqlite://{}", path.display()),
+            TestDatabase::Postgres(url) => url.clone(),
+        };
+        sqlx::AnyConnection::connect(&url).await.expect("a connection to the test's database")
+    }
+
+    /// The `carnet` command, on this test's data.
+    pub fn carnet(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_carnet"));
+        command.arg("--data-dir").arg(self.dir.path());
+        if let TestDatabase::Postgres(url) = &self.database {
+            command.arg("--database-url").arg(url);
+        }
+        command
     }
 
     pub fn clock_now(&self) -> i64 {
@@ -150,7 +192,7 @@ pub async fn test_app_and_state() -> (TestApp, AppState) {
 /// A test app whose state is adjusted by `adjust` (another message service, …).
 pub async fn test_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = Arc::new(SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap());
+    let (store, database) = test_store(&dir).await;
     let site = dir.path().join("site");
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg/carnet.css"), "body{}").unwrap();
@@ -165,7 +207,32 @@ pub async fn test_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestApp
     )
     .unwrap();
     let state = adjust(state);
-    TestApp { router: app(state.clone()), state, store, clock, dir }
+    TestApp { router: app(state.clone()), state, store, clock, dir, database }
+}
+
+/// The database of one test: with `CARNET_TEST_STORE=postgres`, a new one on the PostgreSQL
+/// server of `CARNET_TEST_POSTGRES`; else an SQLite file in the test's folder.
+pub async fn test_store(dir: &TempDir) -> (Arc<dyn Store>, TestDatabase) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    match std::env::var("CARNET_TEST_STORE").as_deref() {
+        Ok("postgres") => {
+            let server = std::env::var("CARNET_TEST_POSTGRES").expect(
+                "CARNET_TEST_POSTGRES names the tests' PostgreSQL server (scripts/test.sh)",
+            );
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let name = format!("http_{}_{n}", std::process::id());
+            let store = PgStore::create_database(&server, &name).await.expect("a test database");
+            let mut url = url::Url::parse(&server).expect("CARNET_TEST_POSTGRES is a URL");
+            url.set_path(&format!("/{name}"));
+            (Arc::new(store), TestDatabase::Postgres(url.into()))
+        }
+        Ok("sqlite") | Err(_) => {
+            let path = dir.path().join("carnet.db");
+            (Arc::new(SqliteStore::open(&path).await.unwrap()), TestDatabase::Sqlite(path))
+        }
+        Ok(other) => panic!("CARNET_TEST_STORE is sqlite or postgres, not {other}"),
+    }
 }
 
 pub async fn get(router: &Router, uri: &str, cookie: Option<&str>) -> Response<Body> {

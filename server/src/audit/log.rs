@@ -1,5 +1,4 @@
-//! Appending to the audit log: one writer at a time (a lock around the log's right edge), each
-//! entry hashed, chained and stored, and a signed checkpoint every [`CHECKPOINT_EVERY`]
+//! Appending to the audit log: one writer at a time, each entry hashed, chained and stored, and a signed checkpoint every [`CHECKPOINT_EVERY`]
 //! entries. The signing key is an Ed25519 seed in the keys directory (`audit-ed25519.seed`,
 //! mode 0600) or in `CARNET_AUDIT_KEY` (base64).
 
@@ -15,11 +14,14 @@ use super::{
     merkle::{self, Frontier},
     sign_checkpoint,
 };
-use crate::store::{AuditRows, Committed, Hash, Store, StoreError};
+use crate::store::{AuditLock, AuditRows, Committed, Hash, Store, StoreError};
 
 const SEED_FILE: &str = "audit-ed25519.seed";
 
-/// The log's right edge, kept in memory once read: the frontier and the last chain hash.
+/// The log's right edge, kept in memory once read: the frontier and the last chain hash. One
+/// writer at a time: in this process, the mutex around it; across the processes that share the
+/// database (several servers, a command beside one), the database's [`AuditLock`], under which
+/// the edge is checked against the database (its size) and read again if another moved it.
 struct Edge {
     frontier: Frontier,
     chain: Hash,
@@ -89,16 +91,8 @@ impl Auditor {
         entry: &AuditEntry,
     ) -> Result<Pending<'_>, StoreError> {
         let mut edge = self.edge.lock().await;
-        // Another process may have appended since (a command of the operator's, `carnet feed
-        // add` on a live server): the edge is read again then, not taken from memory.
-        let stale = match edge.as_ref() {
-            Some(known) => store.audit_size().await? != known.frontier.size(),
-            None => true,
-        };
-        if stale {
-            *edge = Some(load(store).await?);
-        }
-        let current = edge.as_ref().ok_or(StoreError::Corrupt)?;
+        let lock = store.lock_audit().await?;
+        let current = fresh(&mut edge, store).await?;
         let (logged, origin) = entry.logged();
         let bytes = logged.canonical();
         let leaf = merkle::leaf_hash(&bytes);
@@ -119,7 +113,7 @@ impl Auditor {
             checkpoint,
             nodes,
         };
-        Ok(Pending { edge, rows, written: false })
+        Ok(Pending { edge, lock: Some(lock), rows, written: false })
     }
 
     /// Records `entry` with a change, in one transaction: `change` is the store call that writes
@@ -136,8 +130,9 @@ impl Auditor {
     /// Appends an entry on its own (a read: the trace is written before the answer leaves).
     pub async fn append(&self, store: &dyn Store, entry: &AuditEntry) -> Result<u64, StoreError> {
         let pending = self.prepare(store, entry).await?;
-        store.append_audit(pending.rows()).await?;
-        Ok(pending.written())
+        let seq = pending.rows().stored.seq;
+        pending.write(async |rows| store.append_audit(rows).await).await?;
+        Ok(seq)
     }
 
     /// Whether the log's edge is in memory (tests: a known rollback keeps it).
@@ -153,39 +148,50 @@ impl Auditor {
         store: &dyn Store,
         at: i64,
     ) -> Result<Option<Checkpoint>, StoreError> {
-        let latest = store.latest_checkpoint().await?.map_or(0, |checkpoint| checkpoint.size);
-        let size = {
-            let mut edge = self.edge.lock().await;
-            if edge.is_none() {
-                *edge = Some(load(store).await?);
-            }
-            edge.as_ref().map_or(0, |edge| edge.frontier.size())
-        };
-        if size <= latest {
-            return Ok(None);
-        }
-        self.checkpoint(store, at).await.map(Some)
+        self.sign_head(store, at, true).await
     }
 
     /// Signs the log's head as it stands now (on demand, and before a verification).
     pub async fn checkpoint(&self, store: &dyn Store, at: i64) -> Result<Checkpoint, StoreError> {
+        self.sign_head(store, at, false).await?.ok_or(StoreError::Corrupt)
+    }
+
+    /// Signs the head as the database holds it, under the log's lock; `if_grown`: only when it
+    /// grew past the latest checkpoint (whichever process signed that one).
+    async fn sign_head(
+        &self,
+        store: &dyn Store,
+        at: i64,
+        if_grown: bool,
+    ) -> Result<Option<Checkpoint>, StoreError> {
         let mut edge = self.edge.lock().await;
-        if edge.is_none() {
-            *edge = Some(load(store).await?);
+        let lock = store.lock_audit().await?;
+        let signed = async {
+            let current = fresh(&mut edge, store).await?;
+            let size = current.frontier.size();
+            if if_grown {
+                let latest = store.latest_checkpoint().await?.map_or(0, |c| c.size);
+                if size <= latest {
+                    return Ok(None);
+                }
+            }
+            let checkpoint = sign_checkpoint(&self.key, size, current.frontier.root(), at);
+            if size > 0 {
+                store.insert_checkpoint(&checkpoint).await?;
+            }
+            Ok(Some(checkpoint))
         }
-        let current = edge.as_ref().ok_or(StoreError::Corrupt)?;
-        let checkpoint =
-            sign_checkpoint(&self.key, current.frontier.size(), current.frontier.root(), at);
-        if checkpoint.size > 0 {
-            store.insert_checkpoint(&checkpoint).await?;
-        }
-        Ok(checkpoint)
+        .await;
+        lock.release().await;
+        signed
     }
 }
 
 /// An entry prepared and the log held for it.
 pub struct Pending<'a> {
     edge: MutexGuard<'a, Option<Edge>>,
+    /// Given back when the entry is written; dropped with the `Pending` otherwise.
+    lock: Option<AuditLock>,
     rows: AuditRows,
     written: bool,
 }
@@ -211,16 +217,20 @@ impl Pending<'_> {
     /// [`Committed`]), and back to the database's own edge next time when an error leaves the
     /// outcome unknown. The log is released either way, so a refusal can be traced after it.
     pub async fn write<T: Committed>(
-        self,
+        mut self,
         change: impl AsyncFnOnce(&AuditRows) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let outcome = change(&self.rows).await;
+        let lock = self.lock.take();
         match &outcome {
             Ok(answer) if answer.committed() => {
                 self.written();
             }
             Ok(_) => self.abandoned(),
             Err(_) => drop(self),
+        }
+        if let Some(lock) = lock {
+            lock.release().await;
         }
         outcome
     }
@@ -293,7 +303,42 @@ pub async fn inclusion_proof(
     Ok(Some(proof))
 }
 
-async fn load(store: &dyn Store) -> Result<Edge, StoreError> {
+/// The edge in memory, read again from the database if another process moved the log since (or
+/// it was never read, or a failure left it unknown). Called under the log's lock.
+async fn fresh<'e>(edge: &'e mut Option<Edge>, store: &dyn Store) -> Result<&'e Edge, StoreError> {
+    let size = store.audit_size().await?;
+    if edge.as_ref().is_none_or(|known| known.frontier.size() != size) {
+        *edge = Some(load(store, size).await?);
+    }
+    edge.as_ref().ok_or(StoreError::Corrupt)
+}
+
+/// The edge of a log of `size` entries from the database: the roots of the perfect subtrees
+/// that make it up (stored with the entries, so O(log n) reads, not the whole log: another
+/// server's append is read so) and the last entry's chain hash. A log whose subtrees are not all
+/// stored (written before they were) is read whole.
+async fn load(store: &dyn Store, size: u64) -> Result<Edge, StoreError> {
+    let mut subtrees = Vec::new();
+    let mut start = 0;
+    for height in (0..u64::BITS).rev() {
+        if size >> height & 1 == 0 {
+            continue;
+        }
+        match store.audit_subtree(height, start >> height).await? {
+            Some(root) => subtrees.push((height, root)),
+            None => return load_whole(store).await,
+        }
+        start += 1 << height;
+    }
+    let chain = match size {
+        0 => [0u8; 32],
+        last => store.audit_entry(last).await?.ok_or(StoreError::Corrupt)?.0.chain,
+    };
+    Ok(Edge { frontier: Frontier::from_subtrees(size, subtrees), chain })
+}
+
+/// The edge from every entry of the log.
+async fn load_whole(store: &dyn Store) -> Result<Edge, StoreError> {
     let mut frontier = Frontier::default();
     let mut chain = [0u8; 32];
     for (leaf, last_chain) in store.audit_leaves().await? {

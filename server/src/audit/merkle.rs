@@ -164,6 +164,12 @@ pub struct Frontier {
 }
 
 impl Frontier {
+    /// The frontier of a tree of `size` leaves from the roots of its perfect subtrees, left to
+    /// right, as `(height, root)`: one per bit set in `size`, highest first.
+    pub fn from_subtrees(size: u64, subtrees: Vec<(u32, Hash)>) -> Self {
+        Self { size, subtrees }
+    }
+
     pub fn size(&self) -> u64 {
         self.size
     }

@@ -1,6 +1,8 @@
 //! The verifier against a log and its mutations: 10,000 random flips, deletions, reorderings and
 //! rewrites of a copy, every one of them caught.
 
+use base64::{Engine, engine::general_purpose::STANDARD};
+
 use super::merkle::{Frontier, leaf_hash};
 use super::*;
 
@@ -273,4 +275,31 @@ fn the_address_beside_an_entry_is_the_one_it_commits_to_and_only_there() {
     let (a, _) = entry(1).logged();
     let (b, _) = entry(1).logged();
     assert_ne!(a.origin, b.origin);
+}
+
+/// Servers sharing one database, each with its own edge in memory and the same key, append at
+/// the same time: they take turns (the database's lock), each reads the entries the other
+/// wrote since (from the stored subtrees), and the log is one chain, with its checkpoints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_sharing_a_database_append_in_turn_and_read_each_others_entries() {
+    let seed = STANDARD.encode(rand::random::<[u8; 32]>());
+    let (stores, _dir) = crate::store::scratch_stores().await;
+    for store in stores {
+        let servers = [Auditor::from_value(&seed).unwrap(), Auditor::from_value(&seed).unwrap()];
+        let servers = std::sync::Arc::new(servers);
+        let mut appends = tokio::task::JoinSet::new();
+        for n in 0..200u64 {
+            let (servers, store) = (servers.clone(), store.clone());
+            appends.spawn(async move {
+                let server = &servers[usize::from(n % 2 == 1)];
+                server.append(&*store, &entry(n)).await.unwrap()
+            });
+        }
+        let mut places = appends.join_all().await;
+        places.sort_unstable();
+        assert_eq!(places, (1..=200).collect::<Vec<u64>>(), "every place taken once");
+        assert_eq!(store.checkpoints().await.unwrap().len(), 3, "at 64, 128 and 192");
+        let report = verify_stored(&*store, &servers[0].public_key()).await.unwrap().unwrap();
+        assert_eq!(report.entries, 200);
+    }
 }

@@ -92,8 +92,55 @@ impl Committed for Matched {
     }
 }
 
+/// The database's hold on the audit log's edge: taken before the edge is read, kept until the
+/// entry after it is written, so that processes sharing a database (several servers, or a
+/// command run beside one) append one after another and never both after the same entry.
+/// [`AuditLock::release`] ends it; dropped instead (a failure, a panic), it ends with its file
+/// or its connection, which is closed rather than handed back to the pool still holding it.
+pub struct AuditLock(Option<Hold>);
+
+pub(super) enum Hold {
+    /// An exclusive lock on a file beside the SQLite database.
+    File(#[allow(dead_code, reason = "held, not read: closing it unlocks")] std::fs::File),
+    /// A session-level advisory lock on a PostgreSQL connection of its own.
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+/// The PostgreSQL advisory lock of the audit log's edge (another than the store's write lock).
+pub(super) const AUDIT_LOCK: i64 = 0x0043_6172_6e65_744c; // "CarnetL"
+
+impl AuditLock {
+    pub(super) fn new(hold: Hold) -> Self {
+        Self(Some(hold))
+    }
+
+    /// Lets the next writer in. Never fails: a lock that cannot be given back cleanly goes with
+    /// its connection.
+    pub async fn release(mut self) {
+        if let Some(Hold::Postgres(conn)) = self.0.as_mut() {
+            let unlocked =
+                sqlx::query("SELECT pg_advisory_unlock($1)").bind(AUDIT_LOCK).execute(&mut **conn);
+            if let Err(error) = unlocked.await {
+                tracing::warn!(%error, "the audit log's lock ends with its connection");
+                return;
+            }
+        }
+        self.0 = None;
+    }
+}
+
+impl Drop for AuditLock {
+    fn drop(&mut self) {
+        if let Some(Hold::Postgres(conn)) = self.0.as_mut() {
+            conn.close_on_drop();
+        }
+    }
+}
+
 #[async_trait]
 pub trait AuditStore: Send + Sync + 'static {
+    /// Waits for, then takes, the database's hold on the log's edge ([`AuditLock`]).
+    async fn lock_audit(&self) -> Result<AuditLock, StoreError>;
     /// Appends the entry at its place (refused if that place is taken), with its checkpoint if
     /// one is due, in one transaction. Audited writes add the same rows inside their own.
     async fn append_audit(&self, rows: &AuditRows) -> Result<(), StoreError>;

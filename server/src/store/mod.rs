@@ -1,5 +1,4 @@
-//! Storage behind one trait, so the SQLite file (default) and, later, PostgreSQL fit the same
-//! server. Handlers never see sqlx: they call [`Store`] methods that take and return the plain
+//! Storage behind one trait, so the SQLite file (default) and PostgreSQL fit the same server. Handlers never see sqlx: they call [`Store`] methods that take and return the plain
 //! records below. Secrets arrive here already hashed; nothing here decides who may do what.
 
 mod accounts;
@@ -20,7 +19,6 @@ mod rate;
 mod records;
 mod secrets;
 mod sessions;
-mod sqlite;
 mod uploads;
 
 pub use accounts::*;
@@ -36,13 +34,67 @@ pub use links::*;
 pub use notifications::*;
 pub use outbox::*;
 pub use people::*;
+pub use postgres::SqlStore as PgStore;
 pub use profile::*;
 pub use rate::*;
 pub use records::*;
 pub use secrets::*;
 pub use sessions::*;
-pub use sqlite::SqliteStore;
+pub use sqlite::SqlStore as SqliteStore;
 pub use uploads::*;
+
+/// The store's SQL, shared by both databases: the files of `sql/` compiled once per database,
+/// each time beside that database's engine (its types, how it opens, migrates and begins a write).
+macro_rules! sql_store {
+    () => {
+        type Conn = <Db as sqlx::Database>::Connection;
+        type DbRow = <Db as sqlx::Database>::Row;
+        #[cfg(test)]
+        pub(super) use engine::scratch;
+        use engine::{Db, begin_write, lock_audit, scrub};
+        pub use shared::SqlStore;
+        use shared::*;
+
+        mod accounts;
+        mod audit;
+        mod care;
+        mod codes;
+        mod columns;
+        mod emergency;
+        mod episodes;
+        mod grants;
+        mod identities;
+        mod links;
+        mod notifications;
+        mod outbox;
+        mod people;
+        mod profile;
+        mod rate;
+        mod records;
+        mod secrets;
+        mod sessions;
+        mod shared;
+        mod uploads;
+    };
+}
+
+/// The embedded default: one SQLite file.
+#[path = "sql"]
+#[allow(clippy::duplicate_mod, reason = "the same SQL, compiled for each database")]
+mod sqlite {
+    #[path = "sqlite.rs"]
+    mod engine;
+    sql_store!();
+}
+
+/// PostgreSQL, when `DATABASE_URL` names one: several servers may share it.
+#[path = "sql"]
+#[allow(clippy::duplicate_mod, reason = "the same SQL, compiled for each database")]
+mod postgres {
+    #[path = "postgres.rs"]
+    mod engine;
+    sql_store!();
+}
 
 use async_trait::async_trait;
 
@@ -56,6 +108,8 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("cannot create the data directory")]
     DataDir(#[source] std::io::Error),
+    #[error("cannot take the audit log's lock")]
+    AuditLock(#[source] std::io::Error),
     /// A uniqueness rule was broken; the name is the constraint's.
     #[error("conflict on {0}")]
     Conflict(&'static str),
@@ -95,6 +149,15 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// A store of each database, for a test that runs on both (the PostgreSQL one is a new database
+/// on the server of `CARNET_TEST_POSTGRES`), and the SQLite file's folder.
+#[cfg(test)]
+pub(crate) async fn scratch_stores() -> (Vec<std::sync::Arc<dyn Store>>, tempfile::TempDir) {
+    let (sqlite, dir) = sqlite::scratch().await;
+    let (postgres, ()) = postgres::scratch().await;
+    (vec![std::sync::Arc::new(sqlite), std::sync::Arc::new(postgres)], dir)
+}
+
 #[async_trait]
 pub trait Store:
     AccountStore
@@ -121,4 +184,6 @@ pub trait Store:
 {
     /// Proves the database answers a query now.
     async fn health(&self) -> Result<(), StoreError>;
+    /// Closes every connection; later queries fail. Used at shutdown and by tests.
+    async fn close(&self);
 }

@@ -36,8 +36,9 @@ pub trait SecretStore: Send + Sync + 'static {
         now: i64,
         event: Option<&Event<'_>>,
     ) -> Result<(), StoreError>;
-    /// Moves everything written so far into the main database file and empties the journal, so
-    /// that replaced content (zeroed there) leaves no older copy behind.
+    /// Leaves no older copy of replaced content in the database's files: SQLite moves everything
+    /// written into the main file (where it was zeroed) and empties its journal; PostgreSQL
+    /// rewrites its tables without the rows' old versions.
     async fn scrub(&self) -> Result<(), StoreError>;
     /// Accounts whose authenticator secret is still in clear.
     async fn legacy_totp_accounts(&self) -> Result<Vec<AccountId>, StoreError>;

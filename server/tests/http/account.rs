@@ -7,7 +7,6 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use server::store::{AccountStore, OutboxStore, SessionStore};
 use tower::ServiceExt;
 
 use super::fixtures::{

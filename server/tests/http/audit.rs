@@ -9,10 +9,7 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::{
-    audit::{AuditAction, AuditEntry},
-    store::AuditStore,
-};
+use server::audit::{AuditAction, AuditEntry};
 
 use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, call, deposit, meta, professionals, put, record_id,
@@ -510,9 +507,7 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
     let report = server::audit::verify_stored(&*app.store, &key).await.unwrap().unwrap();
     assert_eq!(report.entries, log.len() as u64);
     use sqlx::Connection;
-    let path = app.dir.path().join("carnet.db");
-    let mut conn =
-        sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let mut conn = app.behind_the_server().await;
     for statement in [
         "UPDATE audit_entries SET action = 'nothing' WHERE seq = 3",
         "DELETE FROM audit_entries WHERE seq = 3",
@@ -520,11 +515,22 @@ async fn every_record_entry_point_writes_exactly_one_matching_entry() {
         let refused = sqlx::query(statement).execute(&mut conn).await.unwrap_err();
         assert!(refused.to_string().contains("append-only"), "{refused}");
     }
-    sqlx::query("DROP TRIGGER audit_entries_no_update").execute(&mut conn).await.unwrap();
-    sqlx::query("UPDATE audit_entries SET entry = CAST(REPLACE(CAST(entry AS TEXT), 'allowed', 'denied') AS BLOB) WHERE seq = 7")
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    // Someone who can drop the rule, in each database's words.
+    let (drop_rule, forge) = if app.is_postgres() {
+        (
+            "DROP TRIGGER audit_entries_no_update ON audit_entries",
+            "UPDATE audit_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), \
+             'allowed', 'denied'), 'UTF8') WHERE seq = 7",
+        )
+    } else {
+        (
+            "DROP TRIGGER audit_entries_no_update",
+            "UPDATE audit_entries SET entry = \
+             CAST(REPLACE(CAST(entry AS TEXT), 'allowed', 'denied') AS BLOB) WHERE seq = 7",
+        )
+    };
+    sqlx::query(drop_rule).execute(&mut conn).await.unwrap();
+    sqlx::query(forge).execute(&mut conn).await.unwrap();
     conn.close().await.unwrap();
     let broken = server::audit::verify_stored(&*app.store, &key).await.unwrap();
     assert_eq!(broken, Err(server::audit::Broken::Leaf(7)));

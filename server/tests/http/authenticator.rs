@@ -5,7 +5,6 @@
 
 use axum::{Router, http::StatusCode};
 use serde_json::{Value, json};
-use server::store::OutboxStore;
 
 use super::fixtures::{
     PASSWORD, authenticator_code, database_bytes, login_challenge, password_then_code, post,
@@ -117,7 +116,7 @@ async fn authenticator_secrets_are_sealed_and_survive_a_key_rotation() {
 
     // The database alone does not hold the secret.
     let raw = totp_rs::Secret::Encoded(secret.clone()).to_bytes().unwrap();
-    let bytes = database_bytes(&app);
+    let bytes = database_bytes(&app).await;
     assert!(!bytes.windows(raw.len()).any(|w| w == raw.as_slice()), "the secret is in clear");
 
     // Rotate (the server stopped), restart with the new key: the app's codes still work.
@@ -159,10 +158,8 @@ async fn a_secret_written_in_clear_before_sealing_is_sealed_at_start() {
     let app = test_app().await;
     signed_up(&app, "jeanne@example.fr").await;
     let raw = [42u8; 20];
-    let path = app.dir.path().join("carnet.db");
-    let mut conn =
-        sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-    sqlx::query("UPDATE accounts SET totp_secret = $1, totp_enabled = 1")
+    let mut conn = app.behind_the_server().await;
+    sqlx::query("UPDATE accounts SET totp_secret = $1, totp_enabled = TRUE")
         .bind(raw.as_slice())
         .execute(&mut conn)
         .await
@@ -179,7 +176,7 @@ async fn a_secret_written_in_clear_before_sealing_is_sealed_at_start() {
     .unwrap();
     assert_eq!(server::account::totp::seal_legacy_secrets(&state).await.unwrap(), 1);
     assert_eq!(server::account::totp::seal_legacy_secrets(&state).await.unwrap(), 0, "once only");
-    assert!(!database_bytes(&app).windows(20).any(|w| w == raw), "still in clear");
+    assert!(!database_bytes(&app).await.windows(20).any(|w| w == raw), "still in clear");
     let router = server::app(state);
     let secret = totp_rs::Secret::Raw(raw.to_vec()).to_encoded().to_string();
     assert_eq!(authenticator_login(&app, &router, &secret).await, StatusCode::OK, "still enabled");

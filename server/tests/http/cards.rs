@@ -3,7 +3,6 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::store::{AuditStore, RateStore};
 
 use super::fixtures::post_from;
 use super::fixtures::{DOCTOR, patient_doctor_nurse};
@@ -39,7 +38,6 @@ async fn a_card_is_never_locked_for_good_nor_from_another_address() {
 async fn card_login_from(app: &TestApp, rpps: &str, peer: &str) -> StatusCode {
     use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
     use p256::ecdsa::{Signature, signature::Signer};
-    use server::store::PeopleStore;
     let (public, key) = crate::test_card(rpps);
     app.store.set_card_key(&crate::rpps(rpps), &public).await.unwrap();
     let challenge = post_from(app, "/api/pro/challenge", json!(null), peer, &[]).await;
@@ -78,15 +76,8 @@ async fn the_operator_unlocks_a_card_and_the_log_says_so() {
     }
     assert_eq!(card_login_from(&app, DOCTOR, "203.0.113.66").await, StatusCode::TOO_MANY_REQUESTS);
     // The real command, on the same data directory.
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_carnet"))
-            .arg("--data-dir")
-            .arg(app.dir.path())
-            .args(args)
-            .env_remove("CARNET_MASTER_KEY")
-            .output()
-            .unwrap()
-    };
+    let run =
+        |args: &[&str]| app.carnet().args(args).env_remove("CARNET_MASTER_KEY").output().unwrap();
     let refused = run(&["card", "unlock", "--rpps", "12345"]);
     assert!(!refused.status.success());
     let unlocked = run(&["card", "unlock", "--rpps", DOCTOR]);

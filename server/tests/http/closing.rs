@@ -3,10 +3,7 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::{
-    account::lifecycle::{self, AccountRules},
-    store::{AccountStore, OutboxStore},
-};
+use server::account::lifecycle::{self, AccountRules};
 
 use super::fixtures::{DAY, PASSWORD, call, json_get, logged_in, login_challenge, signed_up};
 use crate::{test_app, test_app_with};

@@ -6,10 +6,7 @@
 use app::directory::Profession;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::{
-    emergency::EmergencyRules,
-    store::{AccountId, EmergencyStore, OutboxStore, PeopleStore},
-};
+use server::{emergency::EmergencyRules, store::AccountId};
 
 use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, json_get, listed,

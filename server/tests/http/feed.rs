@@ -8,10 +8,7 @@ use serde_json::{Value, json};
 use server::{
     audit::{AuditActor, AuditEntry},
     clock::Clock,
-    store::{
-        AccountId, AccountStatus, AccountStore, AuditStore, CareStore, IdentityStore,
-        IdentityWrite, OutboxStore, PeopleStore,
-    },
+    store::{AccountId, AccountStatus, IdentityWrite},
 };
 
 use super::fixtures::{
@@ -387,20 +384,15 @@ async fn the_24_month_boundary_holds_on_the_way_in_and_as_lines_age() {
     assert!(app.store.care_lines(&record).await.unwrap().is_empty());
     assert_eq!(audit_count(&app, AuditAction::CareHistoryPrune).await, 2);
     // Nothing of them is left: neither a version nor a key.
-    let database = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        app.dir.path().join("carnet.db").display()
-    ))
-    .await
-    .unwrap();
+    let mut database = app.behind_the_server().await;
     let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM care_line_versions")
-        .fetch_one(&database)
+        .fetch_one(&mut database)
         .await
         .unwrap();
     // The record has no other sealed item: its keys were the lines'.
     let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_keys WHERE account_id = $1")
         .bind(record.as_str())
-        .fetch_one(&database)
+        .fetch_one(&mut database)
         .await
         .unwrap();
     assert_eq!((versions, keys), (0, 0));
@@ -561,9 +553,7 @@ async fn the_commands_add_a_feed_load_a_file_with_its_report_and_revoke_the_feed
     directory(&app).await;
     let record = verified_record(&app, 0).await;
     let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_carnet"))
-            .arg("--data-dir")
-            .arg(app.dir.path())
+        app.carnet()
             .args(args)
             .env_remove("CARNET_MASTER_KEY")
             .env_remove("CARNET_AUDIT_KEY")

@@ -15,7 +15,7 @@ use axum::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 use serde_json::{Value, json};
-use server::store::{AccountId, AccountStore, OutboxStore, PeopleStore};
+use server::store::AccountId;
 use tower::ServiceExt;
 
 use crate::{START, TestApp, get, text};
@@ -141,12 +141,40 @@ pub async fn ask_recovery(app: &TestApp, contact: &str) -> Reply {
     post(&app.router, "/api/account/recover", json!({ "contact": contact }), None, &[]).await
 }
 
-/// Bytes of the database files (main file and write-ahead log), as someone copying them would.
-pub fn database_bytes(app: &TestApp) -> Vec<u8> {
-    let path = app.dir.path().join("carnet.db");
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
-    bytes
+/// Bytes of the database at rest, as someone copying its files would have them: the SQLite file
+/// and its write-ahead log, or the files of every table and index of the test's PostgreSQL
+/// database (written out first: a checkpoint).
+pub async fn database_bytes(app: &TestApp) -> Vec<u8> {
+    match &app.database {
+        crate::TestDatabase::Sqlite(path) => {
+            let mut bytes = std::fs::read(path).unwrap();
+            bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
+            bytes
+        }
+        crate::TestDatabase::Postgres(_) => {
+            let mut conn = app.behind_the_server().await;
+            sqlx::query("CHECKPOINT").execute(&mut conn).await.unwrap();
+            let data: String = sqlx::query_scalar("SELECT current_setting('data_directory')")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            let files: Vec<String> = sqlx::query_scalar(
+                "SELECT pg_relation_filepath(oid) FROM pg_class \
+                 WHERE pg_relation_filepath(oid) IS NOT NULL",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            let mut bytes = Vec::new();
+            for file in files {
+                let path = std::path::Path::new(&data).join(file);
+                bytes.extend(std::fs::read(&path).unwrap_or_default());
+                // A table past 1 GB continues in `.1`, `.2`…: not a test's.
+            }
+            assert!(!bytes.is_empty(), "the database's files were read");
+            bytes
+        }
+    }
 }
 
 pub const DOCTOR: &str = "10000000009";

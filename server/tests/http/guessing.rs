@@ -6,7 +6,6 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::store::{AuditStore, OutboxStore, RateStore};
 
 use super::fixtures::{
     DOCTOR, call, grant_all, json_get, password_then_code, patient_doctor_nurse, post_from, told,

@@ -5,7 +5,6 @@
 use app::directory::Profession;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::store::PeopleStore;
 
 use super::fixtures::signed_up;
 use super::fixtures::{

@@ -4,7 +4,6 @@
 
 use axum::http::{StatusCode, header};
 use serde_json::json;
-use server::store::{AccountStore, SessionStore};
 
 use super::fixtures::{
     PASSWORD, Reply, ask_recovery, last_code, login_challenge, post, signed_up, verify,

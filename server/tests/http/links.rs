@@ -6,7 +6,6 @@
 use app::summary::{jwe, link::PASSCODE_TRIES};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::store::{AuditStore, EmergencyLinkStore, OutboxStore};
 
 use super::fixtures::{
     DOCTOR, Reply, Session, call, database_bytes, post, professionals, record_id, signed_up,
@@ -109,7 +108,7 @@ async fn a_responder_opens_the_summary_with_the_passcode_and_wrong_ones_count_do
     assert_eq!(outbox[0].subject, "Votre résumé d'urgence Carnet a été consulté");
 
     // The database holds ciphertext only: no summary text, no key.
-    let bytes = database_bytes(&app);
+    let bytes = database_bytes(&app).await;
     let key_text = jwe::encode_key(&link.key);
     for secret in ["pénicilline", "Quincke", key_text.as_str(), "7391"] {
         assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret}");

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use base64::Engine;
 use server::messages::{Courier, Outbox};
-use server::store::OutboxStore;
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::TcpListener,

@@ -3,7 +3,6 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::store::{OutboxStore, PeopleStore};
 
 use super::fixtures::signed_up;
 use super::fixtures::{

@@ -6,10 +6,7 @@ use axum::http::StatusCode;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use p256::ecdsa::{Signature, signature::Signer};
 use serde_json::json;
-use server::{
-    account::lifecycle,
-    store::{AccountStatus, AccountStore, OutboxStore, PeopleStore},
-};
+use server::{account::lifecycle, store::AccountStatus};
 
 use super::fixtures::{
     AGENT, DENTIST, DOCTOR, PASSWORD, ask_recovery, call, card_login, directory_with_cards,

@@ -5,7 +5,6 @@
 use app::directory::Profession;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
-use server::store::PeopleStore;
 use tower::ServiceExt;
 
 use super::fixtures::{

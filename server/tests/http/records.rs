@@ -7,7 +7,6 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use server::store::SecretStore;
 use tower::ServiceExt;
 
 use super::fixtures::{
@@ -107,8 +106,7 @@ async fn a_deposit_resumes_after_a_dropped_chunk_and_is_sealed_at_rest() {
 
     // Neither the content nor the title is anywhere in the database files.
     app.store.scrub().await.unwrap();
-    let path = app.dir.path().join("carnet.db");
-    let stored = std::fs::read(&path).unwrap();
+    let stored = super::fixtures::database_bytes(&app).await;
     for secret in [&b"Secret m\xc3\xa9dical"[..], b"suivi tensionnel"] {
         assert!(!stored.windows(secret.len()).any(|w| w == secret), "found in clear");
     }

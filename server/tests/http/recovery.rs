@@ -3,7 +3,6 @@
 
 use axum::http::StatusCode;
 use serde_json::json;
-use server::store::OutboxStore;
 
 use super::fixtures::{
     PASSWORD, ask_recovery, code_in, last_code, login_challenge, post, session_cookie, signed_up,

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::{
     account::lifecycle::AccountRules,
-    store::{AccountStatus, AccountStore, ConsentMethod, OutboxStore, PeopleStore},
+    store::{AccountStatus, ConsentMethod},
 };
 
 use super::fixtures::{

@@ -8,7 +8,7 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::store::{AccountId, AuditStore, OutboxStore, SecretStore};
+use server::store::AccountId;
 
 use super::fixtures::{
     DOCTOR, NURSE, PDF, Session, call, deposit, grant_all, json_get, listed, meta,
@@ -272,12 +272,11 @@ async fn a_report_and_another_record(
     (jeanne, first, paul, second, report)
 }
 
-/// One statement on the test's database file, behind the server's back, as someone who can
-/// write to the disk would run it.
+/// One statement on the test's database, behind the server's back, as someone who can write to
+/// its disk would run it.
 async fn behind_the_server(app: &TestApp, statement: &str, binds: &[&str]) {
     use sqlx::Connection;
-    let url = format!("sqlite://{}", app.dir.path().join("carnet.db").display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let mut conn = app.behind_the_server().await;
     let mut query = sqlx::query(statement);
     for bind in binds {
         query = query.bind(*bind);
@@ -296,7 +295,7 @@ async fn an_item_moved_to_another_record_in_the_database_does_not_open_there() {
     // Someone who can write to the database moves the document, its upload and its key to
     // Paul's record: the rows say Paul's, the wrapping still says Jeanne's, and nothing opens.
     for table in ["documents", "uploads", "data_keys"] {
-        let statement = format!("UPDATE {table} SET account_id = ? WHERE account_id = ?");
+        let statement = format!("UPDATE {table} SET account_id = $1 WHERE account_id = $2");
         behind_the_server(&app, &statement, &[&second, &first]).await;
     }
     let moved = get(&app.router, &content(&second), Some(&paul.0)).await;
@@ -378,7 +377,7 @@ async fn a_document_row_moved_alone_to_another_record_does_not_open_there() {
     // Only the document's own row now says Paul's record; its upload and key say Jeanne's.
     behind_the_server(
         &app,
-        "UPDATE documents SET account_id = ? WHERE id = ?",
+        "UPDATE documents SET account_id = $1 WHERE id = $2",
         &[&second, &report],
     )
     .await;

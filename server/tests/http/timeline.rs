@@ -227,7 +227,7 @@ async fn the_timeline_holds_documents_profile_changes_and_care_events_newest_fir
     assert_eq!(seen[0]["items"], 1);
 
     // Nothing of the titles or the words is in the database files.
-    let bytes = std::fs::read(app.dir.path().join("carnet.db")).unwrap();
+    let bytes = super::fixtures::database_bytes(&app).await;
     for secret in [&b"palpitations"[..], b"Suivi cardiologique"] {
         assert!(!bytes.windows(secret.len()).any(|w| w == secret));
     }
@@ -235,9 +235,7 @@ async fn the_timeline_holds_documents_profile_changes_and_care_events_newest_fir
     // A text document deposited before words were kept becomes searchable at the next start.
     {
         use sqlx::Connection;
-        let path = app.dir.path().join("carnet.db");
-        let mut conn =
-            sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        let mut conn = app.behind_the_server().await;
         sqlx::query("UPDATE uploads SET sealed_terms = NULL").execute(&mut conn).await.unwrap();
         conn.close().await.unwrap();
     }

@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 
-use super::{BEGIN_WRITE, SqliteStore};
+use super::{begin_write, SqlStore};
 use crate::store::{RateDecision, RatePolicy, RateState, RateStore, StoreError};
 
 #[async_trait]
-impl RateStore for SqliteStore {
+impl RateStore for SqlStore {
     async fn rate_limit_try(
         &self,
         key: &str,
@@ -15,7 +15,7 @@ impl RateStore for SqliteStore {
     ) -> Result<RateDecision, StoreError> {
         // A write transaction from its first statement: a parallel try waits for this one's
         // count before it reads the state.
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let kept: Option<(i64, i64, i64)> = sqlx::query_as(
             "SELECT failures, blocked_until, last_try FROM rate_limits WHERE key = $1",
         )
@@ -81,8 +81,7 @@ mod tests {
     #[tokio::test]
     async fn rate_limits_count_in_parallel_forget_a_quiet_day_and_are_purged_then() {
         use crate::store::{FORGOTTEN_AFTER, PeopleStore};
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
+        let (store, _dir) = super::super::scratch().await;
         let policy = RatePolicy { free: 4, base_delay: 60, max_delay: 600, lock_after: 6 };
         let now = 1_000_000;
         // Ten tries at once: the four free ones pass, the others find the block the fourth set.

@@ -4,22 +4,24 @@ use std::collections::HashSet;
 
 use app::directory::{Profession, Professional, Rpps};
 use async_trait::async_trait;
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
 
-use super::{BEGIN_WRITE, SqliteStore, columns, insert_account};
+use super::DbRow;
+
+use super::{begin_write, SqlStore, columns, insert_account};
 use crate::store::{
     AccountId, AccountRecord, Event, ImportReport, NewRepresentation, PeopleStore,
     ProfessionalRecord, PurgeReport, RepresentationRecord, StoreError,
 };
 
 #[async_trait]
-impl PeopleStore for SqliteStore {
+impl PeopleStore for SqlStore {
     async fn import_directory(
         &self,
         entries: &[Professional],
         now: i64,
     ) -> Result<ImportReport, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let mut report = ImportReport::default();
         let known: HashSet<String> = sqlx::query_scalar("SELECT rpps FROM professionals")
             .fetch_all(&mut *tx)
@@ -30,9 +32,9 @@ impl PeopleStore for SqliteStore {
         for entry in entries {
             sqlx::query(
                 "INSERT INTO professionals (rpps, given_name, family_name, profession, \
-                 specialty, place, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7) \
+                 specialty, place, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7) \
                  ON CONFLICT (rpps) DO UPDATE SET given_name = $2, family_name = $3, \
-                 profession = $4, specialty = $5, place = $6, active = 1, updated_at = $7",
+                 profession = $4, specialty = $5, place = $6, active = TRUE, updated_at = $7",
             )
             .bind(entry.rpps.as_str())
             .bind(&entry.given_name)
@@ -53,7 +55,7 @@ impl PeopleStore for SqliteStore {
         // Whoever is not in this file left the directory: no new login, no running session.
         for rpps in known.iter().filter(|rpps| !listed.contains(rpps.as_str())) {
             let gone = sqlx::query(
-                "UPDATE professionals SET active = 0, updated_at = $1 WHERE rpps = $2 AND active = 1",
+                "UPDATE professionals SET active = FALSE, updated_at = $1 WHERE rpps = $2 AND active = TRUE",
             )
             .bind(now)
             .bind(rpps)
@@ -63,7 +65,7 @@ impl PeopleStore for SqliteStore {
         }
         sqlx::query(
             "DELETE FROM sessions WHERE professional_id IN \
-             (SELECT rpps FROM professionals WHERE active = 0)",
+             (SELECT rpps FROM professionals WHERE active = FALSE)",
         )
         .execute(&mut *tx)
         .await?;
@@ -92,7 +94,7 @@ impl PeopleStore for SqliteStore {
                 place: text("place")?,
             },
             public_key: row.try_get("public_key")?,
-            active: row.try_get::<i64, _>("active")? == 1,
+            active: row.try_get::<bool, _>("active")?,
         }))
     }
 
@@ -103,7 +105,7 @@ impl PeopleStore for SqliteStore {
     ) -> Result<Vec<Professional>, StoreError> {
         let pattern = format!("%{}%", query.to_lowercase().replace(['%', '_'], ""));
         let rows: Vec<String> = sqlx::query_scalar(
-            "SELECT rpps FROM professionals WHERE active = 1 AND (rpps = $1 \
+            "SELECT rpps FROM professionals WHERE active = TRUE AND (rpps = $1 \
              OR lower(given_name || ' ' || family_name) LIKE $2 \
              OR lower(family_name || ' ' || given_name) LIKE $2) \
              ORDER BY family_name, given_name LIMIT $3",
@@ -211,7 +213,7 @@ impl PeopleStore for SqliteStore {
         representation: &NewRepresentation<'_>,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         insert_account(&mut tx, account).await?;
         super::write_event(&mut tx, event).await?;
         sqlx::query(
@@ -260,7 +262,7 @@ impl PeopleStore for SqliteStore {
         now: i64,
         event: &Event<'_>,
     ) -> Result<Option<()>, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let result = sqlx::query(
             "UPDATE representations SET withdrawn_at = $1, withdrawn_by = $2 \
              WHERE account_id = $3 AND representative_id = $4 AND withdrawn_at IS NULL",
@@ -294,7 +296,7 @@ impl PeopleStore for SqliteStore {
         erasure_due_at: Option<i64>,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "UPDATE accounts SET status = 'closed', closed_at = coalesce(closed_at, $1), \
              retained_until = $2, erasure_due_at = $3 WHERE id = $4 AND status IN ('active', 'closed')",
@@ -315,7 +317,7 @@ impl PeopleStore for SqliteStore {
         account_id: &AccountId,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "UPDATE accounts SET status = 'active', closed_at = NULL, retained_until = NULL, \
              erasure_due_at = NULL WHERE id = $1 AND status = 'closed'",
@@ -329,7 +331,7 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn purge(&self, now: i64, absolute_timeout: i64) -> Result<PurgeReport, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let erased =
             sqlx::query("DELETE FROM accounts WHERE status = 'closed' AND erasure_due_at <= $1")
                 .bind(now)
@@ -371,7 +373,7 @@ const REPRESENTATION_COLUMNS: &str = "SELECT r.id, r.account_id, r.representativ
      r.consent_at, r.consent_method, r.recorded_by, r.withdrawn_at, a.given_name, \
      a.family_name, a.birth_date FROM representations r JOIN accounts a ON a.id = r.account_id";
 
-fn representation_from_row(row: &SqliteRow) -> Result<RepresentationRecord, StoreError> {
+fn representation_from_row(row: &DbRow) -> Result<RepresentationRecord, StoreError> {
     let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
     Ok(RepresentationRecord {
         id: row.try_get("id")?,

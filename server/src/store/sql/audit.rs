@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::{BEGIN_WRITE, SqliteStore};
+use super::{Conn, Db, SqlStore, begin_write, lock_audit};
 use crate::store::{
-    AccountId, AuditRows, AuditStore, Checkpoint, Hash, Node, StoreError, StoredEntry,
+    AccountId, AuditLock, AuditRows, AuditStore, Checkpoint, Hash, Node, StoreError, StoredEntry,
 };
 
 fn hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
@@ -21,7 +21,7 @@ fn number(value: u64) -> Result<i64, StoreError> {
 }
 
 async fn insert_checkpoint(
-    executor: impl sqlx::SqliteExecutor<'_>,
+    executor: impl sqlx::Executor<'_, Database = Db>,
     checkpoint: &Checkpoint,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -40,8 +40,8 @@ async fn insert_checkpoint(
 /// Commits a change of one row with its audit entry; a change that found no row (or several)
 /// is rolled back and `None`.
 pub(super) async fn commit_one(
-    mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
-    changed: sqlx::sqlite::SqliteQueryResult,
+    mut tx: sqlx::Transaction<'_, Db>,
+    changed: <Db as sqlx::Database>::QueryResult,
     audit: &AuditRows,
 ) -> Result<Option<()>, StoreError> {
     if changed.rows_affected() != 1 {
@@ -54,7 +54,7 @@ pub(super) async fn commit_one(
 
 /// Writes an audit entry's rows inside the caller's transaction.
 pub(super) async fn write_audit(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Conn,
     rows: &AuditRows,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -83,7 +83,7 @@ pub(super) async fn write_audit(
 }
 
 async fn insert_node<'e>(
-    executor: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    executor: impl sqlx::Executor<'e, Database = Db>,
     node: &Node,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -98,9 +98,13 @@ async fn insert_node<'e>(
 }
 
 #[async_trait]
-impl AuditStore for SqliteStore {
+impl AuditStore for SqlStore {
+    async fn lock_audit(&self) -> Result<AuditLock, StoreError> {
+        lock_audit(&self.pool).await
+    }
+
     async fn append_audit(&self, rows: &AuditRows) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         write_audit(&mut tx, rows).await?;
         tx.commit().await?;
         Ok(())
@@ -201,7 +205,7 @@ impl AuditStore for SqliteStore {
     }
 
     async fn insert_audit_nodes(&self, nodes: &[Node]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         for node in nodes {
             insert_node(&mut *tx, node).await?;
         }

@@ -6,16 +6,18 @@ use app::{
     vocabulary::Category,
 };
 use async_trait::async_trait;
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
+
+use super::DbRow;
 
 use super::{
-    BEGIN_WRITE, SqliteStore,
+    begin_write, SqlStore,
     columns::{code, parse, rpps_at},
 };
 use crate::store::{AccountId, AuditRows, GrantStore, Rpps, StoreError};
 
 #[async_trait]
-impl GrantStore for SqliteStore {
+impl GrantStore for SqlStore {
     async fn consent(&self, account_id: &AccountId, rpps: &Rpps) -> Result<Consent, StoreError> {
         let row = sqlx::query(
             "SELECT state, scope_all, categories, profile, until FROM grants \
@@ -36,7 +38,7 @@ impl GrantStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let (state, all, categories, profile, until) = match consent {
             Consent::None | Consent::Revoked => ("revoked", false, String::new(), false, None),
             Consent::Blocked => ("blocked", false, String::new(), false, None),
@@ -84,7 +86,7 @@ impl GrantStore for SqliteStore {
     }
 }
 
-fn consent_from(row: &SqliteRow) -> Result<Consent, StoreError> {
+fn consent_from(row: &DbRow) -> Result<Consent, StoreError> {
     let state: String = row.try_get("state")?;
     match state.as_str() {
         "revoked" => Ok(Consent::Revoked),

@@ -3,91 +3,38 @@
 
 use std::{path::Path, str::FromStr, time::Duration};
 
-use async_trait::async_trait;
-use sqlx::{
-    Row, SqlitePool,
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-    },
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 
-use app::api::validate::Contact;
+use super::SqlStore;
+use crate::store::{
+    StoreError,
+    audit::{AuditLock, Hold},
+};
 
-use super::{AccountId, AccountRecord, Event, EventOwner, Rpps, Store, StoreError};
-use crate::vault::WrappedKey;
+pub(super) type Db = sqlx::Sqlite;
 
-mod accounts;
-mod audit;
-mod care;
-mod codes;
-mod columns;
-mod emergency;
-mod episodes;
-mod grants;
-mod identities;
-mod links;
-mod notifications;
-mod outbox;
-mod people;
-mod profile;
-mod rate;
-mod records;
-mod secrets;
-mod sessions;
-mod uploads;
-
-/// Writes the `auth_events` rows of an event and its audit entry inside the caller's
-/// transaction.
-pub(super) async fn write_event(
-    tx: &mut sqlx::SqliteConnection,
-    event: &Event<'_>,
-) -> Result<(), StoreError> {
-    let (account_id, professional_id) = match event.owner {
-        EventOwner::Account(id) => (Some(id), None),
-        EventOwner::Professional(rpps) => (None, Some(rpps.as_str())),
-        EventOwner::Nobody => (None, None),
-    };
-    for name in event.names {
-        sqlx::query(
-            "INSERT INTO auth_events (at, event, account_id, professional_id, client_addr) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(event.at)
-        .bind(name.event_name())
-        .bind(account_id)
-        .bind(professional_id)
-        .bind(event.client_addr)
-        .execute(&mut *tx)
-        .await?;
-    }
-    audit::write_audit(tx, event.audit).await
+/// How every transaction of the store begins: taking the write lock at once. A deferred `BEGIN`
+/// reads a snapshot, and its first write then fails with `SQLITE_BUSY` at once, without waiting,
+/// if another connection (another request, or a command run beside the server) wrote since:
+/// the directory import run beside a busy server failed so ("database unavailable").
+pub(super) async fn begin_write(
+    pool: &sqlx::Pool<Db>,
+) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
 }
 
-/// Activates an account that proved its contact and has a password.
-async fn activate_in(
-    tx: &mut sqlx::SqliteConnection,
-    account_id: &AccountId,
-    now: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE accounts SET status = 'active', activated_at = $1 WHERE id = $2 \
-         AND status IN ('pending', 'awaiting') AND password_hash IS NOT NULL",
-    )
-    .bind(now)
-    .bind(account_id)
-    .execute(&mut *tx)
-    .await?;
+/// What a deleted secret leaves behind is overwritten now: `secure_delete` zeroes the freed
+/// pages of the database file, and truncating the write-ahead log drops its older copies.
+pub(super) async fn scrub(pool: &sqlx::Pool<Db>) -> Result<(), sqlx::Error> {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
     Ok(())
 }
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-#[derive(Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
-
-impl SqliteStore {
+impl SqlStore {
     /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
     #[tracing::instrument(skip_all)]
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
@@ -112,11 +59,30 @@ impl SqliteStore {
         tracing::info!(migrations = MIGRATIONS.iter().count(), "database ready");
         Ok(Self { pool })
     }
+}
 
-    /// Closes every connection; later queries fail. Used at shutdown and by tests.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
+/// The audit log's hold: an exclusive lock on `<database file>-audit.lock`, which every process
+/// opening the file takes (the server, and a command run beside it).
+pub(super) async fn lock_audit(pool: &sqlx::Pool<Db>) -> Result<AuditLock, StoreError> {
+    let mut path = pool.connect_options().get_filename().as_os_str().to_owned();
+    path.push("-audit.lock");
+    let file = tokio::task::spawn_blocking(move || {
+        let file =
+            std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(|_| StoreError::AuditLock(std::io::Error::other("the locking task stopped")))?
+    .map_err(StoreError::AuditLock)?;
+    Ok(AuditLock::new(Hold::File(file)))
+}
+
+/// A store of its own for one test, in a folder removed with it.
+#[cfg(test)]
+pub(crate) async fn scratch() -> (SqlStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    (SqlStore::open(&dir.path().join("carnet.db")).await.expect("a test database"), dir)
 }
 
 /// Runs the migrations on one connection with foreign keys off, as SQLite's procedure for
@@ -132,120 +98,21 @@ async fn migrate(options: SqliteConnectOptions) -> Result<(), StoreError> {
     if broken.is_empty() { Ok(()) } else { Err(StoreError::Corrupt) }
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    async fn health(&self) -> Result<(), StoreError> {
-        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.pool).await?;
-        Ok(())
-    }
-}
-
-/// Stores a new data key of the account, wrapped by the master key, inside `tx`: the sealed
-/// value it opens is written in the same transaction.
-async fn insert_data_key(
-    tx: &mut sqlx::SqliteConnection,
-    id: &str,
-    account_id: &AccountId,
-    key: &WrappedKey,
-    now: i64,
-) -> Result<(), StoreError> {
-    // The wrapping names the record; the row must say the same, or the key never opens.
-    if key.owner != account_id.as_str() {
-        return Err(StoreError::Corrupt);
-    }
-    sqlx::query(
-        "INSERT INTO data_keys (id, account_id, key_id, wrapped_key, created_at, owner_bound) \
-         VALUES ($1, $2, $3, $4, $5, 1)",
-    )
-    .bind(id)
-    .bind(account_id)
-    .bind(&key.key_id)
-    .bind(&key.wrapped)
-    .bind(now)
-    .execute(tx)
-    .await?;
-    Ok(())
-}
-
-const ACCOUNT_COLUMNS: &str = "SELECT id, contact_kind, contact, given_name, family_name, \
-     birth_date, locale, password_hash, status, created_at, opened_by, closed_at, \
-     retained_until, erasure_due_at, regular_doctor, break_glass_refused FROM accounts";
-
-async fn insert_account(
-    conn: &mut sqlx::SqliteConnection,
-    account: &AccountRecord,
-) -> Result<(), StoreError> {
-    let (contact_kind, contact) = match &account.contact {
-        Some(Contact::Email(address)) => (Some("email"), Some(address.as_str())),
-        Some(Contact::Phone(number)) => (Some("phone"), Some(number.as_str())),
-        None => (None, None),
-    };
-    sqlx::query(
-        "INSERT INTO accounts (id, kind, contact_kind, contact, given_name, family_name, \
-         birth_date, locale, password_hash, status, created_at, opened_by) \
-         VALUES ($1, 'patient', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(&account.id)
-    .bind(contact_kind)
-    .bind(contact)
-    .bind(&account.given_name)
-    .bind(&account.family_name)
-    .bind(&account.birth_date)
-    .bind(&account.locale)
-    .bind(&account.password_hash)
-    .bind(account.status)
-    .bind(account.created_at)
-    .bind(account.opened_by.as_ref().map(Rpps::as_str))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-fn account_from_row(row: &SqliteRow) -> Result<AccountRecord, StoreError> {
-    let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
-    let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(StoreError::from);
-    let time = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(StoreError::from);
-    let contact = match (optional("contact_kind")?.as_deref(), optional("contact")?) {
-        (Some("email"), Some(address)) => Some(Contact::Email(address)),
-        (Some("phone"), Some(number)) => Some(Contact::Phone(number)),
-        (None, None) => None,
-        _ => return Err(StoreError::Corrupt),
-    };
-    Ok(AccountRecord {
-        id: row.try_get("id")?,
-        contact,
-        given_name: text("given_name")?,
-        family_name: text("family_name")?,
-        birth_date: text("birth_date")?,
-        locale: text("locale")?,
-        password_hash: optional("password_hash")?,
-        status: row.try_get("status")?,
-        created_at: row.try_get("created_at")?,
-        opened_by: columns::optional_rpps_at(row, "opened_by")?,
-        closed_at: time("closed_at")?,
-        retained_until: time("retained_until")?,
-        erasure_due_at: time("erasure_due_at")?,
-        regular_doctor: columns::optional_rpps_at(row, "regular_doctor")?,
-        break_glass_refused: row.try_get("break_glass_refused")?,
-    })
-}
-
-/// How every transaction of the store begins: taking the write lock at once. A deferred `BEGIN`
-/// reads a snapshot, and its first write then fails with `SQLITE_BUSY` at once, without waiting,
-/// if another connection (another request, or a command run beside the server) wrote since:
-/// the directory import run beside a busy server failed so ("database unavailable").
-const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{AccountStatus, AccountStore, SecretStore, SessionOwner, SessionStore};
+    use app::api::validate::Contact;
+    use sqlx::Row;
+
+    use crate::store::{
+        AccountStatus, AccountStore, SecretStore, SessionOwner, SessionStore, Store,
+    };
 
     #[tokio::test]
     async fn file_is_created_with_wal_foreign_keys_and_migrations() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/carnet.db");
-        let store = SqliteStore::open(&path).await.unwrap();
+        let store = SqlStore::open(&path).await.unwrap();
         assert!(path.exists());
 
         let mut conn = store.pool.acquire().await.unwrap();
@@ -270,7 +137,7 @@ mod tests {
 
         // Opening again is idempotent: migrations are not re-applied, the instance is kept.
         store.close().await;
-        let again = SqliteStore::open(&path).await.unwrap();
+        let again = SqlStore::open(&path).await.unwrap();
         again.health().await.unwrap();
     }
 
@@ -308,7 +175,7 @@ mod tests {
         }
         conn.close().await.unwrap();
 
-        let store = SqliteStore::open(&path).await.unwrap();
+        let store = SqlStore::open(&path).await.unwrap();
         let account = store.account_by_id(&"a".into()).await.unwrap().expect("account kept");
         assert_eq!(account.contact, Some(Contact::Email("a@b.fr".into())));
         assert_eq!(account.status, AccountStatus::Active);
@@ -353,7 +220,7 @@ mod tests {
         }
         conn.close().await.unwrap();
 
-        let store = SqliteStore::open(&path).await.unwrap();
+        let store = SqlStore::open(&path).await.unwrap();
         let plain: Vec<(i64, bool)> =
             sqlx::query_as("SELECT seq, plain_access FROM audit_entries ORDER BY seq")
                 .fetch_all(&store.pool)
@@ -369,7 +236,7 @@ mod tests {
     #[tokio::test]
     async fn enums_are_stored_as_their_names_and_an_unknown_name_is_corrupt_data() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
+        let store = SqlStore::open(&dir.path().join("carnet.db")).await.unwrap();
         let row = sqlx::query("SELECT $1 AS status, 'frozen' AS unknown")
             .bind(AccountStatus::Awaiting)
             .fetch_one(&store.pool)
@@ -384,7 +251,7 @@ mod tests {
     #[tokio::test]
     async fn health_fails_once_closed() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
+        let store = SqlStore::open(&dir.path().join("carnet.db")).await.unwrap();
         store.health().await.unwrap();
         store.close().await;
         assert!(matches!(store.health().await, Err(StoreError::Unavailable(_))));

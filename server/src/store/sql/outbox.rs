@@ -1,13 +1,15 @@
 //! The local outbox's rows.
 
 use async_trait::async_trait;
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
 
-use super::SqliteStore;
+use super::DbRow;
+
+use super::SqlStore;
 use crate::store::{Channel, OutboxMessage, OutboxStore, StoreError};
 
 #[async_trait]
-impl OutboxStore for SqliteStore {
+impl OutboxStore for SqlStore {
     async fn push_outbox(
         &self,
         channel: Channel,
@@ -90,7 +92,7 @@ impl OutboxStore for SqliteStore {
     }
 }
 
-fn outbox_rows(rows: &[SqliteRow]) -> Result<Vec<OutboxMessage>, StoreError> {
+fn outbox_rows(rows: &[DbRow]) -> Result<Vec<OutboxMessage>, StoreError> {
     rows.iter()
         .map(|row| {
             Ok(OutboxMessage {

@@ -1,13 +1,15 @@
 //! [`CodeStore`] on SQLite: one-time codes and their decoys.
 
 use async_trait::async_trait;
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
 
-use super::SqliteStore;
+use super::DbRow;
+
+use super::SqlStore;
 use crate::store::{CodeAttempt, CodeStore, CodeTry, NewCode, StoreError};
 
 #[async_trait]
-impl CodeStore for SqliteStore {
+impl CodeStore for SqlStore {
     async fn insert_code(&self, code: &NewCode<'_>) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO one_time_codes (challenge_hash, account_id, purpose, code_hash, \
@@ -42,7 +44,7 @@ impl CodeStore for SqliteStore {
         .bind(i64::from(max_attempts))
         .fetch_optional(&self.pool)
         .await?;
-        let count = |row: &SqliteRow| {
+        let count = |row: &DbRow| {
             u32::try_from(row.try_get::<i64, _>("attempts")?).map_err(|_| StoreError::Corrupt)
         };
         if let Some(row) = row {

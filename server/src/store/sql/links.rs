@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use crate::store::AuditRows;
 
-use super::{BEGIN_WRITE, SqliteStore};
+use super::{begin_write, SqlStore};
 use crate::store::{
     AccountId, EmergencyLinkRecord, EmergencyLinkStore, LinkId, NewEmergencyLink, StoreError,
 };
@@ -14,16 +14,16 @@ const LINK_COLUMNS: &str = "SELECT id, account_id, passcode_hash, failures, view
 
 /// Still opens at `?now` (bound as `?1`) with fewer than `?2` wrong passcodes.
 const LINK_LIVE: &str = "revoked_at IS NULL AND expires_at > $1 AND failures < $2 \
-     AND NOT (single_use = 1 AND views > 0)";
+     AND NOT (single_use = TRUE AND views > 0)";
 
 #[async_trait]
-impl EmergencyLinkStore for SqliteStore {
+impl EmergencyLinkStore for SqlStore {
     async fn create_emergency_link(
         &self,
         link: &NewEmergencyLink<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "INSERT INTO emergency_links (id, account_id, jwe, fhir_jwe, passcode_hash, \
              single_use, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -33,7 +33,7 @@ impl EmergencyLinkStore for SqliteStore {
         .bind(link.jwe)
         .bind(link.fhir_jwe)
         .bind(link.passcode_hash)
-        .bind(i64::from(link.single_use))
+        .bind(link.single_use)
         .bind(link.created_at)
         .bind(link.expires_at)
         .execute(&mut *tx)
@@ -71,7 +71,7 @@ impl EmergencyLinkStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<()>, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE emergency_links SET revoked_at = $1 \
              WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
@@ -108,17 +108,17 @@ impl EmergencyLinkStore for SqliteStore {
         tries: u32,
         audit: &AuditRows,
     ) -> Result<Option<()>, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         // A reserved try was counted: the link is live with one failure more than it has.
         let live = if reserved {
             "revoked_at IS NULL AND expires_at > $1 AND failures <= $2 AND failures > 0 \
-             AND NOT (single_use = 1 AND views > 0)"
+             AND NOT (single_use = TRUE AND views > 0)"
         } else {
             LINK_LIVE
         };
         let done = sqlx::query(&format!(
             "UPDATE emergency_links SET views = views + 1, failures = failures - $4, \
-             revoked_at = CASE WHEN single_use = 1 THEN $1 ELSE revoked_at END \
+             revoked_at = CASE WHEN single_use = TRUE THEN $1 ELSE revoked_at END \
              WHERE id = $3 AND {live}"
         ))
         .bind(now)

@@ -1,11 +1,13 @@
 //! [`RecordStore`] on SQLite: documents and their versions.
 
 use async_trait::async_trait;
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
+
+use super::DbRow;
 
 use super::uploads::{UPLOAD_COLUMNS, upload_from};
 use super::{
-    BEGIN_WRITE, SqliteStore,
+    begin_write, SqlStore,
     columns::{parse, party_from},
 };
 use crate::store::{
@@ -23,9 +25,9 @@ fn document_query(filter: &str) -> String {
     format!("{} {filter}", DOCUMENT_QUERY.replace("{UPLOAD}", UPLOAD_COLUMNS))
 }
 
-fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
+fn document_from(row: &DbRow) -> Result<DocumentRecord, StoreError> {
     let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
-    let flag = |name: &str| row.try_get::<i64, _>(name).map(|v| v == 1).map_err(StoreError::from);
+    let flag = |name: &str| row.try_get::<bool, _>(name).map_err(StoreError::from);
     let mut upload = upload_from(row)?;
     // The document's record, which is the one it is listed and read in: a document row (or a
     // version) pointed at another record's upload does not open there.
@@ -48,7 +50,7 @@ fn document_from(row: &SqliteRow) -> Result<DocumentRecord, StoreError> {
 }
 
 #[async_trait]
-impl RecordStore for SqliteStore {
+impl RecordStore for SqlStore {
     async fn documents(&self, account_id: &AccountId) -> Result<Vec<DocumentRecord>, StoreError> {
         let rows = sqlx::query(&document_query(
             "WHERE d.account_id = $1 ORDER BY u.care_date DESC, v.deposited_at DESC",
@@ -77,7 +79,7 @@ impl RecordStore for SqliteStore {
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("UPDATE documents SET masked = $1 WHERE account_id = $2 AND id = $3")
             .bind(masked)
             .bind(account_id)
@@ -95,7 +97,7 @@ impl RecordStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let result = sqlx::query(
             "UPDATE documents SET withdrawn_at = $1 \
              WHERE account_id = $2 AND id = $3 AND withdrawn_at IS NULL",
@@ -115,10 +117,10 @@ impl RecordStore for SqliteStore {
         id: &DocumentId,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query(
-            "UPDATE documents SET awaiting_announcement = 0 \
-             WHERE id = $1 AND account_id = $2 AND awaiting_announcement = 1",
+            "UPDATE documents SET awaiting_announcement = FALSE \
+             WHERE id = $1 AND account_id = $2 AND awaiting_announcement = TRUE",
         )
         .bind(id)
         .bind(account_id)

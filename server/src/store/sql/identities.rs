@@ -4,7 +4,7 @@ use app::ins::Ins;
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::{BEGIN_WRITE, SqliteStore, columns::optional_rpps_at};
+use super::{begin_write, SqlStore, columns::optional_rpps_at};
 use crate::store::{
     AccountId, AuditRows, IdentityRecord, IdentityStore, IdentityWrite, StoreError,
 };
@@ -21,7 +21,7 @@ const UPSERT: &str = "INSERT INTO identities (account_id, ins, verified_by, veri
      ins = excluded.ins, changed_at = excluded.changed_at";
 
 #[async_trait]
-impl IdentityStore for SqliteStore {
+impl IdentityStore for SqlStore {
     async fn identity(&self, account_id: &AccountId) -> Result<Option<IdentityRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT ins, verified_by, verified_at FROM identities WHERE account_id = $1",
@@ -66,7 +66,7 @@ impl IdentityStore for SqliteStore {
             }
             None => sqlx::query("DELETE FROM identities WHERE account_id = $1").bind(account_id),
         };
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         change.execute(&mut *tx).await?;
         // The care history the insurer's feed drew in under another verified INS (or under one
         // no longer verified) is not this record's: it goes with the change.

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use crate::store::AuditRows;
 use sqlx::Row;
 
-use super::{BEGIN_WRITE, SqliteStore, columns::optional_rpps_at};
+use super::{begin_write, SqlStore, columns::optional_rpps_at};
 use crate::store::{AccountId, NotificationRecord, NotificationStore, Recipient, Rpps, StoreError};
 
 fn recipient_columns(recipient: &Recipient) -> (&'static str, &str) {
@@ -16,7 +16,7 @@ fn recipient_columns(recipient: &Recipient) -> (&'static str, &str) {
 }
 
 #[async_trait]
-impl NotificationStore for SqliteStore {
+impl NotificationStore for SqlStore {
     async fn push_notification(
         &self,
         recipient: &Recipient,
@@ -54,7 +54,7 @@ impl NotificationStore for SqliteStore {
         )
         .bind(recipient_kind)
         .bind(recipient)
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -78,7 +78,7 @@ impl NotificationStore for SqliteStore {
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
         let (recipient_kind, recipient) = recipient_columns(recipient);
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "UPDATE notifications SET read_at = $1 \
              WHERE recipient_kind = $2 AND recipient = $3 AND read_at IS NULL",

@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 
-use super::{BEGIN_WRITE, SqliteStore, insert_data_key, write_event};
+use super::{begin_write, SqlStore, insert_data_key, write_event};
 use crate::{
     store::{AccountId, Event, SecretStore, StoreError, StoredSecret, TotpState},
     vault::WrappedKey,
 };
 
 #[async_trait]
-impl SecretStore for SqliteStore {
+impl SecretStore for SqlStore {
     async fn set_totp_secret(
         &self,
         account_id: &AccountId,
@@ -24,7 +24,7 @@ impl SecretStore for SqliteStore {
             Some(_) => ("totp_pending_secret", "totp_pending_data_key"),
             None => ("totp_secret", "totp_data_key"),
         };
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let previous: Option<Option<String>> =
             sqlx::query_scalar(&format!("SELECT {key_column} FROM accounts WHERE id = $1"))
                 .bind(account_id)
@@ -50,7 +50,7 @@ impl SecretStore for SqliteStore {
     }
 
     async fn scrub(&self) -> Result<(), StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        super::scrub(&self.pool).await?;
         Ok(())
     }
 
@@ -96,14 +96,14 @@ impl SecretStore for SqliteStore {
     }
 
     async fn data_keys_bound(&self) -> Result<bool, StoreError> {
-        sqlx::query_scalar("SELECT data_keys_bound = 1 FROM instance WHERE id = 1")
+        sqlx::query_scalar("SELECT data_keys_bound = TRUE FROM instance WHERE id = 1")
             .fetch_one(&self.pool)
             .await
             .map_err(StoreError::from)
     }
 
     async fn set_data_keys_bound(&self) -> Result<(), StoreError> {
-        sqlx::query("UPDATE instance SET data_keys_bound = 1 WHERE id = 1")
+        sqlx::query("UPDATE instance SET data_keys_bound = TRUE WHERE id = 1")
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -118,7 +118,7 @@ impl SecretStore for SqliteStore {
     }
 
     async fn replace_data_keys(&self, keys: &[(String, WrappedKey)]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         for (id, key) in keys {
             sqlx::query(
                 "UPDATE data_keys SET key_id = $1, wrapped_key = $2, owner_bound = 1 WHERE id = $3",
@@ -138,7 +138,7 @@ impl SecretStore for SqliteStore {
         account_id: &AccountId,
         event: &Event<'_>,
     ) -> Result<Option<()>, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let replaced: Option<Option<String>> = sqlx::query_scalar(
             "SELECT totp_data_key FROM accounts WHERE id = $1 AND totp_pending_secret IS NOT NULL",
         )
@@ -149,7 +149,7 @@ impl SecretStore for SqliteStore {
         sqlx::query(
             "UPDATE accounts SET totp_secret = totp_pending_secret, \
              totp_data_key = totp_pending_data_key, totp_pending_secret = NULL, \
-             totp_pending_data_key = NULL, totp_enabled = 1, totp_last_step = NULL WHERE id = $1",
+             totp_pending_data_key = NULL, totp_enabled = TRUE, totp_last_step = NULL WHERE id = $1",
         )
         .bind(account_id)
         .execute(&mut *tx)
@@ -193,7 +193,7 @@ impl SecretStore for SqliteStore {
         account_id: &AccountId,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let keys: Option<(Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT totp_data_key, totp_pending_data_key FROM accounts WHERE id = $1",
         )
@@ -202,7 +202,7 @@ impl SecretStore for SqliteStore {
         .await?;
         sqlx::query(
             "UPDATE accounts SET totp_secret = NULL, totp_data_key = NULL, \
-             totp_pending_secret = NULL, totp_pending_data_key = NULL, totp_enabled = 0, \
+             totp_pending_secret = NULL, totp_pending_data_key = NULL, totp_enabled = FALSE, \
              totp_last_step = NULL WHERE id = $1",
         )
         .bind(account_id)
@@ -217,7 +217,7 @@ impl SecretStore for SqliteStore {
     }
 
     async fn totp(&self, account_id: &AccountId) -> Result<Option<TotpState>, StoreError> {
-        let row: Option<(Option<Vec<u8>>, i64, Option<String>, Option<String>, Option<Vec<u8>>)> =
+        let row: Option<(Option<Vec<u8>>, bool, Option<String>, Option<String>, Option<Vec<u8>>)> =
             sqlx::query_as(
                 "SELECT a.totp_secret, a.totp_enabled, a.totp_data_key, k.key_id, k.wrapped_key \
                  FROM accounts a LEFT JOIN data_keys k ON k.id = a.totp_data_key WHERE a.id = $1",
@@ -236,7 +236,7 @@ impl SecretStore for SqliteStore {
             (None, _, _) => StoredSecret::Legacy(content),
             _ => return Err(StoreError::Corrupt),
         };
-        Ok(Some(TotpState { secret, enabled: enabled == 1 }))
+        Ok(Some(TotpState { secret, enabled }))
     }
 
     async fn use_totp_step(&self, account_id: &AccountId, step: i64) -> Result<bool, StoreError> {

@@ -1,9 +1,11 @@
 //! What several tables store alike: the words of the vocabulary by their wire names, the party
 //! who wrote a row in two columns, and the rows of one account.
 
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
 
-use super::SqliteStore;
+use super::DbRow;
+
+use super::SqlStore;
 use crate::store::{AccountId, Party, Rpps, StoreError};
 
 /// How a word of the vocabulary is stored: its name on the wire (`lab_results`, `text/plain`).
@@ -22,12 +24,12 @@ pub(super) fn rpps(text: &str) -> Result<Rpps, StoreError> {
 }
 
 /// The RPPS in a row's column.
-pub(super) fn rpps_at(row: &SqliteRow, column: &str) -> Result<Rpps, StoreError> {
+pub(super) fn rpps_at(row: &DbRow, column: &str) -> Result<Rpps, StoreError> {
     rpps(row.try_get(column)?)
 }
 
 /// The RPPS in a row's column, if any.
-pub(super) fn optional_rpps_at(row: &SqliteRow, column: &str) -> Result<Option<Rpps>, StoreError> {
+pub(super) fn optional_rpps_at(row: &DbRow, column: &str) -> Result<Option<Rpps>, StoreError> {
     row.try_get::<Option<&str>, _>(column)?.map(rpps).transpose()
 }
 
@@ -49,16 +51,16 @@ pub(super) fn party_from(kind: &str, who: Option<String>) -> Result<Party, Store
 }
 
 /// The party named by two columns of a row (`…_kind` and its identifier).
-pub(super) fn party_at(row: &SqliteRow, kind: &str, id: &str) -> Result<Party, StoreError> {
+pub(super) fn party_at(row: &DbRow, kind: &str, id: &str) -> Result<Party, StoreError> {
     let kind: String = row.try_get(kind)?;
     party_from(&kind, row.try_get(id)?)
 }
 
 /// The rows a query with one parameter, an account, answers.
 pub(super) async fn account_rows(
-    store: &SqliteStore,
+    store: &SqlStore,
     sql: &str,
     account_id: &AccountId,
-) -> Result<Vec<SqliteRow>, StoreError> {
+) -> Result<Vec<DbRow>, StoreError> {
     sqlx::query(sql).bind(account_id).fetch_all(&store.pool).await.map_err(StoreError::from)
 }

@@ -1,10 +1,12 @@
 //! The care episodes in SQLite, with their tags.
 
 use async_trait::async_trait;
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
+
+use super::DbRow;
 
 use super::{
-    BEGIN_WRITE, SqliteStore,
+    begin_write, SqlStore,
     columns::{account_rows, party_at, party_columns},
     insert_data_key,
 };
@@ -17,13 +19,13 @@ use crate::{
 };
 
 #[async_trait]
-impl EpisodeStore for SqliteStore {
+impl EpisodeStore for SqlStore {
     async fn create_episode(
         &self,
         episode: &NewEpisode<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         insert_data_key(&mut tx, episode.data_key, episode.account_id, episode.key, episode.now)
             .await?;
         let (kind, who) = party_columns(episode.author);
@@ -51,7 +53,7 @@ impl EpisodeStore for SqliteStore {
              JOIN data_keys k ON k.id = e.data_key WHERE e.account_id = $1 \
              ORDER BY e.created_at, e.id";
         let rows = account_rows(self, sql, account_id).await?;
-        let episode = |row: &SqliteRow| -> Result<EpisodeRecord, StoreError> {
+        let episode = |row: &DbRow| -> Result<EpisodeRecord, StoreError> {
             let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
             Ok(EpisodeRecord {
                 id: row.try_get("id")?,
@@ -74,7 +76,7 @@ impl EpisodeStore for SqliteStore {
              FROM episode_items t JOIN episodes e ON e.id = t.episode_id \
              WHERE e.account_id = $1 ORDER BY t.tagged_at, t.item_id";
         let rows = account_rows(self, sql, account_id).await?;
-        let tag = |row: &SqliteRow| -> Result<TagRecord, StoreError> {
+        let tag = |row: &DbRow| -> Result<TagRecord, StoreError> {
             Ok(TagRecord {
                 episode_id: row.try_get("episode_id")?,
                 item_id: row.try_get("item_id")?,
@@ -92,7 +94,7 @@ impl EpisodeStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let (kind, who) = party_columns(tagger);
         let done = sqlx::query(
             "INSERT INTO episode_items (episode_id, item_id, tagger_kind, tagger_id, tagged_at) \
@@ -116,7 +118,7 @@ impl EpisodeStore for SqliteStore {
         item_id: &str,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query("DELETE FROM episode_items WHERE episode_id = $1 AND item_id = $2")
             .bind(episode_id)
             .bind(item_id)

@@ -1,10 +1,12 @@
 //! [`UploadStore`] on SQLite.
 
 use async_trait::async_trait;
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
+
+use super::DbRow;
 
 use super::{
-    BEGIN_WRITE, SqliteStore,
+    begin_write, SqlStore,
     columns::{code, parse, party_columns, party_from},
     insert_data_key,
 };
@@ -22,7 +24,7 @@ pub(super) const UPLOAD_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account
      u.received, u.chunks, u.finished_at, u.sealed_terms, u.created_at AS u_created_at, \
      u.hidden_from_representatives AS u_hidden, u.awaiting_announcement AS u_awaiting";
 
-pub(super) fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
+pub(super) fn upload_from(row: &DbRow) -> Result<UploadRecord, StoreError> {
     let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
     let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(StoreError::from);
     let number = |name: &str| row.try_get::<i64, _>(name).map_err(StoreError::from);
@@ -57,13 +59,13 @@ pub(super) fn upload_from(row: &SqliteRow) -> Result<UploadRecord, StoreError> {
 }
 
 #[async_trait]
-impl UploadStore for SqliteStore {
+impl UploadStore for SqlStore {
     async fn create_upload(
         &self,
         upload: &NewUpload<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         insert_data_key(&mut tx, upload.data_key, upload.account_id, upload.key, upload.now)
             .await?;
         let (kind, who) = party_columns(upload.uploader);
@@ -140,7 +142,7 @@ impl UploadStore for SqliteStore {
     ) -> Result<AppendOutcome, StoreError> {
         let offset = i64::try_from(offset).map_err(|_| StoreError::Corrupt)?;
         let length = i64::try_from(plain_len).map_err(|_| StoreError::Corrupt)?;
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         // Moving the counters only if the upload stands at `offset` serialises parallel sends
         // of the same chunk: one wins, the other is told where the upload now stands.
         let index: Option<i64> = sqlx::query_scalar(
@@ -190,7 +192,7 @@ impl UploadStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<Deposited>, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let row = sqlx::query(
             "UPDATE uploads SET finished_at = $1, sealed_terms = COALESCE($2, sealed_terms) WHERE id = $3 \
              AND finished_at IS NULL AND received = size RETURNING account_id, uploader_kind, uploader, category, \
@@ -279,7 +281,7 @@ impl UploadStore for SqliteStore {
         Ok(())
     }
     async fn purge_uploads(&self, before: i64) -> Result<usize, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let keys: Vec<String> = sqlx::query_scalar(
             "DELETE FROM uploads WHERE finished_at IS NULL AND created_at < $1 RETURNING data_key",
         )

@@ -3,14 +3,14 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::{BEGIN_WRITE, SqliteStore, activate_in, write_event};
+use super::{Conn, SqlStore, activate_in, begin_write, write_event};
 use crate::store::{
     AccountId, Device, DeviceSeen, Event, NewSession, SessionOwner, SessionRecord, SessionStore,
     StoreError,
 };
 
 #[async_trait]
-impl SessionStore for SqliteStore {
+impl SessionStore for SqlStore {
     async fn create_session(
         &self,
         session: &NewSession<'_>,
@@ -20,7 +20,7 @@ impl SessionStore for SqliteStore {
             SessionOwner::Account(id) => (Some(id), None),
             SessionOwner::Professional(rpps) => (None, Some(rpps.as_str())),
         };
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         if let (true, Some(id)) = (session.activate, account_id) {
             activate_in(&mut tx, id, session.now).await?;
         }
@@ -57,7 +57,7 @@ impl SessionStore for SqliteStore {
             "UPDATE sessions SET last_seen_at = $1 \
              WHERE token_hash = $2 AND last_seen_at > $1 - idle_timeout AND created_at > $3 \
                AND (professional_id IS NULL OR EXISTS (SELECT 1 FROM professionals p \
-                    WHERE p.rpps = professional_id AND p.active = 1)) \
+                    WHERE p.rpps = professional_id AND p.active = TRUE)) \
              RETURNING account_id, professional_id, acting_for, csrf_token",
         )
         .bind(now)
@@ -86,7 +86,7 @@ impl SessionStore for SqliteStore {
         acting_for: Option<&AccountId>,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("UPDATE sessions SET acting_for = $1 WHERE token_hash = $2")
             .bind(acting_for)
             .bind(token_hash)
@@ -121,7 +121,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn record_event(&self, event: &Event<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         write_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(())
@@ -138,13 +138,13 @@ impl SessionStore for SqliteStore {
 
 /// Notes that the account signed in from this device, and whether it is a new one.
 async fn remember_device(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Conn,
     account_id: &AccountId,
     device: &Device<'_>,
     now: i64,
 ) -> Result<DeviceSeen, StoreError> {
     let (known, this): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(device_hash = $1), 0) FROM known_devices \
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN device_hash = $1 THEN 1 ELSE 0 END), 0) FROM known_devices \
          WHERE account_id = $2",
     )
     .bind(device.hash)

@@ -2,10 +2,12 @@
 
 use crate::store::AuditRows;
 use async_trait::async_trait;
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
+
+use super::DbRow;
 
 use super::columns::rpps_at;
-use super::{ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, insert_data_key};
+use super::{ACCOUNT_COLUMNS, begin_write, SqlStore, account_from_row, insert_data_key};
 use crate::{
     store::{
         AccountId, AccountRecord, BreakGlassId, BreakGlassRecord, EmergencyStore, NewBreakGlass,
@@ -18,7 +20,7 @@ const BREAK_GLASS_COLUMNS: &str = "SELECT b.id, b.account_id, b.rpps, b.data_key
      k.key_id, k.wrapped_key, b.sealed_reason, b.started_at, b.expires_at, b.ended_at \
      FROM break_glass_sessions b JOIN data_keys k ON k.id = b.data_key";
 
-fn break_glass_from(row: &SqliteRow) -> Result<BreakGlassRecord, StoreError> {
+fn break_glass_from(row: &DbRow) -> Result<BreakGlassRecord, StoreError> {
     Ok(BreakGlassRecord {
         id: row.try_get("id")?,
         account_id: row.try_get("account_id")?,
@@ -37,14 +39,14 @@ fn break_glass_from(row: &SqliteRow) -> Result<BreakGlassRecord, StoreError> {
 }
 
 #[async_trait]
-impl EmergencyStore for SqliteStore {
+impl EmergencyStore for SqlStore {
     async fn set_break_glass_refused(
         &self,
         account_id: &AccountId,
         refused: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("UPDATE accounts SET break_glass_refused = $1 WHERE id = $2")
             .bind(refused)
             .bind(account_id)
@@ -77,7 +79,7 @@ impl EmergencyStore for SqliteStore {
         session: &NewBreakGlass<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         insert_data_key(
             &mut tx,
             session.data_key,
@@ -135,7 +137,7 @@ impl EmergencyStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<()>, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE break_glass_sessions SET ended_at = $1 \
              WHERE id = $2 AND rpps = $3 AND ended_at IS NULL AND expires_at > $1",

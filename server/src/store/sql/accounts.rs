@@ -4,12 +4,12 @@ use app::api::validate::Contact;
 use async_trait::async_trait;
 
 use super::{
-    ACCOUNT_COLUMNS, BEGIN_WRITE, SqliteStore, account_from_row, activate_in, insert_account,
+    ACCOUNT_COLUMNS, begin_write, SqlStore, account_from_row, activate_in, insert_account,
     write_event,
 };
 use crate::store::{AccountId, AccountRecord, AccountStore, AuditRows, Event, Rpps, StoreError};
 
-impl SqliteStore {
+impl SqlStore {
     /// Sets one of the account's own settings (`column`, named here, never from input), with
     /// the change's audit entry.
     async fn set_account_setting(
@@ -19,7 +19,7 @@ impl SqliteStore {
         account_id: &AccountId,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(&format!("UPDATE accounts SET {column} = $1 WHERE id = $2"))
             .bind(value)
             .bind(account_id)
@@ -32,13 +32,13 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl AccountStore for SqliteStore {
+impl AccountStore for SqlStore {
     async fn create_account(
         &self,
         account: &AccountRecord,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         insert_account(&mut tx, account).await?;
         write_event(&mut tx, event).await?;
         tx.commit().await?;
@@ -80,7 +80,7 @@ impl AccountStore for SqliteStore {
         activate: bool,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(account_id)
@@ -109,7 +109,7 @@ impl AccountStore for SqliteStore {
         contact: &Contact,
         event: &Event<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let (kind, value) = match contact {
             Contact::Email(address) => ("email", address),
             Contact::Phone(number) => ("phone", number),

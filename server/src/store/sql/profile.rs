@@ -1,10 +1,12 @@
 //! [`ProfileStore`] on SQLite.
 
 use async_trait::async_trait;
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
+
+use super::DbRow;
 
 use super::{
-    BEGIN_WRITE, SqliteStore,
+    begin_write, SqlStore,
     columns::{account_rows, code, parse, party_at, party_columns, party_from},
     insert_data_key,
 };
@@ -23,7 +25,7 @@ const ENTRY_COLUMNS: &str = "SELECT e.id, e.account_id, e.section, e.data_key, k
      FROM profile_entries e JOIN data_keys k ON k.id = e.data_key \
      JOIN profile_versions v ON v.entry_id = e.id AND v.version = e.current_version";
 
-fn entry_from(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
+fn entry_from(row: &DbRow) -> Result<EntryRecord, StoreError> {
     let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
     let optional = |name: &str| row.try_get::<Option<String>, _>(name).map_err(StoreError::from);
     Ok(EntryRecord {
@@ -50,13 +52,13 @@ fn entry_from(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
 }
 
 #[async_trait]
-impl ProfileStore for SqliteStore {
+impl ProfileStore for SqlStore {
     async fn create_entry(
         &self,
         entry: &NewEntry<'_>,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         insert_data_key(&mut tx, entry.data_key, entry.account_id, entry.key, entry.now).await?;
         let (kind, who) = party_columns(entry.author);
         sqlx::query(
@@ -159,7 +161,7 @@ impl ProfileStore for SqliteStore {
         version: &NewVersion<'_>,
         audit: &AuditRows,
     ) -> Result<Option<()>, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let moved = sqlx::query(
             "UPDATE profile_entries SET current_version = current_version + 1 \
              WHERE id = $1 AND account_id = $2 AND current_version = $3 AND removed_at IS NULL",
@@ -223,7 +225,7 @@ impl ProfileStore for SqliteStore {
              FROM profile_versions v JOIN profile_entries e ON e.id = v.entry_id \
              WHERE e.account_id = $1 ORDER BY v.written_at, v.entry_id, v.version";
         let rows = account_rows(self, sql, account_id).await?;
-        let stamp = |row: &SqliteRow| -> Result<VersionStamp, StoreError> {
+        let stamp = |row: &DbRow| -> Result<VersionStamp, StoreError> {
             let version: i64 = row.try_get("version")?;
             Ok(VersionStamp {
                 entry_id: row.try_get("entry_id")?,
@@ -242,7 +244,7 @@ impl ProfileStore for SqliteStore {
         masked: bool,
         audit: &AuditRows,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("UPDATE profile_entries SET masked = $1 WHERE id = $2 AND account_id = $3")
             .bind(masked)
             .bind(id)
@@ -261,7 +263,7 @@ impl ProfileStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE profile_entries SET removed_at = $1 \
              WHERE id = $2 AND account_id = $3 AND removed_at IS NULL",

@@ -2,10 +2,12 @@
 
 use app::{date::Date, ins::Ins};
 use async_trait::async_trait;
-use sqlx::{Row, sqlite::SqliteRow};
+use sqlx::Row;
+
+use super::{Conn, DbRow};
 
 use super::{
-    BEGIN_WRITE, SqliteStore,
+    begin_write, SqlStore,
     columns::{code, parse},
 };
 use crate::{
@@ -37,7 +39,7 @@ const SOURCES_PER_QUERY: usize = 400;
 /// Rows per multi-row insert: at most 12 bound values each, under SQLite's 32,766.
 const ROWS_PER_INSERT: usize = 500;
 
-fn line_from(row: &SqliteRow) -> Result<CareLineRecord, StoreError> {
+fn line_from(row: &DbRow) -> Result<CareLineRecord, StoreError> {
     let text = |name: &str| row.try_get::<String, _>(name).map_err(StoreError::from);
     Ok(CareLineRecord {
         id: row.try_get("id")?,
@@ -61,7 +63,7 @@ fn line_from(row: &SqliteRow) -> Result<CareLineRecord, StoreError> {
 }
 
 #[async_trait]
-impl CareStore for SqliteStore {
+impl CareStore for SqlStore {
     async fn add_feed(&self, name: &str, token_hash: &[u8], now: i64) -> Result<(), StoreError> {
         let added = sqlx::query(
             "INSERT INTO feeds (name, token_hash, created_at) VALUES ($1, $2, $3) \
@@ -139,11 +141,11 @@ impl CareStore for SqliteStore {
         now: i64,
         audit: &AuditRows,
     ) -> Result<Option<Vec<CareWritten>>, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         // Decided on the rows as they stand in this transaction: a record closed, or whose INS
         // was changed or un-verified while the batch ran, takes nothing.
         let still: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM identities i JOIN accounts a ON a.id = i.account_id \
+            "SELECT CAST(1 AS BIGINT) FROM identities i JOIN accounts a ON a.id = i.account_id \
              WHERE i.account_id = $1 AND i.ins = $2 AND i.verified_by IS NOT NULL \
              AND a.status <> 'closed'",
         )
@@ -253,7 +255,7 @@ impl CareStore for SqliteStore {
         masked: bool,
         audit: &AuditRows,
     ) -> Result<Matched, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let done =
             sqlx::query("UPDATE care_lines SET masked = $3 WHERE id = $1 AND account_id = $2")
                 .bind(id)
@@ -291,7 +293,7 @@ impl CareStore for SqliteStore {
         before: Date,
         audit: &AuditRows,
     ) -> Result<Option<Deleted>, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = begin_write(&self.pool).await?;
         let deleted =
             delete_lines(&mut tx, account_id, "care_date < $2", &before.to_string()).await?;
         if deleted == 0 {
@@ -306,7 +308,7 @@ impl CareStore for SqliteStore {
 /// Deletes the record's lines that `condition` (on `$2`) names, their versions and their keys;
 /// answers how many.
 pub(super) async fn delete_lines(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Conn,
     account_id: &AccountId,
     condition: &str,
     value: &str,
@@ -326,7 +328,7 @@ pub(super) async fn delete_lines(
 
 /// New lines with their data keys and first versions, a few statements for many rows.
 async fn insert_new(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Conn,
     account_id: &AccountId,
     ins: &Ins,
     feed: &str,
@@ -378,7 +380,7 @@ async fn insert_new(
 }
 
 async fn insert_versions(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Conn,
     versions: &[(&CareLineId, u32, &[u8])],
     now: i64,
 ) -> Result<(), StoreError> {
