@@ -56,11 +56,18 @@ if [ ! -f node_modules/.carnet-stamp ] || ! cmp -s package-lock.json node_module
   cp package-lock.json node_modules/.carnet-stamp
 fi
 
-# PostgreSQL for tests (scripts/postgres.sh makes a throwaway server): Debian's package, whose
-# programs live in /usr/lib/postgresql/VERSION/bin.
-if [ "$want_test" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  say "installing Debian postgresql"
-  apt_install postgresql
+# For tests: PostgreSQL (scripts/postgres.sh makes a throwaway server; Debian puts its programs
+# in /usr/lib/postgresql/VERSION/bin), and haproxy and openssl for the end-to-end test of two
+# servers behind a TLS proxy (tests/e2e/fleet.test.mjs).
+if [ "$want_test" = 1 ]; then
+  missing=()
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+  command -v openssl >/dev/null || missing+=(openssl)
+  if (( ${#missing[@]} )); then
+    say "installing Debian ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
 fi
 
 # Browser for tests: Debian's Chromium and its driver (tools that fetch their own browser fail here).

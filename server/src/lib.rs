@@ -23,6 +23,7 @@ pub mod profile;
 pub mod record;
 pub mod representatives;
 pub mod rotation;
+pub mod schedule;
 pub mod session;
 pub mod state;
 pub mod store;

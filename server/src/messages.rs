@@ -83,6 +83,11 @@ impl MessageService for Outbox {
     }
 }
 
+/// How long a courier's claim on a message lasts: servers sharing a database each run a courier,
+/// and a message is sent by the one that claimed it; if that one stops before sending, another
+/// sends it once the claim runs out.
+pub const CLAIMED_FOR: i64 = 300;
+
 /// Failed deliveries after which a message is given up.
 pub const MAX_DELIVERY_ATTEMPTS: u32 = 12;
 
@@ -135,12 +140,14 @@ impl Courier {
         self
     }
 
-    /// Delivers the e-mail that is due now; answers how many went out.
+    /// Delivers the e-mail that is due now, each message claimed first (see [`CLAIMED_FOR`]);
+    /// answers how many went out.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
         let mut delivered = 0;
         loop {
             let now = self.clock.now();
-            let due = self.store.outbox_due(Channel::Email, now, 20).await?;
+            let due =
+                self.store.claim_outbox_due(Channel::Email, now, now + CLAIMED_FOR, 20).await?;
             if due.is_empty() {
                 return Ok(delivered);
             }

@@ -12,17 +12,21 @@ import { chromium } from 'playwright-core';
 
 export const root = resolve(import.meta.dirname, '../..');
 
-// `args`: more flags for the server (a configuration under test).
-export async function startServer({ args = [] } = {}) {
+// `args`: more flags for the server (a configuration under test); `database`: a PostgreSQL URL
+// instead of the SQLite file in the data directory (for the server and its commands); `env`: more
+// environment for both (keys shared by several servers).
+export async function startServer({ args = [], database, env = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'carnet-e2e-'));
   const binary = process.env.CARNET_BIN ?? join(root, 'target/debug/carnet');
+  const storage = database ? ['--database-url', database] : [];
   const child = spawn(binary, [
     '--bind', '127.0.0.1:0',
     '--data-dir', dataDir,
     '--site-root', join(root, process.env.CARNET_SITE ?? 'target/site'),
     '--log-level', 'warn',
+    ...storage,
     ...args,
-  ], { stdio: ['ignore', 'pipe', 'inherit'] });
+  ], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
 
   const url = await new Promise((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start within 30 s')), 30_000);
@@ -39,9 +43,9 @@ export async function startServer({ args = [] } = {}) {
     url,
     dataDir,
     // Runs one of the server's commands on this server's data; returns its standard output.
-    command(args, { env = {}, input } = {}) {
-      return execFileSync(binary, ['--data-dir', dataDir, '--log-level', 'warn', ...args], {
-        encoding: 'utf8', env: { ...process.env, ...env }, input,
+    command(args, { env: more = {}, input } = {}) {
+      return execFileSync(binary, ['--data-dir', dataDir, '--log-level', 'warn', ...storage, ...args], {
+        encoding: 'utf8', env: { ...process.env, ...env, ...more }, input,
       });
     },
     // The newest one-time code in the local outbox, read with the server's own command.

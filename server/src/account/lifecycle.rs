@@ -112,6 +112,9 @@ pub async fn purge_periodically(state: AppState, every: Duration) {
     let mut interval = tokio::time::interval(every);
     loop {
         interval.tick().await;
+        if !crate::schedule::leased(&state, "purge", every).await {
+            continue;
+        }
         if let Err(error) = purge(state.store.as_ref(), state.clock.now()).await {
             tracing::warn!(
                 error = &error as &dyn std::error::Error,

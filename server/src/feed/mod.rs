@@ -153,6 +153,9 @@ pub async fn prune_periodically(state: AppState, every: std::time::Duration) {
     let mut interval = tokio::time::interval(every);
     loop {
         interval.tick().await;
+        if !crate::schedule::leased(&state, "care-history-prune", every).await {
+            continue;
+        }
         match prune(&*state.store, &state.auditor, state.clock.now()).await {
             Ok(0) => {}
             Ok(lines) => tracing::info!(lines, "care older than 24 months removed"),

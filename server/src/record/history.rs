@@ -234,9 +234,13 @@ fn party_key(asker: &Asker) -> String {
 /// Signs the log's head every [`CHECKPOINT_SECONDS`] while it grows, for as long as the server
 /// runs: the proofs of recent entries need a head that covers them.
 pub async fn checkpoint_periodically(state: AppState) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(CHECKPOINT_SECONDS));
+    let period = std::time::Duration::from_secs(CHECKPOINT_SECONDS);
+    let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
+        if !crate::schedule::leased(&state, "audit-checkpoint", period).await {
+            continue;
+        }
         if let Err(error) =
             state.auditor.checkpoint_if_grown(&*state.store, state.clock.now()).await
         {

@@ -10,6 +10,7 @@ mod episodes;
 mod grants;
 mod identities;
 mod ids;
+mod leases;
 mod links;
 mod notifications;
 mod outbox;
@@ -30,6 +31,7 @@ pub use episodes::*;
 pub use grants::*;
 pub use identities::*;
 pub use ids::*;
+pub use leases::*;
 pub use links::*;
 pub use notifications::*;
 pub use outbox::*;
@@ -64,6 +66,7 @@ macro_rules! sql_store {
         mod episodes;
         mod grants;
         mod identities;
+        mod leases;
         mod links;
         mod notifications;
         mod outbox;
@@ -173,6 +176,7 @@ pub trait Store:
     + EpisodeStore
     + EmergencyStore
     + EmergencyLinkStore
+    + LeaseStore
     + NotificationStore
     + ProfileStore
     + AuditStore

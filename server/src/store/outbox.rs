@@ -42,12 +42,14 @@ pub trait OutboxStore: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Newest first.
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError>;
-    /// Messages of `channel` due for delivery (never sent, not given up, their next try come),
-    /// oldest first.
-    async fn outbox_due(
+    /// Claims the messages of `channel` due for delivery (never sent, not given up, their next
+    /// try come), oldest first: none is due again before `claimed_until`, so that another
+    /// server's courier does not send it too, and one whose sender stopped midway is sent then.
+    async fn claim_outbox_due(
         &self,
         channel: Channel,
         now: i64,
+        claimed_until: i64,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StoreError>;
     /// Delivered: the body (which may hold a code) is forgotten.

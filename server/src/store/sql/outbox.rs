@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::DbRow;
 
-use super::SqlStore;
+use super::{SqlStore, begin_write};
 use crate::store::{Channel, OutboxMessage, OutboxStore, StoreError};
 
 #[async_trait]
@@ -43,23 +43,34 @@ impl OutboxStore for SqlStore {
         outbox_rows(&rows)
     }
 
-    async fn outbox_due(
+    async fn claim_outbox_due(
         &self,
         channel: Channel,
         now: i64,
+        claimed_until: i64,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         let rows = sqlx::query(
             "SELECT id, channel, recipient, subject, body, created_at, sent_at, attempts, \
-             failed_at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_try_at <= $1 AND channel = $2 \
-             ORDER BY id LIMIT $3",
+             failed_at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+             AND next_try_at <= $1 AND channel = $2 ORDER BY id LIMIT $3",
         )
         .bind(now)
         .bind(channel)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
-        outbox_rows(&rows)
+        let due = outbox_rows(&rows)?;
+        for message in &due {
+            sqlx::query("UPDATE outbox SET next_try_at = $1 WHERE id = $2")
+                .bind(claimed_until)
+                .bind(message.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(due)
     }
 
     async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), StoreError> {
