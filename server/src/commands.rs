@@ -355,3 +355,48 @@ pub async fn rotate_keys(store: &dyn Store, mut vault: Vault) -> Outcome {
     );
     Ok(())
 }
+
+/// `carnet migrate-store --from sqlite://… --to postgres://…`: see [`server::store::migrate`].
+pub async fn migrate_store(config: &server::config::Config, from: &str, to: &str) -> Outcome {
+    use server::store::{PgStore, SqliteStore, migrate};
+    let path = from
+        .strip_prefix("sqlite://")
+        .map(|path| Path::new(path.split('?').next().unwrap_or(path)))
+        .ok_or("--from is the SQLite file, sqlite://PATH")?;
+    if !path.is_file() {
+        return Err(format!("no SQLite file at {}", path.display()).into());
+    }
+    if !to.starts_with("postgres://") && !to.starts_with("postgresql://") {
+        return Err(
+            "--to is the PostgreSQL database, postgres://USER:PASSWORD@HOST/DATABASE".into()
+        );
+    }
+    let key = config.auditor()?.public_key();
+    let source = SqliteStore::open(path).await?;
+    let target = PgStore::connect(to).await?;
+    let mut progress = |done: u64, total: u64| {
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        let filled = usize::try_from(percent / 5).unwrap_or(20);
+        eprint!(
+            "\rCopying [{}{}] {done}/{total} rows ({percent}%)",
+            "#".repeat(filled),
+            " ".repeat(20 - filled)
+        );
+        if done == total {
+            eprintln!();
+        }
+    };
+    let moved = migrate::migrate(&source, &target, &key, &mut progress).await?;
+    for (table, rows) in &moved.copied.tables {
+        println!("{table:<20} {rows:>10} rows, the same on both sides");
+    }
+    println!(
+        "The audit log holds on both sides: {} entries, {} signed checkpoints, root {}.",
+        moved.audit.entries,
+        moved.audit.checkpoints,
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, moved.audit.root)
+    );
+    source.close().await;
+    target.close().await;
+    Ok(())
+}

@@ -155,6 +155,18 @@ pub enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Move a whole installation from its SQLite file to an empty PostgreSQL database: every
+    /// table copied as it is, with a progress bar; the audit log verified (with the audit key)
+    /// before and after, and each table's rows counted on both sides. The SQLite file is only
+    /// read. Stop the server first.
+    MigrateStore {
+        /// The SQLite file: `sqlite://PATH`.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database: `postgres://USER:PASSWORD@HOST/DATABASE`.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]

@@ -47,6 +47,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(Command::MigrateStore { from, to }) = &config.command {
+        return commands::migrate_store(&config, from, to).await;
+    }
     let store: Arc<dyn Store> = match config.database()? {
         DatabaseChoice::Sqlite(path) => Arc::new(SqliteStore::open(&path).await?),
         DatabaseChoice::Postgres(url) => Arc::new(PgStore::connect(&url).await?),
@@ -75,6 +78,8 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         Some(Command::Feed(command)) => {
             return commands::feeds(store.as_ref(), &config.auditor()?, command).await;
         }
+        // Opens its two stores itself (above), before this one would have been opened.
+        Some(Command::MigrateStore { .. }) => return Err("migrate-store runs on its own".into()),
         Some(Command::Audit(command)) => {
             return commands::audit(store.as_ref(), &config.auditor()?, command).await;
         }

@@ -34,6 +34,8 @@ mod limits;
 mod links;
 #[path = "http/messages.rs"]
 mod messages;
+#[path = "http/migration.rs"]
+mod migration;
 #[path = "http/notices.rs"]
 mod notices;
 #[path = "http/pages.rs"]
@@ -193,6 +195,25 @@ pub async fn test_app_and_state() -> (TestApp, AppState) {
 pub async fn test_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (store, database) = test_store(&dir).await;
+    assemble(dir, store, database, adjust)
+}
+
+/// A test app on an SQLite file whichever database the run tests (`carnet migrate-store`'s
+/// source).
+pub async fn sqlite_test_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("carnet.db");
+    let store = Arc::new(SqliteStore::open(&path).await.unwrap());
+    assemble(dir, store, TestDatabase::Sqlite(path), |state| state)
+}
+
+/// The app over `store`, in `dir`.
+pub fn assemble(
+    dir: TempDir,
+    store: Arc<dyn Store>,
+    database: TestDatabase,
+    adjust: impl FnOnce(AppState) -> AppState,
+) -> TestApp {
     let site = dir.path().join("site");
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg/carnet.css"), "body{}").unwrap();

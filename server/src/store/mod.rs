@@ -12,6 +12,7 @@ mod identities;
 mod ids;
 mod leases;
 mod links;
+pub mod migrate;
 mod notifications;
 mod outbox;
 mod people;

@@ -14,7 +14,7 @@ use crate::vault::WrappedKey;
 
 #[derive(Clone)]
 pub struct SqlStore {
-    pub(super) pool: sqlx::Pool<Db>,
+    pub(in crate::store) pool: sqlx::Pool<Db>,
 }
 
 #[async_trait]
