@@ -57,13 +57,15 @@ if [ ! -f node_modules/.carnet-stamp ] || ! cmp -s package-lock.json node_module
 fi
 
 # For tests: PostgreSQL (scripts/postgres.sh makes a throwaway server; Debian puts its programs
-# in /usr/lib/postgresql/VERSION/bin), and haproxy and openssl for the end-to-end test of two
-# servers behind a TLS proxy (tests/e2e/fleet.test.mjs).
+# in /usr/lib/postgresql/VERSION/bin), haproxy and openssl for the end-to-end test of two
+# servers behind a TLS proxy (tests/e2e/fleet.test.mjs), sqlite3 for the crash test's
+# integrity check (tests/e2e/crash.test.mjs).
 if [ "$want_test" = 1 ]; then
   missing=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v sqlite3 >/dev/null || missing+=(sqlite3)
   if (( ${#missing[@]} )); then
     say "installing Debian ${missing[*]}"
     apt_install "${missing[@]}"
