@@ -4,11 +4,14 @@
 #                                   Unix socket inside DIR (no TCP port to collide with) and
 #                                   prints the server's URL, for CARNET_TEST_POSTGRES;
 #   scripts/postgres.sh stop DIR    stops it and removes DIR.
-# Durability is off (fsync, synchronous commit): a test database is thrown away anyway.
+# Durability is off (fsync, synchronous commit): a test database is thrown away anyway; with
+# `start DIR --durable` it is on, as in production (for the load benchmark).
 set -euo pipefail
 
 command=${1:-}
 dir=${2:-}
+durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${3:-}" = "--durable" ] && durability=""
 if [[ -z "$command" || -z "$dir" ]]; then
   echo "usage: scripts/postgres.sh start|stop DIR" >&2
   exit 2
@@ -38,7 +41,7 @@ case "$command" in
     }
     as_owner "$bin/pg_ctl" --pgdata="$dir/data" --log="$dir/server.log" --wait --silent \
       -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=400 \
-          -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start || {
+          $durability" start || {
       cat "$dir/server.log" >&2
       exit 1
     }
