@@ -358,7 +358,7 @@ pub async fn rotate_keys(store: &dyn Store, mut vault: Vault) -> Outcome {
 
 /// `carnet migrate-store --from sqlite://… --to postgres://…`: see [`server::store::migrate`].
 pub async fn migrate_store(config: &server::config::Config, from: &str, to: &str) -> Outcome {
-    use server::store::{PgStore, SqliteStore, migrate};
+    use server::store::{PgStore, SqliteStore};
     let path = from
         .strip_prefix("sqlite://")
         .map(|path| Path::new(path.split('?').next().unwrap_or(path)))
@@ -386,7 +386,7 @@ pub async fn migrate_store(config: &server::config::Config, from: &str, to: &str
             eprintln!();
         }
     };
-    let moved = migrate::migrate(&source, &target, &key, &mut progress).await?;
+    let moved = server::migration::migrate(&source, &target, &key, &mut progress).await?;
     for (table, rows) in &moved.copied.tables {
         println!("{table:<20} {rows:>10} rows, the same on both sides");
     }

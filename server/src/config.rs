@@ -163,8 +163,9 @@ pub enum Command {
         /// The SQLite file: `sqlite://PATH`.
         #[arg(long)]
         from: String,
-        /// The PostgreSQL database: `postgres://USER:PASSWORD@HOST/DATABASE`.
-        #[arg(long)]
+        /// The PostgreSQL database: `postgres://USER:PASSWORD@HOST/DATABASE` (or in
+        /// CARNET_MIGRATE_TO, which keeps the password out of the process list).
+        #[arg(long, env = "CARNET_MIGRATE_TO", hide_env_values = true)]
         to: String,
     },
 }

@@ -16,6 +16,7 @@ pub mod feed;
 pub mod health;
 pub mod limits;
 pub mod messages;
+pub mod migration;
 pub mod notices;
 pub mod passwords;
 pub mod professional;

@@ -147,7 +147,7 @@ impl Courier {
         loop {
             let now = self.clock.now();
             let due =
-                self.store.claim_outbox_due(Channel::Email, now, now + CLAIMED_FOR, 20).await?;
+                self.store.claim_outbox_due(Channel::Email, now, now + CLAIMED_FOR, 1).await?;
             if due.is_empty() {
                 return Ok(delivered);
             }

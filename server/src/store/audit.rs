@@ -114,6 +114,14 @@ impl AuditLock {
         Self(Some(hold))
     }
 
+    /// The PostgreSQL connection the lock is held on.
+    pub(super) fn connection(&mut self) -> Option<&mut sqlx::pool::PoolConnection<sqlx::Postgres>> {
+        match self.0.as_mut() {
+            Some(Hold::Postgres(conn)) => Some(conn),
+            _ => None,
+        }
+    }
+
     /// Lets the next writer in. Never fails: a lock that cannot be given back cleanly goes with
     /// its connection.
     pub async fn release(mut self) {

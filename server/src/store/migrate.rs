@@ -1,7 +1,7 @@
-//! Moving a whole installation from its SQLite file to PostgreSQL (`carnet migrate-store`):
-//! every row of every table, as it is (sealed content stays sealed: the keys do not change),
-//! into an empty PostgreSQL database, with the audit log's chain verified before and after and
-//! every table's rows counted on both sides.
+//! Copying a whole installation from its SQLite file to PostgreSQL: every row of every table,
+//! as it is (sealed content stays sealed: the keys do not change), into an empty PostgreSQL
+//! database, every table's rows counted on both sides. `crate::migration` verifies the audit
+//! log around it (`carnet migrate-store`).
 
 use futures_util::TryStreamExt;
 use sqlx::{Row, postgres::Postgres, sqlite::SqliteRow};
@@ -49,8 +49,15 @@ const TABLES: &[&str] = &[
 /// once both tables are.
 const ACCOUNT_KEYS: [&str; 2] = ["totp_data_key", "totp_pending_data_key"];
 
-/// Rows written per statement (PostgreSQL takes at most 65,535 parameters).
+/// Rows written per statement (PostgreSQL takes at most 65,535 parameters), and at most this
+/// many bytes of values (a document's chunks are up to 512 KiB each; a message over 1 GB is
+/// refused).
 const BATCH_PARAMETERS: usize = 30_000;
+const BATCH_BYTES: usize = 32 << 20;
+
+/// Tables whose rows belong to the servers running, not to the installation: the scheduled
+/// tasks' leases (the SQLite server's would keep PostgreSQL's servers from the tasks).
+const NOT_COPIED: &[&str] = &["leases"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
@@ -64,10 +71,6 @@ pub enum MigrateError {
     ColumnType { table: String, column: String, kind: String },
     #[error("table {table}: {from} rows in SQLite, {to} in PostgreSQL after the copy")]
     Count { table: String, from: i64, to: i64 },
-    #[error("the audit log in {0} does not hold ({1}); nothing is moved from a broken log")]
-    Broken(&'static str, crate::audit::Broken),
-    #[error("the audit log copied differs from the original ({0})")]
-    Differs(String),
 }
 
 impl From<sqlx::Error> for MigrateError {
@@ -80,37 +83,6 @@ impl From<sqlx::Error> for MigrateError {
 #[derive(Debug)]
 pub struct Copied {
     pub tables: Vec<(&'static str, i64)>,
-}
-
-/// What moved: the rows of each table, and the audit log as verified on both sides.
-#[derive(Debug)]
-pub struct Moved {
-    pub copied: Copied,
-    pub audit: crate::audit::Report,
-}
-
-/// Moves the installation: verifies the audit log in `from` against `key` (the installation's
-/// audit key), copies every table ([`copy`]), then verifies the log in `to` and compares it with
-/// the original (entries, checkpoints, root). Nothing is written to `from`.
-pub async fn migrate(
-    from: &SqliteStore,
-    to: &PgStore,
-    key: &ed25519_dalek::VerifyingKey,
-    progress: &mut (dyn FnMut(u64, u64) + Send),
-) -> Result<Moved, MigrateError> {
-    use crate::audit::verify_stored;
-    let before = verify_stored(from, key).await?.map_err(|b| MigrateError::Broken("SQLite", b))?;
-    let copied = copy(from, to, progress).await?;
-    let after = verify_stored(to, key).await?.map_err(|b| MigrateError::Broken("PostgreSQL", b))?;
-    let same = (before.entries, before.checkpoints, before.root)
-        == (after.entries, after.checkpoints, after.root);
-    if !same {
-        return Err(MigrateError::Differs(format!(
-            "{} entries and {} checkpoints before, {} and {} after",
-            before.entries, before.checkpoints, after.entries, after.checkpoints
-        )));
-    }
-    Ok(Moved { copied, audit: after })
 }
 
 #[derive(Clone, Copy)]
@@ -126,6 +98,17 @@ enum Value {
     Flag(Option<bool>),
     Bytes(Option<Vec<u8>>),
     Text(Option<String>),
+}
+
+impl Value {
+    /// Its size in a batch, roughly.
+    fn len(&self) -> usize {
+        match self {
+            Self::Int(_) | Self::Flag(_) => 8,
+            Self::Bytes(bytes) => bytes.as_ref().map_or(0, Vec::len),
+            Self::Text(text) => text.as_ref().map_or(0, String::len),
+        }
+    }
 }
 
 struct Column {
@@ -152,7 +135,8 @@ pub async fn copy(
         }
         counts.push((*table, count));
     }
-    let total: u64 = counts.iter().map(|(_, n)| n.unsigned_abs()).sum();
+    let copied = |table: &&str| !NOT_COPIED.contains(table);
+    let total: u64 = counts.iter().filter(|(t, _)| copied(t)).map(|(_, n)| n.unsigned_abs()).sum();
     let mut done = 0;
     progress(done, total);
 
@@ -168,7 +152,7 @@ pub async fn copy(
     .execute(target)
     .await?;
 
-    for table in TABLES {
+    for table in TABLES.iter().filter(|table| !NOT_COPIED.contains(table)) {
         let columns = columns(target, table).await?;
         copy_table(source, target, table, &columns, &mut |rows| {
             done += rows;
@@ -189,6 +173,7 @@ pub async fn copy(
         }
     }
 
+    counts.retain(|(table, _)| !NOT_COPIED.contains(table));
     for (table, from_rows) in &counts {
         let to_rows = query_count(target, table).await?;
         if to_rows != *from_rows {
@@ -292,12 +277,17 @@ async fn copy_table(
     let select = format!("SELECT {list} FROM {table}");
     let mut rows = sqlx::query(&select).fetch(source);
     let mut batch = Vec::with_capacity(per_batch);
+    let mut bytes = 0;
     loop {
         let row = rows.try_next().await?;
         if let Some(row) = &row {
-            batch.push(values(row, table, columns)?);
+            let values = values(row, table, columns)?;
+            bytes += values.iter().map(Value::len).sum::<usize>();
+            batch.push(values);
         }
-        if batch.len() == per_batch || (row.is_none() && !batch.is_empty()) {
+        let full = batch.len() == per_batch || bytes >= BATCH_BYTES;
+        if full || (row.is_none() && !batch.is_empty()) {
+            bytes = 0;
             let mut insert = sqlx::QueryBuilder::<Postgres>::new(format!(
                 "INSERT INTO {table} ({list}){overriding} "
             ));

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use server::store::{PgStore, SqliteStore, migrate};
+use server::{
+    migration::migrate,
+    store::{PgStore, SqliteStore, migrate::MigrateError},
+};
 
 use super::fixtures::{
     DOCTOR, PDF, deposit, grant_all, listed, logged_in, meta, patient_doctor_nurse,
@@ -32,9 +35,7 @@ async fn a_whole_installation_moves_to_postgresql_and_goes_on_there() {
     let mut seen = Vec::new();
     let key = app.state.auditor.public_key();
     let moved =
-        migrate::migrate(&source, &target, &key, &mut |done, total| seen.push((done, total)))
-            .await
-            .unwrap();
+        migrate(&source, &target, &key, &mut |done, total| seen.push((done, total))).await.unwrap();
     let rows = |table: &str| moved.copied.tables.iter().find(|(t, _)| *t == table).unwrap().1;
     assert_eq!(rows("documents"), 1);
     assert_eq!(rows("accounts"), 1);
@@ -45,8 +46,11 @@ async fn a_whole_installation_moves_to_postgresql_and_goes_on_there() {
     assert!(seen.windows(2).all(|pair| pair[0].0 <= pair[1].0), "and never goes back");
 
     // Into a database that holds data: refused, nothing written.
-    let again = migrate::migrate(&source, &target, &key, &mut |_, _| {}).await;
-    assert!(matches!(again, Err(migrate::MigrateError::NotEmpty(_))), "{again:?}");
+    let again = migrate(&source, &target, &key, &mut |_, _| {}).await;
+    assert!(
+        matches!(again, Err(server::migration::MoveError::Copy(MigrateError::NotEmpty(_)))),
+        "{again:?}"
+    );
 
     // A server on PostgreSQL, with the same keys: the same session, list and content.
     let mut url = url::Url::parse(&server).unwrap();

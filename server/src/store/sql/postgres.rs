@@ -30,10 +30,15 @@ pub(super) async fn begin_write(
 }
 
 /// The audit log's hold: a session advisory lock, on a connection kept for it until released.
+/// The connection is inside the [`AuditLock`] before the lock is asked for: a request dropped
+/// while it waits (a timeout, a client gone) closes the connection, and with it the lock it
+/// would have been granted, instead of handing it back to the pool holding the lock for ever.
 pub(super) async fn lock_audit(pool: &sqlx::Pool<Db>) -> Result<AuditLock, StoreError> {
-    let mut conn = pool.acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)").bind(AUDIT_LOCK).execute(&mut *conn).await?;
-    Ok(AuditLock::new(Hold::Postgres(conn)))
+    let mut lock = AuditLock::new(Hold::Postgres(pool.acquire().await?));
+    if let Some(conn) = lock.connection() {
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(AUDIT_LOCK).execute(&mut **conn).await?;
+    }
+    Ok(lock)
 }
 
 /// A replaced row's old version stays in its table's file until vacuumed (and an ordinary vacuum
