@@ -176,7 +176,14 @@ async fn a_secret_written_in_clear_before_sealing_is_sealed_at_start() {
     .unwrap();
     assert_eq!(server::account::totp::seal_legacy_secrets(&state).await.unwrap(), 1);
     assert_eq!(server::account::totp::seal_legacy_secrets(&state).await.unwrap(), 0, "once only");
-    assert!(!database_bytes(&app).await.windows(20).any(|w| w == raw), "still in clear");
+    // The file keeps no copy on SQLite (secure_delete, the journal emptied). On PostgreSQL the
+    // rewrite is best effort: a row version another transaction may still see (an autovacuum
+    // worker's snapshot) is copied into the new file, and the WAL holds it anyway; there a
+    // secret in clear never arrives (PostgreSQL installations are new, and migrate-store
+    // refuses a file that still has one), so no file check is made.
+    if !app.is_postgres() {
+        assert!(!database_bytes(&app).await.windows(20).any(|w| w == raw), "still in clear");
+    }
     let router = server::app(state);
     let secret = totp_rs::Secret::Raw(raw.to_vec()).to_encoded().to_string();
     assert_eq!(authenticator_login(&app, &router, &secret).await, StatusCode::OK, "still enabled");

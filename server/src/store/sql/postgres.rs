@@ -42,9 +42,10 @@ pub(super) async fn lock_audit(pool: &sqlx::Pool<Db>) -> Result<AuditLock, Store
 }
 
 /// A replaced row's old version stays in its table's file until vacuumed (and an ordinary vacuum
-/// frees its space without overwriting it): every table is rewritten without them. Heavy (each
-/// table is locked while rewritten), so only for what needs it: the one-off sealing of secrets
-/// once written in clear.
+/// frees its space without overwriting it): every table is rewritten without them. Best effort:
+/// a version another transaction may still see is kept, and the WAL and its archives hold the
+/// old rows anyway; secrets in clear never reach PostgreSQL (`crate::migration` refuses them).
+/// Heavy (each table is locked while rewritten), so only for the one-off sealing of such secrets.
 pub(super) async fn scrub(pool: &sqlx::Pool<Db>) -> Result<(), sqlx::Error> {
     sqlx::raw_sql("VACUUM FULL").execute(pool).await?;
     Ok(())
