@@ -207,6 +207,13 @@ pub async fn sqlite_test_app() -> TestApp {
     assemble(dir, store, TestDatabase::Sqlite(path), |state| state)
 }
 
+/// The URL of the database `name` on the PostgreSQL server at `server`.
+pub fn database_url(server: &str, name: &str) -> String {
+    let mut url = url::Url::parse(server).expect("CARNET_TEST_POSTGRES is a URL");
+    url.set_path(&format!("/{name}"));
+    url.into()
+}
+
 /// The app over `store`, in `dir`.
 pub fn assemble(
     dir: TempDir,
@@ -244,9 +251,7 @@ pub async fn test_store(dir: &TempDir) -> (Arc<dyn Store>, TestDatabase) {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
             let name = format!("http_{}_{n}", std::process::id());
             let store = PgStore::create_database(&server, &name).await.expect("a test database");
-            let mut url = url::Url::parse(&server).expect("CARNET_TEST_POSTGRES is a URL");
-            url.set_path(&format!("/{name}"));
-            (Arc::new(store), TestDatabase::Postgres(url.into()))
+            (Arc::new(store), TestDatabase::Postgres(database_url(&server, &name)))
         }
         Ok("sqlite") | Err(_) => {
             let path = dir.path().join("carnet.db");

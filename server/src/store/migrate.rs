@@ -127,16 +127,16 @@ pub async fn copy(
 ) -> Result<Copied, MigrateError> {
     let (source, target) = (&from.pool, &to.pool);
     same_tables(source, target).await?;
-    let mut counts = Vec::new();
     for table in TABLES {
-        let count = count(source, table).await?;
         if query_count(target, table).await? > 0 {
             return Err(MigrateError::NotEmpty((*table).to_owned()));
         }
-        counts.push((*table, count));
     }
-    let copied = |table: &&str| !NOT_COPIED.contains(table);
-    let total: u64 = counts.iter().filter(|(t, _)| copied(t)).map(|(_, n)| n.unsigned_abs()).sum();
+    let mut counts = Vec::new();
+    for table in TABLES.iter().filter(|table| !NOT_COPIED.contains(table)) {
+        counts.push((*table, count(source, table).await?));
+    }
+    let total: u64 = counts.iter().map(|(_, rows)| rows.unsigned_abs()).sum();
     let mut done = 0;
     progress(done, total);
 
@@ -152,7 +152,7 @@ pub async fn copy(
     .execute(target)
     .await?;
 
-    for table in TABLES.iter().filter(|table| !NOT_COPIED.contains(table)) {
+    for (table, _) in &counts {
         let columns = columns(target, table).await?;
         copy_table(source, target, table, &columns, &mut |rows| {
             done += rows;
@@ -173,7 +173,6 @@ pub async fn copy(
         }
     }
 
-    counts.retain(|(table, _)| !NOT_COPIED.contains(table));
     for (table, from_rows) in &counts {
         let to_rows = query_count(target, table).await?;
         if to_rows != *from_rows {

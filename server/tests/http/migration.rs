@@ -12,7 +12,7 @@ use server::{
 use super::fixtures::{
     DOCTOR, PDF, deposit, grant_all, listed, logged_in, meta, patient_doctor_nurse,
 };
-use crate::{TestDatabase, assemble, get, sqlite_test_app, text};
+use crate::{TestDatabase, assemble, database_url, get, sqlite_test_app, text};
 
 #[tokio::test]
 async fn a_whole_installation_moves_to_postgresql_and_goes_on_there() {
@@ -53,13 +53,11 @@ async fn a_whole_installation_moves_to_postgresql_and_goes_on_there() {
     );
 
     // A server on PostgreSQL, with the same keys: the same session, list and content.
-    let mut url = url::Url::parse(&server).unwrap();
-    url.set_path(&format!("/{name}"));
     let (vault, auditor) = (app.state.vault.clone(), app.state.auditor.clone());
     let moved_app = assemble(
         tempfile::tempdir().unwrap(),
         Arc::new(target),
-        TestDatabase::Postgres(url.into()),
+        TestDatabase::Postgres(database_url(&server, &name)),
         |mut state| {
             state.vault = vault;
             state.auditor = auditor;
