@@ -1,12 +1,14 @@
-//! Appending to the audit log: one writer at a time, each entry hashed, chained and stored, and a signed checkpoint every [`CHECKPOINT_EVERY`]
-//! entries. The signing key is an Ed25519 seed in the keys directory (`audit-ed25519.seed`,
+//! Appending to the audit log: one writer at a time, each entry hashed, chained and stored, and
+//! a signed checkpoint every [`CHECKPOINT_EVERY`] entries. The entries of reads are written by
+//! group commit: those waiting when the log comes free go in one transaction, and each read's
+//! answer waits for the commit that holds its entry ([`Auditor::append`]). The signing key is an Ed25519 seed in the keys directory (`audit-ed25519.seed`,
 //! mode 0600) or in `CARNET_AUDIT_KEY` (base64).
 
 use std::path::Path;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, oneshot};
 use zeroize::Zeroizing;
 
 use super::{
@@ -30,6 +32,15 @@ struct Edge {
 pub struct Auditor {
     key: SigningKey,
     edge: Mutex<Option<Edge>>,
+    /// The entries of reads waiting for the log, in the order they came; whoever holds the log
+    /// next writes them all.
+    waiting: std::sync::Mutex<Vec<Waiting>>,
+}
+
+/// A read's entry waiting to be written, and where to say at which place it was.
+struct Waiting {
+    entry: AuditEntry,
+    written: oneshot::Sender<Result<u64, ()>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +53,7 @@ pub enum AuditKeyError {
 
 impl Auditor {
     fn with_key(key: SigningKey) -> Self {
-        Self { key, edge: Mutex::new(None) }
+        Self { key, edge: Mutex::new(None), waiting: std::sync::Mutex::default() }
     }
 
     /// A key held in memory only: tests and benchmarks.
@@ -92,18 +103,34 @@ impl Auditor {
     ) -> Result<Pending<'_>, StoreError> {
         let mut edge = self.edge.lock().await;
         let lock = store.lock_audit().await?;
-        let current = fresh(&mut edge, store).await?;
+        let rows = async {
+            self.write_waiting(&mut edge, store).await?;
+            let current = fresh(&mut edge, store).await?;
+            Ok(self.rows_after(&current.frontier, &current.chain, entry))
+        }
+        .await;
+        match rows {
+            Ok(rows) => Ok(Pending { edge, lock: Some(lock), rows, written: false }),
+            Err(error) => {
+                lock.release().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// The rows of `entry` appended to a log whose edge is `frontier` and `chain`.
+    fn rows_after(&self, frontier: &Frontier, chain: &Hash, entry: &AuditEntry) -> AuditRows {
         let (logged, origin) = entry.logged();
         let bytes = logged.canonical();
         let leaf = merkle::leaf_hash(&bytes);
-        let chain = chain_hash(&current.chain, &leaf);
-        let seq = current.frontier.size() + 1;
-        let mut next = current.frontier.clone();
+        let chain = chain_hash(chain, &leaf);
+        let seq = frontier.size() + 1;
+        let mut next = frontier.clone();
         let nodes = next.push(leaf);
         let checkpoint = seq
             .is_multiple_of(CHECKPOINT_EVERY)
             .then(|| sign_checkpoint(&self.key, seq, next.root(), entry.at));
-        let rows = AuditRows {
+        AuditRows {
             stored: StoredEntry { seq, entry: bytes, leaf, chain, origin: Some(origin) },
             at: entry.at,
             record: entry.record.clone(),
@@ -112,8 +139,54 @@ impl Auditor {
             plain_access: entry.outcome == "allowed" && entry.purpose.is_none(),
             checkpoint,
             nodes,
-        };
-        Ok(Pending { edge, lock: Some(lock), rows, written: false })
+        }
+    }
+
+    /// Under the log's lock: writes the reads' entries waiting, all in one transaction, and
+    /// tells each its place once it is committed (or that it failed: the edge is then read
+    /// again from the database next time, as the commit's outcome is unknown).
+    async fn write_waiting(
+        &self,
+        edge: &mut Option<Edge>,
+        store: &dyn Store,
+    ) -> Result<(), StoreError> {
+        let batch = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()));
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // Should this future be dropped half-way, the edge is unknown until read again.
+        let mut unknown = EdgeUnknown { edge, settled: false };
+        let written = async {
+            let current = fresh(unknown.edge, store).await?;
+            let (mut frontier, mut chain) = (current.frontier.clone(), current.chain);
+            let mut rows = Vec::with_capacity(batch.len());
+            for waiting in &batch {
+                let next = self.rows_after(&frontier, &chain, &waiting.entry);
+                frontier.push(next.stored.leaf);
+                chain = next.stored.chain;
+                rows.push(next);
+            }
+            store.append_audit(&rows).await?;
+            *unknown.edge = Some(Edge { frontier, chain });
+            Ok(rows.iter().map(|rows| rows.stored.seq).collect::<Vec<_>>())
+        }
+        .await;
+        match written {
+            Ok(seqs) => {
+                unknown.settled = true;
+                for (waiting, seq) in batch.into_iter().zip(seqs) {
+                    // A reader gone meanwhile (its client left) needs no answer.
+                    let _ = waiting.written.send(Ok(seq));
+                }
+                Ok(())
+            }
+            Err(error) => {
+                for waiting in batch {
+                    let _ = waiting.written.send(Err(()));
+                }
+                Err(error)
+            }
+        }
     }
 
     /// Records `entry` with a change, in one transaction: `change` is the store call that writes
@@ -127,12 +200,30 @@ impl Auditor {
         self.prepare(store, entry).await?.write(change).await
     }
 
-    /// Appends an entry on its own (a read: the trace is written before the answer leaves).
+    /// Appends an entry on its own (a read: the trace is written before the answer leaves) and
+    /// answers its place in the log. Group commit: the entry waits with those of other reads;
+    /// whoever takes the log next writes all that wait in one transaction (while one batch is
+    /// committed, the next gathers), and the answer comes once the transaction holding this
+    /// entry is committed. One commit, one lock and one flush for many reads.
     pub async fn append(&self, store: &dyn Store, entry: &AuditEntry) -> Result<u64, StoreError> {
-        let pending = self.prepare(store, entry).await?;
-        let seq = pending.rows().stored.seq;
-        pending.write(async |rows| store.append_audit(rows).await).await?;
-        Ok(seq)
+        let (written, place) = oneshot::channel();
+        self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Waiting { entry: entry.clone(), written });
+        {
+            let mut edge = self.edge.lock().await;
+            let waiting = !self.waiting.lock().unwrap_or_else(|e| e.into_inner()).is_empty();
+            if waiting {
+                let lock = store.lock_audit().await?;
+                let outcome = self.write_waiting(&mut edge, store).await;
+                lock.release().await;
+                outcome?;
+            }
+        }
+        // Written by this request or by one before it (which held the log meanwhile): its
+        // answer was sent before the log was released.
+        place.await.ok().and_then(Result::ok).ok_or(StoreError::GroupCommit)
     }
 
     /// Whether the log's edge is in memory (tests: a known rollback keeps it).
@@ -167,6 +258,7 @@ impl Auditor {
         let mut edge = self.edge.lock().await;
         let lock = store.lock_audit().await?;
         let signed = async {
+            self.write_waiting(&mut edge, store).await?;
             let current = fresh(&mut edge, store).await?;
             let size = current.frontier.size();
             if if_grown {
@@ -184,6 +276,21 @@ impl Auditor {
         .await;
         lock.release().await;
         signed
+    }
+}
+
+/// The edge, forgotten when dropped unless taken out of it: a batch's commit whose outcome is
+/// not known (an error, or the request dropped half-way) leaves the edge to be read again.
+struct EdgeUnknown<'e> {
+    edge: &'e mut Option<Edge>,
+    settled: bool,
+}
+
+impl Drop for EdgeUnknown<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            *self.edge = None;
+        }
     }
 }
 

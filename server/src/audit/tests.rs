@@ -212,7 +212,7 @@ async fn a_write_moves_the_edge_exactly_as_far_as_the_database_went() {
     let auditor = Auditor::ephemeral();
     // Committed with the change: stored, and the next entry follows it.
     let pending = auditor.prepare(&store, &entry(1)).await.unwrap();
-    pending.write(async |rows| store.append_audit(rows).await).await.unwrap();
+    pending.write(async |rows| store.append_audit(std::slice::from_ref(rows)).await).await.unwrap();
     // Rolled back with it (a change that found nothing answers `None`): the edge stays where it
     // was, still loaded. Moving it on here is what broke the chain after a lost totp race.
     let pending = auditor.prepare(&store, &entry(2)).await.unwrap();
@@ -301,5 +301,40 @@ async fn servers_sharing_a_database_append_in_turn_and_read_each_others_entries(
         assert_eq!(store.checkpoints().await.unwrap().len(), 3, "at 64, 128 and 192");
         let report = verify_stored(&*store, &servers[0].public_key()).await.unwrap().unwrap();
         assert_eq!(report.entries, 200);
+    }
+}
+
+/// Group commit: reads' entries written many to a transaction, changes' entries in their own,
+/// all at once. Each read is answered with its own entry's place, so a caller that asks what
+/// came before its entry (a professional's first access) asks about the right one.
+#[tokio::test]
+async fn each_read_in_a_group_commit_is_answered_with_its_own_place() {
+    let (stores, _dir) = crate::store::scratch_stores().await;
+    for store in stores {
+        let auditor = std::sync::Arc::new(Auditor::ephemeral());
+        let mut appends = tokio::task::JoinSet::new();
+        for n in 0..300u64 {
+            let (auditor, store) = (auditor.clone(), store.clone());
+            appends.spawn(async move {
+                let place = if n.is_multiple_of(10) {
+                    let pending = auditor.prepare(&*store, &entry(n)).await.unwrap();
+                    let place = pending.rows().stored.seq;
+                    let change =
+                        async |rows: &_| store.append_audit(std::slice::from_ref(rows)).await;
+                    pending.write(change).await.unwrap();
+                    place
+                } else {
+                    auditor.append(&*store, &entry(n)).await.unwrap()
+                };
+                (n, place)
+            });
+        }
+        for (n, place) in appends.join_all().await {
+            let (stored, _) = store.audit_entry(place).await.unwrap().unwrap();
+            let written: AuditEntry = serde_json::from_slice(&stored.entry).unwrap();
+            assert_eq!(written.item, entry(n).item, "entry {n} is at the place it was told");
+        }
+        let report = verify_stored(&*store, &auditor.public_key()).await.unwrap().unwrap();
+        assert_eq!(report.entries, 300);
     }
 }

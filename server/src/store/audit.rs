@@ -149,9 +149,10 @@ impl Drop for AuditLock {
 pub trait AuditStore: Send + Sync + 'static {
     /// Waits for, then takes, the database's hold on the log's edge ([`AuditLock`]).
     async fn lock_audit(&self) -> Result<AuditLock, StoreError>;
-    /// Appends the entry at its place (refused if that place is taken), with its checkpoint if
-    /// one is due, in one transaction. Audited writes add the same rows inside their own.
-    async fn append_audit(&self, rows: &AuditRows) -> Result<(), StoreError>;
+    /// Appends entries at their places (refused if one is taken), each with its checkpoint if
+    /// one is due, in one transaction (a group commit of reads' entries). Audited writes add
+    /// the same rows inside their own.
+    async fn append_audit(&self, entries: &[AuditRows]) -> Result<(), StoreError>;
     async fn insert_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
     /// Each entry's leaf and chain hash, in order.
     async fn audit_leaves(&self) -> Result<Vec<(Hash, Hash)>, StoreError>;

@@ -119,6 +119,10 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("stored data is not in the expected form")]
     Corrupt,
+    /// The transaction that was to hold a read's audit entry failed (its error is logged once,
+    /// by the request that ran it).
+    #[error("the audit entry's group commit failed")]
+    GroupCommit,
 }
 
 /// A database error as the store reports it: a broken uniqueness rule that callers handle is

@@ -103,9 +103,11 @@ impl AuditStore for SqlStore {
         lock_audit(&self.pool).await
     }
 
-    async fn append_audit(&self, rows: &AuditRows) -> Result<(), StoreError> {
+    async fn append_audit(&self, entries: &[AuditRows]) -> Result<(), StoreError> {
         let mut tx = begin_write(&self.pool).await?;
-        write_audit(&mut tx, rows).await?;
+        for rows in entries {
+            write_audit(&mut tx, rows).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
