@@ -92,7 +92,8 @@ pub async fn announce(
         return Err(ApiError::NotFound);
     }
     // Released: now the patient is told of it.
-    let document = DocumentRecord { awaiting_announcement: false, ..document };
+    let mut document = document;
+    document.facts.awaiting_announcement = false;
     tell_of_new_document(&state, &asker, &document).await?;
     Ok(StatusCode::NO_CONTENT)
 }

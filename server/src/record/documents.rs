@@ -5,6 +5,8 @@
 //! are sealed under the upload's data key.
 
 use crate::audit::AuditAction;
+use std::collections::HashMap;
+
 use app::{
     api::filter::DocumentsQuery,
     api::record::{AuthorInfo, CategoryCount, DOCUMENTS_PER_PAGE, DocumentInfo, DocumentPage},
@@ -21,7 +23,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{ApiQuery, Origin},
-    store::{DocumentId, DocumentRecord, UploadRecord},
+    store::{AccountId, DocumentFacts, DocumentId, DocumentRecord, UploadRecord},
     vault::Sealed,
 };
 
@@ -33,7 +35,7 @@ pub(super) fn chunk_context(upload_id: &str, index: usize) -> String {
     format!("document-chunk/{upload_id}/{index}")
 }
 
-pub(crate) fn item_of(document: &DocumentRecord) -> Item<'_> {
+pub(crate) fn item_of(document: &DocumentFacts) -> Item<'_> {
     Item {
         subject: Subject::Document(document.category),
         domain: document.domain,
@@ -79,7 +81,7 @@ pub(super) fn may_read_upload(state: &AppState, asker: &Asker, upload: &UploadRe
 pub(super) fn allowed_actions(
     state: &AppState,
     asker: &Asker,
-    document: &DocumentRecord,
+    document: &DocumentFacts,
 ) -> Vec<Action> {
     let item = item_of(document);
     [Action::Withdraw, Action::Mask, Action::Announce]
@@ -118,7 +120,7 @@ pub async fn abilities(
     Ok(Json(abilities))
 }
 
-pub(super) fn may_read(state: &AppState, asker: &Asker, document: &DocumentRecord) -> bool {
+pub(super) fn may_read(state: &AppState, asker: &Asker, document: &DocumentFacts) -> bool {
     decide_for(state, asker, Action::Read, &item_of(document)).allowed()
 }
 
@@ -161,17 +163,21 @@ pub(super) async fn info(
 
 /// A document as listed, its title opened and its author named (its episodes and the asker's
 /// actions left to fill).
-fn described(document: &DocumentRecord, title: String, author: AuthorInfo) -> DocumentInfo {
+pub(super) fn described(
+    document: &DocumentFacts,
+    title: String,
+    author: AuthorInfo,
+) -> DocumentInfo {
     DocumentInfo {
         id: document.id.to_string(),
         version: document.version,
         title,
         category: document.category,
         domain: document.domain,
-        type_code: document.upload.type_code.clone(),
-        care_date: document.upload.care_date.clone(),
-        media_type: document.upload.media_type,
-        size: document.upload.size,
+        type_code: document.type_code.clone(),
+        care_date: document.care_date.clone(),
+        media_type: document.media_type,
+        size: document.size,
         author,
         masked: document.masked,
         hidden_from_representatives: document.hidden_from_representatives,
@@ -187,23 +193,41 @@ fn described(document: &DocumentRecord, title: String, author: AuthorInfo) -> Do
 /// words are looked for apart, as they need the sealed title and text opened.
 pub(super) fn facts_admit(
     filter: &app::api::filter::CheckedFilter,
-    document: &DocumentRecord,
+    document: &DocumentFacts,
     author: &AuthorInfo,
     episodes: &[String],
 ) -> bool {
     filter.admits(&app::api::filter::Facts {
         category: Some(document.category),
         author,
-        date: &document.upload.care_date,
+        date: &document.care_date,
         episodes,
     })
+}
+
+/// The sealed values of the record's documents `ids`, opened: each one's title and, with
+/// `terms`, the search terms of its text. Only these documents' keys are unwrapped.
+pub(super) async fn opened(
+    state: &AppState,
+    record_id: &AccountId,
+    ids: &[&DocumentId],
+    terms: bool,
+) -> Result<HashMap<DocumentId, (String, Option<String>)>, ApiError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for document in state.store.documents_among(record_id, ids).await? {
+        let title = open_title(state, &document.upload)?;
+        let text = if terms { super::timeline::open_terms(state, &document.upload)? } else { None };
+        out.insert(document.facts.id, (title, text));
+    }
+    Ok(out)
 }
 
 /// The documents the asker may read that the filter admits (words are looked for in titles and
 /// in the text of text documents), newest care first: those at the positions `shown`, described
 /// in full, and how many there are (counted to the end only with `count_all`; denied ones are
-/// not counted). A title is opened only for a document shown, or when the filter has words to
-/// look for: a page costs what it shows, not what the record holds.
+/// not counted). The list is chosen on the documents' facts; a title is opened only for a
+/// document shown, or when the filter has words to look for: a page costs what it shows, not
+/// what the record holds.
 async fn select(
     state: &AppState,
     asker: &Asker,
@@ -213,9 +237,9 @@ async fn select(
 ) -> Result<(Vec<DocumentInfo>, usize), ApiError> {
     let tags = super::timeline::tags_by_item(state, &asker.record.id).await?;
     let mut names = Names::new();
-    let (mut out, mut count) = (Vec::new(), 0);
-    for document in state.store.documents(&asker.record.id).await? {
-        if !count_all && count >= shown.end {
+    let mut admitted = Vec::new();
+    for document in state.store.document_facts(&asker.record.id).await? {
+        if !count_all && !filter.searches() && admitted.len() >= shown.end {
             break;
         }
         if !may_read(state, asker, &document) {
@@ -223,29 +247,38 @@ async fn select(
         }
         let author = crate::asker::author_info(state, &document.author, &mut names).await?;
         let episodes = tags.get(document.id.as_str()).cloned().unwrap_or_default();
-        if !facts_admit(filter, &document, &author, &episodes) {
-            continue;
+        if facts_admit(filter, &document, &author, &episodes) {
+            admitted.push((document, author, episodes));
         }
-        let mut title = None;
-        if filter.searches() {
-            let opened = open_title(state, &document.upload)?;
-            let text = super::timeline::open_terms(state, &document.upload)?;
-            if !filter.has_words(&opened, text.as_deref()) {
-                continue;
-            }
-            title = Some(opened);
-        }
-        if shown.contains(&count) {
-            let title = match title {
-                Some(title) => title,
-                None => open_title(state, &document.upload)?,
-            };
-            let mut info = described(&document, title, author);
-            info.allowed = allowed_actions(state, asker, &document);
-            info.episodes = episodes;
-            out.push(info);
-        }
-        count += 1;
+    }
+    let mut titles = HashMap::new();
+    if filter.searches() {
+        let ids: Vec<&DocumentId> = admitted.iter().map(|(document, ..)| &document.id).collect();
+        titles = opened(state, &asker.record.id, &ids, true).await?;
+        admitted.retain(|(document, ..)| {
+            titles
+                .get(&document.id)
+                .is_some_and(|(title, text)| filter.has_words(title, text.as_deref()))
+        });
+    }
+    let count = admitted.len();
+    let page: Vec<_> = admitted
+        .into_iter()
+        .skip(shown.start)
+        .take(shown.end.saturating_sub(shown.start))
+        .collect();
+    if !filter.searches() {
+        let ids: Vec<&DocumentId> = page.iter().map(|(document, ..)| &document.id).collect();
+        titles = opened(state, &asker.record.id, &ids, false).await?;
+    }
+    let mut out = Vec::with_capacity(page.len());
+    for (document, author, episodes) in page {
+        // A document gone since its facts were read (purged with its record) is left out.
+        let Some((title, _)) = titles.remove(&document.id) else { continue };
+        let mut info = described(&document, title, author);
+        info.allowed = allowed_actions(state, asker, &document);
+        info.episodes = episodes;
+        out.push(info);
     }
     Ok((out, count))
 }
@@ -320,7 +353,7 @@ pub async fn counts(
     origin: Origin,
 ) -> Result<Json<Vec<CategoryCount>>, ApiError> {
     let mut counts = std::collections::BTreeMap::<_, u32>::new();
-    for document in state.store.documents(&asker.record.id).await? {
+    for document in state.store.document_facts(&asker.record.id).await? {
         if decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
             *counts.entry(document.category).or_default() += 1;
         }

@@ -24,7 +24,7 @@ use crate::{
     error::ApiError,
     extract::{ApiQuery, Origin},
     profile,
-    store::{AccountId, DocumentRecord, EntryId, EntryRecord, UploadRecord},
+    store::{AccountId, DocumentFacts, DocumentId, EntryId, EntryRecord, UploadRecord},
     vault::Sealed,
 };
 
@@ -105,13 +105,13 @@ pub fn checked_filter(
     })
 }
 
-/// The documents and profile entries the asker may read.
+/// The documents (their facts) and profile entries the asker may read.
 pub(super) async fn readable_items(
     state: &AppState,
     asker: &Asker,
-) -> Result<(Vec<DocumentRecord>, Vec<EntryRecord>), ApiError> {
+) -> Result<(Vec<DocumentFacts>, Vec<EntryRecord>), ApiError> {
     let mut readable_documents = Vec::new();
-    for document in state.store.documents(&asker.record.id).await? {
+    for document in state.store.document_facts(&asker.record.id).await? {
         if documents::may_read(state, asker, &document) {
             readable_documents.push(document);
         }
@@ -142,27 +142,39 @@ pub async fn list(
     let episodes_of = |id: &str| tags.get(id).cloned().unwrap_or_default();
     let mut names = Names::new();
     let mut items = Vec::new();
+    let mut titles = HashMap::<DocumentId, String>::new();
 
     if wanted(TimelineKind::Document) {
-        for document in &documents_read {
+        let mut admitted = Vec::new();
+        for document in documents_read {
             let author = author_info(&state, &document.author, &mut names).await?;
             let episodes = episodes_of(&document.id);
-            if !documents::facts_admit(&filter, document, &author, &episodes) {
-                continue;
+            if documents::facts_admit(&filter, &document, &author, &episodes) {
+                admitted.push((document, author, episodes));
             }
-            let info = documents::info(&state, document, &mut names).await?;
-            if filter.searches() {
-                let text = open_terms(&state, &document.upload)?;
-                if !filter.has_words(&info.title, text.as_deref()) {
-                    continue;
-                }
-            }
+        }
+        // Titles are opened here only to look for words in them; otherwise once the page is
+        // chosen, for the documents on it.
+        if filter.searches() {
+            let ids: Vec<&DocumentId> =
+                admitted.iter().map(|(document, ..)| &document.id).collect();
+            let opened = documents::opened(&state, &asker.record.id, &ids, true).await?;
+            admitted.retain_mut(|(document, ..)| {
+                opened
+                    .get(&document.id)
+                    .is_some_and(|(title, text)| filter.has_words(title, text.as_deref()))
+            });
+            titles = opened.into_iter().map(|(id, (title, _))| (id, title)).collect();
+        }
+        for (document, author, episodes) in admitted {
             items.push(TimelineItem {
-                date: document.upload.care_date.clone(),
+                date: document.care_date.clone(),
                 at: document.deposited_at,
-                author,
+                author: author.clone(),
                 episodes,
-                happening: Happening::Document { document: info },
+                happening: Happening::Document {
+                    document: documents::described(&document, String::new(), author),
+                },
             });
         }
     }
@@ -242,6 +254,30 @@ pub async fn list(
     }
 
     timeline::sort(&mut items);
+    let mut page = timeline::page(items, query.offset.unwrap_or(0));
+    if !filter.searches() {
+        let ids: Vec<DocumentId> = page
+            .items
+            .iter()
+            .filter_map(|item| match &item.happening {
+                Happening::Document { document } => Some(DocumentId::from(document.id.clone())),
+                _ => None,
+            })
+            .collect();
+        let ids: Vec<&DocumentId> = ids.iter().collect();
+        titles = documents::opened(&state, &asker.record.id, &ids, false)
+            .await?
+            .into_iter()
+            .map(|(id, (title, _))| (id, title))
+            .collect();
+    }
+    for item in &mut page.items {
+        if let Happening::Document { document } = &mut item.happening {
+            // A document gone since its facts were read (purged with its record) keeps no title.
+            let id = DocumentId::from(document.id.clone());
+            document.title = titles.remove(&id).unwrap_or_default();
+        }
+    }
     trace::read(&state, &asker, &origin, AuditAction::TimelineList, None, None).await?;
-    Ok(Json(timeline::page(items, query.offset.unwrap_or(0))))
+    Ok(Json(page))
 }

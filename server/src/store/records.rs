@@ -1,7 +1,7 @@
 //! Storage of a record's documents: their current versions, masks, withdrawals and
 //! announcements. An upload becomes a document in [`super::UploadStore`].
 
-use app::vocabulary::{Category, Domain};
+use app::vocabulary::{Category, Domain, MediaType};
 use async_trait::async_trait;
 
 use super::{AccountId, AuditRows, DocumentId, Matched, Rpps, StoreError, UploadRecord};
@@ -15,11 +15,12 @@ pub enum Party {
     Insurer,
 }
 
-/// A document with its current version's upload (title, content, dates).
+/// What a list of documents shows of one and what the policy and the filters look at: no key
+/// and no sealed byte, so that a list reads the whole record's facts and opens only the rows on
+/// its page ([`RecordStore::document_facts`]).
 #[derive(Clone, Debug)]
-pub struct DocumentRecord {
+pub struct DocumentFacts {
     pub id: DocumentId,
-    pub account_id: AccountId,
     pub category: Category,
     pub domain: Option<Domain>,
     pub author: Party,
@@ -29,13 +30,46 @@ pub struct DocumentRecord {
     pub version: u32,
     pub withdrawn: bool,
     pub deposited_at: i64,
+    /// The current version's, as its upload has them.
+    pub type_code: Option<String>,
+    pub care_date: String,
+    pub media_type: MediaType,
+    pub size: u64,
+}
+
+/// A document with its current version's upload (sealed title, key, content's place). Its facts
+/// are read through it (`document.category`).
+#[derive(Clone, Debug)]
+pub struct DocumentRecord {
+    pub facts: DocumentFacts,
+    pub account_id: AccountId,
     pub upload: UploadRecord,
+}
+
+impl std::ops::Deref for DocumentRecord {
+    type Target = DocumentFacts;
+    fn deref(&self) -> &DocumentFacts {
+        &self.facts
+    }
 }
 
 #[async_trait]
 pub trait RecordStore: Send + Sync + 'static {
-    /// Every document of the record, newest first, withdrawn ones included.
+    /// Every document of the record, newest care first, withdrawn ones included.
     async fn documents(&self, account_id: &AccountId) -> Result<Vec<DocumentRecord>, StoreError>;
+    /// The facts of every document of the record, in the order of [`RecordStore::documents`]:
+    /// what a list sorts, filters and counts by, without reading a key or a sealed value.
+    async fn document_facts(
+        &self,
+        account_id: &AccountId,
+    ) -> Result<Vec<DocumentFacts>, StoreError>;
+    /// The documents of the record among `ids` (a page of a list), in no particular order;
+    /// those not in the record are left out.
+    async fn documents_among(
+        &self,
+        account_id: &AccountId,
+        ids: &[&DocumentId],
+    ) -> Result<Vec<DocumentRecord>, StoreError>;
     async fn document(
         &self,
         account_id: &AccountId,

@@ -51,7 +51,9 @@ async fn cast(app: &TestApp) -> Cast {
         .await;
         assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
     }
-    let masked = listed(app, &record, &patient).await[0]["id"].as_str().unwrap().to_owned();
+    let documents = listed(app, &record, &patient).await;
+    let glycaemia = documents.iter().find(|d| d["title"] == "Journal de glycémie").unwrap();
+    let masked = glycaemia["id"].as_str().unwrap().to_owned();
     let uri = format!("/api/records/{record}/documents/{masked}/mask");
     assert_eq!(
         call(app, &uri, json!({ "masked": true }), &patient).await.status,
