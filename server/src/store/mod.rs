@@ -54,7 +54,7 @@ macro_rules! sql_store {
         type DbRow = <Db as sqlx::Database>::Row;
         #[cfg(test)]
         pub(super) use engine::scratch;
-        use engine::{Db, begin_write, lock_audit, scrub};
+        use engine::{Db, lock_audit, open_write, scrub};
         pub use shared::SqlStore;
         use shared::*;
 

@@ -21,7 +21,7 @@ pub(super) type Db = sqlx::Postgres;
 const WRITE_LOCK: i64 = 0x4361_726e_6574; // "Carnet"
 
 /// Begins a write transaction: waits for the store's write lock, held until commit or rollback.
-pub(super) async fn begin_write(
+pub(super) async fn open_write(
     pool: &sqlx::Pool<Db>,
 ) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
     let mut tx = pool.begin().await?;

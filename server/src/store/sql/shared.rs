@@ -8,9 +8,26 @@ use sqlx::Row;
 
 use app::api::validate::Contact;
 
-use super::{Conn, Db, DbRow};
+use super::{Conn, Db, DbRow, open_write};
 use crate::store::{AccountId, AccountRecord, Event, EventOwner, Rpps, Store, StoreError};
 use crate::vault::WrappedKey;
+
+/// Begins one of the store's write transactions (the engine's [`open_write`]) in a task of its
+/// own, so that it is never dropped half-way. A request dropped while its `BEGIN IMMEDIATE` was
+/// under way (its client gone) could hand the connection back to the pool inside a transaction
+/// that nobody would roll back: sqlx 0.8 creates the `Transaction`, whose drop rolls back, only
+/// after checking the connection's state, one more wait after the database began (sqlx issue
+/// #3932). On SQLite that connection then held the write lock for good, and every later write
+/// waited out the busy timeout and failed (seen under the load benchmark). Begun apart, the
+/// transaction is whole when the request goes, and dropping it rolls it back.
+pub(super) async fn begin_write(
+    pool: &sqlx::Pool<Db>,
+) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    let pool = pool.clone();
+    tokio::spawn(async move { open_write(&pool).await })
+        .await
+        .map_err(|_| sqlx::Error::WorkerCrashed)?
+}
 
 #[derive(Clone)]
 pub struct SqlStore {
@@ -161,4 +178,37 @@ pub(super) fn account_from_row(row: &DbRow) -> Result<AccountRecord, StoreError>
         regular_doctor: super::columns::optional_rpps_at(row, "regular_doctor")?,
         break_glass_refused: row.try_get("break_glass_refused")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{future::Future, task::Poll, time::Duration};
+
+    /// A write whose request goes at any point while it begins (polled 0, 1, 2, … times, then
+    /// dropped: a client gone) leaves no transaction open behind it: the next write begins.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_dropped_while_it_begins_leaves_no_transaction_open() {
+        let (store, _dir) = super::super::scratch().await;
+        for polls in 0..60 {
+            let mut begin = Box::pin(super::begin_write(&store.pool));
+            for _ in 0..polls {
+                let ready =
+                    std::future::poll_fn(|cx| Poll::Ready(begin.as_mut().poll(cx).is_ready()))
+                        .await;
+                if ready {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+            drop(begin);
+            // Far below the busy timeout (5 s), far above a write's time.
+            let next = tokio::time::timeout(Duration::from_secs(3), async {
+                let mut tx = super::begin_write(&store.pool).await?;
+                sqlx::query("DELETE FROM leases").execute(&mut *tx).await?;
+                tx.commit().await
+            });
+            let done = next.await.unwrap_or_else(|_| panic!("after {polls} polls: locked"));
+            done.unwrap_or_else(|error| panic!("after {polls} polls: {error}"));
+        }
+    }
 }

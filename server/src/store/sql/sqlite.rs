@@ -19,7 +19,7 @@ pub(super) type Db = sqlx::Sqlite;
 /// reads a snapshot, and its first write then fails with `SQLITE_BUSY` at once, without waiting,
 /// if another connection (another request, or a command run beside the server) wrote since:
 /// the directory import run beside a busy server failed so ("database unavailable").
-pub(super) async fn begin_write(
+pub(super) async fn open_write(
     pool: &sqlx::Pool<Db>,
 ) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
