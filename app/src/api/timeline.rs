@@ -123,22 +123,59 @@ pub struct TimelinePage {
     pub next: Option<usize>,
 }
 
-/// Newest first: by day, then by when it was written; a stable order for equal items.
-pub fn sort(items: &mut [TimelineItem]) {
-    items.sort_by(|a, b| {
-        b.date.cmp(&a.date).then(b.at.cmp(&a.at)).then_with(|| {
-            (a.happening.item_id(), a.happening.kind() as u8)
-                .cmp(&(b.happening.item_id(), b.happening.kind() as u8))
-        })
-    });
+/// Where an item falls in the timeline: newest first by day, then by when it was written; a
+/// stable order for equal items (by item, then kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place<'a> {
+    pub date: &'a str,
+    pub at: i64,
+    pub item_id: &'a str,
+    pub kind: TimelineKind,
 }
 
-/// The page of sorted, filtered items starting at `offset`.
-pub fn page(items: Vec<TimelineItem>, offset: usize) -> TimelinePage {
-    let total = items.len();
+impl Ord for Place<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .date
+            .cmp(self.date)
+            .then(other.at.cmp(&self.at))
+            .then_with(|| (self.item_id, self.kind as u8).cmp(&(other.item_id, other.kind as u8)))
+    }
+}
+
+impl PartialOrd for Place<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// What has a place in the timeline: an item, or what the server will make one of once it
+/// knows the item is on the page.
+pub trait Placed {
+    fn place(&self) -> Place<'_>;
+}
+
+impl Placed for TimelineItem {
+    fn place(&self) -> Place<'_> {
+        Place {
+            date: &self.date,
+            at: self.at,
+            item_id: self.happening.item_id(),
+            kind: self.happening.kind(),
+        }
+    }
+}
+
+/// In timeline order.
+pub fn sort<T: Placed>(items: &mut [T]) {
+    items.sort_by(|a, b| a.place().cmp(&b.place()));
+}
+
+/// The positions of the page starting at `offset` among `total` sorted items, and the offset
+/// of the next page if there is one.
+pub fn window(total: usize, offset: usize) -> (std::ops::Range<usize>, Option<usize>) {
     let end = offset.saturating_add(PAGE_ITEMS).min(total);
-    let items = items.into_iter().skip(offset).take(PAGE_ITEMS).collect();
-    TimelinePage { items, total, next: (end < total).then_some(end) }
+    (offset.min(end)..end, (end < total).then_some(end))
 }
 
 /// The care events an entry tells of, with their day; none in the future (a planned end of a

@@ -237,17 +237,18 @@ async fn select(
 ) -> Result<(Vec<DocumentInfo>, usize), ApiError> {
     let tags = super::timeline::tags_by_item(state, &asker.record.id).await?;
     let mut names = Names::new();
+    let all = state.store.document_facts(&asker.record.id).await?;
     let mut admitted = Vec::new();
-    for document in state.store.document_facts(&asker.record.id).await? {
+    for document in all.iter() {
         if !count_all && !filter.searches() && admitted.len() >= shown.end {
             break;
         }
-        if !may_read(state, asker, &document) {
+        if !may_read(state, asker, document) {
             continue;
         }
         let author = crate::asker::author_info(state, &document.author, &mut names).await?;
         let episodes = tags.get(document.id.as_str()).cloned().unwrap_or_default();
-        if facts_admit(filter, &document, &author, &episodes) {
+        if facts_admit(filter, document, &author, &episodes) {
             admitted.push((document, author, episodes));
         }
     }
@@ -275,8 +276,8 @@ async fn select(
     for (document, author, episodes) in page {
         // A document gone since its facts were read (purged with its record) is left out.
         let Some((title, _)) = titles.remove(&document.id) else { continue };
-        let mut info = described(&document, title, author);
-        info.allowed = allowed_actions(state, asker, &document);
+        let mut info = described(document, title, author);
+        info.allowed = allowed_actions(state, asker, document);
         info.episodes = episodes;
         out.push(info);
     }
@@ -353,8 +354,8 @@ pub async fn counts(
     origin: Origin,
 ) -> Result<Json<Vec<CategoryCount>>, ApiError> {
     let mut counts = std::collections::BTreeMap::<_, u32>::new();
-    for document in state.store.document_facts(&asker.record.id).await? {
-        if decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
+    for document in state.store.document_facts(&asker.record.id).await?.iter() {
+        if decide_for(&state, &asker, Action::Read, &item_of(document)).allowed() {
             *counts.entry(document.category).or_default() += 1;
         }
     }

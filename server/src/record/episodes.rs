@@ -34,11 +34,11 @@ fn episode_context(episode_id: &str) -> String {
 
 /// The episodes the asker may see, with how many of their items the asker may read.
 async fn visible_episodes(state: &AppState, asker: &Asker) -> Result<Vec<EpisodeInfo>, ApiError> {
-    let (documents_read, entries) = super::timeline::readable_items(state, asker).await?;
-    let readable: HashSet<&str> = documents_read
-        .iter()
+    let items = super::timeline::readable_items(state, asker).await?;
+    let readable: HashSet<&str> = items
+        .documents()
         .map(|d| d.id.as_str())
-        .chain(entries.iter().map(|e| e.id.as_str()))
+        .chain(items.entries.iter().map(|e| e.id.as_str()))
         .collect();
     let mut counts = HashMap::<EpisodeId, u32>::new();
     for tag in state.store.episode_tags(&asker.record.id).await? {

@@ -4,11 +4,12 @@
 //! it is tagged with (`episodes.rs`).
 
 use crate::audit::AuditAction;
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use app::api::{
     InputError,
     filter::{CheckedFilter, Facts, FilterError, search_terms},
+    record::AuthorInfo,
     timeline::{
         self, Happening, TimelineItem, TimelineKind, TimelinePage, TimelineQuery, care_events,
         entry_words,
@@ -106,23 +107,50 @@ pub fn checked_filter(
 }
 
 /// The documents (their facts) and profile entries the asker may read.
-pub(super) async fn readable_items(
-    state: &AppState,
-    asker: &Asker,
-) -> Result<(Vec<DocumentFacts>, Vec<EntryRecord>), ApiError> {
-    let mut readable_documents = Vec::new();
-    for document in state.store.document_facts(&asker.record.id).await? {
-        if documents::may_read(state, asker, &document) {
-            readable_documents.push(document);
-        }
+pub(super) struct Readable {
+    all: Arc<Vec<DocumentFacts>>,
+    documents: Vec<usize>,
+    pub entries: Vec<EntryRecord>,
+}
+
+impl Readable {
+    pub fn documents(&self) -> impl Iterator<Item = &DocumentFacts> {
+        self.documents.iter().map(|at| &self.all[*at])
     }
+}
+
+pub(super) async fn readable_items(state: &AppState, asker: &Asker) -> Result<Readable, ApiError> {
+    let all = state.store.document_facts(&asker.record.id).await?;
+    let documents =
+        (0..all.len()).filter(|at| documents::may_read(state, asker, &all[*at])).collect();
     let mut entries = Vec::new();
     for entry in state.store.entries(&asker.record.id).await? {
         if profile::may_read(state, asker, &entry) {
             entries.push(entry);
         }
     }
-    Ok((readable_documents, entries))
+    Ok(Readable { all, documents, entries })
+}
+
+/// A line of the timeline being made: a document (its facts, made an item only if it is on the
+/// page), or an item already.
+enum Row<'a> {
+    Document { facts: &'a DocumentFacts, author: AuthorInfo, episodes: Vec<String> },
+    Item(Box<TimelineItem>),
+}
+
+impl timeline::Placed for Row<'_> {
+    fn place(&self) -> timeline::Place<'_> {
+        match self {
+            Row::Document { facts, .. } => timeline::Place {
+                date: &facts.care_date,
+                at: facts.deposited_at,
+                item_id: facts.id.as_str(),
+                kind: TimelineKind::Document,
+            },
+            Row::Item(item) => item.place(),
+        }
+    }
 }
 
 /// `GET /api/records/{record}/timeline`: one page of everything the asker may read, newest first.
@@ -137,7 +165,8 @@ pub async fn list(
     }
     let filter = checked_filter(&query.filter)?;
     let wanted = |kind: TimelineKind| query.kind.is_none_or(|wanted| wanted == kind);
-    let (documents_read, entries) = readable_items(&state, &asker).await?;
+    let readable = readable_items(&state, &asker).await?;
+    let entries = &readable.entries;
     let tags = tags_by_item(&state, &asker.record.id).await?;
     let episodes_of = |id: &str| tags.get(id).cloned().unwrap_or_default();
     let mut names = Names::new();
@@ -146,10 +175,10 @@ pub async fn list(
 
     if wanted(TimelineKind::Document) {
         let mut admitted = Vec::new();
-        for document in documents_read {
+        for document in readable.documents() {
             let author = author_info(&state, &document.author, &mut names).await?;
             let episodes = episodes_of(&document.id);
-            if documents::facts_admit(&filter, &document, &author, &episodes) {
+            if documents::facts_admit(&filter, document, &author, &episodes) {
                 admitted.push((document, author, episodes));
             }
         }
@@ -166,17 +195,11 @@ pub async fn list(
             });
             titles = opened.into_iter().map(|(id, (title, _))| (id, title)).collect();
         }
-        for (document, author, episodes) in admitted {
-            items.push(TimelineItem {
-                date: document.care_date.clone(),
-                at: document.deposited_at,
-                author: author.clone(),
-                episodes,
-                happening: Happening::Document {
-                    document: documents::described(&document, String::new(), author),
-                },
-            });
-        }
+        items.extend(admitted.into_iter().map(|(facts, author, episodes)| Row::Document {
+            facts,
+            author,
+            episodes,
+        }));
     }
 
     let profile_wanted = wanted(TimelineKind::ProfileChange) || wanted(TimelineKind::CareEvent);
@@ -186,7 +209,7 @@ pub async fn list(
         for stamp in state.store.version_stamps(&asker.record.id).await? {
             stamps.entry(stamp.entry_id.clone()).or_default().push(stamp);
         }
-        for entry in &entries {
+        for entry in entries {
             let content = profile::open_current(&state, entry)?;
             let episodes = episodes_of(&entry.id);
             let words = entry_words(&content);
@@ -198,7 +221,7 @@ pub async fn list(
                     episodes: &item.episodes,
                 };
                 if filter.admits(&facts) && filter.has_words("", Some(&words)) {
-                    items.push(item);
+                    items.push(Row::Item(Box::new(item)));
                 }
             };
             if wanted(TimelineKind::CareEvent) && !entry.removed {
@@ -253,31 +276,47 @@ pub async fn list(
         }
     }
 
+    // Sorted as they are; a document becomes an item only once it is on the page.
     timeline::sort(&mut items);
-    let mut page = timeline::page(items, query.offset.unwrap_or(0));
+    let total = items.len();
+    let (shown, next) = timeline::window(total, query.offset.unwrap_or(0));
+    let rows: Vec<Row> = items.into_iter().skip(shown.start).take(shown.len()).collect();
     if !filter.searches() {
-        let ids: Vec<DocumentId> = page
-            .items
+        let ids: Vec<&DocumentId> = rows
             .iter()
-            .filter_map(|item| match &item.happening {
-                Happening::Document { document } => Some(DocumentId::from(document.id.clone())),
-                _ => None,
+            .filter_map(|row| match row {
+                Row::Document { facts, .. } => Some(&facts.id),
+                Row::Item(_) => None,
             })
             .collect();
-        let ids: Vec<&DocumentId> = ids.iter().collect();
         titles = documents::opened(&state, &asker.record.id, &ids, false)
             .await?
             .into_iter()
             .map(|(id, (title, _))| (id, title))
             .collect();
     }
-    for item in &mut page.items {
-        if let Happening::Document { document } = &mut item.happening {
-            // A document gone since its facts were read (purged with its record) keeps no title.
-            let id = DocumentId::from(document.id.clone());
-            document.title = titles.remove(&id).unwrap_or_default();
-        }
-    }
+    let items = rows
+        .into_iter()
+        .map(|row| match row {
+            Row::Item(item) => *item,
+            Row::Document { facts, author, episodes } => TimelineItem {
+                date: facts.care_date.clone(),
+                at: facts.deposited_at,
+                author: author.clone(),
+                episodes,
+                happening: Happening::Document {
+                    // A document gone since its facts were read (purged with its record)
+                    // keeps no title.
+                    document: documents::described(
+                        facts,
+                        titles.remove(&facts.id).unwrap_or_default(),
+                        author,
+                    ),
+                },
+            },
+        })
+        .collect();
+    let page = TimelinePage { items, total, next };
     trace::read(&state, &asker, &origin, AuditAction::TimelineList, None, None).await?;
     Ok(Json(page))
 }

@@ -43,6 +43,7 @@ const TABLES: &[&str] = &[
     "outbox",
     "auth_events",
     "leases",
+    "record_changes",
 ];
 
 /// The accounts' references to their data keys, which refer to the accounts in turn: written
@@ -55,9 +56,10 @@ const ACCOUNT_KEYS: [&str; 2] = ["totp_data_key", "totp_pending_data_key"];
 const BATCH_PARAMETERS: usize = 30_000;
 const BATCH_BYTES: usize = 32 << 20;
 
-/// Tables whose rows belong to the servers running, not to the installation: the scheduled
-/// tasks' leases (the SQLite server's would keep PostgreSQL's servers from the tasks).
-const NOT_COPIED: &[&str] = &["leases"];
+/// Tables not copied: the scheduled tasks' leases belong to the servers running, not to the
+/// installation (the SQLite server's would keep PostgreSQL's servers from the tasks); the
+/// records' change counters are written by the target's own triggers as documents are copied.
+const NOT_COPIED: &[&str] = &["leases", "record_changes"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {

@@ -58,11 +58,12 @@ pub trait RecordStore: Send + Sync + 'static {
     /// Every document of the record, newest care first, withdrawn ones included.
     async fn documents(&self, account_id: &AccountId) -> Result<Vec<DocumentRecord>, StoreError>;
     /// The facts of every document of the record, in the order of [`RecordStore::documents`]:
-    /// what a list sorts, filters and counts by, without reading a key or a sealed value.
+    /// what a list sorts, filters and counts by, without reading a key or a sealed value. Kept
+    /// in memory between requests while the record does not change ([`super::FactsCache`]).
     async fn document_facts(
         &self,
         account_id: &AccountId,
-    ) -> Result<Vec<DocumentFacts>, StoreError>;
+    ) -> Result<std::sync::Arc<Vec<DocumentFacts>>, StoreError>;
     /// The documents of the record among `ids` (a page of a list), in no particular order;
     /// those not in the record are left out.
     async fn documents_among(

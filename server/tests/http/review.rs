@@ -285,6 +285,42 @@ async fn behind_the_server(app: &TestApp, statement: &str, binds: &[&str]) {
     conn.close().await.unwrap();
 }
 
+/// A server keeps the documents' facts of the records it lists between requests; they follow
+/// the database whoever changes it. A mask and a withdrawal written behind this server's back
+/// (as another server sharing the database writes them) are listed by the very next request,
+/// in the list, its pages, the counts and the timeline.
+#[tokio::test]
+async fn a_document_changed_behind_the_server_is_listed_as_it_now_is_on_the_next_request() {
+    let app = test_app().await;
+    let (jeanne, first, _, _, report) = a_report_and_another_record(&app).await;
+    let shown = async |field: &str| {
+        let list = listed(&app, &first, &jeanne).await;
+        let page =
+            get(&app.router, &format!("/api/records/{first}/documents/pages/1"), Some(&jeanne.0))
+                .await;
+        let page: Value = serde_json::from_str(&text(page).await).unwrap();
+        let timeline =
+            get(&app.router, &format!("/api/records/{first}/timeline"), Some(&jeanne.0)).await;
+        let timeline: Value = serde_json::from_str(&text(timeline).await).unwrap();
+        let find = |documents: &[Value]| {
+            documents.iter().find(|d| d["id"] == report.as_str()).map(|d| d[field].clone())
+        };
+        let in_timeline: Vec<Value> = timeline["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|item| item["happening"].get("document").cloned())
+            .collect();
+        [find(&list), find(page["documents"].as_array().unwrap()), find(&in_timeline)]
+    };
+    assert_eq!(shown("masked").await, [Some(json!(false)), Some(json!(false)), Some(json!(false))]);
+    behind_the_server(&app, "UPDATE documents SET masked = TRUE WHERE id = $1", &[&report]).await;
+    assert_eq!(shown("masked").await, [Some(json!(true)), Some(json!(true)), Some(json!(true))]);
+    behind_the_server(&app, "UPDATE documents SET withdrawn_at = 1 WHERE id = $1", &[&report])
+        .await;
+    assert_eq!(shown("withdrawn").await, [Some(json!(true)), Some(json!(true)), Some(json!(true))]);
+}
+
 #[tokio::test]
 async fn an_item_moved_to_another_record_in_the_database_does_not_open_there() {
     let app = test_app().await;

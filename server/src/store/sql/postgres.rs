@@ -85,7 +85,7 @@ impl SqlStore {
             .await?;
         MIGRATIONS.run(&pool).await?;
         tracing::info!(migrations = MIGRATIONS.iter().count(), "database ready");
-        Ok(Self { pool })
+        Ok(Self { pool, facts: Default::default() })
     }
 }
 

@@ -79,12 +79,25 @@ impl RecordStore for SqlStore {
     async fn document_facts(
         &self,
         account_id: &AccountId,
-    ) -> Result<Vec<DocumentFacts>, StoreError> {
+    ) -> Result<std::sync::Arc<Vec<DocumentFacts>>, StoreError> {
+        // The counter first: facts read after it are at least as new as it says.
+        let counter: i64 =
+            sqlx::query_scalar("SELECT counter FROM record_changes WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .unwrap_or(0);
+        if let Some(facts) = self.facts.get(account_id, counter) {
+            return Ok(facts);
+        }
         let query = format!(
             "SELECT {FACTS_COLUMNS} {CURRENT_UPLOAD} WHERE d.account_id = $1 {NEWEST_FIRST}"
         );
         let rows = sqlx::query(&query).bind(account_id).fetch_all(&self.pool).await?;
-        rows.iter().map(facts_from).collect()
+        let facts =
+            std::sync::Arc::new(rows.iter().map(facts_from).collect::<Result<Vec<_>, _>>()?);
+        self.facts.put(account_id, counter, facts.clone());
+        Ok(facts)
     }
     async fn documents_among(
         &self,

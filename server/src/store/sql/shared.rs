@@ -32,6 +32,8 @@ pub(super) async fn begin_write(
 #[derive(Clone)]
 pub struct SqlStore {
     pub(in crate::store) pool: sqlx::Pool<Db>,
+    /// The documents' facts of records listed lately ([`crate::store::FactsCache`]).
+    pub(in crate::store) facts: std::sync::Arc<crate::store::FactsCache>,
 }
 
 #[async_trait]

@@ -53,11 +53,14 @@ impl SqlStore {
         migrate(options.clone()).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A connection to a file in this process does not go stale between uses: no ping
+            // (one more round trip to the connection's thread) before each statement.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
         tracing::info!(migrations = MIGRATIONS.iter().count(), "database ready");
-        Ok(Self { pool })
+        Ok(Self { pool, facts: Default::default() })
     }
 }
 
