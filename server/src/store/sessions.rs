@@ -79,6 +79,11 @@ pub struct SessionRecord {
     pub csrf_token: String,
 }
 
+/// How often a session in use has its idle clock written: so a read is not also a write (a
+/// commit per request), at the price of a session expiring at most this much before its idle
+/// timeout.
+pub const TOUCH_EVERY_SECONDS: i64 = 60;
+
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
     /// Opens the session (activating the account if asked) and remembers its device, with the
@@ -91,7 +96,8 @@ pub trait SessionStore: Send + Sync + 'static {
     ) -> Result<DeviceSeen, StoreError>;
     /// The live session for this token, its idle clock restarted; `None` if absent, expired
     /// (idle longer than its own timeout, or older than `absolute_timeout`), or its
-    /// professional left the directory.
+    /// professional left the directory. The clock is written at most once a
+    /// [`TOUCH_EVERY_SECONDS`]: a session in use is read, not written, on most requests.
     async fn touch_session(
         &self,
         token_hash: &[u8],

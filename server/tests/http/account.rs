@@ -260,6 +260,17 @@ async fn sessions_end_after_idle_and_absolute_timeouts() {
         StatusCode::UNAUTHORIZED
     );
 
+    // Used every 20 seconds (its idle clock written once a minute, not on every request):
+    // alive 40 minutes on, past its 30 idle minutes.
+    let (cookie, _) = signed_up(&app, "luc@example.fr").await;
+    for _ in 0..120 {
+        app.clock.advance(20);
+        assert_eq!(
+            get(&app.router, "/api/account/me", Some(&cookie)).await.status(),
+            StatusCode::OK
+        );
+    }
+
     let (cookie, _) = signed_up(&app, "paul@example.fr").await;
     app.clock.advance(30 * 60 + 1);
     assert_eq!(

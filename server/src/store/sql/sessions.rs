@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{Conn, SqlStore, activate_in, begin_write, write_event};
 use crate::store::{
     AccountId, Device, DeviceSeen, Event, NewSession, SessionOwner, SessionRecord, SessionStore,
-    StoreError,
+    StoreError, TOUCH_EVERY_SECONDS,
 };
 
 #[async_trait]
@@ -53,18 +53,35 @@ impl SessionStore for SqlStore {
         absolute_timeout: i64,
     ) -> Result<Option<SessionRecord>, StoreError> {
         // A professional who left the directory has no session, even a fresh one.
-        let row = sqlx::query(
-            "UPDATE sessions SET last_seen_at = $1 \
-             WHERE token_hash = $2 AND last_seen_at > $1 - idle_timeout AND created_at > $3 \
+        let live = "WHERE token_hash = $2 AND last_seen_at > $1 - idle_timeout AND created_at > $3 \
                AND (professional_id IS NULL OR EXISTS (SELECT 1 FROM professionals p \
-                    WHERE p.rpps = professional_id AND p.active = TRUE)) \
-             RETURNING account_id, professional_id, acting_for, csrf_token",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .bind(now - absolute_timeout)
-        .fetch_optional(&self.pool)
-        .await?;
+                    WHERE p.rpps = professional_id AND p.active = TRUE))";
+        let columns = "account_id, professional_id, acting_for, csrf_token";
+        // Read first; written only when the idle clock is stale enough, and then by the same
+        // conditions (a session ended meanwhile is not brought back).
+        let read = format!("SELECT {columns}, last_seen_at FROM sessions {live}");
+        let row = sqlx::query(&read)
+            .bind(now)
+            .bind(token_hash)
+            .bind(now - absolute_timeout)
+            .fetch_optional(&self.pool)
+            .await?;
+        let stale = match &row {
+            Some(row) => now - row.try_get::<i64, _>("last_seen_at")? >= TOUCH_EVERY_SECONDS,
+            None => return Ok(None),
+        };
+        let row = if stale {
+            let touch =
+                format!("UPDATE sessions SET last_seen_at = $1 {live} RETURNING {columns}");
+            sqlx::query(&touch)
+                .bind(now)
+                .bind(token_hash)
+                .bind(now - absolute_timeout)
+                .fetch_optional(&self.pool)
+                .await?
+        } else {
+            row
+        };
         let Some(row) = row else { return Ok(None) };
         let account: Option<AccountId> = row.try_get("account_id")?;
         let professional: Option<String> = row.try_get("professional_id")?;
