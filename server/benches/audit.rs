@@ -57,7 +57,7 @@ async fn main() {
     let auditor = Auditor::ephemeral();
     let started = Instant::now();
     for i in 0..APPENDS {
-        auditor.append(store.as_ref(), &entry(i)).await.expect("append");
+        auditor.append_inline(store.as_ref(), &entry(i)).await.expect("append");
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(

@@ -89,7 +89,7 @@ pub async fn unlock_card(
         None,
         SystemClock.now(),
     );
-    auditor.append(store, &entry).await?;
+    auditor.append_inline(store, &entry).await?;
     let lifted = store.rate_limit_reset_prefix(&server::professional::card_prefix(&rpps)).await?;
     println!("Card {rpps}: delays lifted from {lifted} address(es); recorded in the audit log.");
     Ok(())
@@ -214,7 +214,7 @@ pub async fn feeds(
                 }
                 other => other?,
             }
-            auditor.append(store, &entry(AuditAction::FeedAdd, name)).await?;
+            auditor.append_inline(store, &entry(AuditAction::FeedAdd, name)).await?;
             println!(
                 "Feed {name} added. Its token, shown this once (keep it secret; the insurer's \
                  system sends it as \"Authorization: Bearer <token>\" to /api/feed/batch):\n{}",
@@ -226,7 +226,7 @@ pub async fn feeds(
             if !revoked {
                 return Err(format!("no live feed is named {name}").into());
             }
-            auditor.append(store, &entry(AuditAction::FeedRevoke, name)).await?;
+            auditor.append_inline(store, &entry(AuditAction::FeedRevoke, name)).await?;
             println!("Feed {name} revoked: its token no longer works. Its lines stay.");
         }
         FeedCommand::List => {

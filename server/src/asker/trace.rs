@@ -180,7 +180,7 @@ pub fn account_actor(account_id: &AccountId) -> AuditActor {
 
 /// Writes an entry now, before the answer leaves.
 pub async fn write(state: &AppState, entry: &AuditEntry) -> Result<(), ApiError> {
-    state.auditor.append(&*state.store, entry).await?;
+    state.auditor.append(&state.store, entry).await?;
     Ok(())
 }
 
@@ -195,7 +195,7 @@ pub async fn read(
 ) -> Result<(), ApiError> {
     let allowed = denied.is_none();
     let entry = entry(state, asker, origin, action, item, denied);
-    let seq = state.auditor.append(&*state.store, &entry).await?;
+    let seq = state.auditor.append(&state.store, &entry).await?;
     if first_access(state, asker, allowed, seq).await? {
         notify_first_access(state, asker).await?;
     }

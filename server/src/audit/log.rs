@@ -4,7 +4,7 @@
 //! answer waits for the commit that holds its entry ([`Auditor::append`]). The signing key is an Ed25519 seed in the keys directory (`audit-ed25519.seed`,
 //! mode 0600) or in `CARNET_AUDIT_KEY` (base64).
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -204,26 +204,53 @@ impl Auditor {
     /// answers its place in the log. Group commit: the entry waits with those of other reads;
     /// whoever takes the log next writes all that wait in one transaction (while one batch is
     /// committed, the next gathers), and the answer comes once the transaction holding this
-    /// entry is committed. One commit, one lock and one flush for many reads.
-    pub async fn append(&self, store: &dyn Store, entry: &AuditEntry) -> Result<u64, StoreError> {
+    /// entry is committed. One commit, one lock and one flush for many reads. The log is taken
+    /// and the batch written in a task of its own: a request that goes away meanwhile (its
+    /// client gone, a timeout) neither fails the other reads of its batch nor leaves its entry
+    /// waiting.
+    pub async fn append(
+        self: &Arc<Self>,
+        store: &Arc<dyn Store>,
+        entry: &AuditEntry,
+    ) -> Result<u64, StoreError> {
+        let place = self.enqueue(entry);
+        let (auditor, store) = (Arc::clone(self), Arc::clone(store));
+        tokio::spawn(async move { auditor.write_queue(&*store).await })
+            .await
+            .map_err(|_| StoreError::GroupCommit)??;
+        placed(place).await
+    }
+
+    /// [`Auditor::append`] within the caller's own task (a command, a test).
+    pub async fn append_inline(
+        &self,
+        store: &dyn Store,
+        entry: &AuditEntry,
+    ) -> Result<u64, StoreError> {
+        let place = self.enqueue(entry);
+        self.write_queue(store).await?;
+        placed(place).await
+    }
+
+    fn enqueue(&self, entry: &AuditEntry) -> oneshot::Receiver<Result<u64, ()>> {
         let (written, place) = oneshot::channel();
         self.waiting
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Waiting { entry: entry.clone(), written });
-        {
-            let mut edge = self.edge.lock().await;
-            let waiting = !self.waiting.lock().unwrap_or_else(|e| e.into_inner()).is_empty();
-            if waiting {
-                let lock = store.lock_audit().await?;
-                let outcome = self.write_waiting(&mut edge, store).await;
-                lock.release().await;
-                outcome?;
-            }
+        place
+    }
+
+    /// Takes the log and writes the entries waiting, if any are left.
+    async fn write_queue(&self, store: &dyn Store) -> Result<(), StoreError> {
+        let mut edge = self.edge.lock().await;
+        if self.waiting.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+            return Ok(());
         }
-        // Written by this request or by one before it (which held the log meanwhile): its
-        // answer was sent before the log was released.
-        place.await.ok().and_then(Result::ok).ok_or(StoreError::GroupCommit)
+        let lock = store.lock_audit().await?;
+        let outcome = self.write_waiting(&mut edge, store).await;
+        lock.release().await;
+        outcome
     }
 
     /// Whether the log's edge is in memory (tests: a known rollback keeps it).
@@ -277,6 +304,12 @@ impl Auditor {
         lock.release().await;
         signed
     }
+}
+
+/// An entry's place once it is written (by this request or by one that held the log before it,
+/// which answered before releasing it).
+async fn placed(place: oneshot::Receiver<Result<u64, ()>>) -> Result<u64, StoreError> {
+    place.await.ok().and_then(Result::ok).ok_or(StoreError::GroupCommit)
 }
 
 /// The edge, forgotten when dropped unless taken out of it: a batch's commit whose outcome is

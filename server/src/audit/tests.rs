@@ -173,14 +173,14 @@ async fn an_abandoned_entry_takes_nothing_and_the_log_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
     let auditor = Auditor::ephemeral();
-    assert_eq!(auditor.append(&store, &entry(1)).await.unwrap(), 1);
+    assert_eq!(auditor.append_inline(&store, &entry(1)).await.unwrap(), 1);
     // Prepared, then the action fails: nothing written, the place is not taken.
     let pending = auditor.prepare(&store, &entry(2)).await.unwrap();
     assert_eq!(pending.rows().stored.seq, 2);
     drop(pending);
-    assert_eq!(auditor.append(&store, &entry(3)).await.unwrap(), 2);
+    assert_eq!(auditor.append_inline(&store, &entry(3)).await.unwrap(), 2);
     for n in 4..=(CHECKPOINT_EVERY + 2) {
-        auditor.append(&store, &entry(n)).await.unwrap();
+        auditor.append_inline(&store, &entry(n)).await.unwrap();
     }
     assert_eq!(store.checkpoints().await.unwrap().len(), 1, "one checkpoint at 64 entries");
     let report = verify_stored(&store, &auditor.public_key()).await.unwrap().unwrap();
@@ -193,15 +193,15 @@ async fn a_known_rollback_keeps_the_edge_and_an_unknown_outcome_reloads_it() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
     let auditor = Auditor::ephemeral();
-    auditor.append(&store, &entry(1)).await.unwrap();
+    auditor.append_inline(&store, &entry(1)).await.unwrap();
     // Rolled back for certain (nothing matched): no reload of the whole log for the next writer.
     auditor.prepare(&store, &entry(2)).await.unwrap().abandoned();
     assert!(auditor.edge_loaded().await);
-    assert_eq!(auditor.append(&store, &entry(3)).await.unwrap(), 2);
+    assert_eq!(auditor.append_inline(&store, &entry(3)).await.unwrap(), 2);
     // An outcome not known: read again.
     drop(auditor.prepare(&store, &entry(4)).await.unwrap());
     assert!(!auditor.edge_loaded().await);
-    assert_eq!(auditor.append(&store, &entry(5)).await.unwrap(), 3);
+    assert_eq!(auditor.append_inline(&store, &entry(5)).await.unwrap(), 3);
 }
 
 #[tokio::test]
@@ -222,7 +222,7 @@ async fn a_write_moves_the_edge_exactly_as_far_as_the_database_went() {
     let pending = auditor.prepare(&store, &entry(3)).await.unwrap();
     assert!(pending.write(async |_| Err::<(), _>(StoreError::Corrupt)).await.is_err());
     assert!(!auditor.edge_loaded().await);
-    assert_eq!(auditor.append(&store, &entry(4)).await.unwrap(), 2, "no place skipped");
+    assert_eq!(auditor.append_inline(&store, &entry(4)).await.unwrap(), 2, "no place skipped");
     let report = verify_stored(&store, &auditor.public_key()).await.unwrap().unwrap();
     assert_eq!(report.entries, 2);
 }
@@ -234,7 +234,7 @@ async fn proofs_from_the_stored_subtrees_match_the_whole_tree_and_a_backfill_res
     let store = SqliteStore::open(&dir.path().join("carnet.db")).await.unwrap();
     let auditor = Auditor::ephemeral();
     for n in 1..=150 {
-        auditor.append(&store, &entry(n)).await.unwrap();
+        auditor.append_inline(&store, &entry(n)).await.unwrap();
     }
     let leaves: Vec<_> =
         store.audit_leaves().await.unwrap().into_iter().map(|(leaf, _)| leaf).collect();
@@ -292,7 +292,7 @@ async fn servers_sharing_a_database_append_in_turn_and_read_each_others_entries(
             let (servers, store) = (servers.clone(), store.clone());
             appends.spawn(async move {
                 let server = &servers[usize::from(n % 2 == 1)];
-                server.append(&*store, &entry(n)).await.unwrap()
+                server.append_inline(&*store, &entry(n)).await.unwrap()
             });
         }
         let mut places = appends.join_all().await;
@@ -324,7 +324,7 @@ async fn each_read_in_a_group_commit_is_answered_with_its_own_place() {
                     pending.write(change).await.unwrap();
                     place
                 } else {
-                    auditor.append(&*store, &entry(n)).await.unwrap()
+                    auditor.append(&store, &entry(n)).await.unwrap()
                 };
                 (n, place)
             });
@@ -336,5 +336,38 @@ async fn each_read_in_a_group_commit_is_answered_with_its_own_place() {
         }
         let report = verify_stored(&*store, &auditor.public_key()).await.unwrap().unwrap();
         assert_eq!(report.entries, 300);
+    }
+}
+
+/// A read whose request goes away while its entry waits (its client gone, a timeout) takes
+/// nothing down with it: the other reads of its batch are answered, and its own entry is
+/// written all the same (a trace of a read whose answer was never sent, never the reverse).
+#[tokio::test]
+async fn a_read_dropped_while_its_entry_waits_fails_no_other_and_is_still_written() {
+    use std::{future::Future, task::Poll};
+    let (stores, _dir) = crate::store::scratch_stores().await;
+    for store in stores {
+        let auditor = std::sync::Arc::new(Auditor::ephemeral());
+        let mut appends = tokio::task::JoinSet::new();
+        for n in 0..90u64 {
+            let (auditor, store) = (auditor.clone(), store.clone());
+            appends.spawn(async move {
+                let mut append = Box::pin(async move { auditor.append(&store, &entry(n)).await });
+                if n.is_multiple_of(3) {
+                    // Polled once (its entry queued, the log asked for), then dropped.
+                    std::future::poll_fn(|cx| Poll::Ready(append.as_mut().poll(cx).is_ready()))
+                        .await;
+                    return None;
+                }
+                Some(append.await.unwrap())
+            });
+        }
+        let answered: Vec<u64> = appends.join_all().await.into_iter().flatten().collect();
+        assert_eq!(answered.len(), 60, "every read still there is answered");
+        // The dropped ones' entries were written by the tasks that took the log for them.
+        let settled = auditor.checkpoint(&*store, 1_795_600_000).await.unwrap();
+        assert_eq!(settled.size, 90);
+        let report = verify_stored(&*store, &auditor.public_key()).await.unwrap().unwrap();
+        assert_eq!(report.entries, 90);
     }
 }

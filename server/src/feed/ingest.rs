@@ -176,7 +176,7 @@ async fn owner_of(
             let mut entry = entry(state, feed, client, &account);
             entry.outcome = "denied".to_owned();
             entry.reason = Some(crate::asker::trace::reason(why));
-            state.auditor.append(&*state.store, &entry).await?;
+            state.auditor.append(&state.store, &entry).await?;
             Ok(Err(Reason::UnknownPatient))
         }
     }

@@ -51,15 +51,17 @@ impl FactsCache {
         if facts.len() > MOST_FACTS {
             return;
         }
+        // A record counts for one at least: records without documents are bounded too.
+        let weight = |facts: &Vec<DocumentFacts>| facts.len().max(1);
         let mut held = self.held();
-        let added = facts.len();
+        let added = weight(&facts);
         if let Some((_, replaced)) = held.records.insert(record.clone(), (counter, facts)) {
-            held.facts -= replaced.len();
+            held.facts -= weight(&replaced);
         }
         held.facts += added;
         while held.facts > MOST_FACTS {
             match held.records.remove_lru() {
-                Some((_, (_, evicted))) => held.facts -= evicted.len(),
+                Some((_, (_, evicted))) => held.facts -= weight(&evicted),
                 None => break,
             }
         }

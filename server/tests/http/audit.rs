@@ -818,7 +818,7 @@ async fn an_entry_another_process_appended_moves_the_servers_log_on() {
     let operator = server::audit::AuditActor { kind: "operator".into(), id: None, role: None };
     let action = AuditAction::FeedAdd;
     let entry = server::audit::event_entry(operator, action, None, "command-line", None, 0);
-    other.append(&*app.store, &entry).await.unwrap();
+    other.append_inline(&*app.store, &entry).await.unwrap();
     // The server's next audited request and change chain after it, and the log verifies.
     assert_eq!(get(&app.router, me, Some(&patient.0)).await.status(), StatusCode::OK);
     let logout = call(&app, "/api/account/logout", json!({}), &patient).await;

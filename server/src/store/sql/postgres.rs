@@ -78,6 +78,10 @@ impl SqlStore {
 
     #[tracing::instrument(skip_all)]
     async fn connect_with(options: PgConnectOptions) -> Result<Self, StoreError> {
+        // No wait for a lock is endless: a write or an audit append that cannot have the
+        // database's lock within 10 s fails (and a write begun for a request that went away
+        // does not wait on behind the others for ever), as SQLite's busy timeout does.
+        let options = options.options([("lock_timeout", "10s")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
