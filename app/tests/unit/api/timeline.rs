@@ -55,19 +55,21 @@ fn pages_cover_everything_once() {
     let mut items: Vec<_> =
         (0..75).map(|n| document(&format!("{n:03}"), "2026-01-01", n)).collect();
     sort(&mut items);
-    let first = page(items.clone(), 0);
-    assert_eq!((first.items.len(), first.total, first.next), (PAGE_ITEMS, 75, Some(30)));
-    let second = page(items.clone(), 30);
-    let third = page(items.clone(), 60);
-    assert_eq!((third.items.len(), third.next), (15, None));
-    let mut seen: Vec<String> = [first, second, third]
+    let (first, next) = window(75, 0);
+    assert_eq!((first.len(), next), (PAGE_ITEMS, Some(30)));
+    let (second, next) = window(75, 30);
+    assert_eq!((second.clone(), next), (30..60, Some(60)));
+    let (third, next) = window(75, 60);
+    assert_eq!((third.len(), next), (15, None));
+    let mut seen: Vec<&str> = [first, second, third]
         .into_iter()
-        .flat_map(|p| p.items)
-        .map(|i| i.happening.item_id().to_owned())
+        .flat_map(|shown| items[shown].iter().map(|i| i.happening.item_id()))
         .collect();
     seen.dedup();
     assert_eq!(seen.len(), 75);
-    assert!(page(items, 500).items.is_empty(), "past the end is an empty page, not a panic");
+    let (past, next) = window(75, 500);
+    assert!(past.is_empty() && next.is_none(), "past the end is an empty page, not a panic");
+    assert_eq!(window(0, 0), (0..0, None));
 }
 
 #[test]
