@@ -1,8 +1,9 @@
 //! Appending to the audit log: one writer at a time, each entry hashed, chained and stored, and
 //! a signed checkpoint every [`CHECKPOINT_EVERY`] entries. The entries of reads are written by
 //! group commit: those waiting when the log comes free go in one transaction, and each read's
-//! answer waits for the commit that holds its entry ([`Auditor::append`]). The signing key is an Ed25519 seed in the keys directory (`audit-ed25519.seed`,
-//! mode 0600) or in `CARNET_AUDIT_KEY` (base64).
+//! answer waits for the commit that holds its entry ([`Auditor::append`]). The signing key is
+//! an Ed25519 seed in the keys directory (`audit-ed25519.seed`, mode 0600) or in
+//! `CARNET_AUDIT_KEY` (base64).
 
 use std::{path::Path, sync::Arc};
 

@@ -4,7 +4,7 @@ use app::api::validate::Contact;
 use async_trait::async_trait;
 
 use super::{
-    ACCOUNT_COLUMNS, begin_write, SqlStore, account_from_row, activate_in, insert_account,
+    ACCOUNT_COLUMNS, SqlStore, account_from_row, activate_in, begin_write, insert_account,
     write_event,
 };
 use crate::store::{AccountId, AccountRecord, AccountStore, AuditRows, Event, Rpps, StoreError};

@@ -53,10 +53,7 @@ pub(super) async fn commit_one(
 }
 
 /// Writes an audit entry's rows inside the caller's transaction.
-pub(super) async fn write_audit(
-    tx: &mut Conn,
-    rows: &AuditRows,
-) -> Result<(), StoreError> {
+pub(super) async fn write_audit(tx: &mut Conn, rows: &AuditRows) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_entries (seq, entry, leaf, chain, at, record_id, actor_id, action, \
          origin, plain_access) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

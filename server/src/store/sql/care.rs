@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{Conn, DbRow};
 
 use super::{
-    begin_write, SqlStore,
+    SqlStore, begin_write,
     columns::{code, parse},
 };
 use crate::{

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::DbRow;
 
 use super::columns::rpps_at;
-use super::{ACCOUNT_COLUMNS, begin_write, SqlStore, account_from_row, insert_data_key};
+use super::{ACCOUNT_COLUMNS, SqlStore, account_from_row, begin_write, insert_data_key};
 use crate::{
     store::{
         AccountId, AccountRecord, BreakGlassId, BreakGlassRecord, EmergencyStore, NewBreakGlass,

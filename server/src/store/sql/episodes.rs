@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::DbRow;
 
 use super::{
-    begin_write, SqlStore,
+    SqlStore, begin_write,
     columns::{account_rows, party_at, party_columns},
     insert_data_key,
 };

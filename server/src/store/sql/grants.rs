@@ -11,7 +11,7 @@ use sqlx::Row;
 use super::DbRow;
 
 use super::{
-    begin_write, SqlStore,
+    SqlStore, begin_write,
     columns::{code, parse, rpps_at},
 };
 use crate::store::{AccountId, AuditRows, GrantStore, Rpps, StoreError};

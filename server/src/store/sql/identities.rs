@@ -4,7 +4,7 @@ use app::ins::Ins;
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::{begin_write, SqlStore, columns::optional_rpps_at};
+use super::{SqlStore, begin_write, columns::optional_rpps_at};
 use crate::store::{
     AccountId, AuditRows, IdentityRecord, IdentityStore, IdentityWrite, StoreError,
 };

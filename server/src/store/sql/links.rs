@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use crate::store::AuditRows;
 
-use super::{begin_write, SqlStore};
+use super::{SqlStore, begin_write};
 use crate::store::{
     AccountId, EmergencyLinkRecord, EmergencyLinkStore, LinkId, NewEmergencyLink, StoreError,
 };

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use crate::store::AuditRows;
 use sqlx::Row;
 
-use super::{begin_write, SqlStore, columns::optional_rpps_at};
+use super::{SqlStore, begin_write, columns::optional_rpps_at};
 use crate::store::{AccountId, NotificationRecord, NotificationStore, Recipient, Rpps, StoreError};
 
 fn recipient_columns(recipient: &Recipient) -> (&'static str, &str) {

@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::DbRow;
 
-use super::{begin_write, SqlStore, columns, insert_account};
+use super::{SqlStore, begin_write, columns, insert_account};
 use crate::store::{
     AccountId, AccountRecord, Event, ImportReport, NewRepresentation, PeopleStore,
     ProfessionalRecord, PurgeReport, RepresentationRecord, StoreError,

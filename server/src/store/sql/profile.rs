@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::DbRow;
 
 use super::{
-    begin_write, SqlStore,
+    SqlStore, begin_write,
     columns::{account_rows, code, parse, party_at, party_columns, party_from},
     insert_data_key,
 };

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{begin_write, SqlStore};
+use super::{SqlStore, begin_write};
 use crate::store::{RateDecision, RatePolicy, RateState, RateStore, StoreError};
 
 #[async_trait]

@@ -7,11 +7,12 @@ use super::DbRow;
 
 use super::uploads::{UPLOAD_COLUMNS, upload_from};
 use super::{
-    begin_write, SqlStore,
+    SqlStore, begin_write,
     columns::{parse, party_from},
 };
 use crate::store::{
-    AccountId, AuditRows, DocumentFacts, DocumentId, DocumentRecord, Matched, RecordStore, StoreError,
+    AccountId, AuditRows, DocumentFacts, DocumentId, DocumentRecord, Matched, RecordStore,
+    StoreError,
 };
 
 /// A document's own columns and its listing's from the current version's upload: its facts.

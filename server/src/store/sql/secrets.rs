@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{begin_write, SqlStore, insert_data_key, write_event};
+use super::{SqlStore, begin_write, insert_data_key, write_event};
 use crate::{
     store::{AccountId, Event, SecretStore, StoreError, StoredSecret, TotpState},
     vault::WrappedKey,

@@ -71,8 +71,7 @@ impl SessionStore for SqlStore {
             None => return Ok(None),
         };
         let row = if stale {
-            let touch =
-                format!("UPDATE sessions SET last_seen_at = $1 {live} RETURNING {columns}");
+            let touch = format!("UPDATE sessions SET last_seen_at = $1 {live} RETURNING {columns}");
             sqlx::query(&touch)
                 .bind(now)
                 .bind(token_hash)

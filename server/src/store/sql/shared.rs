@@ -50,10 +50,7 @@ impl Store for SqlStore {
 
 /// Writes the `auth_events` rows of an event and its audit entry inside the caller's
 /// transaction.
-pub(super) async fn write_event(
-    tx: &mut Conn,
-    event: &Event<'_>,
-) -> Result<(), StoreError> {
+pub(super) async fn write_event(tx: &mut Conn, event: &Event<'_>) -> Result<(), StoreError> {
     let (account_id, professional_id) = match event.owner {
         EventOwner::Account(id) => (Some(id), None),
         EventOwner::Professional(rpps) => (None, Some(rpps.as_str())),

@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::DbRow;
 
 use super::{
-    begin_write, SqlStore,
+    SqlStore, begin_write,
     columns::{code, parse, party_columns, party_from},
     insert_data_key,
 };
