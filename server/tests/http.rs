@@ -453,12 +453,12 @@ async fn the_error_page_is_translated_and_says_500() {
 }
 
 #[tokio::test]
-async fn unknown_api_path_is_json_404_never_cached() {
+async fn unknown_api_path_is_a_problem_404_never_cached() {
     let app = test_app().await;
     let response = get(&app.router, "/api/nothing", None).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(header(&response, "cache-control"), "no-store");
-    assert!(header(&response, "content-type").starts_with("application/json"));
+    assert_eq!(header(&response, "content-type"), "application/problem+json");
     assert_security_headers(&response);
     let body: serde_json::Value = serde_json::from_str(&text(response).await).unwrap();
     assert_eq!(body["error"], "not_found");

@@ -5,7 +5,7 @@
 
 use app::{
     api::{
-        InputError,
+        ErrorBody, ErrorCode, InputError,
         record::{DepositRequest, DocumentInfo, TITLE_MAX_CHARS, UploadStatus},
         validate::Date,
     },
@@ -321,8 +321,11 @@ pub async fn append(
             Ok(Json(status).into_response())
         }
         AppendOutcome::WrongOffset { received } => {
+            // A refusal, so problem details; its status says where to go on.
             let status = UploadStatus { received, ..status_of(&upload) };
-            Ok((StatusCode::CONFLICT, Json(status)).into_response())
+            let conflict =
+                ErrorBody { reason: Some(Refusal::Conflict), ..ErrorBody::new(ErrorCode::Refused) };
+            Ok(crate::error::problem_with(StatusCode::CONFLICT, &conflict, Some(&status)))
         }
     }
 }

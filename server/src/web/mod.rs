@@ -59,6 +59,18 @@ async fn body_limit(
     next.run(Request::from_parts(parts, body)).await
 }
 
+/// Every refusal under `/api` is problem details, those the framework writes included (see
+/// [`crate::error::as_problem`]): outside the time-out, so that its answer is one too.
+async fn problems(
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    let api = path == "/api" || path.starts_with("/api/");
+    let response = next.run(request).await;
+    if api { crate::error::as_problem(response) } else { response }
+}
+
 /// A request taking longer than this is cut; a phone on a weak network retries.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -129,6 +141,7 @@ pub fn app(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::from_fn(problems))
         .layer(CatchPanicLayer::custom(security::panic_response))
         .layer(
             TraceLayer::new_for_http()
@@ -186,6 +199,7 @@ pub fn api_routes() -> Routes {
         .merge(crate::emergency::notification_routes())
         .merge(crate::emergency::links::viewer_routes())
         .route("/directory", axum::routing::get(crate::professional::search))
+        .route("/problems/{code}", axum::routing::get(crate::error::describe))
 }
 
 /// The JSON API alone under `/api`, with its state: what pages rendered on the server read

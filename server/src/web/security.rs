@@ -111,7 +111,7 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
         .unwrap_or_default();
     tracing::error!(panic = %detail, "handler panicked");
     let body = app::api::ErrorBody::new(app::api::ErrorCode::Internal);
-    let mut response = (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response();
+    let mut response = crate::error::problem(StatusCode::INTERNAL_SERVER_ERROR, &body);
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

@@ -47,6 +47,37 @@ pub async fn post(
     reply(response).await
 }
 
+/// An API refusal is problem details (RFC 9457): its media type, the standard members (the
+/// status repeated, a title, a type whose address describes it) and a stable code of ours.
+pub fn assert_problem(reply: &Reply, context: &str) {
+    assert_eq!(
+        reply.headers.get("content-type").and_then(|value| value.to_str().ok()).unwrap_or(""),
+        "application/problem+json",
+        "{context}: {:?}",
+        reply.body
+    );
+    assert_eq!(reply.body["status"], reply.status.as_u16(), "{context}: {:?}", reply.body);
+    let code: app::api::ErrorCode = serde_json::from_value(reply.body["error"].clone())
+        .unwrap_or_else(|_| panic!("{context}: a stable code in {:?}", reply.body));
+    let name = reply.body["error"].as_str().unwrap();
+    assert_eq!(reply.body["type"], format!("/api/problems/{name}"), "{context}");
+    assert!(reply.body["title"].as_str().is_some_and(|title| !title.is_empty()), "{context}");
+    let _ = code;
+}
+
+/// A refusal's own members (the stable code and what it says about it), once its problem
+/// details' standard members are checked.
+pub fn ours(reply: &Reply) -> Value {
+    assert_problem(reply, "a refusal");
+    let mut body = reply.body.clone();
+    if let Some(members) = body.as_object_mut() {
+        for standard in ["type", "title", "status"] {
+            members.remove(standard);
+        }
+    }
+    body
+}
+
 pub async fn reply(response: Response<Body>) -> Reply {
     let status = response.status();
     let headers = response.headers().clone();

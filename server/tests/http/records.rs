@@ -55,6 +55,8 @@ async fn a_deposit_resumes_after_a_dropped_chunk_and_is_sealed_at_rest() {
     );
     // The answer was lost; the phone sends the same chunk again: told where to resume.
     let repeated = put(&app, &put_at(0), bytes[..chunk].to_vec(), &patient, false).await;
+    super::fixtures::assert_problem(&repeated, "a chunk sent twice");
+    assert_eq!(repeated.body["reason"], "conflict");
     assert_eq!(
         (repeated.status, repeated.body["received"].as_u64()),
         (StatusCode::CONFLICT, Some(chunk as u64))

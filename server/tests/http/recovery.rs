@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use super::fixtures::{
-    PASSWORD, ask_recovery, code_in, last_code, login_challenge, post, session_cookie, signed_up,
-    verify,
+    PASSWORD, ask_recovery, code_in, last_code, login_challenge, ours, post, session_cookie,
+    signed_up, verify,
 };
 use crate::{get, test_app};
 
@@ -43,7 +43,7 @@ async fn a_forgotten_password_is_replaced_with_a_code_and_every_session_ends() {
         post(&app.router, "/api/account/recover/finish", finish("password1", &code), None, &[])
             .await;
     assert_eq!(
-        weak.body,
+        ours(&weak),
         json!({ "error": "input", "field": "new_password", "input": "password_too_common" })
     );
     let personal = post(

@@ -12,7 +12,7 @@ use serde_json::json;
 use tower::ServiceExt;
 
 use super::fixtures::{Session, patient_doctor_nurse, record_id};
-use super::fixtures::{reply, signed_up};
+use super::fixtures::{assert_problem, reply, signed_up};
 use crate::{TestApp, test_app};
 
 /// Routes that change state without a session (so without a CSRF token): the same-origin check
@@ -62,7 +62,11 @@ async fn send(
         request = request.header("x-csrf-token", token);
     }
     let request = request.body(Body::from(json!({}).to_string())).unwrap();
-    reply(app.router.clone().oneshot(request).await.unwrap()).await.status
+    let answer = reply(app.router.clone().oneshot(request).await.unwrap()).await;
+    if answer.status.is_client_error() || answer.status.is_server_error() {
+        assert_problem(&answer, uri);
+    }
+    answer.status
 }
 
 #[tokio::test]
@@ -116,4 +120,81 @@ async fn every_state_changing_route_needs_the_csrf_token_and_no_record_route_ser
     let _ = other;
     assert!(csrf_checked > 30, "{csrf_checked} state-changing routes checked");
     assert!(foreign_checked > 30, "{foreign_checked} record routes checked");
+}
+
+/// Refusals the framework writes, not a handler, are problem details too, and say nothing of
+/// what the request held; a problem type's address describes it.
+#[tokio::test]
+async fn every_refusal_of_the_api_is_problem_details_and_its_type_is_described() {
+    let app = test_app().await;
+    let (patient, record, _, _) = patient_doctor_nurse(&app).await;
+    let ask = |method: Method, uri: String, body: &'static str| {
+        let router = app.router.clone();
+        let cookie = patient.0.clone();
+        let csrf = patient.1.clone();
+        async move {
+            let request = Request::builder()
+                .method(method)
+                .uri(uri)
+                .header("content-type", "application/json")
+                .header("cookie", cookie)
+                .header("x-csrf-token", csrf)
+                .body(Body::from(body))
+                .unwrap();
+            reply(router.oneshot(request).await.unwrap()).await
+        }
+    };
+    let hostile = "<script>zz-9-plural-z-alpha";
+    let cases = [
+        // A method the route does not serve: axum's own 405, with its Allow header kept.
+        (Method::DELETE, "/api/directory".to_owned(), "", StatusCode::METHOD_NOT_ALLOWED),
+        // A path parameter that is not one: axum's own text would quote it back.
+        (
+            Method::GET,
+            format!("/api/records/{record}/access-history/{}/proof", urlencoding(hostile)),
+            "",
+            StatusCode::BAD_REQUEST,
+        ),
+        (Method::GET, "/api/no-such-route".to_owned(), "", StatusCode::NOT_FOUND),
+        (Method::POST, "/api/account/login".to_owned(), "{not json", StatusCode::BAD_REQUEST),
+        (
+            Method::GET,
+            format!("/api/records/{record}/documents?limit=x"),
+            "",
+            StatusCode::BAD_REQUEST,
+        ),
+        (Method::GET, "/api/problems/no_such_code".to_owned(), "", StatusCode::NOT_FOUND),
+    ];
+    for (method, uri, body, status) in cases {
+        let answer = ask(method.clone(), uri.clone(), body).await;
+        assert_eq!(answer.status, status, "{method} {uri}: {:?}", answer.body);
+        assert_problem(&answer, &uri);
+        assert!(!answer.body.to_string().contains("zz-9"), "{uri} quotes the request back");
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            assert!(answer.headers.contains_key("allow"), "405 says what is allowed");
+        }
+    }
+    // Signed out.
+    let anonymous =
+        Request::get(format!("/api/records/{record}/documents")).body(Body::empty()).unwrap();
+    let answer = reply(app.router.clone().oneshot(anonymous).await.unwrap()).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_problem(&answer, "signed out");
+
+    // A problem type's address says what it means, in French and English.
+    let described = ask(Method::GET, "/api/problems/not_found".to_owned(), "").await;
+    assert_eq!(described.status, StatusCode::OK);
+    assert_eq!(described.body["code"], "not_found");
+    assert_eq!(described.body["type"], "/api/problems/not_found");
+    assert_eq!(described.body["title"], "Not found");
+    assert_eq!(described.body["title_fr"], "Introuvable");
+}
+
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
