@@ -9,7 +9,8 @@
 // form: "KARDEGIC 75 mg, poudre…" is KARDEGIC), the substances it contains by the names the ANSM
 // interaction thesaurus uses (a therapeutic fraction, FT, rather than its salt, SA: KARDEGIC is
 // ACIDE ACÉTYLSALICYLIQUE, not ACÉTYLSALICYLATE DE DL-LYSINE), and the CIP13 codes of its packs
-// (all begin 34009: the eight digits after are kept). Medicines of one name and the same
+// (all begin 34009: the eight digits after are kept), and each substance's BDPM code where the
+// name is the BDPM's own for exactly one substance (FHIR exports code with it). Medicines of one name and the same
 // substances are one entry. A substance named as its salt (WARFARINE SODIQUE, CHLORHYDRATE DE
 // MÉTFORMINE) is written as the thesaurus names it (warfarine, metformine) when the thesaurus
 // (reference/ansm/) knows it under a shorter name; otherwise as the BDPM writes it.
@@ -117,7 +118,9 @@ for (const [cis, name] of rows('CIS_bdpm.txt')) names.set(cis, spoken(name));
 
 // CIS → link number → { fractions, salts }
 const composition = new Map();
-for (const [cis, element, , substance, , , nature, link] of rows('CIS_COMPO_bdpm.txt')) {
+// The BDPM's code of each substance name it writes (CIS_COMPO's third column).
+const bdpmCodes = new Map();
+for (const [cis, element, code, substance, , , nature, link] of rows('CIS_COMPO_bdpm.txt')) {
   if (!substance) continue;
   const links = composition.get(cis) ?? new Map();
   composition.set(cis, links);
@@ -125,17 +128,31 @@ for (const [cis, element, , substance, , , nature, link] of rows('CIS_COMPO_bdpm
   const group = links.get(key) ?? { FT: new Set(), SA: new Set() };
   links.set(key, group);
   if (nature === 'FT' || nature === 'SA') group[nature].add(substance);
+  if (/^[0-9]+$/.test(code ?? '')) {
+    const codes = bdpmCodes.get(substance) ?? new Set();
+    bdpmCodes.set(substance, codes);
+    codes.add(code);
+  }
 }
+// Each kept substance name → the BDPM codes of the substances written exactly so (a name the
+// thesaurus gave a salt, "warfarine" for WARFARINE SODIQUE, is not that salt: no code from it).
+const codesOfName = new Map();
 // Of a substance and its therapeutic fraction, the one the thesaurus knows (the fraction first);
 // as the BDPM writes it when the thesaurus knows neither.
 const substancesOf = (cis) => {
   const found = new Set();
+  const keep = (name, written) => {
+    found.add(name);
+    const codes = codesOfName.get(name) ?? new Set();
+    codesOfName.set(name, codes);
+    if (fold(name) === fold(written)) for (const code of bdpmCodes.get(written) ?? []) codes.add(code);
+  };
   for (const group of (composition.get(cis) ?? new Map()).values()) {
-    const known = (names) => [...names].map(thesaurusName);
+    const known = (names) => [...names].map((written) => [thesaurusName(written), written]);
     const [fractions, salts] = [known(group.FT), known(group.SA)];
-    if (fractions.length && fractions.every(Boolean)) fractions.forEach((name) => found.add(name));
-    else if (salts.length && salts.every(Boolean)) salts.forEach((name) => found.add(name));
-    else for (const name of group.FT.size ? group.FT : group.SA) found.add(name);
+    if (fractions.length && fractions.every(([name]) => name)) fractions.forEach(([name, written]) => keep(name, written));
+    else if (salts.length && salts.every(([name]) => name)) salts.forEach(([name, written]) => keep(name, written));
+    else for (const name of group.FT.size ? group.FT : group.SA) keep(name, name);
   }
   return [...found].sort();
 };
@@ -171,10 +188,18 @@ const medicines = [...entries.values()]
     return [entry.name, entry.substances.map((name) => index.get(name)), deltas];
   });
 
+// Each substance's BDPM code where exactly one substance of the BDPM is written so; "" where
+// none or several are (the name stays, uncoded).
+const substanceCodes = allSubstances.map((name) => {
+  const codes = [...(codesOfName.get(name) ?? [])];
+  return codes.length === 1 ? codes[0] : '';
+});
+
 const file = {
   format: 'carnet-bdpm-medicines/1',
   source: 'ANSM — base de données publique des médicaments, juin 2022',
   substances: allSubstances,
+  substance_codes: substanceCodes,
   medicines,
 };
 const text = `${JSON.stringify(file)}\n`;

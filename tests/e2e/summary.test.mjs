@@ -127,6 +127,15 @@ test('a responder opens the shared summary with its passcode; withdrawn, it clos
   }, record);
   assert.deepEqual(validator.validate(bundle), []);
   assert.equal(bundle.entry[0].resource.resourceType, 'Composition');
+  // One Results section, as the IPS allows (the blood group is in it); the treatment's
+  // substance coded from the medicines database, the patient's words kept.
+  const sections = bundle.entry[0].resource.section;
+  assert.equal(sections.filter((section) => section.code.coding[0].code === '30954-2').length, 1);
+  const medication = bundle.entry.map((entry) => entry.resource).find((r) => r.resourceType === 'Medication');
+  assert.equal(medication.code.text, 'Bisoprolol');
+  const [substance] = medication.ingredient[0].itemCodeableConcept.coding;
+  assert.equal(substance.system, 'http://data.esante.gouv.fr/ansm/medicament/substance');
+  assert.match(substance.code, /^[0-9]+$/);
   for (const example of ['Bundle-bundle-minimal.json', 'Bundle-IPS-examples-Bundle-01.json']) {
     const path = join(root, 'tests', 'fixtures', 'fhir', example);
     assert.deepEqual(validator.validate(JSON.parse(readFileSync(path, 'utf8'))), [], example);

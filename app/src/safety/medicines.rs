@@ -13,6 +13,10 @@ use crate::vocabulary::fold;
 /// Where the data comes from, to show wherever it is shown.
 pub const SOURCE: &str = "ANSM — base de données publique des médicaments, juin 2022";
 
+/// The ANSM's substance codes as a FHIR code system (as the French medication guide of
+/// Interop'Santé names it): the codes of the BDPM's composition file (ÉZÉTIMIBE is 73242).
+pub const SUBSTANCE_SYSTEM: &str = "http://data.esante.gouv.fr/ansm/medicament/substance";
+
 /// Every CIP13 begins with these digits; the file keeps the eight after.
 const CIP13_PREFIX: &str = "34009";
 
@@ -26,6 +30,9 @@ pub enum MedicinesError {
 struct File {
     format: String,
     substances: Vec<String>,
+    /// Each substance's BDPM code, or "" (see [`Medicines::coded_substances`]).
+    #[serde(default)]
+    substance_codes: Vec<String>,
     /// Name, substance indices, packs (CIP13 suffixes, each as the difference from the one
     /// before).
     medicines: Vec<(String, Vec<u16>, Vec<u32>)>,
@@ -35,6 +42,8 @@ struct File {
 #[derive(Debug)]
 pub struct Medicines {
     substances: Vec<String>,
+    /// Each substance's BDPM code, or "" when none is its alone.
+    substance_codes: Vec<String>,
     /// Each medicine: its name and its substances (indices into `substances`), and how many packs
     /// it has (the most common of several of one name is the one meant).
     medicines: Vec<(String, Vec<u16>, usize)>,
@@ -53,6 +62,11 @@ impl Medicines {
             return Err(MedicinesError::Format);
         }
         let count = file.substances.len();
+        let substance_codes = match file.substance_codes.len() {
+            0 => vec![String::new(); count],
+            codes if codes == count => file.substance_codes,
+            _ => return Err(MedicinesError::Format),
+        };
         let by_substance = file
             .substances
             .iter()
@@ -75,7 +89,14 @@ impl Medicines {
             by_name.entry(key(&name)).or_default().push(index);
             medicines.push((name, substances, packs.len()));
         }
-        Ok(Self { substances: file.substances, medicines, by_name, by_pack, by_substance })
+        Ok(Self {
+            substances: file.substances,
+            substance_codes,
+            medicines,
+            by_name,
+            by_pack,
+            by_substance,
+        })
     }
 
     /// The data built into the server.
@@ -92,19 +113,22 @@ impl Medicines {
         self.medicines.len()
     }
 
-    fn names_of(&self, medicine: u32) -> Vec<String> {
-        let (_, substances, _) = &self.medicines[medicine as usize];
+    fn names_of(&self, substances: &[u16]) -> Vec<String> {
         substances.iter().map(|&index| self.substances[usize::from(index)].clone()).collect()
     }
 
-    /// The substances of the pack with this CIP13, if the database lists it.
-    pub fn pack(&self, cip13: &str) -> Option<Vec<String>> {
+    fn pack_substances(&self, cip13: &str) -> Option<&[u16]> {
         let suffix = cip13.trim().strip_prefix(CIP13_PREFIX)?;
         if suffix.len() != 8 || !suffix.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         let medicine = *self.by_pack.get(&suffix.parse().ok()?)?;
-        Some(self.names_of(medicine))
+        Some(&self.medicines[medicine as usize].1)
+    }
+
+    /// The substances of the pack with this CIP13, if the database lists it.
+    pub fn pack(&self, cip13: &str) -> Option<Vec<String>> {
+        self.pack_substances(cip13).map(|substances| self.names_of(substances))
     }
 
     /// The substances `text` names: a substance the database knows is itself; a medicine's name,
@@ -112,13 +136,31 @@ impl Medicines {
     /// substances (of several medicines of one name, the one with the most packs); a CIP13 is its
     /// pack's. Empty when it names nothing known (the caller keeps the text as it is).
     pub fn substances(&self, text: &str) -> Vec<String> {
+        self.names_of(&self.resolve(text))
+    }
+
+    /// [`Medicines::substances`] with each one's ANSM code ([`SUBSTANCE_SYSTEM`]) where the
+    /// name is the BDPM's own for exactly one of its substances; `None` for a name the
+    /// interaction thesaurus gave a salt or a group (its code would name something else).
+    pub fn coded_substances(&self, text: &str) -> Vec<(String, Option<String>)> {
+        self.resolve(text)
+            .into_iter()
+            .map(|index| {
+                let index = usize::from(index);
+                let code = &self.substance_codes[index];
+                (self.substances[index].clone(), (!code.is_empty()).then(|| code.clone()))
+            })
+            .collect()
+    }
+
+    fn resolve(&self, text: &str) -> Vec<u16> {
         let text = text.trim();
-        if let Some(substances) = self.pack(text) {
-            return substances;
+        if let Some(substances) = self.pack_substances(text) {
+            return substances.to_vec();
         }
         let folded = fold(text);
         if let Some(&index) = self.by_substance.get(&folded) {
-            return vec![self.substances[usize::from(index)].clone()];
+            return vec![index];
         }
         let spoken = key(&spoken(&folded));
         for name in [key(&folded), spoken] {
@@ -131,7 +173,7 @@ impl Medicines {
                 })
             });
             if let Some(medicine) = best {
-                return self.names_of(medicine);
+                return self.medicines[medicine as usize].1.clone();
             }
         }
         Vec::new()

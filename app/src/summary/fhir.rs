@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::{EmptyReason, Part, Summary, SummaryPart};
 use crate::api::profile::{AllergySeverity, DonationWish, Entry, MeasurementKind};
+use crate::safety::medicines::{Medicines, SUBSTANCE_SYSTEM};
 
 const LOINC: &str = "http://loinc.org";
 const UCUM: &str = "http://unitsofmeasure.org";
@@ -18,8 +19,16 @@ const UCUM: &str = "http://unitsofmeasure.org";
 const RPPS: &str = "urn:oid:1.2.250.1.71.4.2.1";
 
 /// Builds the bundle. `uuid`: a random UUID for the bundle (its resources' UUIDs derive from
-/// it); `timestamp`: an instant, `2026-12-02T10:00:00Z`; `english`: the language of the titles.
-pub fn bundle(summary: &Summary, uuid: &str, timestamp: &str, english: bool) -> Value {
+/// it); `timestamp`: an instant, `2026-12-02T10:00:00Z`; `english`: the language of the titles;
+/// `medicines`: the medicines database, to code the substances of what it names (without it,
+/// or where it names nothing, text only).
+pub fn bundle(
+    summary: &Summary,
+    uuid: &str,
+    timestamp: &str,
+    english: bool,
+    medicines: Option<&Medicines>,
+) -> Value {
     let mut ids =
         Ids { stem: uuid.get(..24).unwrap_or("00000000-0000-4000-8000-").to_owned(), next: 0 };
     let patient_id = ids.next();
@@ -41,8 +50,9 @@ pub fn bundle(summary: &Summary, uuid: &str, timestamp: &str, english: bool) -> 
     let patient = patient_resource(summary, practitioner.as_deref());
     let subject = json!({ "reference": urn(&patient_id) });
     let mut sections = Vec::new();
-    for part in &summary.parts {
-        if let Some(section) = section(part, &subject, &mut ids, &mut resources, english) {
+    let mut coding = Coding { ids: &mut ids, resources: &mut resources, medicines };
+    for part in &sections_of(summary) {
+        if let Some(section) = section(part, &subject, &mut coding, english) {
             sections.push(section);
         }
     }
@@ -85,6 +95,49 @@ pub fn uuid_v4(bytes: [u8; 16]) -> String {
 struct Ids {
     stem: String,
     next: u64,
+}
+
+/// What a section's items become: resources with their identifiers, coded where the medicines
+/// database resolves a name.
+struct Coding<'a> {
+    ids: &'a mut Ids,
+    resources: &'a mut Vec<(String, Value)>,
+    medicines: Option<&'a Medicines>,
+}
+
+impl Coding<'_> {
+    fn add(&mut self, resource: Value) -> String {
+        let id = self.ids.next();
+        self.resources.push((id.clone(), resource));
+        id
+    }
+
+    /// The substances `text` names, each with its ANSM code where it has one alone.
+    fn substances(&self, text: &str) -> Vec<(String, Option<String>)> {
+        self.medicines.map(|medicines| medicines.coded_substances(text)).unwrap_or_default()
+    }
+}
+
+/// The parts as the IPS has its sections: one *Results* section (LOINC 30954-2) holds the blood
+/// group and the measurements, which the summary keeps apart (a responder looks for the blood
+/// group first); the rest one section each.
+fn sections_of(summary: &Summary) -> Vec<std::borrow::Cow<'_, SummaryPart>> {
+    use std::borrow::Cow;
+    let blood = summary.part(Part::BloodGroup);
+    let results = summary.part(Part::Results);
+    summary
+        .parts
+        .iter()
+        .filter_map(|part| match (part.part, blood, results) {
+            (Part::BloodGroup, Some(blood), Some(results)) => Some(Cow::Owned(SummaryPart {
+                part: Part::Results,
+                items: blood.items.iter().chain(&results.items).cloned().collect(),
+                empty: None,
+            })),
+            (Part::Results, Some(_), Some(_)) => None,
+            _ => Some(Cow::Borrowed(part)),
+        })
+        .collect()
 }
 
 impl Ids {
@@ -156,8 +209,7 @@ fn code_of(part: Part) -> Option<(&'static str, &'static str, &'static str)> {
 fn section(
     part: &SummaryPart,
     subject: &Value,
-    ids: &mut Ids,
-    resources: &mut Vec<(String, Value)>,
+    coding: &mut Coding<'_>,
     english: bool,
 ) -> Option<Value> {
     let (code, french, english_title) = code_of(part.part)?;
@@ -168,7 +220,6 @@ fn section(
         lines.push(line(&item.entry, english));
         if let Entry::Implant { device, since, note } = &item.entry {
             // The device itself, and the statement that the patient carries it.
-            let device_id = ids.next();
             let mut resource = json!({
                 "resourceType": "Device",
                 "type": { "text": device },
@@ -177,8 +228,7 @@ fn section(
             if !note.is_empty() {
                 resource["note"] = json!([{ "text": note }]);
             }
-            resources.push((device_id.clone(), resource));
-            let id = ids.next();
+            let device_id = coding.add(resource);
             let mut statement = json!({
                 "resourceType": "DeviceUseStatement",
                 "status": "active",
@@ -188,14 +238,11 @@ fn section(
             if let Some(since) = since {
                 statement["timingDateTime"] = json!(since);
             }
-            references.push(json!({ "reference": urn(&id) }));
-            resources.push((id, statement));
+            references.push(json!({ "reference": urn(&coding.add(statement)) }));
             continue;
         }
-        if let Some(resource) = resource(&item.entry, subject) {
-            let id = ids.next();
-            references.push(json!({ "reference": urn(&id) }));
-            resources.push((id, resource));
+        if let Some(resource) = resource(&item.entry, subject, coding) {
+            references.push(json!({ "reference": urn(&coding.add(resource)) }));
         }
     }
     let mut section = json!({
@@ -320,14 +367,56 @@ fn active(system: &str) -> Value {
     json!({ "coding": [{ "system": system, "code": "active" }] })
 }
 
+/// The concept of one substance: its ANSM code where it has one, and its name.
+fn substance_concept(name: &str, code: Option<&str>) -> Value {
+    match code {
+        Some(code) => json!({
+            "coding": [{ "system": SUBSTANCE_SYSTEM, "code": code, "display": name }],
+            "text": name,
+        }),
+        None => json!({ "text": name }),
+    }
+}
+
+/// A treatment's medicine: what the patient wrote, and, when the medicines database resolves
+/// it, a `Medication` whose ingredients are its substances (coded where they can be); its
+/// reference for the statement.
+fn medication(text: &str, coding: &mut Coding<'_>) -> (&'static str, Value) {
+    let substances = coding.substances(text);
+    if substances.is_empty() {
+        return ("medicationCodeableConcept", json!({ "text": text }));
+    }
+    let ingredients: Vec<Value> = substances
+        .iter()
+        .map(|(name, code)| {
+            json!({ "itemCodeableConcept": substance_concept(name, code.as_deref()), "isActive": true })
+        })
+        .collect();
+    let id = coding.add(json!({
+        "resourceType": "Medication",
+        "code": { "text": text },
+        "ingredient": ingredients,
+    }));
+    ("medicationReference", json!({ "reference": urn(&id) }))
+}
+
 /// The resource of an item (none for what only the narrative carries).
-fn resource(entry: &Entry, subject: &Value) -> Option<Value> {
+fn resource(entry: &Entry, subject: &Value, coding: &mut Coding<'_>) -> Option<Value> {
     Some(match entry {
         Entry::Allergy { substance, reaction, severity } => {
+            // Coded when the name is one substance with its code (an allergy to a medicine of
+            // several substances is to the medicine: text only).
+            let code = match &coding.substances(substance)[..] {
+                [(name, Some(code))] => json!({
+                    "coding": [{ "system": SUBSTANCE_SYSTEM, "code": code, "display": name }],
+                    "text": substance,
+                }),
+                _ => json!({ "text": substance }),
+            };
             let mut allergy = json!({
                 "resourceType": "AllergyIntolerance",
                 "clinicalStatus": active("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"),
-                "code": { "text": substance },
+                "code": code,
                 "patient": subject,
                 "criticality": if *severity >= AllergySeverity::Severe { "high" } else { "low" },
             });
@@ -343,13 +432,14 @@ fn resource(entry: &Entry, subject: &Value) -> Option<Value> {
             allergy
         }
         Entry::Treatment { substance, dose, since, .. } => {
+            let (member, medication) = medication(substance, coding);
             let mut statement = json!({
                 "resourceType": "MedicationStatement",
                 "status": "active",
-                "medicationCodeableConcept": { "text": substance },
                 "subject": subject,
                 "dosage": [{ "text": dose }],
             });
+            statement[member] = medication;
             if let Some(since) = since {
                 statement["effectivePeriod"] = json!({ "start": since });
             }

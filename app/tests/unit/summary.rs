@@ -9,8 +9,10 @@ use app::api::profile::{
 };
 use app::api::record::AuthorInfo;
 use app::date::Date;
+use app::safety::medicines::{Medicines, SUBSTANCE_SYSTEM};
 use app::summary::*;
 use app::vocabulary::CareKind;
+use serde_json::Value;
 
 fn info(id: &str, entry: Entry, written_at: i64) -> EntryInfo {
     EntryInfo {
@@ -205,6 +207,7 @@ fn the_ips_bundle_is_a_document_with_its_composition_first() {
         "3f1c8f0e-5b6a-4c2d-9e7f-0a1b2c3d4e5f",
         "2026-12-02T10:00:00Z",
         false,
+        Some(Medicines::embedded()),
     );
     assert_eq!(bundle["type"], "document");
     let entries = bundle["entry"].as_array().unwrap();
@@ -246,6 +249,38 @@ fn the_ips_bundle_is_a_document_with_its_composition_first() {
         .find(|r| r["resourceType"] == "AllergyIntolerance" && r["criticality"] == "high")
         .unwrap();
     assert_eq!(allergy["code"]["text"], "pénicilline");
+    // One Results section (LOINC 30954-2, as the IPS allows one): the blood group, then the
+    // measurements.
+    let results: Vec<&Value> =
+        sections.iter().filter(|s| s["code"]["coding"][0]["code"] == "30954-2").collect();
+    assert_eq!(results.len(), 1, "{results:?}");
+    let observations: Vec<Value> = results[0]["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|reference| find(reference["reference"].as_str().unwrap()))
+        .collect();
+    assert_eq!(observations[0]["code"]["coding"][0]["code"], "882-1");
+    assert!(observations.len() > 1, "the measurements follow the blood group");
+    assert!(observations.iter().all(|o| o["resourceType"] == "Observation"));
+    // A treatment the medicines database resolves: a Medication whose ingredient is the
+    // substance with its ANSM code, the patient's text kept.
+    let medications =
+        sections.iter().find(|s| s["code"]["coding"][0]["code"] == "10160-0").unwrap();
+    let statement = find(medications["entry"][0]["reference"].as_str().unwrap());
+    assert_eq!(statement["resourceType"], "MedicationStatement");
+    let medication = find(statement["medicationReference"]["reference"].as_str().unwrap());
+    assert_eq!(medication["code"]["text"], "bisoprolol");
+    let ingredient = &medication["ingredient"][0]["itemCodeableConcept"];
+    assert_eq!(ingredient["coding"][0]["system"], SUBSTANCE_SYSTEM);
+    assert!(
+        ingredient["coding"][0]["code"]
+            .as_str()
+            .is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit())),
+        "{ingredient}"
+    );
+    // An allergy to a class the database does not hold stays text.
+    assert!(allergy["code"].get("coding").is_none());
     // Narrative is escaped.
     let mut odd = profile();
     odd.push(info(
@@ -259,6 +294,7 @@ fn the_ips_bundle_is_a_document_with_its_composition_first() {
         "3f1c8f0e-5b6a-4c2d-9e7f-0a1b2c3d4e5f",
         "2026-12-02T10:00:00Z",
         true,
+        None,
     );
     let sections = bundle["entry"][0]["resource"]["section"].as_array().unwrap();
     let problems = sections.iter().find(|s| s["code"]["coding"][0]["code"] == "11450-4").unwrap();

@@ -177,7 +177,9 @@ async fn fhir_export(
     let left_out = summary::left_out_at_first(&entries);
     let built = summary::summarize(patient, &entries, doctor, &left_out, today);
     let uuid = summary::fhir::uuid_v4(rand::random());
-    let bundle = summary::fhir::bundle(&built, &uuid, &summary::fhir::instant(now), english);
+    let medicines = Some(app::safety::medicines::Medicines::embedded());
+    let bundle =
+        summary::fhir::bundle(&built, &uuid, &summary::fhir::instant(now), english, medicines);
     trace::read(&state, &asker, &origin, ACTION, None, None).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/fhir+json")], Json(bundle)))
 }

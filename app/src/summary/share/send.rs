@@ -39,7 +39,14 @@ pub async fn share(
     let key = crate::summary::jwe::new_key();
     let json = serde_json::to_vec(summary).unwrap_or_default();
     let instant = crate::summary::fhir::instant(client::now_seconds());
-    let bundle = crate::summary::fhir::bundle(summary, &new_uuid(), &instant, english);
+    // The medicines database codes the treatments' substances; without it (never fetched, and
+    // offline now) the bundle has their text only.
+    #[cfg(feature = "hydrate")]
+    let medicines = crate::safety::on_device::medicines().await;
+    #[cfg(not(feature = "hydrate"))]
+    let medicines: Option<std::rc::Rc<crate::safety::medicines::Medicines>> = None;
+    let bundle =
+        crate::summary::fhir::bundle(summary, &new_uuid(), &instant, english, medicines.as_deref());
     let request = NewLink {
         jwe: crate::summary::jwe::encrypt(&key, &json),
         fhir_jwe: crate::summary::jwe::encrypt(&key, bundle.to_string().as_bytes()),

@@ -35,6 +35,28 @@ fn brands_common_names_and_packs_resolve_to_the_thesaurus_substances() {
 }
 
 #[test]
+fn substances_carry_the_ansm_code_the_bdpm_gives_them_and_a_salt_s_name_none() {
+    let code = |text: &str| medicines().coded_substances(text);
+    // Ézétimibe is 73242 at the ANSM; the BDPM's composition file gives every one its code.
+    assert_eq!(code("Ézétimibe"), [("ezetimibe".to_owned(), Some("73242".to_owned()))]);
+    assert_eq!(
+        code("Kardégic"),
+        [("acide acetylsalicylique".to_owned(), Some("00005".to_owned()))]
+    );
+    // "warfarine" is the thesaurus's name for the salt the BDPM lists (WARFARINE SODIQUE): a
+    // code would name the salt, so none.
+    assert_eq!(code("Coumadine"), [("warfarine".to_owned(), None)]);
+    // A medicine of two substances: both, each coded.
+    let augmentin = code("Augmentin");
+    assert_eq!(augmentin.len(), 2, "{augmentin:?}");
+    assert!(augmentin.iter().all(|(_, code)| code.is_some()), "{augmentin:?}");
+    assert!(code("Potion magique").is_empty());
+    // The codes travel in the file; a file whose codes do not match its substances is refused.
+    let short = r#"{"format":"carnet-bdpm-medicines/1","substances":["a","b"],"substance_codes":["1"],"medicines":[]}"#;
+    assert!(Medicines::parse(short).is_err());
+}
+
+#[test]
 fn what_a_patient_types_reaches_the_interaction_check() {
     // "Kardégic" on warfarin: the thesaurus speaks of their substances.
     let thesaurus = Thesaurus::embedded();
