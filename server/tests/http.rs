@@ -16,6 +16,8 @@ mod cards;
 mod closing;
 #[path = "http/emergency.rs"]
 mod emergency;
+#[path = "http/export.rs"]
+mod export;
 #[path = "http/feed.rs"]
 mod feed;
 #[path = "http/fixtures.rs"]

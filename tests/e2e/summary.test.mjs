@@ -3,13 +3,14 @@
 // browser. A responder opens the link in a fresh browser without an account: a wrong passcode
 // counts down, the right one shows the summary, in French or English. The database holds
 // neither the summary nor the key. Withdrawing the link closes it from the next request. The
-// IPS export validates against the official FHIR R4 JSON schema. Accessibility checked.
+// IPS export and the whole record's export validate against the official FHIR R4 JSON schema.
+// Accessibility checked.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { availableOffline, openPage, pageHelpers, root, useServerAndBrowser, waitForHydration } from './server.mjs';
+import { availableOffline, deposit, openPage, pageHelpers, root, useServerAndBrowser, waitForHydration } from './server.mjs';
 
 const require = createRequire(import.meta.url);
 const FhirValidator = require('@asymmetrik/fhir-json-schema-validator');
@@ -143,6 +144,18 @@ test('a responder opens the shared summary with its passcode; withdrawn, it clos
   const broken = structuredClone(bundle);
   broken.entry[0].resource.statuss = 'final';
   assert.notDeepEqual(validator.validate(broken), []);
+  // So does the whole record's export, a document and its bytes included.
+  assert.equal(await deposit(page, '/api/account/me', record, 'Journal de tension', 'patient_own'), 201);
+  const exported = await page.evaluate(async (record) => {
+    const response = await fetch(`/api/records/${record}/export`);
+    return { type: response.headers.get('content-type'), body: await response.json() };
+  }, record);
+  assert.equal(exported.type, 'application/fhir+json');
+  assert.deepEqual(validator.validate(exported.body), []);
+  const kinds = new Set(exported.body.entry.map((entry) => entry.resource.resourceType));
+  for (const kind of ['Patient', 'AllergyIntolerance', 'MedicationStatement', 'Device', 'DocumentReference', 'Binary', 'Provenance']) {
+    assert.ok(kinds.has(kind), `${kind} in the export`);
+  }
 
   // The emergency card on the patient's own phone, read with the network off.
   await hydrated(page, '/dossier/urgence');

@@ -195,23 +195,6 @@ pub struct IdentityChange {
     pub ins: Option<String>,
 }
 
-/// `GET /api/records/{record}/export`: the record as the asker may read it, in one file.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RecordExport {
-    /// `carnet-export/1`
-    pub format: String,
-    pub exported_at: i64,
-    pub documents: Vec<ExportedDocument>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ExportedDocument {
-    #[serde(flatten)]
-    pub info: DocumentInfo,
-    /// The document's bytes, base64 (standard alphabet, padded).
-    pub content_base64: String,
-}
-
 /// How many documents of a category the asker may read. `GET /api/records/{record}/documents/counts`
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CategoryCount {

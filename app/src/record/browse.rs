@@ -188,7 +188,7 @@ pub fn DocumentSplit(
     };
     let export = patient_side.then(|| {
         view! {
-            <p><a class="button button--secondary" href=format!("/api/records/{record}/export") download="carnet-export.json">
+            <p><a class="button button--secondary" href=format!("/api/records/{record}/export") download="carnet-dossier.fhir.json">
                 {t!(i18n, record.export)}
             </a></p>
         }

@@ -36,15 +36,10 @@ pub fn bundle(
     let mut resources = Vec::new();
     let practitioner = summary.regular_doctor.as_ref().map(|doctor| {
         let id = ids.next();
-        resources.push((
-            id.clone(),
-            json!({
-                "resourceType": "Practitioner",
-                "identifier": [{ "system": RPPS, "value": doctor.rpps.as_str() }],
-                "name": [{ "family": doctor.family_name, "given": [doctor.given_name] }],
-                "address": [{ "text": doctor.place }],
-            }),
-        ));
+        let mut resource =
+            practitioner(doctor.rpps.as_str(), &doctor.given_name, &doctor.family_name);
+        resource["address"] = json!([{ "text": doctor.place }]);
+        resources.push((id.clone(), resource));
         id
     });
     let patient = patient_resource(summary, practitioner.as_deref());
@@ -78,6 +73,99 @@ pub fn bundle(
         "timestamp": timestamp,
         "entry": entries,
     })
+}
+
+/// The resources of one profile entry outside a summary (the whole record's export): the
+/// entry's own resource first, under `uuid` (the entry's identifier), then those it refers to
+/// (a treatment's `Medication`, an implant's `Device`), under identifiers derived from it. Advance
+/// directives and the organ-donation wish, which the IPS carries in its narrative only, are an
+/// `Observation` holding their text; an emergency contact is none (it is on the `Patient`).
+pub fn entry_resources(
+    entry: &Entry,
+    subject: &Value,
+    uuid: &str,
+    medicines: Option<&Medicines>,
+) -> Vec<(String, Value)> {
+    let mut ids =
+        Ids { stem: uuid.get(..24).unwrap_or("00000000-0000-4000-8000-").to_owned(), next: 0 };
+    let mut resources = Vec::new();
+    let mut coding = Coding { ids: &mut ids, resources: &mut resources, medicines };
+    let main = match entry {
+        Entry::AdvanceDirectives { text, date } => Some(json!({
+            "resourceType": "Observation",
+            "status": "final",
+            "code": { "text": "Directives anticipées" },
+            "subject": subject,
+            "effectiveDateTime": date,
+            "valueString": text,
+        })),
+        Entry::OrganDonation { .. } => Some(json!({
+            "resourceType": "Observation",
+            "status": "final",
+            "code": { "text": "Don d'organes" },
+            "subject": subject,
+            "valueString": line(entry, false),
+        })),
+        _ => resource(entry, subject, &mut coding),
+    };
+    match main {
+        Some(main) => std::iter::once((uuid.to_owned(), main)).chain(resources).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// The `Patient`: names, birth date, the people to call (emergency-contact entries) and the
+/// regular doctor's reference.
+pub fn patient(
+    line: &super::PatientLine,
+    contacts: &[&Entry],
+    practitioner: Option<&str>,
+) -> Value {
+    let mut patient = json!({
+        "resourceType": "Patient",
+        "name": [{ "family": line.family_name, "given": [line.given_name] }],
+        "birthDate": line.birth_date,
+    });
+    let contacts: Vec<Value> = contacts
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::EmergencyContact { name, relation, phone } => {
+                let mut contact = json!({
+                    "name": { "text": name },
+                    "telecom": [{ "system": "phone", "value": phone }],
+                });
+                if !relation.is_empty() {
+                    contact["relationship"] = json!([{ "text": relation }]);
+                }
+                Some(contact)
+            }
+            _ => None,
+        })
+        .collect();
+    if !contacts.is_empty() {
+        patient["contact"] = Value::Array(contacts);
+    }
+    if let Some(id) = practitioner {
+        patient["generalPractitioner"] = json!([{ "reference": urn(id) }]);
+    }
+    patient
+}
+
+/// A professional as a `Practitioner`, known by their RPPS number.
+pub fn practitioner(rpps: &str, given_name: &str, family_name: &str) -> Value {
+    let mut practitioner = json!({
+        "resourceType": "Practitioner",
+        "identifier": [{ "system": RPPS, "value": rpps }],
+    });
+    if !family_name.is_empty() || !given_name.is_empty() {
+        practitioner["name"] = json!([{ "family": family_name, "given": [given_name] }]);
+    }
+    practitioner
+}
+
+/// `urn:uuid:…`: how a bundle's entries refer to one another.
+pub fn urn(uuid: &str) -> String {
+    format!("urn:uuid:{uuid}")
 }
 
 /// A FHIR `instant` (UTC, to the second): `2026-12-02T10:00:00Z`.
@@ -147,46 +235,16 @@ impl Ids {
     }
 }
 
-fn urn(uuid: &str) -> String {
-    format!("urn:uuid:{uuid}")
-}
-
 fn entry(id: &str, resource: Value) -> Value {
     json!({ "fullUrl": urn(id), "resource": resource })
 }
 
 fn patient_resource(summary: &Summary, practitioner: Option<&str>) -> Value {
-    let mut patient = json!({
-        "resourceType": "Patient",
-        "name": [{ "family": summary.patient.family_name, "given": [summary.patient.given_name] }],
-        "birthDate": summary.patient.birth_date,
-    });
-    let contacts: Vec<Value> = summary
+    let contacts: Vec<&Entry> = summary
         .part(Part::EmergencyContacts)
-        .map(|part| &part.items[..])
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|item| match &item.entry {
-            Entry::EmergencyContact { name, relation, phone } => {
-                let mut contact = json!({
-                    "name": { "text": name },
-                    "telecom": [{ "system": "phone", "value": phone }],
-                });
-                if !relation.is_empty() {
-                    contact["relationship"] = json!([{ "text": relation }]);
-                }
-                Some(contact)
-            }
-            _ => None,
-        })
-        .collect();
-    if !contacts.is_empty() {
-        patient["contact"] = Value::Array(contacts);
-    }
-    if let Some(id) = practitioner {
-        patient["generalPractitioner"] = json!([{ "reference": urn(id) }]);
-    }
-    patient
+        .map(|part| part.items.iter().map(|item| &item.entry).collect())
+        .unwrap_or_default();
+    patient(&summary.patient, &contacts, practitioner)
 }
 
 /// A section's LOINC code and titles (French, English).
@@ -218,29 +276,6 @@ fn section(
     let mut references = Vec::new();
     for item in &part.items {
         lines.push(line(&item.entry, english));
-        if let Entry::Implant { device, since, note } = &item.entry {
-            // The device itself, and the statement that the patient carries it.
-            let mut resource = json!({
-                "resourceType": "Device",
-                "type": { "text": device },
-                "patient": subject,
-            });
-            if !note.is_empty() {
-                resource["note"] = json!([{ "text": note }]);
-            }
-            let device_id = coding.add(resource);
-            let mut statement = json!({
-                "resourceType": "DeviceUseStatement",
-                "status": "active",
-                "subject": subject,
-                "device": { "reference": urn(&device_id) },
-            });
-            if let Some(since) = since {
-                statement["timingDateTime"] = json!(since);
-            }
-            references.push(json!({ "reference": urn(&coding.add(statement)) }));
-            continue;
-        }
         if let Some(resource) = resource(&item.entry, subject, coding) {
             references.push(json!({ "reference": urn(&coding.add(resource)) }));
         }
@@ -481,10 +516,31 @@ fn resource(entry: &Entry, subject: &Value, coding: &mut Coding<'_>) -> Option<V
             "subject": subject,
             "valueCodeableConcept": { "text": blood_text(*group, *rhesus) },
         }),
+        Entry::Implant { device, since, note } => {
+            // The device itself, and the statement that the patient carries it.
+            let mut resource = json!({
+                "resourceType": "Device",
+                "type": { "text": device },
+                "patient": subject,
+            });
+            if !note.is_empty() {
+                resource["note"] = json!([{ "text": note }]);
+            }
+            let device_id = coding.add(resource);
+            let mut statement = json!({
+                "resourceType": "DeviceUseStatement",
+                "status": "active",
+                "subject": subject,
+                "device": { "reference": urn(&device_id) },
+            });
+            if let Some(since) = since {
+                statement["timingDateTime"] = json!(since);
+            }
+            statement
+        }
         Entry::AdvanceDirectives { .. }
         | Entry::OrganDonation { .. }
-        | Entry::EmergencyContact { .. }
-        | Entry::Implant { .. } => {
+        | Entry::EmergencyContact { .. } => {
             return None;
         }
     })

@@ -1,22 +1,17 @@
-//! A document's bytes, opened from their sealed chunks: shown in the app or saved, and the
-//! whole record exported in one file, through the same policy as the list.
+//! A document's bytes, opened from their sealed chunks: shown in the app or saved (the whole
+//! record's export, `export.rs`, opens them the same way).
 
 use crate::audit::AuditAction;
-use app::{
-    api::record::{ExportedDocument, RecordExport},
-    policy::Action,
-    vocabulary::MediaType,
-};
+use app::vocabulary::MediaType;
 use axum::{
-    Json,
     extract::{Path, Query, State},
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
-use super::documents::{chunk_context, decide_for, info, item_of, readable};
-use crate::asker::{Asker, Names, trace};
+use super::documents::{chunk_context, readable};
+use crate::asker::{Asker, trace};
 use crate::{
     AppState,
     error::ApiError,
@@ -24,48 +19,6 @@ use crate::{
     store::{DocumentId, UploadRecord},
     vault::Sealed,
 };
-
-/// Largest export, in bytes of document content: a larger record is saved document by document.
-pub const EXPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
-
-/// The record as the asker may read it, in one JSON file to keep or to take elsewhere: each
-/// readable document's description and content. Through the same policy as the list.
-pub async fn export(
-    State(state): State<AppState>,
-    asker: Asker,
-    origin: Origin,
-) -> Result<Response, ApiError> {
-    use base64::{Engine, engine::general_purpose::STANDARD};
-    let mut documents = Vec::new();
-    let mut names = Names::new();
-    let mut total = 0;
-    for document in state.store.documents(&asker.record.id).await? {
-        if !decide_for(&state, &asker, Action::Read, &item_of(&document)).allowed() {
-            continue;
-        }
-        total += document.upload.size;
-        if total > EXPORT_MAX_BYTES {
-            return Err(ApiError::TooLarge);
-        }
-        let content = content_of(&state, &document.upload).await?;
-        documents.push(ExportedDocument {
-            info: info(&state, &document, &mut names).await?,
-            content_base64: STANDARD.encode(content),
-        });
-    }
-    trace::read(&state, &asker, &origin, AuditAction::RecordExport, None, None).await?;
-    let export = RecordExport {
-        format: "carnet-export/1".into(),
-        exported_at: state.clock.now(),
-        documents,
-    };
-    let mut response = Json(export).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"carnet-export.json\""),
-    );
-    Ok(response)
-}
 
 /// The whole content of an upload, opened.
 pub(super) async fn content_of(

@@ -8,6 +8,7 @@ mod document_changes;
 mod documents;
 mod episodes;
 mod exams;
+mod export;
 mod grants;
 pub mod history;
 mod identity;
@@ -27,7 +28,7 @@ pub fn routes() -> crate::web::Routes {
         .route("/{record}/documents/pages/{page}", get(documents::page))
         .route("/{record}/documents/{document}", get(documents::one))
         .route("/{record}/abilities", get(documents::abilities))
-        .route("/{record}/export", get(content::export))
+        .route("/{record}/export", get(export::export))
         .route("/{record}/exams/repeated", get(exams::repeated))
         .route("/{record}/documents/{document}/content", get(content::content))
         .route("/{record}/preview/{rpps}", get(preview::preview))

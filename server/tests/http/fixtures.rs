@@ -78,6 +78,26 @@ pub fn ours(reply: &Reply) -> Value {
     body
 }
 
+/// The resources of `kind` in a FHIR bundle.
+pub fn resources<'a>(bundle: &'a Value, kind: &str) -> Vec<&'a Value> {
+    bundle["entry"]
+        .as_array()
+        .map(|entries| entries.iter().map(|entry| &entry["resource"]).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|resource| resource["resourceType"] == kind)
+        .collect()
+}
+
+/// The bytes of the `Binary` a `DocumentReference` of the bundle points at.
+pub fn document_bytes(bundle: &Value, reference: &Value) -> Vec<u8> {
+    use base64::Engine;
+    let url = &reference["content"][0]["attachment"]["url"];
+    let entry = bundle["entry"].as_array().unwrap().iter().find(|e| &e["fullUrl"] == url).unwrap();
+    let data = entry["resource"]["data"].as_str().unwrap();
+    base64::engine::general_purpose::STANDARD.decode(data).unwrap()
+}
+
 pub async fn reply(response: Response<Body>) -> Reply {
     let status = response.status();
     let headers = response.headers().clone();

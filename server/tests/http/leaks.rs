@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::fixtures::signed_up;
 use super::fixtures::{
-    DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, listed, meta,
-    minor_with_parent, put, record_id,
+    DOCTOR, NURSE, PDF, Session, call, card_session, deposit, directory_entry, document_bytes,
+    listed, meta, minor_with_parent, put, record_id, resources,
 };
 use crate::{START, TestApp, get, test_app, text};
 
@@ -173,8 +173,15 @@ async fn denied_items_are_absent_everywhere_and_answer_like_missing_ones() {
     let (status, export) = answer(&app, &format!("/api/records/{a}/export"), &nurse).await;
     assert_eq!(status, StatusCode::OK);
     let parsed: Value = serde_json::from_str(&export).unwrap();
-    assert_eq!(parsed["format"], "carnet-export/1");
-    assert_eq!(titles(parsed["documents"].as_array().unwrap()), ["Compte rendu visible"]);
+    assert_eq!(
+        (&parsed["resourceType"], &parsed["type"]),
+        (&json!("Bundle"), &json!("collection"))
+    );
+    let described: Vec<Value> = resources(&parsed, "DocumentReference")
+        .into_iter()
+        .map(|r| json!({ "title": r["description"] }))
+        .collect();
+    assert_eq!(titles(&described), ["Compte rendu visible"]);
     for hidden in [&outside, &masked, &domain, &other] {
         assert!(!export.contains(hidden.as_str()), "the export leaks {hidden}");
     }
@@ -183,12 +190,9 @@ async fn denied_items_are_absent_everywhere_and_answer_like_missing_ones() {
     }
     let (_, whole) = answer(&app, &format!("/api/records/{a}/export"), &jeanne).await;
     let whole: Value = serde_json::from_str(&whole).unwrap();
-    assert_eq!(whole["documents"].as_array().unwrap().len(), 4);
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(whole["documents"][0]["content_base64"].as_str().unwrap())
-        .unwrap();
-    assert_eq!(bytes, PDF);
+    let references = resources(&whole, "DocumentReference");
+    assert_eq!(references.len(), 4);
+    assert_eq!(document_bytes(&whole, references[0]), PDF);
 
     // The readable report opens; the patient-side reviews stay closed to the nurse.
     let (status, _) =

@@ -285,6 +285,8 @@ async fn the_patient_exports_the_summary_as_an_ips_bundle() {
             "Composition",
             "Patient",
             "AllergyIntolerance",
+            // The treatment's medicine, resolved by the medicines database.
+            "Medication",
             "MedicationStatement",
             "Device",
             "DeviceUseStatement"

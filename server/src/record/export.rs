@@ -1,0 +1,253 @@
+//! The whole record as the asker may read it, in one FHIR R4 `Bundle` of type `collection`, to
+//! keep or to take to another system: the `Patient`; each health-profile entry as its resource
+//! (`AllergyIntolerance`, `MedicationStatement` with its `Medication`, `Condition`,
+//! `Immunization`, `Observation`, `Device` with its `DeviceUseStatement`); each document as a
+//! `DocumentReference` whose content is a `Binary` in the bundle (the original file's bytes);
+//! and who wrote each as a `Provenance` (the patient, a `Practitioner` by RPPS, or the insurer).
+//! Through the same policy as the list, the profile and the content: nothing the asker may not
+//! read is in it. An item's resource has the item's own identifier, so the same item is the
+//! same entry in every export.
+
+use std::collections::BTreeMap;
+
+use app::{
+    api::{profile::Entry, record::AuthorInfo},
+    policy::Action,
+    safety::medicines::Medicines,
+    summary::{PatientLine, fhir},
+};
+use axum::{
+    extract::State,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+
+use super::content::content_of;
+use super::documents::{decide_for, info, item_of};
+use crate::asker::{Asker, Names, trace};
+use crate::audit::AuditAction;
+use crate::{AppState, error::ApiError, extract::Origin};
+
+/// Largest export, in bytes of document content: a larger record is saved document by document.
+pub const EXPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// `GET /api/records/{record}/export`: the bundle, as a file to save.
+pub async fn export(
+    State(state): State<AppState>,
+    asker: Asker,
+    origin: Origin,
+) -> Result<Response, ApiError> {
+    let bundle = bundle(&state, &asker).await?;
+    trace::read(&state, &asker, &origin, AuditAction::RecordExport, None, None).await?;
+    let mut response = bundle.to_string().into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/fhir+json"));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"carnet-dossier.fhir.json\""),
+    );
+    Ok(response)
+}
+
+/// The entries of the bundle as they are gathered, and the authors they name, once each.
+struct Collection {
+    entries: Vec<Value>,
+    /// Who wrote what: an author's key (`patient`, an RPPS, `insurer`) → its reference.
+    authors: BTreeMap<String, String>,
+    patient: String,
+}
+
+impl Collection {
+    fn push(&mut self, uuid: &str, resource: Value) {
+        self.entries.push(json!({ "fullUrl": fhir::urn(uuid), "resource": resource }));
+    }
+
+    /// The reference of an author, its resource added the first time it is named.
+    fn author(&mut self, author: &AuthorInfo, stem: &str) -> String {
+        let (key, resource) = match author {
+            AuthorInfo::Patient => return self.patient.clone(),
+            AuthorInfo::Professional { rpps, name } => {
+                let (given, family) = name.split_once(' ').unwrap_or(("", name.as_str()));
+                (rpps.clone(), fhir::practitioner(rpps, given, family))
+            }
+            AuthorInfo::Insurer => (
+                "insurer".to_owned(),
+                json!({ "resourceType": "Organization", "name": "Assurance maladie" }),
+            ),
+        };
+        if let Some(reference) = self.authors.get(&key) {
+            return reference.clone();
+        }
+        let uuid = derived(stem, self.authors.len() as u64 + 1);
+        self.push(&uuid, resource);
+        let reference = fhir::urn(&uuid);
+        self.authors.insert(key, reference.clone());
+        reference
+    }
+
+    /// Who wrote `target`, and when.
+    fn provenance(&mut self, target: &str, author: &AuthorInfo, at: i64, stem: &str) {
+        let who = self.author(author, stem);
+        let uuid = derived(&uuid_of(target.trim_start_matches("urn:uuid:")), 0xffff_ffff);
+        self.push(
+            &uuid,
+            json!({
+                "resourceType": "Provenance",
+                "target": [{ "reference": target }],
+                "recorded": fhir::instant(at),
+                "agent": [{ "who": { "reference": who } }],
+            }),
+        );
+    }
+}
+
+/// A Carnet identifier (32 hex digits) as a UUID.
+fn uuid_of(id: &str) -> String {
+    match uuid::Uuid::try_parse(id) {
+        Ok(uuid) => uuid.hyphenated().to_string(),
+        // Not one of ours (never, but no panic): a UUID made from its text's digest.
+        Err(_) => {
+            use sha2::{Digest, Sha256};
+            let digest = Sha256::digest(id.as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&digest[..16]);
+            fhir::uuid_v4(bytes)
+        }
+    }
+}
+
+/// The `n`-th identifier derived from the UUID `stem`: its first 24 characters, then `n`.
+fn derived(stem: &str, n: u64) -> String {
+    format!("{}{n:012x}", stem.get(..24).unwrap_or("00000000-0000-4000-8000-"))
+}
+
+async fn bundle(state: &AppState, asker: &Asker) -> Result<Value, ApiError> {
+    let record = &asker.record;
+    let patient_uuid = uuid_of(&record.id);
+    let subject = json!({ "reference": fhir::urn(&patient_uuid) });
+    let mut collection = Collection {
+        entries: Vec::new(),
+        authors: BTreeMap::new(),
+        patient: fhir::urn(&patient_uuid),
+    };
+
+    // The health profile: current entries only (a removed one stays in the app's history).
+    let entries: Vec<_> = crate::profile::readable_entries(state, asker)
+        .await?
+        .into_iter()
+        .filter(|info| !info.removed)
+        .collect();
+    let contacts: Vec<&Entry> = entries
+        .iter()
+        .map(|info| &info.entry)
+        .filter(|entry| matches!(entry, Entry::EmergencyContact { .. }))
+        .collect();
+    let doctor = match &record.regular_doctor {
+        Some(rpps) => state.store.professional(rpps).await?.map(|found| found.professional),
+        None => None,
+    };
+    let doctor_uuid = doctor.as_ref().map(|_| derived(&patient_uuid, 0xfffe));
+    let line = PatientLine {
+        given_name: record.given_name.clone(),
+        family_name: record.family_name.clone(),
+        birth_date: record.birth_date.clone(),
+    };
+    collection.push(&patient_uuid, fhir::patient(&line, &contacts, doctor_uuid.as_deref()));
+    if let (Some(doctor), Some(uuid)) = (&doctor, &doctor_uuid) {
+        let practitioner =
+            fhir::practitioner(doctor.rpps.as_str(), &doctor.given_name, &doctor.family_name);
+        collection.push(uuid, practitioner);
+        collection.authors.insert(doctor.rpps.to_string(), fhir::urn(uuid));
+    }
+    let medicines = Some(Medicines::embedded());
+    for info in &entries {
+        let uuid = uuid_of(&info.id);
+        let resources = fhir::entry_resources(&info.entry, &subject, &uuid, medicines);
+        if resources.is_empty() {
+            continue;
+        }
+        for (id, resource) in resources {
+            collection.push(&id, resource);
+        }
+        collection.provenance(&fhir::urn(&uuid), &info.author, info.written_at, &patient_uuid);
+    }
+
+    // The documents: each described, its bytes beside it.
+    let mut names = Names::new();
+    let mut total = 0;
+    for document in state.store.documents(&record.id).await? {
+        if !decide_for(state, asker, Action::Read, &item_of(&document)).allowed() {
+            continue;
+        }
+        total += document.upload.size;
+        if total > EXPORT_MAX_BYTES {
+            return Err(ApiError::TooLarge);
+        }
+        let content = content_of(state, &document.upload).await?;
+        let described = info(state, &document, &mut names).await?;
+        let uuid = uuid_of(&described.id);
+        let binary = derived(&uuid, 1);
+        let author = collection.author(&described.author, &patient_uuid);
+        let reference =
+            document_reference(state, &described, &subject, &author, &fhir::urn(&binary));
+        collection.push(&uuid, reference);
+        collection.push(&binary, binary_resource(described.media_type.as_str(), &content));
+        collection.provenance(
+            &fhir::urn(&uuid),
+            &described.author,
+            described.deposited_at,
+            &patient_uuid,
+        );
+    }
+
+    Ok(json!({
+        "resourceType": "Bundle",
+        "identifier": { "system": "urn:ietf:rfc:3986", "value": fhir::urn(&fhir::uuid_v4(rand::random())) },
+        "type": "collection",
+        "timestamp": fhir::instant(state.clock.now()),
+        "entry": collection.entries,
+    }))
+}
+
+/// A document's description: its type (LOINC, when it has one) and title, its category in
+/// Carnet's vocabulary, who deposited it and when, the day of care, and its content by
+/// reference to the `Binary` beside it. A document its author withdrew is `entered-in-error`.
+fn document_reference(
+    state: &AppState,
+    document: &app::api::record::DocumentInfo,
+    subject: &Value,
+    author: &str,
+    binary: &str,
+) -> Value {
+    let category = serde_json::to_value(document.category).unwrap_or_default();
+    let mut kind = json!({ "text": document.title });
+    if let Some(code) = &document.type_code {
+        kind["coding"] = json!([{ "system": "http://loinc.org", "code": code }]);
+    }
+    json!({
+        "resourceType": "DocumentReference",
+        "status": if document.withdrawn { "entered-in-error" } else { "current" },
+        "type": kind,
+        "category": [{ "coding": [{
+            "system": format!("{}/fhir/CodeSystem/document-category", state.public_origin),
+            "code": category,
+        }] }],
+        "subject": subject,
+        "date": fhir::instant(document.deposited_at),
+        "author": [{ "reference": author }],
+        "description": document.title,
+        "content": [{ "attachment": {
+            "contentType": document.media_type.as_str(),
+            "url": binary,
+            "size": document.size,
+            "title": document.title,
+        } }],
+        "context": { "period": { "start": document.care_date } },
+    })
+}
+
+fn binary_resource(media_type: &str, content: &[u8]) -> Value {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    json!({ "resourceType": "Binary", "contentType": media_type, "data": STANDARD.encode(content) })
+}
