@@ -37,6 +37,32 @@ pub struct DepositRequest {
     pub substances: Vec<String>,
 }
 
+impl DepositRequest {
+    /// A new document of `category` with nothing more said of it (no type, no domain, no
+    /// flags, no substances).
+    pub fn plain(
+        title: String,
+        category: Category,
+        care_date: String,
+        media_type: MediaType,
+        size: u64,
+    ) -> Self {
+        Self {
+            title,
+            category,
+            type_code: None,
+            care_date,
+            media_type,
+            size,
+            domain: None,
+            replaces: None,
+            hidden_from_representatives: false,
+            awaiting_announcement: false,
+            substances: Vec::new(),
+        }
+    }
+}
+
 /// Answer to a deposit request, and to `GET` on an upload: where a resumed upload starts.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UploadStatus {
@@ -193,6 +219,41 @@ pub struct IdentityVerification {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct IdentityChange {
     pub ins: Option<String>,
+}
+
+/// `POST /api/records/{record}/import` (a FHIR R4 `Bundle`): what became of its resources.
+/// Importing the same bundle again adds nothing (`already` counts what was there).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Profile entries and documents added.
+    pub added: u32,
+    /// Found already, from an earlier import of the same resources.
+    pub already: u32,
+    /// Resources Carnet does not model, kept whole in a text document of the record.
+    pub kept: u32,
+    /// What was not imported, and why.
+    pub skipped: Vec<ImportSkip>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ImportSkip {
+    /// `AllergyIntolerance/3` or the entry's `fullUrl`.
+    pub resource: String,
+    pub reason: ImportSkipReason,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportSkipReason {
+    /// The importer may not write this part of the record.
+    NotAllowed,
+    /// A value Carnet would refuse from a person too (a date in the future, an empty name…), or
+    /// what it must have is missing.
+    Invalid,
+    /// A document whose file is of a type Carnet does not keep, or is not in the bundle.
+    UnsupportedFile,
+    /// A document its author withdrew (`entered-in-error`).
+    Withdrawn,
 }
 
 /// How many documents of a category the asker may read. `GET /api/records/{record}/documents/counts`

@@ -26,19 +26,14 @@ pub fn text_problem(text: &str) -> Option<InputError> {
 
 /// The deposit a note becomes.
 pub fn deposit(title: &str, text: &str, care_date: String) -> DepositRequest {
-    DepositRequest {
-        title: title.trim().to_owned(),
-        category: Category::PatientOwn,
-        type_code: None,
+    let title = title.trim().to_owned();
+    DepositRequest::plain(
+        title,
+        Category::PatientOwn,
         care_date,
-        media_type: MediaType::Text,
-        size: text.len() as u64,
-        domain: None,
-        replaces: None,
-        hidden_from_representatives: false,
-        awaiting_announcement: false,
-        substances: Vec::new(),
-    }
+        MediaType::Text,
+        text.len() as u64,
+    )
 }
 
 #[component]

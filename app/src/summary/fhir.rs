@@ -466,7 +466,7 @@ fn resource(entry: &Entry, subject: &Value, coding: &mut Coding<'_>) -> Option<V
             }
             allergy
         }
-        Entry::Treatment { substance, dose, since, .. } => {
+        Entry::Treatment { substance, dose, since, until, .. } => {
             let (member, medication) = medication(substance, coding);
             let mut statement = json!({
                 "resourceType": "MedicationStatement",
@@ -475,12 +475,19 @@ fn resource(entry: &Entry, subject: &Value, coding: &mut Coding<'_>) -> Option<V
                 "dosage": [{ "text": dose }],
             });
             statement[member] = medication;
+            let mut period = serde_json::Map::new();
             if let Some(since) = since {
-                statement["effectivePeriod"] = json!({ "start": since });
+                period.insert("start".into(), json!(since));
+            }
+            if let Some(until) = until {
+                period.insert("end".into(), json!(until));
+            }
+            if !period.is_empty() {
+                statement["effectivePeriod"] = Value::Object(period);
             }
             statement
         }
-        Entry::Condition { name, since, .. } => {
+        Entry::Condition { name, since, until } => {
             let mut condition = json!({
                 "resourceType": "Condition",
                 "clinicalStatus": active("http://terminology.hl7.org/CodeSystem/condition-clinical"),
@@ -489,6 +496,11 @@ fn resource(entry: &Entry, subject: &Value, coding: &mut Coding<'_>) -> Option<V
             });
             if let Some(since) = since {
                 condition["onsetDateTime"] = json!(since);
+            }
+            if let Some(until) = until {
+                // Abated: no longer active (FHIR's con-4).
+                condition["abatementDateTime"] = json!(until);
+                condition["clinicalStatus"]["coding"][0]["code"] = json!("resolved");
             }
             condition
         }
@@ -561,14 +573,9 @@ fn quantity(value: f64, unit: &str) -> Value {
     json!({ "value": value, "unit": unit, "system": UCUM, "code": code })
 }
 
-fn measurement(
-    kind: MeasurementKind,
-    value: f64,
-    second: Option<f64>,
-    date: &str,
-    subject: &Value,
-) -> Value {
-    let (code, display, vital) = match kind {
+/// A measurement's LOINC code, its display, and whether it is a vital sign.
+fn loinc_of(kind: MeasurementKind) -> (&'static str, &'static str, bool) {
+    match kind {
         MeasurementKind::Weight => ("29463-7", "Body weight", true),
         MeasurementKind::Height => ("8302-2", "Body height", true),
         MeasurementKind::BloodPressure => ("85354-9", "Blood pressure panel", true),
@@ -576,7 +583,22 @@ fn measurement(
         MeasurementKind::Glucose => ("15074-8", "Glucose [Moles/volume] in Blood", false),
         MeasurementKind::Hba1c => ("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", false),
         MeasurementKind::Temperature => ("8310-5", "Body temperature", true),
-    };
+    }
+}
+
+/// A measurement's LOINC code (what an import recognises it by).
+pub fn measurement_code(kind: MeasurementKind) -> &'static str {
+    loinc_of(kind).0
+}
+
+fn measurement(
+    kind: MeasurementKind,
+    value: f64,
+    second: Option<f64>,
+    date: &str,
+    subject: &Value,
+) -> Value {
+    let (code, display, vital) = loinc_of(kind);
     let mut observation = json!({
         "resourceType": "Observation",
         "status": "final",

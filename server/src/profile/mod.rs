@@ -170,21 +170,34 @@ async fn create(
     IdempotencyKey(idempotency_key): IdempotencyKey,
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<(StatusCode, Json<EntryWritten>), ApiError> {
-    if let Some(key) = idempotency_key.as_deref()
+    let (status, written) =
+        add(&state, &asker, &origin, idempotency_key.as_deref(), request.entry).await?;
+    Ok((status, Json(written)))
+}
+
+/// [`create`] for a caller in the server (an import): 201 and the new entry, or 200 and the
+/// one this idempotency key added.
+pub(crate) async fn add(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    idempotency_key: Option<&str>,
+    entry: Entry,
+) -> Result<(StatusCode, EntryWritten), ApiError> {
+    if let Some(key) = idempotency_key
         && let Some(existing) =
             state.store.entry_by_idempotency_key(&asker.record.id, &asker.party, key).await?
     {
-        let entry = info(&state, &asker, &existing, &mut Names::new()).await?;
-        trace::read(&state, &asker, &origin, AuditAction::ProfileCreate, Some(&existing.id), None)
+        let entry = info(state, asker, &existing, &mut Names::new()).await?;
+        trace::read(state, asker, origin, AuditAction::ProfileCreate, Some(&existing.id), None)
             .await?;
         let again = EntryWritten { entry, interactions: Vec::new(), duplicates: Vec::new() };
-        return Ok((StatusCode::OK, Json(again)));
+        return Ok((StatusCode::OK, again));
     }
-    let entry = checked(request.entry, &state)?;
+    let entry = checked(entry, state)?;
     let item = Item::about(Subject::Profile(entry.section()));
-    if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item) {
-        return trace::refuse(&state, &asker, &origin, AuditAction::ProfileCreate, "", reason)
-            .await;
+    if let Decision::Deny(reason) = allowed(state, asker, Action::Write, &item) {
+        return trace::refuse(state, asker, origin, AuditAction::ProfileCreate, "", reason).await;
     }
     let id = EntryId::new(new_id());
     let data_key = new_id();
@@ -197,18 +210,18 @@ async fn create(
         data_key: &data_key,
         key: &sealed.key,
         author: &asker.party,
-        idempotency_key: idempotency_key.as_deref(),
+        idempotency_key,
         sealed: &sealed.content,
         now: state.clock.now(),
     };
-    trace::change(&state, &asker, &origin, AuditAction::ProfileCreate, Some(&id), async |rows| {
+    trace::change(state, asker, origin, AuditAction::ProfileCreate, Some(&id), async |rows| {
         state.store.create_entry(&new, rows).await
     })
     .await?;
     let stored = state.store.entry(&asker.record.id, &id).await?.ok_or(ApiError::NotFound)?;
-    let stored = info(&state, &asker, &stored, &mut Names::new()).await?;
-    let written = checks::of_treatment(&state, &asker, &entry, Some(&id), stored).await?;
-    Ok((StatusCode::CREATED, Json(written)))
+    let stored = info(state, asker, &stored, &mut Names::new()).await?;
+    let written = checks::of_treatment(state, asker, &entry, Some(&id), stored).await?;
+    Ok((StatusCode::CREATED, written))
 }
 
 /// A new version of an entry, by its author. `base_version` (the version the writer saw)

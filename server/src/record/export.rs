@@ -102,6 +102,15 @@ impl Collection {
     }
 }
 
+/// The extension that says an allergy's severity as Carnet has it (`mild`, `moderate`,
+/// `severe`, `life_threatening`), beyond FHIR's three words for a reaction.
+pub fn severity_extension(state: &AppState) -> String {
+    format!("{}{SEVERITY_EXTENSION_PATH}", state.public_origin)
+}
+
+/// Where [`severity_extension`] lives under the server's address.
+pub const SEVERITY_EXTENSION_PATH: &str = "/fhir/StructureDefinition/allergy-severity";
+
 /// A Carnet identifier (32 hex digits) as a UUID.
 fn uuid_of(id: &str) -> String {
     match uuid::Uuid::try_parse(id) {
@@ -163,9 +172,17 @@ async fn bundle(state: &AppState, asker: &Asker) -> Result<Value, ApiError> {
     let medicines = Some(Medicines::embedded());
     for info in &entries {
         let uuid = uuid_of(&info.id);
-        let resources = fhir::entry_resources(&info.entry, &subject, &uuid, medicines);
+        let mut resources = fhir::entry_resources(&info.entry, &subject, &uuid, medicines);
         if resources.is_empty() {
             continue;
+        }
+        if let Entry::Allergy { severity, .. } = &info.entry {
+            // FHIR says a reaction's severity in three words, only when there is a reaction:
+            // Carnet's four, said always.
+            resources[0].1["extension"] = json!([{
+                "url": severity_extension(state),
+                "valueCode": severity,
+            }]);
         }
         for (id, resource) in resources {
             collection.push(&id, resource);

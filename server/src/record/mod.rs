@@ -12,8 +12,10 @@ mod export;
 mod grants;
 pub mod history;
 mod identity;
+mod import;
 mod preview;
 pub mod timeline;
+pub use import::MAX_BODY_BYTES as IMPORT_MAX_BYTES;
 mod upload;
 
 pub(crate) use documents::item_of as item_of_document;
@@ -29,6 +31,11 @@ pub fn routes() -> crate::web::Routes {
         .route("/{record}/documents/{document}", get(documents::one))
         .route("/{record}/abilities", get(documents::abilities))
         .route("/{record}/export", get(export::export))
+        .route(
+            "/{record}/import",
+            post(import::import)
+                .layer(axum::extract::DefaultBodyLimit::max(import::MAX_BODY_BYTES)),
+        )
         .route("/{record}/exams/repeated", get(exams::repeated))
         .route("/{record}/documents/{document}/content", get(content::content))
         .route("/{record}/preview/{rpps}", get(preview::preview))

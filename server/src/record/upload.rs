@@ -93,13 +93,27 @@ pub async fn start_upload(
     IdempotencyKey(idempotency_key): IdempotencyKey,
     ApiJson(request): ApiJson<DepositRequest>,
 ) -> Result<(StatusCode, Json<UploadStatus>), ApiError> {
-    if let Some(key) = idempotency_key.as_deref()
+    let (status, upload) =
+        start(&state, &asker, &origin, idempotency_key.as_deref(), request).await?;
+    Ok((status, Json(upload)))
+}
+
+/// [`start_upload`] for a caller in the server (an import): 201 and a new upload, or 200 and
+/// the one this idempotency key started.
+pub(crate) async fn start(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    idempotency_key: Option<&str>,
+    request: DepositRequest,
+) -> Result<(StatusCode, UploadStatus), ApiError> {
+    if let Some(key) = idempotency_key
         && let Some(existing) =
             state.store.upload_by_idempotency_key(&asker.record.id, &asker.party, key).await?
     {
-        trace::read(&state, &asker, &origin, AuditAction::UploadStart, Some(&existing.id), None)
+        trace::read(state, asker, origin, AuditAction::UploadStart, Some(&existing.id), None)
             .await?;
-        return Ok((StatusCode::OK, Json(status_of(&existing))));
+        return Ok((StatusCode::OK, status_of(&existing)));
     }
 
     let title = request.title.trim();
@@ -129,7 +143,7 @@ pub async fn start_upload(
     // The policy decides on what the deposit would be: a new item, or a new version of one.
     let replaces = request.replaces.as_deref().map(DocumentId::new);
     let replaced = match &replaces {
-        Some(id) => Some(readable(&state, &asker, &origin, AuditAction::UploadStart, id).await?),
+        Some(id) => Some(readable(state, asker, origin, AuditAction::UploadStart, id).await?),
         None => None,
     };
     if let Some(document) = &replaced
@@ -147,9 +161,9 @@ pub async fn start_upload(
         None => new_item(request.category, request.domain),
     };
     deposit_allowed(
-        &state,
-        &asker,
-        &origin,
+        state,
+        asker,
+        origin,
         AuditAction::UploadStart,
         None,
         &item,
@@ -175,9 +189,9 @@ pub async fn start_upload(
     } else {
         let words =
             app::api::filter::search_terms(&substances.join(" "), super::timeline::TERMS_MAX_BYTES);
-        Some(super::timeline::seal_words(&state, &id, &sealed_title.key, &data_key, &words)?)
+        Some(super::timeline::seal_words(state, &id, &sealed_title.key, &data_key, &words)?)
     };
-    trace::change(&state, &asker, &origin, AuditAction::UploadStart, Some(&id), async |rows| {
+    trace::change(state, asker, origin, AuditAction::UploadStart, Some(&id), async |rows| {
         state
             .store
             .create_upload(
@@ -187,7 +201,7 @@ pub async fn start_upload(
                     data_key: &data_key,
                     key: &sealed_title.key,
                     uploader: &asker.party,
-                    idempotency_key: idempotency_key.as_deref(),
+                    idempotency_key,
                     sealed_title: &sealed_title.content,
                     category: request.category,
                     domain: replaced.as_ref().map_or(request.domain, |document| document.domain),
@@ -211,13 +225,13 @@ pub async fn start_upload(
         Some(_) => Vec::new(),
         None => {
             let code = request.type_code.as_deref();
-            repeated_exams(&state, &asker, request.category, code, care_date).await?
+            repeated_exams(state, asker, request.category, code, care_date).await?
         }
     };
     let interactions = if substances.is_empty() {
         Vec::new()
     } else {
-        crate::profile::checks::check_prescription(&state, &asker, &substances).await?
+        crate::profile::checks::check_prescription(state, asker, &substances).await?
     };
     let status = UploadStatus {
         upload_id: id.into(),
@@ -228,7 +242,7 @@ pub async fn start_upload(
         repeated,
         interactions,
     };
-    Ok((StatusCode::CREATED, Json(status)))
+    Ok((StatusCode::CREATED, status))
 }
 
 /// An upload of this asker on this record (nobody else's); otherwise the refusal of `action`
@@ -296,20 +310,41 @@ pub async fn append(
     Query(Offset { offset }): Query<Offset>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let upload = own_upload(&state, &asker, &origin, AuditAction::UploadChunk, &upload_id).await?;
+    match append_chunk(&state, &asker, &origin, &upload_id, offset, &body).await? {
+        Ok(status) => Ok(Json(status).into_response()),
+        Err(status) => {
+            // A refusal, so problem details; its status says where to go on.
+            let conflict =
+                ErrorBody { reason: Some(Refusal::Conflict), ..ErrorBody::new(ErrorCode::Refused) };
+            Ok(crate::error::problem_with(StatusCode::CONFLICT, &conflict, Some(&status)))
+        }
+    }
+}
+
+/// [`append`] for a caller in the server: the upload's status once the chunk is in, or (`Err`)
+/// its status when the chunk was not where the upload stands.
+pub(crate) async fn append_chunk(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    upload_id: &UploadId,
+    offset: u64,
+    body: &[u8],
+) -> Result<Result<UploadStatus, UploadStatus>, ApiError> {
+    let upload = own_upload(state, asker, origin, AuditAction::UploadChunk, upload_id).await?;
     let length = body.len() as u64;
     if length == 0 || length > CHUNK_BYTES || offset + length > upload.size {
         return Err(ApiError::TooLarge);
     }
-    if offset == 0 && !first_bytes_match(upload.media_type, &body) {
+    if offset == 0 && !first_bytes_match(upload.media_type, body) {
         return Err(ApiError::input("file", InputError::MediaType));
     }
     let context = chunk_context(&upload.id, upload.chunks as usize);
-    let content = state.vault.seal_in(&upload.key, &upload.data_key, &body, &context)?;
+    let content = state.vault.seal_in(&upload.key, &upload.data_key, body, &context)?;
     let outcome = trace::change(
-        &state,
-        &asker,
-        &origin,
+        state,
+        asker,
+        origin,
         AuditAction::UploadChunk,
         Some(&upload.id),
         async |rows| state.store.append_chunk(&upload.id, offset, &content, length, rows).await,
@@ -317,15 +352,10 @@ pub async fn append(
     .await?;
     match outcome {
         AppendOutcome::Appended => {
-            let status = UploadStatus { received: offset + length, ..status_of(&upload) };
-            Ok(Json(status).into_response())
+            Ok(Ok(UploadStatus { received: offset + length, ..status_of(&upload) }))
         }
         AppendOutcome::WrongOffset { received } => {
-            // A refusal, so problem details; its status says where to go on.
-            let status = UploadStatus { received, ..status_of(&upload) };
-            let conflict =
-                ErrorBody { reason: Some(Refusal::Conflict), ..ErrorBody::new(ErrorCode::Refused) };
-            Ok(crate::error::problem_with(StatusCode::CONFLICT, &conflict, Some(&status)))
+            Ok(Err(UploadStatus { received, ..status_of(&upload) }))
         }
     }
 }
@@ -337,23 +367,33 @@ pub async fn finish(
     origin: Origin,
     Path((_, upload_id)): Path<(String, UploadId)>,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
-    let upload =
-        own_upload(&state, &asker, &origin, AuditAction::DocumentDeposit, &upload_id).await?;
+    let deposited = finish_upload(&state, &asker, &origin, &upload_id).await?;
+    Ok((StatusCode::CREATED, Json(deposited)))
+}
+
+/// [`finish`] for a caller in the server: the document deposited.
+pub(crate) async fn finish_upload(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    upload_id: &UploadId,
+) -> Result<DocumentInfo, ApiError> {
+    let upload = own_upload(state, asker, origin, AuditAction::DocumentDeposit, upload_id).await?;
     if upload.received != upload.size {
         return Err(ApiError::Refused(Refusal::UploadIncomplete));
     }
-    let content = content_of(&state, &upload).await?;
+    let content = content_of(state, &upload).await?;
     if content.len() as u64 != upload.size || !upload.media_type.matches(&content) {
         return Err(ApiError::input("file", InputError::MediaType));
     }
-    let terms = super::timeline::seal_terms(&state, &upload, &content)?;
+    let terms = super::timeline::seal_terms(state, &upload, &content)?;
     let document_id = DocumentId::new(new_id());
     let deposited_id = upload.replaces.as_ref().unwrap_or(&document_id);
     let now = state.clock.now();
     let deposited = trace::change(
-        &state,
-        &asker,
-        &origin,
+        state,
+        asker,
+        origin,
         AuditAction::DocumentDeposit,
         Some(deposited_id),
         async |rows| {
@@ -376,11 +416,11 @@ pub async fn finish(
     // A professional's new document: the patient's side is told (by message too if they chose),
     // each person only if the policy lets them be told of it.
     if deposited.version == 1 {
-        tell_of_new_document(&state, &asker, &document).await?;
+        tell_of_new_document(state, asker, &document).await?;
     }
-    let mut deposited = info(&state, &document, &mut Names::new()).await?;
-    deposited.allowed = allowed_actions(&state, &asker, &document);
-    Ok((StatusCode::CREATED, Json(deposited)))
+    let mut deposited = info(state, &document, &mut Names::new()).await?;
+    deposited.allowed = allowed_actions(state, asker, &document);
+    Ok(deposited)
 }
 
 /// Checks a chunk's media type early (first chunk only), so a wrong file is refused at once.

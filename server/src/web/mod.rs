@@ -35,14 +35,18 @@ use crate::{AppState, error::ApiError, health::healthz};
 /// Largest request body accepted until an endpoint asks for more (document uploads will).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Every request body is cut at its route's limit as it streams, and one that says it is larger
-/// is refused before it is read (413): 1 MiB, or the insurer's batches' own limit.
+/// is refused before it is read (413): 1 MiB, or the insurer's batches' or a FHIR import's own
+/// limit.
 async fn body_limit(
     request: Request<Body>,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let limit = if request.uri().path() == "/api/feed/batch" {
+    let path = request.uri().path();
+    let limit = if path == "/api/feed/batch" {
         crate::feed::MAX_BODY_BYTES
+    } else if path.starts_with("/api/records/") && path.ends_with("/import") {
+        crate::record::IMPORT_MAX_BYTES
     } else {
         MAX_BODY_BYTES
     };

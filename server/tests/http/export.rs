@@ -135,3 +135,190 @@ fn collect_references(value: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// Sends `bundle` to import into `record`.
+async fn import(
+    app: &crate::TestApp,
+    record: &str,
+    session: &super::fixtures::Session,
+    bundle: &Value,
+) -> super::fixtures::Reply {
+    super::fixtures::post(
+        &app.router,
+        &format!("/api/records/{record}/import"),
+        bundle.clone(),
+        Some(&session.0),
+        &[("x-csrf-token", &session.1), ("content-type", "application/fhir+json")],
+    )
+    .await
+}
+
+/// What the round trip compares of the profile: every entry's content (its section and every
+/// field), as a sorted list; authors and identifiers are the importer's and new.
+async fn profile_of(
+    app: &crate::TestApp,
+    record: &str,
+    session: &super::fixtures::Session,
+) -> Vec<String> {
+    let (status, entries) =
+        json_get(app, &format!("/api/records/{record}/profile"), &session.0).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut entries: Vec<String> =
+        entries.as_array().unwrap().iter().map(|info| info["entry"].to_string()).collect();
+    entries.sort();
+    entries
+}
+
+/// What it compares of the documents: title, type, day of care, kind of file and the bytes.
+/// (The category is compared apart: a professional's report imported by the patient is filed
+/// as theirs, as the policy lets a patient file nothing else.)
+fn documents_of(bundle: &Value) -> Vec<(String, String, String, String, Vec<u8>)> {
+    let mut documents: Vec<_> = resources(bundle, "DocumentReference")
+        .into_iter()
+        .map(|document| {
+            (
+                document["description"].as_str().unwrap().to_owned(),
+                document["type"]["coding"][0]["code"].to_string(),
+                document["context"]["period"]["start"].as_str().unwrap().to_owned(),
+                document["content"][0]["attachment"]["contentType"].as_str().unwrap().to_owned(),
+                document_bytes(bundle, document),
+            )
+        })
+        .collect();
+    documents.sort();
+    documents
+}
+
+/// The titles of the patient's own documents.
+fn own_documents(bundle: &Value) -> Vec<&str> {
+    resources(bundle, "DocumentReference")
+        .into_iter()
+        .filter(|document| document["category"][0]["coding"][0]["code"] == "patient_own")
+        .map(|document| document["description"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_record_exported_then_imported_into_an_empty_one_loses_nothing_and_twice_adds_nothing() {
+    let app = test_app().await;
+    let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
+    grant_all(&app, &record, DOCTOR, &patient).await;
+    let profile = format!("/api/records/{record}/profile");
+    let every_kind = [
+        json!({ "section": "blood_group", "group": "ab", "rhesus": "negative" }),
+        json!({ "section": "allergy", "substance": "Pénicilline", "reaction": "œdème de Quincke", "severity": "life_threatening" }),
+        json!({ "section": "allergy", "substance": "Arachide", "reaction": "", "severity": "moderate" }),
+        json!({ "section": "condition", "name": "Asthme", "since": "2001-09-01" }),
+        json!({ "section": "condition", "name": "Entorse", "since": "2025-03-01", "until": "2025-04-01" }),
+        json!({ "section": "treatment", "substance": "Kardégic", "dose": "75 mg le matin", "since": "2026-01-05", "until": "2026-12-31" }),
+        json!({ "section": "vaccination", "vaccine": "DTP", "date": "2024-03-10", "lot": "X12" }),
+        json!({ "section": "measurement", "kind": "blood_pressure", "value": 128.0, "second": 82.0, "date": "2026-11-20" }),
+        json!({ "section": "measurement", "kind": "weight", "value": 72.5, "date": "2026-11-21" }),
+        json!({ "section": "measurement", "kind": "temperature", "value": 38.2, "date": "2026-11-22" }),
+        json!({ "section": "advance_directives", "text": "Pas d'acharnement thérapeutique.", "date": "2025-06-01" }),
+        json!({ "section": "organ_donation", "wish": "some", "note": "les reins" }),
+        json!({ "section": "emergency_contact", "name": "Paul Martin", "relation": "frère", "phone": "06 12 34 56 78" }),
+        json!({ "section": "implant", "device": "Stimulateur cardiaque", "since": "2021-04-02", "note": "non compatible IRM" }),
+    ];
+    for entry in &every_kind {
+        let added = call(&app, &profile, json!({ "entry": entry }), &patient).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{entry}: {:?}", added.body);
+    }
+    let report = meta("Compte rendu de consultation", "reports", "application/pdf", PDF.len());
+    assert!(deposit(&app, &record, &doctor, report, PDF, 1024).await.status.is_success());
+    let own = b"Tension du matin : 12/8.\n";
+    let note = meta("Relevé de tension", "patient_own", "text/plain", own.len());
+    assert!(deposit(&app, &record, &patient, note, own, 1024).await.status.is_success());
+    let (_, exported) = json_get(&app, &format!("/api/records/{record}/export"), &patient.0).await;
+
+    // Into an empty record of another patient.
+    let paul = super::fixtures::signed_up(&app, "paul@example.fr").await;
+    let target = super::fixtures::record_id(&app, "paul@example.fr").await;
+    let first = import(&app, &target, &paul, &exported).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(first.body["skipped"], json!([]), "{:?}", first.body);
+    assert_eq!(first.body["added"], every_kind.len() + 2);
+    assert_eq!(first.body["kept"], 0, "authors and provenance are context: {:?}", first.body);
+    assert_eq!(profile_of(&app, &target, &paul).await, profile_of(&app, &record, &patient).await);
+    let (_, again) = json_get(&app, &format!("/api/records/{target}/export"), &paul.0).await;
+    assert_eq!(documents_of(&again), documents_of(&exported));
+    let own = own_documents(&again);
+    assert!(own_documents(&exported).iter().all(|title| own.contains(title)), "{own:?}");
+
+    // The same bundle again: nothing added, everything found.
+    let second = import(&app, &target, &paul, &exported).await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert_eq!(
+        (&second.body["added"], &second.body["already"]),
+        (&json!(0), &json!(every_kind.len() + 2))
+    );
+    assert_eq!(profile_of(&app, &target, &paul).await.len(), every_kind.len());
+    let (_, thrice) = json_get(&app, &format!("/api/records/{target}/export"), &paul.0).await;
+    assert_eq!(resources(&thrice, "DocumentReference").len(), 2);
+}
+
+#[tokio::test]
+async fn hl7_s_ips_examples_import_what_carnet_models_and_keep_the_rest_whole() {
+    let app = test_app().await;
+    let (patient, record, _, _) = patient_doctor_nurse(&app).await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/fhir");
+    for example in ["Bundle-IPS-examples-Bundle-01.json", "Bundle-bundle-minimal.json"] {
+        let bundle: Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join(example)).unwrap()).unwrap();
+        let imported = import(&app, &record, &patient, &bundle).await;
+        assert_eq!(imported.status, StatusCode::OK, "{example}: {:?}", imported.body);
+        // The second example is the same patient's summary again: found, not added twice.
+        let added = imported.body["added"].as_u64().unwrap();
+        let found = added + imported.body["already"].as_u64().unwrap();
+        assert!(found > 0, "{example}: {:?}", imported.body);
+        let again = import(&app, &record, &patient, &bundle).await;
+        assert_eq!(again.body["added"], 0, "{example} twice: {:?}", again.body);
+    }
+    let entries = profile_of(&app, &record, &patient).await;
+    assert!(entries.iter().any(|entry| entry.contains("\"allergy\"")), "{entries:?}");
+    assert!(entries.iter().any(|entry| entry.contains("\"treatment\"")), "{entries:?}");
+    // What Carnet does not model is in a text document, whole.
+    let (_, exported) = json_get(&app, &format!("/api/records/{record}/export"), &patient.0).await;
+    let kept: Vec<_> = resources(&exported, "DocumentReference")
+        .into_iter()
+        .filter(|d| d["description"].as_str().unwrap().starts_with("Import FHIR"))
+        .collect();
+    assert!(!kept.is_empty());
+    let text = String::from_utf8(document_bytes(&exported, kept[0])).unwrap();
+    assert!(text.contains("\"resourceType\""), "{text}");
+}
+
+#[tokio::test]
+async fn a_bundle_that_is_not_one_is_refused_whole_and_changes_nothing() {
+    let app = test_app().await;
+    let (patient, record, _, _) = patient_doctor_nurse(&app).await;
+    let not_a_bundle = import(&app, &record, &patient, &json!({ "resourceType": "Patient" })).await;
+    assert_eq!(not_a_bundle.status, StatusCode::UNPROCESSABLE_ENTITY);
+    super::fixtures::assert_problem(&not_a_bundle, "not a bundle");
+    let request = axum::http::Request::post(format!("/api/records/{record}/import"))
+        .header("content-type", "text/plain")
+        .header("cookie", &patient.0)
+        .header("x-csrf-token", &patient.1)
+        .body(axum::body::Body::from(json!({ "resourceType": "Bundle" }).to_string()))
+        .unwrap();
+    let wrong_media = super::fixtures::reply(
+        tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap(),
+    )
+    .await;
+    assert_eq!(wrong_media.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // An entry Carnet would refuse from a person: reported, the rest imported.
+    let bundle = json!({ "resourceType": "Bundle", "type": "collection", "entry": [
+        { "fullUrl": "urn:uuid:00000000-0000-4000-8000-000000000001", "resource": {
+            "resourceType": "Immunization", "status": "completed",
+            "vaccineCode": { "text": "Grippe" }, "occurrenceDateTime": "2099-01-01",
+            "patient": { "reference": "Patient/x" } } },
+        { "fullUrl": "urn:uuid:00000000-0000-4000-8000-000000000002", "resource": {
+            "resourceType": "Condition", "code": { "text": "Migraine" },
+            "subject": { "reference": "Patient/x" } } },
+    ] });
+    let imported = import(&app, &record, &patient, &bundle).await;
+    assert_eq!(imported.status, StatusCode::OK, "{:?}", imported.body);
+    assert_eq!(imported.body["added"], 1);
+    assert_eq!(imported.body["skipped"][0]["reason"], "invalid");
+    assert_eq!(profile_of(&app, &record, &patient).await.len(), 1);
+}

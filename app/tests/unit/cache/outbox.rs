@@ -82,19 +82,14 @@ fn other_refusals_are_kept_or_retried() {
 }
 
 fn note(size: u64) -> DepositRequest {
-    DepositRequest {
-        title: "Tension du matin".into(),
-        category: Category::PatientOwn,
-        type_code: None,
-        care_date: "2026-12-01".into(),
-        media_type: app::vocabulary::MediaType::Text,
+    let text = app::vocabulary::MediaType::Text;
+    DepositRequest::plain(
+        "Tension du matin".into(),
+        Category::PatientOwn,
+        "2026-12-01".into(),
+        text,
         size,
-        domain: None,
-        replaces: None,
-        hidden_from_representatives: false,
-        awaiting_announcement: false,
-        substances: Vec::new(),
-    }
+    )
 }
 
 #[test]
