@@ -234,16 +234,17 @@ pub async fn describe(
 /// A refusal written by the framework rather than by a handler (a method the route does not
 /// serve, a path parameter that is not one, the request's time out, a body over its limit) as
 /// problem details with the code nearest to its status; its own text, which may quote the
-/// request back, is dropped. Problem details and FHIR answers (the insurer's feed answers
-/// `OperationOutcome`) pass as they are, and so does every success.
-pub fn as_problem(response: Response) -> Response {
+/// request back, is dropped. Problem details pass as they are, and so does every success; so do
+/// FHIR answers where `fhir` says a route answers FHIR (the insurer's feed answers
+/// `OperationOutcome`s).
+pub fn as_problem(response: Response, fhir: bool) -> Response {
     let status = response.status();
     if !status.is_client_error() && !status.is_server_error() {
         return response;
     }
     let media = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let media = media.unwrap_or("").split(';').next().unwrap_or("").trim();
-    if media == PROBLEM_JSON || media == "application/fhir+json" {
+    if media == PROBLEM_JSON || (fhir && media == "application/fhir+json") {
         return response;
     }
     use ErrorCode as C;
@@ -290,30 +291,36 @@ mod tests {
     #[tokio::test]
     async fn the_framework_s_refusals_become_problem_details_and_the_rest_passes() {
         // The time-out's empty answer: the service could not answer in time.
-        let timed_out = as_problem(StatusCode::REQUEST_TIMEOUT.into_response());
+        let timed_out = as_problem(StatusCode::REQUEST_TIMEOUT.into_response(), false);
         assert_eq!(timed_out.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
         let body = json_of(timed_out).await;
         assert_eq!(body["error"], "unavailable");
         assert_eq!(body["status"], 408);
         // A text answer that quoted the request: its text and its encoding are gone.
-        let quoted = as_problem(with_media(StatusCode::BAD_REQUEST, "text/plain", "`<x>` bad"));
+        let quoted =
+            as_problem(with_media(StatusCode::BAD_REQUEST, "text/plain", "`<x>` bad"), false);
         assert!(quoted.headers().get(header::CONTENT_ENCODING).is_none());
         let body = json_of(quoted).await;
         assert_eq!(body["error"], "bad_request");
         assert!(!body.to_string().contains("<x>"));
         // A body over its limit says which input.
-        let body = json_of(as_problem(StatusCode::PAYLOAD_TOO_LARGE.into_response())).await;
+        let body = json_of(as_problem(StatusCode::PAYLOAD_TOO_LARGE.into_response(), false)).await;
         assert_eq!(
             (body["error"].as_str(), body["input"].as_str()),
             (Some("input"), Some("too_large"))
         );
-        // The feed's FHIR outcome, our own problems and successes pass as they are.
-        let outcome = with_media(StatusCode::BAD_REQUEST, "application/fhir+json", "{}");
-        assert_eq!(as_problem(outcome).headers()[header::CONTENT_TYPE], "application/fhir+json");
+        // The feed's FHIR outcome, our own problems and successes pass as they are; a FHIR
+        // refusal elsewhere does not.
+        let outcome = || with_media(StatusCode::BAD_REQUEST, "application/fhir+json", "{}");
+        assert_eq!(
+            as_problem(outcome(), true).headers()[header::CONTENT_TYPE],
+            "application/fhir+json"
+        );
+        assert_eq!(as_problem(outcome(), false).headers()[header::CONTENT_TYPE], PROBLEM_JSON);
         let ours = ApiError::Unauthenticated.into_response();
-        let body = json_of(as_problem(ours)).await;
+        let body = json_of(as_problem(ours, false)).await;
         assert_eq!(body["error"], "unauthenticated");
-        let fine = as_problem(with_media(StatusCode::OK, "text/plain", "ok"));
+        let fine = as_problem(with_media(StatusCode::OK, "text/plain", "ok"), false);
         assert_eq!(fine.headers()[header::CONTENT_TYPE], "text/plain");
     }
 }

@@ -152,9 +152,13 @@ async fn bundle(state: &AppState, asker: &Asker) -> Result<Value, ApiError> {
         .map(|info| &info.entry)
         .filter(|entry| matches!(entry, Entry::EmergencyContact { .. }))
         .collect();
+    // The regular doctor is part of the record's sharing: named to whoever may read it.
+    let sharing = app::policy::Item::about(app::vocabulary::Subject::Sharing);
     let doctor = match &record.regular_doctor {
-        Some(rpps) => state.store.professional(rpps).await?.map(|found| found.professional),
-        None => None,
+        Some(rpps) if asker.decide(state, Action::Read, &sharing).allowed() => {
+            state.store.professional(rpps).await?.map(|found| found.professional)
+        }
+        _ => None,
     };
     let doctor_uuid = doctor.as_ref().map(|_| derived(&patient_uuid, 0xfffe));
     let line = PatientLine {

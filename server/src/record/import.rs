@@ -33,8 +33,19 @@ use super::upload::{CHUNK_BYTES, append_chunk, finish_upload, start};
 use crate::asker::{Asker, Who};
 use crate::{AppState, error::ApiError, extract::Origin, store::UploadId};
 
-/// Largest bundle accepted: an export of a record of many documents, base64 inside.
-pub const MAX_BODY_BYTES: usize = 48 * 1024 * 1024;
+/// Largest bundle accepted, base64 files inside: parsed whole, a bundle takes several times its
+/// size in memory, so a record larger than this comes in several bundles.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Imports under way at once in this process (each holds its parsed bundle in memory); one
+/// more is asked to come back in a moment.
+static IMPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Whether `path` is a record's import route (`/api/records/{id}/import`), which takes a larger
+/// body than the rest of the API.
+pub fn is_import(path: &str) -> bool {
+    matches!(path.split('/').collect::<Vec<_>>()[..], ["", "api", "records", id, "import"] if !id.is_empty())
+}
 
 /// Most resources in one bundle.
 const MAX_ENTRIES: usize = 20_000;
@@ -56,6 +67,9 @@ pub async fn import(
     if !matches!(media, "application/fhir+json" | "application/json") {
         return Err(ApiError::input("bundle", InputError::MediaType));
     }
+    let Ok(_permit) = IMPORTS.try_acquire() else {
+        return Err(ApiError::TooManyAttempts { retry_after: 5 });
+    };
     let bundle: Value = serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest)?;
     if bundle["resourceType"] != "Bundle" {
         return Err(ApiError::input("bundle", InputError::MediaType));
@@ -76,6 +90,18 @@ pub async fn import(
             .filter(|info| !info.removed)
             .map(|info| fingerprint(&info.entry))
             .collect();
+    // Reading them is a read of the profile, traced as one.
+    crate::asker::trace::read(
+        &state,
+        &asker,
+        &origin,
+        crate::audit::AuditAction::ProfileList,
+        None,
+        None,
+    )
+    .await?;
+    // Each file of the bundle goes in once, and no more bytes than the bundle brought.
+    let mut files = Files { used: std::collections::HashSet::new(), bytes: 0 };
     let mut kept = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         let resource = &entry["resource"];
@@ -99,7 +125,7 @@ pub async fn import(
                 continue;
             }
             "DocumentReference" => {
-                deposit(&state, &asker, &origin, &key, resource, &bundle).await?
+                deposit(&state, &asker, &origin, &key, resource, &bundle, &mut files).await?
             }
             "DeviceUseStatement"
             | "AllergyIntolerance"
@@ -192,14 +218,18 @@ async fn add_new(
     today: app::date::Date,
 ) -> Result<Outcome, ApiError> {
     let mut checked = entry.clone();
-    if checked.check(today).is_ok() && !present.insert(fingerprint(&checked)) {
+    let print = checked.check(today).is_ok().then(|| fingerprint(&checked));
+    if print.as_ref().is_some_and(|print| present.contains(print)) {
         return Ok(Outcome::Already);
     }
-    match crate::profile::add(state, asker, origin, Some(key), entry).await {
-        Ok((StatusCode::CREATED, _)) => Ok(Outcome::Added),
-        Ok(_) => Ok(Outcome::Already),
-        Err(error) => per_resource(error),
-    }
+    let outcome = match crate::profile::add(state, asker, origin, Some(key), entry).await {
+        Ok((StatusCode::CREATED, _)) => Outcome::Added,
+        Ok(_) => Outcome::Already,
+        Err(error) => return per_resource(error),
+    };
+    // In the record now: the same entry later in the bundle is found.
+    present.extend(print);
+    Ok(outcome)
 }
 
 /// The bundle's entries by what refers to them: `urn:uuid:…`, `Type/id`, a full URL.
@@ -474,6 +504,14 @@ fn contacts(patient: &Value) -> Vec<Entry> {
         .collect()
 }
 
+/// The files the import has taken from the bundle so far.
+struct Files {
+    /// The `Binary` references used (each goes in once).
+    used: std::collections::HashSet<String>,
+    /// Decoded bytes, all documents together.
+    bytes: usize,
+}
+
 /// A `DocumentReference` deposited with its file, as a deposit through the app would be.
 async fn deposit(
     state: &AppState,
@@ -482,6 +520,7 @@ async fn deposit(
     key: &str,
     reference: &Value,
     bundle: &Resolver<'_>,
+    files: &mut Files,
 ) -> Result<Outcome, ApiError> {
     if reference["status"] == "entered-in-error" {
         return Ok(Outcome::Skipped(ImportSkipReason::Withdrawn));
@@ -491,16 +530,27 @@ async fn deposit(
     let Ok(media_type) = media.split(';').next().unwrap_or("").trim().parse::<MediaType>() else {
         return Ok(Outcome::Skipped(ImportSkipReason::UnsupportedFile));
     };
-    let data = match attachment["data"].as_str() {
-        Some(data) => Some(data),
-        None => bundle
-            .get(&serde_json::json!({ "reference": attachment["url"] }))
+    let data = match (attachment["data"].as_str(), attachment["url"].as_str()) {
+        (Some(data), _) => Some(data),
+        // A file another document took already is not stored twice.
+        (None, Some(url)) if !files.used.insert(url.to_owned()) => {
+            return Ok(Outcome::Skipped(ImportSkipReason::UnsupportedFile));
+        }
+        (None, url) => bundle
+            .get(&serde_json::json!({ "reference": url }))
             .and_then(|binary| binary["data"].as_str()),
     };
     use base64::{Engine, engine::general_purpose::STANDARD};
     let Some(bytes) = data.and_then(|data| STANDARD.decode(data).ok()) else {
         return Ok(Outcome::Skipped(ImportSkipReason::UnsupportedFile));
     };
+    files.bytes = files.bytes.saturating_add(bytes.len());
+    if files.bytes > MAX_BODY_BYTES {
+        return Ok(Outcome::Skipped(ImportSkipReason::Invalid));
+    }
+    // The file's own bytes in its key: another file under the same description is another
+    // deposit, never the end of this one.
+    let key = format!("{key}-{}", crate::vault::hex(&Sha256::digest(&bytes)[..8]));
     let title = [&reference["description"], &attachment["title"]]
         .into_iter()
         .find_map(|value| value.as_str().map(str::trim).filter(|title| !title.is_empty()))
@@ -516,6 +566,13 @@ async fn deposit(
             let ours = coding["system"].as_str()?.ends_with("/fhir/CodeSystem/document-category");
             ours.then(|| coding["code"].as_str()?.parse::<Category>().ok()).flatten()
         })
+        // A category the importer may not file under (a patient is not a professional
+        // depositing a report): the document is theirs, filed as theirs. Asked of the policy
+        // without a trace; the deposit asks again, traced.
+        .filter(|category| {
+            let item = super::documents::new_item(*category, None);
+            asker.decide(state, app::policy::Action::Write, &item).allowed()
+        })
         .unwrap_or_else(|| default_category(asker));
     let type_code =
         loinc_of(&reference["type"]).filter(|code| valid_loinc(code)).map(str::to_owned);
@@ -527,17 +584,7 @@ async fn deposit(
         type_code,
         ..DepositRequest::plain(title, category, care_date, media_type, size)
     };
-    let fallback = default_category(asker);
-    let retry =
-        (category != fallback).then(|| DepositRequest { category: fallback, ..request.clone() });
-    match (deposit_bytes(state, asker, origin, key, request, &bytes).await?, retry) {
-        // A category the importer may not file under (a patient is not a professional
-        // depositing a report): the document is theirs, filed as theirs.
-        (Outcome::Skipped(ImportSkipReason::NotAllowed), Some(retry)) => {
-            deposit_bytes(state, asker, origin, key, retry, &bytes).await
-        }
-        (outcome, _) => Ok(outcome),
-    }
+    deposit_bytes(state, asker, origin, &key, request, &bytes).await
 }
 
 /// A patient's own documents are theirs; a professional's import is a report.
@@ -557,26 +604,37 @@ async fn deposit_bytes(
     request: DepositRequest,
     bytes: &[u8],
 ) -> Result<Outcome, ApiError> {
-    let (status, upload) = match start(state, asker, origin, Some(key), request).await {
+    let (_, upload) = match start(state, asker, origin, Some(key), request).await {
         Ok(started) => started,
         Err(error) => return per_resource(error),
     };
     if upload.finished {
         return Ok(Outcome::Already);
     }
+    // The key is the bytes' own, but it is a key anyone may send: an upload of another size
+    // under it is not this file.
+    if upload.size != bytes.len() as u64 {
+        return Ok(Outcome::Skipped(ImportSkipReason::Invalid));
+    }
     let id = UploadId::new(upload.upload_id.clone());
     let mut offset = upload.received;
     while offset < upload.size {
         let end = (offset + CHUNK_BYTES).min(upload.size);
-        let chunk = &bytes[offset as usize..end as usize];
+        let Some(chunk) = usize::try_from(offset)
+            .ok()
+            .zip(usize::try_from(end).ok())
+            .and_then(|(from, to)| bytes.get(from..to))
+        else {
+            return Ok(Outcome::Skipped(ImportSkipReason::Invalid));
+        };
         offset = match append_chunk(state, asker, origin, &id, offset, chunk).await {
             Ok(Ok(status)) | Ok(Err(status)) => status.received,
             Err(error) => return per_resource(error),
         };
     }
+    // Finished now: added by this import, or by the one that started it and stopped.
     match finish_upload(state, asker, origin, &id).await {
-        Ok(_) if status == StatusCode::CREATED => Ok(Outcome::Added),
-        Ok(_) => Ok(Outcome::Already),
+        Ok(_) => Ok(Outcome::Added),
         Err(error) => per_resource(error),
     }
 }
@@ -602,4 +660,15 @@ async fn keep(
     let request =
         DepositRequest::plain(title, default_category(asker), today, MediaType::Text, size);
     deposit_bytes(state, asker, origin, &key, request, text.as_bytes()).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_a_record_s_own_import_route_takes_the_larger_body() {
+        assert!(super::is_import("/api/records/0a1b/import"));
+        for other in ["/api/records/0a1b/uploads/import", "/api/records//import", "/api/import"] {
+            assert!(!super::is_import(other), "{other}");
+        }
+    }
 }

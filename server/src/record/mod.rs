@@ -15,7 +15,7 @@ mod identity;
 mod import;
 mod preview;
 pub mod timeline;
-pub use import::MAX_BODY_BYTES as IMPORT_MAX_BYTES;
+pub use import::{MAX_BODY_BYTES as IMPORT_MAX_BYTES, is_import};
 mod upload;
 
 pub(crate) use documents::item_of as item_of_document;

@@ -333,7 +333,8 @@ pub(crate) async fn append_chunk(
 ) -> Result<Result<UploadStatus, UploadStatus>, ApiError> {
     let upload = own_upload(state, asker, origin, AuditAction::UploadChunk, upload_id).await?;
     let length = body.len() as u64;
-    if length == 0 || length > CHUNK_BYTES || offset + length > upload.size {
+    let end = offset.checked_add(length).ok_or(ApiError::TooLarge)?;
+    if length == 0 || length > CHUNK_BYTES || end > upload.size {
         return Err(ApiError::TooLarge);
     }
     if offset == 0 && !first_bytes_match(upload.media_type, body) {

@@ -45,7 +45,7 @@ async fn body_limit(
     let path = request.uri().path();
     let limit = if path == "/api/feed/batch" {
         crate::feed::MAX_BODY_BYTES
-    } else if path.starts_with("/api/records/") && path.ends_with("/import") {
+    } else if crate::record::is_import(path) {
         crate::record::IMPORT_MAX_BYTES
     } else {
         MAX_BODY_BYTES
@@ -71,8 +71,9 @@ async fn problems(
 ) -> axum::response::Response {
     let path = request.uri().path();
     let api = path == "/api" || path.starts_with("/api/");
+    let fhir = path.starts_with("/api/feed/");
     let response = next.run(request).await;
-    if api { crate::error::as_problem(response) } else { response }
+    if api { crate::error::as_problem(response, fhir) } else { response }
 }
 
 /// A request taking longer than this is cut; a phone on a weak network retries.

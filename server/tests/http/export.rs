@@ -118,6 +118,19 @@ async fn the_export_is_a_fhir_collection_of_what_the_asker_may_read_with_its_aut
     assert!(resources(&theirs, "Condition").is_empty(), "the masked entry stays out");
     assert!(!theirs.to_string().contains("Asthme secret"));
     assert_eq!(resources(&theirs, "DocumentReference").len(), 1);
+
+    // The regular doctor is part of the sharing, which the patient reads and a professional
+    // does not: named in the patient's export only.
+    let designate = serde_json::to_vec(&json!({ "rpps": DOCTOR })).unwrap();
+    let regular = format!("/api/records/{record}/regular-doctor");
+    let designated = super::fixtures::put(&app, &regular, designate, &patient, true).await;
+    assert!(designated.status.is_success(), "{:?}", designated.body);
+    let (_, hers) = json_get(&app, &export, &patient.0).await;
+    assert!(resources(&hers, "Patient")[0]["generalPractitioner"][0]["reference"].is_string());
+    let (_, theirs) = json_get(&app, &export, &doctor.0).await;
+    assert!(resources(&theirs, "Patient")[0].get("generalPractitioner").is_none());
+    // (As the regular doctor, they now read the masked entry: the policy's rule.)
+    assert_eq!(resources(&theirs, "Condition").len(), 1);
 }
 
 /// Every `reference` member anywhere in `value`.
@@ -321,4 +334,23 @@ async fn a_bundle_that_is_not_one_is_refused_whole_and_changes_nothing() {
     assert_eq!(imported.body["added"], 1);
     assert_eq!(imported.body["skipped"][0]["reason"], "invalid");
     assert_eq!(profile_of(&app, &record, &patient).await.len(), 1);
+
+    // One file described twice goes in once.
+    use base64::Engine;
+    let data = base64::engine::general_purpose::STANDARD.encode(b"Tension 12/8.\n");
+    let described = |n: u32| {
+        json!({ "fullUrl": format!("urn:uuid:00000000-0000-4000-8000-00000000001{n}"),
+        "resource": { "resourceType": "DocumentReference", "status": "current",
+            "description": format!("Relevé {n}"), "subject": { "reference": "Patient/x" },
+            "content": [{ "attachment": { "contentType": "text/plain",
+                "url": "urn:uuid:00000000-0000-4000-8000-000000000020" } }] } })
+    };
+    let bundle = json!({ "resourceType": "Bundle", "type": "collection", "entry": [
+        described(1), described(2),
+        { "fullUrl": "urn:uuid:00000000-0000-4000-8000-000000000020",
+          "resource": { "resourceType": "Binary", "contentType": "text/plain", "data": data } },
+    ] });
+    let imported = import(&app, &record, &patient, &bundle).await;
+    assert_eq!(imported.body["added"], 1, "{:?}", imported.body);
+    assert_eq!(imported.body["skipped"][0]["reason"], "unsupported_file", "{:?}", imported.body);
 }
