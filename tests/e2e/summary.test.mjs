@@ -189,4 +189,26 @@ test('a responder opens the shared summary with its passcode; withdrawn, it clos
 
   await responder.context.close();
   await patient.context.close();
+
+  // The export, imported from the Documents page into another patient's empty record: what
+  // it holds arrives, and the same file again adds nothing.
+  await signUp('bruno.roux@example.fr', 'Bruno', 'Roux', PASSWORD);
+  const other = await openPage(env.browser, { width: 320, height: 640 });
+  await logIn(other.page, 'bruno.roux@example.fr', PASSWORD);
+  await hydrated(other.page, '/dossier/documents');
+  const imports = other.page.getByRole('region', { name: 'Importer un dossier' });
+  await imports.getByRole('button', { name: 'Importer' }).click();
+  await imports.getByText('Fichier FHIR (JSON)', { exact: false }).waitFor();
+  const file = { name: 'carnet-dossier.fhir.json', mimeType: 'application/fhir+json', buffer: Buffer.from(JSON.stringify(exported.body)) };
+  await imports.getByLabel('Fichier FHIR (JSON)').setInputFiles(file);
+  await imports.getByRole('button', { name: 'Importer' }).click();
+  await imports.getByText(/^Import terminé : [1-9][0-9]* élément\(s\) ajouté\(s\), 0 déjà présent/).waitFor();
+  await other.page.getByText('Journal de tension').first().waitFor();
+  await assertAccessible(other.page, 'a record imported');
+  await imports.getByLabel('Fichier FHIR (JSON)').setInputFiles(file);
+  await imports.getByRole('button', { name: 'Importer' }).click();
+  await imports.getByText(/^Import terminé : 0 élément\(s\) ajouté\(s\), [1-9][0-9]* déjà présent/).waitFor();
+  await hydrated(other.page, '/dossier/sante');
+  await other.page.getByText('Pénicilline', { exact: false }).first().waitFor();
+  await other.context.close();
 });

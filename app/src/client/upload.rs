@@ -111,6 +111,25 @@ pub async fn upload(
     crate::client::read(finish).await?.ok_or(ApiFailure::Network).map(Some)
 }
 
+/// Sends a FHIR bundle the person picked, whole, to be imported into `record`; answers what
+/// became of it.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub async fn import(
+    record: &str,
+    csrf: &str,
+    file: &web_sys::Blob,
+) -> Result<crate::api::record::ImportReport, ApiFailure> {
+    let sent = gloo_net::http::Request::post(&format!("/api/records/{record}/import"))
+        .header(crate::api::CSRF_HEADER, csrf)
+        .header("content-type", "application/fhir+json")
+        .body(file.clone())
+        .map_err(|_| ApiFailure::Network)?
+        .send()
+        .await
+        .map_err(|_| ApiFailure::Network)?;
+    crate::client::read(sent).await?.ok_or(ApiFailure::Network)
+}
+
 #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
 pub async fn upload(
     record: &str,

@@ -11,6 +11,7 @@ pub mod deposit;
 pub mod documents;
 mod finder;
 mod identity;
+mod import;
 pub mod note;
 mod outbox;
 mod page;
