@@ -233,6 +233,12 @@ pub struct ImportReport {
     pub kept: u32,
     /// What was not imported, and why.
     pub skipped: Vec<ImportSkip>,
+    /// What the ANSM thesaurus finds of each imported treatment against the current ones (the
+    /// others imported included), as when a treatment is added by hand.
+    #[serde(default)]
+    pub interactions: Vec<crate::safety::interactions::Finding>,
+    #[serde(default)]
+    pub duplicates: Vec<crate::safety::interactions::Duplicate>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]

@@ -102,8 +102,14 @@ fn ImportOutcome(report: ImportReport) -> impl IntoView {
     )
     .to_string();
     let skipped = report.skipped.clone();
+    let found = !report.interactions.is_empty() || !report.duplicates.is_empty();
+    let findings = found.then(|| {
+        let list = crate::safety::view::findings_list(i18n, report.interactions, report.duplicates);
+        view! { <p>{t!(i18n, record.import_findings)}</p> {list} }
+    });
     view! {
         <p>{done}</p>
+        {findings}
         {(!skipped.is_empty()).then(|| view! {
             <p>{t!(i18n, record.import_skipped)}</p>
             <ul class="import-skipped">

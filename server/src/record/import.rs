@@ -47,8 +47,9 @@ pub fn is_import(path: &str) -> bool {
     matches!(path.split('/').collect::<Vec<_>>()[..], ["", "api", "records", id, "import"] if !id.is_empty())
 }
 
-/// Most resources in one bundle.
-const MAX_ENTRIES: usize = 20_000;
+/// Most resources in one bundle: each is a write of its own, and a request has 30 s (a larger
+/// record comes in several bundles; one cut short is sent again and goes on).
+const MAX_ENTRIES: usize = 5_000;
 
 /// Types that only give context to others: the bundle's own document structure, the patient
 /// (whose people to call are read), and what a document or a treatment refers to. Not kept.
@@ -83,13 +84,10 @@ pub async fn import(
     // What the record holds already, as the checks leave it: the same item from another bundle
     // (the same summary exported twice by another system) is found, not added again.
     let today = state.clock.today();
-    let mut present: std::collections::HashSet<String> =
-        crate::profile::readable_entries(&state, &asker)
-            .await?
-            .into_iter()
-            .filter(|info| !info.removed)
-            .map(|info| fingerprint(&info.entry))
-            .collect();
+    let held = crate::profile::readable_entries(&state, &asker).await?;
+    let held = held.into_iter().filter(|info| !info.removed);
+    let mut present =
+        Present { entries: held.map(|info| fingerprint(&info.entry)).collect(), today };
     // Reading them is a read of the profile, traced as one.
     crate::asker::trace::read(
         &state,
@@ -118,7 +116,7 @@ pub async fn import(
                 for (n, contact) in contacts(resource).into_iter().enumerate() {
                     let key = format!("{key}-{n}");
                     let outcome =
-                        add_new(&state, &asker, &origin, &key, contact, &mut present, today)
+                        add_new(&state, &asker, &origin, &key, contact, &mut present, &mut report)
                             .await?;
                     count(&mut report, outcome, &name);
                 }
@@ -134,7 +132,7 @@ pub async fn import(
             | "Immunization"
             | "Observation" => match profile_entry(resource, &bundle) {
                 Some(entry) => {
-                    add_new(&state, &asker, &origin, &key, entry, &mut present, today).await?
+                    add_new(&state, &asker, &origin, &key, entry, &mut present, &mut report).await?
                 }
                 // A resource of a kind Carnet models, but not this one (an observation of
                 // another kind): kept whole.
@@ -207,28 +205,39 @@ fn fingerprint(entry: &Entry) -> String {
     serde_json::to_string(entry).unwrap_or_default()
 }
 
-/// Adds `entry` unless the record holds the same already.
+/// The entries the record holds, as the checks leave them, and the day they check against.
+struct Present {
+    entries: std::collections::HashSet<String>,
+    today: app::date::Date,
+}
+
+/// Adds `entry` unless the record holds the same already; what the interaction check finds of
+/// a treatment goes in the report.
 async fn add_new(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
     key: &str,
     entry: Entry,
-    present: &mut std::collections::HashSet<String>,
-    today: app::date::Date,
+    present: &mut Present,
+    report: &mut ImportReport,
 ) -> Result<Outcome, ApiError> {
     let mut checked = entry.clone();
-    let print = checked.check(today).is_ok().then(|| fingerprint(&checked));
-    if print.as_ref().is_some_and(|print| present.contains(print)) {
+    let print = checked.check(present.today).is_ok().then(|| fingerprint(&checked));
+    if print.as_ref().is_some_and(|print| present.entries.contains(print)) {
         return Ok(Outcome::Already);
     }
     let outcome = match crate::profile::add(state, asker, origin, Some(key), entry).await {
-        Ok((StatusCode::CREATED, _)) => Outcome::Added,
+        Ok((StatusCode::CREATED, written)) => {
+            report.interactions.extend(written.interactions);
+            report.duplicates.extend(written.duplicates);
+            Outcome::Added
+        }
         Ok(_) => Outcome::Already,
         Err(error) => return per_resource(error),
     };
     // In the record now: the same entry later in the bundle is found.
-    present.extend(print);
+    present.entries.extend(print);
     Ok(outcome)
 }
 

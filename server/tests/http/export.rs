@@ -354,3 +354,24 @@ async fn a_bundle_that_is_not_one_is_refused_whole_and_changes_nothing() {
     assert_eq!(imported.body["added"], 1, "{:?}", imported.body);
     assert_eq!(imported.body["skipped"][0]["reason"], "unsupported_file", "{:?}", imported.body);
 }
+
+#[tokio::test]
+async fn imported_treatments_are_checked_for_interactions_as_typed_ones_are() {
+    let app = test_app().await;
+    let (patient, record, _, _) = patient_doctor_nurse(&app).await;
+    let statement = |n: u32, medicine: &str| {
+        json!({ "fullUrl": format!("urn:uuid:00000000-0000-4000-8000-00000000003{n}"),
+            "resource": { "resourceType": "MedicationStatement", "status": "active",
+                "medicationCodeableConcept": { "text": medicine },
+                "subject": { "reference": "Patient/x" }, "dosage": [{ "text": "1 par jour" }] } })
+    };
+    let bundle = json!({ "resourceType": "Bundle", "type": "collection",
+        "entry": [statement(1, "Coumadine"), statement(2, "Kardégic")] });
+    let imported = import(&app, &record, &patient, &bundle).await;
+    assert_eq!(imported.body["added"], 2, "{:?}", imported.body);
+    let found = imported.body["interactions"].as_array().unwrap();
+    assert!(
+        found.iter().any(|finding| finding["current"] == "Coumadine"),
+        "warfarin and aspirin: {found:?}"
+    );
+}
