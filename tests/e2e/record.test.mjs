@@ -37,7 +37,7 @@ test('a patient grants a physician, who deposits a PDF report the patient reads 
   await tab(page, 'Documents').click();
   await page.getByText('Ajouter un document ou une note').click();
   const note = 'Tension du matin : 12/8.\n'.repeat(40_000);
-  await page.getByLabel('Fichier').setInputFiles({ name: 'tension.txt', mimeType: 'text/plain', buffer: Buffer.from(note) });
+  await page.getByLabel('Fichier', { exact: true }).setInputFiles({ name: 'tension.txt', mimeType: 'text/plain', buffer: Buffer.from(note) });
   await page.getByLabel('Titre', { exact: true }).fill('Relevés de tension');
   await page.getByLabel('Date des soins').fill('2026-11-20');
   await page.getByRole('button', { name: 'Ajouter le document' }).click();

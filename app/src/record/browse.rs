@@ -191,7 +191,6 @@ pub fn DocumentSplit(
             <p><a class="button button--secondary" href=format!("/api/records/{record}/export") download="carnet-dossier.fhir.json">
                 {t!(i18n, record.export)}
             </a></p>
-            <super::import::RecordImport record=record.to_string() imported=refresh />
         }
     });
     view! {

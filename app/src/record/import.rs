@@ -19,7 +19,7 @@ fn no_file() -> ApiFailure {
     })
 }
 
-/// The import form, under the export, for the patient's side. `imported`: called once the
+/// The import form, on the patient's *Documents* page (its code fetched when opened). `imported`: called once the
 /// record holds what came in (the list reads it again).
 #[component]
 pub fn RecordImport(record: String, imported: Callback<()>) -> impl IntoView {
@@ -58,8 +58,7 @@ pub fn RecordImport(record: String, imported: Callback<()>) -> impl IntoView {
 
     let file_error = field_error(i18n, failure, "bundle");
     view! {
-        <section class="panel" aria-labelledby="import-heading">
-            <h2 id="import-heading">{t!(i18n, record.import_heading)}</h2>
+        <div class="import">
             <form class="form" on:submit=submit novalidate>
                 <FormAlert failure />
                 <div class="field" class:field--invalid=move || file_error.get().is_some()>
@@ -85,7 +84,7 @@ pub fn RecordImport(record: String, imported: Callback<()>) -> impl IntoView {
                 {move || pending.get().then(|| view! { <p>{t!(i18n, record.import_pending)}</p> })}
                 {move || report.get().map(|report| view! { <ImportOutcome report /> })}
             </div>
-        </section>
+        </div>
     }
 }
 

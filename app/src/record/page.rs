@@ -205,6 +205,16 @@ fn documents(session: RecordSession) -> AnyView {
             view! { <OnDemand wanted=adding load /> }
         }
     });
+    // The import of a FHIR file, the same way.
+    let importing = RwSignal::new(false);
+    let import_part = {
+        let (record, refresh) = (record.clone(), browse.refresh);
+        move || {
+            let record = record.clone();
+            let load = move || -> PartLoad { Box::pin(import_form(record.clone(), refresh)) };
+            view! { <OnDemand wanted=importing load /> }
+        }
+    };
     view! {
         <h1>{t!(i18n, tabs.documents)}</h1>
         <DocumentSplit record browse patient_side=true>
@@ -212,10 +222,21 @@ fn documents(session: RecordSession) -> AnyView {
                 <summary>{t!(i18n, record.add_heading)}</summary>
                 <Suspense>{deposit_forms}</Suspense>
             </details>
+            <details class="panel disclosure" on:toggle=move |_| importing.set(true)>
+                <summary>{t!(i18n, record.import_heading)}</summary>
+                {import_part}
+            </details>
         </DocumentSplit>
     }
     .into_any()
 }
+
+crate::split_fn!(record_import_form =>
+    /// The form to import a FHIR file into the record.
+    pub async fn import_form(record: String, imported: Callback<()>) -> AnyView {
+        view! { <crate::record::import::RecordImport record imported /> }.into_any()
+    }
+);
 
 crate::split_fn!(record_deposit_forms =>
     /// The form to deposit a document, when the asker may deposit one, and on the patient's side

@@ -39,14 +39,9 @@ pub async fn share(
     let key = crate::summary::jwe::new_key();
     let json = serde_json::to_vec(summary).unwrap_or_default();
     let instant = crate::summary::fhir::instant(client::now_seconds());
-    // The medicines database codes the treatments' substances; without it (never fetched, and
-    // offline now) the bundle has their text only.
-    #[cfg(feature = "hydrate")]
-    let medicines = crate::safety::on_device::medicines().await;
-    #[cfg(not(feature = "hydrate"))]
-    let medicines: Option<std::rc::Rc<crate::safety::medicines::Medicines>> = None;
-    let bundle =
-        crate::summary::fhir::bundle(summary, &new_uuid(), &instant, english, medicines.as_deref());
+    let bundle = coded_bundle(summary.clone(), new_uuid(), instant, english)
+        .await
+        .map_err(|_| ApiFailure::Network)?;
     let request = NewLink {
         jwe: crate::summary::jwe::encrypt(&key, &json),
         fhir_jwe: crate::summary::jwe::encrypt(&key, bundle.to_string().as_bytes()),
@@ -66,3 +61,21 @@ pub async fn share(
     };
     Ok(format!("{}/urgence.html#{}", origin(), payload.encode()))
 }
+
+crate::split_fn!(summary_bundle =>
+    /// The IPS bundle, its treatments' substances coded by the medicines database (fetched
+    /// here; without it, never fetched and offline now, their text only). Its code comes when a
+    /// link is made, not with the page.
+    async fn coded_bundle(
+        summary: Summary,
+        uuid: String,
+        instant: String,
+        english: bool,
+    ) -> serde_json::Value {
+        #[cfg(feature = "hydrate")]
+        let medicines = crate::safety::on_device::medicines().await;
+        #[cfg(not(feature = "hydrate"))]
+        let medicines: Option<std::rc::Rc<crate::safety::medicines::Medicines>> = None;
+        crate::summary::fhir::bundle(&summary, &uuid, &instant, english, medicines.as_deref())
+    }
+);
