@@ -242,8 +242,7 @@ pub fn as_problem(response: Response, fhir: bool) -> Response {
     if !status.is_client_error() && !status.is_server_error() {
         return response;
     }
-    let media = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let media = media.unwrap_or("").split(';').next().unwrap_or("").trim();
+    let media = crate::extract::media_type(response.headers());
     if media == PROBLEM_JSON || (fhir && media == "application/fhir+json") {
         return response;
     }

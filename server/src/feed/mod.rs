@@ -88,9 +88,10 @@ impl<S: Send + Sync> FromRequestParts<S> for FhirMedia {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
-        let media = parts.headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
-        let media = media.unwrap_or("").split(';').next().unwrap_or("").trim();
-        if matches!(media, "application/fhir+json" | "application/json") {
+        if matches!(
+            crate::extract::media_type(&parts.headers),
+            "application/fhir+json" | "application/json"
+        ) {
             return Ok(Self);
         }
         let message = "send the batch as application/fhir+json";

@@ -68,8 +68,13 @@ impl Collection {
         let (key, resource) = match author {
             AuthorInfo::Patient => return self.patient.clone(),
             AuthorInfo::Professional { rpps, name } => {
-                let (given, family) = name.split_once(' ').unwrap_or(("", name.as_str()));
-                (rpps.clone(), fhir::practitioner(rpps, given, family))
+                // The name as the directory writes it, whole (cut in two, a given name of two
+                // words would lose one to the family name).
+                let mut practitioner = fhir::practitioner(rpps, "", "");
+                if !name.is_empty() {
+                    practitioner["name"] = json!([{ "text": name }]);
+                }
+                (rpps.clone(), practitioner)
             }
             AuthorInfo::Insurer => (
                 "insurer".to_owned(),

@@ -24,7 +24,7 @@ use axum::{
     Json,
     body::Bytes,
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -63,9 +63,8 @@ pub async fn import(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ImportReport>, ApiError> {
-    let media = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
-    let media = media.unwrap_or("").split(';').next().unwrap_or("").trim();
-    if !matches!(media, "application/fhir+json" | "application/json") {
+    if !matches!(crate::extract::media_type(&headers), "application/fhir+json" | "application/json")
+    {
         return Err(ApiError::input("bundle", InputError::MediaType));
     }
     let Ok(_permit) = IMPORTS.try_acquire() else {
@@ -536,7 +535,7 @@ async fn deposit(
     }
     let attachment = &reference["content"][0]["attachment"];
     let media = attachment["contentType"].as_str().unwrap_or("");
-    let Ok(media_type) = media.split(';').next().unwrap_or("").trim().parse::<MediaType>() else {
+    let Ok(media_type) = crate::extract::essence(media).parse::<MediaType>() else {
         return Ok(Outcome::Skipped(ImportSkipReason::UnsupportedFile));
     };
     let data = match (attachment["data"].as_str(), attachment["url"].as_str()) {
