@@ -190,6 +190,11 @@ pub enum MediaType {
     Text,
 }
 
+/// A media type's text without its parameters (`text/plain; charset=utf-8` is `text/plain`).
+pub fn media_essence(media: &str) -> &str {
+    media.split(';').next().unwrap_or("").trim()
+}
+
 impl MediaType {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -242,7 +242,9 @@ pub fn as_problem(response: Response, fhir: bool) -> Response {
     if !status.is_client_error() && !status.is_server_error() {
         return response;
     }
-    let media = crate::extract::media_type(response.headers());
+    // (The extractors' `media_type` is a layer above: the header is read here.)
+    let media = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let media = app::vocabulary::media_essence(media.unwrap_or(""));
     if media == PROBLEM_JSON || (fhir && media == "application/fhir+json") {
         return response;
     }

@@ -48,14 +48,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 /// The media type a `Content-Type` header names, without its parameters (`text/plain;
 /// charset=utf-8` is `text/plain`); empty when there is none.
 pub fn media_type(headers: &HeaderMap) -> &str {
-    essence(
-        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or(""),
-    )
-}
-
-/// A media type's text without its parameters.
-pub fn essence(media: &str) -> &str {
-    media.split(';').next().unwrap_or("").trim()
+    let media = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    app::vocabulary::media_essence(media.unwrap_or(""))
 }
 
 /// A query string; anything unreadable is refused with our `bad_request` body.

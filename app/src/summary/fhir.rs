@@ -75,6 +75,11 @@ pub fn bundle(
     })
 }
 
+/// How the export names the two entries it writes as words only (`Observation.code.text`), and
+/// how the import knows them again.
+pub const ADVANCE_DIRECTIVES: &str = "Directives anticipées";
+pub const ORGAN_DONATION: &str = "Don d'organes";
+
 /// The resources of one profile entry outside a summary (the whole record's export): the
 /// entry's own resource first, under `uuid` (the entry's identifier), then those it refers to
 /// (a treatment's `Medication`, an implant's `Device`), under identifiers derived from it. Advance
@@ -94,7 +99,7 @@ pub fn entry_resources(
         Entry::AdvanceDirectives { text, date } => Some(json!({
             "resourceType": "Observation",
             "status": "final",
-            "code": { "text": "Directives anticipées" },
+            "code": { "text": ADVANCE_DIRECTIVES },
             "subject": subject,
             "effectiveDateTime": date,
             "valueString": text,
@@ -102,7 +107,7 @@ pub fn entry_resources(
         Entry::OrganDonation { .. } => Some(json!({
             "resourceType": "Observation",
             "status": "final",
-            "code": { "text": "Don d'organes" },
+            "code": { "text": ORGAN_DONATION },
             "subject": subject,
             "valueString": line(entry, false),
         })),

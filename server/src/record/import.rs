@@ -415,11 +415,13 @@ fn observation(resource: &Value) -> Option<Entry> {
     let date = day_of(&resource["effectiveDateTime"]);
     // The two Carnet writes with words only (see `app::summary::fhir::entry_resources`).
     match code["text"].as_str() {
-        Some("Directives anticipées") => {
+        Some(app::summary::fhir::ADVANCE_DIRECTIVES) => {
             let text = resource["valueString"].as_str()?.to_owned();
             return Some(Entry::AdvanceDirectives { text, date: date? });
         }
-        Some("Don d'organes") => return donation(resource["valueString"].as_str()?),
+        Some(app::summary::fhir::ORGAN_DONATION) => {
+            return donation(resource["valueString"].as_str()?);
+        }
         _ => {}
     }
     let loinc = loinc_of(code)?;
@@ -535,7 +537,7 @@ async fn deposit(
     }
     let attachment = &reference["content"][0]["attachment"];
     let media = attachment["contentType"].as_str().unwrap_or("");
-    let Ok(media_type) = crate::extract::essence(media).parse::<MediaType>() else {
+    let Ok(media_type) = app::vocabulary::media_essence(media).parse::<MediaType>() else {
         return Ok(Outcome::Skipped(ImportSkipReason::UnsupportedFile));
     };
     let data = match (attachment["data"].as_str(), attachment["url"].as_str()) {
