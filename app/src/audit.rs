@@ -41,6 +41,11 @@ pub enum AuditAction {
     RecordExport,
     #[strum(serialize = "summary.export")]
     SummaryExport,
+    // Other software reading the record through the FHIR endpoint.
+    #[strum(serialize = "fhir.read")]
+    FhirRead,
+    #[strum(serialize = "fhir.search")]
+    FhirSearch,
     #[strum(serialize = "timeline.list")]
     TimelineList,
     // Care episodes and the checks made before a deposit or a new treatment.

@@ -13,6 +13,7 @@ pub mod emergency;
 pub mod error;
 pub mod extract;
 pub mod feed;
+pub mod fhir;
 pub mod health;
 pub mod limits;
 pub mod messages;

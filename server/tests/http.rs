@@ -20,6 +20,8 @@ mod emergency;
 mod export;
 #[path = "http/feed.rs"]
 mod feed;
+#[path = "http/fhir.rs"]
+mod fhir;
 #[path = "http/fixtures.rs"]
 mod fixtures;
 #[path = "http/guessing.rs"]

@@ -31,6 +31,7 @@ fn action_label(i18n: I18nContext<Locale>, action: &str) -> String {
         RecordAbilities => t_string!(i18n, history.abilities),
         RecordExport => t_string!(i18n, history.export),
         SummaryExport => t_string!(i18n, history.summary),
+        FhirRead | FhirSearch => t_string!(i18n, history.fhir),
         EpisodesList => t_string!(i18n, history.episodes_read),
         EpisodeCreate | EpisodeTag | EpisodeUntag => t_string!(i18n, history.episodes_write),
         ExamsCheck | InteractionsCheck => t_string!(i18n, history.checks),

@@ -14,7 +14,7 @@ use crate::api::profile::{AllergySeverity, DonationWish, Entry, MeasurementKind}
 use crate::safety::medicines::{Medicines, SUBSTANCE_SYSTEM};
 
 const LOINC: &str = "http://loinc.org";
-const UCUM: &str = "http://unitsofmeasure.org";
+pub const UCUM: &str = "http://unitsofmeasure.org";
 /// The French RPPS identifier system (ANS).
 const RPPS: &str = "urn:oid:1.2.250.1.71.4.2.1";
 

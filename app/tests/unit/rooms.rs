@@ -81,6 +81,7 @@ const SERVER_LAYERS: &[(&str, u8)] = &[
     ("emergency", 8),
     ("professional", 8),
     ("feed", 8),
+    ("fhir", 9),
 ];
 
 /// The server's composition root: the router, the state, the flags, the commands, start-up.

@@ -135,6 +135,18 @@ impl FromRequestParts<AppState> for Asker {
             .find(|(name, _)| name == "record")
             .map(|(_, value)| AccountId::new(value.as_str()))
             .ok_or(ApiError::NotFound)?;
+        Self::resolve(parts, state, record_id).await
+    }
+}
+
+impl Asker {
+    /// The signed-in person asking about `record_id`, wherever the request names it (the path
+    /// of the app's API, a FHIR search's `patient` parameter).
+    pub async fn resolve(
+        parts: &mut Parts,
+        state: &AppState,
+        record_id: AccountId,
+    ) -> Result<Self, ApiError> {
         let any = AnySession::from_request_parts(parts, state).await?;
         let (who, party, csrf_token) = match &any.owner {
             SessionOwner::Account(_) => {

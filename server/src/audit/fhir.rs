@@ -26,6 +26,8 @@ fn action_code(action: AuditAction) -> &'static str {
         | RecordPreview
         | RecordExport
         | SummaryExport
+        | FhirRead
+        | FhirSearch
         | TimelineList
         | EpisodesList
         | ExamsCheck

@@ -159,11 +159,23 @@ async fn fhir_export(
 ) -> Result<([(axum::http::HeaderName, &'static str); 1], Json<serde_json::Value>), ApiError> {
     const ACTION: AuditAction = AuditAction::SummaryExport;
     trace::sharing_read(&state, &asker, &origin, ACTION).await?;
-    let mut entries = crate::profile::readable_entries(&state, &asker).await?;
-    let lines = crate::feed::history::readable_lines(&state, &asker).await?;
+    let bundle = ips(&state, &asker).await?;
+    trace::read(&state, &asker, &origin, ACTION, None, None).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/fhir+json")], Json(bundle)))
+}
+
+/// The International Patient Summary of what the asker may read (the caller traces it), masked
+/// entries left out as they are at first on the sharing page; the regular doctor named to
+/// whoever may read the record's sharing.
+pub(crate) async fn ips(state: &AppState, asker: &Asker) -> Result<serde_json::Value, ApiError> {
+    let mut entries = crate::profile::readable_entries(state, asker).await?;
+    let lines = crate::feed::history::readable_lines(state, asker).await?;
+    let sharing = app::policy::Item::about(app::vocabulary::Subject::Sharing);
     let doctor = match &asker.record.regular_doctor {
-        Some(rpps) => state.store.professional(rpps).await?.map(|record| record.professional),
-        None => None,
+        Some(rpps) if asker.decide(state, app::policy::Action::Read, &sharing).allowed() => {
+            state.store.professional(rpps).await?.map(|record| record.professional)
+        }
+        _ => None,
     };
     let now = state.clock.now();
     let patient = PatientLine {
@@ -178,10 +190,7 @@ async fn fhir_export(
     let built = summary::summarize(patient, &entries, doctor, &left_out, today);
     let uuid = summary::fhir::uuid_v4(rand::random());
     let medicines = Some(app::safety::medicines::Medicines::embedded());
-    let bundle =
-        summary::fhir::bundle(&built, &uuid, &summary::fhir::instant(now), english, medicines);
-    trace::read(&state, &asker, &origin, ACTION, None, None).await?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "application/fhir+json")], Json(bundle)))
+    Ok(summary::fhir::bundle(&built, &uuid, &summary::fhir::instant(now), english, medicines))
 }
 
 /// The viewer's entry: no account, only where it came from.

@@ -16,7 +16,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::Origin,
-    store::{DocumentId, UploadRecord},
+    store::{DocumentId, DocumentRecord, UploadRecord},
     vault::Sealed,
 };
 
@@ -35,6 +35,21 @@ pub(super) async fn content_of(
     Ok(content)
 }
 
+/// A document and its bytes, for whoever may read them (the app, the FHIR endpoint's
+/// `Binary`), the read traced before they leave. A withdrawn document stays readable by the
+/// patient's side and its author only: the same decision as the list, the search and the export.
+pub(crate) async fn file(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    document_id: &DocumentId,
+) -> Result<(DocumentRecord, Vec<u8>), ApiError> {
+    let document = readable(state, asker, origin, AuditAction::DocumentRead, document_id).await?;
+    trace::read(state, asker, origin, AuditAction::DocumentRead, Some(&document.id), None).await?;
+    let bytes = content_of(state, &document.upload).await?;
+    Ok((document, bytes))
+}
+
 #[derive(Deserialize)]
 pub struct Download {
     #[serde(default)]
@@ -50,13 +65,7 @@ pub async fn content(
     Path((_, document_id)): Path<(String, DocumentId)>,
     Query(Download { download }): Query<Download>,
 ) -> Result<Response, ApiError> {
-    // A withdrawn document stays readable by the patient's side and its author only: the same
-    // decision as the list, the search and the export.
-    let document =
-        readable(&state, &asker, &origin, AuditAction::DocumentRead, &document_id).await?;
-    trace::read(&state, &asker, &origin, AuditAction::DocumentRead, Some(&document.id), None)
-        .await?;
-    let bytes = content_of(&state, &document.upload).await?;
+    let (document, bytes) = file(&state, &asker, &origin, &document_id).await?;
     let media = document.upload.media_type;
     let disposition = format!(
         "{}; filename=\"document-{}-v{}.{}\"",

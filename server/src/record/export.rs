@@ -3,7 +3,8 @@
 //! (`AllergyIntolerance`, `MedicationStatement` with its `Medication`, `Condition`,
 //! `Immunization`, `Observation`, `Device` with its `DeviceUseStatement`); each document as a
 //! `DocumentReference` whose content is a `Binary` in the bundle (the original file's bytes);
-//! and who wrote each as a `Provenance` (the patient, a `Practitioner` by RPPS, or the insurer).
+//! who wrote each as a `Provenance` (the patient, a `Practitioner` by RPPS, or the insurer); and
+//! the care the insurer reported, as `MedicationDispense` and `ExplanationOfBenefit`.
 //! Through the same policy as the list, the profile and the content: nothing the asker may not
 //! read is in it. An item's resource has the item's own identifier, so the same item is the
 //! same entry in every export.
@@ -11,10 +12,11 @@
 use std::collections::BTreeMap;
 
 use app::{
-    api::{profile::Entry, record::AuthorInfo},
+    api::{care::CareLine, profile::Entry, record::AuthorInfo},
     policy::Action,
     safety::medicines::Medicines,
     summary::{PatientLine, fhir},
+    vocabulary::CareKind,
 };
 use axum::{
     extract::State,
@@ -84,7 +86,9 @@ impl Collection {
         if let Some(reference) = self.authors.get(&key) {
             return reference.clone();
         }
-        let uuid = derived(stem, self.authors.len() as u64 + 1);
+        // Derived from the author, not from the order they come in: the same author has the
+        // same identifier in every answer (the FHIR endpoint's reads by identifier).
+        let uuid = uuid_of(&format!("{stem}/author/{key}"));
         self.push(&uuid, resource);
         let reference = fhir::urn(&uuid);
         self.authors.insert(key, reference.clone());
@@ -137,6 +141,43 @@ fn derived(stem: &str, n: u64) -> String {
 }
 
 async fn bundle(state: &AppState, asker: &Asker) -> Result<Value, ApiError> {
+    Ok(json!({
+        "resourceType": "Bundle",
+        "identifier": { "system": "urn:ietf:rfc:3986", "value": fhir::urn(&fhir::uuid_v4(rand::random())) },
+        "type": "collection",
+        "timestamp": fhir::instant(state.clock.now()),
+        "entry": entries(state, asker, Parts::ALL).await?,
+    }))
+}
+
+/// What of the record a collection holds: the `Patient` and the health profile always (the
+/// patient's contacts are profile entries), the rest as asked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    pub documents: Option<Files>,
+    pub care: bool,
+}
+
+impl Parts {
+    pub const ALL: Self = Self { documents: Some(Files::Inside), care: true };
+}
+
+/// Whether the documents' files are in the collection.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Files {
+    /// Each document's bytes in a `Binary` beside it, which its attachment names.
+    Inside,
+    /// Described only: read one by one (the FHIR endpoint's `Binary`), never decrypted here.
+    Apart,
+}
+
+/// The entries of the record as the asker may read it (`fullUrl` and `resource`), each item's
+/// own resource with the moment it was last written as `meta.lastUpdated`.
+pub(crate) async fn entries(
+    state: &AppState,
+    asker: &Asker,
+    parts: Parts,
+) -> Result<Vec<Value>, ApiError> {
     let record = &asker.record;
     let patient_uuid = uuid_of(&record.id);
     let subject = json!({ "reference": fhir::urn(&patient_uuid) });
@@ -185,6 +226,7 @@ async fn bundle(state: &AppState, asker: &Asker) -> Result<Value, ApiError> {
         if resources.is_empty() {
             continue;
         }
+        resources[0].1["meta"] = json!({ "lastUpdated": fhir::instant(info.written_at) });
         if let Entry::Allergy { severity, .. } = &info.entry {
             // FHIR says a reaction's severity in three words, only when there is a reaction:
             // Carnet's four, said always.
@@ -202,23 +244,30 @@ async fn bundle(state: &AppState, asker: &Asker) -> Result<Value, ApiError> {
     // The documents: each described, its bytes beside it.
     let mut names = Names::new();
     let mut total = 0;
-    for document in state.store.documents(&record.id).await? {
+    let documents = match parts.documents {
+        Some(_) => state.store.documents(&record.id).await?,
+        None => Vec::new(),
+    };
+    let files = parts.documents.unwrap_or(Files::Apart);
+    for document in documents {
         if !decide_for(state, asker, Action::Read, &item_of(&document)).allowed() {
             continue;
         }
-        total += document.upload.size;
-        if total > EXPORT_MAX_BYTES {
-            return Err(ApiError::TooLarge);
-        }
-        let content = content_of(state, &document.upload).await?;
         let described = info(state, &document, &mut names).await?;
         let uuid = uuid_of(&described.id);
         let binary = derived(&uuid, 1);
         let author = collection.author(&described.author, &patient_uuid);
-        let reference =
-            document_reference(state, &described, &subject, &author, &fhir::urn(&binary));
+        let url = (files == Files::Inside).then(|| fhir::urn(&binary));
+        let reference = document_reference(state, &described, &subject, &author, url.as_deref());
         collection.push(&uuid, reference);
-        collection.push(&binary, binary_resource(described.media_type.as_str(), &content));
+        if files == Files::Inside {
+            total += document.upload.size;
+            if total > EXPORT_MAX_BYTES {
+                return Err(ApiError::TooLarge);
+            }
+            let content = content_of(state, &document.upload).await?;
+            collection.push(&binary, binary_resource(described.media_type.as_str(), &content));
+        }
         collection.provenance(
             &fhir::urn(&uuid),
             &described.author,
@@ -227,13 +276,73 @@ async fn bundle(state: &AppState, asker: &Asker) -> Result<Value, ApiError> {
         );
     }
 
-    Ok(json!({
-        "resourceType": "Bundle",
-        "identifier": { "system": "urn:ietf:rfc:3986", "value": fhir::urn(&fhir::uuid_v4(rand::random())) },
-        "type": "collection",
-        "timestamp": fhir::instant(state.clock.now()),
-        "entry": collection.entries,
-    }))
+    // The care the insurer reported: each medicine dispensed, each care reimbursed.
+    let lines = match parts.care {
+        true => crate::feed::history::readable_lines(state, asker).await?,
+        false => Vec::new(),
+    };
+    for line in lines {
+        let uuid = uuid_of(&line.id);
+        // Who reported it is in the resource (its insurer, or the pharmacy's dispense).
+        collection.push(&uuid, care_resource(&line, &subject));
+    }
+    Ok(collection.entries)
+}
+
+/// A line of the insurer's feed: a `MedicationDispense` for a medicine dispensed, an
+/// `ExplanationOfBenefit` for any other care, what was charged and paid back with it.
+fn care_resource(line: &CareLine, subject: &Value) -> Value {
+    let mut concept = json!({ "text": line.label });
+    if let Some(code) = &line.code {
+        concept["coding"] = json!([{ "system": code.system, "code": code.code }]);
+    }
+    let date = line.date.to_string();
+    if line.kind == CareKind::Pharmacy {
+        let mut dispense = json!({
+            "resourceType": "MedicationDispense",
+            "status": "completed",
+            "medicationCodeableConcept": concept,
+            "subject": subject,
+            "whenHandedOver": date,
+        });
+        if let Some(quantity) = line.quantity {
+            dispense["quantity"] = json!({ "value": quantity });
+        }
+        if let Some(days) = line.days_supply {
+            dispense["daysSupply"] =
+                json!({ "value": days, "unit": "d", "system": fhir::UCUM, "code": "d" });
+        }
+        if let Some(prescriber) = &line.prescriber {
+            dispense["authorizingPrescription"] = json!([{ "display": prescriber }]);
+        }
+        return dispense;
+    }
+    let kind = if line.kind == CareKind::Hospital { "institutional" } else { "professional" };
+    let euros = |cents: i64| json!({ "value": cents as f64 / 100.0, "currency": "EUR" });
+    let mut item = json!({ "sequence": 1, "productOrService": concept, "servicedDate": date });
+    if let Some(charged) = line.charged_cents {
+        item["net"] = euros(charged);
+    }
+    let mut benefit = json!({
+        "resourceType": "ExplanationOfBenefit",
+        "status": "active",
+        "type": { "coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/claim-type",
+            "code": kind,
+        }] },
+        "use": "claim",
+        "patient": subject,
+        "created": date,
+        "insurer": { "display": "Assurance maladie" },
+        "provider": { "display": line.performer.as_deref().unwrap_or("Assurance maladie") },
+        "outcome": "complete",
+        "insurance": [{ "focal": true, "coverage": { "display": "Assurance maladie obligatoire" } }],
+        "item": [item],
+    });
+    if let Some(reimbursed) = line.reimbursed_cents {
+        benefit["payment"] = json!({ "amount": euros(reimbursed) });
+    }
+    benefit
 }
 
 /// A document's description: its type (LOINC, when it has one) and title, its category in
@@ -244,15 +353,24 @@ fn document_reference(
     document: &app::api::record::DocumentInfo,
     subject: &Value,
     author: &str,
-    binary: &str,
+    binary: Option<&str>,
 ) -> Value {
     let category = serde_json::to_value(document.category).unwrap_or_default();
     let mut kind = json!({ "text": document.title });
     if let Some(code) = &document.type_code {
         kind["coding"] = json!([{ "system": "http://loinc.org", "code": code }]);
     }
+    let mut attachment = json!({
+        "contentType": document.media_type.as_str(),
+        "size": document.size,
+        "title": document.title,
+    });
+    if let Some(binary) = binary {
+        attachment["url"] = json!(binary);
+    }
     json!({
         "resourceType": "DocumentReference",
+        "meta": { "lastUpdated": fhir::instant(document.deposited_at) },
         "status": if document.withdrawn { "entered-in-error" } else { "current" },
         "type": kind,
         "category": [{ "coding": [{
@@ -263,12 +381,7 @@ fn document_reference(
         "date": fhir::instant(document.deposited_at),
         "author": [{ "reference": author }],
         "description": document.title,
-        "content": [{ "attachment": {
-            "contentType": document.media_type.as_str(),
-            "url": binary,
-            "size": document.size,
-            "title": document.title,
-        } }],
+        "content": [{ "attachment": attachment }],
         "context": { "period": { "start": document.care_date } },
     })
 }

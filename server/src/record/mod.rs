@@ -15,6 +15,8 @@ mod identity;
 mod import;
 mod preview;
 pub mod timeline;
+pub(crate) use content::file as document_file;
+pub(crate) use export::{Files, Parts, entries as fhir_entries};
 pub use import::{MAX_BODY_BYTES as IMPORT_MAX_BYTES, is_import};
 mod upload;
 

@@ -65,14 +65,23 @@ async fn body_limit(
 
 /// Every refusal under `/api` is problem details, those the framework writes included (see
 /// [`crate::error::as_problem`]): outside the time-out, so that its answer is one too.
+/// The FHIR endpoint's are `OperationOutcome`s, made from the same.
 async fn problems(
+    axum::extract::State(state): axum::extract::State<AppState>,
     request: Request<Body>,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let path = request.uri().path();
     let api = path == "/api" || path.starts_with("/api/");
     let fhir = path.starts_with("/api/feed/");
+    let endpoint = path
+        .strip_prefix(crate::fhir::BASE)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    let read = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
     let response = next.run(request).await;
+    if endpoint {
+        return crate::fhir::as_outcome(response, read, &state.public_origin).await;
+    }
     if api { crate::error::as_problem(response, fhir) } else { response }
 }
 
@@ -132,6 +141,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/pro/dossier/{record}", get(pro_record_moved))
         .nest("/api", api())
+        .nest(crate::fhir::BASE, crate::fhir::routes())
         // Pages and the API only: the static files below pass as they are on disk.
         .route_layer(compression())
         .fallback_service(static_files)
@@ -141,12 +151,12 @@ pub fn app(state: AppState) -> Router {
             state_for_origin.clone(),
             security::same_origin,
         ))
-        .layer(axum::middleware::from_fn_with_state(state_for_origin, security::headers))
+        .layer(axum::middleware::from_fn_with_state(state_for_origin.clone(), security::headers))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(axum::middleware::from_fn(problems))
+        .layer(axum::middleware::from_fn_with_state(state_for_origin, problems))
         .layer(CatchPanicLayer::custom(security::panic_response))
         .layer(
             TraceLayer::new_for_http()

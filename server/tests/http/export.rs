@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::fixtures::{
-    DOCTOR, PDF, call, deposit, document_bytes, grant_all, json_get, meta, patient_doctor_nurse,
-    resources,
+    DOCTOR, PDF, add_entries, call, deposit, document_bytes, grant_all, json_get, meta,
+    patient_doctor_nurse, resources,
 };
 use crate::test_app;
 
@@ -20,19 +20,15 @@ async fn the_export_is_a_fhir_collection_of_what_the_asker_may_read_with_its_aut
     let (patient, record, doctor, _) = patient_doctor_nurse(&app).await;
     grant_all(&app, &record, DOCTOR, &patient).await;
     let profile = format!("/api/records/{record}/profile");
-    let mut ids = Vec::new();
-    for entry in [
+    let ids = add_entries(&app, &record, &patient, [
         json!({ "section": "allergy", "substance": "Ézétimibe", "reaction": "urticaire", "severity": "severe" }),
         json!({ "section": "treatment", "substance": "Kardégic", "dose": "75 mg le matin", "since": "2026-01-05" }),
         json!({ "section": "implant", "device": "Stimulateur cardiaque", "since": "2021-04-02", "note": "" }),
         json!({ "section": "advance_directives", "text": "Pas d'acharnement thérapeutique.", "date": "2025-06-01" }),
         json!({ "section": "emergency_contact", "name": "Paul Martin", "relation": "frère", "phone": "06 12 34 56 78" }),
         json!({ "section": "condition", "name": "Asthme secret", "since": "2001-09-01" }),
-    ] {
-        let added = call(&app, &profile, json!({ "entry": entry }), &patient).await;
-        assert_eq!(added.status, StatusCode::CREATED, "{:?}", added.body);
-        ids.push(added.body["entry"]["id"].as_str().unwrap().to_owned());
-    }
+    ])
+    .await;
     // The patient keeps one entry from professionals.
     let masked = format!("{profile}/{}/mask", ids[5]);
     let mask = call(&app, &masked, json!({ "masked": true }), &patient).await;

@@ -807,3 +807,48 @@ async fn a_minors_legal_representative_declares_the_ins_reads_and_masks_the_care
     let (_, after) = history(&app, record, &doctor).await;
     assert_eq!(after["lines"], json!([]), "masked from the physician at once");
 }
+
+#[tokio::test]
+async fn the_care_history_leaves_as_fhir_dispenses_and_explanations_of_benefit() {
+    let app = test_app().await;
+    let (patient, record, doctor, token, ins) = fed_patient(&app).await;
+    let today = today(&app).to_string();
+    let lines =
+        batch(vec![consultation("a", &ins, &today, 21.0), dispense("b", &ins, &today, KARDEGIC)]);
+    let (status, answer) = send(&app, &token, &lines).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+
+    // In the whole record's export, each line as its resource.
+    let (status, bundle) =
+        json_get(&app, &format!("/api/records/{record}/export"), &patient.0).await;
+    assert_eq!(status, StatusCode::OK);
+    let [dispensed] = super::fixtures::resources(&bundle, "MedicationDispense")[..] else {
+        panic!("one dispense: {bundle}")
+    };
+    let medicine = &dispensed["medicationCodeableConcept"];
+    assert_eq!(
+        medicine["coding"][0],
+        json!({ "system": server::feed::fhir::CIP, "code": KARDEGIC })
+    );
+    assert_eq!(
+        (dispensed["quantity"]["value"].as_u64(), dispensed["daysSupply"]["value"].as_u64()),
+        (Some(1), Some(30))
+    );
+    let [benefit] = super::fixtures::resources(&bundle, "ExplanationOfBenefit")[..] else {
+        panic!("one explanation of benefit")
+    };
+    assert_eq!(benefit["item"][0]["servicedDate"], today.as_str());
+    assert_eq!(benefit["payment"]["amount"], json!({ "value": 21.0, "currency": "EUR" }));
+    assert_eq!(benefit["provider"]["display"], "Dr Anne Martin");
+
+    // Through the FHIR endpoint, searched by the medicine's code, for the doctor the matrix
+    // lets read the care history.
+    let coded = format!("{}|{KARDEGIC}", server::feed::fhir::CIP);
+    let uri = format!("/fhir/r4/MedicationDispense?patient={record}&code={coded}");
+    let (status, found) = json_get(&app, &uri, &doctor.0).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["total"], 1);
+    let uri = format!("/fhir/r4/ExplanationOfBenefit?patient={record}&created=eq{today}");
+    let (_, found) = json_get(&app, &uri, &doctor.0).await;
+    assert_eq!(found["total"], 1, "{found}");
+}

@@ -353,6 +353,23 @@ pub async fn patient_doctor_nurse(app: &TestApp) -> (Session, AccountId, Session
     (patient, record, card_session(app, DOCTOR).await, card_session(app, NURSE).await)
 }
 
+/// Adds each of `entries` to the record's health profile as `session`: their identifiers.
+pub async fn add_entries(
+    app: &TestApp,
+    record: &str,
+    session: &Session,
+    entries: impl IntoIterator<Item = Value>,
+) -> Vec<String> {
+    let profile = format!("/api/records/{record}/profile");
+    let mut ids = Vec::new();
+    for entry in entries {
+        let added = call(app, &profile, json!({ "entry": entry }), session).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{:?}", added.body);
+        ids.push(added.body["entry"]["id"].as_str().unwrap().to_owned());
+    }
+    ids
+}
+
 pub fn meta(title: &str, category: &str, media: &str, size: usize) -> Value {
     json!({ "title": title, "category": category, "care_date": "2026-11-20",
         "media_type": media, "size": size, "type_code": "11502-2" })

@@ -1,0 +1,382 @@
+//! The FHIR R4 endpoint: reads and searches of a record as the asker may read it, the same
+//! resources as the export under identifiers of their own, paging, `$summary` and
+//! `$everything`, the documents' files as `Binary`, a `CapabilityStatement` drawn from what the
+//! endpoint does, `OperationOutcome`s for every refusal, and an audit entry for every answer.
+
+use app::audit::AuditAction;
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use server::audit::AuditEntry;
+use tower::ServiceExt;
+
+use super::fixtures::{
+    DOCTOR, PDF, add_entries, call, deposit, grant_all, meta, patient_doctor_nurse, resources,
+};
+use crate::{TestApp, test_app};
+
+/// `GET uri` with the session `cookie` and `accept`: the status, the media type and the body.
+async fn fhir_get(
+    app: &TestApp,
+    uri: &str,
+    cookie: Option<&str>,
+    accept: &str,
+) -> (StatusCode, String, Vec<u8>) {
+    let mut request = Request::get(uri).header(header::ACCEPT, accept);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let response = app.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let media = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, media, body)
+}
+
+/// A FHIR answer: its status and its JSON, checked to be FHIR's media type.
+async fn read(app: &TestApp, uri: &str, cookie: Option<&str>) -> (StatusCode, Value) {
+    let (status, media, body) = fhir_get(app, uri, cookie, "application/fhir+json").await;
+    assert_eq!(media, "application/fhir+json", "{uri}: {}", String::from_utf8_lossy(&body));
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+/// A refusal: an `OperationOutcome` with `code`, and the stable code of the app's API.
+fn assert_outcome(body: &Value, code: &str, context: &str) {
+    assert_eq!(body["resourceType"], "OperationOutcome", "{context}: {body}");
+    assert_eq!(body["issue"][0]["severity"], "error", "{context}");
+    assert_eq!(body["issue"][0]["code"], code, "{context}: {body}");
+}
+
+fn matched(bundle: &Value) -> Vec<&Value> {
+    assert_eq!(bundle["type"], "searchset", "{bundle}");
+    bundle["entry"].as_array().unwrap().iter().map(|entry| &entry["resource"]).collect()
+}
+
+/// The address of a bundle's link, under the endpoint, as the test router takes it.
+fn link(bundle: &Value, relation: &str) -> Option<String> {
+    let links = bundle["link"].as_array()?;
+    let url = links.iter().find(|link| link["relation"] == relation)?["url"].as_str()?;
+    Some(url[url.find("/fhir/r4/")?..].to_owned())
+}
+
+async fn audited(app: &TestApp, action: AuditAction) -> Vec<AuditEntry> {
+    let log = app.store.audit_log().await.unwrap();
+    log.iter()
+        .map(|stored| serde_json::from_slice::<AuditEntry>(&stored.entry).unwrap())
+        .filter(|entry| entry.action == action.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_endpoint_reads_and_searches_a_record_as_the_asker_may_read_it() {
+    let app = test_app().await;
+    let (patient, record, doctor, nurse) = patient_doctor_nurse(&app).await;
+    grant_all(&app, &record, DOCTOR, &patient).await;
+    let profile = format!("/api/records/{record}/profile");
+    let ids = add_entries(&app, &record, &patient, [
+        json!({ "section": "allergy", "substance": "Ézétimibe", "reaction": "urticaire", "severity": "severe" }),
+        json!({ "section": "treatment", "substance": "Kardégic", "dose": "75 mg le matin", "since": "2026-01-05" }),
+        json!({ "section": "condition", "name": "Asthme secret", "since": "2001-09-01" }),
+    ])
+    .await;
+    let masked = format!("{profile}/{}/mask", ids[2]);
+    assert!(call(&app, &masked, json!({ "masked": true }), &patient).await.status.is_success());
+    let report = meta("Compte rendu de consultation", "reports", "application/pdf", PDF.len());
+    assert!(deposit(&app, &record, &doctor, report, PDF, 1024).await.status.is_success());
+    let (mine, doctors, nurses) =
+        (Some(patient.0.as_str()), Some(doctor.0.as_str()), Some(nurse.0.as_str()));
+
+    // The patient: her own resource, under her record's identifier.
+    let (status, me) = read(&app, &format!("/fhir/r4/Patient/{record}"), mine).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!((&me["resourceType"], &me["id"]), (&json!("Patient"), &json!(record.as_str())));
+    assert_eq!(me["name"][0]["family"], "Martin");
+
+    // A search: the record named or, for the patient's own session, her own.
+    let named = format!("/fhir/r4/AllergyIntolerance?patient=Patient/{record}");
+    let (status, found) = read(&app, &named, mine).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let [allergy] = matched(&found)[..] else { panic!("one allergy: {found}") };
+    assert_eq!(found["total"], 1);
+    assert_eq!(allergy["code"]["coding"][0]["code"], "73242", "coded as in the export");
+    let id = allergy["id"].as_str().unwrap();
+    assert_eq!(id.len(), 64, "the record's identifier, then the entry's");
+    assert!(id.starts_with(record.as_str()) && id.ends_with(&ids[0]));
+    let url = found["entry"][0]["fullUrl"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/fhir/r4/AllergyIntolerance/{id}")), "{url}");
+    assert_eq!(found["entry"][0]["search"]["mode"], "match");
+    let (_, own) = read(&app, "/fhir/r4/AllergyIntolerance", mine).await;
+    assert_eq!(own["total"], 1);
+    // Read back by its identifier: the same resource; references are the endpoint's.
+    let (status, again) = read(&app, &format!("/fhir/r4/AllergyIntolerance/{id}"), mine).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(&again, allergy);
+    assert_eq!(again["patient"]["reference"], format!("Patient/{record}"));
+    let (_, statement) = read(&app, "/fhir/r4/MedicationStatement", mine).await;
+    let reference = matched(&statement)[0]["medicationReference"]["reference"].as_str().unwrap();
+    let (status, medication) = read(&app, &format!("/fhir/r4/{reference}"), mine).await;
+    assert_eq!(status, StatusCode::OK, "{reference} resolves: {medication}");
+    assert_eq!(medication["code"]["text"], "Kardégic");
+
+    // The document: searched by its category, its LOINC type and its date; its file a Binary.
+    let documents = format!("/fhir/r4/DocumentReference?patient={record}");
+    for (query, count) in [
+        ("", 1),
+        ("&category=reports", 1),
+        ("&category=prescriptions", 0),
+        ("&type=http://loinc.org|11502-2", 1),
+        ("&type=http://snomed.info/sct|11502-2", 0),
+        ("&date=ge2000-01-01", 1),
+        ("&date=lt2000", 0),
+        ("&_lastUpdated=gt2100-01-01T00:00:00Z", 0),
+    ] {
+        let (status, found) = read(&app, &format!("{documents}{query}"), doctors).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {found}");
+        assert_eq!(found["total"], count, "{query}");
+    }
+    let (_, found) = read(&app, &documents, mine).await;
+    let document = matched(&found)[0];
+    let binary = document["content"][0]["attachment"]["url"].as_str().unwrap();
+    assert_eq!(binary, format!("Binary/{}", document["id"].as_str().unwrap()));
+    let (status, wrapped) = read(&app, &format!("/fhir/r4/{binary}"), mine).await;
+    assert_eq!(status, StatusCode::OK);
+    use base64::Engine;
+    let data = wrapped["data"].as_str().unwrap();
+    assert_eq!(base64::engine::general_purpose::STANDARD.decode(data).unwrap(), PDF);
+    let (status, media, bytes) = fhir_get(&app, &format!("/fhir/r4/{binary}"), mine, "*/*").await;
+    assert_eq!(
+        (status, media.as_str(), bytes.as_slice()),
+        (StatusCode::OK, "application/pdf", PDF)
+    );
+
+    // The doctor: never the masked entry, by search or by its identifier, which answers like
+    // one that does not exist.
+    let (_, theirs) = read(&app, &format!("/fhir/r4/Condition?patient={record}"), doctors).await;
+    assert_eq!(theirs["total"], 0, "{theirs}");
+    let (_, hers) = read(&app, "/fhir/r4/Condition", mine).await;
+    let condition = matched(&hers)[0]["id"].as_str().unwrap().to_owned();
+    let by_id = format!("/fhir/r4/Condition/{condition}");
+    let (status, refused) = read(&app, &by_id, doctors).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_outcome(&refused, "not-found", "a masked entry");
+    let missing = format!("/fhir/r4/Condition/{record}{}", "0".repeat(32));
+    let (status, nothing) = read(&app, &missing, doctors).await;
+    assert_eq!((status, &nothing), (StatusCode::NOT_FOUND, &refused), "the same answer");
+    // A professional names the patient.
+    let (status, unnamed) = read(&app, "/fhir/r4/Condition", doctors).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_outcome(&unnamed, "invalid", "no patient");
+    assert_eq!(unnamed["issue"][0]["expression"], json!(["patient"]));
+    // The nurse, without the patient's grant: nothing of the record, not even whom it is of.
+    let (status, _) = read(&app, &format!("/fhir/r4/Patient/{record}"), nurses).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = read(&app, &format!("/fhir/r4/Patient/{record}/$summary"), nurses).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, nothing) = read(&app, &format!("{documents}&_count=5"), nurses).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no record to her: {nothing}");
+    // Another patient: no such record, whatever she asks.
+    let other = super::fixtures::signed_up(&app, "paul@example.fr").await;
+    let theirs = Some(other.0.as_str());
+    for uri in [
+        format!("/fhir/r4/Patient/{record}"),
+        documents.clone(),
+        by_id.clone(),
+        format!("/fhir/r4/{binary}"),
+    ] {
+        let (status, body) = read(&app, &uri, theirs).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+        assert_outcome(&body, "not-found", &uri);
+    }
+    let (_, own) = read(&app, "/fhir/r4/DocumentReference", theirs).await;
+    assert_eq!(own["total"], 0, "her own record, empty");
+
+    // Every answer left its entry: searches by type, reads by item.
+    let searches = audited(&app, AuditAction::FhirSearch).await;
+    assert!(searches.iter().any(|entry| entry.item.as_deref() == Some("DocumentReference")
+        && entry.actor.id.as_deref() == Some(DOCTOR)));
+    let reads = audited(&app, AuditAction::FhirRead).await;
+    assert!(
+        reads.iter().any(|e| e.item.as_deref() == Some(ids[0].as_str()) && e.outcome == "allowed")
+    );
+    assert!(reads.iter().any(|e| e.outcome == "denied" && e.actor.id.as_deref() == Some(DOCTOR)));
+    let files = audited(&app, AuditAction::DocumentRead).await;
+    assert_eq!(files.len(), 2, "the file, read twice");
+}
+
+#[tokio::test]
+async fn searches_are_paged_and_the_operations_answer_the_summary_and_the_whole_record() {
+    let app = test_app().await;
+    let (patient, record, _, _) = patient_doctor_nurse(&app).await;
+    let profile = format!("/api/records/{record}/profile");
+    for substance in ["Pénicilline", "Ézétimibe", "Arachide"] {
+        let entry = json!({ "section": "allergy", "substance": substance, "reaction": "", "severity": "mild" });
+        let added = call(&app, &profile, json!({ "entry": entry }), &patient).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{:?}", added.body);
+    }
+    let mine = Some(patient.0.as_str());
+
+    // Two at a time: two pages, then one, each found once.
+    let mut seen = Vec::new();
+    let mut next = Some(format!("/fhir/r4/AllergyIntolerance?patient={record}&_count=2"));
+    let mut pages = 0;
+    while let Some(uri) = next {
+        let (status, page) = read(&app, &uri, mine).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {page}");
+        assert_eq!(page["total"], 3);
+        seen.extend(matched(&page).iter().map(|r| r["id"].as_str().unwrap().to_owned()));
+        next = link(&page, "next");
+        pages += 1;
+        if pages == 2 {
+            assert!(link(&page, "previous").is_some());
+        }
+    }
+    assert_eq!(pages, 2);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 3);
+    let (_, counted) =
+        read(&app, &format!("/fhir/r4/AllergyIntolerance?patient={record}&_count=0"), mine).await;
+    assert_eq!((counted["total"].as_u64(), matched(&counted).len()), (Some(3), 0));
+
+    // `$everything`: the whole record, paged the same way, the patient in it.
+    let everything = format!("/fhir/r4/Patient/{record}/$everything");
+    let (status, all) = read(&app, &everything, mine).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let kinds: Vec<&str> =
+        matched(&all).iter().map(|r| r["resourceType"].as_str().unwrap()).collect();
+    assert!(
+        kinds.contains(&"Patient")
+            && kinds.iter().filter(|k| **k == "AllergyIntolerance").count() == 3
+    );
+    assert_eq!(all["total"].as_u64(), Some(kinds.len() as u64), "one page holds it all");
+    let (_, first) = read(&app, &format!("{everything}?_count=1"), mine).await;
+    assert_eq!(matched(&first).len(), 1);
+    assert!(link(&first, "next").unwrap().contains("/$everything?"));
+    let (status, refused) = read(&app, &format!("{everything}?category=x"), mine).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_outcome(&refused, "invalid", "$everything takes the page parameters only");
+
+    // `$summary`: the IPS document, its composition first.
+    let (status, summary) = read(&app, &format!("/fhir/r4/Patient/{record}/$summary"), mine).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    assert_eq!(summary["type"], "document");
+    assert_eq!(summary["entry"][0]["resource"]["resourceType"], "Composition");
+    assert_eq!(resources(&summary, "AllergyIntolerance").len(), 3);
+    assert_eq!(audited(&app, AuditAction::SummaryExport).await.len(), 1);
+    let answered = audited(&app, AuditAction::RecordExport).await.len();
+    assert_eq!(answered, 2, "each $everything that read the record");
+}
+
+#[tokio::test]
+async fn every_refusal_is_an_operation_outcome_that_quotes_nothing_back() {
+    let app = test_app().await;
+    let (patient, record, _, _) = patient_doctor_nurse(&app).await;
+    let mine = Some(patient.0.as_str());
+    let me = format!("/fhir/r4/Patient/{record}");
+
+    let (status, body) = read(&app, &me, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_outcome(&body, "login", "no session");
+    assert_eq!(body["issue"][0]["details"]["coding"][0]["code"], "unauthenticated");
+
+    for (uri, status, code) in [
+        ("/fhir/r4/Nonsense", StatusCode::NOT_FOUND, "not-found"),
+        ("/fhir/r4/Patient/not-an-identifier", StatusCode::NOT_FOUND, "not-found"),
+        (&format!("{me}/$nonsense") as &str, StatusCode::NOT_FOUND, "not-found"),
+        ("/fhir/r4/Observation?secretword=1", StatusCode::BAD_REQUEST, "invalid"),
+        ("/fhir/r4/Observation?_sort=date", StatusCode::BAD_REQUEST, "invalid"),
+        ("/fhir/r4/Observation?date=secretword", StatusCode::BAD_REQUEST, "invalid"),
+        ("/fhir/r4/Observation?_count=many", StatusCode::BAD_REQUEST, "invalid"),
+        ("/fhir/r4/Observation?_format=xml", StatusCode::BAD_REQUEST, "invalid"),
+        ("/fhir/r4/DocumentReference?code=x", StatusCode::BAD_REQUEST, "invalid"),
+        (
+            "/fhir/r4/Observation?patient=Practitioner/secretword",
+            StatusCode::BAD_REQUEST,
+            "invalid",
+        ),
+    ] {
+        let (got, body) = read(&app, uri, mine).await;
+        assert_eq!(got, status, "{uri}: {body}");
+        assert_outcome(&body, code, uri);
+        assert!(!body.to_string().contains("secretword"), "{uri} quoted back: {body}");
+    }
+    // A parameter the endpoint knows is named; one it does not know is not.
+    let (_, date) = read(&app, "/fhir/r4/Observation?date=secretword", mine).await;
+    assert_eq!(date["issue"][0]["expression"], json!(["date"]));
+    let (_, unknown) = read(&app, "/fhir/r4/Observation?secretword=1", mine).await;
+    assert_eq!(unknown["issue"][0]["expression"], json!(["search"]));
+
+    // What the framework answers itself: a method the endpoint does not serve.
+    let request = Request::delete(&me).header(header::COOKIE, &patient.0);
+    let request = request.header("x-csrf-token", &patient.1).body(Body::empty()).unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/fhir+json");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_outcome(&body, "not-supported", "DELETE");
+}
+
+#[tokio::test]
+async fn the_capability_statement_says_what_the_endpoint_does_and_the_codes_it_uses() {
+    let app = test_app().await;
+    let (status, statement) = read(&app, "/fhir/r4/metadata", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(statement["resourceType"], "CapabilityStatement");
+    assert_eq!(statement["fhirVersion"], "4.0.1");
+    let rest = &statement["rest"][0];
+    let types: Vec<&str> =
+        rest["resource"].as_array().unwrap().iter().map(|r| r["type"].as_str().unwrap()).collect();
+    for kind in [
+        "Patient",
+        "AllergyIntolerance",
+        "Condition",
+        "MedicationStatement",
+        "MedicationDispense",
+        "ExplanationOfBenefit",
+        "Immunization",
+        "Observation",
+        "Device",
+        "DocumentReference",
+        "Binary",
+        "Provenance",
+    ] {
+        assert!(types.contains(&kind), "{kind}");
+    }
+    // Each type's search parameters are those its searches accept, and only those.
+    let (patient, record, _, _) = patient_doctor_nurse(&app).await;
+    let mine = patient.0;
+    for resource in rest["resource"].as_array().unwrap() {
+        let kind = resource["type"].as_str().unwrap();
+        let searches =
+            resource["interaction"].as_array().unwrap().iter().any(|i| i["code"] == "search-type");
+        for param in resource["searchParam"].as_array().unwrap() {
+            let name = param["name"].as_str().unwrap();
+            let value = match param["type"].as_str().unwrap() {
+                "date" => "ge2000-01-01",
+                "reference" => record.as_str(),
+                _ => "x",
+            };
+            let uri = format!("/fhir/r4/{kind}?{name}={value}");
+            let (status, body) = read(&app, &uri, Some(&mine)).await;
+            assert!(searches, "{kind}");
+            assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        }
+        let (status, body) = read(&app, &format!("/fhir/r4/{kind}?unlisted=x"), Some(&mine)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{kind}: {body}");
+    }
+    // The code systems its resources use.
+    let systems = statement["extension"][0]["extension"].to_string();
+    for system in
+        ["http://loinc.org", app::safety::medicines::SUBSTANCE_SYSTEM, "urn:oid:1.2.250.1.71.4.2.1"]
+    {
+        assert!(systems.contains(system), "{system}");
+    }
+}
