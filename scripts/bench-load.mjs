@@ -4,7 +4,8 @@
 // first (scripts/run.sh does both). Installs Debian's `wrk` if missing. For each database: a
 // patient with N text documents, then, with wrk (64 connections, --latency): /healthz, a
 // document's content (an authorised read and its audit entry), the first timeline page and the
-// first document-list page; then, closed-loop from this script (64 clients, each request's
+// first document-list page, the FHIR endpoint's `$summary` and three searches (a profile of ten
+// entries, the first 20 documents, the first 20 of a category); then, closed-loop from this script (64 clients, each request's
 // time): 100 KB deposits (three requests each: start, bytes, finish). Logins are measured by
 // `cargo bench -p server --bench login` (one account here would meet its own rate limit).
 // Memory is the server's resident set at rest (after the set-up) and its peak after the load.
@@ -130,6 +131,11 @@ async function bench(name, database) {
     process.stderr.write(`\r[${name}] ${Math.min(done + 16, DOCUMENTS)}/${DOCUMENTS} documents`);
   }
   process.stderr.write('\n');
+  // A health profile of ten entries, for the FHIR endpoint's summary and searches.
+  for (const [i, substance] of ['Pénicilline', 'Ézétimibe', 'Arachide', 'Latex', 'Iode'].entries()) {
+    await call(server.url, 'POST', `${record}/profile`, { entry: { section: 'allergy', substance, reaction: 'urticaire', severity: 'moderate' } }, auth);
+    await call(server.url, 'POST', `${record}/profile`, { entry: { section: 'condition', name: `Affection ${i}`, since: '2015-06-01' } }, auth);
+  }
   const rest = kib(server.child.pid, 'VmRSS');
   const rows = [];
   const row = (what, figures) => {
@@ -140,6 +146,11 @@ async function bench(name, database) {
   row('document content (audited read)', wrk(`${server.url}${record}/documents/${first}/content`, cookie));
   row(`timeline, first page (${DOCUMENTS} documents)`, wrk(`${server.url}${record}/timeline`, cookie));
   row(`document list, first page (${DOCUMENTS} documents)`, wrk(`${server.url}${record}/documents/pages/1`, cookie));
+  const fhir = `${server.url}/fhir/r4`;
+  row('FHIR Patient/$summary (IPS)', wrk(`${fhir}/Patient/${me.id}/$summary`, cookie));
+  row('FHIR AllergyIntolerance search', wrk(`${fhir}/AllergyIntolerance?patient=${me.id}`, cookie));
+  row(`FHIR DocumentReference search, 20 of ${DOCUMENTS}`, wrk(`${fhir}/DocumentReference?patient=${me.id}&_count=20`, cookie));
+  row(`FHIR DocumentReference search by category, 20 of ${DOCUMENTS}`, wrk(`${fhir}/DocumentReference?patient=${me.id}&category=patient_own&_count=20`, cookie));
   const hundredKb = Buffer.alloc(100 * 1024, 'a');
   row('100 KB deposit (3 requests)', await closedLoop(CONNECTIONS, SECONDS, (client, n) =>
     deposit(server.url, record, auth, `Charge ${client}-${n}`, hundredKb)));

@@ -65,7 +65,10 @@ fn statement(state: &AppState) -> Value {
             "mode": "server",
             "documentation": "Reads and searches of one record at a time, as the person signed \
                 in to Carnet may read it (the app's session). Searches refuse a parameter they \
-                do not support. Pages: `_count` (at most 200) and `_offset`.",
+                do not support. Pages: `_count` (at most 200) and `_offset`. A document is \
+                created with its file in its attachment's `data`, and a health-profile entry as \
+                its resource, into the record its `subject` names; sent again, it is the same \
+                item.",
             "security": {
                 "cors": false,
                 "description": "A Carnet session: the person's own login, in the app.",
@@ -81,6 +84,12 @@ fn statement(state: &AppState) -> Value {
 
 fn resource(kind: Kind) -> Value {
     let mut interactions = vec![json!({ "code": "read" })];
+    if kind.creatable() {
+        interactions.push(json!({ "code": "create" }));
+    }
+    if kind.creatable() && kind != Kind::DocumentReference {
+        interactions.push(json!({ "code": "update" }));
+    }
     let mut params = Vec::new();
     if kind != Kind::Binary {
         interactions.push(json!({ "code": "search-type" }));
@@ -101,6 +110,7 @@ fn resource(kind: Kind) -> Value {
         "type": kind.name(),
         "interaction": interactions,
         "searchParam": params,
+        "updateCreate": false,
     });
     if kind == Kind::Patient {
         resource["operation"] = json!([

@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 
 use crate::asker::{Asker, trace};
 use crate::audit::AuditAction;
+use crate::record::{Documents, Parts};
 use crate::store::{AccountId, DocumentId, SessionOwner};
 use crate::{AppState, error::ApiError, extract::Origin, session::AnySession};
 
@@ -38,8 +39,8 @@ pub const FHIR_JSON: &str = "application/fhir+json";
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/metadata", get(capability::metadata))
-        .route("/{kind}", get(search_type))
-        .route("/{kind}/{id}", get(read))
+        .route("/{kind}", get(search_type).post(create))
+        .route("/{kind}/{id}", get(read).put(replace))
         .route("/{kind}/{id}/{operation}", get(operation))
         .fallback(|| async { ApiError::NotFound })
 }
@@ -111,12 +112,193 @@ async fn search_type(
     };
     let asker = Asker::resolve(&mut parts, &state, record).await?;
     let origin = origin(&mut parts, &state).await;
-    refuse_unknown_patient(&state, &asker, &origin).await?;
-    let resources = view::resources(&state, &asker, kind.parts()).await?;
-    let found: Vec<Value> =
-        resources.into_iter().filter(|resource| search.matches(kind, resource)).collect();
+    refuse_unknown_patient(&state, &asker, &origin, AuditAction::FhirSearch).await?;
+    let bundle = if kind == Kind::DocumentReference {
+        // Filtered on what the documents' facts say, then only the page opened: a search costs
+        // the page it answers, not the record's every title.
+        let described = !search.takes_all();
+        let found: Vec<DocumentId> = view::documents_by_facts(&state, &asker, described)
+            .await?
+            .into_iter()
+            .filter(|(_, resource)| !described || search.matches(kind, resource))
+            .map(|(id, _)| id)
+            .collect();
+        let total = found.len();
+        let page = search.page(found);
+        let parts = Parts { documents: Documents::Among(&page), care: false };
+        let opened = view::resources(&state, &asker, parts).await?;
+        let opened = opened.into_iter().filter(|resource| resource["resourceType"] == kind.name());
+        search.bundle_of_page(&state, kind.name(), total, opened.collect())
+    } else {
+        let resources = view::resources(&state, &asker, kind.parts()).await?;
+        let found: Vec<Value> =
+            resources.into_iter().filter(|resource| search.matches(kind, resource)).collect();
+        search.bundle(&state, kind.name(), found)
+    };
     trace::read(&state, &asker, &origin, AuditAction::FhirSearch, Some(kind.name()), None).await?;
-    Ok(fhir_json(StatusCode::OK, &search.bundle(&state, kind.name(), found)))
+    Ok(fhir_json(StatusCode::OK, &bundle))
+}
+
+/// Largest create: a document's file inside its `DocumentReference`, in base64 (a larger file
+/// goes through the app's resumable upload).
+pub const MAX_CREATE_BYTES: usize = crate::record::IMPORT_MAX_BYTES;
+
+/// Whether `path` takes a document's file in its body ([`MAX_CREATE_BYTES`]).
+pub fn takes_files(path: &str) -> bool {
+    path.strip_prefix(BASE) == Some("/DocumentReference")
+}
+
+/// `POST /fhir/r4/{type}`: a document deposited with its file (in its attachment's `data`), or a
+/// health-profile entry (`AllergyIntolerance`, `Condition`, `MedicationStatement`,
+/// `Immunization`, `Observation`, `DeviceUseStatement`), into the record its `subject` (an
+/// allergy's `patient`) names, through the same checks, policy, audit and notifications as the
+/// app's deposit and form. The same resource sent again (or under the same `Idempotency-Key`) is
+/// the same item: 201 the first time, 200 after. Other types are not created here (405).
+async fn create(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let Some(kind) = Kind::parse(&kind).filter(|kind| kind.creatable()) else {
+        return Ok(StatusCode::METHOD_NOT_ALLOWED.into_response());
+    };
+    let (mut parts, body) = request.into_parts();
+    let key = idempotency_key(&parts)?;
+    // The session and its CSRF token first: nothing is read of an anonymous or cross-site body.
+    {
+        use axum::extract::FromRequestParts;
+        AnySession::from_request_parts(&mut parts, &state).await?;
+    }
+    // Each holds its file several times over while it is parsed: a few at once, the others
+    // wait their turn (within the request's time).
+    static CREATES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+    let _permit =
+        CREATES.acquire().await.map_err(|_| ApiError::TooManyAttempts { retry_after: 5 })?;
+    let resource = resource_of(&parts, body, kind).await?;
+    let (field, subject) = match kind {
+        Kind::AllergyIntolerance => ("patient", &resource["patient"]),
+        _ => ("subject", &resource["subject"]),
+    };
+    let record = subject["reference"]
+        .as_str()
+        .and_then(record_of_reference)
+        .ok_or(ApiError::input(field, app::api::InputError::QueryInvalid))?;
+    let asker = Asker::resolve(&mut parts, &state, record).await?;
+    let origin = origin(&mut parts, &state).await;
+    let key = key.as_deref();
+    let (item, new) = match kind {
+        Kind::DocumentReference => {
+            crate::record::create_document(&state, &asker, &origin, key, &resource).await?
+        }
+        _ => crate::record::create_entry(&state, &asker, &origin, key, &resource).await?,
+    };
+    let id = format!("{}{item}", asker.record.id.as_str());
+    let document = [DocumentId::new(item)];
+    let parts = match kind {
+        Kind::DocumentReference => Parts { documents: Documents::Among(&document), care: false },
+        _ => kind.parts(),
+    };
+    let resources = view::resources(&state, &asker, parts).await?;
+    let created = served(resources, kind, &id).ok_or(ApiError::NotFound)?;
+    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    let mut response = fhir_json(status, &created);
+    let location = format!("{}{BASE}/{}/{id}", state.public_origin, kind.name());
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `PUT /fhir/r4/{type}/{id}`: a new version of a health-profile entry, written as the app's
+/// form writes one (the same checks, policy and audit entry). With `If-Match: W/"{version}"`
+/// (its `meta.versionId`), nothing is written if the entry changed since (409). An entry is
+/// never created by a replace (404), nor a document replaced here (405).
+async fn replace(
+    State(state): State<AppState>,
+    Path((kind, id)): Path<(String, String)>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let Some(kind) =
+        Kind::parse(&kind).filter(|kind| kind.creatable() && *kind != Kind::DocumentReference)
+    else {
+        return Ok(StatusCode::METHOD_NOT_ALLOWED.into_response());
+    };
+    let (record, Some(item)) = parse_id(&id).ok_or(ApiError::NotFound)? else {
+        return Err(ApiError::NotFound);
+    };
+    let (mut parts, body) = request.into_parts();
+    let key = idempotency_key(&parts)?;
+    let base_version = match parts.headers.get(header::IF_MATCH) {
+        None => None,
+        Some(value) => Some(
+            version_of(value)
+                .ok_or(ApiError::input("If-Match", app::api::InputError::QueryInvalid))?,
+        ),
+    };
+    let asker = Asker::resolve(&mut parts, &state, record).await?;
+    let origin = origin(&mut parts, &state).await;
+    let resource = resource_of(&parts, body, kind).await?;
+    // The resource's own identifier, when it says one, is the address's.
+    if resource.get("id").is_some_and(|own| own.as_str() != Some(id.as_str())) {
+        return Err(ApiError::input("id", app::api::InputError::QueryInvalid));
+    }
+    crate::record::replace_entry(
+        &state,
+        &asker,
+        &origin,
+        key.as_deref(),
+        item,
+        &resource,
+        base_version,
+    )
+    .await?;
+    let resources = view::resources(&state, &asker, kind.parts()).await?;
+    let replaced = served(resources, kind, &id).ok_or(ApiError::NotFound)?;
+    Ok(fhir_json(StatusCode::OK, &replaced))
+}
+
+/// The resource of `kind` and identifier `id` among `resources`.
+fn served(resources: Vec<Value>, kind: Kind, id: &str) -> Option<Value> {
+    resources
+        .into_iter()
+        .find(|resource| resource["resourceType"] == kind.name() && resource["id"] == id)
+}
+
+/// A version as `If-Match` names it: `W/"3"` (or `"3"`).
+fn version_of(value: &HeaderValue) -> Option<u32> {
+    let text = value.to_str().ok()?.trim();
+    let text = text.strip_prefix("W/").unwrap_or(text);
+    text.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
+}
+
+/// The client's `Idempotency-Key`, if it sends one: 1 to 100 visible characters.
+fn idempotency_key(parts: &RequestParts) -> Result<Option<String>, ApiError> {
+    let Some(value) = parts.headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().map_err(|_| ApiError::BadRequest)?;
+    if key.is_empty() || key.len() > 100 {
+        return Err(ApiError::BadRequest);
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// The request's resource, of `kind`, in FHIR's JSON (or JSON), read up to its limit.
+async fn resource_of(parts: &RequestParts, body: Body, kind: Kind) -> Result<Value, ApiError> {
+    let media = parts.headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+    if !matches!(
+        app::vocabulary::media_essence(media.unwrap_or("")),
+        FHIR_JSON | "application/json"
+    ) {
+        return Err(ApiError::input("resource", app::api::InputError::MediaType));
+    }
+    let bytes =
+        axum::body::to_bytes(body, MAX_CREATE_BYTES).await.map_err(|_| ApiError::TooLarge)?;
+    let resource: Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::BadRequest)?;
+    if resource["resourceType"] != kind.name() {
+        return Err(ApiError::input("resourceType", app::api::InputError::MediaType));
+    }
+    Ok(resource)
 }
 
 /// `GET /fhir/r4/{type}/{id}`: one resource; `Binary` is a document's file, as FHIR's JSON or
@@ -132,15 +314,24 @@ async fn read(
     let asker = Asker::resolve(&mut parts, &state, record).await?;
     let origin = origin(&mut parts, &state).await;
     if kind == Kind::Binary {
-        let document = DocumentId::new(item.ok_or(ApiError::NotFound)?);
+        let Some(item) = item else {
+            let missing = Some(trace::NOT_FOUND.to_owned());
+            trace::read(&state, &asker, &origin, AuditAction::DocumentRead, None, missing).await?;
+            return Err(ApiError::NotFound);
+        };
+        let document = DocumentId::new(item);
         let (record, bytes) =
             crate::record::document_file(&state, &asker, &origin, &document).await?;
         return Ok(binary(&parts, record.upload.media_type, bytes));
     }
-    let resources = view::resources(&state, &asker, kind.parts()).await?;
-    let found = resources
-        .into_iter()
-        .find(|resource| resource["resourceType"] == kind.name() && resource["id"] == id.as_str());
+    // A document's own description alone; any other, from its part of the record.
+    let document = [DocumentId::new(item.unwrap_or_default())];
+    let parts = match kind {
+        Kind::DocumentReference => Parts { documents: Documents::Among(&document), care: false },
+        _ => kind.parts(),
+    };
+    let resources = view::resources(&state, &asker, parts).await?;
+    let found = served(resources, kind, &id);
     let Some(resource) = found else {
         let missing = Some(trace::NOT_FOUND.to_owned());
         trace::read(&state, &asker, &origin, AuditAction::FhirRead, item, missing).await?;
@@ -166,7 +357,11 @@ async fn operation(
     let (mut parts, _) = request.into_parts();
     let asker = Asker::resolve(&mut parts, &state, record).await?;
     let origin = origin(&mut parts, &state).await;
-    refuse_unknown_patient(&state, &asker, &origin).await?;
+    let action = match operation.as_str() {
+        "$summary" => AuditAction::SummaryExport,
+        _ => AuditAction::RecordExport,
+    };
+    refuse_unknown_patient(&state, &asker, &origin, action).await?;
     if operation == "$summary" {
         if let Some((name, _)) = params.first() {
             return Err(search::unsupported(name));
@@ -176,12 +371,8 @@ async fn operation(
         return Ok(fhir_json(StatusCode::OK, &bundle));
     }
     let search = search::Search::everything(&params)?;
-    let resources = view::resources(
-        &state,
-        &asker,
-        crate::record::Parts { documents: Some(crate::record::Files::Apart), care: true },
-    )
-    .await?;
+    let parts = Parts { documents: Documents::All(crate::record::Files::Apart), care: true };
+    let resources = view::resources(&state, &asker, parts).await?;
     trace::read(&state, &asker, &origin, AuditAction::RecordExport, None, None).await?;
     let path = format!("Patient/{id}/$everything");
     Ok(fhir_json(StatusCode::OK, &search.bundle(&state, &path, resources)))
@@ -194,12 +385,13 @@ async fn refuse_unknown_patient(
     state: &AppState,
     asker: &Asker,
     origin: &Origin,
+    action: AuditAction,
 ) -> Result<(), ApiError> {
     if view::patient_readable(state, asker) {
         return Ok(());
     }
     let missing = Some(trace::NOT_FOUND.to_owned());
-    trace::read(state, asker, origin, AuditAction::FhirRead, None, missing).await?;
+    trace::read(state, asker, origin, action, None, missing).await?;
     Err(ApiError::NotFound)
 }
 
@@ -292,7 +484,9 @@ pub async fn as_outcome(response: Response, read: bool, public_origin: &str) -> 
         issue["expression"] = json!([field]);
     }
     let outcome = json!({ "resourceType": "OperationOutcome", "issue": [issue] });
+    // A new body, as it is: no length or encoding of the old one's.
     parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_ENCODING);
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
     Response::from_parts(parts, Body::from(outcome.to_string()))
 }

@@ -14,8 +14,14 @@ use crate::{AppState, error::ApiError};
 const DEFAULT_COUNT: usize = 50;
 /// …or more, up to this.
 pub const MAX_COUNT: usize = 200;
-/// A parameter's value longer than this is no value a client sends.
+/// A parameter's value longer than this is no value a client sends…
 const MAX_VALUE: usize = 256;
+/// …nor more parameters than this, or values of one parameter: each is a test of every
+/// resource.
+const MAX_PARAMETERS: usize = 32;
+const MAX_VALUES: usize = 20;
+/// Pages start no further than this (no record holds so many resources).
+const MAX_OFFSET: usize = 1_000_000;
 
 /// The search parameters of a type and where each looks in its resources (a dotted path; an
 /// array on the way is looked through).
@@ -118,8 +124,14 @@ pub struct Search {
 impl Search {
     pub fn parse(kind: Kind, params: &[(String, String)]) -> Result<Self, ApiError> {
         let mut search = Self::empty();
+        if params.len() > MAX_PARAMETERS {
+            return Err(unsupported("search"));
+        }
         for (name, value) in params {
-            if value.len() > MAX_VALUE || value.chars().any(char::is_control) {
+            if value.len() > MAX_VALUE
+                || value.chars().any(char::is_control)
+                || value.split(',').count() > MAX_VALUES
+            {
                 return Err(unsupported(name));
             }
             if search.page_parameter(name, value)? {
@@ -204,7 +216,13 @@ impl Search {
                 let count: usize = value.parse().map_err(|_| unsupported(name))?;
                 self.count = count.min(MAX_COUNT);
             }
-            "_offset" => self.offset = value.parse().map_err(|_| unsupported(name))?,
+            "_offset" => {
+                let offset: usize = value.parse().map_err(|_| unsupported(name))?;
+                if offset > MAX_OFFSET {
+                    return Err(unsupported(name));
+                }
+                self.offset = offset;
+            }
             "_format" => {
                 if !matches!(value, "json" | "application/json" | "application/fhir+json") {
                     return Err(unsupported(name));
@@ -215,15 +233,36 @@ impl Search {
         Ok(true)
     }
 
+    /// Whether the search finds every resource of its type (it filters on nothing).
+    pub fn takes_all(&self) -> bool {
+        self.filters.is_empty()
+    }
+
     /// Whether `resource`, of the searched type or not, is one the search finds.
     pub fn matches(&self, kind: Kind, resource: &Value) -> bool {
         resource["resourceType"] == kind.name()
             && self.filters.iter().all(|filter| filter.matches(resource))
     }
 
+    /// The page the search asks for of what it found.
+    pub fn page<T>(&self, found: Vec<T>) -> Vec<T> {
+        found.into_iter().skip(self.offset).take(self.count).collect()
+    }
+
     /// The page of `found` the search asks for, as a `searchset` with its total and links.
     pub fn bundle(&self, state: &AppState, path: &str, found: Vec<Value>) -> Value {
         let total = found.len();
+        self.bundle_of_page(state, path, total, self.page(found))
+    }
+
+    /// A page (of `total` found) as a `searchset` with its total and links.
+    pub fn bundle_of_page(
+        &self,
+        state: &AppState,
+        path: &str,
+        total: usize,
+        page: Vec<Value>,
+    ) -> Value {
         let base = format!("{}{BASE}", state.public_origin);
         let link = |offset: usize| {
             let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -235,17 +274,16 @@ impl Search {
             format!("{base}/{path}?{}", query.finish())
         };
         let mut links = vec![json!({ "relation": "self", "url": link(self.offset) })];
-        if self.count > 0 && self.offset + self.count < total {
-            links.push(json!({ "relation": "next", "url": link(self.offset + self.count) }));
+        let next = self.offset.saturating_add(self.count);
+        if self.count > 0 && next < total {
+            links.push(json!({ "relation": "next", "url": link(next) }));
         }
         if self.offset > 0 {
             let previous = self.offset.saturating_sub(self.count.max(1));
             links.push(json!({ "relation": "previous", "url": link(previous) }));
         }
-        let entries: Vec<Value> = found
+        let entries: Vec<Value> = page
             .into_iter()
-            .skip(self.offset)
-            .take(self.count)
             .map(|resource| {
                 let url = format!(
                     "{base}/{}/{}",

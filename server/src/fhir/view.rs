@@ -9,7 +9,8 @@ use app::vocabulary::Subject;
 use serde_json::{Value, json};
 
 use crate::asker::Asker;
-use crate::record::{Files, Parts};
+use crate::record::{Documents, Files, Parts};
+use crate::store::DocumentId;
 use crate::{AppState, error::ApiError};
 
 /// The resource types the endpoint serves.
@@ -78,15 +79,31 @@ impl Kind {
         Self::ALL.into_iter().find(|kind| kind.name() == name)
     }
 
+    /// Whether the endpoint creates resources of this type: documents, and the health
+    /// profile's entries.
+    pub fn creatable(self) -> bool {
+        matches!(
+            self,
+            Self::DocumentReference
+                | Self::AllergyIntolerance
+                | Self::Condition
+                | Self::MedicationStatement
+                | Self::Immunization
+                | Self::Observation
+                | Self::DeviceUseStatement
+        )
+    }
+
     /// What of the record a resource of this type may come from: the documents are read only
     /// for their own types and for the authors they name, the insurer's lines for theirs.
-    pub fn parts(self) -> Parts {
+    pub fn parts(self) -> Parts<'static> {
         let documents = matches!(
             self,
             Self::DocumentReference | Self::Provenance | Self::Practitioner | Self::Organization
         );
         let care = matches!(self, Self::MedicationDispense | Self::ExplanationOfBenefit);
-        Parts { documents: documents.then_some(Files::Apart), care }
+        let documents = if documents { Documents::All(Files::Apart) } else { Documents::None };
+        Parts { documents, care }
     }
 }
 
@@ -99,7 +116,7 @@ pub fn patient_readable(state: &AppState, asker: &Asker) -> bool {
 pub async fn resources(
     state: &AppState,
     asker: &Asker,
-    parts: Parts,
+    parts: Parts<'_>,
 ) -> Result<Vec<Value>, ApiError> {
     let record = asker.record.id.as_str();
     let entries = crate::record::fhir_entries(state, asker, parts).await?;
@@ -129,6 +146,35 @@ pub async fn resources(
         }
         resource.as_object_mut().map(|members| members.insert("id".to_owned(), json!(id)));
         out.push(resource);
+    }
+    Ok(out)
+}
+
+/// Each document the asker may read, newest care first, with its `DocumentReference` as far as
+/// its facts say (identifier, type, category, status, dates: what a search filters on) when
+/// `described` asks for it, nothing opened.
+pub async fn documents_by_facts(
+    state: &AppState,
+    asker: &Asker,
+    described: bool,
+) -> Result<Vec<(DocumentId, Value)>, ApiError> {
+    let record = asker.record.id.as_str();
+    let facts = state.store.document_facts(&asker.record.id).await?;
+    let mut out = Vec::new();
+    for document in facts.iter() {
+        let item = crate::record::item_of_document(document);
+        if !asker.decide(state, Action::Read, &item).allowed() {
+            continue;
+        }
+        if !described {
+            out.push((document.id.clone(), Value::Null));
+            continue;
+        }
+        let mut entry = crate::record::document_by_facts(state, document);
+        let url = entry["fullUrl"].as_str().unwrap_or_default().to_owned();
+        let mut resource = entry["resource"].take();
+        resource["id"] = json!(id_of(record, "DocumentReference", &url));
+        out.push((document.id.clone(), resource));
     }
     Ok(out)
 }

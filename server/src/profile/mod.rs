@@ -236,34 +236,39 @@ async fn update(
     Path((_, id)): Path<(String, EntryId)>,
     ApiJson(request): ApiJson<EntryRequest>,
 ) -> Result<Json<EntryWritten>, ApiError> {
-    let record = readable(&state, &asker, &origin, AuditAction::ProfileEdit, &id).await?;
+    Ok(Json(edit(&state, &asker, &origin, idempotency_key, &id, request).await?))
+}
+
+/// [`update`] for a caller in the server (the FHIR endpoint's replace): a new version of the
+/// entry, unless this key wrote one already.
+pub(crate) async fn edit(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    idempotency_key: Option<String>,
+    id: &EntryId,
+    request: EntryRequest,
+) -> Result<EntryWritten, ApiError> {
+    let record = readable(state, asker, origin, AuditAction::ProfileEdit, id).await?;
     if record.removed {
         return Err(ApiError::Refused(Refusal::Withdrawn));
     }
-    if let Decision::Deny(reason) = allowed(&state, &asker, Action::Write, &item_of(&record)) {
-        return trace::refuse(
-            &state,
-            &asker,
-            &origin,
-            AuditAction::ProfileEdit,
-            &record.id,
-            reason,
-        )
-        .await;
+    if let Decision::Deny(reason) = allowed(state, asker, Action::Write, &item_of(&record)) {
+        return trace::refuse(state, asker, origin, AuditAction::ProfileEdit, &record.id, reason)
+            .await;
     }
     if let Some(key) = idempotency_key.as_deref()
         && state.store.version_by_idempotency_key(&record.id, &asker.party, key).await?.is_some()
     {
-        let stored = info(&state, &asker, &record, &mut Names::new()).await?;
-        trace::read(&state, &asker, &origin, AuditAction::ProfileEdit, Some(&record.id), None)
-            .await?;
-        return Ok(Json(EntryWritten {
+        let stored = info(state, asker, &record, &mut Names::new()).await?;
+        trace::read(state, asker, origin, AuditAction::ProfileEdit, Some(&record.id), None).await?;
+        return Ok(EntryWritten {
             entry: stored,
             interactions: Vec::new(),
             duplicates: Vec::new(),
-        }));
+        });
     }
-    let entry = checked(request.entry, &state)?;
+    let entry = checked(request.entry, state)?;
     if entry.section() != record.section {
         return Err(ApiError::input("section", app::api::InputError::SectionChanged));
     }
@@ -280,9 +285,9 @@ async fn update(
     };
     let account = &asker.record.id;
     let added = trace::change(
-        &state,
-        &asker,
-        &origin,
+        state,
+        asker,
+        origin,
         AuditAction::ProfileEdit,
         Some(&record.id),
         async |rows| state.store.add_version(account, &record.id, base, &version, rows).await,
@@ -291,14 +296,14 @@ async fn update(
     if added.is_none() {
         // Nothing written; the log is released, so the refusal can be traced.
         let conflict = Some("conflict".to_owned());
-        trace::read(&state, &asker, &origin, AuditAction::ProfileEdit, Some(&record.id), conflict)
+        trace::read(state, asker, origin, AuditAction::ProfileEdit, Some(&record.id), conflict)
             .await?;
         return Err(ApiError::Refused(Refusal::Conflict));
     }
     let stored =
         state.store.entry(&asker.record.id, &record.id).await?.ok_or(ApiError::NotFound)?;
-    let stored = info(&state, &asker, &stored, &mut Names::new()).await?;
-    Ok(Json(checks::of_treatment(&state, &asker, &entry, Some(&record.id), stored).await?))
+    let stored = info(state, asker, &stored, &mut Names::new()).await?;
+    checks::of_treatment(state, asker, &entry, Some(&record.id), stored).await
 }
 
 /// Every version of an entry the asker may read, oldest first, with who wrote each.

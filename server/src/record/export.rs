@@ -29,6 +29,7 @@ use super::content::content_of;
 use super::documents::{decide_for, info, item_of};
 use crate::asker::{Asker, Names, trace};
 use crate::audit::AuditAction;
+use crate::store::{DocumentFacts, DocumentId};
 use crate::{AppState, error::ApiError, extract::Origin};
 
 /// Largest export, in bytes of document content: a larger record is saved document by document.
@@ -152,14 +153,24 @@ async fn bundle(state: &AppState, asker: &Asker) -> Result<Value, ApiError> {
 
 /// What of the record a collection holds: the `Patient` and the health profile always (the
 /// patient's contacts are profile entries), the rest as asked.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Parts {
-    pub documents: Option<Files>,
+#[derive(Clone, Copy)]
+pub struct Parts<'a> {
+    pub documents: Documents<'a>,
     pub care: bool,
 }
 
-impl Parts {
-    pub const ALL: Self = Self { documents: Some(Files::Inside), care: true };
+impl Parts<'_> {
+    pub const ALL: Self = Self { documents: Documents::All(Files::Inside), care: true };
+}
+
+/// Which documents a collection holds.
+#[derive(Clone, Copy)]
+pub enum Documents<'a> {
+    None,
+    /// Every one the asker may read.
+    All(Files),
+    /// Those of a page, described only, in this order (those the asker may not read left out).
+    Among(&'a [DocumentId]),
 }
 
 /// Whether the documents' files are in the collection.
@@ -176,7 +187,7 @@ pub enum Files {
 pub(crate) async fn entries(
     state: &AppState,
     asker: &Asker,
-    parts: Parts,
+    parts: Parts<'_>,
 ) -> Result<Vec<Value>, ApiError> {
     let record = &asker.record;
     let patient_uuid = uuid_of(&record.id);
@@ -226,7 +237,10 @@ pub(crate) async fn entries(
         if resources.is_empty() {
             continue;
         }
-        resources[0].1["meta"] = json!({ "lastUpdated": fhir::instant(info.written_at) });
+        resources[0].1["meta"] = json!({
+            "versionId": info.version.to_string(),
+            "lastUpdated": fhir::instant(info.written_at),
+        });
         if let Entry::Allergy { severity, .. } = &info.entry {
             // FHIR says a reaction's severity in three words, only when there is a reaction:
             // Carnet's four, said always.
@@ -244,11 +258,16 @@ pub(crate) async fn entries(
     // The documents: each described, its bytes beside it.
     let mut names = Names::new();
     let mut total = 0;
-    let documents = match parts.documents {
-        Some(_) => state.store.documents(&record.id).await?,
-        None => Vec::new(),
+    let (documents, files) = match parts.documents {
+        Documents::None => (Vec::new(), Files::Apart),
+        Documents::All(files) => (state.store.documents(&record.id).await?, files),
+        Documents::Among(ids) => {
+            let wanted: Vec<&DocumentId> = ids.iter().collect();
+            let mut found = state.store.documents_among(&record.id, &wanted).await?;
+            found.sort_by_key(|document| ids.iter().position(|id| *id == document.id));
+            (found, Files::Apart)
+        }
     };
-    let files = parts.documents.unwrap_or(Files::Apart);
     for document in documents {
         if !decide_for(state, asker, Action::Read, &item_of(&document)).allowed() {
             continue;
@@ -355,11 +374,6 @@ fn document_reference(
     author: &str,
     binary: Option<&str>,
 ) -> Value {
-    let category = serde_json::to_value(document.category).unwrap_or_default();
-    let mut kind = json!({ "text": document.title });
-    if let Some(code) = &document.type_code {
-        kind["coding"] = json!([{ "system": "http://loinc.org", "code": code }]);
-    }
     let mut attachment = json!({
         "contentType": document.media_type.as_str(),
         "size": document.size,
@@ -368,21 +382,62 @@ fn document_reference(
     if let Some(binary) = binary {
         attachment["url"] = json!(binary);
     }
+    let facts = Facts {
+        category: document.category,
+        type_code: document.type_code.as_deref(),
+        deposited_at: document.deposited_at,
+        withdrawn: document.withdrawn,
+    };
+    let mut reference = described_by_facts(state, &facts);
+    reference["type"]["text"] = json!(document.title);
+    reference["subject"] = subject.clone();
+    reference["author"] = json!([{ "reference": author }]);
+    reference["description"] = json!(document.title);
+    reference["content"] = json!([{ "attachment": attachment }]);
+    reference["context"] = json!({ "period": { "start": document.care_date } });
+    reference
+}
+
+/// What a document's `DocumentReference` says from its facts alone.
+struct Facts<'a> {
+    category: app::vocabulary::Category,
+    type_code: Option<&'a str>,
+    deposited_at: i64,
+    withdrawn: bool,
+}
+
+fn described_by_facts(state: &AppState, facts: &Facts<'_>) -> Value {
+    let mut kind = json!({});
+    if let Some(code) = facts.type_code {
+        kind["coding"] = json!([{ "system": "http://loinc.org", "code": code }]);
+    }
     json!({
         "resourceType": "DocumentReference",
-        "meta": { "lastUpdated": fhir::instant(document.deposited_at) },
-        "status": if document.withdrawn { "entered-in-error" } else { "current" },
+        "meta": { "lastUpdated": fhir::instant(facts.deposited_at) },
+        "status": if facts.withdrawn { "entered-in-error" } else { "current" },
         "type": kind,
         "category": [{ "coding": [{
             "system": format!("{}/fhir/CodeSystem/document-category", state.public_origin),
-            "code": category,
+            "code": serde_json::to_value(facts.category).unwrap_or_default(),
         }] }],
-        "subject": subject,
-        "date": fhir::instant(document.deposited_at),
-        "author": [{ "reference": author }],
-        "description": document.title,
-        "content": [{ "attachment": attachment }],
-        "context": { "period": { "start": document.care_date } },
+        "date": fhir::instant(facts.deposited_at),
+    })
+}
+
+/// The entry (`fullUrl` and `resource`) of a document's `DocumentReference` as far as its facts
+/// say (identifier, type, category, status, date, last change), nothing opened: what a search
+/// of many documents filters on before it opens the page it answers. The same values, under the
+/// same `fullUrl`, as the whole entry.
+pub(crate) fn document_by_facts(state: &AppState, document: &DocumentFacts) -> Value {
+    let facts = Facts {
+        category: document.category,
+        type_code: document.type_code.as_deref(),
+        deposited_at: document.deposited_at,
+        withdrawn: document.withdrawn,
+    };
+    json!({
+        "fullUrl": fhir::urn(&uuid_of(&document.id)),
+        "resource": described_by_facts(state, &facts),
     })
 }
 

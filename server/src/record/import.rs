@@ -185,6 +185,14 @@ fn idempotency_key(entry: &Value) -> String {
     format!("fhir-{}", crate::vault::hex(&digest[..20]))
 }
 
+/// The key of a resource written by itself: the client's, else one made from its bytes.
+fn key_for(client: Option<&str>, resource: &Value) -> String {
+    match client {
+        Some(key) => key.to_owned(),
+        None => idempotency_key(&serde_json::json!({ "resource": resource })),
+    }
+}
+
 /// A refusal that belongs to one resource (reported), rather than to the whole import (which
 /// stops, and may be sent again: nothing it added is added twice).
 fn per_resource(error: ApiError) -> Result<Outcome, ApiError> {
@@ -558,9 +566,118 @@ async fn deposit(
     if files.bytes > MAX_BODY_BYTES {
         return Ok(Outcome::Skipped(ImportSkipReason::Invalid));
     }
-    // The file's own bytes in its key: another file under the same description is another
-    // deposit, never the end of this one.
-    let key = format!("{key}-{}", crate::vault::hex(&Sha256::digest(&bytes)[..8]));
+    let request = deposit_request(state, asker, reference, media_type, &bytes);
+    let (outcome, _) =
+        deposit_bytes(state, asker, origin, &file_key(key, &bytes), request, &bytes, per_resource)
+            .await?;
+    Ok(outcome)
+}
+
+/// The file's own bytes in its key: another file under the same description is another
+/// deposit, never the end of this one.
+fn file_key(key: &str, bytes: &[u8]) -> String {
+    format!("{key}-{}", crate::vault::hex(&Sha256::digest(bytes)[..8]))
+}
+
+/// A document created by itself (the FHIR endpoint's create): its file in its attachment's
+/// `data`, deposited as an imported one is, under a key made from its bytes unless the client
+/// gives one. Every refusal is the deposit's own. The document's identifier, and whether this
+/// request added it (`false`: the same document, sent again).
+pub(crate) async fn create_document(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    key: Option<&str>,
+    reference: &Value,
+) -> Result<(String, bool), ApiError> {
+    let invalid = |field| ApiError::input(field, InputError::MediaType);
+    if reference["status"] == "entered-in-error" {
+        return Err(ApiError::input("status", InputError::TextInvalid));
+    }
+    let attachment = &reference["content"][0]["attachment"];
+    let media = attachment["contentType"].as_str().unwrap_or("");
+    let media_type = app::vocabulary::media_essence(media)
+        .parse::<MediaType>()
+        .map_err(|_| invalid("content.attachment.contentType"))?;
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    let bytes = attachment["data"]
+        .as_str()
+        .and_then(|data| STANDARD.decode(data).ok())
+        .ok_or_else(|| invalid("content.attachment.data"))?;
+    let key = key_for(key, reference);
+    let request = deposit_request(state, asker, reference, media_type, &bytes);
+    let key = file_key(&key, &bytes);
+    match deposit_bytes(state, asker, origin, &key, request, &bytes, Err).await? {
+        (Outcome::Added, Some(id)) => Ok((id, true)),
+        (Outcome::Already, Some(id)) => Ok((id, false)),
+        // Under the client's key, an upload of another file.
+        _ => Err(ApiError::Refused(app::api::Refusal::Conflict)),
+    }
+}
+
+/// A profile resource created by itself (the FHIR endpoint's create): the entry it is, added as
+/// the app's form adds it (checks, policy, audit entry, interaction check), under a key made
+/// from its bytes unless the client gives one; what it refers to (a treatment's `Medication`,
+/// an implant's `Device`) among its `contained` resources. The entry's identifier, and whether
+/// this request added it. A resource Carnet does not model as an entry is refused.
+pub(crate) async fn create_entry(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    key: Option<&str>,
+    resource: &Value,
+) -> Result<(String, bool), ApiError> {
+    let entry = entry_of(resource)?;
+    let key = key_for(key, resource);
+    let (status, written) = crate::profile::add(state, asker, origin, Some(&key), entry).await?;
+    Ok((written.entry.id, status == StatusCode::CREATED))
+}
+
+/// A new version of a profile entry from its resource (the FHIR endpoint's replace), written
+/// as the app's form writes one: from `base_version` when the client says which version it
+/// changed (a conflict if the entry changed since), once per client's key.
+pub(crate) async fn replace_entry(
+    state: &AppState,
+    asker: &Asker,
+    origin: &Origin,
+    key: Option<&str>,
+    id: &str,
+    resource: &Value,
+    base_version: Option<u32>,
+) -> Result<(), ApiError> {
+    let entry = entry_of(resource)?;
+    let request = app::api::profile::EntryRequest { entry, base_version };
+    let id = crate::store::EntryId::new(id);
+    crate::profile::edit(state, asker, origin, key.map(str::to_owned), &id, request).await?;
+    Ok(())
+}
+
+/// The entry a profile resource is, what it refers to among its `contained` resources; a
+/// resource Carnet does not model as an entry is refused.
+fn entry_of(resource: &Value) -> Result<Entry, ApiError> {
+    let contained: Vec<Value> = resource["contained"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|inner| {
+            let id = inner["id"].as_str()?;
+            Some(serde_json::json!({ "fullUrl": format!("#{id}"), "resource": inner }))
+        })
+        .collect();
+    profile_entry(resource, &Resolver::new(&contained))
+        .ok_or(ApiError::input("resource", InputError::TextInvalid))
+}
+
+/// What a deposit of `reference`'s file announces: its title, its category (Carnet's, when the
+/// asker may file there, else the asker's own kind), its LOINC type and its day of care.
+fn deposit_request(
+    state: &AppState,
+    asker: &Asker,
+    reference: &Value,
+    media_type: MediaType,
+    bytes: &[u8],
+) -> DepositRequest {
+    let attachment = &reference["content"][0]["attachment"];
     let title = [&reference["description"], &attachment["title"]]
         .into_iter()
         .find_map(|value| value.as_str().map(str::trim).filter(|title| !title.is_empty()))
@@ -590,11 +707,10 @@ async fn deposit(
         .or_else(|| day_of(&reference["date"]))
         .unwrap_or_else(|| state.clock.today().to_string());
     let size = bytes.len() as u64;
-    let request = DepositRequest {
+    DepositRequest {
         type_code,
         ..DepositRequest::plain(title, category, care_date, media_type, size)
-    };
-    deposit_bytes(state, asker, origin, &key, request, &bytes).await
+    }
 }
 
 /// A patient's own documents are theirs; a professional's import is a report.
@@ -605,7 +721,9 @@ fn default_category(asker: &Asker) -> Category {
     }
 }
 
-/// Announces, sends (from where an earlier try stopped) and finishes a deposit.
+/// Announces, sends (from where an earlier try stopped) and finishes a deposit: what became of
+/// it, and the document's identifier when there is one. A refusal goes through `refused` (an
+/// import reports it and goes on; a create answers it).
 async fn deposit_bytes(
     state: &AppState,
     asker: &Asker,
@@ -613,18 +731,21 @@ async fn deposit_bytes(
     key: &str,
     request: DepositRequest,
     bytes: &[u8],
-) -> Result<Outcome, ApiError> {
+    refused: fn(ApiError) -> Result<Outcome, ApiError>,
+) -> Result<(Outcome, Option<String>), ApiError> {
     let (_, upload) = match start(state, asker, origin, Some(key), request).await {
         Ok(started) => started,
-        Err(error) => return per_resource(error),
+        Err(error) => return Ok((refused(error)?, None)),
     };
     if upload.finished {
-        return Ok(Outcome::Already);
+        let documents = state.store.documents(&asker.record.id).await?;
+        let document = documents.iter().find(|document| *document.upload.id == *upload.upload_id);
+        return Ok((Outcome::Already, document.map(|document| document.id.to_string())));
     }
     // The key is the bytes' own, but it is a key anyone may send: an upload of another size
     // under it is not this file.
     if upload.size != bytes.len() as u64 {
-        return Ok(Outcome::Skipped(ImportSkipReason::Invalid));
+        return Ok((Outcome::Skipped(ImportSkipReason::Invalid), None));
     }
     let id = UploadId::new(upload.upload_id.clone());
     let mut offset = upload.received;
@@ -635,17 +756,17 @@ async fn deposit_bytes(
             .zip(usize::try_from(end).ok())
             .and_then(|(from, to)| bytes.get(from..to))
         else {
-            return Ok(Outcome::Skipped(ImportSkipReason::Invalid));
+            return Ok((Outcome::Skipped(ImportSkipReason::Invalid), None));
         };
         offset = match append_chunk(state, asker, origin, &id, offset, chunk).await {
             Ok(Ok(status)) | Ok(Err(status)) => status.received,
-            Err(error) => return per_resource(error),
+            Err(error) => return Ok((refused(error)?, None)),
         };
     }
     // Finished now: added by this import, or by the one that started it and stopped.
     match finish_upload(state, asker, origin, &id).await {
-        Ok(_) => Ok(Outcome::Added),
-        Err(error) => per_resource(error),
+        Ok(document) => Ok((Outcome::Added, Some(document.id))),
+        Err(error) => Ok((refused(error)?, None)),
     }
 }
 
@@ -669,7 +790,9 @@ async fn keep(
     let size = text.len() as u64;
     let request =
         DepositRequest::plain(title, default_category(asker), today, MediaType::Text, size);
-    deposit_bytes(state, asker, origin, &key, request, text.as_bytes()).await
+    let (outcome, _) =
+        deposit_bytes(state, asker, origin, &key, request, text.as_bytes(), per_resource).await?;
+    Ok(outcome)
 }
 
 #[cfg(test)]

@@ -35,8 +35,8 @@ use crate::{AppState, error::ApiError, health::healthz};
 /// Largest request body accepted until an endpoint asks for more (document uploads will).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Every request body is cut at its route's limit as it streams, and one that says it is larger
-/// is refused before it is read (413): 1 MiB, or the insurer's batches' or a FHIR import's own
-/// limit.
+/// is refused before it is read (413): 1 MiB, or the insurer's batches', a FHIR import's or a
+/// FHIR document's own limit.
 async fn body_limit(
     request: Request<Body>,
     next: axum::middleware::Next,
@@ -47,6 +47,8 @@ async fn body_limit(
         crate::feed::MAX_BODY_BYTES
     } else if crate::record::is_import(path) {
         crate::record::IMPORT_MAX_BYTES
+    } else if crate::fhir::takes_files(path) {
+        crate::fhir::MAX_CREATE_BYTES
     } else {
         MAX_BODY_BYTES
     };
@@ -141,9 +143,11 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/pro/dossier/{record}", get(pro_record_moved))
         .nest("/api", api())
-        .nest(crate::fhir::BASE, crate::fhir::routes())
-        // Pages and the API only: the static files below pass as they are on disk.
+        // Pages and the API only: the static files below pass as they are on disk, and the
+        // FHIR endpoint's answers as they are made (their paging links hold the search's own
+        // words beside health data: no compression, no BREACH oracle).
         .route_layer(compression())
+        .nest(crate::fhir::BASE, crate::fhir::routes())
         .fallback_service(static_files)
         .with_state(state)
         .layer(axum::middleware::from_fn(body_limit))

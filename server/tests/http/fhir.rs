@@ -280,6 +280,8 @@ async fn every_refusal_is_an_operation_outcome_that_quotes_nothing_back() {
     let (patient, record, _, _) = patient_doctor_nurse(&app).await;
     let mine = Some(patient.0.as_str());
     let me = format!("/fhir/r4/Patient/{record}");
+    let many_codes = format!("/fhir/r4/Observation?code={}", vec!["x"; 21].join(","));
+    let many_parameters = format!("/fhir/r4/Observation?{}", vec!["code=x"; 33].join("&"));
 
     let (status, body) = read(&app, &me, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -295,6 +297,9 @@ async fn every_refusal_is_an_operation_outcome_that_quotes_nothing_back() {
         ("/fhir/r4/Observation?date=secretword", StatusCode::BAD_REQUEST, "invalid"),
         ("/fhir/r4/Observation?_count=many", StatusCode::BAD_REQUEST, "invalid"),
         ("/fhir/r4/Observation?_format=xml", StatusCode::BAD_REQUEST, "invalid"),
+        ("/fhir/r4/Observation?_offset=18446744073709551615", StatusCode::BAD_REQUEST, "invalid"),
+        (&many_codes as &str, StatusCode::BAD_REQUEST, "invalid"),
+        (&many_parameters as &str, StatusCode::BAD_REQUEST, "invalid"),
         ("/fhir/r4/DocumentReference?code=x", StatusCode::BAD_REQUEST, "invalid"),
         (
             "/fhir/r4/Observation?patient=Practitioner/secretword",
@@ -312,6 +317,17 @@ async fn every_refusal_is_an_operation_outcome_that_quotes_nothing_back() {
     assert_eq!(date["issue"][0]["expression"], json!(["date"]));
     let (_, unknown) = read(&app, "/fhir/r4/Observation?secretword=1", mine).await;
     assert_eq!(unknown["issue"][0]["expression"], json!(["search"]));
+
+    // Asked compressed, answered as it is: the endpoint's answers are never compressed (their
+    // links hold the search's own words), its refusals included.
+    let request = Request::get("/fhir/r4/Observation?secretword=1")
+        .header(header::COOKIE, &patient.0)
+        .header(header::ACCEPT_ENCODING, "gzip, br");
+    let response = app.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["issue"][0]["details"]["coding"][0]["code"], "input");
 
     // What the framework answers itself: a method the endpoint does not serve.
     let request = Request::delete(&me).header(header::COOKIE, &patient.0);
@@ -372,6 +388,21 @@ async fn the_capability_statement_says_what_the_endpoint_does_and_the_codes_it_u
         let (status, body) = read(&app, &format!("/fhir/r4/{kind}?unlisted=x"), Some(&mine)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{kind}: {body}");
     }
+    // What it writes: documents created, profile entries created and replaced.
+    let interactions = |kind: &str| -> Vec<String> {
+        let resource =
+            rest["resource"].as_array().unwrap().iter().find(|r| r["type"] == kind).unwrap();
+        resource["interaction"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(interactions("AllergyIntolerance"), ["read", "create", "update", "search-type"]);
+    assert_eq!(interactions("DocumentReference"), ["read", "create", "search-type"]);
+    assert_eq!(interactions("Binary"), ["read"]);
+    assert_eq!(interactions("ExplanationOfBenefit"), ["read", "search-type"]);
     // The code systems its resources use.
     let systems = statement["extension"][0]["extension"].to_string();
     for system in
@@ -379,4 +410,216 @@ async fn the_capability_statement_says_what_the_endpoint_does_and_the_codes_it_u
     {
         assert!(systems.contains(system), "{system}");
     }
+}
+
+/// A report as a professional's software would send it: its file inside.
+fn report(record: &str, bytes: &[u8], media: &str) -> Value {
+    use base64::Engine;
+    json!({
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "type": { "coding": [{ "system": "http://loinc.org", "code": "11502-2" }] },
+        "category": [{ "coding": [{
+            "system": "http://localhost/fhir/CodeSystem/document-category", "code": "reports" }] }],
+        "subject": { "reference": format!("Patient/{record}") },
+        "description": "Bilan sanguin",
+        "context": { "period": { "start": "2024-11-30" } },
+        "content": [{ "attachment": {
+            "contentType": media,
+            "data": base64::engine::general_purpose::STANDARD.encode(bytes),
+        } }],
+    })
+}
+
+#[tokio::test]
+async fn a_professional_s_software_deposits_a_document_once_through_the_same_checks() {
+    let app = test_app().await;
+    let (patient, record, doctor, nurse) = patient_doctor_nurse(&app).await;
+    grant_all(&app, &record, DOCTOR, &patient).await;
+    let endpoint = "/fhir/r4/DocumentReference";
+    let sent = report(record.as_str(), PDF, "application/pdf");
+
+    let created = call(&app, endpoint, sent.clone(), &doctor).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.headers[header::CONTENT_TYPE], "application/fhir+json");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let location = created.headers[header::LOCATION].to_str().unwrap();
+    assert!(location.ends_with(&format!("/fhir/r4/DocumentReference/{id}")), "{location}");
+    assert_eq!(created.body["description"], "Bilan sanguin");
+    assert_eq!(created.body["type"]["coding"][0]["code"], "11502-2");
+    assert_eq!(created.body["context"]["period"]["start"], "2024-11-30");
+    // In the patient's record, as a deposit from the app would be, its file whole.
+    let listed = super::fixtures::listed(&app, &record, &patient).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (&listed[0]["title"], &listed[0]["category"]),
+        (&json!("Bilan sanguin"), &json!("reports"))
+    );
+    let (status, media, bytes) =
+        fhir_get(&app, &format!("/fhir/r4/Binary/{id}"), Some(&patient.0), "*/*").await;
+    assert_eq!(
+        (status, media.as_str(), bytes.as_slice()),
+        (StatusCode::OK, "application/pdf", PDF)
+    );
+    assert_eq!(audited(&app, AuditAction::DocumentDeposit).await.len(), 1);
+
+    // Sent again (an answer lost on the way): the same document, nothing added.
+    let again = call(&app, endpoint, sent.clone(), &doctor).await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    assert_eq!(again.body["id"], id.as_str());
+    assert_eq!(super::fixtures::listed(&app, &record, &patient).await.len(), 1);
+
+    // Refused as the app's deposit refuses: bytes that are not what they say, a nurse the
+    // patient did not grant, a request without its CSRF token; and what this endpoint does not
+    // create.
+    let lying =
+        call(&app, endpoint, report(record.as_str(), b"not a PDF", "application/pdf"), &doctor)
+            .await;
+    assert_eq!(lying.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", lying.body);
+    assert_outcome(&lying.body, "invalid", "not a PDF");
+    let refused =
+        call(&app, endpoint, report(record.as_str(), PDF, "application/pdf"), &nurse).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    assert_outcome(&refused.body, "forbidden", "not granted");
+    let forged =
+        super::fixtures::post(&app.router, endpoint, sent.clone(), Some(&doctor.0), &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_outcome(&forged.body, "forbidden", "no CSRF token");
+    let other =
+        call(&app, "/fhir/r4/Practitioner", json!({ "resourceType": "Practitioner" }), &doctor)
+            .await;
+    assert_eq!(other.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_outcome(&other.body, "not-supported", "Practitioner");
+    let unnamed =
+        call(&app, endpoint, json!({ "resourceType": "DocumentReference" }), &doctor).await;
+    assert_eq!(unnamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unnamed.body["issue"][0]["expression"], json!(["subject"]));
+    assert_eq!(super::fixtures::listed(&app, &record, &patient).await.len(), 1, "nothing more");
+
+    // A second document: the search pages them, newest care first, one at a time.
+    let mut later = report(record.as_str(), b"%PDF-1.4 second", "application/pdf");
+    later["context"]["period"]["start"] = json!("2025-01-15");
+    later["description"] = json!("Radiographie");
+    assert_eq!(call(&app, endpoint, later, &doctor).await.status, StatusCode::CREATED);
+    let first = format!("{endpoint}?patient={record}&_count=1");
+    let (_, page) = read(&app, &first, Some(&doctor.0)).await;
+    assert_eq!((page["total"].as_u64(), matched(&page).len()), (Some(2), 1));
+    assert_eq!(matched(&page)[0]["description"], "Radiographie");
+    let (_, next) = read(&app, &link(&page, "next").unwrap(), Some(&doctor.0)).await;
+    assert_eq!(matched(&next)[0]["description"], "Bilan sanguin");
+    assert!(link(&next, "next").is_none());
+    let (_, typed) = read(&app, &format!("{first}&type=11502-2&_count=5"), Some(&doctor.0)).await;
+    assert_eq!(typed["total"], 2, "both typed");
+}
+
+#[tokio::test]
+async fn an_app_adds_profile_entries_once_as_the_form_would() {
+    let app = test_app().await;
+    let (patient, record, _, nurse) = patient_doctor_nurse(&app).await;
+    let allergy = json!({
+        "resourceType": "AllergyIntolerance",
+        "patient": { "reference": format!("Patient/{record}") },
+        "code": { "text": "Pénicilline" },
+        "reaction": [{ "manifestation": [{ "text": "œdème" }], "severity": "severe" }],
+    });
+    let created = call(&app, "/fhir/r4/AllergyIntolerance", allergy.clone(), &patient).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let location = created.headers[header::LOCATION].to_str().unwrap();
+    assert!(location.ends_with(&format!("/fhir/r4/AllergyIntolerance/{id}")));
+    assert_eq!(created.body["code"]["text"], "Pénicilline");
+    let again = call(&app, "/fhir/r4/AllergyIntolerance", allergy.clone(), &patient).await;
+    assert_eq!((again.status, &again.body["id"]), (StatusCode::OK, &json!(id)));
+    let (_, profile) = read(&app, "/fhir/r4/AllergyIntolerance", Some(&patient.0)).await;
+    assert_eq!(profile["total"], 1, "added once");
+    assert_eq!(matched(&profile)[0]["meta"]["versionId"], "1");
+
+    // Replaced: a new version, from the version the app read; not twice from the same.
+    let mut changed = matched(&profile)[0].clone();
+    changed["reaction"][0]["manifestation"][0] = json!({ "text": "urticaire géante" });
+    let address = format!("/fhir/r4/AllergyIntolerance/{id}");
+    let replace = |body: Value, version: &str| {
+        let request = Request::put(&address)
+            .header(header::COOKIE, &patient.0)
+            .header("x-csrf-token", &patient.1)
+            .header(header::CONTENT_TYPE, "application/fhir+json")
+            .header(header::IF_MATCH, format!("W/\"{version}\""))
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let router = app.router.clone();
+        async move { super::fixtures::reply(router.oneshot(request).await.unwrap()).await }
+    };
+    let replaced = replace(changed.clone(), "1").await;
+    assert_eq!(replaced.status, StatusCode::OK, "{:?}", replaced.body);
+    assert_eq!(replaced.body["meta"]["versionId"], "2");
+    assert_eq!(replaced.body["reaction"][0]["manifestation"][0]["text"], "urticaire géante");
+    let stale = replace(changed.clone(), "1").await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{:?}", stale.body);
+    assert_outcome(&stale.body, "conflict", "changed since version 1");
+    let mut elsewhere = changed.clone();
+    elsewhere["id"] = json!(format!("{record}{}", "0".repeat(32)));
+    let moved = replace(elsewhere, "2").await;
+    assert_eq!(moved.status, StatusCode::UNPROCESSABLE_ENTITY, "another resource's identifier");
+    let condition = json!({ "resourceType": "Condition", "code": { "text": "Asthme" },
+        "subject": { "reference": format!("Patient/{record}") } });
+    let put = Request::put(format!("/fhir/r4/Condition/{id}"))
+        .header(header::COOKIE, &patient.0)
+        .header("x-csrf-token", &patient.1)
+        .header(header::CONTENT_TYPE, "application/fhir+json")
+        .body(Body::from(condition.to_string()))
+        .unwrap();
+    let crossed = super::fixtures::reply(app.router.clone().oneshot(put).await.unwrap()).await;
+    assert_eq!(crossed.status, StatusCode::UNPROCESSABLE_ENTITY, "an allergy stays one");
+    let missing = Request::put(format!("/fhir/r4/AllergyIntolerance/{record}{}", "0".repeat(32)))
+        .header(header::COOKIE, &patient.0)
+        .header("x-csrf-token", &patient.1)
+        .header(header::CONTENT_TYPE, "application/fhir+json")
+        .body(Body::from(allergy.to_string()))
+        .unwrap();
+    let missing = super::fixtures::reply(app.router.clone().oneshot(missing).await.unwrap()).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "a replace creates nothing");
+
+    // A treatment naming its medicine in a contained resource.
+    let treatment = json!({
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "contained": [{ "resourceType": "Medication", "id": "m", "code": { "text": "Kardégic" } }],
+        "medicationReference": { "reference": "#m" },
+        "subject": { "reference": format!("Patient/{record}") },
+        "effectivePeriod": { "start": "2024-01-05" },
+        "dosage": [{ "text": "75 mg le matin" }],
+    });
+    let created = call(&app, "/fhir/r4/MedicationStatement", treatment, &patient).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let medication = created.body["medicationReference"]["reference"].as_str().unwrap();
+    let (_, medication) = read(&app, &format!("/fhir/r4/{medication}"), Some(&patient.0)).await;
+    assert_eq!(medication["code"]["text"], "Kardégic");
+
+    // What the form would refuse, and who may not write.
+    let unmodelled = json!({
+        "resourceType": "Observation", "status": "final",
+        "subject": { "reference": format!("Patient/{record}") },
+        "code": { "coding": [{ "system": "http://loinc.org", "code": "99999-9" }] },
+    });
+    let refused = call(&app, "/fhir/r4/Observation", unmodelled, &patient).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+    assert_eq!(refused.body["issue"][0]["expression"], json!(["resource"]));
+    let future = json!({
+        "resourceType": "Condition",
+        "subject": { "reference": format!("Patient/{record}") },
+        "code": { "text": "Asthme" },
+        "onsetDateTime": "2999-01-01",
+    });
+    let refused = call(&app, "/fhir/r4/Condition", future.clone(), &patient).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+    let mut valid = future.clone();
+    valid["onsetDateTime"] = json!("2001-09-01");
+    let stranger = call(&app, "/fhir/r4/Condition", valid, &nurse).await;
+    assert_eq!(stranger.status, StatusCode::FORBIDDEN, "{:?}", stranger.body);
+    assert_outcome(&stranger.body, "forbidden", "a nurse not granted");
+    let (_, conditions) = read(&app, "/fhir/r4/Condition", Some(&patient.0)).await;
+    assert_eq!(conditions["total"], 0, "nothing refused was written");
+    let unserved =
+        call(&app, "/fhir/r4/Patient", json!({ "resourceType": "Patient" }), &patient).await;
+    assert_eq!(unserved.status, StatusCode::METHOD_NOT_ALLOWED);
 }
