@@ -65,14 +65,15 @@ fn parse_id(id: &str) -> Option<(AccountId, Option<&str>)> {
     }
 }
 
-/// The record a reference names (`Patient/{id}`, the same as a whole address, or the bare
-/// identifier).
-fn record_of_reference(reference: &str) -> Option<AccountId> {
-    let id = reference.rsplit('/').next().unwrap_or(reference);
-    let kind = reference.rsplit('/').nth(1);
-    if kind.is_some_and(|kind| kind != "Patient") {
-        return None;
-    }
+/// The record a reference names: `Patient/{id}`, the same under this endpoint's own address, or
+/// the bare identifier. Another server's patient is none of ours.
+fn record_of_reference(reference: &str, public_origin: &str) -> Option<AccountId> {
+    let local = reference
+        .strip_prefix(public_origin)
+        .and_then(|rest| rest.strip_prefix(BASE))
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(reference);
+    let id = local.strip_prefix("Patient/").unwrap_or(local);
     match parse_id(id)? {
         (record, None) => Some(record),
         _ => None,
@@ -104,7 +105,7 @@ async fn search_type(
         // A file is read by its document's identifier, never searched.
         return Err(search::unsupported("search"));
     }
-    let search = search::Search::parse(kind, &params)?;
+    let search = search::Search::parse(kind, &params, &state.public_origin)?;
     let (mut parts, _) = request.into_parts();
     let record = match &search.record {
         Some(record) => record.clone(),
@@ -159,9 +160,10 @@ async fn create(
     Path(kind): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let Some(kind) = Kind::parse(&kind).filter(|kind| kind.creatable()) else {
+    let kind = Kind::parse(&kind).ok_or(ApiError::NotFound)?;
+    if !kind.creatable() {
         return Ok(StatusCode::METHOD_NOT_ALLOWED.into_response());
-    };
+    }
     let (mut parts, body) = request.into_parts();
     let key = idempotency_key(&parts)?;
     // The session and its CSRF token first: nothing is read of an anonymous or cross-site body.
@@ -169,19 +171,15 @@ async fn create(
         use axum::extract::FromRequestParts;
         AnySession::from_request_parts(&mut parts, &state).await?;
     }
-    // Each holds its file several times over while it is parsed: a few at once, the others
-    // wait their turn (within the request's time).
-    static CREATES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-    let _permit =
-        CREATES.acquire().await.map_err(|_| ApiError::TooManyAttempts { retry_after: 5 })?;
-    let resource = resource_of(&parts, body, kind).await?;
-    let (field, subject) = match kind {
-        Kind::AllergyIntolerance => ("patient", &resource["patient"]),
-        _ => ("subject", &resource["subject"]),
+    let _permit = match kind {
+        Kind::DocumentReference => Some(file_room(&parts)?),
+        _ => None,
     };
+    let resource = resource_of(&parts, body, kind).await?;
+    let (field, subject) = subject_of(kind, &resource);
     let record = subject["reference"]
         .as_str()
-        .and_then(record_of_reference)
+        .and_then(|reference| record_of_reference(reference, &state.public_origin))
         .ok_or(ApiError::input(field, app::api::InputError::QueryInvalid))?;
     let asker = Asker::resolve(&mut parts, &state, record).await?;
     let origin = origin(&mut parts, &state).await;
@@ -199,9 +197,13 @@ async fn create(
         _ => kind.parts(),
     };
     let resources = view::resources(&state, &asker, parts).await?;
-    let created = served(resources, kind, &id).ok_or(ApiError::NotFound)?;
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
-    let mut response = fhir_json(status, &created);
+    // Written, though the writer may not read it back (a report filed where they do not
+    // read): its address without its content.
+    let mut response = match served(resources, kind, &id) {
+        Some(created) => with_version(fhir_json(status, &created), &created),
+        None => status.into_response(),
+    };
     let location = format!("{}{BASE}/{}/{id}", state.public_origin, kind.name());
     if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -218,11 +220,10 @@ async fn replace(
     Path((kind, id)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let Some(kind) =
-        Kind::parse(&kind).filter(|kind| kind.creatable() && *kind != Kind::DocumentReference)
-    else {
+    let kind = Kind::parse(&kind).ok_or(ApiError::NotFound)?;
+    if !kind.creatable() || kind == Kind::DocumentReference {
         return Ok(StatusCode::METHOD_NOT_ALLOWED.into_response());
-    };
+    }
     let (record, Some(item)) = parse_id(&id).ok_or(ApiError::NotFound)? else {
         return Err(ApiError::NotFound);
     };
@@ -238,23 +239,35 @@ async fn replace(
     let asker = Asker::resolve(&mut parts, &state, record).await?;
     let origin = origin(&mut parts, &state).await;
     let resource = resource_of(&parts, body, kind).await?;
-    // The resource's own identifier, when it says one, is the address's.
+    // The resource's own identifier, when it says one, is the address's; its patient, the
+    // record's.
     if resource.get("id").is_some_and(|own| own.as_str() != Some(id.as_str())) {
         return Err(ApiError::input("id", app::api::InputError::QueryInvalid));
     }
-    crate::record::replace_entry(
-        &state,
-        &asker,
-        &origin,
-        key.as_deref(),
-        item,
-        &resource,
-        base_version,
-    )
-    .await?;
+    let (field, subject) = subject_of(kind, &resource);
+    if let Some(reference) = subject["reference"].as_str()
+        && record_of_reference(reference, &state.public_origin).as_ref() != Some(&asker.record.id)
+    {
+        return Err(ApiError::input(field, app::api::InputError::QueryInvalid));
+    }
+    let key = key.as_deref();
+    let written =
+        crate::record::replace_entry(&state, &asker, &origin, key, item, &resource, base_version)
+            .await;
+    if base_version.is_some()
+        && let Err(ApiError::Refused(app::api::Refusal::Conflict)) = written
+    {
+        // FHIR's answer to a version that is no longer the entry's.
+        let outcome = json!({ "resourceType": "OperationOutcome", "issue": [{
+            "severity": "error", "code": "conflict",
+            "diagnostics": "The entry changed since this version.",
+        }] });
+        return Ok(fhir_json(StatusCode::PRECONDITION_FAILED, &outcome));
+    }
+    written?;
     let resources = view::resources(&state, &asker, kind.parts()).await?;
     let replaced = served(resources, kind, &id).ok_or(ApiError::NotFound)?;
-    Ok(fhir_json(StatusCode::OK, &replaced))
+    Ok(with_version(fhir_json(StatusCode::OK, &replaced), &replaced))
 }
 
 /// The resource of `kind` and identifier `id` among `resources`.
@@ -264,11 +277,48 @@ fn served(resources: Vec<Value>, kind: Kind, id: &str) -> Option<Value> {
         .find(|resource| resource["resourceType"] == kind.name() && resource["id"] == id)
 }
 
-/// A version as `If-Match` names it: `W/"3"` (or `"3"`).
+/// Whom a resource is about: an allergy's `patient`, anything else's `subject`.
+fn subject_of(kind: Kind, resource: &Value) -> (&'static str, &Value) {
+    match kind {
+        Kind::AllergyIntolerance => ("patient", &resource["patient"]),
+        _ => ("subject", &resource["subject"]),
+    }
+}
+
+/// A version as `If-Match` names it: `W/"3"` (or `"3"`); one no version can follow is none.
 fn version_of(value: &HeaderValue) -> Option<u32> {
     let text = value.to_str().ok()?.trim();
     let text = text.strip_prefix("W/").unwrap_or(text);
-    text.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
+    let version: u32 = text.strip_prefix('"')?.strip_suffix('"')?.parse().ok()?;
+    (version < u32::MAX).then_some(version)
+}
+
+/// A profile resource's version as its `ETag` (`W/"3"`), for the next `If-Match`.
+fn with_version(mut response: Response, resource: &Value) -> Response {
+    if let Some(version) = resource["meta"]["versionId"].as_str()
+        && let Ok(tag) = HeaderValue::from_str(&format!("W/\"{version}\""))
+    {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    response
+}
+
+/// Room for a document's body while it is read and parsed (it is held several times over):
+/// mebibytes of bodies under way at once, each weighed by its declared length (the largest
+/// when it does not say). Out of room, come back in a moment.
+fn file_room(parts: &RequestParts) -> Result<tokio::sync::SemaphorePermit<'static>, ApiError> {
+    const MIB: usize = 1024 * 1024;
+    static ROOM: tokio::sync::Semaphore =
+        tokio::sync::Semaphore::const_new(4 * MAX_CREATE_BYTES / MIB);
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok())
+        .unwrap_or(MAX_CREATE_BYTES);
+    let weight = declared.clamp(1, MAX_CREATE_BYTES).div_ceil(MIB);
+    ROOM.try_acquire_many(u32::try_from(weight).unwrap_or(u32::MAX))
+        .map_err(|_| ApiError::TooManyAttempts { retry_after: 5 })
 }
 
 /// The client's `Idempotency-Key`, if it sends one: 1 to 100 visible characters.
@@ -292,8 +342,14 @@ async fn resource_of(parts: &RequestParts, body: Body, kind: Kind) -> Result<Val
     ) {
         return Err(ApiError::input("resource", app::api::InputError::MediaType));
     }
-    let bytes =
-        axum::body::to_bytes(body, MAX_CREATE_BYTES).await.map_err(|_| ApiError::TooLarge)?;
+    let bytes = axum::body::to_bytes(body, MAX_CREATE_BYTES).await.map_err(|error| {
+        // Over the limit, or cut short (the client went away, the time ran out).
+        if error.into_inner().downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            ApiError::TooLarge
+        } else {
+            ApiError::BadRequest
+        }
+    })?;
     let resource: Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::BadRequest)?;
     if resource["resourceType"] != kind.name() {
         return Err(ApiError::input("resourceType", app::api::InputError::MediaType));
@@ -338,7 +394,7 @@ async fn read(
         return Err(ApiError::NotFound);
     };
     trace::read(&state, &asker, &origin, AuditAction::FhirRead, item, None).await?;
-    Ok(fhir_json(StatusCode::OK, &resource))
+    Ok(with_version(fhir_json(StatusCode::OK, &resource), &resource))
 }
 
 /// `GET /fhir/r4/Patient/{id}/$summary` and `…/$everything`.

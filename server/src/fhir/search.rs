@@ -122,7 +122,11 @@ pub struct Search {
 }
 
 impl Search {
-    pub fn parse(kind: Kind, params: &[(String, String)]) -> Result<Self, ApiError> {
+    pub fn parse(
+        kind: Kind,
+        params: &[(String, String)],
+        public_origin: &str,
+    ) -> Result<Self, ApiError> {
         let mut search = Self::empty();
         if params.len() > MAX_PARAMETERS {
             return Err(unsupported("search"));
@@ -140,8 +144,8 @@ impl Search {
             let values = value.split(',').map(str::trim);
             let filter = match name.as_str() {
                 "patient" | "subject" if search.record.is_none() => {
-                    search.record =
-                        Some(record_of_reference(value).ok_or_else(|| unsupported(name))?);
+                    let record = record_of_reference(value, public_origin);
+                    search.record = Some(record.ok_or_else(|| unsupported(name))?);
                     search.canonical.push(("patient".to_owned(), value.clone()));
                     continue;
                 }

@@ -273,8 +273,10 @@ pub(crate) async fn edit(
         return Err(ApiError::input("section", app::api::InputError::SectionChanged));
     }
     let base = request.base_version.unwrap_or(record.version);
+    // A version no other can follow was never the entry's.
+    let next = base.checked_add(1).ok_or(ApiError::Refused(Refusal::Conflict))?;
     let plain = serde_json::to_vec(&entry).map_err(|_| ApiError::BadRequest)?;
-    let context = version_context(&record.id, base + 1);
+    let context = version_context(&record.id, next);
     let content = state.vault.seal_in(&record.key, &record.data_key, &plain, &context)?;
     let now = state.clock.now();
     let version = NewVersion {

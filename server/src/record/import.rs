@@ -604,15 +604,47 @@ pub(crate) async fn create_document(
         .as_str()
         .and_then(|data| STANDARD.decode(data).ok())
         .ok_or_else(|| invalid("content.attachment.data"))?;
-    let key = key_for(key, reference);
+    // The file is in the key through its digest: the description is read without it.
+    let key = file_key(&key_for(key, &without_files(reference)), &bytes);
     let request = deposit_request(state, asker, reference, media_type, &bytes);
-    let key = file_key(&key, &bytes);
     match deposit_bytes(state, asker, origin, &key, request, &bytes, Err).await? {
-        (Outcome::Added, Some(id)) => Ok((id, true)),
-        (Outcome::Already, Some(id)) => Ok((id, false)),
+        (Outcome::Added, Landed::Document(id)) => Ok((id, true)),
+        (Outcome::Already, Landed::Upload(upload)) => {
+            // Sent before: the document its upload became (a scan of the record, on a retry
+            // only). Replaced since by a new version, it is no longer this one.
+            let documents = state.store.documents(&asker.record.id).await?;
+            documents
+                .iter()
+                .find(|document| *document.upload.id == *upload)
+                .map(|document| (document.id.to_string(), false))
+                .ok_or(ApiError::Refused(app::api::Refusal::Conflict))
+        }
         // Under the client's key, an upload of another file.
         _ => Err(ApiError::Refused(app::api::Refusal::Conflict)),
     }
+}
+
+/// A `DocumentReference` without its files' bytes (`attachment.data`).
+fn without_files(reference: &Value) -> Value {
+    let Some(members) = reference.as_object() else {
+        return Value::Null;
+    };
+    let mut out = serde_json::Map::new();
+    for (name, member) in members {
+        if name != "content" {
+            out.insert(name.clone(), member.clone());
+            continue;
+        }
+        let contents = member.as_array().into_iter().flatten().map(|content| {
+            let mut content = content.as_object().cloned().unwrap_or_default();
+            if let Some(Value::Object(attachment)) = content.get_mut("attachment") {
+                attachment.remove("data");
+            }
+            Value::Object(content)
+        });
+        out.insert(name.clone(), Value::Array(contents.collect()));
+    }
+    Value::Object(out)
 }
 
 /// A profile resource created by itself (the FHIR endpoint's create): the entry it is, added as
@@ -628,10 +660,22 @@ pub(crate) async fn create_entry(
     resource: &Value,
 ) -> Result<(String, bool), ApiError> {
     let entry = entry_of(resource)?;
-    let key = key_for(key, resource);
-    let (status, written) = crate::profile::add(state, asker, origin, Some(&key), entry).await?;
-    Ok((written.entry.id, status == StatusCode::CREATED))
+    let mut made = key_for(key, resource);
+    // A key made from the content found an entry removed since: the same content again is a new
+    // entry, under a key that follows the removed one's (the same for every retry).
+    for _ in 0..MAX_READDED {
+        let (status, written) =
+            crate::profile::add(state, asker, origin, Some(&made), entry.clone()).await?;
+        if key.is_some() || !written.entry.removed {
+            return Ok((written.entry.id, status == StatusCode::CREATED));
+        }
+        made = format!("{made}-{}", written.entry.id);
+    }
+    Err(ApiError::TooManyAttempts { retry_after: 60 })
 }
+
+/// How many times the same content may be added, removed and added again by a key made from it.
+const MAX_READDED: usize = 20;
 
 /// A new version of a profile entry from its resource (the FHIR endpoint's replace), written
 /// as the app's form writes one: from `base_version` when the client says which version it
@@ -721,6 +765,14 @@ fn default_category(asker: &Asker) -> Category {
     }
 }
 
+/// Where a deposit ended: a document made now, an upload finished before (a document, unless a
+/// new version replaced it since), or nowhere.
+enum Landed {
+    Document(String),
+    Upload(String),
+    Nowhere,
+}
+
 /// Announces, sends (from where an earlier try stopped) and finishes a deposit: what became of
 /// it, and the document's identifier when there is one. A refusal goes through `refused` (an
 /// import reports it and goes on; a create answers it).
@@ -732,20 +784,18 @@ async fn deposit_bytes(
     request: DepositRequest,
     bytes: &[u8],
     refused: fn(ApiError) -> Result<Outcome, ApiError>,
-) -> Result<(Outcome, Option<String>), ApiError> {
+) -> Result<(Outcome, Landed), ApiError> {
     let (_, upload) = match start(state, asker, origin, Some(key), request).await {
         Ok(started) => started,
-        Err(error) => return Ok((refused(error)?, None)),
+        Err(error) => return Ok((refused(error)?, Landed::Nowhere)),
     };
     if upload.finished {
-        let documents = state.store.documents(&asker.record.id).await?;
-        let document = documents.iter().find(|document| *document.upload.id == *upload.upload_id);
-        return Ok((Outcome::Already, document.map(|document| document.id.to_string())));
+        return Ok((Outcome::Already, Landed::Upload(upload.upload_id)));
     }
     // The key is the bytes' own, but it is a key anyone may send: an upload of another size
     // under it is not this file.
     if upload.size != bytes.len() as u64 {
-        return Ok((Outcome::Skipped(ImportSkipReason::Invalid), None));
+        return Ok((Outcome::Skipped(ImportSkipReason::Invalid), Landed::Nowhere));
     }
     let id = UploadId::new(upload.upload_id.clone());
     let mut offset = upload.received;
@@ -756,17 +806,17 @@ async fn deposit_bytes(
             .zip(usize::try_from(end).ok())
             .and_then(|(from, to)| bytes.get(from..to))
         else {
-            return Ok((Outcome::Skipped(ImportSkipReason::Invalid), None));
+            return Ok((Outcome::Skipped(ImportSkipReason::Invalid), Landed::Nowhere));
         };
         offset = match append_chunk(state, asker, origin, &id, offset, chunk).await {
             Ok(Ok(status)) | Ok(Err(status)) => status.received,
-            Err(error) => return Ok((refused(error)?, None)),
+            Err(error) => return Ok((refused(error)?, Landed::Nowhere)),
         };
     }
     // Finished now: added by this import, or by the one that started it and stopped.
     match finish_upload(state, asker, origin, &id).await {
-        Ok(document) => Ok((Outcome::Added, Some(document.id))),
-        Err(error) => Ok((refused(error)?, None)),
+        Ok(document) => Ok((Outcome::Added, Landed::Document(document.id))),
+        Err(error) => Ok((refused(error)?, Landed::Nowhere)),
     }
 }
 

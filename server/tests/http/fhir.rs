@@ -552,10 +552,16 @@ async fn an_app_adds_profile_entries_once_as_the_form_would() {
     let replaced = replace(changed.clone(), "1").await;
     assert_eq!(replaced.status, StatusCode::OK, "{:?}", replaced.body);
     assert_eq!(replaced.body["meta"]["versionId"], "2");
+    assert_eq!(replaced.headers[header::ETAG], "W/\"2\"");
     assert_eq!(replaced.body["reaction"][0]["manifestation"][0]["text"], "urticaire géante");
     let stale = replace(changed.clone(), "1").await;
-    assert_eq!(stale.status, StatusCode::CONFLICT, "{:?}", stale.body);
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{:?}", stale.body);
     assert_outcome(&stale.body, "conflict", "changed since version 1");
+    let mut stranger_s = changed.clone();
+    stranger_s["patient"] = json!({ "reference": format!("Patient/{}", "a".repeat(32)) });
+    let misnamed = replace(stranger_s, "2").await;
+    assert_eq!(misnamed.status, StatusCode::UNPROCESSABLE_ENTITY, "another record's patient");
+    assert_eq!(misnamed.body["issue"][0]["expression"], json!(["patient"]));
     let mut elsewhere = changed.clone();
     elsewhere["id"] = json!(format!("{record}{}", "0".repeat(32)));
     let moved = replace(elsewhere, "2").await;
@@ -578,6 +584,29 @@ async fn an_app_adds_profile_entries_once_as_the_form_would() {
         .unwrap();
     let missing = super::fixtures::reply(app.router.clone().oneshot(missing).await.unwrap()).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "a replace creates nothing");
+
+    // Removed in the app, then sent again: a new entry, the same on a retry.
+    let remove = format!("/api/records/{record}/profile/{}/remove", &id[32..]);
+    let removed = call(&app, &remove, json!({}), &patient).await;
+    assert!(removed.status.is_success(), "{:?}", removed.body);
+    let readded = call(&app, "/fhir/r4/AllergyIntolerance", allergy.clone(), &patient).await;
+    assert_eq!(readded.status, StatusCode::CREATED, "{:?}", readded.body);
+    assert_ne!(readded.body["id"], id.as_str());
+    let retried = call(&app, "/fhir/r4/AllergyIntolerance", allergy.clone(), &patient).await;
+    assert_eq!((retried.status, &retried.body["id"]), (StatusCode::OK, &readded.body["id"]));
+    // Another server's patient is none of ours.
+    let mut foreign = allergy.clone();
+    foreign["patient"]["reference"] = json!(format!("https://other.example/fhir/Patient/{record}"));
+    let refused = call(&app, "/fhir/r4/AllergyIntolerance", foreign, &patient).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+    let ours = format!("http://localhost/fhir/r4/Patient/{record}");
+    let (status, _) =
+        read(&app, &format!("/fhir/r4/AllergyIntolerance?patient={ours}"), Some(&patient.0)).await;
+    assert_eq!(status, StatusCode::OK, "our own address");
+    let theirs =
+        format!("/fhir/r4/AllergyIntolerance?patient=https://other.example/fhir/Patient/{record}");
+    let (status, _) = read(&app, &theirs, Some(&patient.0)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // A treatment naming its medicine in a contained resource.
     let treatment = json!({
