@@ -11,7 +11,7 @@
 //! record it reads from, as the app's own addresses do.
 
 mod capability;
-mod search;
+pub mod search;
 mod view;
 
 use axum::{

@@ -344,6 +344,26 @@ fn loinc_of(concept: &Value) -> Option<&str> {
     })
 }
 
+/// What an import makes of each resource of a bundle's `entry` (a profile entry, checked as the
+/// form checks it; a person to call from a `Patient`), writing nothing: for the fuzz targets
+/// (`fuzz/`), which feed it any bytes.
+pub fn entries_of(bundle: &Value, today: app::date::Date) -> Vec<Result<Entry, ()>> {
+    let entries = bundle["entry"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let resolver = Resolver::new(entries);
+    let mut out = Vec::new();
+    for entry in entries {
+        let resource = &entry["resource"];
+        let found = match resource["resourceType"].as_str() {
+            Some("Patient") => contacts(resource),
+            _ => profile_entry(resource, &resolver).into_iter().collect(),
+        };
+        out.extend(
+            found.into_iter().map(|mut entry| entry.check(today).map(|_| entry).map_err(|_| ())),
+        );
+    }
+    out
+}
+
 /// The profile entry a resource is, when Carnet models it.
 fn profile_entry(resource: &Value, bundle: &Resolver<'_>) -> Option<Entry> {
     Some(match resource["resourceType"].as_str()? {
@@ -847,6 +867,25 @@ async fn keep(
 
 #[cfg(test)]
 mod tests {
+    /// What the fuzz target `fhir_import` feeds any bytes: HL7's IPS example maps to the
+    /// entries an import writes of it, and what is not a bundle maps to nothing.
+    #[test]
+    fn a_bundle_maps_to_the_entries_its_import_writes() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/fhir");
+        let text =
+            std::fs::read_to_string(root.join("Bundle-IPS-examples-Bundle-01.json")).unwrap();
+        let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let today = app::date::Date::parse("2026-12-07").unwrap();
+        let entries = super::entries_of(&bundle, today);
+        let accepted = entries.iter().filter(|entry| entry.is_ok()).count();
+        assert!(accepted >= 5, "{entries:?}");
+        for nothing in
+            [serde_json::json!(null), serde_json::json!({ "entry": 3 }), serde_json::json!([1])]
+        {
+            assert!(super::entries_of(&nothing, today).is_empty());
+        }
+    }
+
     #[test]
     fn only_a_record_s_own_import_route_takes_the_larger_body() {
         assert!(super::is_import("/api/records/0a1b/import"));

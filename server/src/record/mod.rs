@@ -17,7 +17,7 @@ mod preview;
 pub mod timeline;
 pub(crate) use content::file as document_file;
 pub(crate) use export::{Documents, Files, Parts, document_by_facts, entries as fhir_entries};
-pub use import::{MAX_BODY_BYTES as IMPORT_MAX_BYTES, is_import};
+pub use import::{MAX_BODY_BYTES as IMPORT_MAX_BYTES, entries_of as import_entries_of, is_import};
 pub(crate) use import::{create_document, create_entry, replace_entry};
 mod upload;
 
