@@ -1,10 +1,12 @@
 //! The record for other software, as FHIR R4 (`/fhir/r4`): what it supports (`metadata`), each
 //! resource read by its identifier, searches, the patient's summary (`$summary`, the IPS) and
-//! the whole record (`$everything`, paged). A view over the whole record's export
-//! ([`crate::record::fhir_entries`]), so through the same policy: an app or a professional's
-//! software reads what the person behind it may read, a resource it may not read answers like
-//! one that does not exist, and every answer leaves its audit entry first. Errors are
-//! `OperationOutcome`s ([`as_outcome`]).
+//! the whole record (`$everything`, paged); documents and health-profile entries created, and
+//! entries replaced. Reads are a view over the whole record's export
+//! ([`crate::record::fhir_entries`]), writes go by the app's own deposit and form
+//! ([`crate::record::create_document`], [`crate::record::create_entry`]), so through the same
+//! policy: an app or a professional's software reads and writes what the person behind it may,
+//! a resource it may not read answers like one that does not exist, and every answer leaves its
+//! audit entry first. Errors are `OperationOutcome`s ([`as_outcome`]).
 //!
 //! Identifiers: a `Patient` is its record's (32 hex digits); any other resource is its record's
 //! followed by its item's (64 hex digits in all, FHIR's longest), so that a read names the
