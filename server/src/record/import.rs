@@ -560,37 +560,52 @@ async fn deposit(
     bundle: &Resolver<'_>,
     files: &mut Files,
 ) -> Result<Outcome, ApiError> {
+    let (media_type, bytes) = match file_of(reference, bundle, files) {
+        Ok(file) => file,
+        Err(reason) => return Ok(Outcome::Skipped(reason)),
+    };
+    let request = deposit_request(state, asker, reference, media_type, &bytes);
+    let (outcome, _) =
+        deposit_bytes(state, asker, origin, &file_key(key, &bytes), request, &bytes, per_resource)
+            .await?;
+    Ok(outcome)
+}
+
+/// A document's file: its media type and bytes, in its attachment's `data` or in the bundle's
+/// `Binary` its attachment names (each taken once), within the bytes the bundle may bring; or
+/// why there is none to deposit.
+fn file_of(
+    reference: &Value,
+    bundle: &Resolver<'_>,
+    files: &mut Files,
+) -> Result<(MediaType, Vec<u8>), ImportSkipReason> {
     if reference["status"] == "entered-in-error" {
-        return Ok(Outcome::Skipped(ImportSkipReason::Withdrawn));
+        return Err(ImportSkipReason::Withdrawn);
     }
     let attachment = &reference["content"][0]["attachment"];
     let media = attachment["contentType"].as_str().unwrap_or("");
-    let Ok(media_type) = app::vocabulary::media_essence(media).parse::<MediaType>() else {
-        return Ok(Outcome::Skipped(ImportSkipReason::UnsupportedFile));
-    };
+    let media_type = app::vocabulary::media_essence(media)
+        .parse::<MediaType>()
+        .map_err(|_| ImportSkipReason::UnsupportedFile)?;
     let data = match (attachment["data"].as_str(), attachment["url"].as_str()) {
         (Some(data), _) => Some(data),
         // A file another document took already is not stored twice.
         (None, Some(url)) if !files.used.insert(url.to_owned()) => {
-            return Ok(Outcome::Skipped(ImportSkipReason::UnsupportedFile));
+            return Err(ImportSkipReason::UnsupportedFile);
         }
         (None, url) => bundle
             .get(&serde_json::json!({ "reference": url }))
             .and_then(|binary| binary["data"].as_str()),
     };
     use base64::{Engine, engine::general_purpose::STANDARD};
-    let Some(bytes) = data.and_then(|data| STANDARD.decode(data).ok()) else {
-        return Ok(Outcome::Skipped(ImportSkipReason::UnsupportedFile));
-    };
+    let bytes = data
+        .and_then(|data| STANDARD.decode(data).ok())
+        .ok_or(ImportSkipReason::UnsupportedFile)?;
     files.bytes = files.bytes.saturating_add(bytes.len());
     if files.bytes > MAX_BODY_BYTES {
-        return Ok(Outcome::Skipped(ImportSkipReason::Invalid));
+        return Err(ImportSkipReason::Invalid);
     }
-    let request = deposit_request(state, asker, reference, media_type, &bytes);
-    let (outcome, _) =
-        deposit_bytes(state, asker, origin, &file_key(key, &bytes), request, &bytes, per_resource)
-            .await?;
-    Ok(outcome)
+    Ok((media_type, bytes))
 }
 
 /// The file's own bytes in its key: another file under the same description is another
@@ -610,20 +625,14 @@ pub(crate) async fn create_document(
     key: Option<&str>,
     reference: &Value,
 ) -> Result<(String, bool), ApiError> {
-    let invalid = |field| ApiError::input(field, InputError::MediaType);
-    if reference["status"] == "entered-in-error" {
-        return Err(ApiError::input("status", InputError::TextInvalid));
-    }
-    let attachment = &reference["content"][0]["attachment"];
-    let media = attachment["contentType"].as_str().unwrap_or("");
-    let media_type = app::vocabulary::media_essence(media)
-        .parse::<MediaType>()
-        .map_err(|_| invalid("content.attachment.contentType"))?;
-    use base64::{Engine, engine::general_purpose::STANDARD};
-    let bytes = attachment["data"]
-        .as_str()
-        .and_then(|data| STANDARD.decode(data).ok())
-        .ok_or_else(|| invalid("content.attachment.data"))?;
+    // Its file inside it: no bundle beside it.
+    let mut files = Files { used: std::collections::HashSet::new(), bytes: 0 };
+    let (media_type, bytes) =
+        file_of(reference, &Resolver::new(&[]), &mut files).map_err(|reason| match reason {
+            ImportSkipReason::Withdrawn => ApiError::input("status", InputError::TextInvalid),
+            ImportSkipReason::Invalid => ApiError::TooLarge,
+            _ => ApiError::input("content.attachment", InputError::MediaType),
+        })?;
     // The file is in the key through its digest: the description is read without it.
     let key = file_key(&key_for(key, &without_files(reference)), &bytes);
     let request = deposit_request(state, asker, reference, media_type, &bytes);
